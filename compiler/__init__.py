@@ -1,0 +1,38 @@
+"""pipec: compile one declarative ``.pipe`` file into AWS CodePipeline and GitHub Actions.
+
+The compiler is a pipeline of small stages, each in its own module and each usable on its own::
+
+    text --parser--> ast.Module --semantic--> model.Pipeline --targets--> files
+          (grammar/pipe.lark,     (names resolved, defaults     (one module per target
+           transformer.py)         applied, checks run)          in pipec.targets)
+
+- :mod:`pipec.parser` turns text into the syntax tree of :mod:`pipec.ast` (lark, LALR, cached).
+- :mod:`pipec.semantic` turns the tree into the validated, platform-neutral :mod:`pipec.model`,
+  reporting every problem as a coded :class:`~pipec.diagnostics.Diagnostic`.
+- :mod:`pipec.formatter` prints a tree back as canonical source, keeping comments.
+- :mod:`pipec.cli` is the ``pipec`` command.
+
+Typical use::
+
+    from pipec import compile_file
+    pipeline, warnings = compile_file("examples/02-reference.pipe")
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+
+def compile_text(text: str, filename: str = "<input>"):
+    """Parse and check ``text``; return ``(model.Pipeline, warnings)`` or raise
+    :class:`pipec.diagnostics.Diagnostics` listing every error (and the warnings)."""
+    from pipec.parser import parse
+    from pipec.semantic import analyze
+
+    return analyze(parse(text, filename))
+
+
+def compile_file(path: str):
+    """Like :func:`compile_text`, reading ``path`` as UTF-8."""
+    with open(path, encoding="utf-8") as fh:
+        return compile_text(fh.read(), path)

@@ -1,0 +1,567 @@
+"""The syntax tree of a ``.pipe`` file: what was written, in the order it was written.
+
+Every node is a frozen attrs class. Every node carries a ``span`` (:class:`~pipec.diagnostics.Span`)
+that is excluded from equality and ``repr``, so two trees that say the same thing compare equal
+wherever they came from (the parser, the formatter's round trip, a test strategy).
+
+The tree keeps statements as ordered ``body`` tuples rather than interpreting them: duplicate or
+conflicting settings, unknown references and platform limits are found later, when
+:mod:`pipec.semantic` builds the validated :mod:`pipec.model`. This keeps the parser simple, the
+formatter faithful (it prints what is here, in order) and the diagnostics precise.
+
+Values in generic positions (a branch name, a bucket, a file path) are plain ``str``: ``main`` and
+``"main"`` are the same value. Durations and percentages keep their own types where the grammar
+requires them.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+import attrs
+
+from pipec.diagnostics import Span
+
+
+def _span():
+    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+# ----------------------------------------------------------------------------- values
+
+
+@attrs.frozen
+class Duration:
+    """A length of time as written: ``value`` and ``unit`` (``s``, ``m``, ``h`` or ``d``).
+    ``120s`` and ``2m`` are different nodes (the formatter keeps the author's unit) with equal
+    :attr:`seconds`."""
+
+    value: int
+    unit: str
+    span: Span | None = _span()
+
+    _FACTORS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+    @property
+    def seconds(self) -> int:
+        return self.value * self._FACTORS[self.unit]
+
+    def __str__(self) -> str:
+        return f"{self.value}{self.unit}"
+
+
+@attrs.frozen
+class Percent:
+    """A whole percentage as written, for example ``10%`` (``value`` is 10)."""
+
+    value: int
+    span: Span | None = _span()
+
+    def __str__(self) -> str:
+        return f"{self.value}%"
+
+
+@attrs.frozen
+class Command:
+    """One command of a build phase. ``script`` is True for a triple-quoted multi-line block,
+    whose ``text`` is the dedented script (run as one shell script, like a YAML block scalar in
+    a buildspec)."""
+
+    text: str
+    script: bool = False
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Pattern:
+    """One pattern of a trigger filter: ``text`` in pipec's glob syntax (docs/language.md,
+    "Patterns"), ``negated`` when written with a leading ``!`` (an exclusion)."""
+
+    text: str
+    negated: bool = False
+    span: Span | None = _span()
+
+
+# ----------------------------------------------------------------------------- simple statements
+
+
+@attrs.frozen
+class Field:
+    """A statement made of one keyword and one value, for the many settings of that shape:
+    ``branch main``, ``cluster prod``, ``message "..."``, ``function "fn"``, ``bucket "b"``...
+    ``keyword`` is the statement's keyword as written in the grammar."""
+
+    keyword: str
+    value: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Flag:
+    """A statement that is a single keyword: ``privileged`` or ``extract``."""
+
+    keyword: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ModeStmt:
+    """``mode queued|superseded|parallel``: what happens when runs overlap."""
+
+    mode: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class VariableStmt:
+    """``variable NAME = "default" [description "..."]``: a value chosen when a run starts."""
+
+    name: str
+    default: str
+    description: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class StoreStmt:
+    """``artifact_store bucket "b" [key "alias/k"]``: where artifacts are kept, and the KMS key."""
+
+    bucket: str
+    key: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ConnectionStmt:
+    """``connection NAME`` (a connection pipec creates, by name) or ``connection arn "..."``
+    (an existing CodeConnections connection)."""
+
+    value: str
+    is_arn: bool = False
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Filter:
+    """One filter of a trigger: ``kind`` is ``branches``, ``tags``, ``paths`` or ``into``
+    (pull-request target branches), with its patterns in written order."""
+
+    kind: str
+    patterns: tuple[Pattern, ...] = attrs.field(converter=tuple)
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Trigger:
+    """``on push ...``, ``on pull_request ...`` or ``on manual``. ``events`` holds pull-request
+    events (``opened``, ``updated``, ``closed``); ``via`` binds the trigger to one platform
+    (``aws`` or ``github``) in a hybrid pipeline."""
+
+    kind: str
+    events: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    filters: tuple[Filter, ...] = attrs.field(converter=tuple, default=())
+    via: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Source:
+    """``source NAME PROVIDER LOCATION { ... }``. ``provider`` is github, bitbucket, gitlab,
+    codecommit or s3; ``location`` is ``owner/repo``, the CodeCommit repository or the S3 bucket.
+    ``body`` holds branch, connection, key, clone and trigger statements."""
+
+    name: str
+    provider: str
+    location: str
+    body: tuple["SourceItem", ...] = attrs.field(converter=tuple, default=())
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ImageStmt:
+    """``image ubuntu|amazonlinux [VERSION]``, ``image ecr|docker "URI"`` or
+    ``image codebuild "aws/codebuild/..."``: the build environment."""
+
+    kind: str
+    ref: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ComputeStmt:
+    """``compute small|medium|large|2xlarge``."""
+
+    size: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class TimeoutStmt:
+    """``timeout DURATION``: a build's time limit, or how long an approval waits."""
+
+    duration: Duration
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class RuntimeStmt:
+    """``runtime NAME VERSION``, for example ``runtime nodejs 20``."""
+
+    name: str
+    version: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class EnvStmt:
+    """``env NAME = "value"``: a plain environment variable."""
+
+    name: str
+    value: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class SecretStmt:
+    """``secret NAME from ssm|secrets-manager|github "REF"``: a secret by reference. There is no
+    syntax for a secret's value."""
+
+    name: str
+    store: str
+    ref: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class FromStmt:
+    """``from ARTIFACT...``: the input artifacts of an action (the first is the primary one)."""
+
+    names: tuple[str, ...] = attrs.field(converter=tuple)
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Phase:
+    """A build phase (``install``, ``pre_build``, ``build``, ``post_build``): its commands, the
+    ``finally`` commands that run even when a command fails, and ``on_failure`` (``abort`` or
+    ``continue``). Written inline (``build "make"``) or as a block (``build { run ...  finally ... }``);
+    both give the same node."""
+
+    name: str
+    commands: tuple[Command, ...] = attrs.field(converter=tuple, default=())
+    finally_commands: tuple[Command, ...] = attrs.field(converter=tuple, default=())
+    on_failure: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ArtifactStmt:
+    """``artifact NAME files "glob"... [base "dir"] [discard_paths]``: an output artifact."""
+
+    name: str
+    files: tuple[str, ...] = attrs.field(converter=tuple)
+    base: str | None = None
+    discard_paths: bool = False
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class CacheStmt:
+    """``cache "path"...``: paths kept between builds."""
+
+    paths: tuple[str, ...] = attrs.field(converter=tuple)
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ReportStmt:
+    """``report NAME FORMAT files "glob"... [base "dir"]``: a test or coverage report."""
+
+    name: str
+    format: str
+    files: tuple[str, ...] = attrs.field(converter=tuple)
+    base: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class CodeArtifactStmt:
+    """``codeartifact TOOL domain D repository R [owner ACCOUNT]``: log the package tool in to
+    a CodeArtifact repository before the install phase."""
+
+    tool: str
+    domain: str
+    repository: str
+    owner: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Strategy:
+    """``strategy ...``: how a deployment replaces the old version. ``kind`` is ``all-at-once``,
+    ``rolling``, ``blue-green``, ``canary`` or ``linear``; ``batch`` is ``one-at-a-time`` or
+    ``half-at-a-time`` for a rolling deploy; ``percent`` is the canary or linear step (or the
+    minimum healthy percentage of ``rolling min_healthy N%``); ``interval`` the canary wait or
+    linear step interval (or the blue/green ``terminate_after`` wait)."""
+
+    kind: str
+    batch: str | None = None
+    percent: Percent | None = None
+    interval: Duration | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class RollbackStmt:
+    """``rollback none`` or ``rollback on [failure] [alarm "NAME"...]``."""
+
+    on_failure: bool = False
+    alarms: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    none: bool = False
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class HookStmt:
+    """``hook EVENT TARGET [timeout DURATION] [as USER]``: a lifecycle hook. On EC2 the target is
+    a script in the revision; on ECS and Lambda it is a Lambda function name."""
+
+    event: str
+    target: str
+    timeout: Duration | None = None
+    run_as: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class InstancesStmt:
+    """``instances tag KEY = VALUE``: EC2/on-premises instances selected by tag (several lines: any
+    of them matches)."""
+
+    key: str
+    value: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ListStmt:
+    """A keyword followed by several values: ``autoscaling "asg"...``, ``target_groups BLUE GREEN``,
+    ``notify email "a@x"...``, ``capabilities iam auto-expand``, ``alarm`` lists."""
+
+    keyword: str
+    values: tuple[str, ...] = attrs.field(converter=tuple)
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class CopyStmt:
+    """``copy SOURCE to DESTINATION``: files of the revision copied onto the instance."""
+
+    source: str
+    destination: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class PermissionStmt:
+    """``permission PATH [owner U] [group G] [mode M]``: ownership and mode after copying."""
+
+    path: str
+    owner: str | None = None
+    group: str | None = None
+    mode: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ContainerStmt:
+    """``container NAME port N``: the container and port that receive load-balancer traffic."""
+
+    name: str
+    port: int
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class NetworkStmt:
+    """``network subnets S... security_groups G... [public_ip]``: awsvpc networking of the ECS
+    task set."""
+
+    subnets: tuple[str, ...] = attrs.field(converter=tuple)
+    security_groups: tuple[str, ...] = attrs.field(converter=tuple)
+    public_ip: bool = False
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class VersionsStmt:
+    """``versions current V target W``: the Lambda versions traffic shifts between."""
+
+    current: str
+    target: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ParameterStmt:
+    """``parameter NAME = VALUE``: a CloudFormation stack parameter override."""
+
+    name: str
+    value: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ChangeSetStmt:
+    """``change_set NAME`` (create a change set, then execute it: the default) or
+    ``change_set none`` (create or update the stack directly)."""
+
+    name: str | None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class NotifyStmt:
+    """``notify email "a@x"...`` (a new SNS topic with e-mail subscribers) or
+    ``notify topic "arn:aws:sns:..."`` (an existing topic)."""
+
+    kind: str
+    values: tuple[str, ...] = attrs.field(converter=tuple)
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class TransitionStmt:
+    """``transition disabled "reason"``: runs stop before this stage until someone enables it."""
+
+    reason: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Setting:
+    """One line of an ``aws { }`` or ``github { }`` block: a key and its values. The keys each
+    block accepts are listed in :mod:`pipec.semantic` (``PLATFORM_SETTINGS``) and
+    docs/language.md."""
+
+    key: str
+    values: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class PlatformBlock:
+    """``aws { ... }`` or ``github { ... }``: settings that only one platform understands."""
+
+    platform: str
+    body: tuple[Union[Setting, SecretStmt], ...] = attrs.field(converter=tuple, default=())
+    span: Span | None = _span()
+
+
+# ----------------------------------------------------------------------------- actions and stages
+
+
+@attrs.frozen
+class BuildAction:
+    """``build NAME { ... }`` or ``test NAME { ... }`` (``kind`` says which): commands run in a
+    fresh build environment (CodeBuild, or a GitHub Actions job)."""
+
+    kind: str
+    name: str
+    body: tuple["BuildItem", ...] = attrs.field(converter=tuple, default=())
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class DeployAction:
+    """``deploy NAME to PLATFORM { ... }``; ``platform`` is ec2, ecs, lambda, cloudformation or s3."""
+
+    name: str
+    platform: str
+    body: tuple["DeployItem", ...] = attrs.field(converter=tuple, default=())
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ApproveAction:
+    """``approve NAME { ... }``: a manual approval gate."""
+
+    name: str
+    body: tuple["ApproveItem", ...] = attrs.field(converter=tuple, default=())
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class InvokeAction:
+    """``invoke NAME { ... }``: call a Lambda function with user parameters."""
+
+    name: str
+    body: tuple["InvokeItem", ...] = attrs.field(converter=tuple, default=())
+    span: Span | None = _span()
+
+
+Action = Union[BuildAction, DeployAction, ApproveAction, InvokeAction]
+
+
+@attrs.frozen
+class Parallel:
+    """``parallel { ... }``: actions that run at the same time. Actions outside a parallel block
+    run one after another, in written order."""
+
+    body: tuple[Union[Action, Source], ...] = attrs.field(converter=tuple, default=())
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Stage:
+    """``stage NAME [via aws|github] { ... }``: a step of the pipeline; stages run in order."""
+
+    name: str
+    via: str | None = None
+    body: tuple[Union[Action, Parallel, TransitionStmt, Source], ...] = attrs.field(
+        converter=tuple, default=()
+    )
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Pipeline:
+    """``pipeline NAME { ... }``: the root. ``body`` holds mode, variables, the artifact store,
+    sources, stages and platform blocks, in written order."""
+
+    name: str
+    body: tuple = attrs.field(converter=tuple, default=())
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Comment:
+    """A ``#`` comment; kept beside the tree (not in it) so the formatter can put it back."""
+
+    text: str
+    line: int
+    column: int
+
+
+@attrs.frozen
+class Module:
+    """A parsed file: the pipeline, its comments, the file name and the source text."""
+
+    pipeline: Pipeline
+    comments: tuple[Comment, ...] = attrs.field(converter=tuple, default=(), eq=False)
+    filename: str = attrs.field(default="<input>", eq=False)
+    source: str = attrs.field(default="", eq=False, repr=False)
+
+
+SourceItem = Union[Field, ConnectionStmt, Trigger]
+BuildItem = Union[
+    ImageStmt, ComputeStmt, Flag, TimeoutStmt, RuntimeStmt, EnvStmt, SecretStmt, FromStmt, Phase,
+    ArtifactStmt, CacheStmt, ReportStmt, CodeArtifactStmt, PlatformBlock,
+]
+DeployItem = Union[
+    FromStmt, Strategy, RollbackStmt, HookStmt, InstancesStmt, ListStmt, Field, CopyStmt,
+    PermissionStmt, ContainerStmt, NetworkStmt, VersionsStmt, ParameterStmt, ChangeSetStmt, Flag,
+    PlatformBlock,
+]
+ApproveItem = Union[Field, NotifyStmt, TimeoutStmt, PlatformBlock]
+InvokeItem = Union[Field, FromStmt, PlatformBlock]

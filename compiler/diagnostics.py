@@ -1,0 +1,183 @@
+"""Diagnostics: source spans, coded messages, and a rustc-style plain-text renderer.
+
+Every problem pipec reports is a :class:`Diagnostic` with a stable code (``E201``), a severity, a
+one-line message, the :class:`Span` it points at, and a ``help`` text written as full sentences.
+Codes and their one-line titles live in :data:`CODES`; ``docs/diagnostics.md`` has one entry per
+code, and a test keeps the two in step.
+
+Rendering::
+
+    error[E201]: unknown artifact 'dst'
+      --> examples/02-reference.pipe:31:12
+       |
+    31 |       from dst
+       |            ^^^
+       |
+       = help: Artifacts available here: app, dist. Did you mean 'dist'?
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Iterable
+
+import attrs
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@attrs.frozen
+class Span:
+    """A region of a source file: 1-based line and column of its first and last character,
+    plus 0-based character offsets (``end_pos`` exclusive)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start_pos: int = 0
+    end_pos: int = 0
+
+    @classmethod
+    def point(cls, line: int, column: int, pos: int = 0) -> "Span":
+        return cls(line, column, line, column, pos, pos + 1)
+
+
+@attrs.frozen
+class Diagnostic:
+    """One finding: ``code`` (for example ``E201``), ``severity`` (error or warning), a one-line
+    ``message``, the ``span`` it points at (None for whole-file problems), a ``help`` hint in full
+    sentences, and optional ``notes`` (extra lines, such as where a name was first defined)."""
+
+    code: str
+    severity: str
+    message: str
+    span: Span | None
+    help: str = ""
+    notes: tuple[str, ...] = ()
+    file: str = ""
+
+    def sort_key(self) -> tuple:
+        s = self.span
+        return (self.file, s.line if s else 0, s.column if s else 0, self.code, self.message)
+
+    def to_dict(self) -> dict:
+        s = self.span
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": s.line if s else None,
+            "column": s.column if s else None,
+            "end_line": s.end_line if s else None,
+            "end_column": s.end_column if s else None,
+            "help": self.help,
+            "notes": list(self.notes),
+        }
+
+
+class Diagnostics(Exception):
+    """Raised by a stage of the compiler when the input has errors; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        super().__init__(f"{len(self.diagnostics)} diagnostic(s)")
+
+
+#: Every diagnostic code with its short title. docs/diagnostics.md explains each one.
+CODES: dict[str, str] = {
+    # reading and syntax
+    "E001": "file cannot be read",
+    "E100": "unexpected character",
+    "E101": "unexpected word or symbol",
+    "E102": "unexpected end of file",
+    "E103": "unterminated string",
+    "E104": "secret given as a literal value",
+    "E105": "words run together",
+    # names and references
+    "E200": "duplicate name",
+    "E201": "unknown artifact",
+    "E202": "artifact used before it is produced",
+    "E203": "setting given more than once",
+    "E204": "unknown platform setting",
+    "E205": "missing required setting",
+    "E206": "invalid value",
+    "E207": "conflicting settings",
+    "E208": "name too long or badly formed",
+    # pipeline structure and platform limits
+    "E300": "pipeline has no source",
+    "E301": "pipeline has no stages",
+    "E302": "source declared inside a stage",
+    "E303": "too many actions in a stage",
+    "E304": "too many patterns in a filter",
+    "E305": "approval timeout out of range",
+    "E306": "build timeout out of range",
+    "E307": "hook timeout out of range",
+    "E308": "invalid pattern",
+    "E309": "trigger not supported by this source",
+    "E310": "platform binding conflict",
+    "E311": "empty stage or parallel group",
+    "E312": "too many triggers",
+    # deployments
+    "E400": "strategy not available on this compute platform",
+    "E401": "percentage out of range",
+    "E402": "interval must be whole minutes",
+    "E403": "hook not available on this compute platform",
+    "E404": "traffic shifting needs a load balancer",
+    "E405": "EC2 blue/green needs an Auto Scaling group and a target group",
+    "E406": "deployment has no targets",
+    # teaching warnings
+    "W500": "all-at-once deployment to production",
+    "W501": "production deployment without an approval before it",
+    "W502": "production deployment without a test before it",
+    "W503": "secret-looking value in a plain environment variable",
+    "W504": "production deployment without automatic rollback",
+    "W505": "traffic shifting without alarms",
+}
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """'Did you mean 'x'?' for the closest candidate, or '' when nothing is close."""
+    close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def render(diag: Diagnostic, source: str | None) -> str:
+    """Render one diagnostic as plain text with the source line and a caret under the span."""
+    head = f"{diag.severity}[{diag.code}]: {diag.message}"
+    lines = [head]
+    s = diag.span
+    if s is None:
+        lines.append(f"  --> {diag.file}")
+    else:
+        lines.append(f"  --> {diag.file}:{s.line}:{s.column}")
+        text_lines = source.splitlines() if source is not None else []
+        if 1 <= s.line <= len(text_lines):
+            src = text_lines[s.line - 1].replace("\t", " ")
+            gutter = str(s.line)
+            pad = " " * len(gutter)
+            if s.end_line == s.line and s.end_column >= s.column:
+                width = s.end_column - s.column + 1
+            else:
+                width = max(1, len(src) - s.column + 1)
+            width = max(1, min(width, max(1, len(src) - s.column + 1)))
+            lines.append(f"{pad} |")
+            lines.append(f"{gutter} | {src}")
+            lines.append(f"{pad} | {' ' * (s.column - 1)}{'^' * width}")
+            lines.append(f"{pad} |")
+        for note in diag.notes:
+            lines.append(f"   = note: {note}")
+    if diag.help:
+        lines.append(f"   = help: {diag.help}")
+    return "\n".join(lines)
+
+
+def render_all(diags: Iterable[Diagnostic], sources: dict[str, str]) -> str:
+    return "\n\n".join(render(d, sources.get(d.file)) for d in diags)
+
+
+def to_json(diags: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_dict() for d in diags], indent=2, sort_keys=False)

@@ -1,0 +1,295 @@
+"""The parser boundary: text in, :class:`pipec.ast.Module` out, or :class:`Diagnostics`.
+
+The grammar (``grammar/pipe.lark``) is compiled once per process into an LALR parser with lark's
+contextual lexer (keywords are keywords only where the grammar expects them) and lark's on-disk
+grammar cache. Lark's exceptions never leave this module: they are translated into coded
+diagnostics that name what was expected in words, with a did-you-mean when a keyword is misspelt.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tempfile
+from importlib import resources
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from pipec import ast
+from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, did_you_mean
+
+_IDENT_CHAR = re.compile(r"[A-Za-z0-9_]")
+
+
+class _Glued(Exception):
+    def __init__(self, token: Token, following: Token):
+        self.token = token
+        self.following = following
+
+
+class _PostLex:
+    """Watches the token stream: rejects a keyword glued to the word after it (``buildweb`` lexed
+    as ``build`` + ``web``), remembers the open blocks and the current statement so that syntax
+    errors can say where they happened, and collects comments."""
+
+    always_accept = ()
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.blocks: list[str] = []
+        self.statement: list[Token] = []
+        self.comments: list[Token] = []
+
+    def process(self, stream):
+        prev = None
+        at_start = True
+        for tok in stream:
+            if (
+                prev is not None
+                and prev.type not in ("NAME", "STRING", "SCRIPT", "NUMBER", "DURATION", "PERCENT",
+                                      "SETTING_KEY", "_NL")
+                and _IDENT_CHAR.match(prev.value[-1:] or " ")
+                and tok.start_pos == prev.end_pos
+                and _IDENT_CHAR.match(tok.value[:1] or " ")
+            ):
+                raise _Glued(prev, tok)
+            if tok.type == "_NL":
+                at_start = True
+                self.statement = []
+            else:
+                if at_start:
+                    self.statement = []
+                    at_start = False
+                self.statement.append(tok)
+                if tok.type == "LBRACE":
+                    self.blocks.append(" ".join(t.value for t in self.statement[:-1]))
+                    at_start = True
+                elif tok.type == "RBRACE" and self.blocks:
+                    self.blocks.pop()
+                    at_start = True
+            prev = tok
+            yield tok
+
+
+def _grammar_text() -> str:
+    return resources.files("pipec.grammar").joinpath("pipe.lark").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> tuple[Lark, _PostLex]:
+    post = _PostLex()
+    cache_dir = os.path.join(tempfile.gettempdir(), f"pipec-{os.getuid() if hasattr(os, 'getuid') else 'u'}")
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+        cache: str | bool = os.path.join(cache_dir, "pipe-lark.cache")
+    except OSError:  # pragma: no cover - read-only temp dir: fall back to no disk cache
+        cache = False
+    text = _grammar_text()
+    if cache:
+        # lark keys its cache on the grammar text and options; include it in the file name too so
+        # two pipec versions sharing a temp dir never read each other's tables.
+        import hashlib
+
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        cache = cache.replace(".cache", f"-{digest}.cache")
+    lark = Lark(
+        text,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        postlex=post,
+        lexer_callbacks={"COMMENT": lambda tok: post.comments.append(tok)},
+        cache=cache,
+    )
+    return lark, post
+
+
+@functools.lru_cache(maxsize=1)
+def keywords() -> frozenset[str]:
+    """Every word the grammar uses as a keyword or enumerated value, anywhere."""
+    return frozenset(re.findall(r'"([a-z0-9][a-z0-9_\-]*)"', _grammar_text()))
+
+
+# ----------------------------------------------------------------------------- error translation
+
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "STRING": "a quoted string",
+    "SCRIPT": 'a """script"""',
+    "NUMBER": "a number",
+    "DURATION": "a duration such as 5m",
+    "PERCENT": "a percentage such as 10%",
+    "_NL": "the end of the line",
+    "$END": "the end of the file",
+    "SETTING_KEY": "a setting name",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+}
+
+
+def _describe_terminal(lark: Lark, name: str) -> list[str]:
+    if name in _TERMINAL_WORDS:
+        return [_TERMINAL_WORDS[name]]
+    try:
+        term = lark.get_terminal(name)
+    except KeyError:
+        return [name]
+    pattern = term.pattern
+    if pattern.type == "str":
+        return [f"'{pattern.value}'"]
+    alts = re.fullmatch(r"\(\?:(.*)\)", pattern.value)
+    body = alts.group(1) if alts else pattern.value
+    if re.fullmatch(r"[a-z0-9_|\-]+", body):
+        return [f"'{w}'" for w in body.split("|")]
+    return [name.lower()]
+
+
+def _expected_words(lark: Lark, expected) -> list[str]:
+    words: list[str] = []
+    for name in sorted(expected):
+        for w in _describe_terminal(lark, name):
+            if w not in words:
+                words.append(w)
+    return words
+
+
+def _keyword_candidates(lark: Lark, expected) -> list[str]:
+    out = []
+    for name in expected:
+        for w in _describe_terminal(lark, name):
+            if w.startswith("'") and re.fullmatch(r"'[a-z0-9_\-]+'", w):
+                out.append(w.strip("'"))
+    return out
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    if len(words) > 12:
+        words = words[:12] + ["..."]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _token_span(tok: Token) -> Span:
+    end_col = (tok.end_column or tok.column + len(tok.value)) - 1
+    if tok.end_line is not None and tok.end_line != tok.line:
+        end_col = tok.column + max(0, len(tok.value.split("\n")[0]) - 1)
+    return Span(tok.line, tok.column, tok.line, max(tok.column, end_col), tok.start_pos or 0,
+                tok.end_pos or 0)
+
+
+def _where(post: _PostLex) -> str:
+    if not post.blocks:
+        return ""
+    return f" in '{post.blocks[-1]} {{ ... }}'"
+
+
+def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, post: _PostLex) -> Diagnostic:
+    if isinstance(exc, _Glued):
+        tok, nxt = exc.token, exc.following
+        word = tok.value + nxt.value
+        span = Span(tok.line, tok.column, tok.line, tok.column + len(word) - 1, tok.start_pos, nxt.end_pos)
+        return Diagnostic(
+            "E105", ERROR, f"unexpected word '{word}'{_where(post)}", span,
+            help=f"'{tok.value}' is a keyword here and must be followed by a space. If '{word}' "
+            f"is meant as a name or value, put it in double quotes.", file=filename)
+
+    if isinstance(exc, UnexpectedCharacters):
+        line, col = exc.line, exc.column
+        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        span = Span.point(line, col, exc.pos_in_stream)
+        if ch == '"':
+            if text.startswith('"""', exc.pos_in_stream):
+                return Diagnostic("E103", ERROR, "unterminated script block", span,
+                                  help='A script starting with """ must end with """ (on a line of '
+                                  "its own is clearest).", file=filename)
+            return Diagnostic("E103", ERROR, "unterminated string", span,
+                              help='Strings start and end with " on the same line. Use \\" for a '
+                              'quote inside a string, or a """script""" block for several lines.',
+                              file=filename)
+        hints = {
+            ":": "pipec statements are written 'keyword value', without a colon (this is not YAML).",
+            "'": "Strings use double quotes: \"like this\".",
+            "[": "Lists are written as values separated by spaces, without brackets.",
+            ",": "Values are separated by spaces, not commas.",
+            ";": "Write one statement per line; there is no ';'.",
+        }
+        expected = _expected_words(lark, exc.allowed) if exc.allowed else []
+        help_text = hints.get(ch, "")
+        if not help_text and expected:
+            help_text = f"Expected {_join(expected)}{_where(post)}."
+        shown = ch if ch.strip() else repr(ch)
+        return Diagnostic("E100", ERROR, f"unexpected character '{shown}'{_where(post)}", span,
+                          help=help_text or "Remove or quote this character.", file=filename)
+
+    if isinstance(exc, (UnexpectedToken, UnexpectedEOF)):
+        tok = getattr(exc, "token", None)
+        expected = set(getattr(exc, "expected", ()) or ())
+        if tok is None or tok.type == "$END":
+            lines = text.splitlines() or [""]
+            last = len(lines)
+            span = Span.point(last, max(1, len(lines[-1]) + 1 if lines else 1), len(text))
+            words = _expected_words(lark, expected)
+            opened = post.blocks[-1] if post.blocks else None
+            msg = "unexpected end of file"
+            if opened:
+                msg += f": the block '{opened} {{' is not closed"
+            return Diagnostic("E102", ERROR, msg, span,
+                              help=(f"Add the missing '}}'." if opened else
+                                    f"Expected {_join(words)}.") if words or opened else "",
+                              file=filename)
+        span = _token_span(tok)
+        stmt = [t.value for t in post.statement]
+        if tok.type == "EQUAL" and stmt[:1] == ["secret"]:
+            return Diagnostic(
+                "E104", ERROR, "a secret cannot be given a value in a .pipe file", span,
+                help="Secrets are references, never values, so they never end up in source control. "
+                f"Write 'secret {stmt[1] if len(stmt) > 1 else 'NAME'} from ssm \"/path/in/parameter-store\"' "
+                "or 'from secrets-manager \"secret-id\"', and store the value there.",
+                file=filename)
+        words = _expected_words(lark, expected)
+        shown = tok.value if tok.type != "_NL" else "end of line"
+        if tok.type == "_NL":
+            msg = f"this statement is incomplete{_where(post)}"
+            span = Span.point(tok.line, tok.column, tok.start_pos or 0)
+        else:
+            msg = f"unexpected '{shown}'{_where(post)}"
+        help_text = f"Expected {_join(words)}." if words else ""
+        if tok.type in ("NAME", "SETTING_KEY") or re.fullmatch(r"[a-z_\-0-9]+", tok.value or ""):
+            help_text += did_you_mean(tok.value, _keyword_candidates(lark, expected))
+        if tok.type == "STRING" and "NAME" in expected and not words[1:]:
+            help_text += " Names are written without quotes."
+        return Diagnostic("E101", ERROR, msg, span, help=help_text.strip(), file=filename)
+
+    raise exc  # pragma: no cover - every UnexpectedInput subclass is handled above
+
+
+def parse(text: str, filename: str = "<input>") -> ast.Module:
+    """Parse ``.pipe`` source text into a :class:`pipec.ast.Module`.
+
+    Raises :class:`pipec.diagnostics.Diagnostics` with one syntax diagnostic on error (the LALR
+    parser stops at the first one; semantic checks later report everything they find).
+    """
+    from pipec.transformer import ToAst, TransformError
+
+    lark, post = _parser()
+    post.reset()
+    try:
+        tree = lark.parse(text)
+    except (_Glued, UnexpectedInput) as exc:
+        raise Diagnostics([_syntax_diagnostic(exc, text, filename, lark, post)]) from None
+    comments = tuple(
+        ast.Comment(t.value[1:].rstrip(), t.line, t.column) for t in post.comments
+    )
+    try:
+        pipeline = ToAst().transform(tree)
+    except TransformError as err:
+        raise Diagnostics([
+            Diagnostic(err.code, ERROR, err.message, err.span, help=err.help, file=filename)
+        ]) from None
+    return ast.Module(pipeline=pipeline, comments=comments, filename=filename, source=text)

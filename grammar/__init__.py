@@ -1,0 +1,1 @@
+"""The grammar of the ``.pipe`` language (``pipe.lark``), shipped as package data."""
