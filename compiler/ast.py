@@ -147,7 +147,7 @@ class Filter:
     (pull-request target branches), with its patterns in written order."""
 
     kind: str
-    patterns: tuple[Pattern, ...] = attrs.field(converter=tuple)
+    patterns: tuple[Pattern, ...] = attrs.field()
     span: Span | None = _span()
 
 
@@ -158,8 +158,8 @@ class Trigger:
     (``aws`` or ``github``) in a hybrid pipeline."""
 
     kind: str
-    events: tuple[str, ...] = attrs.field(converter=tuple, default=())
-    filters: tuple[Filter, ...] = attrs.field(converter=tuple, default=())
+    events: tuple[str, ...] = attrs.field(default=())
+    filters: tuple[Filter, ...] = attrs.field(default=())
     via: str | None = None
     span: Span | None = _span()
 
@@ -173,7 +173,7 @@ class Source:
     name: str
     provider: str
     location: str
-    body: tuple["SourceItem", ...] = attrs.field(converter=tuple, default=())
+    body: tuple["SourceItem", ...] = attrs.field(default=())
     span: Span | None = _span()
 
 
@@ -236,7 +236,7 @@ class SecretStmt:
 class FromStmt:
     """``from ARTIFACT...``: the input artifacts of an action (the first is the primary one)."""
 
-    names: tuple[str, ...] = attrs.field(converter=tuple)
+    names: tuple[str, ...] = attrs.field()
     span: Span | None = _span()
 
 
@@ -248,8 +248,8 @@ class Phase:
     both give the same node."""
 
     name: str
-    commands: tuple[Command, ...] = attrs.field(converter=tuple, default=())
-    finally_commands: tuple[Command, ...] = attrs.field(converter=tuple, default=())
+    commands: tuple[Command, ...] = attrs.field(default=())
+    finally_commands: tuple[Command, ...] = attrs.field(default=())
     on_failure: str | None = None
     span: Span | None = _span()
 
@@ -259,7 +259,7 @@ class ArtifactStmt:
     """``artifact NAME files "glob"... [base "dir"] [discard_paths]``: an output artifact."""
 
     name: str
-    files: tuple[str, ...] = attrs.field(converter=tuple)
+    files: tuple[str, ...] = attrs.field()
     base: str | None = None
     discard_paths: bool = False
     span: Span | None = _span()
@@ -269,7 +269,7 @@ class ArtifactStmt:
 class CacheStmt:
     """``cache "path"...``: paths kept between builds."""
 
-    paths: tuple[str, ...] = attrs.field(converter=tuple)
+    paths: tuple[str, ...] = attrs.field()
     span: Span | None = _span()
 
 
@@ -279,7 +279,7 @@ class ReportStmt:
 
     name: str
     format: str
-    files: tuple[str, ...] = attrs.field(converter=tuple)
+    files: tuple[str, ...] = attrs.field()
     base: str | None = None
     span: Span | None = _span()
 
@@ -316,7 +316,7 @@ class RollbackStmt:
     """``rollback none`` or ``rollback on [failure] [alarm "NAME"...]``."""
 
     on_failure: bool = False
-    alarms: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    alarms: tuple[str, ...] = attrs.field(default=())
     none: bool = False
     span: Span | None = _span()
 
@@ -349,7 +349,7 @@ class ListStmt:
     ``notify email "a@x"...``, ``capabilities iam auto-expand``, ``alarm`` lists."""
 
     keyword: str
-    values: tuple[str, ...] = attrs.field(converter=tuple)
+    values: tuple[str, ...] = attrs.field()
     span: Span | None = _span()
 
 
@@ -387,8 +387,8 @@ class NetworkStmt:
     """``network subnets S... security_groups G... [public_ip]``: awsvpc networking of the ECS
     task set."""
 
-    subnets: tuple[str, ...] = attrs.field(converter=tuple)
-    security_groups: tuple[str, ...] = attrs.field(converter=tuple)
+    subnets: tuple[str, ...] = attrs.field()
+    security_groups: tuple[str, ...] = attrs.field()
     public_ip: bool = False
     span: Span | None = _span()
 
@@ -426,7 +426,7 @@ class NotifyStmt:
     ``notify topic "arn:aws:sns:..."`` (an existing topic)."""
 
     kind: str
-    values: tuple[str, ...] = attrs.field(converter=tuple)
+    values: tuple[str, ...] = attrs.field()
     span: Span | None = _span()
 
 
@@ -445,7 +445,7 @@ class Setting:
     docs/language.md."""
 
     key: str
-    values: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    values: tuple[str, ...] = attrs.field(default=())
     span: Span | None = _span()
 
 
@@ -454,7 +454,7 @@ class PlatformBlock:
     """``aws { ... }`` or ``github { ... }``: settings that only one platform understands."""
 
     platform: str
-    body: tuple[Union[Setting, SecretStmt], ...] = attrs.field(converter=tuple, default=())
+    body: tuple[Union[Setting, SecretStmt], ...] = attrs.field(default=())
     span: Span | None = _span()
 
 
@@ -468,7 +468,7 @@ class BuildAction:
 
     kind: str
     name: str
-    body: tuple["BuildItem", ...] = attrs.field(converter=tuple, default=())
+    body: tuple["BuildItem", ...] = attrs.field(default=())
     span: Span | None = _span()
 
 
@@ -478,7 +478,7 @@ class DeployAction:
 
     name: str
     platform: str
-    body: tuple["DeployItem", ...] = attrs.field(converter=tuple, default=())
+    body: tuple["DeployItem", ...] = attrs.field(default=())
     span: Span | None = _span()
 
 
@@ -487,7 +487,7 @@ class ApproveAction:
     """``approve NAME { ... }``: a manual approval gate."""
 
     name: str
-    body: tuple["ApproveItem", ...] = attrs.field(converter=tuple, default=())
+    body: tuple["ApproveItem", ...] = attrs.field(default=())
     span: Span | None = _span()
 
 
@@ -496,7 +496,7 @@ class InvokeAction:
     """``invoke NAME { ... }``: call a Lambda function with user parameters."""
 
     name: str
-    body: tuple["InvokeItem", ...] = attrs.field(converter=tuple, default=())
+    body: tuple["InvokeItem", ...] = attrs.field(default=())
     span: Span | None = _span()
 
 
@@ -508,7 +508,7 @@ class Parallel:
     """``parallel { ... }``: actions that run at the same time. Actions outside a parallel block
     run one after another, in written order."""
 
-    body: tuple[Union[Action, Source], ...] = attrs.field(converter=tuple, default=())
+    body: tuple[Union[Action, Source], ...] = attrs.field(default=())
     span: Span | None = _span()
 
 
@@ -518,9 +518,7 @@ class Stage:
 
     name: str
     via: str | None = None
-    body: tuple[Union[Action, Parallel, TransitionStmt, Source], ...] = attrs.field(
-        converter=tuple, default=()
-    )
+    body: tuple[Union[Action, Parallel, TransitionStmt, Source], ...] = attrs.field(default=())
     span: Span | None = _span()
 
 
@@ -530,7 +528,7 @@ class Pipeline:
     sources, stages and platform blocks, in written order."""
 
     name: str
-    body: tuple = attrs.field(converter=tuple, default=())
+    body: tuple = attrs.field(default=())
     span: Span | None = _span()
 
 
@@ -548,7 +546,7 @@ class Module:
     """A parsed file: the pipeline, its comments, the file name and the source text."""
 
     pipeline: Pipeline
-    comments: tuple[Comment, ...] = attrs.field(converter=tuple, default=(), eq=False)
+    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False)
     filename: str = attrs.field(default="<input>", eq=False)
     source: str = attrs.field(default="", eq=False, repr=False)
 

@@ -1,0 +1,199 @@
+"""The ``pipec`` command.
+
+Exit status: 0 when every input is clean (warnings allowed unless ``--strict``), 1 when an input
+has errors (or would be reformatted, with ``fmt --check``), 2 for usage errors, 3 for an internal
+error (a bug in pipec: it says so in one line and asks for a report; never a traceback).
+
+Imports are lazy: ``pipec --help`` loads nothing but argparse, and ``pipec check`` loads the
+parser and the checker, never the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _version() -> str:
+    from pipec import __version__
+
+    return f"pipec {__version__}"
+
+
+def _read(path: str):
+    """(text, None) or (None, Diagnostic E001)."""
+    from pipec.diagnostics import ERROR, Diagnostic
+
+    try:
+        if path == "-":
+            return sys.stdin.read(), None
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read(), None
+    except UnicodeDecodeError as exc:
+        return None, Diagnostic("E001", ERROR, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                None, help="Save the file as UTF-8.", file=path)
+    except OSError as exc:
+        return None, Diagnostic("E001", ERROR, f"cannot read the file: {exc.strerror or exc}", None,
+                                help="Check the path and the file's permissions.", file=path)
+
+
+def _emit(diags, sources, fmt: str, out_json: list):
+    from pipec.diagnostics import render_all
+
+    if fmt == "json":
+        out_json.extend(d.to_dict() for d in diags)
+    elif diags:
+        print(render_all(diags, sources), file=sys.stderr)
+        print(file=sys.stderr)
+
+
+def cmd_check(args) -> int:
+    from pipec import compile_text
+    from pipec.diagnostics import ERROR, WARNING, Diagnostics
+
+    status = EXIT_OK
+    out_json: list = []
+    totals = {"errors": 0, "warnings": 0}
+    for path in args.files:
+        text, problem = _read(path)
+        if problem is not None:
+            _emit([problem], {}, args.format, out_json)
+            totals["errors"] += 1
+            status = EXIT_INPUT
+            continue
+        try:
+            pipeline, diags = compile_text(text, path)
+        except Diagnostics as exc:
+            diags, pipeline = exc.diagnostics, None
+        _emit(diags, {path: text}, args.format, out_json)
+        errors = sum(d.severity == ERROR for d in diags)
+        warnings = sum(d.severity == WARNING for d in diags)
+        totals["errors"] += errors
+        totals["warnings"] += warnings
+        if errors or (args.strict and warnings):
+            status = EXIT_INPUT
+        if args.format == "text":
+            if pipeline is not None:
+                n_actions = sum(len(s.actions) for s in pipeline.stages)
+                print(f"{path}: {'ok' if not warnings else f'ok with {warnings} warning(s)'} "
+                      f"(pipeline {pipeline.name}: {len(pipeline.sources)} source(s), "
+                      f"{len(pipeline.stages)} stage(s), {n_actions} action(s))")
+            else:
+                print(f"{path}: {errors} error(s), {warnings} warning(s)")
+    if args.format == "json":
+        import json
+
+        print(json.dumps(out_json, indent=2))
+    return status
+
+
+def _write_atomic(path: str, text: str):
+    directory = os.path.dirname(os.path.abspath(path))
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=".pipec-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        try:
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        except OSError:
+            pass
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def cmd_fmt(args) -> int:
+    from pipec.diagnostics import Diagnostics
+    from pipec.formatter import format_module
+    from pipec.parser import parse
+
+    status = EXIT_OK
+    changed = []
+    for path in args.files:
+        text, problem = _read(path)
+        if problem is not None:
+            _emit([problem], {}, "text", [])
+            status = EXIT_INPUT
+            continue
+        try:
+            module = parse(text, path)
+        except Diagnostics as exc:
+            _emit(exc.diagnostics, {path: text}, "text", [])
+            status = EXIT_INPUT
+            continue
+        result = format_module(module)
+        if path == "-":
+            if args.check:
+                if result != text:
+                    changed.append(path)
+            else:
+                sys.stdout.write(result)
+            continue
+        if result != text:
+            changed.append(path)
+            if not args.check:
+                _write_atomic(path, result)
+    if args.check:
+        for path in changed:
+            print(f"would reformat {path}")
+        if changed:
+            status = EXIT_INPUT
+        elif status == EXIT_OK:
+            print(f"{len(args.files)} file(s) already formatted")
+    else:
+        for path in changed:
+            if path != "-":
+                print(f"reformatted {path}")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipec",
+        description="Compile a .pipe pipeline into AWS CodePipeline and GitHub Actions.",
+        epilog="Exit status: 0 clean, 1 errors in the input, 2 usage error, 3 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    check = sub.add_parser("check", help="parse and check .pipe files, reporting every problem",
+                           description="Parse and check .pipe files. Prints every error and warning "
+                           "with its code, position and a hint.")
+    check.add_argument("files", nargs="+", metavar="FILE", help=".pipe files ('-' reads standard input)")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="diagnostics as text (default, on stderr) or as a JSON array on stdout")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
+    check.set_defaults(func=cmd_check)
+
+    fmt = sub.add_parser("fmt", help="rewrite .pipe files in the canonical layout",
+                         description="Rewrite .pipe files in the canonical layout, keeping comments. "
+                         "'-' formats standard input to standard output.")
+    fmt.add_argument("files", nargs="+", metavar="FILE", help=".pipe files")
+    fmt.add_argument("--check", action="store_true",
+                     help="write nothing; exit 1 and list the files that would change")
+    fmt.set_defaults(func=cmd_fmt)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("pipec: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug in pipec: one line, never a traceback
+        print(f"pipec: internal error ({type(exc).__name__}: {exc}). This is a bug in pipec; please "
+              "report it with the input that caused it.", file=sys.stderr)
+        return EXIT_INTERNAL
