@@ -21,6 +21,7 @@ from typing import Union
 import attrs
 
 from pipec.diagnostics import Span
+from pipec.node import Node, node
 
 
 def _span():
@@ -30,8 +31,8 @@ def _span():
 # ----------------------------------------------------------------------------- values
 
 
-@attrs.frozen
-class Duration:
+@node
+class Duration(Node):
     """A length of time as written: ``value`` and ``unit`` (``s``, ``m``, ``h`` or ``d``).
     ``120s`` and ``2m`` are different nodes (the formatter keeps the author's unit) with equal
     :attr:`seconds`."""
@@ -50,8 +51,8 @@ class Duration:
         return f"{self.value}{self.unit}"
 
 
-@attrs.frozen
-class Percent:
+@node
+class Percent(Node):
     """A whole percentage as written, for example ``10%`` (``value`` is 10)."""
 
     value: int
@@ -61,8 +62,8 @@ class Percent:
         return f"{self.value}%"
 
 
-@attrs.frozen
-class Command:
+@node
+class Command(Node):
     """One command of a build phase. ``script`` is True for a triple-quoted multi-line block,
     whose ``text`` is the dedented script (run as one shell script, like a YAML block scalar in
     a buildspec)."""
@@ -72,8 +73,8 @@ class Command:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Pattern:
+@node
+class Pattern(Node):
     """One pattern of a trigger filter: ``text`` in pipec's glob syntax (docs/language.md,
     "Patterns"), ``negated`` when written with a leading ``!`` (an exclusion)."""
 
@@ -85,8 +86,8 @@ class Pattern:
 # ----------------------------------------------------------------------------- simple statements
 
 
-@attrs.frozen
-class Field:
+@node
+class Field(Node):
     """A statement made of one keyword and one value, for the many settings of that shape:
     ``branch main``, ``cluster prod``, ``message "..."``, ``function "fn"``, ``bucket "b"``...
     ``keyword`` is the statement's keyword as written in the grammar."""
@@ -96,24 +97,24 @@ class Field:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Flag:
+@node
+class Flag(Node):
     """A statement that is a single keyword: ``privileged`` or ``extract``."""
 
     keyword: str
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ModeStmt:
+@node
+class ModeStmt(Node):
     """``mode queued|superseded|parallel``: what happens when runs overlap."""
 
     mode: str
     span: Span | None = _span()
 
 
-@attrs.frozen
-class VariableStmt:
+@node
+class VariableStmt(Node):
     """``variable NAME = "default" [description "..."]``: a value chosen when a run starts."""
 
     name: str
@@ -122,8 +123,8 @@ class VariableStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class StoreStmt:
+@node
+class StoreStmt(Node):
     """``artifact_store bucket "b" [key "alias/k"]``: where artifacts are kept, and the KMS key."""
 
     bucket: str
@@ -131,8 +132,8 @@ class StoreStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ConnectionStmt:
+@node
+class ConnectionStmt(Node):
     """``connection NAME`` (a connection pipec creates, by name) or ``connection arn "..."``
     (an existing CodeConnections connection)."""
 
@@ -141,8 +142,8 @@ class ConnectionStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Filter:
+@node
+class Filter(Node):
     """One filter of a trigger: ``kind`` is ``branches``, ``tags``, ``paths`` or ``into``
     (pull-request target branches), with its patterns in written order."""
 
@@ -151,8 +152,8 @@ class Filter:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Trigger:
+@node
+class Trigger(Node):
     """``on push ...``, ``on pull_request ...`` or ``on manual``. ``events`` holds pull-request
     events (``opened``, ``updated``, ``closed``); ``via`` binds the trigger to one platform
     (``aws`` or ``github``) in a hybrid pipeline."""
@@ -164,8 +165,8 @@ class Trigger:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Source:
+@node
+class Source(Node):
     """``source NAME PROVIDER LOCATION { ... }``. ``provider`` is github, bitbucket, gitlab,
     codecommit or s3; ``location`` is ``owner/repo``, the CodeCommit repository or the S3 bucket.
     ``body`` holds branch, connection, key, clone and trigger statements."""
@@ -177,8 +178,8 @@ class Source:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ImageStmt:
+@node
+class ImageStmt(Node):
     """``image ubuntu|amazonlinux [VERSION]``, ``image ecr|docker "URI"`` or
     ``image codebuild "aws/codebuild/..."``: the build environment."""
 
@@ -187,24 +188,24 @@ class ImageStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ComputeStmt:
+@node
+class ComputeStmt(Node):
     """``compute small|medium|large|2xlarge``."""
 
     size: str
     span: Span | None = _span()
 
 
-@attrs.frozen
-class TimeoutStmt:
+@node
+class TimeoutStmt(Node):
     """``timeout DURATION``: a build's time limit, or how long an approval waits."""
 
     duration: Duration
     span: Span | None = _span()
 
 
-@attrs.frozen
-class RuntimeStmt:
+@node
+class RuntimeStmt(Node):
     """``runtime NAME VERSION``, for example ``runtime nodejs 20``."""
 
     name: str
@@ -212,8 +213,8 @@ class RuntimeStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class EnvStmt:
+@node
+class EnvStmt(Node):
     """``env NAME = "value"``: a plain environment variable."""
 
     name: str
@@ -221,8 +222,8 @@ class EnvStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class SecretStmt:
+@node
+class SecretStmt(Node):
     """``secret NAME from ssm|secrets-manager|github "REF"``: a secret by reference. There is no
     syntax for a secret's value."""
 
@@ -232,16 +233,16 @@ class SecretStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class FromStmt:
+@node
+class FromStmt(Node):
     """``from ARTIFACT...``: the input artifacts of an action (the first is the primary one)."""
 
     names: tuple[str, ...] = attrs.field()
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Phase:
+@node
+class Phase(Node):
     """A build phase (``install``, ``pre_build``, ``build``, ``post_build``): its commands, the
     ``finally`` commands that run even when a command fails, and ``on_failure`` (``abort`` or
     ``continue``). Written inline (``build "make"``) or as a block (``build { run ...  finally ... }``);
@@ -254,8 +255,8 @@ class Phase:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ArtifactStmt:
+@node
+class ArtifactStmt(Node):
     """``artifact NAME files "glob"... [base "dir"] [discard_paths]``: an output artifact."""
 
     name: str
@@ -265,16 +266,16 @@ class ArtifactStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class CacheStmt:
+@node
+class CacheStmt(Node):
     """``cache "path"...``: paths kept between builds."""
 
     paths: tuple[str, ...] = attrs.field()
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ReportStmt:
+@node
+class ReportStmt(Node):
     """``report NAME FORMAT files "glob"... [base "dir"]``: a test or coverage report."""
 
     name: str
@@ -284,8 +285,8 @@ class ReportStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class CodeArtifactStmt:
+@node
+class CodeArtifactStmt(Node):
     """``codeartifact TOOL domain D repository R [owner ACCOUNT]``: log the package tool in to
     a CodeArtifact repository before the install phase."""
 
@@ -296,8 +297,8 @@ class CodeArtifactStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Strategy:
+@node
+class Strategy(Node):
     """``strategy ...``: how a deployment replaces the old version. ``kind`` is ``all-at-once``,
     ``rolling``, ``blue-green``, ``canary`` or ``linear``; ``batch`` is ``one-at-a-time`` or
     ``half-at-a-time`` for a rolling deploy; ``percent`` is the canary or linear step (or the
@@ -311,8 +312,8 @@ class Strategy:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class RollbackStmt:
+@node
+class RollbackStmt(Node):
     """``rollback none`` or ``rollback on [failure] [alarm "NAME"...]``."""
 
     on_failure: bool = False
@@ -321,8 +322,8 @@ class RollbackStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class HookStmt:
+@node
+class HookStmt(Node):
     """``hook EVENT TARGET [timeout DURATION] [as USER]``: a lifecycle hook. On EC2 the target is
     a script in the revision; on ECS and Lambda it is a Lambda function name."""
 
@@ -333,8 +334,8 @@ class HookStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class InstancesStmt:
+@node
+class InstancesStmt(Node):
     """``instances tag KEY = VALUE``: EC2/on-premises instances selected by tag (several lines: any
     of them matches)."""
 
@@ -343,8 +344,8 @@ class InstancesStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ListStmt:
+@node
+class ListStmt(Node):
     """A keyword followed by several values: ``autoscaling "asg"...``, ``target_groups BLUE GREEN``,
     ``notify email "a@x"...``, ``capabilities iam auto-expand``, ``alarm`` lists."""
 
@@ -353,8 +354,8 @@ class ListStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class CopyStmt:
+@node
+class CopyStmt(Node):
     """``copy SOURCE to DESTINATION``: files of the revision copied onto the instance."""
 
     source: str
@@ -362,8 +363,8 @@ class CopyStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class PermissionStmt:
+@node
+class PermissionStmt(Node):
     """``permission PATH [owner U] [group G] [mode M]``: ownership and mode after copying."""
 
     path: str
@@ -373,8 +374,8 @@ class PermissionStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ContainerStmt:
+@node
+class ContainerStmt(Node):
     """``container NAME port N``: the container and port that receive load-balancer traffic."""
 
     name: str
@@ -382,8 +383,8 @@ class ContainerStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class NetworkStmt:
+@node
+class NetworkStmt(Node):
     """``network subnets S... security_groups G... [public_ip]``: awsvpc networking of the ECS
     task set."""
 
@@ -393,8 +394,8 @@ class NetworkStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class VersionsStmt:
+@node
+class VersionsStmt(Node):
     """``versions current V target W``: the Lambda versions traffic shifts between."""
 
     current: str
@@ -402,8 +403,8 @@ class VersionsStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ParameterStmt:
+@node
+class ParameterStmt(Node):
     """``parameter NAME = VALUE``: a CloudFormation stack parameter override."""
 
     name: str
@@ -411,8 +412,8 @@ class ParameterStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ChangeSetStmt:
+@node
+class ChangeSetStmt(Node):
     """``change_set NAME`` (create a change set, then execute it: the default) or
     ``change_set none`` (create or update the stack directly)."""
 
@@ -420,8 +421,8 @@ class ChangeSetStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class NotifyStmt:
+@node
+class NotifyStmt(Node):
     """``notify email "a@x"...`` (a new SNS topic with e-mail subscribers) or
     ``notify topic "arn:aws:sns:..."`` (an existing topic)."""
 
@@ -430,16 +431,16 @@ class NotifyStmt:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class TransitionStmt:
+@node
+class TransitionStmt(Node):
     """``transition disabled "reason"``: runs stop before this stage until someone enables it."""
 
     reason: str
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Setting:
+@node
+class Setting(Node):
     """One line of an ``aws { }`` or ``github { }`` block: a key and its values. The keys each
     block accepts are listed in :mod:`pipec.semantic` (``PLATFORM_SETTINGS``) and
     docs/language.md."""
@@ -449,8 +450,8 @@ class Setting:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class PlatformBlock:
+@node
+class PlatformBlock(Node):
     """``aws { ... }`` or ``github { ... }``: settings that only one platform understands."""
 
     platform: str
@@ -461,8 +462,8 @@ class PlatformBlock:
 # ----------------------------------------------------------------------------- actions and stages
 
 
-@attrs.frozen
-class BuildAction:
+@node
+class BuildAction(Node):
     """``build NAME { ... }`` or ``test NAME { ... }`` (``kind`` says which): commands run in a
     fresh build environment (CodeBuild, or a GitHub Actions job)."""
 
@@ -472,8 +473,8 @@ class BuildAction:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class DeployAction:
+@node
+class DeployAction(Node):
     """``deploy NAME to PLATFORM { ... }``; ``platform`` is ec2, ecs, lambda, cloudformation or s3."""
 
     name: str
@@ -482,8 +483,8 @@ class DeployAction:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ApproveAction:
+@node
+class ApproveAction(Node):
     """``approve NAME { ... }``: a manual approval gate."""
 
     name: str
@@ -491,8 +492,8 @@ class ApproveAction:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class InvokeAction:
+@node
+class InvokeAction(Node):
     """``invoke NAME { ... }``: call a Lambda function with user parameters."""
 
     name: str
@@ -503,8 +504,8 @@ class InvokeAction:
 Action = Union[BuildAction, DeployAction, ApproveAction, InvokeAction]
 
 
-@attrs.frozen
-class Parallel:
+@node
+class Parallel(Node):
     """``parallel { ... }``: actions that run at the same time. Actions outside a parallel block
     run one after another, in written order."""
 
@@ -512,8 +513,8 @@ class Parallel:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Stage:
+@node
+class Stage(Node):
     """``stage NAME [via aws|github] { ... }``: a step of the pipeline; stages run in order."""
 
     name: str
@@ -522,8 +523,8 @@ class Stage:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Pipeline:
+@node
+class Pipeline(Node):
     """``pipeline NAME { ... }``: the root. ``body`` holds mode, variables, the artifact store,
     sources, stages and platform blocks, in written order."""
 
@@ -532,8 +533,8 @@ class Pipeline:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Comment:
+@node
+class Comment(Node):
     """A ``#`` comment; kept beside the tree (not in it) so the formatter can put it back."""
 
     text: str
@@ -541,8 +542,8 @@ class Comment:
     column: int
 
 
-@attrs.frozen
-class Module:
+@node
+class Module(Node):
     """A parsed file: the pipeline, its comments, the file name and the source text."""
 
     pipeline: Pipeline

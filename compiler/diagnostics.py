@@ -18,8 +18,6 @@ Rendering::
 
 from __future__ import annotations
 
-import difflib
-import json
 from typing import Iterable
 
 import attrs
@@ -141,6 +139,8 @@ CODES: dict[str, str] = {
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """'Did you mean 'x'?' for the closest candidate, or '' when nothing is close."""
+    import difflib
+
     close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
     return f" Did you mean '{close[0]}'?" if close else ""
 
@@ -180,4 +180,6 @@ def render_all(diags: Iterable[Diagnostic], sources: dict[str, str]) -> str:
 
 
 def to_json(diags: Iterable[Diagnostic]) -> str:
+    import json
+
     return json.dumps([d.to_dict() for d in diags], indent=2, sort_keys=False)

@@ -20,6 +20,7 @@ from typing import Union
 import attrs
 
 from pipec.diagnostics import Span
+from pipec.node import Node, node
 
 
 def _span():
@@ -33,8 +34,8 @@ def _tuple():
 # ----------------------------------------------------------------------------- pipeline level
 
 
-@attrs.frozen
-class Variable:
+@node
+class Variable(Node):
     """A pipeline variable: set when a run starts (CodePipeline variables, workflow_dispatch
     inputs)."""
 
@@ -44,8 +45,8 @@ class Variable:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ArtifactStore:
+@node
+class ArtifactStore(Node):
     """Where artifacts are stored between actions. ``bucket`` None means pipec creates an
     encrypted bucket; ``kms_key`` None means a key pipec manages (AWS-managed S3 key otherwise)."""
 
@@ -53,8 +54,8 @@ class ArtifactStore:
     kms_key: str | None = None
 
 
-@attrs.frozen
-class PlatformSettings:
+@node
+class PlatformSettings(Node):
     """The settings of an ``aws { }`` or ``github { }`` block, validated against
     :data:`pipec.semantic.PLATFORM_SETTINGS`: ``items`` are (key, values) pairs in written order."""
 
@@ -77,8 +78,8 @@ class PlatformSettings:
 # ----------------------------------------------------------------------------- sources and triggers
 
 
-@attrs.frozen
-class Filter:
+@node
+class Filter(Node):
     """Include and exclude patterns in pipec's pattern syntax. A value matches when it matches
     at least one include and no exclude (excludes always win; order does not matter)."""
 
@@ -86,8 +87,8 @@ class Filter:
     excludes: tuple[str, ...] = _tuple()
 
 
-@attrs.frozen
-class PushTrigger:
+@node
+class PushTrigger(Node):
     """Start on a push. Exactly one of ``branches`` and ``tags`` is set; ``paths`` only with
     branches. ``platform`` is None (both platforms), ``aws`` or ``github``."""
 
@@ -98,8 +99,8 @@ class PushTrigger:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class PullRequestTrigger:
+@node
+class PullRequestTrigger(Node):
     """Start on pull-request ``events`` (sorted subset of opened, updated, closed) whose target
     branch matches ``branches`` and, when set, whose changed files match ``paths``."""
 
@@ -110,8 +111,8 @@ class PullRequestTrigger:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class ManualTrigger:
+@node
+class ManualTrigger(Node):
     """Runs may be started by hand (always true on CodePipeline; ``workflow_dispatch`` on GitHub)."""
 
     platform: str | None = None
@@ -121,8 +122,8 @@ class ManualTrigger:
 Trigger = Union[PushTrigger, PullRequestTrigger, ManualTrigger]
 
 
-@attrs.frozen
-class Connection:
+@node
+class Connection(Node):
     """A CodeConnections connection: ``arn`` of an existing one, or ``name`` of one pipec creates
     (it must then be authorised once in the console)."""
 
@@ -130,8 +131,8 @@ class Connection:
     arn: str | None = None
 
 
-@attrs.frozen
-class Source:
+@node
+class Source(Node):
     """A source action. Its output artifact has the source's ``name``.
 
     ``provider``: github, bitbucket, gitlab (through ``connection``), codecommit or s3.
@@ -163,8 +164,8 @@ class Source:
 # ----------------------------------------------------------------------------- build and test
 
 
-@attrs.frozen
-class Image:
+@node
+class Image(Node):
     """The build environment: ``kind`` ubuntu or amazonlinux (a managed image, ``version`` None
     for the current one), ecr or docker (a custom image, ``ref`` is its URI) or codebuild
     (an exact CodeBuild image name in ``ref``)."""
@@ -173,16 +174,16 @@ class Image:
     ref: str | None = None
 
 
-@attrs.frozen
-class Command:
+@node
+class Command(Node):
     """One command; ``script`` marks a multi-line block run as one shell script."""
 
     text: str
     script: bool = False
 
 
-@attrs.frozen
-class Phase:
+@node
+class Phase(Node):
     """One of install, pre_build, build, post_build, with ``finally`` commands and
     ``on_failure`` (``abort``, the default, or ``continue``)."""
 
@@ -195,14 +196,14 @@ class Phase:
 PHASE_ORDER = ("install", "pre_build", "build", "post_build")
 
 
-@attrs.frozen
-class EnvVar:
+@node
+class EnvVar(Node):
     name: str
     value: str
 
 
-@attrs.frozen
-class Secret:
+@node
+class Secret(Node):
     """A secret by reference: ``store`` is ssm or secrets-manager; ``ref`` the parameter name or
     secret id (``id:json-key`` allowed). ``github_secret`` names the GitHub secret used instead
     when the target is GitHub Actions (None: fetch from AWS through the job's role)."""
@@ -213,8 +214,8 @@ class Secret:
     github_secret: str | None = None
 
 
-@attrs.frozen
-class OutputArtifact:
+@node
+class OutputArtifact(Node):
     """An artifact an action produces: ``files`` globs relative to ``base`` (default: the
     working directory); ``discard_paths`` flattens directories."""
 
@@ -224,8 +225,8 @@ class OutputArtifact:
     discard_paths: bool = False
 
 
-@attrs.frozen
-class Report:
+@node
+class Report(Node):
     """A test (junit, cucumber, testng, nunit, nunit3, trx) or coverage (clover, cobertura,
     jacoco, simplecov, lcov) report."""
 
@@ -239,8 +240,8 @@ class Report:
         return self.format in ("clover", "cobertura", "jacoco", "simplecov", "lcov")
 
 
-@attrs.frozen
-class CodeArtifactLogin:
+@node
+class CodeArtifactLogin(Node):
     """``aws codeartifact login --tool TOOL --domain D --repository R [--domain-owner O]``
     before the install phase."""
 
@@ -250,8 +251,8 @@ class CodeArtifactLogin:
     owner: str | None = None
 
 
-@attrs.frozen
-class Build:
+@node
+class Build(Node):
     """A build or test action (``kind``): commands run in a fresh environment.
 
     Defaults applied: image ubuntu (current managed image), compute small, timeout 60 minutes,
@@ -284,8 +285,8 @@ class Build:
 # ----------------------------------------------------------------------------- deployments
 
 
-@attrs.frozen
-class Strategy:
+@node
+class Strategy(Node):
     """How a deployment replaces the old version.
 
     ``kind``: all-at-once, rolling, blue-green, canary or linear. For rolling on EC2, ``batch``
@@ -333,8 +334,8 @@ class Strategy:
         return f"CodeDeployDefault.{prefix}Linear{self.percent}PercentEvery{self.interval_minutes}{unit}"
 
 
-@attrs.frozen
-class Rollback:
+@node
+class Rollback(Node):
     """Automatic rollback: on a failed deployment, and/or when one of ``alarms`` (CloudWatch
     alarm names) goes into ALARM during the deployment. Both false/empty: no rollback."""
 
@@ -346,8 +347,8 @@ class Rollback:
         return self.on_failure or bool(self.alarms)
 
 
-@attrs.frozen
-class Hook:
+@node
+class Hook(Node):
     """A lifecycle hook: ``event`` (snake_case, for example before_install), ``target`` (a script
     on EC2, a Lambda function name on ECS and Lambda), ``timeout_seconds`` and ``run_as`` (EC2
     only; CodeDeploy's default timeout is 3600 seconds)."""
@@ -358,8 +359,8 @@ class Hook:
     run_as: str | None = None
 
 
-@attrs.frozen
-class Ec2Target:
+@node
+class Ec2Target(Node):
     """EC2/on-premises instances: by ``tags`` ((key, value) pairs; an instance matching any pair
     is included) and/or ``autoscaling_groups``; ``target_group`` for blue/green and
     load-balancer hooks; ``os`` linux or windows; ``files`` (source, destination) copies and
@@ -373,15 +374,15 @@ class Ec2Target:
     permissions: tuple[tuple[str, str | None, str | None, str | None], ...] = _tuple()
 
 
-@attrs.frozen
-class EcsNetwork:
+@node
+class EcsNetwork(Node):
     subnets: tuple[str, ...]
     security_groups: tuple[str, ...]
     public_ip: bool = False
 
 
-@attrs.frozen
-class EcsTarget:
+@node
+class EcsTarget(Node):
     """An ECS service. Rolling updates read ``image_file`` (imagedefinitions.json) from the input
     artifact; CodeDeploy blue/green reads ``task_definition`` (taskdef.json) and shifts
     ``listener`` traffic between ``target_groups`` (blue, green), with an optional
@@ -400,8 +401,8 @@ class EcsTarget:
     network: EcsNetwork | None = None
 
 
-@attrs.frozen
-class LambdaTarget:
+@node
+class LambdaTarget(Node):
     """A Lambda function alias whose traffic shifts from ``current_version`` to
     ``target_version`` (None: decided at deploy time)."""
 
@@ -411,8 +412,8 @@ class LambdaTarget:
     target_version: str | None = None
 
 
-@attrs.frozen
-class Deploy:
+@node
+class Deploy(Node):
     """A deployment through CodeDeploy (``platform`` ec2 or lambda, ecs with blue-green/canary/
     linear) or the ECS service's rolling update (ecs with ``strategy.kind == 'rolling'``)."""
 
@@ -435,8 +436,8 @@ class Deploy:
         return not (self.platform == "ecs" and self.strategy.kind == "rolling")
 
 
-@attrs.frozen
-class StackDeploy:
+@node
+class StackDeploy(Node):
     """A CloudFormation (or SAM) deployment of ``template`` (a file in the input artifact) as
     ``stack``. ``change_set`` named: create a change set, then execute it; None: create or update
     directly."""
@@ -456,8 +457,8 @@ class StackDeploy:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class BucketDeploy:
+@node
+class BucketDeploy(Node):
     """Copy the input artifact into ``bucket``: its files (``extract``) or the zip as
     ``object_key``; ``cache_control`` sets the Cache-Control header."""
 
@@ -478,8 +479,8 @@ class BucketDeploy:
 # ----------------------------------------------------------------------------- approvals, invokes
 
 
-@attrs.frozen
-class Approval:
+@node
+class Approval(Node):
     """A manual approval: ``message`` and ``url`` for the reviewer; notification by a new SNS
     topic with ``notify_emails`` or an existing ``topic_arn``; ``timeout_minutes`` (default
     7 days). On GitHub: the ``github_environment`` whose ``reviewers`` approve."""
@@ -504,8 +505,8 @@ class Approval:
         return ()
 
 
-@attrs.frozen
-class Invoke:
+@node
+class Invoke(Node):
     """Invoke a Lambda ``function`` with ``parameters`` (a string passed as UserParameters /
     the payload); may read ``inputs`` and produce ``outputs`` (artifact names)."""
 
@@ -525,8 +526,8 @@ class Invoke:
 Action = Union[Build, Deploy, StackDeploy, BucketDeploy, Approval, Invoke]
 
 
-@attrs.frozen
-class Stage:
+@node
+class Stage(Node):
     """A stage: its position (``index`` 0 is the first stage after the sources), its actions
     sorted by ``run_order``, the reason its inbound transition is disabled (None: enabled), and
     the platform it is bound to in a hybrid pipeline (None: both)."""
@@ -539,8 +540,8 @@ class Stage:
     span: Span | None = _span()
 
 
-@attrs.frozen
-class Pipeline:
+@node
+class Pipeline(Node):
     """The whole pipeline: ``mode`` (queued, superseded or parallel; default superseded),
     ``variables``, the ``artifact_store``, ``sources`` (the implicit first stage), ``stages`` in
     order, and pipeline-level platform settings."""

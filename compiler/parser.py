@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import tempfile
-from importlib import resources
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -76,13 +74,20 @@ class _PostLex:
 
 
 def _grammar_text() -> str:
-    return resources.files("pipec.grammar").joinpath("pipe.lark").read_text(encoding="utf-8")
+    import pipec.grammar
+
+    path = os.path.join(os.path.dirname(pipec.grammar.__file__), "pipe.lark")
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
 
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, _PostLex]:
     post = _PostLex()
-    cache_dir = os.path.join(tempfile.gettempdir(), f"pipec-{os.getuid() if hasattr(os, 'getuid') else 'u'}")
+    # lark's grammar-analysis cache (LALR tables), in the user's temp dir; tempfile is not
+    # imported for this: it costs several milliseconds of start-up
+    tmp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or ("/tmp" if os.name != "nt" else ".")
+    cache_dir = os.path.join(tmp, f"pipec-{os.getuid() if hasattr(os, 'getuid') else 'u'}")
     try:
         os.makedirs(cache_dir, exist_ok=True)
         cache: str | bool = os.path.join(cache_dir, "pipe-lark.cache")
