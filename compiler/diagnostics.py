@@ -8,10 +8,10 @@ code, and a test keeps the two in step.
 Rendering::
 
     error[E201]: unknown artifact 'dst'
-      --> examples/02-reference.pipe:31:12
+      --> examples/02-reference.pipe:31:7
        |
     31 |       from dst
-       |            ^^^
+       |       ^^^^^^^^
        |
        = help: Artifacts available here: app, dist. Did you mean 'dist'?
 """
@@ -146,32 +146,31 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 
 def render(diag: Diagnostic, source: str | None) -> str:
-    """Render one diagnostic as plain text with the source line and a caret under the span."""
-    head = f"{diag.severity}[{diag.code}]: {diag.message}"
-    lines = [head]
+    """Render one diagnostic as plain text with the source line and a caret under the span,
+    aligned as rustc does (the gutter is as wide as the line number)."""
+    lines = [f"{diag.severity}[{diag.code}]: {diag.message}"]
     s = diag.span
-    if s is None:
-        lines.append(f"  --> {diag.file}")
+    text_lines = source.splitlines() if (source is not None and s is not None) else []
+    if s is None or not 1 <= s.line <= len(text_lines):
+        pad = " "
+        where = f"{diag.file}:{s.line}:{s.column}" if s is not None else diag.file
+        lines.append(f"{pad}--> {where}")
     else:
-        lines.append(f"  --> {diag.file}:{s.line}:{s.column}")
-        text_lines = source.splitlines() if source is not None else []
-        if 1 <= s.line <= len(text_lines):
-            src = text_lines[s.line - 1].replace("\t", " ")
-            gutter = str(s.line)
-            pad = " " * len(gutter)
-            if s.end_line == s.line and s.end_column >= s.column:
-                width = s.end_column - s.column + 1
-            else:
-                width = max(1, len(src) - s.column + 1)
-            width = max(1, min(width, max(1, len(src) - s.column + 1)))
-            lines.append(f"{pad} |")
-            lines.append(f"{gutter} | {src}")
-            lines.append(f"{pad} | {' ' * (s.column - 1)}{'^' * width}")
-            lines.append(f"{pad} |")
-        for note in diag.notes:
-            lines.append(f"   = note: {note}")
+        gutter = str(s.line)
+        pad = " " * len(gutter)
+        src = text_lines[s.line - 1].replace("\t", " ")
+        room = max(1, len(src) - s.column + 1)
+        width = s.end_column - s.column + 1 if s.end_line == s.line else room
+        width = max(1, min(width, room))
+        lines.append(f"{pad}--> {diag.file}:{s.line}:{s.column}")
+        lines.append(f"{pad} |")
+        lines.append(f"{gutter} | {src}")
+        lines.append(f"{pad} | {' ' * (s.column - 1)}{'^' * width}")
+        lines.append(f"{pad} |")
+    for note in diag.notes:
+        lines.append(f"{pad} = note: {note}")
     if diag.help:
-        lines.append(f"   = help: {diag.help}")
+        lines.append(f"{pad} = help: {diag.help}")
     return "\n".join(lines)
 
 

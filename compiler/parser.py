@@ -39,6 +39,7 @@ class _PostLex:
 
     def reset(self):
         self.blocks: list[str] = []
+        self.block_lines: list[int] = []
         self.statement: list[Token] = []
         self.comments: list[Token] = []
 
@@ -65,9 +66,11 @@ class _PostLex:
                 self.statement.append(tok)
                 if tok.type == "LBRACE":
                     self.blocks.append(" ".join(t.value for t in self.statement[:-1]))
+                    self.block_lines.append(self.statement[0].line)
                     at_start = True
                 elif tok.type == "RBRACE" and self.blocks:
                     self.blocks.pop()
+                    self.block_lines.pop()
                     at_start = True
             prev = tok
             yield tok
@@ -175,8 +178,8 @@ def _keyword_candidates(lark: Lark, expected) -> list[str]:
 def _join(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
-    if len(words) > 12:
-        words = words[:12] + ["..."]
+    if len(words) > 14:
+        return ", ".join(words[:12]) + f" or one of {len(words) - 12} more"
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
@@ -243,7 +246,7 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
             opened = post.blocks[-1] if post.blocks else None
             msg = "unexpected end of file"
             if opened:
-                msg += f": the block '{opened} {{' is not closed"
+                msg += f": the block '{opened} {{' opened on line {post.block_lines[-1]} is not closed"
             return Diagnostic("E102", ERROR, msg, span,
                               help=(f"Add the missing '}}'." if opened else
                                     f"Expected {_join(words)}.") if words or opened else "",
