@@ -1,8 +1,9 @@
 """The parser boundary: text in, :class:`pipec.ast.Module` out, or :class:`Diagnostics`.
 
-The grammar (``grammar/pipe.lark``) is compiled once per process into an LALR parser with lark's
-contextual lexer (keywords are keywords only where the grammar expects them) and lark's on-disk
-grammar cache. Lark's exceptions never leave this module: they are translated into coded
+The grammar (``grammar/pipe.lark``) is compiled once per process into an LALR parser (lark's
+on-disk cache keeps the tables between runs) driven by :class:`pipec.lexer.PipeLexer`, which types
+each word by what the parser accepts at that point (keywords are keywords only where the grammar
+expects them). Lark's exceptions never leave this module: they are translated into coded
 diagnostics that name what was expected in words, with a did-you-mean when a keyword is misspelt.
 """
 
@@ -17,20 +18,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from pipec import ast
 from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, did_you_mean
-
-_IDENT_CHAR = re.compile(r"[A-Za-z0-9_]")
-
-
-class _Glued(Exception):
-    def __init__(self, token: Token, following: Token):
-        self.token = token
-        self.following = following
+from pipec.lexer import BadCharacter, GluedWord, PipeLexer
 
 
 class _PostLex:
-    """Watches the token stream: rejects a keyword glued to the word after it (``buildweb`` lexed
-    as ``build`` + ``web``), remembers the open blocks and the current statement so that syntax
-    errors can say where they happened, and collects comments."""
+    """Watches the token stream: remembers the open blocks and the current statement so that
+    syntax errors can say where they happened, and collects comments."""
 
     always_accept = ()
 
@@ -44,18 +37,8 @@ class _PostLex:
         self.comments: list[Token] = []
 
     def process(self, stream):
-        prev = None
         at_start = True
         for tok in stream:
-            if (
-                prev is not None
-                and prev.type not in ("NAME", "STRING", "SCRIPT", "NUMBER", "DURATION", "PERCENT",
-                                      "SETTING_KEY", "_NL")
-                and _IDENT_CHAR.match(prev.value[-1:] or " ")
-                and tok.start_pos == prev.end_pos
-                and _IDENT_CHAR.match(tok.value[:1] or " ")
-            ):
-                raise _Glued(prev, tok)
             if tok.type == "_NL":
                 at_start = True
                 self.statement = []
@@ -72,7 +55,6 @@ class _PostLex:
                     self.blocks.pop()
                     self.block_lines.pop()
                     at_start = True
-            prev = tok
             yield tok
 
 
@@ -107,7 +89,7 @@ def _parser() -> tuple[Lark, _PostLex]:
     lark = Lark(
         text,
         parser="lalr",
-        lexer="contextual",
+        lexer=PipeLexer,
         propagate_positions=True,
         maybe_placeholders=True,
         postlex=post,
@@ -198,16 +180,15 @@ def _where(post: _PostLex) -> str:
 
 
 def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, post: _PostLex) -> Diagnostic:
-    if isinstance(exc, _Glued):
-        tok, nxt = exc.token, exc.following
-        word = tok.value + nxt.value
-        span = Span(tok.line, tok.column, tok.line, tok.column + len(word) - 1, tok.start_pos, nxt.end_pos)
+    if isinstance(exc, GluedWord):
+        tok, word = exc.token, exc.token.value
         return Diagnostic(
-            "E105", ERROR, f"unexpected word '{word}'{_where(post)}", span,
-            help=f"'{tok.value}' is a keyword here and must be followed by a space. If '{word}' "
-            f"is meant as a name or value, put it in double quotes.", file=filename)
+            "E105", ERROR, f"unexpected word '{word}'{_where(post)}", _token_span(tok),
+            help=f"'{exc.keyword}' is expected here and must be followed by a space: "
+            f"'{exc.keyword} {word[len(exc.keyword):]}'. If '{word}' is meant as a value, put it in "
+            "double quotes.", file=filename)
 
-    if isinstance(exc, UnexpectedCharacters):
+    if isinstance(exc, (UnexpectedCharacters, BadCharacter)):
         line, col = exc.line, exc.column
         ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         span = Span.point(line, col, exc.pos_in_stream)
@@ -289,7 +270,7 @@ def parse(text: str, filename: str = "<input>") -> ast.Module:
     post.reset()
     try:
         tree = lark.parse(text)
-    except (_Glued, UnexpectedInput) as exc:
+    except (GluedWord, BadCharacter, UnexpectedInput) as exc:
         raise Diagnostics([_syntax_diagnostic(exc, text, filename, lark, post)]) from None
     comments = tuple(
         ast.Comment(t.value[1:].rstrip(), t.line, t.column) for t in post.comments

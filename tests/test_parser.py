@@ -461,12 +461,29 @@ def test_secret_from_github_inside_github_block():
 
 
 def test_build_aws_block():
-    assert build_body("aws {\n  project_name my-proj\n  cache s3\n  queued_timeout 8h\n}") == (
+    assert build_body("aws {\n  project_name my-proj\n  queued_timeout 8h\n}") == (
         ast.PlatformBlock("aws", (
             ast.Setting("project_name", ("my-proj",)),
-            ast.Setting("cache", ("s3",)),
             ast.Setting("queued_timeout", ("8h",)),
         )),
+    )
+
+
+@pytest.mark.parametrize("value", ["s3", "local"])
+def test_build_aws_block_cache_setting(value):
+    # 'cache' is a documented setting of a build's aws block (PLATFORM_SETTINGS), even though
+    # 'cache' is also a build statement keyword.
+    assert build_body(f"aws {{\n  cache {value}\n}}") == (
+        ast.PlatformBlock("aws", (ast.Setting("cache", (value,)),)),
+    )
+
+
+def test_setting_keys_that_are_keywords_elsewhere():
+    assert pipeline_body("aws {\n  tag team web\n}") == (
+        ast.PlatformBlock("aws", (ast.Setting("tag", ("team", "web")),)),
+    )
+    assert approve_body("github {\n  branches main\n}") == (
+        ast.PlatformBlock("github", (ast.Setting("branches", ("main",)),)),
     )
 
 
@@ -821,7 +838,7 @@ def test_container_port_out_of_range_is_a_diagnostic(port):
         deploy_body("ecs", f"container app port {port}")
     (diag,) = info.value.diagnostics
     assert diag.code == "E206"
-    assert diag.span is not None and diag.span.line == 5
+    assert diag.span is not None and diag.span.line == 4
 
 
 @pytest.mark.parametrize("command", ['""', '"   "', '"""\n    \n  """'])
@@ -1042,6 +1059,23 @@ def test_more_keywords_as_names():
             ast.ApproveAction("approve"),
         )),
     ))
+
+
+def test_keywords_as_names_inside_actions():
+    assert build_body(
+        'env install = x\nsecret build from ssm "/x"\nartifact build files x\n'
+        "report test junit files x\nfrom deploy stage"
+    ) == (
+        ast.EnvStmt("install", "x"),
+        ast.SecretStmt("build", "ssm", "/x"),
+        ast.ArtifactStmt("build", ("x",)),
+        ast.ReportStmt("test", "junit", ("x",)),
+        ast.FromStmt(("deploy", "stage")),
+    )
+    assert deploy_body("cloudformation", "parameter stack = template") == (ast.ParameterStmt("stack", "template"),)
+    assert stage_body("invoke function {\n  function function\n  artifact artifact\n}") == (
+        ast.InvokeAction("function", (ast.Field("function", "function"), ast.Field("artifact", "artifact"))),
+    )
 
 
 def test_keyword_words_are_values_where_only_a_value_fits():

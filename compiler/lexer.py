@@ -1,0 +1,131 @@
+"""The lexer: one regular expression splits the text into words, strings, scripts, punctuation
+and newlines; each word is then typed by what the parser accepts at that point.
+
+This is lark's "contextual lexing" done with a single compiled pattern instead of one pattern per
+parser state: the same word is the keyword ``build`` where a statement starts and a plain name in
+``stage build``. It has two further properties lark's contextual lexer lacks here:
+
+- keywords match whole words only (``buildweb`` is one unknown word, never ``build`` + ``web``);
+- nothing is compiled per parser state, which made the first parse of every run ~10 ms slower.
+
+The parser hands the current LALR state to :meth:`PipeLexer.lex` (lark's custom-lexer interface);
+the state's action table lists the terminal names it accepts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lark import Token
+from lark.lexer import Lexer
+
+_MASTER = re.compile(
+    r"""
+    (?P<NL>(?:\r?\n[\t ]*)+)
+  | (?P<WS>[\t ]+)
+  | (?P<COMMENT>\#[^\n]*)
+  | (?P<SCRIPT>\"\"\"(?:[^"]|"(?!""))*\"\"\")
+  | (?P<STRING>"(?:[^"\\\n]|\\.)*")
+  | (?P<WORD>[A-Za-z0-9_][A-Za-z0-9_.\-]*%?)
+  | (?P<PUNCT>[{}=!])
+    """,
+    re.VERBOSE,
+)
+
+#: Regex terminals a word may be, most specific first.
+_WORD_TERMINALS = ("DURATION", "PERCENT", "NUMBER", "NAME", "SETTING_KEY", "VALUE")
+
+
+class BadCharacter(Exception):
+    """A character no token can start with; ``allowed`` are the terminals accepted there."""
+
+    def __init__(self, pos: int, line: int, column: int, allowed: set[str]):
+        super().__init__(f"unexpected character at {line}:{column}")
+        self.pos_in_stream, self.line, self.column, self.allowed = pos, line, column, allowed
+
+
+class GluedWord(Exception):
+    """A word that starts with a keyword accepted here but goes on (``buildweb``)."""
+
+    def __init__(self, token: Token, keyword: str):
+        super().__init__(token.value)
+        self.token, self.keyword = token, keyword
+
+
+class PipeLexer(Lexer):
+    __future_interface__ = 2  # lark passes (lexer_state, parser_state)
+
+    def __init__(self, lexer_conf):
+        self.keyword_terminal: dict[str, str] = {}
+        self.patterns: dict[str, re.Pattern] = {}
+        for term in lexer_conf.terminals:
+            if term.pattern.type == "str":
+                self.keyword_terminal[term.pattern.value] = term.name
+            elif term.name in _WORD_TERMINALS:
+                self.patterns[term.name] = re.compile(term.pattern.to_regexp())
+        self.callbacks = lexer_conf.callbacks
+
+    def lex(self, lexer_state, parser_state):
+        text = lexer_state.text
+        # lark >= 1.2 wraps the text; older versions pass the str
+        if not isinstance(text, str):
+            text = text.text
+        states = parser_state.parse_conf.parse_table.states
+        pos, line, col = 0, 1, 1
+        length = len(text)
+        while pos < length:
+            m = _MASTER.match(text, pos)
+            if m is None:
+                allowed = set(states[parser_state.position])
+                raise BadCharacter(pos, line, col, allowed)
+            kind = m.lastgroup
+            value = m.group()
+            end = m.end()
+            nl = value.count("\n")
+            if nl:
+                end_line = line + nl
+                end_col = len(value) - value.rfind("\n")
+            else:
+                end_line, end_col = line, col + len(value)
+            if kind == "WS":
+                pass
+            elif kind == "COMMENT":
+                cb = self.callbacks.get("COMMENT")
+                if cb is not None:
+                    cb(Token("COMMENT", value, pos, line, col, end_line, end_col, end))
+            else:
+                accepts = states[parser_state.position]
+                ttype = self._type(kind, value, accepts)
+                tok = Token(ttype, value, pos, line, col, end_line, end_col, end)
+                if ttype is None:
+                    keyword = self._keyword_prefix(value, accepts)
+                    if keyword is not None:
+                        raise GluedWord(tok, keyword)
+                    tok.type = "NAME" if self.patterns["NAME"].fullmatch(value) else "VALUE"
+                yield tok
+            pos, line, col = end, end_line, end_col
+
+    def _type(self, kind: str, value: str, accepts) -> str | None:
+        if kind == "NL":
+            return "_NL"
+        if kind == "WORD":
+            term = self.keyword_terminal.get(value)
+            if term is not None and term in accepts:
+                return term
+            for name in _WORD_TERMINALS:
+                if name in accepts and self.patterns[name].fullmatch(value):
+                    return name
+            return None
+        if kind == "STRING":
+            return "STRING" if "STRING" in accepts or "VALUE" not in accepts else "VALUE"
+        if kind == "SCRIPT":
+            return "SCRIPT"
+        return self.keyword_terminal[value]  # punctuation
+
+    def _keyword_prefix(self, value: str, accepts) -> str | None:
+        best = None
+        for word, term in self.keyword_terminal.items():
+            if term in accepts and value.startswith(word) and len(value) > len(word) and word[-1:].isalnum():
+                if best is None or len(word) > len(best):
+                    best = word
+        return best
