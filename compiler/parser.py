@@ -14,7 +14,13 @@ import os
 import re
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from pipec import ast
 from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, did_you_mean
@@ -277,7 +283,10 @@ def parse(text: str, filename: str = "<input>") -> ast.Module:
     )
     try:
         pipeline = ToAst().transform(tree)
-    except TransformError as err:
+    except VisitError as wrapped:  # lark wraps exceptions raised inside transformer methods
+        err = wrapped.orig_exc
+        if not isinstance(err, TransformError):
+            raise err from None
         raise Diagnostics([
             Diagnostic(err.code, ERROR, err.message, err.span, help=err.help, file=filename)
         ]) from None

@@ -498,6 +498,7 @@ class _Analyzer:
                      f"CodePipeline allows at most {MAX_ACTIONS_PER_STAGE} actions in a stage; split it "
                      "into several stages.")
         for order, members in groups:
+            group = []
             for a in members:
                 if a.name in action_names:
                     prev = action_names[a.name]
@@ -508,17 +509,18 @@ class _Analyzer:
                 self.check_name(a.name, a.span, "action")
                 act = self.action(a, st, index, order, sources)
                 if act is not None:
-                    actions.append(act)
-        # outputs become available only after the whole group ran
-        for act in actions:
-            for out in _outputs(act):
-                if out in self.produced and self.produced[out][2] != act.name:
-                    prev = self.produced[out]
-                    self.err("E200", f"artifact '{out}' is produced twice", act.span,
-                             f"Artifact names are unique in a pipeline; '{out}' is already produced by "
-                             f"'{prev[2]}' at {self.at(prev[3])}.")
-                else:
-                    self.produced[out] = (index, act.run_order, act.name, act.span, st.via)
+                    group.append(act)
+            # a group's outputs are available to the groups after it, not to its own members
+            for act in group:
+                for out in _outputs(act):
+                    if out in self.produced and self.produced[out][2] != act.name:
+                        prev = self.produced[out]
+                        self.err("E200", f"artifact '{out}' is produced twice", act.span,
+                                 f"Artifact names are unique in a pipeline; '{out}' is already produced by "
+                                 f"'{prev[2]}' at {self.at(prev[3])}.")
+                    else:
+                        self.produced[out] = (index, act.run_order, act.name, act.span, st.via)
+            actions.extend(group)
         return model.Stage(st.name, index, tuple(actions), disabled, st.via, span=st.span)
 
     def inputs(self, names: tuple[str, ...] | None, node, stage_index, run_order, default_first_source,

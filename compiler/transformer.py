@@ -58,13 +58,10 @@ def unescape(body: str) -> str:
 def script_text(raw: str) -> str:
     """The text of a triple-quoted block: without the first newline and the closing line's
     indentation, and dedented."""
-    content = raw[3:-3]
-    if content.startswith("\r\n"):
-        content = content[2:]
-    elif content.startswith("\n"):
-        content = content[1:]
-    lines = content.replace("\r\n", "\n").split("\n")
-    if lines and not lines[-1].strip():
+    lines = raw[3:-3].replace("\r\n", "\n").split("\n")
+    if len(lines) > 1 and not lines[0].strip():  # the rest of the opening line
+        lines.pop(0)
+    if len(lines) > 1 and not lines[-1].strip():  # the closing line's indentation
         lines.pop()
     return textwrap.dedent("\n".join(line.rstrip() for line in lines))
 
