@@ -150,7 +150,7 @@ def render(diag: Diagnostic, source: str | None) -> str:
     aligned as rustc does (the gutter is as wide as the line number)."""
     lines = [f"{diag.severity}[{diag.code}]: {diag.message}"]
     s = diag.span
-    text_lines = source.splitlines() if (source is not None and s is not None) else []
+    text_lines = (source.splitlines() or [""]) if (source is not None and s is not None) else []
     if s is None or not 1 <= s.line <= len(text_lines):
         pad = " "
         where = f"{diag.file}:{s.line}:{s.column}" if s is not None else diag.file

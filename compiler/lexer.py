@@ -31,6 +31,7 @@ _MASTER = re.compile(
   | (?P<WS>[\t ]+)
   | (?P<COMMENT>\#[^\n]*)
   | (?P<SCRIPT>\"\"\"(?:[^"]|"(?!""))*\"\"\")
+  | (?P<OPEN_SCRIPT>\"\"\")
   | (?P<STRING>"(?:[^"\\\n]|\\.)*")
   | (?P<WORD>[A-Za-z0-9_][A-Za-z0-9_.\-]*%?)
   | (?P<PUNCT>[{}=!])
@@ -88,6 +89,8 @@ class PipeLexer(Lexer):
                 allowed = set(states[parser_state.position])
                 raise BadCharacter(pos, line, col, allowed)
             kind = m.lastgroup
+            if kind == "OPEN_SCRIPT":  # a script block that is never closed
+                raise BadCharacter(pos, line, col, set(states[parser_state.position]))
             value = m.group()
             end = m.end()
             nl = value.count("\n")
@@ -105,16 +108,22 @@ class PipeLexer(Lexer):
             else:
                 accepts = states[parser_state.position]
                 ttype = self._type(kind, value, accepts)
-                if (kind == "WORD" and prev_type in ("_NL", "LBRACE") and "SETTING_KEY" in accepts
-                        and self._in_platform_block() and setting_key.fullmatch(value)
-                        and not (value == "secret" and ttype == "SECRET")):
-                    ttype = "SETTING_KEY"
+                if kind == "WORD" and prev_type in ("_NL", "LBRACE") and "SETTING_KEY" in accepts:
+                    if not self._in_platform_block():
+                        # setting names exist only in aws/github blocks; elsewhere the word is a
+                        # misspelt or glued keyword
+                        if ttype == "SETTING_KEY":
+                            ttype = None
+                    elif setting_key.fullmatch(value) and not (value == "secret" and ttype == "SECRET"):
+                        ttype = "SETTING_KEY"
                 tok = Token(ttype, value, pos, line, col, end_line, end_col, end)
                 if ttype is None:
                     keyword = self._keyword_prefix(value, accepts)
                     if keyword is not None:
                         raise GluedWord(tok, keyword)
                     tok.type = "NAME" if self.patterns["NAME"].fullmatch(value) else "VALUE"
+                    if tok.type in accepts:  # never let an unmatched word through as valid
+                        tok.type = "WORD"
                 prev_type = tok.type
                 yield tok
             pos, line, col = end, end_line, end_col

@@ -223,6 +223,7 @@ class OutputArtifact(Node):
     files: tuple[str, ...]
     base: str | None = None
     discard_paths: bool = False
+    span: Span | None = _span()
 
 
 @node

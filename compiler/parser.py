@@ -123,6 +123,7 @@ _TERMINAL_WORDS = {
     "_NL": "the end of the line",
     "$END": "the end of the file",
     "SETTING_KEY": "a setting name",
+    "VALUE": "a value",
     "LBRACE": "'{'",
     "RBRACE": "'}'",
 }
@@ -218,14 +219,25 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
         help_text = hints.get(ch, "")
         if not help_text and expected:
             help_text = f"Expected {_join(expected)}{_where(post)}."
-        shown = ch if ch.strip() else repr(ch)
-        return Diagnostic("E100", ERROR, f"unexpected character '{shown}'{_where(post)}", span,
+        shown = f"'{ch}'" if ch.isprintable() and ch.strip() else f"U+{ord(ch):04X}" if ch else "end of file"
+        if ch == "\r":
+            help_text = "Lines must end with a line feed (LF) or CR LF; a lone carriage return is not a line end."
+        elif ch == "\ufeff":
+            help_text = "Remove the byte order mark in the middle of the file."
+        return Diagnostic("E100", ERROR, f"unexpected character {shown}{_where(post)}", span,
                           help=help_text or "Remove or quote this character.", file=filename)
 
     if isinstance(exc, (UnexpectedToken, UnexpectedEOF)):
         tok = getattr(exc, "token", None)
         expected = set(getattr(exc, "expected", ()) or ())
         if tok is None or tok.type == "$END":
+            if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+                lines = text.splitlines() or [""]
+                where = (Span.point(1, 1, 0) if not text.strip() else
+                         Span.point(len(lines), len(lines[-1]) + 1, len(text)))
+                return Diagnostic("E102", ERROR, "the file has no pipeline", where,
+                                  help="A .pipe file holds one pipeline: 'pipeline NAME {', its sources and "
+                                  "stages, then '}'. See examples/01-ci-only.pipe.", file=filename)
             lines = text.splitlines() or [""]
             last = len(lines)
             span = Span.point(last, max(1, len(lines[-1]) + 1 if lines else 1), len(text))
@@ -259,6 +271,8 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
             help_text += did_you_mean(tok.value, _keyword_candidates(lark, expected))
         if tok.type == "STRING" and "NAME" in expected and not words[1:]:
             help_text += " Names are written without quotes."
+        if tok.type == "RBRACE":
+            help_text += " Write one statement per line, and put the closing '}' on a line of its own."
         return Diagnostic("E101", ERROR, msg, span, help=help_text.strip(), file=filename)
 
     raise exc  # pragma: no cover - every UnexpectedInput subclass is handled above
@@ -274,6 +288,8 @@ def parse(text: str, filename: str = "<input>") -> ast.Module:
 
     lark, post = _parser()
     post.reset()
+    if text.startswith("\ufeff"):  # a UTF-8 byte order mark, as some editors write
+        text = text[1:]
     try:
         tree = lark.parse(text)
     except (GluedWord, BadCharacter, UnexpectedInput) as exc:

@@ -154,6 +154,7 @@ class _Analyzer:
         self.module = module
         self.file = module.filename
         self.diags: list[Diagnostic] = []
+        self._invoke_output_spans: dict[str, Span] = {}
 
     # -- reporting
     def err(self, code, message, span, help="", notes=()):
@@ -515,16 +516,19 @@ class _Analyzer:
                 for out in _outputs(act):
                     if out in self.produced and self.produced[out][2] != act.name:
                         prev = self.produced[out]
-                        self.err("E200", f"artifact '{out}' is produced twice", act.span,
+                        self.err("E200", f"artifact '{out}' is produced twice", self._output_span(act, out),
                                  f"Artifact names are unique in a pipeline; '{out}' is already produced by "
                                  f"'{prev[2]}' at {self.at(prev[3])}.")
                     else:
-                        self.produced[out] = (index, act.run_order, act.name, act.span, st.via)
+                        self.produced[out] = (index, act.run_order, act.name, self._output_span(act, out), st.via)
             actions.extend(group)
         return model.Stage(st.name, index, tuple(actions), disabled, st.via, span=st.span)
 
-    def inputs(self, names: tuple[str, ...] | None, node, stage_index, run_order, default_first_source,
-               sources, allow_none=False) -> tuple[str, ...]:
+    def inputs(self, from_stmt: ast.FromStmt | None, stage_index, run_order, default_first_source,
+               sources) -> tuple[str, ...]:
+        """Resolve a ``from`` line; each problem points at that line."""
+        names = from_stmt.names if from_stmt is not None else None
+        node = from_stmt
         if names is None:
             if default_first_source and sources:
                 return (sources[0].name,)
@@ -578,7 +582,7 @@ class _Analyzer:
         reports: list[model.Report] = []
         ca: list[model.CodeArtifactLogin] = []
         blocks: list[ast.PlatformBlock] = []
-        from_names = None
+        from_stmt = None
         for item in a.body:
             if isinstance(item, ast.ImageStmt):
                 if self.once(seen, "image", item, "the image"):
@@ -635,7 +639,7 @@ class _Analyzer:
                     secrets.append(item)
             elif isinstance(item, ast.FromStmt):
                 if self.once(seen, "from", item, "the input list"):
-                    from_names = item.names
+                    from_stmt = item
             elif isinstance(item, ast.Phase):
                 if self.once(seen, f"phase:{item.name}", item, f"the {item.name} phase"):
                     if not item.commands:
@@ -652,7 +656,8 @@ class _Analyzer:
                              "Give each output artifact its own name.")
                 else:
                     self.check_name(item.name, item.span, "artifact")
-                    outputs.append(model.OutputArtifact(item.name, item.files, item.base, item.discard_paths))
+                    outputs.append(model.OutputArtifact(item.name, item.files, item.base, item.discard_paths,
+                                                        span=item.span))
             elif isinstance(item, ast.CacheStmt):
                 cache.extend(p for p in item.paths if p not in cache)
             elif isinstance(item, ast.ReportStmt):
@@ -695,7 +700,7 @@ class _Analyzer:
         if aws.first("cache") not in (None, "local", "s3"):
             self.err("E206", f"cache location '{aws.first('cache')}' is not local or s3", a.span,
                      "Write 'cache local' (on the build host) or 'cache s3' (in the artifact bucket).")
-        inputs = self.inputs(from_names, a, index, order, True, sources)
+        inputs = self.inputs(from_stmt, index, order, True, sources)
         if len(inputs) > 5:
             self.err("E206", f"{a.kind} action '{a.name}' has {len(inputs)} inputs", seen["from"].span,
                      "CodeBuild accepts at most 5 input artifacts.")
@@ -778,7 +783,6 @@ class _Analyzer:
         seen: dict = {}
         fields: dict[str, str] = {}
         lists: dict[str, tuple] = {}
-        from_names = None
         strategy_node = None
         rollback = model.Rollback()
         hooks: list[model.Hook] = []
@@ -790,10 +794,11 @@ class _Analyzer:
         change_set = ...
         extract = False
         blocks = []
+        from_stmt = None
         for item in a.body:
             if isinstance(item, ast.FromStmt):
                 if self.once(seen, "from", item, "the input list"):
-                    from_names = item.names
+                    from_stmt = item
             elif isinstance(item, ast.Strategy):
                 if self.once(seen, "strategy", item, "the strategy"):
                     strategy_node = item
@@ -850,18 +855,19 @@ class _Analyzer:
 
         def need(key, example):
             if key not in fields and key not in lists:
-                self.err("E205", f"deploy to {p} '{a.name}' needs '{key}'", a.span, f"Add: {example}")
+                self.err("E205", f"deploy to {p} '{a.name}' needs '{key}'", a.span,
+                         f"Add a line such as: {example}.")
                 return False
             return True
 
         needs_input = p in ("ec2", "ecs", "cloudformation", "s3")
-        if from_names is None and needs_input:
+        if from_stmt is None and needs_input:
             what = {"ec2": "the revision (application files, scripts)",
                     "ecs": "imagedefinitions.json or taskdef.json",
                     "cloudformation": "the template", "s3": "the files to upload"}[p]
             self.err("E205", f"deploy '{a.name}' needs an input artifact", a.span,
                      f"Say which artifact holds {what}, for example: from dist.")
-        inputs = self.inputs(from_names, a, index, order, False, sources)
+        inputs = self.inputs(from_stmt, index, order, False, sources)
         if p in ("ec2", "ecs", "s3") and len(inputs) > 1:
             self.err("E206", f"deploy to {p} takes one input artifact, not {len(inputs)}", seen["from"].span,
                      "Combine the files into one artifact in the build.")
@@ -1031,7 +1037,7 @@ class _Analyzer:
         seen: dict = {}
         fields: dict = {}
         outputs: list[str] = []
-        from_names = None
+        from_stmt = None
         blocks = []
         for item in a.body:
             if isinstance(item, ast.Field):
@@ -1040,24 +1046,36 @@ class _Analyzer:
                         self.err("E200", f"artifact '{item.value}' is produced twice", item.span, "Name it once.")
                     else:
                         outputs.append(item.value)
+                        self._invoke_output_spans[item.value] = item.span
                 elif self.once(seen, item.keyword, item, f"the {item.keyword}"):
                     fields[item.keyword] = item.value
             elif isinstance(item, ast.FromStmt):
                 if self.once(seen, "from", item, "the input list"):
-                    from_names = item.names
+                    from_stmt = item
             elif isinstance(item, ast.PlatformBlock):
                 blocks.append(item)
         aws, github, stray = self.settings(blocks, "invoke")
         for s in stray:
             self.err("E207", "secrets belong to build and test actions", s.span, "Remove this line.")
         if "function" not in fields:
-            self.err("E205", f"invoke '{a.name}' needs 'function'", a.span, 'Add: function "my-function".')
-        inputs = self.inputs(from_names, a, index, order, False, sources)
+            self.err("E205", f"invoke '{a.name}' needs 'function'", a.span,
+                     'Add a line such as: function "my-function".')
+        inputs = self.inputs(from_stmt, index, order, False, sources)
         return model.Invoke(name=a.name, stage=st.name, run_order=order, function=fields.get("function", ""),
                             parameters=fields.get("parameters"), inputs=inputs, outputs=tuple(outputs),
                             aws=aws, github=github, platform_binding=st.via, span=a.span)
 
     # ------------------------------------------------------------------ whole-pipeline checks
+    def _output_span(self, act, name: str) -> Span | None:
+        """Where ``act`` declares the output artifact ``name`` (the action itself if unknown)."""
+        if isinstance(act, model.Build):
+            for o in act.outputs:
+                if o.name == name and o.span is not None:
+                    return o.span
+        if isinstance(act, model.Invoke):
+            return self._invoke_output_spans.get(name, act.span)
+        return act.span
+
     def check_bindings(self, sources, stages):
         binding = {s.name: None for s in sources}
         for st in stages:
@@ -1114,7 +1132,8 @@ class _Analyzer:
                                   act.span, "With 'rollback none' a failed deployment stays failed until "
                                   "someone redeploys by hand; 'rollback on failure' is the safe default.")
             for act in st.actions:
-                if isinstance(act, model.Deploy) and act.strategy.kind in ("canary", "linear") and not act.rollback.alarms:
+                if (isinstance(act, model.Deploy) and act.strategy.kind in ("canary", "linear")
+                        and act.strategy.kind in STRATEGIES[act.platform] and not act.rollback.alarms):
                     self.warn("W505", f"'{act.name}' shifts traffic in steps without alarms", act.strategy.span or act.span,
                               "Traffic shifting is only as safe as what watches it: name the CloudWatch alarms "
                               "that should stop the deployment, 'rollback on failure alarm \"HighErrorRate\"'.")
