@@ -136,8 +136,8 @@ class _Printer:
     def s_Field(self, n, d):
         if n.keyword in ("message", "url", "parameters"):
             self.simple(n, f"{n.keyword} {quote(n.value)}", d)
-        elif n.keyword == "artifact":
-            self.simple(n, f"artifact {n.value}", d)
+        elif n.keyword in ("artifact", "clone", "os"):  # a name or a keyword value: never quoted
+            self.simple(n, f"{n.keyword} {n.value}", d)
         else:
             self.simple(n, f"{n.keyword} {value(n.value)}", d)
 
@@ -297,7 +297,10 @@ class _Printer:
         self.simple(n, f"instances tag {value(n.key)} = {value(n.value)}", d)
 
     def s_ListStmt(self, n, d):
-        self.simple(n, " ".join([n.keyword, *(value(v) for v in n.values)]), d)
+        if n.keyword == "capabilities":  # keyword values: never quoted
+            self.simple(n, " ".join([n.keyword, *n.values]), d)
+        else:
+            self.simple(n, " ".join([n.keyword, *(value(v) for v in n.values)]), d)
 
     def s_CopyStmt(self, n, d):
         self.simple(n, f"copy {value(n.source)} to {value(n.destination)}", d)

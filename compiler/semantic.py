@@ -89,6 +89,8 @@ MAX_PR_FILTERS = 3
 NAME_MAX = 100
 SECRETISH = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)",
                        re.I)
+#: Commands that run tests, for W502 (a heuristic: a 'test' action always counts).
+TESTISH = re.compile(r"test|verify|jest|mocha|rspec|vitest|phpunit|\bspec\b|\bcheck\b", re.I)
 _PATTERN_CHARS = re.compile(r"[A-Za-z0-9_.\-/*?\[\]{},@+=~#%:]+")
 
 
@@ -1077,6 +1079,13 @@ class _Analyzer:
         return act.span
 
     def check_bindings(self, sources, stages):
+        starts = {t.platform for s in sources for t in s.triggers}
+        for st in stages:
+            if st.platform and st.platform not in starts and None not in starts:
+                self.err("E310", f"stage '{st.name}' runs only on {st.platform}, but nothing starts the "
+                         f"pipeline there", st.span,
+                         f"Every trigger is bound to another platform. Add a trigger 'via {st.platform}' (or "
+                         "one without 'via'), or remove 'via' from this stage.")
         binding = {s.name: None for s in sources}
         for st in stages:
             for act in st.actions:
@@ -1095,57 +1104,51 @@ class _Analyzer:
                                  "produce the artifact in a stage that runs on both.")
 
     def teaching(self, p: model.Pipeline):
+        """Teaching warnings. An approval or a test counts for a deployment only when it runs
+        strictly before it: in an earlier stage, or earlier in the same stage (not in the same
+        parallel group, not after it)."""
         approved = tested = False
         for st in p.stages:
-            for act in st.actions:
-                if isinstance(act, model.Approval):
-                    approved = True
-                if isinstance(act, model.Build) and (
-                    act.kind == "test" or any(re.search(r"\btest", c.text) for ph in act.phases for c in ph.commands)
-                ):
-                    tested = True
-            for act in st.actions:
-                if not isinstance(act, (model.Deploy, model.StackDeploy, model.BucketDeploy)):
-                    continue
-                if not looks_production(st.name, act.name):
-                    continue
-                earlier_gate = approved_before(st, act) or approved
-                if not earlier_gate:
-                    self.warn("W501", f"'{act.name}' deploys to production without an approval before it",
-                              act.span,
-                              "Until automated tests earn the team's full trust, put an 'approve' action in "
-                              "a stage before production so that a person checks staging first.")
-                if not (tested or tested_before(st, act)):
-                    self.warn("W502", f"'{act.name}' deploys to production without a test before it",
-                              act.span,
-                              "Run tests before production: a 'test' action, or a build whose commands run "
-                              "the tests, in an earlier stage.")
-                if isinstance(act, model.Deploy):
-                    if act.strategy.kind == "all-at-once":
-                        self.warn("W500", f"'{act.name}' deploys all at once to production",
-                                  act.strategy.span or act.span,
-                                  "All-at-once updates every target together: a bad version hits every user "
-                                  "and rolling back means redeploying. Prefer rolling, blue-green or canary "
-                                  "for production.")
-                    if not act.rollback.enabled:
-                        self.warn("W504", f"'{act.name}' deploys to production without automatic rollback",
-                                  act.span, "With 'rollback none' a failed deployment stays failed until "
-                                  "someone redeploys by hand; 'rollback on failure' is the safe default.")
-            for act in st.actions:
-                if (isinstance(act, model.Deploy) and act.strategy.kind in ("canary", "linear")
-                        and act.strategy.kind in STRATEGIES[act.platform] and not act.rollback.alarms):
-                    self.warn("W505", f"'{act.name}' shifts traffic in steps without alarms", act.strategy.span or act.span,
-                              "Traffic shifting is only as safe as what watches it: name the CloudWatch alarms "
-                              "that should stop the deployment, 'rollback on failure alarm \"HighErrorRate\"'.")
+            orders = sorted({a.run_order for a in st.actions})
+            for order in orders:
+                group = [a for a in st.actions if a.run_order == order]
+                for act in group:
+                    self.check_deploy(st, act, approved, tested)
+                for act in group:
+                    if isinstance(act, model.Approval):
+                        approved = True
+                    if isinstance(act, model.Build) and (act.kind == "test" or any(
+                            TESTISH.search(c.text) for ph in act.phases for c in ph.commands)):
+                        tested = True
 
-
-def approved_before(st: model.Stage, act) -> bool:
-    return any(isinstance(a, model.Approval) and a.run_order < act.run_order for a in st.actions)
-
-
-def tested_before(st: model.Stage, act) -> bool:
-    return any(isinstance(a, model.Build) and a.kind == "test" and a.run_order < act.run_order
-               for a in st.actions)
+    def check_deploy(self, st: model.Stage, act, approved: bool, tested: bool):
+        if isinstance(act, model.Deploy) and act.strategy.kind in ("canary", "linear") \
+                and act.strategy.kind in STRATEGIES[act.platform] and not act.rollback.alarms:
+            self.warn("W505", f"'{act.name}' shifts traffic in steps without alarms", act.strategy.span or act.span,
+                      "Traffic shifting is only as safe as what watches it: name the CloudWatch alarms that "
+                      "should stop the deployment, 'rollback on failure alarm \"HighErrorRate\"'.")
+        if not isinstance(act, (model.Deploy, model.StackDeploy, model.BucketDeploy)):
+            return
+        if not looks_production(st.name, act.name):
+            return
+        if not approved:
+            self.warn("W501", f"'{act.name}' deploys to production without an approval before it", act.span,
+                      "Until automated tests earn the team's full trust, put an 'approve' action before "
+                      "production (in an earlier stage, or earlier in this one) so that a person checks "
+                      "staging first.")
+        if not tested:
+            self.warn("W502", f"'{act.name}' deploys to production without a test before it", act.span,
+                      "Run tests before production: a 'test' action, or a build whose commands run the tests, "
+                      "in an earlier stage or earlier in this one.")
+        if isinstance(act, model.Deploy):
+            if act.strategy.kind == "all-at-once":
+                self.warn("W500", f"'{act.name}' deploys all at once to production", act.strategy.span or act.span,
+                          "All-at-once updates every target together: a bad version hits every user and rolling "
+                          "back means redeploying. Prefer rolling, blue-green or canary for production.")
+            if not act.rollback.enabled:
+                self.warn("W504", f"'{act.name}' deploys to production without automatic rollback", act.span,
+                          "With 'rollback none' a failed deployment stays failed until someone redeploys by "
+                          "hand; 'rollback on failure' is the safe default.")
 
 
 def _outputs(act) -> tuple[str, ...]:
