@@ -78,7 +78,9 @@ def cmd_check(args) -> int:
         if args.format == "text":
             if pipeline is not None:
                 n_actions = sum(len(s.actions) for s in pipeline.stages)
-                print(f"{path}: {'ok' if not warnings else f'ok with {warnings} warning(s)'} "
+                verdict = ("ok" if not warnings else f"{warnings} warning(s), failing with --strict"
+                           if args.strict else f"ok with {warnings} warning(s)")
+                print(f"{path}: {verdict} "
                       f"(pipeline {pipeline.name}: {len(pipeline.sources)} source(s), "
                       f"{len(pipeline.stages)} stage(s), {n_actions} action(s))")
             else:
@@ -154,6 +156,69 @@ def cmd_fmt(args) -> int:
     return status
 
 
+def cmd_build(args) -> int:
+    from pipec import compile_text
+    from pipec.build import BuildError, compare, context_for, generate, write
+    from pipec.diagnostics import ERROR, Diagnostics
+    from pipec.targets import TARGETS
+
+    names = list(TARGETS) if args.target == "all" else [args.target]
+    everything: dict[str, str] = {}
+    status = EXIT_OK
+    for path in args.files:
+        text, problem = _read(path)
+        if problem is not None:
+            _emit([problem], {}, "text", [])
+            status = EXIT_INPUT
+            continue
+        try:
+            pipeline, warnings = compile_text(text, path)
+        except Diagnostics as exc:
+            _emit(exc.diagnostics, {path: text}, "text", [])
+            status = EXIT_INPUT
+            continue
+        _emit(warnings, {path: text}, "text", [])
+        if args.strict and warnings:
+            status = EXIT_INPUT
+            continue
+        try:
+            ctx = context_for(path, args.output, args.source_root)
+            files = generate(pipeline, ctx, names)
+        except BuildError as exc:
+            print(f"pipec: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except Diagnostics as exc:
+            _emit(exc.diagnostics, {path: text}, "text", [])
+            status = EXIT_INPUT
+            continue
+        for rel in files:
+            if rel in everything:
+                print(f"pipec: error: two pipelines write {rel}; give them different names", file=sys.stderr)
+                return EXIT_USAGE
+        everything.update(files)
+    if status != EXIT_OK:
+        print("pipec: nothing written (fix the errors above first)", file=sys.stderr)
+        return status
+    if args.check:
+        missing, different, stale = compare(args.output, everything)
+        for rel in missing:
+            print(f"missing  {os.path.join(args.output, rel)}")
+        for rel in different:
+            print(f"differs  {os.path.join(args.output, rel)}")
+        for rel in stale:
+            print(f"stale    {os.path.join(args.output, rel)}")
+        if missing or different or stale:
+            print(f"pipec: {len(missing) + len(different) + len(stale)} file(s) out of date; run pipec build",
+                  file=sys.stderr)
+            return EXIT_INPUT
+        print(f"{len(everything)} file(s) up to date in {args.output}")
+        return EXIT_OK
+    written, removed = write(args.output, everything)
+    print(f"wrote {len(written)} file(s), {len(everything) - len(written)} unchanged, removed {len(removed)} "
+          f"stale, in {args.output}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipec",
@@ -172,6 +237,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="diagnostics as text (default, on stderr) or as a JSON array on stdout")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
     check.set_defaults(func=cmd_check)
+
+    build = sub.add_parser("build", help="generate the files of each target",
+                           description="Generate CloudFormation, buildspec and appspec files (layout in "
+                           "docs/targets.md). All files are generated before any is written; on an error "
+                           "the output directory is left as it was.")
+    build.add_argument("files", nargs="+", metavar="FILE", help=".pipe files")
+    build.add_argument("-o", "--output", required=True, metavar="DIR", help="the output directory")
+    build.add_argument("--target", choices=("all", "aws"), default="all", help="which target (default: all)")
+    build.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 listing every file that is missing, differs or is stale")
+    build.add_argument("--source-root", metavar="DIR",
+                       help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
+                       "generated paths in the template are relative to it")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.set_defaults(func=cmd_build)
 
     fmt = sub.add_parser("fmt", help="rewrite .pipe files in the canonical layout",
                          description="Rewrite .pipe files in the canonical layout, keeping comments. "

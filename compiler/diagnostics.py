@@ -104,7 +104,7 @@ CODES: dict[str, str] = {
     "E205": "missing required setting",
     "E206": "invalid value",
     "E207": "conflicting settings",
-    "E208": "name too long or badly formed",
+    "E208": "name too long or not allowed here",
     # pipeline structure and platform limits
     "E300": "pipeline has no source",
     "E301": "pipeline has no stages",

@@ -108,7 +108,8 @@ def _parser() -> tuple[Lark, _PostLex]:
 @functools.lru_cache(maxsize=1)
 def keywords() -> frozenset[str]:
     """Every word the grammar uses as a keyword or enumerated value, anywhere."""
-    return frozenset(re.findall(r'"([a-z0-9][a-z0-9_\-]*)"', _grammar_text()))
+    text = "\n".join(line for line in _grammar_text().splitlines() if not line.lstrip().startswith("//"))
+    return frozenset(re.findall(r'"([a-z0-9][a-z0-9_\-]*)"', text))
 
 
 # ----------------------------------------------------------------------------- error translation
@@ -162,6 +163,35 @@ def _keyword_candidates(lark: Lark, expected) -> list[str]:
             if w.startswith("'") and re.fullmatch(r"'[a-z0-9_\-]+'", w):
                 out.append(w.strip("'"))
     return out
+
+
+def _really_expected(exc, expected: set, lark: Lark) -> set:
+    """Narrow lark's expected set to the terminals the parser can really take next.
+
+    After a newline LALR shares one state between every kind of block, so lark's expected set
+    lists every statement keyword of the language. Feeding each candidate to a copy of the
+    interactive parser keeps only those that fit the block being parsed."""
+    ip = getattr(exc, "interactive_parser", None)
+    if ip is None or len(expected) <= 8:
+        return expected
+    kept = set()
+    for name in expected:
+        if name == "$END":
+            continue
+        try:
+            term = lark.get_terminal(name)
+            value = term.pattern.value if term.pattern.type == "str" else "x"
+        except KeyError:
+            value = "x"
+        probe = ip.copy()
+        try:
+            probe.feed_token(Token(name, value))
+        except UnexpectedInput:
+            continue
+        except Exception:  # pragma: no cover - a probe must never turn a diagnostic into a crash
+            continue
+        kept.add(name)
+    return kept or expected
 
 
 def _join(words: list[str]) -> str:
@@ -259,6 +289,7 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
                 f"Write 'secret {stmt[1] if len(stmt) > 1 else 'NAME'} from ssm \"/path/in/parameter-store\"' "
                 "or 'from secrets-manager \"secret-id\"', and store the value there.",
                 file=filename)
+        expected = _really_expected(exc, expected, lark)
         words = _expected_words(lark, expected)
         shown = tok.value if tok.type != "_NL" else "end of line"
         if tok.type == "_NL":

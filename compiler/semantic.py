@@ -108,6 +108,8 @@ def check_pattern(text: str) -> str | None:
         return "a pattern cannot be empty"
     if len(text) > 255:
         return f"a pattern has at most 255 characters, this one has {len(text)}"
+    if text.startswith("/"):
+        return "patterns are relative to the repository root and never start with '/'"
     if not _PATTERN_CHARS.fullmatch(text):
         bad = next(c for c in text if not _PATTERN_CHARS.fullmatch(c))
         return f"the character {bad!r} is not allowed in a pattern"
@@ -128,6 +130,9 @@ def check_pattern(text: str) -> str | None:
                 return "negated character classes ('[!...]') are not supported on GitHub"
             if not re.fullmatch(r"(?:[a-z]-[a-z]|[A-Z]-[A-Z]|[0-9]-[0-9]|[A-Za-z0-9_.\-])+", body):
                 return "a character class may hold letters, digits, '_', '.', '-' and ranges a-z, A-Z, 0-9"
+            for lo, hi in re.findall(r"([A-Za-z0-9])-([A-Za-z0-9])", body):
+                if lo > hi:
+                    return f"the range '{lo}-{hi}' is reversed; write '{hi}-{lo}'"
             i = close + 1
             continue
         if c == "]":
@@ -423,7 +428,7 @@ class _Analyzer:
                          why + " Use 'on push' without filters, or a GitHub, Bitbucket or GitLab source.")
                 continue
             if t.kind == "push":
-                pushes += 1
+                pushes += t.via != "github"
                 if "tags" in kinds and ("branches" in kinds or "paths" in kinds):
                     self.err("E309", "a push trigger filters on tags, or on branches and paths, not both",
                              t.span,
@@ -438,7 +443,7 @@ class _Analyzer:
                     out.append(model.PushTrigger(branches=branches, paths=self.filter(kinds.get("paths")),
                                                  platform=t.via, span=t.span))
             else:
-                prs += 1
+                prs += t.via != "github"
                 events = tuple(sorted(set(t.events), key=("opened", "updated", "closed").index)) or ("opened", "updated")
                 if len(set(t.events)) != len(t.events):
                     self.err("E203", "a pull-request event is listed twice", t.span,
@@ -699,6 +704,13 @@ class _Analyzer:
                      f'Add at least one phase, for example: build "make".')
         if not aws.has("cache") or aws.first("cache") in ("local", "s3"):
             pass
+        queued = aws.first("queued_timeout")
+        if queued is not None:
+            m = re.fullmatch(r"([0-9]+)([mhd])", queued)
+            minutes = int(m.group(1)) * {"m": 1, "h": 60, "d": 1440}[m.group(2)] if m else None
+            if minutes is None or not 5 <= minutes <= 480:
+                self.err("E206", f"queued_timeout '{queued}' is not a duration from 5m to 8h", a.span,
+                         "CodeBuild lets a build wait in the queue 5 minutes to 8 hours; write, say, 1h.")
         if aws.first("cache") not in (None, "local", "s3"):
             self.err("E206", f"cache location '{aws.first('cache')}' is not local or s3", a.span,
                      "Write 'cache local' (on the build host) or 'cache s3' (in the artifact bucket).")
@@ -715,6 +727,11 @@ class _Analyzer:
             codeartifact=tuple(ca), aws=aws, github=github, platform_binding=st.via, span=a.span)
 
     def _var_name(self, names: dict, item) -> bool:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", item.name):
+            self.err("E208", f"'{item.name}' cannot be an environment variable name", item.span,
+                     "Shells accept only letters, digits and '_' in variable names (not starting with a "
+                     f"digit); write, for example, {item.name.replace('-', '_').upper()}.")
+            return False
         if item.name in names:
             self.err("E200", f"variable '{item.name}' is set twice in this action", item.span,
                      f"A name can be a plain variable or a secret, once; the first is at "
@@ -1026,6 +1043,11 @@ class _Analyzer:
         aws, github, stray = self.settings(blocks, "approve")
         for s in stray:
             self.err("E207", "secrets belong to build and test actions", s.span, "Remove this line.")
+        for pattern in github.get("branches", ()):
+            problem = check_pattern(pattern)
+            if problem:
+                self.err("E308", f"invalid pattern '{pattern}': {problem}", a.span,
+                         "Patterns use *, **, ?, [a-z] and {a,b}; see 'Patterns' in docs/language.md.")
         wait = github.first("wait")
         if wait is not None and not re.fullmatch(r"[0-9]+[smhd]", wait):
             self.err("E206", f"'{wait}' is not a duration", a.span, "Write the wait timer as, say, 10m.")
