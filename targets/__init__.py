@@ -1,7 +1,32 @@
 """Targets: one module per platform, each translating the validated :mod:`pipec.model` into files.
 
-There are no targets yet: the AWS target (CloudFormation via troposphere, buildspec.yml,
-appspec.yml) and the GitHub Actions target arrive in the next issues. Each will be a module here
-with an ``emit`` side (model -> files) and a ``read`` side (files -> normal form), registered in
-one explicit table in this module, with no import-time magic.
+The registry below is the only place a target is named. A target module provides::
+
+    emit(pipeline: pipec.model.Pipeline, ctx: pipec.build.EmitContext) -> dict[str, str]
+
+returning every file it produces (path relative to the output directory -> text, each starting
+with pipec's header). Modules are imported only when a build asks for them, so ``pipec check``
+never loads troposphere.
+
+To add a target: write ``targets/<name>.py`` with ``emit`` (and, later, a ``read`` side that
+parses its own output back into the normal form), add it to ``TARGETS``, add golden files for
+every example under ``tests/golden/``, and document its mapping in docs/targets.md.
+
+Formats shared by targets live beside them: :mod:`pipec.targets.buildspec` (CodeBuild
+buildspec.yml) and :mod:`pipec.targets.appspec` (CodeDeploy appspec.yml), each with the JSON
+Schema pipec ships for it under ``schemas/``.
 """
+
+from __future__ import annotations
+
+import importlib
+
+#: target name -> module. ``pipec build --target all`` runs every target here, in this order.
+TARGETS: dict[str, str] = {
+    "aws": "pipec.targets.aws",
+}
+
+
+def load(name: str):
+    """The module of target ``name`` (KeyError for an unknown one)."""
+    return importlib.import_module(TARGETS[name])

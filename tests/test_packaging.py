@@ -25,7 +25,9 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
     wheel = _build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("pipec/grammar/pipe.lark", "pipec/grammar/__init__.py", "pipec/__init__.py",
-                     "pipec/cli.py", "pipec/parser.py", "pipec/targets/__init__.py"):
+                     "pipec/cli.py", "pipec/parser.py", "pipec/targets/__init__.py", "pipec/targets/aws.py",
+                     "pipec/targets/schemas/buildspec.schema.json",
+                     "pipec/targets/schemas/appspec.schema.json"):
         assert required in names, f"{required} missing from {wheel.name}"
     assert not any(n.startswith(("compiler/", "grammar/", "targets/", "tests/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
