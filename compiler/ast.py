@@ -125,9 +125,10 @@ class VariableStmt(Node):
 
 @node
 class StoreStmt(Node):
-    """``artifact_store bucket "b" [key "alias/k"]``: where artifacts are kept, and the KMS key."""
+    """``artifact_store [bucket "b"] [key "alias/k"]``: where artifacts are kept (an existing bucket;
+    without one pipec creates it), and the KMS key that encrypts them."""
 
-    bucket: str
+    bucket: str | None = None
     key: str | None = None
     span: Span | None = _span()
 

@@ -127,6 +127,7 @@ CODES: dict[str, str] = {
     "E404": "traffic shifting needs a load balancer",
     "E405": "EC2 blue/green needs an Auto Scaling group and a target group",
     "E406": "deployment has no targets",
+    "E407": "an EC2 revision cannot carry this appspec",
     # teaching warnings
     "W500": "all-at-once deployment to production",
     "W501": "production deployment without an approval before it",
@@ -134,6 +135,7 @@ CODES: dict[str, str] = {
     "W503": "secret-looking value in a plain environment variable",
     "W504": "production deployment without automatic rollback",
     "W505": "traffic shifting without alarms",
+    "W506": "pull requests start deployments",
 }
 
 

@@ -121,7 +121,7 @@ class _Printer:
         self.simple(n, text, d)
 
     def s_StoreStmt(self, n, d):
-        text = f"artifact_store bucket {value(n.bucket)}"
+        text = "artifact_store" + (f" bucket {value(n.bucket)}" if n.bucket is not None else "")
         if n.key is not None:
             text += f" key {value(n.key)}"
         self.simple(n, text, d)

@@ -254,6 +254,11 @@ class _Analyzer:
                                                     span=item.span))
             elif isinstance(item, ast.StoreStmt):
                 if self.once(seen, "artifact_store", item, "the artifact store"):
+                    if item.bucket is None and item.key is None:
+                        self.err("E205", "the artifact store needs a bucket, a key or both", item.span,
+                                 'Write \'artifact_store bucket "my-artifacts"\' to use an existing bucket, '
+                                 '\'artifact_store key "alias/pipeline"\' to have pipec create one encrypted '
+                                 "with that KMS key, or both.")
                     store = model.ArtifactStore(item.bucket, item.key)
             elif isinstance(item, ast.Source):
                 sources.append(self.source(item))
@@ -941,6 +946,20 @@ class _Analyzer:
             if os_name == "windows" and any(h.run_as for h in hooks):
                 self.err("E207", "'as USER' is not supported on Windows instances", seen["os"].span,
                          "CodeDeploy runs Windows hook scripts as the agent's user; remove 'as'.")
+            if os_name == "windows" and perms:
+                self.err("E207", "'permission' is not supported on Windows instances", seen["os"].span,
+                         "The CodeDeploy agent fails a Windows deployment whose appspec sets permissions; "
+                         "set file permissions in a hook script instead.")
+            per_event: dict[str, list[int]] = {}
+            for h in hooks:
+                per_event.setdefault(h.event, []).append(h.timeout_seconds or 0)
+            for event, timeouts in per_event.items():
+                total = sum(timeouts)
+                if len(timeouts) > 1 and total > 3600 and max(timeouts) <= 3600:
+                    first = next(n for n in hook_nodes if n.event == event)
+                    self.err("E307", f"the {event} hooks may take {total} seconds together", first.span,
+                             "CodeDeploy allows the scripts of one lifecycle event 3600 seconds in total; "
+                             "shorten their timeouts or merge the scripts.")
             asgs = lists.get("autoscaling", ())
             if not tags and not asgs:
                 self.err("E406", f"deploy to ec2 '{a.name}' does not say which instances", a.span,
@@ -983,6 +1002,12 @@ class _Analyzer:
                                  "linear to run hook functions.")
                 if "image_file" not in fields and "task_definition" in fields:
                     pass
+            if shifting and "test_listener" not in fields:
+                for h in hook_nodes:
+                    if h.event == "after_allow_test_traffic":
+                        self.err("E207", "'after_allow_test_traffic' never runs without a test listener",
+                                 h.span, "CodeDeploy runs this hook after it routes test traffic, which needs "
+                                 "'test_listener \"arn:...\"'; add one or remove the hook.")
             if "test_listener" in fields and "listener" not in fields:
                 self.err("E207", "'test_listener' needs 'listener'", seen["test_listener"].span,
                          "The test listener is the second listener of the same load balancer.")
@@ -994,6 +1019,15 @@ class _Analyzer:
         else:  # lambda
             need("function", 'function "my-function"')
             need("alias", "alias live")
+            if versions is not None:
+                if not (versions.current.isdigit() and versions.target.isdigit()) or \
+                        "0" in (versions.current.lstrip("0") or "0", versions.target.lstrip("0") or "0"):
+                    self.err("E206", "Lambda versions are published version numbers, such as 3", versions.span,
+                             "Write 'versions current 3 target 4' with the numbers Lambda gave the versions, "
+                             "or leave 'versions' out to let the deployment find them.")
+                elif int(versions.current) == int(versions.target):
+                    self.err("E206", "the current and target versions are the same", versions.span,
+                             "A deployment shifts traffic from one version to another; give two versions.")
             target = model.LambdaTarget(fields.get("function", ""), fields.get("alias", ""),
                                         versions.current if versions else None,
                                         versions.target if versions else None)
@@ -1129,6 +1163,18 @@ class _Analyzer:
         """Teaching warnings. An approval or a test counts for a deployment only when it runs
         strictly before it: in an earlier stage, or earlier in the same stage (not in the same
         parallel group, not after it)."""
+        deploys = [a for st in p.stages if st.platform != "github" for a in st.actions
+                   if isinstance(a, (model.Deploy, model.StackDeploy, model.BucketDeploy))]
+        if deploys:
+            for src in p.sources:
+                for t in src.triggers:
+                    if isinstance(t, model.PullRequestTrigger) and t.platform != "github":
+                        self.warn("W506", f"a pull request starts this pipeline, deployments included "
+                                  f"('{deploys[0].name}')", t.span,
+                                  "A CodePipeline run started by a pull request runs every stage, so "
+                                  "unreviewed code would be deployed. Check pull requests on GitHub "
+                                  "('on pull_request ... via github' with 'stage ... via github' for the "
+                                  "checks), or keep pull-request pipelines free of deployments.")
         approved = tested = False
         for st in p.stages:
             orders = sorted({a.run_order for a in st.actions})

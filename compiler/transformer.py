@@ -117,7 +117,8 @@ class ToAst(Transformer):
         return ast.VariableStmt(c[0], _val(c[1]), c[2], span=span_of(meta))
 
     def store_stmt(self, meta, c):
-        return ast.StoreStmt(_val(c[0]), None if c[1] is None else _val(c[1]), span=span_of(meta))
+        return ast.StoreStmt(None if c[0] is None else _val(c[0]), None if c[1] is None else _val(c[1]),
+                             span=span_of(meta))
 
     # ------------------------------------------------------------------ sources and triggers
     def source(self, meta, c):

@@ -43,10 +43,19 @@ def _fences(text: str) -> list[tuple[str, str]]:
 
 
 def _diagnose(text: str, filename: str = "<doc>") -> list:
+    """Diagnostics of ``pipec check`` and, when that passes, of building every target (some
+    codes, such as E407, come from a target)."""
     try:
-        _pipeline, diags = pipec.compile_text(text, filename)
+        pipeline, diags = pipec.compile_text(text, filename)
     except Diagnostics as exc:
         return list(exc.diagnostics)
+    from pipec.build import EmitContext, generate
+    from pipec.targets import TARGETS
+
+    try:
+        generate(pipeline, EmitContext(source=filename, prefix="ci"), list(TARGETS))
+    except Diagnostics as exc:
+        return list(diags) + list(exc.diagnostics)
     return list(diags)
 
 

@@ -750,7 +750,6 @@ def test_reference_source(reference):
         (
             model.PushTrigger(branches=model.Filter(("main",)),
                               paths=model.Filter(("src/**", "package*.json"), ("docs/**",))),
-            model.PullRequestTrigger(("opened", "updated"), model.Filter(("main",))),
         ),
     )
 

@@ -1292,7 +1292,6 @@ def test_reference_example_tree():
             ast.Filter("branches", (pat("main"),)),
             ast.Filter("paths", (pat("src/**"), pat("package*.json"), pat("docs/**", True))),
         )),
-        ast.Trigger("pull_request", ("opened", "updated"), (ast.Filter("into", (pat("main"),)),)),
     ))
     prod = pipe.body[4]
     assert prod.name == "production"
