@@ -422,6 +422,8 @@ class _Builder:
                                      Policies=[iam.Policy(PolicyName="build", PolicyDocument=_policy(statements))],
                                      Tags=self.tags(), **self.boundary()))
             role_arn = GetAtt(role, "Arn")
+            self.t.add_output(Output(lid + "BuildRoleArn", Value=role_arn,
+                                     Description=f"Service role of CodeBuild project {name}"))
         env_vars = [cb.EnvironmentVariable(Name=e.name, Value=e.value, Type="PLAINTEXT") for e in b.env]
         for s in b.secrets:
             env_vars.append(cb.EnvironmentVariable(
@@ -500,6 +502,8 @@ class _Builder:
                 ManagedPolicyArns=[Sub(CODEDEPLOY_MANAGED_POLICIES[platform])],
                 Tags=self.tags(), **self.boundary()))
             self.codedeploy_roles[platform] = role.title
+            self.t.add_output(Output(role.title + "Arn", Value=GetAtt(role, "Arn"),
+                                     Description=f"CodeDeploy service role for {CODEDEPLOY_PLATFORMS[platform]} deployments"))
         return GetAtt(self.codedeploy_roles[platform], "Arn")
 
     def codedeploy_app(self, d: model.Deploy):
@@ -552,8 +556,14 @@ class _Builder:
             Tags=self.tags(),
         )
         if d.rollback.alarms:
-            kwargs["AlarmConfiguration"] = cd.AlarmConfiguration(
-                Enabled=True, Alarms=[cd.Alarm(Name=a) for a in d.rollback.alarms])
+            # alarm names differ per account: each is a parameter whose default is the .pipe's name
+            alarms = []
+            for i, name in enumerate(d.rollback.alarms, 1):
+                param = self.t.add_parameter(Parameter(
+                    self.key(d.name) + f"Alarm{i}", Type="String", Default=name,
+                    Description=f"CloudWatch alarm that stops and rolls back deployment {d.name}"))
+                alarms.append(cd.Alarm(Name=Ref(param)))
+            kwargs["AlarmConfiguration"] = cd.AlarmConfiguration(Enabled=True, Alarms=alarms)
         tgt = d.target
         if d.platform == "ec2":
             if tgt.tags:
