@@ -215,7 +215,7 @@ class _Builder:
                 Bucket=Ref(bucket),
                 PolicyDocument=_policy([{
                     "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                    "Resource": [GetAtt(bucket, "Arn"), Join("", [GetAtt(bucket, "Arn"), "/*"])],
+                    "Resource": [GetAtt(bucket, "Arn"), Sub("${ArtifactBucket.Arn}/*")],
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                 }]),
             ))
@@ -225,7 +225,7 @@ class _Builder:
         if write:
             actions.append("s3:PutObject")
         sts = [{"Effect": "Allow", "Action": sorted(actions),
-                "Resource": [self.bucket_arn, Join("", [self.bucket_arn, "/*"])]}]
+                "Resource": [self.bucket_arn, _suffix(self.bucket_arn, "/*")]}]
         if self.kms_key:
             st = {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt",
                                                 "kms:GenerateDataKey*", "kms:ReEncrypt*"]}
@@ -736,7 +736,7 @@ class _Builder:
                                env=(model.EnvVar("FUNCTION", t.function), model.EnvVar("ALIAS", t.alias)))
         extra = [
             {"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:PublishVersion"],
-             "Resource": [function_arn, Join("", [function_arn, ":*"])]},
+             "Resource": [function_arn, _suffix(function_arn, ":*")]},
             {"Effect": "Allow", "Action": ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
              "Resource": [Sub("arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${App}/${Group}",
                               App=app, Group=group)]},
@@ -806,7 +806,7 @@ class _Builder:
 
     def bucket_action(self, d: model.BucketDeploy, order: int):
         bucket_arn = Sub(f"arn:${{AWS::Partition}}:s3:::{d.bucket}")
-        self.allow(["s3:PutObject", "s3:PutObjectAcl"], Join("", [bucket_arn, "/*"]))
+        self.allow(["s3:PutObject", "s3:PutObjectAcl"], _suffix(bucket_arn, "/*"))
         config = {"BucketName": d.bucket, "Extract": "true" if d.extract else "false"}
         if not d.extract:
             config["ObjectKey"] = d.object_key
@@ -1017,6 +1017,22 @@ def _ordered(template: dict) -> dict:
         ordered.update({k: v for k, v in res.items() if k not in ordered})
         resources[name] = ordered
     return out
+
+
+def _suffix(arn, suffix: str):
+    """``arn`` + ``suffix`` as a plain string or an Fn::Sub (cfn-lint prefers Sub to Join with an
+    empty delimiter)."""
+    if isinstance(arn, str):
+        return arn + suffix
+    if isinstance(arn, Sub):
+        data = arn.to_dict()["Fn::Sub"]
+        if isinstance(data, str):
+            return Sub(data + suffix)
+        return Sub(data[0] + suffix, **data[1])
+    if isinstance(arn, GetAtt):
+        name, attr = arn.to_dict()["Fn::GetAtt"]
+        return Sub(f"${{{name}.{attr}}}{suffix}")
+    return Sub(f"${{Value}}{suffix}", Value=arn)
 
 
 def _minutes(text: str) -> int:
