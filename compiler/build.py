@@ -138,12 +138,28 @@ def compare(out_dir: str, files: dict[str, str]) -> tuple[list[str], list[str], 
 
 
 def write(out_dir: str, files: dict[str, str]) -> tuple[list[str], list[str]]:
-    """Write ``files`` under ``out_dir`` all-or-nothing; return (written, removed) paths."""
+    """Write ``files`` under ``out_dir`` as one transaction; return (written, removed) paths.
+
+    1. Check every destination (a directory in the way is an error before anything changes).
+    2. Write each new text to a temporary file beside its destination.
+    3. Swap them in: an existing file is first renamed to a backup; a stale file is moved aside
+       the same way. If anything fails, every step taken is undone in reverse order.
+    4. Only then delete the backups.
+    Raises :class:`BuildError` (nothing changed) on any failure.
+    """
     base = Path(out_dir)
     missing, different, stale = compare(out_dir, files)
     changed = missing + different
+    for rel in changed + stale:
+        dest = base / rel
+        if dest.is_dir():
+            raise BuildError(f"cannot write {dest}: a directory is in the way; nothing was changed")
+        for parent in dest.parents:
+            if parent.exists() and not parent.is_dir():
+                raise BuildError(f"cannot write {dest}: {parent} is a file; nothing was changed")
+    made: list[Path] = []      # directories this call created
     temps: list[tuple[Path, Path]] = []
-    made: list[Path] = []
+    undo: list[tuple[str, Path, Path | None]] = []  # (kind, path, backup)
     try:
         for rel in changed:
             dest = base / rel
@@ -153,22 +169,45 @@ def write(out_dir: str, files: dict[str, str]) -> tuple[list[str], list[str]]:
                     made.append(parent)
             tmp = dest.with_name(f".{dest.name}.pipec-tmp")
             with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                temps.append((tmp, dest))
                 fh.write(files[rel])
-            temps.append((tmp, dest))
-    except BaseException:
-        for tmp, _ in temps:
+        for tmp, dest in temps:
+            backup = None
+            if dest.exists():
+                backup = dest.with_name(f".{dest.name}.pipec-old")
+                os.replace(dest, backup)
+            undo.append(("replace", dest, backup))
+            os.replace(tmp, dest)
+        for rel in stale:
+            dest = base / rel
+            backup = dest.with_name(f".{dest.name}.pipec-old")
+            os.replace(dest, backup)
+            undo.append(("remove", dest, backup))
+    except OSError as exc:
+        for kind, dest, backup in reversed(undo):
+            try:
+                if kind == "replace" and dest.exists():
+                    dest.unlink()
+                if backup is not None and backup.exists():
+                    os.replace(backup, dest)
+            except OSError:  # pragma: no cover - best effort on a failing file system
+                pass
+        for tmp, _dest in temps:
             try:
                 tmp.unlink()
             except OSError:
                 pass
-        for d in reversed(made):  # directories this call created, deepest first
+        for d in reversed(made):  # deepest first
             try:
                 d.rmdir()
             except OSError:
                 pass
-        raise
-    for tmp, dest in temps:
-        os.replace(tmp, dest)
-    for rel in stale:
-        (base / rel).unlink()
+        raise BuildError(f"cannot write {getattr(exc, 'filename', None) or out_dir}: "
+                         f"{exc.strerror or exc}; nothing was changed") from None
+    for _kind, _dest, backup in undo:
+        if backup is not None:
+            try:
+                backup.unlink()
+            except OSError:  # pragma: no cover
+                pass
     return changed, stale

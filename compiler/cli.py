@@ -213,7 +213,11 @@ def cmd_build(args) -> int:
             return EXIT_INPUT
         print(f"{len(everything)} file(s) up to date in {args.output}")
         return EXIT_OK
-    written, removed = write(args.output, everything)
+    try:
+        written, removed = write(args.output, everything)
+    except BuildError as exc:
+        print(f"pipec: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"wrote {len(written)} file(s), {len(everything) - len(written)} unchanged, removed {len(removed)} "
           f"stale, in {args.output}")
     return EXIT_OK

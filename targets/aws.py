@@ -692,8 +692,10 @@ class _Builder:
         self.allow(["ecs:DescribeServices", "ecs:UpdateService"], service_arn)
         # RegisterTaskDefinition and Describe* on task definitions have no resource-level
         # permissions; PassRole is limited to roles passed to ECS tasks (docs/targets.md, IAM)
-        self.allow(["ecs:DescribeTaskDefinition", "ecs:DescribeTasks", "ecs:ListTasks",
-                    "ecs:RegisterTaskDefinition", "ecs:TagResource"], "*")
+        self.allow(["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:TagResource"], "*")
+        # the deploy actions watch the service's tasks; these are limited to the cluster
+        self.allow(["ecs:DescribeTasks", "ecs:ListTasks"], "*",
+                   {"ArnEquals": {"ecs:cluster": _arn("ecs", f"cluster/{t.cluster}")}})
         self.allow(["iam:PassRole"], "*", {"StringEqualsIfExists": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}})
 
     def lambda_deployer(self, d: model.Deploy, app, group, order):
