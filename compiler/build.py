@@ -3,8 +3,10 @@
 Layout under the output directory ``DIR`` (documented in docs/targets.md)::
 
     DIR/aws/<pipeline>.template.yaml     the CloudFormation template
-    DIR/aws/buildspec/<action>.yml       one buildspec per build or test action
-    DIR/aws/appspec/<action>.yml         one appspec per CodeDeploy deployment
+    DIR/aws/<pipeline>/buildspec/<action>.yml   one buildspec per build or test action
+    DIR/aws/<pipeline>/appspec/<action>.yml     one appspec per CodeDeploy deployment
+
+Several pipelines can share one output directory: each writes under its own name.
 
 CodeBuild reads each buildspec from the source artifact, so the generated files are meant to be
 committed: the template refers to them by their path relative to the *source root* (the

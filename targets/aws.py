@@ -3,8 +3,8 @@
 From the validated model this emits (paths relative to the output directory)::
 
     aws/<pipeline>.template.yaml   CodePipeline V2, CodeBuild, CodeDeploy, IAM, S3, SNS, ...
-    aws/buildspec/<action>.yml     one per build or test action (and per Lambda deployer)
-    aws/appspec/<action>.yml       one per CodeDeploy deployment
+    aws/<pipeline>/buildspec/<action>.yml  one per build or test action (and per Lambda deployer)
+    aws/<pipeline>/appspec/<action>.yml    one per CodeDeploy deployment
 
 Everything in the template is built with troposphere objects; the text is made from
 ``to_dict()`` with pipec's YAML writer (troposphere's ``to_yaml()`` goes through cfn_flip and is
@@ -14,7 +14,7 @@ CloudFormation deployment; no ``Action: "*"`` anywhere; ``Resource: "*"`` only f
 AWS offers no resource-level permission for (listed in docs/targets.md, "IAM").
 
 How files reach CodeBuild and CodeDeploy: the generated files are committed with the repository,
-so the source artifact carries them. CodeBuild projects read ``<prefix>/aws/buildspec/<action>.yml``;
+so the source artifact carries them. CodeBuild projects read ``<prefix>/aws/<pipeline>/buildspec/<action>.yml``;
 an EC2 revision needs ``appspec.yml`` at its root, so the build that produces the revision copies
 the generated appspec there as its last post_build command; CodeDeployToECS reads the appspec
 straight from the source artifact; Lambda deployments run through CodeDeploy from a small
@@ -624,7 +624,7 @@ class _Builder:
 
     # ------------------------------------------------------------------ actions
     def build_action(self, b: model.Build, order: int, text: str):
-        path = self.ctx.path("aws", "buildspec", f"{b.name}.yml")
+        path = self.ctx.path("aws", self.p.name, "buildspec", f"{b.name}.yml")
         # CodeBuild reads a buildspec path from the build's primary (first) input; when that is
         # not the repository holding the generated files, the buildspec goes inline instead
         inline = None if (b.inputs and b.inputs[0] == self.repo_source) else text
@@ -662,7 +662,7 @@ class _Builder:
                 "E407", ERROR, f"'{d.name}' needs a Git source to carry its generated appspec", d.span,
                 help="CodeDeploy reads the generated appspec from the repository, where it is committed; add "
                 "a GitHub, Bitbucket, GitLab or CodeCommit source.", file=self.p.filename)])
-        self.files[f"aws/appspec/{d.name}.yml"] = self.appspec_text(d)
+        self.files[f"aws/{self.p.name}/appspec/{d.name}.yml"] = self.appspec_text(d)
         app, group = self.deployment_group(d)
         if d.platform == "ec2":
             return [cp.Actions(Name=d.name, ActionTypeId=type_id("CodeDeploy"),
@@ -678,7 +678,7 @@ class _Builder:
                                "TaskDefinitionTemplateArtifact": d.inputs[0],
                                "TaskDefinitionTemplatePath": d.target.task_definition,
                                "AppSpecTemplateArtifact": source,
-                               "AppSpecTemplatePath": self.ctx.path("aws", "appspec", f"{d.name}.yml")},
+                               "AppSpecTemplatePath": self.ctx.path("aws", self.p.name, "appspec", f"{d.name}.yml")},
                 InputArtifacts=[cp.InputArtifacts(Name=n) for n in inputs], RunOrder=order)]
         return self.lambda_deployer(d, app, group, order)
 
@@ -701,7 +701,7 @@ class _Builder:
     def lambda_deployer(self, d: model.Deploy, app, group, order):
         """A CodeBuild action that runs the CodeDeploy Lambda deployment and waits for it."""
         t = d.target
-        appspec_path = self.ctx.path("aws", "appspec", f"{d.name}.yml")
+        appspec_path = self.ctx.path("aws", self.p.name, "appspec", f"{d.name}.yml")
         current = t.current_version or "$(aws lambda get-alias --function-name \"$FUNCTION\" --name \"$ALIAS\" --query FunctionVersion --output text)"
         target = t.target_version or "$(aws lambda publish-version --function-name \"$FUNCTION\" --query Version --output text)"
         script = "\n".join([
@@ -726,8 +726,8 @@ class _Builder:
         data = {"version": 0.2,
                 "env": {"variables": {"FUNCTION": t.function, "ALIAS": t.alias}},
                 "phases": {"build": {"commands": [script]}}}
-        path = self.ctx.path("aws", "buildspec", f"{d.name}.yml")
-        self.files[f"aws/buildspec/{d.name}.yml"] = yamlout.header(
+        path = self.ctx.path("aws", self.p.name, "buildspec", f"{d.name}.yml")
+        self.files[f"aws/{self.p.name}/buildspec/{d.name}.yml"] = yamlout.header(
             self.ctx.source, f"CodeDeploy deployer for Lambda action {d.name}") + yamlout.dump(data)
         function_arn = _function_arn(t.function)
         s_ = d.strategy
@@ -917,7 +917,7 @@ class _Builder:
                         "artifacts different 'base' directories (stage each revision's files in its own "
                         "folder).", file=self.p.filename))
                     continue
-                src = self.ctx.path("aws", "appspec", f"{act.name}.yml")
+                src = self.ctx.path("aws", self.p.name, "appspec", f"{act.name}.yml")
                 copies.setdefault(build.name, []).append(f'cp "$CODEBUILD_SRC_DIR/{src}" "{dest}"')
         if problems:
             raise Diagnostics(problems)
@@ -950,7 +950,7 @@ class _Builder:
                         act = self.with_appspec_file(act, owners)
                         text = buildspec.render(act, self.ctx.source,
                                                 extra_post_build=tuple(copies.get(act.name, ())))
-                        self.files[f"aws/buildspec/{act.name}.yml"] = text
+                        self.files[f"aws/{self.p.name}/buildspec/{act.name}.yml"] = text
                         made = self.build_action(act, order, text)
                     elif isinstance(act, model.Deploy):
                         made = self.deploy_action(act, order)

@@ -337,7 +337,7 @@ def buildspec_secret_problems(spec: dict, secret: model.Secret) -> list[str]:
 def test_buildspecs_carry_secrets_as_references(stem):
     b = built(stem)
     for act, secret in model_secrets(b):
-        spec = yaml.safe_load(b.files[f"aws/buildspec/{act.name}.yml"])
+        spec = yaml.safe_load(b.files[f"aws/{b.pipeline.name}/buildspec/{act.name}.yml"])
         assert buildspec_secret_problems(spec, secret) == [], act.name
 
 
@@ -364,9 +364,9 @@ def test_codebuild_projects_have_logs_and_timeouts(stem):
             # CodeBuild reads a BuildSpec path from the primary input: the repository's builds name
             # the committed file, the others carry the same text inline
             if act.inputs[0] == b.repo_source():
-                assert props["Source"]["BuildSpec"] == b.ctx.path("aws", "buildspec", f"{act.name}.yml")
+                assert props["Source"]["BuildSpec"] == b.ctx.path("aws", b.pipeline.name, "buildspec", f"{act.name}.yml")
             else:
-                assert props["Source"]["BuildSpec"] == b.files[f"aws/buildspec/{act.name}.yml"]
+                assert props["Source"]["BuildSpec"] == b.files[f"aws/{b.pipeline.name}/buildspec/{act.name}.yml"]
 
 
 # ----------------------------------------------------------------------------- the pipeline
@@ -664,14 +664,14 @@ def ec2_revision_problems(pipeline: model.Pipeline, files: dict[str, str], ctx) 
                             "its appspec.yml at the root of the revision")
             continue
         build, out = producers[act.inputs[0]]
-        spec = yaml.safe_load(files[f"aws/buildspec/{build.name}.yml"])
+        spec = yaml.safe_load(files[f"aws/{pipeline.name}/buildspec/{build.name}.yml"])
         dest = f"{out.base.rstrip('/')}/appspec.yml" if out.base else "appspec.yml"
         final = None
         for command in spec.get("phases", {}).get("post_build", {}).get("commands", []):
             m = CP_APPSPEC.match(command)
             if m and m["dest"] == dest:
                 final = m["src"]
-        own = files[f"aws/appspec/{act.name}.yml"]
+        own = files[f"aws/{pipeline.name}/appspec/{act.name}.yml"]
         prefix = f"{ctx.prefix}/" if ctx.prefix else ""
         if final is None:
             problems.append(f"{act.name}: build {build.name} does not put an appspec.yml in {dest}")
