@@ -254,6 +254,8 @@ class Phase(Node):
     finally_commands: tuple[Command, ...] = attrs.field(default=())
     on_failure: str | None = None
     span: Span | None = _span()
+    #: where the ``on_failure`` line is (for the formatter's comments); not part of equality
+    on_failure_span: Span | None = _span()
 
 
 @node

@@ -45,6 +45,7 @@ class _Printer:
         self.lines: list[str] = []
         self.comments = sorted(comments, key=lambda c: (c.line, c.column))
         self.last_line = 0  # last source line emitted (for blank-line preservation)
+        self.just_opened = False  # the last line printed opened a block (no blank line may follow)
 
     # ---------------------------------------------------------------- comments
     def leading(self, line: int, depth: int):
@@ -52,6 +53,7 @@ class _Printer:
             c = self.comments.pop(0)
             self.blank_if_gap(c.line)
             self.lines.append(f"{_INDENT * depth}#{c.text}".rstrip())
+            self.just_opened = False
             self.last_line = c.line
 
     def trailing(self, line: int):
@@ -61,7 +63,7 @@ class _Printer:
 
     def blank_if_gap(self, line: int):
         if (self.last_line and line > self.last_line + 1 and self.lines
-                and not self.lines[-1].endswith("{") and self.lines[-1] != ""):
+                and not self.just_opened and self.lines[-1] != ""):
             self.lines.append("")
 
     # ---------------------------------------------------------------- statements
@@ -72,6 +74,7 @@ class _Printer:
             self.blank_if_gap(span.line)
         for i, part in enumerate(text.split("\n")):
             self.lines.append((_INDENT * depth if i == 0 else "") + part if part else "")
+        self.just_opened = False
         if span is not None:
             self.trailing(span.end_line)
             self.last_line = span.end_line
@@ -82,6 +85,7 @@ class _Printer:
             self.leading(span.line, depth)
             self.blank_if_gap(span.line)
         self.lines.append(f"{_INDENT * depth}{header} {{")
+        self.just_opened = True
         if span is not None:
             self.trailing(span.line)
             self.last_line = span.line
@@ -90,17 +94,18 @@ class _Printer:
         if span is not None:
             self.leading(span.end_line, depth + 1)
         self.lines.append(f"{_INDENT * depth}}}")
+        self.just_opened = False
         if span is not None:
             self.trailing(span.end_line)
             self.last_line = span.end_line
 
     # ---------------------------------------------------------------- pipeline
     def pipeline(self, p: ast.Pipeline):
-        header = f"pipeline {p.name} {{"
-
         def item(node, depth):
-            # top-level blocks are separated by one blank line
-            if isinstance(node, (ast.Source, ast.Stage, ast.PlatformBlock)) and self.lines[-1] not in (header, ""):
+            # top-level blocks are separated by one blank line, but never right after the header
+            # (which may carry a trailing comment: hence the flag, not a look at the text)
+            if (isinstance(node, (ast.Source, ast.Stage, ast.PlatformBlock))
+                    and not self.just_opened and self.lines[-1] != ""):
                 self.lines.append("")
             self.stmt(node, depth)
 
@@ -233,7 +238,7 @@ class _Printer:
 
         extra = []
         if n.on_failure is not None:
-            extra.append(_Text(f"on_failure {n.on_failure}"))
+            extra.append(_Text(f"on_failure {n.on_failure}", n.on_failure_span))
         self.block(n, n.name, items + extra, d, child)
 
     def s_ArtifactStmt(self, n, d):
@@ -337,12 +342,12 @@ class _Printer:
 
 
 class _Text:
-    """A line the formatter writes that has no node of its own (``on_failure`` in a phase)."""
+    """A line the formatter writes that has no node of its own (``on_failure`` in a phase), with
+    the span it had in the source, if any, so comments around it stay in place."""
 
-    span = None
-
-    def __init__(self, text: str):
+    def __init__(self, text: str, span=None):
         self.text = text
+        self.span = span
 
 
 def format_module(module: ast.Module) -> str:

@@ -241,16 +241,17 @@ class ToAst(Transformer):
         return ast.Phase(str(c[0]), tuple(c[1:]), span=span_of(meta))
 
     def phase_block(self, meta, c):
-        commands, finals, on_failure = [], [], None
+        commands, finals, on_failure, on_failure_span = [], [], None, None
         for item in c[1:]:
-            kind, value = item
+            kind, value = item[0], item[1]
             if kind == "run":
                 commands.extend(value)
             elif kind == "finally":
                 finals.extend(value)
             else:
-                on_failure = value
-        return ast.Phase(str(c[0]), tuple(commands), tuple(finals), on_failure, span=span_of(meta))
+                on_failure, on_failure_span = value, item[2]
+        return ast.Phase(str(c[0]), tuple(commands), tuple(finals), on_failure, span=span_of(meta),
+                         on_failure_span=on_failure_span)
 
     def run_stmt(self, meta, c):
         return ("run", list(c))
@@ -259,7 +260,7 @@ class ToAst(Transformer):
         return ("finally", list(c))
 
     def on_failure_stmt(self, meta, c):
-        return ("on_failure", str(c[0]))
+        return ("on_failure", str(c[0]), span_of(meta))
 
     def artifact_stmt(self, meta, c):
         name, *rest = c

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 sys.path.insert(0, os.path.dirname(__file__))  # `import strategies` from the test modules
 
@@ -27,6 +27,8 @@ settings.register_profile(
     deadline=None,
     derandomize=True,
     database=None,
+    # no explain phase: on a failure it replays variations of a whole tree; seconds, little gain
+    phases=[p for p in Phase if p is not Phase.explain],
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
@@ -36,12 +38,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("deep" if DEEP else "default")
-
-
-def scaled_examples(factor: float) -> int:
-    """``factor`` times the current profile's ``max_examples`` (for tests that need more or fewer
-    examples than the formatter properties, in every profile)."""
-    return max(1, int(settings().max_examples * factor))
 
 
 def pytest_configure(config):

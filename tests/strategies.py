@@ -1,7 +1,7 @@
 """Hypothesis strategies for syntactically valid ``.pipe`` syntax trees (:mod:`pipec.ast`).
 
-Every strategy here produces only trees that the grammar (``grammar/pipe.lark``, as lexed by
-lark's LALR parser with the contextual lexer) can express, so that for any generated tree ``t``
+Every strategy here produces only trees that the grammar (``grammar/pipe.lark``, lexed by
+``compiler/lexer.py`` and parsed by lark's LALR parser) can express, so that for any generated tree ``t``
 ``parse(format_pipeline(t)).pipeline == t`` must hold. Semantic validity is *not* a goal:
 duplicate names, unknown artifacts, wrong platform settings and so on are all generated.
 
@@ -12,10 +12,8 @@ The shapes follow the grammar rule by rule:
   backslashes), bare-looking words, words that are keywords, numbers, duration- and
   percent-looking words;
 * scripts are texts that ``transformer.script_text`` reproduces (see :func:`script_texts`);
-* setting keys match ``SETTING_KEY`` but are never a word that begins a statement somewhere in
-  the grammar: after a newline the LALR parser is in a state shared by every block (the helper
-  rule for ``_NL+`` is reused), so the contextual lexer turns such a word into its keyword token
-  and ``aws { cache s3 }`` is a syntax error (see :data:`STATEMENT_KEYWORDS`);
+* setting keys match ``SETTING_KEY``, statement keywords included (``aws { cache s3 }``), except
+  ``secret`` (see :data:`UNWRITABLE_SETTING_KEYS`);
 * each statement appears only in the blocks whose ``_..._item`` rule allows it, with the fixed
   arities of the grammar (``target_groups`` two values, ``notify topic`` one value,
   ``rollback none`` XOR ``rollback on failure/alarm``, and so on).
@@ -34,6 +32,35 @@ from hypothesis import strategies as st
 
 from pipec import ast
 
+# ----------------------------------------------------------------------------- helpers
+
+
+def _short(strategy):
+    """The same strategy with a short repr (Hypothesis warns about, and spends seconds on, the
+    repr of deeply nested strategies when it reports a failure). A composite's repr does not
+    include what it draws from; ``st.deferred``'s does once it has been used."""
+
+    @st.composite
+    def _drawn(draw):
+        return draw(strategy)
+
+    return _drawn()
+
+
+def _node(cls, *args):
+    """``cls(*drawn args)``. Not ``st.builds``: Hypothesis remembers how ``builds`` made each
+    object and prints failing examples as nested calls, which takes minutes for a whole tree."""
+    return _short(st.tuples(*args).map(lambda drawn: cls(*drawn)))
+
+
+def _tuple(elements, min_size=1, max_size=3):
+    return _short(st.lists(elements, min_size=min_size, max_size=max_size).map(tuple))
+
+
+def _opt(strategy):
+    return st.none() | strategy
+
+
 # ----------------------------------------------------------------------------- vocabulary
 
 
@@ -50,11 +77,11 @@ def _grammar_keywords() -> frozenset[str]:
 
 KEYWORDS: tuple[str, ...] = tuple(sorted(_grammar_keywords()))
 
-#: Words that begin a statement or a block somewhere in the grammar. Right after a newline the
-#: parser is in the reduce state of the shared ``_NL+`` helper rule whose lookahead set is every
-#: statement start, so the contextual lexer makes these words keyword tokens there, even inside
-#: an ``aws { }`` block whose only statement is ``SETTING_KEY VALUE*``. They cannot be setting
-#: keys. (Checked empirically against the parser: exactly these fail as ``aws { KEY v }``.)
+#: Words that begin a statement or a block somewhere in the grammar. After a newline LALR merges
+#: the states of every block, so that state accepts all of these; the lexer (compiler/lexer.py)
+#: therefore treats the first word of a line inside ``aws { }`` / ``github { }`` as a setting
+#: name even when it is one of these (``cache s3``). Setting keys are drawn from this list often
+#: so that rule stays tested.
 STATEMENT_KEYWORDS: frozenset[str] = frozenset("""
     alias approve artifact artifact_store autoscaling aws branch bucket build cache cache_control
     capabilities change_set clone cluster codeartifact compute connection container copy deploy
@@ -65,12 +92,16 @@ STATEMENT_KEYWORDS: frozenset[str] = frozenset("""
     task_definition template test test_listener timeout transition url variable versions
 """.split())
 
+#: Setting keys that cannot be written: ``secret`` starts a secret statement in a platform block
+#: (in ``github { }`` by the grammar; the lexer applies the same rule in ``aws { }``).
+UNWRITABLE_SETTING_KEYS = frozenset({"secret"})
+
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 BARE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 SETTING_KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
 
 _NAME_KEYWORDS = tuple(k for k in KEYWORDS if NAME_RE.fullmatch(k))
-_KEY_KEYWORDS = tuple(k for k in KEYWORDS if SETTING_KEY_RE.fullmatch(k) and k not in STATEMENT_KEYWORDS)
+_KEY_KEYWORDS = tuple(k for k in KEYWORDS if SETTING_KEY_RE.fullmatch(k) and k not in UNWRITABLE_SETTING_KEYS)
 
 # Printable text: no control characters (Cc) and no surrogates; the quoted-string escapes are
 # added by hand so they appear often.
@@ -123,21 +154,16 @@ values: st.SearchStrategy[str] = st.one_of(
                      "ubuntu-24.04", "arn:aws:sns:us-east-1:1:t", "päckchen", "${{ x }}"]),
 )
 
+values = _short(values)
+names = _short(names)
+
 #: Text of a ``STRING`` (always quoted by the formatter): anything values may be.
 strings = values
 
-durations: st.SearchStrategy[ast.Duration] = st.builds(
+durations: st.SearchStrategy[ast.Duration] = _node(
     ast.Duration, st.one_of(st.integers(0, 10_000), st.integers(0, 10**30)), st.sampled_from("smhd"))
-percents: st.SearchStrategy[ast.Percent] = st.builds(
+percents: st.SearchStrategy[ast.Percent] = _node(
     ast.Percent, st.one_of(st.integers(0, 100), st.integers(0, 10**12)))
-
-
-def _tuple(elements, min_size=1, max_size=3):
-    return st.lists(elements, min_size=min_size, max_size=max_size).map(tuple)
-
-
-def _opt(strategy):
-    return st.none() | strategy
 
 
 # ----------------------------------------------------------------------------- commands
@@ -178,63 +204,65 @@ def script_texts(draw) -> str:
 
 
 commands: st.SearchStrategy[ast.Command] = st.one_of(
-    st.builds(ast.Command, plain_command_texts, st.just(False)),
-    st.builds(ast.Command, script_texts(), st.just(True)),
+    _node(ast.Command, plain_command_texts, st.just(False)),
+    _node(ast.Command, script_texts(), st.just(True)),
 )
+commands = _short(commands)
 
 # ----------------------------------------------------------------------------- sources and triggers
 
-patterns = st.builds(ast.Pattern, values, st.booleans())
+patterns = _node(ast.Pattern, values, st.booleans())
 
 
 def _filters(kinds):
-    return st.builds(ast.Filter, st.sampled_from(kinds), _tuple(patterns, 1, 3))
+    return _node(ast.Filter, st.sampled_from(kinds), _tuple(patterns, 1, 3))
 
 
 vias = _opt(st.sampled_from(["aws", "github"]))
 
 triggers: st.SearchStrategy[ast.Trigger] = st.one_of(
-    st.builds(ast.Trigger, st.just("push"), st.just(()),
-              _tuple(_filters(["branches", "tags", "paths"]), 0, 3), vias),
-    st.builds(ast.Trigger, st.just("pull_request"),
-              _tuple(st.sampled_from(["opened", "updated", "closed"]), 0, 3),
-              _tuple(_filters(["into", "paths"]), 0, 3), vias),
-    st.builds(ast.Trigger, st.just("manual"), st.just(()), st.just(()), vias),
+    _node(ast.Trigger, st.just("push"), st.just(()),
+          _tuple(_filters(["branches", "tags", "paths"]), 0, 3), vias),
+    _node(ast.Trigger, st.just("pull_request"),
+          _tuple(st.sampled_from(["opened", "updated", "closed"]), 0, 3),
+          _tuple(_filters(["into", "paths"]), 0, 3), vias),
+    _node(ast.Trigger, st.just("manual"), st.just(()), st.just(()), vias),
 )
 
 source_items = st.one_of(
-    st.builds(ast.Field, st.just("branch"), values),
-    st.builds(ast.ConnectionStmt, values, st.booleans()),
-    st.builds(ast.Field, st.just("key"), values),
-    st.builds(ast.Field, st.just("clone"), st.sampled_from(["full", "shallow"])),
+    _node(ast.Field, st.just("branch"), values),
+    _node(ast.ConnectionStmt, values, st.booleans()),
+    _node(ast.Field, st.just("key"), values),
+    _node(ast.Field, st.just("clone"), st.sampled_from(["full", "shallow"])),
     triggers,
 )
 
-sources: st.SearchStrategy[ast.Source] = st.builds(
+sources: st.SearchStrategy[ast.Source] = _short(_node(
     ast.Source, names, st.sampled_from(["github", "bitbucket", "gitlab", "codecommit", "s3"]), values,
-    _tuple(source_items, 0, 5))
+    _tuple(source_items, 0, 5)))
 
 # ----------------------------------------------------------------------------- platform blocks
 
 setting_keys: st.SearchStrategy[str] = st.one_of(
     _word(_LOWER, _LOWER + _DIGITS + "_"),
     st.sampled_from(_KEY_KEYWORDS),
+    st.sampled_from(sorted(STATEMENT_KEYWORDS - UNWRITABLE_SETTING_KEYS)),
     st.sampled_from(["role", "runs_on", "tag", "wait", "branches", "repository", "environment",
                      "run_in_codebuild", "project_name", "reviewers"]),
-).filter(lambda k: k not in STATEMENT_KEYWORDS)
+).filter(lambda k: k not in UNWRITABLE_SETTING_KEYS)
 
-settings_ = st.builds(ast.Setting, setting_keys, _tuple(values, 0, 3))
-secrets = st.builds(ast.SecretStmt, names, st.sampled_from(["ssm", "secrets-manager", "github"]), values)
+settings_ = _node(ast.Setting, setting_keys, _tuple(values, 0, 3))
+secrets = _node(ast.SecretStmt, names, st.sampled_from(["ssm", "secrets-manager", "github"]), values)
 
-platform_blocks: st.SearchStrategy[ast.PlatformBlock] = st.one_of(
-    st.builds(ast.PlatformBlock, st.just("aws"), _tuple(settings_, 0, 3)),
-    st.builds(ast.PlatformBlock, st.just("github"), _tuple(settings_ | secrets, 0, 3)),
-)
+platform_blocks: st.SearchStrategy[ast.PlatformBlock] = _short(st.one_of(
+    _node(ast.PlatformBlock, st.just("aws"), _tuple(settings_, 0, 3)),
+    _node(ast.PlatformBlock, st.just("github"), _tuple(settings_ | secrets, 0, 3)),
+))
 
 # ----------------------------------------------------------------------------- build and test
 
-from_stmts = st.builds(ast.FromStmt, _tuple(names, 1, 3))
-timeouts = st.builds(ast.TimeoutStmt, durations)
+from_stmts = _node(ast.FromStmt, _tuple(names, 1, 3))
+timeouts = _node(ast.TimeoutStmt, durations)
 
 
 @st.composite
@@ -249,50 +277,51 @@ def phases(draw) -> ast.Phase:
 
 
 build_items = st.one_of(
-    st.builds(ast.ImageStmt, st.sampled_from(["ubuntu", "amazonlinux", "ecr", "docker", "codebuild"]),
-              _opt(values)),
-    st.builds(ast.ComputeStmt, st.sampled_from(["small", "medium", "large", "2xlarge"])),
+    _node(ast.ImageStmt, st.sampled_from(["ubuntu", "amazonlinux", "ecr", "docker", "codebuild"]),
+          _opt(values)),
+    _node(ast.ComputeStmt, st.sampled_from(["small", "medium", "large", "2xlarge"])),
     st.just(ast.Flag("privileged")),
     timeouts,
-    st.builds(ast.RuntimeStmt, names, values),
-    st.builds(ast.EnvStmt, names, values),
+    _node(ast.RuntimeStmt, names, values),
+    _node(ast.EnvStmt, names, values),
     secrets,
     from_stmts,
     phases(),
-    st.builds(ast.ArtifactStmt, names, _tuple(values, 1, 3), _opt(values), st.booleans()),
-    st.builds(ast.CacheStmt, _tuple(values, 1, 3)),
-    st.builds(ast.ReportStmt, names,
-              st.sampled_from(["junit", "cucumber", "testng", "nunit", "nunit3", "trx", "clover",
+    _node(ast.ArtifactStmt, names, _tuple(values, 1, 3), _opt(values), st.booleans()),
+    _node(ast.CacheStmt, _tuple(values, 1, 3)),
+    _node(ast.ReportStmt, names,
+          st.sampled_from(["junit", "cucumber", "testng", "nunit", "nunit3", "trx", "clover",
                                "cobertura", "jacoco", "simplecov", "lcov"]),
-              _tuple(values, 1, 3), _opt(values)),
-    st.builds(ast.CodeArtifactStmt,
-              st.sampled_from(["npm", "pip", "twine", "maven", "dotnet", "nuget", "swift"]),
-              values, values, _opt(values)),
+          _tuple(values, 1, 3), _opt(values)),
+    _node(ast.CodeArtifactStmt,
+          st.sampled_from(["npm", "pip", "twine", "maven", "dotnet", "nuget", "swift"]),
+          values, values, _opt(values)),
     platform_blocks,
 )
 
+
 def _build_actions(min_items=0):
-    return st.builds(ast.BuildAction, st.sampled_from(["build", "test"]), names,
-                     _tuple(build_items, min_items, 6))
+    return _node(ast.BuildAction, st.sampled_from(["build", "test"]), names,
+                 _tuple(build_items, min_items, 6))
 
 # ----------------------------------------------------------------------------- deploy
 
 strategies_ = st.one_of(
     st.just(ast.Strategy("all-at-once")),
-    st.builds(ast.Strategy, st.just("rolling"), _opt(st.sampled_from(["one-at-a-time", "half-at-a-time"]))),
-    st.builds(ast.Strategy, st.just("rolling"), st.just("min_healthy"), percents),
-    st.builds(ast.Strategy, st.just("blue-green"), st.none(), st.none(), _opt(durations)),
-    st.builds(ast.Strategy, st.just("canary"), st.none(), percents, durations),
-    st.builds(ast.Strategy, st.just("linear"), st.none(), percents, durations),
+    _node(ast.Strategy, st.just("rolling"), _opt(st.sampled_from(["one-at-a-time", "half-at-a-time"]))),
+    _node(ast.Strategy, st.just("rolling"), st.just("min_healthy"), percents),
+    _node(ast.Strategy, st.just("blue-green"), st.none(), st.none(), _opt(durations)),
+    _node(ast.Strategy, st.just("canary"), st.none(), percents, durations),
+    _node(ast.Strategy, st.just("linear"), st.none(), percents, durations),
 )
 
 rollbacks = st.one_of(
     st.just(ast.RollbackStmt(False, (), True)),
-    st.builds(ast.RollbackStmt, st.just(True), _tuple(values, 0, 3), st.just(False)),
-    st.builds(ast.RollbackStmt, st.booleans(), _tuple(values, 1, 3), st.just(False)),
+    _node(ast.RollbackStmt, st.just(True), _tuple(values, 0, 3), st.just(False)),
+    _node(ast.RollbackStmt, st.booleans(), _tuple(values, 1, 3), st.just(False)),
 )
 
-hooks = st.builds(
+hooks = _node(
     ast.HookStmt,
     st.sampled_from(["application_stop", "before_install", "after_install", "application_start",
                      "validate_service", "before_block_traffic", "after_block_traffic",
@@ -303,41 +332,41 @@ _common_deploy = [from_stmts, strategies_, rollbacks, hooks, platform_blocks]
 
 
 def _fields(*keywords):
-    return [st.builds(ast.Field, st.just(k), values) for k in keywords]
+    return [_node(ast.Field, st.just(k), values) for k in keywords]
 
 
 ec2_items = st.one_of(
     *_common_deploy,
-    st.builds(ast.InstancesStmt, values, values),
-    st.builds(ast.ListStmt, st.just("autoscaling"), _tuple(values, 1, 3)),
+    _node(ast.InstancesStmt, values, values),
+    _node(ast.ListStmt, st.just("autoscaling"), _tuple(values, 1, 3)),
     *_fields("target_group"),
-    st.builds(ast.Field, st.just("os"), st.sampled_from(["linux", "windows"])),
-    st.builds(ast.CopyStmt, values, values),
-    st.builds(ast.PermissionStmt, values, _opt(values), _opt(values), _opt(values)),
+    _node(ast.Field, st.just("os"), st.sampled_from(["linux", "windows"])),
+    _node(ast.CopyStmt, values, values),
+    _node(ast.PermissionStmt, values, _opt(values), _opt(values), _opt(values)),
 )
 
 ecs_items = st.one_of(
     *_common_deploy,
     *_fields("cluster", "service", "listener", "test_listener", "task_definition", "image_file",
              "platform_version"),
-    st.builds(ast.ContainerStmt, values, st.integers(1, 65535)),
-    st.builds(ast.ListStmt, st.just("target_groups"), _tuple(values, 2, 2)),
-    st.builds(ast.NetworkStmt, _tuple(values, 1, 3), _tuple(values, 1, 3), st.booleans()),
+    _node(ast.ContainerStmt, values, st.integers(1, 65535)),
+    _node(ast.ListStmt, st.just("target_groups"), _tuple(values, 2, 2)),
+    _node(ast.NetworkStmt, _tuple(values, 1, 3), _tuple(values, 1, 3), st.booleans()),
 )
 
 lambda_items = st.one_of(
     *_common_deploy,
     *_fields("function", "alias"),
-    st.builds(ast.VersionsStmt, values, values),
+    _node(ast.VersionsStmt, values, values),
 )
 
 cfn_items = st.one_of(
     from_stmts, platform_blocks,
     *_fields("stack", "template"),
-    st.builds(ast.ParameterStmt, names, values),
-    st.builds(ast.ListStmt, st.just("capabilities"),
-              _tuple(st.sampled_from(["iam", "named-iam", "auto-expand"]), 1, 3)),
-    st.builds(ast.ChangeSetStmt, _opt(values)),
+    _node(ast.ParameterStmt, names, values),
+    _node(ast.ListStmt, st.just("capabilities"),
+          _tuple(st.sampled_from(["iam", "named-iam", "auto-expand"]), 1, 3)),
+    _node(ast.ChangeSetStmt, _opt(values)),
 )
 
 s3_items = st.one_of(
@@ -351,32 +380,32 @@ _DEPLOY_ITEMS = {"ec2": ec2_items, "ecs": ecs_items, "lambda": lambda_items,
 
 def _deploy_actions(min_items=0):
     return st.one_of(*[
-        st.builds(ast.DeployAction, names, st.just(platform), _tuple(items, min_items, 6))
+        _node(ast.DeployAction, names, st.just(platform), _tuple(items, min_items, 6))
         for platform, items in _DEPLOY_ITEMS.items()
     ])
 
 # ----------------------------------------------------------------------------- approve and invoke
 
 approve_items = st.one_of(
-    st.builds(ast.Field, st.just("message"), strings),
-    st.builds(ast.Field, st.just("url"), strings),
-    st.builds(ast.NotifyStmt, st.just("email"), _tuple(values, 1, 3)),
-    st.builds(ast.NotifyStmt, st.just("topic"), _tuple(values, 1, 1)),
+    _node(ast.Field, st.just("message"), strings),
+    _node(ast.Field, st.just("url"), strings),
+    _node(ast.NotifyStmt, st.just("email"), _tuple(values, 1, 3)),
+    _node(ast.NotifyStmt, st.just("topic"), _tuple(values, 1, 1)),
     timeouts,
     platform_blocks,
 )
 def _approve_actions(min_items=0):
-    return st.builds(ast.ApproveAction, names, _tuple(approve_items, min_items, 5))
+    return _node(ast.ApproveAction, names, _tuple(approve_items, min_items, 5))
 
 invoke_items = st.one_of(
-    st.builds(ast.Field, st.just("function"), values),
-    st.builds(ast.Field, st.just("parameters"), strings),
+    _node(ast.Field, st.just("function"), values),
+    _node(ast.Field, st.just("parameters"), strings),
     from_stmts,
-    st.builds(ast.Field, st.just("artifact"), names),
+    _node(ast.Field, st.just("artifact"), names),
     platform_blocks,
 )
 def _invoke_actions(min_items=0):
-    return st.builds(ast.InvokeAction, names, _tuple(invoke_items, min_items, 5))
+    return _node(ast.InvokeAction, names, _tuple(invoke_items, min_items, 5))
 
 
 def _actions(min_items=0):
@@ -385,20 +414,20 @@ def _actions(min_items=0):
                      _deploy_actions(min_items), _approve_actions(min_items), _invoke_actions(min_items))
 
 
-actions = _actions()
+actions = _short(_actions())
 
 # ----------------------------------------------------------------------------- stages and pipeline
 
-parallels = st.builds(ast.Parallel, _tuple(actions | sources, 0, 3))
-transitions = st.builds(ast.TransitionStmt, strings)
+parallels = _node(ast.Parallel, _tuple(actions | sources, 0, 3))
+transitions = _node(ast.TransitionStmt, strings)
 
 stage_items = st.one_of(actions, actions, parallels, transitions, sources)
-stages = st.builds(ast.Stage, names, vias, _tuple(stage_items, 0, 4))
+stages = _short(_node(ast.Stage, names, vias, _tuple(stage_items, 0, 4)))
 
 pipeline_items = st.one_of(
-    st.builds(ast.ModeStmt, st.sampled_from(["queued", "superseded", "parallel"])),
-    st.builds(ast.VariableStmt, names, values, _opt(strings)),
-    st.builds(ast.StoreStmt, values, _opt(values)),
+    _node(ast.ModeStmt, st.sampled_from(["queued", "superseded", "parallel"])),
+    _node(ast.VariableStmt, names, values, _opt(strings)),
+    _node(ast.StoreStmt, values, _opt(values)),
     sources,
     stages,
     stages,
@@ -407,7 +436,7 @@ pipeline_items = st.one_of(
 
 #: A stage whose actions have bodies: inserted into most pipelines so that the statements deep
 #: in action bodies are generated often, not only when every level's choice happens to lead there.
-_focus_stages = st.builds(ast.Stage, names, vias, _tuple(_actions(min_items=2), 1, 3))
+_focus_stages = _short(_node(ast.Stage, names, vias, _tuple(_actions(min_items=2), 1, 3)))
 
 
 @st.composite
@@ -543,20 +572,29 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN_RE.findall(text)
 
 
-_MUTATIONS = ("delete", "duplicate", "swap", "delete_line", "insert_keyword", "insert_char")
+_MUTATIONS = ("delete", "duplicate", "swap", "delete_line", "duplicate_line", "swap_lines",
+              "insert_keyword", "insert_char")
 _INSERT_CHARS = ['"', "{", "}", "!", "=", "#", "%", "\n", '"""', "\t", "0", "é", "\\", "5m", "10%"]
 
 
 @st.composite
 def mutations(draw, text: str, max_edits: int = 3) -> str:
-    """``text`` with 1..max_edits random edits: delete, duplicate or swap tokens, delete a line,
-    insert a keyword or a punctuation character."""
+    """``text`` with 1..max_edits random edits: delete, duplicate or swap tokens; delete,
+    duplicate or swap lines (these mostly keep the syntax and break the meaning: duplicate names,
+    artifacts used before they are produced); insert a keyword or a punctuation character."""
     for _ in range(draw(st.integers(1, max_edits))):
         kind = draw(st.sampled_from(_MUTATIONS))
-        if kind == "delete_line":
+        if kind in ("delete_line", "duplicate_line", "swap_lines"):
             lines = text.split("\n")
             i = draw(st.integers(0, len(lines) - 1))
-            text = "\n".join(lines[:i] + lines[i + 1:])
+            if kind == "delete_line":
+                del lines[i]
+            elif kind == "duplicate_line":
+                lines.insert(i, lines[i])
+            else:
+                j = draw(st.integers(0, len(lines) - 1))
+                lines[i], lines[j] = lines[j], lines[i]
+            text = "\n".join(lines)
             continue
         toks = tokenize(text)
         words = [i for i, t in enumerate(toks) if not t.isspace()]

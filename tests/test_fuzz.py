@@ -1,0 +1,125 @@
+"""Fuzzing the front end: no input makes pipec fail with anything but diagnostics.
+
+(a) random text from an alphabet weighted towards the language (keywords, braces, quotes, newlines,
+``!``, ``=``, ``#``, digits, ``%``, unicode and control characters), and (b) random token-level
+mutations of the example files must each either compile / format cleanly or raise
+:class:`pipec.diagnostics.Diagnostics`, whose diagnostics have a known code and, when they point
+somewhere, a line that exists. A sample of mutated files also goes through ``pipec check`` (and
+``pipec fmt --check``) in-process: exit status 0 or 1, never an internal error or a traceback.
+
+Example counts scale with the Hypothesis profile (tests/conftest.py): ~300 per property by
+default, 15,000 with ``PIPEC_DEEP=1``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import strategies as S
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+import pipec
+from pipec import cli
+from pipec.diagnostics import CODES, Diagnostics
+from pipec.formatter import format_text
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.pipe"))]
+
+FUZZ = settings(max_examples=max(1, int(settings().max_examples * 1.5)))  # 300 / 15,000
+CLI = settings(max_examples=max(1, settings().max_examples // 4))  # 50 / 2,500
+
+
+def _lines_in(text: str) -> int:
+    return text.count("\n") + 1
+
+
+def assert_clean_or_diagnostics(fn, text: str):
+    """``fn(text)`` either returns or raises Diagnostics with well-formed diagnostics."""
+    try:
+        fn(text)
+        event(f"{fn.__name__}: ok")
+    except Diagnostics as exc:
+        event(f"{fn.__name__}: first error {exc.diagnostics[0].code if exc.diagnostics else '-'}")
+        assert exc.diagnostics, "Diagnostics raised with no diagnostic in it"
+        n = _lines_in(text)
+        for d in exc.diagnostics:
+            assert d.code in CODES, f"unknown code {d.code}: {d}"
+            if d.span is not None:
+                assert 1 <= d.span.line <= n, f"line {d.span.line} outside 1..{n}: {d}"
+                assert d.span.line <= d.span.end_line <= n, f"end line {d.span.end_line} outside: {d}"
+                assert d.span.column >= 1, d
+
+
+def check_text(text: str):
+    assert_clean_or_diagnostics(pipec.compile_text, text)
+    assert_clean_or_diagnostics(format_text, text)
+
+
+# ----------------------------------------------------------------------------- (a) random text
+
+_PIECES = st.one_of(
+    st.sampled_from(S.KEYWORDS).map(lambda k: k + " "),
+    st.sampled_from(S.KEYWORDS),
+    st.sampled_from(["{", "}", "{\n", "}\n", "\n", "\n", "\n  ", " ", " ", "\t", '"', '"', '"""', '"""\n',
+                     "!", "=", "#", "# c\n", "%", "\\", "\\n", '\\"', "\r\n", "\r"]),
+    st.sampled_from(["0", "1", "5m", "10%", "3000", "65536", "0s", "99999999999999999999d", "3.12"]),
+    st.sampled_from(["web", "main", "my-app", "_x", "a.b", "src/**", "arn:aws:x", "${{ x }}"]),
+    st.characters(codec="utf-8", exclude_categories=("Cs",)),  # unicode, controls included
+    st.sampled_from(["\x00", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029", "\ufeff", "é", "☃", "𝄞"]),
+)
+
+random_texts = st.builds(
+    lambda prefix, pieces: prefix + "".join(pieces),
+    st.sampled_from(["", "", "pipeline p {\n", "pipeline p {\n  stage s {\n    build b {\n"]),
+    st.lists(_PIECES, max_size=60),
+)
+
+
+@FUZZ
+@given(random_texts)
+def test_random_text_gives_a_result_or_diagnostics(text):
+    check_text(text)
+
+
+# ----------------------------------------------------------------------------- (b) mutated examples
+
+mutated_examples = st.builds(
+    lambda text, crlf: text.replace("\n", "\r\n") if crlf else text,
+    st.sampled_from(EXAMPLE_TEXTS).flatmap(S.mutations),
+    st.integers(0, 9).map(lambda n: n == 0),
+)
+
+
+@FUZZ
+@given(mutated_examples)
+def test_mutated_examples_give_a_result_or_diagnostics(text):
+    check_text(text)
+
+
+@CLI
+@given(mutated_examples, st.sampled_from([["check"], ["check", "--format", "json"], ["check", "--strict"],
+                                          ["fmt", "--check"]]))
+def test_cli_on_mutated_examples_exits_0_or_1(text, command):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "fuzz.pipe")
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            status = cli.main([*command, path])
+        with open(path, encoding="utf-8", newline="") as fh:
+            assert fh.read() == text, "fmt --check must not write"
+    for stream in (out.getvalue(), err.getvalue()):
+        assert "internal error" not in stream, stream
+        assert "Traceback" not in stream, stream
+    assert status in (0, 1), (status, err.getvalue())
+
+
+def test_examples_are_not_empty():
+    assert EXAMPLE_TEXTS, "examples/*.pipe is what the mutation fuzzer starts from"
