@@ -40,6 +40,14 @@ def _read(path: str):
                                 help="Check the path and the file's permissions.", file=path)
 
 
+def _read_or_report(path: str, fmt: str = "text", out_json: list | None = None) -> str | None:
+    """The file's text, or None after reporting why it cannot be read (E001)."""
+    text, problem = _read(path)
+    if problem is not None:
+        _emit([problem], {}, fmt, out_json if out_json is not None else [])
+    return text
+
+
 def _emit(diags, sources, fmt: str, out_json: list):
     from pipec.diagnostics import render_all
 
@@ -58,9 +66,8 @@ def cmd_check(args) -> int:
     out_json: list = []
     totals = {"errors": 0, "warnings": 0}
     for path in args.files:
-        text, problem = _read(path)
-        if problem is not None:
-            _emit([problem], {}, args.format, out_json)
+        text = _read_or_report(path, args.format, out_json)
+        if text is None:
             totals["errors"] += 1
             status = EXIT_INPUT
             continue
@@ -119,9 +126,8 @@ def cmd_fmt(args) -> int:
     status = EXIT_OK
     changed = []
     for path in args.files:
-        text, problem = _read(path)
-        if problem is not None:
-            _emit([problem], {}, "text", [])
+        text = _read_or_report(path)
+        if text is None:
             status = EXIT_INPUT
             continue
         try:
@@ -166,9 +172,8 @@ def cmd_build(args) -> int:
     everything: dict[str, str] = {}
     status = EXIT_OK
     for path in args.files:
-        text, problem = _read(path)
-        if problem is not None:
-            _emit([problem], {}, "text", [])
+        text = _read_or_report(path)
+        if text is None:
             status = EXIT_INPUT
             continue
         try:
