@@ -148,6 +148,14 @@ class _Builder:
         #: the repository that carries the committed generated files (buildspecs, appspecs)
         self.repo_source = git[0].name if git else None
 
+    def unique(self, candidate: str) -> str:
+        """``candidate`` as a logical ID, with a number added if a resource or parameter has it."""
+        taken = set(self.t.resources) | set(self.t.parameters)
+        out, n = candidate, 2
+        while out in taken:
+            out, n = f"{candidate}{n}", n + 1
+        return out
+
     def key(self, name: str) -> str:
         """A logical-ID stem for a pipeline name, unique even when two names differ only in
         punctuation (``a-b`` and ``a_b``)."""
@@ -262,7 +270,7 @@ class _Builder:
                     conn_arn = Ref(param)
                 else:
                     if conn.name not in self.connections:
-                        res = self.add(cc.Connection(logical_id(conn.name, "Connection"),
+                        res = self.add(cc.Connection(self.unique(logical_id(conn.name, "Connection")),
                                                      ConnectionName=conn.name[:32],
                                                      ProviderType=CONNECTION_PROVIDERS[src.provider],
                                                      Tags=self.tags()))
@@ -347,6 +355,8 @@ class _Builder:
                 "Effect": "Allow", "Action": "codepipeline:StartPipelineExecution",
                 "Resource": [_arn("codepipeline", "${Pipeline}")]}]))],
             **self.boundary()))
+        self.t.add_output(Output(role.title + "Arn", Value=GetAtt(role, "Arn"),
+                                 Description=f"Role EventBridge uses to start the pipeline for source {src.name}"))
         self.add(events.Rule(
             self.key(src.name) + "ChangeRule", State="ENABLED",
             Description=f"Start pipeline {self.p.name} when source {src.name} changes",
@@ -362,7 +372,7 @@ class _Builder:
     def project(self, b: model.Build, buildspec_path: str, extra_statements=(), name_suffix="",
                 buildspec_text: str | None = None):
         name = b.aws.first("project_name") or f"{self.p.name}-{b.name}{name_suffix}"
-        lid = self.key(b.name) + logical_id(name_suffix)
+        lid = self.key(b.name) + (logical_id(name_suffix) if name_suffix else "")
         log_group = self.add(logs.LogGroup(lid + "Logs", LogGroupName=f"/aws/codebuild/{name}",
                                            RetentionInDays=30, DeletionPolicy="Delete",
                                            UpdateReplacePolicy="Delete"))
@@ -470,7 +480,8 @@ class _Builder:
                            f"{login.domain}/{login.repository}")
             return domain_arn, repo_arn
         if login.domain not in self.ca_domains:
-            dom = self.add(ca.Domain(logical_id("CodeArtifact", login.domain, "Domain"), DomainName=login.domain,
+            dom = self.add(ca.Domain(self.unique(logical_id("CodeArtifact", login.domain, "Domain")),
+                                     DomainName=login.domain,
                                      DeletionPolicy="Retain", UpdateReplacePolicy="Retain"))
             self.ca_domains[login.domain] = dom.title
         key = (login.domain, login.repository)
@@ -480,13 +491,15 @@ class _Builder:
             upstream = None
             if ext:
                 upstream = self.add(ca.Repository(
-                    logical_id("CodeArtifact", login.repository, "Upstream"), RepositoryName=upstream_name,
+                    self.unique(logical_id("CodeArtifact", login.repository, "Upstream")),
+                    RepositoryName=upstream_name,
                     DomainName=GetAtt(self.ca_domains[login.domain], "Name"), ExternalConnections=[ext],
                     DeletionPolicy="Retain", UpdateReplacePolicy="Retain",
                     Description=f"Public registry proxy ({ext}) for {login.repository}"))
             repo_kwargs = {"Upstreams": [GetAtt(upstream, "Name")]} if upstream else {}
             repo = self.add(ca.Repository(
-                logical_id("CodeArtifact", login.repository, "Repository"), RepositoryName=login.repository,
+                self.unique(logical_id("CodeArtifact", login.repository, "Repository")),
+                RepositoryName=login.repository,
                 DomainName=GetAtt(self.ca_domains[login.domain], "Name"),
                 Description=f"Packages for pipeline {self.p.name}", DeletionPolicy="Retain",
                 UpdateReplacePolicy="Retain", **repo_kwargs))
@@ -511,7 +524,7 @@ class _Builder:
         key = name or d.platform
         if key not in self.codedeploy_apps:
             app = self.add(cd.Application(
-                logical_id(name or f"CodeDeploy-{CODEDEPLOY_PLATFORMS[d.platform]}", "Application"),
+                self.unique(logical_id(name or f"CodeDeploy-{CODEDEPLOY_PLATFORMS[d.platform]}", "Application")),
                 ApplicationName=name or f"{self.p.name}-{d.platform}",
                 ComputePlatform=CODEDEPLOY_PLATFORMS[d.platform], Tags=self.tags()))
             self.codedeploy_apps[key] = app.title
@@ -655,6 +668,15 @@ class _Builder:
                                Configuration={"ClusterName": t.cluster, "ServiceName": t.service,
                                               "FileName": t.image_file},
                                InputArtifacts=[cp.InputArtifacts(Name=d.inputs[0])], RunOrder=order)]
+        zipped = [src.name for src in self.p.sources if src.is_git and not src.full_clone]
+        if d.platform == "ecs" and self.repo_source is not None and self.repo_source not in zipped:
+            from pipec.diagnostics import ERROR, Diagnostic, Diagnostics
+
+            raise Diagnostics([Diagnostic(
+                "E407", ERROR, f"'{d.name}' cannot read its appspec from a 'clone full' source", d.span,
+                help="CodeDeployToECS reads the appspec from a zip of the repository; the source "
+                f"'{self.repo_source}' delivers a Git clone reference instead. Remove 'clone full' from it.",
+                file=self.p.filename)])
         if d.platform in ("ecs", "lambda") and self.repo_source is None:
             from pipec.diagnostics import ERROR, Diagnostic, Diagnostics
 
@@ -768,6 +790,8 @@ class _Builder:
                 Policies=[iam.Policy(PolicyName="artifacts", PolicyDocument=_policy(self.artifact_access(write=False)))],
                 Tags=self.tags(), **self.boundary()))
             role_arn = GetAtt(role, "Arn")
+            self.t.add_output(Output(role.title + "Arn", Value=role_arn,
+                                     Description=f"Role CloudFormation uses to deploy stack {d.stack}"))
         stack_arn = _arn("cloudformation", f"stack/{d.stack}/*")
         self.allow(["cloudformation:CreateChangeSet", "cloudformation:CreateStack", "cloudformation:DeleteChangeSet",
                     "cloudformation:DescribeChangeSet", "cloudformation:DescribeStacks",
@@ -874,6 +898,7 @@ class _Builder:
                     for out in act.outputs:
                         producers[out.name] = (act, out)
         copies: dict[str, list[str]] = {}
+        dests: dict[str, set[str]] = {}
         owners: dict[str, model.Deploy] = {}
         problems = []
         for st in self.stages:
@@ -908,8 +933,16 @@ class _Builder:
                     continue
                 owners[name] = act
                 build, out = hit
-                dest = f"{out.base.rstrip('/')}/appspec.yml" if out.base else "appspec.yml"
-                if any(dest in cmd for cmd in copies.get(build.name, ())):
+                dest = f"{out.base.strip('/')}/appspec.yml" if out.base and out.base.strip("/") else "appspec.yml"
+                if not build.inputs or build.inputs[0] != self.repo_source:
+                    problems.append(Diagnostic(
+                        "E407", ERROR, f"'{build.name}' produces the revision of '{act.name}' but does not "
+                        "read the repository first", act.span,
+                        help=f"The build copies the generated appspec from the repository, so its first input "
+                        f"must be the source '{self.repo_source}': write 'from {self.repo_source} ...' in "
+                        f"'{build.name}'.", file=self.p.filename))
+                    continue
+                if dest in dests.setdefault(build.name, set()):
                     problems.append(Diagnostic(
                         "E407", ERROR, f"'{act.name}' needs its appspec.yml where another revision of "
                         f"'{build.name}' has one", act.span,
@@ -917,6 +950,7 @@ class _Builder:
                         "artifacts different 'base' directories (stage each revision's files in its own "
                         "folder).", file=self.p.filename))
                     continue
+                dests[build.name].add(dest)
                 src = self.ctx.path("aws", self.p.name, "appspec", f"{act.name}.yml")
                 copies.setdefault(build.name, []).append(f'cp "$CODEBUILD_SRC_DIR/{src}" "{dest}"')
         if problems:
