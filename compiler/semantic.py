@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+import attrs
+
 from pipec import ast, model
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean
 
@@ -707,8 +709,6 @@ class _Analyzer:
         if not phases and not any(isinstance(i, ast.Phase) for i in a.body):
             self.err("E205", f"{a.kind} action '{a.name}' has no commands", a.span,
                      f'Add at least one phase, for example: build "make".')
-        if not aws.has("cache") or aws.first("cache") in ("local", "s3"):
-            pass
         queued = aws.first("queued_timeout")
         if queued is not None:
             m = re.fullmatch(r"([0-9]+)([mhd])", queued)
@@ -751,7 +751,7 @@ class _Analyzer:
             default = {"ec2": model.Strategy("rolling", "one-at-a-time"),
                        "ecs": model.Strategy("rolling"),
                        "lambda": model.Strategy("all-at-once")}[platform]
-            return attrs_evolve(default, span=span)
+            return attrs.evolve(default, span=span)
         allowed = STRATEGIES[platform]
         if node.kind not in allowed:
             helps = {
@@ -1000,8 +1000,6 @@ class _Analyzer:
                         self.err("E403", "hooks run only in CodeDeploy deployments", h.span,
                                  "A rolling ECS update has no lifecycle hooks; use blue-green, canary or "
                                  "linear to run hook functions.")
-                if "image_file" not in fields and "task_definition" in fields:
-                    pass
             if shifting and "test_listener" not in fields:
                 for h in hook_nodes:
                     if h.event == "after_allow_test_traffic":
@@ -1225,12 +1223,6 @@ def _outputs(act) -> tuple[str, ...]:
     if isinstance(act, model.Invoke):
         return act.outputs
     return ()
-
-
-def attrs_evolve(inst, **changes):
-    import attrs
-
-    return attrs.evolve(inst, **changes)
 
 
 def _later_producers(module: ast.Module) -> dict[str, tuple[str, Span]]:

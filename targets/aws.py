@@ -283,8 +283,6 @@ class _Builder:
                 automatic = [t for t in aws_triggers if not isinstance(t, model.ManualTrigger)]
                 config["DetectChanges"] = "true" if automatic else "false"
                 self.allow(["codestar-connections:UseConnection", "codeconnections:UseConnection"], conn_arn)
-                if src.full_clone:
-                    pass  # CodeBuild projects get UseConnection too (see projects)
                 if automatic:
                     triggers.append(self.trigger(src, automatic))
                 type_id = cp.ActionTypeId(Category="Source", Owner="AWS", Provider="CodeStarSourceConnection",
