@@ -139,6 +139,16 @@ CODES: dict[str, str] = {
 }
 
 
+def source_lines(text: str) -> list[str]:
+    """The lines of ``text`` as the lexer counts them: split at line feeds only (a lone carriage
+    return is not a line end; CR LF endings lose their CR); a final line feed ends the last line
+    rather than starting an empty one."""
+    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """'Did you mean 'x'?' for the closest candidate, or '' when nothing is close."""
     import difflib
@@ -152,7 +162,7 @@ def render(diag: Diagnostic, source: str | None) -> str:
     aligned as rustc does (the gutter is as wide as the line number)."""
     lines = [f"{diag.severity}[{diag.code}]: {diag.message}"]
     s = diag.span
-    text_lines = (source.splitlines() or [""]) if (source is not None and s is not None) else []
+    text_lines = source_lines(source) if (source is not None and s is not None) else []
     if s is None or not 1 <= s.line <= len(text_lines):
         pad = " "
         where = f"{diag.file}:{s.line}:{s.column}" if s is not None else diag.file

@@ -23,7 +23,7 @@ from lark.exceptions import (
 )
 
 from pipec import ast
-from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, did_you_mean
+from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, did_you_mean, source_lines
 from pipec.lexer import BadCharacter, GluedWord, PipeLexer
 
 
@@ -261,14 +261,13 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
         tok = getattr(exc, "token", None)
         expected = set(getattr(exc, "expected", ()) or ())
         if tok is None or tok.type == "$END":
-            if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-                lines = text.splitlines() or [""]
+            lines = source_lines(text)
+            if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in lines):
                 where = (Span.point(1, 1, 0) if not text.strip() else
                          Span.point(len(lines), len(lines[-1]) + 1, len(text)))
                 return Diagnostic("E102", ERROR, "the file has no pipeline", where,
                                   help="A .pipe file holds one pipeline: 'pipeline NAME {', its sources and "
-                                  "stages, then '}'. See examples/01-ci-only.pipe.", file=filename)
-            lines = text.splitlines() or [""]
+                                  "stages, then '}'. See examples/01-ci-pull-requests.pipe.", file=filename)
             last = len(lines)
             span = Span.point(last, max(1, len(lines[-1]) + 1 if lines else 1), len(text))
             words = _expected_words(lark, expected)

@@ -227,3 +227,11 @@ def test_reference_example_layout_variants(variant):
     assert warnings == []
     assert pipeline.name == "my-app"
     assert [s.name for s in pipeline.stages] == ["build", "staging", "approval", "production"]
+
+
+def test_lone_carriage_return_does_not_start_a_line():
+    """Found by the deep fuzz run: the end-of-file diagnostic counted a lone CR as a line end
+    while the lexer does not, so it pointed at line 2 of a one-line file."""
+    (d,) = diagnose("#\r2xlarge ", "cr.pipe")
+    assert (d.code, d.span.line) == ("E102", 1)
+    assert "1 | " in render(d, "#\r2xlarge ")
