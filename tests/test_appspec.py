@@ -23,7 +23,7 @@ from pipec.model import (Deploy, EcsNetwork, EcsTarget, Ec2Target, Hook, LambdaT
                          Strategy)
 from pipec.targets import appspec
 
-jsonschema = pytest.importorskip("jsonschema")
+import jsonschema  # noqa: E402  (a test dependency: a missing one must fail, not skip)
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))

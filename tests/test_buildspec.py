@@ -27,7 +27,7 @@ import pipec
 from pipec import model
 from pipec.targets import buildspec
 
-jsonschema = pytest.importorskip("jsonschema")
+import jsonschema  # noqa: E402  (a test dependency: a missing one must fail, not skip)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
