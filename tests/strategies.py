@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from pipec import ast
 
+
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -110,11 +111,13 @@ _TRICKY = st.sampled_from(['"', "\\", "#", "{", "}", "!", "=", "%", " ", "-", ".
 _TEXT_CHARS = st.one_of(_PRINTABLE, _TRICKY, st.sampled_from(["\n", "\t"]))
 _LINE_CHARS = st.one_of(_PRINTABLE, _TRICKY, st.just("\t"))  # no newline
 
+
 # ----------------------------------------------------------------------------- names and values
 
 
 def _word(first: str, rest: str, max_rest: int = 12) -> st.SearchStrategy[str]:
-    return st.builds(lambda a, b: a + b, st.sampled_from(first), st.text(st.sampled_from(rest), max_size=max_rest))
+    return st.builds(lambda a, b: a + b, st.sampled_from(first),
+                     st.text(st.sampled_from(rest), max_size=max_rest))
 
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -175,7 +178,8 @@ def _no_triple_quote(s: str) -> bool:
 
 plain_command_texts: st.SearchStrategy[str] = st.one_of(
     st.text(_TEXT_CHARS, min_size=1, max_size=40),
-    st.sampled_from(["make", "npm ci", 'echo "hi"', "a\\b", "x\ny", "\ttab", " lead", "trail ", "#no comment"]),
+    st.sampled_from(["make", "npm ci", 'echo "hi"', "a\\b", "x\ny", "\ttab", " lead", "trail ",
+                     "#no comment"]),
 ).filter(lambda s: s.strip() != "")
 
 _script_line_body = st.text(_LINE_CHARS, min_size=1, max_size=30).map(str.rstrip).filter(
@@ -209,6 +213,7 @@ commands: st.SearchStrategy[ast.Command] = st.one_of(
 )
 commands = _short(commands)
 
+
 # ----------------------------------------------------------------------------- sources and triggers
 
 patterns = _node(ast.Pattern, values, st.booleans())
@@ -241,6 +246,7 @@ sources: st.SearchStrategy[ast.Source] = _short(_node(
     ast.Source, names, st.sampled_from(["github", "bitbucket", "gitlab", "codecommit", "s3"]), values,
     _tuple(source_items, 0, 5)))
 
+
 # ----------------------------------------------------------------------------- platform blocks
 
 setting_keys: st.SearchStrategy[str] = st.one_of(
@@ -258,6 +264,7 @@ platform_blocks: st.SearchStrategy[ast.PlatformBlock] = _short(st.one_of(
     _node(ast.PlatformBlock, st.just("aws"), _tuple(settings_, 0, 3)),
     _node(ast.PlatformBlock, st.just("github"), _tuple(settings_ | secrets, 0, 3)),
 ))
+
 
 # ----------------------------------------------------------------------------- build and test
 
@@ -291,7 +298,7 @@ build_items = st.one_of(
     _node(ast.CacheStmt, _tuple(values, 1, 3)),
     _node(ast.ReportStmt, names,
           st.sampled_from(["junit", "cucumber", "testng", "nunit", "nunit3", "trx", "clover",
-                               "cobertura", "jacoco", "simplecov", "lcov"]),
+                           "cobertura", "jacoco", "simplecov", "lcov"]),
           _tuple(values, 1, 3), _opt(values)),
     _node(ast.CodeArtifactStmt,
           st.sampled_from(["npm", "pip", "twine", "maven", "dotnet", "nuget", "swift"]),
@@ -303,6 +310,7 @@ build_items = st.one_of(
 def _build_actions(min_items=0):
     return _node(ast.BuildAction, st.sampled_from(["build", "test"]), names,
                  _tuple(build_items, min_items, 6))
+
 
 # ----------------------------------------------------------------------------- deploy
 
@@ -378,11 +386,13 @@ s3_items = st.one_of(
 _DEPLOY_ITEMS = {"ec2": ec2_items, "ecs": ecs_items, "lambda": lambda_items,
                  "cloudformation": cfn_items, "s3": s3_items}
 
+
 def _deploy_actions(min_items=0):
     return st.one_of(*[
         _node(ast.DeployAction, names, st.just(platform), _tuple(items, min_items, 6))
         for platform, items in _DEPLOY_ITEMS.items()
     ])
+
 
 # ----------------------------------------------------------------------------- approve and invoke
 
@@ -394,8 +404,11 @@ approve_items = st.one_of(
     timeouts,
     platform_blocks,
 )
+
+
 def _approve_actions(min_items=0):
     return _node(ast.ApproveAction, names, _tuple(approve_items, min_items, 5))
+
 
 invoke_items = st.one_of(
     _node(ast.Field, st.just("function"), values),
@@ -404,6 +417,8 @@ invoke_items = st.one_of(
     _node(ast.Field, st.just("artifact"), names),
     platform_blocks,
 )
+
+
 def _invoke_actions(min_items=0):
     return _node(ast.InvokeAction, names, _tuple(invoke_items, min_items, 5))
 
@@ -415,6 +430,7 @@ def _actions(min_items=0):
 
 
 actions = _short(_actions())
+
 
 # ----------------------------------------------------------------------------- stages and pipeline
 
@@ -456,6 +472,7 @@ NODE_CLASSES: frozenset[type] = frozenset(
     if isinstance(cls, type) and attrs.has(cls) and cls.__module__ == ast.__name__
     and cls not in (ast.Comment, ast.Module)
 )
+
 
 # ----------------------------------------------------------------------------- variants
 
@@ -561,6 +578,7 @@ REQUIRED_VARIANTS: tuple[str, ...] = (
     "Setting:no-values", "NetworkStmt:public_ip", "ArtifactStmt:discard_paths",
     "VariableStmt:description",
 )
+
 
 # ----------------------------------------------------------------------------- mutations (fuzzing)
 

@@ -176,7 +176,6 @@ def test_strategies_cover_every_node_class_and_variant():
 # ----------------------------------------------------------------------------- mutated examples
 
 
-@pytest.mark.skipif(not EXAMPLES, reason="no example files")
 @given(st.sampled_from(EXAMPLES).flatmap(lambda p: S.mutations(p.read_text(encoding="utf-8"))))
 def test_mutated_examples_that_parse_round_trip(text):
     try:
