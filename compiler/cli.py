@@ -231,7 +231,8 @@ def cmd_build(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipec",
-        description="Compile a .pipe pipeline into AWS CodePipeline and GitHub Actions.",
+        description="Compile a .pipe pipeline into AWS CodePipeline (CloudFormation, buildspec.yml, "
+        "appspec.yml). The GitHub Actions target is in development.",
         epilog="Exit status: 0 clean, 1 errors in the input, 2 usage error, 3 internal error.",
     )
     parser.add_argument("--version", action="version", version=_version())
@@ -253,7 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "the output directory is left as it was.")
     build.add_argument("files", nargs="+", metavar="FILE", help=".pipe files")
     build.add_argument("-o", "--output", required=True, metavar="DIR", help="the output directory")
-    build.add_argument("--target", choices=("all", "aws"), default="all", help="which target (default: all)")
+    from pipec.targets import TARGETS  # the registry only: no target module is imported here
+
+    build.add_argument("--target", choices=("all", *TARGETS), default="all", help="which target (default: all)")
     build.add_argument("--check", action="store_true",
                        help="write nothing; exit 1 listing every file that is missing, differs or is stale")
     build.add_argument("--source-root", metavar="DIR",
