@@ -8,11 +8,9 @@ parser state: the same word is the keyword ``build`` where a statement starts an
 - keywords match whole words only (``buildweb`` is one unknown word, never ``build`` + ``web``);
 - nothing is compiled per parser state, which made the first parse of every run ~10 ms slower.
 
-One rule needs more than the parser state: inside ``aws { }`` and ``github { }`` the first word
-of a line is a setting name even when it is a keyword elsewhere (``cache s3``, ``image ...``).
-LALR merges the states that follow a newline in every block, so that state accepts every
-statement keyword; the lexer therefore asks the post-lexer (which tracks open blocks) whether the
-innermost block is a platform block.
+The parser state is enough everywhere: inside ``aws { }`` and ``github { }`` the first word of a
+line is a setting name even when it is a keyword elsewhere (``cache s3``), because the grammar
+gives those blocks newline rules of their own (see the comment in pipe.lark).
 
 The parser hands the current LALR state to :meth:`PipeLexer.lex` (lark's custom-lexer interface);
 the state's action table lists the terminal names it accepts.
@@ -71,7 +69,6 @@ class PipeLexer(Lexer):
             elif term.name in _WORD_TERMINALS:
                 self.patterns[term.name] = re.compile(term.pattern.to_regexp())
         self.callbacks = lexer_conf.callbacks
-        self.postlex = getattr(lexer_conf, "postlex", None)
 
     def lex(self, lexer_state, parser_state):
         text = lexer_state.text
@@ -81,8 +78,6 @@ class PipeLexer(Lexer):
         states = parser_state.parse_conf.parse_table.states
         pos, line, col = 0, 1, 1
         length = len(text)
-        prev_type = "_NL"
-        setting_key = self.patterns.get("SETTING_KEY")
         while pos < length:
             m = _MASTER.match(text, pos)
             if m is None:
@@ -108,14 +103,6 @@ class PipeLexer(Lexer):
             else:
                 accepts = states[parser_state.position]
                 ttype = self._type(kind, value, accepts)
-                if kind == "WORD" and prev_type in ("_NL", "LBRACE") and "SETTING_KEY" in accepts:
-                    if not self._in_platform_block():
-                        # setting names exist only in aws/github blocks; elsewhere the word is a
-                        # misspelt or glued keyword
-                        if ttype == "SETTING_KEY":
-                            ttype = None
-                    elif setting_key.fullmatch(value) and not (value == "secret" and ttype == "SECRET"):
-                        ttype = "SETTING_KEY"
                 tok = Token(ttype, value, pos, line, col, end_line, end_col, end)
                 if ttype is None:
                     keyword = self._keyword_prefix(value, accepts)
@@ -124,13 +111,8 @@ class PipeLexer(Lexer):
                     tok.type = "NAME" if self.patterns["NAME"].fullmatch(value) else "VALUE"
                     if tok.type in accepts:  # never let an unmatched word through as valid
                         tok.type = "WORD"
-                prev_type = tok.type
                 yield tok
             pos, line, col = end, end_line, end_col
-
-    def _in_platform_block(self) -> bool:
-        blocks = getattr(self.postlex, "blocks", None)
-        return bool(blocks) and blocks[-1] in ("aws", "github")
 
     def _type(self, kind: str, value: str, accepts) -> str | None:
         if kind == "NL":
