@@ -188,9 +188,3 @@ def render(diag: Diagnostic, source: str | None) -> str:
 
 def render_all(diags: Iterable[Diagnostic], sources: dict[str, str]) -> str:
     return "\n\n".join(render(d, sources.get(d.file)) for d in diags)
-
-
-def to_json(diags: Iterable[Diagnostic]) -> str:
-    import json
-
-    return json.dumps([d.to_dict() for d in diags], indent=2, sort_keys=False)

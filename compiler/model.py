@@ -236,10 +236,6 @@ class Report(Node):
     files: tuple[str, ...]
     base: str | None = None
 
-    @property
-    def is_coverage(self) -> bool:
-        return self.format in ("clover", "cobertura", "jacoco", "simplecov", "lcov")
-
 
 @node
 class CodeArtifactLogin(Node):

@@ -45,6 +45,7 @@ from troposphere import codeartifact as ca
 from troposphere import codeconnections as cc
 
 from pipec import model, yamlout
+from pipec.diagnostics import ERROR, Diagnostic, Diagnostics
 
 # ----------------------------------------------------------------------------- tables
 
@@ -112,6 +113,23 @@ def _secret_arn(ref: str):
     return _arn("secretsmanager", f"secret:{name}-*")
 
 
+def _deployment_group_arn(app, group) -> Sub:
+    return Sub("arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${App}/${Group}",
+               App=app, Group=group)
+
+
+def _application_arn(app) -> Sub:
+    return Sub("arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:application:${App}", App=app)
+
+
+def _deployment_config_arn(config) -> Sub:
+    """The ARN of a deployment configuration: a name (or ``*``) as written, or a Ref to one."""
+    prefix = "arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentconfig:"
+    if isinstance(config, str):
+        return Sub(prefix + config)
+    return Sub(prefix + "${Config}", Config=config)
+
+
 def _function_arn(name: str):
     return name if name.startswith("arn:") else _arn("lambda", f"function:{name}")
 
@@ -142,11 +160,20 @@ class _Builder:
         self.bucket_ref = None
         self.bucket_arn = None
         self.connections: dict[str, str] = {}
-        self.hook_functions: dict[str, list[str]] = {}
         self._ids: dict[str, str] = {}
         git = [src for src in p.sources if src.is_git]
         #: the repository that carries the committed generated files (buildspecs, appspecs)
         self.repo_source = git[0].name if git else None
+
+    def refusal(self, node, message: str, help: str) -> Diagnostic:
+        """E407: what the pipeline asks for cannot be delivered on CodePipeline as generated."""
+        return Diagnostic("E407", ERROR, message, node.span, help=help, file=self.p.filename)
+
+    def no_repository(self, node) -> Diagnostic:
+        return self.refusal(node, f"'{node.name}' needs a Git source to carry its generated appspec",
+                            "The generated appspec is committed with the repository, where CodeDeploy (or "
+                            "the build that makes the revision) reads it; add a GitHub, Bitbucket, GitLab or "
+                            "CodeCommit source.")
 
     def unique(self, candidate: str) -> str:
         """``candidate`` as a logical ID, with a number added if a resource or parameter has it."""
@@ -622,15 +649,10 @@ class _Builder:
                                                          "Resource": [_function_arn(h.target) for h in d.hooks]}])))
         app_name, group_name = app, Ref(group)
         self.allow(["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
-                   Sub("arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${App}/${Group}",
-                       App=app_name, Group=group_name))
+                   _deployment_group_arn(app_name, group_name))
         self.allow(["codedeploy:GetApplication", "codedeploy:GetApplicationRevision",
-                    "codedeploy:RegisterApplicationRevision"],
-                   Sub("arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:application:${App}",
-                       App=app_name))
-        self.allow(["codedeploy:GetDeploymentConfig"],
-                   Sub("arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentconfig:${Config}",
-                       Config=config))
+                    "codedeploy:RegisterApplicationRevision"], _application_arn(app_name))
+        self.allow(["codedeploy:GetDeploymentConfig"], _deployment_config_arn(config))
         return app_name, group_name
 
     # ------------------------------------------------------------------ actions
@@ -668,20 +690,12 @@ class _Builder:
                                InputArtifacts=[cp.InputArtifacts(Name=d.inputs[0])], RunOrder=order)]
         zipped = [src.name for src in self.p.sources if src.is_git and not src.full_clone]
         if d.platform == "ecs" and self.repo_source is not None and self.repo_source not in zipped:
-            from pipec.diagnostics import ERROR, Diagnostic, Diagnostics
-
-            raise Diagnostics([Diagnostic(
-                "E407", ERROR, f"'{d.name}' cannot read its appspec from a 'clone full' source", d.span,
-                help="CodeDeployToECS reads the appspec from a zip of the repository; the source "
-                f"'{self.repo_source}' delivers a Git clone reference instead. Remove 'clone full' from it.",
-                file=self.p.filename)])
+            raise Diagnostics([self.refusal(
+                d, f"'{d.name}' cannot read its appspec from a 'clone full' source",
+                "CodeDeployToECS reads the appspec from a zip of the repository; the source "
+                f"'{self.repo_source}' delivers a Git clone reference instead. Remove 'clone full' from it.")])
         if d.platform in ("ecs", "lambda") and self.repo_source is None:
-            from pipec.diagnostics import ERROR, Diagnostic, Diagnostics
-
-            raise Diagnostics([Diagnostic(
-                "E407", ERROR, f"'{d.name}' needs a Git source to carry its generated appspec", d.span,
-                help="CodeDeploy reads the generated appspec from the repository, where it is committed; add "
-                "a GitHub, Bitbucket, GitLab or CodeCommit source.", file=self.p.filename)])
+            raise Diagnostics([self.no_repository(d)])
         self.files[f"aws/{self.p.name}/appspec/{d.name}.yml"] = self.appspec_text(d)
         app, group = self.deployment_group(d)
         if d.platform == "ec2":
@@ -760,12 +774,11 @@ class _Builder:
             {"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:PublishVersion"],
              "Resource": [function_arn, _suffix(function_arn, ":*")]},
             {"Effect": "Allow", "Action": ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
-             "Resource": [Sub("arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentgroup:${App}/${Group}",
-                              App=app, Group=group)]},
+             "Resource": [_deployment_group_arn(app, group)]},
             {"Effect": "Allow", "Action": ["codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"],
-             "Resource": [Sub("arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:application:${App}", App=app)]},
+             "Resource": [_application_arn(app)]},
             {"Effect": "Allow", "Action": "codedeploy:GetDeploymentConfig",
-             "Resource": [Sub("arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}:deploymentconfig:*")]},
+             "Resource": [_deployment_config_arn("*")]},
         ]
         project = self.project(deployer, path, extra_statements=extra)
         project.Environment.EnvironmentVariables = [
@@ -886,7 +899,6 @@ class _Builder:
         to that artifact's file list. Returns (commands per build, artifact -> deploy that owns
         its appspec). A revision that no build produces, or two EC2 deployments of one revision
         with different appspecs, cannot work: E407."""
-        from pipec.diagnostics import ERROR, Diagnostic, Diagnostics
         from pipec.targets import appspec
 
         producers = {}
@@ -906,47 +918,40 @@ class _Builder:
                 name = act.inputs[0]
                 hit = producers.get(name)
                 if hit is None:
-                    problems.append(Diagnostic(
-                        "E407", ERROR, f"'{act.name}' deploys '{name}', which no build action produces",
-                        act.span, help="CodeDeploy reads appspec.yml from the root of the revision, and pipec "
-                        "puts it there from the build that produces the revision. Deploy an artifact of a "
-                        "'build' action (it can simply copy the files you need).", file=self.p.filename))
+                    problems.append(self.refusal(
+                        act, f"'{act.name}' deploys '{name}', which no build action produces",
+                        "CodeDeploy reads appspec.yml from the root of the revision, and pipec puts it there "
+                        "from the build that produces the revision. Deploy an artifact of a 'build' action "
+                        "(it can simply copy the files you need)."))
                     continue
                 if self.repo_source is None:
-                    problems.append(Diagnostic(
-                        "E407", ERROR, f"'{act.name}' needs a Git source to carry its generated appspec",
-                        act.span, help="The generated appspec is committed with the repository and copied "
-                        "into the revision by the build; add a GitHub, Bitbucket, GitLab or CodeCommit source.",
-                        file=self.p.filename))
+                    problems.append(self.no_repository(act))
                     continue
                 if name in owners:
                     other = owners[name]
                     if appspec.emit(other) != appspec.emit(act):
-                        problems.append(Diagnostic(
-                            "E407", ERROR, f"'{act.name}' and '{other.name}' deploy the same revision '{name}' "
-                            "with different appspecs", act.span,
-                            help="A revision carries one appspec.yml. Produce one artifact per deployment "
-                            "(two 'artifact' lines in the build), or give both deployments the same files "
-                            "and hooks.", file=self.p.filename))
+                        problems.append(self.refusal(
+                            act, f"'{act.name}' and '{other.name}' deploy the same revision '{name}' with "
+                            "different appspecs",
+                            "A revision carries one appspec.yml. Produce one artifact per deployment (two "
+                            "'artifact' lines in the build), or give both deployments the same files and hooks."))
                     continue
                 owners[name] = act
                 build, out = hit
                 dest = f"{out.base.strip('/')}/appspec.yml" if out.base and out.base.strip("/") else "appspec.yml"
                 if not build.inputs or build.inputs[0] != self.repo_source:
-                    problems.append(Diagnostic(
-                        "E407", ERROR, f"'{build.name}' produces the revision of '{act.name}' but does not "
-                        "read the repository first", act.span,
-                        help=f"The build copies the generated appspec from the repository, so its first input "
-                        f"must be the source '{self.repo_source}': write 'from {self.repo_source} ...' in "
-                        f"'{build.name}'.", file=self.p.filename))
+                    problems.append(self.refusal(
+                        act, f"'{build.name}' produces the revision of '{act.name}' but does not read the "
+                        "repository first",
+                        f"The build copies the generated appspec from the repository, so its first input must "
+                        f"be the source '{self.repo_source}': write 'from {self.repo_source} ...' in "
+                        f"'{build.name}'."))
                     continue
                 if dest in dests.setdefault(build.name, set()):
-                    problems.append(Diagnostic(
-                        "E407", ERROR, f"'{act.name}' needs its appspec.yml where another revision of "
-                        f"'{build.name}' has one", act.span,
-                        help="Each revision's appspec.yml is copied to its base directory; give the build's "
-                        "artifacts different 'base' directories (stage each revision's files in its own "
-                        "folder).", file=self.p.filename))
+                    problems.append(self.refusal(
+                        act, f"'{act.name}' needs its appspec.yml where another revision of '{build.name}' has one",
+                        "Each revision's appspec.yml is copied to its base directory; give the build's artifacts "
+                        "different 'base' directories (stage each revision's files in its own folder)."))
                     continue
                 dests[build.name].add(dest)
                 src = self.ctx.path("aws", self.p.name, "appspec", f"{act.name}.yml")
