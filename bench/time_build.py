@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
         rows["pipec check"] = [timed([py, "-m", "pipec", "check", str(REFERENCE)]) for _ in range(n)]
         rows["python -c pass"] = [timed([py, "-c", "pass"]) for _ in range(n)]
     print(f"{n} runs each, seconds of wall time per process")
-    print(f"| command | median | min | max |\n|---|---:|---:|---:|")
+    print("| command | median | min | max |\n|---|---:|---:|---:|")
     for name, values in rows.items():
         print(f"| {name} | {statistics.median(values):.3f} | {min(values):.3f} | {max(values):.3f} |")
     return 0

@@ -165,7 +165,7 @@ def cmd_fmt(args) -> int:
 def cmd_build(args) -> int:
     from pipec import compile_text
     from pipec.build import BuildError, compare, context_for, generate, write
-    from pipec.diagnostics import ERROR, Diagnostics
+    from pipec.diagnostics import Diagnostics
     from pipec.targets import TARGETS
 
     names = list(TARGETS) if args.target == "all" else [args.target]

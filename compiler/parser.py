@@ -276,7 +276,7 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
             if opened:
                 msg += f": the block '{opened} {{' opened on line {post.block_lines[-1]} is not closed"
             return Diagnostic("E102", ERROR, msg, span,
-                              help=(f"Add the missing '}}'." if opened else
+                              help=("Add the missing '}'." if opened else
                                     f"Expected {_join(words)}.") if words or opened else "",
                               file=filename)
         span = _token_span(tok)

@@ -379,7 +379,7 @@ class _Analyzer:
                 self.err("E205", f"S3 source '{node.name}' needs the object key", node.span,
                          'Add a line such as: key "source/app.zip".')
         if key is not None and provider != "s3":
-            self.err("E207", f"'key' is only for S3 sources", seen["key"].span,
+            self.err("E207", "'key' is only for S3 sources", seen["key"].span,
                      "Git sources are identified by repository and branch.")
         if full_clone and not git_conn:
             self.err("E207", "'clone full' needs a connection source (GitHub, Bitbucket, GitLab)",
@@ -708,7 +708,7 @@ class _Analyzer:
             secret_models.append(model.Secret(s.name, s.store, s.ref, overrides.get(s.name)))
         if not phases and not any(isinstance(i, ast.Phase) for i in a.body):
             self.err("E205", f"{a.kind} action '{a.name}' has no commands", a.span,
-                     f'Add at least one phase, for example: build "make".')
+                     'Add at least one phase, for example: build "make".')
         queued = aws.first("queued_timeout")
         if queued is not None:
             m = re.fullmatch(r"([0-9]+)([mhd])", queued)
@@ -928,7 +928,7 @@ class _Analyzer:
                 continue
             secs = None
             if p != "ec2" and (h.timeout is not None or h.run_as is not None):
-                self.err("E207", f"'timeout' and 'as' are for EC2 hook scripts", h.span,
+                self.err("E207", "'timeout' and 'as' are for EC2 hook scripts", h.span,
                          f"On {p} a hook is a Lambda function; its own timeout applies.")
             if h.timeout is not None:
                 secs = h.timeout.seconds

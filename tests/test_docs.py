@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-import pipec
-from pipec.diagnostics import CODES, ERROR, Diagnostics
+from support import diagnose
+from pipec.diagnostics import CODES, ERROR
 from pipec.semantic import PLATFORM_SETTINGS, check_pattern
 
 ROOT = Path(__file__).parent.parent
@@ -40,23 +40,6 @@ def _read(path: Path) -> str:
 def _fences(text: str) -> list[tuple[str, str]]:
     """(info string, body) of every fenced block."""
     return [(m.group(1), m.group(2)) for m in _FENCE.finditer(text)]
-
-
-def _diagnose(text: str, filename: str = "<doc>") -> list:
-    """Diagnostics of ``pipec check`` and, when that passes, of building every target (some
-    codes, such as E407, come from a target)."""
-    try:
-        pipeline, diags = pipec.compile_text(text, filename)
-    except Diagnostics as exc:
-        return list(exc.diagnostics)
-    from pipec.build import EmitContext, generate
-    from pipec.targets import TARGETS
-
-    try:
-        generate(pipeline, EmitContext(source=filename, prefix="ci"), list(TARGETS))
-    except Diagnostics as exc:
-        return list(diags) + list(exc.diagnostics)
-    return list(diags)
 
 
 def _is_whole_file(body: str) -> bool:
@@ -116,7 +99,7 @@ def _section_examples():
 
 @pytest.mark.parametrize("code,info,block", list(_section_examples()))
 def test_diagnostic_examples(code, info, block):
-    codes = [d.code for d in _diagnose(block, f"{code}.pipe")]
+    codes = [d.code for d in diagnose(block, f"{code}.pipe")]
     if info == "pipe-snippet":
         assert code in codes, f"the {code} example does not trigger {code}; it gives {codes}"
     else:
@@ -145,7 +128,7 @@ def test_docs_have_pipe_examples():
 def test_pipe_blocks_compile(name, body):
     assert _is_whole_file(body), (
         f"a ```pipe block in {name} is not a whole file; mark parts of files as ```pipe-snippet")
-    errors = [d for d in _diagnose(body, name) if d.severity == ERROR]
+    errors = [d for d in diagnose(body, name) if d.severity == ERROR]
     assert not errors, "\n".join(f"{d.code} {d.span.line if d.span else ''}: {d.message}" for d in errors)
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 import pipec
-from pipec.diagnostics import CODES, ERROR, WARNING, Diagnostics, render
+from support import diagnose
+from pipec.diagnostics import CODES, ERROR, WARNING, render
 
 ERRORS_DIR = Path(__file__).parent / "errors"
 FILES = sorted(ERRORS_DIR.glob("*.pipe"))
@@ -39,27 +40,6 @@ def load(path: Path) -> tuple[list[tuple[str, int, int]], str]:
         expected.append((m.group(1), int(m.group(2)), int(m.group(3))))
         i += 1
     return expected, "".join(lines[i:])
-
-
-def diagnose(text: str, filename: str):
-    """Every diagnostic for ``text``: those of ``pipec check`` and, when it passes, those of
-    building every target (E407 comes from the AWS target). Only :class:`Diagnostics` may
-    escape."""
-    try:
-        pipeline, diags = pipec.compile_text(text, filename)
-    except Diagnostics as exc:
-        diags = exc.diagnostics
-        assert any(d.severity == ERROR for d in diags), "Diagnostics raised without an error in it"
-        return list(diags)
-    assert all(d.severity == WARNING for d in diags), "errors returned instead of raised"
-    from pipec.build import EmitContext, generate
-    from pipec.targets import TARGETS
-
-    try:
-        generate(pipeline, EmitContext(source=filename, prefix="ci"), list(TARGETS))
-    except Diagnostics as exc:
-        return sorted(list(diags) + list(exc.diagnostics), key=lambda d: d.sort_key())
-    return list(diags)
 
 
 def triples(diags) -> list[tuple[str, int | None, int | None]]:
