@@ -17,6 +17,7 @@ import attrs
 
 from pipec import ast, model
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean
+from pipec.patterns import check_pattern
 
 # ----------------------------------------------------------------------------- tables
 
@@ -93,7 +94,6 @@ SECRETISH = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACC
                        re.I)
 #: Commands that run tests, for W502 (a heuristic: a 'test' action always counts).
 TESTISH = re.compile(r"test|verify|jest|mocha|rspec|vitest|phpunit|\bspec\b|\bcheck\b", re.I)
-_PATTERN_CHARS = re.compile(r"[A-Za-z0-9_.\-/*?\[\]{},@+=~#%:]+")
 
 
 def looks_production(*names: str) -> bool:
@@ -102,57 +102,6 @@ def looks_production(*names: str) -> bool:
         if any(w in ("prod", "production", "live", "prd") for w in re.split(r"[-_.\s]+", name.lower())):
             return True
     return False
-
-
-def check_pattern(text: str) -> str | None:
-    """Why ``text`` is not a valid pipec pattern, or None. See docs/language.md, "Patterns"."""
-    if not text:
-        return "a pattern cannot be empty"
-    if len(text) > 255:
-        return f"a pattern has at most 255 characters, this one has {len(text)}"
-    if text.startswith("/"):
-        return "patterns are relative to the repository root and never start with '/'"
-    if not _PATTERN_CHARS.fullmatch(text):
-        bad = next(c for c in text if not _PATTERN_CHARS.fullmatch(c))
-        return f"the character {bad!r} is not allowed in a pattern"
-    if "***" in text:
-        return "'***' is not a pattern operator; use '**' to match across directories"
-    depth = 0
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "[":
-            close = text.find("]", i + 1)
-            if close == -1:
-                return "'[' is not closed by ']'"
-            body = text[i + 1:close]
-            if not body:
-                return "'[]' matches nothing"
-            if body.startswith(("!", "^")):
-                return "negated character classes ('[!...]') are not supported on GitHub"
-            if not re.fullmatch(r"(?:[a-z]-[a-z]|[A-Z]-[A-Z]|[0-9]-[0-9]|[A-Za-z0-9_.\-])+", body):
-                return "a character class may hold letters, digits, '_', '.', '-' and ranges a-z, A-Z, 0-9"
-            for lo, hi in re.findall(r"([A-Za-z0-9])-([A-Za-z0-9])", body):
-                if lo > hi:
-                    return f"the range '{lo}-{hi}' is reversed; write '{hi}-{lo}'"
-            i = close + 1
-            continue
-        if c == "]":
-            return "']' without '['"
-        if c == "{":
-            if depth:
-                return "'{...}' alternatives cannot be nested"
-            depth = 1
-        elif c == "}":
-            if not depth:
-                return "'}' without '{'"
-            depth = 0
-        elif c == "," and not depth:
-            return "',' is only allowed inside '{...}' alternatives"
-        i += 1
-    if depth:
-        return "'{' is not closed by '}'"
-    return None
 
 
 # ----------------------------------------------------------------------------- the analyzer
