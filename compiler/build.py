@@ -38,6 +38,8 @@ class EmitContext:
 
     source: str
     prefix: str
+    #: warnings the targets give while emitting (platform differences), for the caller to print
+    warnings: list = attrs.field(factory=list, eq=False)
 
     def path(self, *parts: str) -> str:
         return "/".join(p for p in (self.prefix, *parts) if p)
@@ -70,12 +72,22 @@ def generate(pipeline, ctx: EmitContext, target_names) -> dict[str, str]:
     """Every file of every requested target: relative path -> text."""
     from pipec.targets import load
 
+    from pipec.diagnostics import Diagnostics
+
     files: dict[str, str] = {}
+    problems = []
     for name in target_names:
-        for path, text in load(name).emit(pipeline, ctx).items():
+        try:
+            made = load(name).emit(pipeline, ctx)
+        except Diagnostics as exc:  # report every target's errors together
+            problems.extend(exc.diagnostics)
+            continue
+        for path, text in made.items():
             if path in files:
                 raise BuildError(f"two outputs want the same file {path}")
             files[path] = text
+    if problems:
+        raise Diagnostics(sorted(problems, key=lambda d: d.sort_key()))
     return files
 
 

@@ -196,6 +196,10 @@ def cmd_build(args) -> int:
             _emit(exc.diagnostics, {path: text}, "text", [])
             status = EXIT_INPUT
             continue
+        _emit(ctx.warnings, {path: text}, "text", [])
+        if args.strict and ctx.warnings:
+            status = EXIT_INPUT
+            continue
         for rel in files:
             if rel in everything:
                 print(f"pipec: error: two pipelines write {rel}; give them different names", file=sys.stderr)

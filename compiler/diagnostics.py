@@ -77,6 +77,9 @@ class Diagnostic:
         }
 
 
+#: warnings a target gives when a platform cannot do exactly what the other does (``pipec build``)
+PLATFORM_DIFFERENCES = frozenset({"W507", "W508", "W509", "W510", "W511", "W512", "W513", "W514"})
+
 class Diagnostics(Exception):
     """Raised by a stage of the compiler when the input has errors; carries every diagnostic found."""
 
@@ -128,6 +131,9 @@ CODES: dict[str, str] = {
     "E405": "EC2 blue/green needs an Auto Scaling group and a target group",
     "E406": "deployment has no targets",
     "E407": "an EC2 revision cannot carry this appspec",
+    "E408": "source cannot start or feed the GitHub Actions workflow",
+    "E409": "trigger has no faithful GitHub Actions equivalent",
+    "E410": "not expressible in a GitHub Actions job",
     # teaching warnings
     "W500": "all-at-once deployment to production",
     "W501": "production deployment without an approval before it",
@@ -136,6 +142,15 @@ CODES: dict[str, str] = {
     "W504": "production deployment without automatic rollback",
     "W505": "traffic shifting without alarms",
     "W506": "pull requests start deployments",
+    # platform differences (GitHub Actions target)
+    "W507": "execution mode 'queued' has no GitHub Actions equivalent",
+    "W508": "approval behaves differently on GitHub",
+    "W509": "GitHub reads only the first 300 changed files for path filters",
+    "W510": "disabled transition becomes a repository-variable condition",
+    "W511": "pull request 'closed' events differ",
+    "W512": "Lambda invoke receives a different event on GitHub",
+    "W513": "no GitHub-hosted runner for this build image",
+    "W514": "container image given by tag, not digest",
 }
 
 

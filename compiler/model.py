@@ -552,6 +552,8 @@ class Pipeline(Node):
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
     filename: str = attrs.field(default="<input>", eq=False)
+    #: where ``mode`` was written (None: the default), for diagnostics about it
+    mode_span: Span | None = _span()
 
     def actions(self):
         """Every action in execution order: by stage, then run order, then written order."""

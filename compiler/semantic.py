@@ -183,6 +183,7 @@ class _Analyzer:
         p = self.module.pipeline
         self.check_name(p.name, p.span, "pipeline")
         mode = "superseded"
+        mode_span = None
         variables: list[model.Variable] = []
         store = model.ArtifactStore()
         sources: list[model.Source] = []
@@ -194,6 +195,7 @@ class _Analyzer:
             if isinstance(item, ast.ModeStmt):
                 if self.once(seen, "mode", item, "the execution mode"):
                     mode = item.mode
+                    mode_span = item.span
             elif isinstance(item, ast.VariableStmt):
                 if item.name in var_names:
                     self.err("E200", f"variable '{item.name}' is defined twice", item.span,
@@ -254,7 +256,7 @@ class _Analyzer:
         pipeline = model.Pipeline(
             name=p.name, sources=tuple(sources), stages=tuple(stages), mode=mode,
             variables=tuple(variables), artifact_store=store, aws=aws, github=github,
-            filename=self.file,
+            filename=self.file, mode_span=mode_span,
         )
         self.teaching(pipeline)
         return pipeline

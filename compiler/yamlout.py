@@ -22,7 +22,8 @@ except AttributeError:  # pragma: no cover
 
 
 class _Dumper(_Base):
-    pass
+    def ignore_aliases(self, data):  # a shared object is written out again, never as &id001/*id001
+        return True
 
 
 def _str(dumper, value: str):

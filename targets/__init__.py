@@ -24,6 +24,7 @@ import importlib
 #: target name -> module. ``pipec build --target all`` runs every target here, in this order.
 TARGETS: dict[str, str] = {
     "aws": "pipec.targets.aws",
+    "github": "pipec.targets.github",
 }
 
 

@@ -140,6 +140,43 @@ def _parameter_arn(name: str):
     return _arn("ssm", f"parameter/{name.lstrip('/')}")
 
 
+#: wait for a CodeDeploy deployment $ID: 'aws deploy wait' gives up after 30 minutes, and canary
+#: and linear traffic shifts may take longer
+WAIT_FOR_DEPLOYMENT = [
+    'echo "CodeDeploy deployment $ID"',
+    "while true; do",
+    '  STATUS=$(aws deploy get-deployment --deployment-id "$ID" --query deploymentInfo.status --output text)',
+    '  case "$STATUS" in',
+    '    Succeeded) echo "deployment $ID succeeded"; break ;;',
+    '    Failed|Stopped) echo "deployment $ID: $STATUS" >&2; exit 1 ;;',
+    "  esac",
+    "  sleep 15",
+    "done",
+]
+
+
+def lambda_deployment_script(t: model.LambdaTarget, appspec: str, tmp: str) -> list[str]:
+    """Shell lines that shift a Lambda alias through CodeDeploy and wait: fill the generated
+    appspec's versions (the alias's current one, a newly published one, or the ones the .pipe
+    pins), create the deployment from the appspec's content, wait for it. Reads $FUNCTION,
+    $ALIAS, $APPLICATION and $GROUP; ``appspec`` is a shell word naming the appspec file and
+    ``tmp`` a scratch directory. The AWS target runs it in CodeBuild, the GitHub target in a job."""
+    current = t.current_version or '$(aws lambda get-alias --function-name "$FUNCTION" --name "$ALIAS" ' \
+        "--query FunctionVersion --output text)"
+    target = t.target_version or '$(aws lambda publish-version --function-name "$FUNCTION" ' \
+        "--query Version --output text)"
+    return [
+        f"CURRENT={current}",
+        f"TARGET={target}",
+        f'sed -e "s/<CURRENT_VERSION>/$CURRENT/" -e "s/<TARGET_VERSION>/$TARGET/" {appspec} > "{tmp}/appspec.yml"',
+        "python3 -c 'import json,sys; print(json.dumps({\"revisionType\": \"AppSpecContent\", "
+        "\"appSpecContent\": {\"content\": open(sys.argv[1]).read()}}))' "
+        f'"{tmp}/appspec.yml" > "{tmp}/revision.json"',
+        'ID=$(aws deploy create-deployment --application-name "$APPLICATION" '
+        f'--deployment-group-name "$GROUP" --revision "file://{tmp}/revision.json" --query deploymentId --output text)',
+        *WAIT_FOR_DEPLOYMENT,
+    ]
+
 class _Builder:
     def __init__(self, p: model.Pipeline, ctx):
         self.p = p
@@ -736,27 +773,7 @@ class _Builder:
         """A CodeBuild action that runs the CodeDeploy Lambda deployment and waits for it."""
         t = d.target
         appspec_path = self.ctx.path("aws", self.p.name, "appspec", f"{d.name}.yml")
-        current = t.current_version or "$(aws lambda get-alias --function-name \"$FUNCTION\" --name \"$ALIAS\" --query FunctionVersion --output text)"
-        target = t.target_version or "$(aws lambda publish-version --function-name \"$FUNCTION\" --query Version --output text)"
-        script = "\n".join([
-            f"CURRENT={current}",
-            f"TARGET={target}",
-            f"sed -e \"s/<CURRENT_VERSION>/$CURRENT/\" -e \"s/<TARGET_VERSION>/$TARGET/\" \"{appspec_path}\" > /tmp/appspec.yml",
-            "python3 -c 'import json,sys; print(json.dumps({\"revisionType\": \"AppSpecContent\", "
-            "\"appSpecContent\": {\"content\": open(\"/tmp/appspec.yml\").read()}}))' > /tmp/revision.json",
-            "ID=$(aws deploy create-deployment --application-name \"$APPLICATION\" "
-            "--deployment-group-name \"$GROUP\" --revision file:///tmp/revision.json --query deploymentId --output text)",
-            "echo \"CodeDeploy deployment $ID\"",
-            # 'aws deploy wait' gives up after 30 minutes; canary and linear shifts may take longer
-            "while true; do",
-            "  STATUS=$(aws deploy get-deployment --deployment-id \"$ID\" --query deploymentInfo.status --output text)",
-            "  case \"$STATUS\" in",
-            "    Succeeded) echo \"deployment $ID succeeded\"; break ;;",
-            "    Failed|Stopped) echo \"deployment $ID: $STATUS\"; exit 1 ;;",
-            "  esac",
-            "  sleep 15",
-            "done",
-        ])
+        script = "\n".join(lambda_deployment_script(t, f'"{appspec_path}"', "/tmp"))
         data = {"version": 0.2,
                 "env": {"variables": {"FUNCTION": t.function, "ALIAS": t.alias}},
                 "phases": {"build": {"commands": [script]}}}
