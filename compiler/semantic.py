@@ -44,7 +44,7 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
     },
     ("build", "github"): {
         "runs_on": (1, None, "runner labels for this job"),
-        "run_in_codebuild": (0, 0, "run this job's commands in CodeBuild (aws-codebuild-run-build)"),
+        "run_in_codebuild": (0, 0, "run this job's commands in a CodeBuild project (aws codebuild start-build)"),
         "environment": (1, 1, "a GitHub environment for this job"),
     },
     ("deploy", "aws"): {

@@ -805,7 +805,8 @@ def test_reference_approval(reference):
     a = reference[0].stages[2].actions[0]
     assert a == model.Approval(
         "release", "approval", 1, "Verify staging before production", "https://staging.example.com",
-        ("team@example.com",), None, 10080, "release",
+        ("team@example.com",), None, 10080, "release", ("my-org/release-managers",),
+        github=model.PlatformSettings((("reviewers", ("my-org/release-managers",)),)),
     )
 
 

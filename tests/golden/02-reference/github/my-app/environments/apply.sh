@@ -23,7 +23,7 @@ printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/production" 
 echo "environment production: applied"
 
 # environment release
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/release.json")
+body=$(jq -c --argjson reviewers "$(reviewer_ids 'my-org/release-managers')" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/release.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/release" --input - > /dev/null
 echo "environment release: applied"
 
