@@ -35,8 +35,15 @@ import json
 import re
 from pathlib import Path
 
+import attrs
+
+from troposphere import GetAtt, Output, Parameter, Ref, Sub, iam, sns
+from troposphere import codebuild as cb
+
 from pipec import model, yamlout
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics
+from pipec.targets import appspec, aws, buildspec
+from pipec.targets import github_patterns as gp
 
 #: the pin table shipped with the package
 PINS_PATH = Path(__file__).resolve().parent / "actions.json"
@@ -185,9 +192,7 @@ class _Workflow:
         """The companion template: an AWS-target builder reused for CodeDeploy, CodeArtifact,
         CodeBuild and IAM helpers, with its own template and names ending in -github."""
         if self.aws_side is None:
-            import attrs
 
-            from pipec.targets import aws
 
             # the revision bucket is the workflow's own, whatever the pipeline's artifact store is
             gh = attrs.evolve(self.p, name=f"{self.p.name}-github", artifact_store=model.ArtifactStore())
@@ -223,8 +228,6 @@ class _Workflow:
 
     # ------------------------------------------------------------------ triggers
     def triggers(self) -> dict:
-        from pipec.targets import github_patterns as gp
-
         on: dict = {}
         push_branch, push_tag, prs = [], [], []
         manual = False
@@ -248,7 +251,7 @@ class _Workflow:
                     manual = True
                 elif isinstance(t, model.PushTrigger):
                     if t.tags is None and t.branches is None:  # the source's own branch
-                        import attrs
+
 
                         t = attrs.evolve(t, branches=model.Filter(includes=(src.branch,)))
                     (push_tag if t.tags is not None else push_branch).append(t)
@@ -285,7 +288,7 @@ class _Workflow:
                                "On GitHub, the branch, tag and path filters of one event type apply together. "
                                "Merge the two lines into one, or bind one of them to CodePipeline with 'via aws'.")
                     return None
-            import attrs
+
 
             if kind == "pr":
                 return attrs.evolve(first, events=tuple(sorted({e for t in items for e in t.events})))
@@ -446,16 +449,13 @@ class _Workflow:
                                      "\"https://git-codecommit.$AWS_REGION.amazonaws.com/v1/repos/$REPOSITORY\" "
                                      f"{where}"})
                 self.grant(jid, [{"Effect": "Allow", "Action": "codecommit:GitPull",
-                                  "Resource": [f"arn:aws:codecommit:{self.region}:{self.account_ref()}:{src.repository}"]}])
+                                  "Resource": [self.arn("codecommit", src.repository)]}])
             else:
                 self.error("E408", act, f"'{act.name}' reads source '{name}', which GitHub Actions cannot fetch",
                            f"A {src.provider} source reaches CodePipeline through a CodeConnections connection, "
                            "which only AWS services can use. Bind this stage to CodePipeline with 'via aws', or "
                            "move the files into the GitHub repository.")
         return steps, env
-
-    def account_ref(self) -> str:
-        return "${AWS::AccountId}"
 
     def needs_aws_for_inputs(self, act) -> bool:
         return any(s.name in act.inputs and s.provider in ("s3", "codecommit") for s in self.p.sources)
@@ -558,7 +558,7 @@ class _Workflow:
                 lines.append(f'value=$(aws ssm get-parameter --with-decryption --name "${var}" '
                              "--query Parameter.Value --output text)")
                 statements.append({"Effect": "Allow", "Action": "ssm:GetParameter",
-                                   "Resource": [_parameter_arn(s.ref, self.region)]})
+                                   "Resource": [aws._parameter_arn(s.ref)]})
             else:
                 secret_id, _, key = s.ref.partition(":") if not s.ref.startswith("arn:") else (s.ref, "", "")
                 if key:
@@ -569,7 +569,7 @@ class _Workflow:
                     lines.append(f'value=$(aws secretsmanager get-secret-value --secret-id "${var}" '
                                  "--query SecretString --output text)")
                 statements.append({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                                   "Resource": [_secret_arn(s.ref, self.region)]})
+                                   "Resource": [aws._secret_arn(s.ref)]})
             lines.append('while IFS= read -r line; do echo "::add-mask::$line"; done <<< "$value"')
             lines.append(f"{{ echo '{s.name}<<PIPEC_EOF'; printf '%s\\n' \"$value\"; echo PIPEC_EOF; }} >> \"$GITHUB_ENV\"")
         self.grant(jid, statements)
@@ -591,8 +591,6 @@ class _Workflow:
         install and pre_build run only while everything before them succeeded; build likewise;
         post_build also runs after a failed build; each ``finally`` runs whenever its phase ran;
         a phase with ``on_failure continue`` lets the next phases run and still fails the job."""
-        from pipec.targets import buildspec
-
         by_name = {p.name: p for p in b.phases}
         steps: list[dict] = [{"name": "Prepare a CodeBuild-style shell (one shell for all phases)",
                               "run": f"cat > \"{PHASE_SHELL}\" <<'PIPEC_EOF'\n{PHASE_SHELL_TEXT}\nPIPEC_EOF"}]
@@ -686,10 +684,6 @@ class _Workflow:
     def codebuild_job(self, b: model.Build, job: dict) -> dict:
         """``run_in_codebuild``: the job starts the build in a CodeBuild project of the companion
         template (the same buildspec as the AWS target) at the workflow's commit, and waits."""
-        from troposphere import codebuild as cb
-
-        from pipec.targets import buildspec
-
         jid = job_id(b.name)
         if b.inputs and b.inputs[0] != (self.repo_source.name if self.repo_source else None) or len(b.inputs) > 1:
             self.error("E410", b, f"'{b.name}' runs in CodeBuild from GitHub, which gives it the repository only",
@@ -708,9 +702,9 @@ class _Workflow:
         name = project.Name
         self.grant(jid, [
             {"Effect": "Allow", "Action": ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
-             "Resource": [f"arn:aws:codebuild:{self.region}:${{AWS::AccountId}}:project/{name}"]},
+             "Resource": [self.arn("codebuild", f"project/{name}")]},
             {"Effect": "Allow", "Action": "logs:GetLogEvents",
-             "Resource": [f"arn:aws:logs:{self.region}:${{AWS::AccountId}}:log-group:/aws/codebuild/{name}:*"]},
+             "Resource": [self.arn("logs", f"log-group:/aws/codebuild/{name}:*")]},
         ])
         job["permissions"]["id-token"] = "write"
         job["timeout-minutes"] = b.timeout_minutes + 10
@@ -734,8 +728,6 @@ class _Workflow:
 
     # ------------------------------------------------------------------ deployments
     def deploy_job(self, d: model.Deploy, job: dict) -> dict:
-        from pipec.targets import appspec, aws
-
         jid = job_id(d.name)
         env_name_ = d.github.first("environment") or d.stage
         job["environment"] = env_name_
@@ -806,9 +798,9 @@ class _Workflow:
                                        "wait-for-minutes": _wait_minutes(d)}})
             else:
                 t = d.target
-                function_arn = _function_arn(t.function, self.region)
+                function_arn = aws._function_arn(t.function)
                 self.grant(jid, [{"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:PublishVersion"],
-                                  "Resource": [function_arn, f"{function_arn}:*"]}])
+                                  "Resource": [function_arn, aws._suffix(function_arn, ":*")]}])
                 steps.append({"name": f"Shift {t.function}:{t.alias} with CodeDeploy",
                               "env": {**common, "FUNCTION": t.function, "ALIAS": t.alias,
                                       "APPSPEC": f".pipec-repo/{spec_path}"},
@@ -845,21 +837,23 @@ class _Workflow:
 
     def resolved(self, value) -> str:
         """The plain name behind a Ref to a CodeDeploy application of the companion template."""
-        from troposphere import Ref
-
         if isinstance(value, Ref):
             res = self.aws().t.resources[value.to_dict()["Ref"]]
             return res.ApplicationName
         return value
 
+    @staticmethod
+    def arn(service: str, resource: str) -> str:
+        """An ARN in the companion stack's own account and Region (made an Fn::Sub later)."""
+        return f"arn:aws:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}"
+
     def cd_arn(self, resource: str) -> str:
-        return f"arn:aws:codedeploy:{self.region}:${{AWS::AccountId}}:{resource}"
+        return self.arn("codedeploy", resource)
 
     def ecs_statements(self, t: model.EcsTarget) -> list[dict]:
-        acct = "${AWS::AccountId}"
         return [
             {"Effect": "Allow", "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
-             "Resource": [f"arn:aws:ecs:{self.region}:{acct}:service/{t.cluster}/{t.service}"]},
+             "Resource": [self.arn("ecs", f"service/{t.cluster}/{t.service}")]},
             {"Effect": "Allow", "Action": ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition",
                                            "ecs:TagResource"], "Resource": ["*"]},
             {"Effect": "Allow", "Action": "iam:PassRole", "Resource": ["*"],
@@ -872,19 +866,14 @@ class _Workflow:
         self.environments.setdefault(job["environment"], {})
         job["permissions"]["id-token"] = "write"
         side = self.aws()
-        from troposphere import GetAtt, Output, Ref, iam
-
-        from pipec.targets.aws import _policy, _trust
-
         role = side.add(iam.Role(side.key(d.name) + "StackRole",
                                  RoleName=self.role_name(f"{job_id(d.name)}-cfn"),
-                                 AssumeRolePolicyDocument=_trust("cloudformation.amazonaws.com"),
+                                 AssumeRolePolicyDocument=aws._trust("cloudformation.amazonaws.com"),
                                  ManagedPolicyArns=[Ref(side.stack_policy_parameter(d))],
                                  Tags=side.tags(), **side.boundary()))
         side.t.add_output(Output(role.title + "Arn", Value=GetAtt(role, "Arn"),
                                  Description=f"Role CloudFormation uses to deploy stack {d.stack}"))
-        del _policy
-        stack_arn = f"arn:aws:cloudformation:{self.region}:${{AWS::AccountId}}:stack/{d.stack}/*"
+        stack_arn = self.arn("cloudformation", f"stack/{d.stack}/*")
         statements = [
             {"Effect": "Allow", "Action": ["cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet",
                                            "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks",
@@ -895,7 +884,7 @@ class _Workflow:
         ]
         if "auto-expand" in d.capabilities:
             statements.append({"Effect": "Allow", "Action": "cloudformation:CreateChangeSet",
-                               "Resource": [f"arn:aws:cloudformation:{self.region}:aws:transform/*"]})
+                               "Resource": ["arn:aws:cloudformation:${AWS::Region}:aws:transform/*"]})
         self.grant(jid, statements)
         # templates over 51,200 bytes must go through S3: always upload to the revision bucket
         args = ['--template-file "release/$TEMPLATE"', '--stack-name "$STACK"', '--role-arn "$CFN_ROLE"',
@@ -972,7 +961,7 @@ class _Workflow:
         jid = job_id(a.name)
         job["permissions"]["id-token"] = "write"
         self.grant(jid, [{"Effect": "Allow", "Action": "lambda:InvokeFunction",
-                          "Resource": [_function_arn(a.function, self.region)]}])
+                          "Resource": [aws._function_arn(a.function)]}])
         self.warn("W512", a, f"'{a.name}' invokes {a.function} with a different event on GitHub",
                   "CodePipeline passes a CodePipeline.job event (UserParameters, artifact locations) and waits for "
                   "PutJobSuccessResult; the workflow calls 'aws lambda invoke' with the parameters as the payload "
@@ -1001,7 +990,7 @@ class _Workflow:
         settings = self.environments.setdefault(env_, {})
         settings["reviewers"] = list(a.github.get("reviewers") or ())
         if a.github.first("wait"):
-            settings["wait_timer"] = _minutes(a.github.first("wait"))
+            settings["wait_timer"] = int(aws._minutes(a.github.first("wait")))
         if a.github.get("branches"):
             settings["branches"] = list(a.github.get("branches"))
         if not settings["reviewers"]:
@@ -1055,8 +1044,6 @@ class _Workflow:
     def approval_topic(self, a: model.Approval) -> str:
         if a.topic_arn:
             return a.topic_arn
-        from troposphere import sns
-
         side = self.aws()
         name = a.aws.first("topic_name") or f"{self.p.name}-github-{a.name}"
         topic = side.add(sns.Topic(side.key(a.name) + "Topic", TopicName=name, KmsMasterKeyId="alias/aws/sns",
@@ -1064,7 +1051,7 @@ class _Workflow:
         for i, email in enumerate(a.notify_emails, 1):
             side.add(sns.SubscriptionResource(side.key(a.name) + f"Subscription{i}", Protocol="email",
                                               Endpoint=email, TopicArn=topic.ref()))
-        return f"arn:aws:sns:{self.region}:${{AWS::AccountId}}:{name}"
+        return self.arn("sns", name)
 
     # ------------------------------------------------------------------ assembly
     def run(self) -> dict[str, str]:
@@ -1132,10 +1119,6 @@ class _Workflow:
         return dict(sorted(self.files.items()))
 
     def companion(self) -> str:
-        from troposphere import GetAtt, Output, Parameter, Sub, iam
-
-        from pipec.targets.aws import _ordered, _policy
-
         side = self.aws()
         t = side.t
         provider = self.p.github.first("oidc_provider")
@@ -1161,14 +1144,12 @@ class _Workflow:
                 cond["StringLike"] = {f"{OIDC_HOST}:sub": subjects}
             else:
                 cond["StringEquals"][f"{OIDC_HOST}:sub"] = subjects
-            trust = _policy([{"Effect": "Allow", "Principal": {"Federated": provider_ref},
+            trust = aws._policy([{"Effect": "Allow", "Principal": {"Federated": provider_ref},
                               "Action": "sts:AssumeRoleWithWebIdentity", "Condition": cond}])
             statements = [_subst(st) for st in info["statements"]]
             kwargs = {}
             if statements:
-                from pipec.targets.aws import _merge
-
-                kwargs["Policies"] = [iam.Policy(PolicyName="job", PolicyDocument=_policy(_merge(statements)))]
+                kwargs["Policies"] = [iam.Policy(PolicyName="job", PolicyDocument=aws._policy(aws._merge(statements)))]
             role = side.add(iam.Role(side.unique(f"{side.key(jid)}GitHubRole"), RoleName=self.role_name(jid),
                                      AssumeRolePolicyDocument=trust, Description=f"Job {jid} of workflow "
                                      f"{self.workflow} ({self.repo})"[:1000], Tags=side.tags(),
@@ -1176,7 +1157,7 @@ class _Workflow:
             t.add_output(Output(role.title + "Arn", Value=GetAtt(role, "Arn"),
                                 Description=f"Role of job {jid}"))
         head = yamlout.header(self.ctx.source, f"AWS resources for GitHub workflow {self.workflow}")
-        return head + yamlout.dump(_ordered(t.to_dict()))
+        return head + yamlout.dump(aws._ordered(t.to_dict()))
 
     def environment_files(self) -> dict[str, str]:
         files = {}
@@ -1300,22 +1281,6 @@ def _iam_glob(pattern: str) -> str:
     return re.sub(r"\*+", "*", text)
 
 
-def _parameter_arn(name: str, region: str) -> str:
-    if name.startswith("arn:"):
-        return name
-    return f"arn:aws:ssm:{region}:${{AWS::AccountId}}:parameter/{name.lstrip('/')}"
-
-
-def _secret_arn(ref: str, region: str) -> str:
-    if ref.startswith("arn:"):
-        return ":".join(ref.split(":")[:7])
-    return f"arn:aws:secretsmanager:{region}:${{AWS::AccountId}}:secret:{ref.split(':', 1)[0]}-*"
-
-
-def _function_arn(name: str, region: str) -> str:
-    return name if name.startswith("arn:") else f"arn:aws:lambda:{region}:${{AWS::AccountId}}:function:{name}"
-
-
 def _bucket_stem(pipeline: str) -> str:
     """The pipeline's part of the revision bucket's name: S3 allows lowercase letters, digits
     and hyphens, 63 characters in all (12 for the account, up to 14 for the Region)."""
@@ -1328,8 +1293,6 @@ def _cfn_bucket(pipeline: str, region: str) -> str:
 
 def _subst(statement: dict) -> dict:
     """Resources written with ``${AWS::AccountId}`` become Fn::Sub in the template."""
-    from troposphere import Sub
-
     def conv(v):
         if isinstance(v, str) and "${" in v:
             return Sub(v.replace("arn:aws:", "arn:${AWS::Partition}:"))
@@ -1340,11 +1303,6 @@ def _subst(statement: dict) -> dict:
     out = dict(statement)
     out["Resource"] = [conv(r) for r in statement["Resource"]]
     return out
-
-
-def _minutes(text: str) -> int:
-    value, unit = int(text[:-1]), text[-1]
-    return int(value * {"s": 1 / 60, "m": 1, "h": 60, "d": 1440}[unit])
 
 
 def _human(minutes: int) -> str:
