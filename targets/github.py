@@ -71,18 +71,29 @@ CAPABILITIES = {"iam": "CAPABILITY_IAM", "named-iam": "CAPABILITY_NAMED_IAM",
 #: one shell, so a `cd` or an `export` carries on; GitHub starts a new shell per step
 PHASE_SHELL = "$RUNNER_TEMP/pipec-phase.sh"
 PHASE_SHELL_TEXT = "\n".join([
-    "# sourced by each phase step: restore the shell that the previous phase left (directory and",
-    "# exported variables), and save this one when the step ends",
-    'state="$RUNNER_TEMP/pipec-shell-state"',
-    'if [ -f "$state" ]; then . "$state"; fi',
+    "# sourced by each phase step: restore the shell the previous phase left (working directory and",
+    "# variables), save this one when the step ends, and stop at the first failing command",
+    'if [ -f "$RUNNER_TEMP/pipec-shell-state" ]; then . "$RUNNER_TEMP/pipec-shell-state"; fi',
     "pipec_save() {",
-    "  local n",
-    "  for n in $(compgen -e); do",
-    "    case $n in GITHUB_*|RUNNER_*|ACTIONS_*|INPUT_*|HOME|PWD|OLDPWD|SHLVL|_) ;; *) declare -p \"$n\" ;; esac",
-    '  done > "$state"',
-    '  printf \'cd %q\\n\' "$PWD" >> "$state"',
+    "  local __pipec_n __pipec_d",
+    "  for __pipec_n in $(compgen -v); do",
+    "    case $__pipec_n in",
+    "      BASH*|GITHUB_*|RUNNER_*|ACTIONS_*|INPUT_*|__pipec_*|HOME|PWD|OLDPWD|SHLVL|_|PPID|UID|EUID|GROUPS) continue ;;",
+    "      CODEBUILD_BUILD_SUCCEEDING) continue ;;  # each step sets its own",
+    "      RANDOM|SRANDOM|SECONDS|LINENO|HISTCMD|FUNCNAME|PIPESTATUS|SHELLOPTS|OPTIND|OPTARG|OPTERR) continue ;;",
+    "      DIRSTACK|EPOCHREALTIME|EPOCHSECONDS|COLUMNS|LINES|HOSTNAME|HOSTTYPE|MACHTYPE|OSTYPE|IFS|PS[0-9]) continue ;;",
+    "    esac",
+    '    __pipec_d=$(declare -p "$__pipec_n" 2>/dev/null) || continue',
+    "    if [[ $__pipec_d =~ ^declare\\ -[a-zA-Z]*r ]]; then continue; fi  # read-only",
+    "    printf '%s\\n' \"$__pipec_d\"",
+    '  done > "$RUNNER_TEMP/pipec-shell-state"',
+    '  printf \'cd %q\\n\' "$PWD" >> "$RUNNER_TEMP/pipec-shell-state"',
     "}",
     "trap pipec_save EXIT",
+    "pipec_check() {  # after each command, as CodeBuild checks each command's exit status",
+    "  local __pipec_rc=$?",
+    '  if [ "$__pipec_rc" -ne 0 ]; then exit "$__pipec_rc"; fi',
+    "}",
 ])
 
 
@@ -104,8 +115,7 @@ def _comment_pins(text: str) -> str:
     by_sha = {row["sha"]: row["version"] for row in pins().values()}
 
     def add(m):
-        version = by_sha[m.group(2)]
-        return f"{m.group(1)}{m.group(2)} # {version if version.startswith('v') else 'v' + version}"
+        return f"{m.group(1)}{m.group(2)} # {by_sha[m.group(2)]}"
 
     return re.sub(r"^(\s*(?:- )?uses: \S+@)([0-9a-f]{40})$", add, text, flags=re.M)
 
@@ -220,7 +230,7 @@ class _Workflow:
     def credentials(self, job: str) -> dict:
         return {"name": "AWS credentials (OIDC)", "uses": uses("aws-actions/configure-aws-credentials"),
                 "with": {"role-to-assume": self.role_arn(job), "aws-region": self.region,
-                         "role-session-name": f"{job}-${{{{ github.run_id }}}}"[:64]}}
+                         "role-session-name": f"{job[:40]}-${{{{ github.run_id }}}}"}}
 
     def revisions_bucket(self) -> str:
         """Name of the bucket that holds deployment revisions and large templates."""
@@ -467,6 +477,7 @@ class _Workflow:
             return self.codebuild_job(b, job)
         if b.github.first("environment"):
             job["environment"] = b.github.first("environment")
+            self.environments.setdefault(job["environment"], {})
         steps: list[dict] = []
         image = b.image
         if image.kind == "docker":
@@ -596,6 +607,7 @@ class _Workflow:
                               "run": f"cat > \"{PHASE_SHELL}\" <<'PIPEC_EOF'\n{PHASE_SHELL_TEXT}\nPIPEC_EOF"}]
         env = dict(input_env)
         ran: list[str] = []
+        done: list[str] = []          # ids of the phase and finally steps so far
         continued: list[str] = []
         logins = [buildspec.codeartifact_login(login) for login in b.codeartifact]
         for name in model.PHASE_ORDER:
@@ -610,27 +622,23 @@ class _Workflow:
             if cond:
                 step["if"] = cond
             step_env = dict(env)
-            if name == "post_build" and "build" in ran:
-                step_env["CODEBUILD_BUILD_SUCCEEDING"] = "${{ steps.build.outcome == 'success' && '1' || '0' }}"
-            if step_env:
-                step["env"] = step_env
+            step_env["CODEBUILD_BUILD_SUCCEEDING"] = _succeeding(done)
+            step["env"] = step_env
             step["shell"] = SHELL
             step["run"] = _script(commands)
             if phase and phase.on_failure == "continue":
                 step["continue-on-error"] = True
                 continued.append(name)
             steps.append(step)
+            done.append(name)
             if phase and phase.finally_commands:
-                fin = {"name": f"{name} (finally)",
+                fin = {"name": f"{name} (finally)", "id": f"{name}_finally",
                        "if": f"${{{{ !cancelled() && steps.{name}.outcome != 'skipped' }}}}",
+                       "env": {**env, "CODEBUILD_BUILD_SUCCEEDING": _succeeding(done)},
                        "shell": SHELL, "run": _script([c.text for c in phase.finally_commands])}
-                if step_env:
-                    fin["env"] = step_env
                 steps.append(fin)
+                done.append(f"{name}_finally")
             ran.append(name)
-        if len(steps) == 2 and "finally" not in steps[1]["name"]:
-            steps = steps[1:]  # one phase: nothing to carry over
-            steps[0]["run"] = "\n".join(steps[0]["run"].split("\n")[1:])
         if continued:  # last of the job's steps (build_job moves it there)
             steps.append({"name": "Fail the job if a phase failed (on_failure continue)",
                           "if": "${{ " + " || ".join(f"steps.{n}.outcome == 'failure'" for n in continued) + " }}",
@@ -664,11 +672,11 @@ class _Workflow:
         lines = ["set -eu", "shopt -s globstar dotglob nullglob", f'dest="{stage_dir}"', 'mkdir -p "$dest"']
         if out.base:
             lines.append(f"cd {_shq(out.base)}")
-        globs = " ".join(_glob_word(f) for f in out.files)
+        lines.append("files=(" + " ".join(_glob_word(f) for f in out.files) + ")")
         if out.discard_paths:
-            lines.append(f'for f in {globs}; do if [ -f "$f" ]; then cp -p -- "$f" "$dest/"; fi; done')
+            lines.append('for f in "${files[@]}"; do if [ -f "$f" ]; then cp -p -- "$f" "$dest/"; fi; done')
         else:
-            lines.append(f'for f in {globs}; do if [ -f "$f" ]; then mkdir -p "$dest/$(dirname -- "$f")" && '
+            lines.append('for f in "${files[@]}"; do if [ -f "$f" ]; then mkdir -p "$dest/$(dirname -- "$f")" && '
                          'cp -p -- "$f" "$dest/$f"; fi; done')
         lines.append('if [ -z "$(ls -A "$dest")" ]; then echo "artifact ' + out.name +
                      ': no files matched" >&2; exit 1; fi')
@@ -1195,10 +1203,11 @@ class _Workflow:
                 body, f"Generated by pipec from {self.ctx.source} (GitHub environment {name}). Do not edit: "
                 "change the .pipe file and run pipec build; apply with apply.sh.")
             logins = " ".join(_shq(r) for r in s.get("reviewers", []))
+            reviewers = f'"$(reviewer_ids {logins})"' if logins else "'[]'"
             lines += [
                 "",
                 f"# environment {name}",
-                f'body=$(jq -c --argjson reviewers "$(reviewer_ids {logins})" '
+                f'body=$(jq -c --argjson reviewers {reviewers} '
                 "'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers "
                 f"else null end)' \"$here/{name}.json\")",
                 f'printf \'%s\' "$body" | gh api --method PUT "repos/$repo/environments/{name}" --input - > /dev/null',
@@ -1242,14 +1251,29 @@ def _script(commands: list[str]) -> str:
     """A phase's commands as one bash script that behaves like CodeBuild: the shell of earlier
     phases is restored first; each command is checked on its own (CodeBuild stops a phase at the
     first command that exits non-zero, including the first part of ``a && b``, which ``set -e``
-    would not); a multi-line script counts as one command, decided by its last line."""
+    would not); a multi-line script counts as one command, decided by its last line.
+
+    A plain one-line command is written ``COMMAND || exit $?``. One that would not parse that way
+    (a multi-line script, a comment, a trailing ``;``, ``&`` or ``\\``) is written as it is,
+    followed by ``pipec_check``, which exits with the command's status when it failed."""
     lines = [f'. "{PHASE_SHELL}"']
     for cmd in commands:
-        if "\n" in cmd or "#" in cmd or cmd.rstrip().endswith(("\\", "&")):
-            lines.append("{\n" + cmd.rstrip("\n") + "\n} || exit $?")
+        text = cmd.rstrip("\n")
+        if "\n" in text or "#" in text or text.rstrip().endswith((";", "&", "\\")):
+            # an empty line ends a trailing line continuation before the check
+            lines.append(text + ("\n" if text.endswith("\\") else ""))
+            lines.append("pipec_check")
         else:
-            lines.append(f"{cmd} || exit $?")
+            lines.append(f"{text} || exit $?")
     return "\n".join(lines)
+
+
+def _succeeding(step_ids: list[str]) -> str:
+    """CODEBUILD_BUILD_SUCCEEDING for a step after ``step_ids``: 1 while all of them succeeded."""
+    if not step_ids:
+        return "1"
+    ok = " && ".join(f"steps.{i}.outcome == 'success'" for i in step_ids)
+    return f"${{{{ {ok} && '1' || '0' }}}}"
 
 
 def _cache_path(path: str) -> str:

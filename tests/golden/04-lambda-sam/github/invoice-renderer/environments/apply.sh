@@ -18,16 +18,16 @@ reviewer_ids() {  # user logins and org/team slugs -> the API's reviewer objects
 }
 
 # environment go-live
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/go-live.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/go-live.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/go-live" --input - > /dev/null
 echo "environment go-live: applied"
 
 # environment production
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/production" --input - > /dev/null
 echo "environment production: applied"
 
 # environment staging
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/staging.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/staging.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/staging" --input - > /dev/null
 echo "environment staging: applied"

@@ -18,16 +18,16 @@ reviewer_ids() {  # user logins and org/team slugs -> the API's reviewer objects
 }
 
 # environment migrate-prod-approval
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/migrate-prod-approval.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/migrate-prod-approval.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/migrate-prod-approval" --input - > /dev/null
 echo "environment migrate-prod-approval: applied"
 
 # environment production
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/production" --input - > /dev/null
 echo "environment production: applied"
 
 # environment staging
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/staging.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/staging.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/staging" --input - > /dev/null
 echo "environment staging: applied"

@@ -18,16 +18,16 @@ reviewer_ids() {  # user logins and org/team slugs -> the API's reviewer objects
 }
 
 # environment dev
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/dev.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/dev.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/dev" --input - > /dev/null
 echo "environment dev: applied"
 
 # environment production
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/production" --input - > /dev/null
 echo "environment production: applied"
 
 # environment release
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/release.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/release.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/release" --input - > /dev/null
 echo "environment release: applied"

@@ -17,8 +17,13 @@ reviewer_ids() {  # user logins and org/team slugs -> the API's reviewer objects
   local IFS=,; echo "[${out[*]}]"
 }
 
+# environment build
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/build.json")
+printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/build" --input - > /dev/null
+echo "environment build: applied"
+
 # environment production
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/production" --input - > /dev/null
 echo "environment production: applied"
 
@@ -29,6 +34,6 @@ gh api --method POST "repos/$repo/environments/production-approval/deployment-br
 echo "environment production-approval: applied"
 
 # environment staging
-body=$(jq -c --argjson reviewers "$(reviewer_ids )" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/staging.json")
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/staging.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/staging" --input - > /dev/null
 echo "environment staging: applied"
