@@ -320,3 +320,33 @@ def test_pattern_rules_from_the_text():
     assert matches("{src,lib}/*.{js,ts}", "lib/a.ts") and not matches("{src,lib}/*.{js,ts}", "src/a/b.js")
     assert matches("v1{,-beta}", "v1") and matches("v1{,-beta}", "v1-beta")
     assert matches("*.md", ".md") and matches("*", ".gitignore") and not matches("?", "/")
+
+
+# ----------------------------------------------------------------------------- examples/README.md
+
+
+def test_examples_readme_grammar_coverage_is_current():
+    """The coverage table lists, for every rule of the grammar that becomes a parse-tree node,
+    exactly the examples whose parse trees contain it, and no rule is left uncovered."""
+    from pipec.parser import _parser
+
+    lark, post = _parser()
+    covered: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "examples").glob("*.pipe")):
+        post.reset()
+        for tree in lark.parse(path.read_text(encoding="utf-8")).iter_subtrees():
+            if tree.data != "start":  # the root, around the pipeline
+                covered.setdefault(tree.data, set()).add(path.name[:2])
+    text = _read(ROOT / "examples" / "README.md")
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z_0-9]+)` \| .*? \| ([0-9, ]+) \|$", text, re.M)}
+    # what a parse tree can hold: rule names and their aliases ('-> name'), helpers excluded
+    names = {str(r.alias or r.origin.name).lstrip("!") for r in lark.rules}
+    names = {n for n in names if not n.startswith("_") and n != "start"}
+    assert len(rows) >= 100
+    assert set(rows) <= names, f"rows for names the grammar does not have: {sorted(set(rows) - names)}"
+    assert set(covered) <= set(rows), f"nodes the examples use, missing from the table: {sorted(set(covered) - set(rows))}"
+    wrong = {rule: (listed, ", ".join(sorted(covered.get(rule, ()))))
+             for rule, listed in rows.items() if listed != ", ".join(sorted(covered.get(rule, ())))}
+    assert not wrong, f"rule: (listed, actual): {wrong}"
+    count = re.search(r"(\d+) rules, (\d+)\s+covered, none missing", text)
+    assert count and int(count.group(1)) == int(count.group(2)) == len(rows)
