@@ -30,3 +30,42 @@ def diagnose(text: str, filename: str, platform_warnings: bool = False) -> list:
     if not platform_warnings:  # the warnings of 'pipec check'; builds add the platform differences
         return list(diags)
     return sorted([*diags, *ctx.warnings], key=lambda d: d.sort_key())
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_statements(resources: dict):
+    """(resource id, statement) for every statement of every identity policy among a template's
+    ``resources`` (roles' inline policies, AWS::IAM::Policy and ManagedPolicy); trust policies
+    are not included."""
+    for lid, res in resources.items():
+        props = res.get("Properties", {})
+        docs = []
+        if res["Type"] == "AWS::IAM::Role":
+            docs = [p["PolicyDocument"] for p in props.get("Policies", [])]
+        elif res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            docs = [props["PolicyDocument"]]
+        for doc in docs:
+            for st in as_list(doc["Statement"]):
+                yield lid, st
+
+
+def language_pattern_table():
+    """Rows of the first table under "### Examples" in language.md's "Patterns", as pytest
+    params: pattern, values it matches, values it does not match."""
+    import itertools
+    import re
+    from pathlib import Path
+
+    import pytest
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
+    lines = text[text.index("### Examples", text.index("## Patterns")):].splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("| pattern |"))
+    for line in itertools.takewhile(lambda ln: ln.startswith("|"), lines[first:]):
+        m = re.fullmatch(r"\| `([^`]+)` \| (.*?) \| (.*?) \|", line.strip())
+        if m:
+            yield pytest.param(m.group(1), re.findall(r"`([^`]*)`", m.group(2)),
+                               re.findall(r"`([^`]*)`", m.group(3)), id=m.group(1))

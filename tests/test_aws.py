@@ -28,6 +28,7 @@ import yaml
 
 from pipec import compile_file, model
 from pipec.build import context_for, generate
+from support import as_list, policy_statements
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
@@ -146,34 +147,15 @@ LIMITING_OPERATORS = ("StringEquals", "StringEqualsIfExists", "ArnEquals", "ArnL
 SERVICE_WILDCARD = re.compile(r"^[A-Za-z0-9-]+:\*$")
 
 
-def _as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def policy_statements(b: Built):
-    """(resource id, statement) for every statement of every identity policy in the template
-    (roles' inline policies, AWS::IAM::Policy and ManagedPolicy), trust policies excluded."""
-    for lid, res in b.resources.items():
-        props = res.get("Properties", {})
-        docs = []
-        if res["Type"] == "AWS::IAM::Role":
-            docs = [p["PolicyDocument"] for p in props.get("Policies", [])]
-        elif res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            docs = [props["PolicyDocument"]]
-        for doc in docs:
-            for st in _as_list(doc["Statement"]):
-                yield lid, st
-
-
 @pytest.mark.parametrize("stem", STEMS)
 def test_no_wildcard_actions(stem):
     b = built(stem)
     problems = []
-    for lid, st in policy_statements(b):
+    for lid, st in policy_statements(b.resources):
         assert "NotAction" not in st and "NotResource" not in st, f"{lid}: {st}"
         if st["Effect"] != "Allow":
             continue
-        for action in _as_list(st["Action"]):
+        for action in as_list(st["Action"]):
             if action == "*" or SERVICE_WILDCARD.match(action):
                 problems.append(f"{lid}: Allow {action}")
     assert problems == []
@@ -183,10 +165,10 @@ def test_no_wildcard_actions(stem):
 def test_resource_star_only_for_allow_listed_actions(stem):
     b = built(stem)
     problems = []
-    for lid, st in policy_statements(b):
-        if "*" not in _as_list(st["Resource"]):
+    for lid, st in policy_statements(b.resources):
+        if "*" not in as_list(st["Resource"]):
             continue
-        for action in _as_list(st["Action"]):
+        for action in as_list(st["Action"]):
             if action not in WILDCARD_RESOURCE_ACTIONS:
                 problems.append(f"{lid}: {action} on Resource '*'")
                 continue
@@ -205,9 +187,9 @@ def test_wildcard_allow_list_is_exercised():
     stops needing one, drop it from the list so it cannot hide a regression)."""
     used = set()
     for stem in STEMS:
-        for _lid, st in policy_statements(built(stem)):
-            if "*" in _as_list(st["Resource"]):
-                used.update(_as_list(st["Action"]))
+        for _lid, st in policy_statements(built(stem).resources):
+            if "*" in as_list(st["Resource"]):
+                used.update(as_list(st["Action"]))
     assert set(WILDCARD_RESOURCE_ACTIONS) <= used  # (anything beyond the list fails the test above)
 
 
@@ -238,14 +220,14 @@ def test_artifact_bucket_is_protected(stem):
         policies = [p["Properties"] for p in b.of_type("AWS::S3::BucketPolicy").values()
                     if p["Properties"]["Bucket"] == {"Ref": name}]
         assert len(policies) == 1, f"bucket {name} needs exactly one bucket policy"
-        denies = [st for st in _as_list(policies[0]["PolicyDocument"]["Statement"])
+        denies = [st for st in as_list(policies[0]["PolicyDocument"]["Statement"])
                   if st["Effect"] == "Deny"
                   and st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in ("false", False)]
         assert denies, f"bucket {name}: no statement denies aws:SecureTransport false"
         (deny,) = denies
         assert deny["Principal"] in ("*", {"AWS": "*"})
-        assert "s3:*" in _as_list(deny["Action"])
-        resources = _as_list(deny["Resource"])
+        assert "s3:*" in as_list(deny["Action"])
+        resources = as_list(deny["Resource"])
         assert {"Fn::GetAtt": [name, "Arn"]} in resources
         assert len(resources) == 2, "the bucket and its objects"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from support import diagnose
+from support import diagnose, language_pattern_table
 from pipec.diagnostics import CODES, ERROR, PLATFORM_DIFFERENCES
 from pipec.semantic import PLATFORM_SETTINGS, check_pattern
 
@@ -287,24 +287,11 @@ def matches(pattern: str, value: str) -> bool:
     return any(re.fullmatch(_regex(p), value) for p in _expand(pattern))
 
 
-def _pattern_examples():
-    """Rows of the first table after "### Examples" in "Patterns": pattern, matches, does not match."""
-    text = _read(LANGUAGE)
-    start = text.index("### Examples", text.index("## Patterns"))
-    lines = text[start:].splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith("| pattern |"))
-    for line in itertools.takewhile(lambda ln: ln.startswith("|"), lines[first:]):
-        m = re.fullmatch(r"\| `([^`]+)` \| (.*?) \| (.*?) \|", line.strip())
-        if m:
-            yield pytest.param(m.group(1), re.findall(r"`([^`]*)`", m.group(2)),
-                               re.findall(r"`([^`]*)`", m.group(3)), id=m.group(1))
-
-
 def test_pattern_table_is_found():
-    assert len(list(_pattern_examples())) >= 10
+    assert len(list(language_pattern_table())) >= 10
 
 
-@pytest.mark.parametrize("pattern,yes,no", list(_pattern_examples()))
+@pytest.mark.parametrize("pattern,yes,no", list(language_pattern_table()))
 def test_pattern_examples(pattern, yes, no):
     assert check_pattern(pattern) is None, f"{pattern!r}: {check_pattern(pattern)}"
     for value in yes:

@@ -34,6 +34,7 @@ import yaml
 
 import pipec
 import validators
+from support import as_list, policy_statements
 from pipec import compile_file, model
 from pipec.build import EmitContext, context_for, generate
 from pipec.diagnostics import ERROR, Diagnostics
@@ -94,10 +95,6 @@ class Built:
 @functools.lru_cache(maxsize=None)
 def built(stem: str) -> Built:
     return Built(stem)
-
-
-def _as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
 
 
 def _action_of(uses: str) -> tuple[str, str]:
@@ -1074,7 +1071,7 @@ def oidc_roles(b: Built) -> dict[str, dict]:
         if res["Type"] != "AWS::IAM::Role":
             continue
         props = res["Properties"]
-        for st in _as_list(props["AssumeRolePolicyDocument"]["Statement"]):
+        for st in as_list(props["AssumeRolePolicyDocument"]["Statement"]):
             fed = st.get("Principal", {}).get("Federated")
             if not isinstance(fed, dict) or "Ref" not in fed:
                 continue
@@ -1087,19 +1084,6 @@ def oidc_roles(b: Built) -> dict[str, dict]:
                 assert params[target]["Default"].endswith(f":oidc-provider/{OIDC_HOST}")
             out[lid] = props
     return out
-
-
-def policy_statements(b: Built):
-    for lid, res in b.template["Resources"].items():
-        props = res.get("Properties", {})
-        docs = []
-        if res["Type"] == "AWS::IAM::Role":
-            docs = [p["PolicyDocument"] for p in props.get("Policies", [])]
-        elif res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            docs = [props["PolicyDocument"]]
-        for doc in docs:
-            for st in _as_list(doc["Statement"]):
-                yield lid, st
 
 
 STEMS_WITH_TEMPLATE = [s for s in STEMS if (GOLDEN / s / "github").is_dir()
@@ -1116,12 +1100,12 @@ def test_oidc_roles_trust_only_this_repository(stem):
     assert sorted(p["RoleName"] for p in roles.values()) == sorted(creds.values())
     by_name = {p["RoleName"]: p for p in roles.values()}
     for jid, role_name in creds.items():
-        (st,) = _as_list(by_name[role_name]["AssumeRolePolicyDocument"]["Statement"])
+        (st,) = as_list(by_name[role_name]["AssumeRolePolicyDocument"]["Statement"])
         assert st["Effect"] == "Allow" and st["Action"] == "sts:AssumeRoleWithWebIdentity"
         cond = st["Condition"]
         assert set(cond) <= {"StringEquals", "StringLike"}
         assert cond["StringEquals"][f"{OIDC_HOST}:aud"] == "sts.amazonaws.com"
-        subs = [_as_list(cond[op][f"{OIDC_HOST}:sub"]) for op in cond if f"{OIDC_HOST}:sub" in cond[op]]
+        subs = [as_list(cond[op][f"{OIDC_HOST}:sub"]) for op in cond if f"{OIDC_HOST}:sub" in cond[op]]
         assert len(subs) == 1 and subs[0], f"{stem}/{jid}: no sub condition"
         for sub in subs[0]:
             assert sub.startswith(f"repo:{b.repo}:"), sub
@@ -1136,9 +1120,9 @@ def test_oidc_roles_cover_environments_refs_and_pull_requests():
     kinds = set()
     for stem in STEMS_WITH_TEMPLATE:
         for props in oidc_roles(built(stem)).values():
-            for st in _as_list(props["AssumeRolePolicyDocument"]["Statement"]):
+            for st in as_list(props["AssumeRolePolicyDocument"]["Statement"]):
                 for op in st["Condition"].values():
-                    for sub in _as_list(op.get(f"{OIDC_HOST}:sub", [])):
+                    for sub in as_list(op.get(f"{OIDC_HOST}:sub", [])):
                         kinds.add(sub.split(":")[2])
     assert kinds == {"environment", "ref", "pull_request"}
 
@@ -1146,12 +1130,12 @@ def test_oidc_roles_cover_environments_refs_and_pull_requests():
 @pytest.mark.parametrize("stem", STEMS_WITH_TEMPLATE)
 def test_companion_policies_have_no_wildcard_actions(stem):
     b = built(stem)
-    statements = list(policy_statements(b))
+    statements = list(policy_statements(b.template["Resources"]))
     assert statements
     problems = []
     for lid, st in statements:
         assert "NotAction" not in st and "NotResource" not in st, f"{lid}: {st}"
-        for action in _as_list(st["Action"]):
+        for action in as_list(st["Action"]):
             if action == "*" or SERVICE_WILDCARD.match(action):
                 problems.append(f"{lid}: {st['Effect']} {action}")
     assert problems == []
@@ -1159,13 +1143,13 @@ def test_companion_policies_have_no_wildcard_actions(stem):
 
 @pytest.mark.parametrize("stem", STEMS_WITH_TEMPLATE)
 def test_companion_resource_star_only_for_allow_listed_actions(stem):
-    statements = list(policy_statements(built(stem)))
+    statements = list(policy_statements(built(stem).template["Resources"]))
     assert statements
     problems = []
     for lid, st in statements:
-        if "*" not in _as_list(st["Resource"]):
+        if "*" not in as_list(st["Resource"]):
             continue
-        for action in _as_list(st["Action"]):
+        for action in as_list(st["Action"]):
             if action not in GITHUB_WILDCARD_RESOURCE_ACTIONS:
                 problems.append(f"{lid}: {action} on Resource '*'")
                 continue
@@ -1178,9 +1162,9 @@ def test_companion_resource_star_only_for_allow_listed_actions(stem):
 def test_companion_wildcard_allow_list_is_exercised():
     used = set()
     for stem in STEMS_WITH_TEMPLATE:
-        for _lid, st in policy_statements(built(stem)):
-            if "*" in _as_list(st["Resource"]):
-                used.update(_as_list(st["Action"]))
+        for _lid, st in policy_statements(built(stem).template["Resources"]):
+            if "*" in as_list(st["Resource"]):
+                used.update(as_list(st["Action"]))
     assert set(GITHUB_WILDCARD_RESOURCE_ACTIONS) == used
 
 

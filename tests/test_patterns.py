@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 from hypothesis import event, given, reject, settings
 from hypothesis import strategies as st
 
+from support import language_pattern_table
 from pipec import patterns as P
 from pipec import semantic
 from pipec.patterns import PatternError, expand, filter_matches, matches, paths_match, to_regex, tokenize
@@ -38,23 +38,11 @@ PROPERTY = settings(max_examples=max(1, int(settings().max_examples * 1.5)))  # 
 # ----------------------------------------------------------------------------- pipec: the reference
 
 
-def _pattern_table():
-    """Rows of the first table under "### Examples" in "Patterns": pattern, matches, does not match."""
-    text = LANGUAGE.read_text(encoding="utf-8")
-    lines = text[text.index("### Examples", text.index("## Patterns")):].splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith("| pattern |"))
-    for line in itertools.takewhile(lambda ln: ln.startswith("|"), lines[first:]):
-        m = re.fullmatch(r"\| `([^`]+)` \| (.*?) \| (.*?) \|", line.strip())
-        if m:
-            yield pytest.param(m.group(1), re.findall(r"`([^`]*)`", m.group(2)),
-                               re.findall(r"`([^`]*)`", m.group(3)), id=m.group(1))
-
-
 def test_the_pattern_table_is_read_whole():
-    assert len(list(_pattern_table())) == 16
+    assert len(list(language_pattern_table())) == 16
 
 
-@pytest.mark.parametrize("pattern,yes,no", list(_pattern_table()))
+@pytest.mark.parametrize("pattern,yes,no", list(language_pattern_table()))
 def test_language_md_pattern_examples(pattern, yes, no):
     assert yes or pattern == "**"
     for value in yes:
