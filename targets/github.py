@@ -65,6 +65,9 @@ RUNTIME_ACTIONS = {
     "php": ("shivammathur/setup-php", "php-version", {}),
 }
 PR_TYPES = {"opened": "opened", "updated": "synchronize", "closed": "closed"}
+#: the commit a run builds: a pull request's head (its source branch, as on CodePipeline), else
+#: the pushed commit
+HEAD_COMMIT = "${{ github.event.pull_request.head.sha || github.sha }}"
 CAPABILITIES = {"iam": "CAPABILITY_IAM", "named-iam": "CAPABILITY_NAMED_IAM",
                 "auto-expand": "CAPABILITY_AUTO_EXPAND"}
 #: what restores the shell of the earlier phases: CodeBuild runs every command of every phase in
@@ -174,6 +177,9 @@ class _Workflow:
         self.account = account or "${{ vars.AWS_ACCOUNT_ID }}"
         self.runs_on = list(p.github.get("runs_on") or (DEFAULT_RUNNER,))
         self.workflow = p.github.first("workflow") or p.name
+        self.on_pull_requests = self.repo_source is not None and any(
+            isinstance(t, model.PullRequestTrigger) and t.platform in (None, "github")
+            for t in self.repo_source.triggers)
         self.jobs: dict[str, dict] = {}
         self.files: dict[str, str] = {}
         self.roles: dict[str, dict] = {}          # job id -> {"statements": [...], "subjects": [...]}
@@ -409,6 +415,10 @@ class _Workflow:
                 "with": {"persist-credentials": False}}
         if src is not self.repo_source:
             step["with"] = {"repository": src.repository, "ref": src.branch, "persist-credentials": False}
+        elif self.on_pull_requests:
+            # CodePipeline runs a pull request's source-branch commit; GitHub would check out the
+            # merge of the pull request into its target branch
+            step["with"] = {"ref": HEAD_COMMIT, "persist-credentials": False}
         if src.full_clone:
             step["with"]["fetch-depth"] = 0
         if path:
@@ -718,7 +728,7 @@ class _Workflow:
         job["timeout-minutes"] = b.timeout_minutes + 10
         job["steps"] = [
             self.credentials(jid),
-            {"name": f"Run {b.name} in CodeBuild", "env": {"PROJECT": name, "COMMIT": "${{ github.sha }}"},
+            {"name": f"Run {b.name} in CodeBuild", "env": {"PROJECT": name, "COMMIT": HEAD_COMMIT},
              "run": "\n".join([
                  "set -euo pipefail",
                  'ID=$(aws codebuild start-build --project-name "$PROJECT" --source-version "$COMMIT" '
@@ -766,7 +776,8 @@ class _Workflow:
             spec_path = self.ctx.path(spec_rel)
             job["permissions"]["contents"] = "read"
             steps.append({"name": "Check out the generated appspec", "uses": uses("actions/checkout"),
-                          "with": {"persist-credentials": False, "sparse-checkout": spec_path,
+                          "with": {**({"ref": HEAD_COMMIT} if self.on_pull_requests else {}),
+                                   "persist-credentials": False, "sparse-checkout": spec_path,
                                    "sparse-checkout-cone-mode": False, "path": ".pipec-repo"}})
             common = {"APPLICATION": app_name, "GROUP": group_name, "CONFIG": config_name}
             if d.platform == "ec2":
