@@ -1,0 +1,403 @@
+"""The normal form of what a pipeline *does*, on one platform: a :class:`Plan`.
+
+Equality of plans is pipec's definition of "equivalent". Three plans exist for a pipeline:
+
+- :func:`from_model` projects the validated model onto a platform (``aws`` or ``github``): the
+  stages and triggers bound to it, with that platform's documented differences applied (each one
+  tied to the warning that announces it, see :data:`DIFFERENCES`);
+- ``pipec.targets.aws.read`` reads the CloudFormation template, buildspecs and appspecs from disk;
+- ``pipec.targets.github.read`` reads the workflow (and environment files) from disk.
+
+The properties in tests/test_equivalence.py check ``from_model(p, "aws") == aws.read(...)`` and
+``from_model(p, "github") == github.read(...)`` for generated pipelines, and that the two
+platforms' plans differ only in fields that a warning announces.
+
+**Normalisations** (each is an equivalence of pipec's semantics, so none hides a difference; the
+list is repeated with reasons in docs/equivalence.md):
+
+1. *Filters* are sets of canonical pattern alternatives (:func:`canonical_patterns`): braces
+   expanded, each ``[...]`` set split into one set per character class (letters and digits stay
+   ranges, ``_ . -`` become literals), and every ``**/`` at the start of a segment written both
+   with and without it (pipec's ``**/`` matches zero directories too). A filter with no include
+   includes ``**``. Order does not matter (excludes always win).
+2. *Ordering* is the transitive closure of "must finish before" between jobs (``after``), not the
+   stage/run-order layout that produces it.
+3. *Commands* are compared as the strings written in the ``.pipe`` file; each platform's own
+   machinery around them (the AWS target's appspec copy into an EC2 revision, the GitHub target's
+   shell-state helper and ``|| exit $?``) is removed by the reader that recognises it.
+4. *Names* of things a platform generates for itself (logical IDs, role names, job display names,
+   CodeDeploy application defaults, the CodeDeploy config resource's name) are not part of the
+   plan; names the ``.pipe`` file gives are.
+5. *Secrets* are compared by reference (store and parameter/secret id), never by value.
+6. *Triggers* of one kind and source that differ only in their includes (push, tag) or only in
+   their events (pull_request) are one trigger with the union (:func:`normal_triggers`).
+7. *Test and build actions* are both ``build`` jobs: CodePipeline's Test category is a label in
+   its console and changes nothing that runs.
+8. *Cache paths* ``dir/**/*`` are ``dir``; *report files* are joined with their base directory.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from pipec import model
+from pipec.node import Node, node
+
+
+def _t():
+    return attrs.field(default=())
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def _split_sets(alt: str) -> list[str]:
+    """``alt`` with each ``[...]`` set split by character class: one alternative per group of
+    letters/digit ranges, one per punctuation member."""
+    from pipec.patterns import _set_ranges  # the checker's own set parser
+
+    out = [""]
+    i = 0
+    while i < len(alt):
+        c = alt[i]
+        if c == "[":
+            close = alt.index("]", i)
+            ranges = _set_ranges(alt[i + 1:close])
+            alnum = [(a, b) for a, b in ranges if a.isalnum()]
+            punct = sorted({a for a, b in ranges if not a.isalnum()})
+            choices = []
+            if alnum:
+                choices.append("[" + "".join(a if a == b else f"{a}-{b}" for a, b in sorted(alnum)) + "]")
+            choices.extend(punct)
+            out = [o + ch for o in out for ch in choices]
+            i = close + 1
+        else:
+            out = [o + c for o in out]
+            i += 1
+    return out
+
+
+def _dir_variants(alt: str) -> list[str]:
+    """``alt`` and every variant without some ``**/`` that starts a segment (zero directories)."""
+    out = {alt}
+    changed = True
+    while changed:
+        changed = False
+        for p in list(out):
+            i = p.find("**/")
+            while i != -1:
+                if i == 0 or p[i - 1] == "/":
+                    q = p[:i] + p[i + 3:]
+                    if q and q not in out:
+                        out.add(q)
+                        changed = True
+                i = p.find("**/", i + 1)
+    return sorted(out)
+
+
+def canonical_patterns(patterns) -> tuple[str, ...]:
+    """The canonical set of ``patterns`` (normalisation 1), sorted."""
+    from pipec.patterns import expand
+
+    out: set[str] = set()
+    for p in patterns:
+        for alt in expand(p):
+            for part in _split_sets(alt):
+                out.update(_dir_variants(part))
+    return tuple(sorted(out))
+
+
+@node
+class Filter(Node):
+    """Include and exclude patterns, canonical (normalisation 1)."""
+
+    includes: tuple[str, ...]
+    excludes: tuple[str, ...] = _t()
+
+    @classmethod
+    def of(cls, includes, excludes=()) -> "Filter":
+        return cls(canonical_patterns(includes or ("**",)), canonical_patterns(excludes))
+
+
+# ----------------------------------------------------------------------------- plan
+
+
+@node
+class Trigger(Node):
+    """An event that starts a run: ``kind`` push (branches, optional paths), tag (tags),
+    pull_request (``events`` among opened/updated/closed, ``branches`` the target branch,
+    optional paths) or manual, for the source called ``source``."""
+
+    kind: str
+    source: str
+    branches: Filter | None = None
+    tags: Filter | None = None
+    paths: Filter | None = None
+    events: tuple[str, ...] = _t()
+
+
+#: when a phase runs (CodeBuild's phase transitions, docs/targets.md "Build phases"):
+#: ``success`` only while every earlier phase succeeded; ``after-build`` whenever the build
+#: phase ran, failed or not (post_build after a build phase)
+PHASE_WHEN = {"install": "success", "pre_build": "success", "build": "success", "post_build": "after-build"}
+
+
+@node
+class Phase(Node):
+    """A build phase: its commands, its ``finally`` commands (run whenever the phase ran), what a
+    failure does (``abort`` or ``continue``; either way the job fails) and ``when`` it runs."""
+
+    name: str
+    commands: tuple[str, ...] = _t()
+    finally_commands: tuple[str, ...] = _t()
+    on_failure: str = "abort"
+    when: str = "success"
+
+
+@node
+class Artifact(Node):
+    """An output artifact: ``files`` globs relative to ``base``; ``flatten`` = discard paths."""
+
+    name: str
+    files: tuple[str, ...]
+    base: str | None = None
+    flatten: bool = False
+
+
+@node
+class Job(Node):
+    """One action as the platform runs it. ``after``: every job that must finish first
+    (transitively). ``held``: a disabled transition waits in front of it. ``spec`` holds what
+    the job does, as sorted (key, value) pairs whose values are plain data (see
+    :func:`from_model` for the keys of each kind)."""
+
+    id: str
+    kind: str
+    after: frozenset = frozenset()
+    held: bool = False
+    spec: tuple = _t()
+
+    def get(self, key, default=None):
+        for k, v in self.spec:
+            if k == key:
+                return v
+        return default
+
+
+@node
+class Plan(Node):
+    """What a pipeline does on one platform (``platform`` aws or github)."""
+
+    pipeline: str
+    platform: str
+    triggers: frozenset = frozenset()
+    variables: tuple = _t()           # (name, default), sorted
+    concurrency: str = "superseded"   # superseded, queued or parallel
+    jobs: tuple = _t()                # Job, sorted by id
+
+    def job(self, job_id: str) -> Job:
+        for j in self.jobs:
+            if j.id == job_id:
+                return j
+        raise KeyError(job_id)
+
+
+#: the fields in which the GitHub plan may differ from the AWS plan, with the warning that says so
+DIFFERENCES = {
+    "concurrency": "W507",       # queued becomes superseded
+    "approval.timeout": "W508",  # GitHub: 30 days, always
+    "held": "W510",              # a disabled transition is a variable condition (kept as held)
+}
+
+
+# ----------------------------------------------------------------------------- from the model
+
+
+def spec(**fields) -> tuple:
+    """A job spec from keyword fields: None values dropped, keys sorted."""
+    return tuple(sorted((k, v) for k, v in fields.items() if v is not None))
+
+
+def build_spec(b: model.Build, platform: str = "aws") -> tuple:
+    from pipec.targets import buildspec
+
+    logins = tuple(buildspec.codeartifact_login(login) for login in b.codeartifact)
+    phases = []
+    by_name = {p.name: p for p in b.phases}
+    for name in model.PHASE_ORDER:
+        p = by_name.get(name)
+        commands = tuple(c.text for c in p.commands) if p else ()
+        if name == "install":
+            commands = logins + commands
+        if not commands and not (p and p.finally_commands):
+            continue
+        has_build = "build" in by_name
+        when = PHASE_WHEN[name] if has_build else "success"
+        phases.append(Phase(name, commands, tuple(c.text for c in p.finally_commands) if p else (),
+                            p.on_failure if p else "abort", when))
+    return spec(
+        inputs=tuple(b.inputs),
+        phases=tuple(phases),
+        env=tuple(sorted((e.name, str(e.value)) for e in b.env)),
+        secrets=tuple(sorted((s.name, "github", s.github_secret) if platform == "github" and s.github_secret
+                             else (s.name, s.store, s.ref) for s in b.secrets)),
+        outputs=tuple(Artifact(o.name, tuple(o.files), o.base, o.discard_paths) for o in b.outputs),
+        cache=tuple(sorted(cache_path(c) for c in b.cache)),
+        reports=tuple(sorted((r.name, tuple(f"{r.base.rstrip('/')}/{f}" if r.base else f for f in r.files))
+                             for r in b.reports)),
+        runtimes=tuple(sorted(b.runtimes)),
+        timeout=b.timeout_minutes,
+    )
+
+
+def cache_path(path: str) -> str:
+    """Normalisation 8: ``dir/**/*`` (everything below dir) is ``dir``."""
+    return path[:-5] if path.endswith("/**/*") else path
+
+
+def deploy_spec(d: model.Deploy) -> tuple:
+    from pipec.targets import appspec
+
+    s = d.strategy
+    if d.uses_codedeploy:
+        config = s.codedeploy_config(d.platform) or (s.kind, s.percent, s.interval_minutes)
+        return spec(platform=d.platform, input=d.inputs[0] if d.inputs else None,
+                    appspec=_freeze(appspec.emit(d)), config=config,
+                    rollback=tuple(sorted(_rollback_events(d))), alarms=tuple(d.rollback.alarms),
+                    target=_target(d))
+    return spec(platform=d.platform, input=d.inputs[0], rolling=(d.target.cluster, d.target.service,
+                                                                 d.target.image_file))
+
+
+def _rollback_events(d: model.Deploy) -> list[str]:
+    out = []
+    if d.rollback.on_failure:
+        out.append("DEPLOYMENT_FAILURE")
+    if d.rollback.alarms:
+        out.append("DEPLOYMENT_STOP_ON_ALARM")
+    return out
+
+
+def _target(d: model.Deploy):
+    t = d.target
+    if d.platform == "ec2":
+        return ("ec2", tuple(t.tags), tuple(t.autoscaling_groups), t.target_group)
+    if d.platform == "ecs":
+        return ("ecs", t.cluster, t.service, tuple(t.target_groups), t.listener, t.test_listener)
+    return ("lambda", t.function, t.alias)
+
+
+def _freeze(value):
+    """Plain data as hashable, order-keeping tuples."""
+    if isinstance(value, dict):
+        return tuple((k, _freeze(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def action_spec(act, platform: str) -> tuple[str, tuple]:
+    """(kind, spec) of an action."""
+    if isinstance(act, model.Build):
+        return "build", build_spec(act, platform)  # normalisation 7: test and build are both builds
+    if isinstance(act, model.Deploy):
+        return "deploy", deploy_spec(act)
+    if isinstance(act, model.StackDeploy):
+        return "stack", spec(stack=act.stack, template=act.template, input=act.inputs[0],
+                             parameters=tuple(sorted(act.parameters)), capabilities=tuple(sorted(act.capabilities)),
+                             change_set=act.change_set is not None)
+    if isinstance(act, model.BucketDeploy):
+        return "bucket", spec(bucket=act.bucket, input=act.inputs[0], extract=act.extract,
+                              key=act.object_key, cache_control=act.cache_control)
+    if isinstance(act, model.Approval):
+        return "approval", spec(message=act.message, url=act.url,
+                                notify=tuple(sorted(act.notify_emails)) or act.topic_arn,
+                                timeout=30 * 24 * 60 if platform == "github" else act.timeout_minutes)
+    return "invoke", spec(function=act.function, parameters=act.parameters,
+                          inputs=tuple(act.inputs), outputs=tuple(act.outputs))
+
+
+def order(stages) -> dict[str, frozenset]:
+    """job id -> every job that must finish before it (stage order, then run order)."""
+    before: dict[str, frozenset] = {}
+    done: set[str] = set()
+    for st in stages:
+        for run_order in sorted({a.run_order for a in st.actions}):
+            group = [a.name for a in st.actions if a.run_order == run_order]
+            for name in group:
+                before[name] = frozenset(done)
+            done.update(group)
+    return before
+
+
+def triggers(p: model.Pipeline, platform: str) -> frozenset:
+    out = set()
+    sources = p.sources
+    if platform == "github":  # a workflow starts only on events of its own repository
+        repo = p.github.first("repository") or next((s.repository for s in p.sources if s.provider == "github"), None)
+        sources = [s for s in p.sources if s.provider == "github" and s.repository == repo][:1]
+    for src in sources:
+        for t in src.triggers:
+            if t.platform not in (None, platform):
+                continue
+            if src.provider == "s3" and not isinstance(t, model.ManualTrigger):
+                out.add(Trigger("object", src.name))  # a new version of the S3 object
+            elif isinstance(t, model.ManualTrigger):
+                if platform == "github":  # CodePipeline can always be started by hand
+                    out.add(Trigger("manual", src.name))
+            elif isinstance(t, model.PushTrigger) and t.tags is not None:
+                out.add(Trigger("tag", src.name, tags=Filter.of(t.tags.includes, t.tags.excludes)))
+            elif isinstance(t, model.PushTrigger):
+                branches = t.branches or model.Filter(includes=(src.branch,))
+                out.add(Trigger("push", src.name, branches=Filter.of(branches.includes, branches.excludes),
+                                paths=Filter.of(t.paths.includes, t.paths.excludes) if t.paths else None))
+            else:
+                out.add(Trigger("pull_request", src.name, branches=Filter.of(t.branches.includes, t.branches.excludes),
+                                paths=Filter.of(t.paths.includes, t.paths.excludes) if t.paths else None,
+                                events=tuple(sorted(t.events))))
+    return normal_triggers(out)
+
+
+def normal_triggers(items) -> frozenset:
+    """Triggers in normal form (normalisation 6): triggers of one kind and source whose other
+    filters are equal are one trigger (push and tag: the union of their includes, when their
+    excludes are equal; pull_request: the union of their events, when all filters are equal).
+    Both readings select exactly the same events."""
+    merged: dict = {}
+    for t in items:
+        if t.kind in ("push", "tag"):
+            f = t.branches if t.kind == "push" else t.tags
+            key = (t.kind, t.source, t.paths, f.excludes)
+            if key in merged:
+                old = merged[key]
+                of = old.branches if t.kind == "push" else old.tags
+                union = Filter(tuple(sorted(set(of.includes) | set(f.includes))), f.excludes)
+                t = attrs.evolve(old, **{"branches" if t.kind == "push" else "tags": union})
+            merged[key] = t
+        elif t.kind == "pull_request":
+            key = (t.kind, t.source, t.branches, t.paths)
+            if key in merged:
+                t = attrs.evolve(t, events=tuple(sorted(set(t.events) | set(merged[key].events))))
+            merged[key] = t
+        else:
+            merged[(t.kind, t.source)] = t
+    return frozenset(merged.values())
+
+
+def from_model(p: model.Pipeline, platform: str) -> Plan:
+    """The plan of ``p`` on ``platform``, with that platform's documented differences applied."""
+    stages = [s for s in p.stages if s.platform in (None, platform)]
+    before = order(stages)
+    jobs = []
+    for st in stages:
+        first = min(a.run_order for a in st.actions)
+        for act in st.actions:
+            kind, sp = action_spec(act, platform)
+            jobs.append(Job(act.name, kind, before[act.name],
+                            held=bool(st.disabled_reason) and act.run_order == first, spec=sp))
+    mode = p.mode
+    if platform == "github" and mode == "queued":
+        mode = "superseded"  # W507
+    return Plan(p.name, platform, triggers(p, platform),
+                tuple(sorted((v.name, v.default) for v in p.variables)), mode,
+                tuple(sorted(jobs, key=lambda j: j.id)))
