@@ -628,7 +628,7 @@ class _Workflow:
             if not commands and not (phase and phase.finally_commands):
                 continue
             step: dict = {"name": name, "id": name}
-            cond = self.phase_condition(name, ran, continued)
+            cond = self.phase_condition(name, ran, continued, done)
             if cond:
                 step["if"] = cond
             step_env = dict(env)
@@ -656,11 +656,13 @@ class _Workflow:
                                  "\nexit 1"})
         return steps
 
-    def phase_condition(self, name: str, ran: list[str], continued: list[str]) -> str | None:
+    def phase_condition(self, name: str, ran: list[str], continued: list[str],
+                        done: list[str] = ()) -> str | None:
         if name != "post_build" or "build" not in ran:
             if continued and any(c in ran for c in continued):
-                # after a continued phase the job is still 'successful' to GitHub: run as CodeBuild would
-                blocking = [r for r in ran if r not in continued]
+                # after a continued phase the job is still 'successful' to GitHub: run as CodeBuild
+                # would, which stops at a failed phase or finally that was not continued
+                blocking = [d for d in done if d.removesuffix("_finally") not in continued]
                 parts = ["!cancelled()"] + [f"steps.{r}.outcome == 'success'" for r in blocking]
                 parts += [f"steps.{c}.outcome != 'skipped'" for c in continued]
                 return "${{ " + " && ".join(parts) + " }}"
