@@ -18,7 +18,8 @@ list is repeated with reasons in docs/equivalence.md):
 1. *Filters* are sets of canonical pattern alternatives (:func:`canonical_patterns`): braces
    expanded, each ``[...]`` set split into one set per character class (letters and digits stay
    ranges, ``_ . -`` become literals), and every ``**/`` at the start of a segment written both
-   with and without it (pipec's ``**/`` matches zero directories too). A filter with no include
+   with and without it (pipec's ``**/`` matches zero directories too); ``**/**`` is ``**``.
+   A filter with no include
    includes ``**``. Order does not matter (excludes always win).
 2. *Ordering* is the transitive closure of "must finish before" between jobs (``after``), not the
    stage/run-order layout that produces it.
@@ -34,6 +35,7 @@ list is repeated with reasons in docs/equivalence.md):
 7. *Test and build actions* are both ``build`` jobs: CodePipeline's Test category is a label in
    its console and changes nothing that runs.
 8. *Cache paths* ``dir/**/*`` are ``dir``; *report files* are joined with their base directory.
+9. *Java* ``N`` is ``correttoN``: Amazon Corretto is the only Java CodeBuild installs.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ def canonical_patterns(patterns) -> tuple[str, ...]:
     for p in patterns:
         for alt in expand(p):
             for part in _split_sets(alt):
+                while "**/**" in part:  # zero or more directories, then anything: anything
+                    part = part.replace("**/**", "**")
                 out.update(_dir_variants(part))
     return tuple(sorted(out))
 
@@ -218,7 +222,9 @@ def spec(**fields) -> tuple:
     return tuple(sorted((k, v) for k, v in fields.items() if v is not None))
 
 
-def build_spec(b: model.Build, platform: str = "aws") -> tuple:
+def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = frozenset()) -> tuple:
+    """The spec of a build job. ``revisions``: the artifacts EC2 deployments deploy, whose
+    ``appspec.yml`` entry belongs to the deployment (the AWS target adds it), not to the build."""
     from pipec.targets import buildspec
 
     logins = tuple(buildspec.codeartifact_login(login) for login in b.codeartifact)
@@ -241,13 +247,21 @@ def build_spec(b: model.Build, platform: str = "aws") -> tuple:
         env=tuple(sorted((e.name, str(e.value)) for e in b.env)),
         secrets=tuple(sorted((s.name, "github", s.github_secret) if platform == "github" and s.github_secret
                              else (s.name, s.store, s.ref) for s in b.secrets)),
-        outputs=tuple(Artifact(o.name, tuple(o.files), o.base, o.discard_paths) for o in b.outputs),
+        outputs=tuple(Artifact(o.name, tuple(f for f in o.files if not (o.name in revisions and f == "appspec.yml")),
+                               o.base, o.discard_paths) for o in b.outputs),
         cache=tuple(sorted(cache_path(c) for c in b.cache)),
         reports=tuple(sorted((r.name, tuple(f"{r.base.rstrip('/')}/{f}" if r.base else f for f in r.files))
                              for r in b.reports)),
-        runtimes=tuple(sorted(b.runtimes)),
+        runtimes=tuple(sorted((r, _runtime_version(r, str(v))) for r, v in b.runtimes)),
         timeout=b.timeout_minutes,
     )
+
+
+def _runtime_version(runtime: str, version: str) -> str:
+    """Normalisation 9: CodeBuild's only Java is Amazon Corretto, so ``java 21`` is ``corretto21``."""
+    if runtime == "java" and version[:1].isdigit():
+        return f"corretto{version}"
+    return version
 
 
 def cache_path(path: str) -> str:
@@ -261,7 +275,9 @@ def deploy_spec(d: model.Deploy) -> tuple:
     s = d.strategy
     if d.uses_codedeploy:
         config = s.codedeploy_config(d.platform) or (s.kind, s.percent, s.interval_minutes)
-        return spec(platform=d.platform, input=d.inputs[0] if d.inputs else None,
+        # a Lambda deployment shifts an alias between published versions: it reads no artifact
+        # (a 'from' on it is ignored by both targets)
+        return spec(platform=d.platform, input=d.inputs[0] if d.inputs and d.platform != "lambda" else None,
                     appspec=_freeze(appspec.emit(d)), config=config,
                     rollback=tuple(sorted(_rollback_events(d))), alarms=tuple(d.rollback.alarms),
                     target=_target(d))
@@ -296,10 +312,10 @@ def _freeze(value):
     return value
 
 
-def action_spec(act, platform: str) -> tuple[str, tuple]:
+def action_spec(act, platform: str, revisions: frozenset = frozenset()) -> tuple[str, tuple]:
     """(kind, spec) of an action."""
     if isinstance(act, model.Build):
-        return "build", build_spec(act, platform)  # normalisation 7: test and build are both builds
+        return "build", build_spec(act, platform, revisions)  # normalisation 7: test and build are both builds
     if isinstance(act, model.Deploy):
         return "deploy", deploy_spec(act)
     if isinstance(act, model.StackDeploy):
@@ -388,16 +404,25 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
     """The plan of ``p`` on ``platform``, with that platform's documented differences applied."""
     stages = [s for s in p.stages if s.platform in (None, platform)]
     before = order(stages)
+    revisions = frozenset(a.inputs[0] for a in p.actions()
+                          if isinstance(a, model.Deploy) and a.platform == "ec2" and a.inputs)
     jobs = []
     for st in stages:
         first = min(a.run_order for a in st.actions)
         for act in st.actions:
-            kind, sp = action_spec(act, platform)
+            kind, sp = action_spec(act, platform, revisions)
             jobs.append(Job(act.name, kind, before[act.name],
                             held=bool(st.disabled_reason) and act.run_order == first, spec=sp))
+    found = triggers(p, platform)
+    if platform == "github" and not found:
+        # a workflow needs an event: with none bound to GitHub it can only be started by hand,
+        # as CodePipeline always can
+        repo = p.github.first("repository") or next((s.repository for s in p.sources if s.provider == "github"), None)
+        src = next((s for s in p.sources if s.provider == "github" and s.repository == repo), None)
+        found = frozenset({Trigger("manual", src.name if src else "")})
     mode = p.mode
     if platform == "github" and mode == "queued":
         mode = "superseded"  # W507
-    return Plan(p.name, platform, triggers(p, platform),
+    return Plan(p.name, platform, found,
                 tuple(sorted((v.name, v.default) for v in p.variables)), mode,
                 tuple(sorted(jobs, key=lambda j: j.id)))

@@ -581,14 +581,15 @@ class _Workflow:
                 statements.append({"Effect": "Allow", "Action": "ssm:GetParameter",
                                    "Resource": [aws._parameter_arn(s.ref)]})
             else:
-                secret_id, _, key = s.ref.partition(":") if not s.ref.startswith("arn:") else (s.ref, "", "")
+                secret_id, key, stage, version = secret_reference(s.ref)
+                env[var] = secret_id
+                extra = (f" --version-stage {_shq(stage)}" if stage else "") + (
+                    f" --version-id {_shq(version)}" if version else "")
+                fetch = (f'aws secretsmanager get-secret-value --secret-id "${var}"{extra} '
+                         "--query SecretString --output text")
                 if key:
-                    env[var] = secret_id
-                    lines.append(f'value=$(aws secretsmanager get-secret-value --secret-id "${var}" '
-                                 f"--query SecretString --output text | jq -r {_shq('.' + json.dumps(key.split(':')[0]))})")
-                else:
-                    lines.append(f'value=$(aws secretsmanager get-secret-value --secret-id "${var}" '
-                                 "--query SecretString --output text)")
+                    fetch += f" | jq -r {_shq('.' + json.dumps(key))}"
+                lines.append(f"value=$({fetch})")
                 statements.append({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                                    "Resource": [aws._secret_arn(s.ref)]})
             lines.append('while IFS= read -r line; do echo "::add-mask::$line"; done <<< "$value"')
@@ -712,6 +713,10 @@ class _Workflow:
         if b.outputs:
             self.error("E410", b, f"'{b.name}' runs in CodeBuild from GitHub and cannot hand artifacts to later jobs",
                        "Remove 'run_in_codebuild', or let it produce no artifact.")
+        if any(s.github_secret for s in b.secrets):
+            self.error("E410", b, f"'{b.name}' runs in CodeBuild, where a GitHub secret cannot reach it",
+                       "CodeBuild reads the secret from Parameter Store or Secrets Manager, as on CodePipeline: "
+                       "remove the 'secret ... from github' line, or remove 'run_in_codebuild'.")
         path = self.ctx.path("github", self.p.name, "buildspec", f"{b.name}.yml")
         self.files[f"github/{self.p.name}/buildspec/{b.name}.yml"] = buildspec.render(b, self.ctx.source)
         side = self.aws()
@@ -991,13 +996,18 @@ class _Workflow:
             self.error("E410", a, f"'{a.name}' passes artifacts to a Lambda function, which 'aws lambda invoke' "
                        "cannot do", "Remove the artifacts from the invoke, or bind this stage to CodePipeline "
                        "with 'via aws'.")
-        env = {"FUNCTION": a.function, "PAYLOAD": literal(a.parameters or "{}")}
+        env = {"FUNCTION": a.function}
+        payload = ""
+        if a.parameters is not None:
+            env["PAYLOAD"] = literal(a.parameters)
+            payload = '--cli-binary-format raw-in-base64-out --payload "$PAYLOAD" '
+
         job["steps"] = [
             self.credentials(jid),
             {"name": f"Invoke {a.function}", "env": env,
              "run": "\n".join(["set -euo pipefail",
-                               'aws lambda invoke --function-name "$FUNCTION" --cli-binary-format raw-in-base64-out '
-                               '--payload "$PAYLOAD" "$RUNNER_TEMP/response.json" > "$RUNNER_TEMP/status.json"',
+                               f'aws lambda invoke --function-name "$FUNCTION" {payload}'
+                               '"$RUNNER_TEMP/response.json" > "$RUNNER_TEMP/status.json"',
                                'cat "$RUNNER_TEMP/response.json"; echo',
                                "if jq -e '.FunctionError' \"$RUNNER_TEMP/status.json\" > /dev/null; then exit 1; fi"])},
         ]
@@ -1132,6 +1142,7 @@ class _Workflow:
         workflow: dict = {"name": self.workflow, "on": on, "permissions": {}, "jobs": self.jobs}
         wf_path = f".github/workflows/{self.workflow}.yml"
         text = yamlout.header(self.ctx.source, f"GitHub Actions workflow for pipeline {self.p.name}")
+        text += f"# Source: {self.repo_source.name} ({self.repo}), the repository this workflow runs in.\n"
         self.files[wf_path] = text + _comment_permissions(_comment_pins(yamlout.dump(workflow)))
         if self.roles or self.aws_side is not None:
             self.files[f"github/{self.p.name}.template.yaml"] = self.companion()
@@ -1281,6 +1292,16 @@ def _script(commands: list[str]) -> str:
     return "\n".join(lines)
 
 
+def secret_reference(ref: str) -> tuple[str, str | None, str | None, str | None]:
+    """A Secrets Manager reference as CodeBuild reads it, ``secret-id:json-key:version-stage:
+    version-id`` (the id may be an ARN, itself 7 colon-separated fields): (id, key, stage, version),
+    empty parts None."""
+    parts = ref.split(":")
+    head = 7 if ref.startswith("arn:") else 1
+    rest = parts[head:] + [""] * 3
+    return ":".join(parts[:head]), rest[0] or None, rest[1] or None, rest[2] or None
+
+
 def _succeeding(step_ids: list[str]) -> str:
     """CODEBUILD_BUILD_SUCCEEDING for a step after ``step_ids``: 1 while all of them succeeded."""
     if not step_ids:
@@ -1367,3 +1388,12 @@ def emit(pipeline: model.Pipeline, ctx) -> dict[str, str]:
         report = getattr(ctx, "warnings", None)
         if report is not None:
             report.extend(wf.notes)
+
+
+def read(out_dir, pipeline: str | None = None):
+    """The read side: the :class:`pipec.plan.Plan` of the workflow (and its companion files) that
+    :func:`emit` wrote under ``out_dir``, parsed from disk (implemented in
+    :mod:`pipec.targets.github_read`)."""
+    from pipec.targets.github_read import read as _read
+
+    return _read(out_dir, pipeline)

@@ -1,0 +1,279 @@
+"""Hypothesis strategy for *valid* ``.pipe`` pipelines, as source text, built from every construct.
+
+tests/strategies.py generates syntax trees that the grammar accepts but the checker mostly
+rejects (fine for the parser and formatter). The equivalence properties need pipelines that
+compile, so this module assembles them from building blocks that are valid by construction:
+names are unique, every ``from`` names an artifact an earlier stage produced, each EC2
+deployment gets a revision of its own from a build that reads the repository first, and the
+values respect the checker's limits. What is still drawn at random: the triggers and their
+patterns, the execution mode, variables, the number and layout of stages (sequential and
+parallel actions, disabled transitions), and for each action its kind and every optional
+statement (phases with scripts, finally and on_failure, env, secrets from ssm, Secrets Manager
+or GitHub, runtimes, caches, reports, artifacts with base and discard_paths, deployments to EC2,
+ECS and Lambda with every strategy, rollback and alarms, CloudFormation with parameters and
+change sets, S3, approvals with messages, links, notifications, timeouts and reviewers, and
+invokes).
+
+:func:`pipelines` draws the text; :data:`CONSTRUCTS` names what a drawn pipeline uses, for
+``hypothesis.event`` statistics.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import strategies as st
+
+#: pattern atoms: literals, wildcards, sets, braces (no '?': GitHub refuses it, E409)
+_ATOMS = ["a", "b", "main", "src", "docs", "v1", "x.y", "c++", "-", "*", "**", "[ab]", "[0-9]", "{a,b}"]
+
+
+@st.composite
+def pattern(draw, path: bool = False) -> str:
+    parts = draw(st.lists(st.sampled_from(_ATOMS), min_size=1, max_size=3))
+    text = "/".join(parts) if path else "".join(parts)
+    if path and draw(st.booleans()):
+        text = "**/" + text
+    text = text.replace("***", "**")
+    return text
+
+
+def _quote(p: str) -> str:
+    return json.dumps(p)
+
+
+@st.composite
+def filter_words(draw, path: bool = False) -> str:
+    inc = draw(st.lists(pattern(path), min_size=0 if path else 1, max_size=2, unique=True))
+    exc = draw(st.lists(pattern(path), min_size=0, max_size=1, unique=True))
+    if not inc and not exc:
+        inc = ["**"]
+    return " ".join([_quote(p) for p in inc] + ["!" + _quote(p) for p in exc])
+
+
+@st.composite
+def triggers(draw, used: set) -> list[str]:
+    out = []
+    if draw(st.booleans()):
+        line = "on push branches " + draw(filter_words())
+        if draw(st.booleans()):
+            line += " paths " + draw(filter_words(path=True))
+        out.append(line)
+        used.add("push")
+    if draw(st.booleans()):
+        out.append("on push tags " + draw(filter_words()))
+        used.add("tags")
+    if draw(st.booleans()):
+        events = draw(st.lists(st.sampled_from(["opened", "updated"]), min_size=1, max_size=2, unique=True))
+        line = "on pull_request " + " ".join(events) + " into " + draw(filter_words())
+        if draw(st.booleans()):
+            line += " paths " + draw(filter_words(path=True))
+        out.append(line)
+        used.add("pull_request")
+    if draw(st.booleans()):
+        out.append("on manual")
+        used.add("manual")
+    return out
+
+
+_COMMANDS = ["make", "npm ci", "npm test", "false && true", "echo done;", "cd sub && make",
+             "export VERSION=1.0", "pytest -q | tee out.txt", "# a comment"]
+
+
+@st.composite
+def commands(draw) -> list[str]:
+    out = []
+    for c in draw(st.lists(st.sampled_from(_COMMANDS), min_size=1, max_size=3)):
+        out.append(_quote(c))
+    if draw(st.integers(0, 4)) == 0:
+        out.append('"""\n          make lint\n          make test\n        """')
+    return out
+
+
+@st.composite
+def build(draw, name: str, kind: str, inputs: list[str], produces: str | None, used: set) -> list[str]:
+    lines = [f"    {kind} {name} {{"]
+    if inputs:
+        lines.append("      from " + " ".join(inputs))
+    image = draw(st.sampled_from(["ubuntu", "ubuntu", "amazonlinux"]))
+    lines.append(f"      image {image}")
+    if draw(st.booleans()):
+        rt = draw(st.sampled_from(["nodejs 20", "python 3.12", "java corretto21", "golang 1.22"]))
+        lines.append(f"      runtime {rt}")
+        used.add("runtime")
+    if draw(st.booleans()):
+        lines.append("      env STAGE = test")
+    secret = draw(st.sampled_from([None, "ssm", "secrets-manager", "github"]))
+    if secret == "ssm":
+        lines.append('      secret DB_PASSWORD from ssm "/app/db"')
+    elif secret in ("secrets-manager", "github"):  # github: the same secret, from GitHub there
+        lines.append('      secret API_TOKEN from secrets-manager "app/token:key"')
+    if secret:
+        used.add(f"secret-{secret}")
+    phases = draw(st.lists(st.sampled_from(["install", "pre_build", "build", "post_build"]),
+                           min_size=1, max_size=4, unique=True))
+    for ph in ["install", "pre_build", "build", "post_build"]:
+        if ph not in phases:
+            continue
+        cmds = draw(commands())
+        style = draw(st.integers(0, 3))
+        if style == 0:
+            lines.append(f"      {ph} " + " ".join(c for c in cmds if "\n" not in c) if all("\n" not in c for c in cmds)
+                         else f"      {ph} " + cmds[0])
+        else:
+            lines.append(f"      {ph} {{")
+            for c in cmds:
+                lines.append(f"        run {c}")
+            if style >= 2:
+                lines.append('        finally "rm -rf tmp"')
+                used.add("finally")
+            if style == 3:
+                lines.append("        on_failure continue")
+                used.add("on_failure")
+            lines.append("      }")
+    if draw(st.booleans()):
+        lines.append('      cache "node_modules/**/*"')
+        used.add("cache")
+    if draw(st.integers(0, 3)) == 0:
+        lines.append("      report unit junit files unit.xml base reports")
+        used.add("report")
+    if produces:
+        base = draw(st.sampled_from([None, "dist", "out/site"]))
+        flat = draw(st.integers(0, 4)) == 0
+        line = f'      artifact {produces} files "**/*"'
+        if base:
+            line += f" base {_quote(base)}"
+        if flat:
+            line += " discard_paths"
+            used.add("discard_paths")
+        lines.append(line)
+    if secret == "github":
+        lines += ["      github {", '        secret API_TOKEN from github APP_TOKEN', "      }"]
+    lines.append("    }")
+    return lines
+
+
+@st.composite
+def deploy(draw, name: str, artifact: str, stage: str, used: set) -> list[str]:
+    kind = draw(st.sampled_from(["ec2", "ecs", "ecs-rolling", "lambda", "cloudformation", "s3"]))
+    used.add(f"deploy-{kind}")
+    if kind == "ec2":
+        strategy = draw(st.sampled_from(["all-at-once", "rolling one-at-a-time", "rolling half-at-a-time",
+                                         "rolling min_healthy 75%"]))
+        lines = [f"    deploy {name} to ec2 {{", f"      from {artifact}", f"      instances tag Env = {stage}",
+                 f"      strategy {strategy}", '      copy "/" to "/srv/app"',
+                 '      hook validate_service "scripts/check.sh" timeout 60s']
+    elif kind in ("ecs", "ecs-rolling"):
+        lines = [f"    deploy {name} to ecs {{", f"      from {artifact}", "      cluster main",
+                 f"      service {name}"]
+        if kind == "ecs-rolling":
+            lines.append("      strategy rolling")
+        else:
+            strategy = draw(st.sampled_from(["blue-green", "canary 10% then rest after 5m",
+                                             "linear 10% every 3m", "canary 20% then rest after 7m"]))
+            lines += ["      container web port 8080",
+                      '      listener "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/x/1/2"',
+                      f"      target_groups {name}-blue {name}-green", f"      strategy {strategy}"]
+    elif kind == "lambda":
+        strategy = draw(st.sampled_from(["all-at-once", "canary 10% then rest after 5m", "linear 10% every 1m"]))
+        lines = [f"    deploy {name} to lambda {{", f"      function fn-{name}", "      alias live",
+                 f"      strategy {strategy}"]
+    elif kind == "cloudformation":
+        lines = [f"    deploy {name} to cloudformation {{", f"      from {artifact}", f"      stack st-{name}",
+                 "      template packaged.yaml", "      parameter Stage = test", "      capabilities iam"]
+        if draw(st.booleans()):
+            lines.append("      change_set cs1")
+        lines.append("    }")
+        return lines
+    else:
+        lines = [f"    deploy {name} to s3 {{", f"      from {artifact}", f"      bucket bucket-{name}",
+                 "      extract" if draw(st.booleans()) else '      object_key "site.zip"']
+        lines.append("    }")
+        return lines
+    rollback = draw(st.sampled_from(["rollback on failure", "rollback on failure alarm Errors5xx", "rollback none"]))
+    if "alarm" in rollback and kind in ("ec2", "ecs-rolling"):
+        rollback = "rollback on failure"
+    if kind != "ecs-rolling":
+        lines.append(f"      {rollback}")
+    lines.append("    }")
+    return lines
+
+
+@st.composite
+def approval(draw, name: str, used: set) -> list[str]:
+    used.add("approve")
+    lines = [f"    approve {name} {{"]
+    if draw(st.booleans()):
+        lines.append('      message "Ship it?"')
+    if draw(st.booleans()):
+        lines.append('      url "https://example.com/review"')
+    notify = draw(st.sampled_from([None, "email", "topic"]))
+    if notify == "email":
+        lines.append('      notify email "team@example.com"')
+    elif notify == "topic":
+        lines.append('      notify topic "arn:aws:sns:us-east-1:123456789012:releases"')
+    lines.append(f"      timeout {draw(st.sampled_from(['1d', '7d', '30d']))}")
+    if draw(st.booleans()):
+        lines += ["      github {", '        reviewers "my-org/leads"', "      }"]
+    lines.append("    }")
+    return lines
+
+
+@st.composite
+def pipelines(draw) -> tuple[str, frozenset]:
+    """(source text, the constructs it uses)."""
+    used: set = set()
+    lines = ["pipeline gen {"]
+    mode = draw(st.sampled_from([None, "superseded", "queued", "parallel"]))
+    if mode:
+        lines.append(f"  mode {mode}")
+        used.add(f"mode-{mode}")
+    if draw(st.booleans()):
+        lines.append('  variable LEVEL = info description "log level"')
+        used.add("variable")
+    lines.append('  source app github "acme/gen" {')
+    lines.append("    branch main")
+    lines += ["    " + t for t in draw(triggers(used))]
+    lines.append("  }")
+    artifacts: list[str] = []
+    n = 0
+    for s in range(draw(st.integers(1, 4))):
+        stage = f"s{s}"
+        lines.append(f"  stage {stage} {{")
+        if s and draw(st.integers(0, 5)) == 0:
+            lines.append('    transition disabled "freeze"')
+            used.add("transition")
+        width = draw(st.integers(1, 3))
+        group = []
+        new_artifacts = []
+        for _ in range(width):
+            n += 1
+            name = f"a{n}"
+            kind = draw(st.sampled_from(["build", "test", "build", "deploy", "approve", "invoke"]))
+            if kind in ("build", "test"):
+                produces = f"art{n}" if draw(st.booleans()) else None
+                inputs = ["app"] + ([draw(st.sampled_from(artifacts))] if artifacts and draw(st.booleans()) else [])
+                group.append(draw(build(name, kind, inputs, produces, used)))
+                if produces:
+                    new_artifacts.append(produces)
+                used.add(kind)
+            elif kind == "deploy" and artifacts:
+                art = artifacts.pop(draw(st.integers(0, len(artifacts) - 1)))
+                group.append(draw(deploy(name, art, stage, used)))
+            elif kind == "approve":
+                group.append(draw(approval(name, used)))
+            else:
+                used.add("invoke")
+                group.append([f"    invoke {name} {{", f"      function fn-{name}",
+                              '      parameters "{\\"k\\": 1}"', "    }"])
+        if len(group) > 1 and draw(st.booleans()):
+            lines.append("    parallel {")
+            lines += ["  " + ln for g in group for ln in g]
+            lines.append("    }")
+            used.add("parallel")
+        else:
+            lines += [ln for g in group for ln in g]
+        artifacts += new_artifacts
+        lines.append("  }")
+    lines.append("}")
+    return "\n".join(lines) + "\n", frozenset(used)
