@@ -134,6 +134,7 @@ CODES: dict[str, str] = {
     "E408": "source cannot start or feed the GitHub Actions workflow",
     "E409": "trigger has no faithful GitHub Actions equivalent",
     "E410": "not expressible in a GitHub Actions job",
+    "E411": "trigger has no faithful CodePipeline equivalent",
     # teaching warnings
     "W500": "all-at-once deployment to production",
     "W501": "production deployment without an approval before it",

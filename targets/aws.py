@@ -379,29 +379,55 @@ class _Builder:
         return actions, [t for t in triggers if t is not None]
 
     def filter_criteria(self, cls, f: model.Filter):
-        kwargs = {"Includes": list(f.includes)}
-        if f.excludes:
-            kwargs["Excludes"] = list(f.excludes)
+        """CodePipeline filter criteria that select exactly the values pipec's filter ``f``
+        matches (:mod:`pipec.targets.codepipeline_patterns`: ``**/x`` is also written as ``x``,
+        for example). Raises its ``Untranslatable`` when CodePipeline cannot express ``f``."""
+        from pipec.targets import codepipeline_patterns
+
+        includes, excludes = codepipeline_patterns.translate(f.includes, f.excludes)
+        kwargs = {"Includes": includes}
+        if excludes:
+            kwargs["Excludes"] = excludes
         return cls(**kwargs)
 
     def trigger(self, src: model.Source, items):
-        push, prs = [], []
+        from pipec.patterns import PatternError
+        from pipec.targets.codepipeline_patterns import Untranslatable
+
+        push, prs, problems = [], [], []
+
+        def criteria(t, cls, f: model.Filter):
+            try:
+                return self.filter_criteria(cls, f)
+            except (Untranslatable, PatternError) as exc:  # E411: no CodePipeline filter means the same
+                reason = exc.reason if exc.reason.endswith(".") else exc.reason + "."
+                hint = getattr(exc, "hint", "Correct the pattern; see 'Patterns' in docs/language.md.")
+                problems.append(Diagnostic(
+                    "E411", ERROR, f"pattern '{exc.pattern}' has no faithful CodePipeline equivalent: {reason}",
+                    t.span or src.span, help=hint, file=self.p.filename))
+                return None
+
         for t in items:
             if isinstance(t, model.PushTrigger):
                 kwargs = {}
                 if t.tags is not None:
-                    kwargs["Tags"] = self.filter_criteria(cp.GitTagFilterCriteria, t.tags)
+                    kwargs["Tags"] = criteria(t, cp.GitTagFilterCriteria, t.tags)
                 else:
-                    kwargs["Branches"] = self.filter_criteria(cp.GitBranchFilterCriteria, t.branches)
+                    branches = t.branches if t.branches is not None else model.Filter((src.branch,))
+                    kwargs["Branches"] = criteria(t, cp.GitBranchFilterCriteria, branches)
                     if t.paths is not None:
-                        kwargs["FilePaths"] = self.filter_criteria(cp.GitFilePathFilterCriteria, t.paths)
-                push.append(cp.GitPushFilter(**kwargs))
+                        kwargs["FilePaths"] = criteria(t, cp.GitFilePathFilterCriteria, t.paths)
+                push.append(kwargs)
             else:
                 kwargs = {"Events": [PR_EVENTS[e] for e in t.events],
-                          "Branches": self.filter_criteria(cp.GitBranchFilterCriteria, t.branches)}
+                          "Branches": criteria(t, cp.GitBranchFilterCriteria, t.branches)}
                 if t.paths is not None:
-                    kwargs["FilePaths"] = self.filter_criteria(cp.GitFilePathFilterCriteria, t.paths)
-                prs.append(cp.GitPullRequestFilter(**kwargs))
+                    kwargs["FilePaths"] = criteria(t, cp.GitFilePathFilterCriteria, t.paths)
+                prs.append(kwargs)
+        if problems:
+            raise Diagnostics(problems)
+        push = [cp.GitPushFilter(**kwargs) for kwargs in push]
+        prs = [cp.GitPullRequestFilter(**kwargs) for kwargs in prs]
         git = {"SourceActionName": src.name}
         if push:
             git["Push"] = push
@@ -1122,3 +1148,12 @@ def _enc(obj):
 def emit(pipeline: model.Pipeline, ctx) -> dict[str, str]:
     """Every file of the AWS target for ``pipeline``: relative path -> text."""
     return _Builder(pipeline, ctx).run()
+
+
+def read(out_dir, pipeline: str | None = None, source_root=None):
+    """The read side: the :class:`pipec.plan.Plan` of the template, buildspecs and appspecs that
+    :func:`emit` wrote under ``out_dir``, parsed from disk (implemented in
+    :mod:`pipec.targets.aws_read`)."""
+    from pipec.targets.aws_read import read as _read
+
+    return _read(out_dir, pipeline, source_root)

@@ -29,6 +29,7 @@ import yaml
 from pipec import compile_file, model
 from pipec.build import context_for, generate
 from support import as_list, policy_statements
+from pipec.targets import codepipeline_patterns
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
@@ -376,7 +377,8 @@ def _filter(f) -> tuple | None:
     if f is None:
         return None
     if isinstance(f, model.Filter):
-        return tuple(f.includes), tuple(f.excludes)
+        includes, excludes = codepipeline_patterns.translate(f.includes, f.excludes)
+        return tuple(includes), tuple(excludes)
     return tuple(f["Includes"]), tuple(f.get("Excludes", ()))
 
 
