@@ -423,6 +423,8 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
     mode = p.mode
     if platform == "github" and mode == "queued":
         mode = "superseded"  # W507
-    return Plan(p.name, platform, found,
-                tuple(sorted((v.name, v.default) for v in p.variables)), mode,
+    variables = tuple(sorted((v.name, v.default) for v in p.variables))
+    if platform == "github" and not any(t.kind == "manual" for t in found):
+        variables = ()  # only a run started by hand (workflow_dispatch) can set them there
+    return Plan(p.name, platform, found, variables, mode,
                 tuple(sorted(jobs, key=lambda j: j.id)))

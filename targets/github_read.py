@@ -503,7 +503,11 @@ class _Reader:
         self.source = self.own_source(jobs)
         read = [self.job(str(key), job) for key, job in jobs.items()]
         triggers = self.triggers(data.get("on"))
-        return plan.Plan(self.pipeline, "github", triggers, tuple(sorted(self.variables.items())),
+        # run variables are settable only in runs started by hand (workflow_dispatch inputs);
+        # otherwise the jobs use the defaults, as the plan's build env does not list them
+        settable = any(t.kind == "manual" for t in triggers)
+        return plan.Plan(self.pipeline, "github", triggers,
+                         tuple(sorted(self.variables.items())) if settable else (),
                          self.concurrency(jobs), self.assemble(read))
 
     def own_source(self, jobs: dict) -> str | None:

@@ -1,0 +1,346 @@
+"""Cross-target equivalence (docs/equivalence.md): the CodePipeline output and the GitHub Actions
+output of one pipeline mean the same thing.
+
+1. Plans agree: the plan pipec's semantics give (``plan.from_model``) equals the plan read back
+   from each target's files on disk, and the two platforms' plans are equal once the documented
+   differences are applied.
+3. Failure paths agree: the simulator's traces of both platforms' plans are equal for random
+   sets of failures.
+4. The properties bite: each mutation of an emitter in :data:`MUTATIONS` makes a property fail.
+
+(Property 2, triggers, is in tests/test_trigger_equivalence.py.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+import pipec
+from pipelines import pipelines
+from pipec import plan
+from pipec.build import EmitContext, generate, write
+from pipec.diagnostics import Diagnostics
+from pipec.simulate import failure_points, simulate
+from pipec.targets import aws, github
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
+
+
+def built(text: str, out: Path):
+    """Compile ``text`` and write every target's files under ``out`` (the source root too).
+    Returns the model, or None when a target refuses it (the refusal is a coded diagnostic)."""
+    pipeline, _ = pipec.compile_text(text, "gen.pipe")
+    try:
+        files = generate(pipeline, EmitContext(source="gen.pipe", prefix=""), ["aws", "github"])
+    except Diagnostics as exc:
+        event(f"refused: {exc.diagnostics[0].code}")
+        return None
+    write(str(out), files)
+    return pipeline
+
+
+def read_both(out: Path, name: str) -> tuple[plan.Plan, plan.Plan | None]:
+    pa = aws.read(str(out), name)
+    gh_dir = out / ".github" / "workflows"
+    pg = github.read(str(out), name) if gh_dir.is_dir() and any(gh_dir.iterdir()) else None
+    return pa, pg
+
+
+def across_platforms(p: plan.Plan) -> plan.Plan:
+    """``p`` with the documented differences (docs/equivalence.md) applied, so that the two
+    platforms' plans of a pipeline without ``via`` must be equal."""
+    jobs = []
+    for j in p.jobs:
+        sp = dict(j.spec)
+        if j.kind == "approval":
+            sp.pop("timeout", None)  # W508: GitHub waits 30 days, always
+        if "secrets" in sp:  # GitHub secrets the .pipe maps explicitly
+            sp["secrets"] = tuple(s[0] for s in sp["secrets"])
+        jobs.append(attrs.evolve(j, spec=tuple(sorted(sp.items()))))
+    return attrs.evolve(
+        p, platform="*", concurrency="superseded" if p.concurrency == "queued" else p.concurrency,  # W507
+        triggers=frozenset(t for t in p.triggers if t.kind != "manual"),  # always possible on AWS
+        variables=(),  # compared on their own in check_plans
+        jobs=tuple(jobs))
+
+
+def explain(expected: plan.Plan, got: plan.Plan) -> str:
+    lines = []
+    for field in ("pipeline", "platform", "triggers", "variables", "concurrency"):
+        if getattr(expected, field) != getattr(got, field):
+            lines.append(f"{field}: expected {getattr(expected, field)!r}\n      got {getattr(got, field)!r}")
+    ej, gj = {j.id: j for j in expected.jobs}, {j.id: j for j in got.jobs}
+    for jid in sorted(set(ej) | set(gj)):
+        if ej.get(jid) != gj.get(jid):
+            lines.append(f"job {jid}: expected {ej.get(jid)!r}\n      got {gj.get(jid)!r}")
+    return "\n".join(lines)
+
+
+def check_plans(pipeline, out: Path) -> tuple[plan.Plan, plan.Plan | None]:
+    pa, pg = read_both(out, pipeline.name)
+    want_a = plan.from_model(pipeline, "aws")
+    assert pa == want_a, "AWS output differs from the model:\n" + explain(want_a, pa)
+    if pg is not None:
+        want_g = plan.from_model(pipeline, "github")
+        assert pg == want_g, "GitHub output differs from the model:\n" + explain(want_g, pg)
+        if not pipeline.is_hybrid:
+            a, g = across_platforms(pa), across_platforms(pg)
+            assert a == g, "the platforms differ beyond the documented differences:\n" + explain(a, g)
+            # run variables: settable on GitHub when the workflow can be started by hand
+            manual = any(t.kind == "manual" for t in pg.triggers)
+            assert pg.variables == (pa.variables if manual else ())
+    return pa, pg
+
+
+@contextlib.contextmanager
+def scratch():
+    with tempfile.TemporaryDirectory(prefix="pipec-eq-") as d:
+        yield Path(d)
+
+
+# ----------------------------------------------------------------------------- property 1
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_examples_plans_agree(example):
+    with scratch() as out:
+        pipeline = built(example.read_text(encoding="utf-8"), out)
+        assert pipeline is not None
+        check_plans(pipeline, out)
+
+
+@given(pipelines())
+def test_generated_plans_agree(drawn):
+    text, used = drawn
+    for construct in sorted(used):
+        event(f"uses {construct}")
+    with scratch() as out:
+        pipeline = built(text, out)
+        if pipeline is None:
+            return
+        check_plans(pipeline, out)
+
+
+# ----------------------------------------------------------------------------- property 3
+
+
+@given(pipelines(), st.data())
+def test_failure_traces_agree(drawn, data):
+    text, _used = drawn
+    with scratch() as out:
+        pipeline = built(text, out)
+        if pipeline is None:
+            return
+        pa, pg = read_both(out, pipeline.name)
+    if pg is None or pipeline.is_hybrid:
+        return
+    points = failure_points(pa)
+    assert points == failure_points(pg), "the platforms' plans offer different failure points"
+    failing = frozenset(data.draw(st.lists(st.sampled_from(points), max_size=4)) if points else [])
+    released = frozenset(j.id for j in pa.jobs if j.held) if data.draw(st.booleans()) else frozenset()
+    ta = simulate(pa, failing, released=released)
+    tg = simulate(pg, failing, released=released)
+    event(f"{len(failing)} failure(s)")
+    event("some job failed" if any(t.endswith(" failed") for t in ta) else "every job ran")
+    assert ta == tg, f"traces differ for {sorted(failing)}:\nAWS    {ta}\nGitHub {tg}"
+
+
+# ----------------------------------------------------------------------------- property 4
+
+
+def _wrap(monkeypatch, owner, name, after):
+    """Replace ``owner.name`` by a function calling the original, then ``after(result, *args)``."""
+    original = getattr(owner, name)
+
+    def patched(*args, **kwargs):
+        result = original(*args, **kwargs)
+        out = after(result, *args)
+        return result if out is None else out
+
+    monkeypatch.setattr(owner, name, patched)
+
+
+def _drop_needs(monkeypatch):
+    _wrap(monkeypatch, github._Workflow, "job", lambda job, *a: job.pop("needs", None) and None)
+
+
+def _post_build_on_success_only(monkeypatch):
+    monkeypatch.setattr(github._Workflow, "phase_condition", lambda self, *a, **k: None)
+
+
+def _drop_continue_on_error(monkeypatch):
+    def after(steps, *a):
+        for step in steps:
+            step.pop("continue-on-error", None)
+    _wrap(monkeypatch, github._Workflow, "phase_steps", after)
+
+
+def _finally_only_on_success(monkeypatch):
+    def after(steps, *a):
+        for step in steps:
+            if step["name"].endswith("(finally)"):
+                step.pop("if", None)
+    _wrap(monkeypatch, github._Workflow, "phase_steps", after)
+
+
+def _reorder_phases(monkeypatch):
+    def after(steps, *a):
+        phases = [i for i, st in enumerate(steps) if st.get("id") in ("build", "post_build")]
+        if len(phases) == 2:
+            i, j = phases
+            steps[i], steps[j] = steps[j], steps[i]
+    _wrap(monkeypatch, github._Workflow, "phase_steps", after)
+
+
+def _lose_excludes(monkeypatch):
+    def after(criteria, *a):
+        return type(criteria)(Includes=criteria.Includes)
+    _wrap(monkeypatch, aws._Builder, "filter_criteria", after)
+
+
+def _drop_alarms(monkeypatch):
+    def after(result, builder, d):
+        for res in builder.t.resources.values():
+            if res.resource_type == "AWS::CodeDeploy::DeploymentGroup" and "AlarmConfiguration" in res.properties:
+                del res.properties["AlarmConfiguration"]
+    _wrap(monkeypatch, aws._Builder, "deployment_group", after)
+
+
+def _no_rollback_on_failure(monkeypatch):
+    def after(result, builder, d):
+        for res in builder.t.resources.values():
+            if res.resource_type == "AWS::CodeDeploy::DeploymentGroup":
+                conf = res.properties.get("AutoRollbackConfiguration")
+                if conf is not None and "DEPLOYMENT_FAILURE" in conf.properties.get("Events", []):
+                    conf.properties["Events"] = [e for e in conf.properties["Events"] if e != "DEPLOYMENT_FAILURE"]
+    _wrap(monkeypatch, aws._Builder, "deployment_group", after)
+
+
+def _drop_finally_from_buildspec(monkeypatch):
+    from pipec.targets import buildspec
+
+    def after(phase, *a):
+        if isinstance(phase, dict):
+            phase.pop("finally", None)
+    _wrap(monkeypatch, buildspec, "_phase", after)
+
+
+#: mutation -> (how, the properties expected to catch it)
+MUTATIONS = {
+    "GitHub: drop every job's needs": (_drop_needs, {"plans", "traces"}),
+    "GitHub: post_build only after a successful build": (_post_build_on_success_only, {"plans", "traces"}),
+    "GitHub: on_failure continue becomes abort": (_drop_continue_on_error, {"plans", "traces"}),
+    "GitHub: finally only after successful commands": (_finally_only_on_success, {"plans", "traces"}),
+    "GitHub: build and post_build steps swapped": (_reorder_phases, {"plans"}),
+    "AWS: trigger excludes lost": (_lose_excludes, {"plans"}),
+    # the deployment groups of both platforms come from the AWS target's builder, so these
+    # change both outputs alike: the traces agree, and comparing with the model catches them
+    "AWS: deployment alarms dropped": (_drop_alarms, {"plans"}),
+    "AWS: no rollback on a failed deployment": (_no_rollback_on_failure, {"plans"}),
+    "GitHub: '?' passed to GitHub as written": (None, {"triggers"}),
+    "AWS: finally commands dropped from buildspecs": (_drop_finally_from_buildspec, {"plans", "traces"}),
+}
+
+
+def _plans_hold(text: str) -> None:
+    with scratch() as out:
+        pipeline = built(text, out)
+        if pipeline is not None:
+            check_plans(pipeline, out)
+
+
+def _traces_hold(text: str, seed: int) -> None:
+    import random
+
+    with scratch() as out:
+        pipeline = built(text, out)
+        if pipeline is None:
+            return
+        pa, pg = read_both(out, pipeline.name)
+    if pg is None or pipeline.is_hybrid:
+        return
+    points = failure_points(pa)
+    rng = random.Random(seed)
+    for _ in range(8):
+        failing = frozenset(rng.sample(points, min(len(points), rng.randint(1, 3)))) if points else frozenset()
+        assert simulate(pa, failing) == simulate(pg, failing), sorted(failing)
+
+
+def _first_failure(check) -> str | None:
+    """Run ``check`` on every example, then on generated pipelines; the first failure, or None."""
+    from hypothesis import HealthCheck, Phase, settings
+
+    for example in EXAMPLES:
+        try:
+            check(example.read_text(encoding="utf-8"))
+        except (AssertionError, ValueError, KeyError) as exc:
+            return f"{example.stem}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+
+    @settings(max_examples=60, derandomize=True, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), deadline=None)
+    @given(pipelines())
+    def generated(drawn):
+        check(drawn[0])
+
+    try:
+        generated()
+    except (AssertionError, ValueError, KeyError) as exc:
+        return f"generated: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return None
+
+
+def _naive_question_mark(monkeypatch):
+    """GitHub's '?' is 'zero or one of the preceding character'; pipec's is one character."""
+    from pipec.targets import github_patterns
+
+    original = github_patterns.translate_pattern
+
+    def naive(pattern):
+        if "?" in pattern:
+            return (pattern,)
+        return original(pattern)
+
+    monkeypatch.setattr(github_patterns, "translate_pattern", naive)
+
+
+MUTATIONS["GitHub: '?' passed to GitHub as written"] = (_naive_question_mark, {"triggers"})
+
+
+def _triggers_hold(_text: str) -> None:
+    """Property 2 on a pipeline whose trigger uses '?', for a spread of branch names."""
+    import test_trigger_equivalence as t2
+
+    text = ('pipeline q {\n  source app github "acme/q" {\n    branch main\n    on push branches "v?"\n'
+            '  }\n  stage s {\n    build b {\n      build "make"\n    }\n  }\n}\n')
+    pipeline, _ = pipec.compile_text(text, "q.pipe")
+    files = t2._build(pipeline, "github")
+    if isinstance(files, Diagnostics):  # refused (E409): nothing to disagree with
+        return
+    workflow = next(v for k, v in files.items() if k.startswith(".github/workflows/"))
+    for branch in ("v", "v1", "vv", "v12", "main", ""):
+        ev = t2.Event("push", branch)
+        assert t2.github_decides(workflow, ev) == t2.model_decides(pipeline, "github", ev), branch
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_mutation_is_caught(mutation, monkeypatch):
+    apply, catchers = MUTATIONS[mutation]
+    apply(monkeypatch)
+    checks = {"plans": _plans_hold, "traces": lambda text: _traces_hold(text, 7), "triggers": _triggers_hold}
+    for prop in sorted(catchers):
+        assert _first_failure(checks[prop]) is not None, f"property '{prop}' did not catch: {mutation}"
+
+
+def test_unmutated_emitters_pass_the_mutation_checks():
+    """The checks used above pass without a mutation (so a caught mutation is the mutation's doing)."""
+    assert _first_failure(_plans_hold) is None
+    assert _first_failure(lambda text: _traces_hold(text, 7)) is None
+    _triggers_hold("")
