@@ -21,6 +21,7 @@ invokes).
 from __future__ import annotations
 
 import json
+import re
 
 from hypothesis import strategies as st
 
@@ -34,8 +35,7 @@ def pattern(draw, path: bool = False) -> str:
     text = "/".join(parts) if path else "".join(parts)
     if path and draw(st.booleans()):
         text = "**/" + text
-    text = text.replace("***", "**")
-    return text
+    return re.sub(r"\*{3,}", "**", text)  # '***' is not a pattern (E308)
 
 
 def _quote(p: str) -> str:
