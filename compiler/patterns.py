@@ -76,6 +76,23 @@ class PatternError(ValueError):
         self.reason = reason
 
 
+
+class Untranslatable(Exception):
+    """A pipec pattern that a platform cannot express with the same meaning (each target's
+    pattern module has its own subclass naming the platform in :attr:`writes_as`).
+
+    ``reason`` says what differs and ``hint`` what to write instead; both are full sentences
+    meant for the user.
+    """
+
+    writes_as = "a platform filter"
+
+    def __init__(self, pattern: str, reason: str, hint: str):
+        super().__init__(f"'{pattern}' cannot be written as {self.writes_as}: {reason}")
+        self.pattern = pattern
+        self.reason = reason
+        self.hint = hint
+
 def _group(c: str) -> int | None:
     return next((n for n, group in enumerate(_GROUPS) if c in group), None)
 

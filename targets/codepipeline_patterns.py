@@ -118,18 +118,10 @@ MAX_WRITTEN = 4096
 _SPECIAL = frozenset("\\*?[]{},")
 
 
-class Untranslatable(Exception):
-    """A pipec filter that CodePipeline cannot express with the same meaning.
+class Untranslatable(P.Untranslatable):
+    """A pipec pattern that CodePipeline trigger filters cannot express with the same meaning."""
 
-    ``reason`` says what differs and ``hint`` what to write instead; both are full sentences
-    meant for the user.
-    """
-
-    def __init__(self, pattern: str, reason: str, hint: str):
-        super().__init__(f"'{pattern}' cannot be written as a CodePipeline trigger filter: {reason}")
-        self.pattern = pattern
-        self.reason = reason
-        self.hint = hint
+    writes_as = "a CodePipeline trigger filter"
 
 
 # ----------------------------------------------------------------------------- CodePipeline's matcher

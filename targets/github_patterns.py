@@ -80,18 +80,10 @@ _ALNUM = frozenset(string.ascii_letters + string.digits)
 _RANGE_GROUPS = (frozenset(string.ascii_lowercase), frozenset(string.ascii_uppercase), frozenset(string.digits))
 
 
-class Untranslatable(Exception):
-    """A pipec pattern that GitHub Actions cannot express with the same meaning.
+class Untranslatable(pipec_patterns.Untranslatable):
+    """A pipec pattern that GitHub Actions filters cannot express with the same meaning."""
 
-    ``reason`` says what differs and ``hint`` what to write instead; both are full sentences
-    meant for the user.
-    """
-
-    def __init__(self, pattern: str, reason: str, hint: str):
-        super().__init__(f"'{pattern}' cannot be written as a GitHub Actions filter: {reason}")
-        self.pattern = pattern
-        self.reason = reason
-        self.hint = hint
+    writes_as = "a GitHub Actions filter"
 
 
 # ----------------------------------------------------------------------------- GitHub's matcher

@@ -132,16 +132,26 @@ def test_generated_plans_agree(drawn):
 # ----------------------------------------------------------------------------- property 3
 
 
-@given(pipelines(), st.data())
-def test_failure_traces_agree(drawn, data):
-    text, _used = drawn
+def both_plans(text: str):
+    """(AWS plan, GitHub plan) read from the built outputs of ``text``, or None when a target
+    refuses it or the pipeline is hybrid (its platforms run different parts)."""
     with scratch() as out:
         pipeline = built(text, out)
         if pipeline is None:
-            return
+            return None
         pa, pg = read_both(out, pipeline.name)
     if pg is None or pipeline.is_hybrid:
+        return None
+    return pa, pg
+
+
+@given(pipelines(), st.data())
+def test_failure_traces_agree(drawn, data):
+    text, _used = drawn
+    plans = both_plans(text)
+    if plans is None:
         return
+    pa, pg = plans
     points = failure_points(pa)
     assert points == failure_points(pg), "the platforms' plans offer different failure points"
     failing = frozenset(data.draw(st.lists(st.sampled_from(points), max_size=4)) if points else [])
@@ -260,13 +270,10 @@ def _plans_hold(text: str) -> None:
 def _traces_hold(text: str, seed: int) -> None:
     import random
 
-    with scratch() as out:
-        pipeline = built(text, out)
-        if pipeline is None:
-            return
-        pa, pg = read_both(out, pipeline.name)
-    if pg is None or pipeline.is_hybrid:
+    plans = both_plans(text)
+    if plans is None:
         return
+    pa, pg = plans
     points = failure_points(pa)
     rng = random.Random(seed)
     for _ in range(8):
