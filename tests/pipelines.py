@@ -154,8 +154,8 @@ def build(draw, name: str, kind: str, inputs: list[str], produces: str | None, u
 
 
 @st.composite
-def deploy(draw, name: str, artifact: str, stage: str, used: set) -> list[str]:
-    kind = draw(st.sampled_from(["ec2", "ecs", "ecs-rolling", "lambda", "cloudformation", "s3"]))
+def deploy(draw, name: str, artifact: str, stage: str, used: set, only: str | None = None) -> list[str]:
+    kind = only or draw(st.sampled_from(["ec2", "ecs", "ecs-rolling", "lambda", "cloudformation", "s3"]))
     used.add(f"deploy-{kind}")
     if kind == "ec2":
         strategy = draw(st.sampled_from(["all-at-once", "rolling one-at-a-time", "rolling half-at-a-time",
@@ -249,9 +249,13 @@ def pipelines(draw) -> tuple[str, frozenset]:
         for _ in range(width):
             n += 1
             name = f"a{n}"
-            kind = draw(st.sampled_from(["build", "test", "build", "deploy", "approve", "invoke"]))
+            kind = draw(st.sampled_from(["build", "test", "build", "deploy", "deploy", "approve", "invoke"]))
+            if s == 0 and not group:
+                kind = "build"  # something to deploy later
+            if kind == "deploy" and not artifacts:
+                kind = "lambda"  # a Lambda deployment needs no artifact
             if kind in ("build", "test"):
-                produces = f"art{n}" if draw(st.booleans()) else None
+                produces = f"art{n}" if draw(st.integers(0, 3)) else None
                 inputs = ["app"] + ([draw(st.sampled_from(artifacts))] if artifacts and draw(st.booleans()) else [])
                 group.append(draw(build(name, kind, inputs, produces, used)))
                 if produces:
@@ -260,6 +264,8 @@ def pipelines(draw) -> tuple[str, frozenset]:
             elif kind == "deploy" and artifacts:
                 art = artifacts.pop(draw(st.integers(0, len(artifacts) - 1)))
                 group.append(draw(deploy(name, art, stage, used)))
+            elif kind == "lambda":
+                group.append(draw(deploy(name, "", stage, used, only="lambda")))
             elif kind == "approve":
                 group.append(draw(approval(name, used)))
             else:

@@ -154,7 +154,7 @@ def test_failure_traces_agree(drawn, data):
     pa, pg = plans
     points = failure_points(pa)
     assert points == failure_points(pg), "the platforms' plans offer different failure points"
-    failing = frozenset(data.draw(st.lists(st.sampled_from(points), max_size=4)) if points else [])
+    failing = frozenset(data.draw(st.lists(st.sampled_from(points), min_size=1, max_size=4)) if points else [])
     released = frozenset(j.id for j in pa.jobs if j.held) if data.draw(st.booleans()) else frozenset()
     ta = simulate(pa, failing, released=released)
     tg = simulate(pg, failing, released=released)
