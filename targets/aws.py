@@ -910,13 +910,7 @@ class _Builder:
                                                    Description=f"Existing SNS topic for approval {a.name}"))
             topic_arn = Ref(param)
         elif a.notify_emails:
-            topic = self.add(sns.Topic(self.key(a.name) + "Topic",
-                                       TopicName=a.aws.first("topic_name") or f"{self.p.name}-{a.name}",
-                                       KmsMasterKeyId="alias/aws/sns", Tags=self.tags()))
-            for i, email in enumerate(a.notify_emails, 1):
-                self.add(sns.SubscriptionResource(self.key(a.name) + f"Subscription{i}", Protocol="email",
-                                                  Endpoint=email, TopicArn=Ref(topic)))
-            topic_arn = Ref(topic)
+            topic_arn = Ref(self.approval_topic(a))
         if topic_arn is not None:
             config["NotificationArn"] = topic_arn
             self.allow(["sns:Publish"], topic_arn)
@@ -924,6 +918,16 @@ class _Builder:
         return [cp.Actions(Name=a.name, ActionTypeId=cp.ActionTypeId(Category="Approval", Owner="AWS",
                                                                       Provider="Manual", Version="1"),
                            TimeoutInMinutes=a.timeout_minutes, RunOrder=order, **kwargs)]
+
+    def approval_topic(self, a: model.Approval):
+        """The encrypted SNS topic pipec creates for an approval's e-mails, subscribed to each."""
+        topic = self.add(sns.Topic(self.key(a.name) + "Topic",
+                                   TopicName=a.aws.first("topic_name") or f"{self.p.name}-{a.name}",
+                                   KmsMasterKeyId="alias/aws/sns", Tags=self.tags()))
+        for i, email in enumerate(a.notify_emails, 1):
+            self.add(sns.SubscriptionResource(self.key(a.name) + f"Subscription{i}", Protocol="email",
+                                              Endpoint=email, TopicArn=Ref(topic)))
+        return topic
 
     def invoke_action(self, a: model.Invoke, order: int):
         config = {"FunctionName": a.function}

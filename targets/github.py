@@ -37,7 +37,7 @@ from pathlib import Path
 
 import attrs
 
-from troposphere import GetAtt, Output, Parameter, Ref, Sub, iam, sns
+from troposphere import GetAtt, Output, Parameter, Ref, Sub, iam
 from troposphere import codebuild as cb
 
 from pipec import model, yamlout
@@ -1075,14 +1075,8 @@ class _Workflow:
     def approval_topic(self, a: model.Approval) -> str:
         if a.topic_arn:
             return a.topic_arn
-        side = self.aws()
-        name = a.aws.first("topic_name") or f"{self.p.name}-github-{a.name}"
-        topic = side.add(sns.Topic(side.key(a.name) + "Topic", TopicName=name, KmsMasterKeyId="alias/aws/sns",
-                                   Tags=side.tags()))
-        for i, email in enumerate(a.notify_emails, 1):
-            side.add(sns.SubscriptionResource(side.key(a.name) + f"Subscription{i}", Protocol="email",
-                                              Endpoint=email, TopicArn=topic.ref()))
-        return self.arn("sns", name)
+        topic = self.aws().approval_topic(a)  # the same topic the AWS target makes, named PIPELINE-github-ACTION
+        return self.arn("sns", topic.TopicName)
 
     # ------------------------------------------------------------------ assembly
     def run(self) -> dict[str, str]:
