@@ -60,6 +60,7 @@ from pathlib import Path
 import yaml
 
 from pipec import model, plan
+from pipec.importer import yaml12
 from pipec.targets import buildspec, cfn
 
 WORKFLOW_DIR = Path(".github") / "workflows"
@@ -148,19 +149,11 @@ USES_STEPS = {
 # ----------------------------------------------------------------------------- YAML
 
 
+@yaml12
 class WorkflowLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
     """A safe loader that reads scalars as GitHub does (YAML 1.2 core): booleans are only
     true/false, so the key ``on`` stays the string "on"; no timestamps; a key that appears twice
     in one mapping is an error."""
-
-
-WorkflowLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
-WorkflowLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 def _mapping(loader, node, deep=False):

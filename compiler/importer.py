@@ -1,0 +1,837 @@
+"""``pipec import``: existing pipeline files in, formatted ``.pipe`` source out.
+
+The importer is the read side of the targets, for files that people wrote by hand::
+
+    FILE(s) --load (positions kept)--> data --detect--> kind --target importer--> Doc
+            --render + pipec fmt--> .pipe text --pipec check--> Result
+
+- :func:`load` parses YAML or JSON into plain ``dict``/``list`` values that remember where each
+  key and item was written (:class:`YDict`, :class:`YList`), so every finding points at the input
+  file's line and column. CloudFormation short tags (``!Ref``, ``!Sub``, ``!If``...) become their
+  long forms (``{"Ref": ...}``, ``{"Fn::Sub": ...}``); ``on`` stays a string (YAML 1.2 booleans).
+- :func:`detect` recognises a file by its content, never by its name (:data:`KINDS`).
+- Each kind has one importer, in the target module that owns the format (:data:`IMPORTERS`):
+  workflows in :mod:`pipec.targets.github_import`; buildspecs and appspecs in
+  :mod:`pipec.targets.spec_import`; CodePipeline templates in :mod:`pipec.targets.aws_import`. An importer fills a :class:`Doc` (the ``.pipe`` text as
+  blocks and statements) and reports through its :class:`Context` what it could not convert.
+- :func:`finish` renders the document, formats it with :mod:`pipec.formatter` and checks it with
+  the compiler itself: what ``pipec import`` prints is always what ``pipec check`` accepts.
+
+Nothing is dropped silently: each construct an importer cannot map becomes a ``# not converted``
+comment at its place in the output, a W600 diagnostic pointing at the input, and an entry of the
+:class:`Result` (and so of ``--report`` and ``--audit``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import attrs
+import yaml
+
+from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span
+
+#: the kinds of file pipec imports
+KINDS = ("workflow", "buildspec", "appspec", "pipeline-template")
+#: kind -> module:function that imports it
+IMPORTERS = {
+    "workflow": "pipec.targets.github_import:import_workflow",
+    "buildspec": "pipec.targets.spec_import:import_buildspec",
+    "appspec": "pipec.targets.spec_import:import_appspec",
+    "pipeline-template": "pipec.targets.aws_import:import_template",
+}
+#: kind -> the platform whose files they are (the round trip builds for it)
+PLATFORM = {"workflow": "github", "buildspec": "aws", "appspec": "aws", "pipeline-template": "aws"}
+
+SUCCESSFUL, PARTIAL, UNSUPPORTED, FAILED = "Successful", "Partial", "Unsupported", "Failed"
+STATUSES = (SUCCESSFUL, PARTIAL, UNSUPPORTED, FAILED)
+
+
+# ----------------------------------------------------------------------------- positions
+
+
+class YDict(dict):
+    """A mapping read from YAML/JSON that remembers positions: ``pos`` of the mapping, ``kpos``
+    of each key and ``vpos`` of each value, as 1-based ``(line, column)``, and ``src`` the file."""
+
+    __slots__ = ("pos", "kpos", "vpos", "src")
+
+
+class YList(list):
+    """A sequence read from YAML/JSON: ``pos`` of the sequence, ``ipos[i]`` of item ``i``."""
+
+    __slots__ = ("pos", "ipos", "src")
+
+
+def _mark(node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+def yaml12(loader_class):
+    """Make ``loader_class`` resolve scalars as GitHub does (YAML 1.2 core): booleans are only
+    true/false (so the key ``on`` stays the string "on", and ``yes`` stays "yes"), no timestamps."""
+    loader_class.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers
+                if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+        for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+    loader_class.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    return loader_class
+
+
+@yaml12
+class _Loader(_BASE_LOADER):
+    """Composes nodes only (construction is ours); YAML 1.2 booleans, no timestamps."""
+
+_SCALARS = yaml.constructor.SafeConstructor
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:null": lambda v: None,
+    "tag:yaml.org,2002:bool": lambda v: v.lower() == "true",
+    "tag:yaml.org,2002:int": None,    # SafeConstructor's reader (0x, 0o, _ separators)
+    "tag:yaml.org,2002:float": None,
+    "tag:yaml.org,2002:str": lambda v: v,
+}
+
+
+class InputError(Exception):
+    """The input cannot be read; ``diagnostic`` says where and why."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _span(pos: tuple[int, int] | None) -> Span | None:
+    if pos is None:
+        return None
+    return Span.point(pos[0], pos[1])
+
+
+class _Builder:
+    def __init__(self, file: str, loader):
+        self.file = file
+        self.loader = loader
+        self.done: dict[int, object] = {}   # an alias (*x) is the object built for its anchor
+        self.open: set[int] = set()         # nodes being built: meeting one again is a cycle
+
+    def fail(self, node, message: str, hint: str):
+        raise InputError(Diagnostic("E602", ERROR, message, _span(_mark(node)), help=hint, file=self.file))
+
+    def scalar(self, node):
+        tag = node.tag
+        conv = _SCALAR_TAGS.get(tag, False)
+        if conv is None:
+            try:
+                return (_SCALARS.construct_yaml_int if tag.endswith("int")
+                        else _SCALARS.construct_yaml_float)(self.loader, node)
+            except (ValueError, yaml.YAMLError):
+                return node.value
+        if conv is False:
+            return node.value
+        return conv(node.value)
+
+    def build(self, node):
+        tag = node.tag
+        if tag.startswith("!") and not tag.startswith("!!"):
+            name = tag[1:]
+            inner = self.plain(node)
+            if name == "Ref":
+                fn = "Ref"
+            elif name == "GetAtt" and isinstance(inner, str):
+                inner = YList(inner.split(".", 1))
+                inner.pos, inner.ipos, inner.src = _mark(node), [_mark(node)] * len(inner), self.file
+                fn = "Fn::GetAtt"
+            elif name == "Condition":
+                fn = "Condition"
+            else:
+                fn = f"Fn::{name}"
+            out = YDict({fn: inner})
+            out.src = self.file
+            out.pos = _mark(node)
+            out.kpos = {fn: _mark(node)}
+            out.vpos = {fn: _mark(node)}
+            return out
+        return self.plain(node)
+
+    def plain(self, node):
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        key = id(node)
+        if key in self.done:
+            return self.done[key]
+        if key in self.open:
+            self.fail(node, "this alias refers to a mapping or list that contains it",
+                      "A recursive YAML alias has no finite value; GitHub, CodeBuild and CodeDeploy refuse it too.")
+        self.open.add(key)
+        out = self._collection(node)
+        self.open.discard(key)
+        self.done[key] = out
+        return out
+
+    def _collection(self, node):
+        if isinstance(node, yaml.SequenceNode):
+            out = YList(self.build(n) for n in node.value)
+            out.pos = _mark(node)
+            out.src = self.file
+            out.ipos = [_mark(n) for n in node.value]
+            return out
+        # a mapping (merge keys flattened first)
+        self.loader.flatten_mapping(node)
+        out = YDict()
+        out.pos = _mark(node)
+        out.src = self.file
+        out.kpos, out.vpos = {}, {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, "a key must be a single value, not a list or a mapping",
+                          "Write the key as plain text.")
+            key = self.scalar(key_node)
+            if isinstance(key, (int, float, bool)) or key is None:
+                key = key_node.value
+            if key in out:
+                self.fail(key_node, f"the key '{key}' appears twice in this mapping",
+                          "YAML keeps only one of them; remove or rename the other.")
+            out[key] = self.build(value_node)
+            out.kpos[key] = _mark(key_node)
+            out.vpos[key] = _mark(value_node)
+        return out
+
+
+def load(text: str, file: str):
+    """The YAML or JSON ``text`` as :class:`YDict`/:class:`YList`/scalars, or :class:`InputError`
+    (E601) with the line and column where the parser stopped."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise InputError(Diagnostic("E602", ERROR, "the file is empty", None,
+                                        help="Give a workflow, buildspec, appspec or CloudFormation template.",
+                                        file=file))
+        return _Builder(file, loader).build(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = (mark.line + 1, mark.column + 1) if mark else None
+        lines = text.splitlines()
+        if pos and lines and (pos[0] > len(lines) or not lines[pos[0] - 1].strip()):
+            # the end of the input (or a blank line): point at the end of the last written line
+            last = max((i for i, line in enumerate(lines[:pos[0]]) if line.strip()), default=0)
+            pos = (last + 1, len(lines[last]) + 1)
+        if text.lstrip().startswith(("{", "[")):
+            return _load_json(text, file, exc)
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise InputError(Diagnostic("E601", ERROR, f"not valid YAML: {what}", _span(pos),
+                                    help="Fix the YAML syntax here (indentation, a missing ':' or quote); "
+                                         "`python -c 'import yaml,sys; yaml.safe_load(open(sys.argv[1]))' FILE` "
+                                         "shows the same error.", file=file)) from None
+    except yaml.YAMLError as exc:
+        raise InputError(Diagnostic("E601", ERROR, f"not valid YAML: {exc}", None,
+                                    help="Fix the YAML syntax.", file=file)) from None
+    finally:
+        loader.dispose()
+
+
+def _load_json(text: str, file: str, yaml_exc):
+    """JSON that YAML 1.1 rejects (tabs, for example): read it without positions."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(Diagnostic("E601", ERROR, f"not valid JSON: {exc.msg}",
+                                    _span((exc.lineno, exc.colno)), help="Fix the JSON syntax here.",
+                                    file=file)) from None
+
+    def wrap(v):
+        if isinstance(v, dict):
+            out = YDict((k, wrap(x)) for k, x in v.items())
+            out.pos, out.kpos, out.vpos, out.src = None, {}, {}, file
+            return out
+        if isinstance(v, list):
+            out = YList(wrap(x) for x in v)
+            out.pos, out.ipos, out.src = None, [None] * len(out), file
+            return out
+        return v
+
+    return wrap(data)
+
+
+def pos_of(container, key=None) -> tuple[int, int] | None:
+    """Where ``container[key]`` (or ``container`` itself) was written, or None."""
+    if key is None:
+        return getattr(container, "pos", None)
+    if isinstance(container, YDict):
+        return container.kpos.get(key) or container.pos
+    if isinstance(container, YList) and isinstance(key, int) and 0 <= key < len(container.ipos):
+        return container.ipos[key]
+    return getattr(container, "pos", None)
+
+
+# ----------------------------------------------------------------------------- kinds
+
+
+_CODEDEPLOY_HOOKS = {"BeforeInstall", "AfterInstall", "ApplicationStart", "ApplicationStop", "ValidateService",
+                     "BeforeAllowTraffic", "AfterAllowTraffic", "BeforeBlockTraffic", "AfterBlockTraffic",
+                     "DownloadBundle", "Install", "AfterAllowTestTraffic"}
+
+
+def detect(data) -> str | None:
+    """The kind of an input by its content (:data:`KINDS`), or None."""
+    if not isinstance(data, dict):
+        return None
+    resources = data.get("Resources")
+    if isinstance(resources, dict):
+        for res in resources.values():
+            if isinstance(res, dict) and res.get("Type") == "AWS::CodePipeline::Pipeline":
+                return "pipeline-template"
+        return None
+    if "jobs" in data:
+        return "workflow"
+    if "phases" in data:
+        return "buildspec"
+    if "version" in data and data.keys() & {"os", "files", "hooks", "Resources", "permissions"}:
+        return "appspec"
+    if "hooks" in data and isinstance(data.get("hooks"), (list, dict)):
+        return "appspec"
+    if "version" in data and data.keys() & {"artifacts", "batch", "env", "reports", "cache"}:
+        return "buildspec"
+    return None
+
+
+# ----------------------------------------------------------------------------- the document
+
+
+def v(text) -> str:
+    """A value as ``.pipe`` source (bare when it can be)."""
+    from pipec.formatter import value
+
+    return value(str(text))
+
+
+def q(text) -> str:
+    """A quoted string as ``.pipe`` source."""
+    from pipec.formatter import quote
+
+    return quote(str(text))
+
+
+class Doc:
+    """A block of ``.pipe`` source: a header line (``stage build``) and its items, each a
+    statement line, a comment or a nested block. The importers build one for the pipeline."""
+
+    def __init__(self, header: str):
+        self.header = header
+        self.items: list = []
+
+    def stmt(self, *words: str) -> "Doc":
+        self.items.append(("stmt", " ".join(w for w in words if w != "")))
+        return self
+
+    def comment(self, text: str) -> "Doc":
+        for line in text.splitlines() or [""]:
+            self.items.append(("comment", line))
+        return self
+
+    def block(self, header: str) -> "Doc":
+        child = Doc(header)
+        self.items.append(("block", child))
+        return child
+
+    def insert_block(self, index: int, header: str) -> "Doc":
+        child = Doc(header)
+        self.items.insert(index, ("block", child))
+        return child
+
+    def blocks(self):
+        return [item for kind, item in self.items if kind == "block"]
+
+    def has_statements(self) -> bool:
+        return any(kind in ("stmt", "block") for kind, _ in self.items)
+
+    def render(self, depth: int = 0) -> list[str]:
+        pad = "  " * depth
+        lines = [f"{pad}{self.header} {{"]
+        for kind, item in self.items:
+            if kind == "stmt":
+                lines.append(f"{pad}  {item}")
+            elif kind == "comment":
+                lines.append(f"{pad}  # {item}".rstrip())
+            else:
+                lines.extend(item.render(depth + 1))
+        lines.append(f"{pad}}}")
+        return lines
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+@attrs.frozen
+class Unconverted:
+    """Something in the input that the output does not carry: ``construct`` is a short stable
+    name (``workflow: matrix include``) used to count across files; ``message`` says what and why;
+    ``line``/``column`` point into the input."""
+
+    construct: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    hint: str = ""
+    file: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"construct": self.construct, "message": self.message, "file": self.file, "line": self.line,
+                "column": self.column, "hint": self.hint}
+
+
+@attrs.frozen
+class Task:
+    """Something a person must do before the imported pipeline runs: ``kind`` is one of
+    ``secret``, ``connection``, ``reviewers``, ``repository``, ``resource``, ``variable``."""
+
+    kind: str
+    text: str
+
+
+class Context:
+    """What an importer reads from and reports to, for one input file."""
+
+    def __init__(self, file: str, text: str, data, kind: str, *, repository: str | None = None,
+                 companions: dict | None = None):
+        self.file = file
+        self.text = text
+        self.data = data
+        self.kind = kind
+        self.repository = repository
+        #: other inputs given with this one (path -> (text, data, kind)), for templates
+        self.companions = companions or {}
+        self.used_companions: set[str] = set()
+        self.unconverted: list[Unconverted] = []
+        self.tasks: list[Task] = []
+        self.errors: list[Diagnostic] = []
+        #: the importer's record of what it mapped, for the round trip (free-form, per kind)
+        self.mapping: dict = {}
+        self.pipeline_name: str | None = None
+
+    def span(self, container, key=None) -> Span | None:
+        return _span(pos_of(container, key))
+
+    def skip(self, doc: Doc | None, construct: str, message: str, where=None, key=None, hint: str = ""):
+        """Record that ``construct`` (found at ``where[key]``) is not converted, and leave a comment
+        in ``doc`` (when given) at the place it would have gone."""
+        pos = pos_of(where, key) if where is not None else None
+        src = getattr(where, "src", None) or self.file
+        self.unconverted.append(Unconverted(construct, message, pos[0] if pos else None,
+                                            pos[1] if pos else None, hint, src))
+        if doc is not None:
+            at = f" ({Path(src).name}:{pos[0]})" if pos else ""
+            doc.comment(f"not converted{at}: {message}")
+
+    def task(self, kind: str, text: str):
+        t = Task(kind, text)
+        if t not in self.tasks:
+            self.tasks.append(t)
+
+    def error(self, message: str, where=None, key=None, hint: str = "", code: str = "E602"):
+        """Record an error in the input (the import fails)."""
+        src = getattr(where, "src", None) or self.file
+        self.errors.append(Diagnostic(code, ERROR, message, self.span(where, key) if where is not None else None,
+                                      help=hint, file=src))
+
+
+class Unsupported(Exception):
+    """Raised by an importer when the input has nothing ``.pipe`` can express."""
+
+    def __init__(self, construct: str, message: str, where=None, key=None):
+        super().__init__(message)
+        self.construct = construct
+        self.where = where
+        self.key = key
+
+
+@attrs.define
+class Result:
+    """One import: ``files`` read, their ``kind``, the ``status``, the ``.pipe`` ``source`` (None
+    unless Successful or Partial), what was not converted, the manual ``tasks``, the diagnostics
+    (errors for Failed, W600 per unconverted construct) and the importer's ``mapping``."""
+
+    files: list
+    kind: str | None
+    status: str
+    source: str | None = None
+    unconverted: list = attrs.Factory(list)
+    tasks: list = attrs.Factory(list)
+    diagnostics: list = attrs.Factory(list)
+    mapping: dict = attrs.Factory(dict)
+    pipeline: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "files": [str(f) for f in self.files], "kind": self.kind, "status": self.status,
+            "pipeline": self.pipeline,
+            "unconverted": [u.to_dict() for u in self.unconverted],
+            "tasks": [{"kind": t.kind, "text": t.text} for t in self.tasks],
+            "diagnostics": [d.to_dict() for d in self.diagnostics if d.severity == ERROR],
+        }
+
+
+# ----------------------------------------------------------------------------- running
+
+
+_NAME_BAD = re.compile(r"[^A-Za-z0-9_\-]+")
+
+
+def name(text, default: str = "x", limit: int = 64) -> str:
+    """``text`` as a ``.pipe`` NAME: letters, digits, ``_`` and ``-``, starting with a letter."""
+    out = _NAME_BAD.sub("-", str(text)).strip("-")
+    if not out or not (out[0].isalpha() or out[0] == "_"):
+        out = f"{default}-{out}" if out else default
+    return out[:limit].rstrip("-") or default
+
+
+def unique(base: str, taken: set) -> str:
+    """``base``, or ``base-2``, ``base-3``... whichever is not in ``taken`` (added to it)."""
+    out, n = base, 2
+    while out.lower() in taken:
+        suffix = f"-{n}"
+        out = base[:64 - len(suffix)] + suffix
+        n += 1
+    taken.add(out.lower())
+    return out
+
+
+def _importer(kind: str):
+    import importlib
+
+    module, func = IMPORTERS[kind].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def read_input(path: str, text: str | None = None):
+    """(text, data, kind) of one input, or :class:`InputError`."""
+    if text is None:
+        try:
+            with open(path, encoding="utf-8", newline="") as fh:
+                text = fh.read()
+        except UnicodeDecodeError as exc:
+            raise InputError(Diagnostic("E001", ERROR, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                        None, help="Save the file as UTF-8.", file=path)) from None
+        except OSError as exc:
+            raise InputError(Diagnostic("E001", ERROR, f"cannot read the file: {exc.strerror or exc}", None,
+                                        help="Check the path and the file's permissions.", file=path)) from None
+    data = load(text, path)
+    kind = detect(data)
+    if kind is None:
+        raise InputError(Diagnostic(
+            "E600", ERROR, "not a GitHub Actions workflow, buildspec, appspec or CodePipeline template", None,
+            help="pipec recognises a workflow by its 'on' and 'jobs' keys, a buildspec by 'phases', an appspec "
+                 "by 'version' with 'files', 'hooks' or 'Resources', and a template by a resource of type "
+                 "AWS::CodePipeline::Pipeline.", file=path))
+    return text, data, kind
+
+
+def import_one(path: str, text: str | None = None, *, repository: str | None = None,
+               companions: dict | None = None, read=None) -> Result:
+    """Import one file (with ``companions``: other inputs a template may use). Never raises for
+    bad input: a Failed result carries the diagnostics."""
+    try:
+        text, data, kind = read or read_input(path, text)
+    except InputError as exc:
+        return Result([path], None, FAILED, diagnostics=[exc.diagnostic])
+    ctx = Context(path, text, data, kind, repository=repository, companions=companions)
+    try:
+        doc = _importer(kind)(ctx)
+    except Unsupported as exc:
+        ctx.skip(None, exc.construct, str(exc), exc.where, exc.key)
+        return _result(ctx, UNSUPPORTED, None)
+    if ctx.errors:
+        return _result(ctx, FAILED, None)
+    source = finish(ctx, doc)
+    if source is None:
+        return _result(ctx, FAILED, None)
+    return _result(ctx, PARTIAL if ctx.unconverted else SUCCESSFUL, source)
+
+
+def _result(ctx: Context, status: str, source: str | None) -> Result:
+    diags = list(ctx.errors)
+    for u in ctx.unconverted:
+        diags.append(Diagnostic("W600", WARNING, f"not converted: {u.message}",
+                                _span((u.line, u.column)) if u.line else None, help=u.hint,
+                                file=u.file or ctx.file))
+    files = [ctx.file] + sorted(ctx.used_companions)
+    return Result(files, ctx.kind, status, source, list(ctx.unconverted), list(ctx.tasks), diags,
+                  dict(ctx.mapping), ctx.pipeline_name)
+
+
+def header(ctx: Context) -> list[str]:
+    files = ", ".join(Path(f).name for f in [ctx.file] + sorted(ctx.used_companions))
+    lines = [f"# Imported by pipec from {files} ({ctx.kind})."]
+    n = len(ctx.unconverted)
+    if n:
+        lines.append(f"# {n} construct(s) were not converted: see the 'not converted' comments.")
+    for t in ctx.tasks:
+        lines.append(f"# To do ({t.kind}): {' '.join(t.text.split())}")
+    return lines
+
+
+def finish(ctx: Context, doc: Doc) -> str | None:
+    """The document as formatted ``.pipe`` text that ``pipec check`` accepts, or None after
+    recording why not (a bug in an importer: E699 names the check's first error)."""
+    from pipec import compile_text
+    from pipec.formatter import format_text
+
+    text = "\n".join(header(ctx) + doc.render()) + "\n"
+    try:
+        formatted = format_text(text, ctx.file + ".pipe")
+        compile_text(formatted, ctx.file + ".pipe")
+    except Diagnostics as exc:
+        first = next((d for d in exc.diagnostics if d.severity == ERROR), exc.diagnostics[0])
+        where = f" (line {first.span.line} of the output)" if first.span else ""
+        ctx.errors.append(Diagnostic(
+            "E699", ERROR, f"pipec produced a pipeline it cannot check: {first.code} {first.message}{where}",
+            None, help="This is a bug in pipec's importer; please report it with the input file.", file=ctx.file))
+        return None
+    return formatted
+
+
+def summary(results: list[Result]) -> dict:
+    """Counts for ``--audit``: per status, per unconverted construct, and the manual tasks."""
+    from collections import Counter
+
+    statuses = Counter(r.status for r in results)
+    constructs = Counter(u.construct for r in results for u in r.unconverted)
+    files_with = Counter()
+    for r in results:
+        for c in {u.construct for u in r.unconverted}:
+            files_with[c] += 1
+    tasks = Counter((t.kind, t.text) for r in results for t in r.tasks)
+    return {
+        "files": len(results),
+        "statuses": {s: statuses.get(s, 0) for s in STATUSES},
+        "constructs": [{"construct": c, "count": n, "files": files_with[c]}
+                       for c, n in sorted(constructs.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "tasks": [{"kind": k, "text": t, "count": n} for (k, t), n in sorted(tasks.items())],
+    }
+
+
+# ----------------------------------------------------------------------------- several inputs
+
+
+class MergeError(Exception):
+    """The inputs cannot make one pipeline; ``diagnostic`` (E603) says why."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def import_files(paths: list[str], *, repository: str | None = None) -> Result:
+    """Import ``paths`` into one pipeline: one workflow; or one CodePipeline template with the
+    buildspecs and appspecs its actions use; or one buildspec with the appspecs that deploy its
+    artifact; or one appspec. Anything else is :class:`MergeError`; unreadable inputs give a
+    Failed result."""
+    read: dict[str, tuple] = {}
+    failed: list[Diagnostic] = []
+    for path in paths:
+        try:
+            read[path] = read_input(path)
+        except InputError as exc:
+            failed.append(exc.diagnostic)
+    if failed:
+        return Result(list(paths), None, FAILED, diagnostics=failed)
+    by_kind: dict[str, list[str]] = {}
+    for path, (_text, _data, kind) in read.items():
+        by_kind.setdefault(kind, []).append(path)
+    if len(paths) == 1:
+        main = paths[0]
+    elif len(by_kind.get("workflow", ())) or len(by_kind.get("pipeline-template", ())) > 1:
+        kinds = ", ".join(f"{len(v)} {k}(s)" for k, v in sorted(by_kind.items()))
+        raise MergeError(Diagnostic(
+            "E603", ERROR, f"these inputs do not make one pipeline ({kinds})", None,
+            help="Import a workflow on its own, and a CodePipeline template together with the buildspecs "
+                 "and appspecs its actions use. To import a whole folder file by file, use "
+                 "'pipec import --audit DIR'.", file=paths[0]))
+    elif by_kind.get("pipeline-template"):
+        main = by_kind["pipeline-template"][0]
+    elif len(by_kind.get("buildspec", ())) == 1:
+        main = by_kind["buildspec"][0]
+    else:
+        kinds = ", ".join(f"{len(v)} {k}(s)" for k, v in sorted(by_kind.items()))
+        raise MergeError(Diagnostic(
+            "E603", ERROR, f"these inputs do not make one pipeline ({kinds})", None,
+            help="Without a CodePipeline template, pipec joins one buildspec (the build) with the appspecs "
+                 "that deploy its artifact. Import other files one at a time.", file=paths[0]))
+    companions = {p: r for p, r in read.items() if p != main}
+    result = import_one(main, repository=repository, companions=companions, read=read[main])
+    unused = [p for p in companions if p not in result.files]
+    if unused and result.status in (SUCCESSFUL, PARTIAL):
+        raise MergeError(Diagnostic(
+            "E603", ERROR, f"{len(unused)} input(s) are not used by {main}: {', '.join(unused)}", None,
+            help="Give only the buildspecs and appspecs that the pipeline's actions use; import the others "
+                 "on their own.", file=unused[0]))
+    return result
+
+
+# ----------------------------------------------------------------------------- audit
+
+#: file name endings the audit reads
+AUDIT_SUFFIXES = (".yml", ".yaml", ".json", ".template")
+_SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", "cdk.out"}
+
+
+def audit_files(root) -> list[Path]:
+    """The YAML and JSON files under ``root``, in a stable order (hidden folders other than
+    ``.github`` and dependency folders skipped)."""
+    root = Path(root)
+    if root.is_file():
+        return [root]
+    out = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).parts
+        if any(p in _SKIP_DIRS or (p.startswith(".") and p not in (".github",)) for p in rel[:-1]):
+            continue
+        if path.is_file() and path.name.lower().endswith(AUDIT_SUFFIXES):
+            out.append(path)
+    return out
+
+
+@attrs.define
+class Audit:
+    """``pipec import --audit``: one :class:`Result` per pipeline file found, the files that are
+    not pipeline files (``skipped``), and the files whose import crashed pipec (``crashed``)."""
+
+    root: str
+    results: list = attrs.Factory(list)
+    skipped: list = attrs.Factory(list)
+    crashed: list = attrs.Factory(list)
+
+    def to_dict(self) -> dict:
+        from collections import Counter
+
+        per_kind = {}
+        for kind in KINDS:
+            rs = [r for r in self.results if r.kind == kind]
+            c = Counter(r.status for r in rs)
+            per_kind[kind] = {"files": len(rs), **{s: c.get(s, 0) for s in STATUSES}}
+        return {"root": self.root, **summary(self.results), "kinds": per_kind,
+                "not_pipeline_files": len(self.skipped), "crashed": list(self.crashed),
+                "results": [r.to_dict() for r in self.results]}
+
+
+def audit(root, *, repository: str | None = None, read_text=None) -> Audit:
+    """Import every pipeline file under ``root`` on its own (a template also uses the buildspecs
+    and appspecs beside it) and collect the results. Never raises for bad input; a crash of an
+    importer is recorded as a Failed result with an E699 diagnostic and listed in ``crashed``."""
+    out = Audit(str(root))
+    base = Path(root)
+    for path in audit_files(root):
+        rel = str(path.relative_to(base)) if base.is_dir() else path.name
+        try:
+            read = read_input(str(path))
+        except InputError as exc:
+            # unreadable YAML counts when the file is where pipeline files live or named like one
+            low = str(path).lower().replace("\\", "/")
+            if exc.diagnostic.code == "E600" or not (
+                    "/.github/workflows/" in low or "buildspec" in low or "appspec" in low or "pipeline" in low):
+                out.skipped.append(rel)
+                continue
+            guess = ("workflow" if "/.github/workflows/" in low else "buildspec" if "buildspec" in low
+                     else "appspec" if "appspec" in low else None)
+            out.results.append(Result([str(path)], guess, FAILED, diagnostics=[exc.diagnostic]))
+            continue
+        try:
+            out.results.append(import_one(str(path), repository=repository, read=read))
+        except Exception as exc:  # a bug in an importer: counted, never fatal for the audit
+            out.crashed.append(rel)
+            out.results.append(Result([str(path)], read[2], FAILED, diagnostics=[Diagnostic(
+                "E699", ERROR, f"pipec crashed importing this file ({type(exc).__name__}: {exc})", None,
+                help="This is a bug in pipec's importer; please report it with the input file.",
+                file=str(path))]))
+    return out
+
+
+_TASK_TITLES = {
+    "secret": "Secrets to create", "connection": "Connections to authorise",
+    "reviewers": "Environment reviewers to configure", "repository": "Repositories to name",
+    "resource": "Resources to fill in", "variable": "Variables to check",
+}
+
+
+def _md_cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def audit_markdown(a: Audit) -> str:
+    d = a.to_dict()
+    n = d["files"]
+    lines = [f"# pipec import audit of `{a.root}`", ""]
+    lines.append(f"{n} pipeline file(s) imported; {d['not_pipeline_files']} other YAML/JSON file(s) skipped"
+                 + (f"; **{len(a.crashed)} crashed pipec**" if a.crashed else "") + ".")
+    lines += ["", "## Summary", "", "| status | files | share |", "|---|---:|---:|"]
+    for s in STATUSES:
+        k = d["statuses"][s]
+        lines.append(f"| {s} | {k} | {100 * k / n:.1f}% |" if n else f"| {s} | 0 | - |")
+    lines += ["", "Successful: everything converted. Partial: converted, with the constructs below left as "
+              "'not converted' comments. Unsupported: nothing `.pipe` can express. Failed: the input is "
+              "invalid (see the diagnostics).", ""]
+    lines += ["## Per kind", "", "| kind | files | " + " | ".join(STATUSES) + " |",
+              "|---|---:|" + "---:|" * len(STATUSES)]
+    for kind, row in d["kinds"].items():
+        if row["files"]:
+            lines.append(f"| {kind} | {row['files']} | " + " | ".join(str(row[s]) for s in STATUSES) + " |")
+    lines += ["", "## Constructs not converted", ""]
+    if d["constructs"]:
+        lines += ["| construct | occurrences | files |", "|---|---:|---:|"]
+        lines += [f"| {_md_cell(c['construct'])} | {c['count']} | {c['files']} |" for c in d["constructs"]]
+    else:
+        lines.append("None.")
+    lines += ["", "## Manual tasks", ""]
+    if not d["tasks"]:
+        lines.append("None.")
+    for kind, title in _TASK_TITLES.items():
+        rows = [t for t in d["tasks"] if t["kind"] == kind]
+        if rows:
+            lines += [f"### {title}", ""]
+            lines += [f"- {t['text']}" + (f" ({t['count']} files)" if t["count"] > 1 else "") for t in rows]
+            lines.append("")
+    lines += ["", "## Files", "", "| file | kind | status | not converted | tasks |", "|---|---|---|---:|---:|"]
+    base = Path(a.root)
+    for r in a.results:
+        f = Path(r.files[0])
+        rel = f.relative_to(base) if base.is_dir() and f.is_relative_to(base) else f
+        lines.append(f"| {_md_cell(rel)} | {r.kind or '-'} | {r.status} | {len(r.unconverted)} | {len(r.tasks)} |")
+    errors = [(r, dg) for r in a.results for dg in r.diagnostics if dg.severity == ERROR]
+    if errors:
+        lines += ["", "## Errors", ""]
+        for _r, dg in errors:
+            at = f":{dg.span.line}:{dg.span.column}" if dg.span else ""
+            lines.append(f"- `{dg.file}{at}` {dg.code} {_md_cell(dg.message)}")
+    return "\n".join(lines) + "\n"
+
+
+def report_markdown(r: Result) -> str:
+    """The ``--report`` of one import, for people."""
+    lines = ["# pipec import report", "", f"- files: {', '.join(f'`{f}`' for f in r.files)}",
+             f"- kind: {r.kind or '-'}", f"- status: **{r.status}**", f"- pipeline: {r.pipeline or '-'}", ""]
+    lines += ["## Not converted", ""]
+    if r.unconverted:
+        lines += ["| where | construct | what | hint |", "|---|---|---|---|"]
+        for u in r.unconverted:
+            at = f"{u.file or r.files[0]}:{u.line}:{u.column}" if u.line else (u.file or r.files[0])
+            lines.append(f"| `{_md_cell(at)}` | {_md_cell(u.construct)} | {_md_cell(u.message)} | "
+                         f"{_md_cell(u.hint)} |")
+    else:
+        lines.append("Nothing: every construct was converted.")
+    lines += ["", "## Manual tasks", ""]
+    lines += [f"- ({t.kind}) {t.text}" for t in r.tasks] or ["None."]
+    errors = [dg for dg in r.diagnostics if dg.severity == ERROR]
+    if errors:
+        lines += ["", "## Errors", ""]
+        for dg in errors:
+            at = f":{dg.span.line}:{dg.span.column}" if dg.span else ""
+            lines.append(f"- `{dg.file}{at}` {dg.code} {_md_cell(dg.message)}")
+    return "\n".join(lines) + "\n"
