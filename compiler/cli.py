@@ -232,11 +232,114 @@ def cmd_build(args) -> int:
     return EXIT_OK
 
 
+def cmd_import(args) -> int:
+    import json
+
+    from pipec import importer
+    from pipec.diagnostics import ERROR
+
+    if args.audit:
+        if args.files:
+            print("pipec: error: give either FILE... or --audit DIR, not both", file=sys.stderr)
+            return EXIT_USAGE
+        if not os.path.isdir(args.audit):
+            print(f"pipec: error: --audit needs a folder; {args.audit} is not one", file=sys.stderr)
+            return EXIT_USAGE
+        result = importer.audit(args.audit, repository=args.repository)
+        markdown = importer.audit_markdown(result)
+        data = json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n"
+        if args.output:
+            os.makedirs(args.output, exist_ok=True)
+            pipes = {}
+            base = os.path.abspath(args.audit)
+            for r in result.results:
+                if r.source is not None:
+                    rel = os.path.relpath(os.path.abspath(r.files[0]), base)
+                    pipes[os.path.join("pipelines", rel + ".pipe")] = r.source
+            for rel, text in {"audit_summary.md": markdown, "audit_summary.json": data, **pipes}.items():
+                path = os.path.join(args.output, rel)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                _write_atomic_new(path, text)
+            counts = result.to_dict()["statuses"]
+            print(f"audited {len(result.results)} pipeline file(s) in {args.audit}: "
+                  + ", ".join(f"{n} {s}" for s, n in counts.items())
+                  + f"; wrote {os.path.join(args.output, 'audit_summary.md')}, audit_summary.json and "
+                  f"{len(pipes)} .pipe file(s) under {os.path.join(args.output, 'pipelines')}")
+        elif args.format == "json":
+            sys.stdout.write(data)
+        else:
+            sys.stdout.write(markdown)
+        return EXIT_INPUT if result.crashed else EXIT_OK
+
+    if not args.files:
+        print("pipec: error: give the files to import (or --audit DIR)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = importer.import_files(args.files, repository=args.repository)
+    except importer.MergeError as exc:
+        _emit([exc.diagnostic], {}, "text", [])
+        print("pipec: nothing written", file=sys.stderr)
+        return EXIT_INPUT
+    sources = {}
+    for f in result.files:
+        try:
+            with open(f, encoding="utf-8", newline="") as fh:
+                sources[f] = fh.read()
+        except (OSError, UnicodeDecodeError):
+            pass
+    if args.format == "json":
+        payload = result.to_dict()
+        payload["source"] = result.source
+        print(json.dumps(payload, indent=2))
+    else:
+        _emit(result.diagnostics, sources, "text", [])
+    failed = result.status in (importer.FAILED, importer.UNSUPPORTED) or any(
+        d.severity == ERROR for d in result.diagnostics)
+    if args.report:
+        text = (json.dumps(result.to_dict(), indent=2) + "\n" if args.report.endswith(".json")
+                else importer.report_markdown(result))
+        _write_atomic_new(args.report, text)
+    if failed:
+        print(f"pipec: {result.files[0]}: {result.status}; nothing written", file=sys.stderr)
+        return EXIT_INPUT
+    if args.format == "json":
+        pass
+    elif args.output:
+        _write_atomic_new(args.output, result.source)
+    else:
+        sys.stdout.write(result.source)
+    n = len(result.unconverted)
+    print(f"pipec: imported {', '.join(result.files)} ({result.kind}): {result.status}"
+          + (f", {n} construct(s) not converted" if n else "")
+          + (f", {len(result.tasks)} manual task(s)" if result.tasks else "")
+          + (f"; wrote {args.output}" if args.output else ""), file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_atomic_new(path: str, text: str):
+    """Write ``path`` atomically, whether or not it exists."""
+    if not os.path.exists(path):
+        directory = os.path.dirname(os.path.abspath(path))
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(prefix=".pipec-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return
+    _write_atomic(path, text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipec",
         description="Compile a .pipe pipeline into AWS CodePipeline (CloudFormation, buildspec.yml, "
-        "appspec.yml). The GitHub Actions target is in development.",
+        "appspec.yml) and GitHub Actions (workflows), or import existing files into .pipe.",
         epilog="Exit status: 0 clean, 1 errors in the input, 2 usage error, 3 internal error.",
     )
     parser.add_argument("--version", action="version", version=_version())
@@ -276,6 +379,29 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--check", action="store_true",
                      help="write nothing; exit 1 and list the files that would change")
     fmt.set_defaults(func=cmd_fmt)
+
+    imp = sub.add_parser(
+        "import", help="turn GitHub workflows, buildspecs, appspecs or CodePipeline templates into .pipe",
+        description="Import existing pipeline files into one formatted .pipe file. Each input is recognised "
+        "by its content: a GitHub Actions workflow, a buildspec, an appspec (YAML or JSON), or a "
+        "CloudFormation template with an AWS::CodePipeline::Pipeline (given with the buildspecs and appspecs "
+        "its actions use, or finding them beside it). What cannot be converted stays visible as a "
+        "'not converted' comment and a W600 warning. See docs/migration.md.")
+    imp.add_argument("files", nargs="*", metavar="FILE", help="the files to import into one pipeline")
+    imp.add_argument("-o", "--output", metavar="OUT",
+                     help="write the .pipe here (default: standard output); with --audit, a folder for "
+                     "audit_summary.md, audit_summary.json and the converted pipelines")
+    imp.add_argument("--report", metavar="FILE",
+                     help="also write what was not converted and the manual tasks (JSON when FILE ends in "
+                     ".json, Markdown otherwise)")
+    imp.add_argument("--repository", metavar="OWNER/NAME",
+                     help="the GitHub repository of a workflow or buildspec (default: a placeholder to fill in)")
+    imp.add_argument("--audit", metavar="DIR",
+                     help="import every pipeline file under DIR on its own and summarise: per file Successful, "
+                     "Partial, Unsupported or Failed, the constructs not converted, the manual tasks left")
+    imp.add_argument("--format", choices=("text", "json"), default="text",
+                     help="json: the result (or the audit) as JSON on standard output")
+    imp.set_defaults(func=cmd_import)
     return parser
 
 

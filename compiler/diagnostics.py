@@ -152,7 +152,17 @@ CODES: dict[str, str] = {
     "W512": "Lambda invoke receives a different event on GitHub",
     "W513": "no GitHub-hosted runner for this build image",
     "W514": "container image given by tag, not digest",
+    # pipec import (positions are in the imported file)
+    "E600": "not a pipeline file",
+    "E601": "input is not valid YAML or JSON",
+    "E602": "input has an invalid structure",
+    "E603": "inputs do not make one pipeline",
+    "E699": "importer produced an invalid pipeline",
+    "W600": "construct not converted",
 }
+
+#: codes of ``pipec import``, about the imported files (tests/test_import_cli.py covers them)
+IMPORT_CODES = frozenset({"E600", "E601", "E602", "E603", "E699", "W600"})
 
 
 def source_lines(text: str) -> list[str]:
