@@ -1,0 +1,253 @@
+"""Fidelity benchmark of ``pipec import`` over the real-world corpus (not a unit test).
+
+    python bench/import_fidelity.py [--corpus ../shared/corpus] [--jobs 2] [--json OUT.json]
+                                    [--no-roundtrip] [--limit N]
+
+Imports every file of the corpus (read-only, never copied) and prints, per kind: files,
+Successful, Partial, Unsupported, Failed, crashes (an exception inside pipec) and time; for the
+invalid fixtures, how many got an error diagnostic; the share of Successful-or-Partial over the
+valid real-world files; the constructs most often not converted; and the round trip (see
+``bench/roundtrip.py``): each imported file is built for its own platform, read back into the
+normal form and compared with the normal form read directly from the original, restricted to
+what was mapped.
+
+Kinds:
+
+- ``gha``, ``buildspec``, ``appspec``, ``cfn-pipeline``: the corpus folders (77 files); each
+  template is imported with the corpus buildspecs/appspecs of the same repository as companions;
+- ``schemastore-valid`` / ``schemastore-invalid``: SchemaStore's workflow fixtures;
+- ``actionlint-ok`` / ``actionlint-err`` / ``actionlint-examples`` / ``actionlint-bench``;
+- ``realworld``: the 1,503 workflows of actionlint's ``realworld/dataset.zip`` (read from the zip).
+
+Exit status 0, or 1 when any import crashed; 2 when the corpus folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import zipfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+
+#: kind -> (glob under the corpus, valid real-world input?, invalid fixtures?)
+KINDS = {
+    "gha": ("gha/*", True, False),
+    "buildspec": ("buildspec/*", True, False),
+    "appspec": ("appspec/*", True, False),
+    "cfn-pipeline": ("cfn-pipeline/*", True, False),
+    "schemastore-valid": ("fixtures/schemastore/src/test/github-workflow/*", False, False),
+    "schemastore-invalid": ("fixtures/schemastore/src/negative_test/github-workflow/*", False, True),
+    "actionlint-ok": ("fixtures/actionlint/testdata/ok/*.yaml", False, False),
+    "actionlint-err": ("fixtures/actionlint/testdata/err/*.yaml", False, True),
+    "actionlint-examples": ("fixtures/actionlint/testdata/examples/*.yaml", False, False),
+    "actionlint-bench": ("fixtures/actionlint/testdata/bench/*.yaml", False, False),
+    "realworld": ("fixtures/actionlint/testdata/realworld/dataset.zip", True, False),
+}
+#: which normal form each kind is compared in (the platform whose file it is)
+REPO_SEP = "__"
+
+
+def _repo_of(path: Path) -> str:
+    return REPO_SEP.join(path.name.split(REPO_SEP)[:2])
+
+
+def _companions(corpus: Path, template: Path) -> list[str]:
+    """The corpus buildspecs and appspecs from the template's repository."""
+    repo = _repo_of(template)
+    out = []
+    for sub in ("buildspec", "appspec"):
+        out += [str(p) for p in sorted((corpus / sub).glob("*")) if _repo_of(p) == repo]
+    return out
+
+
+def _one(task) -> dict:
+    """Import one input in a worker; never raises."""
+    kind, label, path, text, companions, roundtrip = task
+    from pipec import importer
+
+    started = time.perf_counter()
+    row = {"kind": kind, "file": label, "status": None, "crash": None, "constructs": [], "errors": 0,
+           "warnings": 0, "roundtrip": None}
+    try:
+        if companions:
+            comp = {}
+            for c in companions:
+                try:  # keyed by its path in its repository (the corpus flattens it into the file name)
+                    comp["/".join(Path(c).name.split(REPO_SEP)[2:])] = importer.read_input(c)
+                except importer.InputError:
+                    pass
+            result = importer.import_one(path, text, companions=comp)
+        else:
+            result = importer.import_one(path, text)
+        row["status"] = result.status
+        row["constructs"] = [u.construct for u in result.unconverted]
+        row["errors"] = sum(d.severity == "error" for d in result.diagnostics)
+        row["warnings"] = sum(d.severity == "warning" for d in result.diagnostics)
+        row["error_codes"] = sorted({d.code for d in result.diagnostics if d.severity == "error"})
+        if roundtrip and result.source is not None:
+            from roundtrip import compare  # bench/roundtrip.py
+
+            try:
+                row["roundtrip"] = compare(result, path, text)
+            except Exception as exc:  # a reader's refusal or a bug: a reason, not a crash of the import
+                row["roundtrip"] = {"equal": False, "reasons": [f"round trip failed: {type(exc).__name__}"],
+                                    "detail": str(exc)[:300]}
+    except Exception as exc:
+        row["crash"] = f"{type(exc).__name__}: {exc}"[:500]
+    row["seconds"] = time.perf_counter() - started
+    return row
+
+
+def tasks(corpus: Path, kinds, limit: int | None, roundtrip: bool):
+    for kind in kinds:
+        pattern, _valid, _invalid = KINDS[kind]
+        if kind == "realworld":
+            zpath = corpus / pattern
+            if not zpath.exists():
+                continue
+            with zipfile.ZipFile(zpath) as zf:
+                names = sorted(n for n in zf.namelist() if n.endswith((".yml", ".yaml")))
+                for i, n in enumerate(names):
+                    if limit and i >= limit:
+                        break
+                    try:
+                        text = zf.read(n).decode("utf-8")
+                    except UnicodeDecodeError:
+                        text = zf.read(n).decode("utf-8", "replace")
+                    yield (kind, n, n, text, None, roundtrip)
+            continue
+        files = sorted(p for p in corpus.glob(pattern) if p.is_file() and p.suffix in (".yml", ".yaml", ".json"))
+        for i, p in enumerate(files):
+            if limit and i >= limit:
+                break
+            companions = _companions(corpus, p) if kind == "cfn-pipeline" else None
+            try:
+                text = p.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                text = None  # import_one reports E001
+            yield (kind, str(p.relative_to(corpus)), str(p), text, companions, roundtrip)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", default=os.environ.get("PIPEC_CORPUS", str(DEFAULT_CORPUS)))
+    ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    ap.add_argument("--kinds", default=",".join(KINDS), help="comma-separated kinds (default: all)")
+    ap.add_argument("--limit", type=int, default=None, help="at most N files per kind")
+    ap.add_argument("--no-roundtrip", action="store_true", help="skip the round trip (import only)")
+    ap.add_argument("--json", metavar="FILE", help="also write every row as JSON")
+    ap.add_argument("--top", type=int, default=10, help="how many constructs to list (default 10)")
+    args = ap.parse_args(argv)
+
+    corpus = Path(args.corpus)
+    if not corpus.is_dir():
+        print(f"import_fidelity: the corpus folder {corpus} is absent; nothing to measure. Give "
+              "--corpus DIR (or PIPEC_CORPUS) pointing at a checkout of the shared corpus.", file=sys.stderr)
+        return 2
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        ap.error(f"unknown kind(s) {unknown}; choose from {', '.join(KINDS)}")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    work = list(tasks(corpus, kinds, args.limit, not args.no_roundtrip))
+    rows: list[dict] = []
+    per_kind_wall: dict[str, float] = {}
+    for kind in kinds:
+        batch = [t for t in work if t[0] == kind]
+        if not batch:
+            print(f"{kind}: absent from {corpus}", file=sys.stderr)
+            continue
+        started = time.perf_counter()
+        if args.jobs > 1 and len(batch) > 20:
+            with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(str(Path(__file__).resolve().parent),)) as ex:
+                rows += list(ex.map(_one, batch, chunksize=16))
+        else:
+            rows += [_one(t) for t in batch]
+        per_kind_wall[kind] = time.perf_counter() - started
+    print(report(rows, kinds, per_kind_wall, args.top, args.jobs))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    return 1 if any(r["crash"] for r in rows) else 0
+
+
+def _init(bench_dir: str):
+    import importlib
+
+    sys.path.insert(0, bench_dir)
+    for module in ("pipec.importer", "pipec.targets.aws_import", "pipec.targets.github_import",
+                   "pipec.targets.spec_import"):  # warm the imports once per worker
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass  # reported per file, as a crash
+
+
+def report(rows, kinds, wall, top: int, jobs: int) -> str:
+    from pipec.importer import STATUSES
+
+    out = [f"pipec import fidelity ({jobs} worker process(es))", ""]
+    head = ["kind", "files", *STATUSES, "crashes", "S+P %", "errors on invalid", "time s"]
+    table = [head]
+    valid_total = valid_ok = 0
+    for kind in kinds:
+        rs = [r for r in rows if r["kind"] == kind]
+        if not rs:
+            continue
+        c = Counter(r["status"] for r in rs)
+        crashes = sum(1 for r in rs if r["crash"])
+        ok = c.get("Successful", 0) + c.get("Partial", 0)
+        _p, valid, invalid = KINDS[kind]
+        if valid:
+            valid_total += len(rs)
+            valid_ok += ok
+        flagged = (f"{sum(1 for r in rs if r['errors'])}/{len(rs)}" if invalid else "")
+        table.append([kind, str(len(rs)), *(str(c.get(s, 0)) for s in STATUSES), str(crashes),
+                      f"{100 * ok / len(rs):.1f}", flagged, f"{wall.get(kind, 0):.2f}"])
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    for i, r in enumerate(table):
+        out.append("  ".join(x.ljust(w) if j == 0 else x.rjust(w) for j, (x, w) in enumerate(zip(r, widths))))
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    if valid_total:
+        out += ["", f"valid real-world files (gha, buildspec, appspec, cfn-pipeline, realworld): {valid_ok}/"
+                f"{valid_total} Successful or Partial = {100 * valid_ok / valid_total:.1f}%"]
+    crashes = [r for r in rows if r["crash"]]
+    out.append(f"crashes: {len(crashes)}")
+    for r in crashes[:20]:
+        out.append(f"  {r['file']}: {r['crash']}")
+    e699 = [r for r in rows if "E699" in r.get("error_codes", [])]
+    out.append(f"E699 (importer wrote a pipeline pipec check rejects): {len(e699)}")
+    for r in e699[:10]:
+        out.append(f"  {r['file']}")
+    cons = Counter(c for r in rows for c in r["constructs"])
+    files_with = Counter(c for r in rows for c in set(r["constructs"]))
+    out += ["", f"top {top} constructs not converted (occurrences, files):"]
+    for c, n in cons.most_common(top):
+        out.append(f"  {n:6d} {files_with[c]:6d}  {c}")
+    rt = [r for r in rows if r.get("roundtrip") is not None]
+    if rt:
+        eq = sum(1 for r in rt if r["roundtrip"]["equal"])
+        out += ["", f"round trip: {eq}/{len(rt)} imported files equal in the normal form, restricted to what "
+                f"was mapped ({100 * eq / len(rt):.1f}%)"]
+        for kind in kinds:
+            ks = [r for r in rt if r["kind"] == kind]
+            if ks:
+                e = sum(1 for r in ks if r["roundtrip"]["equal"])
+                out.append(f"  {kind}: {e}/{len(ks)}")
+        reasons = Counter(x for r in rt for x in r["roundtrip"]["reasons"])
+        out.append("  top reasons where not equal:")
+        for x, n in reasons.most_common(10):
+            out.append(f"    {n:6d}  {x}")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
