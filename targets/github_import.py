@@ -565,27 +565,30 @@ class _Workflow:
         self.branch = "main"
         lines: list[str] = []
         kinds: dict[str, bool] = {}
+        ordered: list = []   # each event's findings, then its trigger lines: comments sit by their line
         for event, body, where, key in events:
             event = str(event)
+            ev = Doc("")
+            first = len(lines)
             if event == "push":
-                ok = self.push(src, body, where, key, lines)
+                ok = self.push(ev, body, where, key, lines)
             elif event == "pull_request":
-                ok = self.pull_request(src, body, where, key, lines)
+                ok = self.pull_request(ev, body, where, key, lines)
             elif event == "workflow_dispatch":
-                ok = self.dispatch(src, body, where, key, lines)
+                ok = self.dispatch(ev, body, where, key, lines)
             else:
-                ctx.skip(src, f"workflow: {event} trigger", f"the '{event}' event has no pipec trigger",
+                ctx.skip(ev, f"workflow: {event} trigger", f"the '{event}' event has no pipec trigger",
                          where, key)
                 ok = False
+            ordered += ev.items + [("stmt", line) for line in lines[first:]]
             kinds[event] = kinds.get(event, False) or ok
             if event != "workflow_dispatch" and ok:
                 self.other_triggers = True
+        src.items.append(("stmt", f"branch {v(self.branch)}"))
+        src.items.extend(ordered)
         if not lines:
             src.comment("No event of the workflow maps to a pipec trigger: the pipeline starts only by hand.")
-            lines.append("on manual")
-        src.items.insert(0, ("stmt", f"branch {v(self.branch)}"))
-        for line in lines:
-            src.stmt(line)
+            src.stmt("on manual")
         self.ctx.mapping["triggers"] = kinds
 
     def patterns(self, src, body, name, lines_kind):
