@@ -194,7 +194,7 @@ def report(rows, kinds, wall, top: int, jobs: int) -> str:
     from pipec.importer import STATUSES
 
     out = [f"pipec import fidelity ({jobs} worker process(es))", ""]
-    head = ["kind", "files", *STATUSES, "crashes", "S+P %", "errors on invalid", "time s"]
+    head = ["kind", "files", *STATUSES, "crashes", "S+P %", "diagnosed (invalid)", "time s"]
     table = [head]
     valid_total = valid_ok = 0
     for kind in kinds:
@@ -208,7 +208,8 @@ def report(rows, kinds, wall, top: int, jobs: int) -> str:
         if valid:
             valid_total += len(rs)
             valid_ok += ok
-        flagged = (f"{sum(1 for r in rs if r['errors'])}/{len(rs)}" if invalid else "")
+        flagged = (f"{sum(1 for r in rs if r['errors'])} err, {sum(1 for r in rs if r['errors'] or r['warnings'])} any"
+                   f" /{len(rs)}" if invalid else "")
         table.append([kind, str(len(rs)), *(str(c.get(s, 0)) for s in STATUSES), str(crashes),
                       f"{100 * ok / len(rs):.1f}", flagged, f"{wall.get(kind, 0):.2f}"])
     widths = [max(len(r[i]) for r in table) for i in range(len(head))]
