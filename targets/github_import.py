@@ -361,6 +361,7 @@ class _Workflow:
         self.sets_env = False
         self.placeholders: set[str] = set()
         self.owner: str | None = None
+        self.events: list[str] = []
 
     # ------------------------------------------------------------------ entry
     def run(self) -> Doc | None:
@@ -563,6 +564,7 @@ class _Workflow:
         else:
             events = [(k, b, on, k) for k, b in on.items()]
         self.branch = "main"
+        self.events = [str(e) for e, _b, _w, _k in events]
         lines: list[str] = []
         kinds: dict[str, bool] = {}
         ordered: list = []   # each event's findings, then its trigger lines: comments sit by their line
@@ -1323,6 +1325,8 @@ class _Workflow:
                     return UNKNOWN
                 return None
             if head == "github" and len(path) == 2:
+                if path[1] == "event_name" and len(self.events) == 1:
+                    return self.events[0]  # a workflow with one event: every run is that event
                 if path[1] == "repository" and self.repo != PLACEHOLDER_REPO:
                     return self.repo
                 if path[1] == "repository_owner" and self.owner:

@@ -611,7 +611,7 @@ def test_expressions_in_commands():
 
 def test_step_conditions():
     r = ok("""
-        on: workflow_dispatch
+        on: [workflow_dispatch, push]
         jobs:
           b:
             runs-on: ubuntu-latest
@@ -871,3 +871,33 @@ def test_owner_guard_alone_keeps_the_placeholder():
               - run: make docs
         """)
     assert '"OWNER/REPO"' in r.source and "make docs" in r.source
+
+
+def test_event_name_is_known_when_the_workflow_has_one_event():
+    r = ok("""
+        on:
+          push:
+            branches: [main]
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - if: github.event_name == 'push'
+                run: make publish
+              - if: github.event_name == 'pull_request'
+                run: make preview
+        """, repository="o/r")
+    assert "make publish" in r.source and "make preview" not in r.source
+    assert "workflow: step condition" not in constructs(r)
+    two = ok("""
+        on: [push, pull_request]
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            steps:
+              - if: github.event_name == 'push'
+                run: make publish
+              - run: make test
+        """, repository="o/r")
+    assert "make publish" not in two.source and "workflow: step condition" in constructs(two)
