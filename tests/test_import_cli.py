@@ -322,3 +322,26 @@ def test_alias_bomb_is_built_once():
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]  # 10**9 leaves if copied
     data = importer.load("\n".join(lines) + "\n", "bomb.yml")
     assert data["a8"][0] is data["a7"]
+
+
+def test_output_is_identical_across_hash_seeds(tmp_path):
+    """Imports are deterministic: the same bytes whatever PYTHONHASHSEED is (sets and dicts of
+    names must never decide an order)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    template = root / "examples" / "migration" / "codepipeline" / "pipeline.yaml"
+    workflow = write(tmp_path, "ci.yml", WORKFLOW.replace("jobs:", "env:\n  A: 1\n  B: 2\n  C: 3\njobs:")
+                     + "  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make lint\n"
+                     + "  docs:\n    needs: [test, lint]\n    runs-on: ubuntu-latest\n    steps:\n"
+                     + "      - run: make docs\n")
+    for path in (workflow, str(template)):
+        outs = set()
+        for seed in ("0", "1", "12345"):
+            done = subprocess.run([sys.executable, "-m", "pipec", "import", path],
+                                  env=dict(os.environ, PYTHONHASHSEED=seed), capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            outs.add(done.stdout)
+        assert len(outs) == 1, f"the import of {path} changed with the hash seed"
