@@ -155,14 +155,16 @@ class Filter(Node):
 
 @node
 class Trigger(Node):
-    """``on push ...``, ``on pull_request ...`` or ``on manual``. ``events`` holds pull-request
-    events (``opened``, ``updated``, ``closed``); ``via`` binds the trigger to one platform
-    (``aws`` or ``github``) in a hybrid pipeline."""
+    """``on push ...``, ``on pull_request ...``, ``on manual`` or ``on schedule "CRON"``.
+    ``events`` holds pull-request events (``opened``, ``updated``, ``closed``); ``via`` binds the
+    trigger to one platform (``aws`` or ``github``) in a hybrid pipeline; ``cron`` is the
+    schedule's expression as written (``kind`` schedule only)."""
 
     kind: str
     events: tuple[str, ...] = attrs.field(default=())
     filters: tuple[Filter, ...] = attrs.field(default=())
     via: str | None = None
+    cron: str | None = None
     span: Span | None = _span()
 
 

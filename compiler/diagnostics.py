@@ -78,7 +78,7 @@ class Diagnostic:
 
 
 #: warnings a target gives when a platform cannot do exactly what the other does (``pipec build``)
-PLATFORM_DIFFERENCES = frozenset({"W507", "W508", "W509", "W510", "W511", "W512", "W513", "W514"})
+PLATFORM_DIFFERENCES = frozenset({"W507", "W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515"})
 
 class Diagnostics(Exception):
     """Raised by a stage of the compiler when the input has errors; carries every diagnostic found."""
@@ -122,6 +122,7 @@ CODES: dict[str, str] = {
     "E310": "platform binding conflict",
     "E311": "empty stage or parallel group",
     "E312": "too many triggers",
+    "E313": "invalid schedule",
     # deployments
     "E400": "strategy not available on this compute platform",
     "E401": "percentage out of range",
@@ -152,6 +153,7 @@ CODES: dict[str, str] = {
     "W512": "Lambda invoke receives a different event on GitHub",
     "W513": "no GitHub-hosted runner for this build image",
     "W514": "container image given by tag, not digest",
+    "W515": "scheduled runs differ on GitHub",
     # pipec import (positions are in the imported file)
     "E600": "not a pipeline file",
     "E601": "input is not valid YAML or JSON",

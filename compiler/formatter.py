@@ -154,6 +154,8 @@ class _Printer:
 
     def s_Trigger(self, n, d):
         parts = ["on", n.kind, *n.events]
+        if n.cron is not None:
+            parts.append(quote(n.cron))
         for f in n.filters:
             parts.append(f.kind)
             parts.extend(("!" if p.negated else "") + value(p.text) for p in f.patterns)

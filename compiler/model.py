@@ -119,7 +119,19 @@ class ManualTrigger(Node):
     span: Span | None = _span()
 
 
-Trigger = Union[PushTrigger, PullRequestTrigger, ManualTrigger]
+@node
+class ScheduleTrigger(Node):
+    """Start the whole pipeline at the times of ``cron``: pipec's five-field cron in UTC
+    (:mod:`pipec.cron`), as written with single spaces and names in capitals. Each source's
+    latest revision is used (on CodePipeline its ``branch``; on GitHub the default branch of the
+    workflow's repository, W515)."""
+
+    cron: str
+    platform: str | None = None
+    span: Span | None = _span()
+
+
+Trigger = Union[PushTrigger, PullRequestTrigger, ManualTrigger, ScheduleTrigger]
 
 
 @node

@@ -36,6 +36,10 @@ list is repeated with reasons in docs/equivalence.md):
    its console and changes nothing that runs.
 8. *Cache paths* ``dir/**/*`` are ``dir``; *report files* are joined with their base directory.
 9. *Java* ``N`` is ``correttoN``: Amazon Corretto is the only Java CodeBuild installs.
+10. *Schedules* are the times they select, in UTC (:func:`pipec.cron.canonical`): names are
+    numbers, steps are written out, a field that selects every value is ``*``; EventBridge's
+    ``?`` is ``*`` and its days of the week 1-7 are 0-6. A schedule starts the whole pipeline, so
+    its trigger has no source.
 """
 
 from __future__ import annotations
@@ -130,7 +134,9 @@ class Filter(Node):
 class Trigger(Node):
     """An event that starts a run: ``kind`` push (branches, optional paths), tag (tags),
     pull_request (``events`` among opened/updated/closed, ``branches`` the target branch,
-    optional paths) or manual, for the source called ``source``."""
+    optional paths), manual or object (an S3 source's object changes), for the source called
+    ``source``; or schedule, at the times of ``cron`` (canonical, :func:`pipec.cron.canonical`),
+    which starts the whole pipeline and so has no source (``source`` is "")."""
 
     kind: str
     source: str
@@ -138,6 +144,7 @@ class Trigger(Node):
     tags: Filter | None = None
     paths: Filter | None = None
     events: tuple[str, ...] = _t()
+    cron: str | None = None
 
 
 #: when a phase runs (CodeBuild's phase transitions, docs/targets.md "Build phases"):
@@ -356,7 +363,9 @@ def triggers(p: model.Pipeline, platform: str) -> frozenset:
         for t in src.triggers:
             if t.platform not in (None, platform):
                 continue
-            if src.provider == "s3" and not isinstance(t, model.ManualTrigger):
+            if isinstance(t, model.ScheduleTrigger):
+                out.add(Trigger("schedule", "", cron=canonical_cron(t.cron)))
+            elif src.provider == "s3" and not isinstance(t, model.ManualTrigger):
                 out.add(Trigger("object", src.name))  # a new version of the S3 object
             elif isinstance(t, model.ManualTrigger):
                 if platform == "github":  # CodePipeline can always be started by hand
@@ -396,8 +405,15 @@ def normal_triggers(items) -> frozenset:
                 t = attrs.evolve(t, events=tuple(sorted(set(t.events) | set(merged[key].events))))
             merged[key] = t
         else:
-            merged[(t.kind, t.source)] = t
+            merged[(t.kind, t.source, t.cron)] = t
     return frozenset(merged.values())
+
+
+def canonical_cron(text: str) -> str:
+    """Normalisation 10: a schedule is the set of times it selects (:func:`pipec.cron.canonical`)."""
+    from pipec import cron
+
+    return cron.canonical(text)
 
 
 def from_model(p: model.Pipeline, platform: str) -> Plan:

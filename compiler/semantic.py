@@ -15,7 +15,7 @@ from typing import Iterable
 
 import attrs
 
-from pipec import ast, model
+from pipec import ast, cron, model
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean
 from pipec.patterns import check_pattern
 
@@ -232,6 +232,7 @@ class _Analyzer:
                      "A pipeline needs at least two stages: the sources (made from the 'source' "
                      "lines) and at least one stage with an action, such as a build.")
         self.unique([(s.name, s.span) for s in sources], "source")
+        self.check_schedules(sources)
 
         # stages and actions
         self.produced: dict[str, tuple] = {}  # artifact -> (stage index, run order, action name, span, binding)
@@ -376,6 +377,12 @@ class _Analyzer:
             if t.kind == "manual":
                 out.append(model.ManualTrigger(t.via, span=t.span))
                 continue
+            if t.kind == "schedule":
+                try:
+                    out.append(model.ScheduleTrigger(cron.normalize(t.cron or ""), t.via, span=t.span))
+                except cron.CronError as exc:
+                    self.err("E313", f"invalid schedule: {exc.message}", t.span, exc.hint)
+                continue
             if not git_conn and (t.kind == "pull_request" or t.filters):
                 why = ("CodeCommit sources start on pushes to their branch through EventBridge, "
                        "without filters." if node.provider == "codecommit" else
@@ -420,6 +427,39 @@ class _Analyzer:
                                          span=node.span) if branch else model.PushTrigger(
                 branches=None, span=node.span))
         return out
+
+    def check_schedules(self, sources):
+        """The schedules of the whole pipeline: at most MAX_SCHEDULES (E312), none given twice
+        for the same platform (E203), and none more often than GitHub runs one (E409)."""
+        schedules = [t for s in sources for t in s.triggers if isinstance(t, model.ScheduleTrigger)]
+        if len(schedules) > cron.MAX_SCHEDULES:
+            self.err("E312", f"{len(schedules)} 'schedule' triggers in pipeline '{self.module.pipeline.name}'",
+                     schedules[cron.MAX_SCHEDULES].span,
+                     f"pipec allows at most {cron.MAX_SCHEDULES} schedules per pipeline: each one is an EventBridge "
+                     "rule, and an account has 300 rules per event bus and Region (100 in some Regions) for "
+                     "everything it does. Combine schedules with lists and ranges (0 6,18 * * *).")
+        seen: dict = {}
+        for t in schedules:
+            key = cron.canonical(t.cron)
+            for platform in ("aws", "github"):
+                if t.platform not in (None, platform):
+                    continue
+                first = seen.get((key, platform))
+                if first is not None:
+                    self.err("E203", f"the schedule '{t.cron}' is given twice", t.span,
+                             f"It runs at the same times as the schedule at {self.at(first.span)}; two schedules "
+                             "would start two runs each time. Remove one of them.")
+                    break
+                seen[(key, platform)] = t
+            if t.platform != "aws":
+                every = cron.interval(t.cron)
+                if every < cron.MIN_INTERVAL:
+                    self.err("E409", f"the schedule '{t.cron}' runs {every} minute{'s' if every != 1 else ''} "
+                             "apart, more often than GitHub Actions runs a schedule", t.span,
+                             f"GitHub documents that the shortest interval between scheduled runs is "
+                             f"{cron.MIN_INTERVAL} minutes, so the workflow would not run at these times. Space the "
+                             "runs at least 5 minutes apart (*/5), or bind this schedule to CodePipeline with "
+                             "'via aws'.")
 
     # ------------------------------------------------------------------ stages
     def stage(self, st: ast.Stage, index: int, action_names: dict, sources) -> model.Stage:

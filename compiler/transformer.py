@@ -163,6 +163,10 @@ class ToAst(Transformer):
         _, via, _ = self._filters_and_via(c)
         return ast.Trigger("manual", (), (), via, span=span_of(meta))
 
+    def schedule_trigger(self, meta, c):
+        _, via, _ = self._filters_and_via(c[1:])
+        return ast.Trigger("schedule", (), (), via, _val(c[0]), span=span_of(meta))
+
     def _filter(self, kind, meta, c):
         return ast.Filter(kind, tuple(c), span=span_of(meta))
 

@@ -96,6 +96,11 @@ def _arn(service: str, resource: str, region: bool = True, account: bool = True)
                f"{'${AWS::AccountId}' if account else ''}:{resource}")
 
 
+#: triggers that are not events of a source: CodePipeline can always be started by hand, and a
+#: schedule has an EventBridge rule of its own
+_NOT_SOURCE_EVENTS = (model.ManualTrigger, model.ScheduleTrigger)
+
+
 def _policy(statements: list[dict]) -> dict:
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -197,6 +202,7 @@ class _Builder:
         self.bucket_ref = None
         self.bucket_arn = None
         self.connections: dict[str, str] = {}
+        self.events_roles: dict = {}  # source name -> the role its EventBridge rules use
         self._ids: dict[str, str] = {}
         git = [src for src in p.sources if src.is_git]
         #: the repository that carries the committed generated files (buildspecs, appspecs)
@@ -344,7 +350,7 @@ class _Builder:
                           "BranchName": src.branch,
                           "OutputArtifactFormat": "CODEBUILD_CLONE_REF" if src.full_clone else "CODE_ZIP"}
                 aws_triggers = [t for t in src.triggers if t.platform in (None, "aws")]
-                automatic = [t for t in aws_triggers if not isinstance(t, model.ManualTrigger)]
+                automatic = [t for t in aws_triggers if not isinstance(t, _NOT_SOURCE_EVENTS)]
                 config["DetectChanges"] = "true" if automatic else "false"
                 self.allow(["codestar-connections:UseConnection", "codeconnections:UseConnection"], conn_arn)
                 if automatic:
@@ -357,7 +363,7 @@ class _Builder:
                 repo_arn = _arn("codecommit", src.repository)
                 self.allow(["codecommit:GetBranch", "codecommit:GetCommit", "codecommit:UploadArchive",
                             "codecommit:GetUploadArchiveStatus", "codecommit:CancelUploadArchive"], repo_arn)
-                if any(not isinstance(t, model.ManualTrigger) for t in src.triggers):
+                if any(not isinstance(t, _NOT_SOURCE_EVENTS) for t in src.triggers):
                     self.change_rule(src, {
                         "source": ["aws.codecommit"], "detail-type": ["CodeCommit Repository State Change"],
                         "resources": [repo_arn],
@@ -369,13 +375,17 @@ class _Builder:
                 self.allow(["s3:GetObject", "s3:GetObjectVersion"],
                            Sub(f"arn:${{AWS::Partition}}:s3:::{src.bucket}/{src.object_key}"))
                 self.allow(["s3:GetBucketVersioning"], Sub(f"arn:${{AWS::Partition}}:s3:::{src.bucket}"))
-                if any(not isinstance(t, model.ManualTrigger) for t in src.triggers):
+                if any(not isinstance(t, _NOT_SOURCE_EVENTS) for t in src.triggers):
                     self.change_rule(src, {
                         "source": ["aws.s3"], "detail-type": ["Object Created"],
                         "detail": {"bucket": {"name": [src.bucket]}, "object": {"key": [src.object_key]}}})
                 type_id = cp.ActionTypeId(Category="Source", Owner="AWS", Provider="S3", Version="1")
             actions.append(cp.Actions(Name=src.name, ActionTypeId=type_id, Configuration=config,
                                       OutputArtifacts=[cp.OutputArtifacts(Name=src.name)], RunOrder=1))
+        for src in self.p.sources:
+            for t in src.triggers:
+                if isinstance(t, model.ScheduleTrigger) and t.platform in (None, "aws"):
+                    self.schedule_rule(src, t)
         return actions, [t for t in triggers if t is not None]
 
     def filter_criteria(self, cls, f: model.Filter):
@@ -436,15 +446,38 @@ class _Builder:
         return cp.PipelineTriggerDeclaration(ProviderType="CodeStarSourceConnection",
                                              GitConfiguration=cp.GitConfiguration(**git))
 
+    def events_role(self, src: model.Source):
+        """The role EventBridge assumes to start this pipeline for ``src``'s rules (its change rule
+        and its schedules share it): it may only ``StartPipelineExecution`` on this pipeline."""
+        roles = self.events_roles
+        if src.name not in roles:
+            role = self.add(iam.Role(
+                self.key(src.name) + "EventsRole", AssumeRolePolicyDocument=_trust("events.amazonaws.com"),
+                Policies=[iam.Policy(PolicyName="start-pipeline", PolicyDocument=_policy([{
+                    "Effect": "Allow", "Action": "codepipeline:StartPipelineExecution",
+                    "Resource": [_arn("codepipeline", "${Pipeline}")]}]))],
+                **self.boundary()))
+            self.t.add_output(Output(role.title + "Arn", Value=GetAtt(role, "Arn"),
+                                     Description=f"Role EventBridge uses to start the pipeline for source {src.name}"))
+            roles[src.name] = role
+        return roles[src.name]
+
+    def schedule_rule(self, src: model.Source, t: model.ScheduleTrigger):
+        """An EventBridge rule that starts the pipeline at the times of ``t`` (UTC); the run
+        takes each source's latest revision, as a run started by hand does. Every events role
+        may do the same (start this pipeline), so the first one made serves the schedules too."""
+        from pipec import cron
+
+        role = next(iter(self.events_roles.values()), None) or self.events_role(src)
+        self.add(events.Rule(
+            self.unique(self.key(src.name) + "ScheduleRule"), State="ENABLED",
+            Description=f"Start pipeline {self.p.name} on schedule '{t.cron}' (UTC)",
+            ScheduleExpression=cron.eventbridge(t.cron),
+            Targets=[events.Target(Id="pipeline", Arn=_arn("codepipeline", "${Pipeline}"),
+                                   RoleArn=GetAtt(role, "Arn"))]))
+
     def change_rule(self, src: model.Source, pattern: dict):
-        role = self.add(iam.Role(
-            self.key(src.name) + "EventsRole", AssumeRolePolicyDocument=_trust("events.amazonaws.com"),
-            Policies=[iam.Policy(PolicyName="start-pipeline", PolicyDocument=_policy([{
-                "Effect": "Allow", "Action": "codepipeline:StartPipelineExecution",
-                "Resource": [_arn("codepipeline", "${Pipeline}")]}]))],
-            **self.boundary()))
-        self.t.add_output(Output(role.title + "Arn", Value=GetAtt(role, "Arn"),
-                                 Description=f"Role EventBridge uses to start the pipeline for source {src.name}"))
+        role = self.events_role(src)
         self.add(events.Rule(
             self.key(src.name) + "ChangeRule", State="ENABLED",
             Description=f"Start pipeline {self.p.name} when source {src.name} changes",

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from pipec import plan
+from pipec import cron, plan
 from pipec.targets import cfn
 
 # ----------------------------------------------------------------------------- tables
@@ -415,7 +415,7 @@ class _Reader:
                 out.append(plan.Trigger("push", src, branches=plan.Filter.of([branch])))
             else:
                 out.append(plan.Trigger("object", src))
-        return plan.normal_triggers(out)
+        return plan.normal_triggers(out + self.schedules)
 
     def filter(self, criteria, where: str) -> plan.Filter | None:
         if criteria is None:
@@ -431,8 +431,11 @@ class _Reader:
 
     def rules(self) -> set[str]:
         """Names of the sources an enabled EventBridge rule of the template starts this pipeline
-        for. A rule that starts the pipeline on anything else cannot be read."""
+        for; the rules that start it on a schedule go to ``self.schedules`` (as ``schedule``
+        triggers, the cron in pipec's canonical form). A rule that starts the pipeline on anything
+        else cannot be read."""
         out = set()
+        self.schedules: list[plan.Trigger] = []
         for lid, res in self.t.of_type("AWS::Events::Rule").items():
             p = res.get("Properties") or {}
             where = f"resource {lid} (AWS::Events::Rule)"
@@ -440,14 +443,23 @@ class _Reader:
                 continue
             if str(self.value(p.get("State", "ENABLED"))).upper() != "ENABLED":
                 continue
+            schedule = self.value(p.get("ScheduleExpression"))
+            if schedule is not None:
+                if p.get("EventPattern") is not None:
+                    self.fail(where, "has both a ScheduleExpression and an EventPattern")
+                try:
+                    self.schedules.append(plan.Trigger("schedule", "", cron=cron.from_eventbridge(str(schedule))))
+                except ValueError as exc:
+                    self.fail(where, f"ScheduleExpression: {exc}")
+                continue
             pattern = self.value(p.get("EventPattern"))
             if isinstance(pattern, str):
                 try:
                     pattern = json.loads(pattern)
                 except json.JSONDecodeError:
                     self.fail(where, "EventPattern is not JSON")
-            if not isinstance(pattern, dict) or p.get("ScheduleExpression"):
-                self.fail(where, "starts the pipeline on a schedule or on an event pipec cannot read")
+            if not isinstance(pattern, dict):
+                self.fail(where, "starts the pipeline on an event pipec cannot read")
             src = self.rule_source(pattern)
             if src is None:
                 self.fail(where, f"starts the pipeline on events that match none of its sources: {pattern!r}")

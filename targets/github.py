@@ -23,7 +23,7 @@ keep no credentials; AWS is reached through OIDC roles trusted only for this rep
 job's environment or triggering refs.
 
 Where GitHub cannot do what CodePipeline does, the build stops with an error (E408-E410) or
-goes on with a warning that says exactly what differs (W507-W513); docs/diagnostics.md explains
+goes on with a warning that says exactly what differs (W507-W515); docs/diagnostics.md explains
 each code.
 """
 
@@ -245,7 +245,7 @@ class _Workflow:
     # ------------------------------------------------------------------ triggers
     def triggers(self) -> dict:
         on: dict = {}
-        push_branch, push_tag, prs = [], [], []
+        push_branch, push_tag, prs, schedules = [], [], [], []
         manual = False
         for src in self.p.sources:
             for t in src.triggers:
@@ -265,6 +265,8 @@ class _Workflow:
                     continue
                 if isinstance(t, model.ManualTrigger):
                     manual = True
+                elif isinstance(t, model.ScheduleTrigger):
+                    schedules.append((src, t))
                 elif isinstance(t, model.PushTrigger):
                     if t.tags is None and t.branches is None:  # the source's own branch
 
@@ -348,6 +350,10 @@ class _Workflow:
                           "documents its CLOSED event as 'closed (merged)'. Check github.event.pull_request.merged "
                           "in the commands if only merges should count.")
             on["pull_request"] = body
+        if schedules:
+            on["schedule"] = [{"cron": t.cron} for _, t in schedules]
+            for src, t in schedules:
+                self.schedule_warning(src, t)
         if manual:
             dispatch: dict = {}
             if self.p.variables:
@@ -357,6 +363,16 @@ class _Workflow:
                     for v in self.p.variables}
             on["workflow_dispatch"] = dispatch or None
         return on
+
+    def schedule_warning(self, src: model.Source, t: model.ScheduleTrigger):
+        both = t.platform is None
+        self.warn("W515", t, f"GitHub runs the schedule '{t.cron}' on the default branch, and may delay or drop runs",
+                  "A scheduled workflow runs on the latest commit of the repository's default branch"
+                  + (f", where CodePipeline builds branch '{src.branch}'" if both else "")
+                  + f"; the jobs' AWS roles trust branch '{src.branch}', so make it the default branch. GitHub "
+                  "may also delay scheduled runs under load (most at the start of an hour) or drop them, and "
+                  "disables schedules in public repositories after 60 days without activity"
+                  + (", while EventBridge starts CodePipeline on time." if both else "."))
 
     def paths_warning(self, trigger, what: str):
         self.warn("W509", trigger, "GitHub evaluates path filters on the first 300 changed files only",

@@ -59,7 +59,7 @@ from pathlib import Path
 
 import yaml
 
-from pipec import model, plan
+from pipec import cron, model, plan
 from pipec.importer import yaml12
 from pipec.targets import buildspec, cfn
 
@@ -569,8 +569,11 @@ class _Reader:
         out: list[plan.Trigger] = []
         for event, body in on.items():
             at = _Where(f"{self.where.file}: on.{event}")
-            if event not in ("push", "pull_request", "workflow_dispatch"):
+            if event not in ("push", "pull_request", "workflow_dispatch", "schedule"):
                 _fail(at, f"event '{event}' has no pipec trigger")
+            if event == "schedule":
+                out.extend(self.schedule(at, body))
+                continue
             if body is not None and not isinstance(body, dict):
                 _fail(at, f"the event's settings must be a mapping, not {body!r}")
             body = body or {}
@@ -582,6 +585,22 @@ class _Reader:
                 out.append(plan.Trigger("manual", self.need_source(at, "the workflow can be started by hand")))
                 self.dispatch_inputs(at, body)
         return plan.normal_triggers(out)
+
+    @staticmethod
+    def schedule(where, body) -> list[plan.Trigger]:
+        """``on.schedule``: a list of ``{cron: '...'}`` (UTC: a ``timezone`` cannot be read)."""
+        if not isinstance(body, list) or not body:
+            _fail(where, f"'schedule' must be a list of {{cron: ...}} entries, not {body!r}")
+        out = []
+        for i, entry in enumerate(body):
+            at = _Where(f"{where}[{i}]")
+            if not isinstance(entry, dict) or set(entry) != {"cron"} or not isinstance(entry["cron"], str):
+                _fail(at, f"a schedule entry is {{cron: '...'}} (in UTC), not {entry!r}")
+            try:
+                out.append(plan.Trigger("schedule", "", cron=cron.canonical(entry["cron"])))
+            except cron.CronError as exc:
+                _fail(at, f"cron {entry['cron']!r}: {exc.message}")
+        return out
 
     @staticmethod
     def _pair(where, body: dict, name: str):

@@ -73,7 +73,68 @@ def triggers(draw, used: set) -> list[str]:
     if draw(st.booleans()):
         out.append("on manual")
         used.add("manual")
+    for cron in draw(st.lists(schedules(), max_size=2, unique_by=canonical_cron)):
+        out.append(f"on schedule {_quote(cron)}")
+        used.add("schedule")
     return out
+
+
+_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+_DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+
+
+@st.composite
+def cron_field(draw, lo: int, hi: int, names: list[str] | None = None) -> str:
+    """One field of a cron expression: *, a value, a range, a step or a list of those; values
+    are numbers or (month, day of the week) names in any case."""
+    def value(n: int) -> str:
+        if names and draw(st.booleans()):
+            name = names[n - lo]
+            return draw(st.sampled_from([name, name.lower(), name.title()]))
+        return str(n)
+
+    def element() -> str:
+        kind = draw(st.sampled_from(["value", "range", "step", "value-step", "range-step"]))
+        a = draw(st.integers(lo, hi))
+        b = draw(st.integers(a, hi))
+        step = draw(st.integers(1, hi - lo))
+        if kind == "value":
+            return value(a)
+        if kind == "range":
+            return f"{value(a)}-{value(b)}"
+        if kind == "step":
+            return f"*/{step}"
+        if kind == "value-step":
+            return f"{value(a)}/{step}"
+        return f"{value(a)}-{value(b)}/{step}"
+
+    if draw(st.integers(0, 2)) == 0:
+        return "*"
+    return ",".join(element() for _ in range(draw(st.integers(1, 3))))
+
+
+@st.composite
+def schedules(draw) -> str:
+    """A valid schedule that GitHub can run too: at most one day field other than '*', and runs at
+    least 5 minutes apart (docs/language.md, "on schedule")."""
+    from pipec import cron
+
+    minute = draw(cron_field(0, 59))
+    hour = draw(cron_field(0, 23))
+    month = draw(cron_field(1, 12, _MONTHS))
+    day = draw(st.sampled_from(["dom", "dow", "neither"]))
+    dom = draw(cron_field(1, 31)) if day == "dom" else "*"
+    dow = draw(cron_field(0, 6, _DAYS)) if day == "dow" else "*"
+    text = f"{minute} {hour} {dom} {month} {dow}"
+    if cron.interval(text) < cron.MIN_INTERVAL:
+        text = f"{draw(st.integers(0, 59))} {hour} {dom} {month} {dow}"  # one run an hour at most
+    return text
+
+
+def canonical_cron(text: str) -> str:
+    from pipec import cron
+
+    return cron.canonical(text)
 
 
 _COMMANDS = ["make", "npm ci", "npm test", "false && true", "echo done;", "cd sub && make",

@@ -232,6 +232,9 @@ triggers: st.SearchStrategy[ast.Trigger] = st.one_of(
           _tuple(st.sampled_from(["opened", "updated", "closed"]), 0, 3),
           _tuple(_filters(["into", "paths"]), 0, 3), vias),
     _node(ast.Trigger, st.just("manual"), st.just(()), st.just(()), vias),
+    # the cron is a STRING: anything, valid or not (the checker, not the grammar, reads it)
+    _node(ast.Trigger, st.just("schedule"), st.just(()), st.just(()), vias,
+          st.one_of(strings, st.sampled_from(["0 3 * * *", "*/15 6-18 * * MON-FRI", "0 0 1 * *"]))),
 )
 
 source_items = st.one_of(
@@ -561,7 +564,8 @@ REQUIRED_VARIANTS: tuple[str, ...] = (
     "RollbackStmt:on:failure:alarms",
     "Phase:finally", "Phase:on_failure", "Phase:no-commands",
     "Command:plain", "Command:script", "Command:script-multiline", "Pattern:negated",
-    "Trigger:push", "Trigger:pull_request", "Trigger:manual", "Trigger:via", "Trigger:events",
+    "Trigger:push", "Trigger:pull_request", "Trigger:manual", "Trigger:schedule", "Trigger:via",
+    "Trigger:events",
     "Filter:branches", "Filter:tags", "Filter:paths", "Filter:into",
     "Source:body", "Source:no-body", "Stage:via",
     "DeployAction:ec2", "DeployAction:ecs", "DeployAction:lambda", "DeployAction:cloudformation",

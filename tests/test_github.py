@@ -477,6 +477,7 @@ EXPECTED_ON = {
     # pushes to the other sources are 'via aws'; 'on manual' asks for the variables
     "12-everything-else": {
         "push": {"branches": ["main"]},
+        "schedule": [{"cron": "30 5 * * MON-FRI"}],
         "workflow_dispatch": {"inputs": {"REPORT_CULTURE": {
             "description": "Culture for dates and numbers in test reports", "type": "string",
             "required": False, "default": "en-US"}}}},

@@ -186,7 +186,10 @@ def test_unknown_script_step_is_a_clear_error(tmp_path):
 @pytest.mark.parametrize("on, message", [
     ("{pull_request: {branches: [main]}}", "also runs for 'reopened'"),
     ("{pull_request: {types: [opened, reopened]}}", "type 'reopened' has no pipec event"),
-    ("{schedule: [{cron: '0 0 * * *'}]}", "event 'schedule' has no pipec trigger"),
+    ("{release: {types: [published]}}", "event 'release' has no pipec trigger"),
+    ("{schedule: [{cron: '0 0 1 * 1'}]}", "restricts both the day of the month and the day of the week"),
+    ("{schedule: [{cron: '0 0 * * *', timezone: Europe/Paris}]}", "in UTC"),
+    ("{schedule: {cron: '0 0 * * *'}}", "must be a list"),
     ("{push: {branches: ['!wip/**', main]}}", "comes after a '!' pattern"),
     ("{push: {branches: ['release-v?']}}", "GitHub's '?'"),
     ("{push: {branches: ['a\\*b']}}", "matches a literal '\\*'"),

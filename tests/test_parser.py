@@ -225,6 +225,11 @@ def test_push_trigger_bare():
     assert source_body("on push") == (ast.Trigger("push"),)
 
 
+def test_schedule_trigger():
+    assert source_body('on schedule "30 5 * * MON-FRI"') == (ast.Trigger("schedule", cron="30 5 * * MON-FRI"),)
+    assert source_body('on schedule "0 0 * * *" via aws') == (ast.Trigger("schedule", via="aws", cron="0 0 * * *"),)
+
+
 @pytest.mark.parametrize("platform", ["aws", "github"])
 def test_push_trigger_via(platform):
     assert source_body(f"on push via {platform}") == (ast.Trigger("push", via=platform),)
