@@ -97,6 +97,9 @@ def _one(task) -> dict:
 
             try:
                 row["roundtrip"] = compare(result, path, text)
+            except MemoryError:
+                row["roundtrip"] = {"equal": False, "reasons": ["round trip failed: MemoryError"],
+                                    "detail": f"more than {WORKER_MEMORY >> 30} GiB"}
             except Exception as exc:  # a reader's refusal or a bug: a reason, not a crash of the import
                 row["roundtrip"] = {"equal": False, "reasons": [f"round trip failed: {type(exc).__name__}"],
                                     "detail": str(exc)[:300]}
@@ -170,7 +173,8 @@ def main(argv=None) -> int:
             with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(str(Path(__file__).resolve().parent),)) as ex:
                 rows += list(ex.map(_one, batch, chunksize=16))
         else:
-            rows += [_one(t) for t in batch]
+            with ProcessPoolExecutor(1, initializer=_init, initargs=(str(Path(__file__).resolve().parent),)) as ex:
+                rows += list(ex.map(_one, batch, chunksize=16))
         per_kind_wall[kind] = time.perf_counter() - started
     print(report(rows, kinds, per_kind_wall, args.top, args.jobs))
     if args.json:
@@ -178,8 +182,23 @@ def main(argv=None) -> int:
     return 1 if any(r["crash"] for r in rows) else 0
 
 
+#: a worker's address-space limit: a pathological input must fail its own row, not the machine
+WORKER_MEMORY = 3 * 1024 ** 3
+
+
+def _limit_memory():
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, WORKER_MEMORY))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 def _init(bench_dir: str):
     import importlib
+
+    _limit_memory()
 
     sys.path.insert(0, bench_dir)
     for module in ("pipec.importer", "pipec.targets.aws_import", "pipec.targets.github_import",

@@ -411,6 +411,7 @@ class Context:
         self.companions = companions or {}
         self.used_companions: set[str] = set()
         self.unconverted: list[Unconverted] = []
+        self._reported: set = set()
         self.tasks: list[Task] = []
         self.errors: list[Diagnostic] = []
         #: the importer's record of what it mapped, for the round trip (free-form, per kind)
@@ -425,8 +426,11 @@ class Context:
         in ``doc`` (when given) at the place it would have gone."""
         pos = pos_of(where, key) if where is not None else None
         src = getattr(where, "src", None) or self.file
-        self.unconverted.append(Unconverted(construct, message, pos[0] if pos else None,
-                                            pos[1] if pos else None, hint, src))
+        seen = (construct, src, pos)
+        if pos is None or seen not in self._reported:  # a matrix repeats a job: one finding per place
+            self._reported.add(seen)
+            self.unconverted.append(Unconverted(construct, message, pos[0] if pos else None,
+                                                pos[1] if pos else None, hint, src))
         if doc is not None:
             at = f" ({Path(src).name}:{pos[0]})" if pos else ""
             doc.comment(f"not converted{at}: {message}")

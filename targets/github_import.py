@@ -95,7 +95,7 @@ from pipec.importer import Doc, YDict, YList, q, v
 PLACEHOLDER_REPO = "OWNER/REPO"
 SOURCE = "app"
 GITHUB_TIMEOUT = 360
-MAX_COMBINATIONS = 20
+MAX_COMBINATIONS = 50  # CodePipeline's actions per stage
 MAX_PATTERNS = 8
 MAX_INPUTS = 5
 
@@ -362,6 +362,7 @@ class _Workflow:
         self.placeholders: set[str] = set()
         self.owner: str | None = None
         self.events: list[str] = []
+        self.job_guard: str | None = None
 
     # ------------------------------------------------------------------ entry
     def run(self) -> Doc | None:
@@ -959,11 +960,18 @@ class _Workflow:
                      f"{job.get('uses')!r}; import that workflow on its own", jobs, key)
             return [], False
         when = self.when(job, None, job_level=True)
-        if when in (None, "failure"):
-            ctx.skip(stage, "workflow: job condition", f"job '{key}' runs only if {_scalar(job.get('if'))!r}, which "
-                     "GitHub decides during the run; pipec actions have no conditions, so the job is not imported",
-                     job, "if")
+        self.job_guard = None
+        if when == "failure":
+            ctx.skip(stage, "workflow: job runs after failures", f"job '{key}' runs only after a failure "
+                     f"({_scalar(job.get('if'))!r}); pipec actions run when their stage does, so the job is not "
+                     "imported", job, "if")
             return [], False
+        if when is None:
+            # Kept, with its work converted, behind a first command that fails: the condition is
+            # GitHub's to decide during a run, and running the job in more cases than GitHub did
+            # (a deployment on every pull request, say) must never happen silently.
+            self.job_guard = (_scalar(job.get("if")) or "").strip()
+            when = "normal"
         if when == "never":
             ctx.skip(stage, "workflow: job condition", f"job '{key}' never runs here (if: {_scalar(job.get('if'))!r})",
                      job, "if")
@@ -1142,6 +1150,15 @@ class _Workflow:
                 ctx.skip(notes, construct, what, job, k)
         self.current_key = key
         self.steps(a, key, job, jobs)
+        if a.commands and self.job_guard is not None:
+            cond = " ".join(self.job_guard.split())
+            ctx.skip(a.notes, "workflow: job condition", f"job '{key}' runs only if {cond!r}, which GitHub decides "
+                     "during the run: its first command fails until you decide when this action should run "
+                     "(a stage via one platform, a separate pipeline, or delete the line)", job, "if")
+            guard = (f"echo 'pipec import: on GitHub job {key} ran only if a condition held; decide when it runs "
+                     "here (see the comment above), then delete this command' >&2 && exit 1")
+            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            self.ctx.mapping.setdefault("guards", []).append(a.name)
         if not a.commands:
             # Keep the job's place, settings and findings, with one command that fails loudly: the
             # pipeline's shape converts, its work is left to a person (never a job that passes

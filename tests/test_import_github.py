@@ -465,7 +465,7 @@ def test_matrix_exclude_and_runtime_and_step_condition():
 
 
 def test_matrix_too_large_or_computed_skips_the_job():
-    big = ", ".join(str(i) for i in range(21))
+    big = ", ".join(str(i) for i in range(51))  # more than a stage may hold
     r = ok(f"""
         on: workflow_dispatch
         jobs:
@@ -901,3 +901,26 @@ def test_event_name_is_known_when_the_workflow_has_one_event():
               - run: make test
         """, repository="o/r")
     assert "make publish" not in two.source and "workflow: step condition" in constructs(two)
+
+
+def test_undecidable_job_condition_keeps_the_work_behind_a_failing_guard():
+    r = ok("""
+        on: [push, pull_request]
+        jobs:
+          deploy:
+            if: github.event_name == 'push' && !startsWith(github.head_ref, 'renovate/')
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: make deploy
+          after-failure:
+            if: failure()
+            runs-on: ubuntu-latest
+            steps: [{run: notify}]
+        """, repository="o/r")
+    assert "workflow: job condition" in constructs(r)
+    assert "workflow: job runs after failures" in constructs(r)
+    text = body(r)
+    # the work is there, but the action fails first: it never runs in more cases than on GitHub
+    assert text.index("exit 1") < text.index("make deploy")
+    assert r.mapping["guards"] == ["deploy"] and "notify" not in r.source
