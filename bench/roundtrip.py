@@ -274,7 +274,21 @@ def _workflow_triggers(on, mapped: dict) -> frozenset:
         on = {e: None for e in on}
     kept = {}
     for event, body in (on or {}).items():
-        if event not in ("push", "pull_request", "workflow_dispatch") or not mapped.get(event):
+        if event not in ("push", "pull_request", "workflow_dispatch", "schedule") or not mapped.get(event):
+            continue
+        if event == "schedule":  # the crons the importer could convert (the others are findings)
+            from pipec import cron
+
+            crons, seen = [], set()
+            for entry in body if isinstance(body, list) else []:
+                try:
+                    text = str(entry["cron"])
+                    if cron.interval(text) >= cron.MIN_INTERVAL and cron.canonical(text) not in seen:
+                        seen.add(cron.canonical(text))
+                        crons.append({"cron": text})
+                except (cron.CronError, KeyError, TypeError):
+                    continue
+            kept[event] = crons[:cron.MAX_SCHEDULES]
             continue
         body = dict(body) if isinstance(body, dict) else {}
         allowed = {"branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore", "types"}
@@ -291,6 +305,7 @@ def _workflow_triggers(on, mapped: dict) -> frozenset:
                                  dispatch_inputs=lambda where, body: None)
     stub.push = lambda where, body: github_read._Reader.push(stub, where, body)
     stub.pull_request = lambda where, body: github_read._Reader.pull_request(stub, where, body)
+    stub.schedule = github_read._Reader.schedule
     stub._pair = github_read._Reader._pair
     return github_read._Reader.triggers(stub, kept) if kept else frozenset()
 

@@ -107,6 +107,24 @@ _ACTION_KEYS = {"Name", "ActionTypeId", "Configuration", "InputArtifacts", "Outp
                 "Namespace", "TimeoutInMinutes", "Region", "RoleArn"}
 
 
+
+def _readable_cron(expr: str, canonical: str) -> str:
+    """The EventBridge ``cron(...)`` as the author wrote it, in pipec's five fields (``?`` is ``*``,
+    days of the week 1-7 are 0-6, the year ``*`` dropped), when that means exactly ``canonical``;
+    otherwise ``canonical`` (every value spelled out)."""
+    from pipec import cron
+
+    fields = expr[len("cron("):-1].split()
+    if len(fields) != 6 or fields[5] != "*":
+        return canonical
+    fields = ["*" if f == "?" else f for f in fields[:5]]
+    fields[4] = re.sub(r"\d+", lambda m: str(int(m.group()) - 1), fields[4])
+    candidate = " ".join(fields)
+    try:
+        return cron.normalize(candidate) if cron.canonical(candidate) == cron.canonical(canonical) else canonical
+    except cron.CronError:
+        return canonical
+
 class _Unres(str):
     """Text that depends on the deployment; ``missing`` names what (``${X}`` kept in the text)."""
 
@@ -2434,6 +2452,48 @@ class _Importer:
         p.comment(f"The template also creates {n} resource(s) outside the pipeline, which pipec does not manage: "
                   + "; ".join(parts) + ".")
 
+    def schedule_rule(self, lid: str, res):
+        """An EventBridge rule that starts the pipeline on a schedule: ``on schedule`` in the first
+        source's block (a schedule starts the whole pipeline), ``via aws`` when it runs more often
+        than GitHub's 5 minutes. ``rate(...)`` counts from the rule's creation, which no cron says."""
+        from pipec import cron
+
+        props = res.get("Properties") or {}
+        expr = props.get("ScheduleExpression")
+        where = (props, "ScheduleExpression") if isinstance(props, dict) and "ScheduleExpression" in props \
+            else (self.resources, lid)
+        src = next((d for kind, d in self.doc.items if kind == "block" and d.header.startswith("source ")), None)
+        if src is None:
+            return
+        if not isinstance(expr, str) or not expr.startswith("cron("):
+            self.ctx.skip(src, "template: scheduled run", f"rule {lid} starts the pipeline with {expr!r}: a rate "
+                          "counts from the rule's creation, which no cron expression says", *where)
+            return
+        if str(props.get("State", "ENABLED")) != "ENABLED":
+            self.ctx.skip(src, "template: scheduled run", f"rule {lid} is {props.get('State')}: its schedule "
+                          "is not imported", *where)
+            return
+        try:
+            text = cron.from_eventbridge(expr)
+            every = cron.interval(text)
+            text = _readable_cron(expr, text)
+        except (ValueError, cron.CronError) as exc:
+            self.ctx.skip(src, "template: scheduled run", f"rule {lid}: {expr} has no pipec cron ({exc})", *where)
+            return
+        self.schedules = getattr(self, "schedules", 0) + 1
+        if self.schedules > cron.MAX_SCHEDULES:
+            self.ctx.skip(src, "template: scheduled run", f"rule {lid}: more than {cron.MAX_SCHEDULES} schedules",
+                          *where)
+            return
+        if not any(kind == "stmt" and str(item).startswith("on ") for kind, item in src.items):
+            # a source without 'on' lines starts on its changes; with one, only on what is written
+            src.stmt("on", "push")
+        provider = src.header.split()[2] if len(src.header.split()) > 2 else ""
+        # GitHub runs a schedule at most every 5 minutes, and only in the workflow's own repository
+        only_aws = every < cron.MIN_INTERVAL or provider != "github"
+        src.comment(f"From the EventBridge rule {lid} ({expr}).")
+        src.stmt("on", "schedule", q(text), *(["via", "aws"] if only_aws else []))
+
     def _pipeline_machinery(self, lid: str, res) -> bool:
         """Whether resource ``lid`` only serves the pipeline (its artifact bucket, change detection rules,
         approval topics...): it refers to the pipeline, or the pipeline to it."""
@@ -2442,9 +2502,7 @@ class _Importer:
         if t == "AWS::Events::Rule":
             if self.pipeline_lid in blob:
                 if "ScheduleExpression" in blob:
-                    self.ctx.skip(self.doc, "template: scheduled run",
-                                  f"rule {lid} starts the pipeline on a schedule; .pipe has no schedule trigger",
-                                  self.resources, lid)
+                    self.schedule_rule(lid, res)
                 return True
             return False
         pblob = json.dumps(self.resources[self.pipeline_lid].get("Properties"), default=str)

@@ -579,6 +579,8 @@ class _Workflow:
                 ok = self.pull_request(ev, body, where, key, lines)
             elif event == "workflow_dispatch":
                 ok = self.dispatch(ev, body, where, key, lines)
+            elif event == "schedule":
+                ok = self.schedule(ev, body, where, key, lines)
             else:
                 ctx.skip(ev, f"workflow: {event} trigger", f"the '{event}' event has no pipec trigger",
                          where, key)
@@ -743,6 +745,48 @@ class _Workflow:
                  "merged into the target branch); CodePipeline builds the head commit of its source branch",
                  where, key)
         return True
+
+    def schedule(self, src, body, where, key, lines) -> bool:
+        """``on.schedule``: a list of ``{cron: ...}``, each an ``on schedule`` line (compiler/cron.py
+        checks what both platforms run identically)."""
+        from pipec import cron
+
+        ctx = self.ctx
+        if not isinstance(body, list):
+            ctx.skip(src, "workflow: schedule", "the schedule event's settings are not a list of crons", where, key)
+            return False
+        seen: set = set()
+        for i, entry in enumerate(body):
+            if not isinstance(entry, dict) or "cron" not in entry:
+                ctx.skip(src, "workflow: schedule", "a schedule entry without 'cron'", body, i)
+                continue
+            for k in entry:
+                if k != "cron":
+                    ctx.skip(src, "workflow: schedule", f"schedule setting '{k}' has no .pipe form", entry, k)
+            text = _scalar(entry["cron"]) or ""
+            try:
+                normal = cron.normalize(text)
+                canonical, every = cron.canonical(text), cron.interval(text)
+            except cron.CronError as exc:
+                ctx.skip(src, "workflow: schedule", f"cron {text!r}: {exc.message}", entry, "cron", hint=exc.hint)
+                continue
+            if every < cron.MIN_INTERVAL:
+                ctx.skip(src, "workflow: schedule", f"cron {text!r} asks for a run every {every} minute(s); GitHub "
+                         f"runs schedules at most every {cron.MIN_INTERVAL} minutes, and pipec refuses a schedule "
+                         "that one platform would run more often than the other", entry, "cron",
+                         hint="Write the schedule GitHub actually ran, every 5 minutes or more (for example "
+                              "\"*/5 * * * *\"), or add it with 'via aws' to run it that often on CodePipeline only.")
+                continue
+            if canonical in seen:
+                ctx.skip(src, "workflow: schedule", f"cron {text!r} repeats an earlier schedule", entry, "cron")
+                continue
+            if len(seen) >= cron.MAX_SCHEDULES:
+                ctx.skip(src, "workflow: schedule", f"more than {cron.MAX_SCHEDULES} schedules (pipec's limit: "
+                         "each is an EventBridge rule)", entry, "cron")
+                continue
+            seen.add(canonical)
+            lines.append(f"on schedule {q(normal)}")
+        return bool(seen)
 
     def dispatch(self, src, body, where, key, lines) -> bool:
         ctx = self.ctx

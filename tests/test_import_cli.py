@@ -31,8 +31,8 @@ jobs:
 
 SCHEDULED = """\
 on:
-  schedule:
-    - cron: "0 3 * * *"
+  issues:
+    types: [opened]
   push:
     branches: [main]
 jobs:
@@ -197,12 +197,12 @@ def test_writes_output_and_report(tmp_path, capsys):
     status, out, err = run(["import", path, "-o", str(out_pipe), "--report", str(report)], capsys)
     assert status == 0 and out == ""
     text = out_pipe.read_text(encoding="utf-8")
-    assert "# not converted (ci.yml:" in text and "schedule" in text
+    assert "# not converted (ci.yml:" in text and "issues" in text
     from pipec import compile_text
 
     compile_text(text, "ci.pipe")  # what import writes, check accepts
     md = report.read_text(encoding="utf-8")
-    assert "**Partial**" in md and "schedule" in md
+    assert "**Partial**" in md and "issues" in md
     assert "Partial" in err and "not converted" in err
 
 
@@ -212,7 +212,7 @@ def test_report_json(tmp_path, capsys):
     status, _out, _err = run(["import", path, "-o", str(tmp_path / "o.pipe"), "--report", str(report)], capsys)
     data = json.loads(report.read_text(encoding="utf-8"))
     assert status == 0 and data["status"] == "Partial" and data["kind"] == "workflow"
-    assert any("schedule" in u["construct"] for u in data["unconverted"])
+    assert any("issues" in u["construct"] for u in data["unconverted"])
     assert all(u["line"] for u in data["unconverted"])
 
 
@@ -267,7 +267,7 @@ def test_audit_summary(tmp_path):
     assert d["statuses"]["Failed"] == 1  # broken.yml
     assert d["statuses"]["Successful"] + d["statuses"]["Partial"] == 4
     assert d["kinds"]["workflow"]["files"] == 3
-    assert any("schedule" in c["construct"] for c in d["constructs"])
+    assert any("issues" in c["construct"] for c in d["constructs"])
     assert any(t["kind"] == "repository" for t in d["tasks"])
 
 

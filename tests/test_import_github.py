@@ -210,10 +210,10 @@ def test_workflow_dispatch_inputs_become_variables():
 
 
 def test_unmapped_events_leave_a_manual_trigger():
-    r = ok("on:\n  schedule:\n    - cron: '0 0 * * *'\n  release:\n" + JOB, repository="o/r")
+    r = ok("on:\n  issues:\n    types: [opened]\n  release:\n" + JOB, repository="o/r")
     assert "on manual" in r.source
-    assert sorted(constructs(r)) == ["workflow: release trigger", "workflow: schedule trigger"]
-    assert r.mapping["triggers"] == {"schedule": False, "release": False}
+    assert sorted(constructs(r)) == ["workflow: issues trigger", "workflow: release trigger"]
+    assert r.mapping["triggers"] == {"issues": False, "release": False}
 
 
 def test_both_branches_and_branches_ignore_is_an_error():
@@ -794,8 +794,8 @@ def test_third_party_action_and_job_with_nothing_to_run():
 def test_nothing_converted_at_all_is_unsupported():
     r = importer.import_one("w.yml", textwrap.dedent("""
         on:
-          schedule:
-            - cron: "0 0 * * *"
+          issues:
+            types: [opened]
         jobs:
           stale:
             runs-on: ubuntu-latest
@@ -924,3 +924,38 @@ def test_undecidable_job_condition_keeps_the_work_behind_a_failing_guard():
     # the work is there, but the action fails first: it never runs in more cases than on GitHub
     assert text.index("exit 1") < text.index("make deploy")
     assert r.mapping["guards"] == ["deploy"] and "notify" not in r.source
+
+
+def test_schedules():
+    r = ok("""
+        on:
+          schedule:
+            - cron: "30 5 * * mon-fri"
+            - cron: "30 5 * * MON-FRI"
+            - cron: "*/2 * * * *"
+            - cron: "0 0 1 * 1"
+        jobs:
+          nightly:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: make nightly
+        """, repository="o/r")
+    assert 'on schedule "30 5 * * MON-FRI"' in r.source and r.source.count("on schedule") == 1
+    assert constructs(r) == ["workflow: schedule"] * 3  # a repeat, too often for GitHub, both day fields
+    assert r.mapping["triggers"] == {"schedule": True}
+    assert "on manual" not in r.source
+
+
+def test_schedule_only_workflow_with_a_bot_action_is_partial():
+    r = ok("""
+        on:
+          schedule:
+            - cron: "0 0 * * *"
+        jobs:
+          stale:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/stale@v9
+        """, repository="o/r")
+    assert r.status == importer.PARTIAL and "job with nothing to run" in " ".join(constructs(r))

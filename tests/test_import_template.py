@@ -846,3 +846,60 @@ def test_no_pipeline_resource_is_not_a_template_and_bad_stages_fail():
     bad = "Resources:\n  P:\n    Type: AWS::CodePipeline::Pipeline\n    Properties: {Name: x}\n"
     r2 = importer.import_one("/nonexistent/t.yaml", text=bad)
     assert r2.status == importer.FAILED and r2.diagnostics[0].code == "E602"
+
+
+SCHEDULED_TEMPLATE = """
+Resources:
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      Name: nightly
+      Stages:
+        - Name: Source
+          Actions:
+            - Name: Source
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeStarSourceConnection, Version: "1"}
+              Configuration:
+                ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/abc
+                FullRepositoryId: acme/app
+                BranchName: main
+              OutputArtifacts: [{Name: app}]
+        - Name: Go
+          Actions:
+            - Name: Run
+              ActionTypeId: {Category: Invoke, Owner: AWS, Provider: Lambda, Version: "1"}
+              Configuration: {FunctionName: fn}
+  Nightly:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: cron(30 2 ? * MON-FRI *)
+      Targets:
+        - Arn: !Sub arn:aws:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}
+          Id: pipeline
+  Often:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: cron(0/2 * * * ? *)
+      Targets:
+        - Arn: !Sub arn:aws:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}
+          Id: pipeline
+  Rate:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets:
+        - Arn: !Sub arn:aws:codepipeline:${AWS::Region}:${AWS::AccountId}:${Pipeline}
+          Id: pipeline
+"""
+
+
+def test_scheduled_rules_become_schedules():
+    r = run(SCHEDULED_TEMPLATE)
+    assert r.status == importer.PARTIAL, [u.message for u in r.unconverted]
+    src = r.source
+    # the source still starts on pushes (it had no trigger of its own), plus the schedules
+    assert "on push\n" in src
+    # as the author wrote them, in pipec's five fields; every 2 minutes is more often than GitHub runs
+    assert 'on schedule "30 2 * * MON-FRI"\n' in src
+    assert 'on schedule "0/2 * * * *" via aws' in src
+    assert [u.construct for u in r.unconverted] == ["template: scheduled run"]  # the rate
