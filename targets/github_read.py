@@ -1500,15 +1500,25 @@ class _Reader:
             if request.key not in used:
                 _fail(_Where(self.where.file, request.key), f"no approval job '{action}' waits after this request job")
 
-        @functools.lru_cache(maxsize=None)
-        def before(key: str, seen: tuple = ()) -> frozenset:
-            if key in seen:
+        closures: dict[str, frozenset] = {}
+        visiting: set[str] = set()
+
+        def before(key: str) -> frozenset:
+            """Every job ``key`` needs, transitively: each job's closure is computed once (a memo on
+            the path as well would walk every path of the graph, and a stage of 50 jobs after a
+            stage of 50 jobs has 2,500 of them per pair of stages)."""
+            if key in closures:
+                return closures[key]
+            if key in visiting:
                 _fail(_Where(self.where.file, key), "the jobs' needs form a cycle")
+            visiting.add(key)
             out = set()
             for n in by_key[key].needs:
                 out.add(n)
-                out |= before(n, seen + (key,))
-            return frozenset(out)
+                out |= before(n)
+            visiting.discard(key)
+            closures[key] = frozenset(out)
+            return closures[key]
 
         # an EC2 deployment copies its generated appspec over the revision's appspec.yml, so that
         # file of a build's artifact belongs to the deployment (plan.from_model's 'revisions')

@@ -293,3 +293,25 @@ def test_appspec_of_an_ec2_revision_belongs_to_the_deployment(tmp_path):
     the deploy job's generated appspec: it is not the build's output (as in from_model)."""
     out = copy_golden("02-reference", tmp_path, "files=(**/*)", "files=(**/* appspec.yml)")
     assert gr.read(out).job("web").get("outputs") == (plan.Artifact("dist", ("**/*",), "dist"),)
+
+
+def test_wide_stages_are_read_in_time(tmp_path):
+    """Stages of many parallel actions: every job needs every job of the stage before, so the
+    number of paths through the needs grows as 12**stages; the transitive order must be computed
+    once per job (a real imported workflow with 178 jobs once took more than 3 GiB)."""
+    import time
+
+    import pipec
+    from pipec.build import EmitContext, generate, write
+
+    stages = []
+    for s in range(6):
+        builds = "\n".join(f'      build s{s}b{i} {{\n        build "make {s}-{i}"\n      }}' for i in range(12))
+        stages.append(f"  stage s{s} {{\n    parallel {{\n{builds}\n    }}\n  }}")
+    text = 'pipeline wide {\n  source app github "o/r"\n' + "\n".join(stages) + "\n}\n"
+    pipeline, _ = pipec.compile_text(text, "wide.pipe")
+    write(str(tmp_path), generate(pipeline, EmitContext(source="wide.pipe", prefix=""), ["github"]))
+    started = time.perf_counter()
+    got = github.read(str(tmp_path), "wide")
+    assert time.perf_counter() - started < 5
+    assert got == plan.from_model(pipeline, "github")
