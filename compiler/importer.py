@@ -89,6 +89,20 @@ def yaml12(loader_class):
 class _Loader(_BASE_LOADER):
     """Composes nodes only (construction is ours); YAML 1.2 booleans, no timestamps."""
 
+
+@yaml12
+class _RedefiningLoader(yaml.SafeLoader):
+    """The pure-Python loader, for the rare file that defines an anchor twice: YAML 1.2 lets a
+    later ``&name`` replace an earlier one (an alias refers to the most recent), GitHub accepts
+    it, and libyaml's composer refuses it."""
+
+    def compose_node(self, parent, index):
+        if not self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor
+            if anchor is not None:
+                self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
 _SCALARS = yaml.constructor.SafeConstructor
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:null": lambda v: None,
@@ -203,12 +217,12 @@ class _Builder:
         return out
 
 
-def load(text: str, file: str):
+def load(text: str, file: str, *, _loader=_Loader):
     """The YAML or JSON ``text`` as :class:`YDict`/:class:`YList`/scalars, or :class:`InputError`
     (E601) with the line and column where the parser stopped."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    loader = _Loader(text)
+    loader = _loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -217,6 +231,9 @@ def load(text: str, file: str):
                                         file=file))
         return _Builder(file, loader).build(node)
     except yaml.MarkedYAMLError as exc:
+        if "duplicate anchor" in (exc.context or "") + (exc.problem or "") and _loader is _Loader:
+            loader.dispose()
+            return load(text, file, _loader=_RedefiningLoader)
         mark = exc.problem_mark or exc.context_mark
         pos = (mark.line + 1, mark.column + 1) if mark else None
         lines = text.splitlines()

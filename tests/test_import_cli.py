@@ -345,3 +345,10 @@ def test_output_is_identical_across_hash_seeds(tmp_path):
             assert done.returncode == 0, done.stderr
             outs.add(done.stdout)
         assert len(outs) == 1, f"the import of {path} changed with the hash seed"
+
+
+def test_an_anchor_defined_twice_refers_to_the_latest():
+    """YAML 1.2 (and GitHub) let an anchor be defined again; an alias means the latest one."""
+    data = importer.load("a: &x one\nb: *x\nc: &x two\nd: *x\n", "w.yml")
+    assert data == {"a": "one", "b": "one", "c": "two", "d": "two"}
+    assert data.kpos["d"] == (4, 1)
