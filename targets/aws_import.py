@@ -227,7 +227,13 @@ class _Importer:
         if not isinstance(resources, dict):
             ctx.error("the template's Resources is not a mapping", data, "Resources")
             return None
-        self.resources = {k: r for k, r in resources.items() if isinstance(r, dict)}
+        for lid, r in resources.items():
+            if not isinstance(r, dict) or not isinstance(r.get("Type"), str):
+                ctx.error(f"resource {lid} must be a mapping with a Type (a string)", resources, lid,
+                          "CloudFormation refuses such a template too.")
+        if ctx.errors:
+            return None
+        self.resources = dict(resources)
         for key, attr in (("Parameters", "params"), ("Conditions", "conditions"), ("Mappings", "mappings")):
             value = data.get(key)
             if isinstance(value, dict):
@@ -583,7 +589,7 @@ class _Importer:
             elif k == "Fn::Sub" and isinstance(arg, str):
                 m = re.fullmatch(r"\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}", arg)
                 lid = m.group(1) if m else None
-            if lid is not None and lid in self.resources and self.resources[lid].get("Type") in types:
+            if isinstance(lid, str) and lid in self.resources and self.resources[lid].get("Type") in types:
                 self.used_resources.add(lid)
                 return lid
         saved = list(self.used)

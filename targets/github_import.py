@@ -429,7 +429,7 @@ class _Workflow:
                 ok = False
                 continue
             needs = job.get("needs")
-            for n in _as_list(needs) if isinstance(needs, (str, list)) else ([] if needs is None else [needs]):
+            for n in needs if isinstance(needs, list) else ([] if needs is None else [needs]):
                 if not isinstance(n, str) or n not in jobs:
                     ctx.error(f"job '{key}' needs '{n}', which is not a job of this workflow", job, "needs")
                     ok = False
@@ -465,7 +465,7 @@ class _Workflow:
 
     @staticmethod
     def needs_of(job) -> list[str]:
-        needs = job.get("needs")
+        needs = job.get("needs") if isinstance(job, dict) else None
         if isinstance(needs, str):
             return [needs]
         if isinstance(needs, list):
@@ -482,7 +482,7 @@ class _Workflow:
             if k in visiting:
                 raise RecursionError
             visiting.add(k)
-            deps = self.needs_of(jobs[k])
+            deps = [d for d in self.needs_of(jobs[k]) if d in jobs]  # unknown needs are E602 already
             level[k] = 1 + max((walk(d) for d in deps), default=-1)
             visiting.discard(k)
             return level[k]
@@ -725,7 +725,7 @@ class _Workflow:
 
         events = []
         for t in types:
-            if t in PR_EVENTS:
+            if isinstance(t, str) and t in PR_EVENTS:
                 if PR_EVENTS[t] not in events:
                     events.append(PR_EVENTS[t])
             else:
@@ -1348,7 +1348,7 @@ class _Workflow:
         out, todo = set(), [key]
         while todo:
             k = todo.pop()
-            for d in self.needs_of(jobs[k]):
+            for d in self.needs_of(jobs.get(k)):
                 if d not in out:
                     out.add(d)
                     todo.append(d)

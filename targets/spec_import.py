@@ -794,7 +794,8 @@ def _ec2(ctx, d: Doc, data, rec: dict) -> bool:
                       hint="Write '- source: /' and 'destination: /var/www/app'.")
             return False
         for i, f in enumerate(files):
-            if not isinstance(f, dict) or _scalar(f.get("source")) is None or not _scalar(f.get("destination")):
+            if (not isinstance(f, dict) or "source" not in f or _scalar(f.get("source")) is None
+                    or not _scalar(f.get("destination"))):
                 ctx.error(f"files: entry {i + 1} needs a source and a destination", files, i)
                 return False
             for key in f:
