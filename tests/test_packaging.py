@@ -53,3 +53,9 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
                          capture_output=True, text=True, env=env, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "ok" in run.stdout
+    # 'pipec explain --code' reads docs/diagnostics.md, which the wheel carries as package data
+    assert "pipec/docs/diagnostics.md" in names
+    code = subprocess.run([sys.executable, "-m", "pipec", "explain", "--code", "W500"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert code.returncode == 0, code.stderr
+    assert code.stdout.startswith("W500: all-at-once deployment to production") and "Corrected:" in code.stdout
