@@ -317,22 +317,95 @@ def cmd_import(args) -> int:
 
 
 def _write_atomic_new(path: str, text: str):
-    """Write ``path`` atomically, whether or not it exists."""
-    if not os.path.exists(path):
-        directory = os.path.dirname(os.path.abspath(path))
-        import tempfile
+    """Write ``path`` atomically, whether or not it exists (an existing file keeps its mode)."""
+    if os.path.exists(path):
+        _write_atomic(path, text)
+    else:
+        _write_bytes(path, text.encode("utf-8"))
 
-        fd, tmp = tempfile.mkstemp(prefix=".pipec-", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return
-    _write_atomic(path, text)
+
+def _compile_or_report(path: str):
+    """(pipeline, warnings, text) of a .pipe file, or None after printing its diagnostics."""
+    from pipec import compile_text
+    from pipec.diagnostics import Diagnostics
+
+    text = _read_or_report(path)
+    if text is None:
+        return None
+    try:
+        pipeline, warnings = compile_text(text, path)
+    except Diagnostics as exc:
+        _emit(exc.diagnostics, {path: text}, "text", [])
+        return None
+    return pipeline, warnings, text
+
+
+def cmd_explain(args) -> int:
+    if args.code:
+        from pipec.diagnostics import CODES, explanation
+
+        if args.file:
+            print("pipec: error: give either FILE or --code CODE, not both", file=sys.stderr)
+            return EXIT_USAGE
+        entry = explanation(args.code)
+        if entry is None:
+            near = sorted(c for c in CODES if c[:2] == args.code.strip().upper()[:2])[:8]
+            print(f"pipec: error: no diagnostic code {args.code!r}"
+                  + (f" (codes like it: {', '.join(near)})" if near else "") + "; docs/diagnostics.md lists them all",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        sys.stdout.write(entry)
+        return EXIT_OK
+    if not args.file:
+        print("pipec: error: give a .pipe file to explain (or --code CODE)", file=sys.stderr)
+        return EXIT_USAGE
+    compiled = _compile_or_report(args.file)
+    if compiled is None:
+        return EXIT_INPUT
+    pipeline, warnings, _text = compiled
+    from pipec.explain import explain
+
+    sys.stdout.write(explain(pipeline, warnings, target=args.target))
+    return EXIT_OK
+
+
+def cmd_graph(args) -> int:
+    compiled = _compile_or_report(args.file)
+    if compiled is None:
+        return EXIT_INPUT
+    pipeline, _warnings, _text = compiled
+    from pipec.graph import GraphError, render
+
+    try:
+        out = render(pipeline, args.format)
+    except GraphError as exc:
+        print(f"pipec: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    data = out if isinstance(out, bytes) else out.encode("utf-8")
+    if args.output:
+        _write_bytes(args.output, data)
+    elif isinstance(out, bytes) and sys.stdout.isatty():
+        print(f"pipec: error: --format {args.format} is binary; give -o FILE", file=sys.stderr)
+        return EXIT_USAGE
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def _write_bytes(path: str, data: bytes):
+    """Write ``path`` atomically (a file beside it, then a rename)."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=".pipec-", dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -402,6 +475,29 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--format", choices=("text", "json"), default="text",
                      help="json: the result (or the audit) as JSON on standard output")
     imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser(
+        "explain", help="narrate a pipeline in plain English, or explain a diagnostic code",
+        description="Narrate what a .pipe pipeline does, stage by stage: what starts it, what each action "
+        "runs, where artifacts go, what failures do, what approvals wait for, what each deployment strategy "
+        "means in practice, and how the CodePipeline and GitHub Actions outputs differ. With --code, print "
+        "the documentation of a diagnostic code (docs/diagnostics.md).")
+    exp.add_argument("file", nargs="?", metavar="FILE", help="the .pipe file")
+    exp.add_argument("--target", choices=("aws", "github"),
+                     help="narrate one platform in its own vocabulary (default: both, then their differences)")
+    exp.add_argument("--code", metavar="CODE", help="explain a diagnostic code, for example E201 or W500")
+    exp.set_defaults(func=cmd_explain)
+
+    gr = sub.add_parser(
+        "graph", help="draw a pipeline as a Mermaid or Graphviz graph",
+        description="Draw the pipeline: sources and triggers, stages as groups, actions by kind, artifact "
+        "edges, approvals as gates, deployments with their strategy. Mermaid renders in GitHub Markdown; "
+        "svg and png need the Graphviz program dot.")
+    gr.add_argument("file", metavar="FILE", help="the .pipe file")
+    gr.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid",
+                    help="mermaid (default), dot, or svg/png rendered with Graphviz")
+    gr.add_argument("-o", "--output", metavar="OUT", help="write here (default: standard output)")
+    gr.set_defaults(func=cmd_graph)
     return parser
 
 

@@ -16,6 +16,7 @@ import pytest
 
 import pipec
 from pipec.cli import main
+from pipec.diagnostics import CODES
 
 REFERENCE = Path(__file__).parent.parent / "examples" / "02-reference.pipe"
 CONSOLE_SCRIPT = Path(sys.executable).parent / ("pipec.exe" if os.name == "nt" else "pipec")
@@ -437,3 +438,21 @@ def test_console_script_version_and_fmt_stdin(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == canonical(UGLY)
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- explain --code
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_explain_code_prints_its_documentation(code, capsys):
+    assert main(["explain", "--code", code.lower()]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{code}: {CODES[code]}\n")
+    assert len(out.splitlines()) > 4  # the explanation, not only the title
+    if code not in ("E001", "E303", "E699"):  # every other entry shows an example
+        assert "Gives " in out or "An input that gives" in out or "In a terminal:" in out
+
+
+def test_explain_unknown_code_is_a_usage_error(capsys):
+    assert main(["explain", "--code", "E999"]) == 2
+    assert "no diagnostic code 'E999'" in capsys.readouterr().err
