@@ -466,3 +466,62 @@ def test_real_mermaid_parser_rejects_broken_text(parsed):
     for name in broken:
         assert results[name], f"{name} was accepted"
         assert "Parse error" in results[name] or "Lexical error" in results[name], results[name]
+
+
+# ----------------------------------------------------------------------------- Graphviz itself, in Node
+
+VIZ_VERSION = "3.31.0"  # @viz-js/viz: Graphviz compiled to WebAssembly (the real dot layout engine)
+VIZ_HARNESS = r"""
+// Reads [{name, text}] as JSON on stdin; renders each with Graphviz (viz.js); prints
+// {name: null | error messages} as JSON.
+import { instance } from '@viz-js/viz';
+const viz = await instance();
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const results = {};
+for (const { name, text } of JSON.parse(input)) {
+  const r = viz.render(text, { format: 'svg' });
+  const errors = r.errors.filter(e => e.level === 'error').map(e => e.message);
+  results[name] = r.status === 'success' && errors.length === 0 ? null : (errors.join('; ') || r.status);
+}
+process.stdout.write(JSON.stringify(results));
+"""
+
+
+def _viz_parse(docs: dict[str, str]) -> dict[str, str | None]:
+    """Graphviz's own parser and layout (viz.js), installed once like mermaid; skips only when
+    node/npm are missing or the registry cannot be reached."""
+    if not (shutil.which("node") and shutil.which("npm")):
+        pytest.skip("node and npm are needed for Graphviz in WebAssembly")
+    base = os.environ.get("PIPEC_TEST_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "pipec-tests")
+    d = os.path.join(base, f"viz-{VIZ_VERSION}")
+    marker = os.path.join(d, ".installed")
+    if not os.path.exists(marker):
+        os.makedirs(d, exist_ok=True)
+        proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", d,
+                               f"@viz-js/viz@{VIZ_VERSION}"], capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            pytest.skip("could not install @viz-js/viz from the npm registry (no network?): "
+                        + (proc.stderr.strip().splitlines() or ["npm failed"])[-1])
+        with open(marker, "w") as fh:
+            fh.write(f"@viz-js/viz@{VIZ_VERSION}\n")
+    with open(os.path.join(d, "render.mjs"), "w") as fh:
+        fh.write(VIZ_HARNESS)
+    proc = subprocess.run(["node", os.path.join(d, "render.mjs")], input=json.dumps(
+        [{"name": k, "text": v} for k, v in docs.items()]), cwd=d, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_graphviz_renders_every_dot_graph(hostile):
+    docs = {os.path.basename(p): render(_pipeline(p), "dot") for p in EXAMPLES}
+    docs["hostile"] = render(hostile, "dot")
+    docs["broken: unclosed brace"] = 'digraph "x" {\n  a -> b\n'
+    docs["broken: raw quote in a label"] = 'digraph "x" {\n  a [label="say "yes""];\n}\n'
+    results = _viz_parse(docs)
+    failed = {k: results.get(k, "not reported") for k in docs
+              if not k.startswith("broken:") and results.get(k, "not reported") is not None}
+    assert not failed, "Graphviz could not render:\n" + "\n".join(f"{k}: {v}" for k, v in failed.items())
+    for k in docs:
+        if k.startswith("broken:"):
+            assert results[k], f"{k} was accepted"
