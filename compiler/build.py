@@ -82,6 +82,11 @@ def generate(pipeline, ctx: EmitContext, target_names) -> dict[str, str]:
         except Diagnostics as exc:  # report every target's errors together
             problems.extend(exc.diagnostics)
             continue
+        except ValueError as exc:
+            if not str(exc).startswith("Maximum "):  # troposphere's check of CloudFormation's quotas
+                raise
+            problems.append(_too_large(pipeline, name, str(exc)))
+            continue
         for path, text in made.items():
             if path in files:
                 raise BuildError(f"two outputs want the same file {path}")
@@ -89,6 +94,24 @@ def generate(pipeline, ctx: EmitContext, target_names) -> dict[str, str]:
     if problems:
         raise Diagnostics(sorted(problems, key=lambda d: d.sort_key()))
     return files
+
+
+def _too_large(pipeline, target: str, what: str):
+    """E412: a template that CloudFormation would refuse (troposphere stops at its quotas)."""
+    from pipec import model
+    from pipec.diagnostics import ERROR, Diagnostic
+
+    builds = sum(isinstance(a, model.Build) for a in pipeline.actions())
+    total = sum(1 for _ in pipeline.actions())
+    template = "the CloudFormation template" if target == "aws" else "the companion CloudFormation template"
+    return Diagnostic(
+        "E412", ERROR, f"pipeline '{pipeline.name}' is too large for {template} of the {target} target "
+        f"({what.rstrip('.').lower()})", None, file=pipeline.filename,
+        help=f"CloudFormation takes at most 500 resources, 200 outputs and 200 parameters in one template. This "
+             f"pipeline has {total} actions, {builds} of them builds: on CodePipeline each build is a CodeBuild "
+             "project with its own role and log group, and on GitHub Actions each job that uses AWS has its "
+             "own role. Split the pipeline into several .pipe files (one pipeline each), or bind stages to one "
+             "platform with 'via'.")
 
 
 def _owned_dirs(files: dict[str, str]) -> set[str]:

@@ -136,6 +136,7 @@ CODES: dict[str, str] = {
     "E409": "trigger has no faithful GitHub Actions equivalent",
     "E410": "not expressible in a GitHub Actions job",
     "E411": "trigger has no faithful CodePipeline equivalent",
+    "E412": "pipeline too large for one CloudFormation template",
     # teaching warnings
     "W500": "all-at-once deployment to production",
     "W501": "production deployment without an approval before it",

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+import pipec
 from pipec import compile_file, model
 from pipec.build import GENERATED_MARK, context_for, generate, write
 from pipec.cli import main
@@ -514,3 +515,25 @@ def test_every_file_starts_with_the_header_naming_its_source(capsys, tmp_path, e
             assert first.startswith(f"# {GENERATED_MARK}pipelines/{example.name} ("), rel
         else:
             assert f"{GENERATED_MARK}pipelines/{example.name} " in first, rel
+
+
+@pytest.mark.parametrize("builds,target", [(170, "aws"), (210, "github")])
+def test_cloudformation_quotas_are_a_diagnostic(builds, target):
+    """A pipeline whose template CloudFormation would refuse (500 resources, 200 outputs) is E412 with
+    a hint, never an internal error (troposphere stops at the quota with a ValueError)."""
+    from pipec.build import EmitContext, generate
+    from pipec.diagnostics import Diagnostics
+
+    uses_aws = ' secret TOKEN from ssm "/t"' if target == "github" else ""
+    stages = []
+    for s in range(-(-builds // 50)):
+        acts = "\n".join(f"      build b{s}-{i} {{\n       {uses_aws}\n        build \"make {i}\"\n      }}"
+                         for i in range(min(50, builds - 50 * s)))
+        stages.append(f"  stage s{s} {{\n    parallel {{\n{acts}\n    }}\n  }}")
+    text = 'pipeline big {\n  source app github "o/r"\n' + "\n".join(stages) + "\n}\n"
+    pipeline, _ = pipec.compile_text(text, "big.pipe")
+    with pytest.raises(Diagnostics) as exc:
+        generate(pipeline, EmitContext(source="big.pipe", prefix=""), [target])
+    (d,) = exc.value.diagnostics
+    assert d.code == "E412" and f"of the {target} target" in d.message and "Split the pipeline" in d.help
+    assert d.file == "big.pipe"
