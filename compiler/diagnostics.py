@@ -186,12 +186,16 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f" Did you mean '{close[0]}'?" if close else ""
 
 
-def render(diag: Diagnostic, source: str | None) -> str:
+def render(diag: Diagnostic, source: str | None, _lines: list[str] | None = None) -> str:
     """Render one diagnostic as plain text with the source line and a caret under the span,
-    aligned as rustc does (the gutter is as wide as the line number)."""
+    aligned as rustc does (the gutter is as wide as the line number). ``_lines``: the source
+    already split (:func:`render_all` splits each file once, not once per diagnostic)."""
     lines = [f"{diag.severity}[{diag.code}]: {diag.message}"]
     s = diag.span
-    text_lines = source_lines(source) if (source is not None and s is not None) else []
+    if _lines is not None:
+        text_lines = _lines if s is not None else []
+    else:
+        text_lines = source_lines(source) if (source is not None and s is not None) else []
     if s is None or not 1 <= s.line <= len(text_lines):
         pad = " "
         where = f"{diag.file}:{s.line}:{s.column}" if s is not None else diag.file
@@ -216,7 +220,14 @@ def render(diag: Diagnostic, source: str | None) -> str:
 
 
 def render_all(diags: Iterable[Diagnostic], sources: dict[str, str]) -> str:
-    return "\n\n".join(render(d, sources.get(d.file)) for d in diags)
+    split: dict[str, list[str]] = {}
+    out = []
+    for d in diags:
+        text = sources.get(d.file)
+        if text is not None and d.file not in split:
+            split[d.file] = source_lines(text)
+        out.append(render(d, text, split.get(d.file) if text is not None else None))
+    return "\n\n".join(out)
 
 
 def _docs_file():
