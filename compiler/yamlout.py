@@ -21,17 +21,65 @@ except AttributeError:  # pragma: no cover
     _Base = yaml.SafeDumper
 
 
-class _Dumper(_Base):
-    def ignore_aliases(self, data):  # a shared object is written out again, never as &id001/*id001
-        return True
+_STR, _INT, _BOOL, _NULL = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
+                             "tag:yaml.org,2002:null")
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 
 
-def _str(dumper, value: str):
+def _str_style(value: str):
     if "\n" in value:
         # block scalars cannot keep trailing spaces on a line: fall back to quoting then
         if not any(line != line.rstrip() for line in value.split("\n")):
-            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+            return "|"
+    return None
+
+
+class _Dumper(_Base):
+    """PyYAML's safe dumper, made fast for the plain data pipec writes: nodes are built directly
+    (no per-object representer dispatch, no alias bookkeeping: a shared object is written out again,
+    never as ``&id001``), and the implicit-tag check that the emitter makes for every scalar is
+    memoised per value. The text is the same as ``yaml.dump`` with the representers below gives
+    (tests/test_yamlout.py compares them)."""
+
+    _resolved: dict = {}
+
+    def ignore_aliases(self, data):
+        return True
+
+    def resolve(self, kind, value, implicit):
+        if kind is _ScalarNode:
+            key = (value, implicit)
+            tag = self._resolved.get(key)
+            if tag is None:
+                if len(self._resolved) > 200_000:  # bounded, for long-lived processes
+                    self._resolved.clear()
+                tag = self._resolved[key] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def represent(self, data):
+        self.serialize(self._node(data))
+
+    def _node(self, data):
+        t = type(data)
+        if t is str:
+            return _ScalarNode(_STR, data, style=_str_style(data))
+        if t is dict:
+            return _MappingNode(_MAP, [(self._node(k), self._node(v)) for k, v in data.items()], flow_style=False)
+        if t is list or t is tuple:
+            return _SequenceNode(_SEQ, [self._node(v) for v in data], flow_style=False)
+        if t is bool:
+            return _ScalarNode(_BOOL, "true" if data else "false")
+        if t is int:
+            return _ScalarNode(_INT, str(data))
+        if data is None:
+            return _ScalarNode(_NULL, "null")
+        return self.represent_data(data)  # anything else (floats, str subclasses): PyYAML's own way
+
+
+def _str(dumper, value: str):
+    return dumper.represent_scalar(_STR, value, style=_str_style(value))
 
 
 _Dumper.add_representer(str, _str)

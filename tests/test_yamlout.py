@@ -1,0 +1,54 @@
+"""The fast YAML dumper (compiler/yamlout.py) writes exactly what PyYAML's safe dumper writes with
+pipec's string rule (literal blocks for multi-line text), for any plain data: it builds nodes
+directly and memoises the emitter's implicit-tag checks, and must never change a byte."""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipec import yamlout
+
+_Base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class Reference(_Base):
+    """The dumper as it was before the fast path: PyYAML's representers, no memo."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def _str(dumper, value):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=yamlout._str_style(value))
+
+
+Reference.add_representer(str, _str)
+
+
+def reference(data) -> str:
+    return yaml.dump(data, Dumper=Reference, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                     width=100_000, indent=2)
+
+
+TRICKY = ["", " ", "on", "yes", "No", "~", "null", "true", "0755", "1.0", "1e3", "0x1F", "-", "- a", "a: b",
+          "#x", "x #y", "@a", "`a`", "'q'", '"q"', "%x", "*a", "&a", "!a", "a\nb", "a \nb", "line\n", "\ttab",
+          "é", "${{ github.sha }}", "[a]", "{a: 1}", "?", ":", "a,b", "2024-01-01", "12:30", ".inf", "<<"]
+
+scalars = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12), st.integers(-10**6, 10**6), st.booleans(),
+                    st.none())
+data = st.recursive(scalars, lambda kids: st.one_of(
+    st.lists(kids, max_size=4),
+    st.dictionaries(st.one_of(st.sampled_from(TRICKY), st.text(max_size=8)), kids, max_size=4)), max_leaves=25)
+
+
+@given(data)
+def test_fast_dumper_writes_what_pyyaml_writes(value):
+    assert yamlout.dump(value) == reference(value)
+
+
+def test_shared_objects_are_written_out_again():
+    shared = {"a": [1, 2]}
+    text = yamlout.dump({"x": shared, "y": shared})
+    assert "&" not in text and "*" not in text and text == reference({"x": shared, "y": shared})
