@@ -87,8 +87,145 @@ _Dumper.add_representer(str, _str)
 
 def dump(data) -> str:
     """YAML text for ``data`` (dicts, lists, strings, numbers, booleans, None)."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=100_000, indent=2)
+    try:
+        return _Fast().document(data)
+    except _Slow:
+        return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                         allow_unicode=True, width=100_000, indent=2)
+
+
+# ----------------------------------------------------------------------------- the fast path
+#
+# libyaml's emitter, for the shapes pipec writes, in a few lines of Python: block mappings,
+# block sequences (indentless inside mappings, as PyYAML writes them), and scalars that are plain,
+# single-quoted on one line, or literal blocks. Every style decision is PyYAML's own: its emitter's
+# scalar analysis and its resolver decide, per distinct string, as in Emitter.choose_scalar_style.
+# Anything else (a multi-line quoted string, an escape, another type) raises _Slow and the whole
+# document goes through PyYAML. tests/test_yamlout.py compares both on random data.
+
+
+class _Slow(Exception):
+    """The document has something the fast path does not write."""
+
+
+_ANALYZER = yaml.emitter.Emitter(None, allow_unicode=True)
+_RESOLVER = yaml.resolver.Resolver()
+_SCALARS: dict = {}   # (value, is_key) -> (kind, text): kind "inline" or "literal" (text = header)
+_BREAKS = "\n\x85\u2028\u2029"
+
+
+def _scalar(value: str, key: bool):
+    got = _SCALARS.get((value, key))
+    if got is not None:
+        return got
+    if any(ord(c) > 0xFFFF for c in value):
+        raise _Slow  # libyaml and PyYAML's Python analyser disagree on characters beyond the BMP
+    a = _ANALYZER.analyze_scalar(value)
+    implicit = _RESOLVER.resolve(_ScalarNode, value, (True, False)) == _STR
+    literal = _str_style(value) == "|" and not key
+    if implicit and not (key and (a.empty or a.multiline)) and a.allow_block_plain and not literal:
+        got = ("inline", value)
+    elif literal and a.allow_block:
+        hints = ""
+        if value[0] in " " + _BREAKS:
+            hints += "2"
+        if value[-1] not in _BREAKS:
+            hints += "-"
+        elif len(value) == 1 or value[-2] in _BREAKS:
+            hints += "+"
+        got = ("literal", "|" + hints)
+    elif a.allow_single_quoted and not a.multiline and "\n" not in value:
+        got = ("inline", "'" + value.replace("'", "''") + "'")
+    else:
+        raise _Slow
+    if len(_SCALARS) > 200_000:
+        _SCALARS.clear()
+    _SCALARS[(value, key)] = got
+    return got
+
+
+_PLAIN = {True: "true", False: "false", None: "null"}
+
+
+class _Fast:
+    def __init__(self):
+        self.out: list[str] = []
+        self.kept = False
+
+    def document(self, data) -> str:
+        if type(data) is dict and data:
+            self.mapping(data, 0, first_inline=False)
+        elif type(data) is list and data:
+            self.sequence(data, 0, first_inline=False)
+        else:
+            raise _Slow
+        if self.kept:  # libyaml ends a document that holds a kept (|+) block with '...'
+            self.out.append("...\n")
+        return "".join(self.out)
+
+    def leaf(self, value, indent: int) -> str | None:
+        """The text after 'key:' or '-' for a value written on the same line (None: a block)."""
+        t = type(value)
+        if t is str:
+            kind, text = _scalar(value, False)
+            if kind == "inline":
+                return " " + text
+            self.kept = text.endswith("+")  # each literal block sets or clears it (libyaml)
+            lines = value.split("\n")
+            if value.endswith("\n"):
+                lines = lines[:-1]
+            pad = " " * (indent + 2)
+            body = "".join(pad + line + "\n" if line else "\n" for line in lines)
+            return " " + text + "\n" + body[:-1]
+        if t is bool or value is None:
+            return " " + _PLAIN[value]
+        if t is int:
+            return " " + str(value)
+        if t is dict:
+            return " {}" if not value else None
+        if t is list:
+            return " []" if not value else None
+        raise _Slow
+
+    def key(self, k) -> str:
+        if type(k) is not str:
+            raise _Slow
+        kind, text = _scalar(k, True)
+        if kind != "inline":
+            raise _Slow
+        return text
+
+    def mapping(self, data: dict, indent: int, first_inline: bool):
+        out = self.out
+        pad = " " * indent
+        first = True
+        for k, v in data.items():
+            head = ("" if first and first_inline else pad) + self.key(k) + ":"
+            first = False
+            tail = self.leaf(v, indent)
+            if tail is not None:
+                out.append(head + tail + "\n")
+            elif type(v) is dict:
+                out.append(head + "\n")
+                self.mapping(v, indent + 2, first_inline=False)
+            else:
+                out.append(head + "\n")
+                self.sequence(v, indent, first_inline=False)
+
+    def sequence(self, data: list, indent: int, first_inline: bool):
+        out = self.out
+        pad = " " * indent
+        for i, v in enumerate(data):
+            head = ("" if i == 0 and first_inline else pad) + "-"
+            tail = self.leaf(v, indent)
+            if tail is not None:
+                out.append(head + tail + "\n")
+            elif type(v) is dict:
+                out.append(head + " ")
+                self.mapping(v, indent + 2, first_inline=True)
+            else:
+                out.append(head + " ")
+                self.sequence(v, indent + 2, first_inline=True)
 
 
 def header(source: str, what: str) -> str:

@@ -36,8 +36,11 @@ TRICKY = ["", " ", "on", "yes", "No", "~", "null", "true", "0755", "1.0", "1e3",
           "#x", "x #y", "@a", "`a`", "'q'", '"q"', "%x", "*a", "&a", "!a", "a\nb", "a \nb", "line\n", "\ttab",
           "é", "${{ github.sha }}", "[a]", "{a: 1}", "?", ":", "a,b", "2024-01-01", "12:30", ".inf", "<<"]
 
-scalars = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12), st.integers(-10**6, 10**6), st.booleans(),
-                    st.none())
+LINES = ["", " ", "x", " x", "  indented", "x ", "# note", "- item", "key: value", "'q'", '"q"', "\t", "é",
+         "echo \"$A\" | tr a b", "...", "---", "|", ">"]
+multiline = st.lists(st.sampled_from(LINES), min_size=2, max_size=6).map("\n".join)
+scalars = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12), multiline, st.integers(-10**6, 10**6),
+                    st.booleans(), st.none())
 data = st.recursive(scalars, lambda kids: st.one_of(
     st.lists(kids, max_size=4),
     st.dictionaries(st.one_of(st.sampled_from(TRICKY), st.text(max_size=8)), kids, max_size=4)), max_leaves=25)
@@ -46,6 +49,14 @@ data = st.recursive(scalars, lambda kids: st.one_of(
 @given(data)
 def test_fast_dumper_writes_what_pyyaml_writes(value):
     assert yamlout.dump(value) == reference(value)
+
+
+def test_pipec_shapes_take_the_fast_path():
+    """The documents pipec writes never fall back to PyYAML's slow path."""
+    doc = {"on": {"push": {"branches": ["main"]}}, "jobs": {"b": {"steps": [
+        {"name": "Build", "run": "set -e\nmake\n"}, {"uses": "actions/checkout@0123", "with": {"fetch-depth": 0}}],
+        "needs": [], "env": {}}}, "version": "0.2", "yes": "on", "x": None, "y": True, "n": 7}
+    assert yamlout._Fast().document(doc) == reference(doc)
 
 
 def test_shared_objects_are_written_out_again():
