@@ -20,7 +20,11 @@ from __future__ import annotations
 
 import re
 
-from lark import Token
+from pipec import _import_lark
+
+_import_lark()
+
+from lark import Token  # noqa: E402
 from lark.lexer import Lexer
 
 _MASTER = re.compile(

@@ -13,7 +13,11 @@ import functools
 import os
 import re
 
-from lark import Lark, Token
+from pipec import _import_lark
+
+_import_lark()
+
+from lark import Lark, Token  # noqa: E402
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import textwrap
 
-from lark import Token, Transformer, v_args
+from pipec import _import_lark
+
+_import_lark()
+
+from lark import Token, Transformer, v_args  # noqa: E402
 
 from pipec import ast
 from pipec.diagnostics import Span
