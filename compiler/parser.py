@@ -318,7 +318,7 @@ def parse(text: str, filename: str = "<input>") -> ast.Module:
     Raises :class:`pipec.diagnostics.Diagnostics` with one syntax diagnostic on error (the LALR
     parser stops at the first one; semantic checks later report everything they find).
     """
-    from pipec.transformer import ToAst, TransformError
+    from pipec.transformer import TransformError, shared
 
     lark, post = _parser()
     post.reset()
@@ -332,7 +332,7 @@ def parse(text: str, filename: str = "<input>") -> ast.Module:
         ast.Comment(t.value[1:].rstrip(), t.line, t.column) for t in post.comments
     )
     try:
-        pipeline = ToAst().transform(tree)
+        pipeline = shared().transform(tree)
     except VisitError as wrapped:  # lark wraps exceptions raised inside transformer methods
         err = wrapped.orig_exc
         if not isinstance(err, TransformError):
