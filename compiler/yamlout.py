@@ -13,6 +13,8 @@ with troposphere objects, turned into plain data with ``to_dict()``, and dumped 
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 try:  # pragma: no cover - depends on how PyYAML was built
@@ -112,16 +114,25 @@ _ANALYZER = yaml.emitter.Emitter(None, allow_unicode=True)
 _RESOLVER = yaml.resolver.Resolver()
 _SCALARS: dict = {}   # (value, is_key) -> (kind, text): kind "inline" or "literal" (text = header)
 _BREAKS = "\n\x85\u2028\u2029"
+_SIMPLE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 
 
 def _scalar(value: str, key: bool):
     got = _SCALARS.get((value, key))
     if got is not None:
         return got
-    if any(ord(c) > 0xFFFF for c in value):
+    implicit = _RESOLVER.resolve(_ScalarNode, value, (True, False)) == _STR
+    if _SIMPLE.fullmatch(value):
+        # a word such as actions/checkout or my-app.v2: PyYAML's analysis allows every style for
+        # it (no indicator, space, break or special character), so only the resolver decides
+        got = ("inline", value) if implicit else ("inline", "'" + value + "'")
+        if len(_SCALARS) > 200_000:
+            _SCALARS.clear()
+        _SCALARS[(value, key)] = got
+        return got
+    if not value.isascii() and any(ord(c) > 0xFFFF for c in value):
         raise _Slow  # libyaml and PyYAML's Python analyser disagree on characters beyond the BMP
     a = _ANALYZER.analyze_scalar(value)
-    implicit = _RESOLVER.resolve(_ScalarNode, value, (True, False)) == _STR
     literal = _str_style(value) == "|" and not key
     if implicit and not (key and (a.empty or a.multiline)) and a.allow_block_plain and not literal:
         got = ("inline", value)

@@ -63,3 +63,10 @@ def test_shared_objects_are_written_out_again():
     shared = {"a": [1, 2]}
     text = yamlout.dump({"x": shared, "y": shared})
     assert "&" not in text and "*" not in text and text == reference({"x": shared, "y": shared})
+
+
+def test_simple_words_take_the_shortcut_and_agree():
+    words = ["main", "actions/checkout", "my-app.v2", "a-", "a.", "1.0", "0755", "true", "on", "null", "1e3",
+             "0x1F", "12_000", "v1.2.3", "_x", "x/y/z", "2024-01-01"]
+    for w in words:
+        assert yamlout.dump({w: [w]}) == reference({w: [w]}), w
