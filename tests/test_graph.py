@@ -406,28 +406,34 @@ BROKEN = {
 }
 
 
-def _mermaid_dir() -> str:
-    """The cache directory with the pinned mermaid and jsdom installed (installing them once);
-    pytest.skip when node/npm are missing or the install fails."""
+def _npm_dir(name: str, packages: list[str], scripts: dict[str, str]) -> str:
+    """A cache directory (``$PIPEC_TEST_CACHE`` or ~/.cache/pipec-tests) with the pinned npm
+    ``packages`` installed once and the Node ``scripts`` written into it; pytest.skip only when
+    node/npm are missing or the registry cannot be reached."""
     if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("node and npm are needed for the real Mermaid parser")
-    base = os.environ.get("PIPEC_TEST_CACHE") or os.path.join(os.path.expanduser("~"), ".cache",
-                                                              "pipec-tests")
-    d = os.path.join(base, f"mermaid-{MERMAID_VERSION}-jsdom-{JSDOM_VERSION}")
+        pytest.skip(f"node and npm are needed for {name}")
+    base = os.environ.get("PIPEC_TEST_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "pipec-tests")
+    d = os.path.join(base, name)
     marker = os.path.join(d, ".installed")
     if not os.path.exists(marker):
         os.makedirs(d, exist_ok=True)
-        proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
-                               "--prefix", d, f"mermaid@{MERMAID_VERSION}", f"jsdom@{JSDOM_VERSION}"],
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", d,
+                               *packages], capture_output=True, text=True, timeout=600)
         if proc.returncode != 0:
-            pytest.skip("could not install mermaid from the npm registry (no network?): "
+            pytest.skip(f"could not install {' '.join(packages)} from the npm registry (no network?): "
                         + (proc.stderr.strip().splitlines() or ["npm failed"])[-1])
         with open(marker, "w") as fh:
-            fh.write(f"mermaid@{MERMAID_VERSION} jsdom@{JSDOM_VERSION}\n")
-    with open(os.path.join(d, "parse.mjs"), "w") as fh:
-        fh.write(HARNESS)
+            fh.write(" ".join(packages) + "\n")
+    for script, text in scripts.items():
+        with open(os.path.join(d, script), "w") as fh:
+            fh.write(text)
     return d
+
+
+def _mermaid_dir() -> str:
+    """The cache directory with the pinned mermaid and jsdom installed (installing them once)."""
+    return _npm_dir(f"mermaid-{MERMAID_VERSION}-jsdom-{JSDOM_VERSION}",
+                    [f"mermaid@{MERMAID_VERSION}", f"jsdom@{JSDOM_VERSION}"], {"parse.mjs": HARNESS})
 
 
 def _mermaid_parse(docs: dict[str, str]) -> dict[str, str | None]:
@@ -489,24 +495,8 @@ process.stdout.write(JSON.stringify(results));
 
 
 def _viz_parse(docs: dict[str, str]) -> dict[str, str | None]:
-    """Graphviz's own parser and layout (viz.js), installed once like mermaid; skips only when
-    node/npm are missing or the registry cannot be reached."""
-    if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("node and npm are needed for Graphviz in WebAssembly")
-    base = os.environ.get("PIPEC_TEST_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "pipec-tests")
-    d = os.path.join(base, f"viz-{VIZ_VERSION}")
-    marker = os.path.join(d, ".installed")
-    if not os.path.exists(marker):
-        os.makedirs(d, exist_ok=True)
-        proc = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", d,
-                               f"@viz-js/viz@{VIZ_VERSION}"], capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            pytest.skip("could not install @viz-js/viz from the npm registry (no network?): "
-                        + (proc.stderr.strip().splitlines() or ["npm failed"])[-1])
-        with open(marker, "w") as fh:
-            fh.write(f"@viz-js/viz@{VIZ_VERSION}\n")
-    with open(os.path.join(d, "render.mjs"), "w") as fh:
-        fh.write(VIZ_HARNESS)
+    """Graphviz's own parser and layout (viz.js), installed once like mermaid."""
+    d = _npm_dir(f"viz-{VIZ_VERSION}", [f"@viz-js/viz@{VIZ_VERSION}"], {"render.mjs": VIZ_HARNESS})
     proc = subprocess.run(["node", os.path.join(d, "render.mjs")], input=json.dumps(
         [{"name": k, "text": v} for k, v in docs.items()]), cwd=d, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
