@@ -249,7 +249,7 @@ def cmd_import(args) -> int:
         markdown = importer.audit_markdown(result)
         data = json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n"
         if args.output:
-            os.makedirs(args.output, exist_ok=True)
+            _checked(os.makedirs, args.output, True)
             pipes = {}
             base = os.path.abspath(args.audit)
             for r in result.results:
@@ -258,8 +258,8 @@ def cmd_import(args) -> int:
                     pipes[os.path.join("pipelines", rel + ".pipe")] = r.source
             for rel, text in {"audit_summary.md": markdown, "audit_summary.json": data, **pipes}.items():
                 path = os.path.join(args.output, rel)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                _write_atomic_new(path, text)
+                _checked(os.makedirs, os.path.dirname(path), True)
+                _checked(_write_atomic_new, path, text)
             counts = result.to_dict()["statuses"]
             print(f"audited {len(result.results)} pipeline file(s) in {args.audit}: "
                   + ", ".join(f"{n} {s}" for s, n in counts.items())
@@ -298,14 +298,14 @@ def cmd_import(args) -> int:
     if args.report:
         text = (json.dumps(result.to_dict(), indent=2) + "\n" if args.report.endswith(".json")
                 else importer.report_markdown(result))
-        _write_atomic_new(args.report, text)
+        _checked(_write_atomic_new, args.report, text)
     if failed:
         print(f"pipec: {result.files[0]}: {result.status}; nothing written", file=sys.stderr)
         return EXIT_INPUT
     if args.format == "json":
         pass
     elif args.output:
-        _write_atomic_new(args.output, result.source)
+        _checked(_write_atomic_new, args.output, result.source)
     else:
         sys.stdout.write(result.source)
     n = len(result.unconverted)
@@ -314,6 +314,27 @@ def cmd_import(args) -> int:
           + (f", {len(result.tasks)} manual task(s)" if result.tasks else "")
           + (f"; wrote {args.output}" if args.output else ""), file=sys.stderr)
     return EXIT_OK
+
+
+class _CannotWrite(Exception):
+    """An output path pipec cannot write (a folder, a missing folder, no permission)."""
+
+
+def _checked(write, path: str, payload):
+    """``write(path, payload)`` (or ``os.makedirs(path, exist_ok=payload)``), turning an OSError
+    into a one-line error for the user instead of an internal error."""
+    if write is os.makedirs:
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise _CannotWrite(f"cannot create the folder {path}: a file has that name")
+    elif os.path.isdir(path):
+        raise _CannotWrite(f"cannot write {path}: it is a folder; give the path of a file")
+    try:
+        if write is os.makedirs:
+            os.makedirs(path, exist_ok=payload)
+        else:
+            write(path, payload)
+    except OSError as exc:
+        raise _CannotWrite(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _write_atomic_new(path: str, text: str):
@@ -383,7 +404,7 @@ def cmd_graph(args) -> int:
         return EXIT_INPUT
     data = out if isinstance(out, bytes) else out.encode("utf-8")
     if args.output:
-        _write_bytes(args.output, data)
+        _checked(_write_bytes, args.output, data)
     elif isinstance(out, bytes) and sys.stdout.isatty():
         print(f"pipec: error: --format {args.format} is binary; give -o FILE", file=sys.stderr)
         return EXIT_USAGE
@@ -506,6 +527,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except _CannotWrite as exc:
+        print(f"pipec: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("pipec: interrupted", file=sys.stderr)
         return 130

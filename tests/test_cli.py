@@ -456,3 +456,8 @@ def test_explain_code_prints_its_documentation(code, capsys):
 def test_explain_unknown_code_is_a_usage_error(capsys):
     assert main(["explain", "--code", "E999"]) == 2
     assert "no diagnostic code 'E999'" in capsys.readouterr().err
+
+
+def test_graph_output_that_cannot_be_written_is_a_usage_error(tmp_path, capsys):
+    assert main(["graph", str(REFERENCE), "-o", str(tmp_path)]) == 2
+    assert "cannot write" in capsys.readouterr().err

@@ -352,3 +352,19 @@ def test_an_anchor_defined_twice_refers_to_the_latest():
     data = importer.load("a: &x one\nb: *x\nc: &x two\nd: *x\n", "w.yml")
     assert data == {"a": "one", "b": "one", "c": "two", "d": "two"}
     assert data.kpos["d"] == (4, 1)
+
+
+@pytest.mark.parametrize("where", ["folder", "missing-folder"])
+def test_an_output_path_that_cannot_be_written_is_a_usage_error(where, tmp_path, capsys):
+    path = write(tmp_path, "ci.yml", WORKFLOW)
+    out = str(tmp_path) if where == "folder" else str(tmp_path / "nope" / "ci.pipe")
+    for argv in (["import", path, "-o", out], ["import", path, "--report", out]):
+        status, _out, err = run(argv, capsys)
+        assert status == 2 and "pipec: error: cannot write" in err and "internal error" not in err
+
+
+def test_audit_output_over_a_file_is_a_usage_error(tmp_path, capsys):
+    root = _audit_tree(tmp_path)
+    blocker = write(tmp_path, "audit", "a file, not a folder\n")
+    status, _out, err = run(["import", "--audit", str(root), "-o", blocker], capsys)
+    assert status == 2 and "a file has that name" in err
