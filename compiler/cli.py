@@ -249,7 +249,7 @@ def cmd_import(args) -> int:
         markdown = importer.audit_markdown(result)
         data = json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n"
         if args.output:
-            _checked(os.makedirs, args.output, True)
+            _checked_folder(args.output)
             pipes = {}
             base = os.path.abspath(args.audit)
             for r in result.results:
@@ -258,7 +258,7 @@ def cmd_import(args) -> int:
                     pipes[os.path.join("pipelines", rel + ".pipe")] = r.source
             for rel, text in {"audit_summary.md": markdown, "audit_summary.json": data, **pipes}.items():
                 path = os.path.join(args.output, rel)
-                _checked(os.makedirs, os.path.dirname(path), True)
+                _checked_folder(os.path.dirname(path))
                 _checked(_write_atomic_new, path, text)
             counts = result.to_dict()["statuses"]
             print(f"audited {len(result.results)} pipeline file(s) in {args.audit}: "
@@ -321,20 +321,24 @@ class _CannotWrite(Exception):
 
 
 def _checked(write, path: str, payload):
-    """``write(path, payload)`` (or ``os.makedirs(path, exist_ok=payload)``), turning an OSError
-    into a one-line error for the user instead of an internal error."""
-    if write is os.makedirs:
-        if os.path.exists(path) and not os.path.isdir(path):
-            raise _CannotWrite(f"cannot create the folder {path}: a file has that name")
-    elif os.path.isdir(path):
+    """``write(path, payload)``, with an OSError turned into a one-line error for the user
+    instead of an internal error."""
+    if os.path.isdir(path):
         raise _CannotWrite(f"cannot write {path}: it is a folder; give the path of a file")
     try:
-        if write is os.makedirs:
-            os.makedirs(path, exist_ok=payload)
-        else:
-            write(path, payload)
+        write(path, payload)
     except OSError as exc:
         raise _CannotWrite(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _checked_folder(path: str):
+    """``os.makedirs(path, exist_ok=True)``, with the same one-line errors."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise _CannotWrite(f"cannot create the folder {path}: a file has that name")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise _CannotWrite(f"cannot create the folder {path}: {exc.strerror or exc}") from None
 
 
 def _write_atomic_new(path: str, text: str):
