@@ -79,23 +79,7 @@ def _grammar_text() -> str:
 @functools.lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, _PostLex]:
     post = _PostLex()
-    # lark's grammar-analysis cache (LALR tables), in the user's temp dir; tempfile is not
-    # imported for this: it costs several milliseconds of start-up
-    tmp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or ("/tmp" if os.name != "nt" else ".")
-    cache_dir = os.path.join(tmp, f"pipec-{os.getuid() if hasattr(os, 'getuid') else 'u'}")
-    try:
-        os.makedirs(cache_dir, exist_ok=True)
-        cache: str | bool = os.path.join(cache_dir, "pipe-lark.cache")
-    except OSError:  # pragma: no cover - read-only temp dir: fall back to no disk cache
-        cache = False
     text = _grammar_text()
-    if cache:
-        # lark keys its cache on the grammar text and options; include it in the file name too so
-        # two pipec versions sharing a temp dir never read each other's tables.
-        import hashlib
-
-        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-        cache = cache.replace(".cache", f"-{digest}.cache")
     lark = Lark(
         text,
         parser="lalr",
@@ -104,9 +88,44 @@ def _parser() -> tuple[Lark, _PostLex]:
         maybe_placeholders=True,
         postlex=post,
         lexer_callbacks={"COMMENT": lambda tok: post.comments.append(tok)},
-        cache=cache,
+        cache=_cache_file(text),
     )
     return lark, post
+
+
+def _cache_file(grammar: str) -> str | bool:
+    """Where lark keeps the LALR tables between runs (they take about 70 ms to build), or False
+    for no disk cache.
+
+    lark's cache is a pickle, and unpickling runs code: the file must be one that only this user
+    can have written. So it lives in the user's own cache directory (``$XDG_CACHE_HOME/pipec``,
+    by default ``~/.cache/pipec``), which pipec creates with mode 0700; the directory and an existing
+    cache file are used only when this user owns them and nobody else can write them. Anything
+    else (a shared or foreign directory, a link, a group-writable file) means no cache, never an
+    error. The grammar's hash is in the file name, so two pipec versions never read each other's
+    tables. The temporary directory is never used: anyone can create paths there first."""
+    import stat
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "pipec")
+    uid = os.getuid() if hasattr(os, "getuid") else None
+
+    def private(path: str, kind, others: int) -> bool:
+        st = os.lstat(path)
+        return kind(st.st_mode) and (uid is None or st.st_uid == uid) and not st.st_mode & others
+
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if not private(folder, stat.S_ISDIR, 0o077):
+            return False
+        import hashlib
+
+        path = os.path.join(folder, f"pipe-lark-{hashlib.sha256(grammar.encode()).hexdigest()[:16]}.cache")
+        if os.path.lexists(path) and not private(path, stat.S_ISREG, 0o022):
+            return False
+        return path
+    except OSError:  # no home, a read-only file system: run without the disk cache
+        return False
 
 
 @functools.lru_cache(maxsize=1)
