@@ -25,7 +25,7 @@ list is repeated with reasons in docs/equivalence.md):
    stage/run-order layout that produces it.
 3. *Commands* are compared as the strings written in the ``.pipe`` file; each platform's own
    machinery around them (the AWS target's appspec copy into an EC2 revision, the GitHub target's
-   shell-state helper and ``|| exit $?``) is removed by the reader that recognises it.
+   shell-state helper and ``|| exit``) is removed by the reader that recognises it.
 4. *Names* of things a platform generates for itself (logical IDs, role names, job display names,
    CodeDeploy application defaults, the CodeDeploy config resource's name) are not part of the
    plan; names the ``.pipe`` file gives are.

@@ -44,6 +44,7 @@ from pipec import model, yamlout
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics
 from pipec.targets import appspec, aws, buildspec
 from pipec.targets import github_patterns as gp
+from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
 
 #: the pin table shipped with the package
 PINS_PATH = Path(__file__).resolve().parent / "actions.json"
@@ -150,15 +151,6 @@ def job_id(name: str) -> str:
 
 def env_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
-
-
-def literal(text: str) -> str:
-    """``text`` for a place where GitHub evaluates ``${{ }}``: any ``${{`` stays literal."""
-    return text.replace("${{", "${{ '${{' }}")
-
-
-def _shq(text: str) -> str:
-    return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
 class _Workflow:
@@ -542,9 +534,9 @@ class _Workflow:
                           "with": {**extra, key: str(version)}})
         env: dict = {}
         for v in self.p.variables:
-            env[v.name] = f"${{{{ inputs.{v.name} || {_expr_str(v.default)} }}}}"
+            env[v.name] = f"${{{{ inputs.{v.name} || {expression_string(v.default)} }}}}"
         for e in b.env:
-            env[e.name] = literal(str(e.value))
+            env[e.name] = expression_text(str(e.value))
         for s in b.secrets:
             if s.github_secret:
                 env[s.name] = f"${{{{ secrets.{s.github_secret} }}}}"
@@ -556,7 +548,7 @@ class _Workflow:
         if b.cache:
             steps.append({"name": "Restore cache", "id": "cache",
                           "uses": uses("actions/cache/restore"),
-                          "with": {"path": "\n".join(_cache_path(c) for c in b.cache),
+                          "with": {"path": "\n".join(expression_text(_cache_path(c)) for c in b.cache),
                                    "key": f"pipec-{jid}-${{{{ runner.os }}}}-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}",
                                    "restore-keys": f"pipec-{jid}-${{{{ runner.os }}}}-"}})
         steps.extend(self.phase_steps(b, input_env))
@@ -567,7 +559,7 @@ class _Workflow:
             steps.append({"name": f"Upload report {rep.name}", "if": "${{ !cancelled() }}",
                           "uses": uses("actions/upload-artifact"),
                           "with": {"name": f"{b.name}-report-{rep.name}",
-                                   "path": "\n".join(_under(rep.base, f) for f in rep.files),
+                                   "path": "\n".join(expression_text(_under(rep.base, f)) for f in rep.files),
                                    "if-no-files-found": "warn", "include-hidden-files": True}})
         fail = [st for st in steps if st["name"].startswith("Fail the job")]
         steps = [st for st in steps if st not in fail] + fail
@@ -576,7 +568,7 @@ class _Workflow:
             # saves after a failed build is not documented: docs/research/codebuild-vs-actions.md)
             steps.append({"name": "Save cache",
                           "uses": uses("actions/cache/save"),
-                          "with": {"path": "\n".join(_cache_path(c) for c in b.cache),
+                          "with": {"path": "\n".join(expression_text(_cache_path(c)) for c in b.cache),
                                    "key": "${{ steps.cache.outputs.cache-primary-key }}"}})
         job["timeout-minutes"] = b.timeout_minutes
         if env:
@@ -590,7 +582,7 @@ class _Workflow:
         statements = []
         for s in secrets:
             var = f"PIPEC_REF_{s.name}"
-            env[var] = s.ref
+            env[var] = expression_text(s.ref)
             if s.store == "ssm":
                 lines.append(f'value=$(aws ssm get-parameter --with-decryption --name "${var}" '
                              "--query Parameter.Value --output text)")
@@ -598,20 +590,20 @@ class _Workflow:
                                    "Resource": [aws._parameter_arn(s.ref)]})
             else:
                 secret_id, key, stage, version = secret_reference(s.ref)
-                env[var] = secret_id
-                extra = (f" --version-stage {_shq(stage)}" if stage else "") + (
-                    f" --version-id {_shq(version)}" if version else "")
+                env[var] = expression_text(secret_id)
+                extra = (f" --version-stage {shell_word(stage)}" if stage else "") + (
+                    f" --version-id {shell_word(version)}" if version else "")
                 fetch = (f'aws secretsmanager get-secret-value --secret-id "${var}"{extra} '
                          "--query SecretString --output text")
                 if key:
-                    fetch += f" | jq -r {_shq('.' + json.dumps(key))}"
+                    fetch += f" | jq -r {shell_word('.' + json.dumps(key))}"
                 lines.append(f"value=$({fetch})")
                 statements.append({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                                    "Resource": [aws._secret_arn(s.ref)]})
             lines.append('while IFS= read -r line; do echo "::add-mask::$line"; done <<< "$value"')
-            lines.append(f"{{ echo '{s.name}<<PIPEC_EOF'; printf '%s\\n' \"$value\"; echo PIPEC_EOF; }} >> \"$GITHUB_ENV\"")
+            lines.append(f'{{ echo "{s.name}<<$eof"; printf \'%s\\n\' "$value"; echo "$eof"; }} >> "$GITHUB_ENV"')
         self.grant(jid, statements)
-        return {"name": "Fetch secrets", "env": env, "run": "\n".join(["set -euo pipefail", *lines])}
+        return {"name": "Fetch secrets", "env": env, "run": "\n".join(["set -euo pipefail", GITHUB_ENV_DELIMITER, *lines])}
 
     def codeartifact_statements(self, login) -> list[dict]:
         b = self.aws()
@@ -700,7 +692,7 @@ class _Workflow:
         stage_dir = f"$RUNNER_TEMP/artifacts/{out.name}"
         lines = ["set -eu", "shopt -s globstar dotglob nullglob", f'dest="{stage_dir}"', 'mkdir -p "$dest"']
         if out.base:
-            lines.append(f"cd {_shq(out.base)}")
+            lines.append(f"cd {shell_word(out.base)}")
         lines.append("files=(" + " ".join(_glob_word(f) for f in out.files) + ")")
         if out.discard_paths:
             lines.append('for f in "${files[@]}"; do if [ -f "$f" ]; then cp -p -- "$f" "$dest/"; fi; done')
@@ -844,7 +836,7 @@ class _Workflow:
                 self.grant(jid, [{"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:PublishVersion"],
                                   "Resource": [function_arn, aws._suffix(function_arn, ":*")]}])
                 steps.append({"name": f"Shift {t.function}:{t.alias} with CodeDeploy",
-                              "env": {**common, "FUNCTION": t.function, "ALIAS": t.alias,
+                              "env": {**common, "FUNCTION": expression_text(t.function), "ALIAS": expression_text(t.alias),
                                       "APPSPEC": f".pipec-repo/{spec_path}"},
                               "run": "\n".join(["set -euo pipefail", *aws.lambda_deployment_script(
                                   t, '"$APPSPEC"', "$RUNNER_TEMP")])})
@@ -936,12 +928,12 @@ class _Workflow:
                            "Resource": [f"arn:aws:s3:::{_cfn_bucket(self.p.name, self.region)}/{d.stack}/*"]})
         if d.capabilities:
             args.append("--capabilities " + " ".join(CAPABILITIES[c] for c in d.capabilities))
-        env = {"STACK": d.stack, "TEMPLATE": d.template, "BUCKET": self.revisions_bucket(),
+        env = {"STACK": expression_text(d.stack), "TEMPLATE": expression_text(d.template), "BUCKET": self.revisions_bucket(),
                "CFN_ROLE": f"arn:aws:iam::{self.account}:role/{self.role_name(job_id(d.name) + '-cfn')}"}
         if d.parameters:
             args.append("--parameter-overrides " + " ".join(f'"{k}=$PARAM_{env_name(k)}"' for k, _ in d.parameters))
             for k, v in d.parameters:
-                env[f"PARAM_{env_name(k)}"] = literal(v)
+                env[f"PARAM_{env_name(k)}"] = expression_text(v)
         lines = ["set -euo pipefail"]
         if d.change_set:
             # CodePipeline's CHANGE_SET_REPLACE, then CHANGE_SET_EXECUTE (the change set's name is
@@ -980,15 +972,15 @@ class _Workflow:
         self.environments.setdefault(job["environment"], {})
         job["permissions"]["id-token"] = "write"
         self.grant(jid, [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": [f"arn:aws:s3:::{d.bucket}/*"]}])
-        env = {"BUCKET": d.bucket}
+        env = {"BUCKET": expression_text(d.bucket)}
         extra = ""
         if d.cache_control:
-            env["CACHE_CONTROL"] = d.cache_control
+            env["CACHE_CONTROL"] = expression_text(d.cache_control)
             extra = ' --cache-control "$CACHE_CONTROL"'
         if d.extract:
             run = f'aws s3 cp --recursive release "s3://$BUCKET/"{extra}'
         else:
-            env["KEY"] = d.object_key
+            env["KEY"] = expression_text(d.object_key)
             run = "\n".join(["set -euo pipefail", '(cd release && zip -q -r -X "$RUNNER_TEMP/artifact.zip" .)',
                              f'aws s3 cp "$RUNNER_TEMP/artifact.zip" "s3://$BUCKET/$KEY"{extra}'])
         job["steps"] = [
@@ -1012,10 +1004,10 @@ class _Workflow:
             self.error("E410", a, f"'{a.name}' passes artifacts to a Lambda function, which 'aws lambda invoke' "
                        "cannot do", "Remove the artifacts from the invoke, or bind this stage to CodePipeline "
                        "with 'via aws'.")
-        env = {"FUNCTION": a.function}
+        env = {"FUNCTION": expression_text(a.function)}
         payload = ""
         if a.parameters is not None:
-            env["PAYLOAD"] = literal(a.parameters)
+            env["PAYLOAD"] = expression_text(a.parameters)
             payload = '--cli-binary-format raw-in-base64-out --payload "$PAYLOAD" '
 
         job["steps"] = [
@@ -1061,12 +1053,12 @@ class _Workflow:
             lines = ["set -euo pipefail",
                      '{ echo "## Approval $ACTION is waiting"; echo; printf \'%s\\n\' "$MESSAGE"; '
                      'if [ -n "$URL" ]; then echo; echo "Review: $URL"; fi; } >> "$GITHUB_STEP_SUMMARY"']
-            env = {"ACTION": a.name, "MESSAGE": literal(a.message or ""), "URL": literal(a.url or "")}
+            env = {"ACTION": a.name, "MESSAGE": expression_text(a.message or ""), "URL": expression_text(a.url or "")}
             steps = []
             if a.notify_emails or a.topic_arn:
                 request["permissions"]["id-token"] = "write"
                 steps.append(self.credentials(rid))
-                env["TOPIC"] = a.topic_arn or (f"arn:aws:sns:{self.region}:{self.account}:"
+                env["TOPIC"] = expression_text(a.topic_arn) if a.topic_arn else (f"arn:aws:sns:{self.region}:{self.account}:"
                                                f"{a.aws.first('topic_name') or f'{self.p.name}-github-{a.name}'}")
                 env["RUN_URL"] = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
                 lines.append('aws sns publish --topic-arn "$TOPIC" --subject "Approval needed: $ACTION" '
@@ -1081,7 +1073,7 @@ class _Workflow:
             job.pop("if", None)
         env_block: dict = {"name": env_}
         if a.url:
-            env_block["url"] = literal(a.url)
+            env_block["url"] = expression_text(a.url)
         job["environment"] = env_block
         job["steps"] = [{"name": "Approved", "env": {"ACTION": a.name},
                          "run": 'echo "Approval $ACTION was given." >> "$GITHUB_STEP_SUMMARY"'}]
@@ -1148,7 +1140,7 @@ class _Workflow:
                 job["permissions"] = {}
             job["permissions"] = dict(sorted(job["permissions"].items()))
         for job in self.jobs.values():
-            job["steps"] = [_ordered_step(st) for st in job["steps"]]
+            job["steps"] = [_ordered_step(_literal_text(st)) for st in job["steps"]]
         workflow: dict = {"name": self.workflow, "on": on, "permissions": {}, "jobs": self.jobs}
         wf_path = f".github/workflows/{self.workflow}.yml"
         text = yamlout.header(self.ctx.source, f"GitHub Actions workflow for pipeline {self.p.name}")
@@ -1236,7 +1228,7 @@ class _Workflow:
             files[f"{base}/{name}.json"] = _json_with_header(
                 body, f"Generated by pipec from {self.ctx.source} (GitHub environment {name}). Do not edit: "
                 "change the .pipe file and run pipec build; apply with apply.sh.")
-            logins = " ".join(_shq(r) for r in s.get("reviewers", []))
+            logins = " ".join(shell_word(r) for r in s.get("reviewers", []))
             reviewers = f'"$(reviewer_ids {logins})"' if logins else "'[]'"
             lines += [
                 "",
@@ -1248,8 +1240,8 @@ class _Workflow:
             ]
             for b in s.get("branches", []):
                 lines.append(f'gh api --method POST "repos/$repo/environments/{name}/deployment-branch-policies" '
-                             f"-f name={_shq(b)} -f type=branch --silent || "
-                             f"echo {_shq('branch policy ' + b + ': not added (it may exist already)')} >&2")
+                             f"-f name={shell_word(b)} -f type=branch --silent || "
+                             f"echo {shell_word('branch policy ' + b + ': not added (it may exist already)')} >&2")
             lines.append(f'echo "environment {name}: applied"')
         files[f"{base}/apply.sh"] = "\n".join(lines) + "\n"
         return files
@@ -1273,12 +1265,18 @@ class _At:
         self.span = span
 
 
+def _literal_text(step: dict) -> dict:
+    """A step whose script and name are free of GitHub expressions, whatever the commands,
+    paths and names in them say: pipec writes no expression into either (its own values reach
+    scripts through ``env``), so every ``${{`` there is the user's and must stay text."""
+    for key in ("name", "run"):
+        if key in step:
+            step[key] = expression_text(step[key])
+    return step
+
+
 def _one(labels):
     return labels[0] if isinstance(labels, list) and len(labels) == 1 else labels
-
-
-def _expr_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _script(commands: list[str]) -> str:
@@ -1287,7 +1285,7 @@ def _script(commands: list[str]) -> str:
     first command that exits non-zero, including the first part of ``a && b``, which ``set -e``
     would not); a multi-line script counts as one command, decided by its last line.
 
-    A plain one-line command is written ``COMMAND || exit $?``. One that would not parse that way
+    A plain one-line command is written ``COMMAND || exit``. One that would not parse that way
     (a multi-line script, a comment, a trailing ``;``, ``&`` or ``\\``) is written as it is,
     followed by ``pipec_check``, which exits with the command's status when it failed."""
     lines = [f'. "{PHASE_SHELL}"']
@@ -1298,7 +1296,7 @@ def _script(commands: list[str]) -> str:
             lines.append(text + ("\n" if text.endswith("\\") else ""))
             lines.append("pipec_check")
         else:
-            lines.append(f"{text} || exit $?")
+            lines.append(f"{text} || exit")
     return "\n".join(lines)
 
 
@@ -1337,7 +1335,7 @@ def _glob_word(pattern: str) -> str:
         if part in ("*", "?", "[", "]") or re.fullmatch(r"[A-Za-z0-9._/@%+=:,-]*", part):
             out.append(part)
         else:
-            out.append(_shq(part))
+            out.append(shell_word(part))
     return "".join(out)
 
 

@@ -140,7 +140,7 @@ BUILD_JOB = """\
       shell: bash --noprofile --norc {0}
       run: |-
         . "$RUNNER_TEMP/pipec-phase.sh"
-        make || exit $?
+        make || exit
 """
 
 
@@ -267,7 +267,7 @@ def test_secret_id_with_a_json_key_field_is_refused(tmp_path):
 @pytest.mark.parametrize("commands", [
     ["make"],
     ["a #c", "b;", "c &", "d \\", "e"],
-    ["echo one\necho two", "x || exit $?", "y"],
+    ["echo one\necho two", "x || exit", "y"],
     ["for f in *; do\n  echo $f\ndone # all", "z"],
 ])
 def test_split_script_inverts_the_emitter(commands):
@@ -275,15 +275,15 @@ def test_split_script_inverts_the_emitter(commands):
 
 
 def test_script_with_two_readings_reads_as_separate_commands():
-    # ['a', 'b # note'] and ['a || exit $?\nb # note'] are written alike, and bash runs them alike:
-    # a line 'X || exit $?' is read as the command X
+    # ['a', 'b # note'] and ['a || exit\nb # note'] are written alike, and bash runs them alike:
+    # a line 'X || exit' is read as the command X
     text = github._script(["a", "b # note"])
-    assert text == github._script(["a || exit $?\nb # note"])
+    assert text == github._script(["a || exit\nb # note"])
     assert gr.split_script("here", text) == ("a", "b # note")
     # where a one-line reading leaves lines over, the script reading is the only one
-    assert gr.split_script("here", github._script(["a || exit $?\nb"])) == ("a || exit $?\nb",)
+    assert gr.split_script("here", github._script(["a || exit\nb"])) == ("a || exit\nb",)
     with pytest.raises(ValueError, match="must start with"):
-        gr.split_script("here", "make || exit $?")
+        gr.split_script("here", "make || exit")
     with pytest.raises(ValueError, match="not a list of commands as pipec writes them"):
         gr.split_script("here", github._script(["make"]) + "\nrm -rf /")
 
