@@ -178,6 +178,17 @@ def source_lines(text: str) -> list[str]:
     return lines
 
 
+def shown(value: str, limit: int = 60) -> str:
+    """``value`` as a message may quote it: control and other invisible characters written as
+    escapes (a message must not move the terminal's cursor or split into lines) and anything past
+    ``limit`` characters cut with an ellipsis."""
+    if len(value) > limit:
+        value = value[: limit - 1] + "\u2026"
+    if value.isprintable():
+        return value
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """'Did you mean 'x'?' for the closest candidate, or '' when nothing is close."""
     import difflib

@@ -15,8 +15,8 @@ from typing import Iterable
 
 import attrs
 
-from pipec import ast, cron, model
-from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean
+from pipec import ast, cron, model, setting_values
+from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean, shown
 from pipec.patterns import check_pattern
 
 # ----------------------------------------------------------------------------- tables
@@ -87,6 +87,8 @@ STRATEGIES = {
 }
 MAX_PATTERNS = 8
 MAX_ACTIONS_PER_STAGE = 50
+#: stages in one pipeline, the source stage included (CodePipeline's quota)
+MAX_STAGES = 50
 MAX_PUSH_FILTERS = 3
 MAX_PR_FILTERS = 3
 NAME_MAX = 100
@@ -174,6 +176,12 @@ class _Analyzer:
                     self.err("E206", f"'{item.key}' takes {count} value{'s' if hi != 1 else ''}, "
                              f"got {len(item.values)}", item.span, f"'{item.key}': {desc}.")
                     continue
+                bad = setting_values.problem(item.key, tuple(item.values))
+                if bad:
+                    value, rule = bad
+                    self.err("E206", f"'{shown(value)}' is not a valid {item.key}", item.span,
+                             f"'{item.key}' takes {rule}.")
+                    continue
                 out[block.platform].append((item.key, tuple(item.values)))
         return (model.PlatformSettings(tuple(out["aws"])), model.PlatformSettings(tuple(out["github"])),
                 secrets)
@@ -203,6 +211,11 @@ class _Analyzer:
                 else:
                     var_names[item.name] = item
                     self.check_name(item.name, item.span, "variable", 128)
+                    if "${{" in (item.default or "") + (item.description or ""):
+                        self.err("E206", f"variable '{item.name}' has '${{{{' in its default or description",
+                                 item.span, "GitHub reads '${{' in a workflow_dispatch input as the start of an "
+                                 "expression, and no expression is allowed there, so the workflow would not "
+                                 "load. Write the text another way (for example '$ {{').")
                     variables.append(model.Variable(item.name, item.default, item.description,
                                                     span=item.span))
             elif isinstance(item, ast.StoreStmt):
@@ -231,6 +244,11 @@ class _Analyzer:
             self.err("E301", f"pipeline '{p.name}' has no stages", p.span,
                      "A pipeline needs at least two stages: the sources (made from the 'source' "
                      "lines) and at least one stage with an action, such as a build.")
+        if len(stage_nodes) + 1 > MAX_STAGES:  # the sources make CodePipeline's first stage
+            self.err("E303", f"pipeline '{p.name}' has {len(stage_nodes) + 1} stages, counting the "
+                     "sources' stage", stage_nodes[MAX_STAGES - 1].span,
+                     f"CodePipeline allows at most {MAX_STAGES} stages in a pipeline, the source stage "
+                     "included; merge stages, or split the pipeline into several .pipe files.")
         self.unique([(s.name, s.span) for s in sources], "source")
         self.check_schedules(sources)
 
@@ -883,6 +901,11 @@ class _Analyzer:
             self.err("E205", f"deploy '{a.name}' needs an input artifact", a.span,
                      f"Say which artifact holds {what}, for example: from dist.")
         inputs = self.inputs(from_stmt, index, order, False, sources)
+        if p == "lambda" and from_stmt is not None:
+            self.err("E207", "a deploy to lambda takes no input artifact", from_stmt.span,
+                     "CodeDeploy moves the alias between versions the function already has; it reads no files. "
+                     "Publish the new code in a build (for example 'aws lambda update-function-code' or "
+                     "'sam deploy'), then deploy: remove the 'from' line.")
         if p in ("ec2", "ecs", "s3") and len(inputs) > 1:
             self.err("E206", f"deploy to {p} takes one input artifact, not {len(inputs)}", seen["from"].span,
                      "Combine the files into one artifact in the build.")
@@ -1048,7 +1071,7 @@ class _Analyzer:
                                          "Write addresses such as \"team@example.com\".")
                     else:
                         topic = item.values[0]
-                        if not topic.startswith("arn:aws:sns:"):
+                        if not re.fullmatch(r"arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}", topic):
                             self.err("E206", f"'{topic}' is not an SNS topic ARN", item.span,
                                      "An existing topic is given by its ARN, arn:aws:sns:REGION:ACCOUNT:NAME. "
                                      "To let pipec create one, use 'notify email ...'.")
@@ -1246,6 +1269,14 @@ def analyze(module: ast.Module) -> tuple[model.Pipeline, list[Diagnostic]]:
     an = _Analyzer(module)
     an._later_producers = _later_producers(module)
     pipeline = an.run()
+    if not any(d.severity == ERROR for d in an.diags):
+        from pipec import resource_names
+
+        def invalid(node, what, value, rule):
+            an.err("E206", f"'{shown(value)}' is not a valid {what}", getattr(node, "span", None),
+                   f"The {what} must be {rule}.")
+
+        resource_names.check(pipeline, invalid)
     diags = sorted(an.diags, key=Diagnostic.sort_key)
     if any(d.severity == ERROR for d in diags):
         raise Diagnostics(diags)

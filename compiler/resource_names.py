@@ -1,0 +1,106 @@
+"""Names of AWS resources and Git refs in a pipeline, checked against what AWS and Git accept.
+
+These values land inside ARNs in IAM policies and ``Fn::Sub`` strings (where ``${`` starts a
+substitution), in trigger filters that pipec translates for both platforms, and in ``env`` values
+that scripts read. A value AWS or Git would refuse is an error here (E206) rather than a template
+that fails at deployment, a filter pipec cannot translate, or a ``${...}`` that CloudFormation
+would resolve. One pass over the finished model (:func:`check`), after the semantic analysis.
+
+Sources of the rules (AWS API references unless noted): S3 bucket naming rules (3 to 63 lower-case
+letters, digits, ``.`` and ``-``); SSM parameter names (letters, digits and ``_ . - /``); Secrets
+Manager secret names (letters, digits and ``/ _ + = . @ -``); Lambda function names (1 to 64 letters,
+digits, ``-`` and ``_``) and alias names (1 to 128, likewise); ECS cluster and service names (up to
+255 letters, digits, ``-`` and ``_``); CloudFormation stack names (a letter, then letters, digits and
+``-``, up to 128); CodeArtifact domains (2 to 50 lower-case letters, digits and ``-``) and
+repositories (2 to 100 letters, digits and ``. _ -``); git check-ref-format for branches, narrowed
+to the characters pipec's pattern translations handle on both platforms.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from pipec import model
+
+_ACCOUNT = r"[0-9]{12}"
+_PARTITION = r"arn:aws(?:-[a-z]+)*"
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}"
+
+BUCKET = (re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"),
+          "an S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-'")
+OBJECT_KEY = (re.compile(r"(?!/)(?:(?!\$\{)[^\x00-\x1f\x7f])+"),
+              "an S3 object key: printable characters, not starting with '/', without '${'")
+SSM = (re.compile(r"/?[A-Za-z0-9_.\-/]{1,2048}"), "an SSM parameter name: letters, digits and _ . - /")
+SECRET = (re.compile(rf"(?:{_PARTITION}:secretsmanager:{_REGION}:{_ACCOUNT}:secret:)?[A-Za-z0-9/_+=.@-]{{1,512}}"
+                     r"(?::[A-Za-z0-9/_+=.@ -]*){0,3}"),
+          "a Secrets Manager secret name or ARN (letters, digits and / _ + = . @ -), then optionally "
+          ":JSON-KEY:VERSION-STAGE:VERSION-ID")
+FUNCTION = (re.compile(rf"(?:{_PARTITION}:lambda:{_REGION}:{_ACCOUNT}:function:)?[A-Za-z0-9_-]{{1,64}}"
+                       r"(?::[A-Za-z0-9_-]{1,128})?"),
+            "a Lambda function name (1 to 64 letters, digits, '-' and '_') or its ARN")
+ALIAS = (re.compile(r"[A-Za-z0-9_-]{1,128}"), "a Lambda alias name: letters, digits, '-' and '_'")
+ECS_NAME = (re.compile(r"[A-Za-z0-9_-]{1,255}"), "an ECS name: up to 255 letters, digits, '-' and '_'")
+STACK = (re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}"),
+         "a CloudFormation stack name: a letter, then letters, digits and '-', up to 128")
+CODECOMMIT = (re.compile(r"[A-Za-z0-9_.-]{1,100}"), "a CodeCommit repository name: letters, digits and . _ -")
+DOMAIN = (re.compile(r"[a-z][a-z0-9-]{1,49}"), "a CodeArtifact domain: lower-case letters, digits and '-'")
+REPOSITORY = (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,99}"),
+              "a CodeArtifact repository: letters, digits and . _ -")
+OWNER = (re.compile(_ACCOUNT), "an AWS account id: 12 digits")
+KMS_KEY = (re.compile(rf"(?:{_PARTITION}:kms:{_REGION}:{_ACCOUNT}:(?:key|alias)/)?[A-Za-z0-9:/_-]{{1,256}}"),
+           "a KMS key id, alias or ARN")
+BRANCH = (re.compile(r"(?!-)(?!.*(?:\.\.|//|@\{|\.lock$|[./]$))[A-Za-z0-9._/+@-]{1,255}"),
+          "a branch name: up to 255 letters, digits and . _ / + @ -, not starting with '-' and "
+          "without '..', '//' or '@{'")
+PATH = (re.compile(r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9._/+@=,-]{1,1024}"),
+        "a relative path of letters, digits and . _ / + @ = , -, with no '..' segment")
+
+
+def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]]:
+    """(node to report at, what the value is, the value, rule) for every checked field."""
+    yield p, "artifact store bucket", p.artifact_store.bucket, BUCKET
+    yield p, "artifact store key", p.artifact_store.kms_key, KMS_KEY
+    for s in p.sources:
+        if s.provider == "s3":
+            yield s, "bucket", s.bucket, BUCKET
+            yield s, "object key", s.object_key, OBJECT_KEY
+        if s.provider == "codecommit":
+            yield s, "repository", s.repository, CODECOMMIT
+        if s.is_git:
+            yield s, "branch", s.branch, BRANCH
+    for a in p.actions():
+        if isinstance(a, model.Build):
+            for sec in a.secrets:
+                if sec.github_secret is None:
+                    yield (sec if getattr(sec, "span", None) else a), "secret reference", sec.ref, SSM if sec.store == "ssm" else SECRET
+            for login in a.codeartifact:
+                yield a, "CodeArtifact domain", login.domain, DOMAIN
+                yield a, "CodeArtifact repository", login.repository, REPOSITORY
+                yield a, "CodeArtifact domain owner", login.owner, OWNER
+        elif isinstance(a, model.Deploy):
+            t = a.target
+            if isinstance(t, model.EcsTarget):
+                yield a, "ECS cluster", t.cluster, ECS_NAME
+                yield a, "ECS service", t.service, ECS_NAME
+            elif isinstance(t, model.LambdaTarget):
+                yield a, "Lambda function", t.function, FUNCTION
+                yield a, "Lambda alias", t.alias, ALIAS
+            for h in a.hooks:
+                if a.platform != "ec2":
+                    yield a, "hook function", h.target, FUNCTION
+        elif isinstance(a, model.StackDeploy):
+            yield a, "stack name", a.stack, STACK
+            yield a, "template path", a.template, PATH
+        elif isinstance(a, model.BucketDeploy):
+            yield a, "bucket", a.bucket, BUCKET
+            yield a, "object key", a.object_key, OBJECT_KEY
+        elif isinstance(a, model.Invoke):
+            yield a, "Lambda function", a.function, FUNCTION
+
+
+def check(p: model.Pipeline, report) -> None:
+    """Call ``report(node, what, value, rule_in_words)`` for each value its service would refuse."""
+    for node, what, value, (pattern, words) in _values(p):
+        if value is not None and value != "" and not pattern.fullmatch(value):
+            report(node, what, value, words)

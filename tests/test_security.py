@@ -1,0 +1,191 @@
+"""Security regressions (issue 23): user strings stay data in every file pipec writes.
+
+A hostile pipeline puts GitHub expressions (``${{ github.event.issue.title }}``), command
+substitutions and quotes into every free-text field that reaches a workflow; the build must
+pass actionlint (shellcheck on) and zizmor, and the strings must arrive as text."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+import pipec
+from pipec.build import EmitContext
+from pipec.diagnostics import Diagnostics
+from pipec.targets import github
+from pipec.targets.escape import GITHUB_ENV_DELIMITER, LITERAL_OPEN, expression_text, path_segment, sub_text
+
+import validators
+from test_github import JobRun
+
+EVIL = "${{ github.event.issue.title }}"
+
+HOSTILE = f"""\
+variable V = "$(id)'x" description "a 'quoted' $(id)"
+source app github "acme/demo" {{
+  on push branches main
+  on manual
+}}
+stage build {{
+  build b {{
+    env E = "{EVIL}"
+    secret S from secrets-manager "db-creds:password"
+    build "test -n '{EVIL}'"
+    post_build {{
+      run "test -n '{EVIL}' # $(id)"
+      finally "test -n '{EVIL}'"
+    }}
+    cache "{EVIL}/cache/**/*"
+    report r junit files "{EVIL}.xml" base "out-{EVIL}"
+    artifact site files "{EVIL}/**/*" base "dist-{EVIL}"
+  }}
+}}
+stage web {{
+  deploy www to s3 {{
+    from site
+    bucket my-site
+    object_key "releases/app.zip"
+    cache_control "max-age={EVIL}"
+  }}
+}}
+"""
+
+
+def _pipeline(body: str) -> str:
+    return "pipeline demo {\n" + "".join(f"  {line}\n" if line else "\n" for line in body.splitlines()) + "}\n"
+
+
+@pytest.fixture(scope="module")
+def hostile_workflow(tmp_path_factory):
+    pipeline, _ = pipec.compile_text(_pipeline(HOSTILE), "demo.pipe")
+    files = github.emit(pipeline, EmitContext(source="demo.pipe", prefix=""))
+    out = tmp_path_factory.mktemp("hostile")
+    path = out / "demo.yml"
+    path.write_text(files[".github/workflows/demo.yml"], encoding="utf-8")
+    return path
+
+
+def test_no_user_expression_is_evaluated(hostile_workflow):
+    """Every ``${{`` the user wrote is the literal expression ``${{ '${{' }}``."""
+    text = hostile_workflow.read_text()
+    assert EVIL in text.replace(LITERAL_OPEN, "${{") and EVIL not in text
+    assert "github.event.issue.title" in text
+
+
+def test_hostile_workflow_passes_actionlint_and_zizmor(hostile_workflow):
+    assert validators.actionlint_findings(hostile_workflow) == []
+    # the regular persona (zizmor's default, the project's bar): the pedantic one reports every
+    # expression inside a script, the constant ${{ '${{' }} included, whose value is fixed text
+    assert validators.zizmor_findings([hostile_workflow], persona="regular") == []
+
+
+def test_hostile_strings_read_back_unchanged(tmp_path):
+    """The read side undoes exactly the escaping: the plan read from the files equals the model's."""
+    from pipec import plan
+    from pipec.build import context_for, generate
+
+    src = tmp_path / "demo.pipe"
+    src.write_text(_pipeline(HOSTILE), encoding="utf-8")
+    pipeline, _ = pipec.compile_file(str(src))
+    ctx = context_for(str(src), str(tmp_path / "out"), str(tmp_path))
+    for rel, text in generate(pipeline, ctx, ["github"]).items():
+        dest = tmp_path / "out" / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(text, encoding="utf-8")
+    assert github.read(tmp_path / "out") == plan.from_model(pipeline, "github")
+
+
+def test_secret_value_cannot_end_its_github_env_block(tmp_path):
+    """A fetched secret whose value holds a line like the old fixed delimiter and a variable
+    assignment stays one value: nothing else lands in the job's environment."""
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n'
+                     '    secret TOKEN from ssm "/app/token"\n    build "true"\n  }\n}')
+    pipeline, _ = pipec.compile_text(text, "demo.pipe")
+    wf = yaml.safe_load(github.emit(pipeline, EmitContext(source="demo.pipe", prefix=""))[".github/workflows/demo.yml"])
+    step = next(s for s in wf["jobs"]["b"]["steps"] if s["name"] == "Fetch secrets")
+    assert step["run"].split("\n")[1] == GITHUB_ENV_DELIMITER
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    value = "first\nPIPEC_EOF\nLD_PRELOAD=/tmp/evil.so\nBASH_ENV=/tmp/evil"
+    (bin_dir / "aws").write_text(f"#!/bin/sh\nprintf '%s\\n' '{value}'\n")
+    (bin_dir / "aws").chmod(0o755)
+    run = JobRun({"steps": [step]}, tmp_path, env={"PATH": f"{bin_dir}:{os.environ['PATH']}"}).run()
+    assert run.result == "success", run.results
+    assert run.github_env == {"TOKEN": value}
+
+
+@pytest.mark.parametrize("value", ["prod$(touch /tmp/P)", "../../../../package", "a\nb", "prod env", "-rf"])
+def test_environment_names_are_checked(value):
+    text = _pipeline(f'source app github "acme/demo"\nstage s {{\n  build b {{\n    build "true"\n'
+                     f'    github {{\n      environment "{value.replace(chr(10), chr(92) + "n")}"\n    }}\n  }}\n}}')
+    with pytest.raises(Diagnostics) as exc:
+        pipec.compile_text(text, "demo.pipe")
+    assert [d.code for d in exc.value.diagnostics] == ["E206"]
+
+
+def test_variable_cannot_hold_an_expression():
+    text = _pipeline(f'variable V = "{EVIL}"\nsource app github "acme/demo"\nstage s {{\n  build b {{\n    build "true"\n  }}\n}}')
+    with pytest.raises(Diagnostics) as exc:
+        pipec.compile_text(text, "demo.pipe")
+    assert [d.code for d in exc.value.diagnostics] == ["E206"]
+
+
+def test_escaping_functions():
+    assert expression_text("a ${{ x }} b") == "a ${{ '${{' }} x }} b"
+    assert sub_text("k/${AWS::Region}/x") == "k/${!AWS::Region}/x"
+    for bad in ("..", "../x", "a/b", ".hidden", "", "a\0b"):
+        with pytest.raises(ValueError):
+            path_segment(bad)
+    assert path_segment("web-prod.yml") == "web-prod.yml"
+
+
+def _codes(text: str) -> list[str]:
+    with pytest.raises(Diagnostics) as exc:
+        pipec.compile_text(text, "demo.pipe")
+    return [d.code for d in exc.value.diagnostics]
+
+
+def _stages(n: int) -> str:
+    return _pipeline('source app github "acme/demo"\n' + "".join(
+        f'stage s{i} {{\n  build b{i} {{\n    build "make"\n  }}\n}}\n' for i in range(n)))
+
+
+def test_fifty_stages_at_most_counting_the_source_stage():
+    pipec.compile_text(_stages(49), "demo.pipe")
+    assert _codes(_stages(50)) == ["E303"]
+
+
+@pytest.mark.parametrize("branch", ["rel$ease", "a b", "x^y", "a\\\\b", "[x]", "a,b", "caf\u00e9", "a..b",
+                                    "-x", "x" * 256, "a@{b"])
+def test_branches_pipec_cannot_translate_are_refused(branch):
+    """Each of these passed 'check' and crashed 'build' with PatternError (exit 3) in 0.1."""
+    text = _pipeline(f'source app github "acme/demo" {{\n  branch "{branch}"\n}}\nstage s {{\n'
+                     '  build b {\n    build "make"\n  }\n}')
+    assert _codes(text) == ["E206"]
+
+
+@pytest.mark.parametrize("field,value", [("bucket", "my-${AWS::Region}"), ("object_key", "a/${x}.zip")])
+def test_no_substitution_reaches_fn_sub(field, value):
+    other = {"bucket": 'object_key "k.zip"', "object_key": "bucket my-site"}[field]
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n'
+                     '    artifact site files "**/*"\n  }\n}\nstage d {\n  deploy www to s3 {\n    from site\n'
+                     f'    {field} "{value}"\n    {other}\n  }}\n}}')
+    assert _codes(text) == ["E206"]
+
+
+def test_secret_reference_with_substitution_is_refused():
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n'
+                     '    secret X from ssm "/a/${AWS::AccountId}"\n    build "make"\n  }\n}')
+    assert _codes(text) == ["E206"]
+
+
+def test_lambda_deploy_takes_no_artifact():
+    """0.1 accepted 'from' here and ignored it (the deployment never read the artifact)."""
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n'
+                     '    artifact pkg files "x"\n  }\n}\nstage d {\n  deploy fn to lambda {\n    from pkg\n'
+                     '    function "resize"\n    alias live\n  }\n}')
+    assert _codes(text) == ["E207"]
