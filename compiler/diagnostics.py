@@ -197,6 +197,11 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f" Did you mean '{close[0]}'?" if close else ""
 
 
+#: control characters in a source line, shown as U+FFFD (one column each, so the caret still lines
+#: up) rather than sent to the terminal, which would obey them
+_UNPRINTABLE = {c: "\ufffd" for c in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029) if c != 0x09}
+
+
 def render(diag: Diagnostic, source: str | None, _lines: list[str] | None = None) -> str:
     """Render one diagnostic as plain text with the source line and a caret under the span,
     aligned as rustc does (the gutter is as wide as the line number). ``_lines``: the source
@@ -214,7 +219,7 @@ def render(diag: Diagnostic, source: str | None, _lines: list[str] | None = None
     else:
         gutter = str(s.line)
         pad = " " * len(gutter)
-        src = text_lines[s.line - 1].replace("\t", " ")
+        src = text_lines[s.line - 1].replace("\t", " ").translate(_UNPRINTABLE)
         room = max(1, len(src) - s.column + 1)
         width = s.end_column - s.column + 1 if s.end_line == s.line else room
         width = max(1, min(width, room))

@@ -270,6 +270,12 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
         }
         expected = _expected_words(lark, exc.allowed) if exc.allowed else []
         help_text = hints.get(ch, "")
+        glued = _glued_value(text, exc.pos_in_stream)
+        if glued and not (ch == ":" and text[exc.pos_in_stream + 1:exc.pos_in_stream + 2] in ("", " ", "\t", "\n", "\r")):
+            help_text = (f"A value with '{ch}' in it must be quoted: \"{glued}\". Unquoted values are letters, "
+                         "digits, '_', '.' and '-'." if ch.isascii() else
+                         f"Names are ASCII letters, digits, '_' and '-'; '{ch}' is not one of them: rename it. If "
+                         f"it is a value rather than a name, quote it: \"{glued}\".")
         if not help_text and expected:
             help_text = f"Expected {_join(expected)}{_where(post)}."
         shown = f"'{ch}'" if ch.isprintable() and ch.strip() else f"U+{ord(ch):04X}" if ch else "end of file"
@@ -331,6 +337,40 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
     raise exc  # pragma: no cover - every UnexpectedInput subclass is handled above
 
 
+#: characters a .pipe file may not hold anywhere, strings and comments included: C0 controls but
+#: tab, line feed and carriage return, and DEL. A NUL cuts a shell script short, ESC sequences
+#: would reach terminals through diagnostics, and none has a meaning on either platform.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _glued_value(text: str, pos: int) -> str | None:
+    """The whole whitespace-free run around ``pos`` when the character there is glued to a word
+    before it (``release/1.0``, ``arn:aws:...``, ``café``), or None."""
+    start = pos
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+        start -= 1
+    if start == pos:
+        return None
+    end = pos
+    while end < len(text) and not text[end].isspace() and text[end] not in '{}"#' and end - start < 200:
+        end += 1
+    return text[start:end]
+
+
+def _control_character(text: str, pos: int, filename: str) -> Diagnostic:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    if text[pos] == "\r":
+        return Diagnostic("E100", ERROR, "a carriage return that does not end a line", Span.point(line, column, pos),
+                          help="Lines end with a line feed (LF) or CR LF; this file uses a lone CR (old Mac line "
+                          "endings). Convert it, for example with: tr '\\r' '\\n' < FILE > NEW.", file=filename)
+    return Diagnostic("E100", ERROR, f"control character U+{ord(text[pos]):04X} in the file",
+                      Span.point(line, column, pos),
+                      help="A .pipe file is text: remove the character. In a string, write a line break "
+                      "as \\n and a tab as \\t; other control characters have no place in a pipeline.",
+                      file=filename)
+
+
 def parse(text: str, filename: str = "<input>") -> ast.Module:
     """Parse ``.pipe`` source text into a :class:`pipec.ast.Module`.
 
@@ -343,6 +383,14 @@ def parse(text: str, filename: str = "<input>") -> ast.Module:
     post.reset()
     if text.startswith("\ufeff"):  # a UTF-8 byte order mark, as some editors write
         text = text[1:]
+    control = _CONTROL.search(text)
+    if control:
+        raise Diagnostics([_control_character(text, control.start(), filename)])
+    lone_cr = text.find("\r")
+    while lone_cr != -1 and text.startswith("\r\n", lone_cr):
+        lone_cr = text.find("\r", lone_cr + 2)
+    if lone_cr != -1:
+        raise Diagnostics([_control_character(text, lone_cr, filename)])
     try:
         tree = lark.parse(text)
     except (GluedWord, BadCharacter, UnexpectedInput) as exc:

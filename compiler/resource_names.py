@@ -57,6 +57,12 @@ PATH = (re.compile(r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9._/+@=,-]{1,1024}"),
         "a relative path of letters, digits and . _ / + @ = , -, with no '..' segment")
 
 
+#: a file or glob inside the build's working directory (artifacts, reports, cache)
+WORKSPACE_PATH = (re.compile(r"(?![/\\~])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{)[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}"),
+                  "a path inside the build's working directory: relative, without a '..' segment, "
+                  "'${' or control characters")
+
+
 def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]]:
     """(node to report at, what the value is, the value, rule) for every checked field."""
     yield p, "artifact store bucket", p.artifact_store.bucket, BUCKET
@@ -71,6 +77,14 @@ def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]
             yield s, "branch", s.branch, BRANCH
     for a in p.actions():
         if isinstance(a, model.Build):
+            for out in a.outputs:
+                for path in (*out.files, out.base):
+                    yield out, f"path of artifact '{out.name}'", path, WORKSPACE_PATH
+            for rep in a.reports:
+                for path in (*rep.files, rep.base):
+                    yield a, f"path of report '{rep.name}'", path, WORKSPACE_PATH
+            for path in a.cache:
+                yield a, "cache path", path, WORKSPACE_PATH
             for sec in a.secrets:
                 if sec.github_secret is None:
                     yield (sec if getattr(sec, "span", None) else a), "secret reference", sec.ref, SSM if sec.store == "ssm" else SECRET

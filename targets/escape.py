@@ -50,6 +50,11 @@ def expression_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+#: written before script lines whose single-quoted words hold '$' or '`' on purpose: shellcheck
+#: would otherwise suggest double quotes (SC2016), which would expand them
+LITERAL_PATHS_DIRECTIVE = "# shellcheck disable=SC2016  # the quotes keep '$' in these paths literal"
+
+
 def shell_word(text: str) -> str:
     """``text`` as one bash word that the shell passes on unchanged: single-quoted, with each
     ``'`` written as ``'"'"'``. Nothing inside single quotes is expanded."""

@@ -44,7 +44,7 @@ from pipec import model, yamlout
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics
 from pipec.targets import appspec, aws, buildspec
 from pipec.targets import github_patterns as gp
-from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
+from pipec.targets.escape import GITHUB_ENV_DELIMITER, LITERAL_PATHS_DIRECTIVE, expression_string, expression_text, shell_word
 
 #: the pin table shipped with the package
 PINS_PATH = Path(__file__).resolve().parent / "actions.json"
@@ -691,9 +691,10 @@ class _Workflow:
         layout kept unless discard_paths), then upload that folder under the artifact's name."""
         stage_dir = f"$RUNNER_TEMP/artifacts/{out.name}"
         lines = ["set -eu", "shopt -s globstar dotglob nullglob", f'dest="{stage_dir}"', 'mkdir -p "$dest"']
+        literal = [LITERAL_PATHS_DIRECTIVE] if any(c in "".join((out.base or "", *out.files)) for c in "$`") else []
         if out.base:
-            lines.append(f"cd {shell_word(out.base)}")
-        lines.append("files=(" + " ".join(_glob_word(f) for f in out.files) + ")")
+            lines += [*literal, f"cd {shell_word(out.base)}"]
+        lines += [*literal, "files=(" + " ".join(_glob_word(f) for f in out.files) + ")"]
         if out.discard_paths:
             lines.append('for f in "${files[@]}"; do if [ -f "$f" ]; then cp -p -- "$f" "$dest/"; fi; done')
         else:

@@ -61,7 +61,7 @@ import yaml
 
 from pipec import cron, model, plan
 from pipec.importer import yaml12
-from pipec.targets.escape import GITHUB_ENV_DELIMITER, LITERAL_OPEN
+from pipec.targets.escape import GITHUB_ENV_DELIMITER, LITERAL_OPEN, LITERAL_PATHS_DIRECTIVE
 from pipec.targets import buildspec, cfn
 
 WORKFLOW_DIR = Path(".github") / "workflows"
@@ -1016,6 +1016,7 @@ class _Reader:
         """An artifact from its 'Collect artifact NAME' step (targets/github.py ``upload_steps``)."""
         name = step["name"][len("Collect artifact "):]
         lines = step["run"].split("\n")
+        lines = [line for line in lines if line != LITERAL_PATHS_DIRECTIVE]
         head = ["set -eu", "shopt -s globstar dotglob nullglob", f'dest="$RUNNER_TEMP/artifacts/{name}"',
                 'mkdir -p "$dest"']
         tail = f'if [ -z "$(ls -A "$dest")" ]; then echo "artifact {name}: no files matched" >&2; exit 1; fi'

@@ -39,9 +39,9 @@ stage build {{
       run "test -n '{EVIL}' # $(id)"
       finally "test -n '{EVIL}'"
     }}
-    cache "{EVIL}/cache/**/*"
-    report r junit files "{EVIL}.xml" base "out-{EVIL}"
-    artifact site files "{EVIL}/**/*" base "dist-{EVIL}"
+    cache "c-$(id)'x/**/*"
+    report r junit files "r-$(id)'.xml" base "out-`id`"
+    artifact site files "a-$(id)'/**/*" base "dist-$(id)'"
   }}
 }}
 stage web {{
@@ -183,9 +183,78 @@ def test_secret_reference_with_substitution_is_refused():
     assert _codes(text) == ["E206"]
 
 
+@pytest.mark.parametrize("statement", ['artifact a files "../outside.txt"', 'artifact a files "/etc/shadow"',
+                                       'artifact a files "**/*" base "../.."', 'cache "../x/**/*"',
+                                       'report r junit files "x.xml" base "a/../../b"'])
+def test_paths_outside_the_working_directory_are_refused(statement):
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n'
+                     f'    {statement}\n  }}\n}}')
+    assert _codes(text) == ["E206"]
+
+
+def test_artifact_collection_stays_in_its_folder(tmp_path):
+    """The GitHub collector copies what the patterns match and nothing else, even when a matched
+    name is hostile: a file called '$(touch x)' is copied as that name."""
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "true"\n'
+                     '    artifact site files "**/*" base "dist"\n  }\n}')
+    pipeline, _ = pipec.compile_text(text, "demo.pipe")
+    wf = yaml.safe_load(github.emit(pipeline, EmitContext(source="demo.pipe", prefix=""))[".github/workflows/demo.yml"])
+    step = next(s for s in wf["jobs"]["b"]["steps"] if s["name"] == "Collect artifact site")
+    work = tmp_path / "workspace" / "dist"
+    work.mkdir(parents=True)
+    (work / "$(touch pwned)").write_text("x")
+    (tmp_path / "outside.txt").write_text("secret")
+    run = JobRun({"steps": [step]}, tmp_path).run()
+    assert run.result == "success", run.results
+    staged = tmp_path / "runner-temp" / "artifacts" / "site"
+    assert sorted(p.name for p in staged.iterdir()) == ["$(touch pwned)"]
+    assert not any(tmp_path.rglob("pwned"))
+
+
 def test_lambda_deploy_takes_no_artifact():
     """0.1 accepted 'from' here and ignored it (the deployment never read the artifact)."""
     text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n'
                      '    artifact pkg files "x"\n  }\n}\nstage d {\n  deploy fn to lambda {\n    from pkg\n'
                      '    function "resize"\n    alias live\n  }\n}')
     assert _codes(text) == ["E207"]
+
+
+# ----------------------------------------------------------------------------- diagnostics
+
+
+def _diagnostic(text: str):
+    with pytest.raises(Diagnostics) as exc:
+        pipec.compile_text(text, "demo.pipe")
+    (d,) = exc.value.diagnostics
+    return d
+
+
+@pytest.mark.parametrize("value,quoted", [("arn:aws:codeconnections:us-east-1:123456789012:connection/x",
+                                           '"arn:aws:codeconnections:us-east-1:123456789012:connection/x"'),
+                                          ("release/1.0", '"release/1.0"')])
+def test_unquoted_value_with_punctuation_says_to_quote_it(value, quoted):
+    d = _diagnostic(_pipeline(f'source app github "acme/demo" {{\n  branch {value}\n}}\nstage s {{\n'
+                              '  build b {\n    build "make"\n  }\n}'))
+    assert d.code == "E100" and quoted in d.help and "YAML" not in d.help
+
+
+def test_non_ascii_name_says_what_names_are():
+    d = _diagnostic("pipeline caf\u00e9 {\n}\n")
+    assert d.code == "E100" and "ASCII" in d.help and "Expected" not in d.help
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x07", "\x7f"])
+@pytest.mark.parametrize("where", ["start", "string", "comment"])
+def test_control_characters_are_refused_where_they_are(char, where):
+    body = {"start": f"{char}pipeline p {{\n}}\n",
+            "string": f'pipeline p {{\n  source app github "a{char}b"\n}}\n',
+            "comment": f"# a{char}b\npipeline p {{\n}}\n"}[where]
+    d = _diagnostic(body)
+    assert d.code == "E100" and f"U+{ord(char):04X}" in d.message and "__" not in d.message
+    line = body[:body.index(char)].count("\n") + 1
+    assert (d.span.line, d.span.column) == (line, body.index(char) - body.rfind("\n", 0, body.index(char)))
+
+
+def test_old_mac_line_endings_say_so():
+    d = _diagnostic("# pipeline\rpipeline p {\r}\r")
+    assert d.code == "E100" and "carriage return" in d.message
