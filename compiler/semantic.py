@@ -732,6 +732,10 @@ class _Analyzer:
         if len(inputs) > 5:
             self.err("E206", f"{a.kind} action '{a.name}' has {len(inputs)} inputs", seen["from"].span,
                      "CodeBuild accepts at most 5 input artifacts.")
+        if len(outputs) > 5:
+            self.err("E206", f"{a.kind} action '{a.name}' has {len(outputs)} output artifacts", outputs[5].span,
+                     "A CodeBuild action in CodePipeline produces at most 5 output artifacts; put related files "
+                     "in one artifact.")
         return model.Build(
             name=a.name, kind=a.kind, stage=st.name, run_order=order, inputs=inputs, image=image,
             compute=compute, privileged=privileged, timeout_minutes=timeout,
@@ -913,6 +917,9 @@ class _Analyzer:
                       platform_binding=st.via, span=a.span)
 
         if p == "cloudformation":
+            if len(inputs) > 10:
+                self.err("E206", f"deploy to cloudformation takes at most 10 input artifacts, not {len(inputs)}",
+                         seen["from"].span, "CodePipeline's CloudFormation action reads at most 10 artifacts.")
             need("stack", "stack my-stack")
             need("template", 'template "packaged.yaml"')
             caps = lists.get("capabilities", ())
@@ -1131,6 +1138,11 @@ class _Analyzer:
             self.err("E205", f"invoke '{a.name}' needs 'function'", a.span,
                      'Add a line such as: function "my-function".')
         inputs = self.inputs(from_stmt, index, order, False, sources)
+        for what, items, span in (("inputs", inputs, from_stmt.span if from_stmt else a.span),
+                                  ("output artifacts", outputs, a.span)):
+            if len(items) > 5:
+                self.err("E206", f"invoke '{a.name}' has {len(items)} {what}", span,
+                         f"A Lambda invoke action in CodePipeline takes at most 5 {what}.")
         return model.Invoke(name=a.name, stage=st.name, run_order=order, function=fields.get("function", ""),
                             parameters=fields.get("parameters"), inputs=inputs, outputs=tuple(outputs),
                             aws=aws, github=github, platform_binding=st.via, span=a.span)

@@ -258,3 +258,16 @@ def test_control_characters_are_refused_where_they_are(char, where):
 def test_old_mac_line_endings_say_so():
     d = _diagnostic("# pipeline\rpipeline p {\r}\r")
     assert d.code == "E100" and "carriage return" in d.message
+
+
+def test_codebuild_produces_at_most_five_artifacts():
+    arts = "".join(f'    artifact a{i} files "x{i}"\n' for i in range(6))
+    text = _pipeline(f'source app github "acme/demo"\nstage s {{\n  build b {{\n    build "make"\n{arts}  }}\n}}')
+    assert _codes(text) == ["E206"]
+
+
+def test_invoke_takes_at_most_five_artifacts():
+    arts = "".join(f'    artifact o{i}\n' for i in range(6))
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  invoke i {\n    function "f"\n'
+                     f'{arts}  }}\n}}')
+    assert "E206" in _codes(text)
