@@ -18,6 +18,8 @@ Rendering::
 
 from __future__ import annotations
 
+import re
+
 from typing import Iterable
 
 import attrs
@@ -187,6 +189,16 @@ def shown(value: str, limit: int = 60) -> str:
     if value.isprintable():
         return value
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
+
+
+def invalid_value(value: str, what: str) -> str:
+    """The message of an E206 about a value the platform itself would refuse; ``pipec import``
+    recognises it (:data:`INVALID_VALUE`) to report the value as an error in its input."""
+    return f"'{shown(value)}' is not a valid {what}"
+
+
+#: matches :func:`invalid_value` messages
+INVALID_VALUE = re.compile(r"'(?P<value>.*)' is not a valid (?P<what>.*)")
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 import attrs
 import yaml
 
-from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span
+from pipec.diagnostics import ERROR, INVALID_VALUE, WARNING, Diagnostic, Diagnostics, Span
 
 #: the kinds of file pipec imports
 KINDS = ("workflow", "buildspec", "appspec", "pipeline-template")
@@ -610,7 +610,20 @@ def finish(ctx: Context, doc: Doc) -> str | None:
         formatted = format_text(text, ctx.file + ".pipe")
         compile_text(formatted, ctx.file + ".pipe")
     except Diagnostics as exc:
-        first = next((d for d in exc.diagnostics if d.severity == ERROR), exc.diagnostics[0])
+        errors = [d for d in exc.diagnostics if d.severity == ERROR]
+        invalid = [(d, INVALID_VALUE.fullmatch(d.message)) for d in errors if d.code == "E206"]
+        if errors and all(m for _, m in invalid) and len(invalid) == len(errors):
+            # values the input itself holds and AWS or GitHub would refuse: an error in the input
+            for d, m in invalid:
+                at = ctx.text.find(m.group("value")) if "\u2026" not in m.group("value") else -1
+                span = None if at < 0 else Span.point(ctx.text.count("\n", 0, at) + 1,
+                                                      at - ctx.text.rfind("\n", 0, at), at)
+                ctx.errors.append(Diagnostic("E602", ERROR, f"the input's {m.group('what')} '{m.group('value')}' "
+                                             "is not one the platform accepts", span,
+                                             help=f"{d.help} Correct it in the input, then import again.",
+                                             file=ctx.file))
+            return None
+        first = errors[0] if errors else exc.diagnostics[0]
         where = f" (line {first.span.line} of the output)" if first.span else ""
         ctx.errors.append(Diagnostic(
             "E699", ERROR, f"pipec produced a pipeline it cannot check: {first.code} {first.message}{where}",

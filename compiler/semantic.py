@@ -16,7 +16,7 @@ from typing import Iterable
 import attrs
 
 from pipec import ast, cron, model, setting_values
-from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean, shown
+from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean, invalid_value, shown
 from pipec.patterns import check_pattern
 
 # ----------------------------------------------------------------------------- tables
@@ -179,7 +179,7 @@ class _Analyzer:
                 bad = setting_values.problem(item.key, tuple(item.values))
                 if bad:
                     value, rule = bad
-                    self.err("E206", f"'{shown(value)}' is not a valid {item.key}", item.span,
+                    self.err("E206", invalid_value(value, item.key), item.span,
                              f"'{item.key}' takes {rule}.")
                     continue
                 out[block.platform].append((item.key, tuple(item.values)))
@@ -1285,7 +1285,7 @@ def analyze(module: ast.Module) -> tuple[model.Pipeline, list[Diagnostic]]:
         from pipec import resource_names
 
         def invalid(node, what, value, rule):
-            an.err("E206", f"'{shown(value)}' is not a valid {what}", getattr(node, "span", None),
+            an.err("E206", invalid_value(value, what), getattr(node, "span", None),
                    f"The {what} must be {rule}.")
 
         resource_names.check(pipeline, invalid)

@@ -83,7 +83,7 @@ def test_build_settings_override_defaults():
     b = one_action(
         'image amazonlinux 2023\ncompute 2xlarge\nprivileged\ntimeout 2h\nruntime python 3.12\n'
         'env A = "1"\nbuild "make"\nartifact out files "**/*" base dist discard_paths\ncache "a" "b" "a"\n'
-        'report r junit files "r.xml"\ncodeartifact pip domain d repository r owner 1'
+        'report r junit files "r.xml"\ncodeartifact pip domain dom repository repo owner 123456789012'
     )
     assert b.image == model.Image("amazonlinux", "2023")
     assert b.compute == "2xlarge"
@@ -94,7 +94,7 @@ def test_build_settings_override_defaults():
     assert b.outputs == (model.OutputArtifact("out", ("**/*",), "dist", True),)
     assert b.cache == ("a", "b")
     assert b.reports == (model.Report("r", "junit", ("r.xml",)),)
-    assert b.codeartifact == (model.CodeArtifactLogin("pip", "d", "r", "1"),)
+    assert b.codeartifact == (model.CodeArtifactLogin("pip", "dom", "repo", "123456789012"),)
 
 
 @pytest.mark.parametrize("text, minutes", [("5m", 5), ("300s", 5), ("1h", 60), ("36h", 2160), ("1d", 1440)])
@@ -311,12 +311,12 @@ def test_pipeline_level_statements():
     p = pipeline_with(
         'stage s {\n  build b {\n    build "make"\n  }\n}',
         top='mode queued\nvariable ENV = staging description "target"\nvariable X = "1"\n'
-            'artifact_store bucket b key "alias/k"\naws {\n  tag team web\n  tag cost 1\n}\n'
+            'artifact_store bucket bkt key "alias/k"\naws {\n  tag team web\n  tag cost 1\n}\n'
             'github {\n  workflow ci\n}',
     )
     assert p.mode == "queued"
     assert p.variables == (model.Variable("ENV", "staging", "target"), model.Variable("X", "1"))
-    assert p.artifact_store == model.ArtifactStore("b", "alias/k")
+    assert p.artifact_store == model.ArtifactStore("bkt", "alias/k")
     assert p.aws.items == (("tag", ("team", "web")), ("tag", ("cost", "1")))
     assert p.github.first("workflow") == "ci"
 
@@ -490,7 +490,7 @@ def test_approval_settings():
 
 
 def test_approval_topic():
-    arn = "arn:aws:sns:us-east-1:1:t"
+    arn = "arn:aws:sns:us-east-1:123456789012:t"
     a = one_action(f'notify topic "{arn}"', head="approve a")
     assert (a.topic_arn, a.notify_emails) == (arn, ())
 
