@@ -63,6 +63,12 @@ WORKSPACE_PATH = (re.compile(r"(?![/\\~])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!
                   "'${' or control characters")
 
 
+#: a cache path: as :data:`WORKSPACE_PATH`, or absolute (CodeBuild caches such as /root/.npm/**/*)
+CACHE_PATH = (re.compile(r"(?![\\~])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{)[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}"),
+              "a path relative to the working directory or absolute, without a '..' segment, '${' or control "
+              "characters")
+
+
 def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]]:
     """(node to report at, what the value is, the value, rule) for every checked field."""
     yield p, "artifact store bucket", p.artifact_store.bucket, BUCKET
@@ -84,7 +90,7 @@ def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]
                 for path in (*rep.files, rep.base):
                     yield a, f"path of report '{rep.name}'", path, WORKSPACE_PATH
             for path in a.cache:
-                yield a, "cache path", path, WORKSPACE_PATH
+                yield a, "cache path", path, CACHE_PATH
             for sec in a.secrets:
                 if sec.github_secret is None:
                     yield (sec if getattr(sec, "span", None) else a), "secret reference", sec.ref, SSM if sec.store == "ssm" else SECRET
