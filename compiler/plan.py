@@ -422,13 +422,6 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
     before = order(stages)
     revisions = frozenset(a.inputs[0] for a in p.actions()
                           if isinstance(a, model.Deploy) and a.platform == "ec2" and a.inputs)
-    jobs = []
-    for st in stages:
-        first = min(a.run_order for a in st.actions)
-        for act in st.actions:
-            kind, sp = action_spec(act, platform, revisions)
-            jobs.append(Job(act.name, kind, before[act.name],
-                            held=bool(st.disabled_reason) and act.run_order == first, spec=sp))
     found = triggers(p, platform)
     if platform == "github" and not found:
         # a workflow needs an event: with none bound to GitHub it can only be started by hand,
@@ -436,11 +429,22 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
         repo = p.github.first("repository") or next((s.repository for s in p.sources if s.provider == "github"), None)
         src = next((s for s in p.sources if s.provider == "github" and s.repository == repo), None)
         found = frozenset({Trigger("manual", src.name if src else "")})
+    settable = platform != "github" or any(t.kind == "manual" for t in found)
+    jobs = []
+    for st in stages:
+        first = min(a.run_order for a in st.actions)
+        for act in st.actions:
+            kind, sp = action_spec(act, platform, revisions)
+            if kind == "build" and not settable and p.variables:
+                # no run can set them (a workflow without workflow_dispatch): the jobs read each
+                # variable's default as a plain environment variable
+                sp = tuple((k, tuple(sorted({**{x.name: x.default for x in p.variables}, **dict(v)}.items())))
+                           if k == "env" else (k, v) for k, v in sp)
+            jobs.append(Job(act.name, kind, before[act.name],
+                            held=bool(st.disabled_reason) and act.run_order == first, spec=sp))
     mode = p.mode
     if platform == "github" and mode == "queued":
         mode = "superseded"  # W507
-    variables = tuple(sorted((v.name, v.default) for v in p.variables))
-    if platform == "github" and not any(t.kind == "manual" for t in found):
-        variables = ()  # only a run started by hand (workflow_dispatch) can set them there
+    variables = tuple(sorted((v.name, v.default) for v in p.variables)) if settable else ()
     return Plan(p.name, platform, found, variables, mode,
                 tuple(sorted(jobs, key=lambda j: j.id)))

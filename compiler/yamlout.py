@@ -30,7 +30,10 @@ _ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, ya
 
 
 def _str_style(value: str):
-    if "\n" in value:
+    if "\n" in value and not any(c in value for c in "\x85\u2028\u2029"):
+        # a literal block keeps U+0085, U+2028 and U+2029 raw, and YAML 1.1 readers (PyYAML) take
+        # them for line breaks, so the block would not read back: those strings are quoted, with
+        # the escapes \N, \L and \P
         # block scalars cannot keep trailing spaces on a line: fall back to quoting then
         if not any(line != line.rstrip() for line in value.split("\n")):
             return "|"

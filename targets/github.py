@@ -60,7 +60,7 @@ RUNTIME_ACTIONS = {
     "nodejs": ("actions/setup-node", "node-version", {"package-manager-cache": False}),
     "python": ("actions/setup-python", "python-version", {}),
     "java": ("actions/setup-java", "java-version", {"distribution": "corretto"}),
-    "golang": ("actions/setup-go", "go-version", {}),
+    "golang": ("actions/setup-go", "go-version", {"cache": False}),  # setup-go caches unless told not to
     "dotnet": ("actions/setup-dotnet", "dotnet-version", {}),
     "ruby": ("ruby/setup-ruby", "ruby-version", {}),
     "php": ("shivammathur/setup-php", "php-version", {}),
@@ -346,6 +346,9 @@ class _Workflow:
             on["schedule"] = [{"cron": t.cron} for _, t in schedules]
             for src, t in schedules:
                 self.schedule_warning(src, t)
+        if not (push_branch or push_tag or prs or schedules):
+            manual = True  # a workflow needs an event: with none, it is started by hand
+        self.dispatch_inputs = manual and bool(self.p.variables)
         if manual:
             dispatch: dict = {}
             if self.p.variables:
@@ -534,7 +537,11 @@ class _Workflow:
                           "with": {**extra, key: str(version)}})
         env: dict = {}
         for v in self.p.variables:
-            env[v.name] = f"${{{{ inputs.{v.name} || {expression_string(v.default)} }}}}"
+            # the input when the run was started by hand with one; a workflow without
+            # workflow_dispatch has no inputs, and its runs use the default, as CodePipeline's
+            # runs started by a push or a schedule do
+            env[v.name] = (f"${{{{ inputs.{v.name} || {expression_string(v.default)} }}}}" if self.dispatch_inputs
+                           else expression_text(v.default))
         for e in b.env:
             env[e.name] = expression_text(str(e.value))
         for s in b.secrets:
@@ -1098,8 +1105,6 @@ class _Workflow:
                        "block to one of its GitHub sources), or bind the stages to CodePipeline with 'via aws'.")
             raise Diagnostics(self.problems)
         on = self.triggers()
-        if not on:
-            on = {"workflow_dispatch": None}
         if self.p.mode == "queued":
             self.warn("W507", _At(self.p.mode_span), "GitHub Actions has no equivalent of execution mode 'queued'",
                       "Each job gets a concurrency group, as for 'superseded': one run at a time per job and one "

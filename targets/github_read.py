@@ -915,7 +915,7 @@ class _Reader:
             at = _Where(f"{where}, env {name}")
             if isinstance(value, str):
                 m = re.fullmatch(r"\$\{\{ inputs\.([A-Za-z_][A-Za-z0-9_-]*) \|\| '((?:[^']|'')*)' \}\}", value)
-                if m:
+                if m:  # a pipeline variable: the run's input, else its default
                     if m.group(1) != name:
                         _fail(at, f"a pipeline variable reaches the job under another name ({m.group(1)})")
                     self.variable(at, name, m.group(2).replace("''", "'"))

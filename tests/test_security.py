@@ -284,3 +284,23 @@ def test_import_reports_a_value_aws_refuses_as_an_input_error(tmp_path):
     assert run.returncode == 1, run.stderr
     assert "E602" in run.stderr and "E699" not in run.stderr and "appspec.yml:6:" in run.stderr
     assert not (tmp_path / "out.pipe").exists()
+
+
+def test_variable_without_manual_start_uses_its_default(tmp_path):
+    """0.1 wrote ${{ inputs.LEVEL || 'info' }} into a workflow without workflow_dispatch, whose
+    runs have no inputs (actionlint: property "level" is not defined)."""
+    text = _pipeline('variable LEVEL = info\nsource app github "acme/demo" {\n  on push branches main\n}\n'
+                     'stage s {\n  build b {\n    build "make"\n  }\n}')
+    pipeline, _ = pipec.compile_text(text, "demo.pipe")
+    wf_text = github.emit(pipeline, EmitContext(source="demo.pipe", prefix=""))[".github/workflows/demo.yml"]
+    assert yaml.safe_load(wf_text)["jobs"]["b"]["env"]["LEVEL"] == "info"
+    from pipec import plan
+
+    built = tmp_path / "out"
+    for rel, body in github.emit(pipeline, EmitContext(source="demo.pipe", prefix="")).items():
+        (built / rel).parent.mkdir(parents=True, exist_ok=True)
+        (built / rel).write_text(body, encoding="utf-8")
+    assert github.read(built) == plan.from_model(pipeline, "github")
+    path = tmp_path / "demo.yml"
+    path.write_text(wf_text, encoding="utf-8")
+    assert validators.actionlint_findings(path) == []
