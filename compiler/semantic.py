@@ -28,6 +28,7 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
         "role": (1, 1, "ARN of an existing pipeline service role to use instead of creating one"),
         "permissions_boundary": (1, 1, "ARN of a permissions boundary for every role pipec creates"),
         "tag": (2, 2, "a tag KEY VALUE for every resource (repeatable)"),
+        "access_logs": (1, 1, "server access logging of the buckets pipec creates: on (default) or off"),
     },
     ("pipeline", "github"): {
         "repository": (1, 1, "OWNER/REPO the workflow runs in (default: the GitHub source's repository)"),
@@ -173,6 +174,11 @@ class _Analyzer:
                              f"at least {lo}" if hi is None else f"{lo} to {hi}")
                     self.err("E206", f"'{item.key}' takes {count} value{'s' if hi != 1 else ''}, "
                              f"got {len(item.values)}", item.span, f"'{item.key}': {desc}.")
+                    continue
+                if item.key == "access_logs" and item.values[0] not in ("on", "off"):
+                    self.err("E206", f"access_logs '{item.values[0]}' is not on or off", item.span,
+                             "Write 'access_logs off' to create no access-log bucket, or leave the line out "
+                             "(access logs are on by default).")
                     continue
                 out[block.platform].append((item.key, tuple(item.values)))
         return (model.PlatformSettings(tuple(out["aws"])), model.PlatformSettings(tuple(out["github"])),
