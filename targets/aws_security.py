@@ -83,8 +83,9 @@ class LogKey:
     """The KMS key of a template's log groups. CloudWatch Logs uses it through the service principal
     ``logs.REGION.amazonaws.com``, limited by the encryption context to the template's own log
     groups; the account keeps full control of the key, as in the default key policy (without it the
-    key could become unmanageable). Both statements follow "Encrypt log data in CloudWatch Logs
-    using AWS KMS", step 2
+    key could become unmanageable,
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html). The logs
+    statement follows "Encrypt log data in CloudWatch Logs using AWS KMS", step 2
     (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html)."""
 
     def __init__(self, builder):

@@ -351,3 +351,37 @@ def test_stacks_live_together_in_one_account(built_examples):
     assert provider_arn is not None  # some example created the provider, the others were given it
     assert problems == [], "\n".join(problems)
     assert collisions == [], "\n".join(collisions)
+
+
+# ----------------------------------------------------------------------------- the switch
+
+_SMALL = """pipeline demo {
+  %s
+  source app github "o/r"
+  stage build {
+    build web {
+      build "make"
+    }
+  }
+}
+"""
+
+
+def _aws_template(setting: str) -> dict:
+    import pipec
+
+    pipeline, _ = pipec.compile_text(_SMALL % setting, "demo.pipe")
+    files = generate(pipeline, context_for("demo.pipe", "out", source_root="."), ["aws"])
+    return _load(files["aws/demo.template.yaml"])
+
+
+def test_access_logs_on_by_default_and_off_on_request():
+    on = _aws_template("")
+    assert on["Resources"]["ArtifactBucket"]["Properties"]["LoggingConfiguration"] == {
+        "DestinationBucketName": {"Ref": "AccessLogBucket"}, "LogFilePrefix": "ArtifactBucket/"}
+    assert on["Resources"]["WebLogs"]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["LogsKey", "Arn"]}
+    off = _aws_template("aws {\n    access_logs off\n  }")
+    assert "AccessLogBucket" not in off["Resources"] and "AccessLogBucketPolicy" not in off["Resources"]
+    bucket = off["Resources"]["ArtifactBucket"]
+    assert "LoggingConfiguration" not in bucket["Properties"]
+    assert [s["id"] for s in bucket["Metadata"]["checkov"]["skip"]] == ["CKV_AWS_18"]
