@@ -17,7 +17,7 @@ matter of judgement, each with the AWS page it relies on:
 
 from __future__ import annotations
 
-from troposphere import GetAtt, Ref, Sub, iam, kms, s3
+from troposphere import GetAtt, Ref, Sub, kms, s3
 
 #: The CodeDeploy service roles' managed policies. ECS and Lambda use the "Limited" variants: they
 #: invoke only hook functions named CodeDeployHook_* and publish only to CodeDeployTopic_* topics

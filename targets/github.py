@@ -37,7 +37,7 @@ from pathlib import Path
 
 import attrs
 
-from troposphere import GetAtt, Output, Parameter, Ref, Sub, iam
+from troposphere import GetAtt, Output, Ref, Sub, iam
 from troposphere import codebuild as cb
 
 from pipec import model, yamlout
