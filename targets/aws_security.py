@@ -57,7 +57,9 @@ def ecs_statements(arn, account_roles) -> list[dict]:
     resource type: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html),
     tag a task definition only while registering it (``ecs:CreateAction``, as in "Grant permission
     to tag resources on creation",
-    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html)
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html;
+    TagResource accepts task definition ARNs:
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TagResource.html)
     and pass the account's roles (``account_roles``, ``role/*`` in the stack's account) to ECS tasks
     only: the task and execution roles are named in the task definition file, which pipec does not
     read. ``arn(service, resource)`` makes an ARN in the stack's account and Region."""
