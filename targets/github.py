@@ -740,6 +740,10 @@ class _Workflow:
         path = self.ctx.path("github", self.p.name, "buildspec", f"{b.name}.yml")
         self.files[f"github/{self.p.name}/buildspec/{b.name}.yml"] = buildspec.render(b, self.ctx.source)
         side = self.aws()
+        if b.cache and b.aws.first("cache") == "s3" and side.bucket_ref is None:
+            # the S3 cache lives in the companion's own bucket (the revision bucket)
+            side.pipec_revisions = True
+            side.artifact_store()
         project = side.project(b, path)
         project.Source = cb.Source(Type="GITHUB", Location=f"https://github.com/{self.repo}.git",
                                    BuildSpec=path)
@@ -1168,7 +1172,8 @@ class _Workflow:
         provider_ref = github_shared.oidc_provider(side, self.p.github.first("oidc_provider"), OIDC_HOST)
         github_shared.codeartifact_condition(side)
         if getattr(side, "pipec_revisions", False):
-            side.artifact_store()
+            if side.bucket_ref is None:
+                side.artifact_store()
             bucket = t.resources["ArtifactBucket"]
             bucket.BucketName = Sub(_cfn_bucket(self.p.name, self.region))
             t.add_output(Output("RevisionBucketName", Value=bucket.ref(),

@@ -407,3 +407,18 @@ def test_access_logs_on_by_default_and_off_on_request():
     bucket = off["Resources"]["ArtifactBucket"]
     assert "LoggingConfiguration" not in bucket["Properties"]
     assert [s["id"] for s in bucket["Metadata"]["checkov"]["skip"]] == ["CKV_AWS_18"]
+
+
+def test_no_null_for_an_s3_cache_run_in_codebuild():
+    """A build run in CodeBuild from GitHub with 'cache s3' caches in the companion's bucket
+    (it used to write the missing bucket as null)."""
+    import pipec
+
+    text = _SMALL.replace('build "make"', 'build "make"\n      cache paths "node_modules/**/*"\n'
+                          '      aws {\n        cache s3\n      }\n      github {\n        run_in_codebuild\n      }') % ""
+    pipeline, _ = pipec.compile_text(text, "demo.pipe")
+    files = generate(pipeline, context_for("demo.pipe", "out", source_root="."), ["github"])
+    companion = _load(files["github/demo.template.yaml"])
+    assert _nulls(companion) == []
+    cache = companion["Resources"]["WebProject"]["Properties"]["Cache"]
+    assert cache["Location"] == {"Fn::Join": ["/", [{"Ref": "ArtifactBucket"}, "cache", "demo-github-web"]]}
