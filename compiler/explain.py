@@ -1107,7 +1107,10 @@ def _github(doc: _Doc, p: model.Pipeline, gen: _Targets, refusal, diffs):
                  f"per job that uses AWS (named {p.name}-gh-JOB) and the CodeDeploy, SNS and other "
                  "resources the jobs use. Deploy it once, and set the repository variable AWS_ACCOUNT_ID"
                  + (" (or give github { oidc_provider })" if not p.github.first("oidc_provider") else
-                    " (not needed: the account comes from oidc_provider)") + ".")
+                    " (not needed: the account comes from oidc_provider)") + "."
+                 + (" An account holds one GitHub OIDC provider: for every stack after the first that "
+                    "creates it, give its ARN as the parameter GitHubOidcProviderArn."
+                    if not p.github.first("oidc_provider") else ""))
     envs = sorted(f for f in files if "/environments/" in f and f.endswith(".json"))
     if envs:
         doc.blank()

@@ -28,6 +28,7 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
         "role": (1, 1, "ARN of an existing pipeline service role to use instead of creating one"),
         "permissions_boundary": (1, 1, "ARN of a permissions boundary for every role pipec creates"),
         "tag": (2, 2, "a tag KEY VALUE for every resource (repeatable)"),
+        "access_logs": (1, 1, "server access logging of the buckets pipec creates: on (default) or off"),
     },
     ("pipeline", "github"): {
         "repository": (1, 1, "OWNER/REPO the workflow runs in (default: the GitHub source's repository)"),

@@ -51,6 +51,7 @@ RULES: dict[str, tuple[re.Pattern, str]] = {
     "aws_region": (re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}"), "an AWS Region code such as eu-west-1"),
     "role": (re.compile(_ARN + r"role/[A-Za-z0-9+=,.@_/-]{1,512}"),
              "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy"),
+    "access_logs": (re.compile(r"on|off"), "on (the default: pipec creates an access-log bucket) or off"),
     "oidc_provider": (re.compile(_ARN + r"oidc-provider/[A-Za-z0-9._/-]{1,255}"),
                       "an IAM OIDC provider ARN such as "
                       "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"),

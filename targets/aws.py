@@ -45,6 +45,7 @@ from troposphere import codeartifact as ca
 from troposphere import codeconnections as cc
 
 from pipec import model, yamlout
+from pipec.targets import aws_security
 from pipec.diagnostics import ERROR, Diagnostic, Diagnostics
 
 # ----------------------------------------------------------------------------- tables
@@ -63,11 +64,6 @@ COMPUTE_TYPES = {
 CONNECTION_PROVIDERS = {"github": "GitHub", "bitbucket": "Bitbucket", "gitlab": "GitLab"}
 PR_EVENTS = {"opened": "OPEN", "updated": "UPDATED", "closed": "CLOSED"}
 CODEDEPLOY_PLATFORMS = {"ec2": "Server", "ecs": "ECS", "lambda": "Lambda"}
-CODEDEPLOY_MANAGED_POLICIES = {
-    "ec2": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSCodeDeployRole",
-    "ecs": "arn:${AWS::Partition}:iam::aws:policy/AWSCodeDeployRoleForECS",
-    "lambda": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda",
-}
 #: CodeArtifact tool -> the public upstream registry's external connection.
 EXTERNAL_CONNECTIONS = {
     "npm": "public:npmjs",
@@ -195,6 +191,7 @@ class _Builder:
         self.pipeline_role_statements: list[dict] = []
         self.codedeploy_roles: dict[str, str] = {}
         self.codedeploy_apps: dict[str, str] = {}
+        self.deployment_configs: dict = {}  # deploy action name -> its configuration (name or Ref)
         self.ca_domains: dict[str, str] = {}
         self.ca_repos: dict[tuple[str, str], str] = {}
         self.files: dict[str, str] = {}
@@ -203,6 +200,12 @@ class _Builder:
         self.bucket_arn = None
         self.connections: dict[str, str] = {}
         self.events_roles: dict = {}  # source name -> the role its EventBridge rules use
+        #: added to the names written in the .pipe file (project_name, application, topic_name):
+        #: the GitHub companion template's "-github", so that both templates can live in one account
+        self.name_suffix = ""
+        #: CodeArtifact ARNs from names instead of the resources (the companion creates them only
+        #: when its CreateCodeArtifact parameter says so)
+        self.ca_arns_by_name = False
         self._ids: dict[str, str] = {}
         git = [src for src in p.sources if src.is_git]
         #: the repository that carries the committed generated files (buildspecs, appspecs)
@@ -225,6 +228,10 @@ class _Builder:
         while out in taken:
             out, n = f"{candidate}{n}", n + 1
         return out
+
+    def named(self, name: str | None) -> str | None:
+        """A name written in the .pipe file, as this template gives it to the resource."""
+        return None if name is None else name + self.name_suffix
 
     def key(self, name: str) -> str:
         """A logical-ID stem for a pipeline name, unique even when two names differ only in
@@ -286,6 +293,7 @@ class _Builder:
                 )]),
                 Tags=self.tags(),
             ))
+            aws_security.bucket_logging(self, bucket)
             self.bucket_ref = Ref(bucket)
             self.bucket_arn = GetAtt(bucket, "Arn")
             self.add(s3.BucketPolicy(
@@ -305,8 +313,7 @@ class _Builder:
         sts = [{"Effect": "Allow", "Action": sorted(actions),
                 "Resource": [self.bucket_arn, _suffix(self.bucket_arn, "/*")]}]
         if self.kms_key:
-            st = {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt",
-                                                "kms:GenerateDataKey*", "kms:ReEncrypt*"]}
+            st = {"Effect": "Allow", "Action": list(aws_security.KMS_ARTIFACT_ACTIONS)}
             alias = self.kms_key.split(":alias/")[-1] if ":alias/" in self.kms_key else (
                 self.kms_key[len("alias/"):] if self.kms_key.startswith("alias/") else None)
             if alias is not None:
@@ -492,15 +499,18 @@ class _Builder:
     # ------------------------------------------------------------------ build projects
     def project(self, b: model.Build, buildspec_path: str, extra_statements=(), name_suffix="",
                 buildspec_text: str | None = None):
-        name = b.aws.first("project_name") or f"{self.p.name}-{b.name}{name_suffix}"
+        name = self.named(b.aws.first("project_name")) or f"{self.p.name}-{b.name}{name_suffix}"
         lid = self.key(b.name) + (logical_id(name_suffix) if name_suffix else "")
-        log_group = self.add(logs.LogGroup(lid + "Logs", LogGroupName=f"/aws/codebuild/{name}",
+        group_name = f"/aws/codebuild/{name}"
+        log_group = self.add(logs.LogGroup(lid + "Logs", LogGroupName=group_name,
+                                           KmsKeyId=aws_security.log_key(self).encrypt(group_name),
                                            RetentionInDays=30, DeletionPolicy="Delete",
                                            UpdateReplacePolicy="Delete"))
         statements = [
             {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
              "Resource": [GetAtt(log_group, "Arn")]},
-            *self.artifact_access(write=True),
+            # a project with no artifacts (run_in_codebuild on GitHub) has no artifact bucket
+            *(self.artifact_access(write=True) if self.bucket_arn is not None else []),
             {"Effect": "Allow", "Action": ["codebuild:BatchPutCodeCoverages", "codebuild:BatchPutTestCases",
                                            "codebuild:CreateReport", "codebuild:CreateReportGroup",
                                            "codebuild:UpdateReport"],
@@ -606,6 +616,8 @@ class _Builder:
                                      DeletionPolicy="Retain", UpdateReplacePolicy="Retain"))
             self.ca_domains[login.domain] = dom.title
         key = (login.domain, login.repository)
+        by_name = (_arn("codeartifact", f"domain/{login.domain}"),
+                   _arn("codeartifact", f"repository/{login.domain}/{login.repository}"))
         if key not in self.ca_repos:
             upstream_name = f"{login.repository}-upstream"
             ext = EXTERNAL_CONNECTIONS.get(login.tool)
@@ -625,6 +637,8 @@ class _Builder:
                 Description=f"Packages for pipeline {self.p.name}", DeletionPolicy="Retain",
                 UpdateReplacePolicy="Retain", **repo_kwargs))
             self.ca_repos[key] = repo.title
+        if self.ca_arns_by_name:
+            return by_name
         return GetAtt(self.ca_domains[login.domain], "Arn"), GetAtt(self.ca_repos[key], "Arn")
 
     # ------------------------------------------------------------------ CodeDeploy
@@ -633,7 +647,7 @@ class _Builder:
             role = self.add(iam.Role(
                 logical_id("CodeDeploy", CODEDEPLOY_PLATFORMS[platform], "Role"),
                 AssumeRolePolicyDocument=_trust("codedeploy.amazonaws.com"),
-                ManagedPolicyArns=[Sub(CODEDEPLOY_MANAGED_POLICIES[platform])],
+                ManagedPolicyArns=[Sub(aws_security.CODEDEPLOY_MANAGED_POLICIES[platform])],
                 Tags=self.tags(), **self.boundary()))
             self.codedeploy_roles[platform] = role.title
             self.t.add_output(Output(role.title + "Arn", Value=GetAtt(role, "Arn"),
@@ -641,7 +655,7 @@ class _Builder:
         return GetAtt(self.codedeploy_roles[platform], "Arn")
 
     def codedeploy_app(self, d: model.Deploy):
-        name = d.aws.first("application")
+        name = self.named(d.aws.first("application"))
         key = name or d.platform
         if key not in self.codedeploy_apps:
             app = self.add(cd.Application(
@@ -675,6 +689,7 @@ class _Builder:
     def deployment_group(self, d: model.Deploy):
         app = self.codedeploy_app(d)
         config = self.deployment_config(d)
+        self.deployment_configs[d.name] = config
         events_ = []
         if d.rollback.on_failure:
             events_.append("DEPLOYMENT_FAILURE")
@@ -820,13 +835,12 @@ class _Builder:
     def ecs_permissions(self, t: model.EcsTarget):
         service_arn = _arn("ecs", f"service/{t.cluster}/{t.service}")
         self.allow(["ecs:DescribeServices", "ecs:UpdateService"], service_arn)
-        # RegisterTaskDefinition and Describe* on task definitions have no resource-level
-        # permissions; PassRole is limited to roles passed to ECS tasks (docs/targets.md, IAM)
-        self.allow(["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:TagResource"], "*")
+        # task definitions, tagging while registering them and PassRole to ECS tasks
+        # (aws_security.ecs_statements; docs/targets.md, IAM)
+        self.pipeline_role_statements.extend(aws_security.ecs_statements(_arn, _arn("iam", "role/*", region=False)))
         # the deploy actions watch the service's tasks; these are limited to the cluster
         self.allow(["ecs:DescribeTasks", "ecs:ListTasks"], "*",
                    {"ArnEquals": {"ecs:cluster": _arn("ecs", f"cluster/{t.cluster}")}})
-        self.allow(["iam:PassRole"], "*", {"StringEqualsIfExists": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}})
 
     def lambda_deployer(self, d: model.Deploy, app, group, order):
         """A CodeBuild action that runs the CodeDeploy Lambda deployment and waits for it."""
@@ -854,7 +868,7 @@ class _Builder:
             {"Effect": "Allow", "Action": ["codedeploy:GetApplicationRevision", "codedeploy:RegisterApplicationRevision"],
              "Resource": [_application_arn(app)]},
             {"Effect": "Allow", "Action": "codedeploy:GetDeploymentConfig",
-             "Resource": [_deployment_config_arn("*")]},
+             "Resource": [_deployment_config_arn(self.deployment_configs[d.name])]},
         ]
         project = self.project(deployer, path, extra_statements=extra)
         project.Environment.EnvironmentVariables = [
@@ -886,8 +900,7 @@ class _Builder:
         self.allow(["iam:PassRole"], role_arn)
         if "auto-expand" in d.capabilities:
             # a change set of a template with a transform (SAM) needs the transform too
-            self.allow(["cloudformation:CreateChangeSet"],
-                       Sub("arn:${AWS::Partition}:cloudformation:${AWS::Region}:aws:transform/*"))
+            self.allow(["cloudformation:CreateChangeSet"], aws_security.transform_arns())
         artifact, template = d.inputs[0], d.template
         config = {"StackName": d.stack, "TemplatePath": f"{artifact}::{template}", "RoleArn": role_arn}
         if d.capabilities:
@@ -955,7 +968,7 @@ class _Builder:
     def approval_topic(self, a: model.Approval):
         """The encrypted SNS topic pipec creates for an approval's e-mails, subscribed to each."""
         topic = self.add(sns.Topic(self.key(a.name) + "Topic",
-                                   TopicName=a.aws.first("topic_name") or f"{self.p.name}-{a.name}",
+                                   TopicName=self.named(a.aws.first("topic_name")) or f"{self.p.name}-{a.name}",
                                    KmsMasterKeyId="alias/aws/sns", Tags=self.tags()))
         for i, email in enumerate(a.notify_emails, 1):
             self.add(sns.SubscriptionResource(self.key(a.name) + f"Subscription{i}", Protocol="email",

@@ -135,8 +135,8 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str | None] = {
     "sts:GetServiceBearerToken": "sts:AWSServiceName",
     "ecs:DescribeTaskDefinition": None,
     "ecs:RegisterTaskDefinition": None,
-    "ecs:TagResource": None,
-    "iam:PassRole": "iam:PassedToService",
+    # not here: ecs:TagResource (task-definition/* while registering, ecs:CreateAction) and
+    # iam:PassRole (the account's roles, to ECS tasks): both accept resource ARNs
     # the ECS deploy actions watch the service's tasks; both are limited to the cluster by a
     # condition (ListTasks has no resource-level permission; DescribeTasks would need task ARNs,
     # which are not known in advance)
@@ -594,8 +594,9 @@ def test_examples_cover_rollback_kinds():
 #: What the reference pipeline (examples/02-reference.pipe) asks for, resource by resource.
 REFERENCE_COUNTS = {
     "AWS::CodePipeline::Pipeline": 1,
-    "AWS::S3::Bucket": 1,                     # the artifact bucket
-    "AWS::S3::BucketPolicy": 1,               # ... denying plain HTTP
+    "AWS::S3::Bucket": 2,                     # the artifact bucket and its access-log bucket
+    "AWS::S3::BucketPolicy": 2,               # ... denying plain HTTP (and letting S3 write the logs)
+    "AWS::KMS::Key": 1,                       # encrypts the log groups
     "AWS::CodeConnections::Connection": 1,    # source app (github, no connection ARN given)
     "AWS::CodeBuild::Project": 1,             # build web
     "AWS::Logs::LogGroup": 1,                 # ... its log group

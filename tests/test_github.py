@@ -1057,8 +1057,8 @@ GITHUB_WILDCARD_RESOURCE_ACTIONS: dict[str, str | None] = {
     "sts:GetServiceBearerToken": "sts:AWSServiceName",      # CodeArtifact login
     "ecs:DescribeTaskDefinition": None,                     # ECS deployments
     "ecs:RegisterTaskDefinition": None,
-    "ecs:TagResource": None,                                # tags of the registered task definition
-    "iam:PassRole": "iam:PassedToService",                  # the task roles, to ECS tasks only
+    # not here: ecs:TagResource (task-definition/*, while registering) and iam:PassRole (the
+    # account's roles, to ECS tasks): both name resources (aws_security.ecs_statements)
 }
 SERVICE_WILDCARD = re.compile(r"^[A-Za-z0-9-]+:\*$")
 
@@ -1074,6 +1074,13 @@ def oidc_roles(b: Built) -> dict[str, dict]:
         props = res["Properties"]
         for st in as_list(props["AssumeRolePolicyDocument"]["Statement"]):
             fed = st.get("Principal", {}).get("Federated")
+            if isinstance(fed, dict) and "Fn::If" in fed:
+                # the provider this stack creates, or the account's given as GitHubOidcProviderArn
+                # (an account holds one per URL: targets/github_shared.py)
+                cond, created, given = fed["Fn::If"]
+                assert resources[created["Ref"]]["Condition"] == cond
+                assert params[given["Ref"]]["Default"] == ""
+                fed = created
             if not isinstance(fed, dict) or "Ref" not in fed:
                 continue
             target = fed["Ref"]
