@@ -144,11 +144,12 @@ def cmd_fmt(args) -> int:
 
 def cmd_build(args) -> int:
     from pipec import compile_text
-    from pipec.build import BuildError, compare, context_for, generate, write
+    from pipec.build import MANIFEST, BuildError, compare, context_for, generate, plan, recover, source_key, write
     from pipec.diagnostics import Diagnostics
     from pipec.targets import TARGETS
 
     names = list(TARGETS) if args.target == "all" else [args.target]
+    by_source: dict[str, tuple[str, dict[str, str]]] = {}
     everything: dict[str, str] = {}
     status = EXIT_OK
     for path in args.files:
@@ -185,30 +186,57 @@ def cmd_build(args) -> int:
                 print(f"pipec: error: two pipelines write {rel}; give them different names", file=sys.stderr)
                 return EXIT_USAGE
         everything.update(files)
+        key = source_key(path, args.output)
+        if key in by_source:
+            print(f"pipec: error: {path} is given twice", file=sys.stderr)
+            return EXIT_USAGE
+        by_source[key] = (ctx.source, files)
     if status != EXIT_OK:
         print("pipec: nothing written (fix the errors above first)", file=sys.stderr)
         return status
-    if args.check:
-        missing, different, stale = compare(args.output, everything)
-        for rel in missing:
-            print(f"missing  {os.path.join(args.output, rel)}")
-        for rel in different:
-            print(f"differs  {os.path.join(args.output, rel)}")
-        for rel in stale:
-            print(f"stale    {os.path.join(args.output, rel)}")
-        if missing or different or stale:
-            print(f"pipec: {len(missing) + len(different) + len(stale)} file(s) out of date; run pipec build",
-                  file=sys.stderr)
-            return EXIT_INPUT
-        print(f"{len(everything)} file(s) up to date in {args.output}")
-        return EXIT_OK
+    out = args.output
     try:
-        written, removed = write(args.output, everything)
+        if not args.check:  # --check writes nothing, not even a recovery
+            recover(out, everything)
+        todo = plan(out, by_source)
     except BuildError as exc:
         print(f"pipec: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"wrote {len(written)} file(s), {len(everything) - len(written)} unchanged, removed {len(removed)} "
-          f"stale, in {args.output}")
+
+    def report_kept():
+        for rel in todo.edited:
+            print(f"kept     {os.path.join(out, rel)} (no longer generated, but edited since pipec wrote it: "
+                  "delete it yourself if it is not needed)")
+        for rel in todo.unrecorded:
+            print(f"kept     {os.path.join(out, rel)} (no longer generated; its header names this source but "
+                  f"{MANIFEST} does not list it: delete it yourself if it is not needed)")
+
+    if args.check:
+        missing, different = compare(out, todo.files)
+        for rel in missing:
+            print(f"missing  {os.path.join(out, rel)}")
+        for rel in different:
+            print(f"differs  {os.path.join(out, rel)}")
+        for rel in todo.stale:
+            print(f"stale    {os.path.join(out, rel)}")
+        report_kept()
+        if missing or different or todo.stale:
+            print(f"pipec: {len(missing) + len(different) + len(todo.stale)} file(s) out of date; run pipec build",
+                  file=sys.stderr)
+            return EXIT_INPUT
+        print(f"{len(everything)} file(s) up to date in {out}")
+        return EXIT_OK
+    try:
+        written, removed = write(out, todo.files, todo.stale)
+    except BuildError as exc:
+        print(f"pipec: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for rel in removed:
+        print(f"removed  {os.path.join(out, rel)} (no longer generated)")
+    report_kept()
+    n_written = len([rel for rel in written if rel != MANIFEST])
+    print(f"wrote {n_written} file(s), {len(everything) - n_written} unchanged, removed {len(removed)} "
+          f"stale, in {out}")
     return EXIT_OK
 
 
@@ -483,9 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # a build in progress was rolled back before this
         print("pipec: interrupted", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", 2)
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:
