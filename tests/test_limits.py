@@ -241,3 +241,16 @@ def test_a_short_line_is_shown_whole():
     line = "    build 'x'"
     out = render(Diagnostic("E100", ERROR, "m", Span.point(1, 11), file="f.pipe"), line + "\n").splitlines()
     assert out[3] == "1 | " + line and out[4] == "  | " + " " * 10 + "^"
+
+
+def test_compile_file_uses_the_bounded_reader(tmp_path):
+    from pipec import compile_file
+
+    f = tmp_path / "big.pipe"
+    f.write_text(_padded(MAX_INPUT_BYTES + 1))
+    with pytest.raises(Diagnostics) as info:
+        compile_file(str(f))
+    assert [d.code for d in info.value.diagnostics] == ["E002"]
+    with pytest.raises(Diagnostics) as info:
+        compile_file(str(tmp_path / "missing.pipe"))
+    assert [d.code for d in info.value.diagnostics] == ["E001"]
