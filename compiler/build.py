@@ -78,11 +78,20 @@ def context_for(pipe_file: str, out_dir: str, source_root: str | None) -> EmitCo
 
 def generate(pipeline, ctx: EmitContext, target_names) -> dict[str, str]:
     """Every file of every requested target: relative path -> text."""
+    files: dict[str, str] = {}
+    for made in generate_by_target(pipeline, ctx, target_names).values():
+        files.update(made)
+    return files
+
+
+def generate_by_target(pipeline, ctx: EmitContext, target_names) -> dict[str, dict[str, str]]:
+    """Every file of every requested target, per target: {target: {relative path: text}}."""
     from pipec.targets import load
 
     from pipec.diagnostics import Diagnostics
 
-    files: dict[str, str] = {}
+    by_target: dict[str, dict[str, str]] = {}
+    seen: set[str] = set()
     problems = []
     for name in target_names:
         try:
@@ -95,13 +104,14 @@ def generate(pipeline, ctx: EmitContext, target_names) -> dict[str, str]:
                 raise
             problems.append(_too_large(pipeline, name, str(exc)))
             continue
-        for path, text in made.items():
-            if path in files:
+        for path in made:
+            if path in seen:
                 raise BuildError(f"two outputs want the same file {path}")
-            files[path] = text
+            seen.add(path)
+        by_target[name] = dict(made)
     if problems:
         raise Diagnostics(sorted(problems, key=lambda d: d.sort_key()))
-    return files
+    return by_target
 
 
 def _too_large(pipeline, target: str, what: str):
@@ -150,10 +160,10 @@ def _safe_rel(rel) -> bool:
     return all(p not in ("", ".", "..") for p in parts) and rel != MANIFEST
 
 
-def read_manifest(out_dir: str) -> dict[str, dict[str, str]]:
-    """The manifest's sources: {source key: {relative path: digest}}; {} when there is none or it
-    cannot be read (then nothing is removed). Entries naming a path outside the output folder
-    are ignored: the manifest is never a way to delete other files."""
+def read_manifest(out_dir: str) -> dict[str, dict[str, dict[str, str]]]:
+    """The manifest's sources: {source key: {target: {relative path: digest}}}; {} when there is
+    none or it cannot be read (then nothing is removed). Entries naming a path outside the
+    output folder are ignored: the manifest is never a way to delete other files."""
     try:
         data = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
@@ -161,20 +171,23 @@ def read_manifest(out_dir: str) -> dict[str, dict[str, str]]:
     sources = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(sources, dict):
         return {}
-    out = {}
-    for key, files in sources.items():
-        if isinstance(key, str) and isinstance(files, dict):
-            out[key] = {rel: h for rel, h in files.items() if _safe_rel(rel) and isinstance(h, str)}
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for key, targets in sources.items():
+        if not isinstance(key, str) or not isinstance(targets, dict):
+            continue
+        out[key] = {target: {rel: h for rel, h in files.items() if _safe_rel(rel) and isinstance(h, str)}
+                    for target, files in targets.items() if isinstance(target, str) and isinstance(files, dict)}
     return out
 
 
-def render_manifest(sources: dict[str, dict[str, str]]) -> str:
+def render_manifest(sources: dict[str, dict[str, dict[str, str]]]) -> str:
     return json.dumps({
-        "about": "Written by pipec build: the files each .pipe source generated in this folder, with their "
-                 "SHA-256. pipec removes a file that a source no longer generates only when it is listed here "
+        "about": "Written by pipec build: the files each .pipe source generated in this folder, per target, "
+                 "with their SHA-256. pipec removes a file that a source no longer generates only when it is listed here "
                  "and unchanged. Commit it with the generated files; do not edit it.",
         "format": 1,
-        "sources": {k: dict(sorted(v.items())) for k, v in sorted(sources.items())},
+        "sources": {key: {target: dict(sorted(files.items())) for target, files in sorted(targets.items())}
+                    for key, targets in sorted(sources.items())},
     }, indent=2) + "\n"
 
 
@@ -194,31 +207,36 @@ class Plan:
     unrecorded: list[str]
 
 
-def plan(out_dir: str, by_source: dict[str, tuple[str, dict[str, str]]]) -> Plan:
-    """``by_source``: {source key: (the source as headers name it, its generated files)}."""
+def plan(out_dir: str, by_source: dict[str, tuple[str, dict[str, dict[str, str]]]]) -> Plan:
+    """``by_source``: {source key: (the source as headers name it, {target: its generated files})}.
+    Only the targets built now are compared with the manifest: ``--target github`` never
+    removes what ``--target aws`` wrote."""
     base = Path(out_dir)
     old = read_manifest(out_dir)
-    manifest = {k: v for k, v in old.items() if k not in by_source}
+    manifest = {key: dict(targets) for key, targets in old.items()}
     files: dict[str, str] = {}
-    for key, (_header, generated) in by_source.items():
-        manifest[key] = {rel: digest(text.encode("utf-8")) for rel, text in generated.items()}
-        files.update(generated)
-    recorded = {rel for entries in manifest.values() for rel in entries}
+    for key, (_header, by_target) in by_source.items():
+        entry = manifest.setdefault(key, {})
+        for target, generated in by_target.items():
+            entry[target] = {rel: digest(text.encode("utf-8")) for rel, text in generated.items()}
+            files.update(generated)
+    recorded = {rel for targets in manifest.values() for entries in targets.values() for rel in entries}
     stale, edited = [], []
-    for key in by_source:
-        for rel, was in sorted(old.get(key, {}).items()):
-            path = base / rel
-            if rel in recorded or not path.is_file() or path.is_symlink():
-                continue
-            try:
-                same = digest(path.read_bytes()) == was
-            except OSError:
-                same = False
-            (stale if same else edited).append(rel)
-    headers = {header for key, (header, _g) in by_source.items() if key not in old}
+    for key, (_header, by_target) in by_source.items():
+        for target in by_target:
+            for rel, was in sorted(old.get(key, {}).get(target, {}).items()):
+                path = base / rel
+                if rel in recorded or not path.is_file() or path.is_symlink():
+                    continue
+                try:
+                    same = digest(path.read_bytes()) == was
+                except OSError:
+                    same = False
+                (stale if same else edited).append(rel)
+    headers = {header for key, (header, _t) in by_source.items() if key not in old}
     unrecorded = []
     if headers:
-        previously = {rel for entries in old.values() for rel in entries}
+        previously = {rel for targets in old.values() for entries in targets.values() for rel in entries}
         for rel_dir in sorted(_owned_dirs(files)):
             d = base / rel_dir
             if not d.is_dir():
@@ -229,7 +247,7 @@ def plan(out_dir: str, by_source: dict[str, tuple[str, dict[str, str]]]) -> Plan
                         and _generated_from(entry) in headers):
                     unrecorded.append(rel)
     files[MANIFEST] = render_manifest(manifest)
-    return Plan(files, sorted(stale), sorted(edited), unrecorded)
+    return Plan(files, sorted(set(stale)), sorted(set(edited)), unrecorded)
 
 
 def _generated_from(path: Path) -> str | None:

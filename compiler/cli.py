@@ -144,12 +144,13 @@ def cmd_fmt(args) -> int:
 
 def cmd_build(args) -> int:
     from pipec import compile_text
-    from pipec.build import MANIFEST, BuildError, compare, context_for, generate, plan, recover, source_key, write
+    from pipec.build import (MANIFEST, BuildError, compare, context_for, generate_by_target, plan, recover,
+                             source_key, write)
     from pipec.diagnostics import Diagnostics
     from pipec.targets import TARGETS
 
     names = list(TARGETS) if args.target == "all" else [args.target]
-    by_source: dict[str, tuple[str, dict[str, str]]] = {}
+    by_source: dict[str, tuple[str, dict[str, dict[str, str]]]] = {}
     everything: dict[str, str] = {}
     status = EXIT_OK
     for path in args.files:
@@ -169,7 +170,8 @@ def cmd_build(args) -> int:
             continue
         try:
             ctx = context_for(path, args.output, args.source_root)
-            files = generate(pipeline, ctx, names)
+            by_target = generate_by_target(pipeline, ctx, names)
+            files = {rel: text for made in by_target.values() for rel, text in made.items()}
         except BuildError as exc:
             print(f"pipec: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -190,7 +192,7 @@ def cmd_build(args) -> int:
         if key in by_source:
             print(f"pipec: error: {path} is given twice", file=sys.stderr)
             return EXIT_USAGE
-        by_source[key] = (ctx.source, files)
+        by_source[key] = (ctx.source, by_target)
     if status != EXIT_OK:
         print("pipec: nothing written (fix the errors above first)", file=sys.stderr)
         return status

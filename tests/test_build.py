@@ -270,7 +270,7 @@ def test_check_lists_missing_differing_and_stale_files_and_writes_nothing(capsys
     # as if an earlier build had generated it: the manifest lists it for this source
     manifest = out / MANIFEST
     data = json.loads(manifest.read_text())
-    data["sources"]["../app.pipe"]["aws/my-app/buildspec/old-action.yml"] = digest(stale.read_bytes())
+    data["sources"]["../app.pipe"]["aws"]["aws/my-app/buildspec/old-action.yml"] = digest(stale.read_bytes())
     manifest.write_text(json.dumps(data))
     age(out)
     before = tree(out)

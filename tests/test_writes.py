@@ -280,7 +280,7 @@ def test_a_manifest_never_names_a_file_outside_the_output_folder(tmp_path, capsy
     out = repo / "gen"
     assert run(capsys, "build", pipe, "-o", out, "--target", "aws")[0] == 0
     data = json.loads((out / MANIFEST).read_text())
-    data["sources"]["../app.pipe"]["../../victim.txt"] = digest(victim.read_bytes())
+    data["sources"]["../app.pipe"]["aws"]["../../victim.txt"] = digest(victim.read_bytes())
     (out / MANIFEST).write_text(json.dumps(data))
     assert run(capsys, "build", pipe, "-o", out, "--target", "aws")[0] == 0
     assert victim.read_text() == "keep me"
@@ -301,3 +301,23 @@ def test_files_of_pipec_0_1_without_a_manifest_are_reported_not_removed(tmp_path
     assert lint.is_file()
     assert f"kept     {lint} (no longer generated; its header names this source but {MANIFEST} does not " \
            "list it" in stdout
+
+
+def test_building_one_target_never_removes_another_targets_files(tmp_path, capsys):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    pipe = repo / "app.pipe"
+    pipe.write_text(pipe_text("demo", "compile", "lint"))
+    out = repo / "gen"
+    assert run(capsys, "build", pipe, "-o", out, "--target", "aws")[0] == 0
+    aws_files = {k: v for k, v in snapshot(out).items() if k.startswith("aws")}
+    status, stdout, _ = run(capsys, "build", pipe, "-o", out, "--target", "github")
+    assert status == 0 and "removed 0 stale" in stdout
+    assert {k: v for k, v in snapshot(out).items() if k.startswith("aws")} == aws_files
+    assert sorted(json.loads((out / MANIFEST).read_text())["sources"]["../app.pipe"]) == ["aws", "github"]
+    # a later build of every target still knows what each wrote
+    pipe.write_text(pipe_text("demo", "compile"))
+    status, stdout, _ = run(capsys, "build", pipe, "-o", out)
+    assert status == 0
+    assert f"removed  {out / 'aws/demo/buildspec/lint.yml'} (no longer generated)" in stdout.splitlines()
+    assert run(capsys, "build", pipe, "-o", out, "--check")[0] == 0
