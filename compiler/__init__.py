@@ -57,6 +57,14 @@ def compile_text(text: str, filename: str = "<input>"):
 
 
 def compile_file(path: str):
-    """Like :func:`compile_text`, reading ``path`` as UTF-8."""
-    with open(path, encoding="utf-8") as fh:
-        return compile_text(fh.read(), path)
+    """Like :func:`compile_text`, reading ``path`` as UTF-8 with the command's bounded reader
+    (:func:`pipec.files.read_text`): an unreadable or too large file raises
+    :class:`pipec.diagnostics.Diagnostics` with E001 or E002."""
+    from pipec.diagnostics import Diagnostics
+    from pipec.files import InputError, read_text
+
+    try:
+        text = read_text(path)
+    except InputError as exc:
+        raise Diagnostics([exc.diagnostic]) from None
+    return compile_text(text, path)

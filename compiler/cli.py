@@ -24,20 +24,11 @@ def _version() -> str:
 
 
 def _read(path: str):
-    """(text, None) or (None, Diagnostic E001)."""
-    from pipec.diagnostics import ERROR, Diagnostic
+    """(text, None) or (None, Diagnostic E001 or E002): every input goes through
+    :func:`pipec.files.read_text`, which bounds its size."""
+    from pipec.files import read_or_diagnostic
 
-    try:
-        if path == "-":
-            return sys.stdin.read(), None
-        with open(path, encoding="utf-8", newline="") as fh:
-            return fh.read(), None
-    except UnicodeDecodeError as exc:
-        return None, Diagnostic("E001", ERROR, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                None, help="Save the file as UTF-8.", file=path)
-    except OSError as exc:
-        return None, Diagnostic("E001", ERROR, f"cannot read the file: {exc.strerror or exc}", None,
-                                help="Check the path and the file's permissions.", file=path)
+    return read_or_diagnostic(path)
 
 
 def _read_or_report(path: str, fmt: str = "text", out_json: list | None = None) -> str | None:
@@ -99,25 +90,6 @@ def cmd_check(args) -> int:
     return status
 
 
-def _write_atomic(path: str, text: str):
-    directory = os.path.dirname(os.path.abspath(path))
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=".pipec-", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        except OSError:
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def cmd_fmt(args) -> int:
     from pipec.diagnostics import Diagnostics
     from pipec.formatter import format_module
@@ -145,9 +117,17 @@ def cmd_fmt(args) -> int:
                 sys.stdout.write(result)
             continue
         if result != text:
-            changed.append(path)
             if not args.check:
-                _write_atomic(path, result)
+                from pipec.files import CannotWrite, check_rewritable, write_file
+
+                try:
+                    check_rewritable(path)
+                    write_file(path, result)
+                except CannotWrite as exc:
+                    print(f"pipec: error: {exc}", file=sys.stderr)
+                    status = EXIT_USAGE
+                    continue
+            changed.append(path)
     if args.check:
         for path in changed:
             print(f"would reformat {path}")
@@ -164,11 +144,13 @@ def cmd_fmt(args) -> int:
 
 def cmd_build(args) -> int:
     from pipec import compile_text
-    from pipec.build import BuildError, compare, context_for, generate, write
+    from pipec.build import (MANIFEST, BuildError, compare, context_for, generate_by_target, plan, recover,
+                             source_key, write)
     from pipec.diagnostics import Diagnostics
     from pipec.targets import TARGETS
 
     names = list(TARGETS) if args.target == "all" else [args.target]
+    by_source: dict[str, tuple[str, dict[str, dict[str, str]]]] = {}
     everything: dict[str, str] = {}
     status = EXIT_OK
     for path in args.files:
@@ -188,7 +170,8 @@ def cmd_build(args) -> int:
             continue
         try:
             ctx = context_for(path, args.output, args.source_root)
-            files = generate(pipeline, ctx, names)
+            by_target = generate_by_target(pipeline, ctx, names)
+            files = {rel: text for made in by_target.values() for rel, text in made.items()}
         except BuildError as exc:
             print(f"pipec: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -205,30 +188,57 @@ def cmd_build(args) -> int:
                 print(f"pipec: error: two pipelines write {rel}; give them different names", file=sys.stderr)
                 return EXIT_USAGE
         everything.update(files)
+        key = source_key(path, args.output)
+        if key in by_source:
+            print(f"pipec: error: {path} is given twice", file=sys.stderr)
+            return EXIT_USAGE
+        by_source[key] = (ctx.source, by_target)
     if status != EXIT_OK:
         print("pipec: nothing written (fix the errors above first)", file=sys.stderr)
         return status
-    if args.check:
-        missing, different, stale = compare(args.output, everything)
-        for rel in missing:
-            print(f"missing  {os.path.join(args.output, rel)}")
-        for rel in different:
-            print(f"differs  {os.path.join(args.output, rel)}")
-        for rel in stale:
-            print(f"stale    {os.path.join(args.output, rel)}")
-        if missing or different or stale:
-            print(f"pipec: {len(missing) + len(different) + len(stale)} file(s) out of date; run pipec build",
-                  file=sys.stderr)
-            return EXIT_INPUT
-        print(f"{len(everything)} file(s) up to date in {args.output}")
-        return EXIT_OK
+    out = args.output
     try:
-        written, removed = write(args.output, everything)
+        if not args.check:  # --check writes nothing, not even a recovery
+            recover(out, everything)
+        todo = plan(out, by_source)
     except BuildError as exc:
         print(f"pipec: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"wrote {len(written)} file(s), {len(everything) - len(written)} unchanged, removed {len(removed)} "
-          f"stale, in {args.output}")
+
+    def report_kept():
+        for rel in todo.edited:
+            print(f"kept     {os.path.join(out, rel)} (no longer generated, but edited since pipec wrote it: "
+                  "delete it yourself if it is not needed)")
+        for rel in todo.unrecorded:
+            print(f"kept     {os.path.join(out, rel)} (no longer generated; its header names this source but "
+                  f"{MANIFEST} does not list it: delete it yourself if it is not needed)")
+
+    if args.check:
+        missing, different = compare(out, todo.files)
+        for rel in missing:
+            print(f"missing  {os.path.join(out, rel)}")
+        for rel in different:
+            print(f"differs  {os.path.join(out, rel)}")
+        for rel in todo.stale:
+            print(f"stale    {os.path.join(out, rel)}")
+        report_kept()
+        if missing or different or todo.stale:
+            print(f"pipec: {len(missing) + len(different) + len(todo.stale)} file(s) out of date; run pipec build",
+                  file=sys.stderr)
+            return EXIT_INPUT
+        print(f"{len(everything)} file(s) up to date in {out}")
+        return EXIT_OK
+    try:
+        written, removed = write(out, todo.files, todo.stale)
+    except BuildError as exc:
+        print(f"pipec: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for rel in removed:
+        print(f"removed  {os.path.join(out, rel)} (no longer generated)")
+    report_kept()
+    n_written = len([rel for rel in written if rel != MANIFEST])
+    print(f"wrote {n_written} file(s), {len(everything) - n_written} unchanged, removed {len(removed)} "
+          f"stale, in {out}")
     return EXIT_OK
 
 
@@ -237,6 +247,7 @@ def cmd_import(args) -> int:
 
     from pipec import importer
     from pipec.diagnostics import ERROR
+    from pipec.files import write_file
 
     if args.audit:
         if args.files:
@@ -259,7 +270,7 @@ def cmd_import(args) -> int:
             for rel, text in {"audit_summary.md": markdown, "audit_summary.json": data, **pipes}.items():
                 path = os.path.join(args.output, rel)
                 _checked_folder(os.path.dirname(path))
-                _checked(_write_atomic_new, path, text)
+                write_file(path, text)
             counts = result.to_dict()["statuses"]
             print(f"audited {len(result.results)} pipeline file(s) in {args.audit}: "
                   + ", ".join(f"{n} {s}" for s, n in counts.items())
@@ -282,11 +293,9 @@ def cmd_import(args) -> int:
         return EXIT_INPUT
     sources = {}
     for f in result.files:
-        try:
-            with open(f, encoding="utf-8", newline="") as fh:
-                sources[f] = fh.read()
-        except (OSError, UnicodeDecodeError):
-            pass
+        text, _problem = _read(f)  # '-' is read once: this is the text the importer saw
+        if text is not None:
+            sources[f] = text
     if args.format == "json":
         payload = result.to_dict()
         payload["source"] = result.source
@@ -298,14 +307,14 @@ def cmd_import(args) -> int:
     if args.report:
         text = (json.dumps(result.to_dict(), indent=2) + "\n" if args.report.endswith(".json")
                 else importer.report_markdown(result))
-        _checked(_write_atomic_new, args.report, text)
+        write_file(args.report, text)
     if failed:
         print(f"pipec: {result.files[0]}: {result.status}; nothing written", file=sys.stderr)
         return EXIT_INPUT
     if args.format == "json":
         pass
     elif args.output:
-        _checked(_write_atomic_new, args.output, result.source)
+        write_file(args.output, result.source)
     else:
         sys.stdout.write(result.source)
     n = len(result.unconverted)
@@ -316,37 +325,16 @@ def cmd_import(args) -> int:
     return EXIT_OK
 
 
-class _CannotWrite(Exception):
-    """An output path pipec cannot write (a folder, a missing folder, no permission)."""
-
-
-def _checked(write, path: str, payload):
-    """``write(path, payload)``, with an OSError turned into a one-line error for the user
-    instead of an internal error."""
-    if os.path.isdir(path):
-        raise _CannotWrite(f"cannot write {path}: it is a folder; give the path of a file")
-    try:
-        write(path, payload)
-    except OSError as exc:
-        raise _CannotWrite(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
 def _checked_folder(path: str):
-    """``os.makedirs(path, exist_ok=True)``, with the same one-line errors."""
+    """``os.makedirs(path, exist_ok=True)``, with one-line errors (:class:`CannotWrite`)."""
+    from pipec.files import CannotWrite
+
     if os.path.exists(path) and not os.path.isdir(path):
-        raise _CannotWrite(f"cannot create the folder {path}: a file has that name")
+        raise CannotWrite(f"cannot create the folder {path}: a file has that name")
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as exc:
-        raise _CannotWrite(f"cannot create the folder {path}: {exc.strerror or exc}") from None
-
-
-def _write_atomic_new(path: str, text: str):
-    """Write ``path`` atomically, whether or not it exists (an existing file keeps its mode)."""
-    if os.path.exists(path):
-        _write_atomic(path, text)
-    else:
-        _write_bytes(path, text.encode("utf-8"))
+        raise CannotWrite(f"cannot create the folder {path}: {exc.strerror or exc}") from None
 
 
 def _compile_or_report(path: str):
@@ -408,7 +396,9 @@ def cmd_graph(args) -> int:
         return EXIT_INPUT
     data = out if isinstance(out, bytes) else out.encode("utf-8")
     if args.output:
-        _checked(_write_bytes, args.output, data)
+        from pipec.files import write_file
+
+        write_file(args.output, data)
     elif isinstance(out, bytes) and sys.stdout.isatty():
         print(f"pipec: error: --format {args.format} is binary; give -o FILE", file=sys.stderr)
         return EXIT_USAGE
@@ -418,19 +408,11 @@ def cmd_graph(args) -> int:
     return EXIT_OK
 
 
-def _write_bytes(path: str, data: bytes):
-    """Write ``path`` atomically (a file beside it, then a rename)."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=".pipec-", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def _path(value: str) -> str:
+    """An output path option: an empty one (``-o ""``) is a usage error, never "the current folder"."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty path; give a file or folder name (use . for the current folder)")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -458,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "docs/targets.md). All files are generated before any is written; on an error "
                            "the output directory is left as it was.")
     build.add_argument("files", nargs="+", metavar="FILE", help=".pipe files")
-    build.add_argument("-o", "--output", required=True, metavar="DIR", help="the output directory")
+    build.add_argument("-o", "--output", required=True, metavar="DIR", type=_path, help="the output directory")
     from pipec.targets import TARGETS  # the registry only: no target module is imported here
 
     build.add_argument("--target", choices=("all", *TARGETS), default="all", help="which target (default: all)")
@@ -486,10 +468,10 @@ def build_parser() -> argparse.ArgumentParser:
         "its actions use, or finding them beside it). What cannot be converted stays visible as a "
         "'not converted' comment and a W600 warning. See docs/migration.md.")
     imp.add_argument("files", nargs="*", metavar="FILE", help="the files to import into one pipeline")
-    imp.add_argument("-o", "--output", metavar="OUT",
+    imp.add_argument("-o", "--output", metavar="OUT", type=_path,
                      help="write the .pipe here (default: standard output); with --audit, a folder for "
                      "audit_summary.md, audit_summary.json and the converted pipelines")
-    imp.add_argument("--report", metavar="FILE",
+    imp.add_argument("--report", metavar="FILE", type=_path,
                      help="also write what was not converted and the manual tasks (JSON when FILE ends in "
                      ".json, Markdown otherwise)")
     imp.add_argument("--repository", metavar="OWNER/NAME",
@@ -521,7 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("file", metavar="FILE", help="the .pipe file")
     gr.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid",
                     help="mermaid (default), dot, or svg/png rendered with Graphviz")
-    gr.add_argument("-o", "--output", metavar="OUT", help="write here (default: standard output)")
+    gr.add_argument("-o", "--output", metavar="OUT", type=_path, help="write here (default: standard output)")
     gr.set_defaults(func=cmd_graph)
     return parser
 
@@ -531,15 +513,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except _CannotWrite as exc:
-        print(f"pipec: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # a build in progress was rolled back before this
         print("pipec: interrupted", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", 2)
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # a bug in pipec: one line, never a traceback
+    except Exception as exc:
+        from pipec.files import CannotWrite
+
+        if isinstance(exc, CannotWrite):  # an output path pipec cannot write: one line, exit 2
+            print(f"pipec: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        # a bug in pipec: one line, never a traceback
         print(f"pipec: internal error ({type(exc).__name__}: {exc}). This is a bug in pipec; please "
               "report it with the input that caused it.", file=sys.stderr)
         return EXIT_INTERNAL

@@ -94,6 +94,7 @@ class Diagnostics(Exception):
 CODES: dict[str, str] = {
     # reading and syntax
     "E001": "file cannot be read",
+    "E002": "input too large",
     "E100": "unexpected character",
     "E101": "unexpected word or symbol",
     "E102": "unexpected end of file",
@@ -181,11 +182,10 @@ def source_lines(text: str) -> list[str]:
 
 
 def shown(value: str, limit: int = 60) -> str:
-    """``value`` as a message may quote it: control and other invisible characters written as
-    escapes (a message must not move the terminal's cursor or split into lines) and anything past
-    ``limit`` characters cut with an ellipsis."""
-    if len(value) > limit:
-        value = value[: limit - 1] + "\u2026"
+    """``value`` as a message may quote it: cut as :func:`shorten` cuts, and control and other
+    invisible characters written as escapes (a message must not move the terminal's cursor or
+    split into lines)."""
+    value = shorten(value, limit)
     if value.isprintable():
         return value
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
@@ -214,10 +214,46 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 _UNPRINTABLE = {c: "\ufffd" for c in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029) if c != 0x09}
 
 
+#: the widest source line a diagnostic shows whole; a longer one is cut to a window around the span
+SOURCE_WIDTH = 120
+#: the longest piece of the input a message quotes whole (see :func:`shorten`)
+QUOTE_WIDTH = 60
+ELLIPSIS = "..."
+
+
+def shorten(text: str, width: int = QUOTE_WIDTH) -> str:
+    """``text`` when it is at most ``width`` characters, else its start, an ellipsis and its
+    length: what a message quotes of the input (a 5 MB word is not echoed back)."""
+    if len(text) <= width:
+        return text
+    return f"{text[:width]}{ELLIPSIS} ({len(text):,} characters)"
+
+
+def _window(src: str, column: int, width: int) -> tuple[str, int, int]:
+    """(shown text, caret column, room) for a source line: the whole line when it fits in
+    :data:`SOURCE_WIDTH`, else a window of that width around ``column`` with an ellipsis at
+    each cut end. ``width`` is the caret's width, cut to the window."""
+    if len(src) <= SOURCE_WIDTH:
+        return src, column, width
+    start = max(0, min(column - 1 - SOURCE_WIDTH // 3, len(src) - SOURCE_WIDTH))
+    end = start + SOURCE_WIDTH
+    shown = src[start:end]
+    caret = column - start
+    if start > 0:
+        shown = ELLIPSIS + shown
+        caret += len(ELLIPSIS)
+    if end < len(src):
+        shown += ELLIPSIS
+    room = max(1, len(shown) - caret + 1 - (len(ELLIPSIS) if end < len(src) else 0))
+    return shown, caret, max(1, min(width, room))
+
+
 def render(diag: Diagnostic, source: str | None, _lines: list[str] | None = None) -> str:
     """Render one diagnostic as plain text with the source line and a caret under the span,
-    aligned as rustc does (the gutter is as wide as the line number). ``_lines``: the source
-    already split (:func:`render_all` splits each file once, not once per diagnostic)."""
+    aligned as rustc does (the gutter is as wide as the line number). A line longer than
+    :data:`SOURCE_WIDTH` is shown as a window around the span, cut with an ellipsis.
+    ``_lines``: the source already split (:func:`render_all` splits each file once, not once
+    per diagnostic)."""
     lines = [f"{diag.severity}[{diag.code}]: {diag.message}"]
     s = diag.span
     if _lines is not None:
@@ -235,10 +271,11 @@ def render(diag: Diagnostic, source: str | None, _lines: list[str] | None = None
         room = max(1, len(src) - s.column + 1)
         width = s.end_column - s.column + 1 if s.end_line == s.line else room
         width = max(1, min(width, room))
+        shown, caret, width = _window(src, s.column, width)
         lines.append(f"{pad}--> {diag.file}:{s.line}:{s.column}")
         lines.append(f"{pad} |")
-        lines.append(f"{gutter} | {src}")
-        lines.append(f"{pad} | {' ' * (s.column - 1)}{'^' * width}")
+        lines.append(f"{gutter} | {shown}")
+        lines.append(f"{pad} | {' ' * (caret - 1)}{'^' * width}")
         lines.append(f"{pad} |")
     for note in diag.notes:
         lines.append(f"{pad} = note: {note}")

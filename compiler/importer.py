@@ -32,6 +32,7 @@ import attrs
 import yaml
 
 from pipec.diagnostics import ERROR, INVALID_VALUE, WARNING, Diagnostic, Diagnostics, Span
+from pipec.files import InputError, read_text  # noqa: F401 - InputError is part of this module's interface
 
 #: the kinds of file pipec imports
 KINDS = ("workflow", "buildspec", "appspec", "pipeline-template")
@@ -111,14 +112,6 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:float": None,
     "tag:yaml.org,2002:str": lambda v: v,
 }
-
-
-class InputError(Exception):
-    """The input cannot be read; ``diagnostic`` says where and why."""
-
-    def __init__(self, diagnostic: Diagnostic):
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
 
 
 def _span(pos: tuple[int, int] | None) -> Span | None:
@@ -535,15 +528,7 @@ def _importer(kind: str):
 def read_input(path: str, text: str | None = None):
     """(text, data, kind) of one input, or :class:`InputError`."""
     if text is None:
-        try:
-            with open(path, encoding="utf-8", newline="") as fh:
-                text = fh.read()
-        except UnicodeDecodeError as exc:
-            raise InputError(Diagnostic("E001", ERROR, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                        None, help="Save the file as UTF-8.", file=path)) from None
-        except OSError as exc:
-            raise InputError(Diagnostic("E001", ERROR, f"cannot read the file: {exc.strerror or exc}", None,
-                                        help="Check the path and the file's permissions.", file=path)) from None
+        text = read_text(path)  # bounded (E002), UTF-8 (E001); '-' is standard input
     data = load(text, path)
     kind = detect(data)
     if kind is None:
@@ -615,7 +600,7 @@ def finish(ctx: Context, doc: Doc) -> str | None:
         if errors and all(m for _, m in invalid) and len(invalid) == len(errors):
             # values the input itself holds and AWS or GitHub would refuse: an error in the input
             for d, m in invalid:
-                at = ctx.text.find(m.group("value")) if "\u2026" not in m.group("value") else -1
+                at = ctx.text.find(m.group("value"))
                 span = None if at < 0 else Span.point(ctx.text.count("\n", 0, at) + 1,
                                                       at - ctx.text.rfind("\n", 0, at), at)
                 ctx.errors.append(Diagnostic("E602", ERROR, f"the input's {m.group('what')} '{m.group('value')}' "

@@ -29,12 +29,12 @@ from lark.lexer import Lexer
 
 _MASTER = re.compile(
     r"""
-    (?P<NL>(?:\r?\n[\t ]*)+)
+    (?P<NL>\r?\n[\t \n]*(?:\r\n[\t \n]*)*+)
   | (?P<WS>[\t ]+)
   | (?P<COMMENT>\#[^\n]*)
-  | (?P<SCRIPT>\"\"\"(?:[^"]|"(?!""))*\"\"\")
+  | (?P<SCRIPT>\"\"\"[^"]*(?:"(?!"")[^"]*)*+\"\"\")
   | (?P<OPEN_SCRIPT>\"\"\")
-  | (?P<STRING>"(?:[^"\\\n]|\\.)*")
+  | (?P<STRING>"[^"\\\n]*(?:\\.[^"\\\n]*)*+")
   | (?P<WORD>[A-Za-z0-9_][A-Za-z0-9_.\-]*%?)
   | (?P<PUNCT>[{}=!])
     """,

@@ -27,7 +27,7 @@ from lark.exceptions import (
 )
 
 from pipec import ast
-from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, did_you_mean, source_lines
+from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, did_you_mean, shorten, source_lines
 from pipec.lexer import BadCharacter, GluedWord, PipeLexer
 
 
@@ -236,12 +236,12 @@ def _token_span(tok: Token) -> Span:
 def _where(post: _PostLex) -> str:
     if not post.blocks:
         return ""
-    return f" in '{post.blocks[-1]} {{ ... }}'"
+    return f" in '{shorten(post.blocks[-1])} {{ ... }}'"
 
 
 def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, post: _PostLex) -> Diagnostic:
     if isinstance(exc, GluedWord):
-        tok, word = exc.token, exc.token.value
+        tok, word = exc.token, shorten(exc.token.value)
         return Diagnostic(
             "E105", ERROR, f"unexpected word '{word}'{_where(post)}", _token_span(tok),
             help=f"'{exc.keyword}' is expected here and must be followed by a space: "
@@ -319,7 +319,7 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
                 file=filename)
         expected = _really_expected(exc, expected, lark)
         words = _expected_words(lark, expected)
-        shown = tok.value if tok.type != "_NL" else "end of line"
+        shown = shorten(tok.value) if tok.type != "_NL" else "end of line"
         if tok.type == "_NL":
             msg = f"this statement is incomplete{_where(post)}"
             span = Span.point(tok.line, tok.column, tok.start_pos or 0)
@@ -379,6 +379,10 @@ def parse(text: str, filename: str = "<input>") -> ast.Module:
     """
     from pipec.transformer import TransformError, shared
 
+    from pipec.files import MAX_INPUT_BYTES, too_large
+
+    if len(text) > MAX_INPUT_BYTES:  # the CLI's reader stops at the same size; this guards the API
+        raise Diagnostics([too_large(filename, f"{len(text):,} characters")])
     lark, post = _parser()
     post.reset()
     if text.startswith("\ufeff"):  # a UTF-8 byte order mark, as some editors write

@@ -7,6 +7,7 @@ command or a number too large to be a port; they raise :class:`TransformError`.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from pipec import _import_lark
@@ -40,23 +41,16 @@ def tok_span(tok: Token) -> Span:
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
+_ESCAPE = re.compile(r"\\(.)", re.S)
+
 
 def unescape(body: str) -> str:
-    out = []
-    i = 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            if nxt in _ESCAPES:
-                out.append(_ESCAPES[nxt])
-            else:
-                out.append("\\" + nxt)
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+    """The text of a quoted string's body: ``\\n``, ``\\t``, ``\\"`` and ``\\\\`` are replaced;
+    any other backslash stays as written. One regular-expression pass: linear, and fast on a
+    string of several megabytes."""
+    if "\\" not in body:
+        return body
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), body)
 
 
 def script_text(raw: str) -> str:

@@ -60,6 +60,7 @@ from pathlib import Path
 
 from pipec import importer
 from pipec.importer import Doc, q, v
+from pipec.files import read_text
 
 _PIPELINE = "AWS::CodePipeline::Pipeline"
 
@@ -1703,13 +1704,13 @@ class _Importer:
         local = self.file.parent / path
         try:
             if local.is_file() and local.resolve() != self.file.resolve():
-                text = local.read_text(encoding="utf-8")
+                text = read_text(str(local))
                 data = importer.load(text, str(local))
                 if isinstance(data, dict):
                     ctx.used_companions.add(str(local))
                     b.comment(f"Buildspec {path}: imported from next to the template.")
                     return data, path
-        except (OSError, UnicodeDecodeError, importer.InputError):
+        except (OSError, importer.InputError):
             pass
         ctx.skip(b, "template: buildspec not given",
                  f"the buildspec {path} is in the repository, not in the template; give it with the template "
@@ -1772,12 +1773,12 @@ class _Importer:
             local = self.file.parent / name
             try:
                 if local.is_file() and local.resolve() != self.file.resolve():
-                    data = importer.load(local.read_text(encoding="utf-8"), str(local))
+                    data = importer.load(read_text(str(local)), str(local))
                     if isinstance(data, dict):
                         ctx.used_companions.add(str(local))
                         block.comment("Appspec: imported from next to the template.")
                         return data
-            except (OSError, UnicodeDecodeError, importer.InputError):
+            except (OSError, importer.InputError):
                 continue
         what = path or "appspec.yml"
         ctx.skip(block, "template: appspec not given",

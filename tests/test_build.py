@@ -27,6 +27,7 @@ Timing is measured by ``bench/time_build.py``, not asserted here.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import subprocess
@@ -37,7 +38,7 @@ import pytest
 
 import pipec
 from pipec import compile_file, model
-from pipec.build import GENERATED_MARK, context_for, generate, write
+from pipec.build import GENERATED_MARK, MANIFEST, context_for, digest, generate, write
 from pipec.cli import main
 from pipec.targets import TARGETS
 
@@ -79,7 +80,9 @@ def tree(path: Path) -> dict | None:
 
 
 def files_under(path: Path) -> dict[str, bytes]:
-    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    """The generated files under ``path``: every file but the manifest (tests/test_writes.py)."""
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*"))
+            if p.is_file() and p.relative_to(path).as_posix() != MANIFEST}
 
 
 def age(path: Path, seconds: int = 1_000_000_000):
@@ -225,7 +228,7 @@ def test_second_run_changes_nothing(capsys, tmp_path):
     before = tree(out)
     status, stdout, _ = run(capsys, "build", pipe, "-o", out)
     assert status == 0
-    n = len(before) - sum(v == ("dir",) for v in before.values())
+    n = len(before) - sum(v == ("dir",) for v in before.values()) - 1  # the manifest is not counted
     assert f"wrote 0 file(s), {n} unchanged, removed 0 stale" in stdout
     assert tree(out) == before
 
@@ -264,6 +267,11 @@ def test_check_lists_missing_differing_and_stale_files_and_writes_nothing(capsys
     differing.write_text(differing.read_text() + "# edited by hand\n")
     stale = out / "aws" / "my-app" / "buildspec" / "old-action.yml"
     stale.write_text(f"# {GENERATED_MARK}app.pipe (buildspec for build action old-action). Do not edit.\n")
+    # as if an earlier build had generated it: the manifest lists it for this source
+    manifest = out / MANIFEST
+    data = json.loads(manifest.read_text())
+    data["sources"]["../app.pipe"]["aws"]["aws/my-app/buildspec/old-action.yml"] = digest(stale.read_bytes())
+    manifest.write_text(json.dumps(data))
     age(out)
     before = tree(out)
     status, stdout, err = run(capsys, "build", pipe, "-o", out, "--check")
@@ -271,9 +279,10 @@ def test_check_lists_missing_differing_and_stale_files_and_writes_nothing(capsys
     lines = set(stdout.splitlines())
     assert f"missing  {out / 'aws/my-app/appspec/web-prod.yml'}" in lines
     assert f"differs  {differing}" in lines
+    assert f"differs  {manifest}" in lines
     assert f"stale    {stale}" in lines
-    assert len(lines) == 3
-    assert "3 file(s) out of date" in err
+    assert len(lines) == 4
+    assert "4 file(s) out of date" in err
     assert tree(out) == before
 
 
@@ -282,7 +291,7 @@ def test_check_on_a_missing_directory_creates_nothing(capsys, tmp_path):
     out = pipe.parent / "generated"
     status, stdout, _ = run(capsys, "build", pipe, "-o", out, "--check", "--target", "aws")
     assert status == 1
-    assert stdout.count("missing  ") == len(expected_aws_layout(compile_file(str(pipe))[0]))
+    assert stdout.count("missing  ") == len(expected_aws_layout(compile_file(str(pipe))[0])) + 1  # + manifest
     assert not out.exists()
 
 
@@ -303,7 +312,8 @@ def test_removed_action_is_stale_and_build_removes_it_but_not_hand_written_files
     pipe.write_text(ONE_BUILD)
     status, stdout, _ = run(capsys, "build", pipe, "-o", out, "--check", "--target", "aws")
     assert status == 1
-    assert stdout.splitlines() == [f"differs  {out / 'aws/demo.template.yaml'}", f"stale    {old}"]
+    assert stdout.splitlines() == [f"differs  {out / 'aws/demo.template.yaml'}", f"differs  {out / MANIFEST}",
+                                   f"stale    {old}"]
 
     status, stdout, _ = run(capsys, "build", pipe, "-o", out, "--target", "aws")
     assert status == 0
@@ -417,7 +427,7 @@ def test_generation_failing_midway_changes_nothing(capsys, tmp_path, monkeypatch
 def test_write_failing_midway_changes_nothing_and_is_not_an_internal_error(capsys, tmp_path, monkeypatch):
     import builtins
 
-    import pipec.build
+    import pipec.transaction
 
     pipe, out, before = _prepared(capsys, tmp_path)
     opened = []
@@ -429,7 +439,7 @@ def test_write_failing_midway_changes_nothing_and_is_not_an_internal_error(capsy
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(file))
         return builtins.open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(pipec.build, "open", failing_open, raising=False)
+    monkeypatch.setattr(pipec.transaction, "open", failing_open, raising=False)
     status, _, err = run(capsys, "build", pipe, "-o", out)
     assert len(opened) == 2
     assert tree(out) == before
