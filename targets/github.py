@@ -526,7 +526,9 @@ class _Workflow:
         input_steps, input_env = self.input_steps(b, jid, job)
         steps.extend(input_steps)
         uses_aws = bool(b.codeartifact) or any(s.github_secret is None for s in b.secrets) \
-            or self.needs_aws_for_inputs(b)
+            or self.needs_aws_for_inputs(b) or bool(b.grants)
+        if b.grants:
+            self.grant(jid, aws.grant_statements(b))
         if uses_aws:
             job["permissions"]["id-token"] = "write"
             steps.insert(0, self.credentials(jid))
