@@ -192,6 +192,7 @@ class Command(Node):
 
     text: str
     script: bool = False
+    span: Span | None = _span()
 
 
 @node

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import attrs
 
-from pipec import ast, cron, model
+from pipec import ast, aws_calls, cron, model
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean
 from pipec.patterns import check_pattern
 
@@ -680,8 +680,8 @@ class _Analyzer:
                                  "CodeBuild needs at least one command in a phase: add a 'run' line "
                                  "or remove the phase.")
                     phases[item.name] = model.Phase(
-                        item.name, tuple(model.Command(c.text, c.script) for c in item.commands),
-                        tuple(model.Command(c.text, c.script) for c in item.finally_commands),
+                        item.name, tuple(model.Command(c.text, c.script, span=c.span) for c in item.commands),
+                        tuple(model.Command(c.text, c.script, span=c.span) for c in item.finally_commands),
                         item.on_failure or "abort")
             elif isinstance(item, ast.ArtifactStmt):
                 if any(o.name == item.name for o in outputs):
@@ -751,6 +751,7 @@ class _Analyzer:
             outputs=tuple(outputs), cache=tuple(cache), reports=tuple(reports),
             codeartifact=tuple(ca), aws=aws, github=github, platform_binding=st.via,
             grants=tuple(grants), span=a.span)
+        self.diags.extend(aws_calls.check(build, self.file, self.module.source))
         return build
 
     def _var_name(self, names: dict, item) -> bool:
