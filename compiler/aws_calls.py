@@ -161,19 +161,23 @@ def calls(text: str, env: dict[str, str] | None = None) -> list[Call]:
     if not mentions_tool(text):
         return []
     out: list[Call] = []
-    _walk(_parser().parse(text.encode()).root_node, env, out, 0)
+    _walk(_parser().parse(text.encode("utf-8", "replace")).root_node, env, out, 0)
     return out
 
 
-def _walk(node, env: dict, out: list[Call], depth: int, prefix: bool = False):
-    kind = node.type
-    if kind == "command":
-        _command(node, env, out, depth)
-    for child in node.children:  # nested commands: $(...) in words, bodies of if, for, (...)
-        # X=1 cmd: the assignment is for cmd only; X=1 alone (or in export) lasts
-        _walk(child, env, out, depth, prefix=kind == "command" and child.type == "variable_assignment")
-    if kind == "variable_assignment" and not prefix:
-        _assign(node, env)
+def _walk(root, env: dict, out: list[Call], depth: int):
+    """Every command under ``root`` in source order, nested ones included ($(...) in words,
+    bodies of if, for, (...)); iterative, so deep nesting cannot exhaust Python's stack."""
+    stack = [(root, False)]
+    while stack:
+        node, prefix = stack.pop()
+        kind = node.type
+        if kind == "command":
+            _command(node, env, out, depth)
+        elif kind == "variable_assignment" and not prefix:
+            _assign(node, env)  # X=1 alone (or in export) lasts; X=1 cmd is for cmd only
+        stack.extend((child, kind == "command" and child.type == "variable_assignment")
+                     for child in reversed(node.children))
 
 
 def _assign(node, env: dict):
@@ -229,7 +233,7 @@ def _command(node, env: dict, out: list[Call], depth: int):
     program = argv[0].rsplit("/", 1)[-1]
     needs: list[Need] | None = None
     if program in ("bash", "sh") and len(argv) >= 3 and argv[1] == "-c" and depth < 3 and UNKNOWN not in argv[2]:
-        _walk(_parser().parse(argv[2].encode()).root_node, dict(local), out, depth + 1)
+        _walk(_parser().parse(argv[2].encode("utf-8", "replace")).root_node, dict(local), out, depth + 1)
         return
     if program == "aws":
         needs = aws_cli(argv[1:])
@@ -319,7 +323,7 @@ def aws_cli(args: list[str]) -> list[Need]:
     if service == "s3":
         return _s3(operation, _positional(rest, {"--exclude", "--include", "--acl", "--storage-class",
                                                  "--sse", "--sse-kms-key-id", "--content-type",
-                                                 "--cache-control", "--expires", "--region"}))
+                                                 "--cache-control", "--expires", "--region"}), rest)
     if operation == "wait":
         action = WAITERS.get((service, words[2] if len(words) > 2 else ""))
         return [Need((action,))] if action else []
@@ -341,7 +345,7 @@ def aws_cli(args: list[str]) -> list[Need]:
     return [Need((f"{prefix}:{_pascal(operation)}",))]
 
 
-def _s3(operation: str, paths: list[str]) -> list[Need]:
+def _s3(operation: str, paths: list[str], flags=()) -> list[Need]:
     remote = [p for p in paths if p.startswith("s3://")]
     local = [p for p in paths if not p.startswith("s3://")]
     needs: list[Need] = []
@@ -352,6 +356,8 @@ def _s3(operation: str, paths: list[str]) -> list[Need]:
         if operation == "sync":
             for p in remote:
                 needs.append(Need((_S3_LIST,), _s3_arns(p, False)))
+            if "--delete" in flags and dest.startswith("s3://"):
+                needs.append(Need((_S3_DEL,), _s3_arns(dest, True)))
         if source.startswith("s3://"):
             needs.append(Need((_S3_GET,), _s3_arns(source, True)))
             if operation == "mv":
@@ -501,12 +507,20 @@ def check(b: model.Build, filename: str, source: str) -> list[Diagnostic]:
         for call in calls(c.text, env):
             lacking = [Need(tuple(a for a in n.actions if (a, n.resource) not in reported), n.resource)
                        for n in missing(call.needs, grants)]
-            lacking = [n for n in lacking if n.actions]
+            lacking = _by_resource([n for n in lacking if n.actions])
             if not lacking:
                 continue
             reported.update((a, n.resource) for n in lacking for a in n.actions)
             diags.append(_diagnostic(b, c, call, lacking, filename, source))
     return diags
+
+
+def _by_resource(needs: list[Need]) -> list[Need]:
+    """One Need per resource, its actions sorted, in the order the resources first appear."""
+    merged: dict[str | None, list[str]] = {}
+    for n in needs:
+        merged.setdefault(n.resource, []).extend(a for a in n.actions if a not in merged.get(n.resource, ()))
+    return [Need(tuple(sorted(acts, key=str.lower)), r) for r, acts in merged.items()]
 
 
 def _allow_line(n: Need) -> str:
@@ -518,15 +532,18 @@ def _diagnostic(b: model.Build, c: model.Command, call: Call, lacking: list[Need
                 source: str) -> Diagnostic:
     actions = sorted({a for n in lacking for a in n.actions}, key=str.lower)
     role = ("the role of " if not b.aws.first("role") else "the GitHub job's role of ") + f"'{b.name}'"
-    lines = " and ".join(f"'{_allow_line(n)}'" for n in lacking)
+    lines = ", ".join(f"'{_allow_line(n)}'" for n in lacking)
     broad = any(n.resource is None or UNKNOWN in (n.resource or "") for n in lacking)
     return Diagnostic(
         "W520", WARNING,
         f"'{call.what}' needs {', '.join(actions)}, which {role} does not grant", _call_span(c, call, source),
-        "Without it the command fails with AccessDenied on the first run. Add "
+        f"Without {'this permission' if len(actions) == 1 else 'these permissions'} the command fails with "
+        "AccessDenied on the first run. Add "
         f"{'this line' if len(lacking) == 1 else 'these lines'} to the action's aws {{ }} block (pipec grants "
         f"{'it' if len(lacking) == 1 else 'them'} to the CodeBuild role and to the GitHub job's role): {lines}."
-        + (' Narrow "*" to the ARNs the command uses.' if broad else ""),
+        + (' Narrow "*" to the ARNs the command uses.' if broad else "")
+        + (" A role of your own ('role ARN' in the same block) replaces pipec's on CodePipeline."
+           if not b.aws.first("role") else ""),
         (), filename)
 
 

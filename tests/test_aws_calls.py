@@ -78,8 +78,11 @@ def test_s3_high_level_commands():
     assert needs("aws s3 cp dist/app.zip s3://releases/app/1.zip") == [
         (("s3:PutObject",), "arn:aws:s3:::releases/app/1.zip")]
     assert needs("aws s3 cp s3://releases/app/1.zip .") == [(("s3:GetObject",), "arn:aws:s3:::releases/app/1.zip")]
-    assert needs("aws s3 sync --delete --exclude '*.map' dist s3://site/") == [
+    assert needs("aws s3 sync --exclude '*.map' dist s3://site/") == [
         (("s3:ListBucket",), "arn:aws:s3:::site"), (("s3:PutObject",), "arn:aws:s3:::site/*")]
+    assert needs("aws s3 sync --delete dist s3://site/") == [
+        (("s3:ListBucket",), "arn:aws:s3:::site"), (("s3:DeleteObject",), "arn:aws:s3:::site/*"),
+        (("s3:PutObject",), "arn:aws:s3:::site/*")]
     assert needs("aws s3 mv s3://a/x s3://b/y") == [
         (("s3:GetObject",), "arn:aws:s3:::a/x"), (("s3:DeleteObject",), "arn:aws:s3:::a/x"),
         (("s3:PutObject",), "arn:aws:s3:::b/y")]
@@ -135,6 +138,13 @@ def test_quoted_arguments_are_read_as_bash_reads_them():
         (("s3:PutObject",), "arn:aws:s3:::reports/Q1 report.pdf")]
     assert actions('"aws" "ecr" "get-login-password"') == ["ecr:GetAuthorizationToken"]
     assert actions(r"aws ecs list\-clusters") == ["ecs:ListClusters"]
+
+
+def test_deep_nesting_and_undecodable_text_do_not_crash():
+    deep = "echo " + "$(" * 20000 + "aws ecs list-clusters" + ")" * 20000
+    assert actions(deep) == ["ecs:ListClusters"]
+    assert actions("aws ecs list-clusters --cluster \udcff") == ["ecs:ListClusters"]  # stdin's surrogates
+    assert actions("aws ecs list-clusters; if then fi; aws sns list-topics") == ["ecs:ListClusters", "sns:ListTopics"]
 
 
 def test_words_that_only_mention_a_tool_are_not_calls():
