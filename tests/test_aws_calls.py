@@ -330,6 +330,23 @@ def test_generated_build_roles_grant_what_the_commands_call(stem, tmp_path):
     assert checked
 
 
+def test_allow_lines_reach_both_roles_as_written(tmp_path):
+    text = PIPE.format(extra='      aws {\n        allow "s3:GetObject" on "arn:aws:s3:::b/${aws:username}/*"\n'
+                             '        allow "ssm:GetParameters" "codeartifact:*" on "*"\n      }')
+    p, _ = pipec.compile_text(text, "demo.pipe")
+    files = generate(p, context_for("demo.pipe", str(tmp_path), source_root=str(tmp_path)), list(TARGETS))
+    aws_st = [st for _, st in policy_statements(yaml.safe_load(files["aws/demo.template.yaml"])["Resources"])]
+    assert {"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/${aws:username}/*"]} in aws_st
+    assert {"Effect": "Allow", "Action": ["ssm:GetParameters", "codeartifact:*"], "Resource": ["*"]} in aws_st
+    gh = yaml.safe_load(files["github/demo.template.yaml"])["Resources"]
+    gh_st = [st for _, st in policy_statements({"r": gh["WebGitHubRole"]})]
+    # an IAM policy variable stays one: escaped in the Fn::Sub that gives the partition
+    assert {"Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:s3:::b/${!aws:username}/*"}]} in gh_st
+    workflow = yaml.safe_load(files[".github/workflows/demo.yml"])
+    assert workflow["jobs"]["web"]["permissions"]["id-token"] == "write"
+
+
 # ----------------------------------------------------------------------------- cost
 
 
