@@ -456,11 +456,22 @@ class Setting(Node):
 
 
 @node
+class AllowStmt(Node):
+    """``allow ACTION... on RESOURCE...`` in the ``aws { }`` block of a build or test action:
+    IAM permissions added to the role its commands run with (the CodeBuild service role, and the
+    GitHub job's OIDC role)."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    span: Span | None = _span()
+
+
+@node
 class PlatformBlock(Node):
     """``aws { ... }`` or ``github { ... }``: settings that only one platform understands."""
 
     platform: str
-    body: tuple[Union[Setting, SecretStmt], ...] = attrs.field(default=())
+    body: tuple[Union[Setting, SecretStmt, AllowStmt], ...] = attrs.field(default=())
     span: Span | None = _span()
 
 

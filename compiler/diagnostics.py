@@ -158,6 +158,8 @@ CODES: dict[str, str] = {
     "W513": "no GitHub-hosted runner for this build image",
     "W514": "container image given by tag, not digest",
     "W515": "scheduled runs differ on GitHub",
+    # permissions of build commands
+    "W520": "commands call AWS without the permissions they need",
     # pipec import (positions are in the imported file)
     "E600": "not a pipeline file",
     "E601": "input is not valid YAML or JSON",

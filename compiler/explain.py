@@ -491,6 +491,9 @@ class _Narrator:
             owner = f", owned by account {c.owner}" if c.owner else " (pipec creates them)"
             doc.bullet(f"Before install: logs {c.tool} in to the CodeArtifact domain {c.domain}, "
                        f"repository {c.repository}{owner}.")
+        if b.grants:
+            doc.bullet("Its role is also allowed: " + "; ".join(
+                f"{_join(list(g.actions))} on {_join(list(g.resources))}" for g in b.grants) + ".")
         doc.bullet("Phases, in order:")
         for ph in b.phases:
             text = f"{ph.name}: {_commands(ph.commands)}"

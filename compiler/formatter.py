@@ -192,6 +192,10 @@ class _Printer:
     def s_Setting(self, n, d):
         self.simple(n, " ".join([n.key, *(value(v) for v in n.values)]), d)
 
+    def s_AllowStmt(self, n, d):
+        self.simple(n, " ".join(["allow", *(value(a) for a in n.actions), "on",
+                                 *(value(r) for r in n.resources)]), d)
+
     # build
     def s_ImageStmt(self, n, d):
         self.simple(n, f"image {n.kind}" + (f" {value(n.ref)}" if n.ref is not None else ""), d)

@@ -192,6 +192,7 @@ class Command(Node):
 
     text: str
     script: bool = False
+    span: Span | None = _span()
 
 
 @node
@@ -261,6 +262,16 @@ class CodeArtifactLogin(Node):
 
 
 @node
+class Grant(Node):
+    """``allow ACTION... on RESOURCE...``: an IAM statement added to a build's role (the CodeBuild
+    service role pipec creates, and the GitHub job's OIDC role)."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    span: Span | None = _span()
+
+
+@node
 class Build(Node):
     """A build or test action (``kind``): commands run in a fresh environment.
 
@@ -288,6 +299,7 @@ class Build(Node):
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
     platform_binding: str | None = None
+    grants: tuple[Grant, ...] = _tuple()
     span: Span | None = _span()
 
 

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import attrs
 
-from pipec import ast, cron, model, setting_values
+from pipec import ast, aws_calls, cron, model, setting_values
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean, invalid_value, shown
 from pipec.patterns import check_pattern
 
@@ -95,6 +95,8 @@ MAX_PR_FILTERS = 3
 NAME_MAX = 100
 SECRETISH = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)",
                        re.I)
+#: An IAM action in 'allow': a service prefix and an action name, wildcards allowed in the name.
+IAM_ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9*?]+")
 #: Commands that run tests, for W502 (a heuristic: a 'test' action always counts).
 TESTISH = re.compile(r"test|verify|jest|mocha|rspec|vitest|phpunit|\bspec\b|\bcheck\b", re.I)
 
@@ -149,7 +151,9 @@ class _Analyzer:
             return None
         return d.seconds // 60
 
-    def settings(self, blocks: list[ast.PlatformBlock], where: str):
+    def settings(self, blocks: list[ast.PlatformBlock], where: str, grants: list | None = None):
+        """The blocks' settings, checked against PLATFORM_SETTINGS; ``secret`` lines are returned
+        for the caller to check, ``allow`` lines appended to ``grants`` (None: not allowed here)."""
         out = {"aws": [], "github": []}
         secrets = []
         seen_blocks: dict = {}
@@ -160,6 +164,14 @@ class _Analyzer:
             for item in block.body:
                 if isinstance(item, ast.SecretStmt):
                     secrets.append(item)
+                    continue
+                if isinstance(item, ast.AllowStmt):
+                    if grants is None:
+                        self.err("E207", "'allow' gives permissions to the commands of a build or test action",
+                                 item.span, "Move this line into the aws { } block of the build or test action "
+                                 "whose commands need it; pipec grants other actions what they need itself.")
+                    elif self.grant_ok(item):
+                        grants.append(model.Grant(item.actions, item.resources, span=item.span))
                     continue
                 spec = table.get(item.key)
                 if spec is None:
@@ -186,6 +198,22 @@ class _Analyzer:
                 out[block.platform].append((item.key, tuple(item.values)))
         return (model.PlatformSettings(tuple(out["aws"])), model.PlatformSettings(tuple(out["github"])),
                 secrets)
+
+    def grant_ok(self, item: ast.AllowStmt) -> bool:
+        ok = True
+        for action in item.actions:
+            if not IAM_ACTION.fullmatch(action):
+                self.err("E206", f"'{action}' is not an IAM action", item.span,
+                         "An IAM action is SERVICE:Action, such as \"ecr:GetAuthorizationToken\" or "
+                         "\"s3:PutObject\" (wildcards * and ? are allowed in the action name).")
+                ok = False
+        for resource in item.resources:
+            if resource != "*" and not resource.startswith("arn:"):
+                self.err("E206", f"'{resource}' is not a resource ARN", item.span,
+                         "Write the ARN of the resource, such as \"arn:aws:s3:::my-bucket/*\", or \"*\" for an "
+                         "action that has no resource-level permissions.")
+                ok = False
+        return ok
 
     # ------------------------------------------------------------------ top level
     def run(self) -> model.Pipeline:
@@ -671,8 +699,8 @@ class _Analyzer:
                                  "CodeBuild needs at least one command in a phase: add a 'run' line "
                                  "or remove the phase.")
                     phases[item.name] = model.Phase(
-                        item.name, tuple(model.Command(c.text, c.script) for c in item.commands),
-                        tuple(model.Command(c.text, c.script) for c in item.finally_commands),
+                        item.name, tuple(model.Command(c.text, c.script, span=c.span) for c in item.commands),
+                        tuple(model.Command(c.text, c.script, span=c.span) for c in item.finally_commands),
                         item.on_failure or "abort")
             elif isinstance(item, ast.ArtifactStmt):
                 if any(o.name == item.name for o in outputs):
@@ -698,7 +726,8 @@ class _Analyzer:
                     ca.append(model.CodeArtifactLogin(item.tool, item.domain, item.repository, item.owner))
             elif isinstance(item, ast.PlatformBlock):
                 blocks.append(item)
-        aws, github, gh_secrets = self.settings(blocks, "build")
+        grants: list[model.Grant] = []
+        aws, github, gh_secrets = self.settings(blocks, "build", grants)
         secret_models = []
         overrides = {}
         for s in gh_secrets:
@@ -737,13 +766,16 @@ class _Analyzer:
             self.err("E206", f"{a.kind} action '{a.name}' has {len(outputs)} output artifacts", outputs[5].span,
                      "A CodeBuild action in CodePipeline produces at most 5 output artifacts; put related files "
                      "in one artifact.")
-        return model.Build(
+        build = model.Build(
             name=a.name, kind=a.kind, stage=st.name, run_order=order, inputs=inputs, image=image,
             compute=compute, privileged=privileged, timeout_minutes=timeout,
             runtimes=tuple(runtimes.values()), env=tuple(env), secrets=tuple(secret_models),
             phases=tuple(phases[p] for p in model.PHASE_ORDER if p in phases),
             outputs=tuple(outputs), cache=tuple(cache), reports=tuple(reports),
-            codeartifact=tuple(ca), aws=aws, github=github, platform_binding=st.via, span=a.span)
+            codeartifact=tuple(ca), aws=aws, github=github, platform_binding=st.via,
+            grants=tuple(grants), span=a.span)
+        self.diags.extend(aws_calls.check(build, self.file, self.module.source))
+        return build
 
     def _var_name(self, names: dict, item) -> bool:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", item.name):

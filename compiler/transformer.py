@@ -481,6 +481,14 @@ class ToAst(Transformer):
     def github_block(self, meta, c):
         return ast.PlatformBlock("github", tuple(c), span=span_of(meta))
 
+    def allow_stmt(self, meta, c):
+        return ast.AllowStmt(c[0], tuple(_val(v) for v in c[1:]), span=span_of(meta))
+
+    def iam_actions(self, meta, c):
+        if len(c) == 2 and isinstance(c[0], tuple):
+            return (*c[0], _val(c[1]))
+        return (_val(c[0]),)
+
     def setting(self, meta, c):
         return ast.Setting(str(c[0]), tuple(_val(v) for v in c[1:]), span=span_of(meta))
 

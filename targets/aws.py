@@ -101,6 +101,12 @@ def _policy(statements: list[dict]) -> dict:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def grant_statements(b: model.Build) -> list[dict]:
+    """The action's ``allow`` lines as IAM statements, for the role its commands run with."""
+    return [{"Effect": "Allow", "Action": list(g.actions) if len(g.actions) > 1 else g.actions[0],
+             "Resource": list(g.resources)} for g in b.grants]
+
+
 def _trust(service: str) -> dict:
     return _policy([{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}])
 
@@ -557,6 +563,7 @@ class _Builder:
                                                                      "codeconnections:UseConnection"],
                                        "Resource": [self.connection_arn(src)]})
         statements.extend(extra_statements)
+        statements.extend(grant_statements(b))
         role_arn = b.aws.first("role")
         if role_arn is None:
             role = self.add(iam.Role(lid + "BuildRole", AssumeRolePolicyDocument=_trust("codebuild.amazonaws.com"),

@@ -525,7 +525,10 @@ class _Workflow:
         input_steps, input_env = self.input_steps(b, jid, job)
         steps.extend(input_steps)
         uses_aws = bool(b.codeartifact) or any(s.github_secret is None for s in b.secrets) \
-            or self.needs_aws_for_inputs(b)
+            or self.needs_aws_for_inputs(b) or bool(b.grants)
+        if b.grants:  # kept as written: an IAM policy variable (${aws:username}) must not become a Sub
+            self.grant(jid, [dict(st, Resource=[r.replace("${", "${!") for r in st["Resource"]])
+                             for st in aws.grant_statements(b)])
         if uses_aws:
             job["permissions"]["id-token"] = "write"
             steps.insert(0, self.credentials(jid))

@@ -94,8 +94,9 @@ STATEMENT_KEYWORDS: frozenset[str] = frozenset("""
 """.split())
 
 #: Setting keys that cannot be written: ``secret`` starts a secret statement in a platform block
-#: (in ``github { }`` by the grammar; the lexer applies the same rule in ``aws { }``).
-UNWRITABLE_SETTING_KEYS = frozenset({"secret"})
+#: (in ``github { }`` by the grammar; the lexer applies the same rule in ``aws { }``), and
+#: ``allow`` an allow statement in ``aws { }``.
+UNWRITABLE_SETTING_KEYS = frozenset({"secret", "allow"})
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 BARE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
@@ -263,8 +264,10 @@ setting_keys: st.SearchStrategy[str] = st.one_of(
 settings_ = _node(ast.Setting, setting_keys, _tuple(values, 0, 3))
 secrets = _node(ast.SecretStmt, names, st.sampled_from(["ssm", "secrets-manager", "github"]), values)
 
+allows = _node(ast.AllowStmt, _tuple(values, 1, 3), _tuple(values, 1, 2))
+
 platform_blocks: st.SearchStrategy[ast.PlatformBlock] = _short(st.one_of(
-    _node(ast.PlatformBlock, st.just("aws"), _tuple(settings_, 0, 3)),
+    _node(ast.PlatformBlock, st.just("aws"), _tuple(settings_ | allows, 0, 3)),
     _node(ast.PlatformBlock, st.just("github"), _tuple(settings_ | secrets, 0, 3)),
 ))
 

@@ -1054,6 +1054,7 @@ def test_collect_artifact_without_matches_fails(tmp_path):
 #: the only actions the GitHub target may allow on Resource "*" (no resource-level permission, or
 #: not known in advance), with the condition key each must be limited by (None: none needed)
 GITHUB_WILDCARD_RESOURCE_ACTIONS: dict[str, str | None] = {
+    "ecr:GetAuthorizationToken": None,                      # 'allow' of example 03 (ECR login)
     "sts:GetServiceBearerToken": "sts:AWSServiceName",      # CodeArtifact login
     "ecs:DescribeTaskDefinition": None,                     # ECS deployments
     "ecs:RegisterTaskDefinition": None,
