@@ -105,6 +105,8 @@ def generate_by_target(pipeline, ctx: EmitContext, target_names) -> dict[str, di
             problems.append(_too_large(pipeline, name, str(exc)))
             continue
         for path in made:
+            if not _safe_rel(path):  # the last line of defence: names are checked long before
+                raise RuntimeError(f"target {name} wants to write {path!r}, outside the output folder")
             if path in seen:
                 raise BuildError(f"two outputs want the same file {path}")
             seen.add(path)

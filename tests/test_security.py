@@ -304,3 +304,19 @@ def test_variable_without_manual_start_uses_its_default(tmp_path):
     path = tmp_path / "demo.yml"
     path.write_text(wf_text, encoding="utf-8")
     assert validators.actionlint_findings(path) == []
+
+
+@pytest.mark.parametrize("bad", ["../outside.yml", "/etc/cron.d/x", "a/../../b", "a//b", "a\\b"])
+def test_no_target_can_write_outside_the_output_folder(tmp_path, monkeypatch, bad):
+    """Whatever a target returns, a path outside the output folder stops the build before anything
+    is written (an internal error: names are checked long before)."""
+    from pipec import cli
+    from pipec.targets import github as gh
+
+    src = tmp_path / "demo.pipe"
+    src.write_text(_pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n  }\n}'))
+    real = gh.emit
+    monkeypatch.setattr(gh, "emit", lambda p, ctx: {**real(p, ctx), bad: "x"})
+    status = cli.main(["build", str(src), "-o", str(tmp_path / "out"), "--source-root", str(tmp_path)])
+    assert status == 3
+    assert not (tmp_path / "out").exists() and not (tmp_path / "outside.yml").exists()
