@@ -90,6 +90,8 @@ MAX_PATTERNS = 8
 MAX_ACTIONS_PER_STAGE = 50
 #: stages in one pipeline, the source stage included (CodePipeline's quota)
 MAX_STAGES = 50
+#: variables, each a workflow_dispatch input on GitHub (25 inputs at most since 2025; 10 before)
+MAX_DISPATCH_INPUTS = 25
 MAX_PUSH_FILTERS = 3
 MAX_PR_FILTERS = 3
 NAME_MAX = 100
@@ -265,6 +267,10 @@ class _Analyzer:
         for s in stray:  # grammar allows secret lines in github blocks; not at pipeline level
             self.err("E207", "secrets belong to the build or test action that uses them", s.span,
                      "Move this 'secret' line into the github { } block of that action.")
+        if len(variables) > MAX_DISPATCH_INPUTS:
+            self.err("E409", f"pipeline '{p.name}' has {len(variables)} variables", variables[MAX_DISPATCH_INPUTS].span,
+                     f"GitHub accepts at most {MAX_DISPATCH_INPUTS} workflow_dispatch inputs, and each variable is "
+                     "one. Combine related settings into one variable (for example a JSON value).")
         if not sources:
             self.err("E300", f"pipeline '{p.name}' has no source", p.span,
                      "Add a source before the first stage, for example: "

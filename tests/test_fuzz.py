@@ -32,7 +32,9 @@ from pipec.formatter import format_text
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.pipe"))]
 
-FUZZ = settings(max_examples=max(1, int(settings().max_examples * 1.5)))  # 300 / 15,000
+#: PIPEC_FUZZ_EXAMPLES overrides the count per property (the deep run: 30,000 each, with PIPEC_DEEP=1)
+_COUNT = os.environ.get("PIPEC_FUZZ_EXAMPLES")
+FUZZ = settings(max_examples=int(_COUNT) if _COUNT else max(1, int(settings().max_examples * 1.5)))  # 300 / 15,000
 CLI = settings(max_examples=max(1, settings().max_examples // 4))  # 50 / 2,500
 
 

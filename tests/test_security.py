@@ -320,3 +320,12 @@ def test_no_target_can_write_outside_the_output_folder(tmp_path, monkeypatch, ba
     status = cli.main(["build", str(src), "-o", str(tmp_path / "out"), "--source-root", str(tmp_path)])
     assert status == 3
     assert not (tmp_path / "out").exists() and not (tmp_path / "outside.yml").exists()
+
+
+def test_at_most_25_variables():
+    def text(n):
+        return _pipeline("".join(f"variable V{i} = x\n" for i in range(n)) +
+                         'source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n  }\n}')
+
+    pipec.compile_text(text(25), "demo.pipe")
+    assert _codes(text(26)) == ["E409"]
