@@ -96,32 +96,36 @@ _BY_PREFIX: tuple[tuple[str, str, str], ...] = (
 # ----------------------------------------------------------------------------- the pre-filter
 
 #: detect-secrets' KeywordDetector denylist (detect_secrets/plugins/keyword.py, DENYLIST); a
-#: test keeps the two equal. Every keyword rule needs one of these words and, on the same line,
-#: one of ``: = ; !`` (an assignment, a comparison or a statement end).
+#: test keeps the two equal.
 KEYWORDS = ("api_?key", "auth_?key", "service_?key", "account_?key", "db_?key", "database_?key",
             "priv_?key", "private_?key", "client_?key", "db_?pass", "database_?pass", "key_?pass",
             "password", "passwd", "pwd", "secret", "contraseña", "contrasena")
-_KEYWORD = re.compile("|".join(KEYWORDS), re.I)
-_ASSIGN = re.compile(r"[:=;!]")
+_KW = "(?:" + "|".join(KEYWORDS) + ")"
+# The keyword rules pipec uses (the YAML ones) each need, around a denylisted word: an assignment
+# or comparison after it ('password: x', 'password = x', 'password != x'), a comparison before
+# it ('"x" == password'), or a quoted value ended by ';' ('password "x";').
+_KW_ASSIGN = re.compile(_KW + r"\w*[\]'\"]{0,2}\s*[:=!]", re.I)
+_KW_COMPARED = re.compile(r"[!=]{2}\s*\w*" + _KW, re.I)
+_KW_QUOTED = re.compile(_KW + r"\w*\S{0,50}?\s*['\"`]", re.I)
 
 #: One necessary condition per enabled regex-based plugin: a string that matches none of these
 #: cannot match the plugin's own patterns (tests/test_secretscan.py generates strings from each
 #: plugin's patterns and checks it). Each alternative is linear in the text's length.
 _ANCHORS = re.compile("|".join((
-    r"A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA",            # AWSKeyDetector: access key IDs
-    r"[0-9a-zA-Z/+]{40}",                          # AWSKeyDetector: a quoted 40-character secret key
+    r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}",  # AWSKeyDetector: access key IDs
+    r"['\"][0-9a-zA-Z/+]{40}['\"]",                 # AWSKeyDetector: a quoted secret access key
     r"AccountKey=",                                # AzureStorageKeyDetector
     r"://[^\s:/?#\[\]@]+:[^\s:/?#\[\]@]+@",         # BasicAuthDetector (its classes exclude more)
     r"[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.",  # DiscordBotTokenDetector
     r"gh[pousr]_",                                 # GitHubTokenDetector
     r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|GR1348941",  # GitLabTokenDetector
-    r"eyJ",                                        # JwtTokenDetector
-    r"-us[0-9]",                                   # MailchimpDetector
+    r"eyJ[A-Za-z0-9-_=]+\.",                       # JwtTokenDetector (the library's own class)
+    r"[0-9a-z]{32}-us[0-9]",                       # MailchimpDetector
     r":_authToken=",                               # NpmDetector
     r"T3BlbkFJ",                                   # OpenAIDetector
     r"PRIVATE KEY|PuTTY-User-Key-File-2",          # PrivateKeyDetector
     r"pypi-AgE",                                   # PypiTokenDetector
-    r"SG\.",                                       # SendGridDetector
+    r"SG\.[a-zA-Z0-9_-]{22}\.",                     # SendGridDetector
     r"(?i:xox[abposr]-|hooks\.slack\.com/services/)",  # SlackDetector
     r"sq0csp-",                                    # SquareOAuthDetector
     r"[rs]k_live_",                                # StripeDetector
@@ -132,9 +136,9 @@ _ANCHORS = re.compile("|".join((
 def could_contain_secret(text: str) -> bool:
     """False when no enabled detector can match anything in ``text`` (pure Python, no import of
     detect-secrets); True when the library must look."""
-    if _ANCHORS.search(text):
+    if _ANCHORS.search(text) or _KW_ASSIGN.search(text) or _KW_COMPARED.search(text):
         return True
-    return bool(_KEYWORD.search(text) and _ASSIGN.search(text))
+    return ";" in text and bool(_KW_QUOTED.search(text))
 
 
 # ----------------------------------------------------------------------------- the scan
