@@ -276,7 +276,7 @@ def _scan_line(plugins, heuristic, line: str, offset: int) -> Iterator[Finding]:
                 # unquoted value ends at the first blank or operator.
                 word = _SHELL_WORD.match(secret)
                 secret = word.group(0) if word else ""
-            index = line.find(secret) if secret else -1
+            index = _index_in_line(plugin, line, secret) if secret else -1
             if index < 0 or _lib_filtered(heuristic, plugin, secret, line) \
                     or _pipec_filter(name, secret, line, index):
                 continue
@@ -284,6 +284,25 @@ def _scan_line(plugins, heuristic, line: str, offset: int) -> Iterator[Finding]:
             if name == "KeywordDetector":
                 words = _keyword_description(line, index)
             yield Finding(name, words, secret, offset + index, offset + index + len(secret))
+
+
+def _index_in_line(plugin, line: str, secret: str) -> int:
+    """Where the reported value is in the line: for the keyword rule, the first occurrence that
+    is assigned (``db_pass=pass`` is at 8, not 3); for the others, the group of their own pattern
+    that captured it (``://pw:pw@`` reports the second ``pw``)."""
+    if type(plugin).__name__ == "KeywordDetector":
+        start = 0
+        while (i := line.find(secret, start)) >= 0:
+            if _KEY_BEFORE.search(line[max(0, i - 200):i]):
+                return i
+            start = i + 1
+        return line.find(secret)
+    for pattern in plugin.denylist:
+        for m in pattern.finditer(line):
+            for g in range(pattern.groups, -1, -1):
+                if m.group(g) == secret:
+                    return m.start(g)
+    return line.find(secret)
 
 
 def _keyword_description(line: str, index: int) -> str:

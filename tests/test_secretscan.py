@@ -143,6 +143,16 @@ def test_several_secrets_in_one_command_and_escapes():
     assert [(d.span.line, d.span.column) for d in found] == [_position(text, GHP), _position(text, "pw9876")]
 
 
+@pytest.mark.parametrize("text,secret_at", [
+    ("db_pass=pass", 8),
+    ("psql postgres://pw:pw@db/app", 19),
+    ("x password=qwz9; y password=qwz9", 11),
+])
+def test_position_is_the_reported_occurrence(text, secret_at):
+    (finding,) = secretscan.scan(text)
+    assert finding.start == secret_at
+
+
 def test_allowlist_pragma():
     """detect-secrets' inline allowlist comment works in a .pipe file, for both W503 kinds."""
     text = _file("      env PGPASSWORD = postgres  # pragma: allowlist secret\n"
