@@ -404,15 +404,22 @@ def allowlisted(source: str, span: Span | None) -> bool:
     return is_line_allowlisted("pipeline.yaml", lines[1], get_code_snippet(lines, 2))
 
 
-def _locate(source: str, node_span: Span | None, secret: str) -> Span | None:
-    """The secret's own span in the source (inside its statement), or the statement's span when
-    the source spells it differently (an escape inside the string)."""
-    if node_span is None:
+def _locate(source: str, item: Item, secret: str, nth: int) -> Span | None:
+    """The span of the ``nth`` (0-based) occurrence of the secret in the source of the item's
+    value (after the '=' of an assignment), or the statement's span when the source spells it
+    differently (an escape inside the string)."""
+    span = getattr(item.node, "span", None)
+    if span is None:
         return None
-    pos = source.find(secret, node_span.start_pos, node_span.end_pos) if secret else -1
-    if pos < 0:
-        return node_span
-    return _span_at(source, pos, len(secret))
+    pos = span.start_pos
+    if item.key is not None:
+        pos = source.find("=", pos, span.end_pos) + 1
+    for _ in range(nth + 1):
+        pos = source.find(secret, pos, span.end_pos) if secret else -1
+        if pos < 0:
+            return span
+        pos += 1
+    return _span_at(source, pos - 1, len(secret))
 
 
 def _message(item: Item, finding: Finding) -> str:
@@ -455,6 +462,15 @@ def _help(item: Item, finding: Finding) -> str:
     return _WHY + store + " in the action that needs it, and leave the value out of this line."
 
 
+def _occurrences(text: str, part: str, start: int, end: int) -> int:
+    """How many times ``part`` starts in ``text[start:end]``, overlaps included."""
+    n, i = 0, text.find(part, start, end + len(part) - 1)
+    while 0 <= i < end:
+        n += 1
+        i = text.find(part, i + 1, end + len(part) - 1)
+    return n
+
+
 def check(module: ast.Module) -> list[tuple[Span | None, Diagnostic]]:
     """W503 for every secret found in ``module``: (the statement's span, the diagnostic pointing at
     the secret itself). The statement's span lets :mod:`pipec.semantic` drop its name-based W503
@@ -473,7 +489,8 @@ def check(module: ast.Module) -> list[tuple[Span | None, Diagnostic]]:
         for finding in scan(text):
             if finding.start < skip:
                 continue  # in the name, not the value
-            span = _locate(source, node_span, finding.secret)
+            nth = _occurrences(text, finding.secret, skip, finding.start)
+            span = _locate(source, item, finding.secret, nth)
             out.append((node_span, Diagnostic("W503", WARNING, _message(item, finding), span,
                                               _help(item, finding), (), module.filename)))
     return out

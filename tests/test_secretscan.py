@@ -153,6 +153,14 @@ def test_position_is_the_reported_occurrence(text, secret_at):
     assert finding.start == secret_at
 
 
+def test_position_in_the_file_is_the_reported_occurrence():
+    text = _file('      env pw = "pw pw://u:pw@h"\n      build "psql postgres://pw:pw@db/app"\n')
+    found = _w503(text)
+    env_line, cmd_line = text.split("\n")[4], text.split("\n")[5]
+    assert [(d.span.line, d.span.column) for d in found] == [
+        (5, env_line.index("u:pw@") + 3), (6, cmd_line.index("pw@db") + 1)]
+
+
 def test_allowlist_pragma():
     """detect-secrets' inline allowlist comment works in a .pipe file, for both W503 kinds."""
     text = _file("      env PGPASSWORD = postgres  # pragma: allowlist secret\n"
