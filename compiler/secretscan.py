@@ -46,7 +46,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterator
+from types import SimpleNamespace
+from typing import Iterator, NamedTuple
 
 import attrs
 
@@ -100,13 +101,21 @@ _BY_PREFIX: tuple[tuple[str, str, str], ...] = (
 KEYWORDS = ("api_?key", "auth_?key", "service_?key", "account_?key", "db_?key", "database_?key",
             "priv_?key", "private_?key", "client_?key", "db_?pass", "database_?pass", "key_?pass",
             "password", "passwd", "pwd", "secret", "contraseña", "contrasena")
-_KW = "(?:" + "|".join(KEYWORDS) + ")"
-# The keyword rules pipec uses (the YAML ones) each need, around a denylisted word: an assignment
-# or comparison after it ('password: x', 'password = x', 'password != x'), a comparison before
-# it ('"x" == password'), or a quoted value ended by ';' ('password "x";').
-_KW_ASSIGN = re.compile(_KW + r"\w*[\]'\"]{0,2}\s*[:=!]", re.I)
-_KW_COMPARED = re.compile(r"[!=]{2}\s*\w*" + _KW, re.I)
-_KW_QUOTED = re.compile(_KW + r"\w*\S{0,50}?\s*['\"`]", re.I)
+#: Every denylisted word contains one of these (with the same case-insensitive matching), so a
+#: text without them skips the keyword patterns below, which are compiled on first use.
+_KW_HINT = re.compile("key|pass|pwd|secret|contrase", re.I)
+
+
+@lru_cache(maxsize=1)
+def _keyword_patterns():
+    """The keyword rules pipec uses (the YAML ones) each need, around a denylisted word: an
+    assignment or comparison after it ('password: x', 'password = x', 'password != x'), a
+    comparison before it ('"x" == password'), or a quoted value ended by ';' ('password "x";')."""
+    kw = "(?:" + "|".join(KEYWORDS) + ")"
+    return (re.compile(kw + r"\w*[\]'\"]{0,2}\s*[:=!]", re.I),
+            re.compile(r"[!=]{2}\s*\w*" + kw, re.I),
+            re.compile(kw + r"\w*\S{0,50}?\s*['\"`]", re.I))
+
 
 #: One necessary condition per enabled regex-based plugin: a string that matches none of these
 #: cannot match the plugin's own patterns (tests/test_secretscan.py generates strings from each
@@ -136,16 +145,20 @@ _ANCHORS = re.compile("|".join((
 def could_contain_secret(text: str) -> bool:
     """False when no enabled detector can match anything in ``text`` (pure Python, no import of
     detect-secrets); True when the library must look."""
-    if _ANCHORS.search(text) or _KW_ASSIGN.search(text) or _KW_COMPARED.search(text):
+    if _ANCHORS.search(text):
         return True
-    return ";" in text and bool(_KW_QUOTED.search(text))
+    if not _KW_HINT.search(text):
+        return False
+    assign, compared, quoted = _keyword_patterns()
+    if assign.search(text) or compared.search(text):
+        return True
+    return ";" in text and bool(quoted.search(text))
 
 
 # ----------------------------------------------------------------------------- the scan
 
 
-@attrs.frozen
-class Finding:
+class Finding(NamedTuple):
     """One secret in a string: the detect-secrets ``plugin`` (class name) that matched, what it
     looks like (``description``), and where it is: ``start``/``end`` offsets in the string."""
 
@@ -183,26 +196,33 @@ def _lib_filtered(heuristic, plugin, secret: str, line: str) -> bool:
     return type(plugin).__name__ == "KeywordDetector" and heuristic.is_indirect_reference(line)
 
 
-_HEX = re.compile(r"[0-9a-fA-F]+")
-_SHELL_WORD = re.compile(r"[^\s;&|()<>]+")
 _NOT_SECRET_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "null", "none", "nil",
                                "required", "optional", "changeme"})
-#: An upper-case name with an underscore (``server-password: MAVEN_PASSWORD``): the name of the
-#: variable that holds the secret.
-_VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
-#: A name that describes a secret instead of holding one: SECRET_ARN, DB_PASSWORD_PARAM, ...
-_DESCRIBES_SECRET = re.compile(r"_(?:NAME|ID|ARN|PATH|FILE|PARAM|PARAMETER|REF|LENGTH)$", re.I)
-_KEY_BEFORE = re.compile(r"([\w.-]+)[\]'\"]{0,2}\s*(?::=|[:=]{1,3}|=>)\s*['\"`]?$")
 
 
-_WORD_START = re.compile(r"""[^\s'"`=]*$""")
+@lru_cache(maxsize=1)
+def _filter_patterns():
+    """The patterns of pipec's filters, compiled on first use (after a detector matched)."""
+    return SimpleNamespace(
+        hex=re.compile(r"[0-9a-fA-F]+"),
+        shell_word=re.compile(r"[^\s;&|()<>]+"),
+        # an upper-case name with an underscore (``server-password: MAVEN_PASSWORD``): the name of
+        # the variable that holds the secret
+        variable_name=re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"),
+        # a name that describes a secret instead of holding one: SECRET_ARN, DB_PASSWORD_PARAM, ...
+        describes_secret=re.compile(r"_(?:NAME|ID|ARN|PATH|FILE|PARAM|PARAMETER|REF|LENGTH)$", re.I),
+        # the name a value is assigned to, just before it
+        key_before=re.compile(r"([\w.-]+)[\]'\"]{0,2}\s*(?::=|[:=]{1,3}|=>)\s*['\"`]?$"),
+        # the start of the word the value is in
+        word_start=re.compile(r"""[^\s'"`=]*$"""),
+    )
 
 
 def _in_arn(line: str, index: int) -> bool:
     """Whether ``line[index]`` is inside an ARN (``arn:aws:secretsmanager:...`` matches the
     keyword rule as 'secretsmanager: VALUE')."""
     before = line[max(0, index - 300):index]
-    return _WORD_START.search(before).group(0).startswith("arn:")
+    return _filter_patterns().word_start.search(before).group(0).startswith("arn:")
 
 
 def _pipec_filter(plugin: str, secret: str, line: str, index: int) -> bool:
@@ -217,17 +237,18 @@ def _pipec_filter(plugin: str, secret: str, line: str, index: int) -> bool:
     - a keyword whose name ends in ``_NAME``, ``_ID``, ``_ARN``, ``_PATH``, ``_FILE``, ``_PARAM``,
       ``_REF`` or ``_LENGTH`` describes a secret (``SECRET_ARN=...``), it does not hold it.
     """
+    pat = _filter_patterns()
     if plugin == "AWSKeyDetector":
-        return len(secret) == 40 and bool(_HEX.fullmatch(secret))
+        return len(secret) == 40 and bool(pat.hex.fullmatch(secret))
     if plugin != "KeywordDetector":
         return False
     if index > 0 and line[index - 1] == "`":
         return True
     if secret.startswith(("arn:", "/")) or secret.lower() in _NOT_SECRET_WORDS \
-            or _VARIABLE_NAME.fullmatch(secret) or _in_arn(line, index):
+            or pat.variable_name.fullmatch(secret) or _in_arn(line, index):
         return True
-    key = _KEY_BEFORE.search(line[max(0, index - 200):index])  # bounded: linear on long lines
-    return bool(key and _DESCRIBES_SECRET.search(key.group(1)))
+    key = pat.key_before.search(line[max(0, index - 200):index])  # bounded: linear on long lines
+    return bool(key and pat.describes_secret.search(key.group(1)))
 
 
 def scan(text: str) -> list[Finding]:
@@ -274,7 +295,7 @@ def _scan_line(plugins, heuristic, line: str, offset: int) -> Iterator[Finding]:
             if name == "KeywordDetector":
                 # The rule takes a value to the end of its quotes or line; in a shell command an
                 # unquoted value ends at the first blank or operator.
-                word = _SHELL_WORD.match(secret)
+                word = _filter_patterns().shell_word.match(secret)
                 secret = word.group(0) if word else ""
             index = _index_in_line(plugin, line, secret) if secret else -1
             if index < 0 or _lib_filtered(heuristic, plugin, secret, line) \
@@ -293,7 +314,7 @@ def _index_in_line(plugin, line: str, secret: str) -> int:
     if type(plugin).__name__ == "KeywordDetector":
         start = 0
         while (i := line.find(secret, start)) >= 0:
-            if _KEY_BEFORE.search(line[max(0, i - 200):i]):
+            if _filter_patterns().key_before.search(line[max(0, i - 200):i]):
                 return i
             start = i + 1
         return line.find(secret)
@@ -307,7 +328,7 @@ def _index_in_line(plugin, line: str, secret: str) -> int:
 
 def _keyword_description(line: str, index: int) -> str:
     """'a password', 'a key' or 'a secret', by the name the value is assigned to."""
-    key = _KEY_BEFORE.search(line[max(0, index - 200):index])
+    key = _filter_patterns().key_before.search(line[max(0, index - 200):index])
     name = key.group(1).lower() if key else ""
     if any(w in name for w in ("pass", "pwd", "contrase")):
         return "a password"
@@ -327,8 +348,7 @@ def describe(plugin: str, secret: str) -> str:
 # ----------------------------------------------------------------------------- the .pipe walk
 
 
-@attrs.frozen
-class Item:
+class Item(NamedTuple):
     """A string of the file to scan: the statement it belongs to (``node``), what it is
     (``kind``: env, variable, parameter, command or value), the name it is assigned to if any
     (``key``), and the text."""
