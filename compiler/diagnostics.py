@@ -144,7 +144,7 @@ CODES: dict[str, str] = {
     "W500": "all-at-once deployment to production",
     "W501": "production deployment without an approval before it",
     "W502": "production deployment without a test before it",
-    "W503": "secret-looking value in a plain environment variable",
+    "W503": "secret written in clear text",
     "W504": "production deployment without automatic rollback",
     "W505": "traffic shifting without alarms",
     "W506": "pull requests start deployments",

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import attrs
 
-from pipec import ast, aws_calls, cron, model, setting_values
+from pipec import ast, aws_calls, cron, model, secretscan, setting_values
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean, invalid_value, shown
 from pipec.patterns import check_pattern
 
@@ -1328,7 +1328,14 @@ def analyze(module: ast.Module) -> tuple[model.Pipeline, list[Diagnostic]]:
                    f"The {what} must be {rule}.")
 
         resource_names.check(pipeline, invalid)
-    diags = sorted(an.diags, key=Diagnostic.sort_key)
+    # W503 from the values themselves (pipec.secretscan); it replaces the name-based W503 of the
+    # same line, since it says more precisely what and where the secret is
+    found = secretscan.check(module)
+    by_value = {span for span, _ in found}
+    diags = [d for d in an.diags if not (d.code == "W503" and d.span in by_value)] + [d for _, d in found]
+    # detect-secrets' inline allowlist comment ('# pragma: allowlist secret') silences W503 there
+    diags = [d for d in diags if not (d.code == "W503" and secretscan.allowlisted(module.source, d.span))]
+    diags = sorted(diags, key=Diagnostic.sort_key)
     if any(d.severity == ERROR for d in diags):
         raise Diagnostics(diags)
     return pipeline, diags
