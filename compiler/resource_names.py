@@ -63,8 +63,9 @@ WORKSPACE_PATH = (re.compile(r"(?![/\\~])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!
                   "'${' or control characters")
 
 
-#: a cache path: as :data:`WORKSPACE_PATH`, or absolute (CodeBuild caches such as /root/.npm/**/*)
-CACHE_PATH = (re.compile(r"(?![\\~])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{)[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}"),
+#: a cache path: as :data:`WORKSPACE_PATH`, or absolute or under the home folder (CodeBuild caches
+#: such as /root/.npm/**/*, ~/.npm)
+CACHE_PATH = (re.compile(r"(?!\\)(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{)[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}"),
               "a path relative to the working directory or absolute, without a '..' segment, '${' or control "
               "characters")
 

@@ -251,7 +251,7 @@ def test_check_warns_once_per_missing_permission_with_the_fix():
 
 def test_pipecs_own_grants_and_allow_lines_count():
     # a 'codeartifact' statement makes pipec grant the login; 'allow' grants the rest
-    assert w520(PIPE.format(extra='      codeartifact npm domain d repository r\n'
+    assert w520(PIPE.format(extra='      codeartifact npm domain dom repository repo\n'
                                   '      aws {\n        allow "ssm:GetParameters" on "arn:aws:ssm:*:*:parameter/a"\n      }')) == []
 
 

@@ -44,7 +44,8 @@ def _event(label: str):
 
 
 def _printable(text: str) -> str:
-    return "".join(c for c in text if c.isprintable())
+    """The visible characters (the renderer shows control characters as U+FFFD)."""
+    return "".join(c for c in text if c.isprintable() and c != "\ufffd")
 
 
 def _lines_in(text: str) -> int:

@@ -146,12 +146,14 @@ def test_a_process_killed_at_any_rename_is_undone_or_finished_by_the_next_build(
 def test_a_real_signal_during_the_renames_rolls_back(tmp_path, monkeypatch, capsys, signum):
     pipe, out = prepared(tmp_path)
     before = snapshot(out)
+    # as they were (a background job starts with SIGINT ignored, a terminal's with Python's handler)
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     monkeypatch.setattr(os, "replace", Replace(4, lambda src, dst: os.kill(os.getpid(), signum)))
     status, _, err = run(capsys, "build", pipe, "-o", out)
     monkeypatch.undo()
     assert status == 128 + signum and "interrupted" in err
     assert snapshot(out) == before
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers are given back
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 
 
 def test_a_leftover_temporary_file_from_pipec_0_1_does_not_break_the_next_build(tmp_path, capsys):
