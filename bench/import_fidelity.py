@@ -201,8 +201,8 @@ def _init(bench_dir: str):
     _limit_memory()
 
     sys.path.insert(0, bench_dir)
-    for module in ("pipec.importer", "pipec.targets.aws_import", "pipec.targets.github_import",
-                   "pipec.targets.spec_import"):  # warm the imports once per worker
+    for module in ("pipec.importer", "pipec.targets.aws.imports", "pipec.targets.github.imports",
+                   "pipec.targets.aws.spec_imports"):  # warm the imports once per worker
         try:
             importlib.import_module(module)
         except ImportError:

@@ -49,10 +49,10 @@ def read_back(source: str, platform: str):
     with tempfile.TemporaryDirectory(prefix="pipec-rt-") as d:
         write(d, files)
         if platform == "aws":
-            from pipec.targets import aws
+            from pipec.targets.aws import emit as aws
 
             return aws.read(d, pipeline.name)
-        from pipec.targets import github
+        from pipec.targets.github import emit as github
 
         return github.read(d, pipeline.name)
 
@@ -64,7 +64,7 @@ def _phases(phases) -> tuple:
     """CodeBuild phases in normal form, read with the AWS reader's own phase reader (restricted
     to what .pipe has: the four phases, commands, finally, on-failure ABORT/CONTINUE)."""
     from pipec import model
-    from pipec.targets import aws_read
+    from pipec.targets.aws import read as aws_read
 
     kept = {}
     for name in model.PHASE_ORDER:
@@ -266,7 +266,7 @@ _WRAP_HEAD = re.compile(r"set -e(o pipefail)?$")
 def _workflow_triggers(on, mapped: dict) -> frozenset:
     """The original's triggers, read with the GitHub reader's own trigger reader, restricted to
     the events the importer converted (pull_request: the event types pipec has)."""
-    from pipec.targets import github_read
+    from pipec.targets.github import read as github_read
 
     if isinstance(on, str):
         on = {on: None}

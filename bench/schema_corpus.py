@@ -9,7 +9,7 @@ missing corpus or folder is reported and the command still exits 0: the corpus i
 the project and is never copied into it.
 
 Layout: one ``measure_<kind>(corpus) -> list[Row]`` per schema (buildspec: its owner is
-pipec.targets.buildspec; appspec: pipec.targets.appspec), sharing :func:`measure_folder` and
+pipec.targets.aws.buildspec; appspec: pipec.targets.aws.appspec), sharing :func:`measure_folder` and
 :func:`print_table`; :func:`main` runs them all.
 """
 
@@ -72,10 +72,10 @@ BUILDSPEC_VERDICTS: dict[str, str] = {
 
 
 def measure_buildspec(corpus: Path, out=None) -> list[Row] | None:
-    """Validate every file of corpus/buildspec/ against targets/schemas/buildspec.schema.json
-    (read as CodeBuild reads YAML: pipec.targets.buildspec.load); print the table, the summary
+    """Validate every file of corpus/buildspec/ against targets/aws/schemas/buildspec.schema.json
+    (read as CodeBuild reads YAML: pipec.targets.aws.buildspec.load); print the table, the summary
     and the verdict on each failure (:data:`BUILDSPEC_VERDICTS`)."""
-    from pipec.targets import buildspec
+    from pipec.targets.aws import buildspec
 
     out = out or sys.stdout
     folder = corpus / "buildspec"
@@ -139,13 +139,13 @@ def _load_appspec(path: Path):
 
 def measure_appspec(corpus: Path, out=None) -> list[AppspecRow] | None:
     """Validate every file of corpus/appspec/ (YAML or JSON) against
-    targets/schemas/appspec.schema.json; print file, detected platform, PASS/FAIL and the first
+    targets/aws/schemas/appspec.schema.json; print file, detected platform, PASS/FAIL and the first
     error, a summary per platform, and the verdict on each failure (:data:`APPSPEC_VERDICTS`)."""
     out = out or sys.stdout
     try:
-        from pipec.targets import appspec
+        from pipec.targets.aws import appspec
     except ImportError:
-        print("\nappspec: pipec.targets.appspec is not available; nothing measured", file=out)
+        print("\nappspec: pipec.targets.aws.appspec is not available; nothing measured", file=out)
         return None
     folder = corpus / "appspec"
     if not folder.is_dir():

@@ -903,7 +903,7 @@ def _aws(doc: _Doc, p: model.Pipeline, gen: _Targets, refusal):
         doc.blank()
         _neutral_body(doc, p, n, "aws")
         return
-    from pipec.targets import cfn
+    from pipec.targets.aws import cfn
 
     tpath = f"aws/{p.name}.template.yaml"
     template = cfn.load(files[tpath])

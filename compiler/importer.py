@@ -10,9 +10,10 @@ The importer is the read side of the targets, for files that people wrote by han
   file's line and column. CloudFormation short tags (``!Ref``, ``!Sub``, ``!If``...) become their
   long forms (``{"Ref": ...}``, ``{"Fn::Sub": ...}``); ``on`` stays a string (YAML 1.2 booleans).
 - :func:`detect` recognises a file by its content, never by its name (:data:`KINDS`).
-- Each kind has one importer, in the target module that owns the format (:data:`IMPORTERS`):
-  workflows in :mod:`pipec.targets.github_import`; buildspecs and appspecs in
-  :mod:`pipec.targets.spec_import`; CodePipeline templates in :mod:`pipec.targets.aws_import`. An importer fills a :class:`Doc` (the ``.pipe`` text as
+- Each kind has one importer, in the target package that owns the format (the registry
+  :data:`pipec.targets.IMPORTERS`):
+  workflows in :mod:`pipec.targets.github.imports`; buildspecs and appspecs in
+  :mod:`pipec.targets.aws.spec_imports`; CodePipeline templates in :mod:`pipec.targets.aws.imports`. An importer fills a :class:`Doc` (the ``.pipe`` text as
   blocks and statements) and reports through its :class:`Context` what it could not convert.
 - :func:`finish` renders the document, formats it with :mod:`pipec.formatter` and checks it with
   the compiler itself: what ``pipec import`` prints is always what ``pipec check`` accepts.
@@ -36,13 +37,6 @@ from pipec.files import InputError, read_text  # noqa: F401 - InputError is part
 
 #: the kinds of file pipec imports
 KINDS = ("workflow", "buildspec", "appspec", "pipeline-template")
-#: kind -> module:function that imports it
-IMPORTERS = {
-    "workflow": "pipec.targets.github_import:import_workflow",
-    "buildspec": "pipec.targets.spec_import:import_buildspec",
-    "appspec": "pipec.targets.spec_import:import_appspec",
-    "pipeline-template": "pipec.targets.aws_import:import_template",
-}
 #: kind -> the platform whose files they are (the round trip builds for it)
 PLATFORM = {"workflow": "github", "buildspec": "aws", "appspec": "aws", "pipeline-template": "aws"}
 
@@ -520,6 +514,8 @@ def unique(base: str, taken: set) -> str:
 
 def _importer(kind: str):
     import importlib
+
+    from pipec.targets import IMPORTERS  # the registry only
 
     module, func = IMPORTERS[kind].split(":")
     return getattr(importlib.import_module(module), func)

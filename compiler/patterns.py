@@ -2,7 +2,7 @@
 
 This module *is* the meaning of a pattern. docs/language.md states the rules in prose; the
 functions here implement exactly those rules and nothing else, so that every target can be tested
-against one reference (the GitHub Actions translation in :mod:`pipec.targets.github_patterns`
+against one reference (the GitHub Actions translation in :mod:`pipec.targets.github.patterns`
 is checked against :func:`filter_matches` by a property test).
 
 The rules, as implemented:

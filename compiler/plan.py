@@ -232,7 +232,7 @@ def spec(**fields) -> tuple:
 def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = frozenset()) -> tuple:
     """The spec of a build job. ``revisions``: the artifacts EC2 deployments deploy, whose
     ``appspec.yml`` entry belongs to the deployment (the AWS target adds it), not to the build."""
-    from pipec.targets import buildspec
+    from pipec.targets.aws import buildspec
 
     logins = tuple(buildspec.codeartifact_login(login) for login in b.codeartifact)
     phases = []
@@ -277,7 +277,7 @@ def cache_path(path: str) -> str:
 
 
 def deploy_spec(d: model.Deploy) -> tuple:
-    from pipec.targets import appspec
+    from pipec.targets.aws import appspec
 
     s = d.strategy
     if d.uses_codedeploy:

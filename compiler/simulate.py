@@ -178,7 +178,7 @@ def _build(job: Job, failing: frozenset, trace: list) -> bool:
     - artifacts: "The UPLOAD_ARTIFACTS phase is always attempted, even if the BUILD phase fails"
       (§1): uploaded when the build phase ran. A job without a build phase uploads only when it
       was not stopped by a failure, as a next phase would run (the GitHub target's upload steps
-      then keep GitHub's default ``success()``, targets/github.py ``last_phase_condition``).
+      then keep GitHub's default ``success()``, targets/github/emit.py ``last_phase_condition``).
     """
     phases = job.get("phases", ())
     stopped = False      # a phase failed with abort: "success" phases no longer run

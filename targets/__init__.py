@@ -1,20 +1,31 @@
-"""Targets: one module per platform, each translating the validated :mod:`pipec.model` into files.
+"""Targets: one package per platform, each emitting, reading back and importing its own files.
 
-The registry below is the only place a target is named. A target module provides::
+This module is the registry: the only place a target or an importer is named. Each platform
+package has the same shape:
 
-    emit(pipeline: pipec.model.Pipeline, ctx: pipec.build.EmitContext) -> dict[str, str]
+==================  ============================================================================
+module              what it holds
+==================  ============================================================================
+``emit``            ``emit(pipeline, ctx) -> {relative path: text}``: every file of the target
+                    (each starting with pipec's header), and ``read(out_dir, ...)``, which hands
+                    over to the read side
+``read``            the target's files on disk back into the normal form (:mod:`pipec.plan`)
+``imports``         files people wrote by hand for that platform, into ``.pipe``
+``patterns``        the platform's glob and trigger-filter dialect, translated from pipec's
+==================  ============================================================================
 
-returning every file it produces (path relative to the output directory -> text, each starting
-with pipec's header). Modules are imported only when a build asks for them, so ``pipec check``
-never loads troposphere.
+plus what is the platform's own: for AWS the buildspec and appspec formats with their JSON
+Schemas (``aws/schemas``), CloudFormation reading (``cfn``), the templates' security defaults
+(``security``) and the buildspec/appspec importers (``spec_imports``); for GitHub the action pins
+(``actions.json``) and the companion template's once-per-account resources (``account``).
+What every target shares sits beside the packages: :mod:`pipec.targets.escape`, the escaping
+function for each place a user's string lands.
 
-To add a target: write ``targets/<name>.py`` with ``emit`` (and, later, a ``read`` side that
-parses its own output back into the normal form), add it to ``TARGETS``, add golden files for
-every example under ``tests/golden/``, and document its mapping in docs/targets.md.
+Modules are imported only when a command needs them, so ``pipec check`` never loads troposphere.
 
-Formats shared by targets live beside them: :mod:`pipec.targets.buildspec` (CodeBuild
-buildspec.yml) and :mod:`pipec.targets.appspec` (CodeDeploy appspec.yml), each with the JSON
-Schema pipec ships for it under ``schemas/``.
+To add a target: write ``targets/<name>/`` with at least ``emit.py`` (``emit`` and ``read``), add
+it to :data:`TARGETS` (and its importers to :data:`IMPORTERS`), add golden files for every example
+under ``tests/golden/``, and document its mapping in docs/targets.md.
 """
 
 from __future__ import annotations
@@ -39,13 +50,21 @@ class _Deferred(types.ModuleType):
 if "troposphere" not in sys.modules and "cfn_flip" not in sys.modules:
     sys.modules["cfn_flip"] = _Deferred("cfn_flip")
 
-#: target name -> module. ``pipec build --target all`` runs every target here, in this order.
+#: target name -> its emit module. ``pipec build --target all`` runs every target here, in this order.
 TARGETS: dict[str, str] = {
-    "aws": "pipec.targets.aws",
-    "github": "pipec.targets.github",
+    "aws": "pipec.targets.aws.emit",
+    "github": "pipec.targets.github.emit",
+}
+
+#: kind of file ``pipec import`` reads -> "module:function" that imports it
+IMPORTERS: dict[str, str] = {
+    "workflow": "pipec.targets.github.imports:import_workflow",
+    "buildspec": "pipec.targets.aws.spec_imports:import_buildspec",
+    "appspec": "pipec.targets.aws.spec_imports:import_appspec",
+    "pipeline-template": "pipec.targets.aws.imports:import_template",
 }
 
 
 def load(name: str):
-    """The module of target ``name`` (KeyError for an unknown one)."""
+    """The emit module of target ``name`` (KeyError for an unknown one)."""
     return importlib.import_module(TARGETS[name])

@@ -1,5 +1,5 @@
-"""CodeDeploy AppSpec files: the mapping from the model (pipec.targets.appspec) and the schema
-pipec ships for them (targets/schemas/appspec.schema.json).
+"""CodeDeploy AppSpec files: the mapping from the model (pipec.targets.aws.appspec) and the schema
+pipec ships for them (targets/aws/schemas/appspec.schema.json).
 
 - Every CodeDeploy deploy action of every example gets an appspec that validates, and its YAML
   reads back as the same data.
@@ -21,7 +21,7 @@ import yaml
 import pipec
 from pipec.model import (Deploy, EcsNetwork, EcsTarget, Ec2Target, Hook, LambdaTarget, Rollback,
                          Strategy)
-from pipec.targets import appspec
+from pipec.targets.aws import appspec
 
 import jsonschema  # noqa: E402  (a test dependency: a missing one must fail, not skip)
 

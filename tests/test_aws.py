@@ -29,7 +29,7 @@ import yaml
 from pipec import compile_file, model
 from pipec.build import context_for, generate
 from support import as_list, policy_statements
-from pipec.targets import codepipeline_patterns
+from pipec.targets.aws import patterns as codepipeline_patterns
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))

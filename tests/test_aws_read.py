@@ -1,4 +1,4 @@
-"""The AWS target's read side (``pipec.targets.aws_read``): the golden CloudFormation templates,
+"""The AWS target's read side (``pipec.targets.aws.read``): the golden CloudFormation templates,
 buildspecs and appspecs read back from disk give the plan of the model (``plan.from_model``),
 the reader really reads those files, and what it cannot map is a clear ValueError."""
 
@@ -11,7 +11,7 @@ import pytest
 
 from pipec import compile_file, plan
 from pipec.build import EmitContext, generate, write
-from pipec.targets import aws_read
+from pipec.targets.aws import read as aws_read
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"

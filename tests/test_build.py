@@ -406,7 +406,7 @@ def _prepared(capsys, tmp_path) -> tuple[Path, Path, dict]:
 
 
 def test_generation_failing_midway_changes_nothing(capsys, tmp_path, monkeypatch):
-    import pipec.targets.appspec as appspec
+    import pipec.targets.aws.appspec as appspec
 
     pipe, out, before = _prepared(capsys, tmp_path)
     real, calls = appspec.render, []

@@ -1,4 +1,4 @@
-"""The buildspec target (pipec.targets.buildspec) and the buildspec JSON Schema pipec ships.
+"""The buildspec target (pipec.targets.aws.buildspec) and the buildspec JSON Schema pipec ships.
 
 - Every build and test action of every example yields a buildspec that the schema accepts, that
   reads back (as CodeBuild reads YAML) to the same data, and that is the same text every time.
@@ -25,7 +25,7 @@ import yaml
 
 import pipec
 from pipec import model
-from pipec.targets import buildspec
+from pipec.targets.aws import buildspec
 
 import jsonschema  # noqa: E402  (a test dependency: a missing one must fail, not skip)
 

@@ -184,7 +184,8 @@ def test_github_schedule(outputs):
 
 def test_plans(outputs, tmp_path):
     from pipec.build import write
-    from pipec.targets import aws, github
+    from pipec.targets.aws import emit as aws
+    from pipec.targets.github import emit as github
 
     p, files, _ = outputs
     write(str(tmp_path), files)

@@ -28,7 +28,8 @@ from pipec import plan
 from pipec.build import EmitContext, generate, write
 from pipec.diagnostics import Diagnostics
 from pipec.simulate import failure_points, simulate
-from pipec.targets import aws, github
+from pipec.targets.aws import emit as aws
+from pipec.targets.github import emit as github
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
@@ -241,7 +242,7 @@ def _no_rollback_on_failure(monkeypatch):
 
 
 def _drop_finally_from_buildspec(monkeypatch):
-    from pipec.targets import buildspec
+    from pipec.targets.aws import buildspec
 
     def after(phase, *a):
         if isinstance(phase, dict):
@@ -312,7 +313,7 @@ def _first_failure(check) -> str | None:
 
 def _naive_question_mark(monkeypatch):
     """GitHub's '?' is 'zero or one of the preceding character'; pipec's is one character."""
-    from pipec.targets import github_patterns
+    from pipec.targets.github import patterns as github_patterns
 
     original = github_patterns.translate_pattern
 

@@ -1,4 +1,4 @@
-"""The GitHub Actions target (targets/github.py): linters, security structure, order, triggers,
+"""The GitHub Actions target (targets/github/emit.py): linters, security structure, order, triggers,
 the phase steps run for real, the companion template, environments and the pin table.
 
 * Validators: actionlint (shellcheck off: user commands are copied verbatim), zizmor (pedantic)
@@ -38,13 +38,13 @@ from support import as_list, policy_statements
 from pipec import compile_file, model
 from pipec.build import EmitContext, context_for, generate
 from pipec.diagnostics import ERROR, Diagnostics
-from pipec.targets import github
+from pipec.targets.github import emit as github
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
 STEMS = [p.stem for p in EXAMPLES]
 GOLDEN = Path(__file__).resolve().parent / "golden"
-PINS = json.loads((ROOT / "targets" / "actions.json").read_text(encoding="utf-8"))["actions"]
+PINS = json.loads((ROOT / "targets" / "github" / "actions.json").read_text(encoding="utf-8"))["actions"]
 
 PHASES = ("install", "pre_build", "build", "post_build")
 PHASE_STEP = re.compile(r"^(install|pre_build|build|post_build)( \(finally\))?$")
@@ -1077,7 +1077,7 @@ def oidc_roles(b: Built) -> dict[str, dict]:
             fed = st.get("Principal", {}).get("Federated")
             if isinstance(fed, dict) and "Fn::If" in fed:
                 # the provider this stack creates, or the account's given as GitHubOidcProviderArn
-                # (an account holds one per URL: targets/github_shared.py)
+                # (an account holds one per URL: targets/github/account.py)
                 cond, created, given = fed["Fn::If"]
                 assert resources[created["Ref"]]["Condition"] == cond
                 assert params[given["Ref"]]["Default"] == ""

@@ -1,4 +1,4 @@
-"""The GitHub target's read side (targets/github_read.py): the workflow on disk, read back into a
+"""The GitHub target's read side (targets/github/read.py): the workflow on disk, read back into a
 :class:`pipec.plan.Plan`, equals ``plan.from_model(pipeline, "github")`` for every example; what
 the reader cannot map is a ValueError that says where and what."""
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipec import compile_file, plan
-from pipec.targets import github
-from pipec.targets import github_read as gr
+from pipec.targets.github import emit as github
+from pipec.targets.github import read as gr
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"

@@ -301,7 +301,9 @@ def test_audit_needs_a_folder(tmp_path, capsys):
 def test_audit_records_a_crash_instead_of_dying(tmp_path, monkeypatch):
     root = _audit_tree(tmp_path)
 
-    monkeypatch.setitem(importer.IMPORTERS, "buildspec", f"{__name__}:_boom")
+    from pipec.targets import IMPORTERS
+
+    monkeypatch.setitem(IMPORTERS, "buildspec", f"{__name__}:_boom")
     a = importer.audit(root)
     assert a.crashed == ["buildspec.yml"]
     assert any(d.code == "E699" for r in a.results for d in r.diagnostics)

@@ -1,4 +1,4 @@
-"""``pipec import`` of hand-written GitHub Actions workflows (targets/github_import.py): one test per
+"""``pipec import`` of hand-written GitHub Actions workflows (targets/github/imports.py): one test per
 construct, each an inline workflow, asserting the .pipe text, the findings and the tasks."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from pipec import importer
-from pipec.targets import github_import as gi
+from pipec.targets.github import imports as gi
 
 
 def imp(text: str, job: bool = False, **kw) -> importer.Result:

@@ -1,4 +1,4 @@
-"""``pipec import`` of buildspecs and appspecs (targets/spec_import.py): one test per construct,
+"""``pipec import`` of buildspecs and appspecs (targets/aws/spec_imports.py): one test per construct,
 inputs written inline. Every import that is not Failed has passed ``pipec check`` (import_one
 checks its output; a bug would be Failed with E699)."""
 
@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from pipec import compile_text, importer
-from pipec.targets import spec_import
+from pipec.targets.aws import spec_imports as spec_import
 
 
 def run(text: str, file: str = "buildspec.yml", **kw) -> importer.Result:

@@ -1,4 +1,4 @@
-"""``pipec import`` of CloudFormation templates with a CodePipeline pipeline (targets/aws_import.py).
+"""``pipec import`` of CloudFormation templates with a CodePipeline pipeline (targets/aws/imports.py).
 
 Each test imports a small template written here (YAML with short tags, or JSON) and checks the
 ``.pipe`` text, the status, the constructs not converted and the tasks. ``import_one`` checks
@@ -13,8 +13,8 @@ import pytest
 
 from pipec import importer
 from pipec import patterns as P
-from pipec.targets import codepipeline_patterns as CP
-from pipec.targets.aws_import import pattern_from_codepipeline
+from pipec.targets.aws import patterns as CP
+from pipec.targets.aws.imports import pattern_from_codepipeline
 
 SOURCE = """\
         - Name: Source

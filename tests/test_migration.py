@@ -88,11 +88,11 @@ def test_both_directions_reach_the_same_work():
 
 def _constructs_in(module: str) -> set[str]:
     """The construct names an importer can report (its string literals 'KIND: ...')."""
-    text = (ROOT / "targets" / f"{module}.py").read_text(encoding="utf-8")
+    text = (ROOT / "targets" / f"{module}.py").read_text(encoding="utf-8")  # module: PACKAGE/NAME
     return set(re.findall(r'f?"((?:workflow|buildspec|appspec|template): [^"]+)"', text))
 
 
-@pytest.mark.parametrize("module", ["github_import", "spec_import", "aws_import"])
+@pytest.mark.parametrize("module", ["github/imports", "aws/spec_imports", "aws/imports"])
 def test_every_construct_is_in_the_table(module):
     doc = DOC.read_text(encoding="utf-8")
     table = doc[doc.index("## What does not convert"):doc.index("## Fidelity, measured")]

@@ -25,11 +25,12 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
     wheel = _build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("pipec/grammar/pipe.lark", "pipec/grammar/__init__.py", "pipec/__init__.py",
-                     "pipec/cli.py", "pipec/parser.py", "pipec/targets/__init__.py", "pipec/targets/aws.py",
-                     "pipec/targets/schemas/buildspec.schema.json",
-                     "pipec/targets/schemas/appspec.schema.json",
-                     # the GitHub target's pin table, read at run time next to github.py
-                     "pipec/targets/github.py", "pipec/targets/actions.json"):
+                     "pipec/cli.py", "pipec/parser.py", "pipec/targets/__init__.py",
+                     "pipec/targets/aws/__init__.py", "pipec/targets/aws/emit.py",
+                     "pipec/targets/aws/schemas/buildspec.schema.json",
+                     "pipec/targets/aws/schemas/appspec.schema.json",
+                     # the GitHub target's pin table, read at run time next to its emit module
+                     "pipec/targets/github/emit.py", "pipec/targets/github/actions.json"):
         assert required in names, f"{required} missing from {wheel.name}"
     assert not any(n.startswith(("compiler/", "grammar/", "targets/", "tests/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
@@ -44,7 +45,7 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
     where = subprocess.run([sys.executable, "-c", "import pipec, pipec.grammar; print(pipec.__file__)"],
                            capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
     assert where.stdout.strip().startswith(str(target))
-    pins = subprocess.run([sys.executable, "-c", "from pipec.targets import github; "
+    pins = subprocess.run([sys.executable, "-c", "from pipec.targets.github import emit as github; "
                            "print(github.PINS_PATH); print(len(github.pins()))"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
     pins_path, count = pins.stdout.split()

@@ -2,7 +2,7 @@
 
 - :mod:`pipec.patterns` against every row of the two tables under "### Examples" in
   docs/language.md, "Patterns", and the rules the normative text states;
-- :mod:`pipec.targets.github_patterns` (the model) against the examples of GitHub's "Filter
+- :mod:`pipec.targets.github.patterns` (the model) against the examples of GitHub's "Filter
   pattern cheat sheet" and its branch, tag and path filter sections
   (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax);
 - :func:`translate` by examples, refusals, and a property: on random filters and values, the
@@ -22,7 +22,7 @@ from support import language_pattern_table
 from pipec import patterns as P
 from pipec import semantic
 from pipec.patterns import PatternError, expand, filter_matches, matches, paths_match, to_regex, tokenize
-from pipec.targets.github_patterns import (
+from pipec.targets.github.patterns import (
     MAX_GITHUB_PATTERNS,
     Untranslatable,
     escape_literal,

@@ -16,7 +16,7 @@ import yaml
 import pipec
 from pipec.build import EmitContext
 from pipec.diagnostics import Diagnostics
-from pipec.targets import github
+from pipec.targets.github import emit as github
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, LITERAL_OPEN, expression_text, path_segment, sub_text
 
 import validators
@@ -311,7 +311,7 @@ def test_no_target_can_write_outside_the_output_folder(tmp_path, monkeypatch, ba
     """Whatever a target returns, a path outside the output folder stops the build before anything
     is written (an internal error: names are checked long before)."""
     from pipec import cli
-    from pipec.targets import github as gh
+    from pipec.targets.github import emit as gh
 
     src = tmp_path / "demo.pipe"
     src.write_text(_pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n  }\n}'))

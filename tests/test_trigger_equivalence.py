@@ -1,6 +1,6 @@
 """Triggers agree across pipec, CodePipeline and GitHub Actions (docs/equivalence.md, property 2).
 
-- :mod:`pipec.targets.codepipeline_patterns` (the model of CodePipeline's matcher) against the
+- :mod:`pipec.targets.aws.patterns` (the model of CodePipeline's matcher) against the
   examples and rules of CodePipeline's "Working with glob patterns in syntax" page
   (https://docs.aws.amazon.com/codepipeline/latest/userguide/syntax-glob.html) and of its trigger
   filter pages, with the assumptions the module states marked as such;
@@ -11,7 +11,7 @@
   (docs/language.md, "Triggers" and "Patterns", computed with :mod:`pipec.patterns`), (b) on
   CodePipeline, computed from the ``Triggers`` of the generated template text with the model
   above, and (c) on GitHub Actions, computed from the ``on:`` of the generated workflow text with
-  :mod:`pipec.targets.github_patterns`' model of GitHub's filters; unless a target refused the
+  :mod:`pipec.targets.github.patterns`' model of GitHub's filters; unless a target refused the
   trigger with its diagnostic (E411, E409), which is recorded as a Hypothesis event;
 - each refusal, with its message.
 
@@ -35,9 +35,9 @@ from pipec import model
 from pipec import patterns as P
 from pipec.build import EmitContext, generate
 from pipec.diagnostics import Diagnostics
-from pipec.targets import codepipeline_patterns as CP
-from pipec.targets.codepipeline_patterns import Untranslatable, codepipeline_regex, translate
-from pipec.targets.github_patterns import github_list_matches
+from pipec.targets.aws import patterns as CP
+from pipec.targets.aws.patterns import Untranslatable, codepipeline_regex, translate
+from pipec.targets.github.patterns import github_list_matches
 
 PROPERTY = settings(max_examples=max(200, int(settings().max_examples * 1.5)))  # 300 / 15,000
 #: The trigger property builds both targets for each example: 200 / 10,000 examples.

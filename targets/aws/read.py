@@ -2,7 +2,7 @@
 read back from disk as a :class:`pipec.plan.Plan`.
 
 ``read(out_dir, pipeline)`` parses ``out_dir/aws/<pipeline>.template.yaml`` with
-:mod:`pipec.targets.cfn` (short and long intrinsic forms, resolved where the template decides the
+:mod:`pipec.targets.aws.cfn` (short and long intrinsic forms, resolved where the template decides the
 value) and the files the template points at:
 
 - a CodeBuild project's ``Source.BuildSpec``: a path relative to the *source root* (the repository
@@ -36,9 +36,7 @@ from pathlib import Path
 import yaml
 
 from pipec import cron, plan
-from pipec.targets import cfn
-
-# ----------------------------------------------------------------------------- tables
+from pipec.targets.aws import cfn
 
 #: CodePipeline ActionMode of a CloudFormation action that creates or updates a stack directly
 _DIRECT_MODES = {"CREATE_UPDATE"}
@@ -253,7 +251,7 @@ class _Reader:
             self.fail(where, f"cannot read {what} {path} ({exc.strerror or exc})")
 
     def load_buildspec(self, text: str, where: str) -> dict:
-        from pipec.targets import buildspec
+        from pipec.targets.aws import buildspec
 
         try:
             data = buildspec.load(text)

@@ -45,7 +45,7 @@ from troposphere import codeartifact as ca
 from troposphere import codeconnections as cc
 
 from pipec import model, yamlout
-from pipec.targets import aws_security
+from pipec.targets.aws import security as aws_security
 from pipec.diagnostics import ERROR, Diagnostic, Diagnostics
 
 # ----------------------------------------------------------------------------- tables
@@ -403,9 +403,9 @@ class _Builder:
 
     def filter_criteria(self, cls, f: model.Filter):
         """CodePipeline filter criteria that select exactly the values pipec's filter ``f``
-        matches (:mod:`pipec.targets.codepipeline_patterns`: ``**/x`` is also written as ``x``,
+        matches (:mod:`pipec.targets.aws.patterns`: ``**/x`` is also written as ``x``,
         for example). Raises its ``Untranslatable`` when CodePipeline cannot express ``f``."""
-        from pipec.targets import codepipeline_patterns
+        from pipec.targets.aws import patterns as codepipeline_patterns
 
         includes, excludes = codepipeline_patterns.translate(f.includes, f.excludes)
         kwargs = {"Includes": includes}
@@ -415,7 +415,7 @@ class _Builder:
 
     def trigger(self, src: model.Source, items):
         from pipec.patterns import PatternError
-        from pipec.targets.codepipeline_patterns import Untranslatable
+        from pipec.targets.aws.patterns import Untranslatable
 
         push, prs, problems = [], [], []
 
@@ -835,7 +835,7 @@ class _Builder:
         return self.lambda_deployer(d, app, group, order)
 
     def appspec_text(self, d: model.Deploy) -> str:
-        from pipec.targets import appspec
+        from pipec.targets.aws import appspec
 
         return appspec.render(d, self.ctx.source)
 
@@ -999,7 +999,7 @@ class _Builder:
         to that artifact's file list. Returns (commands per build, artifact -> deploy that owns
         its appspec). A revision that no build produces, or two EC2 deployments of one revision
         with different appspecs, cannot work: E407."""
-        from pipec.targets import appspec
+        from pipec.targets.aws import appspec
 
         producers = {}
         for st in self.stages:
@@ -1069,7 +1069,7 @@ class _Builder:
         return attrs.evolve(b, outputs=outs) if outs != b.outputs else b
 
     def run(self) -> dict[str, str]:
-        from pipec.targets import buildspec
+        from pipec.targets.aws import buildspec
 
         self.artifact_store()
         source_actions, triggers = self.sources()
@@ -1210,7 +1210,7 @@ def emit(pipeline: model.Pipeline, ctx) -> dict[str, str]:
 def read(out_dir, pipeline: str | None = None, source_root=None):
     """The read side: the :class:`pipec.plan.Plan` of the template, buildspecs and appspecs that
     :func:`emit` wrote under ``out_dir``, parsed from disk (implemented in
-    :mod:`pipec.targets.aws_read`)."""
-    from pipec.targets.aws_read import read as _read
+    :mod:`pipec.targets.aws.read`)."""
+    from pipec.targets.aws.read import read as _read
 
     return _read(out_dir, pipeline, source_root)

@@ -1,5 +1,5 @@
 """``pipec import`` for CodeBuild buildspecs and CodeDeploy appspecs (the read side of
-:mod:`pipec.targets.buildspec` and :mod:`pipec.targets.appspec`, for files people wrote).
+:mod:`pipec.targets.aws.buildspec` and :mod:`pipec.targets.aws.appspec`, for files people wrote).
 
 Two kinds of caller:
 
@@ -8,7 +8,7 @@ Two kinds of caller:
   task), ``stage build { build NAME { ... } }`` for a buildspec, and one deploy stage per appspec
   (an appspec given with a buildspec deploys the build's primary artifact; an appspec alone
   deploys the repository).
-- :mod:`pipec.targets.aws_import` (CodePipeline templates) fills the action blocks it writes with
+- :mod:`pipec.targets.aws.imports` (CodePipeline templates) fills the action blocks it writes with
   :func:`build_body` and :func:`deploy_body`, and finds an appspec's compute platform with
   :func:`appspec_platform`.
 

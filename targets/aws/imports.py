@@ -35,7 +35,7 @@ What is read
 - **Actions** (ordered by ``RunOrder``; equal run orders become ``parallel { }``): CodeBuild
   (the project of the template: image, compute, privileged mode, timeout, variables, and the
   buildspec, inline or found among the companions or next to the template, through
-  :mod:`pipec.targets.spec_import`), CodeDeploy (EC2/Lambda through the deployment group of the
+  :mod:`pipec.targets.aws.spec_imports`), CodeDeploy (EC2/Lambda through the deployment group of the
   template and an appspec companion), CodeDeployToECS, ECS, CloudFormation (change set pairs or
   ``CREATE_UPDATE``), S3 deploy, Lambda invoke and manual approvals. Every other provider is a
   finding ``template: action provider``.
@@ -481,7 +481,7 @@ class _Importer:
             return self._scalar(default)
         res = self.resources.get(name)
         if res is not None:
-            from pipec.targets import cfn
+            from pipec.targets.aws import cfn
 
             prop = cfn.Template.NAME_PROPERTY.get(res.get("Type"))
             props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
@@ -598,7 +598,7 @@ class _Importer:
         self.used = saved
         if not isinstance(name, str) or isinstance(name, _Unres):
             return None
-        from pipec.targets import cfn
+        from pipec.targets.aws import cfn
 
         for lid, res in self.resources.items():
             if res.get("Type") not in types:
@@ -1363,7 +1363,7 @@ class _Importer:
     def fill_build(self, b: Doc, data, names: list[str], raw: str, a):
         """spec_import.build_body into ``b``, its errors turned into findings (a buildspec is one part of
         the template): (artifact names written, data or None when nothing could be imported)."""
-        from pipec.targets import spec_import
+        from pipec.targets.aws import spec_imports as spec_import
 
         ctx = self.ctx
         base = self.spec_base
@@ -1738,7 +1738,7 @@ class _Importer:
 
     def appspec(self, block: Doc, path: str | None, platform: str, where, key):
         """The appspec data for a deployment (a companion or a file next to the template), or None."""
-        from pipec.targets import spec_import
+        from pipec.targets.aws import spec_imports as spec_import
 
         ctx = self.ctx
         if path:
@@ -1788,7 +1788,7 @@ class _Importer:
         return None
 
     def deploy_body(self, block: Doc, data, platform: str):
-        from pipec.targets import spec_import
+        from pipec.targets.aws import spec_imports as spec_import
 
         spec_import.deploy_body(self.ctx, block, data, platform)
 

@@ -599,7 +599,7 @@ class _Workflow:
     def patterns(self, src, body, name, lines_kind):
         """(includes, excludes) of filter ``name`` or ``name-ignore`` in ``body``: None when absent,
         False when it cannot be mapped (finding recorded)."""
-        from pipec.targets.github_read import pipec_pattern
+        from pipec.targets.github.read import pipec_pattern
 
         ctx = self.ctx
         if name in body and f"{name}-ignore" in body:
@@ -721,7 +721,7 @@ class _Workflow:
         if not isinstance(types, list):
             ctx.skip(src, "workflow: pull_request trigger", "'types' is not a list of event types", body, "types")
             return False
-        from pipec.targets.github_read import PR_EVENTS
+        from pipec.targets.github.read import PR_EVENTS
 
         events = []
         for t in types:
@@ -1605,7 +1605,7 @@ class _Workflow:
             raise _Skip("workflow: docker action", f"{uses} runs a container image as a step")
         if lower.startswith("./") or lower.startswith("."):
             raise _Skip("workflow: local action", f"{uses} is an action of the repository itself")
-        from pipec.targets.github_read import SETUP_ACTIONS
+        from pipec.targets.github.read import SETUP_ACTIONS
 
         if lower == "actions/checkout":
             self.checkout(a, step, with_)

@@ -42,8 +42,12 @@ from troposphere import codebuild as cb
 
 from pipec import model, yamlout
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics
-from pipec.targets import appspec, aws, aws_security, buildspec, github_shared
-from pipec.targets import github_patterns as gp
+from pipec.targets.aws import emit as aws
+from pipec.targets.aws import appspec
+from pipec.targets.aws import security as aws_security
+from pipec.targets.aws import buildspec
+from pipec.targets.github import account as github_shared
+from pipec.targets.github import patterns as gp
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, LITERAL_PATHS_DIRECTIVE, expression_string, expression_text, shell_word
 
 #: the pin table shipped with the package
@@ -1410,7 +1414,7 @@ def emit(pipeline: model.Pipeline, ctx) -> dict[str, str]:
 def read(out_dir, pipeline: str | None = None):
     """The read side: the :class:`pipec.plan.Plan` of the workflow (and its companion files) that
     :func:`emit` wrote under ``out_dir``, parsed from disk (implemented in
-    :mod:`pipec.targets.github_read`)."""
-    from pipec.targets.github_read import read as _read
+    :mod:`pipec.targets.github.read`)."""
+    from pipec.targets.github.read import read as _read
 
     return _read(out_dir, pipeline)

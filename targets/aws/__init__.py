@@ -1,0 +1,17 @@
+"""The AWS target: CodePipeline V2 with CodeBuild and CodeDeploy, as a CloudFormation template.
+
+- :mod:`.emit`: the template (:func:`~pipec.targets.aws.emit.emit`), one buildspec per build
+  and one appspec per CodeDeploy deployment; ``read`` hands over to :mod:`.read`.
+- :mod:`.buildspec`, :mod:`.appspec`: the two file formats, with the JSON Schemas pipec ships for
+  them (``schemas/``); the GitHub target writes them too (CodeDeploy from a workflow).
+- :mod:`.security`: the templates' security defaults (log encryption, access logs, narrowed IAM),
+  shared with the GitHub target's companion template.
+- :mod:`.read`: the template, buildspecs and appspecs back into the normal form; :mod:`.cfn`
+  reads CloudFormation YAML and JSON (short tags included).
+- :mod:`.imports`: CodePipeline templates written by hand into ``.pipe``; :mod:`.spec_imports`
+  the same for buildspecs and appspecs.
+- :mod:`.patterns`: pipec's patterns as CodePipeline trigger filters.
+
+The registry in :mod:`pipec.targets` names these modules; nothing else imports them by name
+except the GitHub target, which builds its companion template with the same builder.
+"""
