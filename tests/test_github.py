@@ -155,6 +155,13 @@ def test_workflow_passes_actionlint_zizmor_and_schema(stem):
     assert mine == [], f"{stem}:\n" + "\n".join(mine)
 
 
+def test_examples_pass_actionlint_with_shellcheck_on():
+    """The examples teach, so their own commands are shellcheck-clean too (quoted expansions): the
+    project's bar is actionlint with shellcheck on, 0 findings, over every example's workflow."""
+    paths = [str(golden_workflow(stem)) for stem in STEMS]
+    assert validators.actionlint_findings(paths, shellcheck=True) == []
+
+
 CFN_LINT_CONFIG = {"regions": ["us-east-1"], "include_checks": ["I"]}
 
 

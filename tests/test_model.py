@@ -780,7 +780,7 @@ def test_reference_build(reference):
         ("install", ["npm ci"]),
         ("pre_build", ["npm run lint", "npm run test"]),
         ("build", ["npm run build"]),
-        ("post_build", ["echo Build completed on $(date)"]),
+        ("post_build", ['echo "Build completed on $(date)"']),
     ]
     assert web.outputs == (model.OutputArtifact("dist", ("**/*",), "dist", False),)
     assert web.cache == ("node_modules/**/*",)
