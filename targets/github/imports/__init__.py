@@ -98,13 +98,11 @@ Modules (one construct family each; :mod:`.workflow` puts them together)::
     common       what they share: the action being written, the _Skip signal, YAML scalars
 """
 
-
 from __future__ import annotations
 
 
 from pipec.importer import Doc
 from pipec.targets.github.imports.workflow import _Workflow
-
 
 
 def import_workflow(ctx) -> Doc | None:

@@ -4,7 +4,6 @@ download-artifact, aws-actions/configure-aws-credentials); any other action is a
 ``run`` steps are :mod:`.commands`.
 """
 
-
 from __future__ import annotations
 
 
@@ -52,7 +51,6 @@ def _lca(paths: list[str]) -> str:
 
 class Actions:
     """The actions pipec translates, one method each."""
-
 
     def uses(self, a: _Action, step, steps, i, when="normal"):
         uses = step["uses"]

@@ -4,7 +4,6 @@ becomes the shell variable holding its value, or skips the step. The shell defau
 ``defaults.run`` are read in :mod:`.steps`.
 """
 
-
 from __future__ import annotations
 
 
@@ -150,7 +149,6 @@ def git_used(body: str) -> bool:
 
 class Commands:
     """run steps and the expressions in their commands."""
-
 
     def run_step(self, a: _Action, step, steps, i, wf_def, job_def, final: bool):
         ctx = self.ctx

@@ -3,7 +3,6 @@ the :class:`_Skip` signal for a step that cannot be mapped, and how a YAML value
 sees it. The construct families that use them are listed in :mod:`pipec.targets.github.imports`.
 """
 
-
 from __future__ import annotations
 
 
@@ -16,7 +15,6 @@ PLACEHOLDER_REPO = "OWNER/REPO"
 SOURCE = "app"
 _EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
 
 
 class _Skip(Exception):
@@ -40,7 +38,6 @@ def _scalar(value) -> str | None:
     if isinstance(value, str):
         return value
     return None
-
 
 
 class _Action:

@@ -3,7 +3,6 @@
 GitHub's status functions; :mod:`.expressions` evaluates. Used by :mod:`.jobs` and :mod:`.steps`.
 """
 
-
 from __future__ import annotations
 
 
@@ -11,7 +10,6 @@ import re
 
 from pipec.targets.github.imports.common import PLACEHOLDER_REPO, _Action, _scalar
 from pipec.targets.github.imports.expressions import UNKNOWN, _Expr, _truthy
-
 
 
 def _strip_expr(text: str) -> str:
@@ -23,7 +21,6 @@ def _strip_expr(text: str) -> str:
 
 class Conditions:
     """When a job or a step runs."""
-
 
     def when(self, where, a: _Action | None, job_level: bool = False):
         """When the step or job ``where`` runs: 'normal' (after the steps before it succeeded), 'always'

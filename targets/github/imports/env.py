@@ -3,7 +3,6 @@
 create the parameter. Used by :mod:`.jobs` and :mod:`.commands`.
 """
 
-
 from __future__ import annotations
 
 
@@ -14,7 +13,6 @@ from pipec.targets.github.imports.common import _SHELL_NAME, _Action, _scalar
 
 class Env:
     """env values and secrets of the workflow being imported."""
-
 
     def env_values(self, doc, where, key) -> dict:
         """name -> ('env', value) | ('secret', GitHub secret name) for an ``env`` mapping."""

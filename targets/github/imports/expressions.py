@@ -2,14 +2,12 @@
 are known and :data:`UNKNOWN` where only GitHub knows them during a run. :mod:`.conditions` asks.
 """
 
-
 from __future__ import annotations
 
 
 import re
 
 from pipec.targets.github.imports.common import _scalar
-
 
 
 class _Unknown:

@@ -4,7 +4,6 @@ container, timeout, env and environment; :meth:`Jobs.emit` writes an action's ``
 A job's steps are :mod:`.steps`.
 """
 
-
 from __future__ import annotations
 
 
@@ -22,7 +21,6 @@ _TESTISH = re.compile(r"test|lint|check", re.I)
 
 class Jobs:
     """Stages from the needs graph, and each job as actions."""
-
 
     def jobs_and_stages(self, p: Doc):
         ctx, data = self.ctx, self.data

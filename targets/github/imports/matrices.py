@@ -3,7 +3,6 @@ combination per action, and ``${{ matrix.X }}`` replaced by its value throughout
 :mod:`.jobs`.
 """
 
-
 from __future__ import annotations
 
 
@@ -18,7 +17,6 @@ MAX_COMBINATIONS = 50  # CodePipeline's actions per stage
 
 class Matrices:
     """A job's matrix as a list of combinations."""
-
 
     def matrix(self, stage, key, job, strategy):
         ctx = self.ctx

@@ -3,7 +3,6 @@ commands), which are skipped with a finding, and the action's inputs (the source
 artifacts). ``run`` steps go on to :mod:`.commands`, ``uses`` steps to :mod:`.actions`.
 """
 
-
 from __future__ import annotations
 
 
@@ -16,7 +15,6 @@ MAX_INPUTS = 5
 
 class Steps:
     """One job's steps into one action's build phase."""
-
 
     def steps(self, a: _Action, key: str, job, jobs):
         ctx = self.ctx

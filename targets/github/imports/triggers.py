@@ -4,7 +4,6 @@ of ``source app``; the repository comes from ``--repository`` or the workflow's 
 Next: :mod:`.env` (env and secrets), then :mod:`.jobs`.
 """
 
-
 from __future__ import annotations
 
 

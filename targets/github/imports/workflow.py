@@ -4,7 +4,6 @@ triggers (:mod:`.triggers`), env (:mod:`.env`), jobs and stages (:mod:`.jobs`). 
 they share; each family is a class of its own that it inherits, in the module named after it.
 """
 
-
 from __future__ import annotations
 
 
