@@ -1,4 +1,4 @@
-"""The GitHub target's read side (targets/github/read.py): the workflow on disk, read back into a
+"""The GitHub target's read side (targets/github/read/): the workflow on disk, read back into a
 :class:`pipec.plan.Plan`, equals ``plan.from_model(pipeline, "github")`` for every example; what
 the reader cannot map is a ValueError that says where and what."""
 

@@ -32,8 +32,8 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
                      # the GitHub target's pin table, read at run time next to its pins module
                      "pipec/targets/github/emit.py", "pipec/targets/github/pins.py",
                      "pipec/targets/github/actions.json",
-                     # the GitHub target's importer package
-                     "pipec/targets/github/imports/__init__.py"):
+                     # the GitHub target's subpackages
+                     "pipec/targets/github/imports/__init__.py", "pipec/targets/github/read/__init__.py"):
         assert required in names, f"{required} missing from {wheel.name}"
     assert not any(n.startswith(("compiler/", "grammar/", "targets/", "tests/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
