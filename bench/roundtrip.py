@@ -266,7 +266,8 @@ _WRAP_HEAD = re.compile(r"set -e(o pipefail)?$")
 def _workflow_triggers(on, mapped: dict) -> frozenset:
     """The original's triggers, read with the GitHub reader's own trigger reader, restricted to
     the events the importer converted (pull_request: the event types pipec has)."""
-    from pipec.targets.github import read as github_read
+    from pipec.targets.github.read import common as read_common
+    from pipec.targets.github.read import triggers as read_triggers
 
     if isinstance(on, str):
         on = {on: None}
@@ -297,17 +298,17 @@ def _workflow_triggers(on, mapped: dict) -> frozenset:
         if event == "pull_request":
             kinds = body.get("types", ["opened", "synchronize", "reopened"])
             kinds = [kinds] if isinstance(kinds, str) else kinds
-            body["types"] = [t for t in kinds if t in github_read.PR_EVENTS]
+            body["types"] = [t for t in kinds if t in read_triggers.PR_EVENTS]
         if event == "workflow_dispatch":
             body = {}
         kept[event] = body
-    stub = types.SimpleNamespace(where=github_read._Where("original"), need_source=lambda where, why: "app",
+    stub = types.SimpleNamespace(where=read_common._Where("original"), need_source=lambda where, why: "app",
                                  dispatch_inputs=lambda where, body: None)
-    stub.push = lambda where, body: github_read._Reader.push(stub, where, body)
-    stub.pull_request = lambda where, body: github_read._Reader.pull_request(stub, where, body)
-    stub.schedule = github_read._Reader.schedule
-    stub._pair = github_read._Reader._pair
-    return github_read._Reader.triggers(stub, kept) if kept else frozenset()
+    stub.push = lambda where, body: read_triggers.Triggers.push(stub, where, body)
+    stub.pull_request = lambda where, body: read_triggers.Triggers.pull_request(stub, where, body)
+    stub.schedule = read_triggers.Triggers.schedule
+    stub._pair = read_triggers.Triggers._pair
+    return read_triggers.Triggers.triggers(stub, kept) if kept else frozenset()
 
 
 def _script_lines(text: str) -> list[str]:

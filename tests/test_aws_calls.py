@@ -21,7 +21,7 @@ from pipec import aws_calls, model
 from pipec.aws_calls import UNKNOWN, Need, calls
 from pipec.build import context_for, generate
 from pipec.targets import TARGETS
-from pipec.targets.github.emit import job_id
+from pipec.targets.github.jobs import job_id
 from support import policy_statements
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -39,6 +39,8 @@ from pipec import compile_file, model
 from pipec.build import EmitContext, context_for, generate
 from pipec.diagnostics import ERROR, Diagnostics
 from pipec.targets.github import emit as github
+from pipec.targets.github import jobs as github_jobs
+from pipec.targets.github import phases as github_phases
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
@@ -243,7 +245,7 @@ def own_scripts() -> dict[str, str]:
         for rel, text in b.files.items():
             if rel.endswith("/environments/apply.sh"):
                 scripts.setdefault(text, f"{stem}: {rel}")
-    scripts.setdefault(github.PHASE_SHELL_TEXT, "github.PHASE_SHELL_TEXT (the phase-shell helper)")
+    scripts.setdefault(github_phases.PHASE_SHELL_TEXT, "github_phases.PHASE_SHELL_TEXT (the phase-shell helper)")
     return scripts
 
 
@@ -272,7 +274,7 @@ def _shellcheck_findings() -> tuple[tuple[str, int, str, int, str], ...]:
 SHELLCHECK_EXPECTED = {
     # the helper sources the shell state that the previous phase step saved; its path is only
     # known at run time ($RUNNER_TEMP), so shellcheck cannot follow it
-    ("SC1091", "github.PHASE_SHELL_TEXT (the phase-shell helper)"),
+    ("SC1091", "github_phases.PHASE_SHELL_TEXT (the phase-shell helper)"),
 }
 #: findings of bugs fixed since, checked by their own tests below
 SHELLCHECK_KNOWN_BUGS: set[str] = set()
@@ -294,7 +296,7 @@ def test_phase_steps_are_exactly_the_steps_in_the_codebuild_shell():
     seen = 0
     for stem in STEMS:
         for jid, step in built(stem).steps():
-            in_phase_shell = step.get("shell") == github.SHELL
+            in_phase_shell = step.get("shell") == github_phases.SHELL
             assert bool(PHASE_STEP.match(step["name"])) == in_phase_shell, (stem, jid, step["name"])
             seen += in_phase_shell
     assert seen >= 20
@@ -872,7 +874,7 @@ def test_each_phase_step_is_its_own_process(tmp_path):
     job = build_job(FULL_PHASES)
     for step in job["steps"]:
         if step["name"] == "build":
-            step["run"] = step["run"].replace(f'. "{github.PHASE_SHELL}"', ":")
+            step["run"] = step["run"].replace(f'. "{github_phases.PHASE_SHELL}"', ":")
     run = JobRun(job, tmp_path, env={"LOG": str(tmp_path / "log")}).run()
     assert f"build:{run.workspace}:" in run.log()
 
@@ -1380,7 +1382,7 @@ def test_every_used_action_is_in_the_table_and_every_row_is_used():
             if "uses" in st:
                 used.add(_action_of(st["uses"])[0])
     assert used and used <= set(PINS)
-    runtimes = {action for action, _key, _extra in github.RUNTIME_ACTIONS.values()}
+    runtimes = {action for action, _key, _extra in github_jobs.RUNTIME_ACTIONS.values()}
     assert set(PINS) - used <= runtimes, "a pinned action that no workflow uses"
 
 

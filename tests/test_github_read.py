@@ -1,4 +1,4 @@
-"""The GitHub target's read side (targets/github/read.py): the workflow on disk, read back into a
+"""The GitHub target's read side (targets/github/read/): the workflow on disk, read back into a
 :class:`pipec.plan.Plan`, equals ``plan.from_model(pipeline, "github")`` for every example; what
 the reader cannot map is a ValueError that says where and what."""
 
@@ -11,6 +11,7 @@ import pytest
 
 from pipec import compile_file, plan
 from pipec.targets.github import emit as github
+from pipec.targets.github import phases as github_phases
 from pipec.targets.github import read as gr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,21 +272,21 @@ def test_secret_id_with_a_json_key_field_is_refused(tmp_path):
     ["for f in *; do\n  echo $f\ndone # all", "z"],
 ])
 def test_split_script_inverts_the_emitter(commands):
-    assert gr.split_script("here", github._script(commands)) == tuple(commands)
+    assert gr.split_script("here", github_phases._script(commands)) == tuple(commands)
 
 
 def test_script_with_two_readings_reads_as_separate_commands():
     # ['a', 'b # note'] and ['a || exit\nb # note'] are written alike, and bash runs them alike:
     # a line 'X || exit' is read as the command X
-    text = github._script(["a", "b # note"])
-    assert text == github._script(["a || exit\nb # note"])
+    text = github_phases._script(["a", "b # note"])
+    assert text == github_phases._script(["a || exit\nb # note"])
     assert gr.split_script("here", text) == ("a", "b # note")
     # where a one-line reading leaves lines over, the script reading is the only one
-    assert gr.split_script("here", github._script(["a || exit\nb"])) == ("a || exit\nb",)
+    assert gr.split_script("here", github_phases._script(["a || exit\nb"])) == ("a || exit\nb",)
     with pytest.raises(ValueError, match="must start with"):
         gr.split_script("here", "make || exit")
     with pytest.raises(ValueError, match="not a list of commands as pipec writes them"):
-        gr.split_script("here", github._script(["make"]) + "\nrm -rf /")
+        gr.split_script("here", github_phases._script(["make"]) + "\nrm -rf /")
 
 
 def test_appspec_of_an_ec2_revision_belongs_to_the_deployment(tmp_path):

@@ -1,4 +1,4 @@
-"""``pipec import`` of hand-written GitHub Actions workflows (targets/github/imports.py): one test per
+"""``pipec import`` of hand-written GitHub Actions workflows (targets/github/imports/): one test per
 construct, each an inline workflow, asserting the .pipe text, the findings and the tasks."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from pipec import importer
-from pipec.targets.github import imports as gi
+from pipec.targets.github.imports import commands as gi_commands
 
 
 def imp(text: str, job: bool = False, **kw) -> importer.Result:
@@ -546,7 +546,7 @@ def test_simple_lines_split_and_others_become_a_subshell_script():
     ("echo $(date; date)", False, True, True),
 ])
 def test_simple_command_rule(line, pipefail, last, simple):
-    assert gi._simple(line, pipefail, last) is simple
+    assert gi_commands._simple(line, pipefail, last) is simple
 
 
 def test_shell_bash_adds_pipefail_and_working_directory_and_step_env():

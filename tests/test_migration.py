@@ -88,7 +88,9 @@ def test_both_directions_reach_the_same_work():
 
 def _constructs_in(module: str) -> set[str]:
     """The construct names an importer can report (its string literals 'KIND: ...')."""
-    text = (ROOT / "targets" / f"{module}.py").read_text(encoding="utf-8")  # module: PACKAGE/NAME
+    path = ROOT / "targets" / module  # module: PACKAGE/NAME, a module or a package of modules
+    files = sorted(path.glob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+    text = "\n".join(f.read_text(encoding="utf-8") for f in files)
     return set(re.findall(r'f?"((?:workflow|buildspec|appspec|template): [^"]+)"', text))
 
 

@@ -29,8 +29,11 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
                      "pipec/targets/aws/__init__.py", "pipec/targets/aws/emit.py",
                      "pipec/targets/aws/schemas/buildspec.schema.json",
                      "pipec/targets/aws/schemas/appspec.schema.json",
-                     # the GitHub target's pin table, read at run time next to its emit module
-                     "pipec/targets/github/emit.py", "pipec/targets/github/actions.json"):
+                     # the GitHub target's pin table, read at run time next to its pins module
+                     "pipec/targets/github/emit.py", "pipec/targets/github/pins.py",
+                     "pipec/targets/github/actions.json",
+                     # the GitHub target's subpackages
+                     "pipec/targets/github/imports/__init__.py", "pipec/targets/github/read/__init__.py"):
         assert required in names, f"{required} missing from {wheel.name}"
     assert not any(n.startswith(("compiler/", "grammar/", "targets/", "tests/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
@@ -45,8 +48,8 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
     where = subprocess.run([sys.executable, "-c", "import pipec, pipec.grammar; print(pipec.__file__)"],
                            capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
     assert where.stdout.strip().startswith(str(target))
-    pins = subprocess.run([sys.executable, "-c", "from pipec.targets.github import emit as github; "
-                           "print(github.PINS_PATH); print(len(github.pins()))"],
+    pins = subprocess.run([sys.executable, "-c", "from pipec.targets.github import pins; "
+                           "print(pins.PINS_PATH); print(len(pins.pins()))"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
     pins_path, count = pins.stdout.split()
     assert pins_path.startswith(str(target)) and int(count) > 0, pins.stdout

@@ -1,14 +1,18 @@
 """The GitHub Actions target: the same pipeline as one workflow, plus what it needs on AWS.
 
-- :mod:`.emit`: the workflow (:func:`~pipec.targets.github.emit.emit`), the companion
-  CloudFormation template (OIDC roles, CodeDeploy, SNS, built with the AWS target's builder), the
-  appspecs its deployments use and the environments' settings with ``apply.sh``; ``read`` hands
-  over to :mod:`.read`.
+- :mod:`.emit`: the workflow (:func:`~pipec.targets.github.emit.emit`) and ``read``, which hands
+  over to :mod:`.read`. The parts of the workflow are written by :mod:`.triggers` (``on:``),
+  :mod:`.jobs` (job skeletons, inputs, build and test jobs), :mod:`.phases` (a build's phases and
+  artifacts as steps), :mod:`.deploys` (deployments), :mod:`.approvals`; what it needs beside it
+  by :mod:`.companion` (the companion CloudFormation template: OIDC roles, CodeDeploy, SNS, built
+  with the AWS target's builder) and :mod:`.environments` (the environments' settings with
+  ``apply.sh``).
+- :mod:`.pins`: the pinned actions of ``actions.json`` (each with its release tag, commit SHA and
+  how it was confirmed).
 - :mod:`.account`: the companion template's resources an AWS account holds only once (the OIDC
   provider, CodeArtifact domains).
-- :mod:`.read`: the workflow and its companion files back into the normal form.
-- :mod:`.imports`: workflows written by hand into ``.pipe``.
+- :mod:`.read` (a package): the workflow and its companion files back into the normal form.
+- :mod:`.imports` (a package): workflows written by hand into ``.pipe``, one construct family a
+  module.
 - :mod:`.patterns`: pipec's patterns as GitHub Actions filters (and back).
-- ``actions.json``: the pinned actions, each with its release tag, commit SHA and how it was
-  confirmed.
 """

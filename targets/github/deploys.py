@@ -1,0 +1,284 @@
+"""Deployment jobs: CodeDeploy (EC2, ECS blue/green, Lambda) with the generated appspec, ECS
+rolling updates, CloudFormation stacks (with their own CloudFormation role in the companion
+template), S3 buckets and Lambda invokes; each grants its job's role what it calls. Approvals are
+:mod:`.approvals`.
+"""
+
+from __future__ import annotations
+
+
+from troposphere import GetAtt, Output, Ref, iam
+
+from pipec import model
+from pipec.targets.aws import appspec
+from pipec.targets.aws import emit as aws
+from pipec.targets.aws import security as aws_security
+from pipec.targets.escape import expression_text
+from pipec.targets.github.companion import _cfn_bucket
+from pipec.targets.github.jobs import HEAD_COMMIT, env_name, job_id
+from pipec.targets.github.pins import uses
+
+
+CAPABILITIES = {"iam": "CAPABILITY_IAM", "named-iam": "CAPABILITY_NAMED_IAM",
+                "auto-expand": "CAPABILITY_AUTO_EXPAND"}
+
+
+class Deploys:
+    """Deploy, stack, bucket and invoke jobs."""
+
+    def deploy_job(self, d: model.Deploy, job: dict) -> dict:
+        jid = job_id(d.name)
+        env_name_ = d.github.first("environment") or d.stage
+        job["environment"] = env_name_
+        self.environments.setdefault(env_name_, {})
+        job["permissions"]["id-token"] = "write"
+        steps = [self.credentials(jid)]
+        side = self.aws()
+        if d.uses_codedeploy:
+            app, group = side.deployment_group(d)
+            config = d.strategy.codedeploy_config(d.platform)
+            app_name = self.resolved(app)
+            group_name = d.aws.first("deployment_group") or d.name
+            config_name = config or f"{app_name}-{d.name}"
+            if config is None:
+                cfg = side.t.resources[side.key(d.name) + "DeploymentConfig"]
+                cfg.DeploymentConfigName = config_name
+            self.grant(jid, [
+                {"Effect": "Allow", "Action": ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
+                 "Resource": [self.cd_arn(f"deploymentgroup:{app_name}/{group_name}")]},
+                {"Effect": "Allow", "Action": ["codedeploy:GetApplicationRevision",
+                                               "codedeploy:RegisterApplicationRevision"],
+                 "Resource": [self.cd_arn(f"application:{app_name}")]},
+                {"Effect": "Allow", "Action": "codedeploy:GetDeploymentConfig",
+                 "Resource": [self.cd_arn(f"deploymentconfig:{config_name}")]},
+            ])
+            spec_rel = f"github/{self.p.name}/appspec/{d.name}.yml"
+            self.files[spec_rel] = appspec.render(d, self.ctx.source)
+            spec_path = self.ctx.path(spec_rel)
+            job["permissions"]["contents"] = "read"
+            steps.append({"name": "Check out the generated appspec", "uses": uses("actions/checkout"),
+                          "with": {**({"ref": HEAD_COMMIT} if self.on_pull_requests else {}),
+                                   "persist-credentials": False, "sparse-checkout": spec_path,
+                                   "sparse-checkout-cone-mode": False, "path": ".pipec-repo"}})
+            common = {"APPLICATION": app_name, "GROUP": group_name, "CONFIG": config_name}
+            if d.platform == "ec2":
+                steps.append({"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
+                              "with": {"name": d.inputs[0], "path": "revision"}})
+                bucket = self.revisions_bucket()
+                self.grant(jid, [{"Effect": "Allow", "Action": "s3:PutObject",
+                                  "Resource": [f"arn:aws:s3:::{_cfn_bucket(self.p.name, self.region)}/{d.name}/*"]}])
+                side.pipec_revisions = True
+                steps.append({"name": f"Deploy {d.inputs[0]} with CodeDeploy",
+                              "env": {**common, "BUCKET": bucket, "KEY": f"{d.name}/${{{{ github.sha }}}}-${{{{ github.run_attempt }}}}.zip",
+                                      "APPSPEC": f".pipec-repo/{spec_path}"},
+                              "run": "\n".join([
+                                  "set -euo pipefail",
+                                  'cp "$APPSPEC" revision/appspec.yml',
+                                  'aws deploy push --application-name "$APPLICATION" --s3-location "s3://$BUCKET/$KEY" '
+                                  "--source revision --ignore-hidden-files",
+                                  'ID=$(aws deploy create-deployment --application-name "$APPLICATION" '
+                                  '--deployment-group-name "$GROUP" --deployment-config-name "$CONFIG" '
+                                  '--s3-location "bucket=$BUCKET,key=$KEY,bundleType=zip" '
+                                  "--query deploymentId --output text)",
+                                  *aws.WAIT_FOR_DEPLOYMENT])})
+            elif d.platform == "ecs":
+                t = d.target
+                steps.append({"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
+                              "with": {"name": d.inputs[0], "path": "release"}})
+                self.grant(jid, self.ecs_statements(t))
+                steps.append({"name": "Deploy to ECS through CodeDeploy",
+                              "uses": uses("aws-actions/amazon-ecs-deploy-task-definition"),
+                              "with": {"task-definition": f"release/{t.task_definition}",
+                                       "cluster": t.cluster, "service": t.service,
+                                       "codedeploy-appspec": f".pipec-repo/{spec_path}",
+                                       "codedeploy-application": app_name,
+                                       "codedeploy-deployment-group": group_name,
+                                       "codedeploy-deployment-config": config_name,
+                                       "wait-for-service-stability": True,
+                                       "wait-for-minutes": _wait_minutes(d)}})
+            else:
+                t = d.target
+                function_arn = aws._function_arn(t.function)
+                self.grant(jid, [{"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:PublishVersion"],
+                                  "Resource": [function_arn, aws._suffix(function_arn, ":*")]}])
+                steps.append({"name": f"Shift {t.function}:{t.alias} with CodeDeploy",
+                              "env": {**common, "FUNCTION": expression_text(t.function), "ALIAS": expression_text(t.alias),
+                                      "APPSPEC": f".pipec-repo/{spec_path}"},
+                              "run": "\n".join(["set -euo pipefail", *aws.lambda_deployment_script(
+                                  t, '"$APPSPEC"', "$RUNNER_TEMP")])})
+        else:
+            t = d.target
+            steps.append({"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
+                          "with": {"name": d.inputs[0], "path": "release"}})
+            self.grant(jid, self.ecs_statements(t))
+            steps.append({"name": "Rolling update of the ECS service",
+                          "env": {"CLUSTER": t.cluster, "SERVICE": t.service,
+                                  "IMAGES": f"release/{t.image_file}"},
+                          "run": "\n".join([
+                              "set -euo pipefail",
+                              "# what CodePipeline's ECS action does: the service's task definition with each "
+                              "container's image from imagedefinitions.json",
+                              'TASKDEF=$(aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" '
+                              '--query "services[0].taskDefinition" --output text)',
+                              'aws ecs describe-task-definition --task-definition "$TASKDEF" --query taskDefinition '
+                              '> "$RUNNER_TEMP/taskdef.json"',
+                              'jq --slurpfile images "$IMAGES" \'(reduce $images[0][] as $i ({}; .[$i.name] = $i.imageUri)) as $m '
+                              '| .containerDefinitions |= map(if $m[.name] then .image = $m[.name] else . end) '
+                              '| del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, '
+                              '.registeredAt, .registeredBy)\' "$RUNNER_TEMP/taskdef.json" > "$RUNNER_TEMP/new.json"',
+                              'NEW=$(aws ecs register-task-definition --cli-input-json "file://$RUNNER_TEMP/new.json" '
+                              "--query taskDefinition.taskDefinitionArn --output text)",
+                              'aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$NEW" '
+                              "> /dev/null",
+                              'aws ecs wait services-stable --cluster "$CLUSTER" --services "$SERVICE"',
+                              'echo "service $SERVICE runs $NEW"'])})
+        job["steps"] = steps
+        return job
+
+    def resolved(self, value) -> str:
+        """The plain name behind a Ref to a CodeDeploy application of the companion template."""
+        if isinstance(value, Ref):
+            res = self.aws().t.resources[value.to_dict()["Ref"]]
+            return res.ApplicationName
+        return value
+    def ecs_statements(self, t: model.EcsTarget) -> list[dict]:
+        return [
+            {"Effect": "Allow", "Action": ["ecs:DescribeServices", "ecs:UpdateService"],
+             "Resource": [self.arn("ecs", f"service/{t.cluster}/{t.service}")]},
+            *aws_security.ecs_statements(self.arn, "arn:aws:iam::${AWS::AccountId}:role/*"),
+        ]
+
+    def stack_job(self, d: model.StackDeploy, job: dict) -> dict:
+        jid = job_id(d.name)
+        job["environment"] = d.github.first("environment") or d.stage
+        self.environments.setdefault(job["environment"], {})
+        job["permissions"]["id-token"] = "write"
+        side = self.aws()
+        role = side.add(iam.Role(side.key(d.name) + "StackRole",
+                                 RoleName=self.role_name(f"{job_id(d.name)}-cfn"),
+                                 AssumeRolePolicyDocument=aws._trust("cloudformation.amazonaws.com"),
+                                 ManagedPolicyArns=[Ref(side.stack_policy_parameter(d))],
+                                 Tags=side.tags(), **side.boundary()))
+        side.t.add_output(Output(role.title + "Arn", Value=GetAtt(role, "Arn"),
+                                 Description=f"Role CloudFormation uses to deploy stack {d.stack}"))
+        stack_arn = self.arn("cloudformation", f"stack/{d.stack}/*")
+        statements = [
+            {"Effect": "Allow", "Action": ["cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet",
+                                           "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks",
+                                           "cloudformation:ExecuteChangeSet", "cloudformation:GetTemplateSummary"],
+             "Resource": [stack_arn]},
+            {"Effect": "Allow", "Action": "iam:PassRole",
+             "Resource": [f"arn:aws:iam::${{AWS::AccountId}}:role/{self.role_name(job_id(d.name) + '-cfn')}"]},
+        ]
+        if "auto-expand" in d.capabilities:
+            statements.append({"Effect": "Allow", "Action": "cloudformation:CreateChangeSet",
+                               "Resource": [f"arn:aws:cloudformation:${{AWS::Region}}:aws:transform/{name}"
+                                            for name in aws_security.AWS_TRANSFORMS]})
+        self.grant(jid, statements)
+        # templates over 51,200 bytes must go through S3: always upload to the revision bucket
+        args = ['--template-file "release/$TEMPLATE"', '--stack-name "$STACK"', '--role-arn "$CFN_ROLE"',
+                '--s3-bucket "$BUCKET"', '--s3-prefix "$STACK"', "--no-fail-on-empty-changeset"]
+        side.pipec_revisions = True
+        statements.append({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                           "Resource": [f"arn:aws:s3:::{_cfn_bucket(self.p.name, self.region)}/{d.stack}/*"]})
+        if d.capabilities:
+            args.append("--capabilities " + " ".join(CAPABILITIES[c] for c in d.capabilities))
+        env = {"STACK": expression_text(d.stack), "TEMPLATE": expression_text(d.template), "BUCKET": self.revisions_bucket(),
+               "CFN_ROLE": f"arn:aws:iam::{self.account}:role/{self.role_name(job_id(d.name) + '-cfn')}"}
+        if d.parameters:
+            args.append("--parameter-overrides " + " ".join(f'"{k}=$PARAM_{env_name(k)}"' for k, _ in d.parameters))
+            for k, v in d.parameters:
+                env[f"PARAM_{env_name(k)}"] = expression_text(v)
+        lines = ["set -euo pipefail"]
+        if d.change_set:
+            # CodePipeline's CHANGE_SET_REPLACE, then CHANGE_SET_EXECUTE (the change set's name is
+            # the CLI's own here: 'aws cloudformation deploy' does not take one)
+            lines.append("aws cloudformation deploy " + " ".join(args) + " --no-execute-changeset")
+            lines.append('CHANGE_SET_ID=$(aws cloudformation list-change-sets --stack-name "$STACK" --query '
+                         '"sort_by(Summaries[?Status==\'CREATE_COMPLETE\'], &CreationTime)[-1].ChangeSetId" '
+                         "--output text)")
+            lines.append('if [ "$CHANGE_SET_ID" = None ]; then echo "no changes to stack $STACK"; exit 0; fi')
+            lines.append('aws cloudformation execute-change-set --change-set-name "$CHANGE_SET_ID"')
+            lines += [
+                "while true; do",
+                '  STATUS=$(aws cloudformation describe-stacks --stack-name "$STACK" --query "Stacks[0].StackStatus" '
+                "--output text)",
+                '  case "$STATUS" in',
+                "    *_IN_PROGRESS) sleep 10 ;;",
+                '    CREATE_COMPLETE|UPDATE_COMPLETE|IMPORT_COMPLETE) echo "stack $STACK: $STATUS"; break ;;',
+                '    *) echo "stack $STACK: $STATUS" >&2; exit 1 ;;',
+                "  esac",
+                "done",
+            ]
+            statements[0]["Action"].append("cloudformation:ListChangeSets")
+        else:
+            lines.append("aws cloudformation deploy " + " ".join(args))
+        job["steps"] = [
+            self.credentials(jid),
+            {"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
+             "with": {"name": d.inputs[0], "path": "release"}},
+            {"name": f"Deploy stack {d.stack}", "env": env, "run": "\n".join(lines)},
+        ]
+        return job
+
+    def bucket_job(self, d: model.BucketDeploy, job: dict) -> dict:
+        jid = job_id(d.name)
+        job["environment"] = d.github.first("environment") or d.stage
+        self.environments.setdefault(job["environment"], {})
+        job["permissions"]["id-token"] = "write"
+        self.grant(jid, [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": [f"arn:aws:s3:::{d.bucket}/*"]}])
+        env = {"BUCKET": expression_text(d.bucket)}
+        extra = ""
+        if d.cache_control:
+            env["CACHE_CONTROL"] = expression_text(d.cache_control)
+            extra = ' --cache-control "$CACHE_CONTROL"'
+        if d.extract:
+            run = f'aws s3 cp --recursive release "s3://$BUCKET/"{extra}'
+        else:
+            env["KEY"] = expression_text(d.object_key)
+            run = "\n".join(["set -euo pipefail", '(cd release && zip -q -r -X "$RUNNER_TEMP/artifact.zip" .)',
+                             f'aws s3 cp "$RUNNER_TEMP/artifact.zip" "s3://$BUCKET/$KEY"{extra}'])
+        job["steps"] = [
+            self.credentials(jid),
+            {"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
+             "with": {"name": d.inputs[0], "path": "release"}},
+            {"name": f"Copy to s3://{d.bucket}", "env": env, "run": run},
+        ]
+        return job
+
+    def invoke_job(self, a: model.Invoke, job: dict) -> dict:
+        jid = job_id(a.name)
+        job["permissions"]["id-token"] = "write"
+        self.grant(jid, [{"Effect": "Allow", "Action": "lambda:InvokeFunction",
+                          "Resource": [aws._function_arn(a.function)]}])
+        self.warn("W512", a, f"'{a.name}' invokes {a.function} with a different event on GitHub",
+                  "CodePipeline passes a CodePipeline.job event (UserParameters, artifact locations) and waits for "
+                  "PutJobSuccessResult; the workflow calls 'aws lambda invoke' with the parameters as the payload "
+                  "and takes the function's own result. The function must handle both.")
+        if a.inputs or a.outputs:
+            self.error("E410", a, f"'{a.name}' passes artifacts to a Lambda function, which 'aws lambda invoke' "
+                       "cannot do", "Remove the artifacts from the invoke, or bind this stage to CodePipeline "
+                       "with 'via aws'.")
+        env = {"FUNCTION": expression_text(a.function)}
+        payload = ""
+        if a.parameters is not None:
+            env["PAYLOAD"] = expression_text(a.parameters)
+            payload = '--cli-binary-format raw-in-base64-out --payload "$PAYLOAD" '
+
+        job["steps"] = [
+            self.credentials(jid),
+            {"name": f"Invoke {a.function}", "env": env,
+             "run": "\n".join(["set -euo pipefail",
+                               f'aws lambda invoke --function-name "$FUNCTION" {payload}'
+                               '"$RUNNER_TEMP/response.json" > "$RUNNER_TEMP/status.json"',
+                               'cat "$RUNNER_TEMP/response.json"; echo',
+                               "if jq -e '.FunctionError' \"$RUNNER_TEMP/status.json\" > /dev/null; then exit 1; fi"])},
+        ]
+        return job
+
+
+def _wait_minutes(d: model.Deploy) -> int:
+    s = d.strategy
+    shifting = (s.interval_minutes or 0) * (1 if s.kind == "canary" else
+                                           -(-100 // (s.percent or 100)) if s.kind == "linear" else 0)
+    return min(360, 30 + shifting + (s.terminate_after_minutes or 5))

@@ -1,0 +1,320 @@
+"""``run`` steps as ``.pipe`` commands: a step of simple commands becomes one command per line,
+any other a script in a subshell (the rule is :func:`_simple`); ``${{ }}`` inside commands
+becomes the shell variable holding its value, or skips the step. The shell defaults of
+``defaults.run`` are read in :mod:`.steps`.
+"""
+
+from __future__ import annotations
+
+
+import re
+import shlex
+
+from pipec.importer import q
+from pipec.targets.github.imports.common import _EXPR, _SHELL_NAME, _Action, _scalar, _Skip
+
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_-]*"
+_PATH = re.compile(rf"{_IDENT}(?:\.{_IDENT}|\[\s*'[^']*'\s*\])*")
+
+#: github.* contexts GitHub also exports as variables (empty on CodeBuild)
+GITHUB_VARS = {
+    "github.sha": "GITHUB_SHA", "github.ref": "GITHUB_REF", "github.ref_name": "GITHUB_REF_NAME",
+    "github.ref_type": "GITHUB_REF_TYPE", "github.head_ref": "GITHUB_HEAD_REF",
+    "github.base_ref": "GITHUB_BASE_REF", "github.repository": "GITHUB_REPOSITORY",
+    "github.repository_owner": "GITHUB_REPOSITORY_OWNER", "github.run_id": "GITHUB_RUN_ID",
+    "github.run_number": "GITHUB_RUN_NUMBER", "github.run_attempt": "GITHUB_RUN_ATTEMPT",
+    "github.workspace": "GITHUB_WORKSPACE", "github.actor": "GITHUB_ACTOR",
+    "github.triggering_actor": "GITHUB_TRIGGERING_ACTOR", "github.event_name": "GITHUB_EVENT_NAME",
+    "github.workflow": "GITHUB_WORKFLOW", "github.server_url": "GITHUB_SERVER_URL",
+    "github.api_url": "GITHUB_API_URL", "github.graphql_url": "GITHUB_GRAPHQL_URL",
+    "github.job": "GITHUB_JOB", "github.event_path": "GITHUB_EVENT_PATH",
+    "github.repository_id": "GITHUB_REPOSITORY_ID", "github.actor_id": "GITHUB_ACTOR_ID",
+    "runner.os": "RUNNER_OS", "runner.arch": "RUNNER_ARCH", "runner.temp": "RUNNER_TEMP",
+    "runner.tool_cache": "RUNNER_TOOL_CACHE", "runner.name": "RUNNER_NAME",
+}
+#: runner files whose effect (outputs, env and PATH for later steps) CodeBuild does not have
+RUNNER_FILES = re.compile(r"\$\{?(GITHUB_ENV|GITHUB_OUTPUT|GITHUB_PATH|GITHUB_STATE|GITHUB_STEP_SUMMARY)\b")
+GITHUB_ONLY_VARS = re.compile(r"\$\{?((?:GITHUB|RUNNER)_[A-Z_]+)")
+#: first words of a line that change the shell's state, or are not a simple command
+_STATEFUL = {
+    "cd", "pushd", "popd", "export", "unset", "set", "source", ".", "alias", "unalias", "shopt", "trap",
+    "exec", "exit", "return", "ulimit", "umask", "eval", "declare", "typeset", "local", "readonly", "hash",
+    "let", "read", "readarray", "mapfile", "getopts", "nvm", "rvm", "conda", "deactivate", "pyenv", "sdk",
+    "function", "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
+    "select", "{", "}", "(", ")", "((", "coproc", "time", "shift", "builtin", "command", "enable", "wait",
+    "bg", "fg", "jobs", "disown", "kill", "break", "continue",
+}
+
+
+def _scan(line: str):
+    """Top-level shell operators of one line (outside quotes and ``$( )``), or None when a quote
+    or parenthesis is left open (the command goes on to the next line)."""
+    flags: set[str] = set()
+    i, n = 0, len(line)
+    quote = None
+    depth = 0
+    backtick = False
+    while i < n:
+        c = line[i]
+        if quote == "'":
+            if c == "'":
+                quote = None
+            i += 1
+            continue
+        if c == "\\":
+            i += 2
+            continue
+        if quote == '"':
+            if c == '"':
+                quote = None
+            elif c == "$" and line.startswith("$(", i):
+                depth += 1
+                i += 2
+                continue
+            elif c == ")" and depth:
+                depth -= 1
+            i += 1
+            continue
+        if c in "'\"":
+            quote = c
+        elif c == "`":
+            backtick = not backtick
+        elif c == "$" and line.startswith("$(", i):
+            depth += 1
+            i += 2
+            continue
+        elif c == "(":
+            if depth == 0 and not backtick:
+                flags.add("group")
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif depth == 0 and not backtick:
+            if c == "#" and (i == 0 or line[i - 1] in " \t"):
+                break
+            if c == ";":
+                flags.add(";")
+            elif c == "&":
+                if line.startswith("&&", i):
+                    flags.add("&&")
+                    i += 2
+                    continue
+                if (i > 0 and line[i - 1] in "<>") or line.startswith("&>", i):
+                    pass
+                else:
+                    flags.add("&")
+            elif c == "|":
+                if line.startswith("||", i):
+                    flags.add("||")
+                    i += 2
+                    continue
+                flags.add("|")
+            elif c == "<" and line.startswith("<<", i) and not line.startswith("<<<", i):
+                flags.add("heredoc")
+            elif c in "{}" and (i == 0 or line[i - 1] in " \t") and (i + 1 == n or line[i + 1] in " \t;"):
+                flags.add("group")
+        i += 1
+    if quote or depth or backtick:
+        return None
+    return flags
+
+
+def _simple(line: str, pipefail: bool, last: bool) -> bool:
+    """Whether ``line`` run as its own command fails exactly when it fails inside GitHub's
+    ``bash -e`` step script, and leaves no state behind for later commands."""
+    s = line.strip()
+    if s.endswith("\\") or "$?" in s or '"""' in s:
+        return False
+    flags = _scan(s)
+    if flags is None or flags & {";", "&", "heredoc", "group"}:
+        return False
+    if "|" in flags and pipefail:
+        return False
+    first = s.split(None, 1)[0]
+    if "&&" in flags and not last or first == "!" and not last:
+        return False
+    if first in _STATEFUL or first.endswith("()"):
+        return False
+    if re.match(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=", s):
+        return False
+    return True
+
+
+def git_used(body: str) -> bool:
+    return re.search(r"(^|[\s;&|(`])git\s", body) is not None
+
+
+class Commands:
+    """run steps and the expressions in their commands."""
+
+    def run_step(self, a: _Action, step, steps, i, wf_def, job_def, final: bool):
+        ctx = self.ctx
+        for k in step:
+            if k not in ("run", "name", "id", "if", "env", "shell", "working-directory", "continue-on-error",
+                         "timeout-minutes"):
+                raise _Skip("workflow: step setting", f"step setting '{k}' has no .pipe equivalent")
+        if step.get("continue-on-error") not in (None, False):
+            raise _Skip("workflow: continue-on-error", "the step may fail without failing the job on GitHub")
+        if "timeout-minutes" in step:
+            ctx.skip(a.phase, "workflow: step timeout", f"step {i + 1} has its own timeout; only the action's "
+                     "timeout applies", steps, i)
+        shell = step.get("shell", job_def.get("shell", wf_def.get("shell")))
+        if shell is None:
+            if self.os == "windows":
+                if a.windows_reported:
+                    raise _Skip("", "PowerShell step (see above)")
+                a.windows_reported = True
+                raise _Skip("workflow: non-bash shell", "on a Windows runner the default shell is PowerShell: "
+                            "this step and the job's other run steps without 'shell: bash' are not converted")
+            pipefail = False
+        elif shell == "bash":
+            pipefail = True
+        elif shell == "sh":
+            pipefail = False
+        else:
+            raise _Skip("workflow: non-bash shell", f"shell {shell!r}: pipec commands run in bash")
+        wd = step.get("working-directory", job_def.get("working-directory", wf_def.get("working-directory")))
+        wd = _scalar(wd) if wd is not None and not isinstance(wd, (dict, list)) else wd
+        if wd is not None and (not isinstance(wd, str) or "${{" in wd):
+            raise _Skip("workflow: working-directory expression", f"working-directory {wd!r} is not a plain path")
+        env_lines = []
+        senv = step.get("env")
+        if senv is not None:
+            if not isinstance(senv, dict):
+                raise _Skip("workflow: env expression", "the step's env is an expression")
+            for name, value in senv.items():
+                name = str(name)
+                if not _SHELL_NAME.fullmatch(name):
+                    raise _Skip("workflow: env name", f"'{name}' cannot be a shell variable")
+                text = _scalar(value)
+                if text is None:
+                    raise _Skip("workflow: env expression", f"env {name} is not a plain value")
+                env_lines.append(f"export {name}={self.shell_value(a, text, name)}")
+        body = _scalar(step["run"]).replace("\r\n", "\n").replace("\r", "\n")
+        body = self.expressions(a, body)
+        if RUNNER_FILES.search(body):
+            raise _Skip("workflow: GitHub runner file", "the step writes to a GitHub runner file "
+                        f"(${RUNNER_FILES.search(body).group(1)}: outputs, env or PATH for later steps, or the job "
+                        "summary), which CodeBuild does not have")
+        used = {m.group(1) for m in GITHUB_ONLY_VARS.finditer(body + "\n".join(env_lines))}
+        used -= set(a.env) | set(a.secrets)
+        if used:
+            ctx.skip(a.phase, "workflow: GitHub-only context in a command", f"step {i + 1} reads "
+                     f"{', '.join(sorted(used))}, which GitHub sets and CodeBuild does not", steps, i)
+        if '"""' in body or any('"""' in x for x in env_lines) or (wd and '"""' in wd):
+            raise _Skip("workflow: script with triple quotes", 'the script holds """, which a .pipe script cannot')
+        lines = body.split("\n")
+        real = [ln for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+        if not real:
+            return
+        if any(ln != ln.rstrip() and ln.rstrip().endswith("\\") for ln in lines):
+            raise _Skip("workflow: script whitespace", "a line ends with a backslash and spaces, which a .pipe "
+                        "script would drop")
+        out: list[tuple[str, bool]]
+        if not env_lines and wd in (None, "", ".") and all(
+                _simple(ln, pipefail, ln is real[-1]) for ln in real):
+            out = [(ln.strip(), False) for ln in real]
+        else:
+            head = ["(", "set -eo pipefail" if pipefail else "set -e"]
+            if wd not in (None, "", "."):
+                head.append(f"cd {shlex.quote(wd)}")
+            script = "\n".join(head + env_lines + [ln.rstrip() for ln in body.rstrip("\n").split("\n")] + [")"])
+            out = [(script, True)]
+        for text, script in out:
+            src = '"""\n' + text + '\n"""' if script else q(text)
+            if final:
+                a.final.append(src)
+            else:
+                a.phase.stmt("run", src)
+            a.commands += 1
+        # for the round trip (bench/roundtrip.py): which run steps became this action's commands
+        ctx.mapping.setdefault("steps", {}).setdefault(a.name, []).append([i, final])
+        if self.git_where is None and a.checkout and git_used(body):
+            self.git_where = (steps, i)
+
+    def shell_value(self, a: _Action, text: str, name: str) -> str:
+        """``text`` (with expressions) as one shell word."""
+        parts = []
+        pos = 0
+        for m in _EXPR.finditer(text):
+            if m.start() > pos:
+                parts.append(shlex.quote(text[pos:m.start()]))
+            parts.append('"${' + self.variable_of(a, m.group(1).strip(), name) + '}"')
+            pos = m.end()
+        if pos < len(text) or not parts:
+            parts.append(shlex.quote(text[pos:]))
+        return "".join(parts)
+
+    def variable_of(self, a: _Action, inner: str, env_name: str | None = None) -> str:
+        """The shell variable that holds expression ``inner`` in ``a``, or _Skip."""
+        if not _PATH.fullmatch(inner):
+            raise _Skip("workflow: expression in a command", f"the expression '{inner}' is computed by GitHub")
+        parts = inner.split(".")
+        head = parts[0]
+        if head == "env" and len(parts) == 2 and _SHELL_NAME.fullmatch(parts[1]):
+            return parts[1]
+        if head == "secrets" and len(parts) == 2 and _SHELL_NAME.fullmatch(parts[1]):
+            return self.add_secret(a, env_name if env_name and env_name not in a.env else parts[1], parts[1])
+        if inner == "github.token":
+            return self.add_secret(a, "GITHUB_TOKEN", "GITHUB_TOKEN")
+        name = None
+        if head == "inputs" and len(parts) == 2:
+            name = parts[1]
+        elif parts[:3] == ["github", "event", "inputs"] and len(parts) == 4:
+            name = parts[3]
+        if name is not None:
+            if name not in self.variables:
+                raise _Skip("workflow: expression in a command", f"'{inner}' is not a workflow_dispatch input "
+                            "with a pipeline variable")
+            if self.other_triggers and not self.inputs_used:
+                self.inputs_used = True
+                self.ctx.skip(self.doc, "workflow: input outside manual runs", "commands read dispatch inputs: "
+                              "GitHub leaves them empty in runs started by other events, pipeline variables "
+                              "keep their defaults", self.data, "on")
+            return name
+        if inner in GITHUB_VARS:
+            return GITHUB_VARS[inner]
+        raise _Skip("workflow: expression in a command", f"the expression '{inner}' is computed by GitHub")
+
+    def expressions(self, a: _Action, body: str) -> str:
+        out = []
+        pos = 0
+        for m in _EXPR.finditer(body):
+            inner = m.group(1).strip()
+            prefix = body[pos:m.start()]
+            out.append(prefix)
+            var = self.variable_of(a, inner)
+            if self.in_single_quotes("".join(out)):
+                raise _Skip("workflow: expression in single quotes", f"'{inner}' is inside single quotes, where "
+                            "a shell variable would not expand")
+            out.append("${" + var + "}")
+            pos = m.end()
+        out.append(body[pos:])
+        return "".join(out)
+
+    @staticmethod
+    def in_single_quotes(text: str) -> bool:
+        quote = None
+        i = 0
+        while i < len(text):
+            c = text[i]
+            if quote == "'":
+                if c == "'":
+                    quote = None
+            elif c == "\\":
+                i += 1
+            elif quote == '"':
+                if c == '"':
+                    quote = None
+            elif c in "'\"":
+                quote = c
+            elif c == "#" and (i == 0 or text[i - 1] in " \t\n"):
+                nl = text.find("\n", i)
+                if nl == -1:
+                    return False
+                i = nl
+            i += 1
+        return quote == "'"

@@ -1,0 +1,332 @@
+"""Jobs and stages: the ``needs`` graph becomes one stage per longest-path level, a job one
+``build``/``test`` action (or one per matrix combination, :mod:`.matrices`) with its runner,
+container, timeout, env and environment; :meth:`Jobs.emit` writes an action's ``.pipe`` block.
+A job's steps are :mod:`.steps`.
+"""
+
+from __future__ import annotations
+
+
+import re
+from pathlib import Path
+
+from pipec import importer
+from pipec.importer import Doc, q, v
+from pipec.targets.github.imports.common import _Action, _scalar
+
+
+GITHUB_TIMEOUT = 360
+_TESTISH = re.compile(r"test|lint|check", re.I)
+
+
+class Jobs:
+    """Stages from the needs graph, and each job as actions."""
+
+    def jobs_and_stages(self, p: Doc):
+        ctx, data = self.ctx, self.data
+        jobs = data["jobs"]
+        level = self.levels(jobs)
+        closure: dict[str, set] = {}
+
+        def close(k):
+            if k not in closure:
+                out = set()
+                for d in self.needs_of(jobs[k]):
+                    out.add(d)
+                    out |= close(d)
+                closure[k] = out
+            return closure[k]
+
+        mapping_jobs: dict[str, list[str]] = {}
+        ctx.mapping["jobs"] = mapping_jobs
+        by_level: dict[int, list[str]] = {}
+        for k in jobs:
+            by_level.setdefault(level[k], []).append(k)
+        imported_at: dict[int, list[str]] = {}
+        stage_names: set = {"source"}
+        stages_map: list[list[str]] = []
+        for lv in sorted(by_level):
+            stage = Doc("stage x")
+            groups: list[tuple[str, list[_Action], bool]] = []
+            for k in by_level[lv]:
+                actions, sequential = self.job(stage, str(k), jobs[k], jobs)
+                if actions and sum(len(x) for _, x, _ in groups) + len(actions) > 50:
+                    ctx.skip(stage, "workflow: stage too large", f"job '{k}' would make its stage hold more than "
+                             "50 actions, CodePipeline's limit (E303); it is not imported", jobs, k)
+                    actions = []
+                for a in actions:
+                    for gh, n in a.uploads:
+                        self.produced.setdefault(gh, (k, n))
+                        self.job_artifacts.setdefault(k, {}).setdefault(gh, n)
+                mapping_jobs[str(k)] = [a.name for a in actions]
+                if actions:
+                    groups.append((str(k), actions, sequential))
+                    imported_at.setdefault(lv, []).append(k)
+                    before = {j for L, js in imported_at.items() if L < lv for j in js}
+                    extra = sorted(str(x) for x in before - close(k))
+                    if extra:
+                        ctx.skip(stage, "workflow: ordering made stricter", f"job '{k}' also waits for "
+                                 f"{', '.join(extra)} (stages run one after another), which GitHub does not make "
+                                 "it wait for", jobs, k)
+            total = sum(len(acts) for _, acts, _ in groups)
+            if not total:
+                if stage.items:
+                    p.items.extend(("comment", c) for kind, c in stage.items if kind == "comment")
+                continue
+            stage.header = f"stage {importer.unique(importer.name(groups[0][0], 'stage'), stage_names)}"
+            names: list[str] = []
+            if total == 1:
+                a = groups[0][1][0]
+                self.emit(stage, a)
+                names.append(a.name)
+            elif len(groups) == 1 and groups[0][2]:
+                for a in groups[0][1]:
+                    self.emit(stage, a)
+                    names.append(a.name)
+            else:
+                par = stage.block("parallel")
+                for key, acts, sequential in groups:
+                    if sequential:
+                        ctx.skip(par, "workflow: max-parallel", f"job '{key}' runs its matrix one at a time "
+                                 "(max-parallel 1) beside other jobs; here its combinations run in parallel",
+                                 jobs[key].get("strategy"), "max-parallel")
+                    for a in acts:
+                        self.emit(par, a)
+                        names.append(a.name)
+            p.items.append(("block", stage))
+            stages_map.append(names)
+        ctx.mapping["stages"] = stages_map
+        ctx.mapping["placeholders"] = sorted(self.placeholders)
+        converted = [n for names in stages_map for n in names if n not in self.placeholders]
+        if not stages_map or (not converted and not any(ctx.mapping.get("triggers", {}).values())):
+            raise importer.Unsupported("workflow: nothing to import", "neither a trigger nor a step of the workflow "
+                                       "could be converted (see the other findings)", data, "jobs")
+
+    def emit(self, parent: Doc, a: _Action):
+        d = parent.block(a.doc.header)
+        d.items.extend(a.notes.items)
+        for line in a.image:
+            d.stmt(line)
+        if a.timeout:
+            d.stmt("timeout", a.timeout)
+        for name, version in a.runtimes.items():
+            d.stmt("runtime", name, v(version))
+        for name, value in a.env.items():
+            d.stmt("env", name, "=", v(value))
+        for name, secret in a.secrets.items():
+            d.stmt("secret", name, "from", "ssm", q(f"/{self.pipeline}/{secret}"))
+        if a.inputs:
+            d.stmt("from", *a.inputs)
+        d.items.extend(it for it in a.phase.items if it[0] == "comment")
+        ph = d.block("build")
+        ph.items.extend(it for it in a.phase.items if it[0] != "comment")
+        has_run = any(kind == "stmt" and text.startswith("run ") for kind, text in a.phase.items)
+        for c in a.final:
+            ph.stmt("finally" if has_run else "run", c)
+        d.items.extend(a.artifact_docs)
+        if a.cache:
+            d.stmt("cache", *[v(c) for c in a.cache])
+        if a.github or a.secrets:
+            g = d.block("github")
+            for line in a.github:
+                g.stmt(line)
+            for name, secret in a.secrets.items():
+                g.stmt("secret", name, "from", "github", v(secret))
+
+    # ------------------------------------------------------------------ one job
+    def job(self, stage: Doc, key: str, job, jobs) -> tuple[list[_Action], bool]:
+        ctx = self.ctx
+        if "uses" in job:
+            ctx.skip(stage, "workflow: reusable workflow call", f"job '{key}' calls the reusable workflow "
+                     f"{job.get('uses')!r}; import that workflow on its own", jobs, key)
+            return [], False
+        when = self.when(job, None, job_level=True)
+        self.job_guard = None
+        if when == "failure":
+            ctx.skip(stage, "workflow: job runs after failures", f"job '{key}' runs only after a failure "
+                     f"({_scalar(job.get('if'))!r}); pipec actions run when their stage does, so the job is not "
+                     "imported", job, "if")
+            return [], False
+        if when is None:
+            # Kept, with its work converted, behind a first command that fails: the condition is
+            # GitHub's to decide during a run, and running the job in more cases than GitHub did
+            # (a deployment on every pull request, say) must never happen silently.
+            self.job_guard = (_scalar(job.get("if")) or "").strip()
+            when = "normal"
+        if when == "never":
+            ctx.skip(stage, "workflow: job condition", f"job '{key}' never runs here (if: {_scalar(job.get('if'))!r})",
+                     job, "if")
+            return [], False
+        self.job_when = when
+        strategy = job.get("strategy")
+        combos: list = [None]
+        sequential = False
+        if strategy is not None:
+            combos = self.matrix(stage, key, job, strategy)
+            if combos is None:
+                return [], False
+            if isinstance(strategy, dict):
+                mp = strategy.get("max-parallel")
+                sequential = mp == 1 and len(combos) > 1
+                for k in strategy:
+                    if k not in ("matrix", "fail-fast", "max-parallel"):
+                        ctx.skip(stage, "workflow: strategy", f"strategy setting '{k}' of job '{key}' is unknown",
+                                 strategy, k)
+        actions = []
+        for combo in combos:
+            a = self.action(stage, key, job if combo is None else self.substitute(job, combo), combo, jobs)
+            if a is not None:
+                actions.append(a)
+        return actions, sequential
+
+    def action(self, stage: Doc, key: str, job, combo, jobs) -> _Action | None:
+        ctx = self.ctx
+        base = importer.name(key, "job")
+        if combo:
+            vals = [_scalar(x) for x in combo.values() if not isinstance(x, (dict, list))]
+            base = importer.name("-".join([key] + [x for x in vals if x]), "job")
+        kind = "test" if _TESTISH.search(key) else "build"
+        a = _Action(importer.unique(base, self.taken), kind)
+        notes = a.notes
+        known = {"name", "needs", "runs-on", "environment", "outputs", "env", "defaults", "if", "steps",
+                 "timeout-minutes", "strategy", "continue-on-error", "container", "services", "permissions",
+                 "concurrency"}
+        for k in job:
+            if k not in known:
+                ctx.skip(notes, "workflow: job setting", f"job setting '{k}' has no .pipe equivalent", job, k)
+        self.combo = combo
+        if self.job_when == "always":
+            ctx.skip(notes, "workflow: job runs after failures", f"job '{key}' runs even when the jobs it needs "
+                     f"failed (if: {_scalar(job.get('if'))!r}); here it runs only after they succeed", job, "if")
+        self.runner(a, key, job)
+        self.container(a, job)
+        if "services" in job:
+            ctx.skip(notes, "workflow: service containers", "service containers (databases and the like beside "
+                     "the job) have no CodeBuild equivalent", job, "services")
+        t = job.get("timeout-minutes", GITHUB_TIMEOUT)
+        if isinstance(t, int) and not isinstance(t, bool):
+            if t < 5 or t > 2160:
+                ctx.skip(notes, "workflow: timeout out of range", f"timeout {t} minutes is outside CodeBuild's "
+                         "5 to 2160 minutes; the nearest is used", job, "timeout-minutes")
+            a.timeout = f"{min(max(t, 5), 2160)}m"
+        else:
+            ctx.skip(notes, "workflow: timeout", f"timeout-minutes {t!r} is not a whole number of minutes; "
+                     "pipec's default (60m) applies", job, "timeout-minutes")
+        env = self.job_env(notes, job)
+        for name, (what, value) in env.items():
+            if what == "env":
+                a.env[name] = value
+        for name, (what, value) in env.items():
+            if what == "secret":
+                self.add_secret(a, name, value)
+        envname = job.get("environment")
+        if envname is not None:
+            ename = envname.get("name") if isinstance(envname, dict) else envname
+            ename = _scalar(ename) if not isinstance(ename, (dict, list)) else None
+            if ename and "${{" not in ename:
+                a.github.append(f"environment {v(ename)}")
+                ctx.task("reviewers", f"check the protection rules (reviewers, wait timer, branches) of the GitHub "
+                                      f"environment {ename}")
+                ctx.skip(notes, "workflow: environment protection", f"environment '{ename}': on CodePipeline the "
+                         "action runs without the environment's protection rules; add an approve action before it "
+                         "if they gate a deployment", job, "environment")
+            else:
+                ctx.skip(notes, "workflow: environment", "the job's environment is given by an expression", job,
+                         "environment")
+        for k, construct, what in (("outputs", "workflow: job outputs", "job outputs (read by later jobs through "
+                                    "needs.*) have no .pipe equivalent"),
+                                   ("continue-on-error", "workflow: continue-on-error", "a failure of this job "
+                                    "does not fail the run on GitHub; here it stops the pipeline"),
+                                   ("concurrency", "workflow: job concurrency", "job-level concurrency has no "
+                                    ".pipe equivalent")):
+            if k in job and not (k == "continue-on-error" and job[k] is False):
+                ctx.skip(notes, construct, what, job, k)
+        self.current_key = key
+        self.steps(a, key, job, jobs)
+        if a.commands and self.job_guard is not None:
+            cond = " ".join(self.job_guard.split())
+            ctx.skip(a.notes, "workflow: job condition", f"job '{key}' runs only if {cond!r}, which GitHub decides "
+                     "during the run: its first command fails until you decide when this action should run "
+                     "(a stage via one platform, a separate pipeline, or delete the line)", job, "if")
+            guard = (f"echo 'pipec import: on GitHub job {key} ran only if a condition held; decide when it runs "
+                     "here (see the comment above), then delete this command' >&2 && exit 1")
+            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            self.ctx.mapping.setdefault("guards", []).append(a.name)
+        if not a.commands:
+            # Keep the job's place, settings and findings, with one command that fails loudly: the
+            # pipeline's shape converts, its work is left to a person (never a job that passes
+            # without doing anything).
+            ctx.skip(a.notes, "workflow: job with nothing to run", f"job '{key}' has no step that could be "
+                     "converted; its one command fails until you replace it", jobs, key)
+            a.phase.stmt("run", q(f"echo 'pipec import: job {key} of {Path(ctx.file).name} was not converted; "
+                                  "see the comments above' >&2 && exit 1"))
+            a.placeholder = True
+            self.placeholders.add(a.name)
+        if a.no_checkout:
+            ctx.skip(a.notes, "workflow: job without checkout", "the job does not check the repository out "
+                     "on GitHub; here it starts in a copy of the source", job, "steps")
+        return a
+
+    def drop(self, a: _Action, stage: Doc | None = None):
+        self.taken.discard(a.name.lower())
+        if stage is not None:
+            stage.items.extend(a.notes.items)
+            stage.items.extend(it for it in a.phase.items if it[0] == "comment")
+        return None
+
+    def job_env(self, notes, job) -> dict:
+        env = dict(self.wf_env)
+        container = job.get("container")
+        env.update(self.env_values(notes, job, "env"))
+        if isinstance(container, dict) and "env" in container:
+            env.update(self.env_values(notes, container, "env"))
+        return env
+
+    def runner(self, a: _Action, key, job):
+        ctx = self.ctx
+        ro = job.get("runs-on")
+        self.os = "linux"
+        if isinstance(ro, str):
+            labels = [ro]
+        elif isinstance(ro, list) and all(isinstance(x, str) for x in ro):
+            labels = list(ro)
+        else:
+            labels = None
+        if not labels or any("${{" in x for x in labels):
+            self.os = "unknown"
+            ctx.skip(a.notes, "workflow: runner expression", f"runs-on {ro!r} is not a list of labels; the "
+                     "default runner is used", job, "runs-on" if "runs-on" in job else None)
+            a.image.append("image ubuntu")
+            return
+        a.image.append("image ubuntu")
+        lower = [x.lower() for x in labels]
+        if lower == ["ubuntu-latest"]:
+            return
+        a.github.append("runs_on " + " ".join(v(x) for x in labels))
+        if len(lower) == 1 and lower[0].startswith("ubuntu-"):
+            return
+        if any(x.startswith("windows") for x in lower):
+            self.os = "windows"
+        elif any(x.startswith("macos") for x in lower):
+            self.os = "macos"
+        elif not any(x.startswith("ubuntu") for x in lower):
+            self.os = "unknown"
+        ctx.skip(a.notes, "workflow: non-Ubuntu runner", f"runs-on {' '.join(labels)}: the GitHub job keeps its "
+                 "runner, but CodeBuild runs the commands on its Ubuntu image", job, "runs-on")
+
+    def container(self, a: _Action, job):
+        ctx = self.ctx
+        c = job.get("container")
+        if c is None:
+            return
+        image = c.get("image") if isinstance(c, dict) else c
+        if not isinstance(image, str) or not image or "${{" in image:
+            ctx.skip(a.notes, "workflow: container", "the job's container image is not a plain image name; the "
+                     "commands run on the runner's image instead", job, "container")
+            return
+        a.image = [f"image docker {q(image)}"]
+        if isinstance(c, dict):
+            for k in c:
+                if k not in ("image", "env"):
+                    ctx.skip(a.notes, "workflow: container option", f"container setting '{k}' has no .pipe "
+                             "equivalent", c, k)

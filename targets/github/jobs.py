@@ -1,0 +1,351 @@
+"""Jobs: the skeleton every job shares (name, needs, runner, permissions, concurrency), the steps
+that fetch a job's inputs as CodeBuild lays them out, build and test jobs (image, runtimes, env,
+secrets, CodeArtifact, caches, reports) and builds run in CodeBuild (``run_in_codebuild``). A
+build's phases and artifact uploads are :mod:`.phases`; deployments :mod:`.deploys`.
+"""
+
+from __future__ import annotations
+
+
+import json
+import re
+
+from troposphere import codebuild as cb
+
+from pipec import model
+from pipec.targets.aws import buildspec
+from pipec.targets.aws import emit as aws
+from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
+from pipec.targets.github.pins import uses
+
+
+#: pipec runtime -> (action, input that takes the version, extra inputs)
+RUNTIME_ACTIONS = {
+    # no implicit package-manager cache: caching is explicit in pipec, as on CodeBuild
+    "nodejs": ("actions/setup-node", "node-version", {"package-manager-cache": False}),
+    "python": ("actions/setup-python", "python-version", {}),
+    "java": ("actions/setup-java", "java-version", {"distribution": "corretto"}),
+    "golang": ("actions/setup-go", "go-version", {"cache": False}),  # setup-go caches unless told not to
+    "dotnet": ("actions/setup-dotnet", "dotnet-version", {}),
+    "ruby": ("ruby/setup-ruby", "ruby-version", {}),
+    "php": ("shivammathur/setup-php", "php-version", {}),
+}
+#: the commit a run builds: a pull request's head (its source branch, as on CodePipeline), else
+#: the pushed commit
+HEAD_COMMIT = "${{ github.event.pull_request.head.sha || github.sha }}"
+
+
+def job_id(name: str) -> str:
+    out = re.sub(r"[^A-Za-z0-9_-]", "-", name)
+    return out if re.match(r"[A-Za-z_]", out) else f"_{out}"
+
+
+def env_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
+
+
+class Jobs:
+    """Job skeletons, inputs, build and test jobs."""
+
+
+    # ------------------------------------------------------------------ job skeleton
+    def job(self, act, needs: list[str], stage: model.Stage, first_in_stage: bool) -> dict:
+        job: dict = {"name": f"{stage.name} / {act.name}"}
+        if needs:
+            job["needs"] = list(needs)
+        if first_in_stage and stage.disabled_reason:
+            var = f"PIPEC_{env_name(self.p.name)}_{env_name(stage.name)}_ENABLED"
+            job["if"] = f"vars.{var} == 'true'"
+            self.warn("W510", stage, f"the transition into stage '{stage.name}' is disabled: on GitHub the stage's "
+                      f"jobs are skipped until the repository variable {var} is 'true'",
+                      "CodePipeline holds a run at a disabled transition and lets the newest one through when "
+                      "the transition is enabled; GitHub skips the jobs (and everything after them) in runs "
+                      f"started while {var} is not 'true'. Set it with: gh variable set {var} --body true")
+        runs_on = act.github.get("runs_on") if act.github.has("runs_on") else None
+        job["runs-on"] = _one(list(runs_on) if runs_on else self.runs_on)
+        job["permissions"] = {}
+        if self.p.mode != "parallel":
+            job["concurrency"] = {"group": f"{self.workflow}-{job_id(act.name)}", "cancel-in-progress": False}
+        return job
+
+    # ------------------------------------------------------------------ inputs
+    def checkout(self, src: model.Source, path: str | None) -> dict:
+        step = {"name": f"Check out {src.name}", "uses": uses("actions/checkout"),
+                "with": {"persist-credentials": False}}
+        if src is not self.repo_source:
+            step["with"] = {"repository": src.repository, "ref": src.branch, "persist-credentials": False}
+        elif self.on_pull_requests:
+            # CodePipeline runs a pull request's source-branch commit; GitHub would check out the
+            # merge of the pull request into its target branch
+            step["with"] = {"ref": HEAD_COMMIT, "persist-credentials": False}
+        if src.full_clone:
+            step["with"]["fetch-depth"] = 0
+        if path:
+            step["with"]["path"] = path
+        return step
+
+    def input_steps(self, act, jid: str, job: dict) -> tuple[list[dict], dict]:
+        """Steps that put each input where CodeBuild would: the first in the working directory,
+        every other one in its own directory named by CODEBUILD_SRC_DIR_<name>."""
+        steps, env = [], {}
+        for i, name in enumerate(act.inputs):
+            primary = i == 0
+            dest = None if primary else f"${{{{ runner.temp }}}}/inputs/{name}"
+            src = next((s for s in self.p.sources if s.name == name), None)
+            if not primary:
+                env[f"CODEBUILD_SRC_DIR_{name}"] = dest
+            if src is None:
+                step = {"name": f"Download artifact {name}", "uses": uses("actions/download-artifact"),
+                        "with": {"name": name}}
+                if dest:
+                    step["with"]["path"] = dest
+                steps.append(step)
+                continue
+            if src.provider == "github":
+                if primary:
+                    steps.append(self.checkout(src, None))
+                else:
+                    steps.append(self.checkout(src, f".pipec-inputs/{name}"))
+                    steps.append({"name": f"Move {name} beside the working directory",
+                                  "run": f'mkdir -p "$RUNNER_TEMP/inputs" && mv ".pipec-inputs/{name}" '
+                                         f'"$RUNNER_TEMP/inputs/{name}" && rmdir .pipec-inputs'})
+                job["permissions"]["contents"] = "read"
+            elif src.provider == "s3":
+                where = "." if primary else f'"$RUNNER_TEMP/inputs/{name}"'
+                steps.append({"name": f"Fetch source {name} from S3",
+                              "env": {"BUCKET": src.bucket, "KEY": src.object_key},
+                              "run": "\n".join([f"mkdir -p {where}",
+                                                'aws s3 cp "s3://$BUCKET/$KEY" "$RUNNER_TEMP/source.zip"',
+                                                f'unzip -q "$RUNNER_TEMP/source.zip" -d {where}'])})
+                self.grant(jid, [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+                                  "Resource": [f"arn:aws:s3:::{src.bucket}/{src.object_key}"]}])
+            elif src.provider == "codecommit":
+                where = "." if primary else f'"$RUNNER_TEMP/inputs/{name}"'
+                steps.append({"name": f"Clone {name} from CodeCommit",
+                              "env": {"REPOSITORY": src.repository, "BRANCH": src.branch},
+                              "run": "git -c credential.helper='!aws codecommit credential-helper $@' "
+                                     "-c credential.UseHttpPath=true clone --depth 1 --branch \"$BRANCH\" "
+                                     "\"https://git-codecommit.$AWS_REGION.amazonaws.com/v1/repos/$REPOSITORY\" "
+                                     f"{where}"})
+                self.grant(jid, [{"Effect": "Allow", "Action": "codecommit:GitPull",
+                                  "Resource": [self.arn("codecommit", src.repository)]}])
+            else:
+                self.error("E408", act, f"'{act.name}' reads source '{name}', which GitHub Actions cannot fetch",
+                           f"A {src.provider} source reaches CodePipeline through a CodeConnections connection, "
+                           "which only AWS services can use. Bind this stage to CodePipeline with 'via aws', or "
+                           "move the files into the GitHub repository.")
+        return steps, env
+
+    def needs_aws_for_inputs(self, act) -> bool:
+        return any(s.name in act.inputs and s.provider in ("s3", "codecommit") for s in self.p.sources)
+
+    # ------------------------------------------------------------------ build and test
+    def build_job(self, b: model.Build, job: dict) -> dict:
+        jid = job_id(b.name)
+        if b.github.has("run_in_codebuild"):
+            return self.codebuild_job(b, job)
+        if b.github.first("environment"):
+            job["environment"] = b.github.first("environment")
+            self.environments.setdefault(job["environment"], {})
+        steps: list[dict] = []
+        image = b.image
+        if image.kind == "docker":
+            job["container"] = {"image": image.ref}
+            if "@sha256:" not in image.ref:
+                self.warn("W514", b, f"'{b.name}' runs in an image given by tag, not by digest",
+                          "A tag can be moved to another image at any time, on both platforms; zizmor reports "
+                          "it for GitHub (unpinned-images). Write the image as NAME@sha256:DIGEST.")
+        elif image.kind == "ecr":
+            self.error("E410", b, f"'{b.name}' runs in a private ECR image, which a GitHub job cannot pull "
+                       "without passing a registry password between jobs",
+                       "Use a public image ('image docker \"public.ecr.aws/...\"') or bind this stage to "
+                       "CodePipeline with 'via aws'.")
+        elif image.kind != "ubuntu":
+            what = f"'{image.ref}'" if image.kind == "codebuild" else "Amazon Linux"
+            self.warn("W513", b, f"GitHub-hosted runners have no {what} image: '{b.name}' runs on "
+                      f"{_one(job['runs-on']) if isinstance(job['runs-on'], str) else job['runs-on'][0]}",
+                      "Tools that the CodeBuild image has and the runner lacks (or that differ, such as yum/dnf) "
+                      "must be installed by the commands, or give a container image with 'image docker'.")
+        input_steps, input_env = self.input_steps(b, jid, job)
+        steps.extend(input_steps)
+        uses_aws = bool(b.codeartifact) or any(s.github_secret is None for s in b.secrets) \
+            or self.needs_aws_for_inputs(b) or bool(b.grants)
+        if b.grants:  # kept as written: an IAM policy variable (${aws:username}) must not become a Sub
+            self.grant(jid, [dict(st, Resource=[r.replace("${", "${!") for r in st["Resource"]])
+                             for st in aws.grant_statements(b)])
+        if uses_aws:
+            job["permissions"]["id-token"] = "write"
+            steps.insert(0, self.credentials(jid))
+        for runtime, version in b.runtimes:
+            if runtime not in RUNTIME_ACTIONS:
+                self.error("E410", b, f"runtime '{runtime}' has no set-up action on GitHub Actions",
+                           "Install it in the install phase (the runner image has the Android SDK), or bind this "
+                           "stage to CodePipeline with 'via aws'.")
+                continue
+            action, key, extra = RUNTIME_ACTIONS[runtime]
+            version = re.sub(r"^[a-z]+", "", version) if runtime == "java" else version
+            steps.append({"name": f"Set up {runtime} {version}", "uses": uses(action),
+                          "with": {**extra, key: str(version)}})
+        env: dict = {}
+        for v in self.p.variables:
+            # the input when the run was started by hand with one; a workflow without
+            # workflow_dispatch has no inputs, and its runs use the default, as CodePipeline's
+            # runs started by a push or a schedule do
+            env[v.name] = (f"${{{{ inputs.{v.name} || {expression_string(v.default)} }}}}" if self.dispatch_inputs
+                           else expression_text(v.default))
+        for e in b.env:
+            env[e.name] = expression_text(str(e.value))
+        for s in b.secrets:
+            if s.github_secret:
+                env[s.name] = f"${{{{ secrets.{s.github_secret} }}}}"
+        fetched = [s for s in b.secrets if s.github_secret is None]
+        if fetched:
+            steps.append(self.secret_step(jid, fetched))
+        for login in b.codeartifact:
+            self.grant(jid, self.codeartifact_statements(login))
+        if b.cache:
+            steps.append({"name": "Restore cache", "id": "cache",
+                          "uses": uses("actions/cache/restore"),
+                          "with": {"path": "\n".join(expression_text(_cache_path(c)) for c in b.cache),
+                                   "key": f"pipec-{jid}-${{{{ runner.os }}}}-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}",
+                                   "restore-keys": f"pipec-{jid}-${{{{ runner.os }}}}-"}})
+        steps.extend(self.phase_steps(b, input_env))
+        last = self.last_phase_condition(b)
+        for out in b.outputs:
+            steps.extend(self.upload_steps(b, out, last))
+        for rep in b.reports:
+            steps.append({"name": f"Upload report {rep.name}", "if": "${{ !cancelled() }}",
+                          "uses": uses("actions/upload-artifact"),
+                          "with": {"name": f"{b.name}-report-{rep.name}",
+                                   "path": "\n".join(expression_text(_under(rep.base, f)) for f in rep.files),
+                                   "if-no-files-found": "warn", "include-hidden-files": True}})
+        fail = [st for st in steps if st["name"].startswith("Fail the job")]
+        steps = [st for st in steps if st not in fail] + fail
+        if b.cache:
+            # saved when the job succeeds, as actions/cache does by default (whether CodeBuild
+            # saves after a failed build is not documented: docs/research/codebuild-vs-actions.md)
+            steps.append({"name": "Save cache",
+                          "uses": uses("actions/cache/save"),
+                          "with": {"path": "\n".join(expression_text(_cache_path(c)) for c in b.cache),
+                                   "key": "${{ steps.cache.outputs.cache-primary-key }}"}})
+        job["timeout-minutes"] = b.timeout_minutes
+        if env:
+            job["env"] = env
+        job["steps"] = steps
+        return job
+
+    def secret_step(self, jid: str, secrets) -> dict:
+        """Fetch each secret through the job's role, mask it, and hand it to later steps."""
+        lines, env = [], {}
+        statements = []
+        for s in secrets:
+            var = f"PIPEC_REF_{s.name}"
+            env[var] = expression_text(s.ref)
+            if s.store == "ssm":
+                lines.append(f'value=$(aws ssm get-parameter --with-decryption --name "${var}" '
+                             "--query Parameter.Value --output text)")
+                statements.append({"Effect": "Allow", "Action": "ssm:GetParameter",
+                                   "Resource": [aws._parameter_arn(s.ref)]})
+            else:
+                secret_id, key, stage, version = secret_reference(s.ref)
+                env[var] = expression_text(secret_id)
+                extra = (f" --version-stage {shell_word(stage)}" if stage else "") + (
+                    f" --version-id {shell_word(version)}" if version else "")
+                fetch = (f'aws secretsmanager get-secret-value --secret-id "${var}"{extra} '
+                         "--query SecretString --output text")
+                if key:
+                    fetch += f" | jq -r {shell_word('.' + json.dumps(key))}"
+                lines.append(f"value=$({fetch})")
+                statements.append({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                   "Resource": [aws._secret_arn(s.ref)]})
+            lines.append('while IFS= read -r line; do echo "::add-mask::$line"; done <<< "$value"')
+            lines.append(f'{{ echo "{s.name}<<$eof"; printf \'%s\\n\' "$value"; echo "$eof"; }} >> "$GITHUB_ENV"')
+        self.grant(jid, statements)
+        return {"name": "Fetch secrets", "env": env, "run": "\n".join(["set -euo pipefail", GITHUB_ENV_DELIMITER, *lines])}
+
+    def codeartifact_statements(self, login) -> list[dict]:
+        b = self.aws()
+        domain_arn, repo_arn = b.codeartifact(login)
+        return [
+            {"Effect": "Allow", "Action": "codeartifact:GetAuthorizationToken", "Resource": [domain_arn]},
+            {"Effect": "Allow", "Action": ["codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"],
+             "Resource": [repo_arn]},
+            {"Effect": "Allow", "Action": "sts:GetServiceBearerToken", "Resource": ["*"],
+             "Condition": {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}},
+        ]
+
+    def codebuild_job(self, b: model.Build, job: dict) -> dict:
+        """``run_in_codebuild``: the job starts the build in a CodeBuild project of the companion
+        template (the same buildspec as the AWS target) at the workflow's commit, and waits."""
+        jid = job_id(b.name)
+        if b.inputs and b.inputs[0] != (self.repo_source.name if self.repo_source else None) or len(b.inputs) > 1:
+            self.error("E410", b, f"'{b.name}' runs in CodeBuild from GitHub, which gives it the repository only",
+                       "A build started by the workflow reads the repository at the workflow's commit; remove "
+                       "'run_in_codebuild' or make the repository its only input.")
+        if b.outputs:
+            self.error("E410", b, f"'{b.name}' runs in CodeBuild from GitHub and cannot hand artifacts to later jobs",
+                       "Remove 'run_in_codebuild', or let it produce no artifact.")
+        if any(s.github_secret for s in b.secrets):
+            self.error("E410", b, f"'{b.name}' runs in CodeBuild, where a GitHub secret cannot reach it",
+                       "CodeBuild reads the secret from Parameter Store or Secrets Manager, as on CodePipeline: "
+                       "remove the 'secret ... from github' line, or remove 'run_in_codebuild'.")
+        path = self.ctx.path("github", self.p.name, "buildspec", f"{b.name}.yml")
+        self.files[f"github/{self.p.name}/buildspec/{b.name}.yml"] = buildspec.render(b, self.ctx.source)
+        side = self.aws()
+        if b.cache and b.aws.first("cache") == "s3" and side.bucket_ref is None:
+            # the S3 cache lives in the companion's own bucket (the revision bucket)
+            side.pipec_revisions = True
+            side.artifact_store()
+        project = side.project(b, path)
+        project.Source = cb.Source(Type="GITHUB", Location=f"https://github.com/{self.repo}.git",
+                                   BuildSpec=path)
+        project.Artifacts = cb.Artifacts(Type="NO_ARTIFACTS")
+        name = project.Name
+        self.grant(jid, [
+            {"Effect": "Allow", "Action": ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
+             "Resource": [self.arn("codebuild", f"project/{name}")]},
+            {"Effect": "Allow", "Action": "logs:GetLogEvents",
+             "Resource": [self.arn("logs", f"log-group:/aws/codebuild/{name}:*")]},
+        ])
+        job["permissions"]["id-token"] = "write"
+        job["timeout-minutes"] = b.timeout_minutes + 10
+        job["steps"] = [
+            self.credentials(jid),
+            {"name": f"Run {b.name} in CodeBuild", "env": {"PROJECT": name, "COMMIT": HEAD_COMMIT},
+             "run": "\n".join([
+                 "set -euo pipefail",
+                 'ID=$(aws codebuild start-build --project-name "$PROJECT" --source-version "$COMMIT" '
+                 "--query build.id --output text)",
+                 'echo "CodeBuild build $ID"',
+                 "while true; do",
+                 '  STATUS=$(aws codebuild batch-get-builds --ids "$ID" --query "builds[0].buildStatus" --output text)',
+                 '  case "$STATUS" in',
+                 '    SUCCEEDED) echo "build $ID succeeded"; break ;;',
+                 '    IN_PROGRESS) sleep 15 ;;',
+                 '    *) echo "build $ID: $STATUS" >&2; exit 1 ;;',
+                 "  esac",
+                 "done"])}]
+        return job
+
+
+def _one(labels):
+    return labels[0] if isinstance(labels, list) and len(labels) == 1 else labels
+
+
+def secret_reference(ref: str) -> tuple[str, str | None, str | None, str | None]:
+    """A Secrets Manager reference as CodeBuild reads it, ``secret-id:json-key:version-stage:
+    version-id`` (the id may be an ARN, itself 7 colon-separated fields): (id, key, stage, version),
+    empty parts None."""
+    parts = ref.split(":")
+    head = 7 if ref.startswith("arn:") else 1
+    rest = parts[head:] + [""] * 3
+    return ":".join(parts[:head]), rest[0] or None, rest[1] or None, rest[2] or None
+
+
+def _cache_path(path: str) -> str:
+    """A CodeBuild cache path for actions/cache: ``dir/**/*`` (everything below) is ``dir``."""
+    return path[:-5] if path.endswith("/**/*") else path
+
+
+def _under(base: str | None, path: str) -> str:
+    return f"{base.rstrip('/')}/{path}" if base else path

@@ -1,0 +1,39 @@
+"""The pinned actions: ``actions.json`` (each action's release tag, commit SHA and how it was
+confirmed), ``uses:`` values pinned to a full SHA, and the ``# vX.Y.Z`` comment written beside
+each pin. Every part of the workflow that uses an action asks :func:`uses`.
+"""
+
+from __future__ import annotations
+
+
+import functools
+import json
+import re
+from pathlib import Path
+
+
+#: the pin table shipped with the package
+PINS_PATH = Path(__file__).resolve().parent / "actions.json"
+
+
+@functools.lru_cache(maxsize=1)
+def pins() -> dict[str, dict]:
+    """action -> {version, sha, runs, confirmed}: the table in ``actions.json``."""
+    with open(PINS_PATH, encoding="utf-8") as fh:
+        return json.load(fh)["actions"]
+
+
+def uses(action: str) -> str:
+    """``owner/name@SHA`` for ``action`` (a sub-action such as ``actions/cache/save`` is pinned
+    with its repository's SHA); the ``# vX.Y.Z`` comment is added when the file is written."""
+    repo = "/".join(action.split("/")[:2])
+    return f"{action}@{pins()[repo]['sha']}"
+
+
+def _comment_pins(text: str) -> str:
+    by_sha = {row["sha"]: row["version"] for row in pins().values()}
+
+    def add(m):
+        return f"{m.group(1)}{m.group(2)} # {by_sha[m.group(2)]}"
+
+    return re.sub(r"^(\s*(?:- )?uses: \S+@)([0-9a-f]{40})$", add, text, flags=re.M)

@@ -1,0 +1,261 @@
+"""Deployment jobs read back, with the companion template and the appspec beside the workflow:
+CodeDeploy (EC2, ECS, Lambda) with its configuration and target, ECS rolling updates,
+CloudFormation stacks, S3 buckets and Lambda invokes.
+"""
+
+from __future__ import annotations
+
+
+import re
+import shlex
+
+import yaml
+
+from pipec import plan
+from pipec.targets.aws import cfn
+from pipec.targets.github.read.common import _fail, _only, _text, _unliteral, _Where
+
+
+CAPABILITIES = {"CAPABILITY_IAM": "iam", "CAPABILITY_NAMED_IAM": "named-iam",
+                "CAPABILITY_AUTO_EXPAND": "auto-expand"}
+
+
+class Deploys:
+    """Deploy, stack, bucket and invoke jobs."""
+
+    @staticmethod
+    def downloaded(located, into: str) -> str | None:
+        """The artifact a deploy job downloads into ``into`` (None when it downloads none)."""
+        names = []
+        for at, role, step in located:
+            if role != "download":
+                continue
+            with_ = step.get("with") or {}
+            if not isinstance(with_.get("name"), str) or with_.get("path") != into:
+                _fail(at, f"a deploy job downloads its one input artifact, by name, into '{into}'")
+            names.append(with_["name"])
+        if len(names) > 1:
+            _fail(located[0][0], f"the job downloads several artifacts ({', '.join(names)}); "
+                                 "a deployment has one input")
+        return names[0] if names else None
+
+    def deploy(self, where, action: str, located) -> tuple:
+        at, role, step = _only(where, located, "ec2-deploy", "ecs-codedeploy", "lambda-deploy", "ecs-rolling")
+        if "if" in step or "continue-on-error" in step:
+            _fail(at, "a deployment step runs unconditionally and fails the job when it fails")
+        env = step.get("env") or {}
+        if role == "ecs-rolling":
+            images = env.get("IMAGES")
+            if not isinstance(images, str) or not images.startswith("release/"):
+                _fail(at, "IMAGES must name the image definitions file in the downloaded artifact (release/...)")
+            cluster, service = env.get("CLUSTER"), env.get("SERVICE")
+            if not isinstance(cluster, str) or not isinstance(service, str):
+                _fail(at, "CLUSTER and SERVICE must be set")
+            return plan.spec(platform="ecs", input=self.need_input(at, self.downloaded(located, "release")),
+                             rolling=(cluster, service, images[len("release/"):]))
+        if role == "ecs-codedeploy":
+            with_ = step.get("with") or {}
+            if not isinstance(with_.get("codedeploy-appspec"), str):
+                _fail(at, "an ECS deployment without a CodeDeploy appspec is not one pipec writes (pipec's rolling "
+                          "update is a script)")
+            names = (with_.get("codedeploy-application"), with_.get("codedeploy-deployment-group"),
+                     with_.get("codedeploy-deployment-config"))
+            platform, input_ = "ecs", self.need_input(at, self.downloaded(located, "release"))
+        else:
+            names = (env.get("APPLICATION"), env.get("GROUP"), env.get("CONFIG"))
+            if role == "ec2-deploy":
+                platform, input_ = "ec2", self.need_input(at, self.downloaded(located, "revision"))
+            else:
+                platform, input_ = "lambda", self.downloaded(located, "release")
+        if not all(isinstance(n, str) and n for n in names):
+            _fail(at, "the CodeDeploy application, deployment group and configuration must all be named")
+        app, group_name, config_name = names
+        template = self.companion(at)
+        groups = [(lid, g.get("Properties") or {}) for lid, g in
+                  template.of_type("AWS::CodeDeploy::DeploymentGroup").items()]
+        groups = [(lid, p) for lid, p in groups if template.resolve(p.get("ApplicationName")) == app
+                  and template.resolve(p.get("DeploymentGroupName")) == group_name]
+        if len(groups) != 1:
+            _fail(at, f"the companion template has no deployment group {group_name} of application {app}")
+        lid, group = groups[0]
+        gwhere = _Where(f"github/{self.pipeline}.template.yaml: {lid}")
+        if template.resolve(group.get("DeploymentConfigName")) != config_name:
+            _fail(at, f"the deployment uses configuration {config_name}, and the deployment group {group_name} "
+                      f"another one ({template.resolve(group.get('DeploymentConfigName'))})")
+        config = config_name if config_name.startswith("CodeDeployDefault.") else \
+            self.custom_config(gwhere, template, config_name)
+        rollback = group.get("AutoRollbackConfiguration") or {}
+        events = tuple(sorted(rollback.get("Events") or ())) if rollback.get("Enabled") else ()
+        alarm_config = group.get("AlarmConfiguration") or {}
+        alarms = []
+        if alarm_config.get("Enabled"):
+            for alarm in alarm_config.get("Alarms") or ():
+                name = template.resolve(alarm.get("Name"))
+                if not isinstance(name, str) or isinstance(name, cfn.Unresolved):
+                    _fail(gwhere, f"alarm {alarm!r} has no name the template decides")
+                alarms.append(name)
+        if platform == "ec2":
+            target = self.ec2_target(gwhere, template, group)
+        elif platform == "ecs":
+            target = self.ecs_target(gwhere, template, group, step)
+        else:
+            function, alias = _text(at, env, "FUNCTION"), _text(at, env, "ALIAS")
+            if not isinstance(function, str) or not isinstance(alias, str):
+                _fail(at, "FUNCTION and ALIAS must be set")
+            target = ("lambda", function, alias)
+        path = self.beside(at, "appspec", action)
+        try:
+            appspec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            _fail(at, f"{path.relative_to(self.out)} is not valid YAML: {exc}")
+        return plan.spec(platform=platform, input=input_, appspec=plan._freeze(appspec), config=config,
+                         rollback=events, alarms=tuple(alarms), target=target)
+
+    @staticmethod
+    def need_input(where, name):
+        if name is None:
+            _fail(where, "the deployment downloads no artifact to deploy")
+        return name
+
+    @staticmethod
+    def custom_config(where, template, name: str) -> tuple:
+        """(kind, percent, interval) of the companion's custom deployment configuration ``name``,
+        as ``plan.deploy_spec`` writes a strategy that no CodeDeployDefault configuration matches."""
+        found = [p.get("Properties") or {} for p in template.of_type("AWS::CodeDeploy::DeploymentConfig").values()
+                 if template.resolve((p.get("Properties") or {}).get("DeploymentConfigName")) == name]
+        if len(found) != 1:
+            _fail(where, f"deployment configuration {name} is neither CodeDeployDefault.* nor in the "
+                         "companion template")
+        props = found[0]
+        hosts = props.get("MinimumHealthyHosts")
+        routing = props.get("TrafficRoutingConfig")
+        if hosts is not None and routing is None:
+            if hosts.get("Type") != "FLEET_PERCENT" or not isinstance(hosts.get("Value"), int):
+                _fail(where, f"minimum healthy hosts {hosts!r}: pipec's rolling strategy keeps a percentage")
+            return ("rolling", hosts["Value"], None)
+        if routing is not None and hosts is None:
+            kind = {"TimeBasedCanary": "canary", "TimeBasedLinear": "linear"}.get(routing.get("Type"))
+            body = routing.get(routing.get("Type")) or {}
+            word = "Canary" if kind == "canary" else "Linear"
+            if kind is None or not isinstance(body.get(f"{word}Percentage"), int) \
+                    or not isinstance(body.get(f"{word}Interval"), int):
+                _fail(where, f"traffic routing {routing!r} is not a canary or linear shift pipec writes")
+            return (kind, body[f"{word}Percentage"], body[f"{word}Interval"])
+        _fail(where, f"deployment configuration {name} is not one pipec writes")
+
+    @staticmethod
+    def ec2_target(where, template, group: dict) -> tuple:
+        tags = []
+        for f in group.get("Ec2TagFilters") or ():
+            if f.get("Type") != "KEY_AND_VALUE":
+                _fail(where, f"EC2 tag filter {f!r}: pipec selects instances by key and value")
+            tags.append((template.resolve(f.get("Key")), template.resolve(f.get("Value"))))
+        if group.get("OnPremisesInstanceTagFilters") or group.get("Ec2TagSet") or group.get("OnPremisesTagSet"):
+            _fail(where, "tag sets and on-premises filters have no pipec equivalent")
+        asgs = tuple(template.resolve(a) for a in group.get("AutoScalingGroups") or ())
+        lb = group.get("LoadBalancerInfo") or {}
+        if set(lb) - {"TargetGroupInfoList"} or len(lb.get("TargetGroupInfoList") or ()) > 1:
+            _fail(where, f"load balancer info {lb!r}: pipec names one target group")
+        tgs = lb.get("TargetGroupInfoList") or ()
+        return ("ec2", tuple(tags), asgs, template.resolve(tgs[0].get("Name")) if tgs else None)
+
+    @staticmethod
+    def ecs_target(where, template, group: dict, step) -> tuple:
+        services = group.get("ECSServices") or ()
+        pairs = (group.get("LoadBalancerInfo") or {}).get("TargetGroupPairInfoList") or ()
+        if len(services) != 1 or len(pairs) != 1:
+            _fail(where, "an ECS deployment group for pipec has one service and one target group pair")
+        cluster = template.resolve(services[0].get("ClusterName"))
+        service = template.resolve(services[0].get("ServiceName"))
+        with_ = step.get("with") or {}
+        if (with_.get("cluster"), with_.get("service")) != (cluster, service):
+            _fail(where, f"the workflow deploys to {with_.get('cluster')}/{with_.get('service')}, the deployment "
+                         f"group to {cluster}/{service}")
+        pair = pairs[0]
+
+        def listener(route):
+            arns = (pair.get(route) or {}).get("ListenerArns") or ()
+            if len(arns) > 1:
+                _fail(where, f"{route} has several listeners; pipec gives one")
+            return template.resolve(arns[0]) if arns else None
+
+        return ("ecs", cluster, service, tuple(template.resolve(t.get("Name")) for t in pair.get("TargetGroups") or ()),
+                listener("ProdTrafficRoute"), listener("TestTrafficRoute"))
+
+    def stack(self, where, located) -> tuple:
+        at, _, step = _only(where, located, "stack")
+        env = step.get("env") or {}
+        lines = step["run"].split("\n")
+        deploys = [line for line in lines if line.startswith("aws cloudformation deploy ")]
+        if len(deploys) != 1:
+            _fail(at, "the script must run 'aws cloudformation deploy' once")
+        try:
+            words = shlex.split(deploys[0])[3:]
+        except ValueError as exc:
+            _fail(at, f"cannot read the shell words of the deploy command: {exc}")
+        options: dict[str, list[str]] = {}
+        current = None
+        for w in words:
+            if w.startswith("--"):
+                current = w
+                if w in options:
+                    _fail(at, f"option {w} is given twice")
+                options[w] = []
+            elif current is None:
+                _fail(at, f"unexpected word {w!r}")
+            else:
+                options[current].append(w)
+        if options.get("--template-file") != ["release/$TEMPLATE"] or options.get("--stack-name") != ["$STACK"]:
+            _fail(at, "the template must be release/$TEMPLATE and the stack $STACK (from the step's env)")
+        parameters = []
+        for w in options.get("--parameter-overrides", ()):
+            m = re.fullmatch(r"([^=]+)=\$(PARAM_\w+)", w)
+            if not m or m.group(2) not in env:
+                _fail(at, f"parameter {w!r} is not KEY=$PARAM_... with the value in the step's env")
+            parameters.append((m.group(1), _unliteral(at, env[m.group(2)], f"the value of {m.group(1)}")))
+        capabilities = []
+        for w in options.get("--capabilities", ()):
+            if w not in CAPABILITIES:
+                _fail(at, f"capability {w!r} is not one pipec writes")
+            capabilities.append(CAPABILITIES[w])
+        change_set = "--no-execute-changeset" in options
+        if change_set and not any("aws cloudformation execute-change-set" in line for line in lines):
+            _fail(at, "a change set is created and never executed")
+        stack, template = _text(at, env, "STACK"), _text(at, env, "TEMPLATE")
+        if not isinstance(stack, str) or not isinstance(template, str):
+            _fail(at, "STACK and TEMPLATE must be set")
+        return plan.spec(stack=stack, template=template, input=self.need_input(at, self.downloaded(located, "release")),
+                         parameters=tuple(sorted(parameters)), capabilities=tuple(sorted(capabilities)),
+                         change_set=change_set)
+
+    def bucket(self, where, located) -> tuple:
+        at, _, step = _only(where, located, "bucket")
+        env = step.get("env") or {}
+        run = step["run"]
+        cache_control = _text(at, env, "CACHE_CONTROL")
+        if (cache_control is not None) != ('--cache-control "$CACHE_CONTROL"' in run):
+            _fail(at, "CACHE_CONTROL is set but not used, or used but not set")
+        if run.startswith('aws s3 cp --recursive release "s3://$BUCKET/"'):
+            extract, key = True, None
+        elif '(cd release && zip -q -r -X "$RUNNER_TEMP/artifact.zip" .)' in run \
+                and 'aws s3 cp "$RUNNER_TEMP/artifact.zip" "s3://$BUCKET/$KEY"' in run:
+            extract, key = False, _text(at, env, "KEY")
+            if not isinstance(key, str):
+                _fail(at, "KEY must be set")
+        else:
+            _fail(at, "the copy is neither the artifact's files (extract) nor its zip (object_key)")
+        bucket = _text(at, env, "BUCKET")
+        if not isinstance(bucket, str):
+            _fail(at, "BUCKET must be set")
+        return plan.spec(bucket=bucket, input=self.need_input(at, self.downloaded(located, "release")),
+                         extract=extract, key=key, cache_control=cache_control)
+
+    def invoke(self, where, located) -> tuple:
+        at, _, step = _only(where, located, "invoke")
+        env = step.get("env") or {}
+        function = _text(at, env, "FUNCTION")
+        if not isinstance(function, str) or '--function-name "$FUNCTION"' not in step["run"] \
+                or (("PAYLOAD" in env) != ('--payload "$PAYLOAD"' in step["run"])):
+            _fail(at, "the function and payload must come from FUNCTION and PAYLOAD")
+        payload = _unliteral(at, env["PAYLOAD"], "the payload") if "PAYLOAD" in env else None
+        return plan.spec(function=function, parameters=payload, inputs=(), outputs=())

@@ -1,0 +1,196 @@
+"""One job read back: what each of its steps is (its role: from the action it uses, or from its
+name and the command its script runs), which kind of action the job is (build, deploy, stack,
+bucket, invoke, approval) and its name; the kinds are read by :mod:`.builds`, :mod:`.deploys`
+and :mod:`.approvals`.
+"""
+
+from __future__ import annotations
+
+
+import re
+
+from pipec import model
+from pipec.targets.github.read.common import SETUP_ACTIONS, _action_of, _fail, _Job, _only, _unliteral, _Where
+from pipec.targets.github.read.phases import PHASE_SHELL
+
+
+#: the step that does a job's work -> the plan kind of the job
+MAIN_ROLES = {
+    "phase": "build", "finally": "build", "codebuild": "build",
+    "ec2-deploy": "deploy", "ecs-codedeploy": "deploy", "lambda-deploy": "deploy", "ecs-rolling": "deploy",
+    "stack": "stack", "bucket": "bucket", "invoke": "invoke", "ask": "request", "approved": "approval",
+}
+#: which other steps each kind of job may have
+ALLOWED_ROLES = {
+    "build": {"credentials", "checkout", "download", "move", "s3-source", "codecommit-source", "setup", "secrets",
+              "cache-restore", "cache-save", "phase-shell", "phase", "finally", "collect", "upload-artifact",
+              "upload-report", "fail-continued"},
+    "codebuild": {"credentials", "codebuild"},
+    "deploy": {"credentials", "checkout-appspec", "download", "ec2-deploy", "ecs-codedeploy", "lambda-deploy",
+               "ecs-rolling"},
+    "stack": {"credentials", "download", "stack"},
+    "bucket": {"credentials", "download", "bucket"},
+    "invoke": {"credentials", "invoke"},
+    "request": {"credentials", "ask"},
+    "approval": {"approved"},
+}
+#: run steps by display name: (regex, role, a command the script must contain)
+RUN_STEPS = (
+    (r"Prepare a CodeBuild-style shell \(one shell for all phases\)", "phase-shell",
+     'cat > "$RUNNER_TEMP/pipec-phase.sh"'),
+    (r"Fail the job if a phase failed \(on_failure continue\)", "fail-continued", "exit 1"),
+    (r"Fetch secrets", "secrets", "set -euo pipefail"),
+    (r"Collect artifact (?P<arg>\S+)", "collect", "shopt -s globstar dotglob nullglob"),
+    (r"Move (?P<arg>\S+) beside the working directory", "move", 'mv ".pipec-inputs/'),
+    (r"Fetch source (?P<arg>\S+) from S3", "s3-source", 'aws s3 cp "s3://$BUCKET/$KEY"'),
+    (r"Clone (?P<arg>\S+) from CodeCommit", "codecommit-source", "aws codecommit credential-helper"),
+    (r"Run (?P<arg>\S+) in CodeBuild", "codebuild", "aws codebuild start-build"),
+    (r"Deploy (?P<arg>\S+) with CodeDeploy", "ec2-deploy", "aws deploy push"),
+    (r"Shift (?P<arg>\S+) with CodeDeploy", "lambda-deploy", "aws deploy create-deployment"),
+    (r"Rolling update of the ECS service", "ecs-rolling", "aws ecs update-service"),
+    (r"Deploy stack (?P<arg>\S+)", "stack", "aws cloudformation deploy"),
+    (r"Copy to s3://(?P<arg>\S+)", "bucket", "aws s3 cp"),
+    (r"Invoke (?P<arg>\S+)", "invoke", "aws lambda invoke"),
+    (r"Ask for approval", "ask", '>> "$GITHUB_STEP_SUMMARY"'),
+    (r"Approved", "approved", '>> "$GITHUB_STEP_SUMMARY"'),
+)
+USES_STEPS = {
+    "aws-actions/configure-aws-credentials": "credentials",
+    "actions/checkout": "checkout",
+    "actions/download-artifact": "download",
+    "actions/cache/restore": "cache-restore",
+    "actions/cache/save": "cache-save",
+    "aws-actions/amazon-ecs-deploy-task-definition": "ecs-codedeploy",
+    **{action: "setup" for action in SETUP_ACTIONS},
+}
+
+
+class Jobs:
+    """A job's steps and kind."""
+
+    def job(self, key: str, job: dict) -> _Job:
+        where = _Where(self.where.file, key)
+        for k in ("strategy", "uses", "continue-on-error", "defaults"):
+            if k in job:
+                _fail(where, f"'{k}' on a job has no pipec equivalent")
+        needs = job.get("needs") or []
+        if isinstance(needs, str):
+            needs = [needs]
+        if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+            _fail(where, f"'needs' must be a list of job ids, not {needs!r}")
+        held = self.held(where, job.get("if"))
+        steps = job.get("steps")
+        if not isinstance(steps, list) or not steps:
+            _fail(where, "the job has no steps")
+        steps = [self.text_of(where.step_at(i, s), s) for i, s in enumerate(steps)]
+        roles = [self.role(where.step_at(i, s), s) for i, s in enumerate(steps)]
+        kinds = {MAIN_ROLES[r] for r in roles if r in MAIN_ROLES}
+        if not kinds:
+            _fail(where, "no step does anything pipec maps to an action (a build phase, a deployment, an approval "
+                         "or an invoke)")
+        if len(kinds) > 1:
+            _fail(where, f"the job does the work of several actions ({', '.join(sorted(kinds))}); pipec maps one "
+                         "action to one job")
+        kind = kinds.pop()
+        allowed = ALLOWED_ROLES["codebuild" if "codebuild" in roles else kind]
+        for i, (role, step) in enumerate(zip(roles, steps)):
+            if role not in allowed:
+                _fail(where.step_at(i, step), f"a {role} step does not belong in a {kind} job as pipec writes it")
+        located = [(where.step_at(i, s), r, s) for i, (r, s) in enumerate(zip(roles, steps))]
+        if kind == "request":
+            return self.request_job(where, key, job, needs, held, located)
+        action = self.action_name(where, key, job)
+        if kind == "build":
+            spec = self.build(where, action, job, located)
+        elif kind == "deploy":
+            spec = self.deploy(where, action, located)
+        elif kind == "stack":
+            spec = self.stack(where, located)
+        elif kind == "bucket":
+            spec = self.bucket(where, located)
+        elif kind == "invoke":
+            spec = self.invoke(where, located)
+        else:
+            spec = None  # an approval: completed with its request job in assemble()
+            action = self.approval_name(where, job, located)
+        return _Job(key, action, kind, needs, held, spec)
+
+    @staticmethod
+    def action_name(where, key: str, job: dict) -> str:
+        name = job.get("name")
+        if isinstance(name, str) and " / " in name:
+            return name.split(" / ", 1)[1]
+        return key
+
+    def approval_name(self, where, job: dict, located) -> str:
+        at, _, step = _only(where, located, "approved")
+        action = (step.get("env") or {}).get("ACTION")
+        if not isinstance(action, str):
+            _fail(at, "the approval step names no ACTION")
+        env = job.get("environment")
+        if not (isinstance(env, dict) and env.get("name")) and not isinstance(env, str):
+            _fail(where, "an approval job waits in an environment, and this job has none")
+        return action
+
+    @staticmethod
+    def held(where, cond) -> bool:
+        """``if: vars.NAME == 'true'`` (a disabled transition, W510) is held; nothing else is read."""
+        if cond is None:
+            return False
+        text = str(cond).strip()
+        if text.startswith("${{") and text.endswith("}}"):
+            text = text[3:-2].strip()
+        if re.fullmatch(r"vars\.[A-Za-z_][A-Za-z0-9_]* == 'true'", text):
+            return True
+        _fail(where, f"job condition {cond!r} is not one pipec writes (only a repository variable "
+                     "== 'true', for a disabled transition)")
+
+    @staticmethod
+    def text_of(where, step):
+        """The step with its name and script as the user wrote them: the emitter writes every
+        ``${{`` there as a literal (targets/escape.py), which this undoes."""
+        if not isinstance(step, dict):
+            return step
+        return {**step, **{k: _unliteral(where, step[k], f"the step's {k}") for k in ("name", "run")
+                           if isinstance(step.get(k), str)}}
+
+    def role(self, where, step) -> str:
+        """What a step is, from its action or, for a script, its name and the command it runs."""
+        if not isinstance(step, dict):
+            _fail(where, "a step is a mapping")
+        for key in ("with", "env"):
+            if key in step and not isinstance(step[key], dict):
+                _fail(where, f"'{key}' must be a mapping")
+        uses, run = step.get("uses"), step.get("run")
+        if (uses is None) == (run is None):
+            _fail(where, "a step has either 'uses' or 'run'")
+        name = step.get("name")
+        if uses is not None:
+            action = _action_of(str(uses))
+            if action == "actions/upload-artifact":
+                if isinstance(name, str) and name.startswith("Upload report "):
+                    return "upload-report"
+                if isinstance(name, str) and name.startswith("Upload artifact "):
+                    return "upload-artifact"
+                _fail(where, "an upload-artifact step must be named 'Upload artifact NAME' (after its "
+                             "'Collect artifact NAME' step) or 'Upload report NAME'")
+            if action == "actions/checkout" and isinstance(step.get("with"), dict) \
+                    and "sparse-checkout" in step["with"]:
+                return "checkout-appspec"
+            if action in USES_STEPS:
+                return USES_STEPS[action]
+            _fail(where, f"action '{action}' is not one pipec maps")
+        if not isinstance(run, str):
+            _fail(where, f"'run' must be a script, not {run!r}")
+        if step.get("shell") == PHASE_SHELL and name in model.PHASE_ORDER:
+            return "phase"
+        if step.get("shell") == PHASE_SHELL and isinstance(name, str) and name.endswith(" (finally)") \
+                and name[:-len(" (finally)")] in model.PHASE_ORDER:
+            return "finally"
+        for pattern, role, command in RUN_STEPS:
+            if isinstance(name, str) and re.fullmatch(pattern, name):
+                if command not in run:
+                    _fail(where, f"a '{name}' step whose script does not run {command!r} is not one pipec writes")
+                return role
+        first = run.strip().split("\n", 1)[0]
+        _fail(where, f"a script step pipec does not recognise (name {name!r}, script starting {first[:60]!r})")
