@@ -20,7 +20,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,6 +30,8 @@ import yaml
 from pipec import compile_file
 from pipec.build import context_for, generate
 from pipec.targets import TARGETS
+
+import validators
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
@@ -74,7 +75,7 @@ def _templates(built) -> list[tuple[str, str, dict]]:
 
 
 def test_checkov_finds_nothing(built_examples):
-    checkov = Path(sys.executable).parent / "checkov"
+    checkov = validators.checkov_binary()
     start = time.perf_counter()
     run = subprocess.run([str(checkov), "-d", str(built_examples["__dir__"]), "--framework", "cloudformation",
                           "--quiet", "--compact", "-o", "json"],

@@ -316,6 +316,33 @@ ZIZMOR_PERSONAS = ("regular", "pedantic", "auditor")
 _ZIZMOR_ENV_DROP = ("GH_TOKEN", "GITHUB_TOKEN", "GH_HOST")
 
 
+#: checkov runs from a virtual environment of its own: it depends on bc-detect-secrets, a fork
+#: that installs into the same ``detect_secrets`` package as detect-secrets (which pipec uses for
+#: W503), so in one environment whichever was installed last wins. Pinned for repeatable results.
+CHECKOV_VERSION = "3.3.30"
+CHECKOV_HOME = Path(__file__).resolve().parent.parent / ".venv-tools" / f"checkov-{CHECKOV_VERSION}"
+
+
+def checkov_binary() -> Path:
+    """The checkov CLI, installed from PyPI on first use into ``.venv-tools/`` (a few minutes once;
+    ``PIPEC_CHECKOV`` names another one)."""
+    if os.environ.get("PIPEC_CHECKOV"):
+        return Path(os.environ["PIPEC_CHECKOV"])
+    exe = CHECKOV_HOME / "bin" / "checkov"
+    if not exe.is_file():
+        import fcntl
+
+        CHECKOV_HOME.parent.mkdir(parents=True, exist_ok=True)
+        with open(CHECKOV_HOME.parent / ".lock", "w") as lock:  # one installer at a time (xdist, CI)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not exe.is_file():
+                subprocess.run([sys.executable, "-m", "venv", str(CHECKOV_HOME)], check=True, timeout=300)
+                subprocess.run([str(CHECKOV_HOME / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                                "--disable-pip-version-check", f"checkov=={CHECKOV_VERSION}"],
+                               check=True, timeout=1800)
+    return exe
+
+
 def zizmor_binary() -> Path:
     exe = _venv_executable("zizmor")
     if exe is None:
