@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import textwrap
 
-from pipec import model
+from pipec import model, yamlout
 from pipec.diagnostics import ERROR, PLATFORM_DIFFERENCES, Diagnostics
 
 WIDTH = 100
@@ -903,10 +903,8 @@ def _aws(doc: _Doc, p: model.Pipeline, gen: _Targets, refusal):
         doc.blank()
         _neutral_body(doc, p, n, "aws")
         return
-    from pipec.targets.aws import cfn
-
     tpath = f"aws/{p.name}.template.yaml"
-    template = cfn.load(files[tpath])
+    template = yamlout.load(files[tpath])
     props = template["Resources"]["Pipeline"]["Properties"]
     stages = n.facts.stages_on("aws")
     doc.para(f"The CloudFormation template {tpath} creates a CodePipeline pipeline named {props['Name']} "
@@ -1068,8 +1066,6 @@ def _aws_action(doc, p, a, conf, resources, template, files):
 
 
 def _github(doc: _Doc, p: model.Pipeline, gen: _Targets, refusal, diffs):
-    import yaml
-
     n = _Narrator(p, "github")
     wf_name = p.github.first("workflow") or p.name
     doc.title(f"Pipeline {p.name} on GitHub Actions")
@@ -1086,7 +1082,7 @@ def _github(doc: _Doc, p: model.Pipeline, gen: _Targets, refusal, diffs):
         doc.para("No workflow is generated: every stage of this pipeline is bound to CodePipeline "
                  "('via aws').")
         return
-    wf = yaml.safe_load(files[path])
+    wf = yamlout.load(files[path])
     on = wf.get("on", wf.get(True, {})) or {}
     jobs = wf.get("jobs", {})
     stages = n.facts.stages_on("github")
