@@ -9,6 +9,8 @@ It reaches a target only through the registry, :mod:`pipec.targets` (``TARGETS``
 from __future__ import annotations
 
 import ast
+import importlib
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
@@ -63,3 +65,54 @@ def test_the_scan_sees_each_form_of_target_import(tmp_path):
     assert hits == ["pipec.targets.aws.emit", "pipec.targets.aws", "pipec.targets.github",
                     "pipec.targets.escape", "pipec.targets.github.read"]
 
+
+
+# ----------------------------------------------------------------------------- docs/architecture.md
+
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+#: a path in the repository: compiler/x.py, targets/aws/x.py, targets/aws/, tests/golden/, globs allowed
+_PATH = re.compile(r"(?<![\w/.-])((?:compiler|targets|grammar|tests|bench|docs|examples)/[\w./*-]*[\w*/])")
+#: a dotted name under pipec: a module (pipec.targets.aws.emit) or something in one (pipec.plan.from_model)
+_DOTTED = re.compile(r"\bpipec(?:\.[A-Za-z_*][\w*]*)+")
+
+
+def _resolves(dotted: str) -> bool:
+    parts = dotted.split(".")
+    if "*" in dotted:  # pipec.semantic_*: at least one module of the compiler matches
+        stem = parts[1].replace("*", "")
+        return len(parts) == 2 and any(p.stem.startswith(stem) for p in COMPILER.glob("*.py"))
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
+def test_every_path_named_in_the_architecture_document_exists():
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    paths = sorted(set(_PATH.findall(text)))
+    assert len(paths) > 30, paths  # the scan finds the document's paths at all
+    missing = [p for p in paths if not (list(ROOT.glob(p.rstrip("/"))) if "*" in p else (ROOT / p).exists())]
+    assert missing == []
+
+
+def test_every_module_named_in_the_architecture_document_exists():
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    names = sorted(set(_DOTTED.findall(text)))
+    assert len(names) > 20, names
+    assert [n for n in names if not _resolves(n)] == []
+
+
+def test_the_document_checks_catch_a_missing_module():
+    """The two checks above fail on a module or a path that does not exist."""
+    assert _resolves("pipec.targets.aws.emit") and _resolves("pipec.plan.from_model")
+    assert not _resolves("pipec.no_such_module") and not _resolves("pipec.plan.no_such_function")
+    assert _PATH.findall("see `compiler/nowhere.py` and targets/aws/x.py") == ["compiler/nowhere.py",
+                                                                                "targets/aws/x.py"]
+    assert not (ROOT / "compiler/nowhere.py").exists()
