@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pipec import model, yamlout
 from pipec.explain_actions import Narrator
-from pipec.explain_neutral import neutral_body, overview
+from pipec.explain_neutral import overview, refused
 from pipec.explain_targets import Targets
-from pipec.explain_text import MODES, Doc, join_words, plural, quoted, unique_sorted
+from pipec.explain_text import MODES, Doc, join_words, plural, quoted
 from pipec.explain_triggers import cron_text, source_where, trigger_text
 
 
@@ -38,11 +38,7 @@ def narrate(doc: Doc, p: model.Pipeline, gen: Targets, refusal):
     doc.title(f"Pipeline {p.name} on AWS CodePipeline")
     files = gen.files.get("aws")
     if files is None:
-        doc.para("CodePipeline cannot express this pipeline: " + "; ".join(
-            f"{d.code} {d.message}" for d in unique_sorted(refusal or [])) + ". Nothing would be generated "
-            "for AWS; below is what the pipeline means.")
-        doc.blank()
-        neutral_body(doc, p, n, "aws")
+        refused(doc, p, n, "aws", refusal, "Nothing would be generated for AWS")
         return
     tpath = f"aws/{p.name}.template.yaml"
     template = yamlout.load(files[tpath])

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pipec import model, yamlout
 from pipec.explain_actions import Narrator, action_title, order_sentence
-from pipec.explain_neutral import neutral_body, overview
+from pipec.explain_neutral import overview, refused
 from pipec.explain_targets import Targets
-from pipec.explain_text import Doc, join_words, quoted, unique_sorted
+from pipec.explain_text import Doc, join_words, quoted
 from pipec.explain_triggers import cron_text, trigger_text
 
 
@@ -22,11 +22,7 @@ def narrate(doc: Doc, p: model.Pipeline, gen: Targets, refusal, diffs):
     doc.title(f"Pipeline {p.name} on GitHub Actions")
     files = gen.files.get("github")
     if files is None:
-        doc.para("GitHub Actions cannot express this pipeline: " + "; ".join(
-            f"{d.code} {d.message}" for d in unique_sorted(refusal or [])) + ". No workflow would be "
-            "generated; below is what the pipeline means.")
-        doc.blank()
-        neutral_body(doc, p, n, "github")
+        refused(doc, p, n, "github", refusal, "No workflow would be generated")
         return
     path = f".github/workflows/{wf_name}.yml"
     if path not in files:

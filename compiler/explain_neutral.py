@@ -68,15 +68,7 @@ def neutral(doc: Doc, p: model.Pipeline, warnings, diffs, refusals):
         else:
             doc.para("This is a hybrid pipeline: some triggers start only one platform (marked below); "
                      "every stage runs on both.")
-    doc.heading("What starts it")
-    _sources_section(doc, p, n.facts, None)
-    for i, stage in enumerate(p.stages, 1):
-        doc.heading(f"Stage {i} of {len(p.stages)}: {stage.name}")
-        _stage_intro(doc, stage, neutral=True)
-        for a in stage.actions:
-            doc.blank()
-            doc.para(action_title(a))
-            n.action(doc, a)
+    neutral_body(doc, p, n, None)
     if warnings:
         doc.heading("Warnings from the checker")
         for d in unique_sorted(warnings):
@@ -107,7 +99,9 @@ def _stage_intro(doc: Doc, stage: model.Stage, neutral: bool):
         doc.para(order)
 
 
-def neutral_body(doc: Doc, p: model.Pipeline, n: Narrator, platform: str):
+def neutral_body(doc: Doc, p: model.Pipeline, n: Narrator, platform: str | None):
+    """What starts the pipeline and every stage's actions, in neutral terms, for the stages that
+    run on ``platform`` (None: on either)."""
     doc.heading("What starts it")
     _sources_section(doc, p, n.facts, platform)
     stages = n.facts.stages_on(platform)
@@ -118,3 +112,13 @@ def neutral_body(doc: Doc, p: model.Pipeline, n: Narrator, platform: str):
             doc.blank()
             doc.para(action_title(a))
             n.action(doc, a)
+
+
+def refused(doc: Doc, p: model.Pipeline, n: Narrator, platform: str, refusal, nothing: str):
+    """A platform voice whose target refuses the pipeline: why (``refusal``, its errors), what is
+    not generated (``nothing``), then the pipeline in neutral terms for that platform."""
+    doc.para(f"{PLATFORM_NAMES[platform]} cannot express this pipeline: " + "; ".join(
+        f"{d.code} {d.message}" for d in unique_sorted(refusal or [])) + f". {nothing}; below is what the "
+        "pipeline means.")
+    doc.blank()
+    neutral_body(doc, p, n, platform)

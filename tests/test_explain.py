@@ -134,6 +134,7 @@ def test_a_target_that_refuses_is_reported():
     gh = " ".join(explain(pipeline, warnings, target="github").split())
     assert gh.startswith("Pipeline refused on GitHub Actions")
     assert "GitHub Actions cannot express this pipeline: E410" in gh
+    assert ". No workflow would be generated; below is what the pipeline means. What starts it" in gh
     assert "container" in gh
 
 
