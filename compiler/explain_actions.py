@@ -25,14 +25,6 @@ def _kind_word(a) -> str:
     return "Lambda invocation"
 
 
-def _outputs(a) -> tuple[str, ...]:
-    if isinstance(a, model.Build):
-        return tuple(o.name for o in a.outputs)
-    if isinstance(a, model.Invoke):
-        return a.outputs
-    return ()
-
-
 class Facts:
     """What the narrations share: who consumes each artifact, which stages each platform runs."""
 
