@@ -232,9 +232,7 @@ def spec(**fields) -> tuple:
 def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = frozenset()) -> tuple:
     """The spec of a build job. ``revisions``: the artifacts EC2 deployments deploy, whose
     ``appspec.yml`` entry belongs to the deployment (the AWS target adds it), not to the build."""
-    from pipec.targets.aws import buildspec
-
-    logins = tuple(buildspec.codeartifact_login(login) for login in b.codeartifact)
+    logins = tuple(model.codeartifact_login(login) for login in b.codeartifact)
     phases = []
     by_name = {p.name: p for p in b.phases}
     for name in model.PHASE_ORDER:
@@ -277,7 +275,7 @@ def cache_path(path: str) -> str:
 
 
 def deploy_spec(d: model.Deploy) -> tuple:
-    from pipec.targets.aws import appspec
+    from pipec.targets import codedeploy_appspec
 
     s = d.strategy
     if d.uses_codedeploy:
@@ -285,7 +283,7 @@ def deploy_spec(d: model.Deploy) -> tuple:
         # a Lambda deployment shifts an alias between published versions: it reads no artifact
         # (a 'from' on it is ignored by both targets)
         return spec(platform=d.platform, input=d.inputs[0] if d.inputs and d.platform != "lambda" else None,
-                    appspec=_freeze(appspec.emit(d)), config=config,
+                    appspec=_freeze(codedeploy_appspec(d)), config=config,
                     rollback=tuple(sorted(_rollback_events(d))), alarms=tuple(d.rollback.alarms),
                     target=_target(d))
     return spec(platform=d.platform, input=d.inputs[0], rolling=(d.target.cluster, d.target.service,

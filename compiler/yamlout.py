@@ -99,6 +99,13 @@ def dump(data) -> str:
                          allow_unicode=True, width=100_000, indent=2)
 
 
+def load(text: str):
+    """A file :func:`dump` wrote, read back as plain data. pipec writes no tags (CloudFormation's
+    intrinsic functions are in their long form, ``Ref:`` and ``Fn::Sub:``), so YAML's safe loader
+    reads every generated file; ``pipec explain --target`` reads the targets' output with it."""
+    return yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 (the safe loader)
+
+
 # ----------------------------------------------------------------------------- the fast path
 #
 # libyaml's emitter, for the shapes pipec writes, in a few lines of Python: block mappings,

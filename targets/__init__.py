@@ -68,3 +68,12 @@ IMPORTERS: dict[str, str] = {
 def load(name: str):
     """The emit module of target ``name`` (KeyError for an unknown one)."""
     return importlib.import_module(TARGETS[name])
+
+
+def codedeploy_appspec(deploy) -> dict:
+    """The AppSpec data CodeDeploy reads for ``deploy`` (a :class:`pipec.model.Deploy` that uses
+    CodeDeploy), as plain data. Both targets write this same file, so :mod:`pipec.plan` compares
+    deployments by it; it is asked for here so that the compiler names no target module."""
+    from pipec.targets.aws import appspec
+
+    return appspec.emit(deploy)

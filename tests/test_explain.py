@@ -20,7 +20,8 @@ import pytest
 
 from pipec import compile_file, compile_text, model
 from pipec.diagnostics import Diagnostic, WARNING
-from pipec.explain import WIDTH, _cron, _pattern, explain
+from pipec.explain import WIDTH, explain
+from pipec.explain_triggers import cron_text, pattern_text
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
@@ -133,6 +134,7 @@ def test_a_target_that_refuses_is_reported():
     gh = " ".join(explain(pipeline, warnings, target="github").split())
     assert gh.startswith("Pipeline refused on GitHub Actions")
     assert "GitHub Actions cannot express this pipeline: E410" in gh
+    assert ". No workflow would be generated; below is what the pipeline means. What starts it" in gh
     assert "container" in gh
 
 
@@ -170,7 +172,7 @@ def test_disabled_transition_in_each_voice():
     ("a/**/b", "path", 'files matching "a/**/b"'),
 ])
 def test_patterns_in_words(pattern, kind, words):
-    assert _pattern(pattern, kind) == words
+    assert pattern_text(pattern, kind) == words
 
 
 @pytest.mark.parametrize("cron,words", [
@@ -183,7 +185,7 @@ def test_patterns_in_words(pattern, kind, words):
     ("0 0 * JAN *", 'at the times of the cron expression "0 0 * JAN *" (cron, UTC)'),
 ])
 def test_schedules_in_words(cron, words):
-    assert _cron(cron) == words
+    assert cron_text(cron) == words
 
 
 def test_default_trigger_and_schedule_are_told():

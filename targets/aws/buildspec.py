@@ -43,6 +43,7 @@ import json
 from pathlib import Path
 
 from pipec import model, yamlout
+from pipec.model import LOGIN_TOOLS, codeartifact_login  # noqa: F401 (shared with the GitHub target)
 
 #: the JSON Schema for buildspec files, shipped with the package
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "buildspec.schema.json"
@@ -67,29 +68,6 @@ _ON_FAILURE = {"abort": None, "continue": "CONTINUE"}
 
 
 # ----------------------------------------------------------------------------- emit
-
-
-#: the tools ``aws codeartifact login --tool`` accepts (the AWS CLI's TOOL_MAP)
-LOGIN_TOOLS = ("dotnet", "npm", "nuget", "pip", "swift", "twine")
-
-
-def codeartifact_login(login: model.CodeArtifactLogin) -> str:
-    """The command that logs ``login.tool`` in to CodeArtifact (AWS CLI v2 syntax):
-    ``aws codeartifact login --tool T --domain D [--domain-owner O] --repository R``.
-
-    ``aws codeartifact login`` has no Maven support: for maven the command exports the domain's
-    authorization token as ``CODEARTIFACT_AUTH_TOKEN``, the variable that the CodeArtifact guide's
-    Maven settings.xml (and Gradle) configuration reads; the repository URL belongs in the
-    project's own Maven settings."""
-    owner = [f"--domain-owner {login.owner}"] if login.owner else []
-    if login.tool == "maven":
-        token = " ".join(["aws codeartifact get-authorization-token", f"--domain {login.domain}", *owner,
-                          "--query authorizationToken --output text"])
-        return f"export CODEARTIFACT_AUTH_TOKEN=$({token})"
-    if login.tool not in LOGIN_TOOLS:
-        raise ValueError(f"CodeArtifact login: 'aws codeartifact login' has no tool {login.tool!r}")
-    return " ".join(["aws codeartifact login", f"--tool {login.tool}", f"--domain {login.domain}", *owner,
-                     f"--repository {login.repository}"])
 
 
 def _env(build: model.Build) -> dict:
