@@ -440,7 +440,7 @@ def _ecr_push(image: str) -> list[Need] | None:
 
 def implicit_grants(b: model.Build) -> list[model.Grant]:
     """What the role pipec generates for ``b`` already allows, on every platform it runs on
-    (targets/aws/emit.py ``project`` and targets/github/emit.py ``codeartifact_statements``)."""
+    (targets/aws/codebuild.py ``project`` and targets/github/emit.py ``codeartifact_statements``)."""
     out = []
     if b.codeartifact:
         out.append(model.Grant(("codeartifact:GetAuthorizationToken", "codeartifact:GetRepositoryEndpoint",

@@ -2,12 +2,19 @@
 
 - :mod:`.emit`: the template (:func:`~pipec.targets.aws.emit.emit`), one buildspec per build
   and one appspec per CodeDeploy deployment; ``read`` hands over to :mod:`.read`.
+- :mod:`.pipeline`: the builder that makes them, :class:`~pipec.targets.aws.pipeline.PipelineBuilder`
+  (stages, the CodePipeline resource, approvals, stacks, buckets, invokes), on top of
+  :mod:`.template` (logical IDs, tags, the pipeline role's statements) with one part per family
+  of resources: :mod:`.artifacts` (S3, KMS), :mod:`.sources` (source actions, triggers,
+  EventBridge), :mod:`.codebuild` (projects, roles, logs, CodeArtifact), :mod:`.codedeploy`
+  (applications, groups, appspecs, the Lambda deployer). :mod:`.iam`: ARNs and policy documents.
 - :mod:`.buildspec`, :mod:`.appspec`: the two file formats, with the JSON Schemas pipec ships for
   them (``schemas/``); the GitHub target writes them too (CodeDeploy from a workflow).
 - :mod:`.security`: the templates' security defaults (log encryption, access logs, narrowed IAM),
   shared with the GitHub target's companion template.
-- :mod:`.read`: the template, buildspecs and appspecs back into the normal form; :mod:`.cfn`
-  reads CloudFormation YAML and JSON (short tags included).
+- :mod:`.read`: the template, buildspecs and appspecs back into the normal form, with its parts
+  :mod:`.read_sources`, :mod:`.read_actions`, :mod:`.read_codebuild`, :mod:`.read_codedeploy`
+  (and :mod:`.read_common`); :mod:`.cfn` reads CloudFormation YAML and JSON (short tags included).
 - :mod:`.imports`: CodePipeline templates written by hand into ``.pipe``; :mod:`.spec_imports`
   the same for buildspecs and appspecs.
 - :mod:`.patterns`: pipec's patterns as CodePipeline trigger filters.

@@ -1,7 +1,7 @@
 """The security defaults of pipec's CloudFormation templates, shared by both targets.
 
 The AWS target's template and the GitHub Actions target's companion template are built by the same
-``aws._Builder``; this module holds what they add for the findings of checkov (the CloudFormation
+builder (:class:`pipec.targets.aws.pipeline.PipelineBuilder`); this module holds what they add for the findings of checkov (the CloudFormation
 security scanner the test suite runs on every example) and the IAM statements whose scope is a
 matter of judgement, each with the AWS page it relies on:
 
