@@ -61,6 +61,8 @@ from pathlib import Path
 from pipec import importer
 from pipec.importer import Doc, q, v
 from pipec.files import read_text
+from pipec.targets.aws import intrinsics
+from pipec.targets.aws.intrinsics import NO_VALUE, Unresolved, scalar
 
 _PIPELINE = "AWS::CodePipeline::Pipeline"
 
@@ -72,8 +74,6 @@ _GENERATED = {
     "AWS::CodeConnections::Connection", "AWS::CodePipeline::Webhook", "AWS::CodePipeline::Pipeline",
 }
 
-_PSEUDO_KNOWN = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
-_PSEUDO = {"AWS::AccountId", "AWS::Region", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs"}
 
 _COMPUTE = {"BUILD_GENERAL1_SMALL": "small", "BUILD_GENERAL1_MEDIUM": "medium",
             "BUILD_GENERAL1_LARGE": "large", "BUILD_GENERAL1_2XLARGE": "2xlarge"}
@@ -125,25 +125,6 @@ def _readable_cron(expr: str, canonical: str) -> str:
         return cron.normalize(candidate) if cron.canonical(candidate) == cron.canonical(canonical) else canonical
     except cron.CronError:
         return canonical
-
-class _Unres(str):
-    """Text that depends on the deployment; ``missing`` names what (``${X}`` kept in the text)."""
-
-    missing: tuple = ()
-
-
-def _unres(text: str, *missing: str) -> _Unres:
-    out = _Unres(text)
-    out.missing = tuple(missing)
-    return out
-
-
-class _NoValue:
-    pass
-
-
-_NOVALUE = _NoValue()
-
 
 def _short(text: str, limit: int = 80) -> str:
     """``text`` on one line, at most ``limit`` characters (for tasks and comments)."""
@@ -198,13 +179,8 @@ class _Importer:
         self.data = ctx.data
         self.file = Path(ctx.file)
         self.resources = {}
-        self.params = {}
-        self.conditions = {}
-        self.mappings = {}
-        #: parameters whose default a resolution used (reset by :meth:`text`)
-        self.used: list[str] = []
-        #: conditions a resolution evaluated: (name, value)
-        self.chosen: list[tuple[str, bool]] = []
+        #: the template's intrinsic functions, evaluated (set by :meth:`run`)
+        self.ev = intrinsics.Evaluator(resources=self.resources)
         self.action_names: set[str] = set()
         self.artifact_names: set[str] = set()
         self.stage_names: set[str] = {"source"}
@@ -235,10 +211,10 @@ class _Importer:
         if ctx.errors:
             return None
         self.resources = dict(resources)
-        for key, attr in (("Parameters", "params"), ("Conditions", "conditions"), ("Mappings", "mappings")):
-            value = data.get(key)
-            if isinstance(value, dict):
-                setattr(self, attr, value)
+        sections = {key: data.get(key) if isinstance(data.get(key), dict) else None
+                    for key in ("Parameters", "Conditions", "Mappings")}
+        self.ev = intrinsics.Evaluator(resources=self.resources, parameters=sections["Parameters"],
+                                       conditions=sections["Conditions"], mappings=sections["Mappings"])
         pipelines = [lid for lid, r in self.resources.items() if r.get("Type") == _PIPELINE]
         if not pipelines:
             raise importer.Unsupported("template: no pipeline", "the template has no AWS::CodePipeline::Pipeline",
@@ -263,7 +239,7 @@ class _Importer:
                      resources, other)
         if "Condition" in res:
             cond = res.get("Condition")
-            value = self.cond(cond) if isinstance(cond, str) else None
+            value = self.ev.condition(cond) if isinstance(cond, str) else None
             if value is None:
                 ctx.skip(p, "template: Fn::If", f"the pipeline is created only under condition {cond}, which "
                          "pipec cannot evaluate with the parameters' defaults", res, "Condition")
@@ -306,7 +282,7 @@ class _Importer:
                 if k == "Ref" and arg == "AWS::NoValue":
                     return None
                 if k == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
-                    value = self.cond(arg[0]) if isinstance(arg[0], str) else None
+                    value = self.ev.condition(arg[0]) if isinstance(arg[0], str) else None
                     if value is None:
                         self.ctx.skip(doc, "template: Fn::If",
                                       f"a part chosen by condition {arg[0]}, which pipec cannot evaluate with the "
@@ -339,211 +315,31 @@ class _Importer:
             return None
         return self.node(d[key], doc, d, key)
 
-    def cond(self, name: str, depth: int = 0):
-        c = self.conditions.get(name)
-        if c is None or depth > 20:
-            return None
-        return self.cond_expr(c, depth + 1)
-
-    def cond_expr(self, e, depth: int):
-        if depth > 20 or not isinstance(e, dict) or len(e) != 1:
-            return None
-        (k, arg), = e.items()
-        if k == "Condition" and isinstance(arg, str):
-            return self.cond(arg, depth)
-        if k == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
-            saved = list(self.used)
-            a, b = self.resolve(arg[0]), self.resolve(arg[1])
-            self.used = saved
-            if isinstance(a, (_Unres, _NoValue)) or isinstance(b, (_Unres, _NoValue)):
-                return None
-            if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
-                return None
-            return self._scalar(a) == self._scalar(b)
-        if k == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
-            r = self.cond_expr(arg[0], depth + 1)
-            return None if r is None else not r
-        if k in ("Fn::And", "Fn::Or") and isinstance(arg, list):
-            rs = [self.cond_expr(x, depth + 1) for x in arg]
-            if k == "Fn::And":
-                return False if False in rs else (None if None in rs else True)
-            return True if True in rs else (None if None in rs else False)
-        return None
-
-    @staticmethod
-    def _scalar(x) -> str:
-        if isinstance(x, bool):
-            return "true" if x else "false"
-        return str(x)
-
-    def resolve(self, x, depth: int = 0):
-        """``x`` resolved as far as the template decides it (see the module docstring)."""
-        if depth > 30:
-            return _unres("${...}", "a deeply nested expression")
-        if isinstance(x, list):
-            out = [self.resolve(i, depth + 1) for i in x]
-            return [i for i in out if not isinstance(i, _NoValue)]
-        if not isinstance(x, dict):
-            return x
-        if len(x) != 1 or not next(iter(x)).startswith(("Fn::", "Ref")):
-            out = {k: self.resolve(val, depth + 1) for k, val in x.items()}
-            return {k: val for k, val in out.items() if not isinstance(val, _NoValue)}
-        (k, arg), = x.items()
-        if k == "Ref":
-            return self.ref(arg, depth)
-        if k == "Fn::If":
-            if not (isinstance(arg, list) and len(arg) == 3):
-                return _unres("${Fn::If}", "a malformed Fn::If")
-            value = self.cond(arg[0]) if isinstance(arg[0], str) else None
-            if value is None:
-                return _unres("${Fn::If}", f"condition {arg[0]}")
-            self.chosen.append((str(arg[0]), value))
-            return self.resolve(arg[1] if value else arg[2], depth + 1)
-        if k == "Fn::Sub":
-            return self.sub(arg, depth)
-        if k == "Fn::Join":
-            if not (isinstance(arg, list) and len(arg) == 2):
-                return _unres("${Fn::Join}", "a malformed Fn::Join")
-            sep = self.resolve(arg[0], depth + 1)
-            parts = self.resolve(arg[1], depth + 1)
-            if not isinstance(parts, list) or isinstance(sep, (dict, list)):
-                return _unres("${Fn::Join}", "an Fn::Join of a computed list")
-            if any(isinstance(pt, (dict, list)) for pt in parts):
-                return _unres("${Fn::Join}", "an Fn::Join of a computed list")
-            text = str(sep).join(self._scalar(pt) for pt in parts)
-            missing = [m for pt in [sep, *parts] if isinstance(pt, _Unres) for m in pt.missing]
-            return _unres(text, *missing) if missing else text
-        if k == "Fn::Select":
-            if not (isinstance(arg, list) and len(arg) == 2):
-                return _unres("${Fn::Select}", "a malformed Fn::Select")
-            idx, lst = self.resolve(arg[0], depth + 1), self.resolve(arg[1], depth + 1)
-            try:
-                return lst[int(idx)] if isinstance(lst, list) else _unres("${Fn::Select}", "Fn::Select of a "
-                                                                         "computed list")
-            except (ValueError, TypeError, IndexError):
-                return _unres("${Fn::Select}", "Fn::Select of a computed list")
-        if k == "Fn::Split":
-            if not (isinstance(arg, list) and len(arg) == 2):
-                return _unres("${Fn::Split}", "a malformed Fn::Split")
-            sep, text = self.resolve(arg[0], depth + 1), self.resolve(arg[1], depth + 1)
-            if isinstance(text, _Unres) or not isinstance(text, str) or not isinstance(sep, str) or not sep:
-                return _unres("${Fn::Split}", "Fn::Split of a value set at deployment")
-            return text.split(sep)
-        if k == "Fn::FindInMap":
-            if not (isinstance(arg, list) and len(arg) >= 3):
-                return _unres("${Fn::FindInMap}", "a malformed Fn::FindInMap")
-            keys = [self.resolve(a, depth + 1) for a in arg[:3]]
-            if any(isinstance(kk, (_Unres, dict, list)) for kk in keys):
-                return _unres("${Fn::FindInMap}", "Fn::FindInMap with keys set at deployment")
-            try:
-                return self.resolve(self.mappings[keys[0]][keys[1]][keys[2]], depth + 1)
-            except (KeyError, TypeError):
-                return _unres("${Fn::FindInMap}", "Fn::FindInMap of a missing entry")
-        if k == "Fn::ToJsonString":
-            value = self.resolve(arg, depth + 1)
-            if self._has_unres(value):
-                return _unres("${Fn::ToJsonString}", "Fn::ToJsonString of values set at deployment")
-            return json.dumps(value, separators=(",", ":"))
-        if k == "Fn::GetAtt":
-            target = ".".join(str(a) for a in arg) if isinstance(arg, list) else str(arg)
-            return _unres("${" + target + "}", f"the attribute {target}")
-        if k == "Fn::ImportValue":
-            return _unres("${ImportValue}", "an Fn::ImportValue")
-        return _unres("${" + k + "}", k)
-
-    def _has_unres(self, value) -> bool:
-        if isinstance(value, _Unres):
-            return True
-        if isinstance(value, dict):
-            return any(self._has_unres(x) for x in value.values())
-        if isinstance(value, list):
-            return any(self._has_unres(x) for x in value)
-        return False
-
-    def ref(self, name, depth: int = 0):
-        if not isinstance(name, str):
-            return _unres("${Ref}", "a malformed Ref")
-        if name == "AWS::NoValue":
-            return _NOVALUE
-        if name in _PSEUDO_KNOWN:
-            return _PSEUDO_KNOWN[name]
-        if name in _PSEUDO or name.startswith("AWS::"):
-            return _unres("${" + name + "}", name)
-        param = self.params.get(name)
-        if isinstance(param, dict):
-            default = param.get("Default")
-            if default is None:
-                return _unres("${" + name + "}", f"parameter {name} (no default)")
-            if name not in self.used:
-                self.used.append(name)
-            if isinstance(default, list):
-                return ",".join(self._scalar(d) for d in default)
-            return self._scalar(default)
-        res = self.resources.get(name)
-        if res is not None:
-            from pipec.targets.aws import cfn
-
-            prop = cfn.Template.NAME_PROPERTY.get(res.get("Type"))
-            props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
-            if prop and props.get(prop) is not None:
-                return self.resolve(props.get(prop), depth + 1)
-            return _unres("${" + name + "}", f"the name of {name} (created by the template)")
-        return _unres("${" + name + "}", f"{name} (not defined in the template)")
-
-    def sub(self, arg, depth: int):
-        if isinstance(arg, list) and arg:
-            text, variables = arg[0], arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {}
-        else:
-            text, variables = arg, {}
-        if not isinstance(text, str):
-            return _unres("${Fn::Sub}", "a malformed Fn::Sub")
-        missing: list[str] = []
-
-        def one(m):
-            name = m.group(1)
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            if name in variables:
-                value = self.resolve(variables[name], depth + 1)
-            elif "." in name and not name.startswith("AWS::"):
-                value = _unres("${" + name + "}", f"the attribute {name}")
-            else:
-                value = self.ref(name, depth + 1)
-            if isinstance(value, _Unres):
-                missing.extend(value.missing)
-            if isinstance(value, (dict, list, _NoValue)):
-                missing.append(name)
-                return "${" + name + "}"
-            return self._scalar(value)
-
-        out = re.sub(r"\$\{([^}]+)\}", one, text)
-        return _unres(out, *missing) if missing else out
-
     def text(self, x, doc, where, key, what: str, *, required: bool = False, placeholder: str | None = None,
              check=None, task_kind: str = "resource") -> str | None:
         """``x`` as one value for ``.pipe``: comments in ``doc`` name the parameters it comes from;
         a value set at deployment is a placeholder and a task when ``required`` (or when only
         parameters without defaults are missing), a finding otherwise. ``check(value)`` says
         whether a value fits where it goes (else ``placeholder``, or a finding)."""
-        self.used, self.chosen = [], []
-        r = self.resolve(x)
-        if r is None or isinstance(r, _NoValue):
+        self.ev.reset()
+        r = self.ev.resolve(x)
+        if r is None or r is NO_VALUE:
             return None
         if isinstance(r, (dict, list)):
             self.ctx.skip(doc, "template: value not text", f"{what} is not a single value", where, key)
             return None
-        text = self._scalar(r)
+        text = scalar(r)
         if "#{" in text:
             self.ctx.skip(doc, "template: pipeline variable reference",
                           f"{what} uses CodePipeline variables ({text}), which .pipe has no syntax for", where, key)
             return None
-        for cname, value in self.chosen:
+        for cname, value in self.ev.chosen:
             if doc is not None:
                 doc.comment(f"{what}: condition {cname} is {str(value).lower()} with the parameters' defaults.")
-        if self.used and doc is not None:
-            names = ", ".join(self.used)
-            doc.comment(f"{what}: the default of template parameter{'s' if len(self.used) > 1 else ''} {names}.")
-        if isinstance(r, _Unres):
+        if self.ev.used and doc is not None:
+            names = ", ".join(self.ev.used)
+            doc.comment(f"{what}: the default of template parameter{'s' if len(self.ev.used) > 1 else ''} {names}.")
+        if isinstance(r, Unresolved):
             only_params = all(m.startswith("parameter ") for m in r.missing)
             if not (required or only_params):
                 self.ctx.skip(doc, "template: value set at deployment",
@@ -580,38 +376,20 @@ class _Importer:
         if isinstance(types, str):
             types = (types,)
         x = self.node(x)
-        if isinstance(x, dict) and len(x) == 1:
-            (k, arg), = x.items()
-            lid = None
-            if k == "Ref" and isinstance(arg, str):
-                lid = arg
-            elif k == "Fn::GetAtt":
-                lid = arg[0] if isinstance(arg, list) and arg else str(arg).split(".", 1)[0]
-            elif k == "Fn::Sub" and isinstance(arg, str):
-                m = re.fullmatch(r"\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}", arg)
-                lid = m.group(1) if m else None
-            if isinstance(lid, str) and lid in self.resources and self.resources[lid].get("Type") in types:
-                self.used_resources.add(lid)
-                return lid
-        saved = list(self.used)
-        name = self.resolve(x)
-        self.used = saved
-        if not isinstance(name, str) or isinstance(name, _Unres):
+        lid = intrinsics.referenced_id(x, sub=True)
+        if isinstance(lid, str) and lid in self.resources and self.resources[lid].get("Type") in types:
+            self.used_resources.add(lid)
+            return lid
+        name = self.ev.peek(x)
+        if not isinstance(name, str) or isinstance(name, Unresolved):
             return None
-        from pipec.targets.aws import cfn
-
         for lid, res in self.resources.items():
             if res.get("Type") not in types:
                 continue
-            prop = cfn.Template.NAME_PROPERTY.get(res.get("Type"))
-            props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
-            if prop and props.get(prop) is not None:
-                saved = list(self.used)
-                got = self.resolve(props.get(prop))
-                self.used = saved
-                if got == name:
-                    self.used_resources.add(lid)
-                    return lid
+            declared = intrinsics.declared_name(self.resources, lid)
+            if declared is not None and self.ev.peek(declared) == name:
+                self.used_resources.add(lid)
+                return lid
         return None
 
     def props(self, lid: str) -> dict:
@@ -644,8 +422,8 @@ class _Importer:
     def pipeline_name(self, lid: str, props: dict) -> str:
         raw = props.get("Name")
         if raw is not None:
-            saved = self.resolve(raw)
-            if isinstance(saved, (str, int, float)) and not isinstance(saved, _Unres) and str(saved):
+            saved = self.ev.resolve(raw)
+            if isinstance(saved, (str, int, float)) and not isinstance(saved, Unresolved) and str(saved):
                 return importer.name(saved, "pipeline")
         return importer.name(lid, "pipeline")
 
@@ -1173,12 +951,10 @@ class _Importer:
                 out.append([order, ("action", a)])
                 continue
             cfg = self.get(a, "Configuration") or {}
-            saved = list(self.used)
-            mode = self.resolve(cfg.get("ActionMode")) if isinstance(cfg, dict) else None
+            mode = self.ev.peek(cfg.get("ActionMode")) if isinstance(cfg, dict) else None
             key = (json.dumps(cfg.get("StackName"), sort_keys=True, default=str),
                    json.dumps(cfg.get("ChangeSetName"), sort_keys=True, default=str)) if isinstance(cfg, dict) \
                 else None
-            self.used = saved
             if mode == "CHANGE_SET_REPLACE":
                 entry = [order, ("stack", a, None)]
                 pending[key] = (entry, order)
@@ -1205,9 +981,7 @@ class _Importer:
         t = self.get(a, "ActionTypeId")
         if not isinstance(t, dict):
             return ("", "")
-        saved = list(self.used)
-        owner, prov = self.resolve(t.get("Owner")), self.resolve(t.get("Provider"))
-        self.used = saved
+        owner, prov = self.ev.peek(t.get("Owner")), self.ev.peek(t.get("Provider"))
         return (str(owner or "AWS"), str(prov or ""))
 
     def action_name(self, a, base: str | None = None) -> tuple[str, str]:
@@ -1221,7 +995,7 @@ class _Importer:
         a = unit[1]
         owner, provider = self._provider(a)
         t = self.get(a, "ActionTypeId") or {}
-        category = str(self.resolve(t.get("Category"))) if isinstance(t, dict) else ""
+        category = str(self.ev.resolve(t.get("Category"))) if isinstance(t, dict) else ""
         handler = None
         if owner == "AWS":
             handler = {
@@ -1260,7 +1034,7 @@ class _Importer:
                 self.ctx.skip(block, "template: action property", f"action {raw}: {k}", a, k)
         if "Region" in a:
             self.ctx.skip(block, "template: action Region",
-                          f"action {raw} runs in another Region ({self.resolve(a.get('Region'))}); pipec runs every "
+                          f"action {raw} runs in another Region ({self.ev.resolve(a.get('Region'))}); pipec runs every "
                           "action in the pipeline's Region", a, "Region")
         if "RoleArn" in a:
             self.ctx.skip(block, "template: action RoleArn",
@@ -1326,7 +1100,7 @@ class _Importer:
         lid = self.lid_of(project, "AWS::CodeBuild::Project") if project is not None else None
         spec_data, spec_path = None, None
         if lid is None:
-            pname = self.resolve(project)
+            pname = self.ev.resolve(project)
             ctx.skip(b, "template: CodeBuild project not in the template",
                      f"action {raw} runs CodeBuild project {pname!s}, which the template does not define; its "
                      "settings and buildspec are unknown", cfg, "ProjectName")
@@ -1469,7 +1243,7 @@ class _Importer:
         for k in props:
             if k == "Cache":
                 cache = self.get(props, "Cache")
-                ctype = self.resolve(cache.get("Type")) if isinstance(cache, dict) else None
+                ctype = self.ev.resolve(cache.get("Type")) if isinstance(cache, dict) else None
                 if ctype == "S3":
                     aws_lines.append("cache s3")
                 elif ctype not in (None, "NO_CACHE", "LOCAL"):
@@ -1605,8 +1379,8 @@ class _Importer:
         self.spec_base = self.inline_base(source)
         if spec is None:
             return self.buildspec_file(b, "buildspec.yml", source, "Type" if "Type" in source else None)
-        self.used, self.chosen = [], []
-        text = self.resolve(spec)
+        self.ev.reset()
+        text = self.ev.resolve(spec)
         if isinstance(text, (dict, list)):
             # a buildspec written as a mapping: the template's own structure
             return text, None
@@ -1614,18 +1388,18 @@ class _Importer:
             ctx.skip(b, "template: buildspec", f"project {lid}: BuildSpec is not text", source, "BuildSpec")
             return None, None
         if "\n" not in text and not text.lstrip().startswith(("version", "{")):
-            if isinstance(text, _Unres):
+            if isinstance(text, Unresolved):
                 ctx.skip(b, "template: value set at deployment",
                          f"project {lid}: the buildspec path is known only at deployment ({', '.join(text.missing)})",
                          source, "BuildSpec")
                 return None, text
-            if self.used:
-                b.comment(f"Buildspec path: the default of template parameter {', '.join(self.used)}.")
+            if self.ev.used:
+                b.comment(f"Buildspec path: the default of template parameter {', '.join(self.ev.used)}.")
             return self.buildspec_file(b, text, source, "BuildSpec")
-        if isinstance(text, _Unres):
+        if isinstance(text, Unresolved):
             text = self.fill_buildspec(b, text, lid)
-        elif self.used:
-            b.comment(f"The inline buildspec uses the defaults of template parameters {', '.join(self.used)}.")
+        elif self.ev.used:
+            b.comment(f"The inline buildspec uses the defaults of template parameters {', '.join(self.ev.used)}.")
         try:
             data = importer.load(text, ctx.file)
         except importer.InputError as exc:
@@ -1657,7 +1431,7 @@ class _Importer:
             return ("block", vp[0], len(nxt) - len(nxt.lstrip()))
         return ("key", kp)
 
-    def fill_buildspec(self, b: Doc, text: _Unres, lid: str) -> str:
+    def fill_buildspec(self, b: Doc, text: Unresolved, lid: str) -> str:
         """An inline buildspec with deployment values: the Region becomes CodeBuild's own variable, others
         placeholders (tasks)."""
         def one(m):
@@ -1724,7 +1498,7 @@ class _Importer:
         lid = self.lid_of(group, "AWS::CodeDeploy::DeploymentGroup") if group is not None else None
         if lid is None:
             self.ctx.skip(parent, "template: CodeDeploy group not in the template",
-                          f"action {raw} deploys with deployment group {self.resolve(group)!s}, which the template "
+                          f"action {raw} deploys with deployment group {self.ev.resolve(group)!s}, which the template "
                           "does not define; its targets and strategy are unknown", cfg, "DeploymentGroupName")
             return None, None
         app = self.lid_of(self.get(self.props(lid), "ApplicationName"), "AWS::CodeDeploy::Application")
@@ -1732,7 +1506,7 @@ class _Importer:
             app = self.lid_of(self.get(cfg, "ApplicationName"), "AWS::CodeDeploy::Application")
         platform = None
         if app is not None:
-            cp = self.resolve(self.props(app).get("ComputePlatform")) or "Server"
+            cp = self.ev.resolve(self.props(app).get("ComputePlatform")) or "Server"
             platform = {"Server": "ec2", "ECS": "ecs", "Lambda": "lambda"}.get(str(cp))
         return lid, platform
 
@@ -1812,7 +1586,7 @@ class _Importer:
         events = []
         if isinstance(rb, dict) and self.flag(self.get(rb, "Enabled"), block, rb, "Enabled",
                                               "AutoRollbackConfiguration.Enabled"):
-            events = [self.resolve(e) for e in self.items(rb.get("Events"), block, rb, "Events")]
+            events = [self.ev.resolve(e) for e in self.items(rb.get("Events"), block, rb, "Events")]
         if "DEPLOYMENT_STOP_ON_REQUEST" in events:
             ctx.skip(block, "template: rollback on request", f"group {lid}: rollback when a deployment is stopped "
                      "by hand", gprops, "AutoRollbackConfiguration")
@@ -1839,7 +1613,7 @@ class _Importer:
         """Writes the strategy of group ``lid``; False after a finding (no strategy written)."""
         ctx = self.ctx
         style = self.get(gprops, "DeploymentStyle") or {}
-        dtype = self.resolve(style.get("DeploymentType")) if isinstance(style, dict) else None
+        dtype = self.ev.resolve(style.get("DeploymentType")) if isinstance(style, dict) else None
         cfg_value = self.get(gprops, "DeploymentConfigName")
         cfg_lid = self.lid_of(cfg_value, "AWS::CodeDeploy::DeploymentConfig") if cfg_value is not None else None
         name = None
@@ -1852,7 +1626,7 @@ class _Importer:
         if isinstance(bg, dict):
             term = self.get(bg, "TerminateBlueInstancesOnDeploymentSuccess")
             if isinstance(term, dict):
-                action = self.resolve(term.get("Action")) or "KEEP_ALIVE"
+                action = self.ev.resolve(term.get("Action")) or "KEEP_ALIVE"
                 if action == "TERMINATE":
                     terminate = self.number(self.get(term, "TerminationWaitTimeInMinutes"), block, term,
                                             "TerminationWaitTimeInMinutes", "the termination wait") \
@@ -1861,12 +1635,12 @@ class _Importer:
                     ctx.skip(block, "template: blue/green option", f"group {lid}: the old fleet is kept alive "
                              "after a blue/green deployment", bg, "TerminateBlueInstancesOnDeploymentSuccess")
             ready = self.get(bg, "DeploymentReadyOption")
-            if isinstance(ready, dict) and self.resolve(ready.get("ActionOnTimeout")) not in (None,
+            if isinstance(ready, dict) and self.ev.resolve(ready.get("ActionOnTimeout")) not in (None,
                                                                                               "CONTINUE_DEPLOYMENT"):
                 ctx.skip(block, "template: blue/green option", f"group {lid}: traffic waits for a manual reroute",
                          bg, "DeploymentReadyOption")
             prov = self.get(bg, "GreenFleetProvisioningOption")
-            if isinstance(prov, dict) and self.resolve(prov.get("Action")) not in (None, "COPY_AUTO_SCALING_GROUP"):
+            if isinstance(prov, dict) and self.ev.resolve(prov.get("Action")) not in (None, "COPY_AUTO_SCALING_GROUP"):
                 ctx.skip(block, "template: blue/green option", f"group {lid}: green fleet from existing instances",
                          bg, "GreenFleetProvisioningOption")
         tail = []
@@ -1883,7 +1657,7 @@ class _Importer:
             if cfg_lid is not None:
                 cp = self.props(cfg_lid)
                 hosts = self.get(cp, "MinimumHealthyHosts") or {}
-                htype = self.resolve(hosts.get("Type")) if isinstance(hosts, dict) else None
+                htype = self.ev.resolve(hosts.get("Type")) if isinstance(hosts, dict) else None
                 val = self.number(self.get(hosts, "Value"), block, hosts, "Value", "MinimumHealthyHosts") \
                     if isinstance(hosts, dict) else None
                 if htype == "FLEET_PERCENT" and val is not None and 0 <= val <= 99:
@@ -1910,7 +1684,7 @@ class _Importer:
         if cfg_lid is not None:
             cp = self.props(cfg_lid)
             routing = self.get(cp, "TrafficRoutingConfig") or {}
-            rtype = self.resolve(routing.get("Type")) if isinstance(routing, dict) else None
+            rtype = self.ev.resolve(routing.get("Type")) if isinstance(routing, dict) else None
             if rtype in ("TimeBasedCanary", "TimeBasedLinear"):
                 c = self.get(routing, rtype) or {}
                 word = "Canary" if rtype == "TimeBasedCanary" else "Linear"
@@ -2059,7 +1833,7 @@ class _Importer:
     def tag_filter(self, block: Doc, f, lid) -> int:
         if not isinstance(f, dict):
             return 0
-        ftype = self.resolve(f.get("Type")) or "KEY_AND_VALUE"
+        ftype = self.ev.resolve(f.get("Type")) or "KEY_AND_VALUE"
         if ftype != "KEY_AND_VALUE":
             self.ctx.skip(block, "template: EC2 tag filter", f"group {lid}: a tag filter of type {ftype}", f,
                           "Type")
@@ -2196,9 +1970,7 @@ class _Importer:
         cfg = self.get(first, "Configuration") or {}
         if not isinstance(cfg, dict):
             cfg = {}
-        saved = list(self.used)
-        mode = self.resolve(cfg.get("ActionMode"))
-        self.used = saved
+        mode = self.ev.peek(cfg.get("ActionMode"))
         raw_first = first.get("Name") if isinstance(first.get("Name"), str) else "stack"
         if execute is None and mode == "CHANGE_SET_REPLACE":
             ctx.skip(parent, "template: change set without execution",
@@ -2300,8 +2072,8 @@ class _Importer:
         value = self.get(cfg, "ParameterOverrides")
         if value is None:
             return
-        self.used, self.chosen = [], []
-        r = self.resolve(value)
+        self.ev.reset()
+        r = self.ev.resolve(value)
         if isinstance(r, dict):
             values = r
         else:
@@ -2322,12 +2094,12 @@ class _Importer:
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", str(k)):
                 ctx.skip(block, "template: parameter overrides", f"parameter name {k!r}", cfg, "ParameterOverrides")
                 continue
-            if isinstance(val, (dict, list)) or isinstance(val, _Unres):
+            if isinstance(val, (dict, list)) or isinstance(val, Unresolved):
                 ctx.skip(block, "template: parameter from an artifact",
                          f"parameter {k} is computed ({json.dumps(val, default=str)}); .pipe parameters are "
                          "values", cfg, "ParameterOverrides")
                 continue
-            block.stmt("parameter", str(k), "=", q(self._scalar(val)))
+            block.stmt("parameter", str(k), "=", q(scalar(val)))
 
     def s3_deploy(self, parent: Doc, a, cfg, category, stage_raw, stage_name):
         raw, name = self.action_name(a)
@@ -2405,7 +2177,7 @@ class _Importer:
                 subs.append(p)
         out = []
         for s in subs:
-            proto = self.resolve(s.get("Protocol"))
+            proto = self.ev.resolve(s.get("Protocol"))
             if proto != "email":
                 self.ctx.skip(block, "template: approval topic", f"topic {topic}: a {proto} subscription", s,
                               "Protocol")
