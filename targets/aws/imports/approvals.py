@@ -14,11 +14,8 @@ class Approvals:
 
     def approval(self, parent: Doc, a, cfg, category, stage_raw, stage_name):
         ctx = self.ctx
-        raw, name = self.action_name(a)
-        block = parent.block(f"approve {name}")
-        self.register(a, stage_raw, stage_name, name)
-        self.check_config(block, a, cfg, "Manual", raw)
-        self.action_extras(block, a, raw, timeout_ok=True)
+        raw, name, block = self.open_action(parent, a, cfg, "approve {}", "Manual", stage_raw, stage_name,
+                                            timeout_ok=True)
         msg = self.text(self.get(cfg, "CustomData"), block, cfg, "CustomData", "the message")
         if msg:
             block.stmt("message", q(msg))

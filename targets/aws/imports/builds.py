@@ -26,12 +26,8 @@ class Builds:
 
     def codebuild(self, parent: Doc, a, cfg, category, stage_raw, stage_name):
         ctx = self.ctx
-        raw, name = self.action_name(a)
         word = "test" if category == "Test" else "build"
-        b = parent.block(f"{word} {name}")
-        self.register(a, stage_raw, stage_name, name)
-        self.check_config(b, a, cfg, "CodeBuild", raw)
-        self.action_extras(b, a, raw)
+        raw, name, b = self.open_action(parent, a, cfg, word + " {}", "CodeBuild", stage_raw, stage_name)
         inputs = self.inputs(b, a, raw)
         primary = self.text(self.get(cfg, "PrimarySource"), b, cfg, "PrimarySource", "PrimarySource")
         if primary and self.artifacts.get(primary) in inputs:

@@ -19,8 +19,9 @@ class DeploymentGroups:
         lid = self.lid_of(group, "AWS::CodeDeploy::DeploymentGroup") if group is not None else None
         if lid is None:
             self.ctx.skip(parent, "template: CodeDeploy group not in the template",
-                          f"action {raw} deploys with deployment group {self.ev.resolve(group)!s}, which the template "
-                          "does not define; its targets and strategy are unknown", cfg, "DeploymentGroupName")
+                          f"action {raw} deploys with deployment group {self.ev.resolve(group)!s}, which the "
+                          "template does not define; its targets and strategy are unknown", cfg,
+                          "DeploymentGroupName")
             return None, None
         app = self.lid_of(self.get(self.props(lid), "ApplicationName"), "AWS::CodeDeploy::Application")
         if app is None:
@@ -105,7 +106,8 @@ class DeploymentGroups:
                 ctx.skip(block, "template: blue/green option", f"group {lid}: traffic waits for a manual reroute",
                          bg, "DeploymentReadyOption")
             prov = self.get(bg, "GreenFleetProvisioningOption")
-            if isinstance(prov, dict) and self.ev.resolve(prov.get("Action")) not in (None, "COPY_AUTO_SCALING_GROUP"):
+            if isinstance(prov, dict) and self.ev.resolve(prov.get("Action")) not in (None,
+                                                                                      "COPY_AUTO_SCALING_GROUP"):
                 ctx.skip(block, "template: blue/green option", f"group {lid}: green fleet from existing instances",
                          bg, "GreenFleetProvisioningOption")
         tail = []

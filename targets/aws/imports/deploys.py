@@ -25,11 +25,8 @@ class Deploys:
             ctx.skip(parent, "template: action provider", f"action {raw}: a CodeDeploy action with an ECS "
                      "application (use CodeDeployToECS)", a, "ActionTypeId")
             return []
-        raw, name = self.action_name(a)
-        block = parent.block(f"deploy {name} to {platform}")
-        self.register(a, stage_raw, stage_name, name)
-        self.check_config(block, a, cfg, "CodeDeploy", raw)
-        self.action_extras(block, a, raw)
+        raw, name, block = self.open_action(parent, a, cfg, f"deploy {{}} to {platform}", "CodeDeploy", stage_raw,
+                                            stage_name)
         inputs = self.inputs(block, a, raw)
         if platform == "ec2" and not inputs:
             ctx.skip(block, "template: deploy without revision", f"action {raw} has no revision artifact", a,
@@ -118,11 +115,8 @@ class Deploys:
         if lid is None:
             return []
         gprops = self.props(lid)
-        raw, name = self.action_name(a)
-        block = parent.block(f"deploy {name} to ecs")
-        self.register(a, stage_raw, stage_name, name)
-        self.check_config(block, a, cfg, "CodeDeployToECS", raw)
-        self.action_extras(block, a, raw)
+        raw, name, block = self.open_action(parent, a, cfg, "deploy {} to ecs", "CodeDeployToECS", stage_raw,
+                                            stage_name)
         self.inputs(block, a, raw)
         taskdef_art = self.text(self.get(cfg, "TaskDefinitionTemplateArtifact"), block, cfg,
                                 "TaskDefinitionTemplateArtifact", "the task definition artifact")
@@ -207,11 +201,7 @@ class Deploys:
         return []
 
     def ecs_rolling(self, parent: Doc, a, cfg, category, stage_raw, stage_name):
-        raw, name = self.action_name(a)
-        block = parent.block(f"deploy {name} to ecs")
-        self.register(a, stage_raw, stage_name, name)
-        self.check_config(block, a, cfg, "ECS", raw)
-        self.action_extras(block, a, raw)
+        raw, name, block = self.open_action(parent, a, cfg, "deploy {} to ecs", "ECS", stage_raw, stage_name)
         inputs = self.inputs(block, a, raw)
         if not inputs:
             self.ctx.skip(block, "template: input artifact not imported", f"action {raw} has no input", a, "Name")
@@ -230,11 +220,7 @@ class Deploys:
         return []
 
     def s3_deploy(self, parent: Doc, a, cfg, category, stage_raw, stage_name):
-        raw, name = self.action_name(a)
-        block = parent.block(f"deploy {name} to s3")
-        self.register(a, stage_raw, stage_name, name)
-        self.check_config(block, a, cfg, "S3Deploy", raw)
-        self.action_extras(block, a, raw)
+        raw, name, block = self.open_action(parent, a, cfg, "deploy {} to s3", "S3Deploy", stage_raw, stage_name)
         inputs = self.inputs(block, a, raw)
         block.stmt("from", inputs[0] if inputs else self.source_order[0])
         bucket = self.text(self.get(cfg, "BucketName"), block, cfg, "BucketName", "the bucket", required=True,

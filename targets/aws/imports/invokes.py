@@ -10,11 +10,7 @@ class Invokes:
     """Lambda invoke actions."""
 
     def invoke(self, parent: Doc, a, cfg, category, stage_raw, stage_name):
-        raw, name = self.action_name(a)
-        block = parent.block(f"invoke {name}")
-        self.register(a, stage_raw, stage_name, name)
-        self.check_config(block, a, cfg, "Lambda", raw)
-        self.action_extras(block, a, raw)
+        raw, name, block = self.open_action(parent, a, cfg, "invoke {}", "Lambda", stage_raw, stage_name)
         fn = self.text(self.get(cfg, "FunctionName"), block, cfg, "FunctionName", "the function", required=True,
                        placeholder="REPLACE-ME-function")
         block.stmt("function", v(fn or "REPLACE-ME-function"))

@@ -174,6 +174,19 @@ class Stages:
         out = handler(parent, a, cfg, category, stage_raw, stage_name)
         return out or []
 
+    def open_action(self, parent: Doc, a, cfg, header: str, known_key: str, stage_raw, stage_name, *,
+                    timeout_ok=False) -> tuple[str, str, Doc]:
+        """(raw name, .pipe name, block) of action ``a``: its block in ``parent`` (``header`` with
+        ``{}`` for the name, as in ``"deploy {} to s3"``), its mapping recorded, findings for the
+        configuration keys (those of :data:`KNOWN_CONFIG` ``[known_key]`` are mapped) and action
+        properties pipec does not carry."""
+        raw, name = self.action_name(a)
+        block = parent.block(header.format(name))
+        self.register(a, stage_raw, stage_name, name)
+        self.check_config(block, a, cfg, known_key, raw)
+        self.action_extras(block, a, raw, timeout_ok=timeout_ok)
+        return raw, name, block
+
     def register(self, a, stage_raw, stage_name, pipe_name):
         raw = a.get("Name") if isinstance(a.get("Name"), str) else pipe_name
         self.ctx.mapping["actions"][f"{stage_raw}/{raw}"] = f"{stage_name}/{pipe_name}"
@@ -190,8 +203,8 @@ class Stages:
                 self.ctx.skip(block, "template: action property", f"action {raw}: {k}", a, k)
         if "Region" in a:
             self.ctx.skip(block, "template: action Region",
-                          f"action {raw} runs in another Region ({self.ev.resolve(a.get('Region'))}); pipec runs every "
-                          "action in the pipeline's Region", a, "Region")
+                          f"action {raw} runs in another Region ({self.ev.resolve(a.get('Region'))}); pipec runs "
+                          "every action in the pipeline's Region", a, "Region")
         if "RoleArn" in a:
             self.ctx.skip(block, "template: action RoleArn",
                           f"action {raw} assumes its own role (often in another account); pipec actions use the "
