@@ -131,12 +131,7 @@ class Sources:
                 block.comment("The connection's ARN is known only at deployment: pipec creates a connection "
                               "(github assumed).")
                 self.ctx.task("connection", f"authorise the connection of source {name} in the CodePipeline console")
-        branch = self.text(self.get(cfg, "BranchName"), block, cfg, "BranchName", "the branch", required=True,
-                           placeholder="main", task_kind="repository")
-        if branch:
-            block.stmt("branch", v(branch))
-        fmt = self.text(self.get(cfg, "OutputArtifactFormat"), block, cfg, "OutputArtifactFormat",
-                        "OutputArtifactFormat")
+        fmt = self.branch_and_format(block, cfg)
         if fmt == "CODEBUILD_CLONE_REF":
             block.stmt("clone", "full")
         elif fmt not in (None, "CODE_ZIP"):
@@ -167,13 +162,29 @@ class Sources:
                                     "OAuth token)")
         if branch:
             block.stmt("branch", v(branch))
-        poll = self.flag(self.get(cfg, "PollForSourceChanges"), block, cfg, "PollForSourceChanges",
-                         "PollForSourceChanges") if "PollForSourceChanges" in cfg else True
+        poll = self.polls(block, cfg)
         webhook = any(r.get("Type") == "AWS::CodePipeline::Webhook" for r in self.resources.values())
-        block.detect = poll is not False or webhook
-        if poll is False and webhook:
+        block.detect = poll or webhook
+        if not poll and webhook:
             block.comment("Started by the template's webhook: pipec starts it on pushes.")
         return "github", location
+
+    def branch_and_format(self, block: Doc, cfg) -> str | None:
+        """Writes the branch of a Git source (``BranchName``, a placeholder and a task without one);
+        returns its ``OutputArtifactFormat``, which each kind of source reads its own way."""
+        branch = self.text(self.get(cfg, "BranchName"), block, cfg, "BranchName", "the branch", required=True,
+                           placeholder="main", task_kind="repository")
+        if branch:
+            block.stmt("branch", v(branch))
+        return self.text(self.get(cfg, "OutputArtifactFormat"), block, cfg, "OutputArtifactFormat",
+                         "OutputArtifactFormat")
+
+    def polls(self, block: Doc, cfg) -> bool:
+        """Whether the source polls for changes: ``PollForSourceChanges``, true unless it says false."""
+        if "PollForSourceChanges" not in cfg:
+            return True
+        return self.flag(self.get(cfg, "PollForSourceChanges"), block, cfg, "PollForSourceChanges",
+                         "PollForSourceChanges") is not False
 
     def _rule_for(self, source: str) -> bool:
         for res in self.resources.values():
@@ -192,19 +203,12 @@ class Sources:
             return None
         if self.lid_of(self.get(cfg, "RepositoryName"), "AWS::CodeCommit::Repository"):
             block.comment("The template creates this CodeCommit repository (infrastructure, not imported).")
-        branch = self.text(self.get(cfg, "BranchName"), block, cfg, "BranchName", "the branch", required=True,
-                           placeholder="main", task_kind="repository")
-        if branch:
-            block.stmt("branch", v(branch))
-        fmt = self.text(self.get(cfg, "OutputArtifactFormat"), block, cfg, "OutputArtifactFormat",
-                        "OutputArtifactFormat")
+        fmt = self.branch_and_format(block, cfg)
         if fmt == "CODEBUILD_CLONE_REF":
             self.ctx.skip(block, "template: CodeCommit full clone",
                           "OutputArtifactFormat CODEBUILD_CLONE_REF (a full clone) of a CodeCommit source; pipec "
                           "gives CodeCommit sources as a copy of the files", cfg, "OutputArtifactFormat")
-        poll = self.flag(self.get(cfg, "PollForSourceChanges"), block, cfg, "PollForSourceChanges",
-                         "PollForSourceChanges") if "PollForSourceChanges" in cfg else True
-        block.detect = poll is not False or self._rule_for("aws.codecommit")
+        block.detect = self.polls(block, cfg) or self._rule_for("aws.codecommit")
         return "codecommit", repo
 
     def s3_source(self, block: Doc, a, cfg):
@@ -215,7 +219,5 @@ class Sources:
         if bucket is None or key is None:
             return None
         block.stmt("key", v(key))
-        poll = self.flag(self.get(cfg, "PollForSourceChanges"), block, cfg, "PollForSourceChanges",
-                         "PollForSourceChanges") if "PollForSourceChanges" in cfg else True
-        block.detect = poll is not False or self._rule_for("aws.s3")
+        block.detect = self.polls(block, cfg) or self._rule_for("aws.s3")
         return "s3", bucket

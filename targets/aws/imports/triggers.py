@@ -150,15 +150,8 @@ class Triggers:
             self.ctx.skip(block, "template: trigger filter", "a push filter on tags with branches or file paths",
                           push)
             return None
-        for key, word in (("Branches", "branches"), ("FilePaths", "paths"), ("Tags", "tags")):
-            got = self.filter_words(block, self.get(push, key, block), word)
-            if got is None:
-                return None
-            words += got
-        for k in push:
-            if k not in ("Branches", "FilePaths", "Tags"):
-                self.ctx.skip(block, "template: trigger filter", f"push filter key {k}", push, k)
-        return " ".join(words)
+        return self.filter_line(block, words, push, {"Branches": "branches", "FilePaths": "paths", "Tags": "tags"},
+                                set(), "push")
 
     def pr_trigger(self, block: Doc, pr) -> str | None:
         words = ["on", "pull_request"]
@@ -172,14 +165,20 @@ class Triggers:
             if _PR_EVENTS[t] not in names:
                 names.append(_PR_EVENTS[t])
         words += sorted(names, key=["opened", "updated", "closed"].index)
-        for key, word in (("Branches", "into"), ("FilePaths", "paths")):
-            got = self.filter_words(block, self.get(pr, key, block), word)
+        return self.filter_line(block, words, pr, {"Branches": "into", "FilePaths": "paths"}, {"Events"},
+                                "pull request")
+
+    def filter_line(self, block: Doc, words: list[str], crit, filters: dict, other: set, what: str) -> str | None:
+        """``words`` followed by the patterns of each filter of ``crit`` (its key -> the pipec word), as
+        one ``on`` line; None after a finding. Keys neither in ``filters`` nor in ``other`` are findings."""
+        for key, word in filters.items():
+            got = self.filter_words(block, self.get(crit, key, block), word)
             if got is None:
                 return None
             words += got
-        for k in pr:
-            if k not in ("Branches", "FilePaths", "Events"):
-                self.ctx.skip(block, "template: trigger filter", f"pull request filter key {k}", pr, k)
+        for k in crit:
+            if k not in filters and k not in other:
+                self.ctx.skip(block, "template: trigger filter", f"{what} filter key {k}", crit, k)
         return " ".join(words)
 
     def schedule_rule(self, lid: str, res):
