@@ -14,7 +14,11 @@ from pipec.importer import Doc, q, v
 class DeploymentGroups:
     """What a CodeDeploy deployment group says about its deployments."""
 
-    def deployment_group(self, parent: Doc, cfg, raw):
+    def deployment_group(self, parent: Doc, a, cfg):
+        """(the action's name in the template, the logical ID of its deployment group, the group's
+        compute platform or None); the ID is None, after a finding, when the template does not
+        define the group."""
+        raw = a.get("Name") if isinstance(a.get("Name"), str) else "deploy"
         group = self.get(cfg, "DeploymentGroupName")
         lid = self.lid_of(group, "AWS::CodeDeploy::DeploymentGroup") if group is not None else None
         if lid is None:
@@ -22,7 +26,7 @@ class DeploymentGroups:
                           f"action {raw} deploys with deployment group {self.ev.resolve(group)!s}, which the "
                           "template does not define; its targets and strategy are unknown", cfg,
                           "DeploymentGroupName")
-            return None, None
+            return raw, None, None
         app = self.lid_of(self.get(self.props(lid), "ApplicationName"), "AWS::CodeDeploy::Application")
         if app is None:
             app = self.lid_of(self.get(cfg, "ApplicationName"), "AWS::CodeDeploy::Application")
@@ -30,7 +34,7 @@ class DeploymentGroups:
         if app is not None:
             cp = self.ev.resolve(self.props(app).get("ComputePlatform")) or "Server"
             platform = {"Server": "ec2", "ECS": "ecs", "Lambda": "lambda"}.get(str(cp))
-        return lid, platform
+        return raw, lid, platform
 
     def rollback(self, block: Doc, gprops, lid):
         ctx = self.ctx

@@ -14,8 +14,7 @@ class Deploys:
 
     def codedeploy(self, parent: Doc, a, cfg, category, stage_raw, stage_name):
         ctx = self.ctx
-        raw = a.get("Name") if isinstance(a.get("Name"), str) else "deploy"
-        lid, platform = self.deployment_group(parent, cfg, raw)
+        raw, lid, platform = self.deployment_group(parent, a, cfg)
         if lid is None:
             return []
         gprops = self.props(lid)
@@ -110,8 +109,7 @@ class Deploys:
 
     def ecs_bluegreen(self, parent: Doc, a, cfg, category, stage_raw, stage_name):
         ctx = self.ctx
-        raw = a.get("Name") if isinstance(a.get("Name"), str) else "deploy"
-        lid, _platform = self.deployment_group(parent, cfg, raw)
+        raw, lid, _platform = self.deployment_group(parent, a, cfg)
         if lid is None:
             return []
         gprops = self.props(lid)

@@ -275,6 +275,17 @@ def _ec2(ctx, d: Doc, data, rec: dict) -> bool:
     return True
 
 
+def _function_hooks_and_keys(ctx, d: Doc, data, platform: str, rec: dict, kind: str) -> bool:
+    """The hooks of an ECS or Lambda appspec (``kind``: "an ECS", "a Lambda"), then a finding for
+    each top-level key pipec does not read; False after an error."""
+    if not _function_hooks(ctx, d, data, platform, rec):
+        return False
+    for key in data:
+        if key not in ("version", "Resources", "resources", "Hooks", "hooks"):
+            ctx.skip(d, "appspec: unknown key", f"'{key}' is not {kind} appspec key", data, key)
+    return True
+
+
 def _function_hooks(ctx, d: Doc, data, platform: str, rec: dict) -> bool:
     key = "Hooks" if "Hooks" in data else ("hooks" if "hooks" in data else None)
     if key is None or data[key] is None:
@@ -409,12 +420,7 @@ def _ecs(ctx, d: Doc, data, rec: dict) -> bool:
     if "container" not in rec:
         ctx.skip(d, "appspec: load balancer info", "the appspec names no container and port (LoadBalancerInfo); "
                  "a CodeDeploy ECS deployment needs them", props)
-    if not _function_hooks(ctx, d, data, "ecs", rec):
-        return False
-    for key in data:
-        if key not in ("version", "Resources", "resources", "Hooks", "hooks"):
-            ctx.skip(d, "appspec: unknown key", f"'{key}' is not an ECS appspec key", data, key)
-    return True
+    return _function_hooks_and_keys(ctx, d, data, "ecs", rec, "an ECS")
 
 
 def _lambda(ctx, d: Doc, data, rec: dict) -> bool:
@@ -443,12 +449,7 @@ def _lambda(ctx, d: Doc, data, rec: dict) -> bool:
     for key in props:
         if key not in ("Name", "Alias", "CurrentVersion", "TargetVersion"):
             ctx.skip(d, "appspec: unknown key", f"resource {rname}: property '{key}' has no .pipe form", props, key)
-    if not _function_hooks(ctx, d, data, "lambda", rec):
-        return False
-    for key in data:
-        if key not in ("version", "Resources", "resources", "Hooks", "hooks"):
-            ctx.skip(d, "appspec: unknown key", f"'{key}' is not a Lambda appspec key", data, key)
-    return True
+    return _function_hooks_and_keys(ctx, d, data, "lambda", rec, "a Lambda")
 
 
 def deploy_body(ctx, block: Doc, data, platform: str) -> None:
