@@ -1,4 +1,4 @@
-"""``pipec import`` of buildspecs and appspecs (targets/aws/spec_imports.py): one test per construct,
+"""``pipec import`` of buildspecs and appspecs (targets/aws/spec_imports/): one test per construct,
 inputs written inline. Every import that is not Failed has passed ``pipec check`` (import_one
 checks its output; a bug would be Failed with E699)."""
 

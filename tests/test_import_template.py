@@ -1,4 +1,4 @@
-"""``pipec import`` of CloudFormation templates with a CodePipeline pipeline (targets/aws/imports.py).
+"""``pipec import`` of CloudFormation templates with a CodePipeline pipeline (targets/aws/imports/).
 
 Each test imports a small template written here (YAML with short tags, or JSON) and checks the
 ``.pipe`` text, the status, the constructs not converted and the tasks. ``import_one`` checks

@@ -87,9 +87,11 @@ def test_both_directions_reach_the_same_work():
 
 
 def _constructs_in(module: str) -> set[str]:
-    """The construct names an importer can report (its string literals 'KIND: ...')."""
-    path = ROOT / "targets" / module  # module: PACKAGE/NAME, a module or a package of modules
-    files = sorted(path.glob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+    """The construct names an importer can report (its string literals 'KIND: ...'), in the module
+    ``targets/PACKAGE/NAME.py`` or in every module of the package ``targets/PACKAGE/NAME/``."""
+    path = ROOT / "targets" / module
+    files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+    assert files, f"no module at {path}"
     text = "\n".join(f.read_text(encoding="utf-8") for f in files)
     return set(re.findall(r'f?"((?:workflow|buildspec|appspec|template): [^"]+)"', text))
 

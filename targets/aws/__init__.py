@@ -15,8 +15,10 @@
 - :mod:`.read`: the template, buildspecs and appspecs back into the normal form, with its parts
   :mod:`.read_sources`, :mod:`.read_actions`, :mod:`.read_codebuild`, :mod:`.read_codedeploy`
   (and :mod:`.read_common`); :mod:`.cfn` reads CloudFormation YAML and JSON (short tags included).
-- :mod:`.imports`: CodePipeline templates written by hand into ``.pipe``; :mod:`.spec_imports`
-  the same for buildspecs and appspecs.
+- :mod:`.imports`: CodePipeline templates written by hand into ``.pipe`` (a package, one module
+  per construct family); :mod:`.spec_imports` the same for buildspecs and appspecs.
+- :mod:`.intrinsics`: CloudFormation's intrinsic functions evaluated against their template, for
+  the importer and (through :mod:`.cfn`) the read sides.
 - :mod:`.patterns`: pipec's patterns as CodePipeline trigger filters.
 
 The registry in :mod:`pipec.targets` names these modules; nothing else imports them by name

@@ -1,5 +1,6 @@
 """Reading CloudFormation templates back: YAML with short-form tags, and intrinsic functions
-resolved against the template where the template itself decides the value.
+resolved against the template where the template itself decides the value (the evaluation is
+:class:`pipec.targets.aws.intrinsics.Resolver`).
 
 Used by the read sides of the targets (``pipec.targets.aws.read`` and the GitHub target's
 companion template) and, later, by ``pipec import``. Tolerant of what people write (long and
@@ -10,19 +11,10 @@ guessed.
 
 from __future__ import annotations
 
-import re
-
 import yaml
 
-#: pseudo parameters, written back as themselves (their value depends on the deployment)
-PSEUDO = {"AWS::AccountId", "AWS::Region", "AWS::Partition", "AWS::StackName", "AWS::StackId",
-          "AWS::URLSuffix", "AWS::NoValue", "AWS::NotificationARNs"}
-
-
-class Unresolved(str):
-    """A value that depends on the deployment (a pseudo parameter, an attribute only known after
-    creation): kept as text like ``${AWS::AccountId}``, marked so callers can tell."""
-
+from pipec.targets.aws import intrinsics
+from pipec.targets.aws.intrinsics import PSEUDO, Unresolved  # noqa: F401 (the readers' names for them)
 
 class _Loader(yaml.SafeLoader):
     pass
@@ -64,6 +56,7 @@ class Template:
         self.data = data
         self.resources: dict = data.get("Resources") or {}
         self.parameters: dict = data.get("Parameters") or {}
+        self._resolver = intrinsics.Resolver(data)
 
     @classmethod
     def from_text(cls, text: str) -> "Template":
@@ -80,73 +73,10 @@ class Template:
         decides them: a parameter's Default, a resource's name property (``Ref`` of a resource
         whose name the template sets, such as a CodeDeploy application's ApplicationName).
         Anything else comes back as an :class:`Unresolved` string."""
-        if isinstance(value, list):
-            return [self.resolve(v) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            (key, arg), = value.items()
-            if key == "Ref":
-                return self._ref(arg)
-            if key == "Fn::Sub":
-                return self._sub(arg)
-            if key == "Fn::GetAtt":
-                name, attr = arg if isinstance(arg, list) else arg.split(".", 1)
-                return Unresolved(f"${{{name}.{attr}}}")
-            if key == "Fn::Join":
-                sep, items = arg
-                parts = [self.resolve(i) for i in items]
-                text = str(sep).join(str(p) for p in parts)
-                return Unresolved(text) if any(isinstance(p, Unresolved) for p in parts) else text
-        return {k: self.resolve(v) for k, v in value.items()}
+        return self._resolver.resolve(value)
 
     #: resource type -> the property that holds the name a Ref of it gives
-    NAME_PROPERTY = {
-        "AWS::CodeDeploy::Application": "ApplicationName",
-        "AWS::CodeDeploy::DeploymentGroup": "DeploymentGroupName",
-        "AWS::CodeDeploy::DeploymentConfig": "DeploymentConfigName",
-        "AWS::CodeBuild::Project": "Name",
-        "AWS::S3::Bucket": "BucketName",
-        "AWS::Logs::LogGroup": "LogGroupName",
-        "AWS::CodePipeline::Pipeline": "Name",
-        "AWS::IAM::Role": "RoleName",
-    }
+    NAME_PROPERTY = intrinsics.NAME_PROPERTY
 
-    def _ref(self, name: str):
-        if name in PSEUDO:
-            return Unresolved(f"${{{name}}}")
-        if name in self.parameters:
-            default = self.parameters[name].get("Default")
-            return Unresolved(f"${{{name}}}") if default is None else default
-        res = self.resources.get(name)
-        if res is not None:
-            prop = self.NAME_PROPERTY.get(res.get("Type"))
-            value = (res.get("Properties") or {}).get(prop) if prop else None
-            if value is not None:
-                return self.resolve(value)
-        return Unresolved(f"${{{name}}}")
 
-    def _sub(self, arg):
-        if isinstance(arg, list):
-            text, variables = arg[0], arg[1] if len(arg) > 1 else {}
-        else:
-            text, variables = arg, {}
-        unresolved = False
-
-        def one(m):
-            nonlocal unresolved
-            name = m.group(1)
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            if name in variables:
-                value = self.resolve(variables[name])
-            elif "." in name:
-                value = Unresolved("${" + name + "}")
-            else:
-                value = self._ref(name)
-            if isinstance(value, Unresolved):
-                unresolved = True
-            return str(value)
-
-        out = re.sub(r"\$\{([^}]+)\}", one, text)
-        return Unresolved(out) if unresolved else out
+__all__ = ["PSEUDO", "Template", "Unresolved", "load"]

@@ -40,7 +40,7 @@ from pathlib import Path
 import yaml
 
 from pipec import plan
-from pipec.targets.aws import cfn
+from pipec.targets.aws import cfn, intrinsics
 from pipec.targets.aws.read_actions import ActionsReaderMixin
 from pipec.targets.aws.read_codebuild import CodeBuildReaderMixin
 from pipec.targets.aws.read_codedeploy import CodeDeployReaderMixin
@@ -143,24 +143,17 @@ class _Reader(SourcesReaderMixin, ActionsReaderMixin, CodeBuildReaderMixin, Code
     def resource(self, v, type_: str, where: str, what: str) -> str | None:
         """The logical ID of the resource of ``type_`` that ``v`` refers to: a Ref or GetAtt of it,
         or its name (the resolved name property); None when the template does not define it."""
-        if isinstance(v, dict) and len(v) == 1:
-            (key, arg), = v.items()
-            lid = None
-            if key == "Ref" and isinstance(arg, str):
-                lid = arg
-            elif key == "Fn::GetAtt":
-                lid = arg[0] if isinstance(arg, list) else str(arg).split(".", 1)[0]
-            if lid is not None and lid in self.t.resources:
-                got = self.t.resources[lid].get("Type")
-                if got != type_:
-                    self.fail(where, f"{what} refers to {lid}, a {got}, not a {type_}")
-                return lid
+        lid = intrinsics.referenced_id(v)
+        if lid is not None and lid in self.t.resources:
+            got = self.t.resources[lid].get("Type")
+            if got != type_:
+                self.fail(where, f"{what} refers to {lid}, a {got}, not a {type_}")
+            return lid
         name = self.value(v)
         if not isinstance(name, str) or isinstance(name, cfn.Unresolved):
             return None
-        prop = cfn.Template.NAME_PROPERTY.get(type_)
-        for lid, res in self.t.of_type(type_).items():
-            if prop and self.value((res.get("Properties") or {}).get(prop)) == name:
+        for lid in self.t.of_type(type_):
+            if self.value(intrinsics.declared_name(self.t.resources, lid)) == name:
                 return lid
         return None
 
