@@ -73,6 +73,11 @@ def context_for(pipe_file: str, out_dir: str, source_root: str | None) -> EmitCo
         source = Path(pipe_file).resolve().relative_to(root).as_posix()
     except ValueError:
         source = Path(pipe_file).name
+    if not source.isprintable():
+        # the path is written into the first line of every generated file: a line break there
+        # would start a new line of YAML or shell
+        raise BuildError(f"the path of {pipe_file!r} holds a line break or another control character; "
+                         "pipec writes it into every generated file's header. Rename the file or folder.")
     return EmitContext(source=source, prefix="" if prefix == "." else prefix)
 
 
@@ -317,8 +322,14 @@ def write(out_dir: str, files: dict[str, str], remove: list[str] = ()) -> tuple[
     missing, different = compare(out_dir, files)
     changed = missing + different
     remove = [rel for rel in remove if (base / rel).is_file()]
+    inside = os.path.realpath(base)
     for rel in changed + remove:
         dest = base / rel
+        # a folder of the output that is a link (from a pull request, say) must not take a write
+        # or a removal outside the output folder
+        if os.path.commonpath([inside, os.path.realpath(dest.parent)]) != inside:
+            raise BuildError(f"cannot write {dest}: {dest.parent} leads outside {out_dir} (a symbolic "
+                             "link); nothing was changed. Remove the link.")
         if dest.is_dir():
             raise BuildError(f"cannot write {dest}: a directory is in the way; nothing was changed")
         for parent in dest.parents:

@@ -213,7 +213,14 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 #: control characters in a source line, shown as U+FFFD (one column each, so the caret still lines
 #: up) rather than sent to the terminal, which would obey them
-_UNPRINTABLE = {c: "\ufffd" for c in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029) if c != 0x09}
+_UNPRINTABLE = {c: "\ufffd" for c in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029,
+                                     *range(0x202A, 0x202F), *range(0x2066, 0x206A)) if c != 0x09}
+
+
+def _visible(path) -> str:
+    """A file name as a diagnostic shows it: its control characters as escapes."""
+    path = str(path)
+    return path if path.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
 
 
 #: the widest source line a diagnostic shows whole; a longer one is cut to a window around the span
@@ -264,7 +271,7 @@ def render(diag: Diagnostic, source: str | None, _lines: list[str] | None = None
         text_lines = source_lines(source) if (source is not None and s is not None) else []
     if s is None or not 1 <= s.line <= len(text_lines):
         pad = " "
-        where = f"{diag.file}:{s.line}:{s.column}" if s is not None else diag.file
+        where = f"{_visible(diag.file)}:{s.line}:{s.column}" if s is not None else _visible(diag.file)
         lines.append(f"{pad}--> {where}")
     else:
         gutter = str(s.line)
@@ -274,7 +281,7 @@ def render(diag: Diagnostic, source: str | None, _lines: list[str] | None = None
         width = s.end_column - s.column + 1 if s.end_line == s.line else room
         width = max(1, min(width, room))
         shown, caret, width = _window(src, s.column, width)
-        lines.append(f"{pad}--> {diag.file}:{s.line}:{s.column}")
+        lines.append(f"{pad}--> {_visible(diag.file)}:{s.line}:{s.column}")
         lines.append(f"{pad} |")
         lines.append(f"{gutter} | {shown}")
         lines.append(f"{pad} | {' ' * (caret - 1)}{'^' * width}")

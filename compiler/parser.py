@@ -338,9 +338,11 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
 
 
 #: characters a .pipe file may not hold anywhere, strings and comments included: C0 controls but
-#: tab, line feed and carriage return, and DEL. A NUL cuts a shell script short, ESC sequences
-#: would reach terminals through diagnostics, and none has a meaning on either platform.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: tab, line feed and carriage return, DEL and the C1 controls, and the bidirectional overrides
+#: and isolates. A NUL cuts a shell script short, ESC and CSI sequences would reach terminals through
+#: diagnostics, bidi controls make a command read differently from what runs ("Trojan Source"),
+#: and none has a meaning on either platform.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _glued_value(text: str, pos: int) -> str | None:

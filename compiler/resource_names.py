@@ -50,6 +50,8 @@ REPOSITORY = (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,99}"),
 OWNER = (re.compile(_ACCOUNT), "an AWS account id: 12 digits")
 KMS_KEY = (re.compile(rf"(?:{_PARTITION}:kms:{_REGION}:{_ACCOUNT}:(?:key|alias)/)?[A-Za-z0-9:/_-]{{1,256}}"),
            "a KMS key id, alias or ARN")
+GITHUB_SECRET = (re.compile(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]{0,99}"),
+                 "a GitHub secret name: letters, digits and '_', not starting with a digit or GITHUB_")
 BRANCH = (re.compile(r"(?!-)(?!.*(?:\.\.|//|@\{|\.lock$|[./]$))[A-Za-z0-9._/+@-]{1,255}"),
           "a branch name: up to 255 letters, digits and . _ / + @ -, not starting with '-' and "
           "without '..', '//' or '@{'")
@@ -57,10 +59,11 @@ PATH = (re.compile(r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9._/+@=,-]{1,1024}"),
         "a relative path of letters, digits and . _ / + @ = , -, with no '..' segment")
 
 
-#: a file or glob inside the build's working directory (artifacts, reports, cache)
-WORKSPACE_PATH = (re.compile(r"(?![/\\~])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{)[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}"),
-                  "a path inside the build's working directory: relative, without a '..' segment, "
-                  "'${' or control characters")
+#: a file or glob inside the build's working directory (artifacts, reports, cache); not starting
+#: with '-', which a shell command would read as an option
+WORKSPACE_PATH = (re.compile(r"(?![/\\~-])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{)[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}"),
+                  "a path inside the build's working directory: relative, not starting with '-', without a "
+                  "'..' segment, '${' or control characters")
 
 
 #: a cache path: as :data:`WORKSPACE_PATH`, or absolute or under the home folder (CodeBuild caches
@@ -93,6 +96,8 @@ def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]
             for path in a.cache:
                 yield a, "cache path", path, CACHE_PATH
             for sec in a.secrets:
+                if sec.github_secret is not None:  # spliced into ${{ secrets.NAME }}
+                    yield (sec if getattr(sec, "span", None) else a), "GitHub secret name", sec.github_secret, GITHUB_SECRET
                 if sec.github_secret is None:
                     yield (sec if getattr(sec, "span", None) else a), "secret reference", sec.ref, SSM if sec.store == "ssm" else SECRET
             for login in a.codeartifact:
@@ -104,6 +109,8 @@ def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]
             if isinstance(t, model.EcsTarget):
                 yield a, "ECS cluster", t.cluster, ECS_NAME
                 yield a, "ECS service", t.service, ECS_NAME
+                yield a, "task definition file", t.task_definition, WORKSPACE_PATH
+                yield a, "image definitions file", t.image_file, WORKSPACE_PATH
             elif isinstance(t, model.LambdaTarget):
                 yield a, "Lambda function", t.function, FUNCTION
                 yield a, "Lambda alias", t.alias, ALIAS
@@ -123,5 +130,5 @@ def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]
 def check(p: model.Pipeline, report) -> None:
     """Call ``report(node, what, value, rule_in_words)`` for each value its service would refuse."""
     for node, what, value, (pattern, words) in _values(p):
-        if value is not None and value != "" and not pattern.fullmatch(value):
+        if value is not None and not pattern.fullmatch(value):  # "" too: every rule needs a character
             report(node, what, value, words)

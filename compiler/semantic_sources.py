@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from pipec import ast, cron, model
+from pipec.diagnostics import shown
 from pipec.patterns import check_pattern
 from pipec.semantic_base import Checker
 from pipec.semantic_tables import MAX_PATTERNS, MAX_PR_FILTERS, MAX_PUSH_FILTERS
@@ -94,7 +95,7 @@ class SourceChecks(Checker):
         for pat in f.patterns:
             problem = check_pattern(pat.text)
             if problem:
-                self.err("E308", f"invalid pattern '{pat.text}': {problem}", pat.span,
+                self.err("E308", f"invalid pattern '{shown(pat.text)}': {problem}", pat.span,
                          "Patterns use *, **, ?, [a-z] and {a,b}; see 'Patterns' in docs/language.md.")
             (exc if pat.negated else inc).append(pat.text)
         for lst, what in ((inc, "include"), (exc, "exclude")):

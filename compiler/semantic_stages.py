@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from pipec import ast, model
-from pipec.diagnostics import did_you_mean
+from pipec.diagnostics import did_you_mean, shown
 from pipec.patterns import check_pattern
 from pipec.semantic_base import Checker, action_outputs
 from pipec.semantic_tables import MAX_ACTIONS_PER_STAGE
@@ -150,12 +150,12 @@ class StageChecks(Checker):
                         emails = item.values
                         for e in item.values:
                             if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e):
-                                self.err("E206", f"'{e}' is not an e-mail address", item.span,
+                                self.err("E206", f"'{shown(e)}' is not an e-mail address", item.span,
                                          "Write addresses such as \"team@example.com\".")
                     else:
                         topic = item.values[0]
                         if not re.fullmatch(r"arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}", topic):
-                            self.err("E206", f"'{topic}' is not an SNS topic ARN", item.span,
+                            self.err("E206", f"'{shown(topic)}' is not an SNS topic ARN", item.span,
                                      "An existing topic is given by its ARN, arn:aws:sns:REGION:ACCOUNT:NAME. "
                                      "To let pipec create one, use 'notify email ...'.")
             elif isinstance(item, ast.TimeoutStmt):
@@ -175,7 +175,7 @@ class StageChecks(Checker):
         for pattern in github.get("branches", ()):
             problem = check_pattern(pattern)
             if problem:
-                self.err("E308", f"invalid pattern '{pattern}': {problem}", a.span,
+                self.err("E308", f"invalid pattern '{shown(pattern)}': {problem}", a.span,
                          "Patterns use *, **, ?, [a-z] and {a,b}; see 'Patterns' in docs/language.md.")
         wait = github.first("wait")
         if wait is not None and not re.fullmatch(r"[0-9]+[smhd]", wait):

@@ -329,3 +329,81 @@ def test_at_most_25_variables():
 
     pipec.compile_text(text(25), "demo.pipe")
     assert _codes(text(26)) == ["E409"]
+
+
+# ----------------------------------------------------------------------------- from the outside review
+
+
+def _build(tmp_path, text, name="demo.pipe", out="out"):
+    from pipec import cli
+
+    src = tmp_path / name
+    src.parent.mkdir(parents=True, exist_ok=True)
+    src.write_text(text, encoding="utf-8")
+    return cli.main(["build", str(src), "-o", str(tmp_path / out), "--source-root", str(tmp_path)])
+
+
+_SIMPLE = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n  }\n}')
+
+
+def test_a_pipe_path_with_a_line_break_is_refused(tmp_path):
+    """The path goes into every generated file's first line: a line break there became YAML keys
+    (defaults.run.shell) and shell lines in apply.sh."""
+    status = _build(tmp_path, _SIMPLE, name="x\nrun-name: $(touch PWN)\n#.pipe")
+    assert status == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_writes_do_not_follow_a_link_out_of_the_output_folder(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (tmp_path / "out").mkdir()
+    os.symlink(victim, tmp_path / "out" / "aws")
+    assert _build(tmp_path, _SIMPLE) == 2
+    assert list(victim.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["X || toJSON(secrets)", "X}}${{ github.token }}", "GITHUB_TOKEN", "1X", ""])
+def test_github_secret_names_are_checked(name):
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    secret S from ssm "/a/b"\n'
+                     f'    build "make"\n    github {{\n      secret S from github "{name}"\n    }}\n  }}\n}}')
+    assert "E206" in _codes(text)
+
+
+@pytest.mark.parametrize("statement", ['image docker "reg.example.com/img:${{ github.token }}"',
+                                       'runtime nodejs "${{ github.token }}"'])
+def test_image_and_runtime_values_stay_text(statement):
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n'
+                     f'    {statement}\n  }}\n}}')
+    pipeline, _ = pipec.compile_text(text, "demo.pipe")
+    wf = github.emit(pipeline, EmitContext(source="demo.pipe", prefix=""))[".github/workflows/demo.yml"]
+    assert "${{ github.token" not in wf.replace(LITERAL_OPEN, "<literal>")
+
+
+@pytest.mark.parametrize("char", ["\x85", "\x9b", "\u202e", "\u2066"])
+def test_c1_controls_and_bidi_overrides_are_refused(char):
+    d = _diagnostic(f'pipeline p {{\n  source app github "a{char}b"\n}}\n')
+    assert d.code == "E100" and f"U+{ord(char):04X}" in d.message
+
+
+@pytest.mark.parametrize("statement", ['bucket ""', 'object_key ""'])
+def test_empty_names_are_refused(statement):
+    other = 'object_key "k.zip"' if "bucket" in statement else "bucket my-site"
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n'
+                     '    artifact site files "**/*"\n  }\n}\nstage d {\n  deploy www to s3 {\n    from site\n'
+                     f'    {statement}\n    {other}\n  }}\n}}')
+    assert _codes(text) == ["E206"]
+
+
+def test_artifact_base_starting_with_a_dash_is_refused():
+    text = _pipeline('source app github "acme/demo"\nstage s {\n  build b {\n    build "make"\n'
+                     '    artifact a files "**/*" base "-P"\n  }\n}')
+    assert _codes(text) == ["E206"]
+
+
+def test_messages_quote_a_long_value_cut():
+    text = _pipeline('source app github "acme/demo" {\n  on push branches "' + "[" * 5 + "a" * 100_000 + '"\n}\n'
+                     'stage s {\n  build b {\n    build "make"\n  }\n}')
+    with pytest.raises(Diagnostics) as exc:
+        pipec.compile_text(text, "demo.pipe")
+    assert all(len(d.message) < 400 for d in exc.value.diagnostics)

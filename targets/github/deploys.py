@@ -88,7 +88,7 @@ class Deploys:
                 self.grant(jid, self.ecs_statements(t))
                 steps.append({"name": "Deploy to ECS through CodeDeploy",
                               "uses": uses("aws-actions/amazon-ecs-deploy-task-definition"),
-                              "with": {"task-definition": f"release/{t.task_definition}",
+                              "with": {"task-definition": expression_text(f"release/{t.task_definition}"),
                                        "cluster": t.cluster, "service": t.service,
                                        "codedeploy-appspec": f".pipec-repo/{spec_path}",
                                        "codedeploy-application": app_name,
@@ -113,7 +113,7 @@ class Deploys:
             self.grant(jid, self.ecs_statements(t))
             steps.append({"name": "Rolling update of the ECS service",
                           "env": {"CLUSTER": t.cluster, "SERVICE": t.service,
-                                  "IMAGES": f"release/{t.image_file}"},
+                                  "IMAGES": expression_text(f"release/{t.image_file}")},
                           "run": "\n".join([
                               "set -euo pipefail",
                               "# what CodePipeline's ECS action does: the service's task definition with each "

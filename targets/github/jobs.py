@@ -150,7 +150,7 @@ class Jobs:
         steps: list[dict] = []
         image = b.image
         if image.kind == "docker":
-            job["container"] = {"image": image.ref}
+            job["container"] = {"image": expression_text(image.ref)}
             if "@sha256:" not in image.ref:
                 self.warn("W514", b, f"'{b.name}' runs in an image given by tag, not by digest",
                           "A tag can be moved to another image at any time, on both platforms; zizmor reports "
@@ -185,7 +185,7 @@ class Jobs:
             action, key, extra = RUNTIME_ACTIONS[runtime]
             version = re.sub(r"^[a-z]+", "", version) if runtime == "java" else version
             steps.append({"name": f"Set up {runtime} {version}", "uses": uses(action),
-                          "with": {**extra, key: str(version)}})
+                          "with": {**extra, key: expression_text(str(version))}})
         env: dict = {}
         for v in self.p.variables:
             # the input when the run was started by hand with one; a workflow without
