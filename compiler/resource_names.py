@@ -52,6 +52,20 @@ KMS_KEY = (re.compile(rf"(?:{_PARTITION}:kms:{_REGION}:{_ACCOUNT}:(?:key|alias)/
            "a KMS key id, alias or ARN")
 GITHUB_SECRET = (re.compile(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]{0,99}"),
                  "a GitHub secret name: letters, digits and '_', not starting with a digit or GITHUB_")
+CONNECTION = (re.compile(r"[A-Za-z0-9_-]{1,32}"), "a CodeConnections name: 1 to 32 letters, digits, '-' and '_'")
+LISTENER = (re.compile(rf"{_PARTITION}:elasticloadbalancing:{_REGION}:{_ACCOUNT}:listener/[A-Za-z0-9/._-]{{1,512}}"),
+            "an Elastic Load Balancing listener ARN")
+TARGET_GROUP = (re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?"),
+                "a target group name: 1 to 32 letters, digits and '-', not starting or ending with '-'")
+ALARM = (re.compile(r"(?!.*\$\{)[^\x00-\x1f\x7f]{1,255}"), "a CloudWatch alarm name: 1 to 255 characters, without '${'")
+AUTOSCALING = (re.compile(r"(?!.*\$\{)[^\x00-\x1f\x7f:]{1,255}"), "an Auto Scaling group name: 1 to 255 characters, "
+               "without ':' or '${'")
+CONTAINER = (re.compile(r"[A-Za-z0-9_-]{1,255}"), "a container name: letters, digits, '-' and '_'")
+SUBNET = (re.compile(r"subnet-[0-9a-f]{1,17}"), "a subnet id such as subnet-0123456789abcdef0")
+SECURITY_GROUP = (re.compile(r"sg-[0-9a-f]{1,17}"), "a security group id such as sg-0123456789abcdef0")
+PLATFORM_VERSION = (re.compile(r"LATEST|[0-9]+\.[0-9]+\.[0-9]+"), "a Fargate platform version: LATEST or such as 1.4.0")
+POLICY = (re.compile(rf"{_PARTITION}:iam::(?:[0-9]{{12}}|aws):policy/[A-Za-z0-9+=,.@_/-]{{1,512}}"),
+          "an IAM policy ARN such as arn:aws:iam::123456789012:policy/boundary")
 BRANCH = (re.compile(r"(?!-)(?!.*(?:\.\.|//|@\{|\.lock$|[./]$))[A-Za-z0-9._/+@-]{1,255}"),
           "a branch name: up to 255 letters, digits and . _ / + @ -, not starting with '-' and "
           "without '..', '//' or '@{'")
@@ -77,7 +91,10 @@ def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]
     """(node to report at, what the value is, the value, rule) for every checked field."""
     yield p, "artifact store bucket", p.artifact_store.bucket, BUCKET
     yield p, "artifact store key", p.artifact_store.kms_key, KMS_KEY
+    yield p, "permissions boundary", p.aws.first("permissions_boundary"), POLICY
     for s in p.sources:
+        if s.connection is not None:
+            yield s, "connection name", s.connection.name, CONNECTION
         if s.provider == "s3":
             yield s, "bucket", s.bucket, BUCKET
             yield s, "object key", s.object_key, OBJECT_KEY
@@ -111,9 +128,26 @@ def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]
                 yield a, "ECS service", t.service, ECS_NAME
                 yield a, "task definition file", t.task_definition, WORKSPACE_PATH
                 yield a, "image definitions file", t.image_file, WORKSPACE_PATH
+                yield a, "container name", t.container, CONTAINER
+                yield a, "listener", t.listener, LISTENER
+                yield a, "test listener", t.test_listener, LISTENER
+                yield a, "platform version", t.platform_version, PLATFORM_VERSION
+                for tg in t.target_groups:
+                    yield a, "target group", tg, TARGET_GROUP
+                if t.network is not None:
+                    for sn in t.network.subnets:
+                        yield a, "subnet", sn, SUBNET
+                    for sg in t.network.security_groups:
+                        yield a, "security group", sg, SECURITY_GROUP
+            elif isinstance(t, model.Ec2Target):
+                yield a, "target group", t.target_group, TARGET_GROUP
+                for asg in t.autoscaling_groups:
+                    yield a, "Auto Scaling group", asg, AUTOSCALING
             elif isinstance(t, model.LambdaTarget):
                 yield a, "Lambda function", t.function, FUNCTION
                 yield a, "Lambda alias", t.alias, ALIAS
+            for alarm in a.rollback.alarms:
+                yield a, "alarm name", alarm, ALARM
             for h in a.hooks:
                 if a.platform != "ec2":
                     yield a, "hook function", h.target, FUNCTION
@@ -127,8 +161,15 @@ def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]
             yield a, "Lambda function", a.function, FUNCTION
 
 
+#: the placeholders ``pipec import`` writes where the input does not say (each with a manual
+#: task): plain words, harmless in every sink, so every rule lets them through
+PLACEHOLDER = re.compile(r"REPLACE-ME-[A-Za-z0-9-]*")
+
+
 def check(p: model.Pipeline, report) -> None:
     """Call ``report(node, what, value, rule_in_words)`` for each value its service would refuse."""
     for node, what, value, (pattern, words) in _values(p):
-        if value is not None and not pattern.fullmatch(value):  # "" too: every rule needs a character
+        if value is None or PLACEHOLDER.fullmatch(value):
+            continue
+        if not pattern.fullmatch(value):  # "" too: every rule needs a character
             report(node, what, value, words)

@@ -55,7 +55,7 @@ def deploy(platform: str, body: str) -> model.Deploy:
 
 EC2_TARGET = "from app\ninstances tag Env = test"
 ECS_TARGET = "from app\ncluster c\nservice s"
-ECS_SHIFT = ECS_TARGET + '\ncontainer web port 80\nlistener "arn:l"\ntarget_groups blue green'
+ECS_SHIFT = ECS_TARGET + '\ncontainer web port 80\nlistener "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/2"\ntarget_groups blue green'
 LAMBDA_TARGET = 'function "fn"\nalias live'
 
 
@@ -574,13 +574,13 @@ def test_ec2_target_and_hooks():
 def test_ecs_traffic_shifting_target():
     d = deploy(
         "ecs",
-        ECS_SHIFT + '\ntest_listener "arn:t"\ntask_definition td.json\nplatform_version 1.4.0\n'
-        "network subnets a b security_groups g public_ip\nstrategy blue-green\n"
+        ECS_SHIFT + '\ntest_listener "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/3"\ntask_definition td.json\nplatform_version 1.4.0\n'
+        "network subnets subnet-0a1b2c3d subnet-0e1f2a3b security_groups sg-0a1b2c3d public_ip\nstrategy blue-green\n"
         "hook after_allow_test_traffic check-fn",
     )
     assert d.target == model.EcsTarget(
-        "c", "s", "web", 80, "arn:l", "arn:t", ("blue", "green"), "td.json", "imagedefinitions.json",
-        "1.4.0", model.EcsNetwork(("a", "b"), ("g",), True),
+        "c", "s", "web", 80, "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/2", "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/1/3", ("blue", "green"), "td.json", "imagedefinitions.json",
+        "1.4.0", model.EcsNetwork(("subnet-0a1b2c3d", "subnet-0e1f2a3b"), ("sg-0a1b2c3d",), True),
     )
     assert d.hooks == (model.Hook("after_allow_test_traffic", "check-fn"),)
     assert d.uses_codedeploy

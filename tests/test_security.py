@@ -407,3 +407,20 @@ def test_messages_quote_a_long_value_cut():
     with pytest.raises(Diagnostics) as exc:
         pipec.compile_text(text, "demo.pipe")
     assert all(len(d.message) < 400 for d in exc.value.diagnostics)
+
+
+@pytest.mark.parametrize("pipeline_block,source_block", [
+    ('aws {\n  permissions_boundary "arn:aws:iam::${AWS::AccountId}:policy/x"\n}\n', ""),
+    ("", '  connection "c${ZZ}x y/../$(id)"\n'),
+])
+def test_pipeline_level_names_are_checked(pipeline_block, source_block):
+    text = _pipeline(pipeline_block + 'source app github "acme/demo" {\n' + source_block + '}\n'
+                     'stage s {\n  build b {\n    build "make"\n  }\n}')
+    assert "E206" in _codes(text)
+
+
+def test_placeholders_of_the_importer_pass_every_rule():
+    from pipec import resource_names
+
+    assert resource_names.PLACEHOLDER.fullmatch("REPLACE-ME-listener-arn")
+    assert not resource_names.PLACEHOLDER.fullmatch("REPLACE-ME-${x}")
