@@ -220,6 +220,15 @@ def plan(out_dir: str, by_source: dict[str, tuple[str, dict[str, dict[str, str]]
     removes what ``--target aws`` wrote."""
     base = Path(out_dir)
     old = read_manifest(out_dir)
+    # a file the manifest records for another .pipe file belongs to that pipeline: two pipelines
+    # with the same name would overwrite each other's files, build after build, without a word
+    owner = {rel: key for key, targets in old.items() for entries in targets.values() for rel in entries}
+    for key, (_header, by_target) in by_source.items():
+        for rel in sorted(rel for generated in by_target.values() for rel in generated):
+            if owner.get(rel, key) != key and owner[rel] not in by_source:
+                raise BuildError(f"{rel} in {out_dir} was generated from {owner[rel]}, and {key} would overwrite "
+                                 "it: two pipelines with the same name write the same files. Rename one pipeline, "
+                                 "or build it into another folder. Nothing was changed.")
     manifest = {key: dict(targets) for key, targets in old.items()}
     files: dict[str, str] = {}
     for key, (_header, by_target) in by_source.items():

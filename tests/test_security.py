@@ -424,3 +424,12 @@ def test_placeholders_of_the_importer_pass_every_rule():
 
     assert resource_names.PLACEHOLDER.fullmatch("REPLACE-ME-listener-arn")
     assert not resource_names.PLACEHOLDER.fullmatch("REPLACE-ME-${x}")
+
+
+def test_two_pipelines_with_one_name_do_not_overwrite_each_other(tmp_path):
+    """Built by separate commands into one folder, the second used to overwrite the first's files
+    silently (the manifest then listed them under both)."""
+    assert _build(tmp_path, _SIMPLE, name="a/p.pipe") == 0
+    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert _build(tmp_path, _SIMPLE.replace('"make"', '"make other"'), name="b/p.pipe") == 2
+    assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
