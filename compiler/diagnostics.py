@@ -187,10 +187,7 @@ def shown(value: str, limit: int = 60) -> str:
     """``value`` as a message may quote it: cut as :func:`shorten` cuts, and control and other
     invisible characters written as escapes (a message must not move the terminal's cursor or
     split into lines)."""
-    value = shorten(value, limit)
-    if value.isprintable():
-        return value
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
+    return _visible(shorten(value, limit))
 
 
 def invalid_value(value: str, what: str) -> str:
@@ -217,10 +214,11 @@ _UNPRINTABLE = {c: "\ufffd" for c in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 
                                      *range(0x202A, 0x202F), *range(0x2066, 0x206A)) if c != 0x09}
 
 
-def _visible(path) -> str:
-    """A file name as a diagnostic shows it: its control characters as escapes."""
-    path = str(path)
-    return path if path.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
+def _visible(text) -> str:
+    """``text`` (a value, a file name) with its control and other invisible characters written
+    as escapes, so that printing it cannot move the terminal's cursor or split a line."""
+    text = str(text)
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 #: the widest source line a diagnostic shows whole; a longer one is cut to a window around the span

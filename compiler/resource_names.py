@@ -23,20 +23,21 @@ from typing import Iterator
 
 from pipec import model
 
-_ACCOUNT = r"[0-9]{12}"
-_PARTITION = r"arn:aws(?:-[a-z]+)*"
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}"
+#: the pieces every ARN and Region rule is made of (compiler/setting_values.py uses them too)
+ACCOUNT = r"[0-9]{12}"
+PARTITION = r"arn:aws(?:-[a-z]+)*"
+REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}"
 
 BUCKET = (re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"),
           "an S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-'")
 OBJECT_KEY = (re.compile(r"(?!/)(?:(?!\$\{)[^\x00-\x1f\x7f])+"),
               "an S3 object key: printable characters, not starting with '/', without '${'")
 SSM = (re.compile(r"/?[A-Za-z0-9_.\-/]{1,2048}"), "an SSM parameter name: letters, digits and _ . - /")
-SECRET = (re.compile(rf"(?:{_PARTITION}:secretsmanager:{_REGION}:{_ACCOUNT}:secret:)?[A-Za-z0-9/_+=.@-]{{1,512}}"
+SECRET = (re.compile(rf"(?:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:)?[A-Za-z0-9/_+=.@-]{{1,512}}"
                      r"(?::[A-Za-z0-9/_+=.@ -]*){0,3}"),
           "a Secrets Manager secret name or ARN (letters, digits and / _ + = . @ -), then optionally "
           ":JSON-KEY:VERSION-STAGE:VERSION-ID")
-FUNCTION = (re.compile(rf"(?:{_PARTITION}:lambda:{_REGION}:{_ACCOUNT}:function:)?[A-Za-z0-9_-]{{1,64}}"
+FUNCTION = (re.compile(rf"(?:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:)?[A-Za-z0-9_-]{{1,64}}"
                        r"(?::[A-Za-z0-9_-]{1,128})?"),
             "a Lambda function name (1 to 64 letters, digits, '-' and '_') or its ARN")
 ALIAS = (re.compile(r"[A-Za-z0-9_-]{1,128}"), "a Lambda alias name: letters, digits, '-' and '_'")
@@ -47,13 +48,14 @@ CODECOMMIT = (re.compile(r"[A-Za-z0-9_.-]{1,100}"), "a CodeCommit repository nam
 DOMAIN = (re.compile(r"[a-z][a-z0-9-]{1,49}"), "a CodeArtifact domain: lower-case letters, digits and '-'")
 REPOSITORY = (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,99}"),
               "a CodeArtifact repository: letters, digits and . _ -")
-OWNER = (re.compile(_ACCOUNT), "an AWS account id: 12 digits")
-KMS_KEY = (re.compile(rf"(?:{_PARTITION}:kms:{_REGION}:{_ACCOUNT}:(?:key|alias)/)?[A-Za-z0-9:/_-]{{1,256}}"),
+SNS_TOPIC_ARN = re.compile(rf"{PARTITION}:sns:{REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,256}}")
+OWNER = (re.compile(ACCOUNT), "an AWS account id: 12 digits")
+KMS_KEY = (re.compile(rf"(?:{PARTITION}:kms:{REGION}:{ACCOUNT}:(?:key|alias)/)?[A-Za-z0-9:/_-]{{1,256}}"),
            "a KMS key id, alias or ARN")
 GITHUB_SECRET = (re.compile(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]{0,99}"),
                  "a GitHub secret name: letters, digits and '_', not starting with a digit or GITHUB_")
 CONNECTION = (re.compile(r"[A-Za-z0-9_-]{1,32}"), "a CodeConnections name: 1 to 32 letters, digits, '-' and '_'")
-LISTENER = (re.compile(rf"{_PARTITION}:elasticloadbalancing:{_REGION}:{_ACCOUNT}:listener/[A-Za-z0-9/._-]{{1,512}}"),
+LISTENER = (re.compile(rf"{PARTITION}:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/[A-Za-z0-9/._-]{{1,512}}"),
             "an Elastic Load Balancing listener ARN")
 TARGET_GROUP = (re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?"),
                 "a target group name: 1 to 32 letters, digits and '-', not starting or ending with '-'")
@@ -64,7 +66,7 @@ CONTAINER = (re.compile(r"[A-Za-z0-9_-]{1,255}"), "a container name: letters, di
 SUBNET = (re.compile(r"subnet-[0-9a-f]{1,17}"), "a subnet id such as subnet-0123456789abcdef0")
 SECURITY_GROUP = (re.compile(r"sg-[0-9a-f]{1,17}"), "a security group id such as sg-0123456789abcdef0")
 PLATFORM_VERSION = (re.compile(r"LATEST|[0-9]+\.[0-9]+\.[0-9]+"), "a Fargate platform version: LATEST or such as 1.4.0")
-POLICY = (re.compile(rf"{_PARTITION}:iam::(?:[0-9]{{12}}|aws):policy/[A-Za-z0-9+=,.@_/-]{{1,512}}"),
+POLICY = (re.compile(rf"{PARTITION}:iam::(?:[0-9]{{12}}|aws):policy/[A-Za-z0-9+=,.@_/-]{{1,512}}"),
           "an IAM policy ARN such as arn:aws:iam::123456789012:policy/boundary")
 BRANCH = (re.compile(r"(?!-)(?!.*(?:\.\.|//|@\{|\.lock$|[./]$))[A-Za-z0-9._/+@-]{1,255}"),
           "a branch name: up to 255 letters, digits and . _ / + @ -, not starting with '-' and "
@@ -73,16 +75,22 @@ PATH = (re.compile(r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9._/+@=,-]{1,1024}"),
         "a relative path of letters, digits and . _ / + @ = , -, with no '..' segment")
 
 
+def _path_rule(may_start: str) -> re.Pattern:
+    """A path without a '..' segment, '${' or control characters; not starting with a drive
+    letter, '\\', or any character of '/~-' except those in ``may_start``."""
+    first = "".join(c for c in "/~-" if c not in may_start)
+    return re.compile(rf"(?![\\{first}])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{{)"
+                      r"[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}")
+
+
 #: a file or glob inside the build's working directory (artifacts, reports, cache); not starting
 #: with '-', which a shell command would read as an option
-WORKSPACE_PATH = (re.compile(r"(?![/\\~-])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{)[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}"),
+WORKSPACE_PATH = (_path_rule(""),
                   "a path inside the build's working directory: relative, not starting with '-', without a "
                   "'..' segment, '${' or control characters")
-
-
 #: a cache path: as :data:`WORKSPACE_PATH`, or absolute or under the home folder (CodeBuild caches
 #: such as /root/.npm/**/*, ~/.npm)
-CACHE_PATH = (re.compile(r"(?!\\)(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{)[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}"),
+CACHE_PATH = (_path_rule("/~-"),
               "a path relative to the working directory or absolute, without a '..' segment, '${' or control "
               "characters")
 

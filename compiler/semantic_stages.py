@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pipec import ast, model
+from pipec import ast, model, resource_names
 from pipec.diagnostics import did_you_mean, shown
 from pipec.patterns import check_pattern
 from pipec.semantic_base import Checker, action_outputs
@@ -154,7 +154,7 @@ class StageChecks(Checker):
                                          "Write addresses such as \"team@example.com\".")
                     else:
                         topic = item.values[0]
-                        if not re.fullmatch(r"arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}", topic):
+                        if not resource_names.SNS_TOPIC_ARN.fullmatch(topic):
                             self.err("E206", f"'{shown(topic)}' is not an SNS topic ARN", item.span,
                                      "An existing topic is given by its ARN, arn:aws:sns:REGION:ACCOUNT:NAME. "
                                      "To let pipec create one, use 'notify email ...'.")

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import re
 
-_ARN = r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:"
+from pipec.resource_names import ACCOUNT, PARTITION, REGION
+
+_ARN = rf"{PARTITION}:iam::{ACCOUNT}:"
 
 #: key -> (pattern the whole value must match, what a valid value is, in words)
 RULES: dict[str, tuple[re.Pattern, str]] = {
@@ -48,7 +50,7 @@ RULES: dict[str, tuple[re.Pattern, str]] = {
                   "a GitHub login (letters, digits and '-', at most 39) or an org/team slug"),
     "repository": (re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}"),
                    "a GitHub repository written OWNER/NAME"),
-    "aws_region": (re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}"), "an AWS Region code such as eu-west-1"),
+    "aws_region": (re.compile(REGION), "an AWS Region code such as eu-west-1"),
     "role": (re.compile(_ARN + r"role/[A-Za-z0-9+=,.@_/-]{1,512}"),
              "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy"),
     "access_logs": (re.compile(r"on|off"), "on (the default: pipec creates an access-log bucket) or off"),
