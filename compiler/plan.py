@@ -153,6 +153,13 @@ class Trigger(Node):
 PHASE_WHEN = {"install": "success", "pre_build": "success", "build": "success", "post_build": "after-build"}
 
 
+#: the shell a build's commands run in, by how each platform names it: the buildspec's
+#: ``env: shell`` (``bash`` or ``/bin/sh``; none is CodeBuild's undocumented default) and the
+#: GitHub step's ``shell:`` (docs/language.md, "Run time")
+SHELLS = {"bash": "bash", "/bin/sh": "sh", "sh": "sh", "bash --noprofile --norc {0}": "bash"}
+DEFAULT_SHELL = "codebuild-default"
+
+
 @node
 class Phase(Node):
     """A build phase: its commands, its ``finally`` commands (run whenever the phase ran), what a
@@ -242,12 +249,12 @@ def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = fro
             commands = logins + commands
         if not commands and not (p and p.finally_commands):
             continue
-        has_build = "build" in by_name
-        when = PHASE_WHEN[name] if has_build else "success"
+        when = PHASE_WHEN[name] if "build" in by_name else "success"
         phases.append(Phase(name, commands, tuple(c.text for c in p.finally_commands) if p else (),
                             p.on_failure if p else "abort", when))
     return spec(
         inputs=tuple(b.inputs),
+        shell="bash",  # both targets run the commands in bash (docs/language.md, "Run time")
         phases=tuple(phases),
         env=tuple(sorted((e.name, str(e.value)) for e in b.env)),
         secrets=tuple(sorted((s.name, "github", s.github_secret) if platform == "github" and s.github_secret

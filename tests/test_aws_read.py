@@ -269,7 +269,7 @@ def test_a_hand_written_template_with_short_forms_and_defaults(tmp_path):
         concurrency="superseded",
         jobs=(plan.Job("make", "build", spec=plan.spec(
             inputs=("src",), phases=(plan.Phase("build", ("make",)),), env=(), secrets=(), outputs=(),
-            cache=(), reports=(), runtimes=(), timeout=30)),))
+            cache=(), reports=(), runtimes=(), shell="codebuild-default", timeout=30)),))
 
 
 def _error(tmp_path: Path, actions: str) -> str:

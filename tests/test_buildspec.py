@@ -140,7 +140,8 @@ def test_env_variables_and_secrets():
                  model.Secret("SIGN", "ssm", "/app/sign", github_secret="SIGN_SECRET")),
         phases=(_phase("build", "make"),))
     env = buildspec.emit(build)["env"]
-    assert list(env) == ["variables", "parameter-store", "secrets-manager"]
+    assert list(env) == ["shell", "variables", "parameter-store", "secrets-manager"]
+    assert env["shell"] == "bash"
     assert env["variables"] == {"NODE_ENV": "production", "PORT": "8080"}
     assert all(isinstance(v, str) for v in env["variables"].values())
     assert env["parameter-store"] == {"API_KEY": "/app/api-key", "SIGN": "/app/sign"}
@@ -152,8 +153,10 @@ def test_env_variables_and_secrets():
     _valid(buildspec.emit(build))
 
 
-def test_no_env_without_variables_or_secrets():
-    assert "env" not in buildspec.emit(_make(phases=(_phase("build", "make"),)))
+def test_every_buildspec_asks_for_bash():
+    """CodeBuild's default shell is not documented; the buildspec names bash, the shell the GitHub
+    target's phases step runs (docs/language.md, "Run time")."""
+    assert buildspec.emit(_make(phases=(_phase("build", "make"),)))["env"] == {"shell": "bash"}
 
 
 def test_on_failure_and_finally():

@@ -13,6 +13,8 @@ output of one pipeline mean the same thing.
 
 from __future__ import annotations
 
+import re
+
 import contextlib
 import tempfile
 from pathlib import Path
@@ -189,32 +191,57 @@ def _drop_needs(monkeypatch):
     _wrap(monkeypatch, github._Workflow, "job", lambda job, *a: job.pop("needs", None) and None)
 
 
+def _edit_phases_script(monkeypatch, edit):
+    """Wrap the GitHub target's phases step so that its script goes through ``edit``."""
+    def after(steps, *a):
+        for step in steps:
+            if step.get("id") == "phases":
+                step["run"] = edit(step["run"])
+    _wrap(monkeypatch, github._Workflow, "phase_steps", after)
+
+
 def _post_build_on_success_only(monkeypatch):
-    monkeypatch.setattr(github._Workflow, "phase_condition", lambda self, *a, **k: None)
+    _edit_phases_script(monkeypatch, lambda run: run.replace("pipec_start post_build after-build",
+                                                             "pipec_start post_build success"))
 
 
 def _drop_continue_on_error(monkeypatch):
-    def after(steps, *a):
-        for step in steps:
-            step.pop("continue-on-error", None)
-    _wrap(monkeypatch, github._Workflow, "phase_steps", after)
+    _edit_phases_script(monkeypatch, lambda run: re.sub(r"^(pipec_end \w+) continue$", r"\1 abort", run,
+                                                        flags=re.M))
 
 
 def _finally_only_on_success(monkeypatch):
-    def after(steps, *a):
-        for step in steps:
-            if step["name"].endswith("(finally)"):
-                step.pop("if", None)
-    _wrap(monkeypatch, github._Workflow, "phase_steps", after)
+    _edit_phases_script(monkeypatch, lambda run: re.sub(r"^(# \w+: finally)\n\{$", r'\1\n[ "$pipec_failed" = 0 ] && {',
+                                                        run, flags=re.M))
 
 
 def _reorder_phases(monkeypatch):
-    def after(steps, *a):
-        phases = [i for i, st in enumerate(steps) if st.get("id") in ("build", "post_build")]
-        if len(phases) == 2:
-            i, j = phases
-            steps[i], steps[j] = steps[j], steps[i]
-    _wrap(monkeypatch, github._Workflow, "phase_steps", after)
+    def swap(run):
+        blocks = run.split("\n\nif pipec_start ")
+        names = [b.split(" ", 1)[0] for b in blocks]
+        if "build" in names and "post_build" in names:
+            i, j = names.index("build"), names.index("post_build")
+            tail_i, tail_j = blocks[i].split("\nfi", 1), blocks[j].split("\nfi", 1)
+            blocks[i], blocks[j] = tail_j[0] + "\nfi" + tail_i[1], tail_i[0] + "\nfi" + tail_j[1]
+        return "\n\nif pipec_start ".join(blocks)
+    _edit_phases_script(monkeypatch, swap)
+
+
+def _failed_phase_does_not_stop(monkeypatch):
+    from pipec.targets.github import phases as github_phases
+
+    monkeypatch.setattr(github_phases, "PHASES_PRELUDE",
+                        github_phases.PHASES_PRELUDE.replace("then pipec_stopped=1; fi", "then :; fi"))
+
+
+def _buildspec_without_shell(monkeypatch):
+    from pipec.targets.aws import buildspec
+
+    def after(data, *a):
+        data.get("env", {}).pop("shell", None)
+        if data.get("env") == {}:
+            del data["env"]
+    _wrap(monkeypatch, buildspec, "emit", after)
 
 
 def _lose_excludes(monkeypatch):
@@ -257,6 +284,8 @@ MUTATIONS = {
     "GitHub: on_failure continue becomes abort": (_drop_continue_on_error, {"plans", "traces"}),
     "GitHub: finally only after successful commands": (_finally_only_on_success, {"plans", "traces"}),
     "GitHub: build and post_build steps swapped": (_reorder_phases, {"plans"}),
+    "GitHub: a failed phase does not stop the later ones": (_failed_phase_does_not_stop, {"plans", "traces"}),
+    "AWS: buildspec runs CodeBuild's default shell": (_buildspec_without_shell, {"plans"}),
     "AWS: trigger excludes lost": (_lose_excludes, {"plans"}),
     # the deployment groups of both platforms come from the AWS target's builder, so these
     # change both outputs alike: the traces agree, and comparing with the model catches them

@@ -49,7 +49,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 PINS = json.loads((ROOT / "targets" / "github" / "actions.json").read_text(encoding="utf-8"))["actions"]
 
 PHASES = ("install", "pre_build", "build", "post_build")
-PHASE_STEP = re.compile(r"^(install|pre_build|build|post_build)( \(finally\))?$")
+PHASE_STEP = re.compile(r"^Run the phases: (install|pre_build|build|post_build)(, (pre_build|build|post_build))*$")
 SHA = re.compile(r"^[0-9a-f]{40}$")
 OIDC_HOST = "token.actions.githubusercontent.com"
 
@@ -234,8 +234,8 @@ def shellcheck_binary() -> Path:
 
 def own_scripts() -> dict[str, str]:
     """pipec's own shell scripts: text -> where it comes from. Every ``run:`` of a step that is
-    not a phase step (phase steps carry the user's commands), the phase-shell helper, and every
-    environments/apply.sh."""
+    not the phases step (it carries the user's commands), the phases script around commands that
+    are plain words (its helpers and every form of phase), and every environments/apply.sh."""
     scripts: dict[str, str] = {}
     for stem in STEMS:
         b = built(stem)
@@ -245,7 +245,10 @@ def own_scripts() -> dict[str, str]:
         for rel, text in b.files.items():
             if rel.endswith("/environments/apply.sh"):
                 scripts.setdefault(text, f"{stem}: {rel}")
-    scripts.setdefault(github_phases.PHASE_SHELL_TEXT, "github_phases.PHASE_SHELL_TEXT (the phase-shell helper)")
+    every_form = [("install", ["true", "true"], [], "abort"), ("pre_build", [], ["true"], "continue"),
+                  ("build", ["true"], ["true", "true"], "abort"), ("post_build", ["true"], [], "abort")]
+    scripts.setdefault(github_phases.script(every_form, True), "github_phases.script (the phases script)")
+    scripts.setdefault(github_phases.script(every_form[:2], True), "github_phases.script (no build phase)")
     return scripts
 
 
@@ -271,11 +274,7 @@ def _shellcheck_findings() -> tuple[tuple[str, int, str, int, str], ...]:
 
 
 #: findings that are no defect, with why: (code, where the script comes from)
-SHELLCHECK_EXPECTED = {
-    # the helper sources the shell state that the previous phase step saved; its path is only
-    # known at run time ($RUNNER_TEMP), so shellcheck cannot follow it
-    ("SC1091", "github_phases.PHASE_SHELL_TEXT (the phase-shell helper)"),
-}
+SHELLCHECK_EXPECTED: set[tuple[str, str]] = set()
 #: findings of bugs fixed since, checked by their own tests below
 SHELLCHECK_KNOWN_BUGS: set[str] = set()
 
@@ -286,7 +285,7 @@ def test_own_scripts_cover_every_kind_of_step():
     assert len(scripts) >= 30
     for what in ("apply.sh", "Collect artifact", "Fetch secrets", "Deploy", "Ask for approval", "Approved",
                  "Run integration in CodeBuild", "Clone settings from CodeCommit", "Fetch source fonts from S3",
-                 "Invoke", "Deploy stack", "Copy to s3://", "Fail the job", "Prepare a CodeBuild-style shell"):
+                 "Invoke", "Deploy stack", "Copy to s3://", "the phases script", "no build phase"):
         assert what in origins, f"no script of kind {what!r} is checked"
 
 
@@ -299,7 +298,7 @@ def test_phase_steps_are_exactly_the_steps_in_the_codebuild_shell():
             in_phase_shell = step.get("shell") == github_phases.SHELL
             assert bool(PHASE_STEP.match(step["name"])) == in_phase_shell, (stem, jid, step["name"])
             seen += in_phase_shell
-    assert seen >= 20
+    assert seen >= 15
 
 
 def test_shellcheck_finds_nothing_in_pipecs_own_scripts():
@@ -308,10 +307,13 @@ def test_shellcheck_finds_nothing_in_pipecs_own_scripts():
     assert found == [], "\n".join(f"{o}: line {ln}: {code} ({lvl}): {msg}" for o, code, lvl, ln, msg in found)
 
 
-def test_shellcheck_runs_and_reports():
-    """The harness is live: the expected finding is reported (so an empty list means clean)."""
-    codes = {(f[1], f[0]) for f in _shellcheck_findings()}
-    assert SHELLCHECK_EXPECTED <= codes
+def test_shellcheck_runs_and_reports(tmp_path):
+    """The harness is live: a script with a known defect is reported (so an empty list means clean)."""
+    path = tmp_path / "bad.sh"
+    path.write_text("#!/usr/bin/env bash\necho $1\n", encoding="utf-8")
+    proc = subprocess.run([str(shellcheck_binary()), "--norc", "-f", "json1", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert {c["code"] for c in json.loads(proc.stdout)["comments"]} == {2086}
 
 
 def test_shellcheck_artifact_collection_of_single_files():
@@ -684,6 +686,7 @@ class JobRun:
         self.context = {"steps": {}, "inputs": inputs or {}, "runner": {"temp": str(self.temp), "os": "Linux"},
                         "github": {"run_id": "42", "run_attempt": "1", "sha": "0" * 40}, "vars": {}, "secrets": {}}
         self.results: dict[str, dict] = {}  # step name -> outcome, conclusion, output
+        self.outputs: dict[str, dict] = {}  # step id -> what it wrote to $GITHUB_OUTPUT
         self.failed = False
 
     @classmethod
@@ -738,12 +741,17 @@ class JobRun:
                 output = proc.stdout + proc.stderr
                 outcome = "success" if proc.returncode == 0 else "failure"
                 self._read_github_env(gh_env)
+                out_file = self.temp / f"out-{n}"
+                if "id" in step and out_file.exists():
+                    outputs = dict(line.partition("=")[::2] for line in out_file.read_text().splitlines() if "=" in line)
+                    self.outputs[step["id"]] = outputs
             conclusion = "success" if outcome == "failure" and step.get("continue-on-error") is True else outcome
             if conclusion == "failure":
                 self.failed = True
             self.results[name] = {"outcome": outcome, "conclusion": conclusion, "output": output}
             if "id" in step:
-                self.context["steps"][step["id"]] = {"outcome": outcome, "conclusion": conclusion, "outputs": {}}
+                self.context["steps"][step["id"]] = {"outcome": outcome, "conclusion": conclusion,
+                                                     "outputs": self.outputs.get(step["id"], {})}
         return self
 
     def _read_github_env(self, path: Path):
@@ -767,6 +775,15 @@ class JobRun:
 
     def outcome(self, name: str) -> str:
         return self.results[name]["outcome"]
+
+    def phase(self, name: str) -> str:
+        """A phase's result, from the phases step's log: ``skipped`` when its group never
+        started, ``failure`` when pipec_end reported it failed, else ``success``."""
+        (step,) = [st for st in self.job["steps"] if st.get("id") == "phases"]
+        log = self.results[step["name"]]["output"].splitlines()
+        if f"::group::{name}" not in log:
+            return "skipped"
+        return "failure" if any(line.startswith(f"::error::Phase {name} failed") for line in log) else "success"
 
     def log(self) -> list[str]:
         path = Path(self.base_env["LOG"])
@@ -868,15 +885,40 @@ def test_cd_and_export_in_install_are_seen_in_build(tmp_path):
     assert run.log() == ["pre_build", f"build:{run.workspace / 'sub'}:1", "build-finally", "post_build:1"]
 
 
-def test_each_phase_step_is_its_own_process(tmp_path):
-    """The control for the test above: without pipec's shell state, a later step would not see
-    the directory or the variable (so the carried values are pipec's doing)."""
-    job = build_job(FULL_PHASES)
-    for step in job["steps"]:
-        if step["name"] == "build":
-            step["run"] = step["run"].replace(f'. "{github_phases.PHASE_SHELL}"', ":")
-    run = JobRun(job, tmp_path, env={"LOG": str(tmp_path / "log")}).run()
-    assert f"build:{run.workspace}:" in run.log()
+def test_every_phase_runs_in_one_process(tmp_path):
+    """One bash process for all phases (§5, "the same instance of the default shell"): the
+    process id is the same in install and post_build, and only one step runs user commands."""
+    run = run_build(tmp_path, '      install "echo $$ >> $LOG"\n      build "true"\n      post_build "echo $$ >> $LOG"')
+    first, last = run.log()
+    assert first == last
+    assert [st["name"] for st in run.job["steps"] if st.get("shell") == github_phases.SHELL] == \
+        ["Run the phases: install, build, post_build"]
+
+
+#: shell state that a phase leaves and the next one must see (issue 22, item 19): what a bash
+#: process keeps from one command to the next
+STATE_CASES = {
+    "IFS": ('"IFS=:" "A=1"', 'echo "a:$A" >> $LOG', ["a:1"]),
+    "noclobber": ('"set -C" "B=2"', 'echo "b:$B" >> $LOG', ["b:2"]),
+    "unset env": ('"unset MODE"', 'echo "mode:${MODE-unset}" >> $LOG', ["mode:unset"]),
+    "names like the runner's": ('"BASHFUL=1" "INPUT_NAME=2" "ACTIONS_MODE=3" "export HOME=/h"',
+                                'echo "$BASHFUL$INPUT_NAME$ACTIONS_MODE:$HOME" >> $LOG', ["123:/h"]),
+    "umask": ('"umask 027"', 'echo "umask:$(umask)" >> $LOG', ["umask:0027"]),
+    "pushd": ('"mkdir -p d" "pushd d"', 'popd > /dev/null && echo "popd:$(basename $OLDPWD)" >> $LOG', ["popd:d"]),
+    "background job": ('"(sleep 0.2; echo bg >> $LOG) & PID=$!"', 'wait $PID && echo "waited" >> $LOG',
+                       ["bg", "waited"]),
+    "file descriptor": ('"exec 3> fd.txt" "echo three >&3"', 'exec 3>&- && echo "fd:$(cat fd.txt)" >> $LOG',
+                        ["fd:three"]),
+    "function": ('"greet() { echo hi:$1 >> $LOG; }"', 'greet you', ["hi:you"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STATE_CASES))
+def test_shell_state_carries_from_phase_to_phase(tmp_path, case):
+    install, build, expected = STATE_CASES[case]
+    run = run_build(tmp_path, f'      env MODE = "fast"\n      install {install}\n      build {json.dumps(build)}')
+    assert run.log() == expected, run.results
+    assert run.result == "success"
 
 
 def test_shell_variable_set_in_pre_build_is_seen_in_build(tmp_path):
@@ -901,7 +943,7 @@ def test_and_list_failing_first_part_fails_the_phase(tmp_path):
     the phase fails there. Under ``set -e`` alone it would not (bash ignores -e for all but the
     last command of an && list)."""
     run = run_build(tmp_path, '      build "false && true" "echo after >> $LOG"')
-    assert run.outcome("build") == "failure"
+    assert run.phase("build") == "failure"
     assert "after" not in run.log()
     assert run.result == "failure"
     # the premise: GitHub's default shell (bash -e) would have gone on
@@ -913,18 +955,18 @@ def test_pipeline_status_is_its_last_commands(tmp_path):
     """No pipefail, as in CodeBuild's shell: ``false | true`` succeeds, ``true | false`` fails."""
     run = run_build(tmp_path, '      build "false | true" "echo ok >> $LOG" "true | false" "echo no >> $LOG"')
     assert run.log() == ["ok"]
-    assert run.outcome("build") == "failure"
+    assert run.phase("build") == "failure"
 
 
 def test_failing_build_still_runs_post_build_with_succeeding_0(tmp_path):
     """§1: after a failed BUILD, POST_BUILD still runs; §4: CODEBUILD_BUILD_SUCCEEDING is 0 once
     the build is failing; §1: UPLOAD_ARTIFACTS is attempted even if BUILD fails."""
     phases = ('      install "echo install >> $LOG"\n'
-              '      build "echo build >> $LOG" "exit 3" "echo never >> $LOG"\n'
+              '      build "echo build >> $LOG" "(exit 3)" "echo never >> $LOG"\n'
               '      post_build "echo post:$CODEBUILD_BUILD_SUCCEEDING >> $LOG"')
     run = run_build(tmp_path, phases, '      artifact dist files "**/*" base out')
     assert run.log() == ["install", "build", "post:0"]
-    assert run.outcome("build") == "failure" and run.outcome("post_build") == "success"
+    assert run.phase("build") == "failure" and run.phase("post_build") == "success"
     assert run.outcome("Collect artifact dist") != "skipped"
     assert run.result == "failure"
 
@@ -943,8 +985,8 @@ def test_failing_install_skips_every_later_phase(tmp_path):
               '      build "echo build >> $LOG"\n'
               '      post_build "echo post_build >> $LOG"')
     run = run_build(tmp_path, phases)
-    assert run.outcome("install") == "failure"
-    assert [run.outcome(p) for p in ("pre_build", "build", "post_build")] == ["skipped"] * 3
+    assert run.phase("install") == "failure"
+    assert [run.phase(p) for p in ("pre_build", "build", "post_build")] == ["skipped"] * 3
     assert run.log() == []
     assert run.result == "failure"
 
@@ -960,7 +1002,7 @@ def test_finally_runs_after_a_failing_command_in_the_same_shell(tmp_path):
               '      post_build "echo post >> $LOG"')
     run = run_build(tmp_path, phases)
     assert run.log() == ["one", f"fin:{run.workspace / 'b'}", "fin2", "post"]
-    assert run.outcome("build") == "failure" and run.outcome("build (finally)") == "success"
+    assert run.phase("build") == "failure" and run.phase("post_build") == "success"
     assert run.result == "failure"
 
 
@@ -968,7 +1010,7 @@ def test_finally_of_a_skipped_phase_does_not_run(tmp_path):
     phases = ('      install "false"\n'
               '      build {\n        run "echo build >> $LOG"\n        finally "echo fin >> $LOG"\n      }')
     run = run_build(tmp_path, phases)
-    assert run.outcome("build (finally)") == "skipped" and run.log() == []
+    assert run.phase("build") == "skipped" and run.log() == []
 
 
 def test_failing_finally_fails_the_phase(tmp_path):
@@ -976,15 +1018,15 @@ def test_failing_finally_fails_the_phase(tmp_path):
     successfully"."""
     run = run_build(tmp_path, '      pre_build {\n        run "true"\n        finally "false"\n      }\n'
                               '      build "echo build >> $LOG"')
-    assert run.outcome("pre_build (finally)") == "failure"
-    assert run.outcome("build") == "skipped" and run.result == "failure"
+    assert run.phase("pre_build") == "failure"
+    assert run.phase("build") == "skipped" and run.result == "failure"
 
 
 def test_failing_build_finally_gives_post_build_succeeding_0(tmp_path):
     """§2: a failed finally command fails its phase; §4: CODEBUILD_BUILD_SUCCEEDING is then 0."""
     run = run_build(tmp_path, '      build {\n        run "true"\n        finally "false"\n      }\n'
                               '      post_build "echo post:$CODEBUILD_BUILD_SUCCEEDING >> $LOG"')
-    assert run.outcome("build (finally)") == "failure"
+    assert run.phase("build") == "failure"
     assert run.log() == ["post:0"]
 
 
@@ -996,10 +1038,8 @@ def test_on_failure_continue_runs_the_next_phases_and_fails_the_job(tmp_path):
               '      build "echo build >> $LOG"\n'
               '      post_build "echo post_build >> $LOG"')
     run = run_build(tmp_path, phases)
-    assert run.outcome("pre_build") == "failure" and run.results["pre_build"]["conclusion"] == "success"
+    assert run.phase("pre_build") == "failure" and run.phase("build") == "success"
     assert run.log() == ["install", "build", "post_build"]
-    last = run.job["steps"][-1]["name"]
-    assert last.startswith("Fail the job") and run.outcome(last) == "failure"
     assert run.result == "failure"
 
 
@@ -1008,7 +1048,6 @@ def test_on_failure_continue_that_succeeds_passes(tmp_path):
               '      build "echo build >> $LOG"')
     run = run_build(tmp_path, phases)
     assert run.log() == ["build"] and run.result == "success"
-    assert run.outcome(run.job["steps"][-1]["name"]) == "skipped"
 
 
 def test_multi_line_script_fails_only_on_its_last_line(tmp_path):
@@ -1016,15 +1055,15 @@ def test_multi_line_script_fails_only_on_its_last_line(tmp_path):
     that how CodeBuild runs a ``- |`` block is not documented): its status is its last line's."""
     ok = run_build(tmp_path / "ok", '      build {\n        run """\n          false\n          echo last >> $LOG\n'
                                     '        """\n        run "echo next >> $LOG"\n      }')
-    assert ok.outcome("build") == "success" and ok.log() == ["last", "next"]
+    assert ok.phase("build") == "success" and ok.log() == ["last", "next"]
     bad = run_build(tmp_path / "bad", '      build {\n        run """\n          echo first >> $LOG\n          false\n'
                                       '        """\n        run "echo next >> $LOG"\n      }')
-    assert bad.outcome("build") == "failure" and bad.log() == ["first"]
+    assert bad.phase("build") == "failure" and bad.log() == ["first"]
 
 
 def test_command_ending_in_a_semicolon_runs(tmp_path):
     run = run_build(tmp_path, '      build "echo one >> $LOG;" "echo two >> $LOG"')
-    assert run.outcome("build") == "success"
+    assert run.phase("build") == "success"
     assert run.log() == ["one", "two"]
 
 

@@ -123,6 +123,10 @@ def write_workflow(tmp_path: Path, body: str) -> Path:
     return tmp_path
 
 
+def _indented(text: str, by: str = "        ") -> str:
+    return "".join(by + line + "\n" if line else "\n" for line in text.split("\n"))
+
+
 BUILD_JOB = """\
   build:
     runs-on: ubuntu-latest
@@ -136,13 +140,11 @@ BUILD_JOB = """\
       uses: actions/setup-python@v5
       with:
         python-version: '3.12'
-    - name: build
-      id: build
+    - name: 'Run the phases: build'
+      id: phases
       shell: bash --noprofile --norc {0}
       run: |-
-        . "$RUNNER_TEMP/pipec-phase.sh"
-        make || exit
-"""
+""" + _indented(github_phases.script([("build", ["make"], [], "abort")], False))
 
 
 def test_hand_written_workflow_reads_as_a_plan(tmp_path):
@@ -238,18 +240,17 @@ def copy_golden(stem: str, tmp_path: Path, old: str, new: str) -> Path:
     return out
 
 
-def test_unknown_phase_condition_is_refused(tmp_path):
-    out = copy_golden("02-reference", tmp_path, "if: ${{ !cancelled() && steps.build.outcome != 'skipped' }}",
-                      "if: ${{ always() }}")
-    with pytest.raises(ValueError, match=r"job 'web', step 10 \('post_build'\): phase condition "
-                                         r"'\$\{\{ always\(\) \}\}' is not one pipec can map"):
+def test_a_phases_step_with_a_condition_is_refused(tmp_path):
+    out = copy_golden("02-reference", tmp_path, "      id: phases\n", "      id: phases\n      if: ${{ always() }}\n")
+    with pytest.raises(ValueError, match=r"job 'web', step \d+ \('Run the phases: install, pre_build, build, "
+                                         r"post_build'\): the phases step runs whenever the job runs"):
         gr.read(out)
 
 
-def test_continued_phase_without_failing_step_is_refused(tmp_path):
-    out = copy_golden("12-everything-else", tmp_path, "if: ${{ steps.pre_build.outcome == 'failure' }}",
-                      "if: ${{ steps.build.outcome == 'failure' }}")
-    with pytest.raises(ValueError, match="phases pre_build continue on failure, and the job must then fail"):
+def test_artifact_steps_follow_the_phases_step(tmp_path):
+    out = copy_golden("02-reference", tmp_path, "steps.phases.outputs.upload-artifacts == 'true'",
+                      "success()")
+    with pytest.raises(ValueError, match=r"an artifact step runs with if: "):
         gr.read(out)
 
 
@@ -265,28 +266,39 @@ def test_secret_id_with_a_json_key_field_is_refused(tmp_path):
         gr.read(out)
 
 
-@pytest.mark.parametrize("commands", [
-    ["make"],
-    ["a #c", "b;", "c &", "d \\", "e"],
-    ["echo one\necho two", "x || exit", "y"],
-    ["for f in *; do\n  echo $f\ndone # all", "z"],
+@pytest.mark.parametrize("phases", [
+    [("build", ["make"], [], "abort")],
+    [("install", ["a #c", "b;", "c &", "d \\", "e"], [], "abort"), ("build", ["f"], ["g \\"], "continue")],
+    [("build", ["echo one\necho two", "x || exit", "y"], [], "abort"), ("post_build", [], ["z"], "abort")],
+    [("pre_build", ["for f in *; do\n  echo $f\ndone # all", "z"], ["}", "w"], "continue")],
+    [("build", ["f() {\n  echo\n}\n}\npipec_check", "fi"], [], "abort")],
 ])
-def test_split_script_inverts_the_emitter(commands):
-    assert gr.split_script("here", github_phases._script(commands)) == tuple(commands)
+@pytest.mark.parametrize("outputs", [False, True])
+def test_read_script_inverts_the_emitter(phases, outputs):
+    has_build = any(p[0] == "build" for p in phases)
+    got, upload = gr.read_script("here", github_phases.script(phases, outputs))
+    assert got == tuple((n, tuple(c), tuple(f), o, "after-build" if n == "post_build" and has_build else "success")
+                        for n, c, f, o in phases)
+    assert upload == (("build-ran" if has_build else "not-stopped") if outputs else None)
 
 
 def test_script_with_two_readings_reads_as_separate_commands():
-    # ['a', 'b # note'] and ['a || exit\nb # note'] are written alike, and bash runs them alike:
-    # a line 'X || exit' is read as the command X
-    text = github_phases._script(["a", "b # note"])
-    assert text == github_phases._script(["a || exit\nb # note"])
-    assert gr.split_script("here", text) == ("a", "b # note")
-    # where a one-line reading leaves lines over, the script reading is the only one
-    assert gr.split_script("here", github_phases._script(["a || exit\nb"])) == ("a || exit\nb",)
-    with pytest.raises(ValueError, match="must start with"):
-        gr.split_script("here", "make || exit")
-    with pytest.raises(ValueError, match="not a list of commands as pipec writes them"):
-        gr.split_script("here", github_phases._script(["make"]) + "\nrm -rf /")
+    # ['a', 'b'] and ['a\n} && {\nb'] are written alike, and bash runs them alike
+    text = github_phases.script([("build", ["a", "b"], [], "abort")], False)
+    assert text == github_phases.script([("build", ["a\n} && {\nb"], [], "abort")], False)
+    assert gr.read_script("here", text)[0][0][1] == ("a", "b")
+
+
+def test_a_script_pipec_did_not_write_is_refused():
+    good = github_phases.script([("build", ["make"], [], "abort")], False)
+    with pytest.raises(ValueError, match="does not start with the helpers pipec writes"):
+        gr.read_script("here", "make")
+    with pytest.raises(ValueError, match="does not start with the helpers pipec writes"):
+        gr.read_script("here", good.replace("pipec_stopped=1; fi", "pipec_stopped=0; fi"))
+    with pytest.raises(ValueError, match="not in the form pipec writes"):
+        gr.read_script("here", good + "\nrm -rf /")
+    with pytest.raises(ValueError, match="not in the form pipec writes"):
+        gr.read_script("here", good.replace("}\npipec_check\n", "}\n"))
 
 
 def test_appspec_of_an_ec2_revision_belongs_to_the_deployment(tmp_path):

@@ -200,6 +200,7 @@ def test_artifact_collection_stays_in_its_folder(tmp_path):
     pipeline, _ = pipec.compile_text(text, "demo.pipe")
     wf = yaml.safe_load(github.emit(pipeline, EmitContext(source="demo.pipe", prefix=""))[".github/workflows/demo.yml"])
     step = next(s for s in wf["jobs"]["b"]["steps"] if s["name"] == "Collect artifact site")
+    step = {k: v for k, v in step.items() if k != "if"}  # run as if the phases step had asked for it
     work = tmp_path / "workspace" / "dist"
     work.mkdir(parents=True)
     (work / "$(touch pwned)").write_text("x")

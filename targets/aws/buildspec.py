@@ -70,8 +70,14 @@ _ON_FAILURE = {"abort": None, "continue": "CONTINUE"}
 # ----------------------------------------------------------------------------- emit
 
 
+#: the shell CodeBuild runs every command in: bash, as the GitHub target's phases step does
+#: ("For Linux operating systems, supported shell tags are: bash, /bin/sh", build-spec-ref.html
+#: "env/shell"; CodeBuild's default shell is not documented). docs/language.md, "Run time".
+SHELL = "bash"
+
+
 def _env(build: model.Build) -> dict:
-    env: dict = {}
+    env: dict = {"shell": SHELL}
     if build.env:
         env["variables"] = {v.name: str(v.value) for v in build.env}
     ssm = {s.name: s.ref for s in build.secrets if s.store == "ssm"}

@@ -119,8 +119,10 @@ class CodeBuildReaderMixin:
             base = r.get("base-directory")
             files = tuple(f"{str(base).rstrip('/')}/{f}" if base else str(f) for f in as_list(r.get("files")))
             reports.append((str(rname), files))
+        shell = (data.get("env") or {}).get("shell")
         return plan.spec(
             inputs=tuple(inputs),
+            shell=plan.SHELLS.get(shell, str(shell)) if shell is not None else plan.DEFAULT_SHELL,
             phases=phases,
             env=env,
             secrets=secrets,
@@ -135,7 +137,7 @@ class CodeBuildReaderMixin:
         """(env, secrets) as the build sees them: buildspec, then project, then action variables
         (each overriding the one before, as CodeBuild does), without the pipeline variables the
         AWS target passes to every CodeBuild action."""
-        unknown = set(env) - {"variables", "parameter-store", "secrets-manager"}
+        unknown = set(env) - {"shell", "variables", "parameter-store", "secrets-manager"}
         if unknown:
             self.fail(where, f"env keys {', '.join(sorted(unknown))} are not understood")
         seen: dict[str, tuple] = {}

@@ -1,7 +1,9 @@
-"""A build's phases as steps: one bash script per phase that checks each command as CodeBuild
-does, a shell state carried from phase to phase (``PHASE_SHELL_TEXT``), ``if:`` conditions that
-follow CodeBuild's phase transitions, and the artifacts staged with CodeBuild's file rules and
-uploaded. Called from the build job in :mod:`.jobs`.
+"""A build's phases as one step: every phase runs in a single bash process, as CodeBuild runs a
+buildspec (version 0.2: "all build commands in the same instance of the default shell"), with a
+log group per phase and CodeBuild's phase transitions decided inside the script
+(``PHASES_PRELUDE``); then the artifacts, staged with CodeBuild's file rules and uploaded.
+Called from the build job in :mod:`.jobs`. The run-time contract this keeps is
+docs/language.md, "Run time".
 """
 
 from __future__ import annotations
@@ -15,35 +17,38 @@ from pipec.targets.escape import LITERAL_PATHS_DIRECTIVE, shell_word
 from pipec.targets.github.pins import uses
 
 
-#: the shell every phase step runs in: bash without -e, so that each command is checked the way
-#: CodeBuild checks it (see _script); no -o pipefail either, like CodeBuild's shell
+#: the shell of the phases step: bash, as the buildspec's ``env: shell: bash`` asks of CodeBuild;
+#: without -e and without -o pipefail, so that each command is checked on its own (CodeBuild stops
+#: a phase at the first command that exits non-zero, including the first part of ``a && b``)
 SHELL = "bash --noprofile --norc {0}"
-#: what restores the shell of the earlier phases: CodeBuild runs every command of every phase in
-#: one shell, so a `cd` or an `export` carries on; GitHub starts a new shell per step
-PHASE_SHELL = "$RUNNER_TEMP/pipec-phase.sh"
-PHASE_SHELL_TEXT = "\n".join([
-    "# sourced by each phase step: restore the shell the previous phase left (working directory and",
-    "# variables), save this one when the step ends, and stop at the first failing command",
-    'if [ -f "$RUNNER_TEMP/pipec-shell-state" ]; then . "$RUNNER_TEMP/pipec-shell-state"; fi',
-    "pipec_save() {",
-    "  local __pipec_n __pipec_d",
-    "  for __pipec_n in $(compgen -v); do",
-    "    case $__pipec_n in",
-    "      BASH*|GITHUB_*|RUNNER_*|ACTIONS_*|INPUT_*|__pipec_*|HOME|PWD|OLDPWD|SHLVL|_|PPID|UID|EUID|GROUPS) continue ;;",
-    "      CODEBUILD_BUILD_SUCCEEDING) continue ;;  # each step sets its own",
-    "      RANDOM|SRANDOM|SECONDS|LINENO|HISTCMD|FUNCNAME|PIPESTATUS|SHELLOPTS|OPTIND|OPTARG|OPTERR) continue ;;",
-    "      DIRSTACK|EPOCHREALTIME|EPOCHSECONDS|COLUMNS|LINES|HOSTNAME|HOSTTYPE|MACHTYPE|OSTYPE|IFS|PS[0-9]) continue ;;",
-    "    esac",
-    '    __pipec_d=$(declare -p "$__pipec_n" 2>/dev/null) || continue',
-    "    if [[ $__pipec_d =~ ^declare\\ -[a-zA-Z]*r ]]; then continue; fi  # read-only",
-    "    printf '%s\\n' \"$__pipec_d\"",
-    '  done > "$RUNNER_TEMP/pipec-shell-state"',
-    '  printf \'cd %q\\n\' "$PWD" >> "$RUNNER_TEMP/pipec-shell-state"',
+#: the id of the phases step; later steps read its outputs
+STEP_ID = "phases"
+#: what the phases step writes to $GITHUB_OUTPUT: whether CodeBuild would upload the artifacts
+UPLOAD_OUTPUT = "upload-artifacts"
+#: the helpers at the top of the phases script: pipec_start decides whether a phase runs (CodeBuild's
+#: transitions), pipec_check records a failed list of commands, pipec_end closes the phase
+PHASES_PRELUDE = "\n".join([
+    "# All phases run in this one bash process, as CodeBuild runs a buildspec (version 0.2): a cd or a",
+    "# variable carries on to later commands and phases; the first failing command ends its phase.",
+    "export CODEBUILD_BUILD_SUCCEEDING=1",
+    "pipec_status=0 pipec_stopped=0 pipec_build_ran=0 pipec_failed=0",
+    "pipec_start() {  # $1 phase, $2 success|after-build: whether CodeBuild runs the phase now",
+    '  if [ "$2" = after-build ]; then [ "$pipec_build_ran" = 1 ] || return; elif [ "$pipec_stopped" = 1 ]; then return 1; fi',
+    '  if [ "$1" = build ]; then pipec_build_ran=1; fi',
+    '  pipec_failed=0; echo "::group::$1"',
     "}",
-    "trap pipec_save EXIT",
-    "pipec_check() {  # after each command, as CodeBuild checks each command's exit status",
-    "  local __pipec_rc=$?",
-    '  if [ "$__pipec_rc" -ne 0 ]; then exit "$__pipec_rc"; fi',
+    "pipec_check() {  # right after a list of commands: the phase fails with its first failure",
+    "  # shellcheck disable=SC2319  # $? is the status of the list of commands before the call",
+    "  local pipec_rc=$?",
+    '  if [ "$pipec_rc" -ne 0 ] && [ "$pipec_failed" = 0 ]; then pipec_failed=$pipec_rc; CODEBUILD_BUILD_SUCCEEDING=0; fi',
+    "}",
+    "pipec_end() {  # $1 phase, $2 abort|continue (on_failure)",
+    '  echo "::endgroup::"',
+    '  if [ "$pipec_failed" != 0 ]; then',
+    '    echo "::error::Phase $1 failed with exit status $pipec_failed"',
+    '    if [ "$pipec_status" = 0 ]; then pipec_status=$pipec_failed; fi',
+    '    if [ "$2" = abort ]; then pipec_stopped=1; fi',
+    "  fi",
     "}",
 ])
 
@@ -52,74 +57,27 @@ class Phases:
     """A build's phases and artifacts as steps."""
 
     def phase_steps(self, b: model.Build, input_env: dict) -> list[dict]:
-        """The four phases as steps, with CodeBuild's transitions (docs/targets.md, "Phases"):
-        install and pre_build run only while everything before them succeeded; build likewise;
-        post_build also runs after a failed build; each ``finally`` runs whenever its phase ran;
-        a phase with ``on_failure continue`` lets the next phases run and still fails the job."""
-        by_name = {p.name: p for p in b.phases}
-        steps: list[dict] = [{"name": "Prepare a CodeBuild-style shell (one shell for all phases)",
-                              "run": f"cat > \"{PHASE_SHELL}\" <<'PIPEC_EOF'\n{PHASE_SHELL_TEXT}\nPIPEC_EOF"}]
-        env = dict(input_env)
-        ran: list[str] = []
-        done: list[str] = []          # ids of the phase and finally steps so far
-        continued: list[str] = []
-        logins = [buildspec.codeartifact_login(login) for login in b.codeartifact]
-        for name in model.PHASE_ORDER:
-            phase = by_name.get(name)
-            commands = [c.text for c in phase.commands] if phase else []
-            if name == "install":
-                commands = logins + commands
-            if not commands and not (phase and phase.finally_commands):
-                continue
-            step: dict = {"name": name, "id": name}
-            cond = self.phase_condition(name, ran, continued, done)
-            if cond:
-                step["if"] = cond
-            step_env = dict(env)
-            step_env["CODEBUILD_BUILD_SUCCEEDING"] = _succeeding(done)
-            step["env"] = step_env
-            step["shell"] = SHELL
-            step["run"] = _script(commands)
-            if phase and phase.on_failure == "continue":
-                step["continue-on-error"] = True
-                continued.append(name)
-            steps.append(step)
-            done.append(name)
-            if phase and phase.finally_commands:
-                fin = {"name": f"{name} (finally)", "id": f"{name}_finally",
-                       "if": f"${{{{ !cancelled() && steps.{name}.outcome != 'skipped' }}}}",
-                       "env": {**env, "CODEBUILD_BUILD_SUCCEEDING": _succeeding(done)},
-                       "shell": SHELL, "run": _script([c.text for c in phase.finally_commands])}
-                steps.append(fin)
-                done.append(f"{name}_finally")
-            ran.append(name)
-        if continued:  # last of the job's steps (build_job moves it there)
-            steps.append({"name": "Fail the job if a phase failed (on_failure continue)",
-                          "if": "${{ " + " || ".join(f"steps.{n}.outcome == 'failure'" for n in continued) + " }}",
-                          "run": "echo 'A phase with on_failure continue failed: the build fails, as on CodeBuild.'"
-                                 "\nexit 1"})
-        return steps
-
-    def phase_condition(self, name: str, ran: list[str], continued: list[str],
-                        done: list[str] = ()) -> str | None:
-        if name != "post_build" or "build" not in ran:
-            if continued and any(c in ran for c in continued):
-                # after a continued phase the job is still 'successful' to GitHub: run as CodeBuild
-                # would, which stops at a failed phase or finally that was not continued
-                blocking = [d for d in done if d.removesuffix("_finally") not in continued]
-                parts = ["!cancelled()"] + [f"steps.{r}.outcome == 'success'" for r in blocking]
-                parts += [f"steps.{c}.outcome != 'skipped'" for c in continued]
-                return "${{ " + " && ".join(parts) + " }}"
-            return None
-        # post_build runs after the build phase, failed or not, but not when it never started
-        return "${{ !cancelled() && steps.build.outcome != 'skipped' }}"
+        """The phases as one step (id ``phases``) that runs them all in one bash process with
+        CodeBuild's transitions (docs/targets.md, "Build phases"): install, pre_build and build run
+        only while no phase failed with abort; post_build runs when build ran, failed or not; each
+        ``finally`` runs whenever its phase ran; a phase with ``on_failure continue`` lets the next
+        phases run and still fails the step. The step ends with the first failed phase's status."""
+        phases = _phases(b)
+        if not phases:
+            return []
+        step: dict = {"name": "Run the phases: " + ", ".join(p[0] for p in phases), "id": STEP_ID}
+        if input_env:
+            step["env"] = dict(input_env)
+        step["shell"] = SHELL
+        step["run"] = script(phases, bool(b.outputs))
+        return [step]
 
     def last_phase_condition(self, b: model.Build) -> str | None:
-        names = {p.name for p in b.phases}
-        if "build" in names:
-            # CodeBuild attempts UPLOAD_ARTIFACTS after a failed build phase too
-            return "${{ !cancelled() && steps.build.outcome != 'skipped' }}"
-        return None
+        """The condition of the artifact steps: what the phases step decided (``upload-artifacts``);
+        None for a build without phases (its artifacts follow GitHub's default, success())."""
+        if not _phases(b):
+            return None
+        return f"${{{{ !cancelled() && steps.{STEP_ID}.outputs.{UPLOAD_OUTPUT} == 'true' }}}}"
 
     def upload_steps(self, b: model.Build, out: model.OutputArtifact, cond: str | None) -> list[dict]:
         """Stage the artifact's files with CodeBuild's rules (globs relative to the base directory,
@@ -147,33 +105,61 @@ class Phases:
         return [stage, upload]
 
 
-def _script(commands: list[str]) -> str:
-    """A phase's commands as one bash script that behaves like CodeBuild: the shell of earlier
-    phases is restored first; each command is checked on its own (CodeBuild stops a phase at the
-    first command that exits non-zero, including the first part of ``a && b``, which ``set -e``
-    would not); a multi-line script counts as one command, decided by its last line.
-
-    A plain one-line command is written ``COMMAND || exit``. One that would not parse that way
-    (a multi-line script, a comment, a trailing ``;``, ``&`` or ``\\``) is written as it is,
-    followed by ``pipec_check``, which exits with the command's status when it failed."""
-    lines = [f'. "{PHASE_SHELL}"']
-    for cmd in commands:
-        text = cmd.rstrip("\n")
-        if "\n" in text or "#" in text or text.rstrip().endswith((";", "&", "\\")):
-            # an empty line ends a trailing line continuation before the check
-            lines.append(text + ("\n" if text.endswith("\\") else ""))
-            lines.append("pipec_check")
-        else:
-            lines.append(f"{text} || exit")
+def script(phases: list[tuple[str, list[str], list[str], str]], outputs: bool) -> str:
+    """The phases step's script: the prelude, then each phase (name, commands, finally commands,
+    on_failure) in an ``if pipec_start PHASE WHEN; then ... fi`` block; with ``outputs``, the line
+    that tells the artifact steps whether CodeBuild would upload them; then the exit status."""
+    lines = [PHASES_PRELUDE]
+    has_build = any(p[0] == "build" for p in phases)
+    for name, commands, finally_commands, on_failure in phases:
+        # post_build after a build phase runs whenever build ran; without one, like the others
+        when = "after-build" if name == "post_build" and has_build else "success"
+        lines += ["", f"if pipec_start {name} {when}; then"]
+        if commands:
+            lines += _chain(commands)
+        if finally_commands:
+            lines += [f"# {name}: finally", *_chain(finally_commands)]
+        lines += [f"pipec_end {name} {on_failure}", "fi"]
+    if outputs:
+        # CodeBuild attempts UPLOAD_ARTIFACTS after a failed build phase too; a build with no
+        # build phase uploads when no phase stopped it (pipec.simulate, "artifacts")
+        test = '[ "$pipec_build_ran" = 1 ]' if has_build else '[ "$pipec_stopped" = 0 ]'
+        lines += ["", f'if {test}; then echo "{UPLOAD_OUTPUT}=true" >> "$GITHUB_OUTPUT"; fi']
+    lines.append('exit "$pipec_status"')
     return "\n".join(lines)
 
 
-def _succeeding(step_ids: list[str]) -> str:
-    """CODEBUILD_BUILD_SUCCEEDING for a step after ``step_ids``: 1 while all of them succeeded."""
-    if not step_ids:
-        return "1"
-    ok = " && ".join(f"steps.{i}.outcome == 'success'" for i in step_ids)
-    return f"${{{{ {ok} && '1' || '0' }}}}"
+def _phases(b: model.Build) -> list[tuple[str, list[str], list[str], str]]:
+    """(name, commands, finally commands, on_failure) of each phase that has commands, in
+    CodeBuild's order; the CodeArtifact logins come first in install, as in the buildspec."""
+    by_name = {p.name: p for p in b.phases}
+    logins = [buildspec.codeartifact_login(login) for login in b.codeartifact]
+    out = []
+    for name in model.PHASE_ORDER:
+        phase = by_name.get(name)
+        commands = [c.text for c in phase.commands] if phase else []
+        if name == "install":
+            commands = logins + commands
+        finally_commands = [c.text for c in phase.finally_commands] if phase else []
+        if commands or finally_commands:
+            out.append((name, commands, finally_commands, phase.on_failure if phase else "abort"))
+    return out
+
+
+def _chain(commands: list[str]) -> list[str]:
+    """Commands as one bash list that stops at the first failing one, then ``pipec_check``, which
+    records the phase's failure when one failed: ``{`` COMMAND ``} && {`` COMMAND ``}``. Each command's text is written as it is, on lines of
+    its own (a multi-line script is one command, decided by its last line, as on CodeBuild);
+    braces run it in the same shell, so its cd and variables stay. An empty line ends a trailing
+    line continuation before the closing brace."""
+    lines = ["{"]
+    for i, cmd in enumerate(commands):
+        text = cmd.rstrip("\n")
+        if i:
+            lines.append("} && {")
+        lines.append(text + ("\n" if text.endswith("\\") else ""))
+    lines += ["}", "pipec_check"]
+    return lines
 
 
 def _glob_word(pattern: str) -> str:

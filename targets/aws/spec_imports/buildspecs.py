@@ -29,7 +29,7 @@ Findings (``construct`` names): ``buildspec: version``, ``buildspec: version 0.1
 ``buildspec: report format``, ``buildspec: cache option``.
 
 Deliberately not carried, because pipec derives it itself: ``env.shell: bash`` (pipec's builds run
-bash-compatible commands; any other shell is a finding); ``git-credential-helper: no``,
+their commands in bash on both platforms; any other shell is a finding); ``git-credential-helper: no``,
 ``enable-symlinks: no``, ``on-failure: ABORT`` and ``file_exists_behavior: DISALLOW`` (the
 defaults); ``artifacts.name`` when the artifact is an output of a CodePipeline action (CodePipeline
 names it; :func:`build_body` is given the names).
@@ -244,8 +244,8 @@ def _env(ctx, b: Doc, env, rec: dict) -> bool:
         elif key == "shell":
             if value != "bash":
                 ctx.skip(b, "buildspec: env.shell",
-                         f"env.shell {value}: the commands ran in {value}; .pipe builds run them in the "
-                         "image's default shell (bash-compatible commands)", env, key)
+                         f"env.shell {value}: the commands ran in {value}; .pipe builds run them in bash "
+                         "(docs/language.md, \"Run time\")", env, key)
         elif key == "exported-variables":
             ctx.skip(b, "buildspec: exported-variables",
                      f"env.exported-variables ({', '.join(map(str, as_list(value)))}): the build exported these "

@@ -26,15 +26,11 @@ What it relies on, besides the normalisations of :mod:`pipec.plan`:
   own repository (no ``repository:`` input). No other file names it, so a workflow whose jobs never
   check the repository out has triggers (and ``run_in_codebuild`` inputs) this reader cannot name:
   it says so instead of guessing.
-- *Commands*: the shell-state line, the `` || exit`` suffix and ``pipec_check`` lines are
-  removed. A line ``X || exit`` is the command ``X``, even where it could also begin a
-  multi-line script that ends at the next ``pipec_check`` (bash runs both alike; see
-  :func:`split_script`).
-- *Phase conditions*: only the forms the emitter writes (``phase_condition`` in
-  targets/github/phases.py: none; post_build's "the build phase ran"; after a phase that continues on
-  failure, "every earlier phase and finally step that does not continue succeeded, and each
-  continued phase ran") are read; they mean ``success`` or ``after-build`` as in CodeBuild. Any
-  other ``if:`` on a phase is refused.
+- *Commands and phases*: one step (id ``phases``) runs every phase in one bash process; its script
+  (:func:`read_script`) is read as pipec writes it: a known prelude, then per phase
+  ``if pipec_start PHASE WHEN; then`` with the commands as ``{ CMD } && { CMD }``, the ``finally``
+  commands likewise, ``pipec_end PHASE ON_FAILURE`` and ``fi``. A command whose own text holds a
+  line ``} && {`` reads as two commands (bash runs both alike). Anything else is refused.
 - *Patterns*: ``\\c`` is ``c``; a leading ``!`` is an exclude (only after every include: GitHub's
   re-including order has no pipec form); ``X*/**/`` after a character other than ``/`` is pipec's
   ``X**/`` (the emitter's own spelling of it, the same set of values); GitHub's ``?`` and ``+``
@@ -71,12 +67,12 @@ import yaml
 from pipec import plan
 from pipec.importer import yaml12
 from pipec.targets.github.read.common import SETUP_ACTIONS
-from pipec.targets.github.read.phases import split_script
+from pipec.targets.github.read.phases import read_script, split_chain
 from pipec.targets.github.read.triggers import PR_EVENTS, pipec_pattern, read_filter
 from pipec.targets.github.read.workflow import _Reader
 
 #: what other modules use (the importer of hand-written workflows, tests)
-__all__ = ["PR_EVENTS", "SETUP_ACTIONS", "load_workflow", "pipec_pattern", "read", "read_filter", "split_script",
+__all__ = ["PR_EVENTS", "SETUP_ACTIONS", "load_workflow", "pipec_pattern", "read", "read_filter", "read_script", "split_chain",
            "workflows"]
 
 

@@ -17,6 +17,7 @@ from pipec import model, plan
 from pipec.targets.aws import buildspec
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, LITERAL_PATHS_DIRECTIVE
 from pipec.targets.github.read.common import SETUP_ACTIONS, _action_of, _fail, _only, _plain, _text, _unliteral, _Where
+from pipec.targets.github.read.phases import STEP_ID
 
 
 #: GitHub's default job timeout (minutes)
@@ -61,7 +62,16 @@ class Builds:
         timeout = job.get("timeout-minutes", GITHUB_TIMEOUT)
         if not isinstance(timeout, int) or isinstance(timeout, bool):
             _fail(where, f"timeout-minutes {timeout!r} is not a number of minutes")
-        return plan.spec(inputs=tuple(inputs), phases=self.phases(where, located), env=tuple(sorted(env)),
+        phases = self.phases(where, located)
+        expected = ("build-ran" if any(p.name == "build" for p in phases) else "not-stopped") if outputs else None
+        if self.upload_rule != expected:
+            _fail(where, f"the phases step decides the artifact upload by {self.upload_rule or 'nothing'}; "
+                         f"CodeBuild's rule here is {expected or 'none (no artifacts)'}")
+        cond = f"${{{{ !cancelled() && steps.{STEP_ID}.outputs.upload-artifacts == 'true' }}}}"
+        for at, role, step in located:
+            if role in ("collect", "upload-artifact") and step.get("if") != cond:
+                _fail(at, f"an artifact step runs with if: {cond} (when CodeBuild uploads the artifacts)")
+        return plan.spec(inputs=tuple(inputs), shell="bash", phases=phases, env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=tuple(outputs), cache=tuple(sorted(cache)),
                          reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout)
 
@@ -295,10 +305,12 @@ class Builds:
                 _fail(bwhere, f"'{key}' must be a mapping")
         env, secrets = [], []
         for key, values in (data.get("env") or {}).items():
-            if not isinstance(values, dict):
+            if not isinstance(values, dict) and key != "shell":
                 _fail(bwhere, f"env.{key} must be a mapping")
             if key == "variables":
                 env.extend((str(k), _plain(bwhere, v, f"env.variables.{k}")) for k, v in values.items())
+            elif key == "shell" and isinstance(values, str):
+                continue
             elif key in ("parameter-store", "secrets-manager"):
                 store = "ssm" if key == "parameter-store" else "secrets-manager"
                 secrets.extend((str(k), store, str(v)) for k, v in values.items())
@@ -338,7 +350,9 @@ class Builds:
         if not isinstance(timeout, int):
             _fail(at, f"the CodeBuild project's TimeoutInMinutes {timeout!r} is not a number")
         source = self.need_source(at, "the CodeBuild project reads the workflow's repository")
-        return plan.spec(inputs=(source,), phases=tuple(phases), env=tuple(sorted(env)),
+        shell = (data.get("env") or {}).get("shell")
+        return plan.spec(inputs=(source,), shell=plan.SHELLS.get(shell, str(shell)) if shell else plan.DEFAULT_SHELL,
+                         phases=tuple(phases), env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=(),
                          cache=tuple(sorted(plan.cache_path(p) for p in (data.get("cache") or {}).get("paths") or ())),
                          reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout)

@@ -11,20 +11,20 @@ import re
 
 from pipec import model
 from pipec.targets.github.read.common import SETUP_ACTIONS, _action_of, _fail, _Job, _only, _unliteral, _Where
-from pipec.targets.github.read.phases import PHASE_SHELL
+from pipec.targets.github.read.phases import PHASE_SHELL, STEP_NAME
 
 
 #: the step that does a job's work -> the plan kind of the job
 MAIN_ROLES = {
-    "phase": "build", "finally": "build", "codebuild": "build",
+    "phases": "build", "codebuild": "build",
     "ec2-deploy": "deploy", "ecs-codedeploy": "deploy", "lambda-deploy": "deploy", "ecs-rolling": "deploy",
     "stack": "stack", "bucket": "bucket", "invoke": "invoke", "ask": "request", "approved": "approval",
 }
 #: which other steps each kind of job may have
 ALLOWED_ROLES = {
     "build": {"credentials", "checkout", "download", "move", "s3-source", "codecommit-source", "setup", "secrets",
-              "cache-restore", "cache-save", "phase-shell", "phase", "finally", "collect", "upload-artifact",
-              "upload-report", "fail-continued"},
+              "cache-restore", "cache-save", "phases", "collect", "upload-artifact",
+              "upload-report"},
     "codebuild": {"credentials", "codebuild"},
     "deploy": {"credentials", "checkout-appspec", "download", "ec2-deploy", "ecs-codedeploy", "lambda-deploy",
                "ecs-rolling"},
@@ -36,9 +36,6 @@ ALLOWED_ROLES = {
 }
 #: run steps by display name: (regex, role, a command the script must contain)
 RUN_STEPS = (
-    (r"Prepare a CodeBuild-style shell \(one shell for all phases\)", "phase-shell",
-     'cat > "$RUNNER_TEMP/pipec-phase.sh"'),
-    (r"Fail the job if a phase failed \(on_failure continue\)", "fail-continued", "exit 1"),
     (r"Fetch secrets", "secrets", "set -euo pipefail"),
     (r"Collect artifact (?P<arg>\S+)", "collect", "shopt -s globstar dotglob nullglob"),
     (r"Move (?P<arg>\S+) beside the working directory", "move", 'mv ".pipec-inputs/'),
@@ -182,11 +179,8 @@ class Jobs:
             _fail(where, f"action '{action}' is not one pipec maps")
         if not isinstance(run, str):
             _fail(where, f"'run' must be a script, not {run!r}")
-        if step.get("shell") == PHASE_SHELL and name in model.PHASE_ORDER:
-            return "phase"
-        if step.get("shell") == PHASE_SHELL and isinstance(name, str) and name.endswith(" (finally)") \
-                and name[:-len(" (finally)")] in model.PHASE_ORDER:
-            return "finally"
+        if step.get("shell") == PHASE_SHELL and isinstance(name, str) and name.startswith(STEP_NAME):
+            return "phases"
         for pattern, role, command in RUN_STEPS:
             if isinstance(name, str) and re.fullmatch(pattern, name):
                 if command not in run:

@@ -1,181 +1,167 @@
-"""Phase steps read back: each phase's script split into its commands (the inverse of
-:func:`pipec.targets.github.phases._script`) and its ``if:`` read as CodeBuild's transition
-(only the forms :mod:`pipec.targets.github.phases` writes). Used by :mod:`.builds`.
+"""The phases step read back: its one bash script split into phases, their commands and what
+CodeBuild's transitions make of them (the inverse of :mod:`pipec.targets.github.phases`, only in
+the form it writes). Used by :mod:`.builds`.
+
+The script is::
+
+    PRELUDE                                   the helpers pipec_start, pipec_check, pipec_end
+                                              (checked against the SHA-256 of the text whose
+                                              behaviour this reader knows)
+    if pipec_start PHASE WHEN; then           WHEN: success | after-build
+    {                                         the commands, { CMD } && { CMD } ... (optional)
+    CMD
+    } && {
+    CMD
+    }
+    pipec_check
+    # PHASE: finally                          the finally commands, the same way (optional)
+    ...
+    pipec_end PHASE abort|continue
+    fi
+    ...
+    if [ ... ]; then echo "upload-artifacts=true" >> "$GITHUB_OUTPUT"; fi     (with artifacts)
+    exit "$pipec_status"
 """
 
 from __future__ import annotations
 
 
 import functools
+import hashlib
 import re
 
 from pipec import model, plan
 from pipec.targets.github.read.common import _fail
 
 
-#: the shell of every phase step, and the first line of its script (targets/github/phases.py)
+#: the shell of the phases step (targets/github/phases.py SHELL)
 PHASE_SHELL = "bash --noprofile --norc {0}"
-PHASE_SOURCE = '. "$RUNNER_TEMP/pipec-phase.sh"'
-EXIT_SUFFIX = " || exit"
-CHECK_LINE = "pipec_check"
+#: the phases step's id and name
+STEP_ID = "phases"
+STEP_NAME = "Run the phases: "
+#: the SHA-256 of the prelude whose helpers this reader knows: install, pre_build and build run while
+#: no phase stopped the build; post_build (after-build) when build ran; a failure sets
+#: CODEBUILD_BUILD_SUCCEEDING to 0, ends the phase, and stops the build unless it continues. A
+#: prelude with other text has behaviour this reader has not been taught: it is refused.
+PRELUDE_SHA256 = "9851e6ced08ce70a431851e9c5aab940011066ed22e6e55faf31bd363008b797"
+PRELUDE_LINES = 22
+CLOSE = ("}", "pipec_check")
+UPLOAD = {
+    '[ "$pipec_build_ran" = 1 ]': "build-ran",
+    '[ "$pipec_stopped" = 0 ]': "not-stopped",
+}
+_START = re.compile(r"if pipec_start (install|pre_build|build|post_build) (success|after-build); then")
+_END = re.compile(r"pipec_end (install|pre_build|build|post_build) (abort|continue)")
+_UPLOAD = re.compile(r'if (.+); then echo "upload-artifacts=true" >> "\$GITHUB_OUTPUT"; fi')
 
 
-def needs_check(command: str) -> bool:
-    """Whether targets/github/phases.py writes ``command`` followed by ``pipec_check`` rather than with
-    the `` || exit`` suffix (``_script``)."""
-    return "\n" in command or "#" in command or command.rstrip().endswith((";", "&", "\\"))
+def split_chain(where, lines: list[str]) -> tuple[str, ...]:
+    """The commands of ``{ CMD } && { CMD } ...`` then ``pipec_check`` (its lines): split at each
+    ``} && {`` line (a command whose own text holds such a line reads as two commands, which bash
+    runs alike), with the empty line after a trailing ``\\`` removed."""
+    if len(lines) < 4 or lines[0] != "{" or tuple(lines[-2:]) != CLOSE:
+        _fail(where, "a list of commands is written '{', the commands separated by '} && {', '}' and 'pipec_check'")
+    commands, current = [], []
+    for line in lines[1:-2] + ["} && {"]:
+        if line != "} && {":
+            current.append(line)
+            continue
+        if current and current[-1] == "" and len(current) > 1 and current[-2].endswith("\\"):
+            current = current[:-1]
+        elif current and current[-1].endswith("\\"):
+            _fail(where, "a command ending in '\\' is followed by an empty line (it would join the brace)")
+        if not current:
+            _fail(where, "an empty command between braces")
+        commands.append("\n".join(current))
+        current = []
+    return tuple(commands)
 
 
-def split_script(where, run: str) -> tuple[str, ...]:
-    """The commands of a phase step's script: the inverse of targets/github/phases.py ``_script``.
-
-    A one-line command is ``COMMAND || exit``; any other is its lines (plus an empty line
-    after a trailing ``\\``) followed by ``pipec_check``; no command holds a line that is exactly
-    ``pipec_check``. One text can have two readings: ``a || exit``, ``b  # note``,
-    ``pipec_check`` is the commands ``a`` and ``b  # note``, and also the one script
-    ``a || exit\\nb  # note``. Bash runs both alike; the reader takes each
-    ``X || exit`` line that can stand alone as its own command (the emitter's mark of one),
-    so the script reading applies only where no other reading exists."""
+def read_script(where, run: str) -> tuple[tuple, str | None]:
+    """(the plan's phases, when the artifacts are uploaded: ``build-ran``, ``not-stopped`` or None)
+    of a phases step's script."""
     lines = run.split("\n")
-    if not lines or lines[0] != PHASE_SOURCE:
-        _fail(where, f"a phase script must start with {PHASE_SOURCE} (the shell of the earlier phases)")
-    body = lines[1:]
+    prelude = "\n".join(lines[:PRELUDE_LINES])
+    if hashlib.sha256(prelude.encode()).hexdigest() != PRELUDE_SHA256:
+        _fail(where, "the phases script does not start with the helpers pipec writes (pipec_start, pipec_check, "
+                     "pipec_end): their behaviour is unknown to this reader")
+    body = lines[PRELUDE_LINES:]
     n = len(body)
 
-    def pieces(i: int):
-        """(command, next index) for each way to read one command at ``i``, one-line first."""
-        line = body[i]
-        if line.endswith(EXIT_SUFFIX):
-            cmd = line[:-len(EXIT_SUFFIX)]
-            if cmd and not needs_check(cmd):
-                yield cmd, i + 1
-        # a checked command runs to the next 'pipec_check' line
-        j = next((k for k in range(i, n) if body[k] == CHECK_LINE), None)
-        if j is None or j == i:
-            return
-        block = body[i:j]
-        if block[-1] == "" and len(block) > 1 and block[-2].endswith("\\"):
-            block = block[:-1]  # the empty line that ends a trailing continuation
-        elif block[-1].endswith("\\"):
-            return  # the emitter always adds that empty line
-        cmd = "\n".join(block)
-        if needs_check(cmd):
-            yield cmd, j + 1
+    def chain_ends(i: int):
+        """Each j > i with body[j - 1:j + 1] == CLOSE: where a chain from i may end."""
+        return [j for j in range(i + 2, n) if (body[j - 1], body[j]) == CLOSE]
 
     @functools.lru_cache(maxsize=None)
-    def reading(i: int) -> tuple[str, ...] | None:
-        """The reading of body[i:] (None when there is none)."""
-        if i == n:
-            return ()
-        for cmd, nxt in pieces(i):
-            rest = reading(nxt)
-            if rest is not None:
-                return (cmd, *rest)
+    def phases_from(i: int, last: int):
+        """The phases and upload rule of body[i:], or None when it is not in the written form;
+        ``last``: the index in PHASE_ORDER of the phase before."""
+        if i + 1 < n and body[i] == "" and _START.fullmatch(body[i + 1]):
+            name, when = _START.fullmatch(body[i + 1]).groups()
+            if model.PHASE_ORDER.index(name) <= last:
+                return None
+            for commands, k in chains(i + 2, None):
+                for fin, m in chains(k, f"# {name}: finally"):
+                    if not (commands or fin) or m + 1 >= n or body[m + 1] != "fi":
+                        continue
+                    end = _END.fullmatch(body[m])
+                    if not end or end.group(1) != name:
+                        continue
+                    rest = phases_from(m + 2, model.PHASE_ORDER.index(name))
+                    if rest is not None:
+                        return ((name, commands, fin, end.group(2), when), *rest[0]), rest[1]
+            return None
+        if body[i:] == ['exit "$pipec_status"']:
+            return (), None
+        if body[i:i + 1] == [""] and i + 2 < n and _UPLOAD.fullmatch(body[i + 1]) \
+                and body[i + 2:] == ['exit "$pipec_status"']:
+            rule = UPLOAD.get(_UPLOAD.fullmatch(body[i + 1]).group(1))
+            return ((), rule) if rule else None
         return None
 
-    found = reading(0)
+    def chains(i: int, header: str | None):
+        """(commands, next index) for each way to read an optional chain at i (after ``header``)."""
+        start = i
+        if header is not None:
+            if i < n and body[i] == header:
+                start = i + 1
+            else:
+                yield (), i
+                return
+        if start < n and body[start] == "{":
+            for j in chain_ends(start):
+                try:
+                    yield split_chain(where, body[start:j + 1]), j + 1
+                except ValueError:
+                    continue
+        if header is None:
+            yield (), i
+
+    found = phases_from(0, -1)
     if found is None:
-        _fail(where, "the script is not a list of commands as pipec writes them (each 'COMMAND || exit', "
-                     "or a script followed by 'pipec_check')")
+        _fail(where, "the phases script is not in the form pipec writes ('if pipec_start PHASE WHEN; then', "
+                     "the commands in braces, 'pipec_end PHASE ON_FAILURE', 'fi')")
     return found
-
-
-def _conjuncts(where, cond: str, what: str) -> list[str]:
-    """The terms of a ``${{ a && b && ... }}`` condition; anything with ``||`` or parentheses
-    other than ``cancelled()`` is refused."""
-    text = cond.strip()
-    if not (text.startswith("${{") and text.endswith("}}")):
-        _fail(where, f"{what} {cond!r} is not a '${{{{ ... }}}}' expression pipec writes")
-    inner = text[3:-2].strip()
-    if "||" in inner or re.search(r"[()]", inner.replace("!cancelled()", "")):
-        _fail(where, f"{what} {cond!r} is not one pipec can map")
-    return [t.strip() for t in inner.split("&&")]
 
 
 class Phases:
     """A build's phases."""
 
     def phases(self, where, located) -> tuple:
-        """The build phases from the phase steps, with what CodeBuild's transitions make of their
-        conditions (targets/github/phases.py ``phase_steps`` and ``phase_condition``)."""
-        phases: list[plan.Phase] = []
-        ran: list[str] = []        # the phases so far
-        done: list[str] = []       # the ids of the phase and finally steps so far
-        continued: list[str] = []
-        fail_step = None
-        for at, role, step in located:
-            if role == "fail-continued":
-                fail_step = (at, step)
-                continue
-            if role not in ("phase", "finally"):
-                continue
-            name = step["name"]
-            env = step.get("env") or {}
-            if not isinstance(env, dict) or any(k != "CODEBUILD_BUILD_SUCCEEDING" and not str(k).startswith(
-                    "CODEBUILD_SRC_DIR_") for k in env):
-                _fail(at, "a phase step's env holds only CODEBUILD_BUILD_SUCCEEDING and CODEBUILD_SRC_DIR_*; "
-                          "other variables belong in the job's env")
-            commands = split_script(at, step["run"])
-            if role == "finally":
-                phase = name[:-len(" (finally)")]
-                if not phases or phases[-1].name != phase or phases[-1].finally_commands:
-                    _fail(at, f"a finally step must come right after the '{phase}' phase step")
-                expected = f"${{{{ !cancelled() && steps.{phase}.outcome != 'skipped' }}}}"
-                if step.get("if") != expected or "continue-on-error" in step:
-                    _fail(at, f"a finally step runs with if: {expected} (whenever its phase ran)")
-                if step.get("id") != f"{phase}_finally":
-                    _fail(at, f"the finally step's id must be {phase}_finally")
-                last = phases[-1]
-                phases[-1] = plan.Phase(last.name, last.commands, commands, last.on_failure, last.when)
-                done.append(step["id"])
-                continue
-            if step.get("id") != name:
-                _fail(at, f"the phase step's id must be '{name}' (later conditions refer to it)")
-            if any(p.name == name for p in phases) or (
-                    phases and model.PHASE_ORDER.index(name) < model.PHASE_ORDER.index(phases[-1].name)):
-                _fail(at, f"phase '{name}' is out of CodeBuild's order (install, pre_build, build, post_build)")
-            cont = step.get("continue-on-error", False)
-            if cont not in (True, False):
-                _fail(at, f"continue-on-error {cont!r} is not true or false")
-            when = self.when(at, name, step.get("if"), ran, done, continued)
-            phases.append(plan.Phase(name, commands, (), "continue" if cont else "abort", when))
-            ran.append(name)
-            done.append(name)
-            if cont:
-                continued.append(name)
-        if continued:
-            expected = "${{ " + " || ".join(f"steps.{n}.outcome == 'failure'" for n in continued) + " }}"
-            if fail_step is None or fail_step[1].get("if") != expected:
-                _fail(where, f"phases {', '.join(continued)} continue on failure, and the job must then fail at the "
-                             f"end: a 'Fail the job if a phase failed' step with if: {expected} is missing")
-        elif fail_step is not None:
-            _fail(fail_step[0], "no phase continues on failure")
-        if not phases:
-            _fail(where, "the job has no phase step")
-        # a phase with no command and no finally command does not exist in a buildspec
-        return tuple(p for p in phases if p.commands or p.finally_commands)
-
-    @staticmethod
-    def when(where, name: str, cond, ran: list[str], done: list[str], continued: list[str]) -> str:
-        """``success`` (runs only while every earlier phase and its finally commands succeeded;
-        a phase that continues on failure does not stop it) or ``after-build`` (post_build:
-        whenever the build phase ran). ``ran``: the earlier phases; ``done``: the ids of the
-        earlier phase and finally steps."""
-        if cond is None:
-            return "success"  # GitHub's success(): every earlier step succeeded (or continued)
-        if not isinstance(cond, str):
-            _fail(where, f"condition {cond!r} is not an expression")
-        terms = _conjuncts(where, cond, "phase condition")
-        after_build = ["!cancelled()", "steps.build.outcome != 'skipped'"]
-        if name == "post_build" and "build" in ran and terms == after_build:
-            return "after-build"
-        # after a phase that continued on failure (targets/github/phases.py phase_condition): every earlier
-        # phase and finally step of a phase that did not continue succeeded, and each continued
-        # phase ran
-        success = {"!cancelled()"} \
-            | {f"steps.{d}.outcome == 'success'" for d in done if d.removesuffix("_finally") not in continued} \
-            | {f"steps.{c}.outcome != 'skipped'" for c in continued}
-        if done and len(terms) == len(set(terms)) and set(terms) == success:
-            return "success"
-        _fail(where, f"phase condition {cond!r} is neither of the forms pipec writes here (after the phases "
-                     f"{', '.join(ran) or 'none'}): pipec will not guess when the phase runs")
+        """The build phases of the job's phases step, and the condition its artifact steps must
+        have (targets/github/phases.py ``phase_steps`` and ``last_phase_condition``)."""
+        steps = [(at, step) for at, role, step in located if role == "phases"]
+        if len(steps) != 1:
+            _fail(where, "a build job has one phases step")
+        at, step = steps[0]
+        if step.get("id") != STEP_ID:
+            _fail(at, f"the phases step's id must be '{STEP_ID}' (the artifact steps read its outputs)")
+        env = step.get("env") or {}
+        if not isinstance(env, dict) or any(not str(k).startswith("CODEBUILD_SRC_DIR_") for k in env):
+            _fail(at, "the phases step's env holds only CODEBUILD_SRC_DIR_*; other variables belong in the job's env")
+        if "if" in step or "continue-on-error" in step:
+            _fail(at, "the phases step runs whenever the job runs: no 'if' or 'continue-on-error'")
+        read, upload = read_script(at, step["run"])
+        self.upload_rule = upload
+        return tuple(plan.Phase(name, commands, fin, on_failure, when)
+                     for name, commands, fin, on_failure, when in read)
