@@ -111,6 +111,7 @@ CODES: dict[str, str] = {
     "E206": "invalid value",
     "E207": "conflicting settings",
     "E208": "name too long or not allowed here",
+    "E209": "a name of pipec's own",
     # pipeline structure and platform limits
     "E300": "pipeline has no source",
     "E301": "pipeline has no stages",
@@ -160,6 +161,10 @@ CODES: dict[str, str] = {
     "W515": "scheduled runs differ on GitHub",
     # permissions of build commands
     "W520": "commands call AWS without the permissions they need",
+    # the run-time contract (docs/language.md, "Run time")
+    "W530": "a command ends the build's shell",
+    "W531": "later commands rely on shell state CodeBuild may not keep",
+    "W532": "the build image has no bash",
     # pipec import (positions are in the imported file)
     "E600": "not a pipeline file",
     "E601": "input is not valid YAML or JSON",

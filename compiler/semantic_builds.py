@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pipec import ast, aws_calls, model
+from pipec import ast, aws_calls, model, shell_state
 from pipec.diagnostics import did_you_mean
 from pipec.semantic_base import Checker
 from pipec.semantic_tables import RUNTIMES, SECRETISH
@@ -172,6 +172,7 @@ class BuildChecks(Checker):
             codeartifact=tuple(ca), aws=aws, github=github, platform_binding=st.via,
             grants=tuple(grants), span=a.span)
         self.diags.extend(aws_calls.check(build, self.file, self.module.source))
+        self.diags.extend(shell_state.check(build, self.file, self.module.source))
         return build
 
     def _var_name(self, names: dict, item) -> bool:

@@ -1,0 +1,159 @@
+"""What a build's commands rely on that the run-time contract leaves unspecified (docs/language.md,
+"Run time"): warnings W530 (a command ends the shell), W531 (shell state other than the working
+directory and variables, followed by later commands) and W532 (an image known to lack bash), and
+error E209 (a name of the GitHub phases script's own).
+
+CodeBuild documents only that "the working directory and environment variables" carry from one
+command to the next (build-env-ref-cmd, buildspec version 0.2). The GitHub target runs all
+phases in one bash process, so there everything carries: functions, options, traps, aliases,
+umask, open file descriptors, the directory stack, background jobs. A pipeline that relies on
+them works on GitHub and may not on CodeBuild, so pipec says so where a command sets one of them
+at the top level of the shell (not in a subshell, a ``$(...)``, a pipeline or a function body)
+and later commands follow. ``exit`` (or ``exec PROGRAM``) at the top level ends the GitHub
+phases process at once: no later command, ``finally`` or phase runs; CodeBuild's documentation
+does not say what it does.
+
+Commands are read with tree-sitter-bash (as :mod:`pipec.aws_calls` does), only when their text
+holds one of the words that matter (:data:`_WORDS`), so the usual build pays nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+from pipec import model
+from pipec.diagnostics import ERROR, WARNING, Diagnostic
+
+#: a command is parsed only when its text holds one of these
+_WORDS = re.compile(r"\b(exit|exec|set|shopt|trap|alias|umask|pushd|popd|wait|function|pipec_\w*)\b|\(\s*\)")
+#: builtins that change shell state other than the directory and variables -> what it is called
+_STATE = {"shopt": "shell options ('shopt')", "trap": "a trap", "alias": "an alias", "umask": "the umask",
+          "pushd": "the directory stack ('pushd')", "popd": "the directory stack ('popd')"}
+#: nodes whose commands run in another process, or later: not at the top level of the shell
+_ELSEWHERE = {"subshell", "command_substitution", "process_substitution", "function_definition", "pipeline"}
+#: image names that have no bash (the name's last path part, before the tag or digest)
+_NO_BASH = re.compile(r"(^|[-_.])(alpine|busybox|distroless|scratch)([-_.]|$)", re.I)
+
+
+def check(b: model.Build, filename: str, source: str) -> list[Diagnostic]:
+    """The diagnostics of build ``b`` (see the module docstring)."""
+    diags: list[Diagnostic] = []
+    if b.image.kind == "docker" and b.image.ref and _NO_BASH.search(_image_name(b.image.ref)):
+        diags.append(Diagnostic(
+            "W532", WARNING, f"'{b.name}' runs in '{b.image.ref}', an image without bash", b.span,
+            "Both platforms run the build's commands in bash (the buildspec's 'env: shell: bash', the GitHub "
+            "job's phases step), so every command would fail. Use an image that has bash (for Alpine, one "
+            "built FROM it with 'RUN apk add --no-cache bash').", (), filename))
+    commands = [c for ph in b.phases for c in (*ph.commands, *ph.finally_commands)]
+    reported: set[str] = set()
+    background = False
+    for i, c in enumerate(commands):
+        if not _WORDS.search(c.text):
+            background = background or "&" in c.text
+            continue
+        later = i + 1 < len(commands)
+        for line, what, kind in _top_level(c.text):
+            if kind == "reserved":
+                diags.append(Diagnostic(
+                    "E209", ERROR, f"'{what}' is a name of pipec's own", _span(c, line, what, source),
+                    "Names starting with 'pipec_' belong to the GitHub phases script (its helpers and the "
+                    "build's status). Rename the variable or function.", (), filename))
+            elif kind == "ends":
+                diags.append(Diagnostic(
+                    "W530", WARNING, f"'{what}' ends the build's shell", _span(c, line, what, source),
+                    "On GitHub every phase runs in one bash process, so no later command, finally command or "
+                    "phase runs; CodeBuild's documentation does not say what it does. To fail on purpose, make "
+                    "the command's last status non-zero ('false', 'test ...'), or use exit inside '( ... )'.",
+                    (), filename))
+            elif kind == "wait" and background and "wait" not in reported:
+                reported.add("wait")
+                diags.append(_state(c, line, what, "background jobs started by an earlier command", filename,
+                                    source))
+            elif kind == "state" and later and what not in reported:
+                reported.add(what)
+                diags.append(_state(c, line, what, _describe(what), filename, source))
+            elif kind == "background":
+                background = True
+    return diags
+
+
+def _state(c: model.Command, line: int, what: str, described: str, filename: str, source: str) -> Diagnostic:
+    return Diagnostic(
+        "W531", WARNING, f"later commands rely on {described}, which CodeBuild may not keep",
+        _span(c, line, what, source),
+        "CodeBuild documents that only the working directory and environment variables carry from one "
+        "command to the next; on GitHub (one bash process) everything does. Put the commands that need it "
+        "in one command (a multi-line script) or in a script file.", (), filename)
+
+
+def _describe(what: str) -> str:
+    if what in _STATE:
+        return _STATE[what]
+    if what == "set":
+        return "shell options ('set')"
+    if what == "exec":
+        return "file descriptors opened with 'exec'"
+    return f"the function '{what}'"
+
+
+def _image_name(ref: str) -> str:
+    name = ref.split("@", 1)[0].rsplit("/", 1)[-1]
+    return name.split(":", 1)[0]
+
+
+def _top_level(text: str):
+    """(line, word, kind) for what a command does at the top level of the shell: ``ends`` (exit,
+    exec PROGRAM), ``state`` (a builtin of :data:`_STATE`, ``set`` with options, ``exec`` with only
+    redirections, a function definition), ``wait``, ``background`` (``&``) and ``reserved``
+    (a pipec_ name assigned or defined anywhere)."""
+    from pipec.aws_calls import _parser
+
+    root = _parser().parse(text.encode("utf-8", "replace")).root_node
+    out = []
+    stack = [(root, True)]
+    while stack:
+        node, top = stack.pop()
+        kind = node.type
+        if kind in ("variable_assignment", "function_definition"):
+            name = node.child_by_field_name("name")
+            if name is not None and name.text.decode(errors="replace").startswith("pipec_"):
+                out.append((node.start_point[0], name.text.decode(errors="replace"), "reserved"))
+        if top and kind == "function_definition":
+            name = node.child_by_field_name("name")
+            out.append((node.start_point[0], name.text.decode(errors="replace") if name else "function", "state"))
+        if top and kind == "command":
+            out.extend(_command(node))
+        if top and node.type == "&":
+            out.append((node.start_point[0], "&", "background"))
+        inner = top and kind not in _ELSEWHERE
+        stack.extend((child, inner) for child in reversed(node.children))
+    return sorted(out)
+
+
+def _command(node):
+    name = node.child_by_field_name("name")
+    if name is None:
+        return []
+    word = name.text.decode(errors="replace")
+    args = [ch for ch in node.children if ch.type not in ("command_name", "variable_assignment")]
+    redirects = [a for a in args if a.type.endswith("_redirect")]
+    line = node.start_point[0]
+    if word == "exit":
+        return [(line, "exit", "ends")]
+    if word == "exec":
+        return [(line, "exec", "ends" if len(args) > len(redirects) else "state")]
+    if word in _STATE:
+        return [(line, word, "state")]
+    if word == "set" and any(a.text.decode(errors="replace")[:1] in "-+" and a.text not in (b"--", b"-")
+                             for a in args if a not in redirects):
+        return [(line, "set", "state")]
+    if word == "wait":
+        return [(line, "wait", "wait")]
+    return []
+
+
+def _span(c: model.Command, line: int, what: str, source: str):
+    from pipec.aws_calls import _call_span
+
+    return _call_span(c, SimpleNamespace(line=line, text=what), source)
