@@ -46,6 +46,9 @@ class EmitContext:
 
     source: str
     prefix: str
+    #: the source root (the repository), where a target may find the user's own settings files
+    #: (the GitHub target's pipec.lock); "" when emitting without one
+    root: str = ""
     #: warnings the targets give while emitting (platform differences), for the caller to print
     warnings: list = attrs.field(factory=list, eq=False)
 
@@ -78,7 +81,7 @@ def context_for(pipe_file: str, out_dir: str, source_root: str | None) -> EmitCo
         # would start a new line of YAML or shell
         raise BuildError(f"the path of {pipe_file!r} holds a line break or another control character; "
                          "pipec writes it into every generated file's header. Rename the file or folder.")
-    return EmitContext(source=source, prefix="" if prefix == "." else prefix)
+    return EmitContext(source=source, prefix="" if prefix == "." else prefix, root=str(root))
 
 
 def generate(pipeline, ctx: EmitContext, target_names) -> dict[str, str]:

@@ -176,7 +176,7 @@ def cmd_build(args) -> int:
             print(f"pipec: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except Diagnostics as exc:
-            _emit(exc.diagnostics, {path: text}, "text", [])
+            _emit(exc.diagnostics, {path: text, **_other_sources(exc.diagnostics, path)}, "text", [])
             status = EXIT_INPUT
             continue
         _emit(ctx.warnings, {path: text}, "text", [])
@@ -217,8 +217,16 @@ def cmd_build(args) -> int:
         missing, different = compare(out, todo.files)
         for rel in missing:
             print(f"missing  {os.path.join(out, rel)}")
+        from pipec.targets import explain_difference
+
         for rel in different:
             print(f"differs  {os.path.join(out, rel)}")
+            try:
+                on_disk = open(os.path.join(out, rel), encoding="utf-8").read()
+            except (OSError, UnicodeDecodeError):
+                continue
+            for line in explain_difference(rel, todo.files[rel], on_disk):
+                print(line)
         for rel in todo.stale:
             print(f"stale    {os.path.join(out, rel)}")
         report_kept()
@@ -323,6 +331,24 @@ def cmd_import(args) -> int:
           + (f", {len(result.tasks)} manual task(s)" if result.tasks else "")
           + (f"; wrote {args.output}" if args.output else ""), file=sys.stderr)
     return EXIT_OK
+
+
+def _other_sources(diags, path: str) -> dict[str, str]:
+    """The text of each file other than ``path`` that a diagnostic points into (a target's own
+    settings file, such as pipec.lock), for the caret."""
+    out = {}
+    for d in diags:
+        if d.file and d.file != path and d.file not in out:
+            text, _problem = _read(d.file)
+            if text is not None:
+                out[d.file] = text
+    return out
+
+
+def cmd_pins(args) -> int:
+    from pipec.targets import command
+
+    return command("pins")(args)
 
 
 def _checked_folder(path: str):
@@ -451,6 +477,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "generated paths in the template are relative to it")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.set_defaults(func=cmd_build)
+
+    pins = sub.add_parser("pins", help="show the action pins in effect, or keep the pins a bot bumped (pipec.lock)",
+                          description="Show the pinned actions the GitHub target writes: the shipped table, "
+                          "and the repository's pipec.lock, which wins over it. --accept records the pins of "
+                          "workflows that Dependabot or Renovate bumped; --update moves locked pins older than "
+                          "the shipped table up to it.")
+    pins.add_argument("--source-root", default=".", metavar="DIR", help="where pipec.lock is (default: .)")
+    pins.add_argument("--accept", nargs="+", metavar="WORKFLOW", help="record these workflows' pins in pipec.lock")
+    pins.add_argument("--update", action="store_true", help="move locked pins up to the shipped table's")
+    pins.set_defaults(func=cmd_pins)
 
     fmt = sub.add_parser("fmt", help="rewrite .pipe files in the canonical layout",
                          description="Rewrite .pipe files in the canonical layout, keeping comments. "

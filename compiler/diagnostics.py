@@ -95,6 +95,7 @@ CODES: dict[str, str] = {
     # reading and syntax
     "E001": "file cannot be read",
     "E002": "input too large",
+    "E003": "pipec.lock is not valid",
     "E100": "unexpected character",
     "E101": "unexpected word or symbol",
     "E102": "unexpected end of file",

@@ -65,6 +65,28 @@ IMPORTERS: dict[str, str] = {
 }
 
 
+#: subcommands a target provides: name -> "module:function" taking the parsed arguments
+COMMANDS: dict[str, str] = {
+    "pins": "pipec.targets.github.pin_lock:command",
+}
+
+
+def command(name: str):
+    """The function behind target subcommand ``name``."""
+    module, function = COMMANDS[name].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def explain_difference(rel: str, expected: str, actual: str) -> list[str]:
+    """Lines that say what a generated file differs in, for ``pipec build --check``, when its
+    target can tell (the GitHub target: a workflow that differs only in action pins); else []."""
+    if rel.startswith(".github/workflows/"):
+        from pipec.targets.github import pin_lock
+
+        return pin_lock.explain(rel, expected, actual)
+    return []
+
+
 def load(name: str):
     """The emit module of target ``name`` (KeyError for an unknown one)."""
     return importlib.import_module(TARGETS[name])

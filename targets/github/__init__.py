@@ -2,13 +2,14 @@
 
 - :mod:`.emit`: the workflow (:func:`~pipec.targets.github.emit.emit`) and ``read``, which hands
   over to :mod:`.read`. The parts of the workflow are written by :mod:`.triggers` (``on:``),
-  :mod:`.jobs` (job skeletons, inputs, build and test jobs), :mod:`.phases` (a build's phases and
-  artifacts as steps), :mod:`.deploys` (deployments), :mod:`.approvals`; what it needs beside it
+  :mod:`.jobs` (job skeletons, inputs, build and test jobs), :mod:`.phases` (a build's phases in one
+  step, and its artifacts), :mod:`.deploys` (deployments), :mod:`.approvals`; what it needs beside it
   by :mod:`.companion` (the companion CloudFormation template: OIDC roles, CodeDeploy, SNS, built
   with the AWS target's builder) and :mod:`.environments` (the environments' settings with
   ``apply.sh``).
 - :mod:`.pins`: the pinned actions of ``actions.json`` (each with its release tag, commit SHA and
-  how it was confirmed).
+  how it was confirmed); :mod:`.pin_lock`: the repository's ``pipec.lock``, which wins over them,
+  and ``pipec pins``.
 - :mod:`.account`: the companion template's resources an AWS account holds only once (the OIDC
   provider, CodeArtifact domains).
 - :mod:`.read` (a package): the workflow and its companion files back into the normal form.

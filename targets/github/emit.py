@@ -211,10 +211,18 @@ def _literal_text(step: dict) -> dict:
 
 def emit(pipeline: model.Pipeline, ctx) -> dict[str, str]:
     """Every file of the GitHub Actions target for ``pipeline``: relative path -> text. Warnings
-    (platform differences) go to ``ctx.warnings``; errors are raised as :class:`Diagnostics`."""
+    (platform differences) go to ``ctx.warnings``; errors are raised as :class:`Diagnostics`.
+    The action pins are the shipped table's, with the source root's pipec.lock over them."""
+    from pathlib import Path
+
+    from pipec.targets.github import pin_lock, pins
+
+    root = getattr(ctx, "root", "")
+    locked = pin_lock.load(pin_lock.lock_path(Path(root)), pins.bundled()) if root else ()
     wf = _Workflow(pipeline, ctx)
     try:
-        return wf.run()
+        with pins.locked(locked):
+            return wf.run()
     finally:
         report = getattr(ctx, "warnings", None)
         if report is not None:

@@ -1,11 +1,16 @@
 """The pinned actions: ``actions.json`` (each action's release tag, commit SHA and how it was
 confirmed), ``uses:`` values pinned to a full SHA, and the ``# vX.Y.Z`` comment written beside
 each pin. Every part of the workflow that uses an action asks :func:`uses`.
+
+The repository's ``pipec.lock`` (:mod:`.pin_lock`) wins over the shipped table: the GitHub
+target's entry point puts its pins in :data:`LOCKED` for the time it emits (:func:`locked`).
 """
 
 from __future__ import annotations
 
 
+import contextlib
+import contextvars
 import functools
 import json
 import re
@@ -16,11 +21,37 @@ from pathlib import Path
 PINS_PATH = Path(__file__).resolve().parent / "actions.json"
 
 
+#: the pins of the repository's pipec.lock while a workflow is emitted: (action, version, sha)
+LOCKED: contextvars.ContextVar[tuple] = contextvars.ContextVar("pipec_locked_pins", default=())
+
+
 @functools.lru_cache(maxsize=1)
-def pins() -> dict[str, dict]:
+def bundled() -> dict[str, dict]:
     """action -> {version, sha, runs, confirmed}: the table in ``actions.json``."""
     with open(PINS_PATH, encoding="utf-8") as fh:
         return json.load(fh)["actions"]
+
+
+def pins() -> dict[str, dict]:
+    """The pins in effect: the shipped table, with the repository's locked pins over it."""
+    table = bundled()
+    locked = LOCKED.get()
+    if not locked:
+        return table
+    table = dict(table)
+    for action, version, sha in locked:
+        table[action] = {**table[action], "version": version, "sha": sha}
+    return table
+
+
+@contextlib.contextmanager
+def locked(entries: tuple):
+    """Emit with ``entries`` ((action, version, sha) from pipec.lock) in effect."""
+    token = LOCKED.set(tuple(entries))
+    try:
+        yield
+    finally:
+        LOCKED.reset(token)
 
 
 def uses(action: str) -> str:
