@@ -160,6 +160,9 @@ CODES: dict[str, str] = {
     "W515": "scheduled runs differ on GitHub",
     # permissions of build commands
     "W520": "commands call AWS without the permissions they need",
+    # CodeBuild's built-in variables (pipec.builtins)
+    "W521": "built-in variable has no same-meaning value on GitHub",
+    "W522": "built-in variable is never set in a CodePipeline build",
     # pipec import (positions are in the imported file)
     "E600": "not a pipeline file",
     "E601": "input is not valid YAML or JSON",
