@@ -96,7 +96,7 @@ def test_build_cli_exit_status_for_a_uses_shaped_line(tmp_path: Path):
     from pipec.cli import main
 
     src = tmp_path / "verbatim.pipe"
-    src.write_text(pipe_text(f"echo '      - uses: {PIN}'"), encoding="utf-8")
+    src.write_text(pipe_text(f"cat > x.yml <<'Y'\n      - uses: {PIN}\nY"), encoding="utf-8")
     assert main(["build", str(src), "-o", str(tmp_path / "out"), "--target", "github"]) == 0
 
 
