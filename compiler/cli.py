@@ -64,8 +64,13 @@ def _target_diagnostics(pipeline, path: str, names) -> list:
     except Diagnostics as exc:
         return list(exc.diagnostics)
     except BuildError as exc:  # two outputs of one pipeline want the same file: build says so too
-        raise SystemExit(f"pipec: error: {exc}") from None
+        print(f"pipec: error: {exc}", file=sys.stderr)
+        raise _Usage from None
     return list(ctx.warnings)
+
+
+class _Usage(Exception):
+    """The check cannot go on (exit status 2, as for 'build'); the reason is printed."""
 
 
 def cmd_check(args) -> int:
@@ -91,7 +96,10 @@ def cmd_check(args) -> int:
         except Diagnostics as exc:
             diags, pipeline = exc.diagnostics, None
         if pipeline is not None and names:
-            diags = [*diags, *_target_diagnostics(pipeline, path, names)]
+            try:
+                diags = [*diags, *_target_diagnostics(pipeline, path, names)]
+            except _Usage:
+                return EXIT_USAGE
         _emit(diags, {path: text}, args.format, out_json)
         errors = sum(d.severity == ERROR for d in diags)
         warnings = sum(d.severity == WARNING for d in diags)
