@@ -52,6 +52,13 @@ def pipe_text(script: str) -> str:
     )
 
 
+def pipe_string(command: str) -> str:
+    """A pipeline whose build runs ``command`` written as a one-line quoted string, escaped as the
+    language reads strings (``\\``, ``\"``, ``\n``, ``\t``)."""
+    quoted = command.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return pipe_text("").replace('      build """\n\n        """\n', f'      build "{quoted}"\n')
+
+
 def build_files(text: str) -> tuple[str, dict[str, str]]:
     """(the command as the language reads it, every generated file)."""
     pipeline, _ = pipec.compile_text(text, "verbatim.pipe")
@@ -114,4 +121,19 @@ def test_any_accepted_command_reaches_both_targets_unchanged(script_lines):
         command, files = build_files(text)
     except Diagnostics:
         assume(False)  # text the language refuses (with a coded diagnostic) is not a command
+    assert_verbatim(command, files)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(TRICKY_LINES), st.text(st.characters(
+    blacklist_categories=("Cs",), blacklist_characters="\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), max_size=20)),
+    min_size=1, max_size=3))
+def test_any_accepted_quoted_command_reaches_both_targets_unchanged(parts):
+    """The same for a command written as a quoted string, quotes, backslashes and escapes included."""
+    text = pipe_string("\n".join(parts))
+    try:
+        command, files = build_files(text)
+    except Diagnostics:
+        assume(False)
+    assert command == "\n".join(parts)
     assert_verbatim(command, files)
