@@ -4,8 +4,9 @@ Exit status: 0 when every input is clean (warnings allowed unless ``--strict``),
 has errors (or would be reformatted, with ``fmt --check``), 2 for usage errors, 3 for an internal
 error (a bug in pipec: it says so in one line and asks for a report; never a traceback).
 
-Imports are lazy: ``pipec --help`` loads nothing but argparse, and ``pipec check`` loads the
-parser and the checker, never the targets.
+Imports are lazy: ``pipec --help`` loads nothing but argparse, and ``pipec check --no-targets``
+loads the parser and the checker, never the targets. ``pipec check`` runs the targets too (in
+memory, writing nothing), so that it reports every diagnostic ``pipec build`` would.
 """
 
 from __future__ import annotations
@@ -49,10 +50,38 @@ def _emit(diags, sources, fmt: str, out_json: list):
         print(file=sys.stderr)
 
 
+def _target_diagnostics(pipeline, path: str, names) -> list:
+    """What building ``pipeline`` with the targets ``names`` reports, in the order ``pipec build``
+    prints it: the targets' errors, or their warnings (platform differences). Nothing is written:
+    the files are generated in memory and dropped."""
+    from pipec.build import BuildError, EmitContext, generate_by_target
+    from pipec.diagnostics import Diagnostics
+
+    # the source's name and the output folder only change paths written inside the files
+    ctx = EmitContext(source=os.path.basename(path) or "pipeline.pipe", prefix="")
+    try:
+        generate_by_target(pipeline, ctx, names)
+    except Diagnostics as exc:
+        return list(exc.diagnostics)
+    except BuildError as exc:  # two outputs of one pipeline want the same file: build says so too
+        print(f"pipec: error: {exc}", file=sys.stderr)
+        raise _Usage from None
+    return list(ctx.warnings)
+
+
+class _Usage(Exception):
+    """The check cannot go on (exit status 2, as for 'build'); the reason is printed."""
+
+
 def cmd_check(args) -> int:
     from pipec import compile_text
     from pipec.diagnostics import ERROR, WARNING, Diagnostics
 
+    names = []
+    if not args.no_targets:
+        from pipec.targets import TARGETS
+
+        names = list(TARGETS) if args.target == "all" else [args.target]
     status = EXIT_OK
     out_json: list = []
     totals = {"errors": 0, "warnings": 0}
@@ -66,6 +95,11 @@ def cmd_check(args) -> int:
             pipeline, diags = compile_text(text, path)
         except Diagnostics as exc:
             diags, pipeline = exc.diagnostics, None
+        if pipeline is not None and names:
+            try:
+                diags = [*diags, *_target_diagnostics(pipeline, path, names)]
+            except _Usage:
+                return EXIT_USAGE
         _emit(diags, {path: text}, args.format, out_json)
         errors = sum(d.severity == ERROR for d in diags)
         warnings = sum(d.severity == WARNING for d in diags)
@@ -74,7 +108,7 @@ def cmd_check(args) -> int:
         if errors or (args.strict and warnings):
             status = EXIT_INPUT
         if args.format == "text":
-            if pipeline is not None:
+            if pipeline is not None and not errors:
                 n_actions = sum(len(s.actions) for s in pipeline.stages)
                 verdict = ("ok" if not warnings else f"{warnings} warning(s), failing with --strict"
                            if args.strict else f"ok with {warnings} warning(s)")
@@ -459,6 +493,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="diagnostics as text (default, on stderr) or as a JSON array on stdout")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
+    from pipec.targets import TARGETS as _TARGETS  # the registry only: no target module is imported here
+
+    check.add_argument("--target", choices=("all", *_TARGETS), default="all",
+                       help="whose diagnostics to include, as 'build --target' (default: all)")
+    check.add_argument("--no-targets", action="store_true",
+                       help="check the language only: skip the targets' diagnostics (E407-E410 and the platform "
+                       "differences W507-W515), "
+                       "which 'build' reports; faster")
     check.set_defaults(func=cmd_check)
 
     build = sub.add_parser("build", help="generate the files of each target",

@@ -162,6 +162,9 @@ CODES: dict[str, str] = {
     "W515": "scheduled runs differ on GitHub",
     # permissions of build commands
     "W520": "commands call AWS without the permissions they need",
+    # CodeBuild's built-in variables (pipec.builtins)
+    "W521": "built-in variable has no same-meaning value on GitHub",
+    "W522": "built-in variable is never set in a CodePipeline build",
     # the run-time contract (docs/language.md, "Run time")
     "W530": "a command ends the build's shell",
     "W531": "later commands rely on shell state CodeBuild may not keep",

@@ -40,6 +40,9 @@ list is repeated with reasons in docs/equivalence.md):
     numbers, steps are written out, a field that selects every value is ``*``; EventBridge's
     ``?`` is ``*`` and its days of the week 1-7 are 0-6. A schedule starts the whole pipeline, so
     its trigger has no source.
+11. *Environment values* are those the build sees: a pipeline variable replaces a build ``env`` or
+    secret of the same name (docs/language.md, "Values a build sees"), which is then not part of
+    the plan; CodeBuild's built-in variables are ``builtins``, ``(name, meaning)``.
 """
 
 from __future__ import annotations
@@ -236,9 +239,19 @@ def spec(**fields) -> tuple:
     return tuple(sorted((k, v) for k, v in fields.items() if v is not None))
 
 
-def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = frozenset()) -> tuple:
+def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = frozenset(),
+               variables: frozenset = frozenset()) -> tuple:
     """The spec of a build job. ``revisions``: the artifacts EC2 deployments deploy, whose
-    ``appspec.yml`` entry belongs to the deployment (the AWS target adds it), not to the build."""
+    ``appspec.yml`` entry belongs to the deployment (the AWS target adds it), not to the build.
+
+    ``env`` and ``secrets`` are the values the build *sees* (docs/language.md, "Values a build
+    sees"): a pipeline variable (``variables``, their names) wins over an ``env`` or ``secret``
+    of the same name, which is then not part of the plan. ``builtins`` are CodeBuild's built-in
+    variables the build is given, with their meaning (:func:`pipec.builtins.provided`), without
+    those its own values replace."""
+    from pipec import builtins
+
+    own = {e.name for e in b.env} | {s.name for s in b.secrets} | set(variables)
     logins = tuple(model.codeartifact_login(login) for login in b.codeartifact)
     phases = []
     by_name = {p.name: p for p in b.phases}
@@ -256,9 +269,10 @@ def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = fro
         inputs=tuple(b.inputs),
         shell="bash",  # both targets run the commands in bash (docs/language.md, "Run time")
         phases=tuple(phases),
-        env=tuple(sorted((e.name, str(e.value)) for e in b.env)),
+        env=tuple(sorted((e.name, str(e.value)) for e in b.env if e.name not in variables)),
         secrets=tuple(sorted((s.name, "github", s.github_secret) if platform == "github" and s.github_secret
-                             else (s.name, s.store, s.ref) for s in b.secrets)),
+                             else (s.name, s.store, s.ref) for s in b.secrets if s.name not in variables)),
+        builtins=builtins.provided(frozenset(own)),
         outputs=tuple(Artifact(o.name, tuple(f for f in o.files if not (o.name in revisions and f == "appspec.yml")),
                                o.base, o.discard_paths) for o in b.outputs),
         cache=tuple(sorted(cache_path(c) for c in b.cache)),
@@ -324,10 +338,12 @@ def _freeze(value):
     return value
 
 
-def action_spec(act, platform: str, revisions: frozenset = frozenset()) -> tuple[str, tuple]:
-    """(kind, spec) of an action."""
+def action_spec(act, platform: str, revisions: frozenset = frozenset(),
+                variables: frozenset = frozenset()) -> tuple[str, tuple]:
+    """(kind, spec) of an action; ``variables``: the names of the pipeline's variables."""
     if isinstance(act, model.Build):
-        return "build", build_spec(act, platform, revisions)  # normalisation 7: test and build are both builds
+        # normalisation 7: test and build are both builds
+        return "build", build_spec(act, platform, revisions, variables)
     if isinstance(act, model.Deploy):
         return "deploy", deploy_spec(act)
     if isinstance(act, model.StackDeploy):
@@ -439,11 +455,11 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
     for st in stages:
         first = min(a.run_order for a in st.actions)
         for act in st.actions:
-            kind, sp = action_spec(act, platform, revisions)
+            kind, sp = action_spec(act, platform, revisions, frozenset(v.name for v in p.variables))
             if kind == "build" and not settable and p.variables:
                 # no run can set them (a workflow without workflow_dispatch): the jobs read each
-                # variable's default as a plain environment variable
-                sp = tuple((k, tuple(sorted({**{x.name: x.default for x in p.variables}, **dict(v)}.items())))
+                # variable's default as a plain environment variable (still winning over an env)
+                sp = tuple((k, tuple(sorted({**dict(v), **{x.name: x.default for x in p.variables}}.items())))
                            if k == "env" else (k, v) for k, v in sp)
             jobs.append(Job(act.name, kind, before[act.name],
                             held=bool(st.disabled_reason) and act.run_order == first, spec=sp))

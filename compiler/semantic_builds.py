@@ -1,14 +1,15 @@
 """Build and test actions: image, compute, runtimes, env and secrets, phases, artifacts, caches, reports.
 
 Every default of a build is applied here (``image ubuntu``, ``compute small``, 60 minutes), and
-the commands are checked for AWS calls the role is not granted (W520, :mod:`pipec.aws_calls`).
+the commands are checked for AWS calls the role is not granted (W520, :mod:`pipec.aws_calls`) and
+for CodeBuild built-in variables the platforms do not give alike (W521, W522, :mod:`pipec.builtins`).
 """
 
 from __future__ import annotations
 
 import re
 
-from pipec import ast, aws_calls, model, shell_state
+from pipec import ast, aws_calls, builtins, model, shell_state
 from pipec.diagnostics import did_you_mean
 from pipec.semantic_base import Checker
 from pipec.semantic_tables import RUNTIMES, SECRETISH
@@ -173,6 +174,11 @@ class BuildChecks(Checker):
             grants=tuple(grants), span=a.span)
         self.diags.extend(aws_calls.check(build, self.file, self.module.source))
         self.diags.extend(shell_state.check(build, self.file, self.module.source))
+        # W521/W522: built-in variables the platforms do not give alike; the build runs as a
+        # GitHub Actions job too when its stage is not bound to CodePipeline and a GitHub
+        # repository holds the workflow
+        on_github = st.via != "aws" and any(s.provider == "github" for s in sources)
+        self.diags.extend(builtins.check(build, self.file, self.module.source, on_github))
         return build
 
     def _var_name(self, names: dict, item) -> bool:

@@ -6,6 +6,10 @@
   quoted, so every consumer (PyYAML, CodeBuild, GitHub's YAML 1.2 parser) reads the same value.
 - libyaml's C emitter is used when PyYAML was built with it (several times faster), else the
   pure-Python one; both give the same text.
+- Comments are part of the data: a :class:`Commented` value is written as its scalar followed by
+  ``# comment`` on the same line. pipec never edits YAML text after dumping it, so no comment
+  can land inside a user's script (a script line that looks like ``contents: read`` stays as
+  written).
 
 Troposphere's ``to_yaml()`` goes through cfn_flip and is many times slower; templates are built
 with troposphere objects, turned into plain data with ``to_dict()``, and dumped here.
@@ -21,6 +25,30 @@ try:  # pragma: no cover - depends on how PyYAML was built
     _Base = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover
     _Base = yaml.SafeDumper
+
+
+class Commented:
+    """A one-line scalar ``value`` written with ``# comment`` after it (``gap`` before the ``#``),
+    such as a pinned ``uses:`` with its release tag. Only the fast path writes comments; the
+    whole-document PyYAML fallback (a key or type the fast path does not write) writes the value
+    alone, which reads back the same."""
+
+    __slots__ = ("value", "comment", "gap")
+
+    def __init__(self, value, comment: str, gap: str = " "):
+        if "\n" in comment or "\r" in comment:
+            raise ValueError("a YAML comment is one line")
+        self.value, self.comment, self.gap = value, comment, gap
+
+    def __eq__(self, other):
+        return (type(other) is Commented and (self.value, self.comment, self.gap)
+                == (other.value, other.comment, other.gap))
+
+    def __hash__(self):
+        return hash((self.value, self.comment, self.gap))
+
+    def __repr__(self):
+        return f"Commented({self.value!r}, {self.comment!r})"
 
 
 _STR, _INT, _BOOL, _NULL = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
@@ -80,6 +108,8 @@ class _Dumper(_Base):
             return _ScalarNode(_INT, str(data))
         if data is None:
             return _ScalarNode(_NULL, "null")
+        if t is Commented:
+            return self._node(data.value)
         return self.represent_data(data)  # anything else (floats, str subclasses): PyYAML's own way
 
 
@@ -88,6 +118,7 @@ def _str(dumper, value: str):
 
 
 _Dumper.add_representer(str, _str)
+_Dumper.add_representer(Commented, lambda dumper, c: dumper.represent_data(c.value))
 
 
 def dump(data) -> str:
@@ -112,8 +143,9 @@ def load(text: str):
 # block sequences (indentless inside mappings, as PyYAML writes them), and scalars that are plain,
 # single-quoted on one line, or literal blocks. Every style decision is PyYAML's own: its emitter's
 # scalar analysis and its resolver decide, per distinct string, as in Emitter.choose_scalar_style.
-# Anything else (a multi-line quoted string, an escape, another type) raises _Slow and the whole
-# document goes through PyYAML. tests/test_yamlout.py compares both on random data.
+# A string it does not write itself (a multi-line quoted string, an escape) is written by PyYAML
+# alone and put in place (_pyyaml_value). Anything else (another type, such a key) raises _Slow
+# and the whole document goes through PyYAML. tests/test_yamlout.py compares both on random data.
 
 
 class _Slow(Exception):
@@ -187,8 +219,16 @@ class _Fast:
     def leaf(self, value, indent: int) -> str | None:
         """The text after 'key:' or '-' for a value written on the same line (None: a block)."""
         t = type(value)
+        if t is Commented:
+            tail = self.leaf(value.value, indent)
+            if tail is None or "\n" in tail:
+                raise ValueError(f"a comment can follow a one-line scalar only, not {value.value!r}")
+            return f"{tail}{value.gap}# {value.comment}"
         if t is str:
-            kind, text = _scalar(value, False)
+            try:
+                kind, text = _scalar(value, False)
+            except _Slow:
+                return _pyyaml_value(value, indent)
             if kind == "inline":
                 return " " + text
             self.kept = text.endswith("+")  # each literal block sets or clears it (libyaml)
@@ -247,6 +287,22 @@ class _Fast:
             else:
                 out.append(head + " ")
                 self.sequence(v, indent + 2, first_inline=True)
+
+
+def _pyyaml_value(value: str, indent: int) -> str:
+    """The text after ``key:`` for a string that the fast path does not write itself (a quoted
+    string over several lines, escapes, characters beyond the BMP), as PyYAML writes it in a
+    mapping or sequence at column ``indent``: PyYAML's own rendering of ``k: value`` at column 0,
+    whose continuation lines are then indented by ``indent`` more (PyYAML indents them by the
+    collection's column plus two; a quoted scalar's line breaks and escapes do not depend on the
+    column, as nothing is folded at pipec's line width)."""
+    text = yaml.dump({"k": value}, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=100_000, indent=2)
+    if text.endswith("...\n"):
+        text = text[:-4]
+    parts = re.split(f"([{_BREAKS}])", text[len("k:"):-1])  # PyYAML ends the document with "\n"
+    pad = " " * indent
+    return "".join(pad + part if i % 2 == 0 and i and part else part for i, part in enumerate(parts))
 
 
 def header(source: str, what: str) -> str:

@@ -164,6 +164,9 @@ def build(draw, name: str, kind: str, inputs: list[str], produces: str | None, u
         used.add("runtime")
     if draw(st.booleans()):
         lines.append("      env STAGE = test")
+    if draw(st.booleans()):  # named like the pipeline's variable, when it has one: the variable wins
+        lines.append("      env LEVEL = debug")
+        used.add("env-named-like-a-variable")
     secret = draw(st.sampled_from([None, "ssm", "secrets-manager", "github"]))
     if secret == "ssm":
         lines.append('      secret DB_PASSWORD from ssm "/app/db"')

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipec import compile_file, plan
+from pipec import builtins, compile_file, plan
 from pipec.build import EmitContext, generate, write
 from pipec.targets.aws import read as aws_read
 
@@ -269,7 +269,8 @@ def test_a_hand_written_template_with_short_forms_and_defaults(tmp_path):
         concurrency="superseded",
         jobs=(plan.Job("make", "build", spec=plan.spec(
             inputs=("src",), phases=(plan.Phase("build", ("make",)),), env=(), secrets=(), outputs=(),
-            cache=(), reports=(), runtimes=(), shell="codebuild-default", timeout=30)),))
+            cache=(), reports=(), runtimes=(), shell="codebuild-default", timeout=30,
+            builtins=builtins.provided())),))
 
 
 def _error(tmp_path: Path, actions: str) -> str:

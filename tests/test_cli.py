@@ -135,10 +135,36 @@ def position_re(path) -> re.Pattern:
 
 
 def test_check_reference_example_exits_0(capsys):
-    status, out, err = run(capsys, "check", str(REFERENCE))
+    status, out, err = run(capsys, "check", "--no-targets", str(REFERENCE))
     assert status == 0
     assert f"{REFERENCE}: ok" in out
     assert err == ""
+
+
+def test_check_reports_the_targets_warnings_as_build_does(capsys):
+    """Issue 22, item 17: 'check' gave no target diagnostics, so 'check --strict' passed the
+    reference example that 'build --strict' refuses (W508, W509)."""
+    status, out, err = run(capsys, "check", str(REFERENCE))
+    assert status == 0
+    assert "ok with 2 warning(s)" in out
+    assert "warning[W509]" in err and f"{REFERENCE}:7:5" in err
+    assert "warning[W508]" in err and f"{REFERENCE}:41:5" in err
+    assert run(capsys, "check", "--strict", str(REFERENCE))[0] == 1
+    assert run(capsys, "check", "--strict", "--target", "aws", str(REFERENCE))[0] == 0
+    assert run(capsys, "check", "--strict", "--no-targets", str(REFERENCE))[0] == 0
+
+
+def test_check_reports_what_build_reports_for_every_example(capsys, tmp_path):
+    """The same codes at the same positions, in the same order, as 'build' prints them."""
+    examples = sorted(REFERENCE.parent.glob("*.pipe"))
+    status, out, _err = run(capsys, "check", "--format", "json", *map(str, examples))
+    from_check = [(d["file"], d["code"], d["line"], d["column"]) for d in json.loads(out)]
+    status_b, _out, err = run(capsys, "build", "--source-root", str(tmp_path), "-o", str(tmp_path / "out"),
+                              *map(str, examples))
+    from_build = [(m.group(2), m.group(1), int(m.group(3)), int(m.group(4))) for m in re.finditer(
+        r"^(?:warning|error)\[(\w\d+)\]: .*\n +--> (.+):(\d+):(\d+)$", err, flags=re.M)]
+    assert from_check == from_build and from_check
+    assert {c for _, c, _, _ in from_check} >= {"W508", "W509"}
 
 
 def test_check_error_exits_1_with_positioned_diagnostic_on_stderr(capsys, tmp_path):
@@ -162,7 +188,7 @@ def test_check_reads_standard_input(capsys, monkeypatch):
 def test_check_several_files_reports_each_and_fails_if_one_fails(capsys, tmp_path):
     bad = write(tmp_path / "bad.pipe", BAD)
     good = write(tmp_path / "good.pipe", REFERENCE.read_text(encoding="utf-8"))
-    status, out, err = run(capsys, "check", str(bad), str(good))
+    status, out, err = run(capsys, "check", "--no-targets", str(bad), str(good))
     assert status == 1
     assert f"{bad}: 1 error(s)" in out
     assert f"{good}: ok" in out
@@ -183,7 +209,7 @@ def test_check_warning_exits_0_and_strict_makes_it_1(capsys, tmp_path):
 
 
 def test_check_strict_on_clean_file_exits_0(capsys):
-    assert run(capsys, "check", "--strict", str(REFERENCE))[0] == 0
+    assert run(capsys, "check", "--strict", "--no-targets", str(REFERENCE))[0] == 0
 
 
 JSON_KEYS = {"code", "severity", "message", "file", "line", "column", "help"}
@@ -207,7 +233,7 @@ def test_check_json_lists_diagnostics_on_stdout(capsys, tmp_path):
 
 
 def test_check_json_clean_file_is_empty_array(capsys):
-    status, out, err = run(capsys, "check", "--format", "json", str(REFERENCE))
+    status, out, err = run(capsys, "check", "--format", "json", "--no-targets", str(REFERENCE))
     assert status == 0
     assert json.loads(out) == []
     assert err == ""
@@ -236,7 +262,7 @@ def test_check_non_utf8_file_is_e001(capsys, tmp_path):
 
 
 def test_check_missing_file_does_not_stop_the_others(capsys, tmp_path):
-    status, out, err = run(capsys, "check", str(tmp_path / "nope.pipe"), str(REFERENCE))
+    status, out, err = run(capsys, "check", "--no-targets", str(tmp_path / "nope.pipe"), str(REFERENCE))
     assert status == 1
     assert "E001" in err
     assert f"{REFERENCE}: ok" in out
@@ -246,7 +272,7 @@ def test_check_accepts_utf8_byte_order_mark(capsys, tmp_path):
     """Editors on Windows often save UTF-8 with a byte order mark; it is not part of the text."""
     bom = tmp_path / "bom.pipe"
     bom.write_bytes(b"\xef\xbb\xbf" + REFERENCE.read_bytes())
-    status, out, err = run(capsys, "check", str(bom))
+    status, out, err = run(capsys, "check", "--no-targets", str(bom))
     assert (status, err) == (0, "")
     assert f"{bom}: ok" in out
 
@@ -254,7 +280,7 @@ def test_check_accepts_utf8_byte_order_mark(capsys, tmp_path):
 def test_check_crlf_file(capsys, tmp_path):
     crlf = tmp_path / "crlf.pipe"
     crlf.write_bytes(REFERENCE.read_bytes().replace(b"\n", b"\r\n"))
-    status, out, err = run(capsys, "check", str(crlf))
+    status, out, err = run(capsys, "check", "--no-targets", str(crlf))
     assert (status, err) == (0, "")
 
 

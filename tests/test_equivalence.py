@@ -277,6 +277,33 @@ def _drop_finally_from_buildspec(monkeypatch):
     _wrap(monkeypatch, buildspec, "_phase", after)
 
 
+def _env_wins_over_variables(monkeypatch):
+    """Issue 22, item 3: the build's env replaces a pipeline variable of the same name on GitHub."""
+    from pipec.targets.escape import expression_text
+
+    def after(job, wf, b, *a):
+        for e in b.env:
+            if any(v.name == e.name for v in wf.p.variables):
+                job.setdefault("env", {})[e.name] = expression_text(str(e.value))
+    _wrap(monkeypatch, github._Workflow, "build_job", after)
+
+
+def _variables_not_passed_to_codebuild(monkeypatch):
+    """Issue 22, item 3, on AWS: without the action's EnvironmentVariables, the project's env
+    (the build's ``env``) is what the build sees."""
+    def after(actions, *a):
+        for action in actions:
+            action.Configuration.pop("EnvironmentVariables", None)
+    _wrap(monkeypatch, aws._Builder, "build_action", after)
+
+
+def _no_commit_variable(monkeypatch):
+    """Issue 22, item 10: the GitHub build job lacks CODEBUILD_RESOLVED_SOURCE_VERSION."""
+    def after(job, *a):
+        job.get("env", {}).pop("CODEBUILD_RESOLVED_SOURCE_VERSION", None)
+    _wrap(monkeypatch, github._Workflow, "build_job", after)
+
+
 #: mutation -> (how, the properties expected to catch it)
 MUTATIONS = {
     "GitHub: drop every job's needs": (_drop_needs, {"plans", "traces"}),
@@ -293,6 +320,9 @@ MUTATIONS = {
     "AWS: no rollback on a failed deployment": (_no_rollback_on_failure, {"plans"}),
     "GitHub: '?' passed to GitHub as written": (None, {"triggers"}),
     "AWS: finally commands dropped from buildspecs": (_drop_finally_from_buildspec, {"plans", "traces"}),
+    "GitHub: a build's env wins over a pipeline variable": (_env_wins_over_variables, {"plans"}),
+    "AWS: pipeline variables not passed to CodeBuild actions": (_variables_not_passed_to_codebuild, {"plans"}),
+    "GitHub: CODEBUILD_RESOLVED_SOURCE_VERSION not set": (_no_commit_variable, {"plans"}),
 }
 
 

@@ -35,7 +35,7 @@ import yaml
 import pipec
 import validators
 from support import as_list, policy_statements
-from pipec import compile_file, model
+from pipec import builtins, compile_file, model
 from pipec.build import EmitContext, context_for, generate
 from pipec.diagnostics import ERROR, Diagnostics
 from pipec.targets.github import emit as github
@@ -556,8 +556,10 @@ def test_manual_trigger_with_variables():
     assert wf["on"]["workflow_dispatch"] == {"inputs": {
         "CULTURE": {"description": "report culture", "type": "string", "required": False, "default": "en-US"},
         "LEVEL": {"type": "string", "required": False, "default": "info"}}}
-    assert wf["jobs"]["web"]["env"] == {"CULTURE": "${{ inputs.CULTURE || 'en-US' }}",
-                                        "LEVEL": "${{ inputs.LEVEL || 'info' }}"}
+    env = wf["jobs"]["web"]["env"]
+    assert {k: env[k] for k in ("CULTURE", "LEVEL")} == {"CULTURE": "${{ inputs.CULTURE || 'en-US' }}",
+                                                         "LEVEL": "${{ inputs.LEVEL || 'info' }}"}
+    assert set(env) - {"CULTURE", "LEVEL"} == {n for n, _ in builtins.provided()}  # CodeBuild's built-ins
     # evaluated as GitHub does: a push run (no inputs) gets the default, a dispatch its input
     assert JobRun.interpolate(wf["jobs"]["web"]["env"]["CULTURE"], {"inputs": {}}) == "en-US"
     assert JobRun.interpolate(wf["jobs"]["web"]["env"]["CULTURE"], {"inputs": {"CULTURE": "de-DE"}}) == "de-DE"

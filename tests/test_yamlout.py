@@ -70,3 +70,37 @@ def test_simple_words_take_the_shortcut_and_agree():
              "0x1F", "12_000", "v1.2.3", "_x", "x/y/z", "2024-01-01"]
     for w in words:
         assert yamlout.dump({w: [w]}) == reference({w: [w]}), w
+
+
+# values of every kind under plain keys: the fast path writes them all itself (a string it does
+# not write is rendered by PyYAML alone and put in place), and the text is PyYAML's
+plain_keys = st.sampled_from(["a", "run", "with", "k1", "env"])
+valued = st.recursive(scalars, lambda kids: st.one_of(
+    st.lists(kids, min_size=1, max_size=4),
+    st.dictionaries(plain_keys, kids, min_size=1, max_size=4)), max_leaves=25)
+
+
+@given(st.dictionaries(plain_keys, valued, min_size=1, max_size=4), st.text(max_size=30))
+def test_fast_path_writes_any_string_value_as_pyyaml_does(doc, text):
+    doc = {**doc, "deep": {"list": [text, {"x": [text]}], "v": text}}
+    assert yamlout._Fast().document(doc) == reference(doc)
+
+
+def test_quoted_multi_line_strings_are_placed_at_their_indentation():
+    for value in ["a \nb", "x\x85y\nz", "tab\t \n  next", "é\u2028f", "\U0001F600\nq"]:
+        doc = {"jobs": {"j": {"steps": [{"run": value}, value]}}}
+        assert yamlout._Fast().document(doc) == reference(doc), repr(value)
+        assert yaml.safe_load(yamlout.dump(doc)) == doc
+
+
+def test_comments_are_written_beside_their_value_only():
+    doc = {"steps": [{"uses": yamlout.Commented("actions/checkout@0123", "v4.2.2")},
+                     {"run": "cat <<EOF\n  contents: read\nEOF\n"}],
+           "permissions": {"contents": yamlout.Commented("read", "check out the repository", gap="  ")}}
+    text = yamlout.dump(doc)
+    assert "- uses: actions/checkout@0123 # v4.2.2\n" in text
+    assert "  contents: read  # check out the repository\n" in text
+    assert "\n      contents: read\n" in text  # the script's line, untouched
+    assert yaml.safe_load(text) == {"steps": [{"uses": "actions/checkout@0123"},
+                                              {"run": "cat <<EOF\n  contents: read\nEOF\n"}],
+                                    "permissions": {"contents": "read"}}

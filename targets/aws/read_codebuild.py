@@ -102,7 +102,7 @@ class CodeBuildReaderMixin:
                 self.fail(a.where, f"PrimarySource {primary!r} is not one of its input artifacts")
             inputs.remove(primary)
             inputs.insert(0, primary)
-        env, secrets = self.environment(a, lid, data.get("env") or {}, where)
+        env, secrets, builtins = self.environment(a, lid, data.get("env") or {}, where)
         outputs = self.outputs(a, data.get("artifacts"), where)
         self._copied = set()
         phases, runtimes = self.phases(data.get("phases") or {}, where)
@@ -131,12 +131,20 @@ class CodeBuildReaderMixin:
             reports=tuple(sorted(reports)),
             runtimes=runtimes,
             timeout=self.number(props.get("TimeoutInMinutes"), f"project {lid}", "TimeoutInMinutes", 60),
+            builtins=builtins,
         )
 
-    def environment(self, a: Action, lid: str, env: dict, where: str) -> tuple[tuple, tuple]:
-        """(env, secrets) as the build sees them: buildspec, then project, then action variables
-        (each overriding the one before, as CodeBuild does), without the pipeline variables the
-        AWS target passes to every CodeBuild action."""
+    def environment(self, a: Action, lid: str, env: dict, where: str) -> tuple[tuple, tuple, tuple]:
+        """(env, secrets, built-in variables) as the build sees them: buildspec, then project,
+        then action variables, each overriding the one before, as CodeBuild does ("The value in
+        the start build operation call takes highest precedence", CodePipeline's action
+        configuration being that call; buildspec reference, env/variables). A pipeline variable
+        the AWS target passes to every CodeBuild action is not part of env: it belongs to the
+        plan's variables, and the env or secret of that name it replaces is gone. CodeBuild gives
+        every build its built-in variables (:func:`pipec.builtins.provided`); the build's own
+        values replace them ("Any environment variables you set replace existing environment
+        variables")."""
+        from pipec import builtins
         unknown = set(env) - {"shell", "variables", "parameter-store", "secrets-manager"}
         if unknown:
             self.fail(where, f"env keys {', '.join(sorted(unknown))} are not understood")
@@ -163,11 +171,12 @@ class CodeBuildReaderMixin:
                 name = v.get("name")
                 if (name in self.variables and v.get("value") == f"#{{variables.{name}}}"
                         and v.get("type", "PLAINTEXT") == "PLAINTEXT"):
-                    continue  # the AWS target's pass-through of pipeline variables
+                    seen[name] = ("variable", None)  # the AWS target's pass-through of pipeline variables
+                    continue
                 self.variable(seen, v, a.where, type_key="type", name_key="name", value_key="value")
         env_out = tuple(sorted((k, v) for k, (kind, v) in seen.items() if kind == "plain"))
-        secrets = tuple(sorted((k, kind, v) for k, (kind, v) in seen.items() if kind != "plain"))
-        return env_out, secrets
+        secrets = tuple(sorted((k, kind, v) for k, (kind, v) in seen.items() if kind not in ("plain", "variable")))
+        return env_out, secrets, builtins.provided(frozenset(seen))
 
     def variable(self, seen: dict, v, where: str, *, type_key: str, name_key: str, value_key: str):
         """Record environment variable ``v`` (a project's or an action's declaration) in ``seen``."""

@@ -44,7 +44,6 @@ and the entry points the registry calls, :func:`emit` and :func:`read`.
 
 from __future__ import annotations
 
-import re
 
 from pipec import model, yamlout
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics
@@ -55,7 +54,7 @@ from pipec.targets.github.deploys import Deploys
 from pipec.targets.github.environments import Environments
 from pipec.targets.github.jobs import Jobs, job_id
 from pipec.targets.github.phases import Phases
-from pipec.targets.github.pins import _comment_pins
+from pipec.targets.github.pins import commented_pin
 from pipec.targets.github.triggers import Triggers
 
 
@@ -64,9 +63,10 @@ DEFAULT_REGION = "us-east-1"
 
 
 STEP_KEYS = ("name", "id", "if", "uses", "with", "env", "shell", "run", "continue-on-error")
+#: the comment beside a job's permission (scope, level)
 PERMISSION_COMMENTS = {
-    "contents: read": "check out the repository",
-    "id-token: write": "assume this job's AWS role through OIDC",
+    ("contents", "read"): "check out the repository",
+    ("id-token", "write"): "assume this job's AWS role through OIDC",
 }
 
 
@@ -76,11 +76,11 @@ def _ordered_step(step: dict) -> dict:
     return out
 
 
-def _comment_permissions(text: str) -> str:
-    def add(m):
-        return f"{m.group(0)}  # {PERMISSION_COMMENTS[m.group(1).strip()]}"
-
-    return re.sub(r"^\s+(contents: read|id-token: write)$", add, text, flags=re.M)
+def _commented_permissions(permissions: dict) -> dict:
+    """A job's permissions, each that :data:`PERMISSION_COMMENTS` explains with its reason beside
+    it (a comment in the data, so that nothing else in the file can be mistaken for it)."""
+    return {scope: yamlout.Commented(level, PERMISSION_COMMENTS[(scope, level)], gap="  ")
+            if (scope, level) in PERMISSION_COMMENTS else level for scope, level in permissions.items()}
 
 
 class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environments):
@@ -177,14 +177,14 @@ class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environme
                 self.roles.setdefault(jid, {"statements": []})["subjects"] = self.trust_subjects(job)
             if not job["permissions"]:
                 job["permissions"] = {}
-            job["permissions"] = dict(sorted(job["permissions"].items()))
+            job["permissions"] = _commented_permissions(dict(sorted(job["permissions"].items())))
         for job in self.jobs.values():
-            job["steps"] = [_ordered_step(_literal_text(st)) for st in job["steps"]]
+            job["steps"] = [_ordered_step(commented_pin(_literal_text(st))) for st in job["steps"]]
         workflow: dict = {"name": self.workflow, "on": on, "permissions": {}, "jobs": self.jobs}
         wf_path = f".github/workflows/{self.workflow}.yml"
         text = yamlout.header(self.ctx.source, f"GitHub Actions workflow for pipeline {self.p.name}")
         text += f"# Source: {self.repo_source.name} ({self.repo}), the repository this workflow runs in.\n"
-        self.files[wf_path] = text + _comment_permissions(_comment_pins(yamlout.dump(workflow)))
+        self.files[wf_path] = text + yamlout.dump(workflow)
         if self.roles or self.aws_side is not None:
             self.files[f"github/{self.p.name}.template.yaml"] = self.companion()
         if self.environments:

@@ -16,6 +16,7 @@ from pipec import model
 from pipec.targets.aws import buildspec
 from pipec.targets.aws import emit as aws
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
+from pipec.targets.github.builtins import values as builtin_values
 from pipec.targets.github.pins import uses
 
 
@@ -186,6 +187,11 @@ class Jobs:
             version = re.sub(r"^[a-z]+", "", version) if runtime == "java" else version
             steps.append({"name": f"Set up {runtime} {version}", "uses": uses(action),
                           "with": {**extra, key: expression_text(str(version))}})
+        # the values the build sees (docs/language.md, "Values a build sees"), as on CodeBuild: a
+        # pipeline variable wins over the build's env and secrets of the same name (CodePipeline
+        # passes it when it starts the build, which overrides the project and the buildspec), and
+        # those replace CodeBuild's built-in variables
+        variables = {v.name for v in self.p.variables}
         env: dict = {}
         for v in self.p.variables:
             # the input when the run was started by hand with one; a workflow without
@@ -193,12 +199,15 @@ class Jobs:
             # runs started by a push or a schedule do
             env[v.name] = (f"${{{{ inputs.{v.name} || {expression_string(v.default)} }}}}" if self.dispatch_inputs
                            else expression_text(v.default))
+        for name, value in builtin_values(self.p.name, b.name, self.region).items():
+            env.setdefault(name, value)
         for e in b.env:
-            env[e.name] = expression_text(str(e.value))
+            if e.name not in variables:
+                env[e.name] = expression_text(str(e.value))
         for s in b.secrets:
-            if s.github_secret:
+            if s.github_secret and s.name not in variables:
                 env[s.name] = f"${{{{ secrets.{s.github_secret} }}}}"
-        fetched = [s for s in b.secrets if s.github_secret is None]
+        fetched = [s for s in b.secrets if s.github_secret is None and s.name not in variables]
         if fetched:
             steps.append(self.secret_step(jid, fetched))
         for login in b.codeartifact:

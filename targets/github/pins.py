@@ -13,8 +13,9 @@ import contextlib
 import contextvars
 import functools
 import json
-import re
 from pathlib import Path
+
+from pipec import yamlout
 
 
 #: the pin table shipped with the package
@@ -56,15 +57,19 @@ def locked(entries: tuple):
 
 def uses(action: str) -> str:
     """``owner/name@SHA`` for ``action`` (a sub-action such as ``actions/cache/save`` is pinned
-    with its repository's SHA); the ``# vX.Y.Z`` comment is added when the file is written."""
+    with its repository's SHA); the ``# vX.Y.Z`` comment is added by :func:`commented_pin`."""
     repo = "/".join(action.split("/")[:2])
     return f"{action}@{pins()[repo]['sha']}"
 
 
-def _comment_pins(text: str) -> str:
-    by_sha = {row["sha"]: row["version"] for row in pins().values()}
-
-    def add(m):
-        return f"{m.group(1)}{m.group(2)} # {by_sha[m.group(2)]}"
-
-    return re.sub(r"^(\s*(?:- )?uses: \S+@)([0-9a-f]{40})$", add, text, flags=re.M)
+def commented_pin(step: dict) -> dict:
+    """``step`` with its pinned ``uses:`` carrying the release tag as a comment (``# vX.Y.Z``),
+    so that a reader of the workflow sees which release the SHA is. The comment is part of the
+    data :mod:`pipec.yamlout` writes, never added to the text."""
+    action = step.get("uses")
+    if isinstance(action, str) and "@" in action:
+        by_sha = {row["sha"]: row["version"] for row in pins().values()}
+        version = by_sha.get(action.rsplit("@", 1)[1])
+        if version:
+            step = {**step, "uses": yamlout.Commented(action, version)}
+    return step

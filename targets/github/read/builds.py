@@ -35,7 +35,7 @@ class Builds:
         if any(role == "codebuild" for _, role, _ in located):
             return self.codebuild(where, action, job, located)
         inputs = self.build_inputs(where, located)
-        env, secrets = self.build_env(where, job)
+        env, secrets, given = self.build_env(where, action, job)
         runtimes, cache, outputs, reports = [], set(), [], []
         collected: set[str] = set()
         for at, role, step in located:
@@ -73,7 +73,8 @@ class Builds:
                 _fail(at, f"an artifact step runs with if: {cond} (when CodeBuild uploads the artifacts)")
         return plan.spec(inputs=tuple(inputs), shell="bash", phases=phases, env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=tuple(outputs), cache=tuple(sorted(cache)),
-                         reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout)
+                         reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout,
+                         builtins=given)
 
     @staticmethod
     def lines(where, text, what: str) -> list[str]:
@@ -133,10 +134,13 @@ class Builds:
             _fail(where, "the job has secondary inputs but none in the working directory")
         return primary + secondary
 
-    def build_env(self, where, job: dict) -> tuple[list, list]:
-        """(env pairs, GitHub secrets) from the workflow's and the job's ``env``: pipeline
-        variables (``${{ inputs.X || 'D' }}``) go to the plan's variables, ``${{ secrets.S }}`` to
-        the secrets."""
+    def build_env(self, where, action: str, job: dict) -> tuple[list, list, tuple]:
+        """(env pairs, GitHub secrets, built-in variables) from the workflow's and the job's
+        ``env``: pipeline variables (``${{ inputs.X || 'D' }}``) go to the plan's variables,
+        ``${{ secrets.S }}`` to the secrets, and CodeBuild's built-in variables, when they hold
+        the value pipec gives them (:mod:`pipec.targets.github.builtins`), to the built-ins with
+        their meaning. A plain ``AWS_REGION``/``AWS_DEFAULT_REGION`` reads as the built-in: an
+        ``env`` of that name holding a Region cannot be told apart, and reaches the build alike."""
         merged: dict = {}
         for scope, env in (("workflow", self.data.get("env")), ("job", job.get("env"))):
             if env is None:
@@ -144,9 +148,18 @@ class Builds:
             if not isinstance(env, dict):
                 _fail(where, f"the {scope}'s 'env' must be a mapping")
             merged.update(env)
-        pairs, secrets = [], []
+        from pipec import builtins
+        from pipec.targets.github.builtins import values as builtin_values
+
+        meanings = dict(builtins.provided())
+        pairs, secrets, given = [], [], []
         for name, value in merged.items():
             at = _Where(f"{where}, env {name}")
+            if name in meanings and isinstance(value, str):
+                region = name in ("AWS_REGION", "AWS_DEFAULT_REGION") and "${{" not in value and value
+                if region or value == builtin_values(self.pipeline, action, "").get(name):
+                    given.append((name, meanings[name]))
+                    continue
             if isinstance(value, str):
                 m = re.fullmatch(r"\$\{\{ inputs\.([A-Za-z_][A-Za-z0-9_-]*) \|\| '((?:[^']|'')*)' \}\}", value)
                 if m:  # a pipeline variable: the run's input, else its default
@@ -161,7 +174,7 @@ class Builds:
                 pairs.append((str(name), _unliteral(at, value, "the value")))
             else:
                 pairs.append((str(name), _plain(at, value, "the value")))
-        return pairs, secrets
+        return pairs, secrets, tuple(sorted(given))
 
     @staticmethod
     def runtime(where, step) -> tuple[str, str]:
@@ -316,6 +329,10 @@ class Builds:
                 secrets.extend((str(k), store, str(v)) for k, v in values.items())
             else:
                 _fail(bwhere, f"env.{key} has no pipec equivalent")
+        from pipec import builtins
+
+        # CodeBuild sets its built-in variables itself; the buildspec's values replace them
+        given = builtins.provided(frozenset(n for n, *_ in (*env, *secrets)))
         phases, runtimes = [], []
         spec_phases = data.get("phases") or {}
         for name, ph in spec_phases.items():
@@ -355,4 +372,5 @@ class Builds:
                          phases=tuple(phases), env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=(),
                          cache=tuple(sorted(plan.cache_path(p) for p in (data.get("cache") or {}).get("paths") or ())),
-                         reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout)
+                         reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout,
+                         builtins=given)
