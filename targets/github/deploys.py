@@ -14,6 +14,7 @@ from pipec.targets.aws import appspec
 from pipec.targets.aws import emit as aws
 from pipec.targets.aws import security as aws_security
 from pipec.targets.escape import expression_text
+from pipec.targets.github.artifacts import download_step
 from pipec.targets.github.companion import _cfn_bucket
 from pipec.targets.github.jobs import HEAD_COMMIT, env_name, job_id
 from pipec.targets.github.pins import uses
@@ -62,8 +63,7 @@ class Deploys:
                                    "sparse-checkout-cone-mode": False, "path": ".pipec-repo"}})
             common = {"APPLICATION": app_name, "GROUP": group_name, "CONFIG": config_name}
             if d.platform == "ec2":
-                steps.append({"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
-                              "with": {"name": d.inputs[0], "path": "revision"}})
+                steps.append(download_step(d.inputs[0], "revision"))
                 bucket = self.revisions_bucket()
                 self.grant(jid, [{"Effect": "Allow", "Action": "s3:PutObject",
                                   "Resource": [f"arn:aws:s3:::{_cfn_bucket(self.p.name, self.region)}/{d.name}/*"]}])
@@ -83,8 +83,7 @@ class Deploys:
                                   *aws.WAIT_FOR_DEPLOYMENT])})
             elif d.platform == "ecs":
                 t = d.target
-                steps.append({"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
-                              "with": {"name": d.inputs[0], "path": "release"}})
+                steps.append(download_step(d.inputs[0], "release"))
                 self.grant(jid, self.ecs_statements(t))
                 steps.append({"name": "Deploy to ECS through CodeDeploy",
                               "uses": uses("aws-actions/amazon-ecs-deploy-task-definition"),
@@ -108,8 +107,7 @@ class Deploys:
                                   t, '"$APPSPEC"', "$RUNNER_TEMP")])})
         else:
             t = d.target
-            steps.append({"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
-                          "with": {"name": d.inputs[0], "path": "release"}})
+            steps.append(download_step(d.inputs[0], "release"))
             self.grant(jid, self.ecs_statements(t))
             steps.append({"name": "Rolling update of the ECS service",
                           "env": {"CLUSTER": t.cluster, "SERVICE": t.service,
@@ -215,8 +213,7 @@ class Deploys:
             lines.append("aws cloudformation deploy " + " ".join(args))
         job["steps"] = [
             self.credentials(jid),
-            {"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
-             "with": {"name": d.inputs[0], "path": "release"}},
+            download_step(d.inputs[0], "release"),
             {"name": f"Deploy stack {d.stack}", "env": env, "run": "\n".join(lines)},
         ]
         return job
@@ -240,8 +237,7 @@ class Deploys:
                              f'aws s3 cp "$RUNNER_TEMP/artifact.zip" "s3://$BUCKET/$KEY"{extra}'])
         job["steps"] = [
             self.credentials(jid),
-            {"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
-             "with": {"name": d.inputs[0], "path": "release"}},
+            download_step(d.inputs[0], "release"),
             {"name": f"Copy to s3://{d.bucket}", "env": env, "run": run},
         ]
         return job

@@ -1,18 +1,14 @@
 """A build's phases as steps: one bash script per phase that checks each command as CodeBuild
-does, a shell state carried from phase to phase (``PHASE_SHELL_TEXT``), ``if:`` conditions that
-follow CodeBuild's phase transitions, and the artifacts staged with CodeBuild's file rules and
-uploaded. Called from the build job in :mod:`.jobs`.
+does, a shell state carried from phase to phase (``PHASE_SHELL_TEXT``) and ``if:`` conditions that
+follow CodeBuild's phase transitions. Called from the build job in :mod:`.jobs`; the artifacts a
+build uploads are :mod:`.artifacts`.
 """
 
 from __future__ import annotations
 
 
-import re
-
 from pipec import model
 from pipec.targets.aws import buildspec
-from pipec.targets.escape import LITERAL_PATHS_DIRECTIVE, shell_word
-from pipec.targets.github.pins import uses
 
 
 #: the shell every phase step runs in: bash without -e, so that each command is checked the way
@@ -49,7 +45,7 @@ PHASE_SHELL_TEXT = "\n".join([
 
 
 class Phases:
-    """A build's phases and artifacts as steps."""
+    """A build's phases as steps."""
 
     def phase_steps(self, b: model.Build, input_env: dict) -> list[dict]:
         """The four phases as steps, with CodeBuild's transitions (docs/targets.md, "Phases"):
@@ -121,31 +117,6 @@ class Phases:
             return "${{ !cancelled() && steps.build.outcome != 'skipped' }}"
         return None
 
-    def upload_steps(self, b: model.Build, out: model.OutputArtifact, cond: str | None) -> list[dict]:
-        """Stage the artifact's files with CodeBuild's rules (globs relative to the base directory,
-        layout kept unless discard_paths), then upload that folder under the artifact's name."""
-        stage_dir = f"$RUNNER_TEMP/artifacts/{out.name}"
-        lines = ["set -eu", "shopt -s globstar dotglob nullglob", f'dest="{stage_dir}"', 'mkdir -p "$dest"']
-        literal = [LITERAL_PATHS_DIRECTIVE] if any(c in "".join((out.base or "", *out.files)) for c in "$`") else []
-        if out.base:
-            lines += [*literal, f"cd {shell_word(out.base)}"]
-        lines += [*literal, "files=(" + " ".join(_glob_word(f) for f in out.files) + ")"]
-        if out.discard_paths:
-            lines.append('for f in "${files[@]}"; do if [ -f "$f" ]; then cp -p -- "$f" "$dest/"; fi; done')
-        else:
-            lines.append('for f in "${files[@]}"; do if [ -f "$f" ]; then mkdir -p "$dest/$(dirname -- "$f")" && '
-                         'cp -p -- "$f" "$dest/$f"; fi; done')
-        lines.append('if [ -z "$(ls -A "$dest")" ]; then echo "artifact ' + out.name +
-                     ': no files matched" >&2; exit 1; fi')
-        stage = {"name": f"Collect artifact {out.name}", "run": "\n".join(lines)}
-        upload = {"name": f"Upload artifact {out.name}", "uses": uses("actions/upload-artifact"),
-                  "with": {"name": out.name, "path": f"${{{{ runner.temp }}}}/artifacts/{out.name}",
-                           "if-no-files-found": "error", "include-hidden-files": True}}
-        if cond:
-            stage["if"] = cond
-            upload["if"] = cond
-        return [stage, upload]
-
 
 def _script(commands: list[str]) -> str:
     """A phase's commands as one bash script that behaves like CodeBuild: the shell of earlier
@@ -175,14 +146,3 @@ def _succeeding(step_ids: list[str]) -> str:
     ok = " && ".join(f"steps.{i}.outcome == 'success'" for i in step_ids)
     return f"${{{{ {ok} && '1' || '0' }}}}"
 
-
-def _glob_word(pattern: str) -> str:
-    """A CodeBuild artifact glob as a bash glob word (globstar on): quoted literal parts, bare
-    wildcards. ``**/*`` means every file below, as in CodeBuild."""
-    out = []
-    for part in re.split(r"([*?\[\]])", pattern):
-        if part in ("*", "?", "[", "]") or re.fullmatch(r"[A-Za-z0-9._/@%+=:,-]*", part):
-            out.append(part)
-        else:
-            out.append(shell_word(part))
-    return "".join(out)
