@@ -326,7 +326,7 @@ def action_spec(act, platform: str, revisions: frozenset = frozenset()) -> tuple
     if isinstance(act, model.StackDeploy):
         return "stack", spec(stack=act.stack, template=act.template, input=act.inputs[0],
                              parameters=tuple(sorted(act.parameters)), capabilities=tuple(sorted(act.capabilities)),
-                             change_set=act.change_set is not None)
+                             change_set=act.change_set)
     if isinstance(act, model.BucketDeploy):
         return "bucket", spec(bucket=act.bucket, input=act.inputs[0], extract=act.extract,
                               key=act.object_key, cache_control=act.cache_control)

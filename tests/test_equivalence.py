@@ -250,6 +250,21 @@ def _drop_finally_from_buildspec(monkeypatch):
     _wrap(monkeypatch, buildspec, "_phase", after)
 
 
+def _execute_newest_change_set(monkeypatch):
+    """Issue 22 item 14 as it was: the GitHub stack job executes the newest CREATE_COMPLETE
+    change set of the stack, whichever run (or CodePipeline) created it."""
+    from pipec.targets.github import stacks
+
+    original = stacks.change_set_lines
+
+    def newest(*args, **kwargs):
+        return [('CHANGE_SET=$(aws cloudformation list-change-sets --stack-name "$STACK" --query '
+                 '"sort_by(Summaries[?Status==\'CREATE_COMPLETE\'], &CreationTime)[-1].ChangeSetId" --output text)')
+                if "execute-change-set" in line else line for line in original(*args, **kwargs)] + [
+            'aws cloudformation execute-change-set --change-set-name "$CHANGE_SET"']
+    monkeypatch.setattr(stacks, "change_set_lines", newest)
+
+
 #: mutation -> (how, the properties expected to catch it)
 MUTATIONS = {
     "GitHub: drop every job's needs": (_drop_needs, {"plans", "traces"}),
@@ -264,6 +279,7 @@ MUTATIONS = {
     "AWS: no rollback on a failed deployment": (_no_rollback_on_failure, {"plans"}),
     "GitHub: '?' passed to GitHub as written": (None, {"triggers"}),
     "AWS: finally commands dropped from buildspecs": (_drop_finally_from_buildspec, {"plans", "traces"}),
+    "GitHub: stack job executes the newest change set, not its own by name": (_execute_newest_change_set, {"plans"}),
 }
 
 

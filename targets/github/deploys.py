@@ -14,6 +14,7 @@ from pipec.targets.aws import appspec
 from pipec.targets.aws import emit as aws
 from pipec.targets.aws import security as aws_security
 from pipec.targets.escape import expression_text
+from pipec.targets.github import stacks
 from pipec.targets.github.artifacts import download_step
 from pipec.targets.github.companion import _cfn_bucket
 from pipec.targets.github.jobs import HEAD_COMMIT, env_name, job_id
@@ -172,7 +173,6 @@ class Deploys:
             statements.append({"Effect": "Allow", "Action": "cloudformation:CreateChangeSet",
                                "Resource": [f"arn:aws:cloudformation:${{AWS::Region}}:aws:transform/{name}"
                                             for name in aws_security.AWS_TRANSFORMS]})
-        self.grant(jid, statements)
         # templates over 51,200 bytes must go through S3: always upload to the revision bucket
         args = ['--template-file "release/$TEMPLATE"', '--stack-name "$STACK"', '--role-arn "$CFN_ROLE"',
                 '--s3-bucket "$BUCKET"', '--s3-prefix "$STACK"', "--no-fail-on-empty-changeset"]
@@ -187,30 +187,18 @@ class Deploys:
             args.append("--parameter-overrides " + " ".join(f'"{k}=$PARAM_{env_name(k)}"' for k, _ in d.parameters))
             for k, v in d.parameters:
                 env[f"PARAM_{env_name(k)}"] = expression_text(v)
-        lines = ["set -euo pipefail"]
         if d.change_set:
-            # CodePipeline's CHANGE_SET_REPLACE, then CHANGE_SET_EXECUTE (the change set's name is
-            # the CLI's own here: 'aws cloudformation deploy' does not take one)
-            lines.append("aws cloudformation deploy " + " ".join(args) + " --no-execute-changeset")
-            lines.append('CHANGE_SET_ID=$(aws cloudformation list-change-sets --stack-name "$STACK" --query '
-                         '"sort_by(Summaries[?Status==\'CREATE_COMPLETE\'], &CreationTime)[-1].ChangeSetId" '
-                         "--output text)")
-            lines.append('if [ "$CHANGE_SET_ID" = None ]; then echo "no changes to stack $STACK"; exit 0; fi')
-            lines.append('aws cloudformation execute-change-set --change-set-name "$CHANGE_SET_ID"')
-            lines += [
-                "while true; do",
-                '  STATUS=$(aws cloudformation describe-stacks --stack-name "$STACK" --query "Stacks[0].StackStatus" '
-                "--output text)",
-                '  case "$STATUS" in',
-                "    *_IN_PROGRESS) sleep 10 ;;",
-                '    CREATE_COMPLETE|UPDATE_COMPLETE|IMPORT_COMPLETE) echo "stack $STACK: $STATUS"; break ;;',
-                '    *) echo "stack $STACK: $STATUS" >&2; exit 1 ;;',
-                "  esac",
-                "done",
-            ]
-            statements[0]["Action"].append("cloudformation:ListChangeSets")
+            # CodePipeline's CHANGE_SET_REPLACE, then CHANGE_SET_EXECUTE of that change set by name
+            # (targets/github/stacks.py)
+            env["CHANGE_SET"] = expression_text(d.change_set) + stacks.RUN_SUFFIX
+            lines = stacks.change_set_lines([k for k, _ in d.parameters],
+                                            [CAPABILITIES[c] for c in d.capabilities])
+            statements[0]["Action"] = sorted(set(statements[0]["Action"]) - {"cloudformation:GetTemplateSummary"}
+                                             | {"cloudformation:DeleteChangeSet"})
         else:
-            lines.append("aws cloudformation deploy " + " ".join(args))
+            lines = ["set -euo pipefail", "aws cloudformation deploy " + " ".join(args)]
+        # granted once every statement is complete (the template's S3 statement included)
+        self.grant(jid, statements)
         job["steps"] = [
             self.credentials(jid),
             download_step(d.inputs[0], "release"),

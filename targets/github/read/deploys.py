@@ -16,6 +16,10 @@ from pipec.targets.aws import cfn
 from pipec.targets.github.read.common import _fail, _only, _text, _unliteral, _Where
 
 
+#: the change set a GitHub stack job creates: the .pipe file's name, then the run's id and attempt
+CHANGE_SET_SUFFIX = "-${{ github.run_id }}-${{ github.run_attempt }}"
+#: the one way a GitHub stack job may execute its change set: by the name it created it under
+EXECUTE = 'aws cloudformation execute-change-set --stack-name "$STACK" --change-set-name "$CHANGE_SET"'
 CAPABILITIES = {"CAPABILITY_IAM": "iam", "CAPABILITY_NAMED_IAM": "named-iam",
                 "CAPABILITY_AUTO_EXPAND": "auto-expand"}
 
@@ -186,41 +190,67 @@ class Deploys:
         at, _, step = _only(where, located, "stack")
         env = step.get("env") or {}
         lines = step["run"].split("\n")
+        if "CHANGE_SET" in env:
+            return self.change_set_stack(at, env, lines, located)
         deploys = [line for line in lines if line.startswith("aws cloudformation deploy ")]
-        if len(deploys) != 1:
-            _fail(at, "the script must run 'aws cloudformation deploy' once")
-        try:
-            words = shlex.split(deploys[0])[3:]
-        except ValueError as exc:
-            _fail(at, f"cannot read the shell words of the deploy command: {exc}")
-        options: dict[str, list[str]] = {}
-        current = None
-        for w in words:
-            if w.startswith("--"):
-                current = w
-                if w in options:
-                    _fail(at, f"option {w} is given twice")
-                options[w] = []
-            elif current is None:
-                _fail(at, f"unexpected word {w!r}")
-            else:
-                options[current].append(w)
+        if len(deploys) != 1 or lines != ["set -euo pipefail", deploys[0]]:
+            _fail(at, "the script must be 'aws cloudformation deploy' and nothing else")
+        options = _options(at, deploys[0], 3)
         if options.get("--template-file") != ["release/$TEMPLATE"] or options.get("--stack-name") != ["$STACK"]:
             _fail(at, "the template must be release/$TEMPLATE and the stack $STACK (from the step's env)")
+        if "--no-execute-changeset" in options:
+            _fail(at, "a change set is created and never executed")
         parameters = []
         for w in options.get("--parameter-overrides", ()):
             m = re.fullmatch(r"([^=]+)=\$(PARAM_\w+)", w)
             if not m or m.group(2) not in env:
                 _fail(at, f"parameter {w!r} is not KEY=$PARAM_... with the value in the step's env")
             parameters.append((m.group(1), _unliteral(at, env[m.group(2)], f"the value of {m.group(1)}")))
+        return self.stack_spec(at, env, located, parameters, options.get("--capabilities", ()), None)
+
+    def change_set_stack(self, at, env, lines, located) -> tuple:
+        """A stack deployed through a change set (targets/github/stacks.py), read on its own terms:
+        the change set is created under $CHANGE_SET (the name, then the run's id and attempt), its
+        status is checked, and the one change set executed is $CHANGE_SET, after that check; a
+        change set without changes ends the script before it."""
+        raw = env.get("CHANGE_SET")
+        if not isinstance(raw, str) or not raw.endswith(CHANGE_SET_SUFFIX) or raw == CHANGE_SET_SUFFIX:
+            _fail(at, "CHANGE_SET must be the change set's name followed by the run's id and attempt, so that "
+                      "each run executes its own change set")
+        name = _unliteral(at, raw[:-len(CHANGE_SET_SUFFIX)], "the change set's name") + CHANGE_SET_SUFFIX
+        creates = [i for i, line in enumerate(lines) if line.startswith("aws cloudformation create-change-set ")]
+        executes = [i for i, line in enumerate(lines) if "execute-change-set" in line]
+        checks = [i for i, line in enumerate(lines) if line == 'if [ "$CS_STATUS" != CREATE_COMPLETE ]; then']
+        if len(creates) != 1 or len(checks) != 1 or executes != [i for i, line in enumerate(lines) if line == EXECUTE]:
+            _fail(at, "the change set must be created once, its status checked, and executed by name "
+                      f"({EXECUTE!r}) and in no other way")
+        if len(executes) != 1 or not creates[0] < checks[0] < executes[0]:
+            _fail(at, "the change set must be executed once, after its status is checked")
+        if not any(line == 'read -r CS_STATUS CS_REASON < <(aws cloudformation describe-change-set --stack-name '
+                   '"$STACK" --change-set-name "$CHANGE_SET" --query "[Status, StatusReason]" --output text)'
+                   for line in lines[creates[0]:checks[0]]):
+            _fail(at, "the status checked is not the one of the change set $CHANGE_SET")
+        options = _options(at, lines[creates[0]].removesuffix(" > /dev/null"), 3)
+        if options.get("--stack-name") != ["$STACK"] or options.get("--change-set-name") != ["$CHANGE_SET"]:
+            _fail(at, "the change set must be $CHANGE_SET of stack $STACK")
+        parameters = []
+        if "--parameters" in options:
+            line = next((x for x in lines if x.startswith("PARAMETERS=$(jq -n ")), None)
+            if options["--parameters"] != ["$PARAMETERS"] or line is None:
+                _fail(at, "the parameters must be $PARAMETERS, built by jq from the step's PARAM_ variables")
+            for key, var in re.findall(r'--arg (\S+) "\$(PARAM_\w+)"', line):
+                if var not in env:
+                    _fail(at, f"parameter {key} has no value ({var}) in the step's env")
+                parameters.append((key, _unliteral(at, env[var], f"the value of {key}")))
+        return self.stack_spec(at, env, located, parameters, options.get("--capabilities", ()),
+                               name[:-len(CHANGE_SET_SUFFIX)])
+
+    def stack_spec(self, at, env, located, parameters, capability_words, change_set) -> tuple:
         capabilities = []
-        for w in options.get("--capabilities", ()):
+        for w in capability_words:
             if w not in CAPABILITIES:
                 _fail(at, f"capability {w!r} is not one pipec writes")
             capabilities.append(CAPABILITIES[w])
-        change_set = "--no-execute-changeset" in options
-        if change_set and not any("aws cloudformation execute-change-set" in line for line in lines):
-            _fail(at, "a change set is created and never executed")
         stack, template = _text(at, env, "STACK"), _text(at, env, "TEMPLATE")
         if not isinstance(stack, str) or not isinstance(template, str):
             _fail(at, "STACK and TEMPLATE must be set")
@@ -259,3 +289,24 @@ class Deploys:
             _fail(at, "the function and payload must come from FUNCTION and PAYLOAD")
         payload = _unliteral(at, env["PAYLOAD"], "the payload") if "PAYLOAD" in env else None
         return plan.spec(function=function, parameters=payload, inputs=(), outputs=())
+
+
+def _options(at, line: str, skip: int) -> dict[str, list[str]]:
+    """The ``--option value...`` words of a command line, after its first ``skip`` words."""
+    try:
+        words = shlex.split(line)[skip:]
+    except ValueError as exc:
+        _fail(at, f"cannot read the shell words of the command: {exc}")
+    options: dict[str, list[str]] = {}
+    current = None
+    for w in words:
+        if w.startswith("--"):
+            current = w
+            if w in options:
+                _fail(at, f"option {w} is given twice")
+            options[w] = []
+        elif current is None:
+            _fail(at, f"unexpected word {w!r}")
+        else:
+            options[current].append(w)
+    return options

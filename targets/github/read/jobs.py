@@ -48,7 +48,7 @@ RUN_STEPS = (
     (r"Deploy (?P<arg>\S+) with CodeDeploy", "ec2-deploy", "aws deploy push"),
     (r"Shift (?P<arg>\S+) with CodeDeploy", "lambda-deploy", "aws deploy create-deployment"),
     (r"Rolling update of the ECS service", "ecs-rolling", "aws ecs update-service"),
-    (r"Deploy stack (?P<arg>\S+)", "stack", "aws cloudformation deploy"),
+    (r"Deploy stack (?P<arg>\S+)", "stack", "aws cloudformation "),
     (r"Copy to s3://(?P<arg>\S+)", "bucket", "aws s3 cp"),
     (r"Invoke (?P<arg>\S+)", "invoke", "aws lambda invoke"),
     (r"Ask for approval", "ask", '>> "$GITHUB_STEP_SUMMARY"'),

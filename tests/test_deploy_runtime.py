@@ -1,0 +1,122 @@
+"""Issue 22, deployments at run time: what the GitHub jobs do when they run, held against what
+CodePipeline does (docs/targets.md cites each platform fact):
+
+* item 6: deploy jobs wait as long as the strategy takes, up to the job limit, and W523 names a
+  strategy that outlasts a GitHub-hosted job;
+* item 7: an ECS rolling update waits up to CodePipeline's 60 minutes and fails when the
+  deployment fails or the circuit breaker rolls it back;
+* item 8: the EC2 revision pushed from GitHub keeps dot-files, as CodeBuild's artifact does;
+* item 9: artifacts keep file modes between jobs;
+* item 11: a build with ``aws { role }`` gets that role's credentials on GitHub;
+* item 14: a stack's change set is created under a name unique to the run and executed by name.
+
+Where the behaviour is in a script rather than in the files' structure, the script is run with
+bash against a stub ``aws`` command (:func:`run_with_fake_aws`) that records its calls and
+answers as the AWS CLI documents.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import yaml
+
+import pipec
+from pipec.build import EmitContext
+from pipec.targets.github import emit as github
+
+
+def emit(text: str) -> tuple[dict, dict, list]:
+    """(workflow, files, warnings) of the GitHub target for ``text``."""
+    pipeline, _ = pipec.compile_text(text, "inline.pipe")
+    ctx = EmitContext(source="inline.pipe", prefix="")
+    files = github.emit(pipeline, ctx)
+    workflow = yaml.safe_load(next(v for k, v in files.items() if k.startswith(".github/workflows/")))
+    return workflow, files, ctx.warnings
+
+
+def step(workflow: dict, job: str, name_start: str) -> dict:
+    return next(s for s in workflow["jobs"][job]["steps"] if s["name"].startswith(name_start))
+
+
+def run_with_fake_aws(tmp: Path, script: str, env: dict, answers: str) -> tuple[int, list[str]]:
+    """Run ``script`` with bash, ``aws`` being a stub whose answer to each call is decided by
+    ``answers`` (a bash ``case "$*" in ... esac`` body); returns (exit status, the calls)."""
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "aws"
+    fake.write_text('#!/bin/bash\necho "$*" >> "$CALLS"\ncase "$*" in\n' + answers + "\nesac\n", encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    calls = tmp / "calls"
+    calls.write_text("", encoding="utf-8")
+    full = {**os.environ, **{k: str(v) for k, v in env.items()}, "CALLS": str(calls),
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-c", script], env=full, cwd=tmp, capture_output=True, text=True, timeout=60)
+    return done.returncode, calls.read_text(encoding="utf-8").splitlines()
+
+
+SOURCE = '  source app github "acme/app" {\n    branch main\n    on push branches main\n  }\n'
+BUILD = ('  stage build {\n    build web {\n      build "make"\n      artifact out files "**/*"\n    }\n  }\n')
+
+
+# ----------------------------------------------------------------------------- item 14
+
+
+STACK = ("pipeline p {\n" + SOURCE + BUILD +
+         "  stage prod {\n    deploy infra to cloudformation {\n      from out\n      stack app-prod\n"
+         "      template template.yaml\n      parameter Stage = prod\n      capabilities iam\n"
+         "      change_set release\n    }\n  }\n}\n")
+
+
+def test_stack_change_set_is_named_for_the_run_and_executed_by_name():
+    workflow, _, _ = emit(STACK)
+    s = step(workflow, "infra", "Deploy stack")
+    assert s["env"]["CHANGE_SET"] == "release-${{ github.run_id }}-${{ github.run_attempt }}"
+    run = s["run"]
+    assert "list-change-sets" not in run and "sort_by" not in run  # never "the newest change set"
+    lines = run.split("\n")
+    execute = [i for i, line in enumerate(lines) if "execute-change-set" in line]
+    assert [lines[i] for i in execute] == [
+        'aws cloudformation execute-change-set --stack-name "$STACK" --change-set-name "$CHANGE_SET"']
+    check = lines.index('if [ "$CS_STATUS" != CREATE_COMPLETE ]; then')
+    assert check < execute[0]
+    # the no-changes case ends the script before the execute, successfully
+    no_changes = next(i for i, line in enumerate(lines) if "didn't contain changes" in line)
+    assert check < no_changes < execute[0] and lines[no_changes + 3].strip() == "exit 0 ;;"
+
+
+def _stack_run(tmp, status: str, reason: str) -> tuple[int, list[str]]:
+    workflow, _, _ = emit(STACK)
+    s = step(workflow, "infra", "Deploy stack")
+    env = {**s["env"], "CHANGE_SET": "release-42-1", "AWS_REGION": "us-east-1"}
+    answers = "\n".join([
+        '  "cloudformation describe-stacks"*StackStatus*) echo UPDATE_COMPLETE ;;',
+        f'  "cloudformation describe-change-set"*) printf "%s\\t%s\\n" {status} "{reason}" ;;',
+        "  *) ;;"])
+    return run_with_fake_aws(tmp, s["run"], env, answers)
+
+
+def test_stack_change_set_runs_execute_that_change_set(tmp_path):
+    (tmp_path / "release").mkdir()
+    code, calls = _stack_run(tmp_path, "CREATE_COMPLETE", "None")
+    assert code == 0, calls
+    assert "cloudformation execute-change-set --stack-name app-prod --change-set-name release-42-1" in calls
+    created = next(c for c in calls if c.startswith("cloudformation create-change-set"))
+    assert "--change-set-name release-42-1" in created and "--change-set-type UPDATE" in created
+
+
+def test_stack_change_set_without_changes_succeeds_without_executing(tmp_path):
+    code, calls = _stack_run(tmp_path, "FAILED", "The submitted information didn't contain changes. "
+                                                 "Submit different information to create a change set.")
+    assert code == 0, calls
+    assert not any("execute-change-set" in c for c in calls)
+    assert "cloudformation delete-change-set --stack-name app-prod --change-set-name release-42-1" in calls
+
+
+def test_stack_change_set_that_failed_fails_the_job(tmp_path):
+    code, calls = _stack_run(tmp_path, "FAILED", "Template format error")
+    assert code == 1
+    assert not any("execute-change-set" in c for c in calls)
