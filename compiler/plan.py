@@ -218,6 +218,7 @@ DIFFERENCES = {
     "concurrency": "W507",       # queued becomes superseded
     "approval.timeout": "W508",  # GitHub: 30 days, always
     "held": "W510",              # a disabled transition is a variable condition (kept as held)
+    "deploy.wait": "W530",       # GitHub waits at most as long as its job may run
 }
 
 
@@ -274,9 +275,16 @@ def cache_path(path: str) -> str:
     return path[:-5] if path.endswith("/**/*") else path
 
 
-def deploy_spec(d: model.Deploy) -> tuple:
+def deploy_spec(d: model.Deploy, platform: str = "aws", runs_on=()) -> tuple:
+    """The spec of a deployment. ``wait``: the minutes the platform waits for it before failing it
+    (:mod:`pipec.deploy_time`; on GitHub, up to the job limit of the runners ``runs_on``). An ECS
+    rolling update also says what fails it (``checks``: the deployment's ``rolloutState``, which
+    the circuit breaker sets to FAILED, and a rollback to another task definition); an EC2
+    revision whether it keeps dot-files (``hidden_files``)."""
+    from pipec import deploy_time
     from pipec.targets import codedeploy_appspec
 
+    wait = deploy_time.github_wait(d, runs_on) if platform == "github" else deploy_time.aws_wait(d)
     s = d.strategy
     if d.uses_codedeploy:
         config = s.codedeploy_config(d.platform) or (s.kind, s.percent, s.interval_minutes)
@@ -285,9 +293,10 @@ def deploy_spec(d: model.Deploy) -> tuple:
         return spec(platform=d.platform, input=d.inputs[0] if d.inputs and d.platform != "lambda" else None,
                     appspec=_freeze(codedeploy_appspec(d)), config=config,
                     rollback=tuple(sorted(_rollback_events(d))), alarms=tuple(d.rollback.alarms),
-                    target=_target(d))
+                    target=_target(d), wait=wait)
     return spec(platform=d.platform, input=d.inputs[0], rolling=(d.target.cluster, d.target.service,
-                                                                 d.target.image_file))
+                                                                 d.target.image_file),
+                wait=wait, checks="rollout-state")
 
 
 def _rollback_events(d: model.Deploy) -> list[str]:
@@ -317,12 +326,12 @@ def _freeze(value):
     return value
 
 
-def action_spec(act, platform: str, revisions: frozenset = frozenset()) -> tuple[str, tuple]:
-    """(kind, spec) of an action."""
+def action_spec(act, platform: str, revisions: frozenset = frozenset(), runs_on=()) -> tuple[str, tuple]:
+    """(kind, spec) of an action (``runs_on``: the labels of its GitHub job's runners)."""
     if isinstance(act, model.Build):
         return "build", build_spec(act, platform, revisions)  # normalisation 7: test and build are both builds
     if isinstance(act, model.Deploy):
-        return "deploy", deploy_spec(act)
+        return "deploy", deploy_spec(act, platform, runs_on)
     if isinstance(act, model.StackDeploy):
         return "stack", spec(stack=act.stack, template=act.template, input=act.inputs[0],
                              parameters=tuple(sorted(act.parameters)), capabilities=tuple(sorted(act.capabilities)),
@@ -416,6 +425,8 @@ def canonical_cron(text: str) -> str:
 
 def from_model(p: model.Pipeline, platform: str) -> Plan:
     """The plan of ``p`` on ``platform``, with that platform's documented differences applied."""
+    from pipec import deploy_time
+
     stages = [s for s in p.stages if s.platform in (None, platform)]
     before = order(stages)
     revisions = frozenset(a.inputs[0] for a in p.actions()
@@ -432,7 +443,7 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
     for st in stages:
         first = min(a.run_order for a in st.actions)
         for act in st.actions:
-            kind, sp = action_spec(act, platform, revisions)
+            kind, sp = action_spec(act, platform, revisions, deploy_time.runs_on(p, act))
             if kind == "build" and not settable and p.variables:
                 # no run can set them (a workflow without workflow_dispatch): the jobs read each
                 # variable's default as a plain environment variable

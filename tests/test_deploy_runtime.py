@@ -120,3 +120,84 @@ def test_stack_change_set_that_failed_fails_the_job(tmp_path):
     code, calls = _stack_run(tmp_path, "FAILED", "Template format error")
     assert code == 1
     assert not any("execute-change-set" in c for c in calls)
+
+
+# ----------------------------------------------------------------------------- item 6
+
+
+def lambda_pipeline(strategy: str, runs_on: str = "") -> str:
+    return ("pipeline p {\n" + SOURCE + BUILD + (f"  github {{\n    runs_on {runs_on}\n  }}\n" if runs_on else "") +
+            "  stage staging {\n    deploy api to lambda {\n      function api\n      alias live\n"
+            f"      strategy {strategy}\n      rollback on failure alarm api-errors\n    }}\n  }}\n}}\n")
+
+
+def test_lambda_deploy_waits_as_long_as_the_aws_deployer():
+    """linear 10% every 10m: 100 minutes of shifting; CodeBuild's deployer gets 60 more (160), and
+    so does the GitHub step; the job has 10 minutes more for its other steps."""
+    text = lambda_pipeline("linear 10% every 10m")
+    workflow, _, warnings = emit(text)
+    assert step(workflow, "api", "Shift api:live")["timeout-minutes"] == 160
+    assert workflow["jobs"]["api"]["timeout-minutes"] == 170
+    assert not [w for w in warnings if w.code == "W530"]
+    pipeline, _ = pipec.compile_text(text, "inline.pipe")
+    from pipec.targets.aws import emit as aws
+    files = aws.emit(pipeline, EmitContext(source="inline.pipe", prefix=""))
+    template = yaml.safe_load(next(v for k, v in files.items() if k.endswith(".template.yaml")))
+    (deployer,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CodeBuild::Project"
+                   and r["Properties"]["Name"].endswith("-api")]
+    assert deployer["Properties"]["TimeoutInMinutes"] == 160
+
+
+def test_shift_beyond_the_hosted_job_limit_is_warned():
+    workflow, _, warnings = emit(lambda_pipeline("canary 10% then rest after 1440m"))
+    (w,) = [w for w in warnings if w.code == "W530"]
+    assert "1500 minutes" in w.message and "360" in w.message
+    assert "self-hosted" in w.help
+    assert step(workflow, "api", "Shift api:live")["timeout-minutes"] == 360
+    assert workflow["jobs"]["api"]["timeout-minutes"] == 360
+
+
+def test_self_hosted_runner_waits_as_long_as_aws():
+    workflow, _, warnings = emit(lambda_pipeline("canary 10% then rest after 1440m", '"self-hosted" "linux"'))
+    assert not [w for w in warnings if w.code == "W530"]
+    assert step(workflow, "api", "Shift api:live")["timeout-minutes"] == 1500
+
+
+# ----------------------------------------------------------------------------- item 7
+
+
+ECS = ("pipeline p {\n" + SOURCE + BUILD +
+       "  stage staging {\n    deploy svc to ecs {\n      from out\n      cluster main\n      service web\n"
+       "      image_file imagedefinitions.json\n      strategy rolling\n    }\n  }\n}\n")
+
+
+def _rolling_run(tmp, primary: str) -> tuple[int, list[str]]:
+    workflow, _, _ = emit(ECS)
+    s = step(workflow, "svc", "Rolling update")
+    assert s["timeout-minutes"] == 60  # CodePipeline's ECS action: 1 hour
+    (tmp / "release").mkdir(exist_ok=True)
+    (tmp / "release" / "imagedefinitions.json").write_text('[{"name": "web", "imageUri": "web:2"}]', encoding="utf-8")
+    answers = "\n".join([
+        '  "ecs describe-services"*rolloutState*) printf "%s\\n" "' + primary + '" ;;',
+        '  "ecs describe-services"*) echo "arn:td/web:1" ;;',
+        '  "ecs describe-task-definition"*) echo \'{"containerDefinitions": [{"name": "web", "image": "web:1"}]}\' ;;',
+        '  "ecs register-task-definition"*) echo "arn:td/web:2" ;;',
+        "  *) ;;"])
+    return run_with_fake_aws(tmp, s["run"], {**s["env"], "RUNNER_TEMP": str(tmp)}, answers)
+
+
+def test_ecs_rolling_update_succeeds_when_the_rollout_completes(tmp_path):
+    code, calls = _rolling_run(tmp_path, "arn:td/web:2\tCOMPLETED\t2\t1\t2")
+    assert code == 0, calls
+
+
+def test_ecs_rolling_update_fails_when_the_circuit_breaker_fails_it(tmp_path):
+    code, _ = _rolling_run(tmp_path, "arn:td/web:2\tFAILED\t2\t0\t2")
+    assert code == 1
+
+
+def test_ecs_rolling_update_fails_after_a_rollback(tmp_path):
+    """After a circuit-breaker rollback the service is stable on the old task definition, which
+    'aws ecs wait services-stable' took for success."""
+    code, _ = _rolling_run(tmp_path, "arn:td/web:1\tCOMPLETED\t1\t2\t2")
+    assert code == 1

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import pipec
 from pipelines import pipelines
-from pipec import plan
+from pipec import deploy_time, plan
 from pipec.build import EmitContext, generate, write
 from pipec.diagnostics import Diagnostics
 from pipec.simulate import failure_points, simulate
@@ -63,6 +63,8 @@ def across_platforms(p: plan.Plan) -> plan.Plan:
         sp = dict(j.spec)
         if j.kind == "approval":
             sp.pop("timeout", None)  # W508: GitHub waits 30 days, always
+        if j.kind == "deploy":  # W530: a GitHub-hosted job waits at most 6 hours (a self-hosted one as AWS)
+            sp["wait"] = min(sp["wait"], deploy_time.GITHUB_HOSTED_JOB_MINUTES)
         if "secrets" in sp:  # GitHub secrets the .pipe maps explicitly
             sp["secrets"] = tuple(s[0] for s in sp["secrets"])
         jobs.append(attrs.evolve(j, spec=tuple(sorted(sp.items()))))
@@ -265,6 +267,25 @@ def _execute_newest_change_set(monkeypatch):
     monkeypatch.setattr(stacks, "change_set_lines", newest)
 
 
+def _no_deploy_time_budget(monkeypatch):
+    """Issue 22 item 6 as it was: the deploy steps name no timeout, so the job's 360 minutes apply
+    whatever CodePipeline waits."""
+    from pipec.targets.github import waits
+
+    def none(self, d, job, step):
+        return 360
+    monkeypatch.setattr(waits.Waits, "deploy_wait", none)
+
+
+def _ecs_waits_for_services_stable(monkeypatch):
+    """Issue 22 item 7 as it was: 'aws ecs wait services-stable', which gives up after 10 minutes
+    and calls a rolled-back service stable."""
+    from pipec.targets.github import waits
+
+    monkeypatch.setattr(waits, "ECS_ROLLOUT", ['aws ecs wait services-stable --cluster "$CLUSTER" --services "$SERVICE"',
+                                               'echo "service $SERVICE runs $NEW"'])
+
+
 #: mutation -> (how, the properties expected to catch it)
 MUTATIONS = {
     "GitHub: drop every job's needs": (_drop_needs, {"plans", "traces"}),
@@ -280,6 +301,8 @@ MUTATIONS = {
     "GitHub: '?' passed to GitHub as written": (None, {"triggers"}),
     "AWS: finally commands dropped from buildspecs": (_drop_finally_from_buildspec, {"plans", "traces"}),
     "GitHub: stack job executes the newest change set, not its own by name": (_execute_newest_change_set, {"plans"}),
+    "GitHub: deploy steps without a time budget": (_no_deploy_time_budget, {"plans"}),
+    "GitHub: ECS rolling update waits for services-stable": (_ecs_waits_for_services_stable, {"plans"}),
 }
 
 

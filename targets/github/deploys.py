@@ -14,7 +14,7 @@ from pipec.targets.aws import appspec
 from pipec.targets.aws import emit as aws
 from pipec.targets.aws import security as aws_security
 from pipec.targets.escape import expression_text
-from pipec.targets.github import stacks
+from pipec.targets.github import stacks, waits
 from pipec.targets.github.artifacts import download_step
 from pipec.targets.github.companion import _cfn_bucket
 from pipec.targets.github.jobs import HEAD_COMMIT, env_name, job_id
@@ -82,6 +82,7 @@ class Deploys:
                                   '--s3-location "bucket=$BUCKET,key=$KEY,bundleType=zip" '
                                   "--query deploymentId --output text)",
                                   *aws.WAIT_FOR_DEPLOYMENT])})
+                self.deploy_wait(d, job, steps[-1])
             elif d.platform == "ecs":
                 t = d.target
                 steps.append(download_step(d.inputs[0], "release"))
@@ -94,8 +95,9 @@ class Deploys:
                                        "codedeploy-application": app_name,
                                        "codedeploy-deployment-group": group_name,
                                        "codedeploy-deployment-config": config_name,
-                                       "wait-for-service-stability": True,
-                                       "wait-for-minutes": _wait_minutes(d)}})
+                                       "wait-for-service-stability": True}})
+                # the action's own wait (at most 6 hours, its README says) ends with the step's
+                steps[-1]["with"]["wait-for-minutes"] = min(360, self.deploy_wait(d, job, steps[-1]))
             else:
                 t = d.target
                 function_arn = aws._function_arn(t.function)
@@ -106,6 +108,7 @@ class Deploys:
                                       "APPSPEC": f".pipec-repo/{spec_path}"},
                               "run": "\n".join(["set -euo pipefail", *aws.lambda_deployment_script(
                                   t, '"$APPSPEC"', "$RUNNER_TEMP")])})
+                self.deploy_wait(d, job, steps[-1])
         else:
             t = d.target
             steps.append(download_step(d.inputs[0], "release"))
@@ -129,8 +132,8 @@ class Deploys:
                               "--query taskDefinition.taskDefinitionArn --output text)",
                               'aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$NEW" '
                               "> /dev/null",
-                              'aws ecs wait services-stable --cluster "$CLUSTER" --services "$SERVICE"',
-                              'echo "service $SERVICE runs $NEW"'])})
+                              *waits.ECS_ROLLOUT])})
+            self.deploy_wait(d, job, steps[-1])
         job["steps"] = steps
         return job
 
@@ -260,9 +263,3 @@ class Deploys:
         ]
         return job
 
-
-def _wait_minutes(d: model.Deploy) -> int:
-    s = d.strategy
-    shifting = (s.interval_minutes or 0) * (1 if s.kind == "canary" else
-                                           -(-100 // (s.percent or 100)) if s.kind == "linear" else 0)
-    return min(360, 30 + shifting + (s.terminate_after_minutes or 5))

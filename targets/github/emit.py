@@ -58,6 +58,7 @@ from pipec.targets.github.jobs import Jobs, job_id
 from pipec.targets.github.phases import Phases
 from pipec.targets.github.pins import _comment_pins
 from pipec.targets.github.triggers import Triggers
+from pipec.targets.github.waits import Waits
 
 
 DEFAULT_RUNNER = "ubuntu-24.04"
@@ -84,7 +85,7 @@ def _comment_permissions(text: str) -> str:
     return re.sub(r"^\s+(contents: read|id-token: write)$", add, text, flags=re.M)
 
 
-class _Workflow(Triggers, Jobs, Phases, Artifacts, Deploys, Approvals, Companion, Environments):
+class _Workflow(Triggers, Jobs, Phases, Artifacts, Deploys, Waits, Approvals, Companion, Environments):
     """The GitHub Actions target for one pipeline: the state every part shares, and the assembly."""
 
     def __init__(self, p: model.Pipeline, ctx):

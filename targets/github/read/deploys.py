@@ -20,6 +20,8 @@ from pipec.targets.github.read.common import _fail, _only, _text, _unliteral, _W
 CHANGE_SET_SUFFIX = "-${{ github.run_id }}-${{ github.run_attempt }}"
 #: the one way a GitHub stack job may execute its change set: by the name it created it under
 EXECUTE = 'aws cloudformation execute-change-set --stack-name "$STACK" --change-set-name "$CHANGE_SET"'
+#: how long a GitHub job or step runs when it names no timeout-minutes
+GITHUB_JOB_MINUTES = 360
 CAPABILITIES = {"CAPABILITY_IAM": "iam", "CAPABILITY_NAMED_IAM": "named-iam",
                 "CAPABILITY_AUTO_EXPAND": "auto-expand"}
 
@@ -43,10 +45,11 @@ class Deploys:
                                  "a deployment has one input")
         return names[0] if names else None
 
-    def deploy(self, where, action: str, located) -> tuple:
+    def deploy(self, where, action: str, located, job: dict | None = None) -> tuple:
         at, role, step = _only(where, located, "ec2-deploy", "ecs-codedeploy", "lambda-deploy", "ecs-rolling")
         if "if" in step or "continue-on-error" in step:
             _fail(at, "a deployment step runs unconditionally and fails the job when it fails")
+        wait = self.deploy_wait(at, where, job or {}, step)
         env = step.get("env") or {}
         if role == "ecs-rolling":
             images = env.get("IMAGES")
@@ -56,7 +59,8 @@ class Deploys:
             if not isinstance(cluster, str) or not isinstance(service, str):
                 _fail(at, "CLUSTER and SERVICE must be set")
             return plan.spec(platform="ecs", input=self.need_input(at, self.downloaded(located, "release")),
-                             rolling=(cluster, service, images[len("release/"):]))
+                             rolling=(cluster, service, images[len("release/"):]), wait=wait,
+                             checks=self.rollout_checks(at, step["run"]))
         if role == "ecs-codedeploy":
             with_ = step.get("with") or {}
             if not isinstance(with_.get("codedeploy-appspec"), str):
@@ -64,6 +68,9 @@ class Deploys:
                           "update is a script)")
             names = (with_.get("codedeploy-application"), with_.get("codedeploy-deployment-group"),
                      with_.get("codedeploy-deployment-config"))
+            if with_.get("wait-for-service-stability") is not True or with_.get("wait-for-minutes") != min(360, wait):
+                _fail(at, "the action must wait for the deployment (wait-for-service-stability) as long as the step "
+                          "may run, up to the action's 6 hours (wait-for-minutes)")
             platform, input_ = "ecs", self.need_input(at, self.downloaded(located, "release"))
         else:
             names = (env.get("APPLICATION"), env.get("GROUP"), env.get("CONFIG"))
@@ -113,7 +120,37 @@ class Deploys:
         except yaml.YAMLError as exc:
             _fail(at, f"{path.relative_to(self.out)} is not valid YAML: {exc}")
         return plan.spec(platform=platform, input=input_, appspec=plan._freeze(appspec), config=config,
-                         rollback=events, alarms=tuple(alarms), target=target)
+                         rollback=events, alarms=tuple(alarms), target=target, wait=wait)
+
+    @staticmethod
+    def deploy_wait(at, where, job: dict, step: dict) -> int:
+        """How long the job waits for the deployment: the step's ``timeout-minutes`` (the step
+        would otherwise run until the job ends, GitHub's 360 minutes), which the job's own
+        timeout must not cut short."""
+        wait = step.get("timeout-minutes", GITHUB_JOB_MINUTES)
+        total = job.get("timeout-minutes", GITHUB_JOB_MINUTES)
+        for value, what in ((wait, "the step's"), (total, "the job's")):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                _fail(at, f"{what} timeout-minutes {value!r} is not a number of minutes")
+        if total < wait:
+            _fail(where, f"the job's timeout-minutes ({total}) ends it before its deployment step's ({wait})")
+        return wait
+
+    @staticmethod
+    def rollout_checks(at, run: str) -> str:
+        """What an ECS rolling update's script takes for a failed deployment: ``rollout-state``
+        when it fails on the PRIMARY deployment's rolloutState FAILED and on a rollback to another
+        task definition, as CodePipeline's ECS action does; ``services-stable`` for the AWS CLI
+        waiter, which calls a rolled-back service stable."""
+        lines = run.split("\n")
+        rollback = '  if [ "$TASKDEF" != "$NEW" ]; then echo "service $SERVICE was rolled back to $TASKDEF" >&2; exit 1; fi'
+        failed = '    FAILED) echo "the deployment of $NEW to service $SERVICE failed" >&2; exit 1 ;;'
+        if rollback in lines and failed in lines and "deployments[?status=='PRIMARY'] | [0].rolloutState" in run \
+                and "aws ecs wait" not in run:
+            return "rollout-state"
+        if 'aws ecs wait services-stable --cluster "$CLUSTER" --services "$SERVICE"' in lines:
+            return "services-stable"
+        _fail(at, "the rolling update neither checks the deployment's rolloutState nor waits for a stable service")
 
     @staticmethod
     def need_input(where, name):

@@ -103,7 +103,7 @@ class Jobs:
         if kind == "build":
             spec = self.build(where, action, job, located)
         elif kind == "deploy":
-            spec = self.deploy(where, action, located)
+            spec = self.deploy(where, action, located, job)
         elif kind == "stack":
             spec = self.stack(where, located)
         elif kind == "bucket":
