@@ -293,7 +293,7 @@ def deploy_spec(d: model.Deploy, platform: str = "aws", runs_on=()) -> tuple:
         return spec(platform=d.platform, input=d.inputs[0] if d.inputs and d.platform != "lambda" else None,
                     appspec=_freeze(codedeploy_appspec(d)), config=config,
                     rollback=tuple(sorted(_rollback_events(d))), alarms=tuple(d.rollback.alarms),
-                    target=_target(d), wait=wait)
+                    target=_target(d), wait=wait, hidden_files=True if d.platform == "ec2" else None)
     return spec(platform=d.platform, input=d.inputs[0], rolling=(d.target.cluster, d.target.service,
                                                                  d.target.image_file),
                 wait=wait, checks="rollout-state")

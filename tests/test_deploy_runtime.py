@@ -201,3 +201,22 @@ def test_ecs_rolling_update_fails_after_a_rollback(tmp_path):
     'aws ecs wait services-stable' took for success."""
     code, _ = _rolling_run(tmp_path, "arn:td/web:1\tCOMPLETED\t1\t2\t2")
     assert code == 1
+
+
+# ----------------------------------------------------------------------------- item 8
+
+
+EC2 = ("pipeline p {\n" + SOURCE + BUILD +
+       "  stage staging {\n    deploy site to ec2 {\n      from out\n      instances tag Environment = staging\n"
+       "      strategy all-at-once\n    }\n  }\n}\n")
+
+
+def test_ec2_revision_keeps_dotfiles():
+    """CodeBuild's '**/*' artifact has .env and .well-known/ and CodePipeline hands it to CodeDeploy
+    as it is; 'aws deploy push --ignore-hidden-files' left them out of the GitHub revision."""
+    workflow, _, _ = emit(EC2)
+    push = next(line for line in step(workflow, "site", "Deploy out with CodeDeploy")["run"].split("\n")
+                if line.startswith("aws deploy push "))
+    assert "--no-ignore-hidden-files" in push.split() and "--ignore-hidden-files" not in push.split()
+    upload = step(workflow, "web", "Upload artifact out")
+    assert upload["with"]["include-hidden-files"] is True

@@ -286,6 +286,15 @@ def _ecs_waits_for_services_stable(monkeypatch):
                                                'echo "service $SERVICE runs $NEW"'])
 
 
+def _push_without_dotfiles(monkeypatch):
+    """Issue 22 item 8 as it was: the EC2 revision pushed with --ignore-hidden-files."""
+    def after(job, self, d, *a):
+        for step in job.get("steps", ()):
+            if "aws deploy push" in step.get("run", ""):
+                step["run"] = step["run"].replace("--no-ignore-hidden-files", "--ignore-hidden-files")
+    _wrap(monkeypatch, github._Workflow, "deploy_job", after)
+
+
 #: mutation -> (how, the properties expected to catch it)
 MUTATIONS = {
     "GitHub: drop every job's needs": (_drop_needs, {"plans", "traces"}),
@@ -303,6 +312,7 @@ MUTATIONS = {
     "GitHub: stack job executes the newest change set, not its own by name": (_execute_newest_change_set, {"plans"}),
     "GitHub: deploy steps without a time budget": (_no_deploy_time_budget, {"plans"}),
     "GitHub: ECS rolling update waits for services-stable": (_ecs_waits_for_services_stable, {"plans"}),
+    "GitHub: EC2 revision pushed without dot-files": (_push_without_dotfiles, {"plans"}),
 }
 
 

@@ -145,7 +145,10 @@ class CodeDeployReaderMixin:
                   tg[0] if tg else None)
         src = self.copies.get(revision)
         path = self.root / src if src else self.out / "aws" / self.name / "appspec" / f"{a.name}.yml"
-        return self.codedeploy_spec(a, group, props, "ec2", self.load_appspec(path, a.where), revision, target)
+        spec = self.codedeploy_spec(a, group, props, "ec2", self.load_appspec(path, a.where), revision, target)
+        # CodePipeline hands the artifact's zip to CodeDeploy as it is, and CodeBuild's artifact
+        # keeps dot-files: the revision has them (docs/targets.md, "Artifacts")
+        return tuple(sorted(spec + (("hidden_files", True),)))
 
     def ecs_deploy(self, a: Action) -> tuple:
         """The spec of a CodeDeployToECS action."""

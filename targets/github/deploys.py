@@ -76,7 +76,9 @@ class Deploys:
                                   "set -euo pipefail",
                                   'cp "$APPSPEC" revision/appspec.yml',
                                   'aws deploy push --application-name "$APPLICATION" --s3-location "s3://$BUCKET/$KEY" '
-                                  "--source revision --ignore-hidden-files",
+                                  # dot-files too, as the CodeBuild artifact CodePipeline hands to
+                                  # CodeDeploy has them ('aws deploy push' docs: the default)
+                                  "--source revision --no-ignore-hidden-files",
                                   'ID=$(aws deploy create-deployment --application-name "$APPLICATION" '
                                   '--deployment-group-name "$GROUP" --deployment-config-name "$CONFIG" '
                                   '--s3-location "bucket=$BUCKET,key=$KEY,bundleType=zip" '

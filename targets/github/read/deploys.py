@@ -50,6 +50,7 @@ class Deploys:
         if "if" in step or "continue-on-error" in step:
             _fail(at, "a deployment step runs unconditionally and fails the job when it fails")
         wait = self.deploy_wait(at, where, job or {}, step)
+        hidden = None  # an EC2 revision: whether it keeps dot-files
         env = step.get("env") or {}
         if role == "ecs-rolling":
             images = env.get("IMAGES")
@@ -76,6 +77,7 @@ class Deploys:
             names = (env.get("APPLICATION"), env.get("GROUP"), env.get("CONFIG"))
             if role == "ec2-deploy":
                 platform, input_ = "ec2", self.need_input(at, self.downloaded(located, "revision"))
+                hidden = self.revision_hidden_files(at, step["run"])
             else:
                 platform, input_ = "lambda", self.downloaded(located, "release")
         if not all(isinstance(n, str) and n for n in names):
@@ -120,7 +122,17 @@ class Deploys:
         except yaml.YAMLError as exc:
             _fail(at, f"{path.relative_to(self.out)} is not valid YAML: {exc}")
         return plan.spec(platform=platform, input=input_, appspec=plan._freeze(appspec), config=config,
-                         rollback=events, alarms=tuple(alarms), target=target, wait=wait)
+                         rollback=events, alarms=tuple(alarms), target=target, wait=wait,
+                         hidden_files=hidden)
+
+    @staticmethod
+    def revision_hidden_files(at, run: str) -> bool:
+        """Whether the revision 'aws deploy push' bundles keeps dot-files (it does unless told
+        --ignore-hidden-files)."""
+        push = [line for line in run.split("\n") if line.startswith("aws deploy push ")]
+        if len(push) != 1:
+            _fail(at, "the revision must be pushed by one 'aws deploy push'")
+        return "--ignore-hidden-files" not in push[0].split()
 
     @staticmethod
     def deploy_wait(at, where, job: dict, step: dict) -> int:
