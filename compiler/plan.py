@@ -260,6 +260,7 @@ def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = fro
                              for r in b.reports)),
         runtimes=tuple(sorted((r, _runtime_version(r, str(v))) for r, v in b.runtimes)),
         timeout=b.timeout_minutes,
+        role=b.aws.first("role"),  # the commands run as this role on both platforms (None: pipec's own)
     )
 
 

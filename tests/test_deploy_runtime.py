@@ -220,3 +220,38 @@ def test_ec2_revision_keeps_dotfiles():
     assert "--no-ignore-hidden-files" in push.split() and "--ignore-hidden-files" not in push.split()
     upload = step(workflow, "web", "Upload artifact out")
     assert upload["with"]["include-hidden-files"] is True
+
+
+# ----------------------------------------------------------------------------- item 11
+
+
+ROLE = "arn:aws:iam::123456789012:role/codebuild/web-build"
+ROLE_BUILD = ("pipeline p {\n" + SOURCE + "  stage build {\n    build web {\n"
+              '      build "aws ecr get-login-password --region us-east-1 > /dev/null"\n'
+              f'      aws {{\n        role "{ROLE}"\n      }}\n    }}\n  }}\n}}\n')
+
+
+def test_build_with_a_role_gets_that_roles_credentials_before_the_phases():
+    workflow, files, _ = emit(ROLE_BUILD)
+    job = workflow["jobs"]["web"]
+    assert job["permissions"]["id-token"] == "write"
+    names = [s["name"] for s in job["steps"]]
+    own, chained = (s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials"))
+    assert chained["with"]["role-to-assume"] == ROLE and chained["with"]["role-chaining"] is True
+    assert names.index(chained["name"]) == names.index(own["name"]) + 1
+    first_phase = min(i for i, s in enumerate(job["steps"]) if s.get("id") in ("install", "pre_build", "build",
+                                                                              "post_build", "phases"))
+    assert names.index(chained["name"]) < first_phase
+    # the job's own role may assume the build's role
+    companion = yaml.safe_load(files["github/p.template.yaml"])
+    statements = [st for r in companion["Resources"].values() if r["Type"] == "AWS::IAM::Role"
+                  for pol in r["Properties"].get("Policies", ()) for st in pol["PolicyDocument"]["Statement"]]
+    assert {"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Resource": [{"Fn::Sub": ROLE.replace("arn:aws:", "arn:${AWS::Partition}:")}]} in statements
+
+
+def test_only_the_build_with_a_role_gets_an_id_token():
+    text = ROLE_BUILD.replace("  }\n}\n", "  }\n  stage more {\n    build other {\n      build \"make\"\n    }\n  }\n}\n")
+    workflow, _, _ = emit(text)
+    assert "id-token" not in workflow["jobs"]["other"]["permissions"]
+    assert "id-token" not in (workflow.get("permissions") or {})

@@ -295,6 +295,18 @@ def _push_without_dotfiles(monkeypatch):
     _wrap(monkeypatch, github._Workflow, "deploy_job", after)
 
 
+def _build_without_its_role(monkeypatch):
+    """Issue 22 item 11 as it was: a build with aws { role } gets no credentials of that role on
+    GitHub (its commands' 'aws ...' calls work on CodeBuild only)."""
+    from pipec.targets.github import build_credentials
+
+    original = build_credentials.BuildCredentials.build_credentials
+
+    def own_role_only(self, b, jid, job):
+        return original(self, b, jid, job)[:1]
+    monkeypatch.setattr(build_credentials.BuildCredentials, "build_credentials", own_role_only)
+
+
 #: mutation -> (how, the properties expected to catch it)
 MUTATIONS = {
     "GitHub: drop every job's needs": (_drop_needs, {"plans", "traces"}),
@@ -313,6 +325,7 @@ MUTATIONS = {
     "GitHub: deploy steps without a time budget": (_no_deploy_time_budget, {"plans"}),
     "GitHub: ECS rolling update waits for services-stable": (_ecs_waits_for_services_stable, {"plans"}),
     "GitHub: EC2 revision pushed without dot-files": (_push_without_dotfiles, {"plans"}),
+    "GitHub: a build with aws { role } runs without that role": (_build_without_its_role, {"plans"}),
 }
 
 

@@ -51,6 +51,7 @@ from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics
 from pipec.targets.escape import expression_text
 from pipec.targets.github.approvals import Approvals
 from pipec.targets.github.artifacts import Artifacts
+from pipec.targets.github.build_credentials import BuildCredentials
 from pipec.targets.github.companion import Companion
 from pipec.targets.github.deploys import Deploys
 from pipec.targets.github.environments import Environments
@@ -85,7 +86,7 @@ def _comment_permissions(text: str) -> str:
     return re.sub(r"^\s+(contents: read|id-token: write)$", add, text, flags=re.M)
 
 
-class _Workflow(Triggers, Jobs, Phases, Artifacts, Deploys, Waits, Approvals, Companion, Environments):
+class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Waits, Approvals, Companion, Environments):
     """The GitHub Actions target for one pipeline: the state every part shares, and the assembly."""
 
     def __init__(self, p: model.Pipeline, ctx):

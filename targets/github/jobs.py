@@ -170,9 +170,8 @@ class Jobs:
         if b.grants:  # kept as written: an IAM policy variable (${aws:username}) must not become a Sub
             self.grant(jid, [dict(st, Resource=[r.replace("${", "${!") for r in st["Resource"]])
                              for st in aws.grant_statements(b)])
-        if uses_aws:
-            job["permissions"]["id-token"] = "write"
-            steps.insert(0, self.credentials(jid))
+        if uses_aws or b.aws.has("role"):  # .build_credentials: aws { role } runs the commands as that role
+            steps[:0] = self.build_credentials(b, jid, job)
         for runtime, version in b.runtimes:
             if runtime not in RUNTIME_ACTIONS:
                 self.error("E410", b, f"runtime '{runtime}' has no set-up action on GitHub Actions",

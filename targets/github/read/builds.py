@@ -63,7 +63,27 @@ class Builds:
             _fail(where, f"timeout-minutes {timeout!r} is not a number of minutes")
         return plan.spec(inputs=tuple(inputs), phases=self.phases(where, located), env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=tuple(outputs), cache=tuple(sorted(cache)),
-                         reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout)
+                         reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout,
+                         role=self.build_role(where, job, located))
+
+    @staticmethod
+    def build_role(where, job: dict, located) -> str | None:
+        """The role the commands run as: the role a second credentials step assumes from the job's
+        OIDC role (``role-chaining``), which must come before the first phase; None when the job
+        has only its own OIDC role (pipec's) or no AWS credentials."""
+        creds = [(i, step) for i, (_, role, step) in enumerate(located) if role == "credentials"]
+        first_phase = next((i for i, (_, role, _s) in enumerate(located) if role in ("phase", "finally")), len(located))
+        chained = [(i, step) for i, step in creds if (step.get("with") or {}).get("role-chaining") is True]
+        if not chained:
+            return None
+        if len(creds) != 2 or creds[0][0] != chained[0][0] - 1 or chained[0][0] > first_phase:
+            _fail(where, "the build's role is assumed right after the job's OIDC role, before the phases")
+        if (job.get("permissions") or {}).get("id-token") != "write":
+            _fail(where, "a job that takes an OIDC role needs 'id-token: write'")
+        role = (chained[0][1].get("with") or {}).get("role-to-assume")
+        if not isinstance(role, str):
+            _fail(where, "the chained credentials step names no role-to-assume")
+        return role
 
     @staticmethod
     def lines(where, text, what: str) -> list[str]:
@@ -338,7 +358,9 @@ class Builds:
         if not isinstance(timeout, int):
             _fail(at, f"the CodeBuild project's TimeoutInMinutes {timeout!r} is not a number")
         source = self.need_source(at, "the CodeBuild project reads the workflow's repository")
+        role = props.get("ServiceRole")  # aws { role }: an ARN as written; pipec's own: a reference
         return plan.spec(inputs=(source,), phases=tuple(phases), env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=(),
                          cache=tuple(sorted(plan.cache_path(p) for p in (data.get("cache") or {}).get("paths") or ())),
-                         reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout)
+                         reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout,
+                         role=role if isinstance(role, str) else None)
