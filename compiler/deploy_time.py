@@ -74,8 +74,6 @@ def github_wait(d: model.Deploy, runs_on) -> int:
 
 def runs_on(p: model.Pipeline, act) -> tuple[str, ...]:
     """The runner labels of ``act``'s GitHub job (``github { runs_on }`` of the action, else of
-    the pipeline, else the default runner)."""
-    from pipec.targets.github.emit import DEFAULT_RUNNER
-
+    the pipeline); empty for the target's default runner, a GitHub-hosted one."""
     own = act.github.get("runs_on") if act.github.has("runs_on") else None
-    return tuple(own or p.github.get("runs_on") or (DEFAULT_RUNNER,))
+    return tuple(own or p.github.get("runs_on") or ())
