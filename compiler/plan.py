@@ -167,12 +167,15 @@ class Phase(Node):
 
 @node
 class Artifact(Node):
-    """An output artifact: ``files`` globs relative to ``base``; ``flatten`` = discard paths."""
+    """An output artifact: ``files`` globs relative to ``base``; ``flatten`` = discard paths;
+    ``modes``: the jobs that read it get each file's mode (the executable bit) as the build left
+    it."""
 
     name: str
     files: tuple[str, ...]
     base: str | None = None
     flatten: bool = False
+    modes: bool = True
 
 
 @node

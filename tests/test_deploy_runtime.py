@@ -255,3 +255,44 @@ def test_only_the_build_with_a_role_gets_an_id_token():
     workflow, _, _ = emit(text)
     assert "id-token" not in workflow["jobs"]["other"]["permissions"]
     assert "id-token" not in (workflow.get("permissions") or {})
+
+
+# ----------------------------------------------------------------------------- item 9
+
+
+MODES = ("pipeline p {\n" + SOURCE +
+         '  stage build {\n    build web {\n      build "make"\n      artifact out files "**/*"\n    }\n  }\n'
+         '  stage check {\n    test selftest {\n      from out\n      build "./bin/server --selftest"\n    }\n  }\n}\n')
+
+
+def test_artifacts_keep_file_modes_and_dotfiles_between_jobs(tmp_path):
+    """The collection step of one job and the unpack step of the next, run with bash; between
+    them, what upload-artifact and download-artifact do to the one file uploaded (NAME.tar)."""
+    workflow, _, _ = emit(MODES)
+    collect = step(workflow, "web", "Collect artifact out")
+    upload = step(workflow, "web", "Upload artifact out")
+    assert upload["with"]["path"] == "${{ runner.temp }}/artifacts/out.tar"
+    assert upload["with"]["include-hidden-files"] is True
+    download = step(workflow, "selftest", "Download artifact out")
+    unpack = step(workflow, "selftest", "Unpack artifact out")
+    assert download["with"] == {"name": "out", "path": "${{ runner.temp }}/pipec-artifacts/out"}
+
+    build, runner = tmp_path / "build", tmp_path / "runner"
+    (build / "bin").mkdir(parents=True)
+    (build / ".well-known").mkdir()
+    server = build / "bin" / "server"
+    server.write_text("#!/bin/sh\necho ok\n", encoding="utf-8")
+    server.chmod(0o755)
+    (build / ".well-known" / "security.txt").write_text("x\n", encoding="utf-8")
+    runner.mkdir()
+    env = {**os.environ, "RUNNER_TEMP": str(runner)}
+    subprocess.run(["bash", "-c", collect["run"]], cwd=build, env=env, check=True)
+    # download-artifact puts the artifact's one file, out.tar, into the download path
+    (runner / "pipec-artifacts" / "out").mkdir(parents=True)
+    (runner / "artifacts" / "out.tar").rename(runner / "pipec-artifacts" / "out" / "out.tar")
+    work = tmp_path / "next-job"
+    work.mkdir()
+    subprocess.run(["bash", "-c", unpack["run"]], cwd=work, env=env, check=True)
+    assert os.access(work / "bin" / "server", os.X_OK)
+    assert (work / ".well-known" / "security.txt").read_text(encoding="utf-8") == "x\n"
+    assert not (work / "out.tar").exists()

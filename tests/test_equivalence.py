@@ -307,6 +307,20 @@ def _build_without_its_role(monkeypatch):
     monkeypatch.setattr(build_credentials.BuildCredentials, "build_credentials", own_role_only)
 
 
+def _upload_folder_without_modes(monkeypatch):
+    """Issue 22 item 9 as it was: the staged folder uploaded as it is, which upload-artifact zips
+    without the files' modes."""
+    from pipec.targets.github import artifacts
+
+    def after(steps, *a):
+        for step in steps:
+            if step["name"].startswith("Collect artifact "):
+                step["run"] = step["run"].replace("\n" + artifacts.PACK, "")
+            elif step["name"].startswith("Upload artifact "):
+                step["with"]["path"] = step["with"]["path"].removesuffix(".tar")
+    _wrap(monkeypatch, github._Workflow, "upload_steps", after)
+
+
 #: mutation -> (how, the properties expected to catch it)
 MUTATIONS = {
     "GitHub: drop every job's needs": (_drop_needs, {"plans", "traces"}),
@@ -326,6 +340,7 @@ MUTATIONS = {
     "GitHub: ECS rolling update waits for services-stable": (_ecs_waits_for_services_stable, {"plans"}),
     "GitHub: EC2 revision pushed without dot-files": (_push_without_dotfiles, {"plans"}),
     "GitHub: a build with aws { role } runs without that role": (_build_without_its_role, {"plans"}),
+    "GitHub: artifacts uploaded without their file modes": (_upload_folder_without_modes, {"plans"}),
 }
 
 

@@ -15,7 +15,7 @@ from pipec.targets.aws import emit as aws
 from pipec.targets.aws import security as aws_security
 from pipec.targets.escape import expression_text
 from pipec.targets.github import stacks, waits
-from pipec.targets.github.artifacts import download_step
+from pipec.targets.github.artifacts import download_steps
 from pipec.targets.github.companion import _cfn_bucket
 from pipec.targets.github.jobs import HEAD_COMMIT, env_name, job_id
 from pipec.targets.github.pins import uses
@@ -64,7 +64,7 @@ class Deploys:
                                    "sparse-checkout-cone-mode": False, "path": ".pipec-repo"}})
             common = {"APPLICATION": app_name, "GROUP": group_name, "CONFIG": config_name}
             if d.platform == "ec2":
-                steps.append(download_step(d.inputs[0], "revision"))
+                steps.extend(download_steps(d.inputs[0], "revision"))
                 bucket = self.revisions_bucket()
                 self.grant(jid, [{"Effect": "Allow", "Action": "s3:PutObject",
                                   "Resource": [f"arn:aws:s3:::{_cfn_bucket(self.p.name, self.region)}/{d.name}/*"]}])
@@ -87,7 +87,7 @@ class Deploys:
                 self.deploy_wait(d, job, steps[-1])
             elif d.platform == "ecs":
                 t = d.target
-                steps.append(download_step(d.inputs[0], "release"))
+                steps.extend(download_steps(d.inputs[0], "release"))
                 self.grant(jid, self.ecs_statements(t))
                 steps.append({"name": "Deploy to ECS through CodeDeploy",
                               "uses": uses("aws-actions/amazon-ecs-deploy-task-definition"),
@@ -113,7 +113,7 @@ class Deploys:
                 self.deploy_wait(d, job, steps[-1])
         else:
             t = d.target
-            steps.append(download_step(d.inputs[0], "release"))
+            steps.extend(download_steps(d.inputs[0], "release"))
             self.grant(jid, self.ecs_statements(t))
             steps.append({"name": "Rolling update of the ECS service",
                           "env": {"CLUSTER": t.cluster, "SERVICE": t.service,
@@ -206,7 +206,7 @@ class Deploys:
         self.grant(jid, statements)
         job["steps"] = [
             self.credentials(jid),
-            download_step(d.inputs[0], "release"),
+            *download_steps(d.inputs[0], "release"),
             {"name": f"Deploy stack {d.stack}", "env": env, "run": "\n".join(lines)},
         ]
         return job
@@ -230,7 +230,7 @@ class Deploys:
                              f'aws s3 cp "$RUNNER_TEMP/artifact.zip" "s3://$BUCKET/$KEY"{extra}'])
         job["steps"] = [
             self.credentials(jid),
-            download_step(d.inputs[0], "release"),
+            *download_steps(d.inputs[0], "release"),
             {"name": f"Copy to s3://{d.bucket}", "env": env, "run": run},
         ]
         return job

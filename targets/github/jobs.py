@@ -16,7 +16,7 @@ from pipec import model
 from pipec.targets.aws import buildspec
 from pipec.targets.aws import emit as aws
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
-from pipec.targets.github.artifacts import download_step
+from pipec.targets.github.artifacts import download_steps
 from pipec.targets.github.pins import uses
 
 
@@ -96,7 +96,7 @@ class Jobs:
             if not primary:
                 env[f"CODEBUILD_SRC_DIR_{name}"] = dest
             if src is None:
-                steps.append(download_step(name, dest))
+                steps.extend(download_steps(name, dest))
                 continue
             if src.provider == "github":
                 if primary:

@@ -16,6 +16,7 @@ import yaml
 from pipec import model, plan
 from pipec.targets.aws import buildspec
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, LITERAL_PATHS_DIRECTIVE
+from pipec.targets.github.read.artifacts import PACK
 from pipec.targets.github.read.common import SETUP_ACTIONS, _action_of, _fail, _only, _plain, _text, _unliteral, _Where
 
 
@@ -52,6 +53,10 @@ class Builds:
                 name = step["name"][len("Upload artifact "):]
                 if name not in collected or with_.get("name") != name:
                     _fail(at, f"artifact '{name}' is uploaded without a 'Collect artifact {name}' step before it")
+                packed = next(o.modes for o in outputs if o.name == name)
+                folder = f"${{{{ runner.temp }}}}/artifacts/{name}"
+                if with_.get("path") != (folder + ".tar" if packed else folder):
+                    _fail(at, f"artifact '{name}' uploads {with_.get('path')!r}, not what its collection step made")
             elif role == "upload-report":
                 reports.append((step["name"][len("Upload report "):],
                                 tuple(_unliteral(at, p, "a report path") for p in self.lines(at, with_.get("path"), "path"))))
@@ -264,6 +269,11 @@ class Builds:
         head = ["set -eu", "shopt -s globstar dotglob nullglob", f'dest="$RUNNER_TEMP/artifacts/{name}"',
                 'mkdir -p "$dest"']
         tail = f'if [ -z "$(ls -A "$dest")" ]; then echo "artifact {name}: no files matched" >&2; exit 1; fi'
+        # packed into one tar file (modes kept), or uploaded as a folder (upload-artifact's zip
+        # drops the modes)
+        modes = lines[-1:] == [PACK]
+        if modes:
+            lines = lines[:-1]
         if lines[:4] != head or lines[-1] != tail or len(lines) not in (7, 8):
             _fail(where, "the script is not the artifact collection pipec writes")
         base = None
@@ -286,7 +296,7 @@ class Builds:
             _fail(where, f"unexpected copy line {rest[1]!r}")
         if not files:
             _fail(where, "the artifact lists no files")
-        return plan.Artifact(name, files, base, rest[1] == COPY_FLAT)
+        return plan.Artifact(name, files, base, rest[1] == COPY_FLAT, modes)
 
     def codebuild(self, where, action: str, job: dict, located) -> tuple:
         """A ``run_in_codebuild`` job: the buildspec beside the workflow, the project's timeout from

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from pipec import model
+from pipec.targets.github.read.artifacts import unpacked
 from pipec.targets.github.read.common import SETUP_ACTIONS, _action_of, _fail, _Job, _only, _unliteral, _Where
 from pipec.targets.github.read.phases import PHASE_SHELL
 
@@ -22,14 +23,14 @@ MAIN_ROLES = {
 }
 #: which other steps each kind of job may have
 ALLOWED_ROLES = {
-    "build": {"credentials", "checkout", "download", "move", "s3-source", "codecommit-source", "setup", "secrets",
+    "build": {"credentials", "checkout", "download", "unpack", "move", "s3-source", "codecommit-source", "setup", "secrets",
               "cache-restore", "cache-save", "phase-shell", "phase", "finally", "collect", "upload-artifact",
               "upload-report", "fail-continued"},
     "codebuild": {"credentials", "codebuild"},
-    "deploy": {"credentials", "checkout-appspec", "download", "ec2-deploy", "ecs-codedeploy", "lambda-deploy",
+    "deploy": {"credentials", "checkout-appspec", "download", "unpack", "ec2-deploy", "ecs-codedeploy", "lambda-deploy",
                "ecs-rolling"},
-    "stack": {"credentials", "download", "stack"},
-    "bucket": {"credentials", "download", "bucket"},
+    "stack": {"credentials", "download", "unpack", "stack"},
+    "bucket": {"credentials", "download", "unpack", "bucket"},
     "invoke": {"credentials", "invoke"},
     "request": {"credentials", "ask"},
     "approval": {"approved"},
@@ -41,6 +42,7 @@ RUN_STEPS = (
     (r"Fail the job if a phase failed \(on_failure continue\)", "fail-continued", "exit 1"),
     (r"Fetch secrets", "secrets", "set -euo pipefail"),
     (r"Collect artifact (?P<arg>\S+)", "collect", "shopt -s globstar dotglob nullglob"),
+    (r"Unpack artifact (?P<arg>\S+)", "unpack", "tar -xpf "),
     (r"Move (?P<arg>\S+) beside the working directory", "move", 'mv ".pipec-inputs/'),
     (r"Fetch source (?P<arg>\S+) from S3", "s3-source", 'aws s3 cp "s3://$BUCKET/$KEY"'),
     (r"Clone (?P<arg>\S+) from CodeCommit", "codecommit-source", "aws codecommit credential-helper"),
@@ -96,7 +98,7 @@ class Jobs:
         for i, (role, step) in enumerate(zip(roles, steps)):
             if role not in allowed:
                 _fail(where.step_at(i, step), f"a {role} step does not belong in a {kind} job as pipec writes it")
-        located = [(where.step_at(i, s), r, s) for i, (r, s) in enumerate(zip(roles, steps))]
+        located = unpacked([(where.step_at(i, s), r, s) for i, (r, s) in enumerate(zip(roles, steps))])
         if kind == "request":
             return self.request_job(where, key, job, needs, held, located)
         action = self.action_name(where, key, job)
