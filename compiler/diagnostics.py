@@ -80,7 +80,8 @@ class Diagnostic:
 
 
 #: warnings a target gives when a platform cannot do exactly what the other does (``pipec build``)
-PLATFORM_DIFFERENCES = frozenset({"W507", "W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515"})
+PLATFORM_DIFFERENCES = frozenset({"W507", "W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515",
+                                  "W516"})
 
 class Diagnostics(Exception):
     """Raised by a stage of the compiler when the input has errors; carries every diagnostic found."""
@@ -160,6 +161,7 @@ CODES: dict[str, str] = {
     "W513": "no GitHub-hosted runner for this build image",
     "W514": "container image given by tag, not digest",
     "W515": "scheduled runs differ on GitHub",
+    "W516": "deployment outlasts the GitHub job limit",
     # permissions of build commands
     "W520": "commands call AWS without the permissions they need",
     # CodeBuild's built-in variables (pipec.builtins)

@@ -177,12 +177,15 @@ class Phase(Node):
 
 @node
 class Artifact(Node):
-    """An output artifact: ``files`` globs relative to ``base``; ``flatten`` = discard paths."""
+    """An output artifact: ``files`` globs relative to ``base``; ``flatten`` = discard paths;
+    ``modes``: the jobs that read it get each file's mode (the executable bit) as the build left
+    it."""
 
     name: str
     files: tuple[str, ...]
     base: str | None = None
     flatten: bool = False
+    modes: bool = True
 
 
 @node
@@ -228,6 +231,7 @@ DIFFERENCES = {
     "concurrency": "W507",       # queued becomes superseded
     "approval.timeout": "W508",  # GitHub: 30 days, always
     "held": "W510",              # a disabled transition is a variable condition (kept as held)
+    "deploy.wait": "W516",       # GitHub waits at most as long as its job may run
 }
 
 
@@ -280,6 +284,7 @@ def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = fro
                              for r in b.reports)),
         runtimes=tuple(sorted((r, _runtime_version(r, str(v))) for r, v in b.runtimes)),
         timeout=b.timeout_minutes,
+        role=b.aws.first("role"),  # the commands run as this role on both platforms (None: pipec's own)
     )
 
 
@@ -295,9 +300,16 @@ def cache_path(path: str) -> str:
     return path[:-5] if path.endswith("/**/*") else path
 
 
-def deploy_spec(d: model.Deploy) -> tuple:
+def deploy_spec(d: model.Deploy, platform: str = "aws", runs_on=()) -> tuple:
+    """The spec of a deployment. ``wait``: the minutes the platform waits for it before failing it
+    (:mod:`pipec.deploy_time`; on GitHub, up to the job limit of the runners ``runs_on``). An ECS
+    rolling update also says what fails it (``checks``: the deployment's ``rolloutState``, which
+    the circuit breaker sets to FAILED, and a rollback to another task definition); an EC2
+    revision whether it keeps dot-files (``hidden_files``)."""
+    from pipec import deploy_time
     from pipec.targets import codedeploy_appspec
 
+    wait = deploy_time.github_wait(d, runs_on) if platform == "github" else deploy_time.aws_wait(d)
     s = d.strategy
     if d.uses_codedeploy:
         config = s.codedeploy_config(d.platform) or (s.kind, s.percent, s.interval_minutes)
@@ -306,9 +318,10 @@ def deploy_spec(d: model.Deploy) -> tuple:
         return spec(platform=d.platform, input=d.inputs[0] if d.inputs and d.platform != "lambda" else None,
                     appspec=_freeze(codedeploy_appspec(d)), config=config,
                     rollback=tuple(sorted(_rollback_events(d))), alarms=tuple(d.rollback.alarms),
-                    target=_target(d))
+                    target=_target(d), wait=wait, hidden_files=True if d.platform == "ec2" else None)
     return spec(platform=d.platform, input=d.inputs[0], rolling=(d.target.cluster, d.target.service,
-                                                                 d.target.image_file))
+                                                                 d.target.image_file),
+                wait=wait, checks="rollout-state")
 
 
 def _rollback_events(d: model.Deploy) -> list[str]:
@@ -339,17 +352,18 @@ def _freeze(value):
 
 
 def action_spec(act, platform: str, revisions: frozenset = frozenset(),
-                variables: frozenset = frozenset()) -> tuple[str, tuple]:
-    """(kind, spec) of an action; ``variables``: the names of the pipeline's variables."""
+                variables: frozenset = frozenset(), runs_on=()) -> tuple[str, tuple]:
+    """(kind, spec) of an action; ``variables``: the names of the pipeline's variables;
+    ``runs_on``: the labels of its GitHub job's runners."""
     if isinstance(act, model.Build):
         # normalisation 7: test and build are both builds
         return "build", build_spec(act, platform, revisions, variables)
     if isinstance(act, model.Deploy):
-        return "deploy", deploy_spec(act)
+        return "deploy", deploy_spec(act, platform, runs_on)
     if isinstance(act, model.StackDeploy):
         return "stack", spec(stack=act.stack, template=act.template, input=act.inputs[0],
                              parameters=tuple(sorted(act.parameters)), capabilities=tuple(sorted(act.capabilities)),
-                             change_set=act.change_set is not None)
+                             change_set=act.change_set)
     if isinstance(act, model.BucketDeploy):
         return "bucket", spec(bucket=act.bucket, input=act.inputs[0], extract=act.extract,
                               key=act.object_key, cache_control=act.cache_control)
@@ -439,6 +453,8 @@ def canonical_cron(text: str) -> str:
 
 def from_model(p: model.Pipeline, platform: str) -> Plan:
     """The plan of ``p`` on ``platform``, with that platform's documented differences applied."""
+    from pipec import deploy_time
+
     stages = [s for s in p.stages if s.platform in (None, platform)]
     before = order(stages)
     revisions = frozenset(a.inputs[0] for a in p.actions()
@@ -455,7 +471,8 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
     for st in stages:
         first = min(a.run_order for a in st.actions)
         for act in st.actions:
-            kind, sp = action_spec(act, platform, revisions, frozenset(v.name for v in p.variables))
+            kind, sp = action_spec(act, platform, revisions, frozenset(v.name for v in p.variables),
+                                   deploy_time.runs_on(p, act))
             if kind == "build" and not settable and p.variables:
                 # no run can set them (a workflow without workflow_dispatch): the jobs read each
                 # variable's default as a plain environment variable (still winning over an env)

@@ -112,7 +112,7 @@ def test_examples_exercise_every_reading():
                 seen.add(f"deploy {j.get('platform')}" + (" rolling" if j.get("rolling") else ""))
                 seen.add("custom config" if isinstance(j.get("config"), tuple) else "builtin config")
             if j.kind == "stack":
-                seen.add(f"change_set {j.get('change_set')}")
+                seen.add(f"change_set {j.get('change_set') is not None}")
             if j.kind == "approval":
                 notify = j.get("notify")
                 seen.add("notify emails" if isinstance(notify, tuple) else f"notify {type(notify).__name__}")

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import pipec
 from pipelines import pipelines
-from pipec import plan
+from pipec import deploy_time, plan
 from pipec.build import EmitContext, generate, write
 from pipec.diagnostics import Diagnostics
 from pipec.simulate import failure_points, simulate
@@ -65,6 +65,8 @@ def across_platforms(p: plan.Plan) -> plan.Plan:
         sp = dict(j.spec)
         if j.kind == "approval":
             sp.pop("timeout", None)  # W508: GitHub waits 30 days, always
+        if j.kind == "deploy":  # W516: a GitHub-hosted job waits at most 6 hours (a self-hosted one as AWS)
+            sp["wait"] = min(sp["wait"], deploy_time.GITHUB_HOSTED_JOB_MINUTES)
         if "secrets" in sp:  # GitHub secrets the .pipe maps explicitly
             sp["secrets"] = tuple(s[0] for s in sp["secrets"])
         jobs.append(attrs.evolve(j, spec=tuple(sorted(sp.items()))))
@@ -304,6 +306,75 @@ def _no_commit_variable(monkeypatch):
     _wrap(monkeypatch, github._Workflow, "build_job", after)
 
 
+def _execute_newest_change_set(monkeypatch):
+    """Issue 22 item 14 as it was: the GitHub stack job executes the newest CREATE_COMPLETE
+    change set of the stack, whichever run (or CodePipeline) created it."""
+    from pipec.targets.github import stacks
+
+    original = stacks.change_set_lines
+
+    def newest(*args, **kwargs):
+        return [('CHANGE_SET=$(aws cloudformation list-change-sets --stack-name "$STACK" --query '
+                 '"sort_by(Summaries[?Status==\'CREATE_COMPLETE\'], &CreationTime)[-1].ChangeSetId" --output text)')
+                if "execute-change-set" in line else line for line in original(*args, **kwargs)] + [
+            'aws cloudformation execute-change-set --change-set-name "$CHANGE_SET"']
+    monkeypatch.setattr(stacks, "change_set_lines", newest)
+
+
+def _no_deploy_time_budget(monkeypatch):
+    """Issue 22 item 6 as it was: the deploy steps name no timeout, so the job's 360 minutes apply
+    whatever CodePipeline waits."""
+    from pipec.targets.github import waits
+
+    def none(self, d, job, step):
+        return 360
+    monkeypatch.setattr(waits.Waits, "deploy_wait", none)
+
+
+def _ecs_waits_for_services_stable(monkeypatch):
+    """Issue 22 item 7 as it was: 'aws ecs wait services-stable', which gives up after 10 minutes
+    and calls a rolled-back service stable."""
+    from pipec.targets.github import waits
+
+    monkeypatch.setattr(waits, "ECS_ROLLOUT", ['aws ecs wait services-stable --cluster "$CLUSTER" --services "$SERVICE"',
+                                               'echo "service $SERVICE runs $NEW"'])
+
+
+def _push_without_dotfiles(monkeypatch):
+    """Issue 22 item 8 as it was: the EC2 revision pushed with --ignore-hidden-files."""
+    def after(job, self, d, *a):
+        for step in job.get("steps", ()):
+            if "aws deploy push" in step.get("run", ""):
+                step["run"] = step["run"].replace("--no-ignore-hidden-files", "--ignore-hidden-files")
+    _wrap(monkeypatch, github._Workflow, "deploy_job", after)
+
+
+def _build_without_its_role(monkeypatch):
+    """Issue 22 item 11 as it was: a build with aws { role } gets no credentials of that role on
+    GitHub (its commands' 'aws ...' calls work on CodeBuild only)."""
+    from pipec.targets.github import build_credentials
+
+    original = build_credentials.BuildCredentials.build_credentials
+
+    def own_role_only(self, b, jid, job):
+        return original(self, b, jid, job)[:1]
+    monkeypatch.setattr(build_credentials.BuildCredentials, "build_credentials", own_role_only)
+
+
+def _upload_folder_without_modes(monkeypatch):
+    """Issue 22 item 9 as it was: the staged folder uploaded as it is, which upload-artifact zips
+    without the files' modes."""
+    from pipec.targets.github import artifacts
+
+    def after(steps, *a):
+        for step in steps:
+            if step["name"].startswith("Collect artifact "):
+                step["run"] = step["run"].replace("\n" + artifacts.PACK, "")
+            elif step["name"].startswith("Upload artifact "):
+                step["with"]["path"] = step["with"]["path"].removesuffix(".tar")
+    _wrap(monkeypatch, github._Workflow, "upload_steps", after)
+
+
 #: mutation -> (how, the properties expected to catch it)
 MUTATIONS = {
     "GitHub: drop every job's needs": (_drop_needs, {"plans", "traces"}),
@@ -323,6 +394,12 @@ MUTATIONS = {
     "GitHub: a build's env wins over a pipeline variable": (_env_wins_over_variables, {"plans"}),
     "AWS: pipeline variables not passed to CodeBuild actions": (_variables_not_passed_to_codebuild, {"plans"}),
     "GitHub: CODEBUILD_RESOLVED_SOURCE_VERSION not set": (_no_commit_variable, {"plans"}),
+    "GitHub: stack job executes the newest change set, not its own by name": (_execute_newest_change_set, {"plans"}),
+    "GitHub: deploy steps without a time budget": (_no_deploy_time_budget, {"plans"}),
+    "GitHub: ECS rolling update waits for services-stable": (_ecs_waits_for_services_stable, {"plans"}),
+    "GitHub: EC2 revision pushed without dot-files": (_push_without_dotfiles, {"plans"}),
+    "GitHub: a build with aws { role } runs without that role": (_build_without_its_role, {"plans"}),
+    "GitHub: artifacts uploaded without their file modes": (_upload_folder_without_modes, {"plans"}),
 }
 
 

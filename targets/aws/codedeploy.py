@@ -20,7 +20,7 @@ from troposphere import codedeploy as cd
 from troposphere import codepipeline as cp
 from troposphere import iam
 
-from pipec import model, yamlout
+from pipec import deploy_time, model, yamlout
 from pipec.diagnostics import Diagnostics
 from pipec.targets.aws import iam as aws_iam
 from pipec.targets.aws import security as aws_security
@@ -277,11 +277,9 @@ class CodeDeployMixin:
         self.files[f"aws/{self.p.name}/buildspec/{d.name}.yml"] = yamlout.header(
             self.ctx.source, f"CodeDeploy deployer for Lambda action {d.name}") + yamlout.dump(data)
         function_arn = aws_iam.function_arn(t.function)
-        s_ = d.strategy
-        shifting = (s_.interval_minutes or 0) * (1 if s_.kind == "canary" else
-                                                 -(-100 // (s_.percent or 100)) if s_.kind == "linear" else 0)
+        # 60 minutes plus the traffic shifting, at most CodeBuild's 2160 (pipec.deploy_time)
         deployer = model.Build(name=d.name, kind="build", stage=d.stage, run_order=order,
-                               inputs=(self.repo_source,), timeout_minutes=min(2160, 60 + shifting),
+                               inputs=(self.repo_source,), timeout_minutes=deploy_time.aws_wait(d),
                                env=(model.EnvVar("FUNCTION", t.function), model.EnvVar("ALIAS", t.alias)))
         extra = [
             {"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:PublishVersion"],

@@ -81,12 +81,12 @@ class ActionsReaderMixin:
                         start = self.number(first.run_order, first.where, "RunOrder")
                         if start >= order:
                             self.fail(a.where, "runs no later than the action creating its change set")
-                        stage_jobs.append(_Job(a.name, sname, "stack", self.stack_spec(first, True), start, order))
+                        stage_jobs.append(_Job(a.name, sname, "stack", self.stack_spec(first, key[1]), start, order))
                         continue
                     if mode not in _DIRECT_MODES:
                         self.fail(a.where, f"ActionMode {mode!r} is not one pipec reads "
                                            "(CREATE_UPDATE, or CHANGE_SET_REPLACE then CHANGE_SET_EXECUTE)")
-                    stage_jobs.append(_Job(a.name, sname, "stack", self.stack_spec(a, False), order, order))
+                    stage_jobs.append(_Job(a.name, sname, "stack", self.stack_spec(a, None), order, order))
                     continue
                 kind, sp = self.action_spec(a)
                 stage_jobs.append(_Job(a.name, sname, kind, sp, order, order))
@@ -153,8 +153,9 @@ class ActionsReaderMixin:
             self.fail(a.where, f"takes {len(a.inputs)} input artifacts; pipec reads exactly one here")
         return a.inputs[0]
 
-    def stack_spec(self, a: Action, change_set: bool) -> tuple:
-        """The spec of a CloudFormation deployment (``change_set``: through a change set)."""
+    def stack_spec(self, a: Action, change_set: str | None) -> tuple:
+        """The spec of a CloudFormation deployment (``change_set``: the name of the change set it
+        goes through, which the CHANGE_SET_EXECUTE action executes by that name; None: directly)."""
         cfg = a.raw_config
         path = self.text(cfg.get("TemplatePath"), a.where, "TemplatePath")
         if path is None or "::" not in path:

@@ -132,6 +132,7 @@ class CodeBuildReaderMixin:
             runtimes=runtimes,
             timeout=self.number(props.get("TimeoutInMinutes"), f"project {lid}", "TimeoutInMinutes", 60),
             builtins=builtins,
+            role=service_role(props),
         )
 
     def environment(self, a: Action, lid: str, env: dict, where: str) -> tuple[tuple, tuple, tuple]:
@@ -287,3 +288,10 @@ class CodeBuildReaderMixin:
                 self._copy_dests[_dest(base)] = (name, self.ec2_revisions[name])
             out.append(plan.Artifact(name, tuple(files), base, flatten))
         return tuple(out)
+
+
+def service_role(props: dict) -> str | None:
+    """The role a project's commands run as when it is one the template does not create (an ARN
+    written as it is: ``aws { role }``); None for a role of the template (pipec's own)."""
+    role = props.get("ServiceRole")
+    return role if isinstance(role, str) else None

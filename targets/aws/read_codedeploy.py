@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from pipec import plan
+from pipec import deploy_time, plan
 from pipec.targets.aws.read_common import Action, as_bool, as_list
 
 _COMPUTE_PLATFORMS = {"Server": "ec2", "ECS": "ecs", "Lambda": "lambda"}
@@ -61,9 +61,11 @@ class CodeDeployReaderMixin:
         return lid, props
 
     def codedeploy_spec(self, a: Action, group: str, props: dict, platform: str, appspec,
-                        input_: str | None, target) -> tuple:
+                        input_: str | None, target, wait: int = deploy_time.CODEDEPLOY_ACTION_MINUTES) -> tuple:
         """The spec of a CodeDeploy deployment: what every platform shares (configuration,
-        rollback, alarms) with its ``appspec``, input and ``target``."""
+        rollback, alarms) with its ``appspec``, input and ``target``. ``wait``: how long
+        CodePipeline waits for it (a CodeDeploy or CodeDeployToECS action: CodePipeline's 5 days,
+        pipec.deploy_time)."""
         gw = f"resource {group} (AWS::CodeDeploy::DeploymentGroup)"
         rollback = props.get("AutoRollbackConfiguration") or {}
         events = ()
@@ -75,7 +77,7 @@ class CodeDeployReaderMixin:
             alarms = tuple(self.text(al.get("Name"), gw, "an alarm name") for al in as_list(alarms_cfg.get("Alarms")))
         return plan.spec(platform=platform, input=input_, appspec=appspec,
                          config=self.deployment_config(props.get("DeploymentConfigName"), gw, platform),
-                         rollback=events, alarms=alarms, target=target)
+                         rollback=events, alarms=alarms, target=target, wait=wait)
 
     def deployment_config(self, value, where: str, platform: str):
         """A deployment configuration: its name (built-in or defined elsewhere), or (kind, percent,
@@ -143,7 +145,10 @@ class CodeDeployReaderMixin:
                   tg[0] if tg else None)
         src = self.copies.get(revision)
         path = self.root / src if src else self.out / "aws" / self.name / "appspec" / f"{a.name}.yml"
-        return self.codedeploy_spec(a, group, props, "ec2", self.load_appspec(path, a.where), revision, target)
+        spec = self.codedeploy_spec(a, group, props, "ec2", self.load_appspec(path, a.where), revision, target)
+        # CodePipeline hands the artifact's zip to CodeDeploy as it is, and CodeBuild's artifact
+        # keeps dot-files: the revision has them (docs/targets.md, "Artifacts")
+        return tuple(sorted(spec + (("hidden_files", True),)))
 
     def ecs_deploy(self, a: Action) -> tuple:
         """The spec of a CodeDeployToECS action."""
@@ -194,8 +199,10 @@ class CodeDeployReaderMixin:
         alias = self.text(var("ALIAS"), where, "ALIAS")
         m = _DEPLOYER_APPSPEC.search(text)
         path = self.root / m.group("path") if m else self.out / "aws" / self.name / "appspec" / f"{a.name}.yml"
+        # the deployer is a CodeBuild build: CodePipeline waits for it as long as its timeout
+        wait = self.number(self.props(lid).get("TimeoutInMinutes"), where, "TimeoutInMinutes", 60)
         return self.codedeploy_spec(a, group, props, "lambda", self.load_appspec(path, where), None,
-                                    ("lambda", function, alias))
+                                    ("lambda", function, alias), wait)
 
     def ecs_rolling(self, a: Action) -> tuple:
         """The spec of a rolling update by CodePipeline's ECS action."""
@@ -203,5 +210,8 @@ class CodeDeployReaderMixin:
         return plan.spec(platform="ecs", input=self.one_input(a),
                          rolling=(self.text(cfg.get("ClusterName"), a.where, "ClusterName"),
                                   self.text(cfg.get("ServiceName"), a.where, "ServiceName"),
-                                  self.text(cfg.get("FileName"), a.where, "FileName", "imagedefinitions.json")))
+                                  self.text(cfg.get("FileName"), a.where, "FileName", "imagedefinitions.json")),
+                         # CodePipeline's ECS action: up to its 1-hour timeout, and it fails when the
+                         # deployment fails (pipec.deploy_time, docs/targets.md)
+                         wait=deploy_time.ECS_ACTION_MINUTES, checks="rollout-state")
 

@@ -3,7 +3,8 @@
 - :mod:`.emit`: the workflow (:func:`~pipec.targets.github.emit.emit`) and ``read``, which hands
   over to :mod:`.read`. The parts of the workflow are written by :mod:`.triggers` (``on:``),
   :mod:`.jobs` (job skeletons, inputs, build and test jobs), :mod:`.phases` (a build's phases in one
-  step, and its artifacts), :mod:`.deploys` (deployments), :mod:`.approvals`; what it needs beside it
+  step), :mod:`.artifacts` (artifact uploads and downloads), :mod:`.deploys` (deployments),
+  :mod:`.approvals`; what it needs beside it
   by :mod:`.companion` (the companion CloudFormation template: OIDC roles, CodeDeploy, SNS, built
   with the AWS target's builder) and :mod:`.environments` (the environments' settings with
   ``apply.sh``).

@@ -14,6 +14,8 @@ from pipec.targets.aws import appspec
 from pipec.targets.aws import emit as aws
 from pipec.targets.aws import security as aws_security
 from pipec.targets.escape import expression_text
+from pipec.targets.github import stacks, waits
+from pipec.targets.github.artifacts import download_steps
 from pipec.targets.github.companion import _cfn_bucket
 from pipec.targets.github.jobs import HEAD_COMMIT, env_name, job_id
 from pipec.targets.github.pins import uses
@@ -62,8 +64,7 @@ class Deploys:
                                    "sparse-checkout-cone-mode": False, "path": ".pipec-repo"}})
             common = {"APPLICATION": app_name, "GROUP": group_name, "CONFIG": config_name}
             if d.platform == "ec2":
-                steps.append({"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
-                              "with": {"name": d.inputs[0], "path": "revision"}})
+                steps.extend(download_steps(d.inputs[0], "revision"))
                 bucket = self.revisions_bucket()
                 self.grant(jid, [{"Effect": "Allow", "Action": "s3:PutObject",
                                   "Resource": [f"arn:aws:s3:::{_cfn_bucket(self.p.name, self.region)}/{d.name}/*"]}])
@@ -75,16 +76,18 @@ class Deploys:
                                   "set -euo pipefail",
                                   'cp "$APPSPEC" revision/appspec.yml',
                                   'aws deploy push --application-name "$APPLICATION" --s3-location "s3://$BUCKET/$KEY" '
-                                  "--source revision --ignore-hidden-files",
+                                  # dot-files too, as the CodeBuild artifact CodePipeline hands to
+                                  # CodeDeploy has them ('aws deploy push' docs: the default)
+                                  "--source revision --no-ignore-hidden-files",
                                   'ID=$(aws deploy create-deployment --application-name "$APPLICATION" '
                                   '--deployment-group-name "$GROUP" --deployment-config-name "$CONFIG" '
                                   '--s3-location "bucket=$BUCKET,key=$KEY,bundleType=zip" '
                                   "--query deploymentId --output text)",
                                   *aws.WAIT_FOR_DEPLOYMENT])})
+                self.deploy_wait(d, job, steps[-1])
             elif d.platform == "ecs":
                 t = d.target
-                steps.append({"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
-                              "with": {"name": d.inputs[0], "path": "release"}})
+                steps.extend(download_steps(d.inputs[0], "release"))
                 self.grant(jid, self.ecs_statements(t))
                 steps.append({"name": "Deploy to ECS through CodeDeploy",
                               "uses": uses("aws-actions/amazon-ecs-deploy-task-definition"),
@@ -94,8 +97,9 @@ class Deploys:
                                        "codedeploy-application": app_name,
                                        "codedeploy-deployment-group": group_name,
                                        "codedeploy-deployment-config": config_name,
-                                       "wait-for-service-stability": True,
-                                       "wait-for-minutes": _wait_minutes(d)}})
+                                       "wait-for-service-stability": True}})
+                # the action's own wait (at most 6 hours, its README says) ends with the step's
+                steps[-1]["with"]["wait-for-minutes"] = min(360, self.deploy_wait(d, job, steps[-1]))
             else:
                 t = d.target
                 function_arn = aws._function_arn(t.function)
@@ -106,10 +110,10 @@ class Deploys:
                                       "APPSPEC": f".pipec-repo/{spec_path}"},
                               "run": "\n".join(["set -euo pipefail", *aws.lambda_deployment_script(
                                   t, '"$APPSPEC"', "$RUNNER_TEMP")])})
+                self.deploy_wait(d, job, steps[-1])
         else:
             t = d.target
-            steps.append({"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
-                          "with": {"name": d.inputs[0], "path": "release"}})
+            steps.extend(download_steps(d.inputs[0], "release"))
             self.grant(jid, self.ecs_statements(t))
             steps.append({"name": "Rolling update of the ECS service",
                           "env": {"CLUSTER": t.cluster, "SERVICE": t.service,
@@ -130,8 +134,8 @@ class Deploys:
                               "--query taskDefinition.taskDefinitionArn --output text)",
                               'aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$NEW" '
                               "> /dev/null",
-                              'aws ecs wait services-stable --cluster "$CLUSTER" --services "$SERVICE"',
-                              'echo "service $SERVICE runs $NEW"'])})
+                              *waits.ECS_ROLLOUT])})
+            self.deploy_wait(d, job, steps[-1])
         job["steps"] = steps
         return job
 
@@ -174,7 +178,6 @@ class Deploys:
             statements.append({"Effect": "Allow", "Action": "cloudformation:CreateChangeSet",
                                "Resource": [f"arn:aws:cloudformation:${{AWS::Region}}:aws:transform/{name}"
                                             for name in aws_security.AWS_TRANSFORMS]})
-        self.grant(jid, statements)
         # templates over 51,200 bytes must go through S3: always upload to the revision bucket
         args = ['--template-file "release/$TEMPLATE"', '--stack-name "$STACK"', '--role-arn "$CFN_ROLE"',
                 '--s3-bucket "$BUCKET"', '--s3-prefix "$STACK"', "--no-fail-on-empty-changeset"]
@@ -189,34 +192,21 @@ class Deploys:
             args.append("--parameter-overrides " + " ".join(f'"{k}=$PARAM_{env_name(k)}"' for k, _ in d.parameters))
             for k, v in d.parameters:
                 env[f"PARAM_{env_name(k)}"] = expression_text(v)
-        lines = ["set -euo pipefail"]
         if d.change_set:
-            # CodePipeline's CHANGE_SET_REPLACE, then CHANGE_SET_EXECUTE (the change set's name is
-            # the CLI's own here: 'aws cloudformation deploy' does not take one)
-            lines.append("aws cloudformation deploy " + " ".join(args) + " --no-execute-changeset")
-            lines.append('CHANGE_SET_ID=$(aws cloudformation list-change-sets --stack-name "$STACK" --query '
-                         '"sort_by(Summaries[?Status==\'CREATE_COMPLETE\'], &CreationTime)[-1].ChangeSetId" '
-                         "--output text)")
-            lines.append('if [ "$CHANGE_SET_ID" = None ]; then echo "no changes to stack $STACK"; exit 0; fi')
-            lines.append('aws cloudformation execute-change-set --change-set-name "$CHANGE_SET_ID"')
-            lines += [
-                "while true; do",
-                '  STATUS=$(aws cloudformation describe-stacks --stack-name "$STACK" --query "Stacks[0].StackStatus" '
-                "--output text)",
-                '  case "$STATUS" in',
-                "    *_IN_PROGRESS) sleep 10 ;;",
-                '    CREATE_COMPLETE|UPDATE_COMPLETE|IMPORT_COMPLETE) echo "stack $STACK: $STATUS"; break ;;',
-                '    *) echo "stack $STACK: $STATUS" >&2; exit 1 ;;',
-                "  esac",
-                "done",
-            ]
-            statements[0]["Action"].append("cloudformation:ListChangeSets")
+            # CodePipeline's CHANGE_SET_REPLACE, then CHANGE_SET_EXECUTE of that change set by name
+            # (targets/github/stacks.py)
+            env["CHANGE_SET"] = expression_text(d.change_set) + stacks.RUN_SUFFIX
+            lines = stacks.change_set_lines([k for k, _ in d.parameters],
+                                            [CAPABILITIES[c] for c in d.capabilities])
+            statements[0]["Action"] = sorted(set(statements[0]["Action"]) - {"cloudformation:GetTemplateSummary"}
+                                             | {"cloudformation:DeleteChangeSet"})
         else:
-            lines.append("aws cloudformation deploy " + " ".join(args))
+            lines = ["set -euo pipefail", "aws cloudformation deploy " + " ".join(args)]
+        # granted once every statement is complete (the template's S3 statement included)
+        self.grant(jid, statements)
         job["steps"] = [
             self.credentials(jid),
-            {"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
-             "with": {"name": d.inputs[0], "path": "release"}},
+            *download_steps(d.inputs[0], "release"),
             {"name": f"Deploy stack {d.stack}", "env": env, "run": "\n".join(lines)},
         ]
         return job
@@ -240,8 +230,7 @@ class Deploys:
                              f'aws s3 cp "$RUNNER_TEMP/artifact.zip" "s3://$BUCKET/$KEY"{extra}'])
         job["steps"] = [
             self.credentials(jid),
-            {"name": f"Download artifact {d.inputs[0]}", "uses": uses("actions/download-artifact"),
-             "with": {"name": d.inputs[0], "path": "release"}},
+            *download_steps(d.inputs[0], "release"),
             {"name": f"Copy to s3://{d.bucket}", "env": env, "run": run},
         ]
         return job
@@ -276,9 +265,3 @@ class Deploys:
         ]
         return job
 
-
-def _wait_minutes(d: model.Deploy) -> int:
-    s = d.strategy
-    shifting = (s.interval_minutes or 0) * (1 if s.kind == "canary" else
-                                           -(-100 // (s.percent or 100)) if s.kind == "linear" else 0)
-    return min(360, 30 + shifting + (s.terminate_after_minutes or 5))

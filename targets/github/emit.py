@@ -31,7 +31,7 @@ Where each part is written (each a class that :class:`_Workflow` inherits, in it
 - :mod:`.triggers`: ``on:`` from the pipeline's triggers;
 - :mod:`.jobs`: the job skeleton, inputs (checkouts, downloads, S3/CodeCommit sources), build
   and test jobs, secrets, CodeArtifact, ``run_in_codebuild``; :mod:`.phases`: a build's phases
-  as steps with CodeBuild's transitions, and its artifacts' uploads;
+  as steps with CodeBuild's transitions; :mod:`.artifacts`: artifact uploads and downloads;
 - :mod:`.deploys`: CodeDeploy, ECS, CloudFormation stacks, S3 buckets, Lambda invokes;
   :mod:`.approvals`: approvals as jobs in environments;
 - :mod:`.companion`: the companion CloudFormation template (OIDC roles and what the jobs use on
@@ -49,6 +49,8 @@ from pipec import model, yamlout
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics
 from pipec.targets.escape import expression_text
 from pipec.targets.github.approvals import Approvals
+from pipec.targets.github.artifacts import Artifacts
+from pipec.targets.github.build_credentials import BuildCredentials
 from pipec.targets.github.companion import Companion
 from pipec.targets.github.deploys import Deploys
 from pipec.targets.github.environments import Environments
@@ -56,6 +58,7 @@ from pipec.targets.github.jobs import Jobs, job_id
 from pipec.targets.github.phases import Phases
 from pipec.targets.github.pins import commented_pin
 from pipec.targets.github.triggers import Triggers
+from pipec.targets.github.waits import Waits
 
 
 DEFAULT_RUNNER = "ubuntu-24.04"
@@ -83,7 +86,7 @@ def _commented_permissions(permissions: dict) -> dict:
             if (scope, level) in PERMISSION_COMMENTS else level for scope, level in permissions.items()}
 
 
-class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environments):
+class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Waits, Approvals, Companion, Environments):
     """The GitHub Actions target for one pipeline: the state every part shares, and the assembly."""
 
     def __init__(self, p: model.Pipeline, ctx):

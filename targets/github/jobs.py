@@ -1,7 +1,7 @@
 """Jobs: the skeleton every job shares (name, needs, runner, permissions, concurrency), the steps
 that fetch a job's inputs as CodeBuild lays them out, build and test jobs (image, runtimes, env,
 secrets, CodeArtifact, caches, reports) and builds run in CodeBuild (``run_in_codebuild``). A
-build's phases and artifact uploads are :mod:`.phases`; deployments :mod:`.deploys`.
+build's phases are :mod:`.phases`, its artifact uploads :mod:`.artifacts`; deployments :mod:`.deploys`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pipec import model
 from pipec.targets.aws import buildspec
 from pipec.targets.aws import emit as aws
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
+from pipec.targets.github.artifacts import download_steps
 from pipec.targets.github.builtins import values as builtin_values
 from pipec.targets.github.pins import uses
 
@@ -96,11 +97,7 @@ class Jobs:
             if not primary:
                 env[f"CODEBUILD_SRC_DIR_{name}"] = dest
             if src is None:
-                step = {"name": f"Download artifact {name}", "uses": uses("actions/download-artifact"),
-                        "with": {"name": name}}
-                if dest:
-                    step["with"]["path"] = dest
-                steps.append(step)
+                steps.extend(download_steps(name, dest))
                 continue
             if src.provider == "github":
                 if primary:
@@ -174,9 +171,8 @@ class Jobs:
         if b.grants:  # kept as written: an IAM policy variable (${aws:username}) must not become a Sub
             self.grant(jid, [dict(st, Resource=[r.replace("${", "${!") for r in st["Resource"]])
                              for st in aws.grant_statements(b)])
-        if uses_aws:
-            job["permissions"]["id-token"] = "write"
-            steps.insert(0, self.credentials(jid))
+        if uses_aws or b.aws.has("role"):  # .build_credentials: aws { role } runs the commands as that role
+            steps[:0] = self.build_credentials(b, jid, job)
         for runtime, version in b.runtimes:
             if runtime not in RUNTIME_ACTIONS:
                 self.error("E410", b, f"runtime '{runtime}' has no set-up action on GitHub Actions",

@@ -1,20 +1,16 @@
 """A build's phases as one step: every phase runs in a single bash process, as CodeBuild runs a
 buildspec (version 0.2: "all build commands in the same instance of the default shell"), with a
 log group per phase and CodeBuild's phase transitions decided inside the script
-(``PHASES_PRELUDE``); then the artifacts, staged with CodeBuild's file rules and uploaded.
-Called from the build job in :mod:`.jobs`. The run-time contract this keeps is
+(``PHASES_PRELUDE``). Called from the build job in :mod:`.jobs`; the artifacts a build uploads
+are :mod:`.artifacts`. The run-time contract this keeps is
 docs/language.md, "Run time".
 """
 
 from __future__ import annotations
 
 
-import re
-
 from pipec import model
 from pipec.targets.aws import buildspec
-from pipec.targets.escape import LITERAL_PATHS_DIRECTIVE, shell_word
-from pipec.targets.github.pins import uses
 
 
 #: the shell of the phases step: bash, as the buildspec's ``env: shell: bash`` asks of CodeBuild;
@@ -54,7 +50,7 @@ PHASES_PRELUDE = "\n".join([
 
 
 class Phases:
-    """A build's phases and artifacts as steps."""
+    """A build's phases as one step."""
 
     def phase_steps(self, b: model.Build, input_env: dict) -> list[dict]:
         """The phases as one step (id ``phases``) that runs them all in one bash process with
@@ -78,31 +74,6 @@ class Phases:
         if not _phases(b):
             return None
         return f"${{{{ !cancelled() && steps.{STEP_ID}.outputs.{UPLOAD_OUTPUT} == 'true' }}}}"
-
-    def upload_steps(self, b: model.Build, out: model.OutputArtifact, cond: str | None) -> list[dict]:
-        """Stage the artifact's files with CodeBuild's rules (globs relative to the base directory,
-        layout kept unless discard_paths), then upload that folder under the artifact's name."""
-        stage_dir = f"$RUNNER_TEMP/artifacts/{out.name}"
-        lines = ["set -eu", "shopt -s globstar dotglob nullglob", f'dest="{stage_dir}"', 'mkdir -p "$dest"']
-        literal = [LITERAL_PATHS_DIRECTIVE] if any(c in "".join((out.base or "", *out.files)) for c in "$`") else []
-        if out.base:
-            lines += [*literal, f"cd {shell_word(out.base)}"]
-        lines += [*literal, "files=(" + " ".join(_glob_word(f) for f in out.files) + ")"]
-        if out.discard_paths:
-            lines.append('for f in "${files[@]}"; do if [ -f "$f" ]; then cp -p -- "$f" "$dest/"; fi; done')
-        else:
-            lines.append('for f in "${files[@]}"; do if [ -f "$f" ]; then mkdir -p "$dest/$(dirname -- "$f")" && '
-                         'cp -p -- "$f" "$dest/$f"; fi; done')
-        lines.append('if [ -z "$(ls -A "$dest")" ]; then echo "artifact ' + out.name +
-                     ': no files matched" >&2; exit 1; fi')
-        stage = {"name": f"Collect artifact {out.name}", "run": "\n".join(lines)}
-        upload = {"name": f"Upload artifact {out.name}", "uses": uses("actions/upload-artifact"),
-                  "with": {"name": out.name, "path": f"${{{{ runner.temp }}}}/artifacts/{out.name}",
-                           "if-no-files-found": "error", "include-hidden-files": True}}
-        if cond:
-            stage["if"] = cond
-            upload["if"] = cond
-        return [stage, upload]
 
 
 def script(phases: list[tuple[str, list[str], list[str], str]], outputs: bool) -> str:
@@ -160,15 +131,3 @@ def _chain(commands: list[str]) -> list[str]:
         lines.append(text + ("\n" if text.endswith("\\") else ""))
     lines += ["}", "pipec_check"]
     return lines
-
-
-def _glob_word(pattern: str) -> str:
-    """A CodeBuild artifact glob as a bash glob word (globstar on): quoted literal parts, bare
-    wildcards. ``**/*`` means every file below, as in CodeBuild."""
-    out = []
-    for part in re.split(r"([*?\[\]])", pattern):
-        if part in ("*", "?", "[", "]") or re.fullmatch(r"[A-Za-z0-9._/@%+=:,-]*", part):
-            out.append(part)
-        else:
-            out.append(shell_word(part))
-    return "".join(out)

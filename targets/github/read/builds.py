@@ -16,6 +16,7 @@ import yaml
 from pipec import model, plan
 from pipec.targets.aws import buildspec
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, LITERAL_PATHS_DIRECTIVE
+from pipec.targets.github.read.artifacts import PACK
 from pipec.targets.github.read.common import SETUP_ACTIONS, _action_of, _fail, _only, _plain, _text, _unliteral, _Where
 from pipec.targets.github.read.phases import STEP_ID
 
@@ -53,6 +54,10 @@ class Builds:
                 name = step["name"][len("Upload artifact "):]
                 if name not in collected or with_.get("name") != name:
                     _fail(at, f"artifact '{name}' is uploaded without a 'Collect artifact {name}' step before it")
+                packed = next(o.modes for o in outputs if o.name == name)
+                folder = f"${{{{ runner.temp }}}}/artifacts/{name}"
+                if with_.get("path") != (folder + ".tar" if packed else folder):
+                    _fail(at, f"artifact '{name}' uploads {with_.get('path')!r}, not what its collection step made")
             elif role == "upload-report":
                 reports.append((step["name"][len("Upload report "):],
                                 tuple(_unliteral(at, p, "a report path") for p in self.lines(at, with_.get("path"), "path"))))
@@ -74,7 +79,26 @@ class Builds:
         return plan.spec(inputs=tuple(inputs), shell="bash", phases=phases, env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=tuple(outputs), cache=tuple(sorted(cache)),
                          reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout,
-                         builtins=given)
+                         builtins=given, role=self.build_role(where, job, located))
+
+    @staticmethod
+    def build_role(where, job: dict, located) -> str | None:
+        """The role the commands run as: the role a second credentials step assumes from the job's
+        OIDC role (``role-chaining``), which must come before the first phase; None when the job
+        has only its own OIDC role (pipec's) or no AWS credentials."""
+        creds = [(i, step) for i, (_, role, step) in enumerate(located) if role == "credentials"]
+        first_phase = next((i for i, (_, role, _s) in enumerate(located) if role == "phases"), len(located))
+        chained = [(i, step) for i, step in creds if (step.get("with") or {}).get("role-chaining") is True]
+        if not chained:
+            return None
+        if len(creds) != 2 or creds[0][0] != chained[0][0] - 1 or chained[0][0] > first_phase:
+            _fail(where, "the build's role is assumed right after the job's OIDC role, before the phases")
+        if (job.get("permissions") or {}).get("id-token") != "write":
+            _fail(where, "a job that takes an OIDC role needs 'id-token: write'")
+        role = (chained[0][1].get("with") or {}).get("role-to-assume")
+        if not isinstance(role, str):
+            _fail(where, "the chained credentials step names no role-to-assume")
+        return role
 
     @staticmethod
     def lines(where, text, what: str) -> list[str]:
@@ -267,6 +291,11 @@ class Builds:
         head = ["set -eu", "shopt -s globstar dotglob nullglob", f'dest="$RUNNER_TEMP/artifacts/{name}"',
                 'mkdir -p "$dest"']
         tail = f'if [ -z "$(ls -A "$dest")" ]; then echo "artifact {name}: no files matched" >&2; exit 1; fi'
+        # packed into one tar file (modes kept), or uploaded as a folder (upload-artifact's zip
+        # drops the modes)
+        modes = lines[-1:] == [PACK]
+        if modes:
+            lines = lines[:-1]
         if lines[:4] != head or lines[-1] != tail or len(lines) not in (7, 8):
             _fail(where, "the script is not the artifact collection pipec writes")
         base = None
@@ -289,7 +318,7 @@ class Builds:
             _fail(where, f"unexpected copy line {rest[1]!r}")
         if not files:
             _fail(where, "the artifact lists no files")
-        return plan.Artifact(name, files, base, rest[1] == COPY_FLAT)
+        return plan.Artifact(name, files, base, rest[1] == COPY_FLAT, modes)
 
     def codebuild(self, where, action: str, job: dict, located) -> tuple:
         """A ``run_in_codebuild`` job: the buildspec beside the workflow, the project's timeout from
@@ -368,9 +397,10 @@ class Builds:
             _fail(at, f"the CodeBuild project's TimeoutInMinutes {timeout!r} is not a number")
         source = self.need_source(at, "the CodeBuild project reads the workflow's repository")
         shell = (data.get("env") or {}).get("shell")
+        role = props.get("ServiceRole")  # aws { role }: an ARN as written; pipec's own: a reference
         return plan.spec(inputs=(source,), shell=plan.SHELLS.get(shell, str(shell)) if shell else plan.DEFAULT_SHELL,
                          phases=tuple(phases), env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=(),
                          cache=tuple(sorted(plan.cache_path(p) for p in (data.get("cache") or {}).get("paths") or ())),
                          reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout,
-                         builtins=given)
+                         builtins=given, role=role if isinstance(role, str) else None)

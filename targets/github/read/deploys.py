@@ -16,6 +16,12 @@ from pipec.targets.aws import cfn
 from pipec.targets.github.read.common import _fail, _only, _text, _unliteral, _Where
 
 
+#: the change set a GitHub stack job creates: the .pipe file's name, then the run's id and attempt
+CHANGE_SET_SUFFIX = "-${{ github.run_id }}-${{ github.run_attempt }}"
+#: the one way a GitHub stack job may execute its change set: by the name it created it under
+EXECUTE = 'aws cloudformation execute-change-set --stack-name "$STACK" --change-set-name "$CHANGE_SET"'
+#: how long a GitHub job or step runs when it names no timeout-minutes
+GITHUB_JOB_MINUTES = 360
 CAPABILITIES = {"CAPABILITY_IAM": "iam", "CAPABILITY_NAMED_IAM": "named-iam",
                 "CAPABILITY_AUTO_EXPAND": "auto-expand"}
 
@@ -39,10 +45,12 @@ class Deploys:
                                  "a deployment has one input")
         return names[0] if names else None
 
-    def deploy(self, where, action: str, located) -> tuple:
+    def deploy(self, where, action: str, located, job: dict | None = None) -> tuple:
         at, role, step = _only(where, located, "ec2-deploy", "ecs-codedeploy", "lambda-deploy", "ecs-rolling")
         if "if" in step or "continue-on-error" in step:
             _fail(at, "a deployment step runs unconditionally and fails the job when it fails")
+        wait = self.deploy_wait(at, where, job or {}, step)
+        hidden = None  # an EC2 revision: whether it keeps dot-files
         env = step.get("env") or {}
         if role == "ecs-rolling":
             images = env.get("IMAGES")
@@ -52,7 +60,8 @@ class Deploys:
             if not isinstance(cluster, str) or not isinstance(service, str):
                 _fail(at, "CLUSTER and SERVICE must be set")
             return plan.spec(platform="ecs", input=self.need_input(at, self.downloaded(located, "release")),
-                             rolling=(cluster, service, images[len("release/"):]))
+                             rolling=(cluster, service, images[len("release/"):]), wait=wait,
+                             checks=self.rollout_checks(at, step["run"]))
         if role == "ecs-codedeploy":
             with_ = step.get("with") or {}
             if not isinstance(with_.get("codedeploy-appspec"), str):
@@ -60,11 +69,15 @@ class Deploys:
                           "update is a script)")
             names = (with_.get("codedeploy-application"), with_.get("codedeploy-deployment-group"),
                      with_.get("codedeploy-deployment-config"))
+            if with_.get("wait-for-service-stability") is not True or with_.get("wait-for-minutes") != min(360, wait):
+                _fail(at, "the action must wait for the deployment (wait-for-service-stability) as long as the step "
+                          "may run, up to the action's 6 hours (wait-for-minutes)")
             platform, input_ = "ecs", self.need_input(at, self.downloaded(located, "release"))
         else:
             names = (env.get("APPLICATION"), env.get("GROUP"), env.get("CONFIG"))
             if role == "ec2-deploy":
                 platform, input_ = "ec2", self.need_input(at, self.downloaded(located, "revision"))
+                hidden = self.revision_hidden_files(at, step["run"])
             else:
                 platform, input_ = "lambda", self.downloaded(located, "release")
         if not all(isinstance(n, str) and n for n in names):
@@ -109,7 +122,47 @@ class Deploys:
         except yaml.YAMLError as exc:
             _fail(at, f"{path.relative_to(self.out)} is not valid YAML: {exc}")
         return plan.spec(platform=platform, input=input_, appspec=plan._freeze(appspec), config=config,
-                         rollback=events, alarms=tuple(alarms), target=target)
+                         rollback=events, alarms=tuple(alarms), target=target, wait=wait,
+                         hidden_files=hidden)
+
+    @staticmethod
+    def revision_hidden_files(at, run: str) -> bool:
+        """Whether the revision 'aws deploy push' bundles keeps dot-files (it does unless told
+        --ignore-hidden-files)."""
+        push = [line for line in run.split("\n") if line.startswith("aws deploy push ")]
+        if len(push) != 1:
+            _fail(at, "the revision must be pushed by one 'aws deploy push'")
+        return "--ignore-hidden-files" not in push[0].split()
+
+    @staticmethod
+    def deploy_wait(at, where, job: dict, step: dict) -> int:
+        """How long the job waits for the deployment: the step's ``timeout-minutes`` (the step
+        would otherwise run until the job ends, GitHub's 360 minutes), which the job's own
+        timeout must not cut short."""
+        wait = step.get("timeout-minutes", GITHUB_JOB_MINUTES)
+        total = job.get("timeout-minutes", GITHUB_JOB_MINUTES)
+        for value, what in ((wait, "the step's"), (total, "the job's")):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                _fail(at, f"{what} timeout-minutes {value!r} is not a number of minutes")
+        if total < wait:
+            _fail(where, f"the job's timeout-minutes ({total}) ends it before its deployment step's ({wait})")
+        return wait
+
+    @staticmethod
+    def rollout_checks(at, run: str) -> str:
+        """What an ECS rolling update's script takes for a failed deployment: ``rollout-state``
+        when it fails on the PRIMARY deployment's rolloutState FAILED and on a rollback to another
+        task definition, as CodePipeline's ECS action does; ``services-stable`` for the AWS CLI
+        waiter, which calls a rolled-back service stable."""
+        lines = run.split("\n")
+        rollback = '  if [ "$TASKDEF" != "$NEW" ]; then echo "service $SERVICE was rolled back to $TASKDEF" >&2; exit 1; fi'
+        failed = '    FAILED) echo "the deployment of $NEW to service $SERVICE failed" >&2; exit 1 ;;'
+        if rollback in lines and failed in lines and "deployments[?status=='PRIMARY'] | [0].rolloutState" in run \
+                and "aws ecs wait" not in run:
+            return "rollout-state"
+        if 'aws ecs wait services-stable --cluster "$CLUSTER" --services "$SERVICE"' in lines:
+            return "services-stable"
+        _fail(at, "the rolling update neither checks the deployment's rolloutState nor waits for a stable service")
 
     @staticmethod
     def need_input(where, name):
@@ -186,41 +239,67 @@ class Deploys:
         at, _, step = _only(where, located, "stack")
         env = step.get("env") or {}
         lines = step["run"].split("\n")
+        if "CHANGE_SET" in env:
+            return self.change_set_stack(at, env, lines, located)
         deploys = [line for line in lines if line.startswith("aws cloudformation deploy ")]
-        if len(deploys) != 1:
-            _fail(at, "the script must run 'aws cloudformation deploy' once")
-        try:
-            words = shlex.split(deploys[0])[3:]
-        except ValueError as exc:
-            _fail(at, f"cannot read the shell words of the deploy command: {exc}")
-        options: dict[str, list[str]] = {}
-        current = None
-        for w in words:
-            if w.startswith("--"):
-                current = w
-                if w in options:
-                    _fail(at, f"option {w} is given twice")
-                options[w] = []
-            elif current is None:
-                _fail(at, f"unexpected word {w!r}")
-            else:
-                options[current].append(w)
+        if len(deploys) != 1 or lines != ["set -euo pipefail", deploys[0]]:
+            _fail(at, "the script must be 'aws cloudformation deploy' and nothing else")
+        options = _options(at, deploys[0], 3)
         if options.get("--template-file") != ["release/$TEMPLATE"] or options.get("--stack-name") != ["$STACK"]:
             _fail(at, "the template must be release/$TEMPLATE and the stack $STACK (from the step's env)")
+        if "--no-execute-changeset" in options:
+            _fail(at, "a change set is created and never executed")
         parameters = []
         for w in options.get("--parameter-overrides", ()):
             m = re.fullmatch(r"([^=]+)=\$(PARAM_\w+)", w)
             if not m or m.group(2) not in env:
                 _fail(at, f"parameter {w!r} is not KEY=$PARAM_... with the value in the step's env")
             parameters.append((m.group(1), _unliteral(at, env[m.group(2)], f"the value of {m.group(1)}")))
+        return self.stack_spec(at, env, located, parameters, options.get("--capabilities", ()), None)
+
+    def change_set_stack(self, at, env, lines, located) -> tuple:
+        """A stack deployed through a change set (targets/github/stacks.py), read on its own terms:
+        the change set is created under $CHANGE_SET (the name, then the run's id and attempt), its
+        status is checked, and the one change set executed is $CHANGE_SET, after that check; a
+        change set without changes ends the script before it."""
+        raw = env.get("CHANGE_SET")
+        if not isinstance(raw, str) or not raw.endswith(CHANGE_SET_SUFFIX) or raw == CHANGE_SET_SUFFIX:
+            _fail(at, "CHANGE_SET must be the change set's name followed by the run's id and attempt, so that "
+                      "each run executes its own change set")
+        name = _unliteral(at, raw[:-len(CHANGE_SET_SUFFIX)], "the change set's name") + CHANGE_SET_SUFFIX
+        creates = [i for i, line in enumerate(lines) if line.startswith("aws cloudformation create-change-set ")]
+        executes = [i for i, line in enumerate(lines) if "execute-change-set" in line]
+        checks = [i for i, line in enumerate(lines) if line == 'if [ "$CS_STATUS" != CREATE_COMPLETE ]; then']
+        if len(creates) != 1 or len(checks) != 1 or executes != [i for i, line in enumerate(lines) if line == EXECUTE]:
+            _fail(at, "the change set must be created once, its status checked, and executed by name "
+                      f"({EXECUTE!r}) and in no other way")
+        if len(executes) != 1 or not creates[0] < checks[0] < executes[0]:
+            _fail(at, "the change set must be executed once, after its status is checked")
+        if not any(line == 'read -r CS_STATUS CS_REASON < <(aws cloudformation describe-change-set --stack-name '
+                   '"$STACK" --change-set-name "$CHANGE_SET" --query "[Status, StatusReason]" --output text)'
+                   for line in lines[creates[0]:checks[0]]):
+            _fail(at, "the status checked is not the one of the change set $CHANGE_SET")
+        options = _options(at, lines[creates[0]].removesuffix(" > /dev/null"), 3)
+        if options.get("--stack-name") != ["$STACK"] or options.get("--change-set-name") != ["$CHANGE_SET"]:
+            _fail(at, "the change set must be $CHANGE_SET of stack $STACK")
+        parameters = []
+        if "--parameters" in options:
+            line = next((x for x in lines if x.startswith("PARAMETERS=$(jq -n ")), None)
+            if options["--parameters"] != ["$PARAMETERS"] or line is None:
+                _fail(at, "the parameters must be $PARAMETERS, built by jq from the step's PARAM_ variables")
+            for key, var in re.findall(r'--arg (\S+) "\$(PARAM_\w+)"', line):
+                if var not in env:
+                    _fail(at, f"parameter {key} has no value ({var}) in the step's env")
+                parameters.append((key, _unliteral(at, env[var], f"the value of {key}")))
+        return self.stack_spec(at, env, located, parameters, options.get("--capabilities", ()),
+                               name[:-len(CHANGE_SET_SUFFIX)])
+
+    def stack_spec(self, at, env, located, parameters, capability_words, change_set) -> tuple:
         capabilities = []
-        for w in options.get("--capabilities", ()):
+        for w in capability_words:
             if w not in CAPABILITIES:
                 _fail(at, f"capability {w!r} is not one pipec writes")
             capabilities.append(CAPABILITIES[w])
-        change_set = "--no-execute-changeset" in options
-        if change_set and not any("aws cloudformation execute-change-set" in line for line in lines):
-            _fail(at, "a change set is created and never executed")
         stack, template = _text(at, env, "STACK"), _text(at, env, "TEMPLATE")
         if not isinstance(stack, str) or not isinstance(template, str):
             _fail(at, "STACK and TEMPLATE must be set")
@@ -259,3 +338,24 @@ class Deploys:
             _fail(at, "the function and payload must come from FUNCTION and PAYLOAD")
         payload = _unliteral(at, env["PAYLOAD"], "the payload") if "PAYLOAD" in env else None
         return plan.spec(function=function, parameters=payload, inputs=(), outputs=())
+
+
+def _options(at, line: str, skip: int) -> dict[str, list[str]]:
+    """The ``--option value...`` words of a command line, after its first ``skip`` words."""
+    try:
+        words = shlex.split(line)[skip:]
+    except ValueError as exc:
+        _fail(at, f"cannot read the shell words of the command: {exc}")
+    options: dict[str, list[str]] = {}
+    current = None
+    for w in words:
+        if w.startswith("--"):
+            current = w
+            if w in options:
+                _fail(at, f"option {w} is given twice")
+            options[w] = []
+        elif current is None:
+            _fail(at, f"unexpected word {w!r}")
+        else:
+            options[current].append(w)
+    return options

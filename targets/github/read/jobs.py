@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from pipec import model
+from pipec.targets.github.read.artifacts import unpacked
 from pipec.targets.github.read.common import SETUP_ACTIONS, _action_of, _fail, _Job, _only, _unliteral, _Where
 from pipec.targets.github.read.phases import PHASE_SHELL, STEP_NAME
 
@@ -22,14 +23,14 @@ MAIN_ROLES = {
 }
 #: which other steps each kind of job may have
 ALLOWED_ROLES = {
-    "build": {"credentials", "checkout", "download", "move", "s3-source", "codecommit-source", "setup", "secrets",
+    "build": {"credentials", "checkout", "download", "unpack", "move", "s3-source", "codecommit-source", "setup", "secrets",
               "cache-restore", "cache-save", "phases", "collect", "upload-artifact",
               "upload-report"},
     "codebuild": {"credentials", "codebuild"},
-    "deploy": {"credentials", "checkout-appspec", "download", "ec2-deploy", "ecs-codedeploy", "lambda-deploy",
+    "deploy": {"credentials", "checkout-appspec", "download", "unpack", "ec2-deploy", "ecs-codedeploy", "lambda-deploy",
                "ecs-rolling"},
-    "stack": {"credentials", "download", "stack"},
-    "bucket": {"credentials", "download", "bucket"},
+    "stack": {"credentials", "download", "unpack", "stack"},
+    "bucket": {"credentials", "download", "unpack", "bucket"},
     "invoke": {"credentials", "invoke"},
     "request": {"credentials", "ask"},
     "approval": {"approved"},
@@ -38,6 +39,7 @@ ALLOWED_ROLES = {
 RUN_STEPS = (
     (r"Fetch secrets", "secrets", "set -euo pipefail"),
     (r"Collect artifact (?P<arg>\S+)", "collect", "shopt -s globstar dotglob nullglob"),
+    (r"Unpack artifact (?P<arg>\S+)", "unpack", "tar -xpf "),
     (r"Move (?P<arg>\S+) beside the working directory", "move", 'mv ".pipec-inputs/'),
     (r"Fetch source (?P<arg>\S+) from S3", "s3-source", 'aws s3 cp "s3://$BUCKET/$KEY"'),
     (r"Clone (?P<arg>\S+) from CodeCommit", "codecommit-source", "aws codecommit credential-helper"),
@@ -45,7 +47,7 @@ RUN_STEPS = (
     (r"Deploy (?P<arg>\S+) with CodeDeploy", "ec2-deploy", "aws deploy push"),
     (r"Shift (?P<arg>\S+) with CodeDeploy", "lambda-deploy", "aws deploy create-deployment"),
     (r"Rolling update of the ECS service", "ecs-rolling", "aws ecs update-service"),
-    (r"Deploy stack (?P<arg>\S+)", "stack", "aws cloudformation deploy"),
+    (r"Deploy stack (?P<arg>\S+)", "stack", "aws cloudformation "),
     (r"Copy to s3://(?P<arg>\S+)", "bucket", "aws s3 cp"),
     (r"Invoke (?P<arg>\S+)", "invoke", "aws lambda invoke"),
     (r"Ask for approval", "ask", '>> "$GITHUB_STEP_SUMMARY"'),
@@ -93,14 +95,14 @@ class Jobs:
         for i, (role, step) in enumerate(zip(roles, steps)):
             if role not in allowed:
                 _fail(where.step_at(i, step), f"a {role} step does not belong in a {kind} job as pipec writes it")
-        located = [(where.step_at(i, s), r, s) for i, (r, s) in enumerate(zip(roles, steps))]
+        located = unpacked([(where.step_at(i, s), r, s) for i, (r, s) in enumerate(zip(roles, steps))])
         if kind == "request":
             return self.request_job(where, key, job, needs, held, located)
         action = self.action_name(where, key, job)
         if kind == "build":
             spec = self.build(where, action, job, located)
         elif kind == "deploy":
-            spec = self.deploy(where, action, located)
+            spec = self.deploy(where, action, located, job)
         elif kind == "stack":
             spec = self.stack(where, located)
         elif kind == "bucket":
