@@ -80,7 +80,7 @@ class Diagnostic:
 
 
 #: warnings a target gives when a platform cannot do exactly what the other does (``pipec build``)
-PLATFORM_DIFFERENCES = frozenset({"W507", "W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515"})
+PLATFORM_DIFFERENCES = frozenset({"W507", "W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515", "W519"})
 
 class Diagnostics(Exception):
     """Raised by a stage of the compiler when the input has errors; carries every diagnostic found."""
@@ -158,6 +158,7 @@ CODES: dict[str, str] = {
     "W513": "no GitHub-hosted runner for this build image",
     "W514": "container image given by tag, not digest",
     "W515": "scheduled runs differ on GitHub",
+    "W519": "some pushes start CodePipeline but not the GitHub workflow",
     # permissions of build commands
     "W520": "commands call AWS without the permissions they need",
     # pipec import (positions are in the imported file)

@@ -70,12 +70,17 @@ def across_platforms(p: plan.Plan) -> plan.Plan:
         p, platform="*", concurrency="superseded" if p.concurrency == "queued" else p.concurrency,  # W507
         triggers=frozenset(t for t in p.triggers if t.kind != "manual"),  # always possible on AWS
         variables=(),  # compared on their own in check_plans
+        # GitHub locks the whole run, which holds every stage lock (docs/targets.md "Stage locks")
+        lock="stage" if p.lock == "run" else p.lock,
+        # CodePipeline always builds the source's branch; GitHub guards runs started by hand
+        manual_branch=None,
         jobs=tuple(jobs))
 
 
 def explain(expected: plan.Plan, got: plan.Plan) -> str:
     lines = []
-    for field in ("pipeline", "platform", "triggers", "variables", "concurrency"):
+    for field in ("pipeline", "platform", "triggers", "variables", "concurrency", "lock", "manual_branch",
+                  "pull_request_skips"):
         if getattr(expected, field) != getattr(got, field):
             lines.append(f"{field}: expected {getattr(expected, field)!r}\n      got {getattr(got, field)!r}")
     ej, gj = {j.id: j for j in expected.jobs}, {j.id: j for j in got.jobs}

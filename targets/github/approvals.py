@@ -42,8 +42,6 @@ class Approvals:
             rid = f"{jid}-request"
             request = {"name": job["name"] + " (request)", **{k: job[k] for k in ("needs", "if") if k in job},
                        "runs-on": job["runs-on"], "permissions": {}}
-            if "concurrency" in job:
-                request["concurrency"] = {"group": f"{self.workflow}-{rid}", "cancel-in-progress": False}
             lines = ["set -euo pipefail",
                      '{ echo "## Approval $ACTION is waiting"; echo; printf \'%s\\n\' "$MESSAGE"; '
                      'if [ -n "$URL" ]; then echo; echo "Review: $URL"; fi; } >> "$GITHUB_STEP_SUMMARY"']

@@ -53,6 +53,7 @@ from pipec.targets.github.approvals import Approvals
 from pipec.targets.github.companion import Companion
 from pipec.targets.github.deploys import Deploys
 from pipec.targets.github.environments import Environments
+from pipec.targets.github.guards import Guards
 from pipec.targets.github.jobs import Jobs, job_id
 from pipec.targets.github.phases import Phases
 from pipec.targets.github.pins import _comment_pins
@@ -67,6 +68,7 @@ STEP_KEYS = ("name", "id", "if", "uses", "with", "env", "shell", "run", "continu
 PERMISSION_COMMENTS = {
     "contents: read": "check out the repository",
     "id-token: write": "assume this job's AWS role through OIDC",
+    "actions: read": "read the protection rules of this job's environment",
 }
 
 
@@ -80,10 +82,10 @@ def _comment_permissions(text: str) -> str:
     def add(m):
         return f"{m.group(0)}  # {PERMISSION_COMMENTS[m.group(1).strip()]}"
 
-    return re.sub(r"^\s+(contents: read|id-token: write)$", add, text, flags=re.M)
+    return re.sub(r"^\s+(contents: read|id-token: write|actions: read)$", add, text, flags=re.M)
 
 
-class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environments):
+class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environments, Guards):
     """The GitHub Actions target for one pipeline: the state every part shares, and the assembly."""
 
     def __init__(self, p: model.Pipeline, ctx):
@@ -140,10 +142,13 @@ class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environme
         on = self.triggers()
         if self.p.mode == "queued":
             self.warn("W507", _At(self.p.mode_span), "GitHub Actions has no equivalent of execution mode 'queued'",
-                      "Each job gets a concurrency group, as for 'superseded': one run at a time per job and one "
+                      "The workflow gets one concurrency group, as for 'superseded': one run at a time and one "
                       "waiting; a third run replaces the waiting one instead of queueing behind it as on "
                       "CodePipeline.")
+        self.unseen_pushes_warning()
         prev: list[str] = []
+        made_for: dict[str, list[str]] = {}   # action -> its job ids (an approval's request job first)
+        kinds: dict[str, str] = {}            # job id -> build, deploy, approval, request or invoke
         for stage in self.stages:
             for n, order in enumerate(sorted({a.run_order for a in stage.actions})):
                 group: list[str] = []
@@ -167,10 +172,16 @@ class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environme
                             self.error("E408", act, f"two jobs would be called '{k}'",
                                        "Rename one of the actions.")
                         self.jobs[k] = v
+                        kinds[k] = _kind(act) if k == jid else "request"
+                    made_for[act.name] = [k for k, _ in made]
                     group.append(jid)
+                if not self.problems:
+                    self.block_needs([a for a in stage.actions if a.run_order == order])
                 prev = group
         if self.problems:
             raise Diagnostics(self.problems)
+        self.guard_jobs(on, made_for)
+        self.protect(on, kinds)
         for jid, job in self.jobs.items():
             if "id-token" in job["permissions"] or jid in self.roles:
                 job["permissions"]["id-token"] = "write"
@@ -180,7 +191,10 @@ class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environme
             job["permissions"] = dict(sorted(job["permissions"].items()))
         for job in self.jobs.values():
             job["steps"] = [_ordered_step(_literal_text(st)) for st in job["steps"]]
-        workflow: dict = {"name": self.workflow, "on": on, "permissions": {}, "jobs": self.jobs}
+        workflow: dict = {"name": self.workflow, "on": on, "permissions": {}}
+        if self.run_lock():
+            workflow["concurrency"] = self.run_lock()
+        workflow["jobs"] = self.jobs
         wf_path = f".github/workflows/{self.workflow}.yml"
         text = yamlout.header(self.ctx.source, f"GitHub Actions workflow for pipeline {self.p.name}")
         text += f"# Source: {self.repo_source.name} ({self.repo}), the repository this workflow runs in.\n"
@@ -190,6 +204,16 @@ class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environme
         if self.environments:
             self.files.update(self.environment_files())
         return dict(sorted(self.files.items()))
+
+
+def _kind(act) -> str:
+    if isinstance(act, model.Build):
+        return "build"
+    if isinstance(act, model.Approval):
+        return "approval"
+    if isinstance(act, model.Invoke):
+        return "invoke"
+    return "deploy"
 
 
 class _At:
