@@ -55,7 +55,7 @@ def _pairs(label: str, want, got) -> list[str]:
 def explain(want: plan.Plan, got: plan.Plan) -> str:
     """A field-by-field account of how the plan read from disk differs from the model's."""
     lines = []
-    for field in ("pipeline", "platform", "variables", "concurrency"):
+    for field in ("pipeline", "platform", "variables", "concurrency", "lock"):
         lines += _pairs(field, getattr(want, field), getattr(got, field))
     for t in sorted(want.triggers - got.triggers, key=repr):
         lines.append(f"trigger missing: {t!r}")
