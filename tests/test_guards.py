@@ -193,6 +193,16 @@ def test_w506_hint_binds_the_trigger_and_names_the_guard():
     assert "W506" not in [d.code for d in pipec.compile_text(PRS, "prs.pipe")[1]]
 
 
+def test_pull_request_runs_bound_to_github_have_a_group_per_pull_request():
+    """They deploy nothing, so they must not replace a waiting run that delivers."""
+    _, files, _ = build(PRS)
+    group = workflow(files)["concurrency"]["group"]
+    assert group == ("${{ github.event_name == 'pull_request' && format('{0}-pull-request-{1}', 'prs', "
+                     "github.event.pull_request.number) || 'prs' }}")
+    _, files, _ = build(PRS.replace(" via github", ""))  # pull requests deploy on both: one lock
+    assert workflow(files)["concurrency"]["group"] == "prs"
+
+
 def test_approvals_skip_pull_request_runs_on_their_request_job():
     text = PRS.replace("  stage release {\n", '  stage release {\n    approve go {\n      message "ok?"\n    }\n')
     _, files, _ = build(text)

@@ -57,7 +57,15 @@ class Guards:
         supersedes one waiting to enter a stage."""
         if self.p.mode == "parallel":
             return None
-        return {"group": self.workflow, "cancel-in-progress": False}
+        group = self.workflow
+        if self.pull_requests_skip_deploys():
+            # pull-request runs bound to GitHub deploy nothing (guard_jobs) and CodePipeline never
+            # sees them: each pull request gets a group of its own, so that its runs neither wait
+            # for nor replace the runs that deliver (a newer push to it still replaces an older run)
+            group = ("${{ github.event_name == 'pull_request' && format('{0}-pull-request-{1}', "
+                     f"{expression_string(self.workflow)}, github.event.pull_request.number) || "
+                     f"{expression_string(self.workflow)} }}}}")
+        return {"group": group, "cancel-in-progress": False}
 
     # ------------------------------------------------------------------ change sets
     def block_needs(self, group: list) -> None:
