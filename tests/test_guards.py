@@ -221,38 +221,67 @@ def _protection_step(files, job: str) -> dict:
     return step
 
 
-def _run_check(step: dict, found: str, tmp_path: Path, fails: bool = False) -> subprocess.CompletedProcess:
-    """Run the step's script with a stand-in ``gh`` that prints what the ``--jq`` filter would
-    (``found``), or fails as the API does for a missing environment."""
+#: a stand-in ``gh`` for ``gh api PATH --jq FILTER``: prints FILTER applied (by libjq, through
+#: the jq library of the test extras) to the environment in $ENV_JSON, or fails with 404 as the
+#: API does for an environment that does not exist
+GH_STUB = f"""#!{sys.executable}
+import json, os, sys
+import jq
+args = sys.argv[1:]
+assert args[0] == "api" and args[1] == "repos/acme/flow/environments/" + os.environ["ENVIRONMENT"], args
+body = os.environ.get("ENV_JSON")
+if body is None:
+    sys.exit("gh: Not Found (HTTP 404)")
+print(jq.compile(args[args.index("--jq") + 1]).input_value(json.loads(body)).first())
+"""
+
+
+def _run_check(step: dict, environment: dict | None, tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run the step's script with the stand-in ``gh``; ``environment`` is the REST API's answer."""
     fake = tmp_path / "gh"
-    fake.write_text("#!/bin/sh\n" + ("exit 1\n" if fails else f"printf '%s\\n' {json.dumps(found)}\n"))
+    fake.write_text(GH_STUB)
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     env = {**os.environ, **{k: str(v) for k, v in step["env"].items()}, "PATH": f"{tmp_path}:{os.environ['PATH']}",
            "GITHUB_REPOSITORY": "acme/flow"}
+    env.pop("ENV_JSON", None)
+    if environment is not None:
+        env["ENV_JSON"] = json.dumps(environment)
     return subprocess.run(["bash", "-c", step["run"]], env=env, capture_output=True, text=True)
+
+
+#: GET /repos/{owner}/{repo}/environments/{name} answers (docs/targets.md "Stage locks, guards and gates")
+REVIEWERS = {"type": "required_reviewers", "id": 1, "reviewers": [{"type": "Team"}]}
+POLICY = {"protected_branches": False, "custom_branch_policies": True}
+PROTECTED = {"name": "x", "protection_rules": [{"type": "wait_timer", "wait_timer": 0}, REVIEWERS],
+             "deployment_branch_policy": POLICY}
+BARE = {"name": "x", "protection_rules": [], "deployment_branch_policy": None}  # made by a workflow run
 
 
 def test_approval_gate_fails_without_required_reviewers(tmp_path):
     _, files, _ = build(FLOW)
     jobs = workflow(files)["jobs"]
     step = _protection_step(files, "release")
-    assert jobs["release"]["steps"][0] is not None and jobs["release"]["steps"][0]["name"] == step["name"]
+    assert jobs["release"]["steps"][0]["name"] == step["name"]  # before anything else
     assert jobs["release"]["permissions"]["actions"] == "read"
     assert step["env"]["REQUIRE"] == "reviewers branches"
-    assert _run_check(step, "reviewers branches", tmp_path).returncode == 0
-    missing = _run_check(step, "branches", tmp_path)
-    assert missing.returncode == 1 and "no required reviewers" in missing.stdout
-    assert "github/flow/environments/apply.sh" in missing.stdout
-    assert _run_check(step, "reviewers", tmp_path).returncode == 1
-    assert _run_check(step, "", tmp_path, fails=True).returncode == 1
+    ok = _run_check(step, PROTECTED, tmp_path)
+    assert ok.returncode == 0, ok.stderr + ok.stdout
+    bare = _run_check(step, BARE, tmp_path)
+    assert bare.returncode == 1 and "no required reviewers" in bare.stdout
+    assert "github/flow/environments/apply.sh" in bare.stdout
+    assert _run_check(step, {**PROTECTED, "deployment_branch_policy": None}, tmp_path).returncode == 1
+    no_rules = {k: v for k, v in PROTECTED.items() if k != "protection_rules"}
+    assert _run_check(step, no_rules, tmp_path).returncode == 1
+    missing = _run_check(step, None, tmp_path)
+    assert missing.returncode == 1 and "cannot read GitHub environment" in missing.stdout
 
 
 def test_deployments_with_a_branch_policy_fail_without_it(tmp_path):
     _, files, _ = build(FLOW)
     step = _protection_step(files, "site-staging")
     assert step["env"]["REQUIRE"] == "branches"
-    assert _run_check(step, "branches", tmp_path).returncode == 0
-    assert "no deployment branch policy" in _run_check(step, "", tmp_path).stdout
+    assert _run_check(step, {**BARE, "deployment_branch_policy": POLICY}, tmp_path).returncode == 0
+    assert "no deployment branch policy" in _run_check(step, BARE, tmp_path).stdout
     # no policy, no check: a deployment without 'on manual' runs as before
     _, files, _ = build(FLOW.replace("    on manual\n", ""))
     assert [s for s in workflow(files)["jobs"]["site-staging"]["steps"] if s["name"].startswith("Check")] == []
