@@ -23,8 +23,8 @@ keep no credentials; AWS is reached through OIDC roles trusted only for this rep
 job's environment or triggering refs.
 
 Where GitHub cannot do what CodePipeline does, the build stops with an error (E408-E410) or
-goes on with a warning that says exactly what differs (W507-W515); docs/diagnostics.md explains
-each code.
+goes on with a warning that says exactly what differs (W507-W515, W519); docs/diagnostics.md
+explains each code.
 
 Where each part is written (each a class that :class:`_Workflow` inherits, in its own module):
 
@@ -36,6 +36,9 @@ Where each part is written (each a class that :class:`_Workflow` inherits, in it
   :mod:`.approvals`: approvals as jobs in environments;
 - :mod:`.companion`: the companion CloudFormation template (OIDC roles and what the jobs use on
   AWS); :mod:`.environments`: the environments' settings and ``apply.sh``;
+- :mod:`.guards`: the workflow's concurrency (one lock for the run), change sets after their
+  ``parallel`` block, the guards of runs started by hand and of pull-request runs, the
+  environment checks that make gates fail closed, and W519;
 - :mod:`.pins`: the pinned actions of ``actions.json``.
 
 This module holds the workflow's shared state, the assembly of the files (:meth:`_Workflow.run`)
