@@ -164,7 +164,8 @@ def test_w519_once_where_a_push_trigger_both_platforms_watch():
     w519 = [w for w in warnings if w.code == "W519"]
     assert len(w519) == 1 and "three tags" not in w519[0].help
     assert (w519[0].span.line, w519[0].span.column) == (4, 5)
-    _, _, warnings = build(FLOW.replace("    on push branches main\n", "    on push branches main\n    on push tags v1\n"))
+    tags = FLOW.replace("    on push branches main\n", "    on push branches main\n    on push tags v1\n")
+    _, _, warnings = build(tags)
     assert "more than three tags" in [w.help for w in warnings if w.code == "W519"][0]
 
 
