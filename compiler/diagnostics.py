@@ -81,7 +81,7 @@ class Diagnostic:
 
 #: warnings a target gives when a platform cannot do exactly what the other does (``pipec build``)
 PLATFORM_DIFFERENCES = frozenset({"W507", "W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515",
-                                  "W516"})
+                                  "W516", "W519"})
 
 class Diagnostics(Exception):
     """Raised by a stage of the compiler when the input has errors; carries every diagnostic found."""
@@ -162,6 +162,7 @@ CODES: dict[str, str] = {
     "W514": "container image given by tag, not digest",
     "W515": "scheduled runs differ on GitHub",
     "W516": "deployment outlasts the GitHub job limit",
+    "W519": "some tag pushes start CodePipeline but not the GitHub workflow",
     # permissions of build commands
     "W520": "commands call AWS without the permissions they need",
     # CodeBuild's built-in variables (pipec.builtins)

@@ -218,6 +218,15 @@ class Plan(Node):
     variables: tuple = _t()           # (name, default), sorted
     concurrency: str = "superseded"   # superseded, queued or parallel
     jobs: tuple = _t()                # Job, sorted by id
+    #: what one run holds so that no other run enters: "stage" (CodePipeline: one execution in a
+    #: stage at a time), "run" (the whole run: a GitHub workflow-level concurrency group, which
+    #: holds every stage lock too), "job" (each job alone: stages interleave) or "none" (parallel)
+    lock: str = "stage"
+    #: the branch a run started by hand builds and deploys (GitHub: the branch guard on the first
+    #: jobs; None where no guard is written: CodePipeline always builds the source's branch)
+    manual_branch: str | None = None
+    #: the jobs a pull-request run skips (GitHub, a pull-request trigger bound 'via github')
+    pull_request_skips: frozenset = frozenset()
 
     def job(self, job_id: str) -> Job:
         for j in self.jobs:
@@ -232,6 +241,8 @@ DIFFERENCES = {
     "approval.timeout": "W508",  # GitHub: 30 days, always
     "held": "W510",              # a disabled transition is a variable condition (kept as held)
     "deploy.wait": "W516",       # GitHub waits at most as long as its job may run
+    "lock": None,                # no warning: GitHub's lock covers the whole run, which holds every
+                                 # stage lock too (docs/targets.md "Stage locks")
 }
 
 
@@ -368,24 +379,38 @@ def action_spec(act, platform: str, revisions: frozenset = frozenset(),
         return "bucket", spec(bucket=act.bucket, input=act.inputs[0], extract=act.extract,
                               key=act.object_key, cache_control=act.cache_control)
     if isinstance(act, model.Approval):
+        # gate: a run passes only with someone's approval ("closed"); on GitHub the gate job
+        # checks that its environment has required reviewers (targets/github/guards.py)
         return "approval", spec(message=act.message, url=act.url,
                                 notify=tuple(sorted(act.notify_emails)) or act.topic_arn,
-                                timeout=30 * 24 * 60 if platform == "github" else act.timeout_minutes)
+                                timeout=30 * 24 * 60 if platform == "github" else act.timeout_minutes,
+                                gate="closed")
     return "invoke", spec(function=act.function, parameters=act.parameters,
                           inputs=tuple(act.inputs), outputs=tuple(act.outputs))
 
 
 def order(stages) -> dict[str, frozenset]:
-    """job id -> every job that must finish before it (stage order, then run order)."""
+    """job id -> every job that must finish before it (stage order, then run order). A
+    CloudFormation deployment with a change set executes it after its ``parallel`` block (the
+    execute action takes the next run order), so it also waits for the other actions of its
+    block, except another change-set deployment, whose own execution runs beside it."""
     before: dict[str, frozenset] = {}
     done: set[str] = set()
     for st in stages:
         for run_order in sorted({a.run_order for a in st.actions}):
-            group = [a.name for a in st.actions if a.run_order == run_order]
-            for name in group:
-                before[name] = frozenset(done)
-            done.update(group)
+            group = [a for a in st.actions if a.run_order == run_order]
+            for a in group:
+                siblings = set()
+                if executes_after_block(a):
+                    siblings = {o.name for o in group if o is not a and not executes_after_block(o)}
+                before[a.name] = frozenset(done | siblings)
+            done.update(a.name for a in group)
     return before
+
+
+def executes_after_block(act) -> bool:
+    """A CloudFormation deployment with a change set: created with its block, executed after it."""
+    return isinstance(act, model.StackDeploy) and act.change_set is not None
 
 
 def triggers(p: model.Pipeline, platform: str) -> frozenset:
@@ -484,5 +509,21 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
     if platform == "github" and mode == "queued":
         mode = "superseded"  # W507
     variables = tuple(sorted((v.name, v.default) for v in p.variables)) if settable else ()
+    lock = "none" if mode == "parallel" else ("run" if platform == "github" else "stage")
+    manual_branch, skips = None, frozenset()
+    if platform == "github":
+        repo = p.github.first("repository") or next((s.repository for s in p.sources if s.provider == "github"), None)
+        src = next((s for s in p.sources if s.provider == "github" and s.repository == repo), None)
+        if src is not None and any(t.kind == "manual" for t in found):
+            manual_branch = src.branch
+        if src is not None and any(isinstance(t, model.PullRequestTrigger) and t.platform == "github"
+                                   for t in src.triggers):
+            skips = frozenset(a.name for st in stages for a in st.actions if skipped_on_pull_requests(a))
     return Plan(p.name, platform, found, variables, mode,
-                tuple(sorted(jobs, key=lambda j: j.id)))
+                tuple(sorted(jobs, key=lambda j: j.id)), lock, manual_branch, skips)
+
+
+def skipped_on_pull_requests(act) -> bool:
+    """What a pull-request run bound to GitHub skips (pipec's semantics, docs/language.md "on
+    pull_request"): deployments and approvals, which only runs of reviewed code reach."""
+    return isinstance(act, (model.Deploy, model.StackDeploy, model.BucketDeploy, model.Approval))

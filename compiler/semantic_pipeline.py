@@ -63,9 +63,10 @@ class PipelineChecks(Checker):
                         self.warn("W506", f"a pull request starts this pipeline, deployments included "
                                   f"('{deploys[0].name}')", t.span,
                                   "A CodePipeline run started by a pull request runs every stage, so "
-                                  "unreviewed code would be deployed. Check pull requests on GitHub "
-                                  "('on pull_request ... via github' with 'stage ... via github' for the "
-                                  "checks), or keep pull-request pipelines free of deployments.")
+                                  "unreviewed code would be deployed. Bind the trigger to GitHub "
+                                  "('on pull_request ... via github'): CodePipeline then never sees pull "
+                                  "requests, and the workflow's pull-request runs skip every deployment and "
+                                  "approval. Or keep pull-request pipelines free of deployments.")
         approved = tested = False
         for st in p.stages:
             orders = sorted({a.run_order for a in st.actions})

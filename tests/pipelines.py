@@ -68,6 +68,9 @@ def triggers(draw, used: set) -> list[str]:
         line = "on pull_request " + " ".join(events) + " into " + draw(filter_words())
         if draw(st.booleans()):
             line += " paths " + draw(filter_words(path=True))
+        if draw(st.integers(0, 3)) == 0:  # checks only on GitHub: deployments skip pull-request runs
+            line += " via github"
+            used.add("pull_request-via-github")
         out.append(line)
         used.add("pull_request")
     if draw(st.booleans()):
@@ -347,3 +350,83 @@ def pipelines(draw) -> tuple[str, frozenset]:
         lines.append("  }")
     lines.append("}")
     return "\n".join(lines) + "\n", frozenset(used)
+
+
+#: pipelines that hold the run-time dimensions of issue 22 items 1, 2, 5, 18 and 20 (lock, change
+#: sets after their block, the branch guard of manual runs, pull-request runs bound to GitHub,
+#: approval gates): tests/test_equivalence.py checks its mutations on them besides the examples
+FLOW_PIPELINES = {
+    "change-set-in-block": """\
+pipeline flow {
+  source app github "acme/flow" {
+    branch main
+    on push branches main
+    on manual
+  }
+  stage build {
+    build web {
+      build "make"
+      artifact site files "**/*" base "public"
+      artifact infra files "template.yaml"
+    }
+  }
+  stage staging {
+    parallel {
+      test integration {
+        build "make integration"
+      }
+      deploy stack to cloudformation {
+        from infra
+        stack "flow-staging"
+        template "template.yaml"
+        change_set flow-release
+      }
+    }
+    deploy site-staging to s3 {
+      from site
+      bucket "flow-staging-site"
+      extract
+    }
+    test smoke {
+      build "make smoke"
+    }
+  }
+  stage production {
+    approve release {
+      message "Ship it?"
+      timeout 30d
+      github {
+        reviewers "acme/release-managers"
+      }
+    }
+    deploy site to s3 {
+      from site
+      bucket "flow-site"
+      extract
+    }
+  }
+}
+""",
+    "pull-requests-on-github": """\
+pipeline prs {
+  source app github "acme/prs" {
+    branch main
+    on push branches main
+    on pull_request opened updated into main via github
+  }
+  stage build {
+    build web {
+      build "make"
+      artifact site files "**/*" base "public"
+    }
+  }
+  stage release {
+    deploy site to s3 {
+      from site
+      bucket "prs-site"
+      extract
+    }
+  }
+}
+""",
+}

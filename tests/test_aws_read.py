@@ -55,7 +55,7 @@ def _pairs(label: str, want, got) -> list[str]:
 def explain(want: plan.Plan, got: plan.Plan) -> str:
     """A field-by-field account of how the plan read from disk differs from the model's."""
     lines = []
-    for field in ("pipeline", "platform", "variables", "concurrency"):
+    for field in ("pipeline", "platform", "variables", "concurrency", "lock"):
         lines += _pairs(field, getattr(want, field), getattr(got, field))
     for t in sorted(want.triggers - got.triggers, key=repr):
         lines.append(f"trigger missing: {t!r}")
@@ -185,6 +185,7 @@ def test_edits_to_the_template_show_in_the_plan(tmp_path):
           "- Name: FUNCTION\n          Value: invoice-renderer-stage")
     assert _changed("04-lambda-sam", out) == [
         "concurrency: expected 'superseded'",
+        "lock: expected 'stage'",  # PARALLEL lets executions into a stage together
         "job go-live: spec message: expected 'Staging renders invoices correctly? Approve to update production.'",
         "job go-live: spec notify[0]: expected 'billing-eng@example.com'",
         "job renderer-prod: spec alarms[0]: expected 'invoice-renderer-prod-errors'",

@@ -25,7 +25,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 import pipec
-from pipelines import pipelines
+from pipelines import FLOW_PIPELINES, pipelines
 from pipec import deploy_time, plan
 from pipec.build import EmitContext, generate, write
 from pipec.diagnostics import Diagnostics
@@ -74,12 +74,17 @@ def across_platforms(p: plan.Plan) -> plan.Plan:
         p, platform="*", concurrency="superseded" if p.concurrency == "queued" else p.concurrency,  # W507
         triggers=frozenset(t for t in p.triggers if t.kind != "manual"),  # always possible on AWS
         variables=(),  # compared on their own in check_plans
+        # GitHub locks the whole run, which holds every stage lock (docs/targets.md "Stage locks")
+        lock="stage" if p.lock == "run" else p.lock,
+        # CodePipeline always builds the source's branch; GitHub guards runs started by hand
+        manual_branch=None,
         jobs=tuple(jobs))
 
 
 def explain(expected: plan.Plan, got: plan.Plan) -> str:
     lines = []
-    for field in ("pipeline", "platform", "triggers", "variables", "concurrency"):
+    for field in ("pipeline", "platform", "triggers", "variables", "concurrency", "lock", "manual_branch",
+                  "pull_request_skips"):
         if getattr(expected, field) != getattr(got, field):
             lines.append(f"{field}: expected {getattr(expected, field)!r}\n      got {getattr(got, field)!r}")
     ej, gj = {j.id: j for j in expected.jobs}, {j.id: j for j in got.jobs}
@@ -270,6 +275,39 @@ def _no_rollback_on_failure(monkeypatch):
     _wrap(monkeypatch, aws._Builder, "deployment_group", after)
 
 
+def _lock_per_job(monkeypatch):
+    """Issue 22 item 1 reintroduced: a concurrency group per job, so a stage's jobs interleave
+    with another run's."""
+    monkeypatch.setattr(github._Workflow, "run_lock", lambda self: None)
+
+    def after(job, wf, act, *a):
+        if wf.p.mode != "parallel":
+            job["concurrency"] = {"group": f"{wf.workflow}-{act.name}", "cancel-in-progress": False}
+    _wrap(monkeypatch, github._Workflow, "job", after)
+
+
+def _change_set_beside_its_block(monkeypatch):
+    """Item 2: the stack job executes its change set without waiting for its parallel block."""
+    monkeypatch.setattr(github._Workflow, "block_needs", lambda self, group: None)
+
+
+def _manual_runs_on_any_branch(monkeypatch):
+    """Item 5: no branch guard on the first jobs of a workflow started by hand."""
+    from pipec.targets.github import guards
+
+    monkeypatch.setattr(guards, "manual_guard", lambda branch: None)
+
+
+def _pull_requests_deploy(monkeypatch):
+    """Item 18: deployments run in pull-request runs bound to GitHub."""
+    monkeypatch.setattr(github._Workflow, "pull_requests_skip_deploys", lambda self: False)
+
+
+def _gates_fail_open(monkeypatch):
+    """Item 20: approval jobs pass without checking their environment's reviewers."""
+    monkeypatch.setattr(github._Workflow, "protect", lambda self, on, kinds: None)
+
+
 def _drop_finally_from_buildspec(monkeypatch):
     from pipec.targets.aws import buildspec
 
@@ -400,6 +438,11 @@ MUTATIONS = {
     "GitHub: EC2 revision pushed without dot-files": (_push_without_dotfiles, {"plans"}),
     "GitHub: a build with aws { role } runs without that role": (_build_without_its_role, {"plans"}),
     "GitHub: artifacts uploaded without their file modes": (_upload_folder_without_modes, {"plans"}),
+    "GitHub: a concurrency group per job (stages interleave)": (_lock_per_job, {"plans"}),
+    "GitHub: change set executed beside its parallel block": (_change_set_beside_its_block, {"plans", "traces"}),
+    "GitHub: runs started by hand on any branch": (_manual_runs_on_any_branch, {"plans"}),
+    "GitHub: pull-request runs bound to GitHub deploy": (_pull_requests_deploy, {"plans"}),
+    "GitHub: approval gates that pass without reviewers": (_gates_fail_open, {"plans"}),
 }
 
 
@@ -425,7 +468,8 @@ def _traces_hold(text: str, seed: int) -> None:
 
 
 def _first_failure(check) -> str | None:
-    """Run ``check`` on every example, then on generated pipelines; the first failure, or None."""
+    """Run ``check`` on every example and :data:`FLOW_PIPELINES`, then on generated pipelines;
+    the first failure, or None."""
     from hypothesis import HealthCheck, Phase, settings
 
     for example in EXAMPLES:
@@ -433,6 +477,11 @@ def _first_failure(check) -> str | None:
             check(example.read_text(encoding="utf-8"))
         except (AssertionError, ValueError, KeyError) as exc:
             return f"{example.stem}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    for name, text in FLOW_PIPELINES.items():
+        try:
+            check(text)
+        except (AssertionError, ValueError, KeyError) as exc:
+            return f"{name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
 
     @settings(max_examples=60, derandomize=True, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck), deadline=None)

@@ -343,7 +343,10 @@ def test_permissions(stem):
         uses = [st.get("uses", "") for st in job["steps"]]
         assumes = any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
         checks_out = any(u.startswith("actions/checkout@") for u in uses)
-        expected = {**({"contents": "read"} if checks_out else {}), **({"id-token": "write"} if assumes else {})}
+        # a gate that fails closed reads its environment (GET .../environments/NAME: actions: read)
+        reads_environment = any(st["name"].startswith("Check the protection of environment ") for st in job["steps"])
+        expected = {**({"actions": "read"} if reads_environment else {}),
+                    **({"contents": "read"} if checks_out else {}), **({"id-token": "write"} if assumes else {})}
         assert job["permissions"] == expected, f"{stem}/{jid}"
 
 
@@ -380,10 +383,18 @@ def test_no_expression_inside_run(stem):
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_concurrency_follows_the_execution_mode(stem):
+    """One group for the whole run (issue 22 item 1): a group per job would let another run's
+    jobs in between the jobs of a stage."""
     b = built(stem)
     assert b.pipeline.mode != "parallel"  # no example is parallel; the inline test below covers it
-    for jid, job in b.jobs.items():
-        assert job["concurrency"] == {"group": f"{b.workflow['name']}-{jid}", "cancel-in-progress": False}
+    name = b.workflow["name"]
+    if any(t.platform == "github" for src in b.pipeline.sources for t in src.triggers
+           if type(t).__name__ == "PullRequestTrigger"):
+        # pull-request runs bound to GitHub deploy nothing: a group per pull request
+        name = (f"${{{{ github.event_name == 'pull_request' && format('{{0}}-pull-request-{{1}}', '{name}', "
+                f"github.event.pull_request.number) || '{name}' }}}}")
+    assert b.workflow["concurrency"] == {"group": name, "cancel-in-progress": False}
+    assert all("concurrency" not in job for job in b.jobs.values())
 
 
 def test_parallel_mode_has_no_concurrency_and_queued_warns():
@@ -392,11 +403,12 @@ def test_parallel_mode_has_no_concurrency_and_queued_warns():
     jobs = validators.load_workflow(files[".github/workflows/two.yml"])["jobs"]
     assert len(jobs) == 3
     assert all("concurrency" not in job for job in jobs.values())
+    assert "concurrency" not in validators.load_workflow(files[".github/workflows/two.yml"])
 
     files, warnings = emit_inline(pipe.replace("mode parallel", "mode queued"))
-    jobs = validators.load_workflow(files[".github/workflows/two.yml"])["jobs"]
-    assert all(job["concurrency"]["cancel-in-progress"] is False for job in jobs.values())
-    assert [w.code for w in warnings] == ["W507"]
+    workflow = validators.load_workflow(files[".github/workflows/two.yml"])
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    assert [w.code for w in warnings if w.code != "W519"] == ["W507"]
 
 
 # ----------------------------------------------------------------------------- 4. order
@@ -1398,7 +1410,9 @@ def test_apply_sh_sends_the_documented_api_bodies(tmp_path):
         "wait_timer": 10, "prevent_self_review": False,
         "reviewers": [{"type": "Team", "id": 101}, {"type": "User", "id": 202}],
         "deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}}
-    assert put["staging"]["reviewers"] is None and put["staging"]["deployment_branch_policy"] is None
+    # 'on manual': the environments of deployments get the source's branch (issue 22 item 5)
+    assert put["staging"]["reviewers"] is None
+    assert put["staging"]["deployment_branch_policy"] == {"protected_branches": False, "custom_branch_policies": True}
     calls = (tmp_path / "calls").read_text().splitlines()
     assert "api --method POST repos/acme-corp/reporting/environments/production-approval/" \
            "deployment-branch-policies -f name=main -f type=branch --silent" in calls

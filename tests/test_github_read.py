@@ -22,7 +22,8 @@ EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.pipe"))
 def plan_diff(got: plan.Plan, expected: plan.Plan) -> str:
     """Every field in which two plans differ, one a line (jobs by id, then spec key by key)."""
     lines = []
-    for field in ("pipeline", "platform", "triggers", "variables", "concurrency"):
+    for field in ("pipeline", "platform", "triggers", "variables", "concurrency", "lock", "manual_branch",
+                  "pull_request_skips"):
         a, b = getattr(got, field), getattr(expected, field)
         if a != b:
             if field == "triggers":

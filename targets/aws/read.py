@@ -232,6 +232,7 @@ class _Reader(SourcesReaderMixin, ActionsReaderMixin, CodeBuildReaderMixin, Code
                 if a.provider == "CodeDeploy" and a.category == "Deploy" and a.inputs:
                     self.ec2_revisions.setdefault(a.inputs[0], set()).add(a.name)
         jobs = self.jobs(work, held_stages)
+        # SUPERSEDED and QUEUED let one execution into a stage at a time (docs/targets.md "Stage locks")
         return plan.Plan(name, "aws", self.triggers(props, where), tuple(sorted(self.variables.items())),
-                         mode, tuple(sorted(jobs, key=lambda j: j.id)))
+                         mode, tuple(sorted(jobs, key=lambda j: j.id)), "none" if mode == "parallel" else "stage")
 

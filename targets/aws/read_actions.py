@@ -105,8 +105,9 @@ class ActionsReaderMixin:
             first = min(j.start for j in stage_jobs)
             for j in stage_jobs:
                 # a job waits for the earlier stages and for every job of its stage that ended
-                # (its last action's run order) before its first action's run order
-                after = done | {k.id for k in stage_jobs if k.end < j.start}
+                # (its last action's run order) before its last action's run order: a change set
+                # is executed only when the actions beside its creation succeeded
+                after = done | {k.id for k in stage_jobs if k is not j and k.end < j.end}
                 out.append(plan.Job(j.id, j.kind, frozenset(after), held=sname in held_stages and j.start == first,
                                     spec=j.spec))
             done |= {j.id for j in stage_jobs}
@@ -211,7 +212,9 @@ class ActionsReaderMixin:
         return plan.spec(message=self.text(cfg.get("CustomData"), a.where, "CustomData"),
                          url=self.text(cfg.get("ExternalEntityLink"), a.where, "ExternalEntityLink"),
                          notify=notify,
-                         timeout=self.number(a.decl.get("TimeoutInMinutes"), a.where, "TimeoutInMinutes", 7 * 24 * 60))
+                         timeout=self.number(a.decl.get("TimeoutInMinutes"), a.where, "TimeoutInMinutes", 7 * 24 * 60),
+                         # a manual approval action always waits for an approve or reject
+                         gate="closed")
 
     def emails(self, topic: str):
         """The e-mail addresses subscribed to ``topic`` (a topic of the template), sorted."""

@@ -7,7 +7,9 @@
   :mod:`.approvals`; what it needs beside it
   by :mod:`.companion` (the companion CloudFormation template: OIDC roles, CodeDeploy, SNS, built
   with the AWS target's builder) and :mod:`.environments` (the environments' settings with
-  ``apply.sh``).
+  ``apply.sh``); :mod:`.guards` holds the run's lock, the guards on jobs (change sets after
+  their block, runs started by hand, pull-request runs) and the checks that make gates fail
+  closed.
 - :mod:`.pins`: the pinned actions of ``actions.json`` (each with its release tag, commit SHA and
   how it was confirmed); :mod:`.pin_lock`: the repository's ``pipec.lock``, which wins over them,
   and ``pipec pins``.

@@ -28,9 +28,10 @@ class Approvals:
             settings["branches"] = list(a.github.get("branches"))
         if not settings["reviewers"]:
             self.warn("W508", a, f"approval '{a.name}' names no reviewers for GitHub",
-                      f"Without required reviewers the environment '{env_}' does not stop the job, so nothing waits "
-                      "for approval. Add 'reviewers' in the approval's github { } block (pipec writes them to the "
-                      "environment setup file).")
+                      f"Without required reviewers the environment '{env_}' does not stop the job, so the approval's "
+                      "job fails (it checks the environment first) until the environment has reviewers. Add "
+                      "'reviewers' in the approval's github { } block (pipec writes them to the environment setup "
+                      "file, applied with apply.sh).")
         if a.timeout_minutes != 30 * 24 * 60:
             self.warn("W508", a, f"approval '{a.name}' times out after {_human(a.timeout_minutes)} on CodePipeline "
                       "and after 30 days on GitHub",
@@ -42,8 +43,6 @@ class Approvals:
             rid = f"{jid}-request"
             request = {"name": job["name"] + " (request)", **{k: job[k] for k in ("needs", "if") if k in job},
                        "runs-on": job["runs-on"], "permissions": {}}
-            if "concurrency" in job:
-                request["concurrency"] = {"group": f"{self.workflow}-{rid}", "cancel-in-progress": False}
             lines = ["set -euo pipefail",
                      '{ echo "## Approval $ACTION is waiting"; echo; printf \'%s\\n\' "$MESSAGE"; '
                      'if [ -n "$URL" ]; then echo; echo "Review: $URL"; fi; } >> "$GITHUB_STEP_SUMMARY"']

@@ -23,8 +23,8 @@ keep no credentials; AWS is reached through OIDC roles trusted only for this rep
 job's environment or triggering refs.
 
 Where GitHub cannot do what CodePipeline does, the build stops with an error (E408-E410) or
-goes on with a warning that says exactly what differs (W507-W515); docs/diagnostics.md explains
-each code.
+goes on with a warning that says exactly what differs (W507-W515, W519); docs/diagnostics.md
+explains each code.
 
 Where each part is written (each a class that :class:`_Workflow` inherits, in its own module):
 
@@ -36,6 +36,9 @@ Where each part is written (each a class that :class:`_Workflow` inherits, in it
   :mod:`.approvals`: approvals as jobs in environments;
 - :mod:`.companion`: the companion CloudFormation template (OIDC roles and what the jobs use on
   AWS); :mod:`.environments`: the environments' settings and ``apply.sh``;
+- :mod:`.guards`: the workflow's concurrency (one lock for the run), change sets after their
+  ``parallel`` block, the guards of runs started by hand and of pull-request runs, the
+  environment checks that make gates fail closed, and W519;
 - :mod:`.pins`: the pinned actions of ``actions.json``.
 
 This module holds the workflow's shared state, the assembly of the files (:meth:`_Workflow.run`)
@@ -54,6 +57,7 @@ from pipec.targets.github.build_credentials import BuildCredentials
 from pipec.targets.github.companion import Companion
 from pipec.targets.github.deploys import Deploys
 from pipec.targets.github.environments import Environments
+from pipec.targets.github.guards import Guards
 from pipec.targets.github.jobs import Jobs, job_id
 from pipec.targets.github.phases import Phases
 from pipec.targets.github.pins import commented_pin
@@ -70,6 +74,7 @@ STEP_KEYS = ("name", "id", "if", "uses", "with", "env", "shell", "run", "continu
 PERMISSION_COMMENTS = {
     ("contents", "read"): "check out the repository",
     ("id-token", "write"): "assume this job's AWS role through OIDC",
+    ("actions", "read"): "read the protection rules of this job's environment",
 }
 
 
@@ -86,7 +91,8 @@ def _commented_permissions(permissions: dict) -> dict:
             if (scope, level) in PERMISSION_COMMENTS else level for scope, level in permissions.items()}
 
 
-class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Waits, Approvals, Companion, Environments):
+class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Waits, Approvals, Companion,
+                Environments, Guards):
     """The GitHub Actions target for one pipeline: the state every part shares, and the assembly."""
 
     def __init__(self, p: model.Pipeline, ctx):
@@ -143,10 +149,13 @@ class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Wa
         on = self.triggers()
         if self.p.mode == "queued":
             self.warn("W507", _At(self.p.mode_span), "GitHub Actions has no equivalent of execution mode 'queued'",
-                      "Each job gets a concurrency group, as for 'superseded': one run at a time per job and one "
+                      "The workflow gets one concurrency group, as for 'superseded': one run at a time and one "
                       "waiting; a third run replaces the waiting one instead of queueing behind it as on "
                       "CodePipeline.")
+        self.unseen_pushes_warning()
         prev: list[str] = []
+        made_for: dict[str, list[str]] = {}   # action -> its job ids (an approval's request job first)
+        kinds: dict[str, str] = {}            # job id -> build, deploy, approval, request or invoke
         for stage in self.stages:
             for n, order in enumerate(sorted({a.run_order for a in stage.actions})):
                 group: list[str] = []
@@ -170,10 +179,16 @@ class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Wa
                             self.error("E408", act, f"two jobs would be called '{k}'",
                                        "Rename one of the actions.")
                         self.jobs[k] = v
+                        kinds[k] = _kind(act) if k == jid else "request"
+                    made_for[act.name] = [k for k, _ in made]
                     group.append(jid)
+                if not self.problems:
+                    self.block_needs([a for a in stage.actions if a.run_order == order])
                 prev = group
         if self.problems:
             raise Diagnostics(self.problems)
+        self.guard_jobs(on, made_for)
+        self.protect(on, kinds)
         for jid, job in self.jobs.items():
             if "id-token" in job["permissions"] or jid in self.roles:
                 job["permissions"]["id-token"] = "write"
@@ -183,7 +198,10 @@ class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Wa
             job["permissions"] = _commented_permissions(dict(sorted(job["permissions"].items())))
         for job in self.jobs.values():
             job["steps"] = [_ordered_step(commented_pin(_literal_text(st))) for st in job["steps"]]
-        workflow: dict = {"name": self.workflow, "on": on, "permissions": {}, "jobs": self.jobs}
+        workflow: dict = {"name": self.workflow, "on": on, "permissions": {}}
+        if self.run_lock():
+            workflow["concurrency"] = self.run_lock()
+        workflow["jobs"] = self.jobs
         wf_path = f".github/workflows/{self.workflow}.yml"
         text = yamlout.header(self.ctx.source, f"GitHub Actions workflow for pipeline {self.p.name}")
         text += f"# Source: {self.repo_source.name} ({self.repo}), the repository this workflow runs in.\n"
@@ -193,6 +211,16 @@ class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Wa
         if self.environments:
             self.files.update(self.environment_files())
         return dict(sorted(self.files.items()))
+
+
+def _kind(act) -> str:
+    if isinstance(act, model.Build):
+        return "build"
+    if isinstance(act, model.Approval):
+        return "approval"
+    if isinstance(act, model.Invoke):
+        return "invoke"
+    return "deploy"
 
 
 class _At:

@@ -66,9 +66,7 @@ class Jobs:
         runs_on = act.github.get("runs_on") if act.github.has("runs_on") else None
         job["runs-on"] = _one(list(runs_on) if runs_on else self.runs_on)
         job["permissions"] = {}
-        if self.p.mode != "parallel":
-            job["concurrency"] = {"group": f"{self.workflow}-{job_id(act.name)}", "cancel-in-progress": False}
-        return job
+        return job  # the workflow's concurrency group is the run's lock (.guards)
 
     # ------------------------------------------------------------------ inputs
     def checkout(self, src: model.Source, path: str | None) -> dict:

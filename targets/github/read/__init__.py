@@ -40,6 +40,14 @@ What it relies on, besides the normalisations of :mod:`pipec.plan`:
   deploys is the deployment's, not the build's (the deploy job copies the generated appspec over
   it), as in ``plan.from_model``.
 - *Invoke payload*: none when the step passes no ``--payload``.
+- *Job conditions*: only the parts the emitter joins with ``&&`` (targets/github/guards.py): a
+  repository variable ``== 'true'`` (held, W510), the branch guard of runs started by hand (the
+  plan's ``manual_branch``, read from the jobs without ``needs``) and ``github.event_name !=
+  'pull_request'`` (``pull_request_skips``). An approval's gate is ``closed`` when its job checks
+  its environment's required reviewers before it says "Approved".
+- *Concurrency*: a workflow-level group without cancelling is ``superseded`` with the whole run
+  locked; a group on every job is ``superseded`` with each job locked alone (``lock: job``, which
+  pipec no longer writes); none is ``parallel``.
 - *Defaults GitHub documents*: a job without ``timeout-minutes`` has 360; a ``pull_request``
   without ``branches`` is for every target branch. A ``pull_request`` without ``types`` is
   refused (GitHub's default includes ``reopened``, which pipec has no event for).

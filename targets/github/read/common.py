@@ -90,3 +90,5 @@ class _Job:
         self.key, self.action, self.kind = key, action, kind
         self.needs, self.held, self.spec = needs, held, spec
         self.request_of = request_of  # an approval's request job: the approval's action name
+        self.manual_branch = None     # the branch its guard lets runs started by hand through on
+        self.skips_pull_requests = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pipec import model
+from pipec import model, plan
 from pipec.targets.github.read.artifacts import unpacked
 from pipec.targets.github.read.common import SETUP_ACTIONS, _action_of, _fail, _Job, _only, _unliteral, _Where
 from pipec.targets.github.read.phases import PHASE_SHELL, STEP_NAME
@@ -28,12 +28,12 @@ ALLOWED_ROLES = {
               "upload-report"},
     "codebuild": {"credentials", "codebuild"},
     "deploy": {"credentials", "checkout-appspec", "download", "unpack", "ec2-deploy", "ecs-codedeploy", "lambda-deploy",
-               "ecs-rolling"},
-    "stack": {"credentials", "download", "unpack", "stack"},
-    "bucket": {"credentials", "download", "unpack", "bucket"},
+               "ecs-rolling", "protection"},
+    "stack": {"credentials", "download", "unpack", "stack", "protection"},
+    "bucket": {"credentials", "download", "unpack", "bucket", "protection"},
     "invoke": {"credentials", "invoke"},
     "request": {"credentials", "ask"},
-    "approval": {"approved"},
+    "approval": {"approved", "protection"},
 }
 #: run steps by display name: (regex, role, a command the script must contain)
 RUN_STEPS = (
@@ -52,6 +52,8 @@ RUN_STEPS = (
     (r"Invoke (?P<arg>\S+)", "invoke", "aws lambda invoke"),
     (r"Ask for approval", "ask", '>> "$GITHUB_STEP_SUMMARY"'),
     (r"Approved", "approved", '>> "$GITHUB_STEP_SUMMARY"'),
+    (r"Check the protection of environment (?P<arg>\S+)", "protection",
+     'gh api "repos/$GITHUB_REPOSITORY/environments/$ENVIRONMENT"'),
 )
 USES_STEPS = {
     "aws-actions/configure-aws-credentials": "credentials",
@@ -77,7 +79,7 @@ class Jobs:
             needs = [needs]
         if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
             _fail(where, f"'needs' must be a list of job ids, not {needs!r}")
-        held = self.held(where, job.get("if"))
+        held, manual_branch, skips = self.condition(where, job.get("if"))
         steps = job.get("steps")
         if not isinstance(steps, list) or not steps:
             _fail(where, "the job has no steps")
@@ -97,7 +99,9 @@ class Jobs:
                 _fail(where.step_at(i, step), f"a {role} step does not belong in a {kind} job as pipec writes it")
         located = unpacked([(where.step_at(i, s), r, s) for i, (r, s) in enumerate(zip(roles, steps))])
         if kind == "request":
-            return self.request_job(where, key, job, needs, held, located)
+            made = self.request_job(where, key, job, needs, held, located)
+            made.manual_branch, made.skips_pull_requests = manual_branch, skips
+            return made
         action = self.action_name(where, key, job)
         if kind == "build":
             spec = self.build(where, action, job, located)
@@ -110,9 +114,12 @@ class Jobs:
         elif kind == "invoke":
             spec = self.invoke(where, located)
         else:
-            spec = None  # an approval: completed with its request job in assemble()
+            # an approval: completed with its request job in assemble()
+            spec = plan.spec(gate=self.gate(where, located))
             action = self.approval_name(where, job, located)
-        return _Job(key, action, kind, needs, held, spec)
+        made = _Job(key, action, kind, needs, held, spec)
+        made.manual_branch, made.skips_pull_requests = manual_branch, skips
+        return made
 
     @staticmethod
     def action_name(where, key: str, job: dict) -> str:
@@ -132,17 +139,42 @@ class Jobs:
         return action
 
     @staticmethod
-    def held(where, cond) -> bool:
-        """``if: vars.NAME == 'true'`` (a disabled transition, W510) is held; nothing else is read."""
+    def condition(where, cond) -> tuple[bool, str | None, bool]:
+        """A job's ``if:`` as (held, manual branch, skipped on pull requests): the parts the
+        emitter joins with ``&&`` (targets/github/guards.py ``all_of``) are ``vars.NAME == 'true'``
+        (a disabled transition, W510), the branch guard of runs started by hand, and ``github.
+        event_name != 'pull_request'``; nothing else is read."""
         if cond is None:
-            return False
+            return False, None, False
         text = str(cond).strip()
         if text.startswith("${{") and text.endswith("}}"):
             text = text[3:-2].strip()
-        if re.fullmatch(r"vars\.[A-Za-z_][A-Za-z0-9_]* == 'true'", text):
-            return True
-        _fail(where, f"job condition {cond!r} is not one pipec writes (only a repository variable "
-                     "== 'true', for a disabled transition)")
+        held, branch, skips = False, None, False
+        for part in _conjuncts(text):
+            m = re.fullmatch(r"github\.event_name != 'workflow_dispatch' \|\| github\.ref == "
+                             r"'refs/heads/((?:[^']|'')+)'", part)
+            if re.fullmatch(r"vars\.[A-Za-z_][A-Za-z0-9_]* == 'true'", part) and not held:
+                held = True
+            elif m and branch is None:
+                branch = m.group(1).replace("''", "'")
+            elif part == "github.event_name != 'pull_request'" and not skips:
+                skips = True
+            else:
+                _fail(where, f"job condition {cond!r} is not one pipec writes (a repository variable == 'true' "
+                             "for a disabled transition, the branch guard of runs started by hand, or no "
+                             "pull-request runs, joined with &&)")
+        return held, branch, skips
+
+    def gate(self, where, located) -> str:
+        """``closed`` when the approval's job checks, before it says "Approved", that its
+        environment has required reviewers (a job in an environment without them would pass at
+        once); ``open`` otherwise."""
+        for at, role, step in located:
+            if role == "approved":
+                return "open"
+            if role == "protection" and "reviewers" in str((step.get("env") or {}).get("REQUIRE", "")).split():
+                return "closed"
+        return "open"
 
     @staticmethod
     def text_of(where, step):
@@ -190,3 +222,27 @@ class Jobs:
                 return role
         first = run.strip().split("\n", 1)[0]
         _fail(where, f"a script step pipec does not recognise (name {name!r}, script starting {first[:60]!r})")
+
+
+def _conjuncts(text: str) -> list[str]:
+    """``text`` split at each ``&&`` outside quotes and parentheses, each part without the
+    parentheses around it."""
+    parts, depth, quoted, start, i = [], 0, False, 0, 0
+    while i < len(text):
+        c = text[i]
+        if c == "'":
+            quoted = not quoted
+        elif not quoted and c in "()":
+            depth += 1 if c == "(" else -1
+        elif not quoted and depth == 0 and text.startswith("&&", i):
+            parts.append(text[start:i])
+            start = i = i + 2
+            continue
+        i += 1
+    parts.append(text[start:])
+    out = []
+    for p in (p.strip() for p in parts):
+        if p.startswith("(") and p.endswith(")"):
+            p = p[1:-1].strip()
+        out.append(p)
+    return out

@@ -63,9 +63,9 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
         if not isinstance(data, dict):
             _fail(where, "a workflow is a mapping")
         for key in data:
-            if key in ("concurrency", "defaults"):
+            if key == "defaults":
                 _fail(where, f"a workflow-level '{key}' has no pipec equivalent (pipec maps per-job settings)")
-            if key not in ("name", "run-name", "on", "permissions", "env", "jobs"):
+            if key not in ("name", "run-name", "on", "permissions", "env", "jobs", "concurrency"):
                 _fail(where, f"unknown top-level key {key!r}")
         jobs = data.get("jobs")
         if not isinstance(jobs, dict) or not jobs:
@@ -79,9 +79,16 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
         # run variables are settable only in runs started by hand (workflow_dispatch inputs);
         # otherwise the jobs use the defaults, as the plan's build env does not list them
         settable = any(t.kind == "manual" for t in triggers)
+        mode, lock = self.concurrency(data.get("concurrency"), jobs)
+        firsts = [j for j in read if not j.needs]
+        branches = {j.manual_branch for j in firsts}
+        if len(branches) > 1 and None not in branches:
+            _fail(where, f"the first jobs let runs started by hand through on different branches: {sorted(branches)}")
+        manual_branch = branches.pop() if len(branches) == 1 else None
+        skips = frozenset(j.request_of or j.action for j in read if j.skips_pull_requests)
         return plan.Plan(self.pipeline, "github", triggers,
                          tuple(sorted(self.variables.items())) if settable else (),
-                         self.concurrency(jobs), self.assemble(read))
+                         mode, self.assemble(read), lock, manual_branch, skips)
 
     def own_source(self, jobs: dict) -> str | None:
         """The name of the workflow repository's source: ``Check out NAME`` of a checkout with no
@@ -119,10 +126,22 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
             _fail(where, "a checkout must be named 'Check out SOURCE' so that the source is known")
         return m.group(1)
 
-    def concurrency(self, jobs: dict) -> str:
+    def concurrency(self, run, jobs: dict) -> tuple[str, str]:
+        """(execution mode, lock): a workflow-level group without cancelling is ``superseded``
+        with the whole run locked (targets/github/guards.py); a group on every job is
+        ``superseded`` with each job locked alone (stages interleave); none is ``parallel``."""
         with_group = [k for k, j in jobs.items() if "concurrency" in j]
+        if run is not None:
+            if with_group:
+                _fail(self.where, f"jobs {', '.join(map(str, with_group))} have a concurrency group inside the "
+                                  "workflow's own")
+            if not isinstance(run, dict) or not isinstance(run.get("group"), str) \
+                    or run.get("cancel-in-progress") is not False:
+                _fail(self.where, f"concurrency {run!r} is not a group with cancel-in-progress: false (the "
+                                  "superseded execution mode)")
+            return "superseded", "run"
         if not with_group:
-            return "parallel"
+            return "parallel", "none"
         if len(with_group) != len(jobs):
             without = [str(k) for k in jobs if k not in with_group]
             _fail(self.where, f"jobs {', '.join(without)} have no concurrency group while others have one: "
@@ -133,7 +152,7 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
                     or c.get("cancel-in-progress") is not False:
                 _fail(_Where(self.where.file, str(k)), f"concurrency {c!r} is not a group with "
                       "cancel-in-progress: false (the superseded execution mode)")
-        return "superseded"
+        return "superseded", "job"
 
     # ------------------------------------------------------------------ the plan's jobs
     def assemble(self, read: list[_Job]) -> tuple:
@@ -152,15 +171,19 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
             if j.kind != "approval":
                 continue
             request = requests.get(j.action)
+            gate = dict(j.spec)  # what the approval job itself says: whether its gate fails closed
             if request is None:
-                j.spec = plan.spec(timeout=APPROVAL_TIMEOUT)
+                j.spec = plan.spec(timeout=APPROVAL_TIMEOUT, **gate)
                 continue
             if j.needs != [request.key]:
                 _fail(_Where(self.where.file, j.key), f"the approval must need exactly its request job '{request.key}'")
             if j.held:
                 _fail(_Where(self.where.file, j.key), "the condition of an approval with a request job is on the "
                                                        "request job")
-            j.spec, j.held = request.spec, request.held
+            if j.skips_pull_requests:
+                _fail(_Where(self.where.file, j.key), "the pull-request condition of an approval with a request "
+                                                       "job is on the request job")
+            j.spec, j.held = plan.spec(**dict(request.spec), **gate), request.held
             used.add(request.key)
         for action, request in requests.items():
             if request.key not in used:

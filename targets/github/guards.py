@@ -1,0 +1,227 @@
+"""Guards: what keeps a workflow run where a CodePipeline execution would be, beyond the jobs'
+own steps (docs/targets.md, "Stage locks, guards and gates"; docs/language.md, "Run-time
+semantics"):
+
+- **the lock** (:meth:`Guards.run_lock`): CodePipeline lets one execution into a stage at a time.
+  A GitHub concurrency group is held by one job or one workflow run; a job-level group per stage
+  would let a stage's jobs interleave with another run's (run 2's deploy between run 1's deploy
+  and its test), so the workflow holds one group for the whole run, which holds every stage lock;
+- **change sets after their block** (:meth:`Guards.block_needs`): a CloudFormation change set is
+  executed in the run order after its ``parallel`` block, so the stack job needs its siblings;
+- **the branch guard** of runs started by hand (:meth:`Guards.guard_jobs`): CodePipeline builds
+  the source's branch; ``workflow_dispatch`` can start from any branch, so the first jobs run only
+  on that branch, and the environments get a deployment branch policy (:meth:`Guards.branch_refs`);
+- **pull-request runs** bound to GitHub skip deployments and approvals;
+- **gates that fail closed** (:meth:`Guards.protection_step`): an approval's job, or a deployment
+  in an environment with a branch policy, first checks that the environment really has its
+  required reviewers and branch policy (``environments/apply.sh`` creates them), and fails if not;
+- **W519**: tag pushes that start CodePipeline but not the workflow.
+"""
+
+from __future__ import annotations
+
+
+from pipec import model, plan
+from pipec.patterns import expand
+from pipec.targets.escape import expression_string
+from pipec.targets.github.jobs import job_id
+
+#: a run that is not a pull-request run (docs/language.md "on pull_request")
+NOT_PULL_REQUEST = "github.event_name != 'pull_request'"
+#: the characters of a pipec pattern that are not literal (docs/language.md "Patterns")
+GLOB = set("*?[]{}!\\")
+PROTECTION_STEP = "Check the protection of environment {}"
+
+
+def manual_guard(branch: str) -> str:
+    """The condition that lets a run started by hand through only on ``branch``."""
+    return f"github.event_name != 'workflow_dispatch' || github.ref == {expression_string('refs/heads/' + branch)}"
+
+
+def all_of(*parts: str | None) -> str | None:
+    """The conditions joined with ``&&``, each ``||`` part in parentheses."""
+    parts = [p for p in parts if p]
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    return " && ".join(f"({p})" if "||" in p else p for p in parts)
+
+
+class Guards:
+    """The run lock, the guards on jobs and the environments' protection checks."""
+
+    # ------------------------------------------------------------------ the lock
+    def run_lock(self) -> dict | None:
+        """The workflow's concurrency: one group for the whole run (``superseded``; ``queued``
+        with W507), none for ``parallel``. GitHub keeps one run in progress and one pending in a
+        group, and a newer pending run replaces the older one, as a newer CodePipeline execution
+        supersedes one waiting to enter a stage."""
+        if self.p.mode == "parallel":
+            return None
+        group = self.workflow
+        if self.pull_requests_skip_deploys():
+            # pull-request runs bound to GitHub deploy nothing (guard_jobs) and CodePipeline never
+            # sees them: each pull request gets a group of its own, so that its runs neither wait
+            # for nor replace the runs that deliver (a newer push to it still replaces an older run)
+            group = ("${{ github.event_name == 'pull_request' && format('{0}-pull-request-{1}', "
+                     f"{expression_string(self.workflow)}, github.event.pull_request.number) || "
+                     f"{expression_string(self.workflow)} }}}}")
+        return {"group": group, "cancel-in-progress": False}
+
+    # ------------------------------------------------------------------ change sets
+    def block_needs(self, group: list) -> None:
+        """A change-set deployment in ``group`` (one run order) also needs the other jobs of the
+        group, as its execute action runs after them on CodePipeline (:func:`pipec.plan.order`)."""
+        for act in group:
+            if not plan.executes_after_block(act):
+                continue
+            job = self.jobs[job_id(act.name)]
+            extra = [job_id(o.name) for o in group if o is not act and not plan.executes_after_block(o)]
+            if extra:
+                job["needs"] = [*job.get("needs", []), *extra]
+
+    # ------------------------------------------------------------------ guards on jobs
+    def guard_jobs(self, on: dict, made: dict[str, list[str]]) -> None:
+        """The branch guard on the first jobs of a workflow that can be started by hand, and the
+        pull-request guard on deployments and approvals (``made``: action -> its job ids)."""
+        if "workflow_dispatch" in on and self.repo_source is not None:
+            guard = manual_guard(self.repo_source.branch)
+            for job in self.jobs.values():
+                if not job.get("needs"):
+                    job["if"] = all_of(job.get("if"), guard)
+        if self.pull_requests_skip_deploys():
+            for st in self.stages:
+                for act in st.actions:
+                    if not plan.skipped_on_pull_requests(act):
+                        continue
+                    first = self.jobs[made[act.name][0]]  # the request job of an approval, or the job
+                    first["if"] = all_of(first.get("if"), NOT_PULL_REQUEST)
+        for key, job in list(self.jobs.items()):
+            if "if" in job:  # keep the key order of a job (name, needs, if, runs-on, ...)
+                cond = job.pop("if")
+                self.jobs[key] = _with_if(job, cond)
+
+    def pull_requests_skip_deploys(self) -> bool:
+        """A pull-request trigger bound to GitHub starts checks only (docs/language.md)."""
+        return self.repo_source is not None and any(
+            isinstance(t, model.PullRequestTrigger) and t.platform == "github" for t in self.repo_source.triggers)
+
+    # ------------------------------------------------------------------ environments
+    def branch_refs(self, on: dict) -> list[tuple[str, str]] | None:
+        """The refs a run that may deploy starts from, as deployment branch and tag policies
+        ((type, name) pairs), when the workflow can be started by hand and every such ref is a
+        name or a pattern GitHub's policies read alike (``*`` within one segment); None otherwise
+        (the branch guard on the first jobs still holds, docs/targets.md)."""
+        src = self.repo_source
+        if "workflow_dispatch" not in on or src is None:
+            return None
+        refs: list[tuple[str, str]] = [("branch", src.branch)]
+        for t in src.triggers:
+            if t.platform not in (None, "github"):
+                continue
+            if isinstance(t, model.PullRequestTrigger):
+                if t.platform is None:
+                    return None  # pull-request runs deploy on both platforms (W506): no policy can allow them
+                continue
+            if not isinstance(t, model.PushTrigger) or (t.tags is None and t.branches is None):
+                continue
+            kind, f = ("tag", t.tags) if t.tags is not None else ("branch", t.branches)
+            if f.excludes:
+                return None
+            for pattern in f.includes:
+                for alt in expand(pattern):
+                    if "**" in alt or (GLOB - {"*"}) & set(alt):
+                        return None
+                    refs.append((kind, alt))
+        return list(dict.fromkeys(refs))
+
+    def protect(self, on: dict, kinds: dict[str, str]) -> None:
+        """Branch policies for the environments of deployments and approvals, and the step that
+        makes their jobs fail closed (after every job is made; ``kinds``: job id -> what the job
+        is: build, deploy, approval, request, invoke)."""
+        refs = self.branch_refs(on)
+        used: dict[str, list[str]] = {}
+        for jid, job in self.jobs.items():
+            env = job.get("environment")
+            if env is not None:
+                used.setdefault(env["name"] if isinstance(env, dict) else env, []).append(jid)
+        for name, jids in used.items():
+            settings = self.environments[name]
+            if refs and not settings.get("branches") and all(kinds[j] != "build" for j in jids):
+                settings["refs"] = refs  # builds run on pull requests too: no policy for their environments
+            for jid in jids:
+                if kinds[jid] == "build":
+                    continue
+                need = (["reviewers"] if kinds[jid] == "approval" else []) + (
+                    ["branches"] if settings.get("branches") or settings.get("refs") else [])
+                if need:
+                    job = self.jobs[jid]
+                    job["permissions"]["actions"] = "read"  # GET .../environments/NAME needs actions: read
+                    job["steps"].insert(0, self.protection_step(name, need))
+
+    def protection_step(self, environment: str, need: list[str]) -> dict:
+        """A step that reads the job's environment (``GET /repos/{owner}/{repo}/environments/
+        {environment_name}``, which needs ``actions: read``) and fails unless it has required
+        reviewers and a deployment branch policy, as ``need`` says. The job only starts once the
+        environment's rules pass, so with the rules in place this step finds them and goes on."""
+        apply = f"github/{self.p.name}/environments/apply.sh"
+        return {
+            "name": PROTECTION_STEP.format(environment),
+            "env": {"ENVIRONMENT": environment, "REQUIRE": " ".join(need), "GH_TOKEN": "${{ github.token }}"},
+            "run": "\n".join([
+                "set -euo pipefail",
+                'if ! found=$(gh api "repos/$GITHUB_REPOSITORY/environments/$ENVIRONMENT" --jq '
+                "'[(.protection_rules // [])[] | select(.type == \"required_reviewers\") | \"reviewers\"]"
+                " + (if .deployment_branch_policy then [\"branches\"] else [] end) | join(\" \")'); then",
+                f'  echo "::error::cannot read GitHub environment $ENVIRONMENT: run {apply} as a repository '
+                'administrator (environments in private repositories need GitHub Pro, Team or Enterprise)"',
+                "  exit 1",
+                "fi",
+                "for rule in $REQUIRE; do",
+                '  case " $found " in *" $rule "*) continue ;; esac',
+                '  case "$rule" in',
+                f'    reviewers) echo "::error::GitHub environment $ENVIRONMENT has no required reviewers, so nothing '
+                f'waited for an approval: run {apply} as a repository administrator (required reviewers in a '
+                'private repository need GitHub Enterprise)" ;;',
+                f'    *) echo "::error::GitHub environment $ENVIRONMENT has no deployment branch policy, so any branch '
+                f'could deploy: run {apply} as a repository administrator" ;;',
+                "  esac",
+                "  exit 1",
+                "done",
+            ]),
+        }
+
+    # ------------------------------------------------------------------ W519
+    def unseen_pushes_warning(self) -> None:
+        """W519, once, at the first tag trigger both platforms watch: GitHub creates no event when
+        more than three tags are pushed at once, and CodePipeline starts for each (docs/targets.md
+        "Events only CodePipeline sees"). The other pushes GitHub does not run ([skip ci] in the
+        head commit, pushes with a workflow's GITHUB_TOKEN) concern every pipeline on both
+        platforms alike, whatever its file says; docs/targets.md and the warning's help name them,
+        but they alone do not raise it: a warning on every pipeline would say nothing."""
+        if self.repo_source is None:
+            return
+        shared = [t for t in self.repo_source.triggers
+                  if isinstance(t, model.PushTrigger) and t.platform is None and t.tags is not None]
+        if not shared:
+            return
+        self.warn("W519", shared[0], "some tag pushes start CodePipeline but not the GitHub workflow",
+                  "GitHub creates no push event when more than three tags are pushed at once; CodePipeline starts "
+                  "for each tag. Push at most three tags at a time, or bind the trigger to one platform ('via aws' "
+                  "or 'via github'). GitHub also starts no run for a head commit whose message contains [skip ci], "
+                  "[ci skip], [no ci], [skip actions] or [actions skip] or ends with 'skip-checks: true', nor for a "
+                  "push made with a workflow's GITHUB_TOKEN: keep those words out of commit messages and push from "
+                  "workflows with a GitHub App or personal access token.")
+
+
+def _with_if(job: dict, cond: str) -> dict:
+    """``job`` with ``if`` right after ``needs`` (or ``name``), where the emitter writes it."""
+    out: dict = {}
+    placed = False
+    for k, v in job.items():
+        if k == "runs-on" and not placed:
+            out["if"] = cond
+            placed = True
+        out[k] = v
+    if not placed:
+        out["if"] = cond
+    return out
