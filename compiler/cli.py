@@ -408,6 +408,12 @@ def cmd_graph(args) -> int:
     return EXIT_OK
 
 
+def cmd_simulate(args) -> int:
+    from pipec.simulate_cli import cmd_simulate as run
+
+    return run(args)
+
+
 def _path(value: str) -> str:
     """An output path option: an empty one (``-o ""``) is a usage error, never "the current folder"."""
     if not value.strip():
@@ -505,6 +511,25 @@ def build_parser() -> argparse.ArgumentParser:
                     help="mermaid (default), dot, or svg/png rendered with Graphviz")
     gr.add_argument("-o", "--output", metavar="OUT", type=_path, help="write here (default: standard output)")
     gr.set_defaults(func=cmd_graph)
+
+    sim = sub.add_parser(
+        "simulate", help="simulate one run for an event, with injected failures, as each platform would show it",
+        description="Simulate a run (nothing runs on AWS or GitHub): which triggers fire for the event, which "
+        "actions run in order, and, with --fail, what each platform would show: the CodePipeline console or the "
+        "GitHub jobs, the CodeBuild log of a failed build, CodeDeploy's lifecycle events and error codes. Every "
+        "line points to the .pipe line it comes from.")
+    sim.add_argument("file", metavar="FILE", help="the .pipe file")
+    sim.add_argument("--event", metavar="EVENT",
+                     help="push:BRANCH[:PATH...], pull_request[.opened|.updated|.closed]:TARGET[:PATH...], tag:TAG, "
+                     "manual, schedule or object (default: a push to the first source's branch)")
+    sim.add_argument("--source", metavar="NAME", help="the source the event happens to (default: the first)")
+    sim.add_argument("--fail", metavar="POINT", action="append",
+                     help="ACTION.PHASE[N] (N from 1), ACTION.PHASE.finally[N], ACTION.hook:EVENT, "
+                     "ACTION.alarm@MINUTES, APPROVAL:reject or ACTION; repeatable")
+    sim.add_argument("--target", choices=("aws", "github"), help="one platform (default: both)")
+    sim.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    sim.add_argument("--json", action="store_true", help="the same as --format json")
+    sim.set_defaults(func=cmd_simulate)
     return parser
 
 
