@@ -378,7 +378,7 @@ def cmd_explain(args) -> int:
     pipeline, warnings, _text = compiled
     from pipec.explain import explain
 
-    sys.stdout.write(explain(pipeline, warnings, target=args.target))
+    sys.stdout.write(explain(pipeline, warnings, target=args.target, brief=args.brief))
     return EXIT_OK
 
 
@@ -498,6 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("file", nargs="?", metavar="FILE", help="the .pipe file")
     exp.add_argument("--target", choices=("aws", "github"),
                      help="narrate one platform in its own vocabulary (default: both, then their differences)")
+    exp.add_argument("--brief", action="store_true", help="about a screen: each fact once")
     exp.add_argument("--code", metavar="CODE", help="explain a diagnostic code, for example E201 or W500")
     exp.set_defaults(func=cmd_explain)
 
