@@ -414,6 +414,28 @@ def cmd_simulate(args) -> int:
     return run(args)
 
 
+def cmd_why(args) -> int:
+    compiled = _compile_or_report(args.file)
+    if compiled is None:
+        return EXIT_INPUT
+    pipeline, _warnings, text = compiled
+    log = _read_or_report(args.log)
+    if log is None:
+        return EXIT_INPUT
+    from pipec.why import render, why
+
+    findings = why(pipeline, text, log)
+    if args.format == "json":
+        import json
+
+        print(json.dumps([{"location": f"{args.file}:{f.line}" if f.line else None, "line": f.line,
+                           "action": f.action, "what": f.what, "meaning": f.meaning, "fix": f.fix,
+                           "evidence": f.evidence} for f in findings], indent=2))
+    else:
+        sys.stdout.write(render(findings, args.file))
+    return EXIT_OK if any(f.line for f in findings) else EXIT_INPUT
+
+
 def _path(value: str) -> str:
     """An output path option: an empty one (``-o ""``) is a usage error, never "the current folder"."""
     if not value.strip():
@@ -531,6 +553,17 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     sim.add_argument("--json", action="store_true", help="the same as --format json")
     sim.set_defaults(func=cmd_simulate)
+
+    wh = sub.add_parser(
+        "why", help="map a failure's log (CodeBuild, CodeDeploy, CodePipeline, GitHub) back to the .pipe line",
+        description="Read what a failed run printed (a CodeBuild log, aws deploy get-deployment or lifecycle "
+        "event output, aws codepipeline get-pipeline-state, a GitHub job log, or pipec simulate's output) and "
+        "say which line of the .pipe file produced the failing command, hook or action, what the error means "
+        "and how to fix it. Exit 1 when nothing in the log points to the pipeline.")
+    wh.add_argument("file", metavar="FILE", help="the .pipe file")
+    wh.add_argument("log", metavar="LOG", help="the log or JSON output ('-' for standard input)")
+    wh.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    wh.set_defaults(func=cmd_why)
     return parser
 
 

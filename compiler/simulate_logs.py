@@ -107,7 +107,15 @@ class Source:
                 return n
         return None
 
-    def hook_line(self, deploy: model.Deploy, event: str) -> int | None:
+    def hook_line(self, deploy: model.Deploy, event: str, target: str | None = None) -> int | None:
+        """The line of ``deploy``'s hook for ``event`` (the one running ``target``, on EC2 where an
+        event may have several scripts)."""
+        span = deploy.span
+        if span is not None and target is not None:
+            for n in range(span.line, span.end_line + 1):
+                words = self.lines[n - 1].split()
+                if words[:2] == ["hook", event] and target in self.lines[n - 1]:
+                    return n
         return self.find(deploy, "hook", event) or _line(deploy)
 
 
@@ -325,7 +333,9 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
     EVENTS = appspec_event_names()
 
     dl = _line(d)
-    hooks = {EVENTS[h.event]: h for h in d.hooks}
+    hooks: dict = {}
+    for h in d.hooks:  # an EC2 event may run several scripts: the first one fails
+        hooks.setdefault(EVENTS[h.event], h)
     failing_event = EVENTS.get(failure.hook) if failure.hook else None
     if failure.point[0] == "deploy" and not failure.hook:
         failing_event = "*Install"  # EC2: the instances fail to install the revision
@@ -338,7 +348,7 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
     for event in lifecycle_of(d):
         name = event.lstrip("*")
         hook = hooks.get(name)
-        line = src.hook_line(d, hook.event) if hook else dl
+        line = src.hook_line(d, hook.event, hook.target) if hook else dl
         if stopped:
             out.append(L(f"  {name:<24}Skipped", line))
             continue

@@ -298,3 +298,26 @@ def test_cli_text_json_and_errors(tmp_path):
     assert broken.returncode == 1 and "error[E102]" in broken.stderr and "Traceback" not in broken.stderr
     missing = _cli(str(tmp_path / "none.pipe"))
     assert missing.returncode == 1 and "E001" in missing.stderr
+
+
+# ----------------------------------------------------------------------------- pipec why, fed back
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_why_finds_every_simulated_failure_on_its_line(path):
+    from pipec.why import why
+
+    pipeline, text = _compile(path)
+    name = f"examples/{path.name}"
+    checked = 0
+    for point in failure_points_of(pipeline):
+        _ev, data = _event_for(pipeline, text, name, point)
+        for p in data["platforms"]:
+            if not p["points"]:
+                continue
+            expected = {pt["line"] for pt in p["points"]}
+            log = render_text({**data, "platforms": [p]})
+            lines = {f.line for f in why(pipeline, text, log) if f.line}
+            assert lines == expected, (point, p["platform"], lines, expected)
+            checked += 1
+    assert checked
