@@ -552,6 +552,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--target", choices=("aws", "github"), help="one platform (default: both)")
     sim.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     sim.add_argument("--json", action="store_true", help="the same as --format json")
+    sim.add_argument("--compare-strategies", metavar="ACTION",
+                     help="put the deployment strategies that apply to this deployment side by side for one failure "
+                     "(ACTION.alarm@MINUTES in --fail says when it is noticed; default minute 3)")
+    sim.add_argument("--notice", type=int, metavar="MINUTES",
+                     help="for --compare-strategies: minutes after the deployment starts that the bad version is "
+                     "noticed (default 3, or the minute of an ACTION.alarm@MINUTES failure)")
+    sim.add_argument("--fleet", type=int, default=4, help="instances or tasks, for --compare-strategies (default 4)")
+    sim.add_argument("--batch-minutes", type=int, default=2,
+                     help="minutes one batch takes, for --compare-strategies (default 2)")
     sim.set_defaults(func=cmd_simulate)
 
     wh = sub.add_parser(

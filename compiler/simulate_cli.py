@@ -147,6 +147,8 @@ def cmd_simulate(args) -> int:
     if compiled is None:
         return EXIT_INPUT
     pipeline, _warnings, text = compiled
+    if args.compare_strategies:
+        return _compare(pipeline, args)
     try:
         data = simulate_data(pipeline, text, args.file, args.event, args.fail or (), args.target, args.source)
     except SimulateError as exc:
@@ -154,4 +156,50 @@ def cmd_simulate(args) -> int:
         return EXIT_USAGE
     fmt = "json" if args.json else args.format
     sys.stdout.write(render_json(data) if fmt == "json" else render_text(data))
+    return EXIT_OK
+
+
+def _compare(pipeline: model.Pipeline, args) -> int:
+    """``--compare-strategies ACTION``: the deployment's strategy beside the usual alternatives."""
+    import sys
+
+    from pipec.cli import EXIT_OK, EXIT_USAGE
+    from pipec.simulate_run import SimulateError
+    from pipec.timeline import compare, render_compare
+
+    deploys = {a.name: a for a in pipeline.actions() if isinstance(a, model.Deploy)}
+    d = deploys.get(args.compare_strategies)
+    if d is None:
+        print(f"pipec: error: --compare-strategies {args.compare_strategies!r}: the pipeline has no deployment "
+              f"of that name\n  hint: Give one of: {', '.join(deploys) or '(none: this pipeline deploys nothing)'}.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    detect = 3
+    for f in args.fail or ():
+        try:
+            parsed = parse_failure(f, pipeline)
+        except SimulateError as exc:
+            print(f"pipec: error: {exc}\n  hint: {exc.hint}", file=sys.stderr)
+            return EXIT_USAGE
+        if parsed.minute is not None and parsed.action == d.name:
+            detect = parsed.minute
+    if args.notice is not None:
+        detect = args.notice
+    if args.fleet < 1 or args.batch_minutes < 1 or detect < 0 or args.fleet > 1000 or args.batch_minutes > 600 \
+            or detect > 1440:
+        print("pipec: error: --fleet (1 to 1000), --batch-minutes (1 to 600) and --notice (0 to 1440) are out of "
+              "range", file=sys.stderr)
+        return EXIT_USAGE
+    if (args.json or args.format == "json"):
+        rows = compare(d, detect, args.fleet, args.batch_minutes)
+        sys.stdout.write(json.dumps({"simulated": True, "action": d.name, "platform": d.platform, "detect": detect,
+                                     "fleet": args.fleet, "batch_minutes": args.batch_minutes,
+                                     "strategies": [{"strategy": r.strategy, "downtime": r.downtime,
+                                                     "peak_exposure": r.peak_exposure, "exposure": r.exposure,
+                                                     "rollback": r.rollback, "extra_capacity": r.extra,
+                                                     "timeline": [[m.minute, m.old, m.new, m.unserved, m.healthy,
+                                                                   m.running] for m in r.timeline]}
+                                                    for r in rows]}, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_compare(d, detect, args.fleet, args.batch_minutes))
     return EXIT_OK

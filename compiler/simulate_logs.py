@@ -318,13 +318,10 @@ def lifecycle_of(d: model.Deploy) -> tuple[str, ...]:
 
 def traffic_at(s: model.Strategy, minute: int) -> int:
     """The percentage of traffic on the new version ``minute`` minutes after traffic starts to
-    shift (canary: ``percent`` until ``interval``, then 100; linear: ``percent`` more every
-    ``interval``, the first step at minute 0; all at once and blue/green: 100)."""
-    if s.kind == "canary":
-        return s.percent if minute < s.interval_minutes else 100
-    if s.kind == "linear":
-        return min(100, s.percent * (minute // s.interval_minutes + 1))
-    return 100
+    shift (the timeline model's rule, :mod:`pipec.timeline`)."""
+    from pipec.timeline import _traffic_shift
+
+    return _traffic_shift(s, minute)
 
 
 def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dict]:
