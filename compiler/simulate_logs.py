@@ -383,8 +383,10 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
     out.append(L(f"errorInformation: code {code}: {message}", dl, failed=True, code=code))
     rolled = any(line == f"{d.name} rollback" for line in r.trace)
     if rolled:
-        out.append(L(f"rollbackInfo: automatic rollback ({event}): CodeDeploy redeploys the last successful "
-                     "revision", rollback_line))
+        how = ("CodeDeploy redeploys the last successful revision" if d.platform == "ec2" and
+               d.strategy.kind != "blue-green" else "traffic goes back to the original " +
+               {"ec2": "instances", "ecs": "task set", "lambda": "version"}[d.platform])
+        out.append(L(f"rollbackInfo: automatic rollback ({event}): {how}", rollback_line))
     else:
         out.append(L(f"rollbackInfo: none ({event} is not a rollback event of this deployment group)",
                      rollback_line))
