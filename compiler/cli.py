@@ -438,7 +438,7 @@ def cmd_explain(args) -> int:
     pipeline, warnings, _text = compiled
     from pipec.explain import explain
 
-    sys.stdout.write(explain(pipeline, warnings, target=args.target))
+    sys.stdout.write(explain(pipeline, warnings, target=args.target, brief=args.brief))
     return EXIT_OK
 
 
@@ -466,6 +466,34 @@ def cmd_graph(args) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
     return EXIT_OK
+
+
+def cmd_simulate(args) -> int:
+    from pipec.simulate_cli import cmd_simulate as run
+
+    return run(args)
+
+
+def cmd_why(args) -> int:
+    compiled = _compile_or_report(args.file)
+    if compiled is None:
+        return EXIT_INPUT
+    pipeline, _warnings, text = compiled
+    log = _read_or_report(args.log)
+    if log is None:
+        return EXIT_INPUT
+    from pipec.why import render, why
+
+    findings = why(pipeline, text, log)
+    if args.format == "json":
+        import json
+
+        print(json.dumps([{"location": f"{args.file}:{f.line}" if f.line else None, "line": f.line,
+                           "action": f.action, "what": f.what, "meaning": f.meaning, "fix": f.fix,
+                           "evidence": f.evidence} for f in findings], indent=2))
+    else:
+        sys.stdout.write(render(findings, args.file))
+    return EXIT_OK if any(f.line for f in findings) else EXIT_INPUT
 
 
 def _path(value: str) -> str:
@@ -570,6 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("file", nargs="?", metavar="FILE", help="the .pipe file")
     exp.add_argument("--target", choices=("aws", "github"),
                      help="narrate one platform in its own vocabulary (default: both, then their differences)")
+    exp.add_argument("--brief", action="store_true", help="about a screen: each fact once")
     exp.add_argument("--code", metavar="CODE", help="explain a diagnostic code, for example E201 or W500")
     exp.set_defaults(func=cmd_explain)
 
@@ -583,6 +612,45 @@ def build_parser() -> argparse.ArgumentParser:
                     help="mermaid (default), dot, or svg/png rendered with Graphviz")
     gr.add_argument("-o", "--output", metavar="OUT", type=_path, help="write here (default: standard output)")
     gr.set_defaults(func=cmd_graph)
+
+    sim = sub.add_parser(
+        "simulate", help="simulate one run for an event, with injected failures, as each platform would show it",
+        description="Simulate a run (nothing runs on AWS or GitHub): which triggers fire for the event, which "
+        "actions run in order, and, with --fail, what each platform would show: the CodePipeline console or the "
+        "GitHub jobs, the CodeBuild log of a failed build, CodeDeploy's lifecycle events and error codes. Every "
+        "line points to the .pipe line it comes from.")
+    sim.add_argument("file", metavar="FILE", help="the .pipe file")
+    sim.add_argument("--event", metavar="EVENT",
+                     help="push:BRANCH[:PATH...], pull_request[.opened|.updated|.closed]:TARGET[:PATH...], tag:TAG, "
+                     "manual, schedule or object (default: a push to the first source's branch)")
+    sim.add_argument("--source", metavar="NAME", help="the source the event happens to (default: the first)")
+    sim.add_argument("--fail", metavar="POINT", action="append",
+                     help="ACTION.PHASE[N] (N from 1), ACTION.PHASE.finally[N], ACTION.hook:EVENT, "
+                     "ACTION.alarm@MINUTES, APPROVAL:reject or ACTION; repeatable")
+    sim.add_argument("--target", choices=("aws", "github"), help="one platform (default: both)")
+    sim.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    sim.add_argument("--json", action="store_true", help="the same as --format json")
+    sim.add_argument("--compare-strategies", metavar="ACTION",
+                     help="put the deployment strategies that apply to this deployment side by side for one failure "
+                     "(ACTION.alarm@MINUTES in --fail says when it is noticed; default minute 3)")
+    sim.add_argument("--notice", type=int, metavar="MINUTES",
+                     help="for --compare-strategies: minutes after the deployment starts that the bad version is "
+                     "noticed (default 3, or the minute of an ACTION.alarm@MINUTES failure)")
+    sim.add_argument("--fleet", type=int, default=4, help="instances or tasks, for --compare-strategies (default 4)")
+    sim.add_argument("--batch-minutes", type=int, default=2,
+                     help="minutes one batch takes, for --compare-strategies (default 2)")
+    sim.set_defaults(func=cmd_simulate)
+
+    wh = sub.add_parser(
+        "why", help="map a failure's log (CodeBuild, CodeDeploy, CodePipeline, GitHub) back to the .pipe line",
+        description="Read what a failed run printed (a CodeBuild log, aws deploy get-deployment or lifecycle "
+        "event output, aws codepipeline get-pipeline-state, a GitHub job log, or pipec simulate's output) and "
+        "say which line of the .pipe file produced the failing command, hook or action, what the error means "
+        "and how to fix it. Exit 1 when nothing in the log points to the pipeline.")
+    wh.add_argument("file", metavar="FILE", help="the .pipe file")
+    wh.add_argument("log", metavar="LOG", help="the log or JSON output ('-' for standard input)")
+    wh.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    wh.set_defaults(func=cmd_why)
     return parser
 
 

@@ -44,13 +44,13 @@ from pipec.explain_text import WIDTH, Doc, unique_sorted
 __all__ = ["explain", "WIDTH"]
 
 
-def explain(pipeline, warnings=(), target: str | None = None, platform_warnings=None) -> str:
+def explain(pipeline, warnings=(), target: str | None = None, platform_warnings=None, brief: bool = False) -> str:
     """Plain-English narration of a checked pipeline (model.Pipeline from pipec.compile_text/compile_file).
     target None: platform-neutral, ending with the differences between the two outputs; "aws" /
     "github": narrate that platform in its own vocabulary. platform_warnings: the target diagnostics
     (W507-W515 etc.) if the caller already has them; when None, compute them by generating both
     targets in memory (nothing is written). Errors among them (a target refusing the pipeline) are
-    narrated as such."""
+    narrated as such. brief: about a screen, each fact once (:mod:`pipec.explain_brief`)."""
     if target not in (None, "aws", "github"):
         raise ValueError(f"unknown target {target!r}: use None, 'aws' or 'github'")
     gen = None
@@ -65,7 +65,11 @@ def explain(pipeline, warnings=(), target: str | None = None, platform_warnings=
                 refusals.setdefault(name, errs)
     diffs = unique_sorted(diffs)
     doc = Doc()
-    if target is None:
+    if brief:
+        from pipec.explain_brief import brief as narrate_brief
+
+        narrate_brief(doc, pipeline, diffs, refusals, target)
+    elif target is None:
         neutral(doc, pipeline, warnings, diffs, refusals)
     elif target == "aws":
         explain_aws.narrate(doc, pipeline, gen, refusals.get("aws"))

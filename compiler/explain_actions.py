@@ -51,6 +51,8 @@ class Narrator:
         self.p = pipeline
         self.voice = voice  # None, "aws" or "github"
         self.facts = Facts(pipeline)
+        self.failure_told = False  # the failure rules are said once, at the first build
+        self.stage_platform = {s.name: s.platform for s in pipeline.stages}
 
     # -- builds
 
@@ -66,15 +68,20 @@ class Narrator:
             image = f"the custom image {img.ref} from ECR"
         else:
             image = f"the container image {img.ref}"
-        env = f"Runs in {image}, compute {b.compute} ({COMPUTE.get(b.compute, b.compute)})"
+        in_codebuild = b.github.has("run_in_codebuild")
+        github_only = (b.platform_binding or self.stage_platform.get(b.stage)) == "github"
+        if self.voice == "github" and not in_codebuild or github_only and not in_codebuild:
+            # a GitHub job without run_in_codebuild runs on the workflow's runner: 'compute'
+            # (a CodeBuild compute type) does not apply to it
+            env = ("Runs " + (f"in {image} " if img.kind == "docker" else "") +
+                   "on the workflow's GitHub runner (runs-on decides the machine)")
+        else:
+            env = f"Runs in {image}, compute {b.compute} ({COMPUTE.get(b.compute, b.compute)})"
         if b.runtimes:
             env += ", with " + join_words([f"{RUNTIMES.get(n, n)} {v}" for n, v in b.runtimes])
         if b.privileged:
             env += "; privileged, so it can run a Docker daemon"
         env += f"; time limit {minutes_text(b.timeout_minutes)}."
-        if self.voice == "github":
-            env += (" On GitHub Actions the runner labels (runs-on) decide the machine; compute applies "
-                    "only to jobs run in CodeBuild (run_in_codebuild).")
         doc.bullet(env)
         ins = list(b.inputs)
         text = f"Input: {ins[0]} (the working directory)"
@@ -110,41 +117,47 @@ class Narrator:
             if ph.on_failure == "continue":
                 text += " (on failure: continue with the next phase)"
             doc.bullet(text + ".", 1)
-        doc.bullet(self.failure(b))
+        failure = self.failure(b)
+        if failure:
+            doc.bullet(failure)
         for o in b.outputs:
             base = f" under {o.base}/" if o.base else ""
             flat = ", flattened into one directory" if o.discard_paths else ""
             doc.bullet(f"Produces the artifact {o.name}: {join_words([quoted(f) for f in o.files])}{base}{flat}; "
                        f"{self.facts.used_by(o.name)}.")
         if b.cache:
-            where = "in S3 (aws { cache s3 })" if b.aws.first("cache") == "s3" else "on the build host"
-            how = {"aws": f"CodeBuild keeps them {where}", "github": "actions/cache restores and saves them",
+            # CodeBuild's local cache "stores a cache locally on a build host that is available to
+            # that build host only" (https://docs.aws.amazon.com/codebuild/latest/userguide/caching-local.html):
+            # a build that lands on another host starts without it
+            if b.aws.first("cache") == "s3":
+                where = "kept between runs in S3 (aws { cache s3 })"
+            else:
+                where = ("kept on the build host, for later builds on that same host only: a build on "
+                         "another host starts without it")
+            how = {"aws": f"CodeBuild: {where}", "github": "actions/cache restores and saves them",
                    None: f"CodeBuild: {where}; GitHub Actions: actions/cache"}[self.voice]
-            doc.bullet(f"Cache: {join_words([quoted(c) for c in b.cache])}, kept between runs ({how}).")
+            doc.bullet(f"Cache: {join_words([quoted(c) for c in b.cache])} ({how}).")
         for r in b.reports:
             fmt, kind = REPORT_KINDS.get(r.format, (r.format, "test"))
             base = f" under {r.base}/" if r.base else ""
             doc.bullet(f"Publishes the {kind} report {r.name} ({fmt}) from {join_words([quoted(f) for f in r.files])}{base}.")
 
-    def failure(self, b: model.Build) -> str:
-        names = [ph.name for ph in b.phases]
-        parts = []
-        for ph in b.phases:
-            if ph.on_failure == "continue":
-                parts.append(f"a failure in {ph.name} lets the next phases run, but the action still fails "
-                             "at the end")
-            elif ph.name in ("install", "pre_build"):
-                later = names[names.index(ph.name) + 1:]
-                parts.append(f"a failure in {ph.name} stops the action" +
-                             (f" ({join_words(later)} do{'es' if len(later) == 1 else ''} not run)" if later else ""))
-            elif ph.name == "build":
-                after = " post_build still runs and" if "post_build" in names else ""
-                parts.append(f"after a failed build phase{after} the artifacts are still collected, and "
-                             "the action fails")
-            else:
-                parts.append("a failure in post_build fails the action")
-        return ("If a command fails (non-zero exit status), the rest of its phase is skipped: "
-                + "; ".join(parts) + ". A failed action stops the run: no later action runs.")
+    def failure(self, b: model.Build) -> str | None:
+        """The failure rules, said once per pipeline (at its first build), and then only what an
+        action does differently (a phase with ``on_failure continue``)."""
+        exceptions = [f"a failure in {ph.name} lets the next phases run, but the action still fails at the end"
+                      for ph in b.phases if ph.on_failure == "continue"]
+        if self.failure_told:
+            return ("Unlike the rule above: " + "; ".join(exceptions) + ".") if exceptions else None
+        self.failure_told = True
+        text = ("If a command fails (non-zero exit status), the rest of its phase is skipped; a failure in "
+                "install or pre_build stops the action (the later phases do not run); after a failed build "
+                "phase, post_build still runs and the artifacts are still collected; the action fails. A "
+                "failed action stops the run: no later action runs. This holds for every build and test "
+                "action of this pipeline")
+        if exceptions:
+            return text + "; here, " + "; ".join(exceptions) + "."
+        return text + "."
 
     # -- deployments
 

@@ -18,8 +18,16 @@ from pipec.explain_triggers import is_default_trigger, source_where, trigger_tex
 def overview(pipeline: model.Pipeline, stages) -> str:
     n = sum(len(s.actions) for s in stages)
     names = " -> ".join(["Source"] + [s.name for s in stages])
-    return (f"{plural(len(pipeline.sources), 'source')}, {plural(len(stages), 'stage')} and "
-            f"{plural(n, 'action')}: {names}. Stages run one after another; a stage starts only when "
+    head = f"{plural(len(pipeline.sources), 'source')}, {plural(len(stages), 'stage')} and {plural(n, 'action')}: "
+    bound = {s.platform for s in stages if s.platform}
+    if len(bound) > 1:
+        # stages bound to different platforms never run in the same run (examples/08)
+        runs = [f"{join_words([s.name for s in stages if s.platform in (p, None)])} on {PLATFORM_NAMES[p]}"
+                for p in ("github", "aws") if p in bound]
+        return (head + f"{names}. The stages are not one run: " + "; ".join(runs) + ", each started by its "
+                "own triggers. Within a run, stages run one after another; a stage starts only when every "
+                "action of the stage before it has succeeded, and a failed action stops the run.")
+    return (head + f"{names}. Stages run one after another; a stage starts only when "
             "every action of the stage before it has succeeded, and a failed action stops the run.")
 
 

@@ -413,34 +413,42 @@ def executes_after_block(act) -> bool:
     return isinstance(act, model.StackDeploy) and act.change_set is not None
 
 
+def trigger_sources(p: model.Pipeline, platform: str) -> list:
+    """The sources whose triggers can start a run on ``platform``: every source on CodePipeline;
+    on GitHub only the workflow's own repository ("a workflow starts only on events of its own
+    repository")."""
+    if platform != "github":
+        return list(p.sources)
+    repo = p.github.first("repository") or next((s.repository for s in p.sources if s.provider == "github"), None)
+    return [s for s in p.sources if s.provider == "github" and s.repository == repo][:1]
+
+
+def trigger_of(src: model.Source, t, platform: str) -> "Trigger | None":
+    """The plan trigger of one ``.pipe`` trigger ``t`` of ``src`` on ``platform``, before
+    normalisation 6; None when it does not apply there (bound to the other platform, or a
+    manual trigger on CodePipeline, which can always be started by hand)."""
+    if t.platform not in (None, platform):
+        return None
+    if isinstance(t, model.ScheduleTrigger):
+        return Trigger("schedule", "", cron=canonical_cron(t.cron))
+    if src.provider == "s3" and not isinstance(t, model.ManualTrigger):
+        return Trigger("object", src.name)  # a new version of the S3 object
+    if isinstance(t, model.ManualTrigger):
+        return Trigger("manual", src.name) if platform == "github" else None
+    if isinstance(t, model.PushTrigger) and t.tags is not None:
+        return Trigger("tag", src.name, tags=Filter.of(t.tags.includes, t.tags.excludes))
+    if isinstance(t, model.PushTrigger):
+        branches = t.branches or model.Filter(includes=(src.branch,))
+        return Trigger("push", src.name, branches=Filter.of(branches.includes, branches.excludes),
+                       paths=Filter.of(t.paths.includes, t.paths.excludes) if t.paths else None)
+    return Trigger("pull_request", src.name, branches=Filter.of(t.branches.includes, t.branches.excludes),
+                   paths=Filter.of(t.paths.includes, t.paths.excludes) if t.paths else None,
+                   events=tuple(sorted(t.events)))
+
+
 def triggers(p: model.Pipeline, platform: str) -> frozenset:
-    out = set()
-    sources = p.sources
-    if platform == "github":  # a workflow starts only on events of its own repository
-        repo = p.github.first("repository") or next((s.repository for s in p.sources if s.provider == "github"), None)
-        sources = [s for s in p.sources if s.provider == "github" and s.repository == repo][:1]
-    for src in sources:
-        for t in src.triggers:
-            if t.platform not in (None, platform):
-                continue
-            if isinstance(t, model.ScheduleTrigger):
-                out.add(Trigger("schedule", "", cron=canonical_cron(t.cron)))
-            elif src.provider == "s3" and not isinstance(t, model.ManualTrigger):
-                out.add(Trigger("object", src.name))  # a new version of the S3 object
-            elif isinstance(t, model.ManualTrigger):
-                if platform == "github":  # CodePipeline can always be started by hand
-                    out.add(Trigger("manual", src.name))
-            elif isinstance(t, model.PushTrigger) and t.tags is not None:
-                out.add(Trigger("tag", src.name, tags=Filter.of(t.tags.includes, t.tags.excludes)))
-            elif isinstance(t, model.PushTrigger):
-                branches = t.branches or model.Filter(includes=(src.branch,))
-                out.add(Trigger("push", src.name, branches=Filter.of(branches.includes, branches.excludes),
-                                paths=Filter.of(t.paths.includes, t.paths.excludes) if t.paths else None))
-            else:
-                out.add(Trigger("pull_request", src.name, branches=Filter.of(t.branches.includes, t.branches.excludes),
-                                paths=Filter.of(t.paths.includes, t.paths.excludes) if t.paths else None,
-                                events=tuple(sorted(t.events))))
-    return normal_triggers(out)
+    found = (trigger_of(src, t, platform) for src in trigger_sources(p, platform) for t in src.triggers)
+    return normal_triggers(t for t in found if t is not None)
 
 
 def normal_triggers(items) -> frozenset:

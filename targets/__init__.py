@@ -99,3 +99,12 @@ def codedeploy_appspec(deploy) -> dict:
     from pipec.targets.aws import appspec
 
     return appspec.emit(deploy)
+
+
+def appspec_event_names() -> dict[str, str]:
+    """pipec hook event (``validate_service``) -> AppSpec lifecycle event (``ValidateService``), in
+    the order the AppSpec file lists them: for ``pipec simulate``, asked for here so that the
+    compiler names no target module."""
+    from pipec.targets.aws import appspec
+
+    return dict(appspec.EVENTS)

@@ -53,8 +53,19 @@ def test_golden(path, target):
     assert text.encode("utf-8") == golden.read_bytes(), f"{golden.name} differs; PIPEC_REGEN=1 to update"
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_golden_brief(path):
+    pipeline, warnings = _compile(path)
+    text = explain(pipeline, warnings, brief=True)
+    golden = GOLDEN / f"{path.stem}.brief.txt"
+    if REGEN:
+        golden.write_bytes(text.encode("utf-8"))
+    assert golden.is_file(), f"missing {golden}; run with PIPEC_REGEN=1"
+    assert text.encode("utf-8") == golden.read_bytes(), f"{golden.name} differs; PIPEC_REGEN=1 to update"
+
+
 def test_no_stale_goldens():
-    expected = {_golden_name(p.stem, t) for p in EXAMPLES for t in TARGETS}
+    expected = {_golden_name(p.stem, t) for p in EXAMPLES for t in TARGETS} | {f"{p.stem}.brief.txt" for p in EXAMPLES}
     assert {f.name for f in GOLDEN.glob("*.txt")} == expected
 
 
@@ -255,3 +266,58 @@ def test_model_is_what_it_narrates():
     b = explain(_compile(REFERENCE)[0])
     assert a == b
     assert isinstance(_compile(REFERENCE)[0], model.Pipeline)
+
+
+# ----------------------------------------------------------------------------- issue 29, item 4
+
+
+FAILURE_RULE = "If a command fails (non-zero exit status)"
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t or "neutral")
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_failure_rule_said_once_per_pipeline(path, target):
+    pipeline, warnings = _compile(path)
+    text = " ".join(explain(pipeline, warnings, target=target).split())
+    builds = sum(isinstance(a, model.Build) for a in pipeline.actions())
+    assert text.count(FAILURE_RULE) == (1 if builds else 0)
+
+
+def test_hybrid_stages_are_not_said_to_run_one_after_another():
+    pipeline, warnings = _compile(ROOT / "examples" / "08-hybrid-github-ci-aws-cd.pipe")
+    text = " ".join(explain(pipeline, warnings).split())
+    overview = text.split("Mode ")[0]
+    assert "The stages are not one run: pr-checks on GitHub Actions; build, staging and production on " \
+           "CodePipeline" in overview
+    assert not overview.split("Source -> ")[1].split(". ")[1].startswith("Stages run one after another")
+
+
+def test_github_only_job_has_no_codebuild_compute():
+    pipeline, warnings = _compile(ROOT / "examples" / "08-hybrid-github-ci-aws-cd.pipe")
+    for target in (None, "github"):
+        text = " ".join(explain(pipeline, warnings, target=target).split())
+        lint = text.split("lint: test")[1].split("Input:")[0]
+        assert "vCPUs" not in lint and "compute" not in lint and "GitHub runner" in lint, target
+    # integration runs in CodeBuild (run_in_codebuild): compute applies to it
+    text = " ".join(explain(pipeline, warnings).split())
+    assert "compute small (2 vCPUs, 3 GB)" in text.split("integration: test")[1].split("Input:")[0]
+
+
+def test_local_cache_is_not_said_to_be_kept_between_runs():
+    text = explain(*compile_text(
+        'pipeline p {\n source app github "o/r" {\n branch main\n }\n stage b {\n build x {\n'
+        '  build "make"\n  cache "node_modules/**/*"\n }\n }\n}\n', "p.pipe"))
+    flat = " ".join(text.split())
+    assert "kept between runs" not in flat
+    assert "kept on the build host, for later builds on that same host only" in flat
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_brief_is_about_a_screen_and_says_each_fact_once(path):
+    pipeline, warnings = _compile(path)
+    text = explain(pipeline, warnings, brief=True)
+    assert len(text.splitlines()) <= 60
+    full = explain(pipeline, warnings)
+    assert len(text.split()) <= min(450, 0.6 * len(full.split()))
+    sentences = [s.strip() for s in " ".join(text.split()).split(". ") if len(s.strip()) > 30]
+    assert len(sentences) == len(set(sentences)), [s for s in sentences if sentences.count(s) > 1]

@@ -311,3 +311,53 @@ def test_graph_is_rendered_by_pipec(n, block):
     pipeline, _ = pipec.compile_file(str(example))
     expected = render(pipeline, "mermaid")
     assert block.strip() == expected.strip(), f"lesson {n}: regenerate the graph of {example.name}"
+
+
+# ----------------------------------------------------------------------------- simulate and why
+
+
+_SHOWN_COMMAND = re.compile(r"`(pipec (?:simulate|why) [^`]+)`")
+
+
+def _shown_outputs():
+    """(command, block) for every ```text block whose paragraph names a 'pipec simulate' or
+    'pipec why' command: the last one named is the one whose output the block shows."""
+    text = _text()
+    for m in _FENCE.finditer(text):
+        if m.group(1) != "text":
+            continue
+        before = text[: m.start()].rstrip("\n").split("\n\n")[-1]
+        commands = _SHOWN_COMMAND.findall(" ".join(before.split()))
+        if commands:
+            yield commands[-1], m.group(2)
+
+
+SHOWN = list(_shown_outputs())
+
+
+def test_the_troubleshooting_lessons_show_simulate_and_why():
+    commands = [c for c, _b in SHOWN]
+    assert sum(c.startswith("pipec simulate") for c in commands) >= 6
+    assert sum(c.startswith("pipec why") for c in commands) >= 2
+    assert any("--compare-strategies" in c for c in commands)
+
+
+@pytest.mark.parametrize("command,block", SHOWN, ids=[c for c, _b in SHOWN])
+def test_simulate_and_why_output_is_real(command, block, tmp_path, monkeypatch, capsys):
+    """Each block is an excerpt (pieces in order, cut at '...') of what the command prints."""
+    import shlex
+
+    from pipec.cli import main
+
+    monkeypatch.chdir(ROOT)
+    args = shlex.split(command)[1:]
+    if "run.log" in args:  # the lesson saves the first simulate output as run.log
+        main(shlex.split(next(c for c, _b in SHOWN if c.startswith("pipec simulate examples/02-reference.pipe")
+                              and "pre_build" in c))[1:])
+        (tmp_path / "run.log").write_text(capsys.readouterr().out, encoding="utf-8")
+        args = [str(tmp_path / "run.log") if a == "run.log" else a for a in args]
+    status = main(args)
+    out = capsys.readouterr().out
+    assert status == 0, out
+    problem = excerpt_problem(block, out)
+    assert problem is None, f"not in the output of {command!r} (in this order):\n{problem}"

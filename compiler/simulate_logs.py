@@ -1,0 +1,416 @@
+"""What each platform would show for a simulated run (:mod:`pipec.simulate_run`): the console
+(CodePipeline stages and actions; GitHub jobs), the CodeBuild log of a failed build, the GitHub
+step log, and CodeDeploy's lifecycle events and error information. Every line carries the
+``.pipe`` line it comes from (``line``, None when it has none) and every block is labelled as
+simulated: no AWS or GitHub call is made.
+
+The formats, and where they come from:
+
+- CodeBuild log lines (``[Container] DATE TIME Entering phase INSTALL``, ``Running command X``,
+  ``Command did not exit successfully X exit status 1``, ``Phase complete: BUILD State: FAILED``,
+  ``Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing command:
+  X. Reason: exit status 1``) follow published CodeBuild logs: aws/aws-codebuild-docker-images
+  issue 102 (https://github.com/aws/aws-codebuild-docker-images/issues/102) and aws/copilot-cli
+  issue 3553 (https://github.com/aws/copilot-cli/issues/3553); the ``State:`` form of "Phase
+  complete" is today's (https://openillumi.com/?p=116190 quotes ``Phase complete: BUILD State:
+  SUCCEEDED``). Phase names and statuses are the API's BuildPhase values
+  (https://docs.aws.amazon.com/codebuild/latest/APIReference/API_BuildPhase.html). The clock
+  is simulated: one second per line from 2026/01/01 00:00:00.
+- post_build runs after a failed build with CODEBUILD_BUILD_SUCCEEDING=0, and UPLOAD_ARTIFACTS
+  "is always attempted, even if the BUILD phase fails"
+  (https://docs.aws.amazon.com/codebuild/latest/userguide/view-build-details-phases.html);
+  CodeBuild does not print the variable: the log shows it as a pipec note.
+- CodeDeploy lifecycle events and their order per compute platform: the AppSpec 'hooks' section
+  (https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html);
+  event statuses Succeeded, Failed, Skipped
+  (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_LifecycleEvent.html); the
+  script error code ScriptFailed (the Diagnostics type's LifecycleErrorCode,
+  https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_Diagnostics.html); the
+  deployment error codes HEALTH_CONSTRAINTS ("The deployment failed on too many instances ...")
+  and the ErrorCode values ALARM_ACTIVE and HOOK_EXECUTION_FAILURE
+  (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_ErrorInformation.html); the
+  HEALTH_CONSTRAINTS message as ``get-deployment`` prints it (alantech/iasql issue 1807,
+  https://github.com/alantech/iasql/issues/1807); the rollback events DEPLOYMENT_FAILURE and
+  DEPLOYMENT_STOP_ON_ALARM (AWS::CodeDeploy::DeploymentGroup AutoRollbackConfiguration).
+- GitHub: job conclusions success, failure, skipped; a failing ``run`` step ends with
+  ``##[error]Process completed with exit code 1.``
+"""
+
+from __future__ import annotations
+
+from pipec import model
+from pipec.simulate_run import PLATFORM_NAMES, Run, job_results
+
+CLOCK = "2026/01/01 00:00:{:02d}"
+PHASE_TYPES = {"install": "INSTALL", "pre_build": "PRE_BUILD", "build": "BUILD", "post_build": "POST_BUILD"}
+HEALTH_CONSTRAINTS_MESSAGE = ("The overall deployment failed because too many individual instances failed deployment, "
+                              "too few healthy instances are available for deployment, or some instances in your "
+                              "deployment group are experiencing problems.")
+
+#: lifecycle events in run order (AppSpec 'hooks' section, "Run order of hooks"); the events
+#: CodeDeploy runs itself (no hook may run there) are marked with a leading '*'
+LIFECYCLE = {
+    "ec2": ("ApplicationStop", "*DownloadBundle", "BeforeInstall", "*Install", "AfterInstall", "ApplicationStart",
+            "ValidateService"),
+    "ec2-lb": ("BeforeBlockTraffic", "*BlockTraffic", "AfterBlockTraffic", "ApplicationStop", "*DownloadBundle",
+               "BeforeInstall", "*Install", "AfterInstall", "ApplicationStart", "ValidateService",
+               "BeforeAllowTraffic", "*AllowTraffic", "AfterAllowTraffic"),
+    "ec2-bg": ("ApplicationStop", "*DownloadBundle", "BeforeInstall", "*Install", "AfterInstall", "ApplicationStart",
+               "ValidateService", "BeforeAllowTraffic", "*AllowTraffic", "AfterAllowTraffic",
+               "BeforeBlockTraffic", "*BlockTraffic", "AfterBlockTraffic"),
+    "ecs": ("BeforeInstall", "*Install", "AfterInstall", "*AllowTestTraffic", "AfterAllowTestTraffic",
+            "BeforeAllowTraffic", "*AllowTraffic", "AfterAllowTraffic"),
+    "lambda": ("BeforeAllowTraffic", "*AllowTraffic", "AfterAllowTraffic"),
+}
+
+
+def L(text: str, line: int | None = None, **extra) -> dict:
+    """One output line and the ``.pipe`` line it comes from."""
+    return {"text": text, "line": line, **extra}
+
+
+def _line(node) -> int | None:
+    span = getattr(node, "span", None)
+    return span.line if span is not None else None
+
+
+class Source:
+    """Where things are in the ``.pipe`` file: actions, stages, commands and hooks by name."""
+
+    def __init__(self, pipeline: model.Pipeline, text: str):
+        self.p = pipeline
+        self.lines = text.splitlines()
+        self.actions = {a.name: a for a in pipeline.actions()}
+        self.stage_of = {a.name: st for st in pipeline.stages for a in st.actions}
+
+    def action_line(self, name: str) -> int | None:
+        return _line(self.actions.get(name))
+
+    def command(self, job: str, phase: str, index: int, finally_: bool) -> tuple[str, int | None]:
+        """The text and line of the plan command ``index`` of ``phase`` (CodeArtifact logins come
+        first in install: they point at the build's ``codeartifact`` line, or the build's)."""
+        b = self.actions[job]
+        ph = next((p for p in b.phases if p.name == phase), None)
+        logins = () if finally_ or phase != "install" else tuple(model.codeartifact_login(x) for x in b.codeartifact)
+        if index < len(logins):
+            return logins[index], self.find(b, "codeartifact") or _line(b)
+        cmd = (ph.finally_commands if finally_ else ph.commands)[index - len(logins)]
+        return cmd.text, _line(cmd) or _line(b)
+
+    def find(self, node, *words: str) -> int | None:
+        """The first line inside ``node``'s span whose words start with ``words``."""
+        span = getattr(node, "span", None)
+        if span is None:
+            return None
+        for n in range(span.line, span.end_line + 1):
+            if self.lines[n - 1].split()[:len(words)] == list(words):
+                return n
+        return None
+
+    def hook_line(self, deploy: model.Deploy, event: str, target: str | None = None) -> int | None:
+        """The line of ``deploy``'s hook for ``event`` (the one running ``target``, on EC2 where an
+        event may have several scripts)."""
+        span = deploy.span
+        if span is not None and target is not None:
+            for n in range(span.line, span.end_line + 1):
+                words = self.lines[n - 1].split()
+                if words[:2] == ["hook", event] and target in self.lines[n - 1]:
+                    return n
+        return self.find(deploy, "hook", event) or _line(deploy)
+
+
+# ----------------------------------------------------------------------------- consoles
+
+
+def console(r: Run, src: Source) -> list[dict]:
+    return _codepipeline(r, src) if r.platform == "aws" else _github(r, src)
+
+
+def _execution_status(results: dict) -> str:
+    if any(v == "failed" for v in results.values()):
+        return "Failed"
+    if any(v == "held" for v in results.values()):
+        return "stopped at a disabled transition"
+    return "Succeeded"
+
+
+def _codepipeline(r: Run, src: Source) -> list[dict]:
+    results = job_results(r)
+    ids = {j.id for j in r.plan.jobs}
+    out = [L(f"CodePipeline console (simulated): pipeline {r.plan.pipeline}, execution "
+             f"{_execution_status(results)}")]
+    out.append(L("  Source                      Succeeded"))
+    for s in src.p.sources:
+        out.append(L(f"    {s.name:<26}Succeeded", _line(s)))
+    status_word = {"succeeded": "Succeeded", "failed": "Failed", "skipped": "(did not run)",
+                   "held": "(did not run)", "not-run": "(did not run)"}
+    for st in src.p.stages:
+        acts = [a for a in st.actions if a.name in ids]
+        if not acts:
+            continue
+        mine = [results[a.name] for a in acts]
+        if any(v == "held" for v in mine):
+            out.append(L(f"  -- transition into {st.name} disabled: {st.disabled_reason}", _line(st)))
+        stage = ("Failed" if "failed" in mine else "Succeeded" if all(v == "succeeded" for v in mine)
+                 else "InProgress" if "succeeded" in mine and any(v == "not-run" for v in mine) else "(not reached)")
+        out.append(L(f"  {st.name:<28}{stage}", _line(st)))
+        for a in acts:
+            out.append(L(f"    {a.name:<26}{status_word[results[a.name]]}", _line(a)))
+    return out
+
+
+def _github(r: Run, src: Source) -> list[dict]:
+    results = job_results(r)
+    conclusion = {"succeeded": "success", "failed": "failure", "skipped": "skipped", "held": "skipped",
+                  "not-run": "skipped"}
+    overall = "failure" if "failed" in results.values() else "success"
+    name = src.p.github.first("workflow") or src.p.name
+    out = [L(f"GitHub Actions run (simulated): workflow {name}, conclusion {overall}")]
+    for st in src.p.stages:
+        for a in st.actions:
+            if a.name not in results:
+                continue
+            mark = {"success": "✓", "failure": "X", "skipped": "-"}[conclusion[results[a.name]]]
+            note = ""
+            if results[a.name] == "held":
+                note = f"  (transition into {st.name} disabled: the job's condition is false, W510)"
+            out.append(L(f"  {mark} {a.name:<28}{conclusion[results[a.name]]}{note}", _line(a)))
+    return out
+
+
+# ----------------------------------------------------------------------------- logs
+
+
+def logs(r: Run, src: Source) -> list[dict]:
+    """A log block per job that failed: ``{"action", "kind", "title", "lines"}``."""
+    results = job_results(r)
+    out = []
+    for f_action in dict.fromkeys(f.action for f in r.failures):
+        if results.get(f_action) != "failed":
+            continue
+        act = src.actions[f_action]
+        fails = [f for f in r.failures if f.action == f_action]
+        if isinstance(act, model.Build):
+            if r.platform == "aws":
+                out.append(_block(f_action, "codebuild", f"CodeBuild build log of {f_action} (simulated)",
+                                  codebuild_log(r, src, f_action)))
+            else:
+                out.append(_block(f_action, "github-step", f"GitHub job {f_action}, step phases (simulated)",
+                                  github_build_log(r, src, f_action)))
+        elif isinstance(act, model.Deploy) and act.uses_codedeploy:
+            out.append(_block(f_action, "codedeploy", f"CodeDeploy deployment of {f_action} (simulated)",
+                              codedeploy_events(act, fails[0], src, r)))
+        else:
+            out.append(_block(f_action, "action", f"{f_action} (simulated)", action_failure(act, fails[0], src, r)))
+    return out
+
+
+def _block(action, kind, title, lines) -> dict:
+    return {"action": action, "kind": kind, "title": title, "lines": lines}
+
+
+def _build_steps(r: Run, job: str):
+    """(phase, kind, index) in the order the trace ran them: kind 'command', 'finally' or
+    'succeeding' (index then holds the value)."""
+    prefix = f"{job} "
+    for line in r.trace:
+        if not line.startswith(prefix):
+            continue
+        words = line[len(prefix):].split()
+        if len(words) == 2 and words[1].startswith("#"):
+            yield words[0], "command", int(words[1][1:])
+        elif len(words) == 3 and words[1] == "finally":
+            yield words[0], "finally", int(words[2][1:])
+        elif len(words) == 2 and words[1].startswith("succeeding="):
+            yield words[0], "succeeding", int(words[1].split("=")[1])
+        elif words[0] == "upload":
+            yield "", "upload", words[1]
+
+
+def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
+    failing = {f.point for f in r.failures}
+    clock = iter(range(60 * 60))
+    b = src.actions[job]
+    bl = _line(b)
+
+    def c(text, line=bl, **extra):
+        return L(f"[Container] {CLOCK.format(next(clock) % 60)} {text}", line, **extra)
+
+    out: list[dict] = []
+    current = None
+    phase_failed: dict[str, tuple] = {}
+
+    def close(phase):
+        if phase is None:
+            return
+        failed = phase_failed.get(phase)
+        out.append(c(f"Phase complete: {PHASE_TYPES[phase]} State: {'FAILED' if failed else 'SUCCEEDED'}"))
+        if failed:
+            text, line = failed
+            out.append(c(f"Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing "
+                         f"command: {text}. Reason: exit status 1", line, failed=True))
+        else:
+            out.append(c("Phase context status code:  Message: "))
+
+    uploads = []
+    for phase, kind, index in _build_steps(r, job):
+        if kind == "upload":
+            uploads.append(index)
+            continue
+        if phase != current:
+            close(current)
+            current = phase
+            out.append(c(f"Entering phase {PHASE_TYPES[phase]}"))
+        if kind == "succeeding":
+            out.append(L(f"# pipec: CODEBUILD_BUILD_SUCCEEDING={index} in {phase}", bl))
+            continue
+        text, line = src.command(job, phase, index, kind == "finally")
+        out.append(c(f"Running command {text}", line))
+        if (kind, job, phase, index) in failing:
+            out.append(c(f"Command did not exit successfully {text} exit status 1", line, failed=True))
+            phase_failed.setdefault(phase, (text, line))
+    close(current)
+    if uploads or any(p == "build" for p, _, _ in _build_steps(r, job)):
+        out.append(c("Entering phase UPLOAD_ARTIFACTS"))
+        for name in uploads:
+            art = next((o for o in b.outputs if o.name == name), None)
+            out.append(L(f"# pipec: artifact {name} uploaded", _line(art) or bl))
+        out.append(c("Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED"))
+    return out
+
+
+def github_build_log(r: Run, src: Source, job: str) -> list[dict]:
+    failing = {f.point for f in r.failures}
+    bl = src.action_line(job)
+    out: list[dict] = []
+    current = None
+    for phase, kind, index in _build_steps(r, job):
+        if kind == "upload":
+            out.append(L(f"# pipec: the next step uploads artifact {index} (build-ran=true)", bl))
+            continue
+        if phase != current:
+            if current is not None:
+                out.append(L("##[endgroup]", bl))
+            current = phase
+            out.append(L(f"##[group]{phase}", bl))
+        if kind == "succeeding":
+            out.append(L(f"# pipec: CODEBUILD_BUILD_SUCCEEDING={index} in {phase}", bl))
+            continue
+        text, line = src.command(job, phase, index, kind == "finally")
+        out.append(L(f"+ {text}", line))
+        if (kind, job, phase, index) in failing:
+            out.append(L(f"# pipec: {text} exits with status 1", line, failed=True))
+    if current is not None:
+        out.append(L("##[endgroup]", bl))
+    failed = next((f for f in r.failures if f.action == job), None)
+    line = src.command(job, failed.point[2], failed.point[3], failed.point[0] == "finally")[1] if failed else bl
+    out.append(L("##[error]Process completed with exit code 1.", line, failed=True))
+    return out
+
+
+def lifecycle_of(d: model.Deploy) -> tuple[str, ...]:
+    if d.platform == "ec2":
+        if d.strategy.kind == "blue-green":
+            return LIFECYCLE["ec2-bg"]
+        return LIFECYCLE["ec2-lb"] if d.target.target_group else LIFECYCLE["ec2"]
+    return LIFECYCLE[d.platform]
+
+
+def traffic_at(s: model.Strategy, minute: int) -> int:
+    """The percentage of traffic on the new version ``minute`` minutes after traffic starts to
+    shift (the timeline model's rule, :mod:`pipec.timeline`)."""
+    from pipec.timeline import _traffic_shift
+
+    return _traffic_shift(s, minute)
+
+
+def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dict]:
+    from pipec.targets import appspec_event_names
+
+    EVENTS = appspec_event_names()
+
+    dl = _line(d)
+    hooks: dict = {}
+    for h in d.hooks:  # an EC2 event may run several scripts: the first one fails
+        hooks.setdefault(EVENTS[h.event], h)
+    failing_event = EVENTS.get(failure.hook) if failure.hook else None
+    if failure.point[0] == "deploy" and not failure.hook:
+        failing_event = "*Install"  # EC2: the instances fail to install the revision
+    out = [L(f"Deployment group of {d.name}: compute platform {d.platform}, "
+             f"configuration {d.strategy.codedeploy_config(d.platform) or 'custom'}", dl)]
+    stopped = False
+    alarm = failure.point[0] == "alarm"
+    names = [e.lstrip("*") for e in lifecycle_of(d)]
+    alarm_event = "AllowTraffic" if "AllowTraffic" in names else names[-1]
+    for event in lifecycle_of(d):
+        name = event.lstrip("*")
+        hook = hooks.get(name)
+        line = src.hook_line(d, hook.event, hook.target) if hook else dl
+        if stopped:
+            out.append(L(f"  {name:<24}Skipped", line))
+            continue
+        if alarm and name == alarm_event:
+            pct = traffic_at(d.strategy, failure.minute)
+            out.append(L(f"  {name:<24}Failed   alarm {d.rollback.alarms[0]} in ALARM at minute "
+                         f"{failure.minute}: {pct}% of traffic on the new version", src.find(d, "rollback") or dl,
+                         failed=True))
+            stopped = True
+            continue
+        if event == failing_event or name == failing_event:
+            if d.platform == "ec2" and hook:
+                user = hook.run_as or "root"
+                out.append(L(f"  {name:<24}Failed   ScriptFailed: Script at specified location: {hook.target} "
+                             f"run as user {user} failed with exit code 1", line, failed=True))
+            elif hook:
+                out.append(L(f"  {name:<24}Failed   hook function {hook.target} reported Failed "
+                             "(PutLifecycleEventHookExecutionStatus)", line, failed=True))
+            else:
+                out.append(L(f"  {name:<24}Failed   the revision does not install on the instances", dl, failed=True))
+            stopped = True
+            continue
+        what = f"hook {hook.target}" if hook else ""
+        out.append(L(f"  {name:<24}Succeeded{('   ' + what) if what else ''}", line))
+    if alarm:
+        code, message = "ALARM_ACTIVE", (f"CloudWatch alarm {d.rollback.alarms[0]} went into ALARM; "
+                                         "the deployment was stopped")
+        event = "DEPLOYMENT_STOP_ON_ALARM"
+    elif d.platform == "ec2":
+        code, message, event = "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE, "DEPLOYMENT_FAILURE"
+    else:
+        code, message = "HOOK_EXECUTION_FAILURE", f"the {failing_event} hook failed"
+        event = "DEPLOYMENT_FAILURE"
+    rollback_line = src.find(d, "rollback") or dl
+    out.append(L(f"errorInformation: code {code}: {message}", dl, failed=True, code=code))
+    rolled = any(line == f"{d.name} rollback" for line in r.trace)
+    if rolled:
+        how = ("CodeDeploy redeploys the last successful revision" if d.platform == "ec2" and
+               d.strategy.kind != "blue-green" else "traffic goes back to the original " +
+               {"ec2": "instances", "ecs": "task set", "lambda": "version"}[d.platform])
+        out.append(L(f"rollbackInfo: automatic rollback ({event}): {how}", rollback_line))
+    else:
+        out.append(L(f"rollbackInfo: none ({event} is not a rollback event of this deployment group)",
+                     rollback_line))
+    return out
+
+
+def action_failure(act, failure, src: Source, r: Run) -> list[dict]:
+    line = _line(act)
+    if isinstance(act, model.Approval):
+        if r.platform == "aws":
+            return [L(f"Manual approval {act.name}: Rejected (the action fails, and the execution with it)", line,
+                      failed=True)]
+        return [L(f"Environment review for job {act.name}: rejected; the job does not run", line, failed=True)]
+    if isinstance(act, model.Deploy):  # an ECS rolling update
+        if r.platform == "aws":
+            return [L(f"Amazon ECS action {act.name}: Failed: service {act.target.service} in cluster "
+                      f"{act.target.cluster} does not reach a steady state", line, failed=True)]
+        return [L("+ aws ecs wait services-stable", line),
+                L("Waiter ServicesStable failed: Max attempts exceeded", line, failed=True),
+                L("##[error]Process completed with exit code 255.", line, failed=True)]
+    what = {model.StackDeploy: "CloudFormation stack", model.BucketDeploy: "S3 deployment",
+            model.Invoke: "Lambda invoke"}.get(type(act), "action")
+    return [L(f"{what} {act.name}: Failed", line, failed=True)]
+
+
+def title(r: Run) -> str:
+    return PLATFORM_NAMES[r.platform]

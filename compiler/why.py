@@ -1,0 +1,425 @@
+"""``pipec why FILE.pipe LOG``: from a failure's log back to the ``.pipe`` line that caused it.
+
+LOG is what a platform printed when a run failed, as text or JSON:
+
+- a **CodeBuild log** (or the phase context a console shows):
+  ``COMMAND_EXECUTION_ERROR ... Error while executing command: CMD. Reason: exit status N`` or
+  ``Command did not exit successfully CMD exit status N`` names the command, which is found
+  among the pipeline's build commands (the phase narrows it down); ``CLIENT_ERROR ... no matching
+  artifact paths found`` points at the artifact whose files were expanded; ``YAML_FILE_ERROR``
+  at the build whose buildspec CodeBuild could not read;
+- **CodeDeploy** lifecycle-event errors (``aws deploy get-deployment``,
+  ``get-deployment-target``/``list-deployment-instances`` output, the console's text):
+  ``ScriptFailed``/``ScriptMissing``/``ScriptTimedOut`` with the script's location name the hook;
+  a failed lifecycle event of ECS or Lambda names the hook by its event; ``HEALTH_CONSTRAINTS``,
+  ``ALARM_ACTIVE`` and ``HOOK_EXECUTION_FAILURE`` the deployment (by ``deploymentGroupName``,
+  which is the action's name unless ``aws { deployment_group }`` renames it);
+- a **CodePipeline action failure** (``aws codepipeline get-pipeline-state``): each action whose
+  ``latestExecution.status`` is ``Failed``, by name, with its ``errorDetails`` read as above;
+- a **GitHub job log**: the last traced command (``+ CMD``) before
+  ``##[error]Process completed with exit code N``;
+- what ``pipec simulate`` prints (its gutter of line numbers is ignored).
+
+Each finding says what failed, what the error code means (the CodeBuild and CodeDeploy API
+references, cited in :mod:`pipec.simulate_logs`) and how to fix it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import attrs
+
+from pipec import model
+
+
+@attrs.frozen
+class Finding:
+    line: int | None
+    action: str | None
+    what: str
+    meaning: str
+    fix: str
+    evidence: str
+
+
+MEANINGS = {
+    "COMMAND_EXECUTION_ERROR": "a command of the buildspec exited with a non-zero status; CodeBuild skipped the "
+                               "rest of its phase",
+    "CLIENT_ERROR": "no file matched the artifact's file patterns when CodeBuild collected the artifacts",
+    "YAML_FILE_ERROR": "CodeBuild could not read the buildspec: it is missing at the path the project names, or "
+                       "it is not valid YAML",
+    "ScriptFailed": "the hook script ran and exited with a non-zero status",
+    "ScriptMissing": "the hook script is not at the location the AppSpec file gives, inside the revision",
+    "ScriptTimedOut": "the hook script did not finish within its timeout",
+    "ScriptNotExecutable": "the hook script is not a file the instance can execute",
+    "HEALTH_CONSTRAINTS": "the deployment failed on too many instances to meet the deployment configuration's "
+                          "minimum of healthy instances",
+    "ALARM_ACTIVE": "a CloudWatch alarm of the deployment group went into ALARM, and CodeDeploy stopped the "
+                    "deployment",
+    "HOOK_EXECUTION_FAILURE": "a lifecycle hook function reported Failed (or did not report in time)",
+}
+
+_GUTTER = re.compile(r"^\s*\d*\s\| ?")
+_CMD_ERROR = re.compile(r"Error while executing command: (?P<cmd>.*?)\. Reason: exit status (?P<n>\d+)", re.S)
+_CMD_FAILED = re.compile(r"Command did not exit successfully (?P<cmd>.*?) exit status (?P<n>\d+)\s*$", re.M)
+_PHASE = re.compile(r"(?:Entering phase|Phase complete:|Phase:) ?(?P<phase>INSTALL|PRE_BUILD|BUILD|POST_BUILD)\b")
+_SCRIPT_FAILED = re.compile(r"Script at specified location: (?P<script>\S+)(?: run as user (?P<user>\S+))? "
+                            r"failed with exit code (?P<n>\d+)")
+_SCRIPT_MISSING = re.compile(r"Script does not exist at specified location: (?P<script>\S+)")
+_SCRIPT_NAME = re.compile(r"Script ?Name\W+(?P<script>\S+)")
+_EVENT_FAILED = re.compile(r"^\s*(?P<event>[A-Z][A-Za-z]+)\s+Failed\b(?P<rest>.*)$", re.M)
+_LIFECYCLE_EVENT = re.compile(r"LifecycleEvent - (?P<event>[A-Z][A-Za-z]+)")
+_NAMED = re.compile(r"(?:build log of |GitHub job |Deployment group of |\"(?:projectName|project-name|deploymentGroupName|actionName)\":\s*\")(?P<name>[A-Za-z0-9_.-]+)")
+_GROUP = re.compile(r"(?:Deployment group of |\"deploymentGroupName\":\s*\")(?P<name>[A-Za-z0-9_.-]+)")
+_EXPANDING = re.compile(r"Expanding (?P<path>\S+)\s*$", re.M)
+_GITHUB_ERROR = re.compile(r"##\[error\]Process completed with exit code (?P<n>\d+)")
+_PHASE_NAMES = {"INSTALL": "install", "PRE_BUILD": "pre_build", "BUILD": "build", "POST_BUILD": "post_build"}
+
+
+def _norm(cmd: str) -> str:
+    return " ".join(cmd.split())
+
+
+class _Index:
+    """The pipeline's commands, hooks, artifacts and actions, with their lines."""
+
+    def __init__(self, pipeline: model.Pipeline, text: str):
+        from pipec.simulate_logs import Source
+
+        self.p = pipeline
+        self.src = Source(pipeline, text)
+        self.commands = []  # (normalised text, action, phase, line, text)
+        for a in pipeline.actions():
+            if not isinstance(a, model.Build):
+                continue
+            for login in a.codeartifact:
+                self.commands.append((_norm(model.codeartifact_login(login)), a, "install",
+                                      self.src.find(a, "codeartifact") or _line(a), model.codeartifact_login(login)))
+            for ph in a.phases:
+                for c in (*ph.commands, *ph.finally_commands):
+                    self.commands.append((_norm(c.text), a, ph.name, _line(c) or _line(a), c.text))
+
+    def deploys(self, kind=None):
+        return [a for a in self.p.actions() if isinstance(a, model.Deploy) and (kind is None or kind(a))]
+
+    def builds(self):
+        return [a for a in self.p.actions() if isinstance(a, model.Build)]
+
+
+def _line(node) -> int | None:
+    span = getattr(node, "span", None)
+    return span.line if span is not None else None
+
+
+# ----------------------------------------------------------------------------- reading the input
+
+
+def _texts(log: str) -> list[str]:
+    """The text fragments to read: the log itself (gutters removed), or every string of its JSON."""
+    stripped = log.strip()
+    if stripped[:1] in "{[":
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        if data is not None:
+            return [json.dumps(data)] + list(_json_strings(data))
+    return ["\n".join(_GUTTER.sub("", line) for line in log.splitlines())]
+
+
+def _json_strings(data):
+    if isinstance(data, dict):
+        for v in data.values():
+            yield from _json_strings(v)
+    elif isinstance(data, list):
+        for v in data:
+            yield from _json_strings(v)
+    elif isinstance(data, str):
+        yield data
+
+
+def _json_events(data, out):
+    """Failed lifecycle events and failed CodePipeline actions found anywhere in ``data``."""
+    if isinstance(data, dict):
+        if data.get("status") == "Failed" and "lifecycleEventName" in data:
+            out.append(("event", data["lifecycleEventName"], data.get("diagnostics") or {}))
+        latest = data.get("latestExecution")
+        if "actionName" in data and isinstance(latest, dict) and latest.get("status") == "Failed":
+            out.append(("action", data["actionName"], latest.get("errorDetails") or {}))
+        for v in data.values():
+            _json_events(v, out)
+    elif isinstance(data, list):
+        for v in data:
+            _json_events(v, out)
+
+
+# ----------------------------------------------------------------------------- finding
+
+
+def why(pipeline: model.Pipeline, text: str, log: str) -> list[Finding]:
+    """Every failure ``log`` shows, each with the ``.pipe`` line it comes from (None when the log
+    names something this pipeline does not have), in the order found, without duplicates."""
+    idx = _Index(pipeline, text)
+    found: list[Finding] = []
+    for fragment in _texts(log):
+        found += _codebuild(idx, fragment)
+        found += _github(idx, fragment)
+        found += _codedeploy(idx, fragment)
+        found += _simulated(idx, fragment)
+    stripped = log.strip()
+    if stripped[:1] in "{[":
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        events: list = []
+        _json_events(data, events)
+        for kind, name, details in events:
+            if kind == "action":
+                act = idx.src.actions.get(name)
+                message = details.get("message", "")
+                inner = _codebuild(idx, message) + _codedeploy(idx, message)
+                found += inner or [Finding(_line(act), name if act else None,
+                                           f"CodePipeline action {name} failed" + (f": {message}" if message else ""),
+                                           "the action's execution failed; its errorDetails say why",
+                                           "Open the action's details (its log link) or pass that log to pipec why.",
+                                           name)]
+            else:
+                found += _lifecycle(idx, name, details, stripped)
+    out, seen = [], set()
+    for f in found:
+        key = (f.line, f.action, f.what)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _codebuild(idx: _Index, text: str) -> list[Finding]:
+    out = []
+    phases = [m["phase"] for m in _PHASE.finditer(text)]
+    commands = [(m["cmd"], m["n"], m.group(0)) for m in _CMD_ERROR.finditer(text)]
+    if not commands:
+        commands = [(m["cmd"], m["n"], m.group(0)) for m in _CMD_FAILED.finditer(text)]
+    for cmd, status, evidence in commands:
+        before = text[:text.find(evidence)]
+        phase_seen = [m["phase"] for m in _PHASE.finditer(before)]
+        phase = _PHASE_NAMES.get(phase_seen[-1] if phase_seen else (phases[-1] if phases else ""), None)
+        out.append(_command_finding(idx, cmd, status, phase, evidence, "COMMAND_EXECUTION_ERROR", _named(text)))
+    if "no matching artifact paths found" in text:
+        paths = [m["path"] for m in _EXPANDING.finditer(text)]
+        out.append(_artifact_finding(idx, paths))
+    if "YAML_FILE_ERROR" in text:
+        builds = idx.builds()
+        one = builds[0] if len(builds) == 1 else None
+        out.append(Finding(_line(one), one.name if one else None,
+                           "CodeBuild could not read the buildspec (YAML_FILE_ERROR)" +
+                           ("" if one else f"; this pipeline has {len(builds)} builds: the log does not say which"),
+                           MEANINGS["YAML_FILE_ERROR"],
+                           "pipec writes each build's buildspec: run 'pipec build' again and commit the file at the "
+                           "path the CodeBuild project names; do not edit it by hand.",
+                           "YAML_FILE_ERROR"))
+    return out
+
+
+def _named(text: str) -> set[str]:
+    """The action names a log gives (a build project, job, deployment group or action name)."""
+    return {m["name"] for m in _NAMED.finditer(text)}
+
+
+def _command_finding(idx: _Index, cmd: str, status: str, phase: str | None, evidence: str, code: str,
+                     named: set = frozenset()) -> Finding:
+    want = _norm(cmd)
+    hits = [c for c in idx.commands if c[0] == want]
+    if len(hits) > 1 and named:
+        hits = [c for c in hits if c[1].name in named] or hits
+    if len(hits) > 1 and phase:
+        hits = [c for c in hits if c[2] == phase] or hits
+    short = cmd.split("\n")[0] + (" ..." if "\n" in cmd else "")
+    if not hits:
+        return Finding(None, None, f"the command {short!r} failed with exit status {status}, but this pipeline has "
+                       "no such command", MEANINGS[code],
+                       "Check that the log comes from this pipeline's build, and that 'pipec build' output is "
+                       "deployed.", evidence.split("\n")[0])
+    _norm_text, act, ph, line, _text = hits[0]
+    also = f" (also in {', '.join(h[1].name for h in hits[1:])})" if len(hits) > 1 else ""
+    fix = {"127": "Exit status 127 is the shell's 'command not found': install the tool in 'install', or "
+                  "check the command's spelling.",
+           "126": "Exit status 126: the file is not executable; chmod +x it, or run it with bash."}.get(
+        status, "Run the command locally at the same commit to see its own error; a missing dependency is "
+                "installed in 'install' (for example 'npm ci').")
+    return Finding(line, act.name, f"{ph} command {short!r} of {act.name} exited with status {status}{also}",
+                   MEANINGS[code], fix, evidence.split("\n")[0])
+
+
+def _artifact_finding(idx: _Index, paths) -> Finding:
+    candidates = [(a, o) for a in idx.builds() for o in a.outputs]
+    hit = [(a, o) for a, o in candidates if any(p in o.files for p in paths)] or (
+        candidates if len(candidates) == 1 else [])
+    if not hit:
+        return Finding(None, None, "no artifact file matched (CLIENT_ERROR)", MEANINGS["CLIENT_ERROR"],
+                       "Check the artifact's files and base: they are relative to the build's working directory.",
+                       "CLIENT_ERROR")
+    a, o = hit[0]
+    return Finding(_line(o) or _line(a), a.name, f"artifact {o.name} of {a.name}: no file matched "
+                   f"{', '.join(o.files)}" + (f" under {o.base}" if o.base else ""), MEANINGS["CLIENT_ERROR"],
+                   "Make the build write those files (a failed earlier command often means they were never "
+                   "made), or fix the patterns and 'base'.", "CLIENT_ERROR: no matching artifact paths found")
+
+
+def _hook_by_script(idx: _Index, script: str, named: set = frozenset()):
+    script = script.rstrip(".,")
+    tail = script.split("/deployment-archive/")[-1]
+    deploys = idx.deploys()
+    deploys = [d for d in deploys if d.name in named] + [d for d in deploys if d.name not in named]
+    for d in deploys:
+        for h in d.hooks:
+            t = h.target
+            if t in (script, tail) or t.lstrip("/") == tail.lstrip("/") or script.endswith("/" + t.lstrip("/")):
+                return d, h
+    return None, None
+
+
+def _codedeploy(idx: _Index, text: str) -> list[Finding]:
+    from pipec.targets import appspec_event_names
+
+    events = {v: k for k, v in appspec_event_names().items()}
+    out = []
+    scripts = [(m["script"], "ScriptFailed", m.group(0)) for m in _SCRIPT_FAILED.finditer(text)]
+    scripts += [(m["script"], "ScriptMissing", m.group(0)) for m in _SCRIPT_MISSING.finditer(text)]
+    if not scripts:
+        scripts = [(m["script"], "ScriptMissing" if "ScriptMissing" in text else "ScriptTimedOut"
+                    if "ScriptTimedOut" in text else "ScriptFailed", m.group(0)) for m in _SCRIPT_NAME.finditer(text)]
+    for script, code, evidence in scripts:
+        d, h = _hook_by_script(idx, script, _named(text))
+        if h is None:
+            m = _LIFECYCLE_EVENT.search(text)
+            out.append(Finding(None, None, f"hook script {script} failed ({code}); this pipeline has no hook "
+                               "running it" + (f" (lifecycle event {m['event']})" if m else ""), MEANINGS[code],
+                               "Check that the deployment comes from this pipeline.", evidence))
+            continue
+        fix = {"ScriptMissing": f"Put {h.target} in the revision (the artifact the deployment reads), at that "
+                                "path relative to its root.",
+               "ScriptTimedOut": "Make the script finish sooner, or raise the hook's timeout (at most 3600s).",
+               }.get(code, f"Run {h.target} on an instance to see why it fails; its log tail is in the "
+                           "deployment's lifecycle event.")
+        out.append(Finding(idx.src.hook_line(d, h.event, h.target), d.name, f"hook {h.event} ({h.target}) of {d.name}: "
+                           f"{code}", MEANINGS[code], fix, evidence))
+    for m in _EVENT_FAILED.finditer(text):
+        event = events.get(m["event"])
+        if not event or "Script" in m["rest"]:
+            continue
+        fn = re.search(r"hook function (\S+)", m["rest"])
+        for d in idx.deploys():
+            for h in d.hooks:
+                if h.event == event and (fn is None or fn.group(1) == h.target):
+                    out.append(Finding(idx.src.hook_line(d, h.event, h.target), d.name, f"hook {h.event} ({h.target}) of "
+                                       f"{d.name} failed", MEANINGS["HOOK_EXECUTION_FAILURE"],
+                                       f"See the logs of the function {h.target}; it must call "
+                                       "PutLifecycleEventHookExecutionStatus with Succeeded.", m.group(0).strip()))
+    group = _GROUP.search(text)
+    named = idx.src.actions.get(group["name"]) if group else None
+    if "ALARM_ACTIVE" in text or re.search(r"in ALARM|went into ALARM", text):
+        for d in idx.deploys(lambda a: a.rollback.alarms):
+            if (named is None or named is d) and (any(al in text for al in d.rollback.alarms) or named is d):
+                out.append(Finding(idx.src.find(d, "rollback") or _line(d), d.name, f"an alarm stopped {d.name} "
+                                   f"({', '.join(al for al in d.rollback.alarms if al in text)})",
+                                   MEANINGS["ALARM_ACTIVE"], "Look at the alarm's metric at the time it fired: "
+                                   "the new version is the likely cause; the rollback already restored the old one.",
+                                   "ALARM_ACTIVE"))
+    if "HEALTH_CONSTRAINTS" in text and not scripts:
+        ec2 = idx.deploys(lambda a: a.platform == "ec2")
+        pick = [named] if named in ec2 else ec2 if len(ec2) == 1 else []
+        for d in pick:
+            out.append(Finding(_line(d), d.name, f"deployment {d.name} failed on too many instances "
+                               "(HEALTH_CONSTRAINTS)", MEANINGS["HEALTH_CONSTRAINTS"],
+                               "Look at the instances' lifecycle events (aws deploy list-deployment-instances, then "
+                               "get-deployment-instance) for the hook that failed, and pass that output to pipec why.",
+                               "HEALTH_CONSTRAINTS"))
+        if not pick:
+            out.append(Finding(None, None, "a deployment failed on too many instances (HEALTH_CONSTRAINTS)" +
+                               (f"; this pipeline has {len(ec2)} EC2 deployments and the output names none of "
+                                "them" if ec2 else "; this pipeline has no EC2 deployment"),
+                               MEANINGS["HEALTH_CONSTRAINTS"], "Pass the instances' lifecycle events to pipec why.",
+                               "HEALTH_CONSTRAINTS"))
+    return out
+
+
+def _lifecycle(idx: _Index, event_name: str, diagnostics: dict, raw: str) -> list[Finding]:
+    from pipec.targets import appspec_event_names
+
+    event = {v: k for k, v in appspec_event_names().items()}.get(event_name)
+    script = diagnostics.get("scriptName")
+    code = diagnostics.get("errorCode") or "HOOK_EXECUTION_FAILURE"
+    if script:
+        d, h = _hook_by_script(idx, script, _named(raw))
+        if h is not None:
+            return [Finding(idx.src.hook_line(d, h.event, h.target), d.name, f"hook {h.event} ({h.target}) of {d.name}: "
+                            f"{code}", MEANINGS.get(code, code), f"Run {h.target} on an instance to see why.",
+                            f"{event_name} {code}")]
+    group = _GROUP.search(raw)
+    for d in idx.deploys():
+        if group and group["name"] != d.name:
+            continue
+        for h in d.hooks:
+            if h.event == event:
+                return [Finding(idx.src.hook_line(d, h.event, h.target), d.name, f"hook {h.event} ({h.target}) of {d.name} "
+                                "failed", MEANINGS.get(code, code), f"See {h.target}'s own log.", event_name)]
+    return []
+
+
+def _github(idx: _Index, text: str) -> list[Finding]:
+    marked = list(re.finditer(r"^# pipec: (?P<cmd>(?:(?!# pipec:).)*?) exits with status (?P<n>\d+)$", text,
+                             re.M | re.S))
+    if marked:  # pipec simulate names the failing command
+        return [_command_finding(idx, m["cmd"], m["n"], None, m.group(0), "COMMAND_EXECUTION_ERROR", _named(text))
+                for m in marked]
+    out = []
+    for m in _GITHUB_ERROR.finditer(text):
+        traced = re.findall(r"^\+ (.*)$", text[:m.start()], re.M)
+        if traced:
+            out.append(_command_finding(idx, traced[-1], m["n"], None, m.group(0), "COMMAND_EXECUTION_ERROR",
+                                        _named(text)))
+    return out
+
+
+def _simulated(idx: _Index, text: str) -> list[Finding]:
+    """The lines of ``pipec simulate`` that name an action rather than a command or hook."""
+    out = []
+    for m in re.finditer(r"Manual approval (\S+): Rejected|Environment review for job (\S+): rejected", text):
+        name = m.group(1) or m.group(2)
+        a = idx.src.actions.get(name)
+        out.append(Finding(_line(a), name, f"approval {name} was rejected", "a reviewer rejected the approval",
+                           "Read the reviewer's comment; fix what it asks and start a new run.", m.group(0)))
+    for m in re.finditer(r"(?:Amazon ECS action|CloudFormation stack|S3 deployment|Lambda invoke) (\S+): Failed", text):
+        a = idx.src.actions.get(m.group(1))
+        out.append(Finding(_line(a), m.group(1), f"{m.group(1)} failed", "the action failed as a whole",
+                           "Open the action's details in the console for the service's own error.", m.group(0)))
+    if "Waiter ServicesStable failed" in text:
+        rolling = idx.deploys(lambda a: not a.uses_codedeploy)
+        if len(rolling) == 1:
+            d = rolling[0]
+            out.append(Finding(_line(d), d.name, f"the ECS service of {d.name} did not become stable",
+                               "the new tasks did not reach a steady state in time",
+                               "Look at the service's events and the stopped tasks' reasons in the ECS console.",
+                               "Waiter ServicesStable failed"))
+    if re.search(r"Failed\s+the revision does not install", text):
+        group = _GROUP.search(text)
+        d = idx.src.actions.get(group["name"]) if group else None
+        if d is not None:
+            out.append(Finding(_line(d), d.name, f"deployment {d.name} failed on its instances",
+                               MEANINGS["HEALTH_CONSTRAINTS"], "Look at the instances' lifecycle events.",
+                               "HEALTH_CONSTRAINTS"))
+    return out
+
+
+def render(findings: list[Finding], path: str) -> str:
+    if not findings:
+        return "pipec why: nothing in the log points to this pipeline.\n"
+    out = []
+    for f in findings:
+        where = f"{path}:{f.line}" if f.line else f"{path}: (no line)"
+        out += [f"{where}: {f.what}", f"  log:     {f.evidence}", f"  meaning: {f.meaning}", f"  fix:     {f.fix}"]
+    return "\n".join(out) + "\n"

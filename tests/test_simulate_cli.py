@@ -1,0 +1,323 @@
+"""``pipec simulate`` (pipec.simulate_run, pipec.simulate_logs, pipec.simulate_cli).
+
+Golden files: ``tests/golden-simulate/<stem>.txt`` holds the text output for every example with
+no failure and then with each of its failure points (:func:`pipec.simulate_run.failure_points_of`),
+each under the event that starts the run it fails in; ``<stem>.json`` the JSON output of the first
+failure point. After an intended change::
+
+    PIPEC_REGEN=1 .venv/bin/python -m pytest tests/test_simulate_cli.py -k golden
+    git diff tests/golden-simulate
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipec import compile_text, plan
+from pipec.simulate_cli import render_json, render_text, simulate_data
+from pipec.simulate_run import (Event, SimulateError, decide, failure_points_of, fires, parse_event,
+                                parse_failure)
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
+GOLDEN = Path(__file__).resolve().parent / "golden-simulate"
+REGEN = os.environ.get("PIPEC_REGEN") == "1"
+CANDIDATE_EVENTS = (None, "pull_request:main", "tag:v1.0.0", "manual", "schedule", "object")
+
+
+def _compile(path: Path):
+    text = path.read_text(encoding="utf-8")
+    pipeline, _ = compile_text(text, f"examples/{path.name}")
+    return pipeline, text
+
+
+def _event_for(pipeline, text, name, point):
+    """The first candidate event under which the failure ``point`` happens on some platform."""
+    for ev in CANDIDATE_EVENTS:
+        try:
+            data = simulate_data(pipeline, text, name, ev, [point] if point else [])
+        except SimulateError:
+            continue
+        if any(p["points"] for p in data["platforms"]) or (point is None and any(p["starts"] for p in data["platforms"])):
+            return ev, data
+    return None, simulate_data(pipeline, text, name, None, [point] if point else [])
+
+
+def _golden_text(path: Path) -> str:
+    pipeline, text = _compile(path)
+    name = f"examples/{path.name}"
+    out = []
+    for point in [None, *failure_points_of(pipeline)]:
+        ev, data = _event_for(pipeline, text, name, point)
+        args = (f" --event {ev}" if ev else "") + (f" --fail {point}" if point else "")
+        out.append(f"### pipec simulate {name}{args}\n{render_text(data)}")
+    return "\n".join(out)
+
+
+def _check(golden: Path, text: str):
+    if REGEN:
+        GOLDEN.mkdir(exist_ok=True)
+        golden.write_bytes(text.encode("utf-8"))
+    assert golden.is_file(), f"missing {golden}; run with PIPEC_REGEN=1"
+    assert text.encode("utf-8") == golden.read_bytes(), f"{golden.name} differs; PIPEC_REGEN=1 to update"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_golden_text(path):
+    _check(GOLDEN / f"{path.stem}.txt", _golden_text(path))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_golden_json(path):
+    pipeline, text = _compile(path)
+    point = failure_points_of(pipeline)[0]
+    _ev, data = _event_for(pipeline, text, f"examples/{path.name}", point)
+    _check(GOLDEN / f"{path.stem}.json", render_json(data))
+
+
+def test_no_stale_goldens():
+    expected = {f"{p.stem}.{ext}" for p in EXAMPLES for ext in ("txt", "json")}
+    assert {f.name for f in GOLDEN.iterdir() if not f.name.startswith("compare-")} == expected
+
+
+# ----------------------------------------------------------------------------- back to the line
+
+
+def _expected_line(text: str, pipeline, point: str) -> int:
+    """Where a failure point is written, found in the text without the model's spans: the line
+    that holds the command in quotes, the hook, the rollback line or the action's header."""
+    lines = text.splitlines()
+    f = parse_failure(point, pipeline)
+    act = next(a for a in pipeline.actions() if a.name == f.action)
+
+    def first(pred, start=0):
+        return next(i + 1 for i, line in enumerate(lines) if i >= start and pred(line))
+
+    header = first(lambda line: line.split()[:2] in (["build", act.name], ["test", act.name],
+                                                     ["approve", act.name], ["deploy", act.name],
+                                                     ["invoke", act.name]) or
+                   (len(line.split()) > 1 and line.split()[1] == act.name and line.split()[0] in
+                    ("deploy", "stack", "bucket", "invoke", "approve", "build", "test")))
+    kind = f.point[0]
+    if kind in ("command", "finally"):
+        phase = next(p for p in act.phases if p.name == f.point[2]) if any(
+            p.name == f.point[2] for p in act.phases) else None
+        logins = len(act.codeartifact) if f.point[2] == "install" and kind == "command" else 0
+        if f.point[3] < logins:
+            return first(lambda line: line.split()[:1] == ["codeartifact"], header - 1)
+        cmd = (phase.finally_commands if kind == "finally" else phase.commands)[f.point[3] - logins].text
+        if "\n" in cmd:  # a script block: it starts on the line that opens it, before its first line
+            return first(lambda line: line.strip() == cmd.splitlines()[0], header - 1) - 1
+        try:
+            return first(lambda line: json.dumps(cmd) in line, header - 1)
+        except StopIteration:  # a bare word, written without quotes
+            return first(lambda line: cmd in line.split(), header - 1)
+    if f.hook:
+        return first(lambda line: line.split()[:2] == ["hook", f.hook], header - 1)
+    if kind == "alarm":
+        return first(lambda line: line.split()[:1] == ["rollback"], header - 1)
+    return header
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_failure_point_points_back_to_its_line(path):
+    pipeline, text = _compile(path)
+    name = f"examples/{path.name}"
+    reached = 0
+    for point in failure_points_of(pipeline):
+        _ev, data = _event_for(pipeline, text, name, point)
+        lines = {pt["line"] for p in data["platforms"] for pt in p["points"]}
+        if not lines:
+            # held behind a disabled transition (examples/10): nothing failed, and the run says so
+            assert any(r == "held" for p in data["platforms"] for r in p["results"].values()), point
+            continue
+        reached += 1
+        assert lines == {_expected_line(text, pipeline, point)}, point
+        # the failing log line points there too
+        failed = {e["line"] for p in data["platforms"] for b in p["logs"] for e in b["lines"] if e.get("failed")}
+        assert _expected_line(text, pipeline, point) in failed | {
+            pt["line"] for p in data["platforms"] for pt in p["points"]}, point
+    assert reached
+
+
+# ----------------------------------------------------------------------------- triggers
+
+
+MONOREPO = ROOT / "examples" / "05-monorepo-filters.pipe"
+
+
+@pytest.mark.parametrize("event,starts", [
+    ("push:main:services/payments/src/a.ts", True),
+    ("push:main:libs/money/x.ts", True),
+    ("push:main:docs/readme.txt", False),            # no include matches
+    ("push:main:services/payments/README.md", False),  # excluded by !"**/*.md"
+    ("push:hotfix/payments-1:services/payments/a.ts", True),
+    ("push:feature/x:services/payments/a.ts", False),
+    ("tag:payments-v1.4.0", True),
+    ("tag:web-v2.0.0", False),
+])
+def test_which_events_start_a_run(event, starts):
+    pipeline, text = _compile(MONOREPO)
+    data = simulate_data(pipeline, text, "m.pipe", event)
+    assert {p["platform"]: p["starts"] for p in data["platforms"]} == {"aws": starts, "github": starts}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_trigger_decisions_agree_with_the_plan(path):
+    """Per-trigger decisions (with their lines) and the plan's normalised triggers decide alike."""
+    pipeline, _text = _compile(path)
+    branches = {s.branch for s in pipeline.sources if s.branch} | {"feature/x", "release/1"}
+    events = [Event("push", b, files, source=s.name) for s in pipeline.sources for b in branches
+              for files in (None, ("docs/a.md",), ("src/a.py",))]
+    events += [Event("pull_request", b, None, a, s.name) for s in pipeline.sources for b in branches
+               for a in ("opened", "updated", "closed")]
+    events += [Event("tag", "v1.0.0", source=s.name) for s in pipeline.sources]
+    events += [Event(k, source=pipeline.sources[0].name) for k in ("manual", "schedule", "object")]
+    for platform in ("aws", "github"):
+        the_plan = plan.from_model(pipeline, platform)
+        for ev in events:
+            _decisions, starts = decide(pipeline, platform, ev)
+            expected = any(fires(t, ev) for t in the_plan.triggers) or (platform == "aws" and ev.kind == "manual")
+            assert starts == expected, (platform, ev)
+
+
+def test_hybrid_pipeline_runs_each_stage_on_its_own_platform():
+    pipeline, text = _compile(ROOT / "examples" / "08-hybrid-github-ci-aws-cd.pipe")
+    pr = simulate_data(pipeline, text, "h.pipe", "pull_request:main")
+    assert [p["starts"] for p in pr["platforms"]] == [False, True]
+    assert set(pr["platforms"][1]["order"]) == {"lint", "unit", "integration"}
+    push = simulate_data(pipeline, text, "h.pipe", "push:main")
+    assert [p["starts"] for p in push["platforms"]] == [True, False]
+    assert "image" in push["platforms"][0]["order"] and "lint" not in push["platforms"][0]["order"]
+
+
+# ----------------------------------------------------------------------------- the logs
+
+
+def _one(path, fail, target="aws", event=None):
+    pipeline, text = _compile(ROOT / "examples" / path)
+    data = simulate_data(pipeline, text, "x.pipe", event, [fail], target)
+    return data["platforms"][0]
+
+
+def test_codebuild_log_of_a_failed_build_runs_post_build_and_uploads():
+    p = _one("03-ecs-blue-green-canary.pipe", "image.build[1]")
+    log = [e["text"].split(" ", 3)[-1] for e in p["logs"][0]["lines"]]
+    full = "\n".join(e["text"] for e in p["logs"][0]["lines"])
+    assert "Command did not exit successfully docker build -t \"$IMAGE:$CODEBUILD_RESOLVED_SOURCE_VERSION\" . " \
+           "exit status 1" in log
+    assert "Phase complete: BUILD State: FAILED" in log
+    i = log.index("Entering phase POST_BUILD")
+    assert "Entering phase POST_BUILD\n# pipec: CODEBUILD_BUILD_SUCCEEDING=0 in post_build" in full
+    assert log[-1] == "Phase complete: UPLOAD_ARTIFACTS State: SUCCEEDED"
+    assert any(x.startswith("Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing "
+                            "command: docker build") and x.endswith("Reason: exit status 1") for x in log)
+
+
+def test_codebuild_log_stops_after_a_failed_install():
+    p = _one("03-ecs-blue-green-canary.pipe", "image.install[1]")
+    log = [e["text"].split(" ", 3)[-1] for e in p["logs"][0]["lines"]]
+    assert "Entering phase PRE_BUILD" not in log and "Entering phase POST_BUILD" not in log
+    assert "Phase complete: INSTALL State: FAILED" in log
+
+
+def test_ec2_hook_failure_is_script_failed_and_health_constraints():
+    p = _one("02-reference.pipe", "web-staging.hook:validate_service")
+    lines = [e["text"] for e in p["logs"][0]["lines"]]
+    assert any("ValidateService" in x and "ScriptFailed" in x and "scripts/validate_service.sh" in x for x in lines)
+    assert any(x.startswith("errorInformation: code HEALTH_CONSTRAINTS") for x in lines)
+    assert any("automatic rollback (DEPLOYMENT_FAILURE)" in x for x in lines)
+    assert p["results"]["web-prod"] == "skipped"
+
+
+def test_canary_alarm_rolls_back_with_the_traffic_at_that_minute():
+    early = _one("03-ecs-blue-green-canary.pipe", "checkout-prod.alarm@3")
+    late = _one("03-ecs-blue-green-canary.pipe", "checkout-prod.alarm@6")
+    text = "\n".join(e["text"] for e in early["logs"][0]["lines"])
+    assert "10% of traffic on the new version" in text and "ALARM_ACTIVE" in text
+    assert "DEPLOYMENT_STOP_ON_ALARM" in text
+    assert "100% of traffic" in "\n".join(e["text"] for e in late["logs"][0]["lines"])
+
+
+def test_disabled_transition_holds_the_run():
+    pipeline, text = _compile(ROOT / "examples" / "10-static-site-s3.pipe")
+    data = simulate_data(pipeline, text, "s.pipe")
+    aws = data["platforms"][0]
+    assert "held" in aws["results"].values()
+    assert any("transition into production disabled" in e["text"] for e in aws["console"])
+
+
+def test_approval_rejected():
+    p = _one("03-ecs-blue-green-canary.pipe", "promote:reject")
+    assert p["results"]["promote"] == "failed" and p["results"]["checkout-prod"] == "skipped"
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("event", ["bogus", "push", "push:", "tag:v1:x", "pull_request.merged:main",
+                                   "manual:x", "push.opened:main"])
+def test_bad_events(event):
+    pipeline, _text = _compile(MONOREPO)
+    with pytest.raises(SimulateError) as exc:
+        parse_event(event, pipeline)
+    assert exc.value.hint
+
+
+@pytest.mark.parametrize("fail", ["nope", "payments", "payments.build[0]", "payments.build[3]",
+                                  "payments.hook:validate_service", "payments-staging.alarm@1",
+                                  "payments:reject", "payments.deploy", ""])
+def test_bad_failure_points(fail):
+    pipeline, _text = _compile(MONOREPO)
+    with pytest.raises(SimulateError) as exc:
+        parse_failure(fail, pipeline)
+    assert exc.value.hint
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "pipec", "simulate", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+
+
+def test_cli_text_json_and_errors(tmp_path):
+    ok = _cli("examples/03-ecs-blue-green-canary.pipe", "--fail", "image.pre_build[1]", "--target", "aws")
+    assert ok.returncode == 0 and "SIMULATED" in ok.stdout and "COMMAND_EXECUTION_ERROR" in ok.stdout
+    js = _cli("examples/03-ecs-blue-green-canary.pipe", "--fail", "image.pre_build[1]", "--json")
+    assert js.returncode == 0 and json.loads(js.stdout)["simulated"] is True
+    usage = _cli("examples/03-ecs-blue-green-canary.pipe", "--fail", "image.pre_build[9]")
+    assert usage.returncode == 2 and "hint:" in usage.stderr and "Traceback" not in usage.stderr
+    bad = tmp_path / "bad.pipe"
+    bad.write_text("pipeline x {\n")
+    broken = _cli(str(bad))
+    assert broken.returncode == 1 and "error[E102]" in broken.stderr and "Traceback" not in broken.stderr
+    missing = _cli(str(tmp_path / "none.pipe"))
+    assert missing.returncode == 1 and "E001" in missing.stderr
+
+
+# ----------------------------------------------------------------------------- pipec why, fed back
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_why_finds_every_simulated_failure_on_its_line(path):
+    from pipec.why import why
+
+    pipeline, text = _compile(path)
+    name = f"examples/{path.name}"
+    checked = 0
+    for point in failure_points_of(pipeline):
+        _ev, data = _event_for(pipeline, text, name, point)
+        for p in data["platforms"]:
+            if not p["points"]:
+                continue
+            expected = {pt["line"] for pt in p["points"]}
+            log = render_text({**data, "platforms": [p]})
+            lines = {f.line for f in why(pipeline, text, log) if f.line}
+            assert lines == expected, (point, p["platform"], lines, expected)
+            checked += 1
+    assert checked

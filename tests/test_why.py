@@ -1,0 +1,93 @@
+"""``pipec why``: published failure logs back to the ``.pipe`` line (tests/why-data/README.md
+lists where each log was published). The feedback test, item 1's logs of every failure point of
+every example back to their lines, is in tests/test_simulate_cli.py."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipec import compile_text
+from pipec.why import why
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "why-data"
+
+#: (log file, .pipe file, the text the expected lines hold, the error code or word the finding names)
+CASES = [
+    ("codebuild-docker-images-102.log", "builds.pipe", ['"juawefhkejfhekj"'], "127"),
+    ("control-tower-customizations-160.log", "builds.pipe", ['"apt-get -q update'], "100"),
+    ("codepipeline-codebuild-with-postman-8.log", "builds.pipe", ['"aws cloudformation package'], "255"),
+    ("serverless-code-pipeline-cf-template-6.log", "builds.pipe", ['"serverless deploy'], "status 1"),
+    ("copilot-cli-2780.log", "builds.pipe", ['"ls -lah ./infrastructure"', "artifact infrastructure"], "status 2"),
+    ("learn-cantrill-io-labs-155.log", "builds.pipe", ['build "buildspec.yml"'], "127"),
+    ("amazon-ecs-fargate-cdk-cicd-13.log", "builds.pipe", ["artifact images"], "no file matched"),
+    ("service-catalog-tools-workshop-45.log", "one-build.pipe", ["artifact dist"], "no file matched"),
+    ("bedrock-chat-441.log", "one-build.pipe", ["build package"], "YAML_FILE_ERROR"),
+    ("mlops-e2e-68.log", "one-build.pipe", ["build package"], "YAML_FILE_ERROR"),
+    ("serverless-saas-3.log", "one-build.pipe", ["build package"], "YAML_FILE_ERROR"),
+    ("iasql-1807.json", "ec2.pipe", ["deploy web"], "HEALTH_CONSTRAINTS"),
+    ("aws-codedeploy-agent-186.txt", "ec2.pipe", ['"scripts/stop_server"'], "ScriptFailed"),
+    ("aws-codedeploy-agent-33.txt", "ec2.pipe", ["hook before_install"], "ScriptMissing"),
+    ("aws-codedeploy-samples-27.txt", "ec2.pipe", ["hook after_install"], "ScriptFailed"),
+    ("aws-airflow-stack-192.txt", "ec2.pipe", ['"scripts/cdapp_stop.sh"'], "ScriptMissing"),
+]
+
+
+def _lines_holding(text: str, needle: str) -> set[int]:
+    return {i for i, line in enumerate(text.splitlines(), 1) if needle in line}
+
+
+@pytest.mark.parametrize("log,pipe,holding,code", CASES, ids=[c[0] for c in CASES])
+def test_published_log_points_to_its_line(log, pipe, holding, code):
+    text = (DATA / pipe).read_text(encoding="utf-8")
+    pipeline, _ = compile_text(text, pipe)
+    findings = why(pipeline, text, (DATA / log).read_text(encoding="utf-8"))
+    expected = [_lines_holding(text, h) for h in holding]
+    assert all(len(e) == 1 for e in expected), expected  # each needle names one line
+    assert {f.line for f in findings} == set().union(*expected), [(f.line, f.what) for f in findings]
+    assert any(code in f.what for f in findings), [f.what for f in findings]
+    assert all(f.meaning and f.fix for f in findings)
+
+
+def test_the_cases_are_the_readme_table():
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1].strip() for line in readme.splitlines() if line.startswith("| ") and "http" in line]
+    assert rows == [c[0] for c in CASES]
+    assert len(CASES) >= 15
+    assert {p.name for p in DATA.iterdir() if p.suffix in (".log", ".json", ".txt")} == set(rows)
+
+
+def test_get_pipeline_state_failed_action():
+    """A CodePipeline action failure (the GetPipelineState API's ActionState shape): the action by
+    name, and the command its errorDetails name."""
+    text = (DATA / "builds.pipe").read_text(encoding="utf-8")
+    pipeline, _ = compile_text(text, "builds.pipe")
+    state = {"pipelineName": "published-builds", "stageStates": [{"stageName": "build", "actionStates": [
+        {"actionName": "catpipeline", "latestExecution": {"status": "Failed", "errorDetails": {
+            "code": "JobFailed", "message": "Build terminated with state: FAILED. Phase: BUILD Code: "
+            "COMMAND_EXECUTION_ERROR Message: Error while executing command: buildspec.yml. Reason: exit status 127"}}},
+        {"actionName": "fargate", "latestExecution": {"status": "Failed", "errorDetails": {"code": "JobFailed",
+                                                                                          "message": "timeout"}}}]}]}
+    findings = why(pipeline, text, json.dumps(state))
+    assert {f.line for f in findings} == _lines_holding(text, 'build "buildspec.yml"') | _lines_holding(
+        text, "build fargate")
+
+
+def test_unrelated_log_finds_nothing_and_exits_1(tmp_path):
+    log = tmp_path / "x.log"
+    log.write_text("everything is fine\n")
+    r = subprocess.run([sys.executable, "-m", "pipec", "why", str(DATA / "builds.pipe"), str(log)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 1 and "nothing in the log points to this pipeline" in r.stdout
+    ok = subprocess.run([sys.executable, "-m", "pipec", "why", str(DATA / "ec2.pipe"),
+                         str(DATA / "aws-codedeploy-agent-186.txt"), "--format", "json"],
+                        capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert ok.returncode == 0 and json.loads(ok.stdout)[0]["line"]
+    missing = subprocess.run([sys.executable, "-m", "pipec", "why", str(DATA / "ec2.pipe"), str(tmp_path / "no")],
+                             capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert missing.returncode == 1 and "E001" in missing.stderr and "Traceback" not in missing.stderr
