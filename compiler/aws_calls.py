@@ -149,6 +149,26 @@ def _parser():
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
+#: every byte of a multi-byte UTF-8 character read as "x" (see :func:`parse`)
+_ASCII_SHAPE = bytes(range(128)) + b"x" * 128
+
+
+def parse(text: str):
+    """(tree, source bytes) of ``text``. tree-sitter-bash 0.25.1's scanner can crash the process
+    (a segmentation fault, not every time) on some non-ASCII text: seen with ``?{`` followed by
+    U+F6F7C in a generated command. So the parser reads every byte of a multi-byte character as
+    ``x``: no non-ASCII character is a shell metacharacter, so the structure is the same, and the
+    byte offsets are unchanged, so each word's real text is read from the source bytes
+    (:func:`node_text`). Keep the tree while its nodes are used."""
+    src = text.encode("utf-8", "replace")
+    return _parser().parse(src.translate(_ASCII_SHAPE)), src
+
+
+def node_text(node, src: bytes) -> str:
+    """The text of ``node`` as written (from the source bytes, not the parser's copy)."""
+    return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
 def mentions_tool(text: str) -> bool:
     """Cheap test before parsing: does the text contain one of the tools' names at all?"""
     return any(t in text for t in TOOLS)
@@ -161,11 +181,12 @@ def calls(text: str, env: dict[str, str] | None = None) -> list[Call]:
     if not mentions_tool(text):
         return []
     out: list[Call] = []
-    _walk(_parser().parse(text.encode("utf-8", "replace")).root_node, env, out, 0)
+    tree, src = parse(text)
+    _walk(tree.root_node, src, env, out, 0)
     return out
 
 
-def _walk(root, env: dict, out: list[Call], depth: int):
+def _walk(root, src: bytes, env: dict, out: list[Call], depth: int):
     """Every command under ``root`` in source order, nested ones included ($(...) in words,
     bodies of if, for, (...)); iterative, so deep nesting cannot exhaust Python's stack."""
     stack = [(root, False)]
@@ -173,24 +194,24 @@ def _walk(root, env: dict, out: list[Call], depth: int):
         node, prefix = stack.pop()
         kind = node.type
         if kind == "command":
-            _command(node, env, out, depth)
+            _command(node, src, env, out, depth)
         elif kind == "variable_assignment" and not prefix:
-            _assign(node, env)  # X=1 alone (or in export) lasts; X=1 cmd is for cmd only
+            _assign(node, src, env)  # X=1 alone (or in export) lasts; X=1 cmd is for cmd only
         stack.extend((child, kind == "command" and child.type == "variable_assignment")
                      for child in reversed(node.children))
 
 
-def _assign(node, env: dict):
+def _assign(node, src: bytes, env: dict):
     name = node.child_by_field_name("name")
     value = node.child_by_field_name("value")
     if name is not None:
-        env[name.text.decode()] = "" if value is None else _word(value, env)
+        env[node_text(name, src)] = "" if value is None else _word(value, src, env)
 
 
-def _word(node, env: dict) -> str:
+def _word(node, src: bytes, env: dict) -> str:
     """The value of a word as bash would compute it, with UNKNOWN for what cannot be known."""
     kind = node.type
-    text = node.text.decode(errors="replace")
+    text = node_text(node, src)
     if kind == "word":
         return re.sub(r"\\(.)", r"\1", text)
     if kind in ("number", "string_content"):
@@ -204,36 +225,37 @@ def _word(node, env: dict) -> str:
                 pos = child.end_byte
                 continue
             if child.start_byte > pos:  # text between parts, as written
-                parts.append(node.text[pos - node.start_byte:child.start_byte - node.start_byte].decode())
-            parts.append(_word(child, env))
+                parts.append(src[pos:child.start_byte].decode("utf-8", "replace"))
+            parts.append(_word(child, src, env))
             pos = child.end_byte
         return "".join(parts)
     if kind in ("simple_expansion", "expansion"):
         names = [c for c in node.children if c.type == "variable_name"]
         plain = len(node.children) == (2 if kind == "simple_expansion" else 3)
         if names and plain:
-            return env.get(names[0].text.decode(), UNKNOWN)
+            return env.get(node_text(names[0], src), UNKNOWN)
         return UNKNOWN
     return UNKNOWN  # $(...), $((...)), globs, ...
 
 
-def _command(node, env: dict, out: list[Call], depth: int):
+def _command(node, src: bytes, env: dict, out: list[Call], depth: int):
     local = dict(env)
     argv: list[str] = []
     for child in node.children:
         if child.type == "variable_assignment":
-            _assign(child, local)
+            _assign(child, src, local)
         elif child.type == "command_name":
-            argv.append(_word(child.children[0], local) if child.children else "")
+            argv.append(_word(child.children[0], src, local) if child.children else "")
         elif child.type not in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
-            argv.append(_word(child, local))
+            argv.append(_word(child, src, local))
     argv = _unwrap(argv)
     if not argv:
         return
     program = argv[0].rsplit("/", 1)[-1]
     needs: list[Need] | None = None
     if program in ("bash", "sh") and len(argv) >= 3 and argv[1] == "-c" and depth < 3 and UNKNOWN not in argv[2]:
-        _walk(_parser().parse(argv[2].encode("utf-8", "replace")).root_node, dict(local), out, depth + 1)
+        tree, inner = parse(argv[2])
+        _walk(tree.root_node, inner, dict(local), out, depth + 1)
         return
     if program == "aws":
         needs = aws_cli(argv[1:])
@@ -245,7 +267,7 @@ def _command(node, env: dict, out: list[Call], depth: int):
         needs = docker(argv[1:])
     if needs:
         what = " ".join(a for a in argv[:3] if not a.startswith("-")).replace(UNKNOWN, "...")
-        out.append(Call(what, node.start_point[0], node.text.decode(errors="replace"), needs))
+        out.append(Call(what, node.start_point[0], node_text(node, src), needs))
 
 
 def _unwrap(argv: list[str]) -> list[str]:

@@ -107,9 +107,10 @@ def _top_level(text: str):
     exec PROGRAM), ``state`` (a builtin of :data:`_STATE`, ``set`` with options, ``exec`` with only
     redirections, a function definition), ``wait``, ``background`` (``&``) and ``reserved``
     (a pipec_ name assigned or defined anywhere)."""
-    from pipec.aws_calls import _parser
+    from pipec.aws_calls import node_text, parse
 
-    root = _parser().parse(text.encode("utf-8", "replace")).root_node
+    tree, src = parse(text)  # the tree stays alive while its nodes are read
+    root = tree.root_node
     out = []
     stack = [(root, True)]
     while stack:
@@ -117,13 +118,13 @@ def _top_level(text: str):
         kind = node.type
         if kind in ("variable_assignment", "function_definition"):
             name = node.child_by_field_name("name")
-            if name is not None and name.text.decode(errors="replace").startswith("pipec_"):
-                out.append((node.start_point[0], name.text.decode(errors="replace"), "reserved"))
+            if name is not None and node_text(name, src).startswith("pipec_"):
+                out.append((node.start_point[0], node_text(name, src), "reserved"))
         if top and kind == "function_definition":
             name = node.child_by_field_name("name")
-            out.append((node.start_point[0], name.text.decode(errors="replace") if name else "function", "state"))
+            out.append((node.start_point[0], node_text(name, src) if name else "function", "state"))
         if top and kind == "command":
-            out.extend(_command(node))
+            out.extend(_command(node, src))
         if top and node.type == "&":
             out.append((node.start_point[0], "&", "background"))
         inner = top and kind not in _ELSEWHERE
@@ -131,11 +132,13 @@ def _top_level(text: str):
     return sorted(out)
 
 
-def _command(node):
+def _command(node, src: bytes):
+    from pipec.aws_calls import node_text
+
     name = node.child_by_field_name("name")
     if name is None:
         return []
-    word = name.text.decode(errors="replace")
+    word = node_text(name, src)
     args = [ch for ch in node.children if ch.type not in ("command_name", "variable_assignment")]
     redirects = [a for a in args if a.type.endswith("_redirect")]
     line = node.start_point[0]
@@ -145,7 +148,7 @@ def _command(node):
         return [(line, "exec", "ends" if len(args) > len(redirects) else "state")]
     if word in _STATE:
         return [(line, word, "state")]
-    if word == "set" and any(a.text.decode(errors="replace")[:1] in "-+" and a.text not in (b"--", b"-")
+    if word == "set" and any(node_text(a, src)[:1] in "-+" and node_text(a, src) not in ("--", "-")
                              for a in args if a not in redirects):
         return [(line, "set", "state")]
     if word == "wait":
