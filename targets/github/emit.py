@@ -49,6 +49,8 @@ import re
 from pipec import model, yamlout
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics
 from pipec.targets.escape import expression_text
+from pipec.targets.github import patch as _patch
+from pipec.targets.github import step_ids
 from pipec.targets.github.approvals import Approvals
 from pipec.targets.github.companion import Companion
 from pipec.targets.github.deploys import Deploys
@@ -105,6 +107,7 @@ class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environme
             isinstance(t, model.PullRequestTrigger) and t.platform in (None, "github")
             for t in self.repo_source.triggers)
         self.jobs: dict[str, dict] = {}
+        self.jobs_of: dict[str, list[str]] = {}   # action name -> the ids of the jobs it made
         self.files: dict[str, str] = {}
         self.roles: dict[str, dict] = {}          # job id -> {"statements": [...], "subjects": [...]}
         self.environments: dict[str, dict] = {}   # name -> settings for the setup file
@@ -162,6 +165,7 @@ class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environme
                         made = self.approval_jobs(act, job)
                     else:
                         made = [(jid, self.invoke_job(act, job))]
+                    self.jobs_of[act.name] = [k for k, _ in made]
                     for k, v in made:
                         if k in self.jobs:
                             self.error("E408", act, f"two jobs would be called '{k}'",
@@ -179,8 +183,15 @@ class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environme
                 job["permissions"] = {}
             job["permissions"] = dict(sorted(job["permissions"].items()))
         for job in self.jobs.values():
+            step_ids.assign(job["steps"])
             job["steps"] = [_ordered_step(_literal_text(st)) for st in job["steps"]]
         workflow: dict = {"name": self.workflow, "on": on, "permissions": {}, "jobs": self.jobs}
+        self.problems.extend(_patch.apply_all(workflow, self.p, self.stages, self.jobs_of, job_id))
+        if self.problems:
+            raise Diagnostics(self.problems)
+        for job in self.jobs.values():
+            if isinstance(job, dict) and isinstance(job.get("steps"), list):
+                job["steps"] = [_ordered_step(st) if isinstance(st, dict) else st for st in job["steps"]]
         wf_path = f".github/workflows/{self.workflow}.yml"
         text = yamlout.header(self.ctx.source, f"GitHub Actions workflow for pipeline {self.p.name}")
         text += f"# Source: {self.repo_source.name} ({self.repo}), the repository this workflow runs in.\n"
@@ -222,7 +233,10 @@ def emit(pipeline: model.Pipeline, ctx) -> dict[str, str]:
     wf = _Workflow(pipeline, ctx)
     try:
         with pins.locked(locked):
-            return wf.run()
+            files = wf.run()
+            wf.notes.extend(_patch.check(files, pipeline, lambda m: _Workflow(m, ctx).run(),
+                                         getattr(ctx, "prefix", "")))
+            return files
     finally:
         report = getattr(ctx, "warnings", None)
         if report is not None:
