@@ -151,15 +151,21 @@ def _missing(shown: str, at: tuple[str, ...], node, segment: str, names: tuple[s
 
 
 def apply(data, patch: model.Patch, *, base: tuple[str, ...] = (), what: str, shown_base: str = "",
-          names: tuple[str, ...] = ("id",), escape: Callable[[tuple, object], object] = lambda p, v: v):
+          names: tuple[str, ...] = ("id",), escape: Callable[[tuple, object], object] = lambda p, v: v,
+          creatable: frozenset = frozenset()):
     """Apply ``patch`` to ``data`` in place, at ``base`` + the patch's path. Raises
     :class:`PatchError` when the path is not there. ``names`` are the keys that name a list's
-    elements; ``escape(path, value)`` makes a string value safe for where it lands."""
+    elements; ``escape(path, value)`` makes a string value safe for where it lands. A ``set`` may
+    create a missing mapping on its way when its key is in ``creatable``: keys the file format
+    defines as mappings (a step's ``env``), so that a misspelt key is still an error."""
     path = base + patch.path
     shown = ".".join(patch.path) if not shown_base else f"{shown_base}.{'.'.join(patch.path)}"
     node = data
     for depth, segment in enumerate(path[:-1]):
         found, key = _child(node, segment, names)
+        if not found and patch.op == "set" and isinstance(node, dict) and segment in creatable:
+            node[segment] = {}
+            found, key = True, segment
         if not found:
             raise _missing(shown, path[:depth], node, segment, names, what)
         node = node[key]

@@ -27,6 +27,13 @@ from pipec.targets.escape import sub_text
 NAMES = ("Name", "Key", "PolicyName", "Sid", "ParameterKey", "Id")
 
 
+#: mappings the buildspec format defines, which a ``set`` may create on its way
+#: (``buildspec.env.variables``; docs/formats.md, "buildspec.yml")
+BUILDSPEC_CREATABLE = frozenset({"env", "variables", "parameter-store", "secrets-manager", "exported-variables",
+                                 "phases", "install", "pre_build", "build", "post_build", "runtime-versions",
+                                 "finally", "cache", "reports", "artifacts", "secondary-artifacts"})
+
+
 def _escape(path: tuple, value):
     if isinstance(value, str) and "Fn::Sub" in path:
         return sub_text(value)
@@ -42,7 +49,7 @@ def buildspec_text(build: model.Build, data: dict, source: str, errors: list[Dia
         if p.path[0] != "buildspec":
             continue
         try:
-            patches.apply(root, p, what="buildspec", names=NAMES, escape=_escape)
+            patches.apply(root, p, what="buildspec", names=NAMES, escape=_escape, creatable=BUILDSPEC_CREATABLE)
         except patches.PatchError as exc:
             errors.append(patches.error(p, exc, filename))
     return yamlout.header(source, f"buildspec for {build.kind} action {build.name}") + yamlout.dump(root["buildspec"])
@@ -53,12 +60,14 @@ def template(pipeline: model.Pipeline, data: dict, stages, errors: list[Diagnost
     actions applied in place; E413 appended to ``errors``."""
     on_aws = {a.name for st in stages for a in st.actions}
     found = [(None, p) for p in pipeline.aws.patches]
-    found += [(a, p) for a in pipeline.actions() for p in a.aws.patches if p.path[0] != "buildspec"]
+    found += [(a, p) for a in pipeline.actions() for p in a.aws.patches]
     for act, p in found:
         if act is not None and act.name not in on_aws:
             errors.append(patches.error(p, patches.PatchError(
                 f"action '{act.name}' is not in the CodePipeline template: its stage runs on GitHub Actions",
                 "Patch the workflow in the action's github { } block, or remove this line."), pipeline.filename))
+            continue
+        if p.path[0] == "buildspec":  # applied to the buildspec (buildspec_text)
             continue
         try:
             patches.apply(data, p, what="CloudFormation template", names=NAMES, escape=_escape)

@@ -23,6 +23,11 @@ from pipec.diagnostics import Diagnostic, Diagnostics
 from pipec.targets.escape import expression_text
 
 
+#: mappings the workflow syntax defines, which a ``set`` may create on its way (a step's ``env``)
+CREATABLE = frozenset({"with", "env", "defaults", "run", "outputs", "concurrency", "environment",
+                       "permissions", "strategy", "container", "services", "secrets"})
+
+
 def _escape(path: tuple, value):
     return expression_text(value) if isinstance(value, str) else value
 
@@ -36,7 +41,8 @@ def apply_all(workflow: dict, pipeline: model.Pipeline, stages, jobs_of: dict[st
 
     def one(p: model.Patch, base: tuple[str, ...], shown: str):
         try:
-            patches.apply(workflow, p, base=base, what=what, shown_base=shown, escape=_escape)
+            patches.apply(workflow, p, base=base, what=what, shown_base=shown, escape=_escape,
+                          creatable=CREATABLE)
         except patches.PatchError as exc:
             errors.append(patches.error(p, exc, pipeline.filename))
 
