@@ -7,6 +7,8 @@
   by :mod:`.companion` (the companion CloudFormation template: OIDC roles, CodeDeploy, SNS, built
   with the AWS target's builder) and :mod:`.environments` (the environments' settings with
   ``apply.sh``).
+- :mod:`.step_ids`: every step's stable ``id``; :mod:`.patch`: the ``github { }`` blocks' ``patch``
+  lines applied to the workflow, and the check that reads the patched workflow back.
 - :mod:`.pins`: the pinned actions of ``actions.json`` (each with its release tag, commit SHA and
   how it was confirmed); :mod:`.pin_lock`: the repository's ``pipec.lock``, which wins over them,
   and ``pipec pins``.
