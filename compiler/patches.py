@@ -268,7 +268,10 @@ def effect(patched: dict[str, str], unpatched: dict[str, str], read: Callable, p
     if not patches:
         return []
     label = {"github": "GitHub Actions", "aws": "CodePipeline"}.get(platform, platform)
-    before = _plan(read, unpatched, prefix)
+    try:
+        before = _plan(read, unpatched, prefix)
+    except Exception:  # noqa: BLE001 - nothing to compare with: the equivalence tests cover this
+        return []
     try:
         after = _plan(read, patched, prefix)
     except Exception as exc:  # noqa: BLE001 - any refusal of the reader is the finding

@@ -451,3 +451,11 @@ def test_two_steps_of_one_kind_get_distinct_ids():
     step_ids.assign(steps)
     assert [s["id"] for s in steps] == ["checkout", "checkout-3", "secrets", "chec-1st-step", "step-9-lives",
                                         "checkout-2"]
+
+
+def test_a_github_patch_without_a_workflow_is_e413():
+    text = source(pipeline_block="""  github {
+    patch set jobs.web.timeout-minutes = 5
+  }""").replace("stage build {", "stage build via aws {")
+    found = errors(text)
+    assert [d.code for d in found] == ["E413"] and "no workflow to patch" in found[0].message

@@ -133,6 +133,8 @@ class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environme
     # ------------------------------------------------------------------ assembly
     def run(self) -> dict[str, str]:
         if not self.stages:
+            if _patch.without_workflow(self.p):
+                raise Diagnostics(_patch.without_workflow(self.p))
             return {}
         if self.repo_source is None:
             self.error("E408", self.p.stages[0] if not self.stages else self.stages[0],

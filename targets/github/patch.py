@@ -72,6 +72,14 @@ def apply_all(workflow: dict, pipeline: model.Pipeline, stages, jobs_of: dict[st
     return errors
 
 
+def without_workflow(pipeline: model.Pipeline) -> list[Diagnostic]:
+    """E413 for every GitHub patch of a pipeline that has no workflow (every stage is ``via aws``)."""
+    return [patches.error(p, patches.PatchError(
+        "there is no workflow to patch: every stage of this pipeline runs on CodePipeline",
+        "Remove this line, or bind a stage to GitHub Actions (drop its 'via aws')."), pipeline.filename)
+        for p in patches.all_patches(pipeline, "github")]
+
+
 def check(patched: dict[str, str], pipeline: model.Pipeline, emit_files, prefix: str) -> list[Diagnostic]:
     """W540/W541 for the GitHub patches of ``pipeline``: ``emit_files(model)`` generates the
     target's files for a model (used for the unpatched pipeline, and for one patch at a time)."""
