@@ -185,6 +185,17 @@ def apply(data, patch: model.Patch, *, base: tuple[str, ...] = (), what: str, sh
         raise _missing(shown, path[:-1], node, last, names, what)
 
 
+def unshared(data):
+    """A copy of ``data`` (dicts, lists and scalars) in which no two places share one object.
+    ``copy.deepcopy`` keeps sharing (a list two jobs hold stays one list in the copy), and a
+    patch must change the one place its path names."""
+    if isinstance(data, dict):
+        return type(data)((k, unshared(v)) for k, v in data.items())
+    if isinstance(data, list):
+        return [unshared(v) for v in data]
+    return data
+
+
 def error(patch: model.Patch, exc: PatchError, filename: str) -> Diagnostic:
     """E413 at the patch's line."""
     return Diagnostic("E413", ERROR, exc.message, patch.span, help=exc.hint, file=filename)

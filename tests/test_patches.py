@@ -459,3 +459,25 @@ def test_a_github_patch_without_a_workflow_is_e413():
   }""").replace("stage build {", "stage build via aws {")
     found = errors(text)
     assert [d.code for d in found] == ["E413"] and "no workflow to patch" in found[0].message
+
+
+def test_a_patch_changes_one_job_even_where_jobs_share_a_value():
+    text = source(pipeline_block="""  github {
+    runs_on self-hosted linux
+    patch set jobs.web.runs-on.linux = arm64
+  }""").replace("  stage build {", """  stage lint {
+    test style {
+      build "make lint"
+    }
+  }
+  stage build {""")
+    wf = workflow(build(text)[0])
+    assert wf["jobs"]["web"]["runs-on"] == ["self-hosted", "arm64"]
+    assert wf["jobs"]["style"]["runs-on"] == ["self-hosted", "linux"]
+
+
+@pytest.mark.parametrize("line", ["patch remove jobs", "patch set jobs = 1", "patch set jobs.web = x"])
+def test_a_patch_that_breaks_the_workflow_s_shape_is_w541_not_a_crash(line):
+    files, warnings = build(source(pipeline_block=f"  github {{\n    {line}\n  }}"))
+    assert [d.code for d in warnings if d.code.startswith("W54")] == ["W541"]
+    assert ".github/workflows/demo.yml" in files

@@ -57,10 +57,12 @@ def buildspec_text(build: model.Build, data: dict, source: str, errors: list[Dia
 
 def template(pipeline: model.Pipeline, data: dict, stages, errors: list[Diagnostic]) -> dict:
     """``data`` (the template as plain data) with the template patches of the pipeline and of its
-    actions applied in place; E413 appended to ``errors``."""
+    actions applied (to a copy, when there are any); E413 appended to ``errors``."""
     on_aws = {a.name for st in stages for a in st.actions}
     found = [(None, p) for p in pipeline.aws.patches]
     found += [(a, p) for a in pipeline.actions() for p in a.aws.patches]
+    if found:  # resources may share objects (tags, policy documents): a patch changes one place
+        data = patches.unshared(data)
     for act, p in found:
         if act is not None and act.name not in on_aws:
             errors.append(patches.error(p, patches.PatchError(

@@ -188,10 +188,11 @@ class _Workflow(Triggers, Jobs, Phases, Deploys, Approvals, Companion, Environme
             step_ids.assign(job["steps"])
             job["steps"] = [_ordered_step(_literal_text(st)) for st in job["steps"]]
         workflow: dict = {"name": self.workflow, "on": on, "permissions": {}, "jobs": self.jobs}
-        self.problems.extend(_patch.apply_all(workflow, self.p, self.stages, self.jobs_of, job_id))
-        if self.problems:
-            raise Diagnostics(self.problems)
-        for job in self.jobs.values():
+        workflow, wrong = _patch.apply_all(workflow, self.p, self.stages, self.jobs_of, job_id)
+        if wrong:
+            raise Diagnostics(wrong)
+        jobs = workflow.get("jobs") if isinstance(workflow.get("jobs"), dict) else {}
+        for job in jobs.values():  # a patch may have replaced anything: order the steps left
             if isinstance(job, dict) and isinstance(job.get("steps"), list):
                 job["steps"] = [_ordered_step(st) if isinstance(st, dict) else st for st in job["steps"]]
         wf_path = f".github/workflows/{self.workflow}.yml"

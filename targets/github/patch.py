@@ -33,10 +33,15 @@ def _escape(path: tuple, value):
 
 
 def apply_all(workflow: dict, pipeline: model.Pipeline, stages, jobs_of: dict[str, list[str]],
-              job_id) -> list[Diagnostic]:
-    """Apply every GitHub patch of ``pipeline`` to ``workflow`` in place; E413 for each path
-    that is not there. ``jobs_of`` maps an action's name to the ids of the jobs it made."""
+              job_id) -> tuple[dict, list[Diagnostic]]:
+    """``workflow`` with every GitHub patch of ``pipeline`` applied (a copy when there are any:
+    the jobs share objects such as the runner labels, which one patch must not change in every
+    job), and E413 for each path that is not there. ``jobs_of`` maps an action's name to the ids
+    of the jobs it made."""
     errors: list[Diagnostic] = []
+    if not patches.all_patches(pipeline, "github"):
+        return workflow, errors
+    workflow = patches.unshared(workflow)
     what = "workflow"
 
     def one(p: model.Patch, base: tuple[str, ...], shown: str):
@@ -69,7 +74,7 @@ def apply_all(workflow: dict, pipeline: model.Pipeline, stages, jobs_of: dict[st
                 one(p, (), "")
             else:
                 one(p, ("jobs", own[0]), f"jobs.{own[0]}")
-    return errors
+    return workflow, errors
 
 
 def without_workflow(pipeline: model.Pipeline) -> list[Diagnostic]:
