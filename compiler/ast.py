@@ -467,11 +467,26 @@ class AllowStmt(Node):
 
 
 @node
+class PatchStmt(Node):
+    """``patch set PATH = VALUE`` or ``patch remove PATH`` in an ``aws { }`` or ``github { }``
+    block: one change to a generated file, applied after the target has built it
+    (:mod:`pipec.patches`). ``op`` is ``set`` or ``remove``; ``path`` is the dotted path as
+    written; ``value`` is the value's text (None for ``remove``) and ``quoted`` says whether it
+    was written in double quotes (a quoted value is always a string)."""
+
+    op: str
+    path: str
+    value: str | None = None
+    quoted: bool = False
+    span: Span | None = _span()
+
+
+@node
 class PlatformBlock(Node):
     """``aws { ... }`` or ``github { ... }``: settings that only one platform understands."""
 
     platform: str
-    body: tuple[Union[Setting, SecretStmt, AllowStmt], ...] = attrs.field(default=())
+    body: tuple[Union[Setting, SecretStmt, AllowStmt, PatchStmt], ...] = attrs.field(default=())
     span: Span | None = _span()
 
 

@@ -81,7 +81,7 @@ class Diagnostic:
 
 #: warnings a target gives when a platform cannot do exactly what the other does (``pipec build``)
 PLATFORM_DIFFERENCES = frozenset({"W507", "W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515",
-                                  "W516", "W519"})
+                                  "W516", "W519", "W540", "W541"})
 
 class Diagnostics(Exception):
     """Raised by a stage of the compiler when the input has errors; carries every diagnostic found."""
@@ -143,6 +143,7 @@ CODES: dict[str, str] = {
     "E410": "not expressible in a GitHub Actions job",
     "E411": "trigger has no faithful CodePipeline equivalent",
     "E412": "pipeline too large for one CloudFormation template",
+    "E413": "patch path not in the generated file",
     # teaching warnings
     "W500": "all-at-once deployment to production",
     "W501": "production deployment without an approval before it",
@@ -172,6 +173,9 @@ CODES: dict[str, str] = {
     "W530": "a command ends the build's shell",
     "W531": "later commands rely on shell state CodeBuild may not keep",
     "W532": "the build image has no bash",
+    # patches (docs/language.md, "Patches")
+    "W540": "a patch changes what the pipeline does on one platform",
+    "W541": "pipec cannot read the patched files back",
     # pipec import (positions are in the imported file)
     "E600": "not a pipeline file",
     "E601": "input is not valid YAML or JSON",

@@ -31,6 +31,7 @@ compute platform at hand. The text is wrapped at :data:`WIDTH` columns.
 :mod:`pipec.explain_targets`     both targets generated in memory through the registry
 :mod:`pipec.explain_aws`         ``--target aws``: the generated template read and narrated
 :mod:`pipec.explain_github`      ``--target github``: the generated workflow read and narrated
+:mod:`pipec.explain_patches`     the ``patch`` lines, after the narration, with what reading them back found
 ===============================  ==================================================================
 """
 
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 from pipec import explain_aws, explain_github
 from pipec.explain_neutral import neutral
+from pipec.explain_patches import section as patches_section
 from pipec.explain_targets import Targets, split_by_target
 from pipec.explain_text import WIDTH, Doc, unique_sorted
 
@@ -75,4 +77,5 @@ def explain(pipeline, warnings=(), target: str | None = None, platform_warnings=
         explain_aws.narrate(doc, pipeline, gen, refusals.get("aws"))
     else:
         explain_github.narrate(doc, pipeline, gen, refusals.get("github"), diffs)
+    patches_section(doc, pipeline, ("aws", "github") if target is None else (target,), diffs)
     return doc.text()

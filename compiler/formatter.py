@@ -196,6 +196,12 @@ class _Printer:
         self.simple(n, " ".join(["allow", *(value(a) for a in n.actions), "on",
                                  *(value(r) for r in n.resources)]), d)
 
+    def s_PatchStmt(self, n, d):
+        text = f"patch {n.op} {value(n.path)}"
+        if n.op == "set":
+            text += " = " + (quote(n.value) if n.quoted else n.value)
+        self.simple(n, text, d)
+
     # build
     def s_ImageStmt(self, n, d):
         self.simple(n, f"image {n.kind}" + (f" {value(n.ref)}" if n.ref is not None else ""), d)

@@ -55,11 +55,34 @@ class ArtifactStore(Node):
 
 
 @node
+class Patch(Node):
+    """``patch set PATH = VALUE`` or ``patch remove PATH``: one change to a file the target
+    generates, applied after it is built (:mod:`pipec.patches`). ``path`` is split at the dots;
+    ``value`` is typed (str, int, float or bool; None for ``remove``)."""
+
+    op: str
+    path: tuple[str, ...]
+    value: Union[str, int, float, bool, None] = None
+    span: Span | None = _span()
+
+    @property
+    def text(self) -> str:
+        """The patch as the user wrote it, for messages."""
+        if self.op == "remove":
+            return f"patch remove {'.'.join(self.path)}"
+        shown = f'"{self.value}"' if isinstance(self.value, str) else str(self.value).lower() \
+            if isinstance(self.value, bool) else str(self.value)
+        return f"patch set {'.'.join(self.path)} = {shown}"
+
+
+@node
 class PlatformSettings(Node):
     """The settings of an ``aws { }`` or ``github { }`` block, validated against
-    :data:`pipec.semantic.PLATFORM_SETTINGS`: ``items`` are (key, values) pairs in written order."""
+    :data:`pipec.semantic.PLATFORM_SETTINGS`: ``items`` are (key, values) pairs in written order;
+    ``patches`` are the block's ``patch`` lines, in written order."""
 
     items: tuple[tuple[str, tuple[str, ...]], ...] = _tuple()
+    patches: tuple[Patch, ...] = _tuple()
 
     def get(self, key: str, default=None):
         for k, v in self.items:

@@ -7,7 +7,7 @@ own rules are in :mod:`pipec.setting_values`.
 
 from __future__ import annotations
 
-from pipec import ast, model, setting_values
+from pipec import ast, model, patches, setting_values
 from pipec.diagnostics import did_you_mean, invalid_value
 from pipec.semantic_base import Checker
 from pipec.semantic_tables import IAM_ACTION, PLATFORM_SETTINGS
@@ -20,6 +20,7 @@ class SettingsChecks(Checker):
         """The blocks' settings, checked against PLATFORM_SETTINGS; ``secret`` lines are returned
         for the caller to check, ``allow`` lines appended to ``grants`` (None: not allowed here)."""
         out = {"aws": [], "github": []}
+        patch_lines: dict[str, list] = {"aws": [], "github": []}
         secrets = []
         seen_blocks: dict = {}
         for block in blocks:
@@ -29,6 +30,11 @@ class SettingsChecks(Checker):
             for item in block.body:
                 if isinstance(item, ast.SecretStmt):
                     secrets.append(item)
+                    continue
+                if isinstance(item, ast.PatchStmt):
+                    made = self.patch(item, block.platform, where)
+                    if made is not None:
+                        patch_lines[block.platform].append(made)
                     continue
                 if isinstance(item, ast.AllowStmt):
                     if grants is None:
@@ -61,8 +67,19 @@ class SettingsChecks(Checker):
                              f"'{item.key}' takes {rule}.")
                     continue
                 out[block.platform].append((item.key, tuple(item.values)))
-        return (model.PlatformSettings(tuple(out["aws"])), model.PlatformSettings(tuple(out["github"])),
-                secrets)
+        return (model.PlatformSettings(tuple(out["aws"]), tuple(patch_lines["aws"])),
+                model.PlatformSettings(tuple(out["github"]), tuple(patch_lines["github"])), secrets)
+
+    def patch(self, item: ast.PatchStmt, platform: str, where: str) -> model.Patch | None:
+        """A ``patch`` line as a :class:`model.Patch`, or None (with E206) when its path cannot
+        be one: the path's own form is checked here, whether it exists in the generated file is
+        checked by the target (E413)."""
+        problem = patches.path_problem(item.path, platform, where)
+        if problem:
+            self.err("E206", f"'{item.path}' is not a path a patch can change here", item.span, problem)
+            return None
+        value = None if item.op == "remove" else patches.typed(item.value, item.quoted)
+        return model.Patch(item.op, patches.split(item.path), value, span=item.span)
 
     def grant_ok(self, item: ast.AllowStmt) -> bool:
         ok = True

@@ -489,6 +489,15 @@ class ToAst(Transformer):
             return (*c[0], _val(c[1]))
         return (_val(c[0]),)
 
+    def patch_set_string(self, meta, c):
+        return ast.PatchStmt("set", _val(c[0]), c[1], True, span=span_of(meta))
+
+    def patch_set_word(self, meta, c):
+        return ast.PatchStmt("set", _val(c[0]), _val(c[1]), False, span=span_of(meta))
+
+    def patch_remove(self, meta, c):
+        return ast.PatchStmt("remove", _val(c[0]), span=span_of(meta))
+
     def setting(self, meta, c):
         return ast.Setting(str(c[0]), tuple(_val(v) for v in c[1:]), span=span_of(meta))
 

@@ -94,9 +94,9 @@ STATEMENT_KEYWORDS: frozenset[str] = frozenset("""
 """.split())
 
 #: Setting keys that cannot be written: ``secret`` starts a secret statement in a platform block
-#: (in ``github { }`` by the grammar; the lexer applies the same rule in ``aws { }``), and
-#: ``allow`` an allow statement in ``aws { }``.
-UNWRITABLE_SETTING_KEYS = frozenset({"secret", "allow"})
+#: (in ``github { }`` by the grammar; the lexer applies the same rule in ``aws { }``),
+#: ``allow`` an allow statement in ``aws { }`` and ``patch`` a patch in both.
+UNWRITABLE_SETTING_KEYS = frozenset({"secret", "allow", "patch"})
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 BARE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
@@ -266,9 +266,18 @@ secrets = _node(ast.SecretStmt, names, st.sampled_from(["ssm", "secrets-manager"
 
 allows = _node(ast.AllowStmt, _tuple(values, 1, 3), _tuple(values, 1, 2))
 
+#: ``patch set PATH = VALUE`` (a quoted value is any text, a bare one a bare word or number) and
+#: ``patch remove PATH``
+patches_ = st.one_of(
+    _node(ast.PatchStmt, st.just("set"), values, values, st.just(True)),
+    _node(ast.PatchStmt, st.just("set"), values, st.one_of(bare_words, numbers, st.sampled_from(KEYWORDS)),
+          st.just(False)),
+    _node(ast.PatchStmt, st.just("remove"), values),
+)
+
 platform_blocks: st.SearchStrategy[ast.PlatformBlock] = _short(st.one_of(
-    _node(ast.PlatformBlock, st.just("aws"), _tuple(settings_ | allows, 0, 3)),
-    _node(ast.PlatformBlock, st.just("github"), _tuple(settings_ | secrets, 0, 3)),
+    _node(ast.PlatformBlock, st.just("aws"), _tuple(settings_ | allows | patches_, 0, 3)),
+    _node(ast.PlatformBlock, st.just("github"), _tuple(settings_ | secrets | patches_, 0, 3)),
 ))
 
 

@@ -10,6 +10,8 @@
   (applications, groups, appspecs, the Lambda deployer). :mod:`.iam`: ARNs and policy documents.
 - :mod:`.buildspec`, :mod:`.appspec`: the two file formats, with the JSON Schemas pipec ships for
   them (``schemas/``); the GitHub target writes them too (CodeDeploy from a workflow).
+- :mod:`.patch`: the ``aws { }`` blocks' ``patch`` lines applied to the template and the
+  buildspecs, and the check that reads the patched files back.
 - :mod:`.security`: the templates' security defaults (log encryption, access logs, narrowed IAM),
   shared with the GitHub target's companion template.
 - :mod:`.read`: the template, buildspecs and appspecs back into the normal form, with its parts

@@ -57,8 +57,16 @@ __all__ = ["emit", "read",
 
 
 def emit(pipeline: model.Pipeline, ctx) -> dict[str, str]:
-    """Every file of the AWS target for ``pipeline``: relative path -> text."""
-    return PipelineBuilder(pipeline, ctx).run()
+    """Every file of the AWS target for ``pipeline``: relative path -> text. The effect of its
+    ``patch`` lines, if any, goes to ``ctx.warnings`` (W540, W541; :mod:`.patch`)."""
+    from pipec.targets.aws import patch
+
+    files = PipelineBuilder(pipeline, ctx).run()
+    found = patch.check(files, pipeline, lambda m: PipelineBuilder(m, ctx).run(), getattr(ctx, "prefix", ""))
+    report = getattr(ctx, "warnings", None)
+    if report is not None:
+        report.extend(found)
+    return files
 
 
 def read(out_dir, pipeline: str | None = None, source_root=None):

@@ -19,7 +19,9 @@ from troposphere import codepipeline as cp
 from troposphere import iam, sns
 
 from pipec import model, yamlout
+from pipec.diagnostics import Diagnostics
 from pipec.targets.aws import iam as aws_iam
+from pipec.targets.aws import patch as aws_patch
 from pipec.targets.aws import security as aws_security
 from pipec.targets.aws.artifacts import ArtifactStoreMixin
 from pipec.targets.aws.codebuild import CodeBuildMixin
@@ -42,6 +44,7 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
         self.artifact_store()
         source_actions, triggers = self.sources()
         copies, owners = self.appspec_copies()
+        patch_errors: list = []
         stages = [cp.Stages(Name="Source", Actions=source_actions)]
         disabled = []
         for st in self.stages:
@@ -53,8 +56,9 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
                 for act in (a for a in st.actions if a.run_order == run_order):
                     if isinstance(act, model.Build):
                         act = self.with_appspec_file(act, owners)
-                        text = buildspec.render(act, self.ctx.source,
-                                                extra_post_build=tuple(copies.get(act.name, ())))
+                        text = aws_patch.buildspec_text(
+                            act, buildspec.emit(act, extra_post_build=tuple(copies.get(act.name, ()))),
+                            self.ctx.source, patch_errors, self.p.filename)
                         self.files[f"aws/{self.p.name}/buildspec/{act.name}.yml"] = text
                         made = self.build_action(act, order, text)
                     elif isinstance(act, model.Deploy):
@@ -105,7 +109,10 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
                                  Value=Sub("https://${AWS::Region}.console.aws.amazon.com/codesuite/codepipeline/"
                                            "pipelines/${Pipeline}/view?region=${AWS::Region}")))
         text = yamlout.header(self.ctx.source, f"CloudFormation template for pipeline {self.p.name}")
-        text += yamlout.dump(reading_order(self.t.to_dict()))
+        data = aws_patch.template(self.p, reading_order(self.t.to_dict()), self.stages, patch_errors)
+        if patch_errors:
+            raise Diagnostics(sorted(patch_errors, key=lambda d: d.sort_key()))
+        text += yamlout.dump(data)
         self.files[f"aws/{self.p.name}.template.yaml"] = text
         return dict(sorted(self.files.items()))
 

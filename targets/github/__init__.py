@@ -10,6 +10,8 @@
   ``apply.sh``); :mod:`.guards` holds the run's lock, the guards on jobs (change sets after
   their block, runs started by hand, pull-request runs) and the checks that make gates fail
   closed.
+- :mod:`.step_ids`: every step's stable ``id``; :mod:`.patch`: the ``github { }`` blocks' ``patch``
+  lines applied to the workflow, and the check that reads the patched workflow back.
 - :mod:`.pins`: the pinned actions of ``actions.json`` (each with its release tag, commit SHA and
   how it was confirmed); :mod:`.pin_lock`: the repository's ``pipec.lock``, which wins over them,
   and ``pipec pins``.

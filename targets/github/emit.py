@@ -51,6 +51,8 @@ from __future__ import annotations
 from pipec import model, yamlout
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics
 from pipec.targets.escape import expression_text
+from pipec.targets.github import patch as _patch
+from pipec.targets.github import step_ids
 from pipec.targets.github.approvals import Approvals
 from pipec.targets.github.artifacts import Artifacts
 from pipec.targets.github.build_credentials import BuildCredentials
@@ -114,6 +116,7 @@ class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Wa
             isinstance(t, model.PullRequestTrigger) and t.platform in (None, "github")
             for t in self.repo_source.triggers)
         self.jobs: dict[str, dict] = {}
+        self.jobs_of: dict[str, list[str]] = {}   # action name -> the ids of the jobs it made
         self.files: dict[str, str] = {}
         self.roles: dict[str, dict] = {}          # job id -> {"statements": [...], "subjects": [...]}
         self.environments: dict[str, dict] = {}   # name -> settings for the setup file
@@ -139,6 +142,8 @@ class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Wa
     # ------------------------------------------------------------------ assembly
     def run(self) -> dict[str, str]:
         if not self.stages:
+            if _patch.without_workflow(self.p):
+                raise Diagnostics(_patch.without_workflow(self.p))
             return {}
         if self.repo_source is None:
             self.error("E408", self.p.stages[0] if not self.stages else self.stages[0],
@@ -174,6 +179,7 @@ class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Wa
                         made = self.approval_jobs(act, job)
                     else:
                         made = [(jid, self.invoke_job(act, job))]
+                    self.jobs_of[act.name] = [k for k, _ in made]
                     for k, v in made:
                         if k in self.jobs:
                             self.error("E408", act, f"two jobs would be called '{k}'",
@@ -197,11 +203,19 @@ class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Wa
                 job["permissions"] = {}
             job["permissions"] = _commented_permissions(dict(sorted(job["permissions"].items())))
         for job in self.jobs.values():
+            step_ids.assign(job["steps"])
             job["steps"] = [_ordered_step(commented_pin(_literal_text(st))) for st in job["steps"]]
         workflow: dict = {"name": self.workflow, "on": on, "permissions": {}}
         if self.run_lock():
             workflow["concurrency"] = self.run_lock()
         workflow["jobs"] = self.jobs
+        workflow, wrong = _patch.apply_all(workflow, self.p, self.stages, self.jobs_of, job_id)
+        if wrong:
+            raise Diagnostics(wrong)
+        jobs = workflow.get("jobs") if isinstance(workflow.get("jobs"), dict) else {}
+        for job in jobs.values():  # a patch may have replaced anything: order the steps left
+            if isinstance(job, dict) and isinstance(job.get("steps"), list):
+                job["steps"] = [_ordered_step(st) if isinstance(st, dict) else st for st in job["steps"]]
         wf_path = f".github/workflows/{self.workflow}.yml"
         text = yamlout.header(self.ctx.source, f"GitHub Actions workflow for pipeline {self.p.name}")
         text += f"# Source: {self.repo_source.name} ({self.repo}), the repository this workflow runs in.\n"
@@ -253,7 +267,10 @@ def emit(pipeline: model.Pipeline, ctx) -> dict[str, str]:
     wf = _Workflow(pipeline, ctx)
     try:
         with pins.locked(locked):
-            return wf.run()
+            files = wf.run()
+            wf.notes.extend(_patch.check(files, pipeline, lambda m: _Workflow(m, ctx).run(),
+                                         getattr(ctx, "prefix", "")))
+            return files
     finally:
         report = getattr(ctx, "warnings", None)
         if report is not None:
