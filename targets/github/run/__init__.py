@@ -153,13 +153,32 @@ def prepare(p: model.Pipeline, files: dict[str, str], run_dir: Path, source_root
             selected: set[str] | None, event: str, secrets: dict[str, str], docker: bool,
             act: str) -> Prepared:
     """Lay out ``run_dir`` for a run of ``p`` (its GitHub files ``files``) and return act's command."""
-    wf_rel = next(rel for rel in files if rel.startswith(".github/workflows/"))
-    rc = run_copy(p, files[wf_rel], selected, event, secrets, docker)
-    check_served(rc.workflow)
+    return prepare_many([(p, files, selected)], run_dir, source_root, event, secrets, docker, act)
+
+
+def prepare_many(items, run_dir: Path, source_root: Path, event: str, secrets: dict[str, str], docker: bool,
+                 act: str) -> Prepared:
+    """:func:`prepare` for several pipelines at once, ``(pipeline, files, selected)`` each: act runs
+    every workflow of the run folder in one go (their job ids must differ)."""
     wf_dir = run_dir / "workflow"
     wf_dir.mkdir(parents=True)
-    wf_path = wf_dir / Path(wf_rel).name
-    wf_path.write_text(yamlout.dump(rc.workflow), encoding="utf-8")
+    jobs: list[JobInfo] = []
+    notes: list[str] = []
+    labels: list[str] = []
+    repository = ""
+    for p, files, selected in items:
+        wf_rel = next(rel for rel in files if rel.startswith(".github/workflows/"))
+        rc = run_copy(p, files[wf_rel], selected, event, secrets, docker)
+        check_served(rc.workflow)
+        wf_path = wf_dir / Path(wf_rel).name
+        if wf_path.exists():
+            raise RunError(f"two pipelines write the workflow {wf_path.name}")
+        wf_path.write_text(yamlout.dump(rc.workflow), encoding="utf-8")
+        jobs += rc.jobs
+        notes += rc.notes
+        labels += [label for label in rc.labels if label not in labels]
+        repository = repository or p.github.first("repository") or next(
+            (s.repository for s in p.sources if s.provider == "github"), "")
     snapshot(source_root, run_dir / "snapshot", run_dir)
     store = run_dir / "store"
     (store / "artifacts").mkdir(parents=True)
@@ -178,15 +197,13 @@ def prepare(p: model.Pipeline, files: dict[str, str], run_dir: Path, source_root
     elif event == "manual":
         payload = {"inputs": {}}
     event_file.write_text(json.dumps(payload), encoding="utf-8")
-    repository = p.github.first("repository") or next(
-        (s.repository for s in p.sources if s.provider == "github"), "")
-    argv = [act, EVENTS[event], "-W", str(wf_path), "-C", str(git_folder(source_root, run_dir)), "-e", str(event_file), "--json",
-            "--action-offline-mode", "--pull=false", "--no-skip-checkout", "--no-cache-server",
-            "--action-cache-path", str(run_dir / "act"), "--env-file", str(empty), "--var-file", str(empty),
-            "--input-file", str(empty), "--secret-file", str(secret_file),
+    argv = [act, EVENTS[event], "-W", str(wf_dir), "-C", str(git_folder(source_root, run_dir)),
+            "-e", str(event_file), "--json", "--action-offline-mode", "--pull=false", "--no-skip-checkout",
+            "--no-cache-server", "--action-cache-path", str(run_dir / "act"), "--env-file", str(empty),
+            "--var-file", str(empty), "--input-file", str(empty), "--secret-file", str(secret_file),
             "--env", f"PIPEC_RUN_SNAPSHOT={run_dir / 'snapshot'}", "--env", f"PIPEC_RUN_STORE={store}",
             "--env", f"PIPEC_RUN_REPOSITORY={repository}"]
-    for label in rc.labels:
+    for label in labels:
         argv += ["-P", f"{label}={DOCKER_IMAGE if docker else '-self-hosted'}"]
     if docker:  # the container sees the run folder at the same path
         argv += ["--container-options", f"-v {run_dir}:{run_dir}"]
@@ -194,4 +211,4 @@ def prepare(p: model.Pipeline, files: dict[str, str], run_dir: Path, source_root
         argv += ["--local-repository", mapping]
     env = dict(os.environ)
     env["GIT_TERMINAL_PROMPT"] = "0"  # never ask for a password, whatever tries to fetch
-    return Prepared(argv, env, str(run_dir), rc.jobs, rc.notes, str(wf_path))
+    return Prepared(argv, env, str(run_dir), jobs, notes, str(wf_dir))
