@@ -125,33 +125,38 @@ def _dry_run(workflow_file: Path, workflow: dict, workdir: Path, event: str) -> 
     return finished
 
 
+def _plan_example(example: Path, tmp_path: Path) -> bool:
+    """Dry-run ``example``'s workflow as emitted and its run copy; False when it has none."""
+    pipeline, _ = pipec.compile_text(example.read_text(encoding="utf-8"), example.name)
+    try:
+        files = generate(pipeline, EmitContext(source=example.name, prefix=""), ["github"])
+    except Diagnostics:
+        return False
+    wf_rel = next((rel for rel in files if rel.startswith(".github/workflows/")), None)
+    if wf_rel is None:
+        return False
+    work = tmp_path / example.stem
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    workflow = yaml.safe_load(files[wf_rel])
+    event = next(iter(workflow["on"]))
+    gated = {k for k, j in workflow["jobs"].items() if str(j.get("if", "")).startswith("vars.")}
+    planned = _dry_run(work / "emitted.yml", workflow, work, event)
+    # a job behind a disabled transition (W510) and the jobs after it are skipped
+    assert planned >= set(workflow["jobs"]) - gated - _after(workflow, gated), example.name
+    copy = run_copy(pipeline, files[wf_rel], None, "push", {}, docker=False).workflow
+    planned = _dry_run(work / "copy.yml", copy, work, "push")
+    assert planned >= set(copy["jobs"]) - gated - _after(copy, gated), example.name
+    return True
+
+
 def test_every_example_workflow_is_planned_by_act_with_the_stand_ins(tmp_path):
     """``act -n`` reads each example's workflow as emitted and its run copy, resolves every
-    ``uses:`` to a stand-in, and plans every job (no network: offline mode, no pull)."""
-    checked = 0
-    for example in EXAMPLES:
-        pipeline, _ = pipec.compile_text(example.read_text(encoding="utf-8"), example.name)
-        try:
-            files = generate(pipeline, EmitContext(source=example.name, prefix=""), ["github"])
-        except Diagnostics:
-            continue
-        wf_rel = next((rel for rel in files if rel.startswith(".github/workflows/")), None)
-        if wf_rel is None:
-            continue
-        work = tmp_path / example.stem
-        subprocess.run(["git", "init", "-q", str(work)], check=True)
-        emitted = work / "emitted.yml"
-        workflow = yaml.safe_load(files[wf_rel])
-        event = next(iter(workflow["on"]))
-        gated = {k for k, j in workflow["jobs"].items() if str(j.get("if", "")).startswith("vars.")}
-        planned = _dry_run(emitted, workflow, work, event)
-        # a job behind a disabled transition (W510) and the jobs after it are skipped
-        assert planned >= set(workflow["jobs"]) - gated - _after(workflow, gated), example.name
-        copy = run_copy(pipeline, files[wf_rel], None, "push", {}, docker=False).workflow
-        copied = work / "copy.yml"
-        planned = _dry_run(copied, copy, work, "push")
-        assert planned >= set(copy["jobs"]) - gated - _after(copy, gated), example.name
-        checked += 1
+    ``uses:`` to a stand-in, and plans every job (no network: offline mode, no pull). act waits
+    on its steps' processes much of the time, so the examples are planned side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        checked = sum(pool.map(lambda example: _plan_example(example, tmp_path), EXAMPLES))
     assert checked >= 8
 
 
@@ -207,7 +212,7 @@ echo MARK-multiline-decided-by-last-line
       }
       build fine {
         build {
-          run "echo MARK-fine"
+          run "echo ::group::a group && echo MARK-fine && echo ::endgroup::"
           finally "echo MARK-fine-finally && false"
         }
       }
@@ -244,6 +249,9 @@ def test_phases_follow_codebuilds_rules(tmp_path, capsys):
     assert "artifact none" not in out
     # a failing finally command fails its phase, and the action
     assert "[one / fine]   MARK-fine-finally" in lines
+    # a ::group:: is shown as a part of the action (the form the build job's phases take when
+    # they run in one step)
+    assert "[one / fine] > a group" in lines
     results = summary(out)
     assert results == {"one / state": "failed", "one / cont": "failed", "one / stop": "failed",
                        "one / fine": "failed", "two / later": "not run"}  # the next stage does not run
@@ -417,3 +425,47 @@ def test_ctrl_c_stops_act_and_removes_the_run_folder(tmp_path):
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert list(tmp.iterdir()) == []
+
+
+def test_progress_names_steps_and_groups_as_in_the_pipe():
+    """act's --json lines (as act 0.2.89 writes them) shown with the .pipe's names, whether the
+    phases are steps or ``::group::`` sections of one step."""
+    import io
+
+    from pipec.run import Progress
+    from pipec.targets.github.run import log
+    from pipec.targets.github.run.workflow import JobInfo
+
+    def line(**fields):
+        return json.dumps({"dryrun": False, "job": "w/build / web", "jobID": "web", "level": "info",
+                           "matrix": {}, "time": "2026-12-06T22:18:23Z", **fields})
+
+    stream = [
+        line(msg="\u2b50 Run Main phases", stage="Main", step="phases", stepID=["phases"]),
+        line(msg="  \u2753  ::group::install\n", command="group", arg="install", raw="::group::install\n",
+             stage="Main", step="phases", stepID=["phases"], kvPairs={}),
+        line(msg="npm ci\n", raw_output=True, stage="Main", step="phases", stepID=["phases"]),
+        line(msg="  \u2753  ::endgroup::\n", command="endgroup", arg="", stage="Main", step="phases",
+             stepID=["phases"], kvPairs={}),
+        line(msg="\u2b50 Run Main echo x", stage="Main", step="inner", stepID=["1", "0"]),
+        line(msg="  \u274c  Failure - Main phases [1ms]", stage="Main", step="phases", stepID=["phases"],
+             stepResult="failure", executionTime=1),
+        line(msg="exit status 2", level="error", stage="Main", step="phases", stepID=["phases"]),
+        line(msg="unable to get git ref: reference not found", level="warning"),
+        line(msg="\U0001f3c1  Job failed", jobResult="failure"),
+        "Error: Job 'build / web' failed",
+    ]
+    out = io.StringIO()
+    progress = Progress([JobInfo("web", "build / web", "web", True), JobInfo("ship", "deploy / ship", "ship", False)],
+                        {}, out)
+    for text in stream:
+        ev = log.parse(text)
+        if ev is not None:
+            progress.event(ev)
+    shown = out.getvalue().splitlines()
+    assert shown[:6] == ["[build / web] > phases", "[build / web] > install", "[build / web]   npm ci",
+                         "[build / web] ! phases failed", "[build / web]   exit status 2",
+                         shown[5]]
+    assert shown[5].startswith("[build / web] FAILED in ")
+    assert progress.failed() and progress.act_lines == []
+    assert summary(progress.summary()) == {"build / web": "failed", "deploy / ship": "not run"}
