@@ -469,3 +469,24 @@ def test_progress_names_steps_and_groups_as_in_the_pipe():
     assert shown[5].startswith("[build / web] FAILED in ")
     assert progress.failed() and progress.act_lines == []
     assert summary(progress.summary()) == {"build / web": "failed", "deploy / ship": "not run"}
+
+
+def test_the_tutorials_run_is_real(tmp_path, capsys, monkeypatch):
+    """docs/tutorial.md lesson 10 shows what ``pipec run site.pipe`` prints. Durations are
+    compared as ``N.N s``; the lines that name the job's steps (``> ...``) are left out, since
+    they change with the build job's shape (phases as steps or as groups of one step)."""
+    text = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    pipe = re.search(r"```pipe\n(pipeline site \{.*?\n\})\n```", text, re.S).group(1) + "\n"
+    shown = re.search(r"```text\n(pipec run: site,.*?)```", text, re.S).group(1)
+    root = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "site.pipe").write_text(pipe, encoding="utf-8")
+    monkeypatch.chdir(root)
+    status, out, err = run(capsys, "site.pipe")
+    assert status == 0, out + err
+
+    def normal(block: str) -> list[str]:
+        lines = [re.sub(r"\d+\.\d s\b", "N.N s", line) for line in block.splitlines()]
+        return [re.sub(r"  +", "  ", line) for line in lines if not re.match(r"\[[^\]]+\] > ", line)]
+
+    assert normal(out) == normal(shown)
