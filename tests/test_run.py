@@ -490,3 +490,37 @@ def test_the_tutorials_run_is_real(tmp_path, capsys, monkeypatch):
         return [re.sub(r"  +", "  ", line) for line in lines if not re.match(r"\[[^\]]+\] > ", line)]
 
     assert normal(out) == normal(shown)
+
+
+def test_cache_stand_ins_restore_by_key_prefix(tmp_path):
+    """The cache stand-ins: a save, then a restore whose key misses but whose restore-key prefix
+    matches (the newest such cache), then a miss; the outputs the workflow reads are set."""
+    sha = pins()["actions/cache"]["sha"]
+    workflow = {"name": "cache", "on": "push", "jobs": {
+        "save": {"runs-on": "ubuntu-24.04", "steps": [
+            {"run": "mkdir -p deps && echo old > deps/v"},
+            {"uses": f"actions/cache/save@{sha}", "with": {"path": "deps", "key": "pfx-1"}},
+            {"run": "sleep 0.1 && echo new > deps/v"},  # the second save is the newer one
+            {"uses": f"actions/cache/save@{sha}", "with": {"path": "deps", "key": "pfx-2"}}]},
+        "restore": {"runs-on": "ubuntu-24.04", "needs": "save", "steps": [
+            {"id": "hit", "uses": f"actions/cache/restore@{sha}",
+             "with": {"path": "deps", "key": "pfx-3", "restore-keys": "other-\npfx-"}},
+            {"run": 'echo "MARK $(cat deps/v) hit=${{ steps.hit.outputs.cache-hit }} '
+                    'key=${{ steps.hit.outputs.cache-primary-key }}"'},
+            {"id": "miss", "uses": f"actions/cache/restore@{sha}", "with": {"path": "none", "key": "zzz"}},
+            {"run": 'echo "MARK miss=${{ steps.miss.outputs.cache-hit }}"'}]}}}
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "w.yml").write_text(yaml.safe_dump(workflow), encoding="utf-8")
+    for sub in ("store/cache", "store/artifacts", "snapshot"):
+        (tmp_path / sub).mkdir(parents=True)
+    argv = [find_act(), "push", "--json", "-W", str(tmp_path / "w.yml"), "-C", str(tmp_path),
+            "--action-offline-mode", "--pull=false", "--no-cache-server", "-P", "ubuntu-24.04=-self-hosted",
+            "--action-cache-path", str(tmp_path / ".act"), "--env-file", "/dev/null", "--secret-file", "/dev/null",
+            "--var-file", "/dev/null", "--input-file", "/dev/null", "--env", f"PIPEC_RUN_STORE={tmp_path / 'store'}"]
+    for mapping in local_repositories():
+        argv += ["--local-repository", mapping]
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    marks = [json.loads(line)["msg"].strip() for line in done.stdout.splitlines() + done.stderr.splitlines()
+             if line.startswith("{") and '"MARK ' in line and '"raw_output"' in line]
+    assert marks == ["MARK new hit=false key=pfx-3", "MARK miss=false"]

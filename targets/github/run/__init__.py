@@ -28,8 +28,10 @@ import attrs
 
 from pipec import model, yamlout
 from pipec.targets.github.pins import pins
-from pipec.targets.github.run import log  # noqa: F401  (pipec.run reads act's log with it)
+from pipec.targets.github.run import log
 from pipec.targets.github.run.workflow import EVENTS, JobInfo, RunError, run_copy, uses_of
+
+__all__ = ["ACT_VERSION", "ActMissing", "Prepared", "RunError", "find_act", "log", "prepare", "prepare_many"]
 
 #: the stand-in actions shipped with the package
 STANDINS = Path(__file__).resolve().parent / "standins"
