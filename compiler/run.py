@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -163,22 +164,50 @@ class Progress:
         return "\n".join(f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip() for a, b, c in rows)
 
 
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root`` now (from ``ps``, on Linux and macOS alike), deepest last."""
+    try:
+        listing = subprocess.run(["ps", "-A", "-o", "pid=", "-o", "ppid="], capture_output=True, text=True,
+                                 timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    children: dict[int, list[int]] = {}
+    for line in listing.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
+            children.setdefault(int(parts[1]), []).append(int(parts[0]))
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
 def _stop(proc: subprocess.Popen) -> None:
-    """Stop act and everything it started (its own process group): SIGINT, then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGINT)
-    except (ProcessLookupError, PermissionError):
-        return
-    try:
-        proc.wait(STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
+    """Stop act and everything it started: SIGINT to act's process group, SIGKILL after a grace
+    period. act runs each step in a process group of its own, which it stops itself on SIGINT;
+    when act has to be killed it cannot, so the processes below act are listed first and killed
+    at the end if they are still there."""
+    below = _descendants(proc.pid)
+    if proc.poll() is None:
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            os.killpg(proc.pid, signal.SIGINT)
+        except (ProcessLookupError, PermissionError):
             pass
-        proc.wait()
+        try:
+            proc.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    for pid in below:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def execute(prepared, secrets: dict[str, str], out=None) -> tuple[int, "Progress"]:
@@ -187,6 +216,28 @@ def execute(prepared, secrets: dict[str, str], out=None) -> tuple[int, "Progress
 
     log = runner("github").log
     progress = Progress(prepared.jobs, secrets, out)
+
+    if threading.current_thread() is not threading.main_thread():
+        return _follow(prepared, progress, log)
+    # act runs in its own session, so a SIGTERM to pipec must stop it as Ctrl-C does
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _follow(prepared, progress, log)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C."""
+
+    signum = signal.SIGTERM
+
+
+def _terminated(signum, frame):
+    raise Terminated
+
+
+def _follow(prepared, progress: "Progress", log) -> tuple[int, "Progress"]:
     proc = subprocess.Popen(prepared.argv, cwd=prepared.cwd, env=prepared.env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                             text=True, encoding="utf-8", errors="replace", bufsize=1)
@@ -283,9 +334,9 @@ def cmd_run(args) -> int:
             print(f"pipec: internal error: act stopped without running the workflow ({detail}). This is a "
                   "bug in pipec; please report it with the .pipe file.", file=sys.stderr)
         return status
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("pipec: interrupted; act was stopped", file=sys.stderr)
-        return 130
+        return 128 + int(getattr(exc, "signum", signal.SIGINT))
     finally:
         if not keep:
             shutil.rmtree(run_dir, ignore_errors=True)

@@ -122,7 +122,10 @@ def act_traces(cases, tmp: Path) -> tuple[list[dict], list[dict]]:
     root.mkdir()
     (root / "marker.txt").write_text("marker\n", encoding="utf-8")
     prepared = prepare_many(items, tmp / "run", root, "push", {}, False, find_act())
-    done = subprocess.run(prepared.argv, cwd=prepared.cwd, env=prepared.env, stdin=subprocess.DEVNULL,
+    # a small environment: the jobs inherit it (host mode), and the emitted phase steps save every
+    # shell variable between steps, so fewer variables make a run about a quarter cheaper
+    env = {k: v for k, v in prepared.env.items() if k in ("PATH", "HOME", "LANG", "TMPDIR", "GIT_TERMINAL_PROMPT")}
+    done = subprocess.run(prepared.argv, cwd=prepared.cwd, env=env, stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=600)
     events = [log.parse(line) for line in done.stdout.splitlines() + done.stderr.splitlines()]
     lines: dict[str, list[str]] = {}
