@@ -548,3 +548,29 @@ def test_cache_stand_ins_restore_by_key_prefix(tmp_path):
     marks = [json.loads(line)["msg"].strip() for line in done.stdout.splitlines() + done.stderr.splitlines()
              if line.startswith("{") and '"MARK ' in line and '"raw_output"' in line]
     assert marks == ["MARK new hit=false key=pfx-3", "MARK miss=false"]
+
+
+@pytest.mark.parametrize("event", ["push", "pull_request", "manual", "schedule"])
+def test_each_event_runs_with_the_variables_defaults(tmp_path, capsys, event):
+    root = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    path = root / "ev.pipe"
+    path.write_text("""pipeline ev {
+  variable LEVEL = info description "log level"
+  source app github "acme/ev" {
+    branch main
+    on push branches main
+    on pull_request opened updated into main
+    on manual
+  }
+  stage one {
+    build b {
+      build "echo MARK-$GITHUB_EVENT_NAME level=$LEVEL"
+    }
+  }
+}
+""", encoding="utf-8")
+    status, out, err = run(capsys, path, "--event", event)
+    assert status == 0, out + err
+    name = {"manual": "workflow_dispatch"}.get(event, event)
+    assert f"[one / b]   MARK-{name} level=info" in out.splitlines()
