@@ -574,3 +574,52 @@ def test_each_event_runs_with_the_variables_defaults(tmp_path, capsys, event):
     assert status == 0, out + err
     name = {"manual": "workflow_dispatch"}.get(event, event)
     assert f"[one / b]   MARK-{name} level=info" in out.splitlines()
+
+
+def test_run_copy_changes_only_what_cannot_run_here():
+    """The run copy of example 02's workflow: build jobs keep their steps (less the secret fetch),
+    every other job is one step that says what would happen, needs are cut to the jobs kept, a
+    job's container stays only with --docker, and the emitted workflow itself is not changed."""
+    example = ROOT / "examples" / "02-reference.pipe"
+    pipeline, _ = pipec.compile_text(example.read_text(encoding="utf-8"), example.name)
+    files = generate(pipeline, EmitContext(source=example.name, prefix=""), ["github"])
+    text = next(t for rel, t in files.items() if rel.startswith(".github/workflows/"))
+    before = text
+    emitted = yaml.safe_load(text)
+    rc = run_copy(pipeline, text, None, "push", {"DB_PASSWORD": "x"}, docker=False)
+    assert text == before
+    assert list(rc.workflow["jobs"]) == list(emitted["jobs"])
+    for jid, job in rc.workflow["jobs"].items():
+        info = next(j for j in rc.jobs if j.id == jid)
+        if info.runs:
+            names = [st.get("name") for st in job["steps"]]
+            assert "Fetch secrets" not in names
+            assert [n for n in (st.get("name") for st in emitted["jobs"][jid]["steps"]) if n != "Fetch secrets"] == names
+            assert job["env"]["DB_PASSWORD"] == "${{ secrets.DB_PASSWORD }}"
+        else:
+            assert [st["name"] for st in job["steps"]] == ["Not run locally: what would happen"]
+            assert "environment" not in job and all("uses" not in st for st in job["steps"])
+    # one action: it and the build whose artifact it deploys, and nothing else
+    deploy = next(a.name for s in pipeline.stages for a in s.actions if type(a).__name__ == "Deploy")
+    rc = run_copy(pipeline, text, {deploy}, "push", {}, docker=False)
+    assert [j.action for j in rc.jobs] == ["web", deploy]
+    assert rc.workflow["jobs"][deploy]["needs"] == ["web"]
+    assert any("DB_PASSWORD is unset" in note for note in rc.notes)
+
+
+def test_a_container_job_keeps_its_image_only_with_docker():
+    text = HEAD.format(name="img") + """  stage one {
+    build b {
+      image docker "public.ecr.aws/docker/library/python@sha256:""" + "0" * 64 + """"
+      build "true"
+    }
+  }
+}
+"""
+    pipeline, _ = pipec.compile_text(text, "img.pipe")
+    files = generate(pipeline, EmitContext(source="img.pipe", prefix=""), ["github"])
+    wf = next(t for rel, t in files.items() if rel.startswith(".github/workflows/"))
+    host = run_copy(pipeline, wf, None, "push", {}, docker=False)
+    assert "container" not in host.workflow["jobs"]["b"] and "in host mode it runs on this machine" in host.notes[0]
+    docker = run_copy(pipeline, wf, None, "push", {}, docker=True)
+    assert docker.workflow["jobs"]["b"]["container"]["image"].startswith("public.ecr.aws/")
