@@ -339,16 +339,20 @@ def test_secrets_are_given_masked_and_removed(tmp_path, capsys):
       secret TOKEN from ssm "/app/token"
       secret OTHER from ssm "/app/other"
       build "echo MARK-token $TOKEN" "echo MARK-other ${OTHER-unset}" "test \\"$TOKEN\\" = 'v@l\\"u$e'"
+      post_build "echo MARK-foo ${FOO-unset}"
     }
   }
 """
-    path = repo(tmp_path, "sec", body)
+    # act's own configuration files in the repository are not read: they would set variables
+    # and secrets that a run on GitHub does not have
+    path = repo(tmp_path, "sec", body, {".env": "FOO=from-dotenv\n", ".actrc": "--env FOO=from-actrc\n",
+                                        ".secrets": "OTHER=from-dotsecrets\n", ".vars": "FOO=from-vars\n"})
     value = 'v@l"u$e'
     keep = tmp_path / "kept"
     status, out, err = run(capsys, path, "--secret", f"TOKEN={value}", "--keep", keep)
     assert status == 0, out + err
     assert value not in out + err
-    assert "MARK-token ***" in out and "MARK-other unset" in out
+    assert "MARK-token ***" in out and "MARK-other unset" in out and "MARK-foo unset" in out
     assert "the secret variable OTHER is unset" in out
     secret_file = keep / "secrets.env"
     assert secret_file.stat().st_mode & 0o077 == 0
