@@ -627,3 +627,31 @@ def test_a_container_job_keeps_its_image_only_with_docker():
     assert "container" not in host.workflow["jobs"]["b"] and "in host mode it runs on this machine" in host.notes[0]
     docker = run_copy(pipeline, wf, None, "push", {}, docker=True)
     assert docker.workflow["jobs"]["b"]["container"]["image"].startswith("public.ecr.aws/")
+
+
+def test_every_run_step_goes_through_the_step_shell(tmp_path):
+    """act 0.2.89 may drop the last output of a failing host step (see workflow.wrap_shell):
+    every ``run:`` step of the run copy starts its own shell through the run folder's
+    ``pipec-step``, which keeps the exit status and waits a moment after a failure."""
+    from pipec.targets.github.run import prepare
+
+    path = repo(tmp_path, "sh", """  stage one {
+    build b {
+      build "true"
+    }
+  }
+""")
+    pipeline, _ = pipec.compile_text(path.read_text(encoding="utf-8"), path.name)
+    files = generate(pipeline, EmitContext(source=path.name, prefix=""), ["github"])
+    prepared = prepare(pipeline, files, tmp_path / "run", path.parent, None, "push", {}, False, find_act())
+    step = tmp_path / "run" / "bin" / "pipec-step"
+    copy = yaml.safe_load(next((tmp_path / "run" / "workflow").iterdir()).read_text(encoding="utf-8"))
+    shells = [st["shell"] for st in copy["jobs"]["b"]["steps"] if "run" in st]
+    assert shells and all(sh.startswith(f"{step} ") and sh.endswith("{0}") for sh in shells), shells
+    assert "bash --noprofile --norc {0}" in {sh.split(" ", 1)[1] for sh in shells}  # the phases' own shell
+    assert prepared.cwd == str(tmp_path / "run")
+    for status in (0, 3):
+        started = time.monotonic()
+        done = subprocess.run([str(step), "sh", "-c", f"echo out; exit {status}"], capture_output=True, text=True)
+        assert (done.returncode, done.stdout) == (status, "out\n")
+        assert (time.monotonic() - started >= 0.3) == (status != 0)

@@ -144,6 +144,29 @@ def git_folder(source_root: Path, run_dir: Path) -> Path:
     return empty
 
 
+#: the program every ``run:`` step's shell is started through (workflow.wrap_shell says why)
+STEP_SHELL = """#!/bin/sh
+# pipec run: run the step's shell as the workflow gives it; when it fails, wait a moment so that
+# act reads the step's last output before it closes the step's terminal
+"$@"
+rc=$?
+if [ "$rc" -ne 0 ]; then sleep 0.3; fi
+exit "$rc"
+"""
+
+
+def _step_shell(run_dir: Path) -> str | None:
+    """Write the step shell into the run folder; None (no wrapping) when the folder's path has
+    characters act would split the shell's command line at."""
+    if any(c.isspace() or c in "'\"\\$`" for c in str(run_dir)):
+        return None
+    path = run_dir / "bin" / "pipec-step"
+    path.parent.mkdir(parents=True)
+    path.write_text(STEP_SHELL, encoding="utf-8")
+    path.chmod(0o755)
+    return str(path)
+
+
 def _dotenv_value(value: str) -> str:
     """``value`` as a double-quoted value of act's secret file (godotenv: ``\\n`` is a newline,
     a backslash escapes the next character, ``$`` would expand a variable)."""
@@ -164,13 +187,14 @@ def prepare_many(items, run_dir: Path, source_root: Path, event: str, secrets: d
     every workflow of the run folder in one go (their job ids must differ)."""
     wf_dir = run_dir / "workflow"
     wf_dir.mkdir(parents=True)
+    step_shell = _step_shell(run_dir)
     jobs: list[JobInfo] = []
     notes: list[str] = []
     labels: list[str] = []
     repository = ""
     for p, files, selected in items:
         wf_rel = next(rel for rel in files if rel.startswith(".github/workflows/"))
-        rc = run_copy(p, files[wf_rel], selected, event, secrets, docker)
+        rc = run_copy(p, files[wf_rel], selected, event, secrets, docker, step_shell)
         check_served(rc.workflow)
         wf_path = wf_dir / Path(wf_rel).name
         if wf_path.exists():

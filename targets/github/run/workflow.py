@@ -77,9 +77,11 @@ def with_what_they_need(p: model.Pipeline, names: set[str]) -> set[str]:
 
 
 def run_copy(p: model.Pipeline, workflow_text: str, selected: set[str] | None, event: str,
-             secrets: dict[str, str], docker: bool) -> RunCopy:
+             secrets: dict[str, str], docker: bool, step_shell: str | None = None) -> RunCopy:
     """The run copy of ``workflow_text`` (the emitted workflow of ``p``); ``selected`` is a set of
-    action names (None: every action), ``secrets`` the values given for ``secret`` variables."""
+    action names (None: every action), ``secrets`` the values given for ``secret`` variables;
+    ``step_shell``, when given, is a program every ``run:`` step's shell is started through
+    (:func:`wrap_shell`)."""
     wf = yamlout.load(workflow_text)
     jobs: dict = wf["jobs"]
     notes: list[str] = []
@@ -109,6 +111,8 @@ def run_copy(p: model.Pipeline, workflow_text: str, selected: set[str] | None, e
             job = _build_job(act, job, secrets, docker, notes)
         else:
             job = _stand_in_job(p, act, k, job)
+        if step_shell:
+            job["steps"] = [wrap_shell(st, step_shell) for st in job["steps"]]
         out_jobs[k] = job
         infos.append(JobInfo(k, job["name"], act.name, real))
     on = {EVENTS[event]: None}
@@ -124,6 +128,21 @@ def run_copy(p: model.Pipeline, workflow_text: str, selected: set[str] | None, e
             if isinstance(label, str) and label not in labels:
                 labels.append(label)
     return RunCopy(copy, infos, labels, notes)
+
+
+#: the shell act (like GitHub's runner) starts a ``run:`` step with when the step names none
+DEFAULT_SHELL = "bash -e {0}"
+
+
+def wrap_shell(step: dict, program: str) -> dict:
+    """``step`` with its shell started through ``program`` (a path without spaces), which runs
+    the shell as it was and, when the step fails, waits a moment before exiting. act 0.2.89 runs a
+    host step in a pseudo-terminal and, when the step exits non-zero, closes it without reading
+    what is left (pkg/container/host_environment.go, ``exec``): the last lines of a failing
+    command, its error message, could be lost or come after the step's result."""
+    if "run" not in step:
+        return step
+    return {**step, "shell": f"{program} {step.get('shell') or DEFAULT_SHELL}"}
 
 
 def uses_of(workflow: dict) -> list[str]:
