@@ -182,12 +182,14 @@ def prepare(p: model.Pipeline, files: dict[str, str], run_dir: Path, source_root
 
 
 def prepare_many(items, run_dir: Path, source_root: Path, event: str, secrets: dict[str, str], docker: bool,
-                 act: str) -> Prepared:
+                 act: str, pause_after_failure: bool = True) -> Prepared:
     """:func:`prepare` for several pipelines at once, ``(pipeline, files, selected)`` each: act runs
-    every workflow of the run folder in one go (their job ids must differ)."""
+    every workflow of the run folder in one go (their job ids must differ). Without
+    ``pause_after_failure`` the steps' shells are not wrapped (a caller that does not read the
+    steps' output from act's log)."""
     wf_dir = run_dir / "workflow"
     wf_dir.mkdir(parents=True)
-    step_shell = _step_shell(run_dir)
+    step_shell = _step_shell(run_dir) if pause_after_failure else None
     jobs: list[JobInfo] = []
     notes: list[str] = []
     labels: list[str] = []
