@@ -324,6 +324,10 @@ def cmd_run(args) -> int:
         mode = "in Docker" if args.docker else "on this machine"
         print(f"pipec run: {pipeline.name}, {len(prepared.jobs)} job(s), event {args.event}, "
               f"act {mode}" + (f"; run folder {run_dir}" if keep else ""), flush=True)
+        found = len(warnings) + len(ctx.warnings)
+        if found:
+            print(f"pipec run: {found} warning(s) about the pipeline (pipec build --target github shows them)",
+                  flush=True)
         for note in prepared.notes:
             print(f"warning: {note}", flush=True)
         status, progress = execute(prepared, secrets)
