@@ -528,7 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--event", choices=("push", "pull_request", "manual", "schedule"), default="push",
                      help="the event the run starts with (default: push)")
     run.add_argument("--secret", action="append", metavar="NAME=VALUE",
-                     help="the value of a secret variable (never printed); repeatable")
+                     help="the value of a secret variable (never printed; but a command line is visible in "
+                     "the process list and shell history: prefer --secret-file); repeatable")
     run.add_argument("--secret-file", metavar="F", help="NAME=VALUE lines, one secret variable a line")
     run.add_argument("--docker", action="store_true",
                      help="run jobs in containers (act's container mode; needs Docker and the runner image "
