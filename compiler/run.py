@@ -190,6 +190,10 @@ def _stop(proc: subprocess.Popen) -> None:
     when act has to be killed it cannot, so the processes below act are listed first and killed
     at the end if they are still there."""
     below = _descendants(proc.pid)
+    try:  # nobody reads act's output any more: let its writes fail rather than block it
+        proc.stdout.close()
+    except OSError:
+        pass
     if proc.poll() is None:
         try:
             os.killpg(proc.pid, signal.SIGINT)

@@ -428,7 +428,12 @@ def test_ctrl_c_stops_act_and_removes_the_run_folder(tmp_path, how):
         os.killpg(proc.pid, signal.SIGINT)
     else:
         os.kill(proc.pid, signal.SIGTERM)
-    _, err = proc.communicate(timeout=30)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        tree = subprocess.run(["ps", "-eo", "pid,ppid,pgid,stat,args"], capture_output=True, text=True).stdout
+        proc.kill()
+        raise AssertionError(f"pipec did not stop; processes:\n{tree}") from None
     assert proc.returncode == 128 + (signal.SIGINT if how == "ctrl-c" else signal.SIGTERM), err
     assert time.monotonic() - started < 10
     assert "interrupted" in err
