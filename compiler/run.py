@@ -176,11 +176,13 @@ def _descendants(root: int) -> list[int]:
         parts = line.split()
         if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
             children.setdefault(int(parts[1]), []).append(int(parts[0]))
-    out, todo = [], [root]
+    out, todo, seen = [], [root], {root}
     while todo:
         for child in children.get(todo.pop(), ()):
-            out.append(child)
-            todo.append(child)
+            if child not in seen:  # ps reads the table while it changes: never loop on a reused pid
+                seen.add(child)
+                out.append(child)
+                todo.append(child)
     return out
 
 
@@ -252,6 +254,7 @@ def _follow(prepared, progress: "Progress", log) -> tuple[int, "Progress"]:
                 progress.event(ev)
         rc = proc.wait()
     except BaseException:
+        print("pipec: stopping act", file=sys.stderr, flush=True)
         _stop(proc)
         raise
     finally:

@@ -418,8 +418,11 @@ def test_ctrl_c_stops_act_and_removes_the_run_folder(tmp_path, how):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "PIPEC_PID_FILE": str(pid_file), "TMPDIR": str(tmp)}
+    # as a command in a terminal's foreground: SIGINT not ignored (a shell starts its background
+    # jobs, such as a test suite run with '&', with SIGINT ignored, and Python keeps that)
     proc = subprocess.Popen([sys.executable, "-m", "pipec", "run", str(path)], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in proc.stdout:
         if "MARK-sleeping" in line:
             break
