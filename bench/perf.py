@@ -1,6 +1,6 @@
 """Performance harness for pipec (a measurement, never a test: nothing here asserts a time).
 
-    python bench/perf.py [--runs N=11] [--warmup 2] [--quick] [--no-cdk] [--no-import]
+    python bench/perf.py [--runs N=11] [--warmup 2] [--quick] [--no-cdk] [--no-import] [--no-run]
                          [--corpus DIR] [--repo DIR] [--json OUT]
 
 Prints the machine, then a plain-text table per section:
@@ -12,7 +12,10 @@ Prints the machine, then a plain-text table per section:
 3. scaling: generated pipelines of 10, 100, 1,000 and 2,500 actions through ``build --target all``;
 4. import throughput over the 1,503 real-world workflows of ../shared/corpus (when present);
 5. the AWS CDK peer (../shared/bench/cdk-peer) timed in the same run, when Node.js is available;
-6. the goals, each with its figure and "met" / "missed".
+6. ``pipec run`` on a runnable pipeline next to act alone running the same run folder (the
+   overhead pipec adds: start-up, compile, build, snapshot, reading act's log), when act is
+   installed (``pip install -e '.[run]'``);
+7. the goals, each with its figure and "met" / "missed".
 
 ``--repo DIR`` measures another checkout (for example ``git worktree add /tmp/before COMMIT``). The
 code measured is always a copy: a temporary "site" directory holding ``pipec/`` (= DIR/compiler) with
@@ -321,6 +324,86 @@ def cdk_peer(peer: Path, work: Path, runs: int, warmup: int, with_app_validation
 
 
 # ----------------------------------------------------------------------------- report
+RUN_PIPE = """pipeline bench-run {
+  source app github "acme/bench-run" {
+    branch main
+    on push branches main
+  }
+  stage build {
+    build web {
+      install "mkdir -p dist" "export GREETING=hello"
+      pre_build "test -f README.md"
+      build {
+        run "echo $GREETING > dist/index.html"
+        finally "ls dist"
+      }
+      post_build "echo succeeding=$CODEBUILD_BUILD_SUCCEEDING"
+      artifact site files "**/*" base dist
+    }
+  }
+  stage test {
+    test check {
+      from site
+      build "test -s index.html"
+    }
+  }
+  stage ship {
+    deploy web-prod to s3 {
+      from site
+      bucket "www.example.com"
+      extract
+    }
+  }
+}
+"""
+
+#: prints act's command line for RUN_PIPE, as pipec run would start it, with its run folder laid out
+PREPARE = """
+import json, sys
+from pathlib import Path
+import pipec
+from pipec.build import context_for, generate_by_target
+from pipec.targets import runner
+path, run_dir = sys.argv[1], Path(sys.argv[2])
+p, _ = pipec.compile_file(path)
+root = Path(path).resolve().parent
+files = generate_by_target(p, context_for(path, str(root), str(root)), ["github"])["github"]
+gh = runner("github")
+prepared = gh.prepare(p, files, run_dir, root, None, "push", {}, False, gh.find_act())
+print(json.dumps({"argv": prepared.argv, "cwd": prepared.cwd, "jobs": len(prepared.jobs)}))
+"""
+
+
+def run_overhead(py, env, work: Path, runs: int, warmup: int) -> dict:
+    """``pipec run`` of RUN_PIPE in a fresh git repository, and act alone on the run folder pipec
+    prepares for it: the difference is what pipec adds."""
+    repo = work / "run-repo"
+    repo.mkdir()
+    if subprocess.run(["git", "init", "-q", str(repo)], capture_output=True).returncode != 0:
+        return {"skipped": "git is not installed"}
+    (repo / "README.md").write_text("bench\n", encoding="utf-8")
+    pipe = repo / "site.pipe"
+    pipe.write_text(RUN_PIPE, encoding="utf-8")
+    run_dir = work / "run-folder"
+    prep = subprocess.run([py, "-c", PREPARE, str(pipe), str(run_dir)], cwd=repo, env=env, capture_output=True,
+                          text=True)
+    if prep.returncode != 0:
+        return {"skipped": "act is not installed (pip install -e '.[run]')" if "ActMissing" in prep.stderr
+                else f"preparing the run failed: {prep.stderr.strip().splitlines()[-1:]}"}
+    act = json.loads(prep.stdout)
+    rows = {
+        "act alone (the run folder pipec prepares)": measure(act["argv"], act["cwd"], env, runs, warmup),
+        "pipec run site.pipe": measure([py, "-m", "pipec", "run", str(pipe)], repo, env, runs, warmup),
+    }
+    bad = {k: v["exit"] for k, v in rows.items() if set(v["exit"]) != {0}}
+    if bad:
+        return {"skipped": f"a run failed: {bad}"}
+    done = subprocess.run(act["argv"], cwd=act["cwd"], env=env, capture_output=True, text=True)
+    steps = sum('"stepResult"' in line for line in done.stdout.splitlines() + done.stderr.splitlines())
+    return {"rows": rows, "jobs": act["jobs"], "steps": steps,
+            "overhead": rows["pipec run site.pipe"]["median"] - rows["act alone (the run folder pipec prepares)"]["median"]}
+
+
 def table(head, rows) -> list[str]:
     rows = [[str(x) for x in r] for r in rows]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
@@ -345,6 +428,7 @@ def main(argv=None) -> int:
                     "with validation, import of at most the corpus as is")
     ap.add_argument("--no-cdk", action="store_true", help="skip the AWS CDK peer")
     ap.add_argument("--no-import", action="store_true", help="skip the import throughput")
+    ap.add_argument("--no-run", action="store_true", help="skip the pipec run overhead")
     ap.add_argument("--corpus", default=os.environ.get("PIPEC_CORPUS", str(DEFAULT_CORPUS)))
     ap.add_argument("--repo", default=str(DEFAULT_REPO), help="the checkout to measure (default: this one)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes for the import (default 2)")
@@ -495,9 +579,23 @@ def main(argv=None) -> int:
         else:
             say(f"CDK peer not measured: {cdk.get('skipped')}")
 
-        # 6. goals
+        # 6. pipec run
         say("")
-        say("## 6. Goals (reported, never asserted)")
+        say("## 6. `pipec run` on a runnable pipeline (seconds wall, median): pipec's overhead over act's own run")
+        say("")
+        runm = {"skipped": "--no-run"} if args.no_run else run_overhead(py, env, work, runs, warmup)
+        result["run"] = runm
+        if "rows" in runm:
+            lines += table(["command", "median s", "min s", "max s", "peak RSS MiB"],
+                           [proc_row(k, v) for k, v in runm["rows"].items()])
+            say(f"overhead of pipec run over act alone: {runm['overhead']:.3f} s ({runm['jobs']} job(s), "
+                f"{runm['steps']} act steps)")
+        else:
+            say(f"pipec run not measured: {runm.get('skipped')}")
+
+        # 7. goals
+        say("")
+        say("## 7. Goals (reported, never asserted)")
         say("")
         g = []
         cr = cdk.get("rows", {})
@@ -529,6 +627,10 @@ def main(argv=None) -> int:
             g.append(goal(f"import {imp['files']:,} workflows <= 30 s", f"{imp['wall']:.2f} s", imp["wall"] <= 30))
         else:
             g.append(goal("import 1,503 workflows <= 30 s", "not measured", None))
+        if "overhead" in runm:
+            g.append(goal("pipec run overhead over act <= 0.5 s", f"{runm['overhead']:.3f} s", runm["overhead"] <= 0.5))
+        else:
+            g.append(goal("pipec run overhead over act <= 0.5 s", "not measured", None))
         result["goals"] = [dict(zip(("goal", "figure", "status"), x)) for x in g]
         lines += table(["goal", "figure", "status"], g)
 

@@ -474,6 +474,12 @@ def cmd_simulate(args) -> int:
     return run(args)
 
 
+def cmd_run(args) -> int:
+    from pipec.run import cmd_run as run
+
+    return run(args)
+
+
 def cmd_why(args) -> int:
     compiled = _compile_or_report(args.file)
     if compiled is None:
@@ -651,6 +657,31 @@ def build_parser() -> argparse.ArgumentParser:
     wh.add_argument("log", metavar="LOG", help="the log or JSON output ('-' for standard input)")
     wh.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
     wh.set_defaults(func=cmd_why)
+    run = sub.add_parser(
+        "run", help="run a pipeline on this machine with act, before pushing it",
+        description="Build the GitHub Actions workflow into a temporary run folder and run it with act "
+        "(pip install 'pipec[run]'), offline, against the working tree. Build and test actions run for real; "
+        "deployments, approvals, invokes and AWS credentials only print what they would do. Exit status: 0 "
+        "every action that ran succeeded, 1 one failed (or the file has errors), 2 usage, 3 internal error.")
+    run.add_argument("file", metavar="FILE", help="the .pipe file")
+    run.add_argument("--source-root", metavar="DIR",
+                     help="the repository root the actions see (default: the .pipe file's directory)")
+    run.add_argument("--stage", action="append", metavar="S",
+                     help="run this stage's actions (and the actions whose artifacts they read); repeatable")
+    run.add_argument("--action", action="append", metavar="A",
+                     help="run this action (and the actions whose artifacts it reads); repeatable")
+    run.add_argument("--event", choices=("push", "pull_request", "manual", "schedule"), default="push",
+                     help="the event the run starts with (default: push)")
+    run.add_argument("--secret", action="append", metavar="NAME=VALUE",
+                     help="the value of a secret variable (never printed; but a command line is visible in "
+                     "the process list and shell history: prefer --secret-file); repeatable")
+    run.add_argument("--secret-file", metavar="F", help="NAME=VALUE lines, one secret variable a line")
+    run.add_argument("--docker", action="store_true",
+                     help="run jobs in containers (act's container mode; needs Docker and the runner image "
+                     "already pulled) instead of on this machine")
+    run.add_argument("--keep", metavar="DIR", type=_path,
+                     help="use DIR (new or empty) as the run folder and keep it afterwards")
+    run.set_defaults(func=cmd_run)
     return parser
 
 

@@ -87,6 +87,17 @@ def explain_difference(rel: str, expected: str, actual: str) -> list[str]:
     return []
 
 
+#: target name -> the module that runs its output on this machine (``pipec run``)
+RUNNERS: dict[str, str] = {
+    "github": "pipec.targets.github.run",
+}
+
+
+def runner(name: str):
+    """The module that runs target ``name``'s output locally (KeyError for a target without one)."""
+    return importlib.import_module(RUNNERS[name])
+
+
 def load(name: str):
     """The emit module of target ``name`` (KeyError for an unknown one)."""
     return importlib.import_module(TARGETS[name])

@@ -33,7 +33,11 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
                      "pipec/targets/github/emit.py", "pipec/targets/github/pins.py",
                      "pipec/targets/github/actions.json",
                      # the GitHub target's subpackages
-                     "pipec/targets/github/imports/__init__.py", "pipec/targets/github/read/__init__.py"):
+                     "pipec/targets/github/imports/__init__.py", "pipec/targets/github/read/__init__.py",
+                     # pipec run's stand-in actions, an action and a sub-action
+                     "pipec/targets/github/run/__init__.py",
+                     "pipec/targets/github/run/standins/actions/checkout/action.yml",
+                     "pipec/targets/github/run/standins/actions/cache/restore/action.yml"):
         assert required in names, f"{required} missing from {wheel.name}"
     assert not any(n.startswith(("compiler/", "grammar/", "targets/", "tests/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
