@@ -114,6 +114,7 @@ CODES: dict[str, str] = {
     "E207": "conflicting settings",
     "E208": "name too long or not allowed here",
     "E209": "a name of pipec's own",
+    "E210": "a command is not valid bash",
     # pipeline structure and platform limits
     "E300": "pipeline has no source",
     "E301": "pipeline has no stages",

@@ -160,3 +160,55 @@ def _span(c: model.Command, line: int, what: str, source: str):
     from pipec.aws_calls import _call_span
 
     return _call_span(c, SimpleNamespace(line=line, text=what), source)
+
+
+# ----------------------------------------------------------------------------- E210: bash syntax
+
+
+def syntax(b: model.Build, filename: str, source: str) -> list[Diagnostic]:
+    """E210 for each command of ``b`` that bash cannot parse. CodeBuild fails such a command
+    alone; the GitHub phases step is one bash script, which bash reads a compound command at a
+    time and abandons at the first syntax error, so no later command, finally command or phase
+    would run there. Both platforms run bash (the buildspec's ``env: shell: bash``), so bash's
+    own parser decides: every command goes into one ``bash -n`` run as the body of a function
+    of its own (one process per build), and the line bash reports names the command. Without
+    bash on this machine the check is skipped."""
+    import shutil
+    import subprocess
+
+    commands = [c for ph in b.phases for c in (*ph.commands, *ph.finally_commands)]
+    bash = shutil.which("bash") if commands else None
+    if bash is None:
+        return []
+    diags: list[Diagnostic] = []
+    todo = list(commands)
+    while todo:
+        lines, owner = [], []
+        for i, c in enumerate(todo):
+            body = c.text.rstrip("\n")
+            comments_only = all(not ln.strip() or ln.lstrip().startswith("#") for ln in body.split("\n"))
+            chunk = [f"pipec_syntax_{i}() {{", *body.split("\n"), *([""] if body.endswith("\\") else []),
+                     *([":"] if comments_only else []), "}"]
+            lines += chunk
+            owner += [i] * len(chunk)
+        try:
+            proc = subprocess.run([bash, "--norc", "--noprofile", "-n"], input="\n".join(lines) + "\n",
+                                  capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.SubprocessError):
+            return diags
+        if proc.returncode == 0:
+            break
+        m = re.search(r"line (\d+): (syntax error[^\n]*)", proc.stderr)
+        if not m or not 1 <= int(m.group(1)) <= len(owner):
+            break  # a report pipec cannot place: nothing said rather than a wrong place
+        i = owner[int(m.group(1)) - 1]
+        c = todo[i]
+        what = m.group(2).strip()
+        diags.append(Diagnostic(
+            "E210", ERROR, f"this command is not valid bash: {what}", c.span,
+            "Both platforms run the commands in bash. CodeBuild would fail this command; on GitHub the "
+            "build's phases are one bash script, which stops at it, so nothing after it would run. Quote "
+            "what bash reads as syntax (\"file(s)\", '$(...)' meant as text), or close what is left open.",
+            (), filename))
+        todo.pop(i)
+    return diags

@@ -1459,3 +1459,11 @@ def test_with_keys_are_inputs_the_pinned_action_declares():
             assert not unknown, f"{stem}/{jid}: {name} has no input(s) {sorted(unknown)}"
             checked += 1
     assert checked >= 50
+
+
+def test_a_command_of_comments_only_is_a_no_op(tmp_path):
+    """CodeBuild runs a command that is only a comment as a no-op; braces around it alone would be
+    a bash syntax error that stops the whole phases script, so the emitter adds ':'."""
+    run = run_build(tmp_path, '      install "# nothing to install"\n      build "echo after >> $LOG"')
+    assert run.result == "success", run.results
+    assert run.log() == ["after"]

@@ -100,6 +100,12 @@ def script(phases: list[tuple[str, list[str], list[str], str]], outputs: bool) -
     return "\n".join(lines)
 
 
+def only_comments(text: str) -> bool:
+    """Whether a command is nothing but comments and blank lines (a no-op that bash cannot put
+    between braces on its own)."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n"))
+
+
 def _phases(b: model.Build) -> list[tuple[str, list[str], list[str], str]]:
     """(name, commands, finally commands, on_failure) of each phase that has commands, in
     CodeBuild's order; the CodeArtifact logins come first in install, as in the buildspec."""
@@ -129,5 +135,7 @@ def _chain(commands: list[str]) -> list[str]:
         if i:
             lines.append("} && {")
         lines.append(text + ("\n" if text.endswith("\\") else ""))
+        if only_comments(text):
+            lines.append(":")  # braces need a command: a comment alone is a no-op on CodeBuild too
     lines += ["}", "pipec_check"]
     return lines

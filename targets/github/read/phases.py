@@ -70,6 +70,9 @@ def split_chain(where, lines: list[str]) -> tuple[str, ...]:
             current = current[:-1]
         elif current and current[-1].endswith("\\"):
             _fail(where, "a command ending in '\\' is followed by an empty line (it would join the brace)")
+        if len(current) > 1 and current[-1] == ":" and all(
+                not line.strip() or line.lstrip().startswith("#") for line in current[:-1]):
+            current = current[:-1]  # the no-op after a command of comments only (bash runs both alike)
         if not current:
             _fail(where, "an empty command between braces")
         commands.append("\n".join(current))
