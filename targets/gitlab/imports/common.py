@@ -35,6 +35,7 @@ class Action:
         self.image: str | None = None
         self.timeout: str | None = None
         self.env: dict[str, str] = {}
+        self.exported: set[str] = set()        # variables set by an export command (they refer to others)
         self.secrets: list[str] = []
         self.inputs: list[str] = []
         self.commands: list[str] = []

@@ -103,7 +103,8 @@ class Jobs:
 
     def action(self, key: str, job, combo: dict, stage: str) -> Action:
         ctx = self.ctx
-        base = key if not combo else "-".join([key] + [x for x in combo.values() if x])
+        shown = [x for k, x in combo.items() if x and k != "CI_NODE_TOTAL"]
+        base = "-".join([key] + shown)
         a = Action(key, importer.unique(importer.name(base, "job"), self.taken), "test" if _TESTISH.search(key)
                    else "build")
         notes = a.notes
@@ -113,9 +114,9 @@ class Jobs:
             elif k in FINDINGS and not (k == "allow_failure" and job[k] is False):
                 construct, why = FINDINGS[k]
                 ctx.skip(notes, construct, why, job, k)
-        self.image(a, job)
         self.timeout(a, job)
         self.env(a, key, job, combo)
+        self.image(a, job)
         scripts = {k: self.script(a, job, k) for k in ("before_script", "script", "after_script")}
         body = scripts["before_script"] + scripts["script"]
         used = self.reads(body + scripts["after_script"] + a.commands + list(a.env.values()))
@@ -142,6 +143,11 @@ class Jobs:
         name = img.get("name") if isinstance(img, dict) else img
         if img is None:
             return
+        if isinstance(name, str) and "$" in name:
+            # the job's own literal variables (and its matrix values), as GitLab expands them
+            name = re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?",
+                          lambda m: a.env.get(m.group(1), m.group(0)) if "$" not in a.env.get(m.group(1), "$")
+                          else m.group(0), name)
         if not isinstance(name, str) or not name or "$" in name:
             self.ctx.skip(a.notes, "gitlab: image", f"the image {scalar(name) if not isinstance(name, (dict, list)) else name!r}"
                           " is not a plain image name; the action uses the default image", job, "image")
@@ -199,6 +205,7 @@ class Jobs:
             if expand and "$" in text and "$(" not in text and "`" not in text and "\n" not in text:
                 # GitLab expands $VAR in values; the shell does the same with a double-quoted export
                 exports.append(f'export {name}="' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+                a.exported.add(name)
             else:
                 if expand and "$" in text:
                     ctx.skip(a.notes, "gitlab: variable expansion", f"variable {name} refers to other variables in a "
@@ -223,11 +230,12 @@ class Jobs:
     def predefined(self, a: Action, job, used: set, key: str, stage: str):
         given = {"CI_JOB_NAME": shlex.quote(key),
                  "CI_JOB_STAGE": shlex.quote(stage), **PREDEFINED}
-        mapped = sorted(n for n in used if n in given and n not in a.env)
+        mapped = sorted(n for n in used if n in given and n not in a.env and n not in a.exported)
         if mapped:
             a.commands.insert(0, "export " + " ".join(f"{n}={given[n]}" for n in mapped))
         other = sorted(n for n in used if (n.startswith(("CI_", "GITLAB_")) or n == "GITLAB_CI")
-                       and n not in given and n not in a.env and n not in self.pipeline_variables)
+                       and n not in given and n not in a.env and n not in a.exported
+                       and n not in self.pipeline_variables)
         if other:
             self.ctx.skip(a.notes, "gitlab: predefined variable", f"the job reads GitLab's predefined variables "
                           f"{', '.join(other)}, which neither CodeBuild nor GitHub Actions sets under these names",
@@ -241,7 +249,7 @@ class Jobs:
             for m in _ASSIGNED.finditer(c):
                 assigned.add(m.group(1) or m.group(2))
         for name in sorted(used):
-            if (not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or name in a.env or name in assigned
+            if (not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or name in a.env or name in assigned or name in a.exported
                     or name in self.pipeline_variables or name in ENVIRONMENT or name in PREDEFINED
                     or name.startswith(("CI_", "GITLAB_", "CODEBUILD_", "CI_NODE_")) or name in ("CI", "GITLAB_CI")):
                 continue

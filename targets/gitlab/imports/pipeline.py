@@ -144,6 +144,7 @@ class _Pipeline(Config, Conditions, Jobs):
             cond, manual = self.only_except(job, key, When()), False
         manual = manual or when == "manual"
         if when in ("never", "on_failure"):
+            self.notes.items.extend(notes.items)
             ctx.skip(self.notes, "gitlab: job when", f"job '{key}' runs 'when: {when}'; it is not imported "
                      + ("(it never runs)" if when == "never" else "(pipec actions run when the ones before them "
                         "succeed)"), job, "when")
@@ -152,6 +153,7 @@ class _Pipeline(Config, Conditions, Jobs):
             ctx.skip(notes, "gitlab: job when", f"job '{key}' runs 'when: {when}'; here it runs when the actions "
                      "before it succeed", job, "when")
         if cond is None:
+            self.notes.items.extend(notes.items)
             ctx.skip(self.notes, "gitlab: job never runs", f"the conditions of job '{key}' match no pipeline pipec "
                      "can start; it is not imported", job, "rules" if "rules" in job else "only")
             return None
@@ -171,6 +173,7 @@ class _Pipeline(Config, Conditions, Jobs):
                 a.placeholder = True
             self.environment(a, key, job, manual)
             actions.append(a)
+        actions[0].notes.items[0:0] = notes.items   # the findings about its conditions
         needs = job.get("needs")
         explicit = needs is not None
         names, art_from = [], []

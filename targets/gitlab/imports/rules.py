@@ -228,7 +228,9 @@ def _translate(core: str) -> tuple[str, bool]:
         if q in ("*", "+", "?") or q == "{":
             if q == "{":
                 j = core.find("}", i)
-                i = j + 1 if j > 0 else len(core)
+                if j < 0 or not re.fullmatch(r"\d+(,\d*)?", core[i + 1:j]):
+                    raise Unmapped("a '{' that is not a repetition count has no pipec pattern")
+                i = j + 1
                 q = "+"
             else:
                 i += 1
