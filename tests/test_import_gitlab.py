@@ -226,3 +226,12 @@ def test_cli_imports_a_gitlab_file(tmp_path, capsys):
     out = tmp_path / "app.pipe"
     assert main(["import", str(f), "-o", str(out)]) == 0
     assert "build \"make\"" in out.read_text(encoding="utf-8") or 'build "make"' in out.read_text(encoding="utf-8")
+
+
+def test_docs_show_the_example_verbatim():
+    import re
+
+    doc = (ROOT / "docs" / "migration.md").read_text(encoding="utf-8")
+    assert (GOLDEN / "gitlab-approvals.pipe").read_text(encoding="utf-8") in re.findall(r"```pipe\n(.*?)```", doc, re.S)
+    assert (INPUTS / "approvals" / ".gitlab-ci.yml").read_text(encoding="utf-8") in re.findall(
+        r"```yaml\n(.*?)```", doc, re.S)

@@ -47,3 +47,4 @@ class Action:
         self.github: list[str] = []
         self.env_url: str | None = None        # the environment's url, for a manual job's approval
         self.placeholder = False
+        self.scripts_mapped = 0                 # script items of the job that became commands

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from pipec.patterns import check_pattern
 from pipec.targets.gitlab.imports.common import scalar
 from pipec.targets.gitlab.imports.rules import KEYWORDS, OTHER_KEYWORDS, SOURCES, Unmapped, When, \
     change_pattern, regex_patterns
@@ -103,6 +104,8 @@ class Conditions:
         else:
             if not isinstance(value, str) or value.startswith("/"):
                 raise Unmapped(f"the comparison {text!r}")
+            if check_pattern(value) is not None:
+                raise Unmapped(f"the name {value!r}, which is not a branch or tag name pipec can match")
             pats = [value]
         default_hit = branchy and any(_matches(p, self.default_branch) for p in pats)
         if op in ("==", "=~"):
@@ -249,6 +252,9 @@ class Conditions:
                         ctx.skip(self.notes_for(job), "gitlab: ref pattern approximated", f"the regular expression "
                                  f"{ref} in '{word}' of job '{key}' is approximated as {' '.join(pats)}", job, word)
                     names += pats
+                elif check_pattern(ref) is not None:
+                    ctx.skip(self.notes_for(job), "gitlab: ref pattern", f"'{ref}' in '{word}' of job '{key}' is not "
+                             "a branch or tag name pipec can match; read without it", job, word)
                 else:
                     names.append(ref)
             if include:

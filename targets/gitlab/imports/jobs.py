@@ -119,6 +119,7 @@ class Jobs:
         self.image(a, job)
         scripts = {k: self.script(a, job, k) for k in ("before_script", "script", "after_script")}
         body = scripts["before_script"] + scripts["script"]
+        a.scripts_mapped = len(body) + len(scripts["after_script"])
         used = self.reads(body + scripts["after_script"] + a.commands + list(a.env.values()))
         self.predefined(a, job, used, key, stage)
         self.settings_variables(a, job, used, body + scripts["after_script"])
@@ -273,6 +274,21 @@ class Jobs:
                       "'file' secret becomes a value, not a file path", job, "secrets")
 
     # ------------------------------------------------------------------ scripts
+    @staticmethod
+    def script_items(job, key: str) -> list:
+        """The items of a script as written (nested lists flattened), converted or not."""
+        out: list = []
+
+        def walk(x, depth):
+            if isinstance(x, list) and depth < 10:
+                for y in x:
+                    walk(y, depth + 1)
+            elif x is not None and not (isinstance(x, str) and not x.strip()):
+                out.append(x)
+
+        walk(job.get(key) if isinstance(job, dict) else None, 0)
+        return out
+
     def script(self, a: Action, job, key: str) -> list[str]:
         raw = job.get(key)
         if raw is None:

@@ -128,6 +128,9 @@ class _Pipeline(Config, Conditions, Jobs):
     def read_job(self, key: str, job) -> dict | None:
         ctx, notes = self.ctx, self.current_notes
         cfg = self.config
+        counts = ctx.mapping.setdefault("counts", {"jobs": 0, "jobs_mapped": 0, "scripts": 0, "scripts_mapped": 0})
+        counts["jobs"] += 1
+        counts["scripts"] += sum(len(self.script_items(job, k)) for k in ("before_script", "script", "after_script"))
         stage = scalar(job.get("stage", "test")) or "test"
         if stage not in self.stages:
             ctx.skip(notes, "gitlab: stage", f"job '{key}' is in stage '{stage}', which 'stages' does not list; it "
@@ -142,6 +145,9 @@ class _Pipeline(Config, Conditions, Jobs):
             cond, manual = self.rules_when(job, "rules", When(), f"job '{key}'")
         else:
             cond, manual = self.only_except(job, key, When()), False
+        # a manual job outside rules does not hold the later stages back (allow_failure defaults to
+        # true); one from rules does (allow_failure defaults to false)
+        optional = when == "manual" and job.get("allow_failure", True) is not False
         manual = manual or when == "manual"
         if when in ("never", "on_failure"):
             self.notes.items.extend(notes.items)
@@ -174,6 +180,9 @@ class _Pipeline(Config, Conditions, Jobs):
             self.environment(a, key, job, manual)
             actions.append(a)
         actions[0].notes.items[0:0] = notes.items   # the findings about its conditions
+        if not actions[0].placeholder:
+            counts["jobs_mapped"] += 1
+            counts["scripts_mapped"] += actions[0].scripts_mapped
         needs = job.get("needs")
         explicit = needs is not None
         names, art_from = [], []
@@ -195,7 +204,7 @@ class _Pipeline(Config, Conditions, Jobs):
         elif not explicit:
             art_from = None   # every job of the stages before
         return {"key": key, "stage": stage, "when": cond, "manual": manual, "actions": actions, "needs": names,
-                "explicit_needs": explicit, "artifacts_from": art_from, "job": job}
+                "explicit_needs": explicit, "artifacts_from": art_from, "job": job, "optional": optional}
 
     def environment(self, a: Action, key, job, manual):
         ctx = self.ctx
@@ -405,6 +414,8 @@ class _Pipeline(Config, Conditions, Jobs):
         url = getattr(a, "env_url", None)
         if url:
             d.stmt("url", q(url))
-        self.ctx.skip(d, "gitlab: manual job", f"job '{j['key']}' waits for a person on GitLab too, but there the "
-                      "later stages do not wait for it; here they do", job, "when" if "when" in job else "rules")
+        if j["optional"]:
+            self.ctx.skip(d, "gitlab: manual job", f"job '{j['key']}' waits for a person on GitLab too, but there "
+                          "the later stages do not wait for it (a manual job outside rules may be skipped); here they "
+                          "do", job, "when")
         return d
