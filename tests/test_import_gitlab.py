@@ -90,7 +90,7 @@ def test_scripts_variables_and_secrets():
     assert 'variable LEVEL = info description "Log level of the build"' in src
     assert "secret BUNDLE" not in src and "timeout 90m" in src
     appr = imported("approvals")
-    assert 'secret DEPLOY_TOKEN from ssm "/gitlab-ci/DEPLOY_TOKEN"' in appr.source
+    assert 'secret DEPLOY_TOKEN from ssm "/app/DEPLOY_TOKEN"' in appr.source
     assert any(t.kind == "secret" and "DEPLOY_TOKEN" in t.text for t in appr.tasks)
 
 
@@ -235,3 +235,19 @@ def test_docs_show_the_example_verbatim():
     assert (GOLDEN / "gitlab-approvals.pipe").read_text(encoding="utf-8") in re.findall(r"```pipe\n(.*?)```", doc, re.S)
     assert (INPUTS / "approvals" / ".gitlab-ci.yml").read_text(encoding="utf-8") in re.findall(
         r"```yaml\n(.*?)```", doc, re.S)
+
+
+def test_docker_in_docker_service_makes_the_build_privileged(tmp_path):
+    f = tmp_path / ".gitlab-ci.yml"
+    f.write_text("image:\n  name: docker:24\nservices: [docker:24-dind]\nbuild:\n  script: docker build .\n",
+                 encoding="utf-8")
+    r = importer.import_one(str(f))
+    assert "    privileged\n" in r.source
+    assert "gitlab: services" in {u.construct for u in r.unconverted}
+    build_both(r.source)
+
+
+def test_repository_names_the_pipeline_and_its_parameters():
+    src = imported("approvals", repository="acme/shop").source
+    assert src.splitlines()[6].startswith("pipeline shop {") or "pipeline shop {" in src
+    assert '"/shop/DEPLOY_TOKEN"' in src

@@ -34,6 +34,7 @@ class Action:
         self.notes = Doc("")           # findings about the job, written inside its block
         self.image: str | None = None
         self.timeout: str | None = None
+        self.privileged = False
         self.env: dict[str, str] = {}
         self.exported: set[str] = set()        # variables set by an export command (they refer to others)
         self.secrets: list[str] = []

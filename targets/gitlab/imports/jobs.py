@@ -26,7 +26,7 @@ KNOWN = {"script", "before_script", "after_script", "image", "services", "variab
 #: keys that are findings when set: key -> (construct, why)
 FINDINGS = {
     "services": ("gitlab: services", "service containers (databases and the like beside the job) have no CodeBuild "
-                 "equivalent"),
+                 "equivalent; a Docker-in-Docker service becomes 'privileged' (CodeBuild's own Docker daemon)"),
     "retry": ("gitlab: retry", "GitLab retries the job when it fails; pipec actions run once"),
     "allow_failure": ("gitlab: allow_failure", "a failure of this job does not stop the pipeline on GitLab; here "
                       "it stops the run"),
@@ -133,6 +133,10 @@ class Jobs:
             ctx.skip(notes, "gitlab: multi-line command", "the runner stops at the first failing line of a multi-line "
                      "command; in a .pipe phase a multi-line script is one command, decided by its last line",
                      job, "script")
+        svc = job.get("services")
+        names = [x.get("name") if isinstance(x, dict) else x for x in (svc if isinstance(svc, list) else [svc])]
+        if any(isinstance(n, str) and "dind" in n for n in names):
+            a.privileged = True   # Docker-in-Docker: CodeBuild runs a Docker daemon in privileged mode
         self.artifacts(a, job)
         self.cache(a, job)
         self.secrets_key(a, job)
@@ -412,6 +416,8 @@ class Jobs:
         d = parent.block(f"{a.kind} {a.name}")
         d.items.extend(a.notes.items)
         d.stmt(a.image or "image ubuntu")
+        if a.privileged:
+            d.stmt("privileged")
         if a.timeout:
             d.stmt("timeout", a.timeout)
         for name, value in a.env.items():

@@ -49,7 +49,9 @@ class _Pipeline(Config, Conditions, Jobs):
         wf = cfg.get("workflow") if isinstance(cfg.get("workflow"), dict) else {}
         title = scalar(wf.get("name")) if "name" in wf else None
         if not title or "$" in title:
-            title = Path(ctx.file).name.lstrip(".").rsplit(".", 1)[0]
+            # the repository's name, else the file's (".gitlab-ci.yml" gives "gitlab-ci")
+            repo = ctx.repository if isinstance(ctx.repository, str) and "/" in ctx.repository else None
+            title = repo.rsplit("/", 1)[1] if repo else Path(ctx.file).name.lstrip(".").rsplit(".", 1)[0]
         self.pipeline = importer.name(title, "gitlab")
         ctx.pipeline_name = self.pipeline
         p = Doc(f"pipeline {self.pipeline}")
