@@ -251,3 +251,17 @@ def test_repository_names_the_pipeline_and_its_parameters():
     src = imported("approvals", repository="acme/shop").source
     assert src.splitlines()[6].startswith("pipeline shop {") or "pipeline shop {" in src
     assert '"/shop/DEPLOY_TOKEN"' in src
+
+
+def test_many_patterns_are_joined_and_mixed_rules_widened_with_a_finding(tmp_path):
+    f = tmp_path / ".gitlab-ci.yml"
+    f.write_text("build:\n  script: make\n  rules:\n"
+                 "    - if: $CI_PIPELINE_SOURCE == 'merge_request_event'\n"
+                 "      changes: [a/*, b/*, c/*, d/*, e/*, f/*, g/*, h/*, i/*, j/*]\n"
+                 "    - if: $CI_COMMIT_BRANCH =~ /^(main|dev)$/\n"
+                 "    - if: $CI_COMMIT_BRANCH == 'release'\n      changes: [src/**/*]\n", encoding="utf-8")
+    r = importer.import_one(str(f))
+    assert r.status == importer.PARTIAL, [d.message for d in r.diagnostics]
+    assert 'paths "{a/*,b/*}" "{c/*,d/*}" "{e/*,f/*}" "{g/*,h/*}" "{i/*,j/*}"' in r.source
+    assert "gitlab: conditions joined" in {u.construct for u in r.unconverted}
+    build_both(r.source)

@@ -175,7 +175,12 @@ class Conditions:
         if not union and unmapped:
             # nothing readable: keep the job in every pipeline, with the findings above
             return base, manual
-        return (_union(union) if union else None), manual
+        out = _union(union) if union else None
+        if out is not None and out.joined:
+            ctx.skip(self.notes_for(owner), "gitlab: conditions joined", f"the rules of {what} select pipelines "
+                     "by branch in one rule and by changed paths in another; one trigger cannot say both, so "
+                     "the wider filter is used: " + "; ".join(out.lines()), owner, key)
+        return out, manual
 
     def subtract(self, rest: When, never: When, owner, rules, i, what):
         """Remove from ``rest`` the pipelines ``never`` names, where pipec can say so."""
@@ -316,11 +321,14 @@ class Conditions:
 
 
 def _union(ws: list[When]) -> When:
-    """One :class:`When` for alternatives: per kind, the union of the filters where it can be
-    written as one filter (the same paths and excludes), else the wider of them."""
+    """One :class:`When` for alternatives: per kind, the union of the filters. Where the union of
+    two filters is not one filter (other branches and other paths), the wider one that holds both
+    is taken and ``joined`` is set."""
     out = When(())
+    out.joined = False
     for w in ws:
         out.approx |= w.approx
+        out.joined |= getattr(w, "joined", False)
         for k, f in w.kinds.items():
             if f is None:
                 continue
@@ -329,12 +337,28 @@ def _union(ws: list[When]) -> When:
                 out.kinds[k] = {"inc": None if f["inc"] is None else list(f["inc"]), "exc": list(f["exc"]),
                                 "paths": None if f["paths"] is None else list(f["paths"])}
                 continue
+            same_refs = o["inc"] == f["inc"] and o["exc"] == f["exc"]
+            same_paths = o["paths"] == f["paths"] and o["exc"] == f["exc"]
+            if not (same_refs or same_paths or _covers(o, f) or _covers(f, o)):
+                out.joined = True
+            if _covers(f, o) and not _covers(o, f):
+                out.kinds[k] = {key: (None if val is None else list(val)) for key, val in f.items()}
+                continue
+            if _covers(o, f):
+                continue
             o["inc"] = None if o["inc"] is None or f["inc"] is None else o["inc"] + [p for p in f["inc"]
                                                                                       if p not in o["inc"]]
             o["exc"] = [p for p in o["exc"] if p in f["exc"]]
             o["paths"] = None if o["paths"] is None or f["paths"] is None else o["paths"] + [
                 p for p in f["paths"] if p not in o["paths"]]
     return out
+
+
+def _covers(f, g) -> bool:
+    """Whether filter ``f`` matches every event filter ``g`` matches (by the written patterns)."""
+    return ((f["inc"] is None or (g["inc"] is not None and set(g["inc"]) <= set(f["inc"])))
+            and set(f["exc"]) <= set(g["exc"])
+            and (f["paths"] is None or (g["paths"] is not None and set(g["paths"]) <= set(f["paths"]))))
 
 
 def _matches(pattern: str, value: str) -> bool:

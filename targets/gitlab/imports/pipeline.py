@@ -242,6 +242,9 @@ class _Pipeline(Config, Conditions, Jobs):
             pipeline = pipeline or When(())
         else:
             pipeline = _union([j["when"] for j in jobs]) if jobs else When(("push", "tag", "schedule", "manual"))
+            if pipeline.joined and not any(j["when"].joined for j in jobs):
+                ctx.skip(src, "gitlab: conditions joined", "the jobs select pipelines by branch in some rules and by "
+                         "changed paths in others; the pipeline's triggers use the wider filter", self.config, None)
         lines = pipeline.lines()
         for j in jobs:
             less = j["when"].narrower(pipeline)
@@ -262,6 +265,10 @@ class _Pipeline(Config, Conditions, Jobs):
                      "tags, schedules and 'Run pipeline'; here the paths filter applies to every push and pull "
                      "request", *self.changes_at)
         ctx.mapping["triggers"] = {k: pipeline.kinds[k] is not None for k in KINDS}
+        if pipeline.widened:
+            ctx.skip(src, "gitlab: too many patterns", "a filter has more patterns than CodePipeline accepts (8) and "
+                     "they cannot be joined into {a,b} groups; it is left out, so the pipeline runs in more cases: "
+                     + ", ".join(pipeline.widened), wf or self.config, "rules" if wf else None)
         for line in lines:
             src.stmt(line)
         if not lines:

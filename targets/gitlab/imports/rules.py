@@ -43,11 +43,14 @@ class When:
     def __init__(self, kinds=KINDS):
         self.kinds = {k: ({"inc": None, "exc": [], "paths": None} if k in kinds else None) for k in KINDS}
         self.approx = False
+        self.joined = False      # an alternative of filters was widened to one filter
+        self.widened: list[str] = []
 
     def copy(self) -> "When":
         out = When(())
         out.kinds = copy.deepcopy(self.kinds)
         out.approx = self.approx
+        out.joined = self.joined
         return out
 
     def keep(self, kinds):
@@ -83,6 +86,21 @@ class When:
             if f is not None:
                 f["paths"] = list(patterns) if f["paths"] is None else [p for p in f["paths"] if p in patterns]
 
+    def _fitted(self, kind):
+        f = self.kinds[kind]
+        if f is None:
+            return None
+        out = dict(f)
+        for key, wide in (("inc", None), ("exc", []), ("paths", None)):
+            if out[key] is not None and len(out[key]) > MAX_PATTERNS:
+                joined = _join(out[key])
+                if joined is None:
+                    out[key] = wide
+                    self.widened.append(f"{kind} {key}")
+                else:
+                    out[key] = joined
+        return out
+
     def narrower(self, wider: "When") -> list[str]:
         """Where this When runs in fewer pipelines than ``wider`` (descriptions; [] when none)."""
         what = {"push": "branch pushes", "tag": "tag pushes", "mr": "merge requests",
@@ -108,21 +126,23 @@ class When:
         return all(v is None for v in self.kinds.values())
 
     def lines(self) -> list[str]:
-        """The ``on`` lines, in a fixed order."""
+        """The ``on`` lines, in a fixed order; a filter with more patterns than CodePipeline takes
+        is joined into ``{a,b}`` groups, or else widened (``self.widened`` says which)."""
         from pipec.importer import v
 
+        self.widened: list[str] = []
         out = []
-        f = self.kinds["push"]
+        f = self._fitted("push")
         if f is not None:
             words = ["on push branches"] + [v(p) for p in (f["inc"] or ["**"])] + ["!" + v(p) for p in f["exc"]]
             if f["paths"]:
                 words += ["paths"] + [v(p) for p in f["paths"]]
             out.append(" ".join(words))
-        f = self.kinds["tag"]
+        f = self._fitted("tag")
         if f is not None:
             out.append(" ".join(["on push tags"] + [v(p) for p in (f["inc"] or ["**"])]
                                 + ["!" + v(p) for p in f["exc"]]))
-        f = self.kinds["mr"]
+        f = self._fitted("mr")
         if f is not None:
             words = ["on pull_request opened updated"]
             if f["inc"] or f["exc"]:
@@ -136,6 +156,24 @@ class When:
 
 
 # ----------------------------------------------------------------------------- patterns
+
+MAX_PATTERNS = 8     # CodePipeline's include (and exclude) patterns per filter (pipec's E304)
+
+
+def _join(patterns: list[str]) -> list[str] | None:
+    """At most :data:`MAX_PATTERNS` patterns meaning the same as ``patterns``, by joining the
+    ones without braces into ``{a,b}`` groups; None when that is not possible."""
+    plain = [p for p in patterns if "{" not in p and "," not in p]
+    rest = [p for p in patterns if p not in plain]
+    groups = MAX_PATTERNS - len(rest)
+    if groups < 1:
+        return None
+    size = -(-len(plain) // groups)
+    joined = ["{" + ",".join(plain[i:i + size]) + "}" if size > 1 else plain[i]
+              for i in range(0, len(plain), size)]
+    out = rest + joined
+    return out if all(check_pattern(p) is None for p in out) and len(out) <= MAX_PATTERNS else None
+
 
 
 def regex_patterns(rx: str) -> tuple[list[str], bool]:
