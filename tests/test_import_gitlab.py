@@ -265,3 +265,16 @@ def test_many_patterns_are_joined_and_mixed_rules_widened_with_a_finding(tmp_pat
     assert 'paths "{a/*,b/*}" "{c/*,d/*}" "{e/*,f/*}" "{g/*,h/*}" "{i/*,j/*}"' in r.source
     assert "gitlab: conditions joined" in {u.construct for u in r.unconverted}
     build_both(r.source)
+
+
+def test_settings_variables_github_names_and_aws_keys(tmp_path):
+    f = tmp_path / ".gitlab-ci.yml"
+    f.write_text("build:\n  script:\n    - echo $AWS_ACCESS_KEY_ID $GITHUB_TOKEN ${OPTIONAL:-x} $HOME $lower\n"
+                 "    - export MINE=1 && echo $MINE\n", encoding="utf-8")
+    r = importer.import_one(str(f))
+    assert r.status == importer.PARTIAL, [d.message for d in r.diagnostics]
+    assert 'secret GITHUB_TOKEN from github GL_GITHUB_TOKEN' in r.source
+    for name in ("AWS_ACCESS_KEY_ID", "OPTIONAL", "HOME", "lower", "MINE"):
+        assert f"secret {name} " not in r.source
+    assert "gitlab: AWS keys" in {u.construct for u in r.unconverted}
+    build_both(r.source)

@@ -64,6 +64,13 @@ ENVIRONMENT = {"HOME", "PATH", "PWD", "OLDPWD", "USER", "SHELL", "HOSTNAME", "IF
                "CC", "CXX", "CFLAGS", "CXXFLAGS", "LDFLAGS", "PKG_CONFIG_PATH", "LD_LIBRARY_PATH", "DEBIAN_FRONTEND"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_INSTANCES = 50      # CodePipeline's actions per stage
+AWS_KEYS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+
+
+def github_secret(name: str) -> str:
+    """The GitHub secret for variable ``name``: GitHub refuses secret names that start with
+    ``GITHUB_``, so those get a ``GL_`` in front."""
+    return f"GL_{name}" if name.upper().startswith("GITHUB_") else name
 
 
 class Jobs:
@@ -253,7 +260,13 @@ class Jobs:
         for c in commands:
             for m in _ASSIGNED.finditer(c):
                 assigned.add(m.group(1) or m.group(2))
-        for name in sorted(used):
+        keys = sorted(used & AWS_KEYS - set(a.env) - a.exported - assigned)
+        if keys:
+            self.ctx.skip(a.notes, "gitlab: AWS keys", f"the job reads AWS keys from the CI/CD settings ({', '.join(keys)});"
+                          " pipec gives each action an AWS role instead, so they are not carried over", job, "script")
+            self.ctx.task("resource", "pipec creates the AWS roles of its actions: give them the rights of the AWS keys "
+                                      "the GitLab CI/CD settings held")
+        for name in sorted(used - AWS_KEYS):
             if (not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or name in a.env or name in assigned or name in a.exported
                     or name in self.pipeline_variables or name in ENVIRONMENT or name in PREDEFINED
                     or name.startswith(("CI_", "GITLAB_", "CODEBUILD_", "CI_NODE_")) or name in ("CI", "GITLAB_CI")):
@@ -261,7 +274,7 @@ class Jobs:
             if name not in a.secrets:
                 a.secrets.append(name)
             self.ctx.task("secret", f"create the SSM parameter /{self.pipeline}/{name} (SecureString) and the GitHub "
-                                    f"secret {name} with the value of the GitLab CI/CD variable {name}")
+                                    f"secret {github_secret(name)} with the value of the GitLab CI/CD variable {name}")
 
     def secrets_key(self, a: Action, job):
         sec = job.get("secrets")
@@ -272,7 +285,8 @@ class Jobs:
             if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name not in a.env and name not in a.secrets:
                 a.secrets.append(name)
                 self.ctx.task("secret", f"create the SSM parameter /{self.pipeline}/{name} (SecureString) and the "
-                                        f"GitHub secret {name} with the value of the external secret {name}")
+                                        f"GitHub secret {github_secret(name)} with the value of the external secret "
+                                        f"{name}")
         self.ctx.skip(a.notes, "gitlab: external secrets", "GitLab reads these secrets from an external store (Vault, "
                       "a cloud secret manager); here each is a secret from SSM and GitHub (see the tasks); a "
                       "'file' secret becomes a value, not a file path", job, "secrets")
@@ -442,4 +456,4 @@ class Jobs:
             for line in a.github:
                 g.stmt(line)
             for name in a.secrets:
-                g.stmt("secret", name, "from", "github", v(name))
+                g.stmt("secret", name, "from", "github", v(github_secret(name)))
