@@ -278,3 +278,31 @@ def test_settings_variables_github_names_and_aws_keys(tmp_path):
         assert f"secret {name} " not in r.source
     assert "gitlab: AWS keys" in {u.construct for u in r.unconverted}
     build_both(r.source)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_nothing_is_lost_silently(name):
+    """Each job, command, variable, artifact path and environment of the input is in the output or
+    named by a finding (the jobs as GitLab composes them: includes, extends, defaults)."""
+    from pipec.importer import q
+    from pipec.targets.gitlab.imports.pipeline import _Pipeline
+
+    result = imported(name)
+    src, said = result.source, " ".join(u.message for u in result.unconverted)
+    path = str(INPUTS / name / ".gitlab-ci.yml")
+    text = Path(path).read_text(encoding="utf-8")
+    composed = _Pipeline(importer.Context(path, text, importer.load(text, path), "gitlab-ci"))
+    composed.compose()
+    for key, job in composed.job_items():
+        assert f" {importer.name(key)} {{" in src or f" {importer.name(key)}-" in src or f"'{key}'" in said, key
+        for part in ("before_script", "script", "after_script"):
+            for item in composed.script_items(job, part):
+                assert q(item) in src or f"'{key}'" in said, (key, item)
+        for var in (job.get("variables") or {}):
+            assert f"env {var} =" in src or f"export {var}=" in src or f"variable {var} " in src, (key, var)
+        art = job.get("artifacts") or {}
+        for p in art.get("paths") or []:
+            assert p.rstrip("/") in src or p in said, (key, p)
+        env = job.get("environment")
+        if env:
+            assert f"environment {env.get('name') if isinstance(env, dict) else env}" in src, key
