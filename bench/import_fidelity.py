@@ -289,6 +289,7 @@ def gitlab_measure(row: dict, result) -> None:
     row["builds"] = False
     if result.source is None:
         return
+    row["silent"] = gitlab_silent(result)
     import pipec
     from pipec.build import EmitContext, generate
 
@@ -299,6 +300,33 @@ def gitlab_measure(row: dict, result) -> None:
             f.startswith(".github/workflows/") for f in files)
     except Exception as exc:  # a diagnostic or a bug: the file does not build
         row["build_error"] = f"{type(exc).__name__}: {exc}"[:300]
+
+
+#: findings that account for a job's commands being absent from the output
+GITLAB_COVERING = {"gitlab: script", "gitlab: control character", "gitlab: job when", "gitlab: job never runs",
+                   "gitlab: job with nothing to run", "gitlab: trigger", "gitlab: jobs in includes",
+                   "gitlab: stage too large"}
+
+
+def gitlab_silent(result) -> int:
+    """Script lines of the input (as GitLab composes its jobs) that are neither commands of the
+    output nor covered by a finding about their job that says why its commands are not there."""
+    from pipec import importer
+    from pipec.importer import q
+    from pipec.targets.gitlab.imports.pipeline import _Pipeline
+
+    path = result.files[0]
+    text, data, kind = importer.read_input(path)
+    composed = _Pipeline(importer.Context(path, text, data, kind))
+    composed.compose()
+    said = " ".join(u.message for u in result.unconverted if u.construct in GITLAB_COVERING)
+    lost = 0
+    for key, job in composed.job_items():
+        for part in ("before_script", "script", "after_script"):
+            for item in composed.script_items(job, part):
+                if not (isinstance(item, str) and q(item.rstrip("\n")) in result.source) and f"'{key}'" not in said:
+                    lost += 1
+    return lost
 
 
 def gitlab_report(rows: list[dict]) -> str:
@@ -314,7 +342,8 @@ def gitlab_report(rows: list[dict]) -> str:
            f"building for both targets: {len(built)}/{n} = {share(len(built), n)}",
            f"  jobs mapped to actions: {tot['jobs_mapped']}/{tot['jobs']} = {share(tot['jobs_mapped'], tot['jobs'])}",
            f"  script lines mapped to commands: {tot['scripts_mapped']}/{tot['scripts']} = "
-           f"{share(tot['scripts_mapped'], tot['scripts'])}"]
+           f"{share(tot['scripts_mapped'], tot['scripts'])}",
+           f"  script lines lost without a finding: {sum(r.get('silent') or 0 for r in rows)}"]
     for r in rows:
         if r not in built:
             out.append(f"  not building: {r['file']} ({r['status']}; {r.get('build_error') or r.get('crash') or ''})")

@@ -320,10 +320,12 @@ class Jobs:
                 return
             text = scalar(x)
             if text is None:
-                self.ctx.skip(a.notes, "gitlab: script", f"an item of {key} is not a command (a mapping or list: "
+                self.ctx.skip(a.notes, "gitlab: script", f"an item of {key} of job '{a.key}' is not a command (a "
+                              "mapping or list: "
                               "YAML reads 'word: value' as a key unless the line is quoted)", job, key)
             elif _CONTROL.search(text):
-                self.ctx.skip(a.notes, "gitlab: control character", f"a command of {key} holds a control character "
+                self.ctx.skip(a.notes, "gitlab: control character", f"a command of {key} of job '{a.key}' holds a "
+                              "control character "
                               "(an escape sequence written raw), which a .pipe file cannot; write it as $'\\e' "
                               "or printf '\\033'", job, key)
             elif text.strip():
