@@ -225,6 +225,10 @@ def load(text: str, file: str, *, _loader=_Loader, duplicates: list | None = Non
                                         file=file))
         return _Builder(file, loader, duplicates).build(node)
     except yaml.MarkedYAMLError as exc:
+        if "expected a single document" in (exc.context or "") + (exc.problem or ""):
+            header = _with_header(text, file, _loader, duplicates)
+            if header is not None:
+                return header
         if "duplicate anchor" in (exc.context or "") + (exc.problem or "") and _loader is _Loader:
             loader.dispose()
             return load(text, file, _loader=_RedefiningLoader, duplicates=duplicates)
@@ -245,6 +249,29 @@ def load(text: str, file: str, *, _loader=_Loader, duplicates: list | None = Non
     except yaml.YAMLError as exc:
         raise InputError(Diagnostic("E601", ERROR, f"not valid YAML: {exc}", None,
                                     help="Fix the YAML syntax.", file=file)) from None
+    finally:
+        loader.dispose()
+
+
+def _with_header(text: str, file: str, loader_class, duplicates):
+    """A GitLab CI file with a header document (``spec:``, then ``---``, then the pipeline): the
+    pipeline's data, with the header under its ``spec`` key; None for other multi-document files."""
+    loader = loader_class(text)
+    try:
+        nodes = []
+        while loader.check_node() and len(nodes) < 3:
+            nodes.append(loader.get_node())
+        if (len(nodes) != 2 or not isinstance(nodes[0], yaml.MappingNode)
+                or [k.value for k, _ in nodes[0].value] != ["spec"] or not isinstance(nodes[1], yaml.MappingNode)):
+            return None
+        builder = _Builder(file, loader, duplicates)
+        head, data = builder.build(nodes[0]), builder.build(nodes[1])
+        if "spec" not in data:
+            data["spec"] = head["spec"]
+            data.kpos["spec"], data.vpos["spec"] = head.kpos["spec"], head.vpos["spec"]
+        return data
+    except yaml.YAMLError:
+        return None
     finally:
         loader.dispose()
 
@@ -317,7 +344,7 @@ def detect(data) -> str | None:
 
 
 #: top-level keys only a GitLab CI file has
-_GITLAB_KEYS = {"stages", "include", "default", "workflow", "before_script", "after_script", "types"}
+_GITLAB_KEYS = {"stages", "include", "default", "workflow", "before_script", "after_script", "types", "spec"}
 
 
 def _is_gitlab_ci(data: dict) -> bool:

@@ -309,3 +309,15 @@ def test_nothing_is_lost_silently(name):
         env = job.get("environment")
         if env:
             assert f"environment {env.get('name') if isinstance(env, dict) else env}" in src, key
+
+
+def test_header_inputs_take_their_defaults(tmp_path):
+    f = tmp_path / ".gitlab-ci.yml"
+    f.write_text("spec:\n  inputs:\n    stage:\n      default: build\n    target:\n      type: string\n---\n"
+                 "stages: [build]\ndefault:\n  colour: red\nbuild:\n  stage: $[[ inputs.stage ]]\n"
+                 "  script: make $[[ inputs.target ]]\n", encoding="utf-8")
+    r = importer.import_one(str(f))
+    assert r.status == importer.PARTIAL, [d.message for d in r.diagnostics]
+    assert "stage build {" in r.source
+    assert {"gitlab: spec", "gitlab: unknown key"} <= {u.construct for u in r.unconverted}
+    assert "gitlab: stage" not in {u.construct for u in r.unconverted}

@@ -7,6 +7,7 @@ merge keys are resolved by :func:`pipec.importer.load` already.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pipec import importer
@@ -55,7 +56,46 @@ class Config:
         ctx = self.ctx
         self.included: list[str] = []
         config = self.includes(ctx.data, Path(ctx.file), [str(Path(ctx.file).resolve())], 0)
-        self.config = self.references(config, config, 0)
+        config = self.references(config, config, 0)
+        self.config = self.spec_inputs(config)
+
+    # ------------------------------------------------------------------ spec: inputs
+    def spec_inputs(self, config):
+        """``$[[ inputs.NAME ]]`` replaced by the default of input NAME of the header (``spec:``),
+        as GitLab does when the pipeline is not given that input."""
+        spec = config.get("spec") if isinstance(config, dict) else None
+        inputs = spec.get("inputs") if isinstance(spec, dict) else None
+        if not isinstance(inputs, dict):
+            return config
+        defaults = {str(k): val.get("default") for k, val in inputs.items()
+                    if isinstance(val, dict) and "default" in val and not isinstance(val.get("default"), (dict, list))}
+        missing = sorted(str(k) for k in inputs if str(k) not in defaults)
+        if missing:
+            self.ctx.skip(self.notes, "gitlab: spec", f"the header's inputs {', '.join(missing)} have no default; "
+                          "their $[[ inputs ]] references stay as written", spec, "inputs")
+        rx = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*\]\]")
+
+        def sub(node):
+            if isinstance(node, str):
+                whole = rx.fullmatch(node.strip())
+                if whole and whole.group(1) in defaults:
+                    return defaults[whole.group(1)]   # a whole value keeps its type
+                return rx.sub(lambda m: str(defaults[m.group(1)]) if m.group(1) in defaults else m.group(0), node)
+            if isinstance(node, dict):
+                out = _ydict(node)
+                for k, val in node.items():
+                    out[k] = sub(val)
+                    if isinstance(node, YDict):
+                        out.kpos[k], out.vpos[k] = node.kpos.get(k), node.vpos.get(k)
+                return out
+            if isinstance(node, list):
+                out = YList(sub(x) for x in node)
+                out.pos, out.src = getattr(node, "pos", None), getattr(node, "src", None)
+                out.ipos = list(getattr(node, "ipos", [None] * len(node)))
+                return out
+            return node
+
+        return sub(config)
 
     # ------------------------------------------------------------------ include
     def includes(self, data, path: Path, chain: list, depth: int):

@@ -22,7 +22,7 @@ KNOWN = {"script", "before_script", "after_script", "image", "services", "variab
          "dependencies", "rules", "only", "except", "when", "allow_failure", "artifacts", "cache", "environment",
          "parallel", "timeout", "retry", "interruptible", "tags", "resource_group", "coverage", "extends",
          "inherit", "trigger", "secrets", "id_tokens", "hooks", "release", "pages", "start_in",
-         "manual_confirmation", "dast_configuration", "identity", "run", "description"}
+         "manual_confirmation", "dast_configuration", "identity", "run"}
 #: keys that are findings when set: key -> (construct, why)
 FINDINGS = {
     "services": ("gitlab: services", "service containers (databases and the like beside the job) have no CodeBuild "

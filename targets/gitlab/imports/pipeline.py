@@ -15,7 +15,7 @@ from pipec import importer
 from pipec.importer import Doc, q, v
 from pipec.targets.gitlab.imports.common import PLACEHOLDER_REPO, SOURCE, Action, scalar
 from pipec.targets.gitlab.imports.conditions import Conditions, _union
-from pipec.targets.gitlab.imports.config import Config
+from pipec.targets.gitlab.imports.config import DEFAULT_KEYS, Config
 from pipec.targets.gitlab.imports.jobs import Jobs
 from pipec.targets.gitlab.imports.rules import KINDS, When
 
@@ -86,10 +86,12 @@ class _Pipeline(Config, Conditions, Jobs):
         for k in wf:
             if k not in ("rules", "name"):
                 ctx.skip(p, "gitlab: workflow setting", f"workflow setting '{k}' has no .pipe equivalent", wf, k)
+        defaults = cfg.get("default")
+        for k in defaults if isinstance(defaults, dict) else ():
+            if k not in DEFAULT_KEYS:
+                ctx.skip(p, "gitlab: unknown key", f"'default: {k}' is not a key GitLab gives every job", defaults, k)
         if "services" in cfg:
             ctx.skip(p, "gitlab: services", "service containers have no CodeBuild equivalent", cfg, "services")
-        if "spec" in cfg:
-            ctx.skip(p, "gitlab: spec", "the header's inputs are not evaluated", cfg, "spec")
         glob = cfg.get("variables")
         if glob is not None and not isinstance(glob, dict):
             ctx.skip(p, "gitlab: variables", "the global variables are not a mapping", cfg, "variables")
