@@ -17,7 +17,10 @@ Kinds:
   template is imported with the corpus buildspecs/appspecs of the same repository as companions;
 - ``schemastore-valid`` / ``schemastore-invalid``: SchemaStore's workflow fixtures;
 - ``actionlint-ok`` / ``actionlint-err`` / ``actionlint-examples`` / ``actionlint-bench``;
-- ``realworld``: the 1,503 workflows of actionlint's ``realworld/dataset.zip`` (read from the zip).
+- ``realworld``: the 1,503 workflows of actionlint's ``realworld/dataset.zip`` (read from the zip);
+- ``gitlab``: the GitLab CI files of ``gitlab/`` (no round trip: pipec writes no GitLab files);
+  each import is also built for both targets, and the share of jobs and script lines that became
+  actions and commands (not placeholders or findings) is reported (:func:`gitlab_report`).
 
 Exit status 0, or 1 when any import crashed; 2 when the corpus folder is absent.
 """
@@ -50,6 +53,7 @@ KINDS = {
     "actionlint-examples": ("fixtures/actionlint/testdata/examples/*.yaml", False, False),
     "actionlint-bench": ("fixtures/actionlint/testdata/bench/*.yaml", False, False),
     "realworld": ("fixtures/actionlint/testdata/realworld/dataset.zip", True, False),
+    "gitlab": ("gitlab/*", True, False),
 }
 #: which normal form each kind is compared in (the platform whose file it is)
 REPO_SEP = "__"
@@ -92,7 +96,9 @@ def _one(task) -> dict:
         row["errors"] = sum(d.severity == "error" for d in result.diagnostics)
         row["warnings"] = sum(d.severity == "warning" for d in result.diagnostics)
         row["error_codes"] = sorted({d.code for d in result.diagnostics if d.severity == "error"})
-        if roundtrip and result.source is not None:
+        if kind == "gitlab":
+            gitlab_measure(row, result)
+        elif roundtrip and result.source is not None:
             from roundtrip import compare  # bench/roundtrip.py
 
             try:
@@ -177,6 +183,11 @@ def main(argv=None) -> int:
                 rows += list(ex.map(_one, batch, chunksize=16))
         per_kind_wall[kind] = time.perf_counter() - started
     print(report(rows, kinds, per_kind_wall, args.top, args.jobs))
+    if any(r["kind"] == "gitlab" for r in rows):
+        print(gitlab_report([r for r in rows if r["kind"] == "gitlab"]))
+    elif "gitlab" in kinds:
+        print(f"gitlab: the corpus folder {corpus / 'gitlab'} is absent; GitLab CI import not measured",
+              file=sys.stderr)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     return 1 if any(r["crash"] for r in rows) else 0
@@ -202,7 +213,7 @@ def _init(bench_dir: str):
 
     sys.path.insert(0, bench_dir)
     for module in ("pipec.importer", "pipec.targets.aws.imports", "pipec.targets.github.imports",
-                   "pipec.targets.aws.spec_imports"):  # warm the imports once per worker
+                   "pipec.targets.aws.spec_imports", "pipec.targets.gitlab.imports"):  # warm the imports once per worker
         try:
             importlib.import_module(module)
         except ImportError:
@@ -266,6 +277,76 @@ def report(rows, kinds, wall, top: int, jobs: int) -> str:
         out.append("  top reasons where not equal:")
         for x, n in reasons.most_common(10):
             out.append(f"    {n:6d}  {x}")
+    return "\n".join(out)
+
+
+# ----------------------------------------------------------------------------- GitLab CI
+
+
+def gitlab_measure(row: dict, result) -> None:
+    """Add to ``row`` whether the import builds for both targets, and its mapped counts."""
+    row["counts"] = result.mapping.get("counts", {})
+    row["builds"] = False
+    if result.source is None:
+        return
+    row["silent"] = gitlab_silent(result)
+    import pipec
+    from pipec.build import EmitContext, generate
+
+    try:
+        pipeline, _warnings = pipec.compile_text(result.source, "imported.pipe")
+        files = generate(pipeline, EmitContext(source="imported.pipe", prefix=""), ["aws", "github"])
+        row["builds"] = any(f.endswith(".template.yaml") for f in files) and any(
+            f.startswith(".github/workflows/") for f in files)
+    except Exception as exc:  # a diagnostic or a bug: the file does not build
+        row["build_error"] = f"{type(exc).__name__}: {exc}"[:300]
+
+
+#: findings that account for a job's commands being absent from the output
+GITLAB_COVERING = {"gitlab: script", "gitlab: control character", "gitlab: job when", "gitlab: job never runs",
+                   "gitlab: job with nothing to run", "gitlab: trigger", "gitlab: jobs in includes",
+                   "gitlab: stage too large"}
+
+
+def gitlab_silent(result) -> int:
+    """Script lines of the input (as GitLab composes its jobs) that are neither commands of the
+    output nor covered by a finding about their job that says why its commands are not there."""
+    from pipec import importer
+    from pipec.importer import q
+    from pipec.targets.gitlab.imports.pipeline import _Pipeline
+
+    path = result.files[0]
+    text, data, kind = importer.read_input(path)
+    composed = _Pipeline(importer.Context(path, text, data, kind))
+    composed.compose()
+    said = " ".join(u.message for u in result.unconverted if u.construct in GITLAB_COVERING)
+    lost = 0
+    for key, job in composed.job_items():
+        for part in ("before_script", "script", "after_script"):
+            for item in composed.script_items(job, part):
+                if not (isinstance(item, str) and q(item.rstrip("\n")) in result.source) and f"'{key}'" not in said:
+                    lost += 1
+    return lost
+
+
+def gitlab_report(rows: list[dict]) -> str:
+    """The GitLab CI figures: crashes, Success-or-Partial and building, jobs and scripts mapped."""
+    n = len(rows)
+    ok = [r for r in rows if r["status"] in ("Successful", "Partial")]
+    built = [r for r in ok if r.get("builds")]
+    tot = Counter()
+    for r in rows:
+        tot.update(r.get("counts") or {})
+    share = lambda a, b: f"{100 * a / b:.1f}%" if b else "-"  # noqa: E731
+    out = ["", f"gitlab: {n} files, {sum(1 for r in rows if r['crash'])} crashes; Successful or Partial and "
+           f"building for both targets: {len(built)}/{n} = {share(len(built), n)}",
+           f"  jobs mapped to actions: {tot['jobs_mapped']}/{tot['jobs']} = {share(tot['jobs_mapped'], tot['jobs'])}",
+           f"  script lines mapped to commands: {tot['scripts_mapped']}/{tot['scripts']} = "
+           f"{share(tot['scripts_mapped'], tot['scripts'])}",
+           f"  script lines lost without a finding: {sum(r.get('silent') or 0 for r in rows)}"]
+    for r in rows:
+        if r not in built:
+            out.append(f"  not building: {r['file']} ({r['status']}; {r.get('build_error') or r.get('crash') or ''})")
     return "\n".join(out)
 
 

@@ -36,8 +36,9 @@ from pipec.diagnostics import ERROR, INVALID_VALUE, WARNING, Diagnostic, Diagnos
 from pipec.files import InputError, read_text  # noqa: F401 - InputError is part of this module's interface
 
 #: the kinds of file pipec imports
-KINDS = ("workflow", "buildspec", "appspec", "pipeline-template")
-#: kind -> the platform whose files they are (the round trip builds for it)
+KINDS = ("workflow", "buildspec", "appspec", "pipeline-template", "gitlab-ci")
+#: kind -> the platform whose files they are (the round trip builds for it); GitLab CI files have
+#: no pipec target to go back to
 PLATFORM = {"workflow": "github", "buildspec": "aws", "appspec": "aws", "pipeline-template": "aws"}
 
 SUCCESSFUL, PARTIAL, UNSUPPORTED, FAILED = "Successful", "Partial", "Unsupported", "Failed"
@@ -51,7 +52,7 @@ class YDict(dict):
     """A mapping read from YAML/JSON that remembers positions: ``pos`` of the mapping, ``kpos``
     of each key and ``vpos`` of each value, as 1-based ``(line, column)``, and ``src`` the file."""
 
-    __slots__ = ("pos", "kpos", "vpos", "src")
+    __slots__ = ("pos", "kpos", "vpos", "src", "dups")
 
 
 class YList(list):
@@ -115,9 +116,12 @@ def _span(pos: tuple[int, int] | None) -> Span | None:
 
 
 class _Builder:
-    def __init__(self, file: str, loader):
+    def __init__(self, file: str, loader, duplicates: list | None = None):
         self.file = file
         self.loader = loader
+        #: when a list: a key written twice is kept (the last wins, as Ruby's YAML reads it for
+        #: GitLab) and recorded here as (key, (line, column)); else it is an error
+        self.duplicates = duplicates
         self.done: dict[int, object] = {}   # an alias (*x) is the object built for its anchor
         self.open: set[int] = set()         # nodes being built: meeting one again is a cycle
 
@@ -195,7 +199,9 @@ class _Builder:
             key = self.scalar(key_node)
             if isinstance(key, (int, float, bool)) or key is None:
                 key = key_node.value
-            if key in out:
+            if key in out and self.duplicates is not None:
+                self.duplicates.append((key, _mark(key_node)))
+            elif key in out:
                 self.fail(key_node, f"the key '{key}' appears twice in this mapping",
                           "YAML keeps only one of them; remove or rename the other.")
             out[key] = self.build(value_node)
@@ -204,9 +210,10 @@ class _Builder:
         return out
 
 
-def load(text: str, file: str, *, _loader=_Loader):
+def load(text: str, file: str, *, _loader=_Loader, duplicates: list | None = None):
     """The YAML or JSON ``text`` as :class:`YDict`/:class:`YList`/scalars, or :class:`InputError`
-    (E601) with the line and column where the parser stopped."""
+    (E601) with the line and column where the parser stopped. With a ``duplicates`` list, a key
+    written twice in a mapping is recorded there and the last one kept."""
     if text.startswith("\ufeff"):
         text = text[1:]
     loader = _loader(text)
@@ -216,11 +223,15 @@ def load(text: str, file: str, *, _loader=_Loader):
             raise InputError(Diagnostic("E602", ERROR, "the file is empty", None,
                                         help="Give a workflow, buildspec, appspec or CloudFormation template.",
                                         file=file))
-        return _Builder(file, loader).build(node)
+        return _Builder(file, loader, duplicates).build(node)
     except yaml.MarkedYAMLError as exc:
+        if "expected a single document" in (exc.context or "") + (exc.problem or ""):
+            header = _with_header(text, file, _loader, duplicates)
+            if header is not None:
+                return header
         if "duplicate anchor" in (exc.context or "") + (exc.problem or "") and _loader is _Loader:
             loader.dispose()
-            return load(text, file, _loader=_RedefiningLoader)
+            return load(text, file, _loader=_RedefiningLoader, duplicates=duplicates)
         mark = exc.problem_mark or exc.context_mark
         pos = (mark.line + 1, mark.column + 1) if mark else None
         lines = text.splitlines()
@@ -238,6 +249,29 @@ def load(text: str, file: str, *, _loader=_Loader):
     except yaml.YAMLError as exc:
         raise InputError(Diagnostic("E601", ERROR, f"not valid YAML: {exc}", None,
                                     help="Fix the YAML syntax.", file=file)) from None
+    finally:
+        loader.dispose()
+
+
+def _with_header(text: str, file: str, loader_class, duplicates):
+    """A GitLab CI file with a header document (``spec:``, then ``---``, then the pipeline): the
+    pipeline's data, with the header under its ``spec`` key; None for other multi-document files."""
+    loader = loader_class(text)
+    try:
+        nodes = []
+        while loader.check_node() and len(nodes) < 3:
+            nodes.append(loader.get_node())
+        if (len(nodes) != 2 or not isinstance(nodes[0], yaml.MappingNode)
+                or [k.value for k, _ in nodes[0].value] != ["spec"] or not isinstance(nodes[1], yaml.MappingNode)):
+            return None
+        builder = _Builder(file, loader, duplicates)
+        head, data = builder.build(nodes[0]), builder.build(nodes[1])
+        if "spec" not in data:
+            data["spec"] = head["spec"]
+            data.kpos["spec"], data.vpos["spec"] = head.kpos["spec"], head.vpos["spec"]
+        return data
+    except yaml.YAMLError:
+        return None
     finally:
         loader.dispose()
 
@@ -304,7 +338,22 @@ def detect(data) -> str | None:
         return "appspec"
     if "version" in data and data.keys() & {"artifacts", "batch", "env", "reports", "cache"}:
         return "buildspec"
+    if _is_gitlab_ci(data):
+        return "gitlab-ci"
     return None
+
+
+#: top-level keys only a GitLab CI file has
+_GITLAB_KEYS = {"stages", "include", "default", "workflow", "before_script", "after_script", "types", "spec"}
+
+
+def _is_gitlab_ci(data: dict) -> bool:
+    """A GitLab CI file: GitLab's own top-level keys, or a mapping whose values include a job (a
+    mapping with ``script``, ``extends`` or ``trigger``)."""
+    if data.keys() & _GITLAB_KEYS:
+        return True
+    return any(isinstance(job, dict) and job.keys() & {"script", "extends", "trigger"}
+               for job in data.values())
 
 
 # ----------------------------------------------------------------------------- the document
@@ -525,14 +574,26 @@ def read_input(path: str, text: str | None = None):
     """(text, data, kind) of one input, or :class:`InputError`."""
     if text is None:
         text = read_text(path)  # bounded (E002), UTF-8 (E001); '-' is standard input
-    data = load(text, path)
+    try:
+        data = load(text, path)
+    except InputError as exc:
+        # GitLab reads YAML with Ruby's parser, which keeps the last of a key written twice
+        if "appears twice" not in exc.diagnostic.message:
+            raise
+        dups: list = []
+        data = load(text, path, duplicates=dups)
+        if detect(data) != "gitlab-ci":
+            raise
+        data.dups = dups
     kind = detect(data)
     if kind is None:
         raise InputError(Diagnostic(
-            "E600", ERROR, "not a GitHub Actions workflow, buildspec, appspec or CodePipeline template", None,
+            "E600", ERROR, "not a GitHub Actions workflow, buildspec, appspec, CodePipeline template or GitLab CI "
+            "file", None,
             help="pipec recognises a workflow by its 'on' and 'jobs' keys, a buildspec by 'phases', an appspec "
-                 "by 'version' with 'files', 'hooks' or 'Resources', and a template by a resource of type "
-                 "AWS::CodePipeline::Pipeline.", file=path))
+                 "by 'version' with 'files', 'hooks' or 'Resources', a template by a resource of type "
+                 "AWS::CodePipeline::Pipeline, and a GitLab CI file by 'stages', 'include' or jobs with "
+                 "'script'.", file=path))
     return text, data, kind
 
 
@@ -751,11 +812,12 @@ def audit(root, *, repository: str | None = None, read_text=None) -> Audit:
             # unreadable YAML counts when the file is where pipeline files live or named like one
             low = str(path).lower().replace("\\", "/")
             if exc.diagnostic.code == "E600" or not (
-                    "/.github/workflows/" in low or "buildspec" in low or "appspec" in low or "pipeline" in low):
+                    "/.github/workflows/" in low or "buildspec" in low or "appspec" in low or "pipeline" in low
+                    or "gitlab-ci" in low):
                 out.skipped.append(rel)
                 continue
             guess = ("workflow" if "/.github/workflows/" in low else "buildspec" if "buildspec" in low
-                     else "appspec" if "appspec" in low else None)
+                     else "appspec" if "appspec" in low else "gitlab-ci" if "gitlab-ci" in low else None)
             out.results.append(Result([str(path)], guess, FAILED, diagnostics=[exc.diagnostic]))
             continue
         try:

@@ -62,6 +62,7 @@ IMPORTERS: dict[str, str] = {
     "buildspec": "pipec.targets.aws.spec_imports:import_buildspec",
     "appspec": "pipec.targets.aws.spec_imports:import_appspec",
     "pipeline-template": "pipec.targets.aws.imports:import_template",
+    "gitlab-ci": "pipec.targets.gitlab.imports:import_gitlab",
 }
 
 

@@ -93,10 +93,10 @@ def _constructs_in(module: str) -> set[str]:
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
     assert files, f"no module at {path}"
     text = "\n".join(f.read_text(encoding="utf-8") for f in files)
-    return set(re.findall(r'f?"((?:workflow|buildspec|appspec|template): [^"]+)"', text))
+    return set(re.findall(r'f?"((?:workflow|buildspec|appspec|template|gitlab): [^"]+)"', text))
 
 
-@pytest.mark.parametrize("module", ["github/imports", "aws/spec_imports", "aws/imports"])
+@pytest.mark.parametrize("module", ["github/imports", "aws/spec_imports", "aws/imports", "gitlab/imports"])
 def test_every_construct_is_in_the_table(module):
     doc = DOC.read_text(encoding="utf-8")
     table = doc[doc.index("## What does not convert"):doc.index("## Fidelity, measured")]
