@@ -108,6 +108,42 @@ _SCALAR_TAGS = {
 }
 
 
+class YInt(int):
+    """An integer read from YAML that remembers the text written (``010``, ``1_000``): ``str()``
+    gives that text, so an import writes what the author wrote; arithmetic uses the number."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return self.text if not spec else int.__format__(int(self), spec)
+
+
+class YFloat(float):
+    """A float read from YAML that remembers the text written: ``python: 3.10`` stays ``3.10``
+    (the float would print as ``3.1``, a different version)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return self.text if not spec else float.__format__(float(self), spec)
+
+
+def _number(value, text: str):
+    out = (YInt if isinstance(value, int) else YFloat)(value)
+    out.text = text
+    return out
+
+
 def _span(pos: tuple[int, int] | None) -> Span | None:
     if pos is None:
         return None
@@ -129,8 +165,9 @@ class _Builder:
         conv = _SCALAR_TAGS.get(tag, False)
         if conv is None:
             try:
-                return (_SCALARS.construct_yaml_int if tag.endswith("int")
-                        else _SCALARS.construct_yaml_float)(self.loader, node)
+                number = (_SCALARS.construct_yaml_int if tag.endswith("int")
+                          else _SCALARS.construct_yaml_float)(self.loader, node)
+                return _number(number, node.value)  # keeps the text written
             except (ValueError, yaml.YAMLError):
                 return node.value
         if conv is False:
@@ -304,6 +341,9 @@ def detect(data) -> str | None:
         return "appspec"
     if "version" in data and data.keys() & {"artifacts", "batch", "env", "reports", "cache"}:
         return "buildspec"
+    containers = data.get("containers")
+    if isinstance(containers, dict) and any(isinstance(c, dict) and "phases" in c for c in containers.values()):
+        return "buildspec"  # the legacy layout, phases under containers: NAME:
     return None
 
 

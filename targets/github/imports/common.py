@@ -29,6 +29,8 @@ def _scalar(value) -> str | None:
     """A YAML scalar as the string GitHub sees, or None for mappings and lists."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)) and hasattr(value, "text"):
+        return value.text  # as written: `3.10` stays 3.10 (pipec.importer.YFloat)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
