@@ -557,13 +557,16 @@ def build_body(ctx, block: Doc, data, artifact_names: list[str] | None = None) -
         if not _phase(ctx, block, phases, pname, rec["phases"], runtimes):
             return []
     rec["runtimes"] = runtimes
-    if not rec["phases"]:
-        # never a build that passes while doing nothing (issue 25): a batch-only buildspec, or one
-        # without commands, fails with a message until a person writes the commands
-        what = "its builds are a batch" if "batch" in data else "it runs no commands"
-        block.comment(f"The buildspec has nothing to run here ({what}): this command fails until you replace it.")
-        block.stmt("build", q(f"echo 'pipec import: {action}: {what}; write its commands' >&2 && exit 1"))
-        ctx.task("resource", f"{action}: write the build's commands (the buildspec had none to import)")
+    if not rec["phases"] and "batch" in data:
+        # never a build that passes while doing nothing (issue 25): the builds of a batch-only
+        # buildspec are elsewhere, so this one fails with a message until a person writes them
+        block.comment("The buildspec's builds are a batch (see above): this command fails until you replace it.")
+        block.stmt("build", q(f"echo 'pipec import: {action}: the buildspec is a batch of builds; write their "
+                              "commands' >&2 && exit 1"))
+        ctx.task("resource", f"{action}: write the build's commands (the buildspec was a batch of builds)")
+    elif not rec["phases"]:
+        block.comment("The buildspec runs no commands: 'true' does nothing (a .pipe build needs a command).")
+        block.stmt("build", q("true"))
     written = _artifacts(ctx, block, data.get("artifacts"), artifact_names, action, rec)
     if written is None:
         return []
