@@ -109,3 +109,126 @@ def test_a_batch_only_buildspec_fails_until_written_instead_of_passing():
     assert "exit 1" in code(r)
     assert any("write the build's commands" in t.text for t in r.tasks)
     builds(r)
+
+
+# ----------------------------------------------------------------------------- workflows
+
+
+def test_a_reusable_workflow_imports_with_its_inputs_as_variables():
+    r = run("""\
+        on:
+          workflow_call:
+            inputs:
+              env:
+                type: string
+                required: true
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: make deploy ENV=${{ inputs.env }}
+        """)
+    assert r.status == importer.PARTIAL
+    assert "on manual" in code(r) and 'build "make deploy ENV=${env}"' in code(r)
+    assert {"workflow: workflow_call trigger", "workflow: required input"} <= set(constructs(r))
+    assert "workflow: input outside manual runs" not in constructs(r)
+    builds(r)
+
+
+def test_a_matrix_from_fromjson_keeps_the_job_behind_a_failing_command():
+    r = run("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix: ${{ fromJson(needs.setup.outputs.m) }}
+            steps:
+              - uses: actions/checkout@v4
+              - run: make test
+        """)
+    assert r.status == importer.PARTIAL and "workflow: matrix expression" in constructs(r)
+    body = code(r)
+    assert "test test" in body and '"make test"' in body and "exit 1" in body
+    builds(r)
+
+
+def test_a_workflow_of_third_party_actions_and_a_reusable_call_only_imports_as_partial():
+    r = run("""\
+        on: issue_comment
+        jobs:
+          lint:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: super-linter/super-linter@v5
+          call:
+            uses: org/repo/.github/workflows/x.yml@v1
+        """)
+    assert r.status == importer.PARTIAL, [u.message for u in r.unconverted]
+    assert "workflow: reusable workflow call" in constructs(r)
+    assert "build call {" in code(r) and "test lint {" in code(r)
+    builds(r)
+
+
+def test_filters_that_re_include_or_use_plus_keep_the_trigger_with_a_finding():
+    r = run("""\
+        on:
+          push:
+            branches: [main]
+            tags: ['v[0-9]+.[0-9]+']
+            paths: ['src/**', '!src/docs/**', 'src/docs/api/**']
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: make
+        """)
+    body = code(r)
+    assert 'on push branches main paths "src/**" "src/docs/api/**" !"src/docs/**"' in body
+    assert 'on push tags "v[0-9]*.[0-9]*"' in body
+    assert {"workflow: filter re-includes", "workflow: filter pattern"} <= set(constructs(r))
+    builds(r)
+
+
+def test_permissions_credentials_environment_url_and_names_are_never_silent():
+    r = run("""\
+        on: push
+        permissions:
+          contents: write
+        jobs:
+          rel:
+            name: Release it
+            runs-on: ubuntu-latest
+            permissions: write-all
+            environment:
+              name: prod
+              url: https://example.com
+            steps:
+              - uses: actions/checkout@v4
+                with:
+                  persist-credentials: true
+              - run: git tag v1 && git push --tags
+        """)
+    cs = constructs(r)
+    assert cs.count("workflow: write permission") == 2
+    assert {"workflow: checkout credentials", "workflow: environment url"} <= set(cs)
+    assert 'GitHub shows this job as "Release it".' in r.source
+    builds(r)
+
+
+def test_a_powershell_step_is_a_finding_not_bash():
+    r = run("""\
+        on: push
+        jobs:
+          win:
+            runs-on: windows-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: Get-ChildItem
+                shell: pwsh
+        """)
+    assert "Get-ChildItem" not in code(r)
+    assert "workflow: non-bash shell" in constructs(r)
+    builds(r)
