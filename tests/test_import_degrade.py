@@ -232,3 +232,21 @@ def test_a_powershell_step_is_a_finding_not_bash():
     assert "Get-ChildItem" not in code(r)
     assert "workflow: non-bash shell" in constructs(r)
     builds(r)
+
+
+def test_a_secondary_artifact_name_is_a_finding():
+    r = run("""\
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          files: ['**/*']
+          secondary-artifacts:
+            docs:
+              name: documentation-site
+              files: ['site/**/*']
+        """, "buildspec.yml")
+    assert "artifact docs" in code(r)
+    assert any(u.construct == "buildspec: artifact name" and "documentation-site" in u.message for u in r.unconverted)
+    builds(r)

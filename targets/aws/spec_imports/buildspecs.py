@@ -388,6 +388,11 @@ def _artifacts(ctx, b: Doc, arts, names: list[str] | None, action: str, rec: dic
         written.append(aname)
     for ident, spec in secondary.items():
         aname = unique(name(ident, "artifact", 100), taken)
+        raw = spec.get("name") if isinstance(spec, dict) else None
+        if raw is not None and (scalar(raw) or "") != aname:
+            ctx.skip(b, "buildspec: artifact name",
+                     f"secondary artifact {ident} is uploaded as {scalar(raw)!r} outside CodePipeline; the .pipe "
+                     f"artifact is named after its identifier, {aname}", spec, "name")
         if not _artifact(ctx, b, aname, spec, f"secondary artifact {ident}", rec):
             return None
         written.append(aname)
