@@ -250,3 +250,148 @@ def test_a_secondary_artifact_name_is_a_finding():
     assert "artifact docs" in code(r)
     assert any(u.construct == "buildspec: artifact name" and "documentation-site" in u.message for u in r.unconverted)
     builds(r)
+
+
+# ----------------------------------------------------------------------------- CodePipeline templates
+
+BUILDSPEC = "version: 0.2\nphases:\n  build:\n    commands: [make]\nartifacts:\n  files: ['**/*']\n"
+
+
+def companions(*pairs):
+    out = {}
+    for path, text in pairs:
+        data = importer.load(text, path)
+        out[path] = (text, data, importer.detect(data))
+    return out
+
+
+def stage(name, provider, cfg, inputs=(), outputs=(), category=None, owner="AWS", **extra):
+    category = category or {"CodeBuild": "Build", "CodeCommit": "Source", "S3": "Source",
+                            "CodeDeploy": "Deploy", "CloudFormation": "Deploy"}[provider]
+    action = {"Name": name, "ActionTypeId": {"Category": category, "Owner": owner, "Provider": provider,
+                                             "Version": "1"},
+              "Configuration": cfg, "InputArtifacts": [{"Name": n} for n in inputs],
+              "OutputArtifacts": [{"Name": n} for n in outputs], **extra}
+    return {"Name": name, "Actions": [action]}
+
+
+def template(*stages, resources=None, parameters=None) -> str:
+    import json
+
+    res = {"Pipeline": {"Type": "AWS::CodePipeline::Pipeline", "Properties": {
+        "RoleArn": "arn:aws:iam::123456789012:role/cp", "ArtifactStore": {"Type": "S3", "Location": "my-artifacts"},
+        "Stages": list(stages)}}}
+    res.update(resources or {})
+    out = {"Resources": res}
+    if parameters:
+        out["Parameters"] = parameters
+    return json.dumps(out, indent=1)
+
+
+CODECOMMIT = stage("Source", "CodeCommit", {"RepositoryName": "app", "BranchName": "main"}, outputs=["Src"])
+
+
+def test_a_codecommit_template_binds_its_stages_via_aws_and_builds():
+    r = run(template(CODECOMMIT, stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Src"], ["Out"])),
+            "/nonexistent/pipeline.json", companions=companions(("buildspec.yml", BUILDSPEC)))
+    assert "stage Build via aws {" in r.source
+    assert "template: stages via aws" in constructs(r)
+    files = builds(r)
+    assert not any(".github/workflows" in f for f in files)  # CodePipeline's only
+
+
+def test_a_project_of_another_stack_takes_the_buildspec_given_with_the_template():
+    r = run(template(CODECOMMIT, stage("Build", "CodeBuild", {"ProjectName": "other-stack"}, ["Src"], ["Out"])),
+            "/nonexistent/pipeline.json", companions=companions(("ci/build.yml", BUILDSPEC)))
+    assert r.status == importer.PARTIAL and not any(d.code == "E603" for d in r.diagnostics)
+    assert 'build "make"' in code(r)
+    builds(r)
+
+
+def test_a_parameterised_deployment_group_keeps_the_deploy_with_placeholders():
+    r = run(template(
+        CODECOMMIT, stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Src"], ["Out"]),
+        stage("Deploy", "CodeDeploy", {"ApplicationName": "app", "DeploymentGroupName": {"Ref": "DeploymentGroupName"}},
+              ["Out"]),
+        parameters={"DeploymentGroupName": {"Type": "String"}}),
+        "/nonexistent/pipeline.json", companions=companions(("buildspec.yml", BUILDSPEC)))
+    assert "deploy Deploy to ec2 {" in r.source and "REPLACE-ME" in r.source
+    assert any("instances" in t.text for t in r.tasks)
+    pipeline, diags = compile_text(r.source, "imported.pipe")
+    assert any(d.code == "W601" for d in diags)  # the placeholder draws a warning (build --strict fails)
+    builds(r)
+
+
+def test_a_deploy_of_the_source_gets_a_packaging_build_instead_of_e407():
+    r = run(template(
+        CODECOMMIT,
+        stage("Deploy", "CodeDeploy", {"ApplicationName": "app", "DeploymentGroupName": "g"}, ["Src"])),
+        "/nonexistent/pipeline.json")
+    assert "template: CodeDeploy revision from a source" in constructs(r)
+    assert "from Src" in code(r) and 'files "**/*"' in code(r)
+    builds(r)
+
+
+def test_a_renamed_output_and_another_region_keep_the_deploy_with_a_placeholder_artifact():
+    r = run(template(
+        stage("Source", "S3", {"S3Bucket": "src", "S3ObjectKey": "app.zip"}, outputs=["Src"]),
+        stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Src"], ["Built"]),
+        stage("Deploy", "CloudFormation", {"ActionMode": "CREATE_UPDATE", "StackName": "app",
+                                           "TemplatePath": "Renamed::template.yaml",
+                                           "RoleArn": "arn:aws:iam::123456789012:role/cfn"},
+              ["Renamed"], Region="eu-west-1")),
+        "/nonexistent/pipeline.json", companions=companions(("buildspec.yml", BUILDSPEC)))
+    body = code(r)
+    assert "deploy Deploy to cloudformation {" in body
+    assert "from Renamed" in body and "from Src\nstack" not in body  # never the source instead
+    assert {"template: input artifact not imported", "template: action Region"} <= set(constructs(r))
+    assert any("Renamed" in t.text for t in r.tasks)
+    builds(r)
+
+
+def test_a_troposphere_generated_template_imports_and_builds():
+    import json
+
+    from troposphere import Parameter, Ref, Template
+    from troposphere import codepipeline as cp
+
+    t = Template()
+    group = t.add_parameter(Parameter("DeploymentGroupName", Type="String"))
+    t.add_resource(cp.Pipeline(
+        "Pipeline", RoleArn="arn:aws:iam::123456789012:role/cp",
+        ArtifactStore=cp.ArtifactStore(Type="S3", Location="bucket"),
+        Stages=[
+            cp.Stages(Name="Source", Actions=[cp.Actions(
+                Name="Source", ActionTypeId=cp.ActionTypeId(Category="Source", Owner="AWS", Provider="CodeCommit",
+                                                            Version="1"),
+                Configuration={"RepositoryName": "app", "BranchName": "main"},
+                OutputArtifacts=[cp.OutputArtifacts(Name="Src")])]),
+            cp.Stages(Name="Build", Actions=[cp.Actions(
+                Name="Build", ActionTypeId=cp.ActionTypeId(Category="Build", Owner="AWS", Provider="CodeBuild",
+                                                           Version="1"),
+                Configuration={"ProjectName": "p"}, InputArtifacts=[cp.InputArtifacts(Name="Src")],
+                OutputArtifacts=[cp.OutputArtifacts(Name="Out")])]),
+            cp.Stages(Name="Deploy", Actions=[cp.Actions(
+                Name="Deploy", ActionTypeId=cp.ActionTypeId(Category="Deploy", Owner="AWS", Provider="CodeDeploy",
+                                                            Version="1"),
+                Configuration={"ApplicationName": "app", "DeploymentGroupName": Ref(group)},
+                InputArtifacts=[cp.InputArtifacts(Name="Out")])]),
+        ]))
+    r = run(json.dumps(t.to_dict(), indent=4), "/nonexistent/pipeline.json",
+            companions=companions(("buildspec.yml", BUILDSPEC)))
+    assert r.status == importer.PARTIAL
+    assert "deploy Deploy to ec2 {" in r.source
+    builds(r)
+
+
+def test_a_parameterised_ecs_deployment_group_keeps_the_blue_green_deploy():
+    r = run(template(
+        CODECOMMIT, stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Src"], ["Out"]),
+        stage("Deploy", "CodeDeployToECS", {"ApplicationName": "app", "DeploymentGroupName": {"Ref": "G"},
+                                            "TaskDefinitionTemplateArtifact": "Out",
+                                            "AppSpecTemplateArtifact": "Out"}, ["Out"], category="Deploy"),
+        parameters={"G": {"Type": "String"}}),
+        "/nonexistent/pipeline.json", companions=companions(("buildspec.yml", BUILDSPEC)))
+    assert "deploy Deploy to ecs {" in r.source and "REPLACE-ME-cluster" in r.source
+    assert "template: ECS services" not in constructs(r)
+    builds(r)
