@@ -561,6 +561,26 @@ def _importer(kind: str):
     return getattr(importlib.import_module(module), func)
 
 
+def describe(data) -> str | None:
+    """What a file that holds no pipeline is, in words (for E600), or None when pipec cannot tell."""
+    if not isinstance(data, dict):
+        return f"the file holds a {type(data).__name__ if data is not None else 'null'}, not a mapping"
+    runs = data.get("runs")
+    if isinstance(runs, dict) and "using" in runs:
+        return f"an action definition (runs.using: {runs.get('using')}), which workflows call; import the workflows"
+    if isinstance(data.get("Resources"), dict):
+        return "a CloudFormation template without an AWS::CodePipeline::Pipeline resource"
+    if "updates" in data and "version" in data:
+        return "a Dependabot configuration"
+    if "apiVersion" in data and "kind" in data:
+        return f"a Kubernetes manifest (kind {data.get('kind')})"
+    if "services" in data:
+        return "a Docker Compose file"
+    if "on" in data and "jobs" not in data:
+        return "a workflow with no jobs"
+    return None
+
+
 def read_input(path: str, text: str | None = None):
     """(text, data, kind) of one input, or :class:`InputError`."""
     if text is None:
@@ -568,8 +588,10 @@ def read_input(path: str, text: str | None = None):
     data = load(text, path)
     kind = detect(data)
     if kind is None:
+        what = describe(data)
         raise InputError(Diagnostic(
-            "E600", ERROR, "not a GitHub Actions workflow, buildspec, appspec or CodePipeline template", None,
+            "E600", ERROR, "not a GitHub Actions workflow, buildspec, appspec or CodePipeline template"
+            + (f": {what}" if what else ""), None,
             help="pipec recognises a workflow by its 'on' and 'jobs' keys, a buildspec by 'phases', an appspec "
                  "by 'version' with 'files', 'hooks' or 'Resources', and a template by a resource of type "
                  "AWS::CodePipeline::Pipeline.", file=path))

@@ -395,3 +395,17 @@ def test_a_parameterised_ecs_deployment_group_keeps_the_blue_green_deploy():
     assert "deploy Deploy to ecs {" in r.source and "REPLACE-ME-cluster" in r.source
     assert "template: ECS services" not in constructs(r)
     builds(r)
+
+
+# ----------------------------------------------------------------------------- not a pipeline
+
+
+@pytest.mark.parametrize("text, says", [
+    ("name: x\nruns:\n  using: composite\n  steps:\n    - run: make\n      shell: bash\n", "action definition"),
+    ("Resources:\n  B:\n    Type: AWS::S3::Bucket\n", "without an AWS::CodePipeline::Pipeline"),
+    ("version: 2\nupdates:\n  - package-ecosystem: pip\n", "Dependabot"),
+])
+def test_a_file_that_holds_no_pipeline_fails_saying_what_it_is(text, says):
+    r = importer.import_one("x.yml", text)
+    assert r.status == importer.FAILED
+    assert r.diagnostics[0].code == "E600" and says in r.diagnostics[0].message
