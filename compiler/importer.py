@@ -651,7 +651,14 @@ def finish(ctx: Context, doc: Doc) -> str | None:
     text = "\n".join(header(ctx) + doc.render()) + "\n"
     try:
         formatted = format_text(text, ctx.file + ".pipe")
-        compile_text(formatted, ctx.file + ".pipe")
+        try:
+            compile_text(formatted, ctx.file + ".pipe")
+        except Diagnostics as exc:
+            replaced = _replace_refused(ctx, formatted, exc)
+            if replaced is None:
+                raise
+            formatted = format_text(replaced, ctx.file + ".pipe")
+            compile_text(formatted, ctx.file + ".pipe")
     except Diagnostics as exc:
         errors = [d for d in exc.diagnostics if d.severity == ERROR]
         invalid = [(d, INVALID_VALUE.fullmatch(d.message)) for d in errors if d.code == "E206"]
@@ -673,6 +680,47 @@ def finish(ctx: Context, doc: Doc) -> str | None:
             None, help="This is a bug in pipec's importer; please report it with the input file.", file=ctx.file))
         return None
     return formatted
+
+
+def _replace_refused(ctx: Context, text: str, exc) -> str | None:
+    """Degrade, never fail (issue 25): values of the input that AWS or GitHub would refuse (the
+    template placeholders of samples, such as ``<FunctionName>`` or ``PLACEHOLDER_SUBNET``) become
+    ``REPLACE-ME-...`` placeholders with a finding and a task; None when other errors remain."""
+    errors = [d for d in exc.diagnostics if d.severity == ERROR]
+    found = [INVALID_VALUE.fullmatch(d.message) if d.code == "E206" else None for d in errors]
+    if not errors or not all(found):
+        return None
+    lines = text.split("\n")
+    for value, what in dict.fromkeys((m.group("value"), m.group("what")) for m in found):
+        if value.endswith("characters)"):  # shortened in the message: the whole value from the text
+            whole = re.search(re.escape(value.split("...")[0]) + r'[^"\s]*', text)
+            if whole is None:
+                return None
+            value = whole.group(0)
+        holder = "REPLACE-ME-" + (re.sub(r"[^A-Za-z0-9]+", "-", what).strip("-").lower() or "value")
+        parts = value.split(":", 5)
+        if value.startswith("arn:") and len(parts) == 6:
+            # an ARN keeps its shape (a role must be an ARN); the account and the name are placeholders
+            kind = parts[5].split("/", 1)[0] + "/" if "/" in parts[5] else ""
+            holder = ":".join(parts[:4] + ["123456789012", kind + holder])
+        hit = False
+        for i, line in enumerate(lines):
+            if not line.lstrip().startswith("#") and value in line:
+                lines[i] = line.replace(value, holder)
+                hit = True
+        if not hit:
+            return None
+        at = ctx.text.find(value)
+        pos = None if at < 0 else (ctx.text.count("\n", 0, at) + 1, at - ctx.text.rfind("\n", 0, at))
+        key = ("input: value the platform refuses", ctx.file, pos)
+        if key not in ctx._reported:
+            ctx._reported.add(key)
+            ctx.unconverted.append(Unconverted(
+                "input: value the platform refuses", f"the {what} {value!r} is not one the platform accepts (a "
+                f"placeholder of the input?): written as {holder}", pos[0] if pos else None, pos[1] if pos else None,
+                "", ctx.file))
+        ctx.task("resource", f"replace {holder} with the real {what} (the input had {value!r})")
+    return "\n".join(lines)
 
 
 def summary(results: list[Result]) -> dict:

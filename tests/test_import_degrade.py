@@ -409,3 +409,21 @@ def test_a_file_that_holds_no_pipeline_fails_saying_what_it_is(text, says):
     r = importer.import_one("x.yml", text)
     assert r.status == importer.FAILED
     assert r.diagnostics[0].code == "E600" and says in r.diagnostics[0].message
+
+
+def test_values_the_platform_refuses_become_placeholders_not_a_failure():
+    r = run("""\
+        version: 0.0
+        Resources:
+          - myLambdaFunction:
+              Type: AWS::Lambda::Function
+              Properties:
+                Name: "<FunctionName>"
+                Alias: "live"
+                CurrentVersion: "1"
+                TargetVersion: "2"
+        """, "appspec.yml")
+    assert r.status == importer.PARTIAL, [d.message for d in r.diagnostics]
+    assert "input: value the platform refuses" in constructs(r) and "REPLACE-ME-" in r.source
+    assert "<FunctionName>" not in code(r)
+    builds(r)
