@@ -91,7 +91,8 @@ def _workflow(data) -> list[Item]:
         where = on if isinstance(on, dict) else data
         key_line = _line(where, event) if isinstance(on, dict) else on_line
         want = _ON_LINE.get(event)
-        out.append(Item("trigger", event, key_line, {key_line, on_line},
+        entries = {_line(body, i) for i in range(len(body))} if isinstance(body, list) else set()
+        out.append(Item("trigger", event, key_line, {key_line, on_line, *entries},
                         check=(lambda code, w=want: w is not None and w in code)))
         if not isinstance(body, dict):
             if event == "schedule" and isinstance(body, list):
@@ -106,7 +107,8 @@ def _workflow(data) -> list[Item]:
             pats = [pats] if isinstance(pats, str) else pats if isinstance(pats, list) else []
             fl = _line(body, fkey)
             for i, pat in enumerate(pats):
-                p = _text(pat).lstrip("!")
+                # the importer writes a starter workflow's $default-branch as main, with a task
+                p = _text(pat).lstrip("!").replace("$default-branch", "main")
                 out.append(Item("trigger", f"{event} {fkey} {pat}", _line(pats, i) if isinstance(pats, list) and
                                 hasattr(pats, "ipos") else fl, {fl, key_line}, check=_has_word(p)))
         types = body.get("types")
@@ -159,8 +161,10 @@ def _workflow(data) -> list[Item]:
                 w = step.get("with") if isinstance(step.get("with"), dict) else {}
                 if "upload-artifact" in uses:
                     name = _text(w.get("name", "artifact"))
-                    out.append(Item("artifact", name, sl, {sl, _line(w, "name")}, check=_has_word(
-                        "artifact " + __import__("pipec.importer", fromlist=["name"]).name(name, "artifact"))))
+                    # the .pipe name may spell '-' '_' or '.' differently
+                    rx = re.compile(r"\bartifact " + re.sub(r"[-_.]", "[-_.]", re.escape(name).replace("\\", "")))
+                    out.append(Item("artifact", name, sl, {sl, _line(w, "name")},
+                                    check=lambda code, r=rx: r.search(code) is not None))
             out += _env(step.get("env"), {_line(step, "env"), sl})
     return out
 
@@ -249,7 +253,9 @@ def _appspec(data) -> list[Item]:
     entries = hooks.items() if isinstance(hooks, dict) else [
         (k, x) for h in hooks if isinstance(h, dict) for k, x in h.items()] if isinstance(hooks, list) else []
     for event, scripts in entries:
-        out.append(Item("step", _text(event), None, set(), check=_has_word(_text(event))))
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", _text(event)).lower()
+        out.append(Item("step", _text(event), None, set(), check=lambda code, a=_text(event), b=snake:
+                        _has_word(a)(code) or _has_word(b)(code)))
         for s in scripts if isinstance(scripts, list) else [scripts]:
             loc = _text(s.get("location")) if isinstance(s, dict) else _text(s)
             if loc:
@@ -269,12 +275,33 @@ def _template(data) -> list[Item]:
     pipe = next((r for r in resources.values() if isinstance(r, dict)
                  and r.get("Type") == "AWS::CodePipeline::Pipeline"), None)
     props = pipe.get("Properties") if isinstance(pipe, dict) and isinstance(pipe.get("Properties"), dict) else {}
+    from pipec.targets.aws import intrinsics
+
+    sections = {k: data.get(k) if isinstance(data.get(k), dict) else None
+                for k in ("Parameters", "Conditions", "Mappings")}
+    ev = intrinsics.Evaluator(resources=resources, parameters=sections["Parameters"],
+                              conditions=sections["Conditions"], mappings=sections["Mappings"])
+
+    def branch(x):
+        """An Fn::If item as the importer reads it: the branch the parameters' defaults choose
+        (None when it cannot be evaluated: the importer reports it)."""
+        while isinstance(x, dict) and list(x) == ["Fn::If"] and isinstance(x["Fn::If"], list) \
+                and len(x["Fn::If"]) == 3:
+            cond, yes, no = x["Fn::If"]
+            value = ev.condition(cond) if isinstance(cond, str) else None
+            if value is None:
+                return None
+            x = yes if value else no
+        return x
+
     stages = props.get("Stages") if isinstance(props.get("Stages"), list) else []
     for si, st in enumerate(stages):
-        if not isinstance(st, dict):
-            continue
+        st = branch(st)
+        if not isinstance(st, dict) or not isinstance(st.get("Name"), str):
+            continue  # AWS::NoValue (a branch without the stage), or a name pipec reports
         sl = _line(stages, si)
         actions = st.get("Actions") if isinstance(st.get("Actions"), list) else []
+        actions = [branch(a) for a in actions]
         for ai, a in enumerate(actions):
             if not isinstance(a, dict):
                 continue
@@ -285,18 +312,25 @@ def _template(data) -> list[Item]:
             category = (a.get("ActionTypeId") or {}).get("Category") if isinstance(a.get("ActionTypeId"), dict) \
                 else None
             name = _text(a.get("Name"))
+            provider = a["ActionTypeId"].get("Provider") if isinstance(a.get("ActionTypeId"), dict) else None
             if category == "Source":
                 out.append(Item("trigger", f"source {name}", al, anchors, check=lambda code: "source " in code))
+            elif provider == "CloudFormation":  # a change set's two actions are one stack deploy
+                out.append(Item("job", name, al, anchors, check=lambda code, f=_has_action(name):
+                                f(code) or " to cloudformation {" in code))
             else:
                 out.append(Item("job", name, al, anchors, check=_has_action(name)))
             for o in a.get("OutputArtifacts") or [] if isinstance(a.get("OutputArtifacts"), list) else []:
-                if isinstance(o, dict) and o.get("Name"):
+                if isinstance(o, dict) and isinstance(o.get("Name"), str) and o["Name"]:
                     from pipec.importer import name as pipe_name
 
                     out.append(Item("artifact", _text(o["Name"]), al, anchors,
                                     check=_has_word(pipe_name(_text(o["Name"]), "artifact"))))
+        sources_only = bool(actions) and all(isinstance(a, dict) and isinstance(a.get("ActionTypeId"), dict)
+                                             and a["ActionTypeId"].get("Category") == "Source" for a in actions)
         out.append(Item("step", _text(st.get("Name")), sl, {sl, _line(st, "Name")},
-                        check=lambda code, n=_text(st.get("Name")): re.search(
+                        check=(lambda code: "source " in code) if sources_only else
+                        lambda code, n=_text(st.get("Name")): re.search(
                             rf"^\s*stage {re.escape(__import__('pipec.importer', fromlist=['name']).name(n, 'stage'))}\b",
                             code, re.M) is not None))
     for v in props.get("Variables") or [] if isinstance(props.get("Variables"), list) else []:
@@ -331,7 +365,9 @@ def inventory(kind: str, data) -> list[Item]:
 def account(result, data) -> list[Item]:
     """The inventory of ``data`` with each item's status in ``result`` (an import Result)."""
     items = inventory(result.kind, data)
-    code = _code(result.source or "")
+    raw = "\n".join(x for x in (result.source or "").splitlines() if not x.strip().startswith("#"))
+    read = _code(result.source or "")  # quoted strings read; a """ script is raw text
+    code = read + "\n" + raw if raw else ""
     own = str(result.files[0]) if result.files else None
     lines = {u.line for u in result.unconverted if u.line is not None and (u.file is None or u.file == own)}
     placeholders = set((result.mapping or {}).get("placeholders") or [])
