@@ -92,6 +92,8 @@ def _one(task) -> dict:
         row["errors"] = sum(d.severity == "error" for d in result.diagnostics)
         row["warnings"] = sum(d.severity == "warning" for d in result.diagnostics)
         row["error_codes"] = sorted({d.code for d in result.diagnostics if d.severity == "error"})
+        if result.source is not None:
+            _measure(row, result, path, text)
         if roundtrip and result.source is not None:
             from roundtrip import compare  # bench/roundtrip.py
 
@@ -107,6 +109,38 @@ def _one(task) -> dict:
         row["crash"] = f"{type(exc).__name__}: {exc}"[:500]
     row["seconds"] = time.perf_counter() - started
     return row
+
+
+def _measure(row: dict, result, path: str, text: str) -> None:
+    """Issue 25 items 4 and 5: what share of the original was mapped into the .pipe (per
+    category, pipec.import_inventory), what is lost with no finding, and whether ``pipec build``
+    writes the imported file (into a temporary folder, every target the pipeline has)."""
+    import contextlib
+    import io
+    import tempfile
+
+    from pipec import cli, importer
+    from pipec.import_inventory import account, shares
+
+    try:
+        items = account(result, importer.load(text, path))
+        row["mapped"] = shares(items)
+        row["lost"] = [f"{i.category}: {i.text[:80]}" for i in items if i.status == "lost"]
+    except Exception as exc:  # the inventory's own bug: reported, not a crash of the import
+        row["mapped"], row["lost"] = {}, [f"inventory failed: {type(exc).__name__}: {exc}"[:200]]
+    with tempfile.TemporaryDirectory(prefix="pipec-fid-") as d:
+        src = Path(d) / "imported.pipe"
+        src.write_text(result.source, encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(["build", str(src), "-o", str(Path(d) / "out")])
+            except SystemExit as exc:
+                code = exc.code
+        row["builds"] = code == 0
+        if code != 0:
+            row["build_error"] = next((x for x in err.getvalue().splitlines() if x.startswith("error")),
+                                      f"exit {code}")[:200]
 
 
 def tasks(corpus: Path, kinds, limit: int | None, roundtrip: bool):
@@ -239,6 +273,7 @@ def report(rows, kinds, wall, top: int, jobs: int) -> str:
     if valid_total:
         out += ["", f"valid real-world files (gha, buildspec, appspec, cfn-pipeline, realworld): {valid_ok}/"
                 f"{valid_total} Successful or Partial = {100 * valid_ok / valid_total:.1f}%"]
+    out += mapped_report(rows, kinds)
     crashes = [r for r in rows if r["crash"]]
     out.append(f"crashes: {len(crashes)}")
     for r in crashes[:20]:
@@ -267,6 +302,50 @@ def report(rows, kinds, wall, top: int, jobs: int) -> str:
         for x, n in reasons.most_common(10):
             out.append(f"    {n:6d}  {x}")
     return "\n".join(out)
+
+
+#: issue 25's goals: per corpus, >= 97% Successful-or-Partial and building, 0 crashes; mapped
+#: into the .pipe, >= 90% of the commands and >= 80% of the steps
+GOALS = {"ok_and_builds": 97.0, "command": 90.0, "step": 80.0}
+MAPPED_CATEGORIES = ("job", "step", "command", "trigger")
+
+
+def mapped_report(rows, kinds) -> list[str]:
+    """Per kind: Successful-or-Partial and building, crashes, the share of jobs, steps, commands
+    and trigger conditions mapped into the .pipe (not only listed as findings), and items lost
+    with no finding (pipec.import_inventory)."""
+    out = ["", "per corpus: imported (Successful or Partial) AND building with `pipec build`; share of the "
+           "original mapped into the .pipe", ""]
+    head = ["kind", "files", "S+P+builds", "%", "crashes", *(f"{c}s mapped" for c in MAPPED_CATEGORIES),
+            "lost"]
+    table = [head]
+    for kind in kinds:
+        rs = [r for r in rows if r["kind"] == kind]
+        if not rs:
+            continue
+        good = sum(1 for r in rs if r["status"] in ("Successful", "Partial") and r.get("builds"))
+        cells = []
+        for c in MAPPED_CATEGORIES:
+            m = sum(r.get("mapped", {}).get(c, (0, 0))[0] for r in rs)
+            t = sum(r.get("mapped", {}).get(c, (0, 0))[1] for r in rs)
+            cells.append(f"{m}/{t} {100 * m / t:.1f}%" if t else "-")
+        lost = sum(len(r.get("lost") or []) for r in rs)
+        table.append([kind, str(len(rs)), str(good), f"{100 * good / len(rs):.1f}",
+                      str(sum(1 for r in rs if r["crash"])), *cells, str(lost)])
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    for i, r in enumerate(table):
+        out.append("  ".join(x.ljust(w) if j == 0 else x.rjust(w) for j, (x, w) in enumerate(zip(r, widths))))
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    out.append(f"goals: >= {GOALS['ok_and_builds']:.0f}% S+P+builds and 0 crashes per corpus; >= "
+               f"{GOALS['command']:.0f}% of commands and >= {GOALS['step']:.0f}% of steps mapped")
+    broken = [r for r in rows if r["status"] in ("Successful", "Partial") and r.get("builds") is False]
+    for r in broken[:10]:
+        out.append(f"  does not build: {r['file']}: {r.get('build_error')}")
+    lost = [(r["file"], x) for r in rows for x in (r.get("lost") or [])]
+    for f, x in lost[:10]:
+        out.append(f"  lost with no finding: {f}: {x}")
+    return out
 
 
 if __name__ == "__main__":
