@@ -71,3 +71,4 @@ class _Action:
         self.inputs_pending: list = []      # (artifact, None: the primary input | destination)
         self.uploads: list = []             # (GitHub name, .pipe name)
         self.placeholder = False            # nothing converted: one command that fails loudly
+        self.step_conditions: list[int] = []  # steps kept whose condition GitHub decides at run time

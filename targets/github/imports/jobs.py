@@ -271,6 +271,12 @@ class Jobs:
                      "here (see the comment above), then delete this command' >&2 && exit 1")
             a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
             self.ctx.mapping.setdefault("guards", []).append(a.name)
+        if a.commands and a.step_conditions and self.job_guard is None:
+            nums = ", ".join(str(n) for n in a.step_conditions)
+            guard = (f"echo 'pipec import: on GitHub step(s) {nums} of job {key} ran only if a condition held; "
+                     "decide when they run here (see the comments above), then delete this command' >&2 && exit 1")
+            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            self.ctx.mapping.setdefault("guards", []).append(a.name)
         if a.commands and self.matrix_unknown:
             guard = (f"echo 'pipec import: on GitHub job {key} ran once per combination of a matrix that is not "
                      "imported; write the combinations out (see the comment above), then delete this command' "

@@ -90,8 +90,13 @@ class Steps:
     def check_when(self, a: _Action, step, steps, i, when, final):
         cond = step.get("if")
         if when is None:
-            raise _Skip("workflow: step condition", f"runs only if {_scalar(cond)!r}, which GitHub decides "
-                        "during the run; commands have no conditions")
+            # kept, never dropped (issue 25), behind the action's first command, which fails until a
+            # person decides when the step runs: never a step that runs in more cases silently
+            self.ctx.skip(a.phase, "workflow: step condition", f"step {i + 1} runs only if "
+                          f"{' '.join((_scalar(cond) or '').split())!r}, which GitHub decides during the run: it is "
+                          "kept, and the action's first command fails until you decide when it runs", steps, i)
+            a.step_conditions.append(i + 1)
+            return
         if when == "failure":
             raise _Skip("workflow: failure() step", f"runs only after a failure (if: {_scalar(cond)!r})")
         if when == "always" and not final and "run" in step:
