@@ -654,11 +654,16 @@ def finish(ctx: Context, doc: Doc) -> str | None:
         try:
             compile_text(formatted, ctx.file + ".pipe")
         except Diagnostics as exc:
+            found = len(ctx.unconverted)
             replaced = _replace_refused(ctx, formatted, exc)
             if replaced is None:
                 raise
-            formatted = format_text(replaced, ctx.file + ".pipe")
-            compile_text(formatted, ctx.file + ".pipe")
+            try:
+                formatted = format_text(replaced, ctx.file + ".pipe")
+                compile_text(formatted, ctx.file + ".pipe")
+            except Diagnostics:
+                del ctx.unconverted[found:]  # the placeholders did not help: the input's values are the error
+                raise exc from None
     except Diagnostics as exc:
         errors = [d for d in exc.diagnostics if d.severity == ERROR]
         invalid = [(d, INVALID_VALUE.fullmatch(d.message)) for d in errors if d.code == "E206"]

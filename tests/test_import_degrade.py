@@ -427,3 +427,20 @@ def test_values_the_platform_refuses_become_placeholders_not_a_failure():
     assert "input: value the platform refuses" in constructs(r) and "REPLACE-ME-" in r.source
     assert "<FunctionName>" not in code(r)
     builds(r)
+
+
+def test_a_step_using_the_github_token_imports_with_a_secret_github_accepts():
+    r = run("""\
+        on: push
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: gh release list
+                env:
+                  GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}
+        """)
+    assert r.status == importer.PARTIAL or r.status == importer.SUCCESSFUL, [d.message for d in r.diagnostics]
+    assert "from github PIPEC_GITHUB_TOKEN" in r.source
+    builds(r)

@@ -54,11 +54,20 @@ class Env:
         while name in a.env or name in a.secrets:
             name = f"{env_name}_{n}"
             n += 1
-        a.secrets[name] = secret
         ctx = self.ctx
+        if secret.upper().startswith("GITHUB_"):
+            # GitHub reserves the GITHUB_ prefix for its own secrets (the run's automatic token):
+            # the .pipe names a secret a person creates, under a name GitHub accepts
+            ctx.task("secret", f"create the GitHub secret PIPEC_{secret} (a token with the rights the workflow's "
+                               f"{secret} had): GitHub does not let a secret be named {secret}")
+            secret = f"PIPEC_{secret}"
+            for n, s in a.secrets.items():
+                if s == secret:
+                    return n
+        a.secrets[name] = secret
         ctx.task("secret", f"create the SSM parameter /{self.pipeline}/{secret} (SecureString) with the value "
                            f"of the GitHub secret {secret}")
-        if secret == "GITHUB_TOKEN":
+        if secret == "PIPEC_GITHUB_TOKEN":
             ctx.task("secret", "GITHUB_TOKEN is made by GitHub for each run: on CodePipeline, store a token "
-                               f"with the same rights in /{self.pipeline}/GITHUB_TOKEN")
+                               f"with the same rights in /{self.pipeline}/PIPEC_GITHUB_TOKEN")
         return name
