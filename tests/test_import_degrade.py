@@ -444,3 +444,29 @@ def test_a_step_using_the_github_token_imports_with_a_secret_github_accepts():
     assert r.status == importer.PARTIAL or r.status == importer.SUCCESSFUL, [d.message for d in r.diagnostics]
     assert "from github PIPEC_GITHUB_TOKEN" in r.source
     builds(r)
+
+
+def test_repository_variables_and_unexpanded_matrix_values_keep_their_commands():
+    r = run("""\
+        on: push
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make
+          b:
+            needs: a
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                suite: ${{ fromJson(needs.a.outputs.s) }}
+            steps:
+              - uses: actions/checkout@v4
+              - run: make test SUITE=${{ matrix.suite }} BUCKET=${{ vars.BUCKET_NAME }}
+        """)
+    body = code(r)
+    assert 'run "make test SUITE=${MATRIX_SUITE} BUCKET=${BUCKET_NAME}"' in body
+    assert body.index("variable BUCKET_NAME = REPLACE-ME-bucket-name") < body.index("stage a {")
+    assert "env MATRIX_SUITE = REPLACE-ME-matrix-suite" in body
+    assert any("vars.BUCKET_NAME" in t.text for t in r.tasks)
+    builds(r)

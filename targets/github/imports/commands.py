@@ -260,6 +260,24 @@ class Commands:
             return self.add_secret(a, env_name if env_name and env_name not in a.env else parts[1], parts[1])
         if inner == "github.token":
             return self.add_secret(a, "GITHUB_TOKEN", "GITHUB_TOKEN")
+        if head == "matrix" and getattr(self, "matrix_unknown", False) and len(parts) == 2 \
+                and _SHELL_NAME.fullmatch(parts[1]):
+            # a matrix that is not expanded (issue 25): the value is a placeholder variable of the
+            # action, which already fails until the combinations are written out
+            var = "MATRIX_" + parts[1].upper()
+            a.env.setdefault(var, f"REPLACE-ME-matrix-{parts[1].lower().replace('_', '-')}")
+            return var
+        if head == "vars" and len(parts) == 2 and _SHELL_NAME.fullmatch(parts[1]):
+            # a repository or organisation variable: a pipeline variable whose value a person sets
+            if parts[1] not in self.variables:
+                self.variables[parts[1]] = "REPLACE-ME"
+                line = ("stmt", f"variable {parts[1]} = {q(f'REPLACE-ME-{parts[1].lower().replace(chr(95), chr(45))}')}")
+                first_stage = next((i for i, (k, x) in enumerate(self.doc.items)
+                                    if k == "block" and x.header.startswith("stage ")), len(self.doc.items))
+                self.doc.items.insert(first_stage, line)  # with the other variables, before the stages
+                self.ctx.task("variable", f"set the pipeline variable {parts[1]} to the value of the GitHub "
+                                          f"variable vars.{parts[1]}")
+            return parts[1]
         name = None
         if head == "inputs" and len(parts) == 2:
             name = parts[1]
