@@ -98,6 +98,12 @@ def _one(task) -> dict:
             from roundtrip import compare  # bench/roundtrip.py
 
             try:
+                from roundtrip import everything
+
+                row["everything"] = everything(result, path, text)
+            except Exception as exc:  # reported per file, not a crash of the import
+                row["everything"] = {"counts": {}, "losses": [f"failed: {type(exc).__name__}: {exc}"[:200]]}
+            try:
                 row["roundtrip"] = compare(result, path, text)
             except MemoryError:
                 row["roundtrip"] = {"equal": False, "reasons": ["round trip failed: MemoryError"],
@@ -297,6 +303,20 @@ def report(rows, kinds, wall, top: int, jobs: int) -> str:
             if ks:
                 e = sum(1 for r in ks if r["roundtrip"]["equal"])
                 out.append(f"  {kind}: {e}/{len(ks)}")
+        out += ["", "round trip over everything the original says (bench/roundtrip.py everything()): each item "
+                "of the original equal in the rebuilt file, a documented normalisation, a finding, or a loss"]
+        for kind in kinds:
+            ks = [r for r in rows if r["kind"] == kind and r.get("everything")]
+            if ks:
+                c = Counter()
+                for r in ks:
+                    c.update(r["everything"]["counts"])
+                total = sum(c.values()) or 1
+                out.append(f"  {kind}: " + ", ".join(f"{k} {c.get(k, 0)} ({100 * c.get(k, 0) / total:.1f}%)"
+                                                     for k in ("equal", "normalisation", "finding", "loss")))
+        losses = [(r["file"], x) for r in rows if r.get("everything") for x in r["everything"]["losses"]]
+        for f, x in losses[:10]:
+            out.append(f"    loss: {f}: {x}")
         reasons = Counter(x for r in rt for x in r["roundtrip"]["reasons"])
         out.append("  top reasons where not equal:")
         for x, n in reasons.most_common(10):

@@ -23,7 +23,8 @@ import re
 
 import attrs
 
-CATEGORIES = ("job", "step", "command", "trigger", "permission", "variable", "artifact", "environment")
+CATEGORIES = ("job", "step", "command", "trigger", "permission", "variable", "artifact", "environment",
+              "concurrency")
 _EXPR = re.compile(r"\$\{\{.*?\}\}", re.S)
 _ESCAPE = re.compile(r"\\(.)")
 _ON_LINE = {"push": "on push", "pull_request": "on pull_request", "pull_request_target": "on pull_request",
@@ -122,6 +123,7 @@ def _workflow(data) -> list[Item]:
             ln = _line(inputs, name)
             out.append(Item("variable", f"input {name}", ln, {ln}, check=_has_word(f"variable {name}")))
     out += _permissions(data, None)
+    out += _concurrency(data, None)
     out += _env(data.get("env"), {_line(data, "env")})
     jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
     for key, job in jobs.items():
@@ -130,6 +132,7 @@ def _workflow(data) -> list[Item]:
         jl = _line(jobs, key)
         out.append(Item("job", _text(key), jl, {jl}, check=_has_action(_text(key))))
         out += _permissions(job, jl)
+        out += _concurrency(job, jl)
         out += _env(job.get("env"), {_line(job, "env"), jl})
         env = job.get("environment")
         ename = env.get("name") if isinstance(env, dict) else env
@@ -157,7 +160,11 @@ def _workflow(data) -> list[Item]:
                 out += cmds
             else:
                 uses = _text(step.get("uses"))
-                out.append(Item("step", f"{key}[{i}] {uses}", sl, {sl}, check="no-finding"))
+                creds = uses.split("@")[0].lower() == "aws-actions/configure-aws-credentials"
+                out.append(Item("step", f"{key}[{i}] {uses}", sl, {sl}, check="no-finding", ignored=(
+                    "pipec writes the AWS credentials of its jobs itself (an OIDC step for the jobs that use "
+                    "AWS, with the role pipec creates; a task names the role the workflow assumed)") if creds
+                    else None))
                 w = step.get("with") if isinstance(step.get("with"), dict) else {}
                 if "upload-artifact" in uses:
                     name = _text(w.get("name", "artifact"))
@@ -186,6 +193,20 @@ def _permissions(holder, job_line) -> list[Item]:
             ignored = "id-token: write: pipec writes OIDC credentials for the jobs that use AWS"
         out.append(Item("permission", f"{scope}: {value}", _line(perms, scope), {pl, job_line}, ignored=ignored))
     return out
+
+
+def _concurrency(holder, job_line) -> list[Item]:
+    """A workflow's concurrency is ``mode`` in .pipe; a job's is a finding."""
+    value = holder.get("concurrency") if isinstance(holder, dict) else None
+    if value is None:
+        return []
+    cl = _line(holder, "concurrency")
+    group = value.get("group") if isinstance(value, dict) else value
+    anchors = {cl, job_line}
+    if isinstance(value, dict):
+        anchors |= {_line(value, k) for k in value}
+    check = (lambda code: re.search(r"^\s*mode ", code, re.M) is not None) if job_line is None else None
+    return [Item("concurrency", f"group {group}", cl, anchors, check=check)]
 
 
 def _env(env, anchors) -> list[Item]:
@@ -314,10 +335,13 @@ def _template(data) -> list[Item]:
             name = _text(a.get("Name"))
             provider = a["ActionTypeId"].get("Provider") if isinstance(a.get("ActionTypeId"), dict) else None
             if category == "Source":
-                out.append(Item("trigger", f"source {name}", al, anchors, check=lambda code: "source " in code))
+                out.append(Item("trigger", f"source {name} ({provider})", al, anchors,
+                                check=lambda code: "source " in code))
             elif provider == "CloudFormation":  # a change set's two actions are one stack deploy
-                out.append(Item("job", name, al, anchors, check=lambda code, f=_has_action(name):
-                                f(code) or " to cloudformation {" in code))
+                cfg = a.get("Configuration") if isinstance(a.get("Configuration"), dict) else {}
+                mode = cfg.get("ActionMode") if isinstance(cfg.get("ActionMode"), str) else "CREATE_UPDATE"
+                out.append(Item("job", f"{name} (CloudFormation {mode})", al, anchors,
+                                check=lambda code, f=_has_action(name): f(code) or " to cloudformation {" in code))
             else:
                 out.append(Item("job", name, al, anchors, check=_has_action(name)))
             for o in a.get("OutputArtifacts") or [] if isinstance(a.get("OutputArtifacts"), list) else []:
