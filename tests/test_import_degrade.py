@@ -470,3 +470,13 @@ def test_repository_variables_and_unexpanded_matrix_values_keep_their_commands()
     assert "env MATRIX_SUITE = REPLACE-ME-matrix-suite" in body
     assert any("vars.BUCKET_NAME" in t.text for t in r.tasks)
     builds(r)
+
+
+def test_a_template_whose_only_source_is_ecr_imports_with_a_placeholder_source():
+    r = run(template(
+        stage("Source", "ECR", {"RepositoryName": "img", "ImageTag": "latest"}, outputs=["Img"], category="Source"),
+        stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Img"], ["Out"])),
+        "/nonexistent/pipeline.json", companions=companions(("buildspec.yml", BUILDSPEC)))
+    assert r.status == importer.PARTIAL and "template: no importable source" in constructs(r)
+    assert 'source app github "OWNER/REPO"' in r.source
+    builds(r)

@@ -127,9 +127,16 @@ class TemplateImporter(Stages, Sources, Triggers, Builds, Specs, DeploymentGroup
         first, rest = stages[0], stages[1:]
         self.source_stage(p, first)
         if not self.sources:
-            raise importer.Unsupported("template: no importable source",
-                                       "the pipeline has no source pipec can import (CodeStarSourceConnection, "
-                                       "GitHub, CodeCommit or S3)", first, "Actions")
+            # degrade, never fail (issue 25): a placeholder repository stands for the source (ECR,
+            # a custom or third-party source); the actions that read it get placeholder inputs
+            ctx.skip(p, "template: no importable source", "the pipeline has no source pipec can import "
+                     "(CodeStarSourceConnection, GitHub, CodeCommit or S3): a placeholder repository stands "
+                     "for it", first, "Actions")
+            block = Doc('source app github "OWNER/REPO"')
+            p.items.append(("block", block))
+            self.sources["app"] = ("github", block, None)
+            self.source_order.append("app")
+            ctx.task("repository", "replace the placeholder source OWNER/REPO with the pipeline's source")
         self.triggers(props)
         for st in rest:
             self.stage(p, st, held)
