@@ -42,6 +42,7 @@ class Item:
     ignored: str | None = None            # the documented reason it is not carried
     check: object = None                  # how to find it in the .pipe: a callable(code) -> bool
     status: str = "lost"
+    job: str | None = None                # the workflow job it belongs to
 
 
 def _line(container, key) -> int | None:
@@ -129,8 +130,20 @@ def _workflow(data) -> list[Item]:
     for key, job in jobs.items():
         if not isinstance(job, dict):
             continue
+        start = len(out)
+        out += _job(key, job, jobs)
+        for it in out[start + 1:]:
+            it.job = _text(key)
+    return out
+
+
+def _job(key, job, jobs) -> list[Item]:
+    out: list[Item] = []
+    if True:
         jl = _line(jobs, key)
-        out.append(Item("job", _text(key), jl, {jl}, check=_has_action(_text(key))))
+        # a finding about the whole job points at its key, its condition, its matrix or its call
+        janchors = {jl, *(_line(job, k) for k in ("if", "strategy", "uses", "runs-on") if k in job)}
+        out.append(Item("job", _text(key), jl, janchors, check=_has_action(_text(key))))
         out += _permissions(job, jl)
         out += _concurrency(job, jl)
         out += _env(job.get("env"), {_line(job, "env"), jl})
@@ -395,6 +408,7 @@ def account(result, data) -> list[Item]:
     own = str(result.files[0]) if result.files else None
     lines = {u.line for u in result.unconverted if u.line is not None and (u.file is None or u.file == own)}
     placeholders = set((result.mapping or {}).get("placeholders") or [])
+    never = set((result.mapping or {}).get("never") or []) - {None}
     for it in items:
         if it.ignored:
             it.status = "ignored"
@@ -408,6 +422,13 @@ def account(result, data) -> list[Item]:
         if mapped:
             it.status = "mapped"
         elif (it.anchors - {None}) & lines:
+            it.status = "reported"
+        elif (it.anchors - {None}) & never:
+            it.status, it.ignored = "ignored", "a step whose condition is false at import time (runner.os...)"
+    # what a job holds goes with the job: a job left out with a finding reports its steps too
+    left_out = {it.text for it in items if it.category == "job" and it.status == "reported"}
+    for it in items:
+        if it.status == "lost" and it.job in left_out:
             it.status = "reported"
     return items
 

@@ -709,10 +709,16 @@ def _replace_refused(ctx: Context, text: str, exc) -> str | None:
             kind = parts[5].split("/", 1)[0] + "/" if "/" in parts[5] else ""
             holder = ":".join(parts[:4] + ["123456789012", kind + holder])
         hit = False
+        from pipec.formatter import quote
+
+        written = quote(value)[1:-1]  # as the .pipe writes it in a string (backslashes doubled)
         for i, line in enumerate(lines):
-            if not line.lstrip().startswith("#") and value in line:
-                lines[i] = line.replace(value, holder)
-                hit = True
+            if line.lstrip().startswith("#"):
+                continue
+            for form in dict.fromkeys((written, value)):
+                if form in line:
+                    lines[i] = line = line.replace(form, holder)
+                    hit = True
         if not hit:
             return None
         at = ctx.text.find(value)

@@ -480,3 +480,26 @@ def test_a_template_whose_only_source_is_ecr_imports_with_a_placeholder_source()
     assert r.status == importer.PARTIAL and "template: no importable source" in constructs(r)
     assert 'source app github "OWNER/REPO"' in r.source
     builds(r)
+
+
+def test_control_characters_and_too_many_ignored_paths_degrade():
+    r = run("""\
+        on:
+          push:
+            branches: [main]
+            paths-ignore: [a, b, c, d, e, f, g, h, i]
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            env:
+              RED: "\\e[31m"
+            steps:
+              - uses: actions/checkout@v4
+              - run: "printf '\\e[32mok\\n'"
+              - run: make
+        """)
+    assert r.status == importer.PARTIAL, [d.message for d in r.diagnostics]
+    assert constructs(r).count("workflow: control character") == 2
+    assert "on push branches main" in code(r)  # the trigger is kept without the 9 ignored paths
+    assert "workflow: too many patterns" in constructs(r)
+    builds(r)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 import shlex
 
+#: characters a .pipe file cannot hold (a newline and a tab it writes as escapes)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
 from pipec.importer import q
 from pipec.targets.github.imports.common import _EXPR, _SHELL_NAME, _Action, _scalar, _Skip
 
@@ -158,14 +161,19 @@ class Commands:
                 raise _Skip("workflow: step setting", f"step setting '{k}' has no .pipe equivalent")
         if step.get("continue-on-error") not in (None, False):
             raise _Skip("workflow: continue-on-error", "the step may fail without failing the job on GitHub")
+        if isinstance(step.get("run"), str) and _CONTROL.search(step["run"]):
+            raise _Skip("workflow: control character", "the script holds a control character (an escape such as "
+                        "\\e in a quoted YAML string), which a .pipe file cannot hold: write it as $'\\e' or "
+                        "printf '\\033' in the command")
         if "timeout-minutes" in step:
             ctx.skip(a.phase, "workflow: step timeout", f"step {i + 1} has its own timeout; only the action's "
                      "timeout applies", steps, i)
         shell = step.get("shell", job_def.get("shell", wf_def.get("shell")))
         if shell is None:
             if self.os == "windows":
-                if a.windows_reported:
-                    raise _Skip("", "PowerShell step (see above)")
+                if a.windows_reported:  # a finding per step: nothing is left out silently (issue 25)
+                    raise _Skip("workflow: non-bash shell", "a PowerShell step (the Windows runner's default "
+                                "shell) is not converted")
                 a.windows_reported = True
                 raise _Skip("workflow: non-bash shell", "on a Windows runner the default shell is PowerShell: "
                             "this step and the job's other run steps without 'shell: bash' are not converted")

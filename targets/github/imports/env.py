@@ -34,6 +34,10 @@ class Env:
             if text is None:
                 ctx.skip(doc, "workflow: env expression", f"env {name} is not a plain value", raw, name)
                 continue
+            if re.search(r"[\x00-\x08\x0b-\x1f\x7f]", text):
+                ctx.skip(doc, "workflow: control character", f"env {name} holds a control character (such as "
+                         "YAML's \\e), which a .pipe file cannot hold; set it in a command with printf", raw, name)
+                continue
             m = re.fullmatch(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", text)
             if m:
                 out[name] = ("secret", m.group(1))

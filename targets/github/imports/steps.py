@@ -6,6 +6,7 @@ artifacts). ``run`` steps go on to :mod:`.commands`, ``uses`` steps to :mod:`.ac
 from __future__ import annotations
 
 
+from pipec.importer import pos_of
 from pipec.targets.github.imports.actions import _KNOWN_ACTIONS
 from pipec.targets.github.imports.common import SOURCE, _Action, _scalar, _Skip
 
@@ -28,6 +29,12 @@ class Steps:
             for st in steps)
         finals = set()
         whens = [self.when(st, a) for st in steps]
+        if getattr(self, "matrix_unknown", False):  # matrix values are not known: neither is the condition
+            whens = [None if w == "never" and "matrix." in str(st.get("if")) else w for st, w in zip(steps, whens)]
+        for i, w in enumerate(whens):  # decided false at import (runner.os, a literal): documented, no finding
+            if w == "never":
+                pos = pos_of(steps, i)
+                ctx.mapping.setdefault("never", []).append(pos[0] if pos else None)
         for i in range(len(steps) - 1, -1, -1):
             if whens[i] == "always":
                 finals.add(i)

@@ -170,6 +170,13 @@ class Triggers:
             ctx.skip(src, "workflow: filter", f"'{key}' has only '!' patterns, which GitHub rejects", body, key)
             return False
         if len(includes) > MAX_PATTERNS or len(excludes) > MAX_PATTERNS:
+            if len(includes) <= MAX_PATTERNS and name != "branches":
+                # only the exclusions are too many: the trigger is kept without them (it starts on
+                # more changes than on GitHub, never on fewer), with the finding (issue 25)
+                ctx.skip(src, "workflow: too many patterns", f"'{key}' has more than {MAX_PATTERNS} exclude "
+                         f"patterns, more than a CodePipeline filter holds (E304): the trigger is kept without "
+                         "them, so it also starts on changes GitHub ignored", body, key)
+                return (includes, []) if includes else None
             ctx.skip(src, "workflow: too many patterns", f"'{key}' has more than {MAX_PATTERNS} include or "
                      f"exclude patterns, more than a CodePipeline filter holds (E304)", body, key)
             return False
