@@ -119,14 +119,14 @@ def _one(task) -> dict:
 
 def _measure(row: dict, result, path: str, text: str) -> None:
     """Issue 25 items 4 and 5: what share of the original was mapped into the .pipe (per
-    category, pipec.import_inventory), what is lost with no finding, and whether ``pipec build``
+    category, pipec.targets.import_inventory), what is lost with no finding, and whether ``pipec build``
     writes the imported file (into a temporary folder, every target the pipeline has)."""
     import contextlib
     import io
     import tempfile
 
     from pipec import cli, importer
-    from pipec.import_inventory import account, shares
+    from pipec.targets.import_inventory import account, shares
 
     try:
         items = account(result, importer.load(text, path))
@@ -333,7 +333,7 @@ MAPPED_CATEGORIES = ("job", "step", "command", "trigger")
 def mapped_report(rows, kinds) -> list[str]:
     """Per kind: Successful-or-Partial and building, crashes, the share of jobs, steps, commands
     and trigger conditions mapped into the .pipe (not only listed as findings), and items lost
-    with no finding (pipec.import_inventory)."""
+    with no finding (pipec.targets.import_inventory)."""
     out = ["", "per corpus: imported (Successful or Partial) AND building with `pipec build`; share of the "
            "original mapped into the .pipe", ""]
     head = ["kind", "files", "S+P+builds", "%", "crashes", *(f"{c}s mapped" for c in MAPPED_CATEGORIES),

@@ -454,7 +454,7 @@ def rebuilt_text(source: str, platform: str) -> str:
 def _needles(item, kind: str) -> list[str]:
     """What must be in the rebuilt file for ``item`` to be there (read in the original's terms)."""
     from pipec import importer
-    from pipec.import_inventory import _EXPR
+    from pipec.targets.import_inventory import _EXPR
 
     text = item.text
     if item.category == "command":
@@ -494,13 +494,13 @@ def _norm(text: str, item) -> str:
 
 
 def everything(result, path: str, text: str | None) -> dict:
-    """Issue 25 item 6: each item the ORIGINAL says (pipec.import_inventory: triggers, jobs, steps,
+    """Issue 25 item 6: each item the ORIGINAL says (pipec.targets.import_inventory: triggers, jobs, steps,
     commands, permissions, variables, environments, concurrency, artifacts) compared with the
     file rebuilt for the original's platform: ``equal`` (it is in the rebuilt file),
     ``normalisation`` (a documented one: the inventory's ``ignored`` reasons), ``finding`` (the
     import reported it) or ``loss`` (none of these). Returns the counts and the first losses."""
     from pipec import importer
-    from pipec.import_inventory import account
+    from pipec.targets.import_inventory import account
 
     if text is None:
         text = Path(path).read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """Issue 25 item 2, "nothing silent": every job, step, command, trigger condition, permission,
 variable, artifact (with its name) and environment of an imported file is in the ``.pipe`` or in
-a finding (pipec.import_inventory).
+a finding (pipec.targets.import_inventory).
 
 In CI this runs on small inputs written here, one per kind and feature (the corpus is not part of
 the repository). With ``PIPEC_CORPUS=DIR`` (the shared corpus), it also runs on every workflow,
@@ -18,7 +18,7 @@ import attrs
 import pytest
 
 from pipec import importer
-from pipec.import_inventory import account, shares
+from pipec.targets.import_inventory import account, shares
 
 WORKFLOW = """\
 name: release
