@@ -88,10 +88,9 @@ def _workflow(data) -> list[Item]:
     on = data.get("on")
     on_line = _line(data, "on")
     events = on.items() if isinstance(on, dict) else [(e, None) for e in (on if isinstance(on, list) else [on])]
-    for event, body in events:
+    for n, (event, body) in enumerate(events):
         event = _text(event)
-        where = on if isinstance(on, dict) else data
-        key_line = _line(where, event) if isinstance(on, dict) else on_line
+        key_line = _line(on, event) if isinstance(on, dict) else _line(on, n) if isinstance(on, list) else on_line
         want = _ON_LINE.get(event)
         entries = {_line(body, i) for i in range(len(body))} if isinstance(body, list) else set()
         out.append(Item("trigger", event, key_line, {key_line, on_line, *entries},
