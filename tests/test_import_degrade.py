@@ -503,3 +503,17 @@ def test_control_characters_and_too_many_ignored_paths_degrade():
     assert "on push branches main" in code(r)  # the trigger is kept without the 9 ignored paths
     assert "workflow: too many patterns" in constructs(r)
     builds(r)
+
+
+def test_every_placeholder_the_importers_write_draws_w601():
+    """Issue 25: a build left to write (a buildspec not given), a job not converted and a value the
+    input does not say each draw the warning, so build --strict fails until they are replaced."""
+    cases = [
+        run(template(CODECOMMIT, stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Src"], ["Out"])),
+            "/nonexistent/pipeline.json"),
+        run("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: a/b@v1\n"),
+        run("version: 0.2\nphases:\n  build:\n    commands: [make]\n", "buildspec.yml"),
+    ]
+    for r in cases:
+        _pipeline, diags = compile_text(r.source, "imported.pipe")
+        assert any(d.code == "W601" for d in diags), r.source
