@@ -92,7 +92,9 @@ def _workflow(data) -> list[Item]:
         event = _text(event)
         key_line = _line(on, event) if isinstance(on, dict) else _line(on, n) if isinstance(on, list) else on_line
         want = _ON_LINE.get(event)
-        entries = {_line(body, i) for i in range(len(body))} if isinstance(body, list) else set()
+        # a trigger dropped for one of its filters is reported at that filter's key
+        entries = {_line(body, i) for i in range(len(body))} if isinstance(body, list) else {
+            _line(body, k) for k in body} if isinstance(body, dict) else set()
         out.append(Item("trigger", event, key_line, {key_line, on_line, *entries},
                         check=(lambda code, w=want: w is not None and w in code)))
         if not isinstance(body, dict):
@@ -184,7 +186,11 @@ def _job(key, job, jobs) -> list[Item]:
                     rx = re.compile(r"\bartifact " + re.sub(r"[-_.]", "[-_.]", re.escape(name).replace("\\", "")))
                     out.append(Item("artifact", name, sl, {sl, _line(w, "name")},
                                     check=lambda code, r=rx: r.search(code) is not None))
-            out += _env(step.get("env"), {_line(step, "env"), sl})
+            step_env = _env(step.get("env"), {_line(step, "env"), sl})
+            if _text(step.get("uses")).split("@")[0].lower() == "actions/cache":
+                for it in step_env:  # read only by the cache key, which pipec does not carry (documented)
+                    it.ignored = "env of a cache step: only its key reads it, and a .pipe cache has no key"
+            out += step_env
     return out
 
 
