@@ -6,10 +6,14 @@
 Imports every file of the corpus (read-only, never copied) and prints, per kind: files,
 Successful, Partial, Unsupported, Failed, crashes (an exception inside pipec) and time; for the
 invalid fixtures, how many got an error diagnostic; the share of Successful-or-Partial over the
-valid real-world files; the constructs most often not converted; and the round trip (see
+valid real-world files; the constructs most often not converted; per corpus (issue 25), the
+files that import as Successful or Partial AND build (``pipec build`` into a temporary folder),
+the share of the original's jobs, steps, commands and trigger conditions mapped into the .pipe
+and the items lost with no finding (``pipec.targets.import_inventory``); and the round trip (see
 ``bench/roundtrip.py``): each imported file is built for its own platform, read back into the
 normal form and compared with the normal form read directly from the original, restricted to
-what was mapped.
+what was mapped, and, item by item, over everything the original says (equal, a documented
+normalisation, a finding, or a loss).
 
 Kinds:
 
@@ -98,9 +102,17 @@ def _one(task) -> dict:
         row["error_codes"] = sorted({d.code for d in result.diagnostics if d.severity == "error"})
         if kind == "gitlab":
             gitlab_measure(row, result)
-        elif roundtrip and result.source is not None:
+        elif result.source is not None:
+            _measure(row, result, path, text)
+        if kind != "gitlab" and roundtrip and result.source is not None:
             from roundtrip import compare  # bench/roundtrip.py
 
+            try:
+                from roundtrip import everything
+
+                row["everything"] = everything(result, path, text)
+            except Exception as exc:  # reported per file, not a crash of the import
+                row["everything"] = {"counts": {}, "losses": [f"failed: {type(exc).__name__}: {exc}"[:200]]}
             try:
                 row["roundtrip"] = compare(result, path, text)
             except MemoryError:
@@ -113,6 +125,38 @@ def _one(task) -> dict:
         row["crash"] = f"{type(exc).__name__}: {exc}"[:500]
     row["seconds"] = time.perf_counter() - started
     return row
+
+
+def _measure(row: dict, result, path: str, text: str) -> None:
+    """Issue 25 items 4 and 5: what share of the original was mapped into the .pipe (per
+    category, pipec.targets.import_inventory), what is lost with no finding, and whether ``pipec build``
+    writes the imported file (into a temporary folder, every target the pipeline has)."""
+    import contextlib
+    import io
+    import tempfile
+
+    from pipec import cli, importer
+    from pipec.targets.import_inventory import account, shares
+
+    try:
+        items = account(result, importer.load(text, path))
+        row["mapped"] = shares(items)
+        row["lost"] = [f"{i.category}: {i.text[:80]}" for i in items if i.status == "lost"]
+    except Exception as exc:  # the inventory's own bug: reported, not a crash of the import
+        row["mapped"], row["lost"] = {}, [f"inventory failed: {type(exc).__name__}: {exc}"[:200]]
+    with tempfile.TemporaryDirectory(prefix="pipec-fid-") as d:
+        src = Path(d) / "imported.pipe"
+        src.write_text(result.source, encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(["build", str(src), "-o", str(Path(d) / "out")])
+            except SystemExit as exc:
+                code = exc.code
+        row["builds"] = code == 0
+        if code != 0:
+            row["build_error"] = next((x for x in err.getvalue().splitlines() if x.startswith("error")),
+                                      f"exit {code}")[:200]
 
 
 def tasks(corpus: Path, kinds, limit: int | None, roundtrip: bool):
@@ -250,6 +294,7 @@ def report(rows, kinds, wall, top: int, jobs: int) -> str:
     if valid_total:
         out += ["", f"valid real-world files (gha, buildspec, appspec, cfn-pipeline, realworld): {valid_ok}/"
                 f"{valid_total} Successful or Partial = {100 * valid_ok / valid_total:.1f}%"]
+    out += mapped_report(rows, kinds)
     crashes = [r for r in rows if r["crash"]]
     out.append(f"crashes: {len(crashes)}")
     for r in crashes[:20]:
@@ -273,6 +318,20 @@ def report(rows, kinds, wall, top: int, jobs: int) -> str:
             if ks:
                 e = sum(1 for r in ks if r["roundtrip"]["equal"])
                 out.append(f"  {kind}: {e}/{len(ks)}")
+        out += ["", "round trip over everything the original says (bench/roundtrip.py everything()): each item "
+                "of the original equal in the rebuilt file, a documented normalisation, a finding, or a loss"]
+        for kind in kinds:
+            ks = [r for r in rows if r["kind"] == kind and r.get("everything")]
+            if ks:
+                c = Counter()
+                for r in ks:
+                    c.update(r["everything"]["counts"])
+                total = sum(c.values()) or 1
+                out.append(f"  {kind}: " + ", ".join(f"{k} {c.get(k, 0)} ({100 * c.get(k, 0) / total:.1f}%)"
+                                                     for k in ("equal", "normalisation", "finding", "loss")))
+        losses = [(r["file"], x) for r in rows if r.get("everything") for x in r["everything"]["losses"]]
+        for f, x in losses[:10]:
+            out.append(f"    loss: {f}: {x}")
         reasons = Counter(x for r in rt for x in r["roundtrip"]["reasons"])
         out.append("  top reasons where not equal:")
         for x, n in reasons.most_common(10):
@@ -348,6 +407,50 @@ def gitlab_report(rows: list[dict]) -> str:
         if r not in built:
             out.append(f"  not building: {r['file']} ({r['status']}; {r.get('build_error') or r.get('crash') or ''})")
     return "\n".join(out)
+
+
+#: issue 25's goals: per corpus, >= 97% Successful-or-Partial and building, 0 crashes; mapped
+#: into the .pipe, >= 90% of the commands and >= 80% of the steps
+GOALS = {"ok_and_builds": 97.0, "command": 90.0, "step": 80.0}
+MAPPED_CATEGORIES = ("job", "step", "command", "trigger")
+
+
+def mapped_report(rows, kinds) -> list[str]:
+    """Per kind: Successful-or-Partial and building, crashes, the share of jobs, steps, commands
+    and trigger conditions mapped into the .pipe (not only listed as findings), and items lost
+    with no finding (pipec.targets.import_inventory)."""
+    out = ["", "per corpus: imported (Successful or Partial) AND building with `pipec build`; share of the "
+           "original mapped into the .pipe", ""]
+    head = ["kind", "files", "S+P+builds", "%", "crashes", *(f"{c}s mapped" for c in MAPPED_CATEGORIES),
+            "lost"]
+    table = [head]
+    for kind in kinds:
+        rs = [r for r in rows if r["kind"] == kind]
+        if not rs:
+            continue
+        good = sum(1 for r in rs if r["status"] in ("Successful", "Partial") and r.get("builds"))
+        cells = []
+        for c in MAPPED_CATEGORIES:
+            m = sum(r.get("mapped", {}).get(c, (0, 0))[0] for r in rs)
+            t = sum(r.get("mapped", {}).get(c, (0, 0))[1] for r in rs)
+            cells.append(f"{m}/{t} {100 * m / t:.1f}%" if t else "-")
+        lost = sum(len(r.get("lost") or []) for r in rs)
+        table.append([kind, str(len(rs)), str(good), f"{100 * good / len(rs):.1f}",
+                      str(sum(1 for r in rs if r["crash"])), *cells, str(lost)])
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    for i, r in enumerate(table):
+        out.append("  ".join(x.ljust(w) if j == 0 else x.rjust(w) for j, (x, w) in enumerate(zip(r, widths))))
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    out.append(f"goals: >= {GOALS['ok_and_builds']:.0f}% S+P+builds and 0 crashes per corpus; >= "
+               f"{GOALS['command']:.0f}% of commands and >= {GOALS['step']:.0f}% of steps mapped")
+    broken = [r for r in rows if r["status"] in ("Successful", "Partial") and r.get("builds") is False]
+    for r in broken[:10]:
+        out.append(f"  does not build: {r['file']}: {r.get('build_error')}")
+    lost = [(r["file"], x) for r in rows for x in (r.get("lost") or [])]
+    for f, x in lost[:10]:
+        out.append(f"  lost with no finding: {f}: {x}")
+    return out
 
 
 if __name__ == "__main__":

@@ -415,6 +415,114 @@ def _same_commands(original: dict, got: dict) -> bool:
     return True
 
 
+# ----------------------------------------------------------------------------- everything the original says
+
+
+def _strings(value, out: list) -> list:
+    """Every key and string of a generated file (YAML or JSON), in order."""
+    if isinstance(value, dict):
+        for k, x in value.items():
+            out.append(str(k))
+            _strings(x, out)
+    elif isinstance(value, list):
+        for x in value:
+            _strings(x, out)
+    elif value is not None:
+        out.append(str(value))
+    return out
+
+
+def rebuilt_text(source: str, platform: str) -> str:
+    """The keys and strings of every file ``pipec build`` writes for ``platform``, one per line."""
+    import yaml
+
+    import pipec
+    from pipec.build import EmitContext, generate
+
+    pipeline, _ = pipec.compile_text(source, "imported.pipe")
+    files = generate(pipeline, EmitContext(source="imported.pipe", prefix=""), [platform])
+    out: list = []
+    for name, content in sorted(files.items()):
+        text = content if isinstance(content, str) else content.decode("utf-8", "replace")
+        try:
+            _strings(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)), out)
+        except yaml.YAMLError:
+            out.append(text)
+    return "\n".join(out)
+
+
+def _needles(item, kind: str) -> list[str]:
+    """What must be in the rebuilt file for ``item`` to be there (read in the original's terms)."""
+    from pipec import importer
+    from pipec.targets.import_inventory import _EXPR
+
+    text = item.text
+    if item.category == "command":
+        return [p.strip() for p in _EXPR.split(text) if p.strip()]
+    if item.category == "concurrency":
+        return ["concurrency"] if kind == "workflow" else [text]
+    if item.category == "job" and "(CloudFormation " in text:  # a change set action: by its mode
+        return [text.rsplit(" ", 1)[-1].rstrip(")")]
+    if item.category == "trigger" and text.startswith("source ") and text.endswith(")"):
+        return [text.rsplit("(", 1)[-1].rstrip(")")]  # a source action of the same provider
+    if item.category == "artifact" and text.startswith("primary"):
+        return ["artifacts", "files"]
+    if item.category in ("job", "environment"):
+        return [importer.name(text, "job")] if item.category == "job" else [text]
+    if item.category == "variable":
+        return [text.split()[-1]]
+    if item.category == "artifact":
+        return [importer.name(text.split()[-1], "artifact")] if kind != "appspec" else [text.split(" -> ")[-1]]
+    if item.category == "trigger":
+        words = text.split()
+        if kind == "workflow" and len(words) == 1:
+            return [{"workflow_call": "workflow_dispatch"}.get(text, text)]
+        if kind == "pipeline-template" and words[0] == "source":
+            return [importer.name(words[1], "source")]
+        return [words[-1].lstrip("!").replace("$default-branch", "main")]
+    if item.category == "step":  # a uses step: the action, at whatever ref pipec pins
+        return [text.split("] ")[-1].split("@")[0]] if kind == "workflow" else [text]
+    return [text]
+
+
+def _norm(text: str, item) -> str:
+    """Artifact names compared with '-', '_' and '.' alike (a documented normalisation: pipec names
+    are made of letters, digits, '-' and '_', and the importer may spell one for another)."""
+    if item is not None and item.category != "artifact":
+        return text
+    return re.sub(r"[-_.]", "-", text)
+
+
+def everything(result, path: str, text: str | None) -> dict:
+    """Issue 25 item 6: each item the ORIGINAL says (pipec.targets.import_inventory: triggers, jobs, steps,
+    commands, permissions, variables, environments, concurrency, artifacts) compared with the
+    file rebuilt for the original's platform: ``equal`` (it is in the rebuilt file),
+    ``normalisation`` (a documented one: the inventory's ``ignored`` reasons), ``finding`` (the
+    import reported it) or ``loss`` (none of these). Returns the counts and the first losses."""
+    from pipec import importer
+    from pipec.targets.import_inventory import account
+
+    if text is None:
+        text = Path(path).read_text(encoding="utf-8")
+    items = account(result, importer.load(text, path))
+    rebuilt = rebuilt_text(result.source, importer.PLATFORM[result.kind])
+    flat = _norm(rebuilt, None)
+    counts = {"equal": 0, "normalisation": 0, "finding": 0, "loss": 0}
+    losses = []
+    for it in items:
+        if it.status == "ignored":
+            counts["normalisation"] += 1
+        elif all(_norm(n, it) in (flat if it.category == "artifact" else rebuilt)
+                 for n in _needles(it, result.kind)):
+            counts["equal"] += 1
+        elif it.status == "reported":
+            counts["finding"] += 1
+        else:
+            counts["loss"] += 1
+            losses.append(f"{it.category}: {it.text[:80]}")
+    return {"counts": counts, "losses": losses}
+
+
 # ----------------------------------------------------------------------------- compare
 
 

@@ -184,6 +184,7 @@ CODES: dict[str, str] = {
     "E603": "inputs do not make one pipeline",
     "E699": "importer produced an invalid pipeline",
     "W600": "construct not converted",
+    "W601": "an import placeholder is still in the pipeline",
 }
 
 #: codes of ``pipec import``, about the imported files (tests/test_import_cli.py covers them)

@@ -109,6 +109,42 @@ _SCALAR_TAGS = {
 }
 
 
+class YInt(int):
+    """An integer read from YAML that remembers the text written (``010``, ``1_000``): ``str()``
+    gives that text, so an import writes what the author wrote; arithmetic uses the number."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return self.text if not spec else int.__format__(int(self), spec)
+
+
+class YFloat(float):
+    """A float read from YAML that remembers the text written: ``python: 3.10`` stays ``3.10``
+    (the float would print as ``3.1``, a different version)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return self.text if not spec else float.__format__(float(self), spec)
+
+
+def _number(value, text: str):
+    out = (YInt if isinstance(value, int) else YFloat)(value)
+    out.text = text
+    return out
+
+
 def _span(pos: tuple[int, int] | None) -> Span | None:
     if pos is None:
         return None
@@ -133,8 +169,9 @@ class _Builder:
         conv = _SCALAR_TAGS.get(tag, False)
         if conv is None:
             try:
-                return (_SCALARS.construct_yaml_int if tag.endswith("int")
-                        else _SCALARS.construct_yaml_float)(self.loader, node)
+                number = (_SCALARS.construct_yaml_int if tag.endswith("int")
+                          else _SCALARS.construct_yaml_float)(self.loader, node)
+                return _number(number, node.value)  # keeps the text written
             except (ValueError, yaml.YAMLError):
                 return node.value
         if conv is False:
@@ -338,6 +375,9 @@ def detect(data) -> str | None:
         return "appspec"
     if "version" in data and data.keys() & {"artifacts", "batch", "env", "reports", "cache"}:
         return "buildspec"
+    containers = data.get("containers")
+    if isinstance(containers, dict) and any(isinstance(c, dict) and "phases" in c for c in containers.values()):
+        return "buildspec"  # the legacy layout, phases under containers: NAME:
     if _is_gitlab_ci(data):
         return "gitlab-ci"
     return None
@@ -570,6 +610,26 @@ def _importer(kind: str):
     return getattr(importlib.import_module(module), func)
 
 
+def describe(data) -> str | None:
+    """What a file that holds no pipeline is, in words (for E600), or None when pipec cannot tell."""
+    if not isinstance(data, dict):
+        return f"the file holds a {type(data).__name__ if data is not None else 'null'}, not a mapping"
+    runs = data.get("runs")
+    if isinstance(runs, dict) and "using" in runs:
+        return f"an action definition (runs.using: {runs.get('using')}), which workflows call; import the workflows"
+    if isinstance(data.get("Resources"), dict):
+        return "a CloudFormation template without an AWS::CodePipeline::Pipeline resource"
+    if "updates" in data and "version" in data:
+        return "a Dependabot configuration"
+    if "apiVersion" in data and "kind" in data:
+        return f"a Kubernetes manifest (kind {data.get('kind')})"
+    if "services" in data:
+        return "a Docker Compose file"
+    if "on" in data and "jobs" not in data:
+        return "a workflow with no jobs"
+    return None
+
+
 def read_input(path: str, text: str | None = None):
     """(text, data, kind) of one input, or :class:`InputError`."""
     if text is None:
@@ -587,9 +647,10 @@ def read_input(path: str, text: str | None = None):
         data.dups = dups
     kind = detect(data)
     if kind is None:
+        what = describe(data)
         raise InputError(Diagnostic(
             "E600", ERROR, "not a GitHub Actions workflow, buildspec, appspec, CodePipeline template or GitLab CI "
-            "file", None,
+            "file" + (f": {what}" if what else ""), None,
             help="pipec recognises a workflow by its 'on' and 'jobs' keys, a buildspec by 'phases', an appspec "
                  "by 'version' with 'files', 'hooks' or 'Resources', a template by a resource of type "
                  "AWS::CodePipeline::Pipeline, and a GitLab CI file by 'stages', 'include' or jobs with "
@@ -650,7 +711,19 @@ def finish(ctx: Context, doc: Doc) -> str | None:
     text = "\n".join(header(ctx) + doc.render()) + "\n"
     try:
         formatted = format_text(text, ctx.file + ".pipe")
-        compile_text(formatted, ctx.file + ".pipe")
+        try:
+            compile_text(formatted, ctx.file + ".pipe")
+        except Diagnostics as exc:
+            found = len(ctx.unconverted)
+            replaced = _replace_refused(ctx, formatted, exc)
+            if replaced is None:
+                raise
+            try:
+                formatted = format_text(replaced, ctx.file + ".pipe")
+                compile_text(formatted, ctx.file + ".pipe")
+            except Diagnostics:
+                del ctx.unconverted[found:]  # the placeholders did not help: the input's values are the error
+                raise exc from None
     except Diagnostics as exc:
         errors = [d for d in exc.diagnostics if d.severity == ERROR]
         invalid = [(d, INVALID_VALUE.fullmatch(d.message)) for d in errors if d.code == "E206"]
@@ -672,6 +745,53 @@ def finish(ctx: Context, doc: Doc) -> str | None:
             None, help="This is a bug in pipec's importer; please report it with the input file.", file=ctx.file))
         return None
     return formatted
+
+
+def _replace_refused(ctx: Context, text: str, exc) -> str | None:
+    """Degrade, never fail (issue 25): values of the input that AWS or GitHub would refuse (the
+    template placeholders of samples, such as ``<FunctionName>`` or ``PLACEHOLDER_SUBNET``) become
+    ``REPLACE-ME-...`` placeholders with a finding and a task; None when other errors remain."""
+    errors = [d for d in exc.diagnostics if d.severity == ERROR]
+    found = [INVALID_VALUE.fullmatch(d.message) if d.code == "E206" else None for d in errors]
+    if not errors or not all(found):
+        return None
+    lines = text.split("\n")
+    for value, what in dict.fromkeys((m.group("value"), m.group("what")) for m in found):
+        if value.endswith("characters)"):  # shortened in the message: the whole value from the text
+            whole = re.search(re.escape(value.split("...")[0]) + r'[^"\s]*', text)
+            if whole is None:
+                return None
+            value = whole.group(0)
+        holder = "REPLACE-ME-" + (re.sub(r"[^A-Za-z0-9]+", "-", what).strip("-").lower() or "value")
+        parts = value.split(":", 5)
+        if value.startswith("arn:") and len(parts) == 6:
+            # an ARN keeps its shape (a role must be an ARN); the account and the name are placeholders
+            kind = parts[5].split("/", 1)[0] + "/" if "/" in parts[5] else ""
+            holder = ":".join(parts[:4] + ["123456789012", kind + holder])
+        hit = False
+        from pipec.formatter import quote
+
+        written = quote(value)[1:-1]  # as the .pipe writes it in a string (backslashes doubled)
+        for i, line in enumerate(lines):
+            if line.lstrip().startswith("#"):
+                continue
+            for form in dict.fromkeys((written, value)):
+                if form in line:
+                    lines[i] = line = line.replace(form, holder)
+                    hit = True
+        if not hit:
+            return None
+        at = ctx.text.find(value)
+        pos = None if at < 0 else (ctx.text.count("\n", 0, at) + 1, at - ctx.text.rfind("\n", 0, at))
+        key = ("input: value the platform refuses", ctx.file, pos)
+        if key not in ctx._reported:
+            ctx._reported.add(key)
+            ctx.unconverted.append(Unconverted(
+                "input: value the platform refuses", f"the {what} {value!r} is not one the platform accepts (a "
+                f"placeholder of the input?): written as {holder}", pos[0] if pos else None, pos[1] if pos else None,
+                "", ctx.file))
+        ctx.task("resource", f"replace {holder} with the real {what} (the input had {value!r})")
+    return "\n".join(lines)
 
 
 def summary(results: list[Result]) -> dict:

@@ -192,6 +192,9 @@ def analyze(module: ast.Module) -> tuple[model.Pipeline, list[Diagnostic]]:
     diags = [d for d in an.diags if not (d.code == "W503" and d.span in by_value)] + [d for _, d in found]
     # detect-secrets' inline allowlist comment ('# pragma: allowlist secret') silences W503 there
     diags = [d for d in diags if not (d.code == "W503" and secretscan.allowlisted(module.source, d.span))]
+    from pipec import placeholders  # W601: what pipec import left for a person to fill in
+
+    diags += placeholders.check(module.source or "", module.filename)
     diags = sorted(diags, key=Diagnostic.sort_key)
     if any(d.severity == ERROR for d in diags):
         raise Diagnostics(diags)

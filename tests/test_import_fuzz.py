@@ -225,10 +225,19 @@ def test_mutated_templates(data):
 
 
 def _plain(v):
+    """The importer's YAML values as plain Python data (its numbers remember their text)."""
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items()}
     if isinstance(v, list):
         return [_plain(x) for x in v]
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        return float(v)
+    if isinstance(v, str):
+        return str(v)
     return v
 
 

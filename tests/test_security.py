@@ -274,17 +274,21 @@ def test_invoke_takes_at_most_five_artifacts():
     assert "E206" in _codes(text)
 
 
-def test_import_reports_a_value_aws_refuses_as_an_input_error(tmp_path):
-    """A name the platform refuses is an error in the imported file (E602, at its line), not an
-    importer bug (E699) and not a .pipe file that 'check' rejects."""
+def test_import_reports_a_value_aws_refuses_as_a_placeholder(tmp_path):
+    """A name the platform refuses is reported at its line in the imported file and written as a
+    REPLACE-ME placeholder (issue 25: degrade, never fail), not an importer bug (E699) and not a
+    .pipe file that 'check' rejects."""
     spec = tmp_path / "appspec.yml"
     spec.write_text("version: 0.0\nResources:\n  - fn:\n      Type: AWS::Lambda::Function\n      Properties:\n"
                     "        Name: my.function\n        Alias: live\n", encoding="utf-8")
     run = subprocess.run([os.sys.executable, "-m", "pipec", "import", str(spec), "-o", str(tmp_path / "out.pipe")],
                          capture_output=True, text=True)
-    assert run.returncode == 1, run.stderr
-    assert "E602" in run.stderr and "E699" not in run.stderr and "appspec.yml:6:" in run.stderr
-    assert not (tmp_path / "out.pipe").exists()
+    assert run.returncode == 0, run.stderr
+    assert "my.function" in run.stderr and "E699" not in run.stderr and "appspec.yml:6:" in run.stderr
+    written = (tmp_path / "out.pipe").read_text(encoding="utf-8")
+    assert "REPLACE-ME-lambda-function" in written and "function my.function" not in written
+    pipeline, diags = pipec.compile_text(written, "out.pipe")
+    assert any(d.code == "W601" for d in diags)
 
 
 def test_variable_without_manual_start_uses_its_default(tmp_path):

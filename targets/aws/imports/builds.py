@@ -7,6 +7,8 @@ a file next to the template) is :mod:`.specs`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 import re
 
@@ -47,10 +49,18 @@ class Builds:
         spec_data, spec_path = None, None
         if lid is None:
             pname = self.ev.resolve(project)
+            spec_path = "buildspec.yml"
+            # a project of another stack: its settings are unknown, but a buildspec given with the
+            # template (buildspec.yml, or the only one given) is its buildspec (issue 25: not E603)
+            unused = [k for k, c in ctx.companions.items() if c[2] == "buildspec" and k not in ctx.used_companions]
+            found = self.find_companion(spec_path, "buildspec")
+            given = spec_path if found is not None else unused[0] if len(unused) == 1 else None
             ctx.skip(b, "template: CodeBuild project not in the template",
                      f"action {raw} runs CodeBuild project {pname!s}, which the template does not define; its "
-                     "settings and buildspec are unknown", cfg, "ProjectName")
-            spec_path = "buildspec.yml"
+                     "settings are unknown" + (f", its buildspec is taken to be {Path(str(given)).name}"
+                                               if given else " and so is its buildspec"), cfg, "ProjectName")
+            if given is not None:
+                spec_data, spec_path = self.buildspec_file(b, given, cfg, "ProjectName")
         else:
             spec_data, spec_path = self.project(b, lid, raw)
         written: list[str] = []
@@ -63,8 +73,8 @@ class Builds:
                          f"the buildspec of action {raw} gives no command pipec could import", a, "Name")
             path = spec_path or "buildspec.yml"
             b.comment("Placeholder: this build fails until its buildspec is imported.")
-            b.stmt("build", q(f'echo "buildspec {path} was not imported: run pipec import '
-                              f'{self.file.name} {path}" && exit 1'))
+            b.stmt("build", q(f'echo "pipec import: buildspec {path} was not imported: run pipec import '
+                              f'{self.file.name} {path}" >&2 && exit 1'))
         made = []
         for cp_name, pipe in outs.items():
             if pipe in written:

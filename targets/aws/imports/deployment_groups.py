@@ -22,11 +22,14 @@ class DeploymentGroups:
         group = self.get(cfg, "DeploymentGroupName")
         lid = self.lid_of(group, "AWS::CodeDeploy::DeploymentGroup") if group is not None else None
         if lid is None:
+            # degrade, never drop (issue 25): the action is kept, its targets are placeholders
             self.ctx.skip(parent, "template: CodeDeploy group not in the template",
                           f"action {raw} deploys with deployment group {self.ev.resolve(group)!s}, which the "
-                          "template does not define; its targets and strategy are unknown", cfg,
-                          "DeploymentGroupName")
-            return raw, None, None
+                          "template does not define; its targets are REPLACE-ME placeholders and its strategy "
+                          "is CodeDeploy's default", cfg, "DeploymentGroupName")
+            app = self.lid_of(self.get(cfg, "ApplicationName"), "AWS::CodeDeploy::Application")
+            cp = self.ev.resolve(self.props(app).get("ComputePlatform")) if app else None
+            return raw, "", {"ECS": "ecs", "Lambda": "lambda"}.get(str(cp), "ec2")
         app = self.lid_of(self.get(self.props(lid), "ApplicationName"), "AWS::CodeDeploy::Application")
         if app is None:
             app = self.lid_of(self.get(cfg, "ApplicationName"), "AWS::CodeDeploy::Application")

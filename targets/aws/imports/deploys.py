@@ -34,12 +34,16 @@ class Deploys:
             self.action_names.discard(name.lower())
             parent.items.extend(("comment", x) for k, x in block.items if k == "comment")
             return []
+        if inputs and inputs[0] in self.sources and platform == "ec2":
+            # pipec deploys EC2 revisions that a build produces (E407 otherwise): a packaging build
+            # before this stage makes the revision from the source's files (issue 25)
+            ctx.skip(block, "template: CodeDeploy revision from a source",
+                     f"action {raw} deploys source {inputs[0]} directly; pipec deploys EC2 revisions that a "
+                     "build produces, so a build that packages the source's files is added before it", a,
+                     "InputArtifacts")
+            inputs[0] = self.placeholder_artifact(f"{inputs[0]}-revision", raw, source=inputs[0])
         if inputs:
             block.stmt("from", inputs[0])
-            if inputs[0] in self.sources:
-                ctx.skip(block, "template: CodeDeploy revision from a source",
-                         f"action {raw} deploys source {inputs[0]} directly; pipec deploys EC2 revisions that a "
-                         "build produces (its AWS target refuses this with E407)", a, "InputArtifacts")
         aws_lines = []
         if platform == "ec2":
             tags = 0
@@ -129,7 +133,7 @@ class Deploys:
         block.stmt("from", src)
         services = self.items(gprops.get("ECSServices"), block, gprops, "ECSServices")
         svc = services[0] if services and isinstance(services[0], dict) else {}
-        if len(services) != 1:
+        if len(services) != 1 and lid:  # lid "": the group is not in the template (reported already)
             ctx.skip(block, "template: ECS services", f"group {lid}: {len(services)} ECS services", gprops,
                      "ECSServices")
         cluster = self.text(svc.get("ClusterName"), block, svc, "ClusterName", "the cluster", required=True,

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from pipec import importer
+from pipec.targets.aws.imports.bindings import bind_stages
 from pipec.importer import Doc, q, v
 from pipec.targets.aws import intrinsics
 from pipec.targets.aws.intrinsics import Unresolved
@@ -126,9 +127,16 @@ class TemplateImporter(Stages, Sources, Triggers, Builds, Specs, DeploymentGroup
         first, rest = stages[0], stages[1:]
         self.source_stage(p, first)
         if not self.sources:
-            raise importer.Unsupported("template: no importable source",
-                                       "the pipeline has no source pipec can import (CodeStarSourceConnection, "
-                                       "GitHub, CodeCommit or S3)", first, "Actions")
+            # degrade, never fail (issue 25): a placeholder repository stands for the source (ECR,
+            # a custom or third-party source); the actions that read it get placeholder inputs
+            ctx.skip(p, "template: no importable source", "the pipeline has no source pipec can import "
+                     "(CodeStarSourceConnection, GitHub, CodeCommit or S3): a placeholder repository stands "
+                     "for it", first, "Actions")
+            block = Doc('source app github "OWNER/REPO"')
+            p.items.append(("block", block))
+            self.sources["app"] = ("github", block, None)
+            self.source_order.append("app")
+            ctx.task("repository", "replace the placeholder source OWNER/REPO with the pipeline's source")
         self.triggers(props)
         for st in rest:
             self.stage(p, st, held)
@@ -139,8 +147,15 @@ class TemplateImporter(Stages, Sources, Triggers, Builds, Specs, DeploymentGroup
                          "DisableInboundStageTransitions")
         self.infrastructure(p)
         if not any(kind == "block" and item.header.startswith("stage ") for kind, item in p.items):
-            raise importer.Unsupported("template: no importable action",
-                                       "no action after the source stage could be imported", props, "Stages")
+            # degrade, never fail (issue 25): one action that fails until a person writes the work
+            ctx.skip(p, "template: no importable action", "no action after the source stage could be imported: "
+                     "one placeholder action stands for them", props, "Stages")
+            st = p.block("stage placeholder")
+            b = st.block("build placeholder")
+            b.stmt("build", q(f"echo 'pipec import: no action of {Path(ctx.file).name} was imported; write the "
+                              "pipeline's actions' >&2 && exit 1"))
+            ctx.task("resource", "write the pipeline's actions (no action of the template could be imported)")
+        bind_stages(ctx, p, self.sources, props)
         return p
 
     def pipeline_name(self, lid: str, props: dict) -> str:

@@ -231,13 +231,37 @@ class Stages:
                 continue
             pipe = self.artifacts.get(name)
             if pipe is None:
+                # degrade, never drop (issue 25): a placeholder build produces the artifact, so the
+                # action keeps its input (never the source instead) and the pipeline builds
                 self.ctx.skip(block, "template: input artifact not imported",
-                              f"action {raw} reads artifact {name}, which no imported action produces before it",
-                              a, "InputArtifacts")
-                continue
+                              f"action {raw} reads artifact {name}, which no imported action produces before it "
+                              "(an output renamed, or made outside the pipeline): a placeholder build produces it "
+                              "and fails until you replace it", a, "InputArtifacts")
+                pipe = self.placeholder_artifact(name, raw)
             if pipe not in out:
                 out.append(pipe)
         return out
+
+    def placeholder_artifact(self, name: str, raw: str, source: str | None = None) -> str:
+        """A stage before the current one with a build that makes artifact ``name``: from
+        ``source`` (the files of a source, packaged as they are) or a placeholder that fails."""
+        pipe = self.new_artifact(name)
+        self.artifacts[name] = pipe
+        sname = importer.unique(importer.name(f"make-{pipe}", "stage"), self.stage_names)
+        st = self.doc.block(f"stage {sname}")
+        b = st.block(f"build {importer.unique(importer.name(f'make-{pipe}', 'build'), self.action_names)}")
+        if source is not None:
+            b.comment(f"CodePipeline deployed source {source} itself; pipec deploys what a build produces, so this "
+                      "build packages the source's files as they are.")
+            b.stmt("from", source)
+            b.stmt("build", q(f"echo Packaging source {source} as artifact {pipe}"))
+        else:
+            b.comment(f"Placeholder: artifact {name} is read by action {raw}, but no imported action makes it.")
+            b.stmt("build", q(f"echo 'pipec import: write the build that makes artifact {name}' >&2 && exit 1"))
+            self.ctx.task("resource", f"write the build that makes artifact {name} (read by action {raw}), in "
+                          f"place of the placeholder stage {sname}")
+        b.stmt("artifact", pipe, "files", q("**/*"))
+        return pipe
 
     def new_artifact(self, name: str) -> str:
         return importer.unique(importer.name(name, "artifact"), self.artifact_names)

@@ -388,6 +388,11 @@ def _artifacts(ctx, b: Doc, arts, names: list[str] | None, action: str, rec: dic
         written.append(aname)
     for ident, spec in secondary.items():
         aname = unique(name(ident, "artifact", 100), taken)
+        raw = spec.get("name") if isinstance(spec, dict) else None
+        if raw is not None and (scalar(raw) or "") != aname:
+            ctx.skip(b, "buildspec: artifact name",
+                     f"secondary artifact {ident} is uploaded as {scalar(raw)!r} outside CodePipeline; the .pipe "
+                     f"artifact is named after its identifier, {aname}", spec, "name")
         if not _artifact(ctx, b, aname, spec, f"secondary artifact {ident}", rec):
             return None
         written.append(aname)
@@ -467,6 +472,35 @@ def _cache(ctx, b: Doc, cache, rec: dict) -> bool:
     return True
 
 
+def _legacy_containers(ctx, block: Doc, data):
+    """The legacy layout, where the phases sit under ``containers: NAME:`` (one build per
+    container): the first container's keys are read as the buildspec's, the others are findings."""
+    containers = data.get("containers")
+    if "phases" in data or not isinstance(containers, dict) or not containers:
+        return data
+    names = list(containers)
+    first = containers[names[0]]
+    if not isinstance(first, dict):
+        return data
+    ctx.skip(block, "buildspec: containers layout",
+             f"the legacy 'containers:' layout: the phases of container '{names[0]}' are imported as the build's",
+             data, "containers")
+    for other in names[1:]:
+        ctx.skip(block, "buildspec: containers layout",
+                 f"container '{other}' is a second build of the legacy layout: write it as another build action",
+                 containers, other)
+    merged = type(data)((k, x) for k, x in data.items() if k != "containers")
+    for attr in ("pos", "src"):
+        setattr(merged, attr, getattr(data, attr, None))
+    merged.kpos = dict(getattr(data, "kpos", {}))
+    merged.vpos = dict(getattr(data, "vpos", {}))
+    for k, x in first.items():
+        merged.setdefault(k, x)
+        merged.kpos.setdefault(k, getattr(first, "kpos", {}).get(k))
+        merged.vpos.setdefault(k, getattr(first, "vpos", {}).get(k))
+    return merged
+
+
 def build_body(ctx, block: Doc, data, artifact_names: list[str] | None = None) -> list[str]:
     """Fill an existing ``build NAME { }`` block from buildspec ``data`` (a YDict).
 
@@ -484,6 +518,7 @@ def build_body(ctx, block: Doc, data, artifact_names: list[str] | None = None) -
     if not isinstance(data, dict):
         ctx.error("the buildspec is not a mapping", hint="A buildspec starts with 'version: 0.2' and 'phases:'.")
         return []
+    data = _legacy_containers(ctx, block, data)
     version = data.get("version")
     rec["version"] = scalar(version)
     if version is None:
@@ -527,7 +562,14 @@ def build_body(ctx, block: Doc, data, artifact_names: list[str] | None = None) -
         if not _phase(ctx, block, phases, pname, rec["phases"], runtimes):
             return []
     rec["runtimes"] = runtimes
-    if not rec["phases"]:
+    if not rec["phases"] and "batch" in data:
+        # never a build that passes while doing nothing (issue 25): the builds of a batch-only
+        # buildspec are elsewhere, so this one fails with a message until a person writes them
+        block.comment("The buildspec's builds are a batch (see above): this command fails until you replace it.")
+        block.stmt("build", q(f"echo 'pipec import: {action}: the buildspec is a batch of builds; write their "
+                              "commands' >&2 && exit 1"))
+        ctx.task("resource", f"{action}: write the build's commands (the buildspec was a batch of builds)")
+    elif not rec["phases"]:
         block.comment("The buildspec runs no commands: 'true' does nothing (a .pipe build needs a command).")
         block.stmt("build", q("true"))
     written = _artifacts(ctx, block, data.get("artifacts"), artifact_names, action, rec)

@@ -11,6 +11,7 @@ import re
 import shlex
 
 from pipec import importer
+from pipec.targets.github.imports.grants import report_checkout_credentials
 from pipec.importer import q, v
 from pipec.targets.github.imports.common import _Action, _scalar, _Skip
 
@@ -97,6 +98,9 @@ class Actions:
                         "in the working directory")
         a.checkout = True
         for k, val in with_.items():
+            if k == "persist-credentials":
+                report_checkout_credentials(ctx, a.phase, with_, k)
+                continue
             if k in _CHECKOUT_IGNORED or k == "repository" or k == "path":
                 if k == "fetch-depth" and val in (0, "0"):
                     self.clone_full = True

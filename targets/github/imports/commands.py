@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 import shlex
 
+#: characters a .pipe file cannot hold (a newline and a tab it writes as escapes)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
 from pipec.importer import q
 from pipec.targets.github.imports.common import _EXPR, _SHELL_NAME, _Action, _scalar, _Skip
 
@@ -158,14 +161,19 @@ class Commands:
                 raise _Skip("workflow: step setting", f"step setting '{k}' has no .pipe equivalent")
         if step.get("continue-on-error") not in (None, False):
             raise _Skip("workflow: continue-on-error", "the step may fail without failing the job on GitHub")
+        if isinstance(step.get("run"), str) and _CONTROL.search(step["run"]):
+            raise _Skip("workflow: control character", "the script holds a control character (an escape such as "
+                        "\\e in a quoted YAML string), which a .pipe file cannot hold: write it as $'\\e' or "
+                        "printf '\\033' in the command")
         if "timeout-minutes" in step:
             ctx.skip(a.phase, "workflow: step timeout", f"step {i + 1} has its own timeout; only the action's "
                      "timeout applies", steps, i)
         shell = step.get("shell", job_def.get("shell", wf_def.get("shell")))
         if shell is None:
             if self.os == "windows":
-                if a.windows_reported:
-                    raise _Skip("", "PowerShell step (see above)")
+                if a.windows_reported:  # a finding per step: nothing is left out silently (issue 25)
+                    raise _Skip("workflow: non-bash shell", "a PowerShell step (the Windows runner's default "
+                                "shell) is not converted")
                 a.windows_reported = True
                 raise _Skip("workflow: non-bash shell", "on a Windows runner the default shell is PowerShell: "
                             "this step and the job's other run steps without 'shell: bash' are not converted")
@@ -260,6 +268,24 @@ class Commands:
             return self.add_secret(a, env_name if env_name and env_name not in a.env else parts[1], parts[1])
         if inner == "github.token":
             return self.add_secret(a, "GITHUB_TOKEN", "GITHUB_TOKEN")
+        if head == "matrix" and getattr(self, "matrix_unknown", False) and len(parts) == 2 \
+                and _SHELL_NAME.fullmatch(parts[1]):
+            # a matrix that is not expanded (issue 25): the value is a placeholder variable of the
+            # action, which already fails until the combinations are written out
+            var = "MATRIX_" + parts[1].upper()
+            a.env.setdefault(var, f"REPLACE-ME-matrix-{parts[1].lower().replace('_', '-')}")
+            return var
+        if head == "vars" and len(parts) == 2 and _SHELL_NAME.fullmatch(parts[1]):
+            # a repository or organisation variable: a pipeline variable whose value a person sets
+            if parts[1] not in self.variables:
+                self.variables[parts[1]] = "REPLACE-ME"
+                line = ("stmt", f"variable {parts[1]} = {q(f'REPLACE-ME-{parts[1].lower().replace(chr(95), chr(45))}')}")
+                first_stage = next((i for i, (k, x) in enumerate(self.doc.items)
+                                    if k == "block" and x.header.startswith("stage ")), len(self.doc.items))
+                self.doc.items.insert(first_stage, line)  # with the other variables, before the stages
+                self.ctx.task("variable", f"set the pipeline variable {parts[1]} to the value of the GitHub "
+                                          f"variable vars.{parts[1]}")
+            return parts[1]
         name = None
         if head == "inputs" and len(parts) == 2:
             name = parts[1]

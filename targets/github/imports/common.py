@@ -29,6 +29,8 @@ def _scalar(value) -> str | None:
     """A YAML scalar as the string GitHub sees, or None for mappings and lists."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)) and hasattr(value, "text"):
+        return value.text  # as written: `3.10` stays 3.10 (pipec.importer.YFloat)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -69,3 +71,4 @@ class _Action:
         self.inputs_pending: list = []      # (artifact, None: the primary input | destination)
         self.uploads: list = []             # (GitHub name, .pipe name)
         self.placeholder = False            # nothing converted: one command that fails loudly
+        self.step_conditions: list[int] = []  # steps kept whose condition GitHub decides at run time

@@ -34,6 +34,10 @@ class Env:
             if text is None:
                 ctx.skip(doc, "workflow: env expression", f"env {name} is not a plain value", raw, name)
                 continue
+            if re.search(r"[\x00-\x08\x0b-\x1f\x7f]", text):
+                ctx.skip(doc, "workflow: control character", f"env {name} holds a control character (such as "
+                         "YAML's \\e), which a .pipe file cannot hold; set it in a command with printf", raw, name)
+                continue
             m = re.fullmatch(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", text)
             if m:
                 out[name] = ("secret", m.group(1))
@@ -54,11 +58,20 @@ class Env:
         while name in a.env or name in a.secrets:
             name = f"{env_name}_{n}"
             n += 1
-        a.secrets[name] = secret
         ctx = self.ctx
+        if secret.upper().startswith("GITHUB_"):
+            # GitHub reserves the GITHUB_ prefix for its own secrets (the run's automatic token):
+            # the .pipe names a secret a person creates, under a name GitHub accepts
+            ctx.task("secret", f"create the GitHub secret PIPEC_{secret} (a token with the rights the workflow's "
+                               f"{secret} had): GitHub does not let a secret be named {secret}")
+            secret = f"PIPEC_{secret}"
+            for n, s in a.secrets.items():
+                if s == secret:
+                    return n
+        a.secrets[name] = secret
         ctx.task("secret", f"create the SSM parameter /{self.pipeline}/{secret} (SecureString) with the value "
                            f"of the GitHub secret {secret}")
-        if secret == "GITHUB_TOKEN":
+        if secret == "PIPEC_GITHUB_TOKEN":
             ctx.task("secret", "GITHUB_TOKEN is made by GitHub for each run: on CodePipeline, store a token "
-                               f"with the same rights in /{self.pipeline}/GITHUB_TOKEN")
+                               f"with the same rights in /{self.pipeline}/PIPEC_GITHUB_TOKEN")
         return name

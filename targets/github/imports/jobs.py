@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from pipec import importer
+from pipec.targets.github.imports.grants import display_name, report_environment_url, report_permissions
 from pipec.importer import Doc, q, v
 from pipec.targets.github.imports.common import _Action, _scalar
 
@@ -98,9 +99,20 @@ class Jobs:
         ctx.mapping["stages"] = stages_map
         ctx.mapping["placeholders"] = sorted(self.placeholders)
         converted = [n for names in stages_map for n in names if n not in self.placeholders]
-        if not stages_map or (not converted and not any(ctx.mapping.get("triggers", {}).values())):
-            raise importer.Unsupported("workflow: nothing to import", "neither a trigger nor a step of the workflow "
-                                       "could be converted (see the other findings)", data, "jobs")
+        if not stages_map:
+            # every job was left out (runs only after failures, never runs): the pipeline keeps one
+            # action that fails with a message, so that what is written still checks and builds
+            a = self.placeholder_action("jobs", "workflow: nothing to import", "no job of the workflow is "
+                                        "imported (see the other findings); one placeholder action stands for "
+                                        "them", data, "jobs")
+            stage = p.block(f"stage {importer.unique('jobs', stage_names)}")
+            self.emit(stage, a)
+            stages_map.append([a.name])
+            ctx.mapping["placeholders"] = sorted(self.placeholders)
+        elif not converted and not any(ctx.mapping.get("triggers", {}).values()):
+            ctx.skip(p, "workflow: nothing to import", "neither a trigger nor a step of the workflow could be "
+                     "converted (see the other findings): the pipeline keeps its shape, with actions that fail "
+                     "until they are written", data, "jobs")
 
     def emit(self, parent: Doc, a: _Action):
         d = parent.block(a.doc.header)
@@ -137,9 +149,10 @@ class Jobs:
     def job(self, stage: Doc, key: str, job, jobs) -> tuple[list[_Action], bool]:
         ctx = self.ctx
         if "uses" in job:
-            ctx.skip(stage, "workflow: reusable workflow call", f"job '{key}' calls the reusable workflow "
-                     f"{job.get('uses')!r}; import that workflow on its own", jobs, key)
-            return [], False
+            a = self.placeholder_action(key, "workflow: reusable workflow call", f"job '{key}' calls the reusable "
+                                        f"workflow {_scalar(job.get('uses'))!r}; import that workflow on its own "
+                                        "and put its actions here", jobs, key)
+            return [a], False
         when = self.when(job, None, job_level=True)
         self.job_guard = None
         if when == "failure":
@@ -161,10 +174,13 @@ class Jobs:
         strategy = job.get("strategy")
         combos: list = [None]
         sequential = False
+        self.matrix_unknown = False
         if strategy is not None:
             combos = self.matrix(stage, key, job, strategy)
             if combos is None:
-                return [], False
+                # degrade, never drop (issue 25): the job once, behind a command that fails until a
+                # person writes the combinations out (see the finding the matrix reader made)
+                combos, self.matrix_unknown = [None], True
             if isinstance(strategy, dict):
                 mp = strategy.get("max-parallel")
                 sequential = mp == 1 and len(combos) > 1
@@ -198,6 +214,9 @@ class Jobs:
         if self.job_when == "always":
             ctx.skip(notes, "workflow: job runs after failures", f"job '{key}' runs even when the jobs it needs "
                      f"failed (if: {_scalar(job.get('if'))!r}); here it runs only after they succeed", job, "if")
+        display_name(notes, job)
+        report_permissions(ctx, notes, job, "permissions", f"job '{key}'")
+        report_environment_url(ctx, notes, job)
         self.runner(a, key, job)
         self.container(a, job)
         if "services" in job:
@@ -252,6 +271,19 @@ class Jobs:
                      "here (see the comment above), then delete this command' >&2 && exit 1")
             a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
             self.ctx.mapping.setdefault("guards", []).append(a.name)
+        if a.commands and a.step_conditions and self.job_guard is None:
+            nums = ", ".join(str(n) for n in a.step_conditions)
+            guard = (f"echo 'pipec import: on GitHub step(s) {nums} of job {key} ran only if a condition held; "
+                     "decide when they run here (see the comments above), then delete this command' >&2 && exit 1")
+            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            self.ctx.mapping.setdefault("guards", []).append(a.name)
+        if a.commands and self.matrix_unknown:
+            guard = (f"echo 'pipec import: on GitHub job {key} ran once per combination of a matrix that is not "
+                     "imported; write the combinations out (see the comment above), then delete this command' "
+                     ">&2 && exit 1")
+            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            ctx.task("resource", f"{a.name}: write out the matrix combinations of job '{key}' (one action each) "
+                     "and delete its first command")
         if not a.commands:
             # Keep the job's place, settings and findings, with one command that fails loudly: the
             # pipeline's shape converts, its work is left to a person (never a job that passes
@@ -265,6 +297,17 @@ class Jobs:
         if a.no_checkout:
             ctx.skip(a.notes, "workflow: job without checkout", "the job does not check the repository out "
                      "on GitHub; here it starts in a copy of the source", job, "steps")
+        return a
+
+    def placeholder_action(self, key: str, construct: str, message: str, where, wkey) -> _Action:
+        """A job that cannot be converted at all keeps its place as an action whose one command
+        fails with a message until a person replaces it (never a job dropped, never one that passes)."""
+        a = _Action(importer.unique(importer.name(key, "job"), self.taken), "build")
+        self.ctx.skip(a.notes, construct, message, where, wkey)
+        a.phase.stmt("run", q(f"echo 'pipec import: job {key} of {Path(self.ctx.file).name} was not converted; "
+                              "see the comments above' >&2 && exit 1"))
+        a.placeholder = True
+        self.placeholders.add(a.name)
         return a
 
     def drop(self, a: _Action, stage: Doc | None = None):

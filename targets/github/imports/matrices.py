@@ -13,6 +13,8 @@ from pipec.targets.github.imports.common import _EXPR, _scalar
 
 
 MAX_COMBINATIONS = 50  # CodePipeline's actions per stage
+#: what happens to a job whose matrix cannot be expanded (never dropped: issue 25)
+ONCE = "the job is imported once, behind a command that fails until you write the combinations out"
 
 
 class Matrices:
@@ -21,15 +23,15 @@ class Matrices:
     def matrix(self, stage, key, job, strategy):
         ctx = self.ctx
         if not isinstance(strategy, dict):
-            ctx.skip(stage, "workflow: matrix expression", f"the strategy of job '{key}' is an expression; the job "
-                     "is not imported", job, "strategy")
+            ctx.skip(stage, "workflow: matrix expression", f"the strategy of job '{key}' is an expression; "
+                     f"{ONCE}", job, "strategy")
             return None
         m = strategy.get("matrix")
         if m is None:
             return [None]
         if not isinstance(m, dict):
             ctx.skip(stage, "workflow: matrix expression", f"the matrix of job '{key}' is computed by an expression "
-                     "(fromJSON...); the job is not imported", strategy, "matrix")
+                     f"(fromJSON...); {ONCE}", strategy, "matrix")
             return None
         base_keys = [k for k in m if k not in ("include", "exclude")]
         vectors = []
@@ -37,14 +39,14 @@ class Matrices:
             vals = m[k]
             if not isinstance(vals, list) or any(isinstance(x, str) and "${{" in x for x in vals):
                 ctx.skip(stage, "workflow: matrix expression", f"matrix '{k}' of job '{key}' is not a list of "
-                         "values; the job is not imported", m, k)
+                         f"values; {ONCE}", m, k)
                 return None
             vectors.append((str(k), vals))
         for part in ("include", "exclude"):
             val = m.get(part)
             if val is not None and (not isinstance(val, list) or not all(isinstance(x, dict) for x in val)):
                 ctx.skip(stage, "workflow: matrix expression", f"matrix '{part}' of job '{key}' is not a list of "
-                         "mappings; the job is not imported", m, part)
+                         f"mappings; {ONCE}", m, part)
                 return None
         combos: list[dict] = [{}] if vectors else []
         for k, vals in vectors:
@@ -72,7 +74,7 @@ class Matrices:
             return None
         if len(out) > MAX_COMBINATIONS:
             ctx.skip(stage, "workflow: matrix too large", f"the matrix of job '{key}' has {len(out)} combinations "
-                     f"(at most {MAX_COMBINATIONS} are expanded); the job is not imported", strategy, "matrix")
+                     f"(at most {MAX_COMBINATIONS} are expanded); {ONCE}", strategy, "matrix")
             return None
         return out
 

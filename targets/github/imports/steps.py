@@ -6,6 +6,7 @@ artifacts). ``run`` steps go on to :mod:`.commands`, ``uses`` steps to :mod:`.ac
 from __future__ import annotations
 
 
+from pipec.importer import pos_of
 from pipec.targets.github.imports.actions import _KNOWN_ACTIONS
 from pipec.targets.github.imports.common import SOURCE, _Action, _scalar, _Skip
 
@@ -28,6 +29,12 @@ class Steps:
             for st in steps)
         finals = set()
         whens = [self.when(st, a) for st in steps]
+        if getattr(self, "matrix_unknown", False):  # matrix values are not known: neither is the condition
+            whens = [None if w == "never" and "matrix." in str(st.get("if")) else w for st, w in zip(steps, whens)]
+        for i, w in enumerate(whens):  # decided false at import (runner.os, a literal): documented, no finding
+            if w == "never":
+                pos = pos_of(steps, i)
+                ctx.mapping.setdefault("never", []).append(pos[0] if pos else None)
         for i in range(len(steps) - 1, -1, -1):
             if whens[i] == "always":
                 finals.add(i)
@@ -90,8 +97,13 @@ class Steps:
     def check_when(self, a: _Action, step, steps, i, when, final):
         cond = step.get("if")
         if when is None:
-            raise _Skip("workflow: step condition", f"runs only if {_scalar(cond)!r}, which GitHub decides "
-                        "during the run; commands have no conditions")
+            # kept, never dropped (issue 25), behind the action's first command, which fails until a
+            # person decides when the step runs: never a step that runs in more cases silently
+            self.ctx.skip(a.phase, "workflow: step condition", f"step {i + 1} runs only if "
+                          f"{' '.join((_scalar(cond) or '').split())!r}, which GitHub decides during the run: it is "
+                          "kept, and the action's first command fails until you decide when it runs", steps, i)
+            a.step_conditions.append(i + 1)
+            return
         if when == "failure":
             raise _Skip("workflow: failure() step", f"runs only after a failure (if: {_scalar(cond)!r})")
         if when == "always" and not final and "run" in step:

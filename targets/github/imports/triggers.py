@@ -85,13 +85,20 @@ class Triggers:
                 ok = self.dispatch(ev, body, where, key, lines)
             elif event == "schedule":
                 ok = self.schedule(ev, body, where, key, lines)
+            elif event == "workflow_call":
+                # a reusable workflow: its caller starts it; here it starts by hand, with its inputs as
+                # pipeline variables (degrade, never fail: issue 25)
+                ctx.skip(ev, "workflow: workflow_call trigger", "the workflow is reusable (workflow_call): "
+                         "another workflow started it; the pipeline starts by hand, its inputs become variables",
+                         where, key)
+                ok = self.dispatch(ev, body, where, key, lines, event="workflow_call")
             else:
                 ctx.skip(ev, f"workflow: {event} trigger", f"the '{event}' event has no pipec trigger",
                          where, key)
                 ok = False
             ordered += ev.items + [("stmt", line) for line in lines[first:]]
             kinds[event] = kinds.get(event, False) or ok
-            if event != "workflow_dispatch" and ok:
+            if event not in ("workflow_dispatch", "workflow_call") and ok:
                 self.other_triggers = True
         src.items.append(("stmt", f"branch {v(self.branch)}"))
         src.items.extend(ordered)
@@ -136,20 +143,40 @@ class Triggers:
                          "patterns", body, key)
                 return False
             if not negative and excludes and not ignore:
+                # the trigger is kept (issue 25): the pattern is an include, and the finding says
+                # that the names it re-included stay excluded here
                 ctx.skip(src, "workflow: filter re-includes", f"in '{key}', {text!r} comes after a '!' pattern: "
-                         "on GitHub it includes again what was excluded, and pipec's excludes always win",
-                         body, key)
-                return False
+                         "on GitHub it includes again what was excluded; pipec's excludes always win, so changes "
+                         "to those names no longer start the pipeline", body, key)
+            body_text = text[1:] if negative else text
             try:
-                pat = pipec_pattern(f"on.{lines_kind}.{key}", text[1:] if negative else text)
+                pat = pipec_pattern(f"on.{lines_kind}.{key}", body_text)
             except ValueError as exc:
-                ctx.skip(src, "workflow: filter pattern", str(exc).split(": ", 1)[-1], body, key)
-                return False
+                widened = body_text.replace("+", "*") if "+" in body_text and not negative else None
+                try:
+                    pat = pipec_pattern(f"on.{lines_kind}.{key}", widened) if widened else None
+                except ValueError:
+                    pat = None
+                if pat is None:
+                    ctx.skip(src, "workflow: filter pattern", str(exc).split(": ", 1)[-1], body, key)
+                    return False
+                # GitHub's `X+` (one or more X) is widened to `X*` (X, then anything): the trigger
+                # is kept and starts on every name it started on, and on some more
+                ctx.skip(src, "workflow: filter pattern", f"{text!r} uses GitHub's '+' (repeat the preceding "
+                         f"character), which pipec patterns do not have: widened to {widened!r}, which also "
+                         "matches other names", body, key)
             (excludes if negative or ignore else includes).append(pat)
         if not includes and not ignore:
             ctx.skip(src, "workflow: filter", f"'{key}' has only '!' patterns, which GitHub rejects", body, key)
             return False
         if len(includes) > MAX_PATTERNS or len(excludes) > MAX_PATTERNS:
+            if len(includes) <= MAX_PATTERNS and name != "branches":
+                # only the exclusions are too many: the trigger is kept without them (it starts on
+                # more changes than on GitHub, never on fewer), with the finding (issue 25)
+                ctx.skip(src, "workflow: too many patterns", f"'{key}' has more than {MAX_PATTERNS} exclude "
+                         f"patterns, more than a CodePipeline filter holds (E304): the trigger is kept without "
+                         "them, so it also starts on changes GitHub ignored", body, key)
+                return (includes, []) if includes else None
             ctx.skip(src, "workflow: too many patterns", f"'{key}' has more than {MAX_PATTERNS} include or "
                      f"exclude patterns, more than a CodePipeline filter holds (E304)", body, key)
             return False
@@ -292,9 +319,10 @@ class Triggers:
             lines.append(f"on schedule {q(normal)}")
         return bool(seen)
 
-    def dispatch(self, src, body, where, key, lines) -> bool:
+    def dispatch(self, src, body, where, key, lines, event: str = "workflow_dispatch") -> bool:
         ctx = self.ctx
-        lines.append("on manual")
+        if "on manual" not in lines:
+            lines.append("on manual")
         if body is None:
             return True
         if not isinstance(body, dict):
@@ -302,8 +330,12 @@ class Triggers:
                      where, key)
             return True
         for k in body:
-            if k != "inputs":
-                ctx.skip(src, "workflow: workflow_dispatch", f"workflow_dispatch setting '{k}' is unknown", body, k)
+            if event == "workflow_call" and k in ("secrets", "outputs"):
+                ctx.skip(src, "workflow: workflow_call setting", f"workflow_call {k} (passed between a caller and "
+                         "this reusable workflow) have no .pipe form", body, k)
+            elif k != "inputs":
+                ctx.skip(src, "workflow: workflow_dispatch" if event == "workflow_dispatch"
+                         else "workflow: workflow_call setting", f"{event} setting '{k}' is unknown", body, k)
         inputs = body.get("inputs") or {}
         if not isinstance(inputs, dict):
             ctx.skip(src, "workflow: dispatch input", "'inputs' is not a mapping", body, "inputs")
@@ -327,6 +359,10 @@ class Triggers:
                     ctx.skip(self.doc, "workflow: dispatch input", f"the default of input '{name}' is not a "
                              "plain value", inputs, name)
                     continue
+            if spec.get("required") is True:
+                ctx.skip(self.doc, "workflow: required input", f"input '{name}' is required on GitHub; a pipeline "
+                         "variable always has a value (its default), so a run started without it is not refused",
+                         inputs, name)
             if kind not in ("string", None):
                 ctx.skip(self.doc, "workflow: typed dispatch input", f"input '{name}' has type {kind!r}: pipeline "
                          "variables are free text (no choice list, check box or validation)", inputs, name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipec import importer
+from pipec.targets.github.imports.grants import report_permissions
 from pipec.importer import Doc, v
 from pipec.targets.github.imports.actions import Actions
 from pipec.targets.github.imports.commands import Commands
@@ -65,6 +66,7 @@ class _Workflow(Triggers, Env, Jobs, Matrices, Steps, Conditions, Commands, Acti
         p = Doc(f"pipeline {self.pipeline}")
         self.doc = p
         self.mode(p)
+        report_permissions(ctx, p, data, "permissions", "the workflow")
         known = {"name", "run-name", "on", "env", "defaults", "concurrency", "permissions", "jobs"}
         for key in data:
             if key not in known:

@@ -1,0 +1,519 @@
+"""Issue 25: every pipeline imports (Successful or Partial), builds, and loses nothing silently.
+
+One regression test per defect of the issue, each from a small input written here (the real
+corpus is not part of the repository; bench/import_fidelity.py measures it)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pipec import compile_text, importer
+from pipec.build import EmitContext, generate
+
+
+def run(text: str, file: str = "ci.yml", **kw) -> importer.Result:
+    r = importer.import_one(file, textwrap.dedent(text), **kw)
+    assert not any(d.code == "E699" for d in r.diagnostics), [d.message for d in r.diagnostics]
+    return r
+
+
+def builds(r: importer.Result, targets=("aws", "github")) -> dict:
+    """The files the imported pipeline builds to: an import that does not build is a failure."""
+    assert r.status in (importer.SUCCESSFUL, importer.PARTIAL), (r.status, [d.message for d in r.diagnostics])
+    pipeline, diags = compile_text(r.source, "imported.pipe")
+    return generate(pipeline, EmitContext(source="imported.pipe", prefix=""), list(targets))
+
+
+def code(r: importer.Result) -> str:
+    return "\n".join(x.strip() for x in r.source.splitlines() if x.strip() and not x.strip().startswith("#"))
+
+
+def constructs(r: importer.Result) -> list[str]:
+    return [u.construct for u in r.unconverted]
+
+
+# ----------------------------------------------------------------------------- YAML numbers
+
+
+def test_a_yaml_number_keeps_the_text_written_in_a_buildspec():
+    r = run("""\
+        version: 0.2
+        phases:
+          install:
+            runtime-versions:
+              python: 3.10
+          build:
+            commands:
+              - pytest
+        """, "buildspec.yml")
+    assert "runtime python 3.10" in code(r)
+    builds(r)
+
+
+def test_a_yaml_number_keeps_the_text_written_in_a_workflow():
+    r = run("""\
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: 3.10
+              - run: pytest
+        """)
+    assert "runtime python 3.10" in code(r)
+
+
+def test_numbers_still_compare_as_numbers():
+    data = importer.load("a: 3.10\nb: 010\nc: 0x1F\n", "x.yml")
+    assert data["a"] == 3.1 and str(data["a"]) == "3.10" and f"{data['a']}" == "3.10"
+    assert data["c"] == 31 and str(data["c"]) == "0x1F" and data["c"] + 1 == 32
+
+
+# ----------------------------------------------------------------------------- buildspecs
+
+
+def test_a_legacy_buildspec_with_phases_under_containers_imports():
+    r = run("""\
+        version: 0.2
+        containers:
+          app:
+            phases:
+              build:
+                commands:
+                  - make
+            artifacts:
+              files:
+                - out/**
+        """, "buildspec.yml")
+    assert r.status == importer.PARTIAL
+    assert 'build "make"' in code(r) and 'files "out/**"' in code(r)
+    assert "buildspec: containers layout" in constructs(r)
+    builds(r)
+
+
+def test_a_batch_only_buildspec_fails_until_written_instead_of_passing():
+    r = run("""\
+        version: 0.2
+        batch:
+          build-list:
+            - identifier: linux
+              buildspec: ci/linux.yml
+        """, "buildspec.yml")
+    assert r.status == importer.PARTIAL and "buildspec: batch" in constructs(r)
+    assert 'build "true"' not in code(r)
+    assert "exit 1" in code(r)
+    assert any("write the build's commands" in t.text for t in r.tasks)
+    builds(r)
+
+
+# ----------------------------------------------------------------------------- workflows
+
+
+def test_a_reusable_workflow_imports_with_its_inputs_as_variables():
+    r = run("""\
+        on:
+          workflow_call:
+            inputs:
+              env:
+                type: string
+                required: true
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: make deploy ENV=${{ inputs.env }}
+        """)
+    assert r.status == importer.PARTIAL
+    assert "on manual" in code(r) and 'build "make deploy ENV=${env}"' in code(r)
+    assert {"workflow: workflow_call trigger", "workflow: required input"} <= set(constructs(r))
+    assert "workflow: input outside manual runs" not in constructs(r)
+    builds(r)
+
+
+def test_a_matrix_from_fromjson_keeps_the_job_behind_a_failing_command():
+    r = run("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix: ${{ fromJson(needs.setup.outputs.m) }}
+            steps:
+              - uses: actions/checkout@v4
+              - run: make test
+        """)
+    assert r.status == importer.PARTIAL and "workflow: matrix expression" in constructs(r)
+    body = code(r)
+    assert "test test" in body and '"make test"' in body and "exit 1" in body
+    builds(r)
+
+
+def test_a_workflow_of_third_party_actions_and_a_reusable_call_only_imports_as_partial():
+    r = run("""\
+        on: issue_comment
+        jobs:
+          lint:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: super-linter/super-linter@v5
+          call:
+            uses: org/repo/.github/workflows/x.yml@v1
+        """)
+    assert r.status == importer.PARTIAL, [u.message for u in r.unconverted]
+    assert "workflow: reusable workflow call" in constructs(r)
+    assert "build call {" in code(r) and "test lint {" in code(r)
+    builds(r)
+
+
+def test_filters_that_re_include_or_use_plus_keep_the_trigger_with_a_finding():
+    r = run("""\
+        on:
+          push:
+            branches: [main]
+            tags: ['v[0-9]+.[0-9]+']
+            paths: ['src/**', '!src/docs/**', 'src/docs/api/**']
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: make
+        """)
+    body = code(r)
+    assert 'on push branches main paths "src/**" "src/docs/api/**" !"src/docs/**"' in body
+    assert 'on push tags "v[0-9]*.[0-9]*"' in body
+    assert {"workflow: filter re-includes", "workflow: filter pattern"} <= set(constructs(r))
+    builds(r)
+
+
+def test_permissions_credentials_environment_url_and_names_are_never_silent():
+    r = run("""\
+        on: push
+        permissions:
+          contents: write
+        jobs:
+          rel:
+            name: Release it
+            runs-on: ubuntu-latest
+            permissions: write-all
+            environment:
+              name: prod
+              url: https://example.com
+            steps:
+              - uses: actions/checkout@v4
+                with:
+                  persist-credentials: true
+              - run: git tag v1 && git push --tags
+        """)
+    cs = constructs(r)
+    assert cs.count("workflow: write permission") == 2
+    assert {"workflow: checkout credentials", "workflow: environment url"} <= set(cs)
+    assert 'GitHub shows this job as "Release it".' in r.source
+    builds(r)
+
+
+def test_a_powershell_step_is_a_finding_not_bash():
+    r = run("""\
+        on: push
+        jobs:
+          win:
+            runs-on: windows-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: Get-ChildItem
+                shell: pwsh
+        """)
+    assert "Get-ChildItem" not in code(r)
+    assert "workflow: non-bash shell" in constructs(r)
+    builds(r)
+
+
+def test_a_secondary_artifact_name_is_a_finding():
+    r = run("""\
+        version: 0.2
+        phases:
+          build:
+            commands: [make]
+        artifacts:
+          files: ['**/*']
+          secondary-artifacts:
+            docs:
+              name: documentation-site
+              files: ['site/**/*']
+        """, "buildspec.yml")
+    assert "artifact docs" in code(r)
+    assert any(u.construct == "buildspec: artifact name" and "documentation-site" in u.message for u in r.unconverted)
+    builds(r)
+
+
+# ----------------------------------------------------------------------------- CodePipeline templates
+
+BUILDSPEC = "version: 0.2\nphases:\n  build:\n    commands: [make]\nartifacts:\n  files: ['**/*']\n"
+
+
+def companions(*pairs):
+    out = {}
+    for path, text in pairs:
+        data = importer.load(text, path)
+        out[path] = (text, data, importer.detect(data))
+    return out
+
+
+def stage(name, provider, cfg, inputs=(), outputs=(), category=None, owner="AWS", **extra):
+    category = category or {"CodeBuild": "Build", "CodeCommit": "Source", "S3": "Source",
+                            "CodeDeploy": "Deploy", "CloudFormation": "Deploy"}[provider]
+    action = {"Name": name, "ActionTypeId": {"Category": category, "Owner": owner, "Provider": provider,
+                                             "Version": "1"},
+              "Configuration": cfg, "InputArtifacts": [{"Name": n} for n in inputs],
+              "OutputArtifacts": [{"Name": n} for n in outputs], **extra}
+    return {"Name": name, "Actions": [action]}
+
+
+def template(*stages, resources=None, parameters=None) -> str:
+    import json
+
+    res = {"Pipeline": {"Type": "AWS::CodePipeline::Pipeline", "Properties": {
+        "RoleArn": "arn:aws:iam::123456789012:role/cp", "ArtifactStore": {"Type": "S3", "Location": "my-artifacts"},
+        "Stages": list(stages)}}}
+    res.update(resources or {})
+    out = {"Resources": res}
+    if parameters:
+        out["Parameters"] = parameters
+    return json.dumps(out, indent=1)
+
+
+CODECOMMIT = stage("Source", "CodeCommit", {"RepositoryName": "app", "BranchName": "main"}, outputs=["Src"])
+
+
+def test_a_codecommit_template_binds_its_stages_via_aws_and_builds():
+    r = run(template(CODECOMMIT, stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Src"], ["Out"])),
+            "/nonexistent/pipeline.json", companions=companions(("buildspec.yml", BUILDSPEC)))
+    assert "stage Build via aws {" in r.source
+    assert "template: stages via aws" in constructs(r)
+    files = builds(r)
+    assert not any(".github/workflows" in f for f in files)  # CodePipeline's only
+
+
+def test_a_project_of_another_stack_takes_the_buildspec_given_with_the_template():
+    r = run(template(CODECOMMIT, stage("Build", "CodeBuild", {"ProjectName": "other-stack"}, ["Src"], ["Out"])),
+            "/nonexistent/pipeline.json", companions=companions(("ci/build.yml", BUILDSPEC)))
+    assert r.status == importer.PARTIAL and not any(d.code == "E603" for d in r.diagnostics)
+    assert 'build "make"' in code(r)
+    builds(r)
+
+
+def test_a_parameterised_deployment_group_keeps_the_deploy_with_placeholders():
+    r = run(template(
+        CODECOMMIT, stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Src"], ["Out"]),
+        stage("Deploy", "CodeDeploy", {"ApplicationName": "app", "DeploymentGroupName": {"Ref": "DeploymentGroupName"}},
+              ["Out"]),
+        parameters={"DeploymentGroupName": {"Type": "String"}}),
+        "/nonexistent/pipeline.json", companions=companions(("buildspec.yml", BUILDSPEC)))
+    assert "deploy Deploy to ec2 {" in r.source and "REPLACE-ME" in r.source
+    assert any("instances" in t.text for t in r.tasks)
+    pipeline, diags = compile_text(r.source, "imported.pipe")
+    assert any(d.code == "W601" for d in diags)  # the placeholder draws a warning (build --strict fails)
+    builds(r)
+
+
+def test_a_deploy_of_the_source_gets_a_packaging_build_instead_of_e407():
+    r = run(template(
+        CODECOMMIT,
+        stage("Deploy", "CodeDeploy", {"ApplicationName": "app", "DeploymentGroupName": "g"}, ["Src"])),
+        "/nonexistent/pipeline.json")
+    assert "template: CodeDeploy revision from a source" in constructs(r)
+    assert "from Src" in code(r) and 'files "**/*"' in code(r)
+    builds(r)
+
+
+def test_a_renamed_output_and_another_region_keep_the_deploy_with_a_placeholder_artifact():
+    r = run(template(
+        stage("Source", "S3", {"S3Bucket": "src", "S3ObjectKey": "app.zip"}, outputs=["Src"]),
+        stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Src"], ["Built"]),
+        stage("Deploy", "CloudFormation", {"ActionMode": "CREATE_UPDATE", "StackName": "app",
+                                           "TemplatePath": "Renamed::template.yaml",
+                                           "RoleArn": "arn:aws:iam::123456789012:role/cfn"},
+              ["Renamed"], Region="eu-west-1")),
+        "/nonexistent/pipeline.json", companions=companions(("buildspec.yml", BUILDSPEC)))
+    body = code(r)
+    assert "deploy Deploy to cloudformation {" in body
+    assert "from Renamed" in body and "from Src\nstack" not in body  # never the source instead
+    assert {"template: input artifact not imported", "template: action Region"} <= set(constructs(r))
+    assert any("Renamed" in t.text for t in r.tasks)
+    builds(r)
+
+
+def test_a_troposphere_generated_template_imports_and_builds():
+    import json
+
+    from troposphere import Parameter, Ref, Template
+    from troposphere import codepipeline as cp
+
+    t = Template()
+    group = t.add_parameter(Parameter("DeploymentGroupName", Type="String"))
+    t.add_resource(cp.Pipeline(
+        "Pipeline", RoleArn="arn:aws:iam::123456789012:role/cp",
+        ArtifactStore=cp.ArtifactStore(Type="S3", Location="bucket"),
+        Stages=[
+            cp.Stages(Name="Source", Actions=[cp.Actions(
+                Name="Source", ActionTypeId=cp.ActionTypeId(Category="Source", Owner="AWS", Provider="CodeCommit",
+                                                            Version="1"),
+                Configuration={"RepositoryName": "app", "BranchName": "main"},
+                OutputArtifacts=[cp.OutputArtifacts(Name="Src")])]),
+            cp.Stages(Name="Build", Actions=[cp.Actions(
+                Name="Build", ActionTypeId=cp.ActionTypeId(Category="Build", Owner="AWS", Provider="CodeBuild",
+                                                           Version="1"),
+                Configuration={"ProjectName": "p"}, InputArtifacts=[cp.InputArtifacts(Name="Src")],
+                OutputArtifacts=[cp.OutputArtifacts(Name="Out")])]),
+            cp.Stages(Name="Deploy", Actions=[cp.Actions(
+                Name="Deploy", ActionTypeId=cp.ActionTypeId(Category="Deploy", Owner="AWS", Provider="CodeDeploy",
+                                                            Version="1"),
+                Configuration={"ApplicationName": "app", "DeploymentGroupName": Ref(group)},
+                InputArtifacts=[cp.InputArtifacts(Name="Out")])]),
+        ]))
+    r = run(json.dumps(t.to_dict(), indent=4), "/nonexistent/pipeline.json",
+            companions=companions(("buildspec.yml", BUILDSPEC)))
+    assert r.status == importer.PARTIAL
+    assert "deploy Deploy to ec2 {" in r.source
+    builds(r)
+
+
+def test_a_parameterised_ecs_deployment_group_keeps_the_blue_green_deploy():
+    r = run(template(
+        CODECOMMIT, stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Src"], ["Out"]),
+        stage("Deploy", "CodeDeployToECS", {"ApplicationName": "app", "DeploymentGroupName": {"Ref": "G"},
+                                            "TaskDefinitionTemplateArtifact": "Out",
+                                            "AppSpecTemplateArtifact": "Out"}, ["Out"], category="Deploy"),
+        parameters={"G": {"Type": "String"}}),
+        "/nonexistent/pipeline.json", companions=companions(("buildspec.yml", BUILDSPEC)))
+    assert "deploy Deploy to ecs {" in r.source and "REPLACE-ME-cluster" in r.source
+    assert "template: ECS services" not in constructs(r)
+    builds(r)
+
+
+# ----------------------------------------------------------------------------- not a pipeline
+
+
+@pytest.mark.parametrize("text, says", [
+    ("name: x\nruns:\n  using: composite\n  steps:\n    - run: make\n      shell: bash\n", "action definition"),
+    ("Resources:\n  B:\n    Type: AWS::S3::Bucket\n", "without an AWS::CodePipeline::Pipeline"),
+    ("version: 2\nupdates:\n  - package-ecosystem: pip\n", "Dependabot"),
+])
+def test_a_file_that_holds_no_pipeline_fails_saying_what_it_is(text, says):
+    r = importer.import_one("x.yml", text)
+    assert r.status == importer.FAILED
+    assert r.diagnostics[0].code == "E600" and says in r.diagnostics[0].message
+
+
+def test_values_the_platform_refuses_become_placeholders_not_a_failure():
+    r = run("""\
+        version: 0.0
+        Resources:
+          - myLambdaFunction:
+              Type: AWS::Lambda::Function
+              Properties:
+                Name: "<FunctionName>"
+                Alias: "live"
+                CurrentVersion: "1"
+                TargetVersion: "2"
+        """, "appspec.yml")
+    assert r.status == importer.PARTIAL, [d.message for d in r.diagnostics]
+    assert "input: value the platform refuses" in constructs(r) and "REPLACE-ME-" in r.source
+    assert "<FunctionName>" not in code(r)
+    builds(r)
+
+
+def test_a_step_using_the_github_token_imports_with_a_secret_github_accepts():
+    r = run("""\
+        on: push
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: gh release list
+                env:
+                  GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}
+        """)
+    assert r.status == importer.PARTIAL or r.status == importer.SUCCESSFUL, [d.message for d in r.diagnostics]
+    assert "from github PIPEC_GITHUB_TOKEN" in r.source
+    builds(r)
+
+
+def test_repository_variables_and_unexpanded_matrix_values_keep_their_commands():
+    r = run("""\
+        on: push
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make
+          b:
+            needs: a
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                suite: ${{ fromJson(needs.a.outputs.s) }}
+            steps:
+              - uses: actions/checkout@v4
+              - run: make test SUITE=${{ matrix.suite }} BUCKET=${{ vars.BUCKET_NAME }}
+        """)
+    body = code(r)
+    assert 'run "make test SUITE=${MATRIX_SUITE} BUCKET=${BUCKET_NAME}"' in body
+    assert body.index("variable BUCKET_NAME = REPLACE-ME-bucket-name") < body.index("stage a {")
+    assert "env MATRIX_SUITE = REPLACE-ME-matrix-suite" in body
+    assert any("vars.BUCKET_NAME" in t.text for t in r.tasks)
+    builds(r)
+
+
+def test_a_template_whose_only_source_is_ecr_imports_with_a_placeholder_source():
+    r = run(template(
+        stage("Source", "ECR", {"RepositoryName": "img", "ImageTag": "latest"}, outputs=["Img"], category="Source"),
+        stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Img"], ["Out"])),
+        "/nonexistent/pipeline.json", companions=companions(("buildspec.yml", BUILDSPEC)))
+    assert r.status == importer.PARTIAL and "template: no importable source" in constructs(r)
+    assert 'source app github "OWNER/REPO"' in r.source
+    builds(r)
+
+
+def test_control_characters_and_too_many_ignored_paths_degrade():
+    r = run("""\
+        on:
+          push:
+            branches: [main]
+            paths-ignore: [a, b, c, d, e, f, g, h, i]
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            env:
+              RED: "\\e[31m"
+            steps:
+              - uses: actions/checkout@v4
+              - run: "printf '\\e[32mok\\n'"
+              - run: make
+        """)
+    assert r.status == importer.PARTIAL, [d.message for d in r.diagnostics]
+    assert constructs(r).count("workflow: control character") == 2
+    assert "on push branches main" in code(r)  # the trigger is kept without the 9 ignored paths
+    assert "workflow: too many patterns" in constructs(r)
+    builds(r)
+
+
+def test_every_placeholder_the_importers_write_draws_w601():
+    """Issue 25: a build left to write (a buildspec not given), a job not converted and a value the
+    input does not say each draw the warning, so build --strict fails until they are replaced."""
+    cases = [
+        run(template(CODECOMMIT, stage("Build", "CodeBuild", {"ProjectName": "p"}, ["Src"], ["Out"])),
+            "/nonexistent/pipeline.json"),
+        run("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: a/b@v1\n"),
+        run("version: 0.2\nphases:\n  build:\n    commands: [make]\n", "buildspec.yml"),
+    ]
+    for r in cases:
+        _pipeline, diags = compile_text(r.source, "imported.pipe")
+        assert any(d.code == "W601" for d in diags), r.source
