@@ -112,9 +112,11 @@ class _Analyzer(SettingsChecks, SourceChecks, StageChecks, BuildChecks, DeployCh
             self.err("E301", f"pipeline '{p.name}' has no stages", p.span,
                      "A pipeline needs at least two stages: the sources (made from the 'source' "
                      "lines) and at least one stage with an action, such as a build.")
-        if len(stage_nodes) + 1 > MAX_STAGES:  # the sources make CodePipeline's first stage
-            self.err("E303", f"pipeline '{p.name}' has {len(stage_nodes) + 1} stages, counting the "
-                     "sources' stage", stage_nodes[MAX_STAGES - 1].span,
+        # CodePipeline's stages: the sources' stage and every stage not bound to GitHub
+        on_aws = [st for st in stage_nodes if getattr(st, "via", None) != "github"]
+        if len(on_aws) + 1 > MAX_STAGES:  # the sources make CodePipeline's first stage
+            self.err("E303", f"pipeline '{p.name}' has {len(on_aws) + 1} stages in CodePipeline, counting the "
+                     "sources' stage", on_aws[MAX_STAGES - 1].span,
                      f"CodePipeline allows at most {MAX_STAGES} stages in a pipeline, the source stage "
                      "included; merge stages, or split the pipeline into several .pipe files.")
         self.unique([(s.name, s.span) for s in sources], "source")
@@ -146,6 +148,10 @@ class _Analyzer(SettingsChecks, SourceChecks, StageChecks, BuildChecks, DeployCh
             filename=self.file, mode_span=mode_span,
         )
         self.teaching(pipeline)
+        from pipec import shell_state  # E210: one bash -n for every command of the pipeline
+
+        builds = [a for st in stages for a in st.actions if isinstance(a, model.Build)]
+        self.diags.extend(shell_state.syntax(builds, self.file, self.module.source))
         return pipeline
 
 

@@ -174,7 +174,6 @@ class BuildChecks(Checker):
             grants=tuple(grants), span=a.span)
         self.diags.extend(aws_calls.check(build, self.file, self.module.source))
         self.diags.extend(shell_state.check(build, self.file, self.module.source))
-        self.diags.extend(shell_state.syntax(build, self.file, self.module.source))
         # W521/W522: built-in variables the platforms do not give alike; the build runs as a
         # GitHub Actions job too when its stage is not bound to CodePipeline and a GitHub
         # repository holds the workflow

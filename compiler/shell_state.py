@@ -165,18 +165,18 @@ def _span(c: model.Command, line: int, what: str, source: str):
 # ----------------------------------------------------------------------------- E210: bash syntax
 
 
-def syntax(b: model.Build, filename: str, source: str) -> list[Diagnostic]:
-    """E210 for each command of ``b`` that bash cannot parse. CodeBuild fails such a command
+def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
+    """E210 for each command of ``builds`` that bash cannot parse. CodeBuild fails such a command
     alone; the GitHub phases step is one bash script, which bash reads a compound command at a
     time and abandons at the first syntax error, so no later command, finally command or phase
     would run there. Both platforms run bash (the buildspec's ``env: shell: bash``), so bash's
     own parser decides: every command goes into one ``bash -n`` run as the body of a function
-    of its own (one process per build), and the line bash reports names the command. Without
-    bash on this machine the check is skipped."""
+    of its own (one process for the whole pipeline; another only after a syntax error), and the
+    line bash reports names the command. Without bash on this machine the check is skipped."""
     import shutil
     import subprocess
 
-    commands = [c for ph in b.phases for c in (*ph.commands, *ph.finally_commands)]
+    commands = [c for b in builds for ph in b.phases for c in (*ph.commands, *ph.finally_commands)]
     bash = shutil.which("bash") if commands else None
     if bash is None:
         return []

@@ -159,6 +159,15 @@ def test_fifty_stages_at_most_counting_the_source_stage():
     assert _codes(_stages(50)) == ["E303"]
 
 
+def test_stages_bound_to_github_are_not_codepipeline_stages():
+    """The limit is CodePipeline's: a stage 'via github' is not in the template (bench/perf.py's
+    2,500-action pipeline, half of its stages via github, failed with E303)."""
+    text = _stages(60)
+    for i in range(0, 60, 2):
+        text = text.replace(f"stage s{i} {{", f"stage s{i} via github {{", 1)
+    pipec.compile_text(text, "demo.pipe")
+
+
 @pytest.mark.parametrize("branch", ["rel$ease", "a b", "x^y", "a\\\\b", "[x]", "a,b", "caf\u00e9", "a..b",
                                     "-x", "x" * 256, "a@{b"])
 def test_branches_pipec_cannot_translate_are_refused(branch):
