@@ -304,6 +304,14 @@ def cmd_run(args) -> int:
     except Diagnostics as exc:
         _emit(exc.diagnostics, {args.file: text}, "text", [])
         return EXIT_INPUT
+    workflow = next((t for rel, t in files.items() if rel.startswith(".github/workflows/")), "")
+    listens = _events_of(workflow)
+    wanted = {"push": "push", "pull_request": "pull_request", "manual": "workflow_dispatch",
+              "schedule": "schedule"}[args.event]
+    if wanted not in listens:
+        print(f"pipec: error: the workflow of {args.file} does not start on {args.event} ({wanted}); it starts "
+              f"on: {', '.join(sorted(listens)) or 'nothing'}. Give --event one of those.", file=sys.stderr)
+        return EXIT_USAGE
     gh = runner("github")
     try:
         act = gh.find_act()
@@ -351,3 +359,19 @@ def cmd_run(args) -> int:
     finally:
         if not keep:
             shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _events_of(workflow_text: str) -> set[str]:
+    """The events that start the workflow (the keys of its ``on:``)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(workflow_text) or {}
+    except yaml.YAMLError:
+        return set()
+    on = data.get("on", data.get(True)) if isinstance(data, dict) else None
+    if isinstance(on, str):
+        return {on}
+    if isinstance(on, list):
+        return {str(e) for e in on}
+    return {str(e) for e in on} if isinstance(on, dict) else set()

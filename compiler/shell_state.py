@@ -84,7 +84,8 @@ def _state(c: model.Command, line: int, what: str, described: str, filename: str
         _span(c, line, what, source),
         "CodeBuild documents that only the working directory and environment variables carry from one "
         "command to the next; on GitHub (one bash process) everything does. Put the commands that need it "
-        "in one command (a multi-line script) or in a script file.", (), filename)
+        "in one command (a multi-line script) or in a script file (a script file for options that change how "
+        "bash reads the commands, such as 'shopt -s extglob').", (), filename)
 
 
 def _describe(what: str) -> str:
@@ -196,19 +197,31 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
                                   capture_output=True, text=True, timeout=20)
         except (OSError, subprocess.SubprocessError):
             return diags
-        if proc.returncode == 0:
-            break
+        # an unclosed here-document is only a warning to bash -n, but in one script it swallows
+        # every later line (the closing brace included)
+        heredoc = re.search(r"warning: here-document at line (\d+) delimited by end-of-file \(wanted `([^']*)'\)",
+                            proc.stderr)
         m = re.search(r"line (\d+): (syntax error[^\n]*)", proc.stderr)
-        if not m or not 1 <= int(m.group(1)) <= len(owner):
+        if heredoc:
+            line, what = int(heredoc.group(1)), f"the here-document is not closed (no line '{heredoc.group(2)}')"
+        elif proc.returncode == 0:
+            break
+        elif m:
+            line, what = int(m.group(1)), m.group(2).strip()
+        else:
             break  # a report pipec cannot place: nothing said rather than a wrong place
-        i = owner[int(m.group(1)) - 1]
+        if not 1 <= line <= len(owner):
+            break
+        i = owner[line - 1]
         c = todo[i]
-        what = m.group(2).strip()
         diags.append(Diagnostic(
             "E210", ERROR, f"this command is not valid bash: {what}", c.span,
-            "Both platforms run the commands in bash. CodeBuild would fail this command; on GitHub the "
-            "build's phases are one bash script, which stops at it, so nothing after it would run. Quote "
-            "what bash reads as syntax (\"file(s)\", '$(...)' meant as text), or close what is left open.",
+            "Both platforms run the commands in bash, and bash cannot read this one on its own (bash -n). On "
+            "GitHub a build's phases are one bash script, which bash reads a block at a time before running "
+            "it: nothing after this command would run (and options that change how bash reads, such as "
+            "'shopt -s extglob', come too late for it). Quote what bash reads as syntax (\"file(s)\"), close "
+            "what is left open (a quote, an 'if', a here-document), or put code that needs extglob in a "
+            "script file.",
             (), filename))
         todo.pop(i)
     return diags

@@ -624,7 +624,7 @@ def test_reference_resource_counts():
 
 # ----------------------------------------------------------------------------- EC2 revisions
 
-CP_APPSPEC = re.compile(r'^cp "\$CODEBUILD_SRC_DIR/(?P<src>[^"]+)" "(?P<dest>[^"]+)"$')
+CP_APPSPEC = re.compile(r'^cp "\$CODEBUILD_SRC_DIR/(?P<src>[^"]+)" "\$CODEBUILD_SRC_DIR/(?P<dest>[^"]+)"$')
 
 
 def _body(text: str) -> str:
@@ -745,3 +745,30 @@ def test_ec2_revision_carries_its_appspec_or_pipec_says_why_not(text):
         deploys = {p.split(":", 1)[0] for p in problems}
         warned = {d for d in deploys if any(d in w.message for w in warnings)}
         assert warned == deploys, "pipec generated, without a word:\n" + "\n".join(problems)
+
+
+def test_appspec_copy_into_a_revision_survives_a_cd_in_the_builds_commands(tmp_path):
+    """All commands of a build run in one shell: a 'cd' in the user's install phase used to move
+    the copy's relative destination, and the build failed on CodeBuild only (issue 22 review)."""
+    import os
+    import subprocess
+
+    import pipec
+    from pipec.build import EmitContext
+
+    text = ('pipeline rev {\n  source app github "acme/rev" {\n    branch main\n  }\n  stage build {\n'
+            '    build image {\n      install "mkdir -p web/dist && cd web"\n      build "echo hi > dist/index.html"\n'
+            '      artifact files files "**/*" base "web/dist"\n    }\n  }\n  stage staging {\n'
+            '    deploy ec to ec2 {\n      from files\n      instances tag Name = web\n'
+            '      copy "/" to "/var/www"\n    }\n  }\n}\n')
+    pipeline, _ = pipec.compile_text(text, "rev.pipe")
+    files = generate(pipeline, EmitContext(source="rev.pipe", prefix=""), ["aws"])
+    spec = yaml.safe_load(files["aws/rev/buildspec/image.yml"])
+    src = tmp_path / "src"
+    (src / "aws/rev/appspec").mkdir(parents=True)
+    (src / "aws/rev/appspec/ec.yml").write_text(files["aws/rev/appspec/ec.yml"])
+    script = "\n".join(c for p in ("install", "build", "post_build") for c in spec["phases"][p]["commands"])
+    proc = subprocess.run(["bash", "-c", "set -e\n" + script], cwd=src, env={**os.environ, "CODEBUILD_SRC_DIR": str(src)},
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (src / "web/dist/appspec.yml").read_text() == files["aws/rev/appspec/ec.yml"]

@@ -574,6 +574,7 @@ def test_each_event_runs_with_the_variables_defaults(tmp_path, capsys, event):
     on push branches main
     on pull_request opened updated into main
     on manual
+    on schedule "0 3 * * *"
   }
   stage one {
     build b {
@@ -663,3 +664,17 @@ def test_every_run_step_goes_through_the_step_shell(tmp_path):
         done = subprocess.run([str(step), "sh", "-c", f"echo out; exit {status}"], capture_output=True, text=True)
         assert (done.returncode, done.stdout) == (status, "out\n")
         assert (time.monotonic() - started >= 0.3) == (status != 0)
+
+
+def test_an_event_the_workflow_does_not_start_on_is_refused(tmp_path, capsys):
+    """GitHub starts no run for an event the workflow does not list: pipec run says so (exit 2)
+    instead of running the jobs as if it did."""
+    path = repo(tmp_path, "ev2", """  stage s {
+    build b {
+      build "echo MARK ran"
+    }
+  }
+""")
+    status, out, err = run(capsys, path, "--event", "pull_request")
+    assert status == 2 and "does not start on pull_request" in err and "push" in err
+    assert "MARK ran" not in out

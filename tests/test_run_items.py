@@ -57,7 +57,9 @@ def test_values_a_build_sees_under_act(tmp_path, capsys):
 
 def test_file_modes_and_dotfiles_cross_jobs_under_act(tmp_path, capsys):
     """Item 9 (and 8's dot-files): an executable built in one action is executable in the next,
-    and a dot-file reaches it, through the artifact."""
+    and a dot-file reaches it, through the artifact: the collect, pack, download and unpack steps
+    pipec writes, run by act. The artifact stand-ins keep modes themselves, so this does not show
+    that upload-artifact's zip would lose them (modelled; the mutation in test_equivalence)."""
     path = repo(tmp_path, "modes", """  stage one {
     build make {
       build "mkdir -p out/bin" "printf '#!/bin/sh\\necho MARK selftest\\n' > out/bin/server" "chmod 755 out/bin/server" "echo x > out/.env"

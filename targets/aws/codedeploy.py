@@ -365,7 +365,8 @@ class CodeDeployMixin:
                     continue
                 dests[build.name].add(dest)
                 src = self.ctx.path("aws", self.p.name, "appspec", f"{act.name}.yml")
-                copies.setdefault(build.name, []).append(f'cp "$CODEBUILD_SRC_DIR/{src}" "{dest}"')
+                # both paths absolute: a 'cd' in the build's own commands (one shell) must not move it
+                copies.setdefault(build.name, []).append(f'cp "$CODEBUILD_SRC_DIR/{src}" "$CODEBUILD_SRC_DIR/{dest}"')
         if problems:
             raise Diagnostics(problems)
         return copies, owners

@@ -9,7 +9,7 @@ value) and the files the template points at:
   as CodeBuild sees it; ``out_dir`` unless told otherwise), or the buildspec's text inline;
 - a ``CodeDeployToECS`` action's ``AppSpecTemplatePath``, relative to the source root;
 - an EC2 deployment's appspec: the file the build producing its revision copies into the revision
-  (pipec's ``cp "$CODEBUILD_SRC_DIR/..." "BASE/appspec.yml"``), otherwise
+  (pipec's ``cp "$CODEBUILD_SRC_DIR/..." "$CODEBUILD_SRC_DIR/BASE/appspec.yml"``), otherwise
   ``out_dir/aws/<pipeline>/appspec/<action>.yml``;
 - a Lambda deployment, which pipec runs as a CodeBuild "deployer" (its buildspec's header says
   ``CodeDeploy deployer for Lambda action X``): the appspec its script hands to CodeDeploy.

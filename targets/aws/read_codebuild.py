@@ -25,7 +25,7 @@ _SECRET_TYPES = {"PARAMETER_STORE": "ssm", "SECRETS_MANAGER": "secrets-manager"}
 #: the first line of pipec's Lambda deployer buildspec names the deploy action
 _DEPLOYER = re.compile(r"^#.*\(CodeDeploy deployer for Lambda action (?P<name>.+?)\)")
 #: the AWS target's copy of an EC2 appspec into the revision (last post_build commands)
-_APPSPEC_COPY = re.compile(r'cp "\$CODEBUILD_SRC_DIR/(?P<src>[^"]+)" "(?P<dest>[^"]+)"')
+_APPSPEC_COPY = re.compile(r'cp "\$CODEBUILD_SRC_DIR/(?P<src>[^"]+)" "\$CODEBUILD_SRC_DIR/(?P<dest>[^"]+)"')
 
 
 def _dest(base: str | None) -> str:
