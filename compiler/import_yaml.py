@@ -314,3 +314,22 @@ def pos_of(container, key=None) -> tuple[int, int] | None:
     if isinstance(container, YList) and isinstance(key, int) and 0 <= key < len(container.ipos):
         return container.ipos[key]
     return getattr(container, "pos", None)
+
+
+def scalar_text(value) -> str | None:
+    """A YAML scalar as the text a workflow or GitLab CI file means by it: numbers as written
+    (``3.10`` stays ``3.10``, :class:`YFloat`), a whole float without its text as an integer,
+    booleans ``true``/``false``, null as ``""``; None for mappings and lists."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)) and hasattr(value, "text"):
+        return value.text
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return None

@@ -321,3 +321,13 @@ def test_header_inputs_take_their_defaults(tmp_path):
     assert "stage build {" in r.source
     assert {"gitlab: spec", "gitlab: unknown key"} <= {u.construct for u in r.unconverted}
     assert "gitlab: stage" not in {u.construct for u in r.unconverted}
+
+
+def test_numbers_keep_the_text_written(tmp_path):
+    """`PY: 3.10` is the text 3.10, not the float 3.1, and `010` stays `010`: the loader's numbers
+    keep their text through the scalar reading the GitLab and workflow importers share."""
+    path = tmp_path / ".gitlab-ci.yml"
+    path.write_text("stages: [test]\ntest:\n  stage: test\n  variables:\n    PY: 3.10\n    N: 010\n"
+                    "  script:\n    - echo $PY $N\n", encoding="utf-8")
+    result = importer.import_one(str(path), repository="acme/app")
+    assert "env PY = 3.10" in result.source and "env N = 010" in result.source, result.source

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipec.import_yaml import scalar_text
 from pipec.importer import Doc
 
 
@@ -25,21 +26,8 @@ class _Skip(Exception):
         self.construct = construct
 
 
-def _scalar(value) -> str | None:
-    """A YAML scalar as the string GitHub sees, or None for mappings and lists."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)) and hasattr(value, "text"):
-        return value.text  # as written: `3.10` stays 3.10 (pipec.importer.YFloat)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return None
+#: a YAML scalar as the string GitHub sees, or None for mappings and lists
+_scalar = scalar_text
 
 
 class _Action:

@@ -3,25 +3,15 @@ being written (:class:`Action`)."""
 
 from __future__ import annotations
 
+from pipec.import_yaml import scalar_text
 from pipec.importer import Doc
 
 PLACEHOLDER_REPO = "OWNER/REPO"
 SOURCE = "app"
 
 
-def scalar(value) -> str | None:
-    """A YAML scalar as the text GitLab sees, or None for mappings and lists."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return None
+#: a YAML scalar as the text GitLab sees (numbers as written), or None for mappings and lists
+scalar = scalar_text
 
 
 class Action:
