@@ -48,6 +48,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 
+from pipec.model import PHASE_ORDER
 from pipec.plan import Job, Plan
 
 KINDS = ("build", "deploy", "stack", "bucket", "invoke", "approval")
@@ -176,15 +177,19 @@ def _build(job: Job, failing: frozenset, trace: list) -> bool:
       Continue to the next phase", §3), and the job still fails at the end (pipec's choice,
       docs/targets.md: CodeBuild does not document the final status).
     - artifacts: "The UPLOAD_ARTIFACTS phase is always attempted, even if the BUILD phase fails"
-      (§1): uploaded when the build phase ran. A job without a build phase uploads only when it
-      was not stopped by a failure, as a next phase would run (the GitHub target's upload steps
-      then keep GitHub's default ``success()``, targets/github/emit.py ``last_phase_condition``).
+      (§1): uploaded when the BUILD phase was reached, that is when install and pre_build did not
+      stop the build. A buildspec without build commands still passes through its (empty) BUILD
+      phase, so a failure in post_build does not keep the artifacts back either (the GitHub
+      phases script marks the point, targets/github/phases.py ``script``).
     """
     phases = job.get("phases", ())
     stopped = False      # a phase failed with abort: "success" phases no longer run
     succeeding = True    # CODEBUILD_BUILD_SUCCEEDING
     build_ran = False
+    reached_build = None  # whether the BUILD phase was reached (with commands or empty)
     for phase in phases:
+        if reached_build is None and PHASE_ORDER.index(phase.name) >= PHASE_ORDER.index("build"):
+            reached_build = not stopped
         if phase.when == "after-build":
             if not build_ran:
                 continue
@@ -199,8 +204,9 @@ def _build(job: Job, failing: frozenset, trace: list) -> bool:
             succeeding = False
             if phase.on_failure == "abort":
                 stopped = True
-    has_build = any(p.name == "build" for p in phases)
-    if build_ran if has_build else not stopped:
+    if reached_build is None:
+        reached_build = not stopped
+    if reached_build:
         for artifact in job.get("outputs", ()):
             trace.append(f"{job.id} upload {artifact.name}")
     trace.append(f"{job.id} {'ok' if succeeding else 'failed'}")

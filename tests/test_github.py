@@ -1467,3 +1467,17 @@ def test_a_command_of_comments_only_is_a_no_op(tmp_path):
     run = run_build(tmp_path, '      install "# nothing to install"\n      build "echo after >> $LOG"')
     assert run.result == "success", run.results
     assert run.log() == ["after"]
+
+
+def test_a_build_without_build_commands_uploads_after_a_failed_post_build(tmp_path):
+    """CodeBuild passes through its BUILD phase even when it has no commands, and "the
+    UPLOAD_ARTIFACTS phase is always attempted, even if the BUILD phase fails": a failure in
+    post_build does not keep the artifacts back (outside review of issue 22)."""
+    run = run_build(tmp_path, '      install "mkdir -p out && echo x > out/a.txt"\n'
+                              '      post_build {\n        run "echo post >> $LOG"\n        finally "false"\n      }',
+                    '      artifact out files "**/*" base out')
+    assert run.phase("post_build") == "failure" and run.result == "failure"
+    assert run.outcome("Collect artifact out") == "success"
+    stopped = run_build(tmp_path / "stopped", '      install "false"\n      post_build "echo post >> $LOG"',
+                        '      artifact out files "**/*" base out')
+    assert stopped.outcome("Collect artifact out") == "skipped" and stopped.log() == []

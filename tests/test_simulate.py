@@ -104,11 +104,14 @@ def test_continue_then_abort_stops():
         "b install #0", "b pre_build #0", "b failed")
 
 
-def test_without_a_build_phase_uploads_only_when_not_stopped():
+def test_without_a_build_phase_uploads_when_the_empty_build_phase_is_reached():
+    """CodeBuild passes through its BUILD phase with no commands too: a failed install stops
+    the upload, a failed post_build does not ("UPLOAD_ARTIFACTS ... always attempted")."""
     job = build("b", Phase("install", ("i",)), Phase("post_build", ("q",)), outputs=("out",))
     assert simulate(mk(job), frozenset()) == ("b install #0", "b post_build #0", "b upload out", "b ok")
     assert simulate(mk(job), frozenset({cmd("b", "install", 0)})) == ("b install #0", "b failed")
-    assert simulate(mk(job), frozenset({cmd("b", "post_build", 0)})) == ("b install #0", "b post_build #0", "b failed")
+    assert simulate(mk(job), frozenset({cmd("b", "post_build", 0)})) == (
+        "b install #0", "b post_build #0", "b upload out", "b failed")
 
 
 def test_after_build_phase_needs_the_build_phase_to_have_started():

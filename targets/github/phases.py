@@ -17,6 +17,9 @@ from pipec.targets.aws import buildspec
 #: without -e and without -o pipefail, so that each command is checked on its own (CodeBuild stops
 #: a phase at the first command that exits non-zero, including the first part of ``a && b``)
 SHELL = "bash --noprofile --norc {0}"
+#: where a build without build commands passes CodeBuild's (empty) BUILD phase: its artifacts are
+#: then uploaded, whatever post_build does
+REACHED_BUILD = 'if [ "$pipec_stopped" = 0 ]; then pipec_build_ran=1; fi  # the (empty) build phase'
 #: the id of the phases step; later steps read its outputs
 STEP_ID = "phases"
 #: what the phases step writes to $GITHUB_OUTPUT: whether CodeBuild would upload the artifacts
@@ -82,7 +85,11 @@ def script(phases: list[tuple[str, list[str], list[str], str]], outputs: bool) -
     that tells the artifact steps whether CodeBuild would upload them; then the exit status."""
     lines = [PHASES_PRELUDE]
     has_build = any(p[0] == "build" for p in phases)
+    marked = has_build or not outputs
     for name, commands, finally_commands, on_failure in phases:
+        if not marked and model.PHASE_ORDER.index(name) > model.PHASE_ORDER.index("build"):
+            lines += ["", REACHED_BUILD]
+            marked = True
         # post_build after a build phase runs whenever build ran; without one, like the others
         when = "after-build" if name == "post_build" and has_build else "success"
         lines += ["", f"if pipec_start {name} {when}; then"]
@@ -91,11 +98,12 @@ def script(phases: list[tuple[str, list[str], list[str], str]], outputs: bool) -
         if finally_commands:
             lines += [f"# {name}: finally", *_chain(finally_commands)]
         lines += [f"pipec_end {name} {on_failure}", "fi"]
+    if not marked:
+        lines += ["", REACHED_BUILD]
     if outputs:
-        # CodeBuild attempts UPLOAD_ARTIFACTS after a failed build phase too; a build with no
-        # build phase uploads when no phase stopped it (pipec.simulate, "artifacts")
-        test = '[ "$pipec_build_ran" = 1 ]' if has_build else '[ "$pipec_stopped" = 0 ]'
-        lines += ["", f'if {test}; then echo "{UPLOAD_OUTPUT}=true" >> "$GITHUB_OUTPUT"; fi']
+        # CodeBuild attempts UPLOAD_ARTIFACTS whenever the BUILD phase was reached, failed or not,
+        # and an empty one is reached too (pipec.simulate, "artifacts")
+        lines += ["", f'if [ "$pipec_build_ran" = 1 ]; then echo "{UPLOAD_OUTPUT}=true" >> "$GITHUB_OUTPUT"; fi']
     lines.append('exit "$pipec_status"')
     return "\n".join(lines)
 

@@ -48,8 +48,9 @@ PRELUDE_LINES = 22
 CLOSE = ("}", "pipec_check")
 UPLOAD = {
     '[ "$pipec_build_ran" = 1 ]': "build-ran",
-    '[ "$pipec_stopped" = 0 ]': "not-stopped",
 }
+#: the line where a build without build commands reaches CodeBuild's (empty) BUILD phase
+REACHED_BUILD = 'if [ "$pipec_stopped" = 0 ]; then pipec_build_ran=1; fi  # the (empty) build phase'
 _START = re.compile(r"if pipec_start (install|pre_build|build|post_build) (success|after-build); then")
 _END = re.compile(r"pipec_end (install|pre_build|build|post_build) (abort|continue)")
 _UPLOAD = re.compile(r'if (.+); then echo "upload-artifacts=true" >> "\$GITHUB_OUTPUT"; fi')
@@ -81,8 +82,8 @@ def split_chain(where, lines: list[str]) -> tuple[str, ...]:
 
 
 def read_script(where, run: str) -> tuple[tuple, str | None]:
-    """(the plan's phases, when the artifacts are uploaded: ``build-ran``, ``not-stopped`` or None)
-    of a phases step's script."""
+    """(the plan's phases, when the artifacts are uploaded: ``build-ran`` (when CodeBuild's BUILD
+    phase was reached) or None) of a phases step's script."""
     lines = run.split("\n")
     prelude = "\n".join(lines[:PRELUDE_LINES])
     if hashlib.sha256(prelude.encode()).hexdigest() != PRELUDE_SHA256:
@@ -95,10 +96,18 @@ def read_script(where, run: str) -> tuple[tuple, str | None]:
         """Each j > i with body[j - 1:j + 1] == CLOSE: where a chain from i may end."""
         return [j for j in range(i + 2, n) if (body[j - 1], body[j]) == CLOSE]
 
+    build_at = model.PHASE_ORDER.index("build")
+
     @functools.lru_cache(maxsize=None)
     def phases_from(i: int, last: int):
         """The phases and upload rule of body[i:], or None when it is not in the written form;
-        ``last``: the index in PHASE_ORDER of the phase before."""
+        ``last``: the index in PHASE_ORDER of the phase before (``build_at`` once the empty build
+        phase's line was read)."""
+        if i + 1 < n and body[i] == "" and body[i + 1] == REACHED_BUILD:
+            if last >= build_at:
+                return None
+            rest = phases_from(i + 2, build_at)
+            return None if rest is None else (rest[0], rest[1], True)
         if i + 1 < n and body[i] == "" and _START.fullmatch(body[i + 1]):
             name, when = _START.fullmatch(body[i + 1]).groups()
             if model.PHASE_ORDER.index(name) <= last:
@@ -112,14 +121,14 @@ def read_script(where, run: str) -> tuple[tuple, str | None]:
                         continue
                     rest = phases_from(m + 2, model.PHASE_ORDER.index(name))
                     if rest is not None:
-                        return ((name, commands, fin, end.group(2), when), *rest[0]), rest[1]
+                        return ((name, commands, fin, end.group(2), when), *rest[0]), rest[1], rest[2]
             return None
         if body[i:] == ['exit "$pipec_status"']:
-            return (), None
+            return (), None, False
         if body[i:i + 1] == [""] and i + 2 < n and _UPLOAD.fullmatch(body[i + 1]) \
                 and body[i + 2:] == ['exit "$pipec_status"']:
             rule = UPLOAD.get(_UPLOAD.fullmatch(body[i + 1]).group(1))
-            return ((), rule) if rule else None
+            return ((), rule, False) if rule else None
         return None
 
     def chains(i: int, header: str | None):
@@ -141,6 +150,15 @@ def read_script(where, run: str) -> tuple[tuple, str | None]:
             yield (), i
 
     found = phases_from(0, -1)
+    if found is not None:
+        phases, upload, reached = found
+        has_build = any(p[0] == "build" for p in phases)
+        if reached and (has_build or upload is None):
+            found = None  # the empty build phase's line belongs to a build without one, with artifacts
+        elif upload is not None and not has_build and not reached:
+            found = None  # without it, pipec_build_ran never becomes 1: no upload at all
+        else:
+            found = (phases, upload)
     if found is None:
         _fail(where, "the phases script is not in the form pipec writes ('if pipec_start PHASE WHEN; then', "
                      "the commands in braces, 'pipec_end PHASE ON_FAILURE', 'fi')")
