@@ -41,12 +41,12 @@ The IAM facts, checked against AWS documentation:
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 
 from pipec import model
 from pipec.diagnostics import WARNING, Diagnostic, Span
+from pipec.shell_parse import command_span, node_text, parse
 
 #: Program names whose presence in a command's text makes it worth parsing.
 TOOLS = ("aws", "sam", "cdk", "docker")
@@ -136,37 +136,6 @@ class Call:
     line: int
     text: str
     needs: list[Need] = field(default_factory=list)
-
-
-# ----------------------------------------------------------------------------- parsing
-
-
-@functools.lru_cache(maxsize=1)
-def _parser():
-    import tree_sitter
-    import tree_sitter_bash
-
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
-
-
-#: every byte of a multi-byte UTF-8 character read as "x" (see :func:`parse`)
-_ASCII_SHAPE = bytes(range(128)) + b"x" * 128
-
-
-def parse(text: str):
-    """(tree, source bytes) of ``text``. tree-sitter-bash 0.25.1's scanner can crash the process
-    (a segmentation fault, not every time) on some non-ASCII text: seen with ``?{`` followed by
-    U+F6F7C in a generated command. So the parser reads every byte of a multi-byte character as
-    ``x``: no non-ASCII character is a shell metacharacter, so the structure is the same, and the
-    byte offsets are unchanged, so each word's real text is read from the source bytes
-    (:func:`node_text`). Keep the tree while its nodes are used."""
-    src = text.encode("utf-8", "replace")
-    return _parser().parse(src.translate(_ASCII_SHAPE)), src
-
-
-def node_text(node, src: bytes) -> str:
-    """The text of ``node`` as written (from the source bytes, not the parser's copy)."""
-    return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
 
 def mentions_tool(text: str) -> bool:
@@ -571,22 +540,4 @@ def _diagnostic(b: model.Build, c: model.Command, call: Call, lacking: list[Need
 
 def _call_span(c: model.Command, call: Call, source: str) -> Span | None:
     """The call's position: its line in a script, and its own text where the line shows it."""
-    span = c.span
-    if span is None or not source:
-        return span
-    line = span.line
-    if c.script:
-        opening = source[span.start_pos + 3:span.start_pos + 5]
-        line += call.line + (1 if opening[:1] == "\n" or opening == "\r\n" else 0)
-    lines = source.split("\n")
-    if not 1 <= line <= len(lines):
-        return span
-    text = lines[line - 1].rstrip("\r")
-    first = call.text.split("\n", 1)[0]
-    start = text.find(first, span.column - 1 if line == span.line else 0)
-    offset = sum(len(s) + 1 for s in lines[:line - 1])
-    if start < 0:
-        if not c.script:
-            return span
-        start, first = len(text) - len(text.lstrip()), text.strip()
-    return Span(line, start + 1, line, start + max(len(first), 1), offset + start, offset + start + len(first))
+    return command_span(c, call.line, call.text, source)

@@ -13,17 +13,17 @@ and later commands follow. ``exit`` (or ``exec PROGRAM``) at the top level ends 
 phases process at once: no later command, ``finally`` or phase runs; CodeBuild's documentation
 does not say what it does.
 
-Commands are read with tree-sitter-bash (as :mod:`pipec.aws_calls` does), only when their text
+Commands are read with tree-sitter-bash (:mod:`pipec.shell_parse`, as for W520), only when their text
 holds one of the words that matter (:data:`_WORDS`), so the usual build pays nothing.
 """
 
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 from pipec import model
 from pipec.diagnostics import ERROR, WARNING, Diagnostic
+from pipec.shell_parse import only_comments
 
 #: a command is parsed only when its text holds one of these
 _WORDS = re.compile(r"\b(exit|exec|set|shopt|trap|alias|umask|pushd|popd|wait|function|pipec_\w*)\b|\(\s*\)")
@@ -108,7 +108,7 @@ def _top_level(text: str):
     exec PROGRAM), ``state`` (a builtin of :data:`_STATE`, ``set`` with options, ``exec`` with only
     redirections, a function definition), ``wait``, ``background`` (``&``) and ``reserved``
     (a pipec_ name assigned or defined anywhere)."""
-    from pipec.aws_calls import node_text, parse
+    from pipec.shell_parse import node_text, parse
 
     tree, src = parse(text)  # the tree stays alive while its nodes are read
     root = tree.root_node
@@ -134,7 +134,7 @@ def _top_level(text: str):
 
 
 def _command(node, src: bytes):
-    from pipec.aws_calls import node_text
+    from pipec.shell_parse import node_text
 
     name = node.child_by_field_name("name")
     if name is None:
@@ -158,9 +158,9 @@ def _command(node, src: bytes):
 
 
 def _span(c: model.Command, line: int, what: str, source: str):
-    from pipec.aws_calls import _call_span
+    from pipec.shell_parse import command_span
 
-    return _call_span(c, SimpleNamespace(line=line, text=what), source)
+    return command_span(c, line, what, source)
 
 
 # ----------------------------------------------------------------------------- E210: bash syntax
@@ -187,9 +187,8 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
         lines, owner = [], []
         for i, c in enumerate(todo):
             body = c.text.rstrip("\n")
-            comments_only = all(not ln.strip() or ln.lstrip().startswith("#") for ln in body.split("\n"))
             chunk = [f"pipec_syntax_{i}() {{", *body.split("\n"), *([""] if body.endswith("\\") else []),
-                     *([":"] if comments_only else []), "}"]
+                     *([":"] if only_comments(body) else []), "}"]
             lines += chunk
             owner += [i] * len(chunk)
         try:

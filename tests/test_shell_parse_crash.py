@@ -1,7 +1,7 @@
 """tree-sitter-bash 0.25.1 can crash the process on some non-ASCII text (issue 22 review: a
 Hypothesis-drawn command, '?{' followed by U+F6F7C, gave a segmentation fault in about one run
 of three). pipec parses commands with every byte of a multi-byte character read as 'x'
-(pipec.aws_calls.parse); these run in a child process, since a crash would end the test run."""
+(pipec.shell_parse.parse); these run in a child process, since a crash would end the test run."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ CRASHERS = ["?{\U000f6f7c", "\u00bb?{\U000f6f7c", "!tag x\n&anchor *alias\n\u010
 
 CHILD = """
 import sys
-from pipec import aws_calls, shell_state
+from pipec import aws_calls, shell_parse, shell_state
 text = sys.argv[1]
 for _ in range(40):
-    tree, src = aws_calls.parse(text)
+    tree, src = shell_parse.parse(text)
     assert tree.root_node.end_byte == len(src)
     aws_calls.calls("aws s3 cp x s3://b/" + text)
     shell_state._top_level("set -e; " + text)

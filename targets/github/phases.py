@@ -10,6 +10,7 @@ from __future__ import annotations
 
 
 from pipec import model
+from pipec.shell_parse import only_comments
 from pipec.targets.aws import buildspec
 
 
@@ -106,12 +107,6 @@ def script(phases: list[tuple[str, list[str], list[str], str]], outputs: bool) -
         lines += ["", f'if [ "$pipec_build_ran" = 1 ]; then echo "{UPLOAD_OUTPUT}=true" >> "$GITHUB_OUTPUT"; fi']
     lines.append('exit "$pipec_status"')
     return "\n".join(lines)
-
-
-def only_comments(text: str) -> bool:
-    """Whether a command is nothing but comments and blank lines (a no-op that bash cannot put
-    between braces on its own)."""
-    return all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n"))
 
 
 def _phases(b: model.Build) -> list[tuple[str, list[str], list[str], str]]:
