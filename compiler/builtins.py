@@ -66,11 +66,12 @@ _READ = re.compile(r"\$\{?#?!?((?:CODEBUILD|AWS)_[A-Z0-9_]*[A-Z0-9])")
 
 
 def provided(overridden=frozenset()) -> tuple[tuple[str, str], ...]:
-    """(name, meaning) of every built-in variable both platforms give a build (the same value or
-    the documented stand-in), without the names the build's own values replace (``overridden``:
-    its ``env``, secrets and the pipeline's variables, which win over a built-in on both)."""
-    names = {**SAME, **{n: n.removeprefix("CODEBUILD_").lower().replace("_", " ") for n in STAND_INS}}
-    return tuple(sorted((n, m) for n, m in names.items() if n not in overridden))
+    """(name, meaning) of every built-in variable both platforms give a build with a value of the
+    same meaning (:data:`SAME`), without the names the build's own values replace (``overridden``:
+    its ``env``, secrets and the pipeline's variables, which win over a built-in on both). The
+    stand-ins (:data:`STAND_INS`) are not among them: their values differ by design (W521), and
+    the GitHub target gives one only to a job whose commands name it."""
+    return tuple(sorted((n, m) for n, m in SAME.items() if n not in overridden))
 
 
 def never_set(name: str) -> bool:

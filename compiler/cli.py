@@ -218,7 +218,8 @@ def cmd_build(args) -> int:
             status = EXIT_INPUT
             continue
         for rel in files:
-            if rel in everything:
+            # a file every pipeline writes alike (.github/pipec/phases.sh) is written once
+            if rel in everything and everything[rel] != files[rel]:
                 print(f"pipec: error: two pipelines write {rel}; give them different names", file=sys.stderr)
                 return EXIT_USAGE
         everything.update(files)
@@ -701,6 +702,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, CannotWrite):  # an output path pipec cannot write: one line, exit 2
             print(f"pipec: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        if os.environ.get("PIPEC_TRACEBACK"):  # for pipec's developers
+            raise
         # a bug in pipec: one line, never a traceback
         print(f"pipec: internal error ({type(exc).__name__}: {exc}). This is a bug in pipec; please "
               "report it with the input that caused it.", file=sys.stderr)

@@ -139,7 +139,16 @@ def _job_line(jid: str, job: dict) -> str:
              if isinstance(s.get("with"), dict) and "role-to-assume" in s["with"]]
     if roles:
         text += f", OIDC role {roles[0]}"
-    steps = [str(s.get("name")) for s in job.get("steps", []) if s.get("name")]
+    steps = [_step_title(s) for s in job.get("steps", [])]
     if steps:
         text += ". Steps: " + "; ".join(steps)
     return text + "."
+
+
+def _step_title(step: dict) -> str:
+    """A step as the narration names it: its name; a command step (no name) by its id and the
+    first line of its command, as GitHub shows it ("Run npm ci")."""
+    if step.get("name"):
+        return str(step["name"])
+    first = str(step.get("run", step.get("uses", ""))).strip().split("\n", 1)[0]
+    return f"{step.get('id')} (run {first[:60]}{'...' if len(first) > 60 else ''})"

@@ -224,3 +224,131 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
             (), filename))
         todo.pop(i)
     return diags
+
+
+# ----------------------------------------------------------------------------- one process or one each
+
+#: words that make a command worth parsing for :func:`independent` (anything else cannot change
+#: what a later command sees)
+_MAYBE = re.compile(
+    r"=|&|\(\(|\(\s*\)|\$\$|\$_|\$\{_|\b(cd|pushd|popd|export|declare|typeset|local|readonly|unset|read|mapfile|"
+    r"readarray|source|eval|set|shopt|alias|unalias|trap|umask|ulimit|exec|exit|return|logout|wait|hash|enable|"
+    r"builtin|command|let|getopts|shift|bg|fg|disown|jobs|suspend|coproc|printf|for|select|function|SECONDS|"
+    r"BASHPID|PIPESTATUS|BASH_REMATCH|DIRSTACK|OLDPWD|RANDOM)\b|(^|[\s;&|({])\.\s")
+#: builtins whose effect outlives the command in the shell that runs it (the directory, exported
+#: or read variables, options, traps, aliases, functions, limits, jobs), or that end that shell
+_CARRIES = {"cd", "pushd", "popd", "export", "declare", "typeset", "local", "readonly", "unset", "read",
+            "mapfile", "readarray", "source", ".", "eval", "set", "shopt", "alias", "unalias", "trap", "umask",
+            "ulimit", "exec", "exit", "return", "logout", "wait", "hash", "enable", "builtin", "command", "let",
+            "getopts", "shift", "bg", "fg", "disown", "jobs", "suspend", "coproc"}
+#: what a command can read of the shell that ran the commands before it
+_SHELL_OWN = re.compile(r"\$\$|\$\{?_\b|\b(SECONDS|BASHPID|PIPESTATUS|BASH_REMATCH|DIRSTACK|OLDPWD|RANDOM)\b")
+
+
+def independent(texts: list[str]) -> bool:
+    """Whether the commands ``texts`` (in the order they run) do the same run each in a bash
+    process of its own as all in one: no command but the last leaves, at the top level of the
+    shell, anything a later command could see (a directory change, an exported or read
+    variable, an option, a trap, an alias, a function, a limit, a background job; a plain
+    assignment only when a later command names the variable), none ends the shell, and none
+    reads what only the shell that ran earlier commands has (``$$``, ``$_``, ``SECONDS``...).
+    Conservative: a construct it does not know keeps the commands in one process."""
+    for i, text in enumerate(texts):
+        if _SHELL_OWN.search(text) and i:
+            return False
+        if not _MAYBE.search(text):
+            continue
+        if i == len(texts) - 1:  # nothing comes after the last: only ending the shell differs
+            return not any(kind == "ends" or what == "return" for _, what, kind in _top_level(text)) \
+                and not re.search(r"\b(return|logout)\b", text)
+        assigned = _carried(text)
+        if assigned is None:
+            return False
+        later = "\n".join(texts[i + 1:])
+        if any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", later) for name in assigned):
+            return False
+    return True
+
+
+def _carried(text: str) -> set[str] | None:
+    """The variable names ``text`` assigns at the top level of the shell, or None when it leaves
+    more than variables behind (or ends the shell), see :func:`independent`."""
+    from pipec.shell_parse import node_text, parse
+
+    tree, src = parse(text)
+    if tree.root_node.has_error:
+        return None
+    names: set[str] = set()
+    stack = [(tree.root_node, True)]
+    while stack:
+        node, top = stack.pop()
+        kind = node.type
+        if top:
+            if kind in ("function_definition", "&", "declaration_command", "unset_command", "c_style_for_statement"):
+                return None
+            if kind == "command":
+                name = node.child_by_field_name("name")
+                word = node_text(name, src) if name is not None else ""
+                if word in _CARRIES:
+                    return None
+                if word == "printf" and any(node_text(a, src) == "-v" for a in node.children):
+                    return None
+            if kind == "variable_assignment" and node.parent is not None and node.parent.type != "command":
+                target = node.child_by_field_name("name")
+                if target is None:
+                    return None
+                names.add(node_text(target, src).split("[", 1)[0])
+            if kind in ("for_statement", "select_statement"):
+                var = node.child_by_field_name("variable")
+                if var is None:
+                    return None
+                names.add(node_text(var, src))
+            if kind == "compound_statement" and node_text(node, src).startswith("(("):
+                return None  # arithmetic, which may assign
+        inner = top and kind not in _ELSEWHERE
+        stack.extend((child, inner) for child in reversed(node.children))
+    return names
+
+
+#: nodes inside which bash's -e would stop a command part-way (a sequence, a compound command, a
+#: subshell, a function); command and process substitutions do not inherit -e (bash, not POSIX mode)
+_ERREXIT_SENSITIVE = {"subshell", "compound_statement", "if_statement", "while_statement", "for_statement",
+                      "c_style_for_statement", "case_statement", "function_definition", "select_statement",
+                      ";", "&", "heredoc_redirect"}
+_NO_ERREXIT_INSIDE = {"command_substitution", "process_substitution"}
+_COMPOUND_WORD = re.compile(r"(^|\s)(if|then|else|elif|fi|for|while|until|do|done|case|esac|select|function|coproc|"
+                            r"time|\[\[)(\s|$)")
+
+
+def errexit_neutral(text: str) -> bool:
+    """Whether ``text`` ends with the same status under ``bash -e`` (GitHub's shell for a step
+    that names none) as under plain bash (CodeBuild's ``shell: bash``): one line holding one
+    command, pipeline or ``&&``/``||`` list (bash -e ignores every part of such a list but the
+    last, and the list's status is the script's), with no sequence, compound command, subshell
+    or function. Conservative: anything else, or what does not parse, is not neutral."""
+    t = text.strip()
+    if not t or "\n" in t or "\r" in t:
+        return False
+    # the usual command needs no parser: without its $(...) parts and its &&, || and | lists, it
+    # holds no sequence, grouping, background job, here-document or compound command
+    rest, before = t, None
+    while rest != before:
+        before, rest = rest, re.sub(r"\$\([^()'\"`]*\)", "x", rest)
+    rest = rest.replace("&&", " ").replace("||", " ").replace("|", " ")
+    if not re.search(r"[;&(){}`]|<<", rest) and not _COMPOUND_WORD.search(rest):
+        return True
+    from pipec.shell_parse import parse
+
+    tree, _ = parse(t)
+    root = tree.root_node
+    if root.has_error or len([c for c in root.named_children if c.type != "comment"]) != 1:
+        return False
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in _ERREXIT_SENSITIVE:
+            return False
+        if node.type in _NO_ERREXIT_INSIDE:
+            continue
+        stack.extend(node.children)
+    return True

@@ -51,6 +51,61 @@ class Commented:
         return f"Commented({self.value!r}, {self.comment!r})"
 
 
+class Flow(list):
+    """A short list of one-line strings written on one line, ``[a, b]``, as people write
+    ``branches: [main]``; a longer one (over :data:`FLOW_WIDTH` characters) or one with other
+    items is written as a block, one item a line."""
+
+    __slots__ = ()
+
+
+class Anchored:
+    """A mapping in a sequence written with a YAML anchor, ``- &name``, so that a later
+    :class:`Alias` can stand for it (a step that several jobs share, written once). The
+    whole-document PyYAML fallback writes the mapping itself, which reads back the same."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name: str, value: dict):
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            raise ValueError(f"not an anchor name pipec writes: {name!r}")
+        self.name, self.value = name, value
+
+
+class Alias:
+    """``*name``: the :class:`Anchored` mapping of that name, written earlier in the document."""
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name: str, value: dict):
+        self.name, self.value = name, value
+
+
+#: the longest flow list (its text after the key) written on one line
+FLOW_WIDTH = 80
+
+
+def _flow_text(items) -> str | None:
+    """``[a, b]`` for a :class:`Flow` list, or None when it is written as a block."""
+    if not items or any(type(v) is not str or not v or "\n" in v or "\r" in v for v in items):
+        return None
+    words = []
+    for v in items:
+        try:
+            kind, text = _scalar(v, False)
+        except _Slow:
+            return None
+        if kind != "inline":
+            return None
+        if text == v and re.search(r"[,\[\]{}:#]", v):  # flow indicators, plain in a block only
+            if any(ord(c) < 32 or ord(c) == 127 for c in v):
+                return None
+            text = "'" + v.replace("'", "''") + "'"
+        words.append(text)
+    out = "[" + ", ".join(words) + "]"
+    return out if len(out) <= FLOW_WIDTH else None
+
+
 _STR, _INT, _BOOL, _NULL = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
                              "tag:yaml.org,2002:null")
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
@@ -102,13 +157,15 @@ class _Dumper(_Base):
             return _MappingNode(_MAP, [(self._node(k), self._node(v)) for k, v in data.items()], flow_style=False)
         if t is list or t is tuple:
             return _SequenceNode(_SEQ, [self._node(v) for v in data], flow_style=False)
+        if t is Flow:
+            return _SequenceNode(_SEQ, [self._node(v) for v in data], flow_style=_flow_text(data) is not None)
         if t is bool:
             return _ScalarNode(_BOOL, "true" if data else "false")
         if t is int:
             return _ScalarNode(_INT, str(data))
         if data is None:
             return _ScalarNode(_NULL, "null")
-        if t is Commented:
+        if t is Commented or t is Anchored or t is Alias:
             return self._node(data.value)
         return self.represent_data(data)  # anything else (floats, str subclasses): PyYAML's own way
 
@@ -246,6 +303,11 @@ class _Fast:
             return " {}" if not value else None
         if t is list:
             return " []" if not value else None
+        if t is Flow:
+            text = _flow_text(value)
+            return None if text is None else " " + text
+        if t is Alias:
+            return " *" + value.name
         raise _Slow
 
     def key(self, k) -> str:
@@ -278,6 +340,12 @@ class _Fast:
         pad = " " * indent
         for i, v in enumerate(data):
             head = ("" if i == 0 and first_inline else pad) + "-"
+            if type(v) is Anchored:
+                if type(v.value) is not dict or not v.value:
+                    raise _Slow
+                out.append(f"{head} &{v.name}\n")
+                self.mapping(v.value, indent + 2, first_inline=False)
+                continue
             tail = self.leaf(v, indent)
             if tail is not None:
                 out.append(head + tail + "\n")

@@ -39,7 +39,7 @@ def emit(text: str) -> tuple[dict, dict, list]:
 
 
 def step(workflow: dict, job: str, name_start: str) -> dict:
-    return next(s for s in workflow["jobs"][job]["steps"] if s["name"].startswith(name_start))
+    return next(s for s in workflow["jobs"][job]["steps"] if s.get("name", "").startswith(name_start))
 
 
 def run_with_fake_aws(tmp: Path, script: str, env: dict, answers: str) -> tuple[int, list[str]]:
@@ -235,10 +235,10 @@ def test_build_with_a_role_gets_that_roles_credentials_before_the_phases():
     workflow, files, _ = emit(ROLE_BUILD)
     job = workflow["jobs"]["web"]
     assert job["permissions"]["id-token"] == "write"
-    names = [s["name"] for s in job["steps"]]
+    names = [s.get("name", s.get("id")) for s in job["steps"]]
     own, chained = (s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials"))
     assert chained["with"]["role-to-assume"] == ROLE and chained["with"]["role-chaining"] is True
-    assert names.index(chained["name"]) == names.index(own["name"]) + 1
+    assert names.index(chained["name"]) == names.index(own.get("name", own["id"])) + 1
     first_phase = min(i for i, s in enumerate(job["steps"]) if s.get("id") in ("install", "pre_build", "build",
                                                                               "post_build", "phases"))
     assert names.index(chained["name"]) < first_phase

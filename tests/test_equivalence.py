@@ -338,10 +338,11 @@ def _variables_not_passed_to_codebuild(monkeypatch):
 
 
 def _no_commit_variable(monkeypatch):
-    """Issue 22, item 10: the GitHub build job lacks CODEBUILD_RESOLVED_SOURCE_VERSION."""
-    def after(job, *a):
-        job.get("env", {}).pop("CODEBUILD_RESOLVED_SOURCE_VERSION", None)
-    _wrap(monkeypatch, github._Workflow, "build_job", after)
+    """Issue 22, item 10: the GitHub build jobs lack CODEBUILD_RESOLVED_SOURCE_VERSION (the
+    workflow's env, where the built-ins of the same meaning are)."""
+    def after(result, wf, *a):
+        wf.workflow_env.pop("CODEBUILD_RESOLVED_SOURCE_VERSION", None)
+    _wrap(monkeypatch, github._Workflow, "shared_env", after)
 
 
 def _execute_newest_change_set(monkeypatch):
@@ -406,15 +407,48 @@ def _upload_folder_without_modes(monkeypatch):
 
     def after(steps, *a):
         for step in steps:
-            if step["name"].startswith("Collect artifact "):
+            if step.get("name", "").startswith("Collect artifact "):
                 step["run"] = step["run"].replace("\n" + artifacts.PACK, "")
-            elif step["name"].startswith("Upload artifact "):
+            elif step.get("name", "").startswith("Upload artifact "):
                 step["with"]["path"] = step["with"]["path"].removesuffix(".tar")
     _wrap(monkeypatch, github._Workflow, "upload_steps", after)
 
 
+def _command_steps_edit(monkeypatch, edit):
+    """Wrap the one-step-a-command form so that its steps go through ``edit``."""
+    from pipec.targets.github import phases as github_phases
+
+    original = github_phases.command_steps
+
+    def edited(*args, **kwargs):
+        return edit(original(*args, **kwargs))
+    monkeypatch.setattr(github_phases, "command_steps", edited)
+
+
+def _post_build_steps_on_success_only(monkeypatch):
+    _command_steps_edit(monkeypatch, lambda steps: [
+        {k: v for k, v in st.items() if k != "if"} if st["id"].startswith("post_build") else st for st in steps])
+
+
+def _command_steps_under_errexit(monkeypatch):
+    """Every command step under GitHub's default shell, bash -e: 'a; b' stops at a failing a."""
+    _command_steps_edit(monkeypatch, lambda steps: [{k: v for k, v in st.items() if k != "shell"} for st in steps])
+
+
+def _shell_state_split_into_steps(monkeypatch):
+    """One step a command even where a cd or a variable carries to the next command."""
+    from pipec.targets.github import phases as github_phases
+
+    monkeypatch.setattr(github_phases, "plain", lambda b, input_env: not input_env and not any(
+        fin or on_failure != "abort" for _, _, fin, on_failure in github_phases._phases(b)))
+
+
 #: mutation -> (how, the properties expected to catch it)
 MUTATIONS = {
+    "GitHub: post_build command steps only after a successful build": (_post_build_steps_on_success_only,
+                                                                        {"plans"}),
+    "GitHub: command steps under bash -e": (_command_steps_under_errexit, {"plans"}),
+    "GitHub: commands that share shell state split into steps": (_shell_state_split_into_steps, {"plans"}),
     "GitHub: drop every job's needs": (_drop_needs, {"plans", "traces"}),
     "GitHub: post_build only after a successful build": (_post_build_on_success_only, {"plans", "traces"}),
     "GitHub: on_failure continue becomes abort": (_drop_continue_on_error, {"plans", "traces"}),

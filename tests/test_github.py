@@ -50,6 +50,14 @@ PINS = json.loads((ROOT / "targets" / "github" / "actions.json").read_text(encod
 
 PHASES = ("install", "pre_build", "build", "post_build")
 PHASE_STEP = re.compile(r"^Run the phases: (install|pre_build|build|post_build)(, (pre_build|build|post_build))*$")
+COMMAND_STEP = re.compile(r"(install|pre_build|build|post_build)(-[0-9]+)?")
+
+
+def user_commands(step: dict) -> bool:
+    """Whether a step runs the user's commands: the phases step, or a command step (no name, an
+    id PHASE or PHASE-N)."""
+    return bool(PHASE_STEP.match(step.get("name", ""))) or (
+        "name" not in step and "run" in step and bool(COMMAND_STEP.fullmatch(str(step.get("id")))))
 SHA = re.compile(r"^[0-9a-f]{40}$")
 OIDC_HOST = "token.actions.githubusercontent.com"
 
@@ -240,7 +248,7 @@ def own_scripts() -> dict[str, str]:
     for stem in STEMS:
         b = built(stem)
         for jid, step in b.steps():
-            if "run" in step and not PHASE_STEP.match(step["name"]):
+            if "run" in step and not user_commands(step):
                 scripts.setdefault(step["run"], f"{stem}: job {jid}, step {step['name']!r}")
         for rel, text in b.files.items():
             if rel.endswith("/environments/apply.sh"):
@@ -249,6 +257,7 @@ def own_scripts() -> dict[str, str]:
                   ("build", ["true"], ["true", "true"], "abort"), ("post_build", ["true"], [], "abort")]
     scripts.setdefault(github_phases.script(every_form, True), "github_phases.script (the phases script)")
     scripts.setdefault(github_phases.script(every_form[:2], True), "github_phases.script (no build phase)")
+    scripts.setdefault(github_phases.phases_file(), "github_phases.phases_file (.github/pipec/phases.sh)")
     return scripts
 
 
@@ -290,14 +299,22 @@ def test_own_scripts_cover_every_kind_of_step():
 
 
 def test_phase_steps_are_exactly_the_steps_in_the_codebuild_shell():
-    """The split between user commands and pipec's scripts is sound: a step is named like a
-    phase exactly when it runs in the CodeBuild-style shell."""
+    """The split between user commands and pipec's scripts is sound: every step of the user's
+    commands runs in the workflow's CodeBuild-style shell (no shell of its own), and every step
+    of pipec's own that is a script either sets its shell options itself or is one line."""
     seen = 0
     for stem in STEMS:
-        for jid, step in built(stem).steps():
-            in_phase_shell = step.get("shell") == github_phases.SHELL
-            assert bool(PHASE_STEP.match(step["name"])) == in_phase_shell, (stem, jid, step["name"])
-            seen += in_phase_shell
+        b = built(stem)
+        for jid, step in b.steps():
+            if "run" not in step:
+                continue
+            if user_commands(step):
+                from pipec.shell_state import errexit_neutral
+
+                assert step.get("shell") == github_phases.SHELL or errexit_neutral(step["run"]), (stem, jid)
+                seen += 1
+            else:
+                assert "\n" not in step["run"].strip() or step["run"].startswith("set -e"), (stem, jid, step.get("name"))
     assert seen >= 15
 
 
@@ -344,7 +361,8 @@ def test_permissions(stem):
         assumes = any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
         checks_out = any(u.startswith("actions/checkout@") for u in uses)
         # a gate that fails closed reads its environment (GET .../environments/NAME: actions: read)
-        reads_environment = any(st["name"].startswith("Check the protection of environment ") for st in job["steps"])
+        reads_environment = any(st.get("name", "").startswith("Check the protection of environment ")
+                                for st in job["steps"])
         expected = {**({"actions": "read"} if reads_environment else {}),
                     **({"contents": "read"} if checks_out else {}), **({"id-token": "write"} if assumes else {})}
         assert job["permissions"] == expected, f"{stem}/{jid}"
@@ -354,7 +372,8 @@ def test_permissions(stem):
 def test_every_uses_is_pinned_from_the_table(stem):
     b = built(stem)
     lines = [ln for ln in b.workflow_text.splitlines() if re.match(r"^\s*(?:- )?uses:", ln)]
-    steps = [st for _, st in b.steps() if "uses" in st]
+    # a step that several jobs share is written once (an anchor, then aliases)
+    steps = list({id(st): st for _, st in b.steps() if "uses" in st}.values())
     assert steps and len(lines) == len(steps)
     for ln in lines:
         m = PINNED_LINE.match(ln)
@@ -438,7 +457,8 @@ def test_needs_follow_stages_and_run_order(stem):
     b = built(stem)
     expected = expected_needs(b)
     assert expected
-    actual = {jid: job.get("needs", []) for jid, job in b.jobs.items()}
+    actual = {jid: [job["needs"]] if isinstance(job.get("needs"), str) else job.get("needs", [])
+              for jid, job in b.jobs.items()}
     assert list(actual) == list(expected)  # jobs in pipeline order
     assert {k: sorted(v) for k, v in actual.items()} == {k: sorted(v) for k, v in expected.items()}
 
@@ -568,13 +588,13 @@ def test_manual_trigger_with_variables():
     assert wf["on"]["workflow_dispatch"] == {"inputs": {
         "CULTURE": {"description": "report culture", "type": "string", "required": False, "default": "en-US"},
         "LEVEL": {"type": "string", "required": False, "default": "info"}}}
-    env = wf["jobs"]["web"]["env"]
+    env = wf["env"]  # the workflow's: every build job sees them
     assert {k: env[k] for k in ("CULTURE", "LEVEL")} == {"CULTURE": "${{ inputs.CULTURE || 'en-US' }}",
                                                          "LEVEL": "${{ inputs.LEVEL || 'info' }}"}
-    assert set(env) - {"CULTURE", "LEVEL"} == {n for n, _ in builtins.provided()}  # CodeBuild's built-ins
+    assert set(env) - {"CULTURE", "LEVEL", "CODEBUILD_BUILD_SUCCEEDING"} == {n for n, _ in builtins.provided()}
     # evaluated as GitHub does: a push run (no inputs) gets the default, a dispatch its input
-    assert JobRun.interpolate(wf["jobs"]["web"]["env"]["CULTURE"], {"inputs": {}}) == "en-US"
-    assert JobRun.interpolate(wf["jobs"]["web"]["env"]["CULTURE"], {"inputs": {"CULTURE": "de-DE"}}) == "de-DE"
+    assert JobRun.interpolate(wf["env"]["CULTURE"], {"inputs": {}}) == "en-US"
+    assert JobRun.interpolate(wf["env"]["CULTURE"], {"inputs": {"CULTURE": "de-DE"}}) == "de-DE"
 
 
 # ----------------------------------------------------------------------------- 6. the phase steps, run
@@ -732,12 +752,17 @@ class JobRun:
 
     def run(self) -> "JobRun":
         for n, step in enumerate(self.job["steps"]):
-            name = step["name"]
+            name = step.get("name") or step["id"]
             output = ""
             if not self.should_run(step):
                 outcome = "skipped"
             elif "uses" in step:
                 outcome = "success"
+                if (step.get("with") or {}).get("sparse-checkout") == github_phases.PHASES_FILE:
+                    # the checkout of the phase rules from the workflow's commit: the file pipec writes
+                    rules = self.workspace / step["with"]["path"] / github_phases.PHASES_FILE
+                    rules.parent.mkdir(parents=True, exist_ok=True)
+                    rules.write_text(github_phases.phases_file(), encoding="utf-8")
             else:
                 env = {**self.base_env, **self.github_env}
                 for k, v in {**self.job.get("env", {}), **step.get("env", {})}.items():
@@ -748,7 +773,7 @@ class JobRun:
                            GITHUB_STEP_SUMMARY=str(self.temp / f"summary-{n}"))
                 script = self.temp / f"step-{n}.sh"
                 script.write_text(step["run"], encoding="utf-8")
-                shell = step.get("shell", "bash -e {0}")
+                shell = step.get("shell", self.job.get("defaults", {}).get("run", {}).get("shell", "bash -e {0}"))
                 argv = shlex.split(shell.replace("{0}", str(script)))
                 proc = subprocess.run(argv, cwd=self.workspace, env=env, capture_output=True, text=True,
                                       timeout=60, stdin=subprocess.DEVNULL)
@@ -793,7 +818,14 @@ class JobRun:
     def phase(self, name: str) -> str:
         """A phase's result, from the phases step's log: ``skipped`` when its group never
         started, ``failure`` when pipec_end reported it failed, else ``success``."""
-        (step,) = [st for st in self.job["steps"] if st.get("id") == "phases"]
+        steps = [st for st in self.job["steps"] if st.get("id") == "phases"]
+        if not steps:  # one step a command: the phase's steps
+            outcomes = [self.results[st["id"]]["outcome"] for st in self.job["steps"]
+                        if re.fullmatch(rf"{name}(-\d+)?", str(st.get("id"))) and "name" not in st]
+            if not outcomes or all(o == "skipped" for o in outcomes):
+                return "skipped"
+            return "failure" if "failure" in outcomes else "success"
+        (step,) = steps
         log = self.results[step["name"]]["output"].splitlines()
         if f"::group::{name}" not in log:
             return "skipped"
@@ -822,7 +854,11 @@ pipeline sim {{
 }}
 """
     files, _ = emit_inline(text, "sim.pipe")
-    return validators.load_workflow(files[".github/workflows/sim.yml"])["jobs"]["web"]
+    workflow = validators.load_workflow(files[".github/workflows/sim.yml"])
+    job = workflow["jobs"]["web"]
+    # what the job inherits from the workflow: its env (under the job's own) and the shell
+    job["env"] = {**workflow.get("env", {}), **job.get("env", {})}
+    return job
 
 
 def run_build(tmp_path: Path, phases: str, extra: str = "") -> JobRun:
@@ -905,7 +941,7 @@ def test_every_phase_runs_in_one_process(tmp_path):
     run = run_build(tmp_path, '      install "echo $$ >> $LOG"\n      build "true"\n      post_build "echo $$ >> $LOG"')
     first, last = run.log()
     assert first == last
-    assert [st["name"] for st in run.job["steps"] if st.get("shell") == github_phases.SHELL] == \
+    assert [st.get("name") for st in run.job["steps"] if user_commands(st)] == \
         ["Run the phases: install, build, post_build"]
 
 

@@ -153,11 +153,11 @@ def test_github_pipeline_level_paths_start_at_the_workflow():
 def test_github_remove_takes_out_a_key_and_a_step():
     files, _ = build(source(action_block="""      github {
         patch remove steps.checkout.with.persist-credentials
-        patch remove steps.save-cache
+        patch remove steps.cache
       }"""))
     wf = workflow(files)
     assert "persist-credentials" not in step(wf, "web", "checkout")["with"]
-    assert "save-cache" not in [s["id"] for s in wf["jobs"]["web"]["steps"]]
+    assert "cache" not in [s["id"] for s in wf["jobs"]["web"]["steps"]]
 
 
 def test_an_action_block_may_name_its_own_job_in_full():
@@ -320,7 +320,7 @@ def test_patches_that_change_nothing_the_pipeline_does_give_no_warning():
 
 def test_a_patched_file_the_reader_refuses_is_w541():
     _, warnings = build(source(action_block="""      github {
-        patch remove steps.phases
+        patch remove steps.build
       }"""))
     found = [d for d in warnings if d.code.startswith("W54")]
     assert [d.code for d in found] == ["W541"] and "cannot read the patched GitHub Actions files" in found[0].message
@@ -365,7 +365,7 @@ REALISTIC = source(pipeline_block="""  github {
   }""", action_block="""      github {
         patch set steps.setup-python.with.cache = pip
         patch set steps.setup-python.with.cache-dependency-path = requirements.txt
-        patch set steps.phases.env.PIP_DISABLE_PIP_VERSION_CHECK = "1"
+        patch set steps.build.env.PIP_DISABLE_PIP_VERSION_CHECK = "1"
       }
       aws {
         patch set buildspec.env.variables.PIP_DISABLE_PIP_VERSION_CHECK = "1"

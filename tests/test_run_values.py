@@ -39,7 +39,7 @@ def files_of(text: str) -> dict[str, str]:
 def test_a_pipeline_variable_wins_over_an_env_of_the_same_name_on_both_platforms():
     """Regression (item 3): the run variable won on AWS and the build's env on GitHub."""
     files = files_of(CLASH)
-    job = yaml.safe_load(files[".github/workflows/p.yml"])["jobs"]["b"]
+    job = _job_with_workflow_env(files)
     assert job["env"]["CHANNEL"] == "${{ inputs.CHANNEL || 'stable' }}"
     assert job["env"]["TARGET"] == "web"
     # AWS: the action passes the variable, which overrides the project's and the buildspec's env
@@ -52,7 +52,7 @@ def test_a_pipeline_variable_wins_over_an_env_of_the_same_name_on_both_platforms
 
 def test_without_workflow_dispatch_the_default_still_wins():
     files = files_of(CLASH.replace("    on manual\n", ""))
-    job = yaml.safe_load(files[".github/workflows/p.yml"])["jobs"]["b"]
+    job = _job_with_workflow_env(files)
     assert job["env"]["CHANNEL"] == "stable"
 
 
@@ -60,8 +60,8 @@ def test_a_secret_named_like_a_variable_is_not_fetched_on_github():
     """On CodeBuild the action's variable replaces the secret, so the build never sees it."""
     text = CLASH.replace('secret TOKEN from ssm "/app/token"', 'secret CHANNEL_X from ssm "/x"').replace(
         'env CHANNEL = "beta"', 'secret CHANNEL from ssm "/app/channel"')
-    job = yaml.safe_load(files_of(text)[".github/workflows/p.yml"])["jobs"]["b"]
-    fetch = next(s for s in job["steps"] if s["name"] == "Fetch secrets")
+    job = _job_with_workflow_env(files_of(text))
+    fetch = next(s for s in job["steps"] if s.get("name") == "Fetch secrets")
     assert "PIPEC_REF_CHANNEL" not in fetch["env"] and "PIPEC_REF_CHANNEL_X" in fetch["env"]
     assert job["env"]["CHANNEL"] == "${{ inputs.CHANNEL || 'stable' }}"
 
@@ -77,15 +77,27 @@ def test_the_plan_says_what_the_build_sees():
 def test_github_build_jobs_get_codebuilds_built_in_variables():
     """Regression (item 10): AWS's own idiom COMMIT=$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION |
     cut -c 1-7) tagged images ':latest' on GitHub, where the variable was unset."""
-    job = yaml.safe_load(files_of(CLASH)[".github/workflows/p.yml"])["jobs"]["b"]
+    job = _job_with_workflow_env(files_of(CLASH))
     env = job["env"]
     assert env["CODEBUILD_RESOLVED_SOURCE_VERSION"] == "${{ github.event.pull_request.head.sha || github.sha }}"
     assert env["CODEBUILD_SRC_DIR"] == "${{ github.workspace }}"
     assert env["CODEBUILD_BUILD_NUMBER"] == "${{ github.run_number }}"
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
-    assert env["CODEBUILD_BUILD_ID"] == "p-b:${{ github.run_id }}-${{ github.run_attempt }}"
     assert {n for n, _ in builtins.provided()} <= set(env)
     assert not set(env) & set(builtins.NOT_ON_GITHUB)
+    # a stand-in (W521) only for a job whose commands name it
+    assert "CODEBUILD_BUILD_ID" not in env
+    reads = _job_with_workflow_env(files_of(CLASH.replace('build "echo $CHANNEL $TARGET"',
+                                                          'build "echo $CODEBUILD_BUILD_ID"')))
+    assert reads["env"]["CODEBUILD_BUILD_ID"] == "p-b:${{ github.run_id }}-${{ github.run_attempt }}"
+
+
+def _job_with_workflow_env(files: dict) -> dict:
+    """Job b of the workflow, with the env it runs with: the workflow's, then its own."""
+    wf = yaml.safe_load(files[".github/workflows/p.yml"])
+    job = wf["jobs"]["b"]
+    job["env"] = {**wf.get("env", {}), **job.get("env", {})}
+    return job
 
 
 def test_an_env_of_the_build_replaces_a_built_in_variable():

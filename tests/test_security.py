@@ -106,7 +106,7 @@ def test_secret_value_cannot_end_its_github_env_block(tmp_path):
                      '    secret TOKEN from ssm "/app/token"\n    build "true"\n  }\n}')
     pipeline, _ = pipec.compile_text(text, "demo.pipe")
     wf = yaml.safe_load(github.emit(pipeline, EmitContext(source="demo.pipe", prefix=""))[".github/workflows/demo.yml"])
-    step = next(s for s in wf["jobs"]["b"]["steps"] if s["name"] == "Fetch secrets")
+    step = next(s for s in wf["jobs"]["b"]["steps"] if s.get("name") == "Fetch secrets")
     assert step["run"].split("\n")[1] == GITHUB_ENV_DELIMITER
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -208,7 +208,7 @@ def test_artifact_collection_stays_in_its_folder(tmp_path):
                      '    artifact site files "**/*" base "dist"\n  }\n}')
     pipeline, _ = pipec.compile_text(text, "demo.pipe")
     wf = yaml.safe_load(github.emit(pipeline, EmitContext(source="demo.pipe", prefix=""))[".github/workflows/demo.yml"])
-    step = next(s for s in wf["jobs"]["b"]["steps"] if s["name"] == "Collect artifact site")
+    step = next(s for s in wf["jobs"]["b"]["steps"] if s.get("name") == "Collect artifact site")
     step = {k: v for k, v in step.items() if k != "if"}  # run as if the phases step had asked for it
     work = tmp_path / "workspace" / "dist"
     work.mkdir(parents=True)
@@ -307,7 +307,7 @@ def test_variable_without_manual_start_uses_its_default(tmp_path):
                      'stage s {\n  build b {\n    build "make"\n  }\n}')
     pipeline, _ = pipec.compile_text(text, "demo.pipe")
     wf_text = github.emit(pipeline, EmitContext(source="demo.pipe", prefix=""))[".github/workflows/demo.yml"]
-    assert yaml.safe_load(wf_text)["jobs"]["b"]["env"]["LEVEL"] == "info"
+    assert yaml.safe_load(wf_text)["env"]["LEVEL"] == "info"
     from pipec import plan
 
     built = tmp_path / "out"

@@ -12,7 +12,7 @@ import re
 
 from troposphere import codebuild as cb
 
-from pipec import model
+from pipec import builtins, model
 from pipec.targets.aws import buildspec
 from pipec.targets.aws import emit as aws
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
@@ -31,6 +31,19 @@ RUNTIME_ACTIONS = {
     "dotnet": ("actions/setup-dotnet", "dotnet-version", {}),
     "ruby": ("ruby/setup-ruby", "ruby-version", {}),
     "php": ("shivammathur/setup-php", "php-version", {}),
+}
+#: pipec runtime -> the lock files whose content decides a cache's key (the files each ecosystem's
+#: package manager writes to pin what it installs; the setup-* actions key their own caches on
+#: the same files)
+LOCK_FILES = {
+    "nodejs": ("**/package-lock.json", "**/npm-shrinkwrap.json", "**/yarn.lock", "**/pnpm-lock.yaml",
+               "!**/node_modules/**"),
+    "python": ("**/requirements*.txt", "**/poetry.lock", "**/Pipfile.lock", "**/uv.lock"),
+    "java": ("**/pom.xml", "**/*.gradle*", "**/gradle-wrapper.properties"),
+    "golang": ("**/go.sum",),
+    "dotnet": ("**/packages.lock.json",),
+    "ruby": ("**/Gemfile.lock",),
+    "php": ("**/composer.lock",),
 }
 #: the commit a run builds: a pull request's head (its source branch, as on CodePipeline), else
 #: the pushed commit
@@ -110,7 +123,7 @@ class Jobs:
                 where = "." if primary else f'"$RUNNER_TEMP/inputs/{name}"'
                 steps.append({"name": f"Fetch source {name} from S3",
                               "env": {"BUCKET": src.bucket, "KEY": src.object_key},
-                              "run": "\n".join([f"mkdir -p {where}",
+                              "run": "\n".join(["set -eu", f"mkdir -p {where}",
                                                 'aws s3 cp "s3://$BUCKET/$KEY" "$RUNNER_TEMP/source.zip"',
                                                 f'unzip -q "$RUNNER_TEMP/source.zip" -d {where}'])})
                 self.grant(jid, [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
@@ -187,14 +200,14 @@ class Jobs:
         # those replace CodeBuild's built-in variables
         variables = {v.name for v in self.p.variables}
         env: dict = {}
-        for v in self.p.variables:
-            # the input when the run was started by hand with one; a workflow without
-            # workflow_dispatch has no inputs, and its runs use the default, as CodePipeline's
-            # runs started by a push or a schedule do
-            env[v.name] = (f"${{{{ inputs.{v.name} || {expression_string(v.default)} }}}}" if self.dispatch_inputs
-                           else expression_text(v.default))
+        self.shared_env(b)
+        read = {name for ph in b.phases for c in (*ph.commands, *ph.finally_commands)
+                for name, _ in builtins.reads(c.text)}
         for name, value in builtin_values(self.p.name, b.name, self.region).items():
-            env.setdefault(name, value)
+            # a stand-in (no value of the same meaning on GitHub, W521) only for a job whose
+            # commands name it; the built-ins of the same meaning are the workflow's env
+            if name in builtins.STAND_INS and name in read and name not in variables:
+                env[name] = value
         for e in b.env:
             if e.name not in variables:
                 env[e.name] = expression_text(str(e.value))
@@ -206,14 +219,15 @@ class Jobs:
             steps.append(self.secret_step(jid, fetched))
         for login in b.codeartifact:
             self.grant(jid, self.codeartifact_statements(login))
-        if b.cache:
-            steps.append({"name": "Restore cache", "id": "cache",
-                          "uses": uses("actions/cache/restore"),
-                          "with": {"path": "\n".join(expression_text(_cache_path(c)) for c in b.cache),
-                                   "key": f"pipec-{jid}-${{{{ runner.os }}}}-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}",
-                                   "restore-keys": f"pipec-{jid}-${{{{ runner.os }}}}-"}})
-        steps.extend(self.phase_steps(b, input_env))
-        last = self.last_phase_condition(b)
+        cache = self.cache_steps(b, jid) if b.cache else ()
+        if cache:
+            steps.append(cache[0])
+        phase_steps = self.phase_steps(b, input_env)
+        self.runs_commands = self.runs_commands or bool(phase_steps)
+        if any("uses" in st for st in phase_steps):  # the checkout of the phase rules
+            job["permissions"]["contents"] = "read"
+        steps.extend(phase_steps)
+        last = self.last_phase_condition(b, input_env)
         for out in b.outputs:
             steps.extend(self.upload_steps(b, out, last))
         for rep in b.reports:
@@ -222,20 +236,52 @@ class Jobs:
                           "with": {"name": f"{b.name}-report-{rep.name}",
                                    "path": "\n".join(expression_text(_under(rep.base, f)) for f in rep.files),
                                    "if-no-files-found": "warn", "include-hidden-files": True}})
-        fail = [st for st in steps if st["name"].startswith("Fail the job")]
-        steps = [st for st in steps if st not in fail] + fail
-        if b.cache:
-            # saved when the job succeeds, as actions/cache does by default (whether CodeBuild
-            # saves after a failed build is not documented: docs/research/codebuild-vs-actions.md)
-            steps.append({"name": "Save cache",
-                          "uses": uses("actions/cache/save"),
-                          "with": {"path": "\n".join(expression_text(_cache_path(c)) for c in b.cache),
-                                   "key": "${{ steps.cache.outputs.cache-primary-key }}"}})
+        if cache:  # saved when the job succeeds, as actions/cache does
+            steps.append(cache[1])
         job["timeout-minutes"] = b.timeout_minutes
         if env:
             job["env"] = env
         job["steps"] = steps
         return job
+
+    def shared_env(self, b: model.Build) -> None:
+        """Put what every build job's env holds alike into the workflow's ``env``, once: CodeBuild's
+        built-in variables whose GitHub value has the same meaning (:data:`pipec.builtins.SAME`,
+        :mod:`.builtins`), ``CODEBUILD_BUILD_SUCCEEDING`` (1 until a command fails: the phases
+        set it to 0 where CodeBuild does), and the pipeline's variables (the run's input, else
+        the default; a variable wins over a build's env and secrets of the same name, which the
+        jobs then leave out, as CodePipeline's start of the build overrides the project)."""
+        values = builtin_values(self.p.name, b.name, self.region)
+        variables = {v.name for v in self.p.variables}
+        for name in builtins.SAME:
+            if name not in variables:
+                self.workflow_env.setdefault(name, values[name])
+        self.workflow_env.setdefault("CODEBUILD_BUILD_SUCCEEDING", "1")
+        for v in self.p.variables:
+            # the input when the run was started by hand with one; a workflow without
+            # workflow_dispatch has no inputs, and its runs use the default, as CodePipeline's
+            # runs started by a push or a schedule do
+            self.workflow_env[v.name] = (f"${{{{ inputs.{v.name} || {expression_string(v.default)} }}}}"
+                                         if self.dispatch_inputs else expression_text(v.default))
+
+    def cache_steps(self, b: model.Build, jid: str) -> tuple[dict, dict]:
+        """The restore and save steps of the build's cache paths, keyed on the lock files of its
+        runtimes (:data:`LOCK_FILES`): an unchanged lock file restores the cache and saves
+        nothing; a changed one restores the job's newest entry (``restore-keys``) and saves a new
+        one when the job succeeds. CodeBuild's cache has no key: it restores the last saved copy
+        and saves at the end (docs/targets.md, "Caches")."""
+        runtimes = [r for r, _ in b.runtimes if r in LOCK_FILES] or list(LOCK_FILES)
+        globs = list(dict.fromkeys(g for r in runtimes for g in LOCK_FILES[r] if not g.startswith("!")))
+        globs += list(dict.fromkeys(g for r in runtimes for g in LOCK_FILES[r] if g.startswith("!")))
+        files = ", ".join(f"'{g}'" for g in globs)
+        path = "\n".join(expression_text(_cache_path(c)) for c in b.cache)
+        restore = {"name": "Restore cache", "id": "cache", "uses": uses("actions/cache/restore"),
+                   "with": {"path": path, "key": f"{jid}-${{{{ runner.os }}}}-${{{{ hashFiles({files}) }}}}",
+                            "restore-keys": f"{jid}-${{{{ runner.os }}}}-"}}
+        save = {"name": "Save cache", "if": "${{ steps.cache.outputs.cache-hit != 'true' }}",
+                "uses": uses("actions/cache/save"),
+                "with": {"path": path, "key": "${{ steps.cache.outputs.cache-primary-key }}"}}
+        return restore, save
 
     def secret_step(self, jid: str, secrets) -> dict:
         """Fetch each secret through the job's role, mask it, and hand it to later steps."""

@@ -1,8 +1,22 @@
-"""A build's phases as one step: every phase runs in a single bash process, as CodeBuild runs a
-buildspec (version 0.2: "all build commands in the same instance of the default shell"), with a
-log group per phase and CodeBuild's phase transitions decided inside the script
-(``PHASES_PRELUDE``). Called from the build job in :mod:`.jobs`; the artifacts a build uploads
-are :mod:`.artifacts`. The run-time contract this keeps is
+"""A build's phases as steps, in one of two forms (docs/targets.md, "Build phases"):
+
+* **one step a command** (:meth:`Phases.phase_steps`, when :func:`plain`): when no command leaves
+  anything in the shell that a later one could see (:func:`pipec.shell_state.independent`), no
+  phase has ``finally`` or ``on_failure continue``, and the build has one input, every command is
+  a plain ``run:`` step with id PHASE, PHASE-2, ...; GitHub's default (skip the steps after a
+  failed one) is CodeBuild's (end the phase and the build at the first failing command), and the
+  post_build steps run when build ran, failed or not, with ``CODEBUILD_BUILD_SUCCEEDING`` read
+  from the build steps' outcome;
+* **one process** otherwise: a step ``id: phases`` runs every phase in a single bash process, as
+  CodeBuild runs a buildspec (version 0.2: "all build commands in the same instance of the
+  default shell"), with a log group per phase and CodeBuild's phase transitions decided by the
+  functions of :data:`PHASES_FILE` (:data:`PHASES_PRELUDE`), which ``pipec build`` writes once
+  beside the workflows and the job checks out from the workflow's own commit.
+
+Both run bash without -e and without -o pipefail, as the buildspec's ``env: shell: bash`` asks of
+CodeBuild: :data:`SHELL`, or GitHub's default ``bash -e {0}`` for a one-line command whose status
+-e cannot change. Called from the build job in :mod:`.jobs`;
+the artifacts a build uploads are :mod:`.artifacts`. The run-time contract this keeps is
 docs/language.md, "Run time".
 """
 
@@ -12,20 +26,28 @@ from __future__ import annotations
 from pipec import model
 from pipec.shell_parse import only_comments
 from pipec.targets.aws import buildspec
+from pipec.targets.github.pins import uses
 
 
-#: the shell of the phases step: bash, as the buildspec's ``env: shell: bash`` asks of CodeBuild;
-#: without -e and without -o pipefail, so that each command is checked on its own (CodeBuild stops
-#: a phase at the first command that exits non-zero, including the first part of ``a && b``)
+#: the shell of the phases step and of a command step that needs it (:func:`command_steps`): bash, as the
+#: buildspec's ``env: shell: bash`` asks of CodeBuild; without -e and without -o pipefail, so that
+#: each command is checked on its own (CodeBuild stops a phase at the first command that exits
+#: non-zero, including the first part of ``a && b``)
 SHELL = "bash --noprofile --norc {0}"
 #: where a build without build commands passes CodeBuild's (empty) BUILD phase: its artifacts are
 #: then uploaded, whatever post_build does
-REACHED_BUILD = 'if [ "$pipec_stopped" = 0 ]; then pipec_build_ran=1; fi  # the (empty) build phase'
+REACHED_BUILD = "pipec_reached_build"
 #: the id of the phases step; later steps read its outputs
 STEP_ID = "phases"
 #: what the phases step writes to $GITHUB_OUTPUT: whether CodeBuild would upload the artifacts
 UPLOAD_OUTPUT = "upload-artifacts"
-#: the helpers at the top of the phases script: pipec_start decides whether a phase runs (CodeBuild's
+#: the file of phase functions, relative to the repository root, and where a job checks it out
+PHASES_FILE = ".github/pipec/phases.sh"
+CHECKOUT_PATH = ".pipec"
+#: the first lines of the phases step: the functions, from the workflow's own commit
+SOURCE_LINES = ("# shellcheck source=/dev/null # the file is checked out from the workflow's commit",
+                f". {CHECKOUT_PATH}/{PHASES_FILE} || exit 1", f"rm -rf {CHECKOUT_PATH}")
+#: the functions the phases step sources: pipec_start decides whether a phase runs (CodeBuild's
 #: transitions), pipec_check records a failed list of commands, pipec_end closes the phase
 PHASES_PRELUDE = "\n".join([
     "# All phases run in this one bash process, as CodeBuild runs a buildspec (version 0.2): a cd or a",
@@ -50,41 +72,128 @@ PHASES_PRELUDE = "\n".join([
     '    if [ "$2" = abort ]; then pipec_stopped=1; fi',
     "  fi",
     "}",
+    "pipec_reached_build() {  # a build without build commands passes CodeBuild's (empty) BUILD phase",
+    '  if [ "$pipec_stopped" = 0 ]; then pipec_build_ran=1; fi',
+    "}",
+    "pipec_finish() {  # $1 upload: the artifacts are uploaded once the BUILD phase was reached, failed or not",
+    '  if [ "$1" = upload ] && [ "$pipec_build_ran" = 1 ]; then echo "upload-artifacts=true" >> "$GITHUB_OUTPUT"; fi',
+    '  exit "$pipec_status"',
+    "}",
 ])
 
 
+def phases_file() -> str:
+    """The text of :data:`PHASES_FILE`: what it is, then :data:`PHASES_PRELUDE`."""
+    return "\n".join([
+        "# Generated by pipec: CodeBuild's phase rules for the GitHub Actions jobs whose build commands",
+        "# must share one bash process (a cd, a variable or a finally block carries from one to the next).",
+        "# Each such job checks this file out from the workflow's own commit and sources it; see",
+        "# docs/targets.md in pipec, \"Build phases\". Do not edit: pipec build writes it.",
+        "# shellcheck shell=bash",
+        PHASES_PRELUDE, ""])
+
+
 class Phases:
-    """A build's phases as one step."""
+    """A build's phases as steps."""
 
     def phase_steps(self, b: model.Build, input_env: dict) -> list[dict]:
-        """The phases as one step (id ``phases``) that runs them all in one bash process with
-        CodeBuild's transitions (docs/targets.md, "Build phases"): install, pre_build and build run
-        only while no phase failed with abort; post_build runs when build ran, failed or not; each
-        ``finally`` runs whenever its phase ran; a phase with ``on_failure continue`` lets the next
-        phases run and still fails the step. The step ends with the first failed phase's status."""
+        """The phases as steps with CodeBuild's transitions (docs/targets.md, "Build phases"):
+        install, pre_build and build run only while no phase failed with abort; post_build runs
+        when build ran, failed or not; each ``finally`` runs whenever its phase ran; a phase with
+        ``on_failure continue`` lets the next phases run and still fails the job. One step a
+        command when :func:`plain`, else one step for all (the first failed phase's status)."""
         phases = _phases(b)
         if not phases:
             return []
+        if plain(b, input_env):
+            return command_steps(phases, container=b.image.kind == "docker")
+        self.phases_file_needed = True
+        checkout = {"name": "Check out the phase rules", "id": "checkout-phase-rules",
+                    "uses": uses("actions/checkout"),
+                    "with": {"persist-credentials": False, "sparse-checkout": PHASES_FILE,
+                             "sparse-checkout-cone-mode": False, "path": CHECKOUT_PATH}}
         step: dict = {"name": "Run the phases: " + ", ".join(p[0] for p in phases), "id": STEP_ID}
         if input_env:
             step["env"] = dict(input_env)
         step["shell"] = SHELL
         step["run"] = script(phases, bool(b.outputs))
-        return [step]
+        return [checkout, step]
 
-    def last_phase_condition(self, b: model.Build) -> str | None:
-        """The condition of the artifact steps: what the phases step decided (``upload-artifacts``);
-        None for a build without phases (its artifacts follow GitHub's default, success())."""
-        if not _phases(b):
+    def last_phase_condition(self, b: model.Build, input_env: dict | None = None) -> str | None:
+        """The condition of the artifact steps: whether CodeBuild reached its BUILD phase (failed or
+        not); None for a build without phases (its artifacts follow GitHub's default, success())."""
+        phases = _phases(b)
+        if not phases:
             return None
+        if plain(b, input_env or {}):
+            return "${{ !cancelled() && " + reached_build(phases) + " }}"
         return f"${{{{ !cancelled() && steps.{STEP_ID}.outputs.{UPLOAD_OUTPUT} == 'true' }}}}"
 
 
+def plain(b: model.Build, input_env: dict) -> bool:
+    """Whether the build's commands run as one step each (the module docstring says when)."""
+    from pipec.shell_state import independent
+
+    phases = _phases(b)
+    if input_env or any(fin or on_failure != "abort" for _, _, fin, on_failure in phases):
+        return False
+    return independent([c for _, commands, _, _ in phases for c in commands])
+
+
+def step_id(phase: str, n: int) -> str:
+    """The id of command ``n`` (1-based) of ``phase``: PHASE, then PHASE-2, PHASE-3..."""
+    return phase if n == 1 else f"{phase}-{n}"
+
+
+def reached_build(phases) -> str:
+    """The expression that says CodeBuild's BUILD phase was reached, in one-step-a-command form:
+    its first step ran; without build commands, the first post_build step ran, or else the last
+    command before build succeeded."""
+    names = [p[0] for p in phases]
+    if "build" in names:
+        return f"steps.{step_id('build', 1)}.outcome != 'skipped'"
+    if "post_build" in names:
+        return f"steps.{step_id('post_build', 1)}.outcome != 'skipped'"
+    name, commands = phases[-1][0], phases[-1][1]
+    return f"steps.{step_id(name, len(commands))}.outcome == 'success'"
+
+
+def command_steps(phases, container: bool = False) -> list[dict]:
+    """One plain ``run:`` step a command (see the module docstring). A post_build step runs when
+    the build phase ran (its first step was not skipped) and the post_build steps before it
+    succeeded; it sees CODEBUILD_BUILD_SUCCEEDING 0 when build failed. A step names its shell
+    (:data:`SHELL`) only where GitHub's default, ``bash -e {0}``, could end the command early
+    (:func:`pipec.shell_state.errexit_neutral`), and in a container job, where that default
+    falls back to sh when the image has no bash."""
+    from pipec.shell_state import errexit_neutral
+
+    has_build = any(p[0] == "build" for p in phases)
+    last_build = None
+    if has_build:
+        build = next(p for p in phases if p[0] == "build")
+        last_build = step_id("build", len(build[1]))
+    steps = []
+    for name, commands, _, _ in phases:
+        for n, text in enumerate(commands, 1):
+            step: dict = {"id": step_id(name, n)}
+            if name == "post_build" and has_build:
+                after = (f"steps.{step_id('build', 1)}.outcome != 'skipped'" if n == 1
+                         else f"steps.{step_id(name, n - 1)}.outcome == 'success'")
+                step["if"] = "${{ !cancelled() && " + after + " }}"
+                step["env"] = {"CODEBUILD_BUILD_SUCCEEDING":
+                               f"${{{{ steps.{last_build}.outcome == 'success' && '1' || '0' }}}}"}
+            if container or not errexit_neutral(text):
+                step["shell"] = SHELL
+            step["run"] = text.rstrip("\n")
+            steps.append(step)
+    return steps
+
+
 def script(phases: list[tuple[str, list[str], list[str], str]], outputs: bool) -> str:
-    """The phases step's script: the prelude, then each phase (name, commands, finally commands,
+    """The phases step's script: the functions (sourced), then each phase (name, commands, finally commands,
     on_failure) in an ``if pipec_start PHASE WHEN; then ... fi`` block; with ``outputs``, the line
     that tells the artifact steps whether CodeBuild would upload them; then the exit status."""
-    lines = [PHASES_PRELUDE]
+    lines = [*SOURCE_LINES]
     has_build = any(p[0] == "build" for p in phases)
     marked = has_build or not outputs
     for name, commands, finally_commands, on_failure in phases:
@@ -101,11 +210,9 @@ def script(phases: list[tuple[str, list[str], list[str], str]], outputs: bool) -
         lines += [f"pipec_end {name} {on_failure}", "fi"]
     if not marked:
         lines += ["", REACHED_BUILD]
-    if outputs:
-        # CodeBuild attempts UPLOAD_ARTIFACTS whenever the BUILD phase was reached, failed or not,
-        # and an empty one is reached too (pipec.simulate, "artifacts")
-        lines += ["", f'if [ "$pipec_build_ran" = 1 ]; then echo "{UPLOAD_OUTPUT}=true" >> "$GITHUB_OUTPUT"; fi']
-    lines.append('exit "$pipec_status"')
+    # CodeBuild attempts UPLOAD_ARTIFACTS whenever the BUILD phase was reached, failed or not,
+    # and an empty one is reached too (pipec.simulate, "artifacts")
+    lines += ["", "pipec_finish upload" if outputs else "pipec_finish"]
     return "\n".join(lines)
 
 

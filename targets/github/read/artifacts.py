@@ -12,7 +12,7 @@ from pipec.targets.github.read.common import _fail
 
 #: the last line of a collection step that packs the staged folder (modes kept)
 PACK = 'tar -cf "$dest.tar" -C "$dest" .'
-_UNPACK = re.compile(r'mkdir -p "(?P<into>[^"]+)"\ntar -xpf "\$RUNNER_TEMP/pipec-artifacts/(?P<name>[^/"]+)/'
+_UNPACK = re.compile(r'mkdir -p "(?P<into>[^"]+)" && tar -xpf "\$RUNNER_TEMP/pipec-artifacts/(?P<name>[^/"]+)/'
                      r'(?P=name)\.tar" --no-same-owner -C "(?P=into)"')
 
 

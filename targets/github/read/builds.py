@@ -36,6 +36,7 @@ class Builds:
         if any(role == "codebuild" for _, role, _ in located):
             return self.codebuild(where, action, job, located)
         inputs = self.build_inputs(where, located)
+        self.container = "container" in job
         env, secrets, given = self.build_env(where, action, job)
         runtimes, cache, outputs, reports = [], set(), [], []
         collected: set[str] = set()
@@ -69,10 +70,10 @@ class Builds:
             _fail(where, f"timeout-minutes {timeout!r} is not a number of minutes")
         phases = self.phases(where, located)
         expected = "build-ran" if outputs else None
-        if self.upload_rule != expected:
+        if self.upload_rule != "steps" and self.upload_rule != expected:
             _fail(where, f"the phases step decides the artifact upload by {self.upload_rule or 'nothing'}; "
                          f"CodeBuild's rule here is {expected or 'none (no artifacts)'}")
-        cond = f"${{{{ !cancelled() && steps.{STEP_ID}.outputs.upload-artifacts == 'true' }}}}"
+        cond = self.upload_condition
         for at, role, step in located:
             if role in ("collect", "upload-artifact") and step.get("if") != cond:
                 _fail(at, f"an artifact step runs with if: {cond} (when CodeBuild uploads the artifacts)")
@@ -87,7 +88,8 @@ class Builds:
         OIDC role (``role-chaining``), which must come before the first phase; None when the job
         has only its own OIDC role (pipec's) or no AWS credentials."""
         creds = [(i, step) for i, (_, role, step) in enumerate(located) if role == "credentials"]
-        first_phase = next((i for i, (_, role, _s) in enumerate(located) if role == "phases"), len(located))
+        first_phase = next((i for i, (_, role, _s) in enumerate(located) if role in ("phases", "command")),
+                           len(located))
         chained = [(i, step) for i, step in creds if (step.get("with") or {}).get("role-chaining") is True]
         if not chained:
             return None
@@ -142,8 +144,8 @@ class Builds:
                 name = re.fullmatch(r"(?:Fetch source|Clone) (\S+) from (?:S3|CodeCommit)", step["name"]).group(1)
                 run = step["run"]
                 if role == "s3-source":
-                    into_cwd = run.startswith("mkdir -p .\n") and run.endswith("-d .")
-                    elsewhere = run.startswith(f'mkdir -p "$RUNNER_TEMP/inputs/{name}"\n')
+                    into_cwd = run.startswith("set -eu\nmkdir -p .\n") and run.endswith("-d .")
+                    elsewhere = run.startswith(f'set -eu\nmkdir -p "$RUNNER_TEMP/inputs/{name}"\n')
                 else:
                     into_cwd = run.endswith(" .")
                     elsewhere = run.endswith(f' "$RUNNER_TEMP/inputs/{name}"')
@@ -177,8 +179,13 @@ class Builds:
 
         meanings = dict(builtins.provided())
         pairs, secrets, given = [], [], []
+        stand_ins = builtin_values(self.pipeline, action, "")
         for name, value in merged.items():
             at = _Where(f"{where}, env {name}")
+            if name == "CODEBUILD_BUILD_SUCCEEDING" and value == "1":
+                continue  # 1 until a command fails, as on CodeBuild (the phases set it to 0)
+            if name in builtins.STAND_INS and value == stand_ins.get(name):
+                continue  # a stand-in for a job whose commands read it (W521): not a value of the same meaning
             if name in meanings and isinstance(value, str):
                 region = name in ("AWS_REGION", "AWS_DEFAULT_REGION") and "${{" not in value and value
                 if region or value == builtin_values(self.pipeline, action, "").get(name):

@@ -28,7 +28,7 @@ class _Where:
         self.file, self.job, self.step, self.step_name = file, job, step, step_name
 
     def step_at(self, index: int, step) -> "_Where":
-        name = step.get("name") if isinstance(step, dict) else None
+        name = step.get("name", step.get("id")) if isinstance(step, dict) else None
         return _Where(self.file, self.job, index, name if isinstance(name, str) else None)
 
     def __str__(self):

@@ -12,19 +12,19 @@ import re
 from pipec import model, plan
 from pipec.targets.github.read.artifacts import unpacked
 from pipec.targets.github.read.common import SETUP_ACTIONS, _action_of, _fail, _Job, _only, _unliteral, _Where
-from pipec.targets.github.read.phases import PHASE_SHELL, STEP_NAME
+from pipec.targets.github.read.phases import CHECKOUT_PATH, COMMAND_ID, PHASE_SHELL, PHASES_FILE, STEP_NAME
 
 
 #: the step that does a job's work -> the plan kind of the job
 MAIN_ROLES = {
-    "phases": "build", "codebuild": "build",
+    "phases": "build", "command": "build", "codebuild": "build",
     "ec2-deploy": "deploy", "ecs-codedeploy": "deploy", "lambda-deploy": "deploy", "ecs-rolling": "deploy",
     "stack": "stack", "bucket": "bucket", "invoke": "invoke", "ask": "request", "approved": "approval",
 }
 #: which other steps each kind of job may have
 ALLOWED_ROLES = {
     "build": {"credentials", "checkout", "download", "unpack", "move", "s3-source", "codecommit-source", "setup", "secrets",
-              "cache-restore", "cache-save", "phases", "collect", "upload-artifact",
+              "cache-restore", "cache-save", "phases", "command", "phase-rules", "collect", "upload-artifact",
               "upload-report"},
     "codebuild": {"credentials", "codebuild"},
     "deploy": {"credentials", "checkout-appspec", "download", "unpack", "ec2-deploy", "ecs-codedeploy", "lambda-deploy",
@@ -59,6 +59,7 @@ USES_STEPS = {
     "aws-actions/configure-aws-credentials": "credentials",
     "actions/checkout": "checkout",
     "actions/download-artifact": "download",
+    "actions/cache": "cache-restore",
     "actions/cache/restore": "cache-restore",
     "actions/cache/save": "cache-save",
     "aws-actions/amazon-ecs-deploy-task-definition": "ecs-codedeploy",
@@ -206,6 +207,12 @@ class Jobs:
                 _fail(where, "an upload-artifact step must be named 'Upload artifact NAME' (after its "
                              "'Collect artifact NAME' step) or 'Upload report NAME'")
             if action == "actions/checkout" and isinstance(step.get("with"), dict) \
+                    and step["with"].get("sparse-checkout") == PHASES_FILE:
+                if step["with"] != {"persist-credentials": False, "sparse-checkout": PHASES_FILE,
+                                    "sparse-checkout-cone-mode": False, "path": CHECKOUT_PATH}:
+                    _fail(where, f"the checkout of {PHASES_FILE} is a sparse checkout into {CHECKOUT_PATH}, nothing more")
+                return "phase-rules"
+            if action == "actions/checkout" and isinstance(step.get("with"), dict) \
                     and "sparse-checkout" in step["with"]:
                 return "checkout-appspec"
             if action in USES_STEPS:
@@ -213,8 +220,10 @@ class Jobs:
             _fail(where, f"action '{action}' is not one pipec maps")
         if not isinstance(run, str):
             _fail(where, f"'run' must be a script, not {run!r}")
-        if step.get("shell") == PHASE_SHELL and isinstance(name, str) and name.startswith(STEP_NAME):
+        if isinstance(name, str) and name.startswith(STEP_NAME) and step.get("shell", PHASE_SHELL) == PHASE_SHELL:
             return "phases"
+        if name is None and COMMAND_ID.fullmatch(str(step.get("id"))):
+            return "command"
         for pattern, role, command in RUN_STEPS:
             if isinstance(name, str) and re.fullmatch(pattern, name):
                 if command not in run:

@@ -211,6 +211,13 @@ def prepare_many(items, run_dir: Path, source_root: Path, event: str, secrets: d
         branch = branch or next((s.branch for s in p.sources if s.provider == "github" and s.repository == repository
                                  and s.branch), None)
     snapshot(source_root, run_dir / "snapshot", run_dir)
+    from pipec.targets.github.phases import PHASES_FILE
+
+    for _p, files, _selected in items:  # what the workflow checks out from its own commit: the files just built
+        if PHASES_FILE in files:
+            rules = run_dir / "snapshot" / PHASES_FILE
+            rules.parent.mkdir(parents=True, exist_ok=True)
+            rules.write_text(files[PHASES_FILE], encoding="utf-8")
     store = run_dir / "store"
     (store / "artifacts").mkdir(parents=True)
     (store / "cache").mkdir()

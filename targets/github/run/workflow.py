@@ -111,6 +111,9 @@ def run_copy(p: model.Pipeline, workflow_text: str, selected: set[str] | None, e
             job = _build_job(act, job, secrets, docker, notes)
         else:
             job = _stand_in_job(p, act, k, job)
+        # an action step the workflow leaves unnamed is shown by its action, without the pin
+        job["steps"] = [{"name": st["uses"].split("@", 1)[0], **st} if "uses" in st and "name" not in st else st
+                        for st in job["steps"]]
         if step_shell:
             job["steps"] = [wrap_shell(st, step_shell) for st in job["steps"]]
         out_jobs[k] = job
@@ -121,6 +124,8 @@ def run_copy(p: model.Pipeline, workflow_text: str, selected: set[str] | None, e
     elif event == "schedule":
         on = {"schedule": [{"cron": "0 0 * * *"}]}
     copy = {"name": wf.get("name"), "on": on, "permissions": wf.get("permissions", {}), "jobs": out_jobs}
+    if wf.get("env"):  # what every build job sees (the built-ins of the same meaning, the variables)
+        copy = {**{k: v for k, v in copy.items() if k != "jobs"}, "env": wf["env"], "jobs": out_jobs}
     labels: list[str] = []
     for job in out_jobs.values():
         runs_on = job.get("runs-on")
