@@ -31,7 +31,7 @@ import re
 
 import attrs
 
-from pipec import model
+from pipec import github_log, model
 
 
 @attrs.frozen
@@ -163,9 +163,10 @@ def why(pipeline: model.Pipeline, text: str, log: str) -> list[Finding]:
     names something this pipeline does not have), in the order found, without duplicates."""
     idx = _Index(pipeline, text)
     found: list[Finding] = []
-    for fragment in _texts(log):
+    for raw in _texts(log):
+        found += _github(idx, raw)  # reads gh's job prefix, so before the prefixes are taken off
+        fragment = github_log.plain(raw)
         found += _codebuild(idx, fragment)
-        found += _github(idx, fragment)
         found += _codedeploy(idx, fragment)
         found += _simulated(idx, fragment)
     stripped = log.strip()
@@ -245,13 +246,17 @@ def _command_finding(idx: _Index, cmd: str, status: str, phase: str | None, evid
                        "deployed.", evidence.split("\n")[0])
     _norm_text, act, ph, line, _text = hits[0]
     also = f" (also in {', '.join(h[1].name for h in hits[1:])})" if len(hits) > 1 else ""
-    fix = {"127": "Exit status 127 is the shell's 'command not found': install the tool in 'install', or "
-                  "check the command's spelling.",
-           "126": "Exit status 126: the file is not executable; chmod +x it, or run it with bash."}.get(
-        status, "Run the command locally at the same commit to see its own error; a missing dependency is "
-                "installed in 'install' (for example 'npm ci').")
+    fix = _status_fix(status)
     return Finding(line, act.name, f"{ph} command {short!r} of {act.name} exited with status {status}{also}",
                    MEANINGS[code], fix, evidence.split("\n")[0])
+
+
+def _status_fix(status: str) -> str:
+    return {"127": "Exit status 127 is the shell's 'command not found': install the tool in 'install', or "
+                   "check the command's spelling.",
+            "126": "Exit status 126: the file is not executable; chmod +x it, or run it with bash."}.get(
+        status, "Run the command locally at the same commit to see its own error; a missing dependency is "
+                "installed in 'install' (for example 'npm ci').")
 
 
 def _artifact_finding(idx: _Index, paths) -> Finding:
@@ -370,19 +375,71 @@ def _lifecycle(idx: _Index, event_name: str, diagnostics: dict, raw: str) -> lis
     return []
 
 
-def _github(idx: _Index, text: str) -> list[Finding]:
+def _github(idx: _Index, raw: str) -> list[Finding]:
+    text = github_log.plain(raw)
     marked = list(re.finditer(r"^# pipec: (?P<cmd>(?:(?!# pipec:).)*?) exits with status (?P<n>\d+)$", text,
                              re.M | re.S))
     if marked:  # pipec simulate names the failing command
         return [_command_finding(idx, m["cmd"], m["n"], None, m.group(0), "COMMAND_EXECUTION_ERROR", _named(text))
                 for m in marked]
+    phases = github_log.phase_failures(raw)
+    if phases:  # pipec's phases step: the job, the phase and the status (docs/simulate.md)
+        return [_phase_finding(idx, f, _named(text)) for f in phases]
     out = []
-    for m in _GITHUB_ERROR.finditer(text):
+    for m in _GITHUB_ERROR.finditer(text):  # a step of the user's own that traces its commands (set -x)
         traced = re.findall(r"^\+ (.*)$", text[:m.start()], re.M)
         if traced:
             out.append(_command_finding(idx, traced[-1], m["n"], None, m.group(0), "COMMAND_EXECUTION_ERROR",
                                         _named(text)))
     return out
+
+
+_BASH_LINE = re.compile(r"^\S+: line (?P<n>\d+): (?P<rest>.*)$")
+_NOT_FOUND = re.compile(r"(?:^|: )(?P<word>[^\s:]+): (?:command not found|No such file or directory)$")
+
+
+def _phase_finding(idx: _Index, f, named: set) -> Finding:
+    """A phase of a GitHub build job failed (``Phase X failed with exit status N``): the build by
+    the job's name, the command by what the phase printed (bash's ``line N:`` of the step's script
+    as the log header repeats it, or the word bash could not run), else the phase itself."""
+    builds = [b for b in idx.builds() if any(p.name == f.phase for p in b.phases) or
+              (f.phase == "install" and b.codeartifact)]
+    want = {github_log.action_of_job(f.job)} if f.job else set(named)
+    picked = [b for b in builds if b.name in want]
+    if not picked and f.script:  # a job's own log: the step header repeats the script, commands and all
+        script = {line.strip() for line in f.script}
+        picked = [b for b in builds if all(line.strip() in script for c in idx.commands if c[1] is b
+                                           for line in c[4].splitlines() if line.strip())]
+    if len(picked) != 1:
+        picked = [b for b in picked if b.name in want] or (builds if len(builds) == 1 else picked[:0])
+    if not picked:
+        names = ", ".join(b.name for b in builds) or "none"
+        return Finding(None, None, f"phase {f.phase} of a GitHub build job failed with exit status {f.status}; the log "
+                       f"does not say which build (builds with that phase: {names})",
+                       MEANINGS["COMMAND_EXECUTION_ERROR"], "Pass the log with its job name (gh run view --log "
+                       "prints it), or the job's own log.", f.evidence)
+    b = picked[0]
+    cmds = [c for c in idx.commands if c[1] is b and c[2] == f.phase]
+    hit = None
+    for out in reversed(f.output):
+        m = _BASH_LINE.match(out.strip())
+        if m and f.script and 0 < int(m["n"]) <= len(f.script):
+            line = f.script[int(m["n"]) - 1].strip()
+            hit = next((c for c in cmds if line and line in c[4].splitlines()), None) or hit
+        m = _NOT_FOUND.search(out.strip())
+        if hit is None and m:
+            hit = next((c for c in cmds if m["word"] in c[4].split()[:1] or m["word"] in c[4].split()), None)
+        if hit is not None:
+            break
+    if hit is None and len(cmds) == 1:
+        hit = cmds[0]
+    if hit is not None:
+        return _command_finding(idx, hit[4], f.status, f.phase, f.evidence, "COMMAND_EXECUTION_ERROR", {b.name})
+    phase = next((p for p in b.phases if p.name == f.phase), None)
+    return Finding(_line(phase) or idx.src.find(b, f.phase) or _line(b), b.name, f"phase {f.phase} of {b.name} failed with exit status "
+                   f"{f.status}: one of its {len(cmds)} commands; GitHub does not echo them, the phase's output "
+                   "in the log says which", MEANINGS["COMMAND_EXECUTION_ERROR"],
+                   _status_fix(f.status), f.evidence)
 
 
 def _simulated(idx: _Index, text: str) -> list[Finding]:
