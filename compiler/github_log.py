@@ -38,10 +38,8 @@ import re
 PHASE_FAILED = "Phase {phase} failed with exit status {status}"
 #: the id of the build job's step that runs the phases (its header names it in the log)
 PHASES_STEP_ID = "phases"
-#: the shell line the runner prints for pipec's phases step on an Ubuntu runner (``bash`` found at
-#: /usr/bin/bash; the step's ``shell:`` is ``bash --noprofile --norc {0}``)
-PHASES_SHELL = "shell: /usr/bin/bash --noprofile --norc {0}"
-
+#: the id of a deploy job's step that deploys (an ECS rolling update waits for its rollout there)
+DEPLOY_STEP_ID = "deploy"
 PROCESS_FAILED = "##[error]Process completed with exit code {status}."
 
 _TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
@@ -133,9 +131,34 @@ def process_failed(log: str) -> list[tuple[str, int]]:
     return [(m["status"], m.start()) for m in _PROCESS_FAILED.finditer(plain(log))]
 
 
-def step_header(name_first_line: str, script_lines: int) -> list[str]:
-    """The lines a ``run`` step's log opens with, for a simulated log: the runner repeats the whole
-    script there; the simulation says how long it is instead of printing it."""
-    return [f"##[group]Run {name_first_line}",
-            f"# pipec: the runner repeats the step's script here ({script_lines} lines; 'pipec build' writes it)",
-            PHASES_SHELL, "##[endgroup]"]
+def shell_line(shell: str | None) -> str:
+    """The ``shell:`` line the runner prints for a step's ``shell`` on an Ubuntu runner: the program
+    as ``which`` finds it (bash is /usr/bin/bash), then its arguments; no ``shell`` is bash with
+    ``-e {0}`` (ScriptHandler: the default ``sh`` format, run by bash when bash is there)."""
+    if not shell:
+        return "shell: /usr/bin/bash -e {0}"
+    program, _, args = shell.partition(" ")
+    path = {"bash": "/usr/bin/bash", "sh": "/usr/bin/sh", "python": "/usr/bin/python"}.get(program, program)
+    return f"shell: {path} {args or '-e {0}'}"
+
+
+def step_header(step: dict | None) -> list[str]:
+    """The lines a ``run`` step's log opens with, for a simulated log (``step``: the step as the
+    generated workflow has it; None when pipec could not generate it). The runner repeats the
+    whole script there; the simulation says how long it is instead."""
+    script = (step or {}).get("run") or ""
+    first = script.lstrip(" \t\r\n").split("\n", 1)[0]
+    out = [f"##[group]Run {first}" if first else "##[group]Run ...",
+           f"# pipec: the runner repeats the step's script here ({len(script.splitlines())} lines; 'pipec build' "
+           "writes it)", shell_line((step or {}).get("shell"))]
+    env = (step or {}).get("env") or {}
+    if env:
+        out.append("env:")
+        out += [f"  {k}: {v}" for k, v in env.items()]
+    return out + ["##[endgroup]"]
+
+
+#: what pipec's ECS rolling-update step prints when the deployment circuit breaker stops the new
+#: task definition, and when the service was rolled back (targets/github/waits.py, ECS_ROLLOUT)
+ECS_ROLLOUT_FAILED = "the deployment of {new} to service {service} failed"
+ECS_ROLLED_BACK = "service {service} was rolled back to {taskdef}"

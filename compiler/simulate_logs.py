@@ -32,13 +32,18 @@ The formats, and where they come from:
   HEALTH_CONSTRAINTS message as ``get-deployment`` prints it (alantech/iasql issue 1807,
   https://github.com/alantech/iasql/issues/1807); the rollback events DEPLOYMENT_FAILURE and
   DEPLOYMENT_STOP_ON_ALARM (AWS::CodeDeploy::DeploymentGroup AutoRollbackConfiguration).
-- GitHub: job conclusions success, failure, skipped; a failing ``run`` step ends with
-  ``##[error]Process completed with exit code 1.``
+- GitHub: job conclusions success, failure, skipped; a step's log as the runner prints it, from
+  the step the generated workflow holds (:mod:`pipec.github_log` has the formats and their
+  sources).
+- What pipec itself adds to the files (a buildspec's copy of appspec.yml, the workflow's steps) is
+  read from the files ``pipec build`` writes, generated in memory (:meth:`Source.generated`).
 """
 
 from __future__ import annotations
 
-from pipec import model
+import re
+
+from pipec import github_log, model
 from pipec.simulate_run import PLATFORM_NAMES, Run, job_results
 
 CLOCK = "2026/01/01 00:00:{:02d}"
@@ -82,6 +87,52 @@ class Source:
         self.lines = text.splitlines()
         self.actions = {a.name: a for a in pipeline.actions()}
         self.stage_of = {a.name: st for st in pipeline.stages for a in st.actions}
+        self._generated: dict[str, dict[str, str]] = {}
+
+    def generated(self, target: str) -> dict[str, str]:
+        """The files ``pipec build`` writes for ``target`` (in memory, once): what the simulated
+        logs show of pipec's own steps and commands comes from them, not from a copy of their
+        shape. {} when the target refuses the pipeline (its errors are 'pipec build''s to report)."""
+        if target not in self._generated:
+            from pipec.build import BuildError, EmitContext, generate_by_target
+            from pipec.diagnostics import Diagnostics
+
+            try:
+                made = generate_by_target(self.p, EmitContext(source="pipeline.pipe", prefix=""), [target])
+                self._generated[target] = made.get(target, {})
+            except (Diagnostics, BuildError):
+                self._generated[target] = {}
+        return self._generated[target]
+
+    def buildspec_phase(self, job: str, phase: str) -> dict:
+        """Phase ``phase`` of the generated buildspec of build ``job`` ({} when there is none)."""
+        import yaml
+
+        text = self.generated("aws").get(f"aws/{self.p.name}/buildspec/{job}.yml")
+        data = yaml.safe_load(text) if text else None
+        return ((data or {}).get("phases") or {}).get(phase) or {}
+
+    def buildspec_extras(self, job: str, phase: str) -> list[str]:
+        """The commands the generated buildspec runs in ``phase`` after the ``.pipe`` file's (the
+        AWS target's copy of appspec.yml into an EC2 revision, in post_build)."""
+        b = self.actions[job]
+        ph = next((p for p in b.phases if p.name == phase), None)
+        own = ([model.codeartifact_login(x) for x in b.codeartifact] if phase == "install" else []) + (
+            [c.text for c in ph.commands] if ph else [])
+        written = list(self.buildspec_phase(job, phase).get("commands") or [])
+        return written[len(own):] if written[:len(own)] == own else []
+
+    def github_step(self, job: str, step_id: str) -> dict | None:
+        """The step ``step_id`` of job ``job`` in the generated workflows (None: not there)."""
+        import yaml
+
+        for path, text in sorted(self.generated("github").items()):
+            if path.startswith(".github/workflows/"):
+                jobs = (yaml.safe_load(text) or {}).get("jobs") or {}
+                for step in (jobs.get(job) or {}).get("steps") or ():
+                    if step.get("id") == step_id:
+                        return step
+        return None
 
     def action_line(self, name: str) -> int | None:
         return _line(self.actions.get(name))
@@ -240,9 +291,22 @@ def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
     current = None
     phase_failed: dict[str, tuple] = {}
 
+    def own_commands(phase):
+        """The commands the generated buildspec adds to ``phase`` after the user's (they run only
+        when none of the user's failed: the first failure ends the phase)."""
+        if phase_failed.get(phase):
+            return
+        for text in src.buildspec_extras(job, phase):
+            deploy = re.search(r"/appspec/(?P<name>[A-Za-z0-9_-]+)\.yml", text)
+            line = src.action_line(deploy["name"]) if deploy and deploy["name"] in src.actions else bl
+            out.append(L(f"# pipec: a command pipec adds to the buildspec"
+                         f"{' (the appspec.yml of ' + deploy['name'] + ' into its revision)' if deploy else ''}", line))
+            out.append(c(f"Running command {text}", line))
+
     def close(phase):
         if phase is None:
             return
+        own_commands(phase)
         failed = phase_failed.get(phase)
         out.append(c(f"Phase complete: {PHASE_TYPES[phase]} State: {'FAILED' if failed else 'SUCCEEDED'}"))
         if failed:
@@ -253,7 +317,10 @@ def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
             out.append(c("Phase context status code:  Message: "))
 
     uploads = []
-    for phase, kind, index in _build_steps(r, job):
+    steps = list(_build_steps(r, job))
+    ran = {p for p, kind, _ in steps if kind != "upload"}
+    succeeding = int(not any(f.action == job for f in r.failures))
+    for phase, kind, index in steps:
         if kind == "upload":
             uploads.append(index)
             continue
@@ -263,6 +330,7 @@ def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
             out.append(c(f"Entering phase {PHASE_TYPES[phase]}"))
         if kind == "succeeding":
             out.append(L(f"# pipec: CODEBUILD_BUILD_SUCCEEDING={index} in {phase}", bl))
+            succeeding = index
             continue
         text, line = src.command(job, phase, index, kind == "finally")
         out.append(c(f"Running command {text}", line))
@@ -270,7 +338,13 @@ def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
             out.append(c(f"Command did not exit successfully {text} exit status 1", line, failed=True))
             phase_failed.setdefault(phase, (text, line))
     close(current)
-    if uploads or any(p == "build" for p, _, _ in _build_steps(r, job)):
+    if uploads and "post_build" not in ran and src.buildspec_extras(job, "post_build"):
+        # a post_build phase only the generated buildspec has: CodeBuild runs it once BUILD was reached
+        out.append(c("Entering phase POST_BUILD"))
+        out.append(L(f"# pipec: CODEBUILD_BUILD_SUCCEEDING={succeeding} in post_build", bl))
+        current = "post_build"
+        close(current)
+    if uploads or any(p == "build" for p, _, _ in steps):
         out.append(c("Entering phase UPLOAD_ARTIFACTS"))
         for name in uploads:
             art = next((o for o in b.outputs if o.name == name), None)
@@ -280,31 +354,46 @@ def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
 
 
 def github_build_log(r: Run, src: Source, job: str) -> list[dict]:
+    """The log of the build job's phases step as the runner prints it: the step header (``Run``
+    and the script's first line; the runner repeats the whole script, which the simulation only
+    counts), a group per phase that ran, ``##[error]`` :data:`pipec.github_log.PHASE_FAILED` for a
+    phase that failed, and the step's exit status. The commands are not echoed (the step runs
+    without ``set -x``): the simulation notes each one where its output would be."""
     failing = {f.point for f in r.failures}
     bl = src.action_line(job)
-    out: list[dict] = []
+    step = src.github_step(job, github_log.PHASES_STEP_ID)
+    out: list[dict] = [L(text, bl) for text in github_log.step_header(step)]
     current = None
+    failed_in: dict[str, int | None] = {}
+
+    def close(phase):
+        if phase is None:
+            return
+        out.append(L("##[endgroup]", bl))
+        if phase in failed_in:
+            out.append(L("##[error]" + github_log.PHASE_FAILED.format(phase=phase, status=1), failed_in[phase],
+                         failed=True))
+
     for phase, kind, index in _build_steps(r, job):
         if kind == "upload":
-            out.append(L(f"# pipec: the next step uploads artifact {index} (build-ran=true)", bl))
             continue
         if phase != current:
-            if current is not None:
-                out.append(L("##[endgroup]", bl))
+            close(current)
             current = phase
             out.append(L(f"##[group]{phase}", bl))
         if kind == "succeeding":
             out.append(L(f"# pipec: CODEBUILD_BUILD_SUCCEEDING={index} in {phase}", bl))
             continue
         text, line = src.command(job, phase, index, kind == "finally")
-        out.append(L(f"+ {text}", line))
         if (kind, job, phase, index) in failing:
             out.append(L(f"# pipec: {text} exits with status 1", line, failed=True))
-    if current is not None:
-        out.append(L("##[endgroup]", bl))
+            failed_in.setdefault(phase, line)
+        else:
+            out.append(L(f"# pipec: {text} runs here (GitHub prints its output, not the command)", line))
+    close(current)
     failed = next((f for f in r.failures if f.action == job), None)
     line = src.command(job, failed.point[2], failed.point[3], failed.point[0] == "finally")[1] if failed else bl
-    out.append(L("##[error]Process completed with exit code 1.", line, failed=True))
+    out.append(L(github_log.PROCESS_FAILED.format(status=1), line, failed=True))
     return out
 
 
@@ -404,9 +493,11 @@ def action_failure(act, failure, src: Source, r: Run) -> list[dict]:
         if r.platform == "aws":
             return [L(f"Amazon ECS action {act.name}: Failed: service {act.target.service} in cluster "
                       f"{act.target.cluster} does not reach a steady state", line, failed=True)]
-        return [L("+ aws ecs wait services-stable", line),
-                L("Waiter ServicesStable failed: Max attempts exceeded", line, failed=True),
-                L("##[error]Process completed with exit code 255.", line, failed=True)]
+        step = src.github_step(act.name, github_log.DEPLOY_STEP_ID)
+        return [*(L(text, line) for text in github_log.step_header(step)),
+                L(github_log.ECS_ROLLOUT_FAILED.format(new="<the new task definition's ARN>",
+                                                       service=act.target.service), line, failed=True),
+                L(github_log.PROCESS_FAILED.format(status=1), line, failed=True)]
     what = {model.StackDeploy: "CloudFormation stack", model.BucketDeploy: "S3 deployment",
             model.Invoke: "Lambda invoke"}.get(type(act), "action")
     return [L(f"{what} {act.name}: Failed", line, failed=True)]

@@ -75,6 +75,10 @@ _NAMED = re.compile(r"(?:build log of |GitHub job |Deployment group of |\"(?:pro
 _GROUP = re.compile(r"(?:Deployment group of |\"deploymentGroupName\":\s*\")(?P<name>[A-Za-z0-9_.-]+)")
 _EXPANDING = re.compile(r"Expanding (?P<path>\S+)\s*$", re.M)
 _GITHUB_ERROR = re.compile(r"##\[error\]Process completed with exit code (?P<n>\d+)")
+_ECS_ROLLOUT = re.compile(
+    re.escape(github_log.ECS_ROLLOUT_FAILED).replace(r"\{new\}", r".+?").replace(r"\{service\}", r"(?P<service>\S+)")
+    + "|" + re.escape(github_log.ECS_ROLLED_BACK).replace(r"\{service\}", r"(?P<service2>\S+)")
+    .replace(r"\{taskdef\}", r"\S+"))
 _PHASE_NAMES = {"INSTALL": "install", "PRE_BUILD": "pre_build", "BUILD": "build", "POST_BUILD": "post_build"}
 
 
@@ -454,14 +458,15 @@ def _simulated(idx: _Index, text: str) -> list[Finding]:
         a = idx.src.actions.get(m.group(1))
         out.append(Finding(_line(a), m.group(1), f"{m.group(1)} failed", "the action failed as a whole",
                            "Open the action's details in the console for the service's own error.", m.group(0)))
-    if "Waiter ServicesStable failed" in text:
-        rolling = idx.deploys(lambda a: not a.uses_codedeploy)
-        if len(rolling) == 1:
-            d = rolling[0]
-            out.append(Finding(_line(d), d.name, f"the ECS service of {d.name} did not become stable",
-                               "the new tasks did not reach a steady state in time",
-                               "Look at the service's events and the stopped tasks' reasons in the ECS console.",
-                               "Waiter ServicesStable failed"))
+    for m in _ECS_ROLLOUT.finditer(text):  # pipec's ECS rolling-update step on GitHub
+        service = m["service"] or m["service2"]
+        for d in idx.deploys(lambda a: not a.uses_codedeploy and a.platform == "ecs"):
+            if getattr(d.target, "service", None) == service:
+                out.append(Finding(_line(d), d.name, f"the ECS rolling update of {d.name} (service {service}) failed",
+                                   "the deployment circuit breaker stopped the new tasks (they did not reach a "
+                                   "steady state), or the service was rolled back",
+                                   "Look at the service's events and the stopped tasks' reasons in the ECS console.",
+                                   m.group(0)))
     if re.search(r"Failed\s+the revision does not install", text):
         group = _GROUP.search(text)
         d = idx.src.actions.get(group["name"]) if group else None

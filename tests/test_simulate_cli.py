@@ -321,3 +321,70 @@ def test_why_finds_every_simulated_failure_on_its_line(path):
             assert lines == expected, (point, p["platform"], lines, expected)
             checked += 1
     assert checked
+
+
+# ----------------------------------------------------------------------------- what the platforms print
+
+
+def test_github_log_is_what_the_runner_prints_for_the_phases_step():
+    """No '+ cmd' lines (the step runs without set -x): the step header the runner prints (Run and
+    the script's first line, shell:), a group per phase, the phase failure line the step echoes."""
+    import yaml
+
+    from pipec.build import EmitContext, generate_by_target
+
+    p = _one("02-reference.pipe", "web.pre_build[2]", "github")
+    lines = [e["text"] for e in p["logs"][0]["lines"]]
+    assert not [x for x in lines if x.startswith("+ ")]
+    pipeline, _text = _compile(ROOT / "examples" / "02-reference.pipe")
+    files = generate_by_target(pipeline, EmitContext(source="x.pipe", prefix=""), ["github"])["github"]
+    step = next(s for s in yaml.safe_load(files[".github/workflows/my-app.yml"])["jobs"]["web"]["steps"]
+                if s.get("id") == "phases")
+    assert lines[0] == "##[group]Run " + step["run"].split("\n")[0]
+    assert "shell: /usr/bin/bash --noprofile --norc {0}" in lines
+    assert lines.index("##[group]install") < lines.index("##[group]pre_build")
+    assert "##[error]Phase pre_build failed with exit status 1" in lines
+    assert lines[-1] == "##[error]Process completed with exit code 1."
+    assert "##[group]build" not in lines  # pre_build failed: build does not run
+
+
+def test_codebuild_log_runs_every_command_of_the_generated_buildspec():
+    """The AWS target adds a cp of the EC2 deployment's appspec.yml to post_build: the simulated
+    log runs what the buildspec holds, that command included, pointing at the deployment."""
+    import yaml
+
+    from pipec.build import EmitContext, generate_by_target
+
+    pipeline, text = _compile(ROOT / "examples" / "02-reference.pipe")
+    files = generate_by_target(pipeline, EmitContext(source="x.pipe", prefix=""), ["aws"])["aws"]
+    spec = yaml.safe_load(files["aws/my-app/buildspec/web.yml"])
+    p = _one("02-reference.pipe", "web.build[1]")
+    ran = [e for e in p["logs"][0]["lines"] if " Running command " in e["text"]]
+    post = [e["text"].split(" Running command ", 1)[1] for e in ran][-len(spec["phases"]["post_build"]["commands"]):]
+    assert post == spec["phases"]["post_build"]["commands"]
+    assert post[-1].startswith("cp ") and ran[-1]["line"] == _text_line(text, "deploy web-staging to ec2")
+
+
+def test_ecs_rolling_update_on_github_prints_what_the_wait_step_prints():
+    p = _one("05-monorepo-filters.pipe", "payments-staging", "github")
+    lines = [e["text"] for e in p["logs"][0]["lines"]]
+    assert lines[0].startswith("##[group]Run ") and "shell: /usr/bin/bash -e {0}" in lines
+    assert any(x.startswith("the deployment of ") and x.endswith(" to service payments failed") for x in lines)
+    assert not [x for x in lines if x.startswith("+ ") or "Waiter" in x]
+
+
+def test_why_reads_the_simulated_github_log_without_pipec_notes():
+    """What the runner really prints, the '# pipec:' notes taken out, still points to the phase."""
+    from pipec.why import why
+
+    pipeline, text = _compile(ROOT / "examples" / "03-ecs-blue-green-canary.pipe")
+    data = simulate_data(pipeline, text, "x.pipe", None, ["image.pre_build[2]"], "github")
+    log = "\n".join(e["text"] for e in data["platforms"][0]["logs"][0]["lines"] if not e["text"].startswith("# pipec:"))
+    found = why(pipeline, text, log)
+    assert [f.line for f in found] == [_text_line(text, "pre_build {")]  # two commands: the phase
+
+
+def _text_line(text: str, needle: str) -> int:
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
+    assert len(hits) == 1, (needle, hits)
+    return hits[0]
