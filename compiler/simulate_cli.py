@@ -12,8 +12,8 @@ import json
 
 from pipec import model
 from pipec.simulate_logs import Source, console, logs
-from pipec.simulate_run import (PLATFORM_NAMES, PLATFORMS, Failure, job_results, parse_event, parse_failure,
-                                run)
+from pipec.simulate_run import (PLATFORM_NAMES, PLATFORMS, Failure, alarm_too_late, job_results, parse_event,
+                                parse_failure, run)
 
 BANNER = "SIMULATED: nothing runs on AWS or GitHub; the logs follow the platforms' documented formats"
 
@@ -39,6 +39,9 @@ def simulate_data(pipeline: model.Pipeline, text: str, path: str, event: str | N
             "order": order,
             "results": {j: results[j] for j in order},
             "not_on_this_platform": [_describe(f) for f in r.ignored],
+            "after_the_deployment": [{**_describe(f), "ended": alarm_too_late(src.actions[f.action], f.minute),
+                                      "line": src.find(src.actions[f.action], "rollback")
+                                      or src.action_line(f.action)} for f in r.late],
             "console": console(r, src) if r.started else [],
             "logs": logs(r, src) if r.started else [],
             "points": _points(r, src, path) if r.started else [],
@@ -117,6 +120,9 @@ def render_text(data: dict) -> str:
             out.append(f"{_gutter(t)}{'fires  ' if t['fires'] else 'no     '} {t['text']}")
         for f in p["not_on_this_platform"]:
             out.append(f"Note: --fail {f['fail']}: {f['action']} does not run on {p['name']}")
+        for f in p["after_the_deployment"]:
+            out.append(f"{_gutter(f)}Note: --fail {f['fail']}: the deployment ended at minute {f['ended']}; CodeDeploy "
+                       "no longer watches its alarms, so nothing stops it and nothing rolls back")
         if not p["starts"]:
             out.append(f"No run starts on {p['name']} for this event.")
             continue

@@ -45,6 +45,7 @@ import re
 
 from pipec import github_log, model
 from pipec.simulate_run import PLATFORM_NAMES, Run, job_results
+from pipec.timeline import traffic_at
 
 CLOCK = "2026/01/01 00:00:{:02d}"
 PHASE_TYPES = {"install": "INSTALL", "pre_build": "PRE_BUILD", "build": "BUILD", "post_build": "POST_BUILD"}
@@ -405,14 +406,6 @@ def lifecycle_of(d: model.Deploy) -> tuple[str, ...]:
     return LIFECYCLE[d.platform]
 
 
-def traffic_at(s: model.Strategy, minute: int) -> int:
-    """The percentage of traffic on the new version ``minute`` minutes after traffic starts to
-    shift (the timeline model's rule, :mod:`pipec.timeline`)."""
-    from pipec.timeline import _traffic_shift
-
-    return _traffic_shift(s, minute)
-
-
 def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dict]:
     from pipec.targets import appspec_event_names
 
@@ -439,7 +432,7 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
             out.append(L(f"  {name:<24}Skipped", line))
             continue
         if alarm and name == alarm_event:
-            pct = traffic_at(d.strategy, failure.minute)
+            pct = traffic_at(d.strategy, d.platform, failure.minute)
             out.append(L(f"  {name:<24}Failed   alarm {d.rollback.alarms[0]} in ALARM at minute "
                          f"{failure.minute}: {pct}% of traffic on the new version", src.find(d, "rollback") or dl,
                          failed=True))

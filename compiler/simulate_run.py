@@ -240,9 +240,20 @@ def failure_points_of(pipeline: model.Pipeline) -> list[str]:
 
 
 def alarm_minute(act: model.Deploy) -> int:
-    """A minute at which an alarm shows the strategy at work: during the first traffic step."""
-    s = act.strategy
-    return max(1, (s.interval_minutes or 2) // 2)
+    """A minute at which an alarm shows the strategy at work (:func:`pipec.timeline.alarm_minute`)."""
+    from pipec.timeline import alarm_minute as minute
+
+    return minute(act.strategy, act.platform)
+
+
+def alarm_too_late(act: model.Deploy, minute: int) -> int | None:
+    """The minute ``act``'s deployment ended when an alarm at ``minute`` comes after it (None: the
+    deployment is still in progress, and the alarm stops it). The same rule as
+    ``--compare-strategies``: :func:`pipec.timeline.deployment_end`."""
+    from pipec.timeline import deployment_end
+
+    end = deployment_end(act.strategy, act.platform)
+    return end if minute > end else None
 
 
 def whole_failure_allowed(act: model.Deploy) -> bool:
@@ -330,6 +341,7 @@ class Run:
     trace: tuple[str, ...]
     failures: tuple[Failure, ...]
     ignored: tuple[Failure, ...]   # failures of actions not on this platform
+    late: tuple[Failure, ...] = ()  # alarms after their deployment ended: nothing stops or rolls back
 
 
 def run(pipeline: model.Pipeline, platform: str, ev: Event, failures=(), released=frozenset()) -> Run:
@@ -338,10 +350,13 @@ def run(pipeline: model.Pipeline, platform: str, ev: Event, failures=(), release
     decisions, started = decide(pipeline, platform, ev)
     the_plan = plan.from_model(pipeline, platform)
     ids = {j.id for j in the_plan.jobs}
-    here = tuple(f for f in failures if f.action in ids)
+    actions = {a.name: a for a in pipeline.actions()}
+    late = tuple(f for f in failures if f.action in ids and f.minute is not None and
+                 alarm_too_late(actions[f.action], f.minute) is not None)
+    here = tuple(f for f in failures if f.action in ids and f not in late)
     ignored = tuple(f for f in failures if f.action not in ids)
     trace = simulate(the_plan, frozenset(f.point for f in here), released) if started else ()
-    return Run(platform, tuple(decisions), started, the_plan, trace, here, ignored)
+    return Run(platform, tuple(decisions), started, the_plan, trace, here, ignored, late)
 
 
 def job_results(r: Run) -> dict[str, str]:

@@ -22,8 +22,8 @@ tasks. It is a teaching model with stated assumptions, not a measurement:
   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html);
   pipec writes no minimumHealthyPercent, and 100% is assumed;
 - the failure: the new version is bad, and an alarm (or the operator) notices it ``detect``
-  minutes after the deployment starts. With automatic rollback, CodeDeploy stops the deployment
-  then: traffic shifting sends all traffic back to the original fleet within a minute; an
+  minutes after the deployment starts. With automatic rollback, and while the deployment is in
+  progress (:func:`deployment_end`), CodeDeploy stops the deployment then: traffic shifting sends all traffic back to the original fleet within a minute; an
   in-place deployment redeploys the old revision batch by batch, as slowly as it deployed.
   Lambda has no instances: its capacity is not modelled (None).
 """
@@ -57,7 +57,8 @@ class Summary:
     downtime: int           # minutes with unserved traffic
     peak_exposure: int      # highest % of traffic on the bad version
     exposure: int           # % x minutes of traffic on the bad version
-    rollback: int | None    # minutes from detection until no traffic reaches the bad version
+    rollback: int | None    # rollback speed (docs/simulate.md): minutes from detection until no traffic
+                            # reaches the bad version; None when the deployment had ended first
     extra: int | None       # most instances/tasks running beyond the fleet, in % of the fleet
     minimum_healthy: int | None  # the configuration's floor of healthy capacity
     timeline: tuple
@@ -98,6 +99,40 @@ def minimum_healthy(s: model.Strategy, platform: str, fleet: int) -> int | None:
     if platform == "ec2" and s.kind in ("rolling", "all-at-once"):
         return fleet - _batch(s, fleet)
     return fleet
+
+
+def deployment_end(s: model.Strategy, platform: str, fleet: int = FLEET, step: int = STEP) -> int:
+    """The minute (from the deployment's start) at which the deployment of ``s`` ends. CodeDeploy
+    watches the deployment group's alarms while a deployment is in progress: "If any of the
+    specified alarms are activated, the deployment stops"
+    (https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html); an
+    alarm at a later minute finds no deployment to stop, and nothing rolls back automatically.
+    ``pipec simulate --fail ACTION.alarm@M`` and ``--compare-strategies`` both decide with this."""
+    if platform == "ec2" and s.kind in ("rolling", "all-at-once"):
+        b = _batch(s, fleet)
+        return math.ceil(fleet / b) * step if b else 0
+    if platform == "ecs" and s.kind == "rolling":
+        return 2 * step
+    green_ready = step if platform in ("ecs", "ec2") else 0
+    keep = (s.terminate_after_minutes or 0) if s.kind == "blue-green" else 0
+    return green_ready + _shift_end(s) + keep
+
+
+def traffic_at(s: model.Strategy, platform: str, minute: int, fleet: int = FLEET, step: int = STEP) -> int:
+    """The % of traffic on the new version ``minute`` minutes after the deployment starts, with
+    nothing going wrong (the row of :func:`play`'s timeline; after the end the last state holds)."""
+    rows = play(s, platform, fleet, step).timeline
+    return rows[min(minute, len(rows) - 1)].new
+
+
+def alarm_minute(s: model.Strategy, platform: str, fleet: int = FLEET, step: int = STEP) -> int:
+    """A minute at which an alarm shows the strategy at work: halfway into the first traffic
+    step (the first batch, on EC2 in place), and never after the deployment's end."""
+    if platform == "ec2" and s.kind in ("rolling", "all-at-once"):
+        start = 0
+    else:
+        start = step if platform in ("ecs", "ec2") else 0
+    return min(deployment_end(s, platform, fleet, step), start + max(1, (s.interval_minutes or 2) // 2))
 
 
 #: minutes after the detection that a comparison counts: a version nobody rolls back keeps
@@ -175,7 +210,8 @@ def _in_place(s, fleet, step, detect, rollback):
     while detect is not None and t < detect:  # deployed; the bad version serves until noticed
         rows.append(_served(t, fleet, updated, 0, "deployed"))
         t += 1
-    if detect is None or not rollback:
+    if detect is None or not rollback or detect > math.ceil(fleet / b) * step:
+        # no automatic rollback once the deployment has ended (deployment_end)
         rows.append(_served(t, fleet, updated, 0, "deployed"))
         return rows, None
     while updated > 0:  # CodeDeploy redeploys the last good revision, batch by batch

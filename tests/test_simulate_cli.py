@@ -238,7 +238,7 @@ def test_ec2_hook_failure_is_script_failed_and_health_constraints():
 
 def test_canary_alarm_rolls_back_with_the_traffic_at_that_minute():
     early = _one("03-ecs-blue-green-canary.pipe", "checkout-prod.alarm@3")
-    late = _one("03-ecs-blue-green-canary.pipe", "checkout-prod.alarm@6")
+    late = _one("03-ecs-blue-green-canary.pipe", "checkout-prod.alarm@7")  # tasks ready at 2, +5 minutes
     text = "\n".join(e["text"] for e in early["logs"][0]["lines"])
     assert "10% of traffic on the new version" in text and "ALARM_ACTIVE" in text
     assert "DEPLOYMENT_STOP_ON_ALARM" in text
@@ -388,3 +388,25 @@ def _text_line(text: str, needle: str) -> int:
     hits = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
     assert len(hits) == 1, (needle, hits)
     return hits[0]
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if "rollback on failure alarm" in p.read_text()],
+                         ids=lambda p: p.stem)
+def test_an_alarm_after_the_deployment_ended_stops_nothing_and_compare_agrees(path):
+    """CodeDeploy watches alarms while a deployment is in progress: simulate and
+    --compare-strategies decide alike, minute by minute, whether an alarm rolls back."""
+    from pipec.timeline import compare, deployment_end
+
+    pipeline, text = _compile(path)
+    for d in [a for a in pipeline.actions() if getattr(a, "rollback", None) and a.rollback.alarms]:
+        end = deployment_end(d.strategy, d.platform)
+        for minute in range(0, end + 3):
+            data = simulate_data(pipeline, text, "x.pipe", "manual", [f"{d.name}.alarm@{minute}"], "aws")
+            p = data["platforms"][0]
+            if p["results"].get(d.name) in (None, "held", "skipped"):
+                continue
+            rolled = f"{d.name} rollback" in p["trace"]
+            assert rolled == (compare(d, minute)[0].rollback is not None), (d.name, minute)
+            assert (p["results"][d.name] == "succeeded") == (minute > end), (d.name, minute)
+            if minute > end:
+                assert p["after_the_deployment"] and not p["logs"] and not p["points"]
