@@ -88,3 +88,60 @@ def test_prefixes_come_off():
            "a\tb\tc plain text with tabs\n")
     assert github_log.lines(log) == [("build / web", "npm ci"), (None, "##[endgroup]"),
                                      (None, "a\tb\tc plain text with tabs")]
+
+
+def _expect(text: str, *needles: str) -> set[int]:
+    return {_line_of(text, n) for n in needles}
+
+
+#: (file, the lines the findings must point to, given by the text on them, a word each finding set says)
+JSON_CASES = [
+    # the script serves two hooks: the lifecycle event that failed picks validate_service
+    ("get-deployment-target-shared-script.json", ["hook validate_service"], "ScriptFailed"),
+    ("get-deployment-no-instances.json", ["instances tag Environment"], "NO_INSTANCES"),
+    # a failed build action whose errorDetails is CodeBuild's base-directory CLIENT_ERROR, and a
+    # disabled transition into the next stage
+    ("get-pipeline-state.json", ["artifact dist files", "stage staging {"], "disabled"),
+    ("get-pipeline-state-source.json", ['source app github'], "ConfigurationError"),
+    # pipec's own post_build copy of the appspec fails when the base directory is missing; then
+    # UPLOAD_ARTIFACTS fails with CLIENT_ERROR "no matching base directory path found"
+    ("codebuild-base-directory.log", ["deploy web-staging to ec2", "artifact dist files"], "base directory dist"),
+]
+
+
+@pytest.mark.parametrize("log,needles,word", JSON_CASES, ids=[c[0] for c in JSON_CASES])
+def test_codedeploy_codepipeline_and_codebuild_outputs_point_to_their_lines(log, needles, word):
+    pipeline, text = _pipeline()
+    findings = why(pipeline, text, (WRITTEN / log).read_text(encoding="utf-8"))
+    assert {f.line for f in findings} == _expect(text, *needles), [(f.line, f.what) for f in findings]
+    assert any(word in f.what for f in findings) and all(f.meaning and f.fix for f in findings)
+
+
+def test_a_shared_script_without_its_lifecycle_event_points_to_the_deployment():
+    pipeline, text = _pipeline()
+    log = "Script at specified location: scripts/check.sh run as user root failed with exit code 1\n"
+    found = why(pipeline, text, log)
+    assert [f.line for f in found] == [_line_of(text, "deploy web-staging to ec2")]
+    assert "does not say which lifecycle event" in found[0].what
+    console = "LifecycleEvent - BeforeInstall\n" + log
+    assert [f.line for f in why(pipeline, text, console)] == [_line_of(text, "hook before_install")]
+
+
+@pytest.mark.parametrize("code,needle", [("ECS_UPDATE_ERROR", "service checkout"),
+                                         ("INVALID_ECS_SERVICE", "service checkout"),
+                                         ("IAM_ROLE_PERMISSIONS", "deploy checkout-prod to ecs"),
+                                         ("TIMEOUT", "deploy checkout-prod to ecs")])
+def test_deployment_error_codes(code, needle):
+    """Every ErrorInformation code of the CodeDeploy API reads as a finding on the deployment."""
+    from pipec.why_codes import DEPLOYMENT_ERRORS
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "examples" / "03-ecs-blue-green-canary.pipe").read_text(encoding="utf-8")
+    pipeline, _ = compile_text(text, "03.pipe")
+    log = ('{"deploymentInfo": {"deploymentGroupName": "checkout-prod", "status": "Failed", '
+           f'"errorInformation": {{"code": "{code}", "message": "..."}}}}}}')
+    found = why(pipeline, text, log)
+    start = _line_of(text, "deploy checkout-prod to ecs")
+    line = next(i for i, x in enumerate(text.splitlines(), 1) if i >= start and needle in x)
+    assert [f.line for f in found] == [line] and code in found[0].what
+    assert found[0].meaning == DEPLOYMENT_ERRORS[code][0]
