@@ -145,3 +145,23 @@ def test_deployment_error_codes(code, needle):
     line = next(i for i, x in enumerate(text.splitlines(), 1) if i >= start and needle in x)
     assert [f.line for f in found] == [line] and code in found[0].what
     assert found[0].meaning == DEPLOYMENT_ERRORS[code][0]
+
+
+def test_a_log_that_is_not_utf8_is_read_with_replacement_characters(tmp_path):
+    """A build's output may be Latin-1 or cut inside a character: the log is read anyway, and the
+    note says how many bytes became U+FFFD."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    log = tmp_path / "latin1.log"
+    log.write_bytes("[Container] 2026/01/02 03:04:05 Running command eslnt src\n".encode() +
+                    "Fehler: Datei nicht gefunden: caf\xe9\n".encode("latin-1") +
+                    b"[Container] 2026/01/02 03:04:06 Command did not exit successfully eslnt src exit status 127\n")
+    r = subprocess.run([sys.executable, "-m", "pipec", "why", str(WRITTEN / "shop.pipe"), str(log)],
+                       capture_output=True, text=True, cwd=root, timeout=60)
+    assert r.returncode == 0, r.stderr
+    line = _line_of((WRITTEN / "shop.pipe").read_text(encoding="utf-8"), 'run "eslnt src"')
+    assert f"shop.pipe:{line}:" in r.stdout
+    assert "is not UTF-8 text (the first bad byte is at offset 91): 1 sequence read as U+FFFD" in r.stderr
+    assert "Traceback" not in r.stderr
