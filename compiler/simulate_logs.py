@@ -44,6 +44,7 @@ from __future__ import annotations
 import re
 
 from pipec import github_log, model
+from pipec.resource_names import transition_reason
 from pipec.simulate_run import PLATFORM_NAMES, Run, job_results
 from pipec.timeline import traffic_at
 
@@ -202,7 +203,8 @@ def _codepipeline(r: Run, src: Source) -> list[dict]:
             continue
         mine = [results[a.name] for a in acts]
         if any(v == "held" for v in mine):
-            out.append(L(f"  -- transition into {st.name} disabled: {st.disabled_reason}", _line(st)))
+            reason = transition_reason(st.disabled_reason) or st.disabled_reason  # as the console shows it
+            out.append(L(f"  -- transition into {st.name} disabled: {reason}", _line(st)))
         stage = ("Failed" if "failed" in mine else "Succeeded" if all(v == "succeeded" for v in mine)
                  else "InProgress" if "succeeded" in mine and any(v == "not-run" for v in mine) else "(not reached)")
         out.append(L(f"  {st.name:<28}{stage}", _line(st)))
