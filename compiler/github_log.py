@@ -158,6 +158,12 @@ def step_header(step: dict | None) -> list[str]:
     return out + ["##[endgroup]"]
 
 
+#: what the runner prints when a job runs past its ``timeout-minutes`` and GitHub cancels it
+#: (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax,
+#: ``jobs.<job_id>.timeout-minutes``: "before GitHub automatically cancels it"; the message as
+#: lowlighter/metrics issue 731 quotes it, the runner's name as on GitHub-hosted runners)
+JOB_TIMED_OUT = "##[error]The job running on runner GitHub Actions 2 has exceeded the maximum execution time of {minutes} minutes."
+
 #: what pipec's ECS rolling-update step prints when the deployment circuit breaker stops the new
 #: task definition, and when the service was rolled back (targets/github/waits.py, ECS_ROLLOUT)
 ECS_ROLLOUT_FAILED = "the deployment of {new} to service {service} failed"

@@ -59,7 +59,8 @@ def _job_of(trace_line: str) -> str:
 
 
 def _describe(f: Failure) -> dict:
-    return {"fail": f.text, "action": f.action, "point": list(f.point), "hook": f.hook, "minute": f.minute}
+    return {"fail": f.text, "action": f.action, "point": list(f.point), "hook": f.hook, "minute": f.minute,
+            "cause": f.cause}
 
 
 def _points(r, src: Source, path: str) -> list[dict]:
@@ -74,6 +75,12 @@ def _points(r, src: Source, path: str) -> list[dict]:
             text, line = src.command(f.action, f.point[2], f.point[3], kind == "finally")
             short = text.split("\n")[0] + (" ..." if "\n" in text else "")
             what = f"{f.point[2]}{' finally' if kind == 'finally' else ''} command {short!r} of {f.action} failed"
+        elif kind == "timeout":
+            line = src.find(src.actions[f.action], "timeout") or src.action_line(f.action)
+            what = f"the timeout of {f.action} ran out"
+        elif f.cause == "health":
+            line = src.action_line(f.action)
+            what = f"the new tasks of {f.action} failed their health checks"
         elif f.hook:
             d = src.actions[f.action]
             line = src.hook_line(d, f.hook)
@@ -203,6 +210,7 @@ def _compare(pipeline: model.Pipeline, args) -> int:
                                      "strategies": [{"strategy": r.strategy, "downtime": r.downtime,
                                                      "peak_exposure": r.peak_exposure, "exposure": r.exposure,
                                                      "rollback": r.rollback, "extra_capacity": r.extra,
+                                                     "minimum_healthy": r.minimum_healthy, "problem": r.problem,
                                                      "timeline": [[m.minute, m.old, m.new, m.unserved, m.healthy,
                                                                    m.running] for m in r.timeline]}
                                                     for r in rows]}, indent=2) + "\n")

@@ -124,16 +124,22 @@ class Source:
         written = list(self.buildspec_phase(job, phase).get("commands") or [])
         return written[len(own):] if written[:len(own)] == own else []
 
-    def github_step(self, job: str, step_id: str) -> dict | None:
-        """The step ``step_id`` of job ``job`` in the generated workflows (None: not there)."""
+    def github_job(self, job: str) -> dict | None:
+        """Job ``job`` of the generated workflows (None: not there)."""
         import yaml
 
         for path, text in sorted(self.generated("github").items()):
             if path.startswith(".github/workflows/"):
-                jobs = (yaml.safe_load(text) or {}).get("jobs") or {}
-                for step in (jobs.get(job) or {}).get("steps") or ():
-                    if step.get("id") == step_id:
-                        return step
+                found = ((yaml.safe_load(text) or {}).get("jobs") or {}).get(job)
+                if found is not None:
+                    return found
+        return None
+
+    def github_step(self, job: str, step_id: str) -> dict | None:
+        """The step ``step_id`` of job ``job`` in the generated workflows (None: not there)."""
+        for step in (self.github_job(job) or {}).get("steps") or ():
+            if step.get("id") == step_id:
+                return step
         return None
 
     def action_line(self, name: str) -> int | None:
@@ -224,12 +230,19 @@ def _github(r: Run, src: Source) -> list[dict]:
         for a in st.actions:
             if a.name not in results:
                 continue
-            mark = {"success": "✓", "failure": "X", "skipped": "-"}[conclusion[results[a.name]]]
+            word = conclusion[results[a.name]]
+            if word == "failure" and isinstance(a, model.Build) and _timed_out(r, a.name):
+                word = "cancelled"  # "the maximum number of minutes to let a job run before GitHub automatically cancels it"
+            mark = {"success": "✓", "failure": "X", "skipped": "-", "cancelled": "X"}[word]
             note = ""
             if results[a.name] == "held":
                 note = f"  (transition into {st.name} disabled: the job's condition is false, W510)"
-            out.append(L(f"  {mark} {a.name:<28}{conclusion[results[a.name]]}{note}", _line(a)))
+            out.append(L(f"  {mark} {a.name:<28}{word}{note}", _line(a)))
     return out
+
+
+def _timed_out(r: Run, job: str) -> bool:
+    return any(line.startswith(f"{job} ") and line.endswith(" timed out") for line in r.trace)
 
 
 # ----------------------------------------------------------------------------- logs
@@ -279,6 +292,8 @@ def _build_steps(r: Run, job: str):
             yield words[0], "succeeding", int(words[1].split("=")[1])
         elif words[0] == "upload":
             yield "", "upload", words[1]
+        elif words[1:] == ["timed", "out"]:
+            yield words[0], "timeout", None
 
 
 def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
@@ -335,6 +350,13 @@ def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
             out.append(L(f"# pipec: CODEBUILD_BUILD_SUCCEEDING={index} in {phase}", bl))
             succeeding = index
             continue
+        if kind == "timeout":
+            tl = src.find(b, "timeout") or bl
+            out.append(L(f"# pipec: the build's timeout ({b.timeout_minutes} minutes) runs out here", tl))
+            out.append(c(f"Phase complete: {PHASE_TYPES[phase]} State: TIMED_OUT", tl, failed=True))
+            out.append(L("# pipec: CodeBuild stops the build (status TIMED_OUT); the simulation runs nothing more "
+                         "of it", tl))
+            return out
         text, line = src.command(job, phase, index, kind == "finally")
         out.append(c(f"Running command {text}", line))
         if (kind, job, phase, index) in failing:
@@ -387,6 +409,12 @@ def github_build_log(r: Run, src: Source, job: str) -> list[dict]:
         if kind == "succeeding":
             out.append(L(f"# pipec: CODEBUILD_BUILD_SUCCEEDING={index} in {phase}", bl))
             continue
+        if kind == "timeout":
+            b = src.actions[job]
+            minutes = (src.github_job(job) or {}).get("timeout-minutes", b.timeout_minutes)
+            out.append(L(github_log.JOB_TIMED_OUT.format(minutes=minutes), src.find(b, "timeout") or bl,
+                         failed=True))
+            return out
         text, line = src.command(job, phase, index, kind == "finally")
         if (kind, job, phase, index) in failing:
             out.append(L(f"# pipec: {text} exits with status 1", line, failed=True))
@@ -421,7 +449,7 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
     if failure.point[0] == "deploy" and not failure.hook:
         failing_event = "*Install"  # EC2: the instances fail to install the revision
     out = [L(f"Deployment group of {d.name}: compute platform {d.platform}, "
-             f"configuration {d.strategy.codedeploy_config(d.platform) or 'custom'}", dl)]
+             f"configuration {d.strategy.codedeploy_config(d.platform) or _custom(d)}", dl)]
     stopped = False
     alarm = failure.point[0] == "alarm"
     names = [e.lstrip("*") for e in lifecycle_of(d)]
@@ -448,6 +476,10 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
             elif hook:
                 out.append(L(f"  {name:<24}Failed   hook function {hook.target} reported Failed "
                              "(PutLifecycleEventHookExecutionStatus)", line, failed=True))
+            elif d.platform == "ecs":  # --fail ACTION.health
+                groups = " or ".join(d.target.target_groups[1:] or d.target.target_groups) or "its target group"
+                out.append(L(f"  {name:<24}Failed   the replacement task set's tasks do not pass the health checks "
+                             f"of target group {groups}", dl, failed=True))
             else:
                 out.append(L(f"  {name:<24}Failed   the revision does not install on the instances", dl, failed=True))
             stopped = True
@@ -460,11 +492,17 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
         event = "DEPLOYMENT_STOP_ON_ALARM"
     elif d.platform == "ec2":
         code, message, event = "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE, "DEPLOYMENT_FAILURE"
+    elif failure.cause == "health":
+        code, message, event = None, "the replacement task set did not become healthy", "DEPLOYMENT_FAILURE"
     else:
         code, message = "HOOK_EXECUTION_FAILURE", f"the {failing_event} hook failed"
         event = "DEPLOYMENT_FAILURE"
     rollback_line = src.find(d, "rollback") or dl
-    out.append(L(f"errorInformation: code {code}: {message}", dl, failed=True, code=code))
+    if code is None:  # the code and message depend on how the tasks fail: not simulated
+        out.append(L(f"errorInformation: {message} (simulated: the code and message depend on how the tasks fail; "
+                     "the service's events list the failed health checks)", dl, failed=True))
+    else:
+        out.append(L(f"errorInformation: code {code}: {message}", dl, failed=True, code=code))
     rolled = any(line == f"{d.name} rollback" for line in r.trace)
     if rolled:
         how = ("CodeDeploy redeploys the last successful revision" if d.platform == "ec2" and
@@ -477,17 +515,35 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
     return out
 
 
+def _custom(d: model.Deploy) -> str:
+    """A deployment configuration pipec writes itself, with what it says (a minimum of healthy
+    hosts, a canary's or linear shift's steps)."""
+    from pipec.timeline import strategy_text
+
+    return f"custom ({strategy_text(d.strategy, d.platform)})"
+
+
 def action_failure(act, failure, src: Source, r: Run) -> list[dict]:
     line = _line(act)
     if isinstance(act, model.Approval):
+        if failure.point[0] == "timeout":
+            tl = src.find(act, "timeout") or line
+            if r.platform == "aws":
+                m = act.timeout_minutes
+                span = f"{m // 1440} days" if m % 1440 == 0 else f"{m // 60} hours" if m % 60 == 0 else f"{m} minutes"
+                return [L(f"Manual approval {act.name}: Failed: no response within its timeout ({span}); the "
+                          "execution fails", tl, failed=True)]
+            return [L(f"Environment review for job {act.name}: nobody reviewed it in time; the job does not run", tl,
+                      failed=True)]
         if r.platform == "aws":
             return [L(f"Manual approval {act.name}: Rejected (the action fails, and the execution with it)", line,
                       failed=True)]
         return [L(f"Environment review for job {act.name}: rejected; the job does not run", line, failed=True)]
     if isinstance(act, model.Deploy):  # an ECS rolling update
+        why = " (its new tasks fail their health checks)" if failure.cause == "health" else ""
         if r.platform == "aws":
             return [L(f"Amazon ECS action {act.name}: Failed: service {act.target.service} in cluster "
-                      f"{act.target.cluster} does not reach a steady state", line, failed=True)]
+                      f"{act.target.cluster} does not reach a steady state{why}", line, failed=True)]
         step = src.github_step(act.name, github_log.DEPLOY_STEP_ID)
         return [*(L(text, line) for text in github_log.step_header(step)),
                 L(github_log.ECS_ROLLOUT_FAILED.format(new="<the new task definition's ARN>",

@@ -62,6 +62,7 @@ class Summary:
     extra: int | None       # most instances/tasks running beyond the fleet, in % of the fleet
     minimum_healthy: int | None  # the configuration's floor of healthy capacity
     timeline: tuple
+    problem: str | None = None  # why the deployment cannot start at all (None: it can)
 
 
 def _traffic_shift(s: model.Strategy, t: int) -> int:
@@ -156,9 +157,13 @@ def play(s: model.Strategy, platform: str, fleet: int = FLEET, step: int = STEP,
     last = rows[-1]
     rows = rows[:horizon] + [attrs.evolve(last, minute=t, note="") for t in range(len(rows), horizon)]
     running = [r.running for r in rows if r.running is not None]
+    problem = None
+    if platform == "ec2" and s.kind == "rolling" and _batch(s, fleet) == 0:
+        problem = (f"HEALTH_CONSTRAINTS_INVALID: keeping {s.percent}% of {fleet} instances healthy lets none leave "
+                   "service, so CodeDeploy cannot deploy at all")
     return Summary(strategy_text(s, platform), sum(1 for r in rows if r.unserved), max(r.new for r in rows),
                    sum(r.new for r in rows), rb, (max(running) - fleet) * 100 // fleet if running else None,
-                   minimum_healthy(s, platform, fleet), tuple(rows))
+                   minimum_healthy(s, platform, fleet), tuple(rows), problem)
 
 
 def strategy_text(s: model.Strategy, platform: str) -> str:
@@ -166,7 +171,7 @@ def strategy_text(s: model.Strategy, platform: str) -> str:
         return "ECS rolling update"
     if s.kind == "rolling":
         return {"one-at-a-time": "rolling, one at a time", "half-at-a-time": "rolling, half at a time"}.get(
-            s.batch, f"rolling, {s.percent}% healthy")
+            s.batch, f"rolling, at least {s.percent}% healthy")
     if s.kind == "canary":
         return f"canary {s.percent}%, rest after {s.interval_minutes}m"
     if s.kind == "linear":
@@ -289,7 +294,8 @@ def render_compare(d: model.Deploy, detect: int, fleet: int = FLEET, step: int =
         name = r.strategy + (" (this pipeline)" if i == 0 else "")
         down = f"{r.downtime} min" if r.downtime else "none"
         exposed = f"{r.peak_exposure}%, {r.exposure}"
-        rb = "no automatic rollback: the deployment had ended" if r.rollback is None else f"{r.rollback} min"
+        rb = ("none: the deployment cannot start" if r.problem else
+              "no automatic rollback: the deployment had ended" if r.rollback is None else f"{r.rollback} min")
         extra = "none to provision (Lambda)" if r.extra is None else ("normal" if r.extra == 0 else f"+{r.extra}% during the deployment")
         table.append((name, down, exposed, rb, extra))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
@@ -297,6 +303,7 @@ def render_compare(d: model.Deploy, detect: int, fleet: int = FLEET, step: int =
         out.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
         if k == 0:
             out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    out += [f"Note: {r.strategy}: {r.problem}." for r in rows if r.problem]
     out += ["", "Traffic on the new version, minute by minute (%; '.' = 0, '#' = unserved):"]
     span = max(len(r.timeline) for r in rows)
     out.append(" " * 34 + "".join(f"{m:>4}" for m in range(span)))

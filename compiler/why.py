@@ -88,6 +88,7 @@ _ECS_ROLLOUT = re.compile(
 _ERROR_CODE = re.compile(r"(?:\"code\"\s*:\s*\"|\berrorInformation: code |\bError code\W+)(?P<code>[A-Z][A-Z0-9_]+)")
 #: CodeBuild's message when an artifact's base-directory matches nothing (aws/aws-cdk issue 28519)
 _NO_BASE = re.compile(r"no matching base directory path found for (?P<base>[^\s\"'\\]+)")
+_JOB_TIMED_OUT = re.compile(r"has exceeded the maximum execution time of \d+ minutes")
 _PHASE_NAMES = {"INSTALL": "install", "PRE_BUILD": "pre_build", "BUILD": "build", "POST_BUILD": "post_build"}
 
 
@@ -607,9 +608,46 @@ def _phase_finding(idx: _Index, f, named: set) -> Finding:
                    _status_fix(f.status), f.evidence)
 
 
+def _timeouts(idx: _Index, text: str) -> list[Finding]:
+    """A build that ran past its timeout: CodeBuild's ``State: TIMED_OUT`` (the BuildPhase status),
+    GitHub's "has exceeded the maximum execution time"; the build the log names, or the only one."""
+    if not (re.search(r"State: TIMED_OUT\b", text) or _JOB_TIMED_OUT.search(text)):
+        return []
+    builds = idx.builds()
+    named = _named(text)
+    picked = [b for b in builds if b.name in named or f"{idx.p.name}-{b.name}" in named] or (
+        builds if len(builds) == 1 else [])
+    meaning = "the build ran longer than its timeout, and the platform stopped it"
+    if not picked:
+        return [Finding(None, None, "a build ran past its timeout; the log does not say which", meaning,
+                        "Pass the log with the build's name (its CodeBuild project or GitHub job).", "TIMED_OUT")]
+    b = picked[0]
+    return [Finding(idx.src.find(b, "timeout") or _line(b), b.name, f"build {b.name} ran past its timeout "
+                    f"({b.timeout_minutes} minutes)", meaning,
+                    "Find the slow command in the log (a test waiting on a network, a missing cache); raise "
+                    "'timeout' if the build really needs longer (CodeBuild takes 5 to 2160 minutes; a GitHub job "
+                    "on a hosted runner at most 360).", "TIMED_OUT")]
+
+
 def _simulated(idx: _Index, text: str) -> list[Finding]:
     """The lines of ``pipec simulate`` that name an action rather than a command or hook."""
-    out = []
+    out = _timeouts(idx, text)
+    for m in re.finditer(r"Manual approval (\S+): Failed: no response within|Environment review for job (\S+): "
+                         r"nobody reviewed it in time", text):
+        name = m.group(1) or m.group(2)
+        a = idx.src.actions.get(name)
+        out.append(Finding((idx.src.find(a, "timeout") or _line(a)) if a else None, name if a else None,
+                           f"approval {name} timed out", "nobody approved or rejected it before its timeout",
+                           "Start a new run, and make sure the reviewers are notified (the approval's 'notify').",
+                           m.group(0)))
+    for m in re.finditer(r"Install\s+Failed\s+the replacement task set's tasks do not pass the health checks", text):
+        group = _GROUP.search(text)
+        d = idx.src.actions.get(group["name"]) if group else None
+        if d is not None:
+            out.append(Finding(_line(d), d.name, f"the new tasks of {d.name} failed their health checks",
+                               "the replacement task set's tasks never became healthy in the target group",
+                               "Look at the stopped tasks' reasons and the target group's health check (path, port, "
+                               "the container's own start-up time).", m.group(0)))
     for m in re.finditer(r"Manual approval (\S+): Rejected|Environment review for job (\S+): rejected", text):
         name = m.group(1) or m.group(2)
         a = idx.src.actions.get(name)

@@ -120,6 +120,9 @@ def _expected_line(text: str, pipeline, point: str) -> int:
             return first(lambda line: cmd in line.split(), header - 1)
     if f.hook:
         return first(lambda line: line.split()[:2] == ["hook", f.hook], header - 1)
+    if kind == "timeout":  # the action's own 'timeout' line, or its header without one
+        block = lines[header - 1:act.span.end_line]
+        return next((header + i for i, line in enumerate(block) if line.split()[:1] == ["timeout"]), header)
     if kind == "alarm":
         return first(lambda line: line.split()[:1] == ["rollback"], header - 1)
     return header
@@ -410,3 +413,50 @@ def test_an_alarm_after_the_deployment_ended_stops_nothing_and_compare_agrees(pa
             assert (p["results"][d.name] == "succeeded") == (minute > end), (d.name, minute)
             if minute > end:
                 assert p["after_the_deployment"] and not p["logs"] and not p["points"]
+
+
+# ----------------------------------------------------------------------------- health checks, timeouts, minimum healthy
+
+
+def test_ecs_health_check_failure_point():
+    pipeline, _text = _compile(ROOT / "examples" / "03-ecs-blue-green-canary.pipe")
+    assert "checkout-prod.health" in failure_points_of(pipeline)
+    p = _one("03-ecs-blue-green-canary.pipe", "checkout-prod.health")
+    lines = [e["text"] for e in p["logs"][0]["lines"]]
+    assert any(x.split()[:2] == ["Install", "Failed"] and "health checks of target group checkout-prod-green" in x
+               for x in lines)
+    assert any("automatic rollback (DEPLOYMENT_FAILURE)" in x for x in lines)
+    with pytest.raises(SimulateError):
+        parse_failure("image.health", pipeline)
+
+
+def test_build_timeout_failure_point():
+    pipeline, _text = _compile(ROOT / "examples" / "02-reference.pipe")
+    assert "web.timeout" in failure_points_of(pipeline) and "release.timeout" in failure_points_of(pipeline)
+    aws = _one("02-reference.pipe", "web.timeout")
+    log = [e["text"].split(" ", 3)[-1] for e in aws["logs"][0]["lines"]]
+    assert "Phase complete: BUILD State: TIMED_OUT" in log
+    assert "Entering phase POST_BUILD" not in log and "Entering phase UPLOAD_ARTIFACTS" not in log
+    gh = _one("02-reference.pipe", "web.timeout", "github")
+    assert any(e["text"].split()[1:] == ["web", "cancelled"] for e in gh["console"])
+    assert gh["logs"][0]["lines"][-1]["text"].endswith("has exceeded the maximum execution time of 60 minutes.")
+    approval = _one("02-reference.pipe", "release.timeout")
+    assert "no response within its timeout (7 days)" in approval["logs"][0]["lines"][0]["text"]
+    assert approval["results"]["web-prod"] == "skipped"
+
+
+def test_a_custom_configuration_says_what_it_is():
+    """A minimum-healthy deployment is not 'custom' alone: the configuration's percentage shows,
+    and a minimum no fleet can meet is said in --compare-strategies."""
+    from pipec.timeline import render_compare
+
+    p = _one("09-database-migration.pipe", "accounts-prod", event="manual")
+    head = next(e["text"] for b in p["logs"] for e in b["lines"] if e["text"].startswith("Deployment group of"))
+    assert head.endswith("configuration custom (rolling, at least 75% healthy)")
+    text = (ROOT / "examples" / "09-database-migration.pipe").read_text(encoding="utf-8").replace(
+        "min_healthy 75%", "min_healthy 99%")
+    pipeline, _ = compile_text(text, "x.pipe")
+    d = next(a for a in pipeline.actions() if a.name == "accounts-prod")
+    out = render_compare(d, 3)
+    assert "rolling, at least 99% healthy (this pipeline)" in out and "none: the deployment cannot start" in out
+    assert "HEALTH_CONSTRAINTS_INVALID: keeping 99% of 4 instances healthy lets none leave service" in out
