@@ -486,9 +486,15 @@ def cmd_why(args) -> int:
     if compiled is None:
         return EXIT_INPUT
     pipeline, _warnings, text = compiled
-    log = _read_or_report(args.log)
-    if log is None:
+    from pipec.files import InputError, read_log
+
+    try:
+        log, note = read_log(args.log)
+    except InputError as exc:
+        _emit([exc.diagnostic], {}, "text", [])
         return EXIT_INPUT
+    if note:
+        print(f"pipec why: note: {note}", file=sys.stderr)
     from pipec.why import render, why
 
     findings = why(pipeline, text, log)

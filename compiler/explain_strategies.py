@@ -1,5 +1,9 @@
 """What a deployment strategy and its rollback mean in practice, per compute platform.
 
+"rollback: fast / medium / slow" is the rollback speed docs/simulate.md defines (minutes from the
+alarm until no traffic reaches the bad version, while the deployment is in progress), in words;
+``pipec simulate --compare-strategies`` gives the minutes.
+
 :func:`strategy_text` gives a strategy's name in words and its trade-offs (downtime, rollback speed,
 extra infrastructure, blast radius) for EC2, ECS or Lambda; :func:`rollback_text` what happens when
 the deployment fails. Told by :class:`pipec.explain_actions.Narrator` for each deployment.

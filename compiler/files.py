@@ -108,6 +108,28 @@ def read_text(path: str) -> str:
                                     None, help="Save the file as UTF-8.", file=path)) from None
 
 
+def read_log(path: str) -> tuple[str, str | None]:
+    """A log's text (``-`` for standard input) for ``pipec why``, and a note when it was not UTF-8:
+    logs are what a platform printed (a build's output may be Latin-1, or cut in the middle of a
+    character), so bytes that are not UTF-8 are read as U+FFFD instead of refusing the whole log.
+    :class:`InputError` (E001, E002) as :func:`read_text` for the rest."""
+    try:
+        return read_text(path), None
+    except InputError as exc:
+        if exc.diagnostic.code != "E001" or "not UTF-8" not in exc.diagnostic.message:
+            raise
+    data = _read_bytes(path)
+    try:
+        data.decode("utf-8")
+        first = 0
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+    return text, (f"{path} is not UTF-8 text (the first bad byte is at offset {first}): {bad} "
+                  f"{'sequence' if bad == 1 else 'sequences'} read as U+FFFD (\ufffd)")
+
+
 def read_or_diagnostic(path: str) -> tuple[str | None, Diagnostic | None]:
     """(text, None), or (None, the E001/E002 diagnostic)."""
     try:

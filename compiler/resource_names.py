@@ -169,6 +169,31 @@ def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]
             yield a, "Lambda function", a.function, FUNCTION
 
 
+#: what CodePipeline accepts as the reason of a disabled transition: 1 to 300 of these characters
+#: (CodePipeline API reference, DisableStageTransition ``reason``, and AWS::CodePipeline::Pipeline
+#: StageTransition ``Reason``: pattern ``[a-zA-Z0-9!@ \(\)\.\*\?\-]+``, length 1 to 300)
+TRANSITION_REASON = re.compile(r"[a-zA-Z0-9!@ ().*?-]{1,300}")
+#: characters that separate parts of a sentence: each run of them becomes " - "
+_SEPARATORS = re.compile(r"\s*[;:,/|\\\n\t]+\s*")
+
+
+def transition_reason(text: str) -> str | None:
+    """``text`` as the reason CodePipeline accepts (:data:`TRANSITION_REASON`), or None when it
+    cannot be written so (nothing is left, or more than 300 characters): letters lose their
+    accents (é: e), a run of separators (``; : , / |``, a line break) becomes " - ", any other
+    character the pattern lacks (``# ' " & +`` ...) is dropped, and spaces are collapsed. A text
+    the pattern accepts is returned as it is."""
+    import unicodedata
+
+    if TRANSITION_REASON.fullmatch(text):
+        return text
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    plain = _SEPARATORS.sub(" - ", plain)
+    plain = re.sub(r"[^a-zA-Z0-9!@ ().*?-]", "", plain)
+    plain = re.sub(r" {2,}", " ", plain).strip(" -")
+    return plain if TRANSITION_REASON.fullmatch(plain) else None
+
+
 #: the placeholders ``pipec import`` writes where the input does not say (each with a manual
 #: task): plain words, harmless in every sink, so every rule lets them through
 PLACEHOLDER = re.compile(r"REPLACE-ME-[A-Za-z0-9-]*")

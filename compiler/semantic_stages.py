@@ -34,6 +34,11 @@ class StageChecks(Checker):
                         self.err("E206", "a disabled transition needs a reason", item.span,
                                  "Say why runs are held here, for example \"change freeze until Monday\"; "
                                  "CodePipeline shows it to whoever looks at the stage.")
+                    elif resource_names.transition_reason(item.reason) is None:
+                        self.err("E206", "CodePipeline cannot show this reason for a disabled transition", item.span,
+                                 "CodePipeline takes 1 to 300 letters, digits, spaces and ! @ ( ) . * ? -; pipec "
+                                 "turns ; : , / into ' - ' and drops other characters (and accents), and this reason "
+                                 "is empty or longer than 300 characters after that. Shorten it, in plain words.")
             elif isinstance(item, ast.Source):
                 self.err("E302", f"source '{item.name}' is declared inside stage '{st.name}'", item.span,
                          "Sources form the pipeline's first stage: move this 'source' block to the top "

@@ -11,6 +11,7 @@ A failure point is one of::
     ("deploy", JOB)              the deployment (or the stack, bucket or invoke action) fails
     ("alarm", JOB)               an alarm fires during that deployment
     ("reject", JOB)              an approval is rejected
+    ("timeout", JOB)             a build runs past its timeout; an approval gets no answer in time
 
 The trace lines::
 
@@ -24,6 +25,8 @@ The trace lines::
     JOB stopped by alarm         an alarm stopped it
     JOB rollback                 CodeDeploy rolls it back
     JOB approved | JOB rejected  an approval's result
+    JOB PHASE timed out          a build's timeout ran out in PHASE: nothing more of it runs
+    JOB timed out                an approval's timeout ran out
     JOB ok | JOB failed          every other job's result (always its last line)
 
 Jobs are serialised in one topological order of ``after`` with ties broken by job id (a heap of
@@ -115,7 +118,8 @@ def _check(plan: Plan, jobs: dict, failing: frozenset, released: frozenset) -> N
                 raise ValueError(f"job {job.id!r} phase {phase.name!r}: unknown when {phase.when!r}")
             if phase.on_failure not in ("abort", "continue"):
                 raise ValueError(f"job {job.id!r} phase {phase.name!r}: unknown on_failure {phase.on_failure!r}")
-    allowed = set(failure_points(plan)) | {("alarm", j.id) for j in plan.jobs if j.kind == "deploy"}
+    allowed = set(failure_points(plan)) | {("alarm", j.id) for j in plan.jobs if j.kind == "deploy"} | {
+        ("timeout", j.id) for j in plan.jobs if j.kind in ("build", "approval")}
     unknown = [p for p in failing if p not in allowed]
     if unknown:
         raise ValueError(f"failure points that name nothing in the plan: {sorted(map(repr, unknown))}")
@@ -183,6 +187,8 @@ def _build(job: Job, failing: frozenset, trace: list) -> bool:
       phases script marks the point, targets/github/phases.py ``script``).
     """
     phases = job.get("phases", ())
+    if ("timeout", job.id) in failing:
+        return _timed_out(job, phases, trace)
     stopped = False      # a phase failed with abort: "success" phases no longer run
     succeeding = True    # CODEBUILD_BUILD_SUCCEEDING
     build_ran = False
@@ -213,6 +219,25 @@ def _build(job: Job, failing: frozenset, trace: list) -> bool:
     return succeeding
 
 
+def _timed_out(job: Job, phases, trace: list) -> bool:
+    """A build whose timeout runs out (``("timeout", JOB)``): its phases run until the BUILD phase
+    (or the last phase with commands, without one) has run its commands, then the build stops with
+    the status TIMED_OUT (CodeBuild's BuildPhase status; the project's ``timeoutInMinutes``). The
+    simulation runs nothing of it after that point: no later phase, no upload."""
+    names = [p.name for p in phases if p.commands]
+    at = "build" if "build" in names else (names[-1] if names else None)
+    for phase in phases:
+        if at is None:
+            break
+        for i in range(len(phase.commands)):
+            trace.append(f"{job.id} {phase.name} #{i}")
+        if phase.name == at:
+            break
+    trace.append(f"{job.id} {at or 'install'} timed out")
+    trace.append(f"{job.id} failed")
+    return False
+
+
 def _deploy(job: Job, failing: frozenset, trace: list) -> bool:
     """A deployment. CodeDeploy's auto-rollback events (``rollback`` in the spec, the
     ``AutoRollbackConfiguration`` events the AWS target writes): DEPLOYMENT_FAILURE rolls back a
@@ -238,9 +263,15 @@ def _deploy(job: Job, failing: frozenset, trace: list) -> bool:
 
 
 def _approval(job: Job, failing: frozenset, trace: list) -> bool:
-    """"If an approver rejects the action ... the pipeline status becomes Failed" (§17)."""
+    """"If an approver rejects the action, or if no approval response is received within seven
+    days [the action's timeout] ..., the pipeline status becomes Failed" (§17;
+    https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals-approve-or-reject.html)."""
     if ("reject", job.id) in failing:
         trace.append(f"{job.id} rejected")
+        return False
+    if ("timeout", job.id) in failing:  # "... or if no approval response is received within" its timeout
+        trace.append(f"{job.id} timed out")
+        trace.append(f"{job.id} failed")
         return False
     trace.append(f"{job.id} approved")
     return True

@@ -12,8 +12,8 @@ import json
 
 from pipec import model
 from pipec.simulate_logs import Source, console, logs
-from pipec.simulate_run import (PLATFORM_NAMES, PLATFORMS, Failure, job_results, parse_event, parse_failure,
-                                run)
+from pipec.simulate_run import (PLATFORM_NAMES, PLATFORMS, Failure, alarm_too_late, job_results, parse_event,
+                                parse_failure, run)
 
 BANNER = "SIMULATED: nothing runs on AWS or GitHub; the logs follow the platforms' documented formats"
 
@@ -39,6 +39,9 @@ def simulate_data(pipeline: model.Pipeline, text: str, path: str, event: str | N
             "order": order,
             "results": {j: results[j] for j in order},
             "not_on_this_platform": [_describe(f) for f in r.ignored],
+            "after_the_deployment": [{**_describe(f), "ended": alarm_too_late(src.actions[f.action], f.minute),
+                                      "line": src.find(src.actions[f.action], "rollback")
+                                      or src.action_line(f.action)} for f in r.late],
             "console": console(r, src) if r.started else [],
             "logs": logs(r, src) if r.started else [],
             "points": _points(r, src, path) if r.started else [],
@@ -56,7 +59,8 @@ def _job_of(trace_line: str) -> str:
 
 
 def _describe(f: Failure) -> dict:
-    return {"fail": f.text, "action": f.action, "point": list(f.point), "hook": f.hook, "minute": f.minute}
+    return {"fail": f.text, "action": f.action, "point": list(f.point), "hook": f.hook, "minute": f.minute,
+            "cause": f.cause}
 
 
 def _points(r, src: Source, path: str) -> list[dict]:
@@ -71,6 +75,12 @@ def _points(r, src: Source, path: str) -> list[dict]:
             text, line = src.command(f.action, f.point[2], f.point[3], kind == "finally")
             short = text.split("\n")[0] + (" ..." if "\n" in text else "")
             what = f"{f.point[2]}{' finally' if kind == 'finally' else ''} command {short!r} of {f.action} failed"
+        elif kind == "timeout":
+            line = src.find(src.actions[f.action], "timeout") or src.action_line(f.action)
+            what = f"the timeout of {f.action} ran out"
+        elif f.cause == "health":
+            line = src.action_line(f.action)
+            what = f"the new tasks of {f.action} failed their health checks"
         elif f.hook:
             d = src.actions[f.action]
             line = src.hook_line(d, f.hook)
@@ -117,6 +127,9 @@ def render_text(data: dict) -> str:
             out.append(f"{_gutter(t)}{'fires  ' if t['fires'] else 'no     '} {t['text']}")
         for f in p["not_on_this_platform"]:
             out.append(f"Note: --fail {f['fail']}: {f['action']} does not run on {p['name']}")
+        for f in p["after_the_deployment"]:
+            out.append(f"{_gutter(f)}Note: --fail {f['fail']}: the deployment ended at minute {f['ended']}; CodeDeploy "
+                       "no longer watches its alarms, so nothing stops it and nothing rolls back")
         if not p["starts"]:
             out.append(f"No run starts on {p['name']} for this event.")
             continue
@@ -197,6 +210,7 @@ def _compare(pipeline: model.Pipeline, args) -> int:
                                      "strategies": [{"strategy": r.strategy, "downtime": r.downtime,
                                                      "peak_exposure": r.peak_exposure, "exposure": r.exposure,
                                                      "rollback": r.rollback, "extra_capacity": r.extra,
+                                                     "minimum_healthy": r.minimum_healthy, "problem": r.problem,
                                                      "timeline": [[m.minute, m.old, m.new, m.unserved, m.healthy,
                                                                    m.running] for m in r.timeline]}
                                                     for r in rows]}, indent=2) + "\n")

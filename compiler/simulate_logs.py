@@ -32,14 +32,21 @@ The formats, and where they come from:
   HEALTH_CONSTRAINTS message as ``get-deployment`` prints it (alantech/iasql issue 1807,
   https://github.com/alantech/iasql/issues/1807); the rollback events DEPLOYMENT_FAILURE and
   DEPLOYMENT_STOP_ON_ALARM (AWS::CodeDeploy::DeploymentGroup AutoRollbackConfiguration).
-- GitHub: job conclusions success, failure, skipped; a failing ``run`` step ends with
-  ``##[error]Process completed with exit code 1.``
+- GitHub: job conclusions success, failure, skipped; a step's log as the runner prints it, from
+  the step the generated workflow holds (:mod:`pipec.github_log` has the formats and their
+  sources).
+- What pipec itself adds to the files (a buildspec's copy of appspec.yml, the workflow's steps) is
+  read from the files ``pipec build`` writes, generated in memory (:meth:`Source.generated`).
 """
 
 from __future__ import annotations
 
-from pipec import model
+import re
+
+from pipec import github_log, model
+from pipec.resource_names import transition_reason
 from pipec.simulate_run import PLATFORM_NAMES, Run, job_results
+from pipec.timeline import traffic_at
 
 CLOCK = "2026/01/01 00:00:{:02d}"
 PHASE_TYPES = {"install": "INSTALL", "pre_build": "PRE_BUILD", "build": "BUILD", "post_build": "POST_BUILD"}
@@ -82,6 +89,58 @@ class Source:
         self.lines = text.splitlines()
         self.actions = {a.name: a for a in pipeline.actions()}
         self.stage_of = {a.name: st for st in pipeline.stages for a in st.actions}
+        self._generated: dict[str, dict[str, str]] = {}
+
+    def generated(self, target: str) -> dict[str, str]:
+        """The files ``pipec build`` writes for ``target`` (in memory, once): what the simulated
+        logs show of pipec's own steps and commands comes from them, not from a copy of their
+        shape. {} when the target refuses the pipeline (its errors are 'pipec build''s to report)."""
+        if target not in self._generated:
+            from pipec.build import BuildError, EmitContext, generate_by_target
+            from pipec.diagnostics import Diagnostics
+
+            try:
+                made = generate_by_target(self.p, EmitContext(source="pipeline.pipe", prefix=""), [target])
+                self._generated[target] = made.get(target, {})
+            except (Diagnostics, BuildError):
+                self._generated[target] = {}
+        return self._generated[target]
+
+    def buildspec_phase(self, job: str, phase: str) -> dict:
+        """Phase ``phase`` of the generated buildspec of build ``job`` ({} when there is none)."""
+        import yaml
+
+        text = self.generated("aws").get(f"aws/{self.p.name}/buildspec/{job}.yml")
+        data = yaml.safe_load(text) if text else None
+        return ((data or {}).get("phases") or {}).get(phase) or {}
+
+    def buildspec_extras(self, job: str, phase: str) -> list[str]:
+        """The commands the generated buildspec runs in ``phase`` after the ``.pipe`` file's (the
+        AWS target's copy of appspec.yml into an EC2 revision, in post_build)."""
+        b = self.actions[job]
+        ph = next((p for p in b.phases if p.name == phase), None)
+        own = ([model.codeartifact_login(x) for x in b.codeartifact] if phase == "install" else []) + (
+            [c.text for c in ph.commands] if ph else [])
+        written = list(self.buildspec_phase(job, phase).get("commands") or [])
+        return written[len(own):] if written[:len(own)] == own else []
+
+    def github_job(self, job: str) -> dict | None:
+        """Job ``job`` of the generated workflows (None: not there)."""
+        import yaml
+
+        for path, text in sorted(self.generated("github").items()):
+            if path.startswith(".github/workflows/"):
+                found = ((yaml.safe_load(text) or {}).get("jobs") or {}).get(job)
+                if found is not None:
+                    return found
+        return None
+
+    def github_step(self, job: str, step_id: str) -> dict | None:
+        """The step ``step_id`` of job ``job`` in the generated workflows (None: not there)."""
+        for step in (self.github_job(job) or {}).get("steps") or ():
+            if step.get("id") == step_id:
+                return step
+        return None
 
     def action_line(self, name: str) -> int | None:
         return _line(self.actions.get(name))
@@ -150,7 +209,8 @@ def _codepipeline(r: Run, src: Source) -> list[dict]:
             continue
         mine = [results[a.name] for a in acts]
         if any(v == "held" for v in mine):
-            out.append(L(f"  -- transition into {st.name} disabled: {st.disabled_reason}", _line(st)))
+            reason = transition_reason(st.disabled_reason) or st.disabled_reason  # as the console shows it
+            out.append(L(f"  -- transition into {st.name} disabled: {reason}", _line(st)))
         stage = ("Failed" if "failed" in mine else "Succeeded" if all(v == "succeeded" for v in mine)
                  else "InProgress" if "succeeded" in mine and any(v == "not-run" for v in mine) else "(not reached)")
         out.append(L(f"  {st.name:<28}{stage}", _line(st)))
@@ -170,12 +230,19 @@ def _github(r: Run, src: Source) -> list[dict]:
         for a in st.actions:
             if a.name not in results:
                 continue
-            mark = {"success": "✓", "failure": "X", "skipped": "-"}[conclusion[results[a.name]]]
+            word = conclusion[results[a.name]]
+            if word == "failure" and isinstance(a, model.Build) and _timed_out(r, a.name):
+                word = "cancelled"  # "the maximum number of minutes to let a job run before GitHub automatically cancels it"
+            mark = {"success": "✓", "failure": "X", "skipped": "-", "cancelled": "X"}[word]
             note = ""
             if results[a.name] == "held":
                 note = f"  (transition into {st.name} disabled: the job's condition is false, W510)"
-            out.append(L(f"  {mark} {a.name:<28}{conclusion[results[a.name]]}{note}", _line(a)))
+            out.append(L(f"  {mark} {a.name:<28}{word}{note}", _line(a)))
     return out
+
+
+def _timed_out(r: Run, job: str) -> bool:
+    return any(line.startswith(f"{job} ") and line.endswith(" timed out") for line in r.trace)
 
 
 # ----------------------------------------------------------------------------- logs
@@ -225,6 +292,8 @@ def _build_steps(r: Run, job: str):
             yield words[0], "succeeding", int(words[1].split("=")[1])
         elif words[0] == "upload":
             yield "", "upload", words[1]
+        elif words[1:] == ["timed", "out"]:
+            yield words[0], "timeout", None
 
 
 def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
@@ -240,9 +309,22 @@ def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
     current = None
     phase_failed: dict[str, tuple] = {}
 
+    def own_commands(phase):
+        """The commands the generated buildspec adds to ``phase`` after the user's (they run only
+        when none of the user's failed: the first failure ends the phase)."""
+        if phase_failed.get(phase):
+            return
+        for text in src.buildspec_extras(job, phase):
+            deploy = re.search(r"/appspec/(?P<name>[A-Za-z0-9_-]+)\.yml", text)
+            line = src.action_line(deploy["name"]) if deploy and deploy["name"] in src.actions else bl
+            out.append(L(f"# pipec: a command pipec adds to the buildspec"
+                         f"{' (the appspec.yml of ' + deploy['name'] + ' into its revision)' if deploy else ''}", line))
+            out.append(c(f"Running command {text}", line))
+
     def close(phase):
         if phase is None:
             return
+        own_commands(phase)
         failed = phase_failed.get(phase)
         out.append(c(f"Phase complete: {PHASE_TYPES[phase]} State: {'FAILED' if failed else 'SUCCEEDED'}"))
         if failed:
@@ -253,7 +335,10 @@ def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
             out.append(c("Phase context status code:  Message: "))
 
     uploads = []
-    for phase, kind, index in _build_steps(r, job):
+    steps = list(_build_steps(r, job))
+    ran = {p for p, kind, _ in steps if kind != "upload"}
+    succeeding = int(not any(f.action == job for f in r.failures))
+    for phase, kind, index in steps:
         if kind == "upload":
             uploads.append(index)
             continue
@@ -263,14 +348,28 @@ def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
             out.append(c(f"Entering phase {PHASE_TYPES[phase]}"))
         if kind == "succeeding":
             out.append(L(f"# pipec: CODEBUILD_BUILD_SUCCEEDING={index} in {phase}", bl))
+            succeeding = index
             continue
+        if kind == "timeout":
+            tl = src.find(b, "timeout") or bl
+            out.append(L(f"# pipec: the build's timeout ({b.timeout_minutes} minutes) runs out here", tl))
+            out.append(c(f"Phase complete: {PHASE_TYPES[phase]} State: TIMED_OUT", tl, failed=True))
+            out.append(L("# pipec: CodeBuild stops the build (status TIMED_OUT); the simulation runs nothing more "
+                         "of it", tl))
+            return out
         text, line = src.command(job, phase, index, kind == "finally")
         out.append(c(f"Running command {text}", line))
         if (kind, job, phase, index) in failing:
             out.append(c(f"Command did not exit successfully {text} exit status 1", line, failed=True))
             phase_failed.setdefault(phase, (text, line))
     close(current)
-    if uploads or any(p == "build" for p, _, _ in _build_steps(r, job)):
+    if uploads and "post_build" not in ran and src.buildspec_extras(job, "post_build"):
+        # a post_build phase only the generated buildspec has: CodeBuild runs it once BUILD was reached
+        out.append(c("Entering phase POST_BUILD"))
+        out.append(L(f"# pipec: CODEBUILD_BUILD_SUCCEEDING={succeeding} in post_build", bl))
+        current = "post_build"
+        close(current)
+    if uploads or any(p == "build" for p, _, _ in steps):
         out.append(c("Entering phase UPLOAD_ARTIFACTS"))
         for name in uploads:
             art = next((o for o in b.outputs if o.name == name), None)
@@ -280,31 +379,52 @@ def codebuild_log(r: Run, src: Source, job: str) -> list[dict]:
 
 
 def github_build_log(r: Run, src: Source, job: str) -> list[dict]:
+    """The log of the build job's phases step as the runner prints it: the step header (``Run``
+    and the script's first line; the runner repeats the whole script, which the simulation only
+    counts), a group per phase that ran, ``##[error]`` :data:`pipec.github_log.PHASE_FAILED` for a
+    phase that failed, and the step's exit status. The commands are not echoed (the step runs
+    without ``set -x``): the simulation notes each one where its output would be."""
     failing = {f.point for f in r.failures}
     bl = src.action_line(job)
-    out: list[dict] = []
+    step = src.github_step(job, github_log.PHASES_STEP_ID)
+    out: list[dict] = [L(text, bl) for text in github_log.step_header(step)]
     current = None
+    failed_in: dict[str, int | None] = {}
+
+    def close(phase):
+        if phase is None:
+            return
+        out.append(L("##[endgroup]", bl))
+        if phase in failed_in:
+            out.append(L("##[error]" + github_log.PHASE_FAILED.format(phase=phase, status=1), failed_in[phase],
+                         failed=True))
+
     for phase, kind, index in _build_steps(r, job):
         if kind == "upload":
-            out.append(L(f"# pipec: the next step uploads artifact {index} (build-ran=true)", bl))
             continue
         if phase != current:
-            if current is not None:
-                out.append(L("##[endgroup]", bl))
+            close(current)
             current = phase
             out.append(L(f"##[group]{phase}", bl))
         if kind == "succeeding":
             out.append(L(f"# pipec: CODEBUILD_BUILD_SUCCEEDING={index} in {phase}", bl))
             continue
+        if kind == "timeout":
+            b = src.actions[job]
+            minutes = (src.github_job(job) or {}).get("timeout-minutes", b.timeout_minutes)
+            out.append(L(github_log.JOB_TIMED_OUT.format(minutes=minutes), src.find(b, "timeout") or bl,
+                         failed=True))
+            return out
         text, line = src.command(job, phase, index, kind == "finally")
-        out.append(L(f"+ {text}", line))
         if (kind, job, phase, index) in failing:
             out.append(L(f"# pipec: {text} exits with status 1", line, failed=True))
-    if current is not None:
-        out.append(L("##[endgroup]", bl))
+            failed_in.setdefault(phase, line)
+        else:
+            out.append(L(f"# pipec: {text} runs here (GitHub prints its output, not the command)", line))
+    close(current)
     failed = next((f for f in r.failures if f.action == job), None)
     line = src.command(job, failed.point[2], failed.point[3], failed.point[0] == "finally")[1] if failed else bl
-    out.append(L("##[error]Process completed with exit code 1.", line, failed=True))
+    out.append(L(github_log.PROCESS_FAILED.format(status=1), line, failed=True))
     return out
 
 
@@ -314,14 +434,6 @@ def lifecycle_of(d: model.Deploy) -> tuple[str, ...]:
             return LIFECYCLE["ec2-bg"]
         return LIFECYCLE["ec2-lb"] if d.target.target_group else LIFECYCLE["ec2"]
     return LIFECYCLE[d.platform]
-
-
-def traffic_at(s: model.Strategy, minute: int) -> int:
-    """The percentage of traffic on the new version ``minute`` minutes after traffic starts to
-    shift (the timeline model's rule, :mod:`pipec.timeline`)."""
-    from pipec.timeline import _traffic_shift
-
-    return _traffic_shift(s, minute)
 
 
 def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dict]:
@@ -337,7 +449,7 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
     if failure.point[0] == "deploy" and not failure.hook:
         failing_event = "*Install"  # EC2: the instances fail to install the revision
     out = [L(f"Deployment group of {d.name}: compute platform {d.platform}, "
-             f"configuration {d.strategy.codedeploy_config(d.platform) or 'custom'}", dl)]
+             f"configuration {d.strategy.codedeploy_config(d.platform) or _custom(d)}", dl)]
     stopped = False
     alarm = failure.point[0] == "alarm"
     names = [e.lstrip("*") for e in lifecycle_of(d)]
@@ -350,7 +462,7 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
             out.append(L(f"  {name:<24}Skipped", line))
             continue
         if alarm and name == alarm_event:
-            pct = traffic_at(d.strategy, failure.minute)
+            pct = traffic_at(d.strategy, d.platform, failure.minute)
             out.append(L(f"  {name:<24}Failed   alarm {d.rollback.alarms[0]} in ALARM at minute "
                          f"{failure.minute}: {pct}% of traffic on the new version", src.find(d, "rollback") or dl,
                          failed=True))
@@ -364,6 +476,10 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
             elif hook:
                 out.append(L(f"  {name:<24}Failed   hook function {hook.target} reported Failed "
                              "(PutLifecycleEventHookExecutionStatus)", line, failed=True))
+            elif d.platform == "ecs":  # --fail ACTION.health
+                groups = " or ".join(d.target.target_groups[1:] or d.target.target_groups) or "its target group"
+                out.append(L(f"  {name:<24}Failed   the replacement task set's tasks do not pass the health checks "
+                             f"of target group {groups}", dl, failed=True))
             else:
                 out.append(L(f"  {name:<24}Failed   the revision does not install on the instances", dl, failed=True))
             stopped = True
@@ -376,11 +492,17 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
         event = "DEPLOYMENT_STOP_ON_ALARM"
     elif d.platform == "ec2":
         code, message, event = "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE, "DEPLOYMENT_FAILURE"
+    elif failure.cause == "health":
+        code, message, event = None, "the replacement task set did not become healthy", "DEPLOYMENT_FAILURE"
     else:
         code, message = "HOOK_EXECUTION_FAILURE", f"the {failing_event} hook failed"
         event = "DEPLOYMENT_FAILURE"
     rollback_line = src.find(d, "rollback") or dl
-    out.append(L(f"errorInformation: code {code}: {message}", dl, failed=True, code=code))
+    if code is None:  # the code and message depend on how the tasks fail: not simulated
+        out.append(L(f"errorInformation: {message} (simulated: the code and message depend on how the tasks fail; "
+                     "the service's events list the failed health checks)", dl, failed=True))
+    else:
+        out.append(L(f"errorInformation: code {code}: {message}", dl, failed=True, code=code))
     rolled = any(line == f"{d.name} rollback" for line in r.trace)
     if rolled:
         how = ("CodeDeploy redeploys the last successful revision" if d.platform == "ec2" and
@@ -393,20 +515,40 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
     return out
 
 
+def _custom(d: model.Deploy) -> str:
+    """A deployment configuration pipec writes itself, with what it says (a minimum of healthy
+    hosts, a canary's or linear shift's steps)."""
+    from pipec.timeline import strategy_text
+
+    return f"custom ({strategy_text(d.strategy, d.platform)})"
+
+
 def action_failure(act, failure, src: Source, r: Run) -> list[dict]:
     line = _line(act)
     if isinstance(act, model.Approval):
+        if failure.point[0] == "timeout":
+            tl = src.find(act, "timeout") or line
+            if r.platform == "aws":
+                m = act.timeout_minutes
+                span = f"{m // 1440} days" if m % 1440 == 0 else f"{m // 60} hours" if m % 60 == 0 else f"{m} minutes"
+                return [L(f"Manual approval {act.name}: Failed: no response within its timeout ({span}); the "
+                          "execution fails", tl, failed=True)]
+            return [L(f"Environment review for job {act.name}: nobody reviewed it in time; the job does not run", tl,
+                      failed=True)]
         if r.platform == "aws":
             return [L(f"Manual approval {act.name}: Rejected (the action fails, and the execution with it)", line,
                       failed=True)]
         return [L(f"Environment review for job {act.name}: rejected; the job does not run", line, failed=True)]
     if isinstance(act, model.Deploy):  # an ECS rolling update
+        why = " (its new tasks fail their health checks)" if failure.cause == "health" else ""
         if r.platform == "aws":
             return [L(f"Amazon ECS action {act.name}: Failed: service {act.target.service} in cluster "
-                      f"{act.target.cluster} does not reach a steady state", line, failed=True)]
-        return [L("+ aws ecs wait services-stable", line),
-                L("Waiter ServicesStable failed: Max attempts exceeded", line, failed=True),
-                L("##[error]Process completed with exit code 255.", line, failed=True)]
+                      f"{act.target.cluster} does not reach a steady state{why}", line, failed=True)]
+        step = src.github_step(act.name, github_log.DEPLOY_STEP_ID)
+        return [*(L(text, line) for text in github_log.step_header(step)),
+                L(github_log.ECS_ROLLOUT_FAILED.format(new="<the new task definition's ARN>",
+                                                       service=act.target.service), line, failed=True),
+                L(github_log.PROCESS_FAILED.format(status=1), line, failed=True)]
     what = {model.StackDeploy: "CloudFormation stack", model.BucketDeploy: "S3 deployment",
             model.Invoke: "Lambda invoke"}.get(type(act), "action")
     return [L(f"{what} {act.name}: Failed", line, failed=True)]

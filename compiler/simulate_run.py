@@ -203,14 +203,17 @@ class Failure:
     point: tuple
     hook: str | None = None
     minute: int | None = None
+    cause: str | None = None  # "health": an ECS deployment's new tasks fail their health checks
 
 
 FAIL_SYNTAX = ("ACTION.PHASE[N], ACTION.PHASE.finally[N], ACTION.hook:EVENT, ACTION.alarm@MINUTES, "
-               "APPROVAL:reject or ACTION (a deployment, stack, bucket or invoke action failing as a whole)")
+               "ACTION.health (an ECS deployment), ACTION.timeout (a build or an approval), APPROVAL:reject or "
+               "ACTION (a deployment, stack, bucket or invoke action failing as a whole)")
 _FAIL = re.compile(r"^(?P<action>[A-Za-z0-9_-]+)(?:"
                    r"\.(?P<phase>install|pre_build|build|post_build)(?P<fin>\.finally)?(?:\[(?P<n>\d+)\])?"
                    r"|\.hook:(?P<hook>[A-Za-z_]+)"
                    r"|\.alarm@(?P<minute>\d+)"
+                   r"|\.(?P<special>timeout|health)"
                    r"|:(?P<reject>reject)"
                    r")?$")
 
@@ -226,10 +229,13 @@ def failure_points_of(pipeline: model.Pipeline) -> list[str]:
                 count = len(ph.commands) + (logins if ph.name == "install" else 0)
                 out.extend(f"{act.name}.{ph.name}[{i}]" for i in range(1, count + 1))
                 out.extend(f"{act.name}.{ph.name}.finally[{i}]" for i in range(1, len(ph.finally_commands) + 1))
+            out.append(f"{act.name}.timeout")
         elif isinstance(act, model.Approval):
-            out.append(f"{act.name}:reject")
+            out.extend((f"{act.name}:reject", f"{act.name}.timeout"))
         elif isinstance(act, model.Deploy):
             out.extend(f"{act.name}.hook:{h.event}" for h in act.hooks)
+            if act.platform == "ecs":
+                out.append(f"{act.name}.health")
             if act.rollback.alarms:
                 out.append(f"{act.name}.alarm@{alarm_minute(act)}")
             if whole_failure_allowed(act):
@@ -240,9 +246,20 @@ def failure_points_of(pipeline: model.Pipeline) -> list[str]:
 
 
 def alarm_minute(act: model.Deploy) -> int:
-    """A minute at which an alarm shows the strategy at work: during the first traffic step."""
-    s = act.strategy
-    return max(1, (s.interval_minutes or 2) // 2)
+    """A minute at which an alarm shows the strategy at work (:func:`pipec.timeline.alarm_minute`)."""
+    from pipec.timeline import alarm_minute as minute
+
+    return minute(act.strategy, act.platform)
+
+
+def alarm_too_late(act: model.Deploy, minute: int) -> int | None:
+    """The minute ``act``'s deployment ended when an alarm at ``minute`` comes after it (None: the
+    deployment is still in progress, and the alarm stops it). The same rule as
+    ``--compare-strategies``: :func:`pipec.timeline.deployment_end`."""
+    from pipec.timeline import deployment_end
+
+    end = deployment_end(act.strategy, act.platform)
+    return end if minute > end else None
 
 
 def whole_failure_allowed(act: model.Deploy) -> bool:
@@ -303,6 +320,14 @@ def parse_failure(text: str, pipeline: model.Pipeline) -> Failure:
             raise SimulateError(f"--fail {text!r}: {name} watches no CloudWatch alarms",
                                 "Add 'rollback on failure alarm NAME' to the deployment, or fail a hook. " + listing)
         return Failure(text, name, ("alarm", name), minute=int(m["minute"]))
+    if m["special"] == "timeout":
+        if not isinstance(act, (model.Build, model.Approval)):
+            raise SimulateError(f"--fail {text!r}: only a build or an approval has a timeout to run out", listing)
+        return Failure(text, name, ("timeout", name))
+    if m["special"] == "health":
+        if not (isinstance(act, model.Deploy) and act.platform == "ecs"):
+            raise SimulateError(f"--fail {text!r}: health checks fail on an ECS deployment's new tasks", listing)
+        return Failure(text, name, ("deploy", name), cause="health")
     if m["reject"]:
         if not isinstance(act, model.Approval):
             raise SimulateError(f"--fail {text!r}: {name} is not an approval", listing)
@@ -330,6 +355,7 @@ class Run:
     trace: tuple[str, ...]
     failures: tuple[Failure, ...]
     ignored: tuple[Failure, ...]   # failures of actions not on this platform
+    late: tuple[Failure, ...] = ()  # alarms after their deployment ended: nothing stops or rolls back
 
 
 def run(pipeline: model.Pipeline, platform: str, ev: Event, failures=(), released=frozenset()) -> Run:
@@ -338,10 +364,13 @@ def run(pipeline: model.Pipeline, platform: str, ev: Event, failures=(), release
     decisions, started = decide(pipeline, platform, ev)
     the_plan = plan.from_model(pipeline, platform)
     ids = {j.id for j in the_plan.jobs}
-    here = tuple(f for f in failures if f.action in ids)
+    actions = {a.name: a for a in pipeline.actions()}
+    late = tuple(f for f in failures if f.action in ids and f.minute is not None and
+                 alarm_too_late(actions[f.action], f.minute) is not None)
+    here = tuple(f for f in failures if f.action in ids and f not in late)
     ignored = tuple(f for f in failures if f.action not in ids)
     trace = simulate(the_plan, frozenset(f.point for f in here), released) if started else ()
-    return Run(platform, tuple(decisions), started, the_plan, trace, here, ignored)
+    return Run(platform, tuple(decisions), started, the_plan, trace, here, ignored, late)
 
 
 def job_results(r: Run) -> dict[str, str]:

@@ -22,8 +22,8 @@ tasks. It is a teaching model with stated assumptions, not a measurement:
   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html);
   pipec writes no minimumHealthyPercent, and 100% is assumed;
 - the failure: the new version is bad, and an alarm (or the operator) notices it ``detect``
-  minutes after the deployment starts. With automatic rollback, CodeDeploy stops the deployment
-  then: traffic shifting sends all traffic back to the original fleet within a minute; an
+  minutes after the deployment starts. With automatic rollback, and while the deployment is in
+  progress (:func:`deployment_end`), CodeDeploy stops the deployment then: traffic shifting sends all traffic back to the original fleet within a minute; an
   in-place deployment redeploys the old revision batch by batch, as slowly as it deployed.
   Lambda has no instances: its capacity is not modelled (None).
 """
@@ -57,10 +57,12 @@ class Summary:
     downtime: int           # minutes with unserved traffic
     peak_exposure: int      # highest % of traffic on the bad version
     exposure: int           # % x minutes of traffic on the bad version
-    rollback: int | None    # minutes from detection until no traffic reaches the bad version
+    rollback: int | None    # rollback speed (docs/simulate.md): minutes from detection until no traffic
+                            # reaches the bad version; None when the deployment had ended first
     extra: int | None       # most instances/tasks running beyond the fleet, in % of the fleet
     minimum_healthy: int | None  # the configuration's floor of healthy capacity
     timeline: tuple
+    problem: str | None = None  # why the deployment cannot start at all (None: it can)
 
 
 def _traffic_shift(s: model.Strategy, t: int) -> int:
@@ -100,6 +102,40 @@ def minimum_healthy(s: model.Strategy, platform: str, fleet: int) -> int | None:
     return fleet
 
 
+def deployment_end(s: model.Strategy, platform: str, fleet: int = FLEET, step: int = STEP) -> int:
+    """The minute (from the deployment's start) at which the deployment of ``s`` ends. CodeDeploy
+    watches the deployment group's alarms while a deployment is in progress: "If any of the
+    specified alarms are activated, the deployment stops"
+    (https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html); an
+    alarm at a later minute finds no deployment to stop, and nothing rolls back automatically.
+    ``pipec simulate --fail ACTION.alarm@M`` and ``--compare-strategies`` both decide with this."""
+    if platform == "ec2" and s.kind in ("rolling", "all-at-once"):
+        b = _batch(s, fleet)
+        return math.ceil(fleet / b) * step if b else 0
+    if platform == "ecs" and s.kind == "rolling":
+        return 2 * step
+    green_ready = step if platform in ("ecs", "ec2") else 0
+    keep = (s.terminate_after_minutes or 0) if s.kind == "blue-green" else 0
+    return green_ready + _shift_end(s) + keep
+
+
+def traffic_at(s: model.Strategy, platform: str, minute: int, fleet: int = FLEET, step: int = STEP) -> int:
+    """The % of traffic on the new version ``minute`` minutes after the deployment starts, with
+    nothing going wrong (the row of :func:`play`'s timeline; after the end the last state holds)."""
+    rows = play(s, platform, fleet, step).timeline
+    return rows[min(minute, len(rows) - 1)].new
+
+
+def alarm_minute(s: model.Strategy, platform: str, fleet: int = FLEET, step: int = STEP) -> int:
+    """A minute at which an alarm shows the strategy at work: halfway into the first traffic
+    step (the first batch, on EC2 in place), and never after the deployment's end."""
+    if platform == "ec2" and s.kind in ("rolling", "all-at-once"):
+        start = 0
+    else:
+        start = step if platform in ("ecs", "ec2") else 0
+    return min(deployment_end(s, platform, fleet, step), start + max(1, (s.interval_minutes or 2) // 2))
+
+
 #: minutes after the detection that a comparison counts: a version nobody rolls back keeps
 #: serving, and its exposure grows until this horizon
 AFTER = 15
@@ -121,9 +157,13 @@ def play(s: model.Strategy, platform: str, fleet: int = FLEET, step: int = STEP,
     last = rows[-1]
     rows = rows[:horizon] + [attrs.evolve(last, minute=t, note="") for t in range(len(rows), horizon)]
     running = [r.running for r in rows if r.running is not None]
+    problem = None
+    if platform == "ec2" and s.kind == "rolling" and _batch(s, fleet) == 0:
+        problem = (f"HEALTH_CONSTRAINTS_INVALID: keeping {s.percent}% of {fleet} instances healthy lets none leave "
+                   "service, so CodeDeploy cannot deploy at all")
     return Summary(strategy_text(s, platform), sum(1 for r in rows if r.unserved), max(r.new for r in rows),
                    sum(r.new for r in rows), rb, (max(running) - fleet) * 100 // fleet if running else None,
-                   minimum_healthy(s, platform, fleet), tuple(rows))
+                   minimum_healthy(s, platform, fleet), tuple(rows), problem)
 
 
 def strategy_text(s: model.Strategy, platform: str) -> str:
@@ -131,7 +171,7 @@ def strategy_text(s: model.Strategy, platform: str) -> str:
         return "ECS rolling update"
     if s.kind == "rolling":
         return {"one-at-a-time": "rolling, one at a time", "half-at-a-time": "rolling, half at a time"}.get(
-            s.batch, f"rolling, {s.percent}% healthy")
+            s.batch, f"rolling, at least {s.percent}% healthy")
     if s.kind == "canary":
         return f"canary {s.percent}%, rest after {s.interval_minutes}m"
     if s.kind == "linear":
@@ -175,7 +215,8 @@ def _in_place(s, fleet, step, detect, rollback):
     while detect is not None and t < detect:  # deployed; the bad version serves until noticed
         rows.append(_served(t, fleet, updated, 0, "deployed"))
         t += 1
-    if detect is None or not rollback:
+    if detect is None or not rollback or detect > math.ceil(fleet / b) * step:
+        # no automatic rollback once the deployment has ended (deployment_end)
         rows.append(_served(t, fleet, updated, 0, "deployed"))
         return rows, None
     while updated > 0:  # CodeDeploy redeploys the last good revision, batch by batch
@@ -253,7 +294,8 @@ def render_compare(d: model.Deploy, detect: int, fleet: int = FLEET, step: int =
         name = r.strategy + (" (this pipeline)" if i == 0 else "")
         down = f"{r.downtime} min" if r.downtime else "none"
         exposed = f"{r.peak_exposure}%, {r.exposure}"
-        rb = "no automatic rollback: the deployment had ended" if r.rollback is None else f"{r.rollback} min"
+        rb = ("none: the deployment cannot start" if r.problem else
+              "no automatic rollback: the deployment had ended" if r.rollback is None else f"{r.rollback} min")
         extra = "none to provision (Lambda)" if r.extra is None else ("normal" if r.extra == 0 else f"+{r.extra}% during the deployment")
         table.append((name, down, exposed, rb, extra))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
@@ -261,6 +303,7 @@ def render_compare(d: model.Deploy, detect: int, fleet: int = FLEET, step: int =
         out.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
         if k == 0:
             out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    out += [f"Note: {r.strategy}: {r.problem}." for r in rows if r.problem]
     out += ["", "Traffic on the new version, minute by minute (%; '.' = 0, '#' = unserved):"]
     span = max(len(r.timeline) for r in rows)
     out.append(" " * 34 + "".join(f"{m:>4}" for m in range(span)))

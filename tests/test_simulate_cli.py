@@ -120,6 +120,9 @@ def _expected_line(text: str, pipeline, point: str) -> int:
             return first(lambda line: cmd in line.split(), header - 1)
     if f.hook:
         return first(lambda line: line.split()[:2] == ["hook", f.hook], header - 1)
+    if kind == "timeout":  # the action's own 'timeout' line, or its header without one
+        block = lines[header - 1:act.span.end_line]
+        return next((header + i for i, line in enumerate(block) if line.split()[:1] == ["timeout"]), header)
     if kind == "alarm":
         return first(lambda line: line.split()[:1] == ["rollback"], header - 1)
     return header
@@ -238,7 +241,7 @@ def test_ec2_hook_failure_is_script_failed_and_health_constraints():
 
 def test_canary_alarm_rolls_back_with_the_traffic_at_that_minute():
     early = _one("03-ecs-blue-green-canary.pipe", "checkout-prod.alarm@3")
-    late = _one("03-ecs-blue-green-canary.pipe", "checkout-prod.alarm@6")
+    late = _one("03-ecs-blue-green-canary.pipe", "checkout-prod.alarm@7")  # tasks ready at 2, +5 minutes
     text = "\n".join(e["text"] for e in early["logs"][0]["lines"])
     assert "10% of traffic on the new version" in text and "ALARM_ACTIVE" in text
     assert "DEPLOYMENT_STOP_ON_ALARM" in text
@@ -321,3 +324,139 @@ def test_why_finds_every_simulated_failure_on_its_line(path):
             assert lines == expected, (point, p["platform"], lines, expected)
             checked += 1
     assert checked
+
+
+# ----------------------------------------------------------------------------- what the platforms print
+
+
+def test_github_log_is_what_the_runner_prints_for_the_phases_step():
+    """No '+ cmd' lines (the step runs without set -x): the step header the runner prints (Run and
+    the script's first line, shell:), a group per phase, the phase failure line the step echoes."""
+    import yaml
+
+    from pipec.build import EmitContext, generate_by_target
+
+    p = _one("02-reference.pipe", "web.pre_build[2]", "github")
+    lines = [e["text"] for e in p["logs"][0]["lines"]]
+    assert not [x for x in lines if x.startswith("+ ")]
+    pipeline, _text = _compile(ROOT / "examples" / "02-reference.pipe")
+    files = generate_by_target(pipeline, EmitContext(source="x.pipe", prefix=""), ["github"])["github"]
+    step = next(s for s in yaml.safe_load(files[".github/workflows/my-app.yml"])["jobs"]["web"]["steps"]
+                if s.get("id") == "phases")
+    assert lines[0] == "##[group]Run " + step["run"].split("\n")[0]
+    assert "shell: /usr/bin/bash --noprofile --norc {0}" in lines
+    assert lines.index("##[group]install") < lines.index("##[group]pre_build")
+    assert "##[error]Phase pre_build failed with exit status 1" in lines
+    assert lines[-1] == "##[error]Process completed with exit code 1."
+    assert "##[group]build" not in lines  # pre_build failed: build does not run
+
+
+def test_codebuild_log_runs_every_command_of_the_generated_buildspec():
+    """The AWS target adds a cp of the EC2 deployment's appspec.yml to post_build: the simulated
+    log runs what the buildspec holds, that command included, pointing at the deployment."""
+    import yaml
+
+    from pipec.build import EmitContext, generate_by_target
+
+    pipeline, text = _compile(ROOT / "examples" / "02-reference.pipe")
+    files = generate_by_target(pipeline, EmitContext(source="x.pipe", prefix=""), ["aws"])["aws"]
+    spec = yaml.safe_load(files["aws/my-app/buildspec/web.yml"])
+    p = _one("02-reference.pipe", "web.build[1]")
+    ran = [e for e in p["logs"][0]["lines"] if " Running command " in e["text"]]
+    post = [e["text"].split(" Running command ", 1)[1] for e in ran][-len(spec["phases"]["post_build"]["commands"]):]
+    assert post == spec["phases"]["post_build"]["commands"]
+    assert post[-1].startswith("cp ") and ran[-1]["line"] == _text_line(text, "deploy web-staging to ec2")
+
+
+def test_ecs_rolling_update_on_github_prints_what_the_wait_step_prints():
+    p = _one("05-monorepo-filters.pipe", "payments-staging", "github")
+    lines = [e["text"] for e in p["logs"][0]["lines"]]
+    assert lines[0].startswith("##[group]Run ") and "shell: /usr/bin/bash -e {0}" in lines
+    assert any(x.startswith("the deployment of ") and x.endswith(" to service payments failed") for x in lines)
+    assert not [x for x in lines if x.startswith("+ ") or "Waiter" in x]
+
+
+def test_why_reads_the_simulated_github_log_without_pipec_notes():
+    """What the runner really prints, the '# pipec:' notes taken out, still points to the phase."""
+    from pipec.why import why
+
+    pipeline, text = _compile(ROOT / "examples" / "03-ecs-blue-green-canary.pipe")
+    data = simulate_data(pipeline, text, "x.pipe", None, ["image.pre_build[2]"], "github")
+    log = "\n".join(e["text"] for e in data["platforms"][0]["logs"][0]["lines"] if not e["text"].startswith("# pipec:"))
+    found = why(pipeline, text, log)
+    assert [f.line for f in found] == [_text_line(text, "pre_build {")]  # two commands: the phase
+
+
+def _text_line(text: str, needle: str) -> int:
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
+    assert len(hits) == 1, (needle, hits)
+    return hits[0]
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if "rollback on failure alarm" in p.read_text()],
+                         ids=lambda p: p.stem)
+def test_an_alarm_after_the_deployment_ended_stops_nothing_and_compare_agrees(path):
+    """CodeDeploy watches alarms while a deployment is in progress: simulate and
+    --compare-strategies decide alike, minute by minute, whether an alarm rolls back."""
+    from pipec.timeline import compare, deployment_end
+
+    pipeline, text = _compile(path)
+    for d in [a for a in pipeline.actions() if getattr(a, "rollback", None) and a.rollback.alarms]:
+        end = deployment_end(d.strategy, d.platform)
+        for minute in range(0, end + 3):
+            data = simulate_data(pipeline, text, "x.pipe", "manual", [f"{d.name}.alarm@{minute}"], "aws")
+            p = data["platforms"][0]
+            if p["results"].get(d.name) in (None, "held", "skipped"):
+                continue
+            rolled = f"{d.name} rollback" in p["trace"]
+            assert rolled == (compare(d, minute)[0].rollback is not None), (d.name, minute)
+            assert (p["results"][d.name] == "succeeded") == (minute > end), (d.name, minute)
+            if minute > end:
+                assert p["after_the_deployment"] and not p["logs"] and not p["points"]
+
+
+# ----------------------------------------------------------------------------- health checks, timeouts, minimum healthy
+
+
+def test_ecs_health_check_failure_point():
+    pipeline, _text = _compile(ROOT / "examples" / "03-ecs-blue-green-canary.pipe")
+    assert "checkout-prod.health" in failure_points_of(pipeline)
+    p = _one("03-ecs-blue-green-canary.pipe", "checkout-prod.health")
+    lines = [e["text"] for e in p["logs"][0]["lines"]]
+    assert any(x.split()[:2] == ["Install", "Failed"] and "health checks of target group checkout-prod-green" in x
+               for x in lines)
+    assert any("automatic rollback (DEPLOYMENT_FAILURE)" in x for x in lines)
+    with pytest.raises(SimulateError):
+        parse_failure("image.health", pipeline)
+
+
+def test_build_timeout_failure_point():
+    pipeline, _text = _compile(ROOT / "examples" / "02-reference.pipe")
+    assert "web.timeout" in failure_points_of(pipeline) and "release.timeout" in failure_points_of(pipeline)
+    aws = _one("02-reference.pipe", "web.timeout")
+    log = [e["text"].split(" ", 3)[-1] for e in aws["logs"][0]["lines"]]
+    assert "Phase complete: BUILD State: TIMED_OUT" in log
+    assert "Entering phase POST_BUILD" not in log and "Entering phase UPLOAD_ARTIFACTS" not in log
+    gh = _one("02-reference.pipe", "web.timeout", "github")
+    assert any(e["text"].split()[1:] == ["web", "cancelled"] for e in gh["console"])
+    assert gh["logs"][0]["lines"][-1]["text"].endswith("has exceeded the maximum execution time of 60 minutes.")
+    approval = _one("02-reference.pipe", "release.timeout")
+    assert "no response within its timeout (7 days)" in approval["logs"][0]["lines"][0]["text"]
+    assert approval["results"]["web-prod"] == "skipped"
+
+
+def test_a_custom_configuration_says_what_it_is():
+    """A minimum-healthy deployment is not 'custom' alone: the configuration's percentage shows,
+    and a minimum no fleet can meet is said in --compare-strategies."""
+    from pipec.timeline import render_compare
+
+    p = _one("09-database-migration.pipe", "accounts-prod", event="manual")
+    head = next(e["text"] for b in p["logs"] for e in b["lines"] if e["text"].startswith("Deployment group of"))
+    assert head.endswith("configuration custom (rolling, at least 75% healthy)")
+    text = (ROOT / "examples" / "09-database-migration.pipe").read_text(encoding="utf-8").replace(
+        "min_healthy 75%", "min_healthy 99%")
+    pipeline, _ = compile_text(text, "x.pipe")
+    d = next(a for a in pipeline.actions() if a.name == "accounts-prod")
+    out = render_compare(d, 3)
+    assert "rolling, at least 99% healthy (this pipeline)" in out and "none: the deployment cannot start" in out
+    assert "HEALTH_CONSTRAINTS_INVALID: keeping 99% of 4 instances healthy lets none leave service" in out

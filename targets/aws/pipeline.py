@@ -18,7 +18,7 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub
 from troposphere import codepipeline as cp
 from troposphere import iam, sns
 
-from pipec import model, yamlout
+from pipec import model, resource_names, yamlout
 from pipec.diagnostics import Diagnostics
 from pipec.targets.aws import iam as aws_iam
 from pipec.targets.aws import patch as aws_patch
@@ -76,7 +76,9 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
                 order += width - 1
             stages.append(cp.Stages(Name=st.name, Actions=actions))
             if st.disabled_reason:
-                disabled.append(cp.DisableInboundStageTransitions(StageName=st.name, Reason=st.disabled_reason))
+                # the characters CodePipeline accepts (pipec.resource_names.transition_reason; E206 otherwise)
+                disabled.append(cp.DisableInboundStageTransitions(
+                    StageName=st.name, Reason=resource_names.transition_reason(st.disabled_reason)))
 
         role_arn = self.p.aws.first("role")
         if role_arn is None:
