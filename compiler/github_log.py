@@ -126,6 +126,34 @@ def phase_failures(log: str) -> list[PhaseFailure]:
     return out
 
 
+def step_failures(log: str) -> list[tuple[str | None, list[str], str, str]]:
+    """(job, the failed step's script as its header repeats it, exit status, the line) for each
+    ``Process completed with exit code N``: a build job written one step a command
+    (targets/github/phases.py) runs each command as the whole script of its step."""
+    out = []
+    job_seen = None
+    script: list[str] = []
+    in_header: str | None = None
+    for job, text in lines(log):
+        job_seen = job if job is not None else job_seen
+        g = _GROUP.match(text)
+        if g and g["name"].startswith("Run "):
+            in_header, script = "script", []
+            continue
+        if in_header:
+            if _ENDGROUP.match(text):
+                in_header = None
+            elif text.startswith("shell: "):
+                in_header = "settings"
+            elif in_header == "script" and not text.startswith("# pipec:"):
+                script.append(text)
+            continue
+        m = _PROCESS_FAILED.search(text)
+        if m:
+            out.append((job_seen, list(script), m["status"], text.strip()))
+    return out
+
+
 def process_failed(log: str) -> list[tuple[str, int]]:
     """(exit status, offset in :func:`plain` text) of each ``Process completed with exit code N``."""
     return [(m["status"], m.start()) for m in _PROCESS_FAILED.finditer(plain(log))]
@@ -148,9 +176,11 @@ def step_header(step: dict | None) -> list[str]:
     whole script there; the simulation says how long it is instead."""
     script = (step or {}).get("run") or ""
     first = script.lstrip(" \t\r\n").split("\n", 1)[0]
+    lines = script.splitlines()
     out = [f"##[group]Run {first}" if first else "##[group]Run ...",
-           f"# pipec: the runner repeats the step's script here ({len(script.splitlines())} lines; 'pipec build' "
-           "writes it)", shell_line((step or {}).get("shell"))]
+           lines[0] if len(lines) == 1 else
+           f"# pipec: the runner repeats the step's script here ({len(lines)} lines; 'pipec build' writes it)",
+           shell_line((step or {}).get("shell"))]
     env = (step or {}).get("env") or {}
     if env:
         out.append("env:")

@@ -262,8 +262,10 @@ def logs(r: Run, src: Source) -> list[dict]:
                 out.append(_block(f_action, "codebuild", f"CodeBuild build log of {f_action} (simulated)",
                                   codebuild_log(r, src, f_action)))
             else:
-                out.append(_block(f_action, "github-step", f"GitHub job {f_action}, step phases (simulated)",
-                                  github_build_log(r, src, f_action)))
+                one_step = src.github_step(f_action, github_log.PHASES_STEP_ID) is not None
+                out.append(_block(f_action, "github-step",
+                                  f"GitHub job {f_action}, " + ("step phases" if one_step else "its command steps")
+                                  + " (simulated)", github_build_log(r, src, f_action)))
         elif isinstance(act, model.Deploy) and act.uses_codedeploy:
             out.append(_block(f_action, "codedeploy", f"CodeDeploy deployment of {f_action} (simulated)",
                               codedeploy_events(act, fails[0], src, r)))
@@ -387,6 +389,8 @@ def github_build_log(r: Run, src: Source, job: str) -> list[dict]:
     failing = {f.point for f in r.failures}
     bl = src.action_line(job)
     step = src.github_step(job, github_log.PHASES_STEP_ID)
+    if step is None and src.github_job(job) is not None:
+        return _github_command_steps_log(r, src, job)
     out: list[dict] = [L(text, bl) for text in github_log.step_header(step)]
     current = None
     failed_in: dict[str, int | None] = {}
@@ -425,6 +429,38 @@ def github_build_log(r: Run, src: Source, job: str) -> list[dict]:
     failed = next((f for f in r.failures if f.action == job), None)
     line = src.command(job, failed.point[2], failed.point[3], failed.point[0] == "finally")[1] if failed else bl
     out.append(L(github_log.PROCESS_FAILED.format(status=1), line, failed=True))
+    return out
+
+
+def _github_command_steps_log(r: Run, src: Source, job: str) -> list[dict]:
+    """The log of a build job whose commands are one step each (targets/github/phases.py): per
+    command that ran, its step's header (``Run`` and the command, its shell, its env) and where
+    its output would be; the failing step ends with the runner's ``Process completed with exit
+    code``. GitHub skips the steps after it, except the post_build steps, which run when the
+    build phase ran (the trace lists what ran)."""
+    failing = {f.point for f in r.failures}
+    bl = src.action_line(job)
+    out: list[dict] = []
+    counts: dict[str, int] = {}
+    for phase, kind, index in _build_steps(r, job):
+        if kind in ("upload", "succeeding"):
+            continue
+        if kind == "timeout":
+            b = src.actions[job]
+            minutes = (src.github_job(job) or {}).get("timeout-minutes", b.timeout_minutes)
+            out.append(L(github_log.JOB_TIMED_OUT.format(minutes=minutes), src.find(b, "timeout") or bl,
+                         failed=True))
+            return out
+        counts[phase] = counts.get(phase, 0) + 1
+        step_id = phase if counts[phase] == 1 else f"{phase}-{counts[phase]}"
+        step = src.github_step(job, step_id)
+        text, line = src.command(job, phase, index, kind == "finally")
+        out += [L(h, line) for h in github_log.step_header(step)]
+        if (kind, job, phase, index) in failing:
+            out.append(L(f"# pipec: {text} exits with status 1", line, failed=True))
+            out.append(L(github_log.PROCESS_FAILED.format(status=1), line, failed=True))
+        else:
+            out.append(L(f"# pipec: {text} runs here (GitHub prints its output, not the command)", line))
     return out
 
 

@@ -552,6 +552,17 @@ def _github(idx: _Index, raw: str) -> list[Finding]:
     if phases:  # pipec's phases step: the job, the phase and the status (docs/simulate.md)
         return [_phase_finding(idx, f, _named(text)) for f in phases]
     out = []
+    for job, script, status, evidence in github_log.step_failures(raw):
+        # a command step: its script is the command (targets/github/phases.py, one step a command)
+        body = "\n".join(line.strip() for line in script).strip()
+        want = {github_log.action_of_job(job)} if job else _named(text)
+        hits = [c for c in idx.commands if body and "\n".join(x.strip() for x in c[4].splitlines()).strip() == body]
+        hits = [c for c in hits if c[1].name in want] or hits
+        if hits:
+            out.append(_command_finding(idx, hits[0][4], status, hits[0][2], evidence, "COMMAND_EXECUTION_ERROR",
+                                        {hits[0][1].name}))
+    if out:
+        return out
     for m in _GITHUB_ERROR.finditer(text):  # a step of the user's own that traces its commands (set -x)
         traced = re.findall(r"^\+ (.*)$", text[:m.start()], re.M)
         if traced:

@@ -336,19 +336,32 @@ def test_github_log_is_what_the_runner_prints_for_the_phases_step():
 
     from pipec.build import EmitContext, generate_by_target
 
-    p = _one("02-reference.pipe", "web.pre_build[2]", "github")
+    p = _one("09-database-migration.pipe", "migrate-staging.build[1]", "github")
     lines = [e["text"] for e in p["logs"][0]["lines"]]
     assert not [x for x in lines if x.startswith("+ ")]
-    pipeline, _text = _compile(ROOT / "examples" / "02-reference.pipe")
+    pipeline, _text = _compile(ROOT / "examples" / "09-database-migration.pipe")
     files = generate_by_target(pipeline, EmitContext(source="x.pipe", prefix=""), ["github"])["github"]
-    step = next(s for s in yaml.safe_load(files[".github/workflows/my-app.yml"])["jobs"]["web"]["steps"]
+    step = next(s for s in yaml.safe_load(files[".github/workflows/accounts-api.yml"])["jobs"]["migrate-staging"]["steps"]
                 if s.get("id") == "phases")
     assert lines[0] == "##[group]Run " + step["run"].split("\n")[0]
     assert "shell: /usr/bin/bash --noprofile --norc {0}" in lines
-    assert lines.index("##[group]install") < lines.index("##[group]pre_build")
-    assert "##[error]Phase pre_build failed with exit status 1" in lines
+    assert lines.index("##[group]install") < lines.index("##[group]build")
+    assert "##[error]Phase build failed with exit status 1" in lines
     assert lines[-1] == "##[error]Process completed with exit code 1."
-    assert "##[group]build" not in lines  # pre_build failed: build does not run
+
+
+def test_github_log_of_a_job_of_command_steps_is_a_header_per_command():
+    """A build written one step a command: each command that ran has its own step header (Run and
+    the command, GitHub's default shell), the failing one ends with the runner's exit line, and
+    the steps after it are not in the log (GitHub skips them)."""
+    p = _one("02-reference.pipe", "web.pre_build[2]", "github")
+    lines = [e["text"] for e in p["logs"][0]["lines"]]
+    assert not [x for x in lines if x.startswith("+ ")]
+    assert lines[0] == "##[group]Run npm ci"
+    assert "shell: /usr/bin/bash -e {0}" in lines
+    assert lines.index("##[group]Run npm run lint") < lines.index("##[group]Run npm run test")
+    assert lines[-1] == "##[error]Process completed with exit code 1."
+    assert "##[group]Run npm run build" not in lines  # pre_build failed: build does not run
 
 
 def test_codebuild_log_runs_every_command_of_the_generated_buildspec():
@@ -377,14 +390,15 @@ def test_ecs_rolling_update_on_github_prints_what_the_wait_step_prints():
 
 
 def test_why_reads_the_simulated_github_log_without_pipec_notes():
-    """What the runner really prints, the '# pipec:' notes taken out, still points to the phase."""
+    """What the runner really prints, the '# pipec:' notes taken out, still points to the failing
+    command: in a job of command steps, the failed step's header repeats it."""
     from pipec.why import why
 
     pipeline, text = _compile(ROOT / "examples" / "03-ecs-blue-green-canary.pipe")
     data = simulate_data(pipeline, text, "x.pipe", None, ["image.pre_build[2]"], "github")
     log = "\n".join(e["text"] for e in data["platforms"][0]["logs"][0]["lines"] if not e["text"].startswith("# pipec:"))
     found = why(pipeline, text, log)
-    assert [f.line for f in found] == [_text_line(text, "pre_build {")]  # two commands: the phase
+    assert [f.line for f in found] == [_text_line(text, 'run "aws ecr get-login-password')]
 
 
 def _text_line(text: str, needle: str) -> int:
