@@ -207,13 +207,32 @@ def test_pull_request_runs_bound_to_github_have_a_group_per_pull_request():
 
 
 def test_approvals_skip_pull_request_runs_on_their_request_job():
-    text = PRS.replace("  stage release {\n", '  stage release {\n    approve go {\n      message "ok?"\n    }\n')
+    text = PRS.replace("  stage release {\n", '  stage release {\n    approve go {\n      message "ok?"\n'
+                       '      notify email "team@example.com"\n    }\n')
     _, files, _ = build(text)
     jobs = workflow(files)["jobs"]
     assert jobs["go-request"]["if"] == "github.event_name != 'pull_request'"
     assert "if" not in jobs["go"]
     _, _, pg = both_plans(text)
     assert pg.pull_request_skips == frozenset({"go", "site"})
+
+
+def test_an_approval_without_notify_is_one_job_with_the_message_in_its_summary():
+    """Only 'notify' needs a job before the gate (issue 24): without it the gate job alone holds
+    the message and link (its environment's url, its summary) and the pull-request condition."""
+    text = PRS.replace("  stage release {\n", '  stage release {\n    approve go {\n      message "ok?"\n'
+                       '      url "https://staging.example.com"\n    }\n')
+    _, files, _ = build(text)
+    jobs = workflow(files)["jobs"]
+    assert "go-request" not in jobs
+    assert jobs["go"]["if"] == "github.event_name != 'pull_request'"
+    assert jobs["go"]["environment"] == {"name": "go", "url": "https://staging.example.com"}
+    assert jobs["go"]["timeout-minutes"] == 5
+    (approved,) = [s for s in jobs["go"]["steps"] if s["name"] == "Approved"]
+    assert approved["env"] == {"ACTION": "go", "MESSAGE": "ok?", "URL": "https://staging.example.com"}
+    _, pa, pg = both_plans(text)
+    assert pg.job("go").get("message") == pa.job("go").get("message") == "ok?"
+    assert pg.job("go").get("url") == pa.job("go").get("url") == "https://staging.example.com"
 
 
 # ----------------------------------------------------------------------------- item 20: gates

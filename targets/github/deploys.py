@@ -45,8 +45,11 @@ class Deploys:
             if config is None:
                 cfg = side.t.resources[side.key(d.name) + "DeploymentConfig"]
                 cfg.DeploymentConfigName = config_name
+            # EC2 and Lambda: the waiting script's diagnostics too (.waits.codedeploy_wait_script)
+            waiting = ["codedeploy:GetDeploymentInstance", "codedeploy:ListDeploymentInstances"] \
+                if d.platform != "ecs" else []
             self.grant(jid, [
-                {"Effect": "Allow", "Action": ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
+                {"Effect": "Allow", "Action": ["codedeploy:CreateDeployment", "codedeploy:GetDeployment", *waiting],
                  "Resource": [self.cd_arn(f"deploymentgroup:{app_name}/{group_name}")]},
                 {"Effect": "Allow", "Action": ["codedeploy:GetApplicationRevision",
                                                "codedeploy:RegisterApplicationRevision"],
@@ -57,12 +60,18 @@ class Deploys:
             spec_rel = f"github/{self.p.name}/appspec/{d.name}.yml"
             self.files[spec_rel] = appspec.render(d, self.ctx.source)
             spec_path = self.ctx.path(spec_rel)
+            wanted = [spec_path]
+            if d.platform != "ecs":  # the ECS action waits itself
+                wait_rel = f"github/{self.p.name}/{waits.WAIT_SCRIPT}"
+                self.files[wait_rel] = waits.codedeploy_wait_script(self.ctx.source, self.p.name)
+                wanted.append(self.ctx.path(wait_rel))
             job["permissions"]["contents"] = "read"
             steps.append({"name": "Check out the generated appspec", "uses": uses("actions/checkout"),
                           "with": {**({"ref": HEAD_COMMIT} if self.on_pull_requests else {}),
-                                   "persist-credentials": False, "sparse-checkout": spec_path,
+                                   "persist-credentials": False, "sparse-checkout": "\n".join(wanted),
                                    "sparse-checkout-cone-mode": False, "path": ".pipec-repo"}})
             common = {"APPLICATION": app_name, "GROUP": group_name, "CONFIG": config_name}
+            wait_env = {"WAIT": f".pipec-repo/{wanted[-1]}"}
             if d.platform == "ec2":
                 steps.extend(download_steps(d.inputs[0], "revision"))
                 bucket = self.revisions_bucket()
@@ -71,7 +80,7 @@ class Deploys:
                 side.pipec_revisions = True
                 steps.append({"name": f"Deploy {d.inputs[0]} with CodeDeploy",
                               "env": {**common, "BUCKET": bucket, "KEY": f"{d.name}/${{{{ github.sha }}}}-${{{{ github.run_attempt }}}}.zip",
-                                      "APPSPEC": f".pipec-repo/{spec_path}"},
+                                      "APPSPEC": f".pipec-repo/{spec_path}", **wait_env},
                               "run": "\n".join([
                                   "set -euo pipefail",
                                   'cp "$APPSPEC" revision/appspec.yml',
@@ -83,7 +92,7 @@ class Deploys:
                                   '--deployment-group-name "$GROUP" --deployment-config-name "$CONFIG" '
                                   '--s3-location "bucket=$BUCKET,key=$KEY,bundleType=zip" '
                                   "--query deploymentId --output text)",
-                                  *aws.WAIT_FOR_DEPLOYMENT])})
+                                  waits.WAIT_LINE])})
                 self.deploy_wait(d, job, steps[-1])
             elif d.platform == "ecs":
                 t = d.target
@@ -107,9 +116,9 @@ class Deploys:
                                   "Resource": [function_arn, aws._suffix(function_arn, ":*")]}])
                 steps.append({"name": f"Shift {t.function}:{t.alias} with CodeDeploy",
                               "env": {**common, "FUNCTION": expression_text(t.function), "ALIAS": expression_text(t.alias),
-                                      "APPSPEC": f".pipec-repo/{spec_path}"},
+                                      "APPSPEC": f".pipec-repo/{spec_path}", **wait_env},
                               "run": "\n".join(["set -euo pipefail", *aws.lambda_deployment_script(
-                                  t, '"$APPSPEC"', "$RUNNER_TEMP")])})
+                                  t, '"$APPSPEC"', "$RUNNER_TEMP", [waits.WAIT_LINE])])})
                 self.deploy_wait(d, job, steps[-1])
         else:
             t = d.target
@@ -204,6 +213,7 @@ class Deploys:
             lines = ["set -euo pipefail", "aws cloudformation deploy " + " ".join(args)]
         # granted once every statement is complete (the template's S3 statement included)
         self.grant(jid, statements)
+        job["timeout-minutes"] = self.action_timeout("stack", job)
         job["steps"] = [
             self.credentials(jid),
             *download_steps(d.inputs[0], "release"),
@@ -228,6 +238,7 @@ class Deploys:
             env["KEY"] = expression_text(d.object_key)
             run = "\n".join(["set -euo pipefail", '(cd release && zip -q -r -X "$RUNNER_TEMP/artifact.zip" .)',
                              f'aws s3 cp "$RUNNER_TEMP/artifact.zip" "s3://$BUCKET/$KEY"{extra}'])
+        job["timeout-minutes"] = self.action_timeout("bucket", job)
         job["steps"] = [
             self.credentials(jid),
             *download_steps(d.inputs[0], "release"),
@@ -253,7 +264,7 @@ class Deploys:
         if a.parameters is not None:
             env["PAYLOAD"] = expression_text(a.parameters)
             payload = '--cli-binary-format raw-in-base64-out --payload "$PAYLOAD" '
-
+        job["timeout-minutes"] = self.action_timeout("invoke", job)
         job["steps"] = [
             self.credentials(jid),
             {"name": f"Invoke {a.function}", "env": env,

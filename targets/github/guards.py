@@ -169,23 +169,18 @@ class Guards:
             "env": {"ENVIRONMENT": environment, "REQUIRE": " ".join(need), "GH_TOKEN": "${{ github.token }}"},
             "run": "\n".join([
                 "set -euo pipefail",
-                'if ! found=$(gh api "repos/$GITHUB_REPOSITORY/environments/$ENVIRONMENT" --jq '
+                f'fix="run {apply} as a repository administrator"',
+                'have=$(gh api "repos/$GITHUB_REPOSITORY/environments/$ENVIRONMENT" --jq '
                 "'[(.protection_rules // [])[] | select(.type == \"required_reviewers\") | \"reviewers\"]"
-                " + (if .deployment_branch_policy then [\"branches\"] else [] end) | join(\" \")'); then",
-                f'  echo "::error::cannot read GitHub environment $ENVIRONMENT: run {apply} as a repository '
-                'administrator (environments in private repositories need GitHub Pro, Team or Enterprise)"',
-                "  exit 1",
-                "fi",
+                " + (if .deployment_branch_policy then [\"branches\"] else [] end) | join(\" \")') || "
+                '{ echo "::error::cannot read GitHub environment $ENVIRONMENT: $fix (environments in private '
+                'repositories need GitHub Pro, Team or Enterprise)"; exit 1; }',
                 "for rule in $REQUIRE; do",
-                '  case " $found " in *" $rule "*) continue ;; esac',
-                '  case "$rule" in',
-                f'    reviewers) echo "::error::GitHub environment $ENVIRONMENT has no required reviewers, so nothing '
-                f'waited for an approval: run {apply} as a repository administrator (required reviewers in a '
-                'private repository need GitHub Enterprise)" ;;',
-                f'    *) echo "::error::GitHub environment $ENVIRONMENT has no deployment branch policy, so any branch '
-                f'could deploy: run {apply} as a repository administrator" ;;',
-                "  esac",
-                "  exit 1",
+                '  case " $have " in *" $rule "*) continue ;; esac',
+                '  if [ "$rule" = reviewers ]; then what="no required reviewers, so nothing waited for an approval '
+                '(in a private repository they need GitHub Enterprise)"; else what="no deployment branch policy, so '
+                'any branch could deploy"; fi',
+                '  echo "::error::GitHub environment $ENVIRONMENT has $what: $fix"; exit 1',
                 "done",
             ]),
         }

@@ -13,6 +13,7 @@ import yaml
 
 from pipec import plan
 from pipec.targets.aws import cfn
+from pipec.targets.github.waits import WAIT_LINE, WAIT_SCRIPT
 from pipec.targets.github.read.common import _fail, _only, _text, _unliteral, _Where
 
 
@@ -80,6 +81,7 @@ class Deploys:
                 hidden = self.revision_hidden_files(at, step["run"])
             else:
                 platform, input_ = "lambda", self.downloaded(located, "release")
+            self.waits_for_deployment(at, env, step["run"])
         if not all(isinstance(n, str) and n for n in names):
             _fail(at, "the CodeDeploy application, deployment group and configuration must all be named")
         app, group_name, config_name = names
@@ -133,6 +135,17 @@ class Deploys:
         if len(push) != 1:
             _fail(at, "the revision must be pushed by one 'aws deploy push'")
         return "--ignore-hidden-files" not in push[0].split()
+
+    @staticmethod
+    def waits_for_deployment(at, env: dict, run: str) -> None:
+        """An EC2 or Lambda deployment step ends by waiting for its deployment, with pipec's
+        waiting script (github/PIPELINE/codedeploy-wait.sh, checked out beside the appspec): a
+        step that does not would pass while CodeDeploy still deploys."""
+        wait = env.get("WAIT")
+        if run.rstrip("\n").split("\n")[-1] != WAIT_LINE or not isinstance(wait, str) \
+                or not wait.endswith("/" + WAIT_SCRIPT):
+            _fail(at, f"the deployment step must end waiting for the deployment ({WAIT_LINE!r}, with WAIT "
+                      f"naming pipec's {WAIT_SCRIPT})")
 
     @staticmethod
     def deploy_wait(at, where, job: dict, step: dict) -> int:
