@@ -153,7 +153,7 @@ def test_shift_beyond_the_hosted_job_limit_is_warned():
     (w,) = [w for w in warnings if w.code == "W516"]
     assert "1500 minutes" in w.message and "360" in w.message
     assert "self-hosted" in w.help
-    assert step(workflow, "api", "Shift api:live")["timeout-minutes"] == 360
+    assert "timeout-minutes" not in step(workflow, "api", "Shift api:live")  # the job's, 360 minutes
     assert workflow["jobs"]["api"]["timeout-minutes"] == 360
 
 

@@ -289,13 +289,13 @@ def test_approval_gate_fails_without_required_reviewers(tmp_path):
     ok = _run_check(step, PROTECTED, tmp_path)
     assert ok.returncode == 0, ok.stderr + ok.stdout
     bare = _run_check(step, BARE, tmp_path)
-    assert bare.returncode == 1 and "no required reviewers" in bare.stdout
+    assert bare.returncode == 1 and "must have its reviewers rule and has none" in bare.stdout
     assert "github/flow/environments/apply.sh" in bare.stdout
     assert _run_check(step, {**PROTECTED, "deployment_branch_policy": None}, tmp_path).returncode == 1
     no_rules = {k: v for k, v in PROTECTED.items() if k != "protection_rules"}
     assert _run_check(step, no_rules, tmp_path).returncode == 1
     missing = _run_check(step, None, tmp_path)
-    assert missing.returncode == 1 and "cannot read GitHub environment" in missing.stdout
+    assert missing.returncode == 1 and "has nothing (it cannot be read)" in missing.stdout
 
 
 def test_deployments_with_a_branch_policy_fail_without_it(tmp_path):
@@ -303,7 +303,7 @@ def test_deployments_with_a_branch_policy_fail_without_it(tmp_path):
     step = _protection_step(files, "site-staging")
     assert step["env"]["REQUIRE"] == "branches"
     assert _run_check(step, {**BARE, "deployment_branch_policy": POLICY}, tmp_path).returncode == 0
-    assert "no deployment branch policy" in _run_check(step, BARE, tmp_path).stdout
+    assert "must have its branches rule and has none" in _run_check(step, BARE, tmp_path).stdout
     # no policy, no check: a deployment without 'on manual' runs as before
     _, files, _ = build(FLOW.replace("    on manual\n", ""))
     assert [s for s in workflow(files)["jobs"]["site-staging"]["steps"] if s["name"].startswith("Check")] == []

@@ -18,7 +18,8 @@ WAITING = ('{ echo "## Approval $ACTION is waiting"; echo; printf \'%s\\n\' "$ME
            '>> "$GITHUB_STEP_SUMMARY"')
 #: the request job's notification: the approval's message, link and run to the SNS topic
 NOTIFY = ('aws sns publish --topic-arn "$TOPIC" --subject "Approval needed: $ACTION" '
-          '--message "$(printf \'%s\\n\\n%s\\nApprove or reject: %s\\n\' "$MESSAGE" "$URL" "$RUN_URL")" > /dev/null')
+          '--message "$(printf \'%s\\n\\n%s\\nApprove or reject: %s\\n\' "$MESSAGE" "$URL" '
+          '"$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID")" > /dev/null')
 #: the gate's summary once approved: the approval, then (without a request job) what was asked
 APPROVED = 'echo "## Approval $ACTION was given" >> "$GITHUB_STEP_SUMMARY"'
 ASKED = 'printf \'%s\\n\' "$MESSAGE" "$URL" >> "$GITHUB_STEP_SUMMARY"'
@@ -68,8 +69,7 @@ class Approvals:
             env = {"ACTION": a.name, "MESSAGE": expression_text(a.message or ""), "URL": expression_text(a.url or ""),
                    "TOPIC": expression_text(a.topic_arn) if a.topic_arn else (
                        f"arn:aws:sns:{self.region}:{self.account}:"
-                       f"{self.aws().named(a.aws.first('topic_name')) or f'{self.p.name}-github-{a.name}'}"),
-                   "RUN_URL": "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"}
+                       f"{self.aws().named(a.aws.first('topic_name')) or f'{self.p.name}-github-{a.name}'}")}
             request["steps"] = [self.credentials(rid),
                                 {"name": "Ask for approval", "env": env, "run": "\n".join([WAITING, NOTIFY])}]
             out.append((rid, request))

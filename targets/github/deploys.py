@@ -60,27 +60,29 @@ class Deploys:
             spec_rel = f"github/{self.p.name}/appspec/{d.name}.yml"
             self.files[spec_rel] = appspec.render(d, self.ctx.source)
             spec_path = self.ctx.path(spec_rel)
-            wanted = [spec_path]
             if d.platform != "ecs":  # the ECS action waits itself
                 wait_rel = f"github/{self.p.name}/{waits.WAIT_SCRIPT}"
                 self.files[wait_rel] = waits.codedeploy_wait_script(self.ctx.source, self.p.name)
-                wanted.append(self.ctx.path(wait_rel))
             job["permissions"]["contents"] = "read"
-            steps.append({"name": "Check out the generated appspec", "uses": uses("actions/checkout"),
-                          "with": {**({"ref": HEAD_COMMIT} if self.on_pull_requests else {}),
-                                   "persist-credentials": False, "sparse-checkout": "\n".join(wanted),
-                                   "sparse-checkout-cone-mode": False, "path": ".pipec-repo"}})
+            # the pipeline's folder of generated files (appspecs, the waiting script), in git's cone
+            # mode: that folder and the files at the repository's root
+            # after the artifact's download (checkout cleans only its own path), named for the
+            # deployment: two deploy jobs of one artifact differ from here on
+            checkout = {"name": f"Check out the appspec of {d.name}", "uses": uses("actions/checkout"),
+                        "with": {**({"ref": HEAD_COMMIT} if self.on_pull_requests else {}),
+                                 "persist-credentials": False, "sparse-checkout": self.ctx.path(f"github/{self.p.name}"),
+                                 "path": ".pipec-repo"}}
             common = {"APPLICATION": app_name, "GROUP": group_name, "CONFIG": config_name}
-            wait_env = {"WAIT": f".pipec-repo/{wanted[-1]}"}
+            wait_env = {"WAIT": f".pipec-repo/{self.ctx.path(f'github/{self.p.name}/{waits.WAIT_SCRIPT}')}"}
             if d.platform == "ec2":
-                steps.extend(download_steps(d.inputs[0], "revision"))
+                steps.extend([*download_steps(d.inputs[0], "revision"), checkout])
                 bucket = self.revisions_bucket()
                 self.grant(jid, [{"Effect": "Allow", "Action": "s3:PutObject",
                                   "Resource": [f"arn:aws:s3:::{_cfn_bucket(self.p.name, self.region)}/{d.name}/*"]}])
                 side.pipec_revisions = True
                 steps.append({"name": f"Deploy {d.inputs[0]} with CodeDeploy",
                               "env": {**common, "BUCKET": bucket, "KEY": f"{d.name}/${{{{ github.sha }}}}-${{{{ github.run_attempt }}}}.zip",
-                                      "APPSPEC": f".pipec-repo/{spec_path}", **wait_env},
+                                      **wait_env, "APPSPEC": f".pipec-repo/{spec_path}"},
                               "run": "\n".join([
                                   "set -euo pipefail",
                                   'cp "$APPSPEC" revision/appspec.yml',
@@ -96,7 +98,7 @@ class Deploys:
                 self.deploy_wait(d, job, steps[-1])
             elif d.platform == "ecs":
                 t = d.target
-                steps.extend(download_steps(d.inputs[0], "release"))
+                steps.extend([*download_steps(d.inputs[0], "release"), checkout])
                 self.grant(jid, self.ecs_statements(t))
                 steps.append({"name": "Deploy to ECS through CodeDeploy",
                               "uses": uses("aws-actions/amazon-ecs-deploy-task-definition"),
@@ -114,9 +116,10 @@ class Deploys:
                 function_arn = aws._function_arn(t.function)
                 self.grant(jid, [{"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:PublishVersion"],
                                   "Resource": [function_arn, aws._suffix(function_arn, ":*")]}])
+                steps.append(checkout)
                 steps.append({"name": f"Shift {t.function}:{t.alias} with CodeDeploy",
                               "env": {**common, "FUNCTION": expression_text(t.function), "ALIAS": expression_text(t.alias),
-                                      "APPSPEC": f".pipec-repo/{spec_path}", **wait_env},
+                                      **wait_env, "APPSPEC": f".pipec-repo/{spec_path}"},
                               "run": "\n".join(["set -euo pipefail", *aws.lambda_deployment_script(
                                   t, '"$APPSPEC"', "$RUNNER_TEMP", [waits.WAIT_LINE])])})
                 self.deploy_wait(d, job, steps[-1])

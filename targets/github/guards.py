@@ -166,21 +166,17 @@ class Guards:
         apply = f"github/{self.p.name}/environments/apply.sh"
         return {
             "name": PROTECTION_STEP.format(environment),
-            "env": {"ENVIRONMENT": environment, "REQUIRE": " ".join(need), "GH_TOKEN": "${{ github.token }}"},
+            "env": {"GH_TOKEN": "${{ github.token }}", "ENVIRONMENT": environment, "REQUIRE": " ".join(need)},
             "run": "\n".join([
-                "set -euo pipefail",
-                f'fix="run {apply} as a repository administrator"',
                 'have=$(gh api "repos/$GITHUB_REPOSITORY/environments/$ENVIRONMENT" --jq '
                 "'[(.protection_rules // [])[] | select(.type == \"required_reviewers\") | \"reviewers\"]"
                 " + (if .deployment_branch_policy then [\"branches\"] else [] end) | join(\" \")') || "
-                '{ echo "::error::cannot read GitHub environment $ENVIRONMENT: $fix (environments in private '
-                'repositories need GitHub Pro, Team or Enterprise)"; exit 1; }',
+                'have="nothing (it cannot be read)"',
                 "for rule in $REQUIRE; do",
-                '  case " $have " in *" $rule "*) continue ;; esac',
-                '  if [ "$rule" = reviewers ]; then what="no required reviewers, so nothing waited for an approval '
-                '(in a private repository they need GitHub Enterprise)"; else what="no deployment branch policy, so '
-                'any branch could deploy"; fi',
-                '  echo "::error::GitHub environment $ENVIRONMENT has $what: $fix"; exit 1',
+                '  case " $have " in *" $rule "*) ;; *) echo "::error::GitHub environment $ENVIRONMENT must have its '
+                f'$rule rule and has ${{have:-none}}: run {apply} as a repository administrator (environments in '
+                'private repositories need GitHub Pro, Team or Enterprise, and required reviewers there Enterprise)"; '
+                "exit 1 ;; esac",
                 "done",
             ]),
         }

@@ -3,7 +3,8 @@
 
 * Each deployment step gets ``timeout-minutes``: as long as CodePipeline waits for the same
   deployment, up to the job limit of the job's runners; the job gets ten minutes more (its
-  credentials and download steps), within the same limit. W516 names a strategy whose shifting
+  credentials and download steps), within the same limit. A step whose wait is the job's own
+  timeout (the job limit) is written without one: it runs until the job's timeout. W516 names a strategy whose shifting
   outlasts that limit, where the job would fail while CodeDeploy carries on.
 * An ECS rolling update waits for the service's PRIMARY deployment to be the new task
   definition with ``rolloutState`` COMPLETED, and fails when it is FAILED (the deployment
@@ -118,8 +119,9 @@ class Waits:
         labels = job["runs-on"]
         limit = deploy_time.job_limit(labels)
         wait = deploy_time.github_wait(d, labels)
-        step["timeout-minutes"] = wait
         job["timeout-minutes"] = min(limit, wait + JOB_MARGIN_MINUTES)
+        if wait != job["timeout-minutes"]:  # else the job's timeout is the step's (GitHub: a step
+            step["timeout-minutes"] = wait   # without timeout-minutes runs until the job's ends)
         needed = min(deploy_time.needed_minutes(d), deploy_time.aws_wait(d)) if d.uses_codedeploy else 0
         if needed > limit:
             hosted = limit == deploy_time.GITHUB_HOSTED_JOB_MINUTES

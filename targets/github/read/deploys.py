@@ -149,11 +149,11 @@ class Deploys:
 
     @staticmethod
     def deploy_wait(at, where, job: dict, step: dict) -> int:
-        """How long the job waits for the deployment: the step's ``timeout-minutes`` (the step
-        would otherwise run until the job ends, GitHub's 360 minutes), which the job's own
-        timeout must not cut short."""
-        wait = step.get("timeout-minutes", GITHUB_JOB_MINUTES)
+        """How long the job waits for the deployment: the step's ``timeout-minutes``, else the
+        job's (a step without one runs until the job ends, after GitHub's 360 minutes when the job
+        names none either), which the job's own timeout must not cut short."""
         total = job.get("timeout-minutes", GITHUB_JOB_MINUTES)
+        wait = step.get("timeout-minutes", total)
         for value, what in ((wait, "the step's"), (total, "the job's")):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 _fail(at, f"{what} timeout-minutes {value!r} is not a number of minutes")
