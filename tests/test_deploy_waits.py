@@ -104,6 +104,27 @@ def test_deploy_jobs_share_one_waiting_script():
         assert workflow["jobs"][job]["timeout-minutes"] >= step(workflow, job, "Deploy").get("timeout-minutes", 0)
 
 
+ROLLING = ("pipeline p {\n" + SOURCE + BUILD +
+           "  stage staging {\n    deploy svc to ecs {\n      from out\n      cluster staging\n      service web\n"
+           "      strategy rolling\n    }\n  }\n"
+           "  stage production {\n    deploy prod to ecs {\n      from out\n      cluster production\n"
+           "      service web\n      strategy rolling\n    }\n  }\n}\n")
+
+
+def test_ecs_rolling_updates_share_one_script():
+    """The rolling update (what CodePipeline's ECS action does, then the rollout wait) was a
+    19-line script in every job; two jobs now call one script."""
+    workflow, files, _ = emit(ROLLING)
+    assert [rel for rel in files if rel.endswith(".sh") and "/environments/" not in rel] == [
+        "github/p/ecs-rolling-update.sh"]
+    steps = [step(workflow, job, "Rolling update") for job in ("svc", "prod")]
+    assert [s["run"] for s in steps] == ['bash "$UPDATE"'] * 2
+    assert [s["env"]["CLUSTER"] for s in steps] == ["staging", "production"]
+    for job in ("svc", "prod"):
+        assert step(workflow, job, "Check out the update script of")["with"]["sparse-checkout"] == "github/p"
+        assert workflow["jobs"][job]["permissions"]["contents"] == "read"
+
+
 def _granted(files, job: str) -> set[str]:
     template = yaml.safe_load(files["github/p.template.yaml"].replace("!", ""))
     actions = set()

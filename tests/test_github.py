@@ -243,7 +243,7 @@ def own_scripts() -> dict[str, str]:
             if "run" in step and not PHASE_STEP.match(step["name"]):
                 scripts.setdefault(step["run"], f"{stem}: job {jid}, step {step['name']!r}")
         for rel, text in b.files.items():
-            if rel.endswith(("/environments/apply.sh", "/codedeploy-wait.sh")):
+            if rel.endswith(("/environments/apply.sh", "/codedeploy-wait.sh", "/ecs-rolling-update.sh")):
                 scripts.setdefault(text, f"{stem}: {rel}")
     every_form = [("install", ["true", "true"], [], "abort"), ("pre_build", [], ["true"], "continue"),
                   ("build", ["true"], ["true", "true"], "abort"), ("post_build", ["true"], [], "abort")]
@@ -283,7 +283,7 @@ def test_own_scripts_cover_every_kind_of_step():
     scripts = own_scripts()
     origins = " ".join(scripts.values())
     assert len(scripts) >= 30
-    for what in ("apply.sh", "codedeploy-wait.sh", "Collect artifact", "Fetch secrets", "Deploy", "Ask for approval", "Approved",
+    for what in ("apply.sh", "codedeploy-wait.sh", "ecs-rolling-update.sh", "Collect artifact", "Fetch secrets", "Deploy", "Ask for approval", "Approved",
                  "Run integration in CodeBuild", "Clone settings from CodeCommit", "Fetch source fonts from S3",
                  "Invoke", "Deploy stack", "Copy to s3://", "the phases script", "no build phase"):
         assert what in origins, f"no script of kind {what!r} is checked"

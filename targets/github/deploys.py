@@ -34,6 +34,7 @@ class Deploys:
         job["environment"] = env_name_
         self.environments.setdefault(env_name_, {})
         job["permissions"]["id-token"] = "write"
+        job["permissions"]["contents"] = "read"  # the generated files (.own_files_checkout)
         steps = [self.credentials(jid)]
         side = self.aws()
         if d.uses_codedeploy:
@@ -63,15 +64,9 @@ class Deploys:
             if d.platform != "ecs":  # the ECS action waits itself
                 wait_rel = f"github/{self.p.name}/{waits.WAIT_SCRIPT}"
                 self.files[wait_rel] = waits.codedeploy_wait_script(self.ctx.source, self.p.name)
-            job["permissions"]["contents"] = "read"
             # the pipeline's folder of generated files (appspecs, the waiting script), in git's cone
             # mode: that folder and the files at the repository's root
-            # after the artifact's download (checkout cleans only its own path), named for the
-            # deployment: two deploy jobs of one artifact differ from here on
-            checkout = {"name": f"Check out the appspec of {d.name}", "uses": uses("actions/checkout"),
-                        "with": {**({"ref": HEAD_COMMIT} if self.on_pull_requests else {}),
-                                 "persist-credentials": False, "sparse-checkout": self.ctx.path(f"github/{self.p.name}"),
-                                 "path": ".pipec-repo"}}
+            checkout = self.own_files_checkout(d, "the appspec")
             common = {"APPLICATION": app_name, "GROUP": group_name, "CONFIG": config_name}
             wait_env = {"WAIT": f".pipec-repo/{self.ctx.path(f'github/{self.p.name}/{waits.WAIT_SCRIPT}')}"}
             if d.platform == "ec2":
@@ -125,31 +120,28 @@ class Deploys:
                 self.deploy_wait(d, job, steps[-1])
         else:
             t = d.target
-            steps.extend(download_steps(d.inputs[0], "release"))
+            rel = f"github/{self.p.name}/{waits.ROLLING_SCRIPT}"
+            self.files[rel] = waits.ecs_rolling_script(self.ctx.source, self.p.name)
+            steps.extend([*download_steps(d.inputs[0], "release"), self.own_files_checkout(d, "the update script")])
             self.grant(jid, self.ecs_statements(t))
             steps.append({"name": "Rolling update of the ECS service",
                           "env": {"CLUSTER": t.cluster, "SERVICE": t.service,
-                                  "IMAGES": expression_text(f"release/{t.image_file}")},
-                          "run": "\n".join([
-                              "set -euo pipefail",
-                              "# what CodePipeline's ECS action does: the service's task definition with each "
-                              "container's image from imagedefinitions.json",
-                              'TASKDEF=$(aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" '
-                              '--query "services[0].taskDefinition" --output text)',
-                              'aws ecs describe-task-definition --task-definition "$TASKDEF" --query taskDefinition '
-                              '> "$RUNNER_TEMP/taskdef.json"',
-                              'jq --slurpfile images "$IMAGES" \'(reduce $images[0][] as $i ({}; .[$i.name] = $i.imageUri)) as $m '
-                              '| .containerDefinitions |= map(if $m[.name] then .image = $m[.name] else . end) '
-                              '| del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, '
-                              '.registeredAt, .registeredBy)\' "$RUNNER_TEMP/taskdef.json" > "$RUNNER_TEMP/new.json"',
-                              'NEW=$(aws ecs register-task-definition --cli-input-json "file://$RUNNER_TEMP/new.json" '
-                              "--query taskDefinition.taskDefinitionArn --output text)",
-                              'aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$NEW" '
-                              "> /dev/null",
-                              *waits.ECS_ROLLOUT])})
+                                  "IMAGES": expression_text(f"release/{t.image_file}"),
+                                  "UPDATE": f".pipec-repo/{self.ctx.path(rel)}"},
+                          "run": waits.ROLLING_LINE})
             self.deploy_wait(d, job, steps[-1])
         job["steps"] = steps
         return job
+
+    def own_files_checkout(self, d, what: str) -> dict:
+        """The step that checks out the pipeline's folder of generated files (appspecs, scripts)
+        in git's cone mode (that folder and the files at the repository's root), into
+        ``.pipec-repo``. It comes after the artifact's download (a checkout cleans only its own
+        path) and is named for the deployment: two deploy jobs of one artifact differ from here on."""
+        return {"name": f"Check out {what} of {d.name}", "uses": uses("actions/checkout"),
+                "with": {**({"ref": HEAD_COMMIT} if self.on_pull_requests else {}),
+                         "persist-credentials": False, "sparse-checkout": self.ctx.path(f"github/{self.p.name}"),
+                         "path": ".pipec-repo"}}
 
     def resolved(self, value) -> str:
         """The plain name behind a Ref to a CodeDeploy application of the companion template."""

@@ -28,6 +28,21 @@ WAIT_SCRIPT = "codedeploy-wait.sh"
 WAIT_LINE = 'bash "$WAIT" "$ID"'
 
 
+def ecs_rolling_script(source: str, pipeline: str) -> str:
+    """``github/PIPELINE/ecs-rolling-update.sh``: what CodePipeline's ECS action does for the
+    service $SERVICE in $CLUSTER with the image definitions $IMAGES, then the wait
+    (:data:`ECS_ROLLOUT`). One script per pipeline, which every rolling-update job calls."""
+    return "\n".join([
+        yamlout.header(source, f"ECS rolling update for the GitHub workflow of pipeline {pipeline}").rstrip("\n"),
+        "# Usage: CLUSTER=... SERVICE=... IMAGES=imagedefinitions.json bash ecs-rolling-update.sh. What CodePipeline's",
+        "# ECS action does: the service's task definition with each container's image from IMAGES, registered, the",
+        "# service updated; then waits until its rollout completes, and fails when it fails or is rolled back.",
+        "set -euo pipefail",
+        *ECS_UPDATE,
+        *ECS_ROLLOUT,
+    ]) + "\n"
+
+
 def codedeploy_wait_script(source: str, pipeline: str) -> str:
     """``github/PIPELINE/codedeploy-wait.sh``: waits for CodeDeploy deployment $1 (EC2 or Lambda).
 
@@ -68,6 +83,24 @@ def codedeploy_wait_script(source: str, pipeline: str) -> str:
         'echo "deployment $id succeeded"',
     ]) + "\n"
 
+#: the rolling-update script of ECS deploy jobs, beside the appspec files (github/PIPELINE/...)
+ROLLING_SCRIPT = "ecs-rolling-update.sh"
+#: the line of a rolling-update job's step ($UPDATE: the script's path)
+ROLLING_LINE = 'bash "$UPDATE"'
+#: what CodePipeline's ECS action does before it waits: the service's task definition with each
+#: container's image from imagedefinitions.json ($IMAGES), registered, and the service updated
+ECS_UPDATE = [
+    'TASKDEF=$(aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" '
+    '--query "services[0].taskDefinition" --output text)',
+    'aws ecs describe-task-definition --task-definition "$TASKDEF" --query taskDefinition > "$RUNNER_TEMP/taskdef.json"',
+    'jq --slurpfile images "$IMAGES" \'(reduce $images[0][] as $i ({}; .[$i.name] = $i.imageUri)) as $m '
+    '| .containerDefinitions |= map(if $m[.name] then .image = $m[.name] else . end) '
+    '| del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, '
+    '.registeredAt, .registeredBy)\' "$RUNNER_TEMP/taskdef.json" > "$RUNNER_TEMP/new.json"',
+    'NEW=$(aws ecs register-task-definition --cli-input-json "file://$RUNNER_TEMP/new.json" '
+    "--query taskDefinition.taskDefinitionArn --output text)",
+    'aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$NEW" > /dev/null',
+]
 #: the lines that wait for an ECS rolling update of $SERVICE in $CLUSTER to task definition $NEW
 #: (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Deployment.html, rolloutState:
 #: IN_PROGRESS, then COMPLETED at a steady state, or FAILED when the circuit breaker stops it;

@@ -13,7 +13,7 @@ import yaml
 
 from pipec import plan
 from pipec.targets.aws import cfn
-from pipec.targets.github.waits import WAIT_LINE, WAIT_SCRIPT
+from pipec.targets.github.waits import ROLLING_LINE, ROLLING_SCRIPT, WAIT_LINE, WAIT_SCRIPT
 from pipec.targets.github.read.common import _fail, _only, _text, _unliteral, _Where
 
 
@@ -60,9 +60,16 @@ class Deploys:
             cluster, service = env.get("CLUSTER"), env.get("SERVICE")
             if not isinstance(cluster, str) or not isinstance(service, str):
                 _fail(at, "CLUSTER and SERVICE must be set")
+            update = env.get("UPDATE")
+            if step["run"].strip() != ROLLING_LINE or not isinstance(update, str) \
+                    or not update.endswith(f"github/{self.pipeline}/{ROLLING_SCRIPT}"):
+                _fail(at, f"the rolling update must be pipec's {ROLLING_SCRIPT} ({ROLLING_LINE!r}, with UPDATE naming it)")
+            script = self.out / "github" / self.pipeline / ROLLING_SCRIPT
+            if not script.is_file():
+                _fail(at, f"needs {script.relative_to(self.out)}, which is missing")
             return plan.spec(platform="ecs", input=self.need_input(at, self.downloaded(located, "release")),
                              rolling=(cluster, service, images[len("release/"):]), wait=wait,
-                             checks=self.rollout_checks(at, step["run"]))
+                             checks=self.rollout_checks(at, script.read_text(encoding="utf-8")))
         if role == "ecs-codedeploy":
             with_ = step.get("with") or {}
             if not isinstance(with_.get("codedeploy-appspec"), str):

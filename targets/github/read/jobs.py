@@ -46,7 +46,7 @@ RUN_STEPS = (
     (r"Run (?P<arg>\S+) in CodeBuild", "codebuild", "aws codebuild start-build"),
     (r"Deploy (?P<arg>\S+) with CodeDeploy", "ec2-deploy", "aws deploy push"),
     (r"Shift (?P<arg>\S+) with CodeDeploy", "lambda-deploy", "aws deploy create-deployment"),
-    (r"Rolling update of the ECS service", "ecs-rolling", "aws ecs update-service"),
+    (r"Rolling update of the ECS service", "ecs-rolling", 'bash "$UPDATE"'),
     (r"Deploy stack (?P<arg>\S+)", "stack", "aws cloudformation "),
     (r"Copy to s3://(?P<arg>\S+)", "bucket", "aws s3 cp"),
     (r"Invoke (?P<arg>\S+)", "invoke", "aws lambda invoke"),
