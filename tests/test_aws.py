@@ -29,7 +29,9 @@ import yaml
 from pipec import compile_file, model
 from pipec.build import context_for, generate
 from support import as_list, policy_statements
+from pipec.targets.aws import codedeploy
 from pipec.targets.aws import patterns as codepipeline_patterns
+from pipec.targets.aws import read_codebuild
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
@@ -654,10 +656,15 @@ def ec2_revision_problems(pipeline: model.Pipeline, files: dict[str, str], ctx) 
         spec = yaml.safe_load(files[f"aws/{pipeline.name}/buildspec/{build.name}.yml"])
         dest = f"{out.base.rstrip('/')}/appspec.yml" if out.base else "appspec.yml"
         final = None
-        for command in spec.get("phases", {}).get("post_build", {}).get("commands", []):
-            m = CP_APPSPEC.match(command)
-            if m and m["dest"] == dest:
-                final = m["src"]
+        commands = spec.get("phases", {}).get("post_build", {}).get("commands", [])
+        for command in commands[-1:]:
+            lines = command.split("\n")
+            if lines[:2] != [codedeploy.APPSPEC_COPY_LABEL, codedeploy.APPSPEC_COPY_IF] or lines[-1] != "fi":
+                continue
+            for line in lines[2:-1]:
+                m = CP_APPSPEC.match(line.strip())
+                if m and m["dest"] == dest:
+                    final = m["src"]
         own = files[f"aws/{pipeline.name}/appspec/{act.name}.yml"]
         prefix = f"{ctx.prefix}/" if ctx.prefix else ""
         if final is None:
@@ -665,6 +672,41 @@ def ec2_revision_problems(pipeline: model.Pipeline, files: dict[str, str], ctx) 
         elif _body(files[final[len(prefix):]]) != _body(own):
             problems.append(f"{act.name}: revision {act.inputs[0]} carries {final}, not its own appspec")
     return problems
+
+
+def test_the_appspec_copy_is_pipecs_own_labelled_command_after_a_successful_build_only():
+    """Issue 24 item 2: the copy is not one more command of the user's post_build, it runs only
+    when the build succeeded, and appspec.yml is not listed again after a pattern that takes it."""
+    b = built("02-reference")
+    spec = yaml.safe_load(b.files["aws/my-app/buildspec/web.yml"])
+    *users, own = spec["phases"]["post_build"]["commands"]
+    assert users == ['echo "Build completed on $(date)"']
+    assert own.split("\n") == [codedeploy.APPSPEC_COPY_LABEL, codedeploy.APPSPEC_COPY_IF,
+                                '  cp "$CODEBUILD_SRC_DIR/aws/my-app/appspec/web-staging.yml" '
+                                '"$CODEBUILD_SRC_DIR/dist/appspec.yml"', "fi"]
+    assert spec["artifacts"]["files"] == ["**/*"]
+    assert (read_codebuild.APPSPEC_COPY_LABEL, read_codebuild.APPSPEC_COPY_IF) == (
+        codedeploy.APPSPEC_COPY_LABEL, codedeploy.APPSPEC_COPY_IF)
+
+
+def test_the_appspec_copy_runs_only_after_a_successful_build(tmp_path):
+    import subprocess
+
+    (tmp_path / "aws" / "my-app" / "appspec").mkdir(parents=True)
+    (tmp_path / "aws" / "my-app" / "appspec" / "web-staging.yml").write_text("version: 0.0\n", encoding="utf-8")
+    (tmp_path / "dist").mkdir()
+    command = codedeploy.appspec_copy_command([("aws/my-app/appspec/web-staging.yml", "dist/appspec.yml")])
+    for succeeding, copied in (("0", False), ("1", True)):
+        done = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                              env={"CODEBUILD_SRC_DIR": str(tmp_path), "CODEBUILD_BUILD_SUCCEEDING": succeeding,
+                                   "PATH": "/usr/bin:/bin"})
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "dist" / "appspec.yml").exists() is copied
+
+
+def test_appspec_yml_is_added_to_the_files_only_when_no_pattern_takes_it():
+    assert codedeploy.covers_appspec(("**/*",)) and codedeploy.covers_appspec(("*.yml",))
+    assert not codedeploy.covers_appspec(("index.html", "assets/**"))
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -770,7 +812,8 @@ def test_appspec_copy_into_a_revision_survives_a_cd_in_the_builds_commands(tmp_p
     (src / "aws/rev/appspec").mkdir(parents=True)
     (src / "aws/rev/appspec/ec.yml").write_text(files["aws/rev/appspec/ec.yml"])
     script = "\n".join(c for p in ("install", "build", "post_build") for c in spec["phases"][p]["commands"])
-    proc = subprocess.run(["bash", "-c", "set -e\n" + script], cwd=src, env={**os.environ, "CODEBUILD_SRC_DIR": str(src)},
+    proc = subprocess.run(["bash", "-c", "set -e\n" + script], cwd=src, env={**os.environ, "CODEBUILD_SRC_DIR": str(src),
+                                                                     "CODEBUILD_BUILD_SUCCEEDING": "1"},
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (src / "web/dist/appspec.yml").read_text() == files["aws/rev/appspec/ec.yml"]

@@ -207,13 +207,32 @@ def test_pull_request_runs_bound_to_github_have_a_group_per_pull_request():
 
 
 def test_approvals_skip_pull_request_runs_on_their_request_job():
-    text = PRS.replace("  stage release {\n", '  stage release {\n    approve go {\n      message "ok?"\n    }\n')
+    text = PRS.replace("  stage release {\n", '  stage release {\n    approve go {\n      message "ok?"\n'
+                       '      notify email "team@example.com"\n    }\n')
     _, files, _ = build(text)
     jobs = workflow(files)["jobs"]
     assert jobs["go-request"]["if"] == "github.event_name != 'pull_request'"
     assert "if" not in jobs["go"]
     _, _, pg = both_plans(text)
     assert pg.pull_request_skips == frozenset({"go", "site"})
+
+
+def test_an_approval_without_notify_is_one_job_with_the_message_in_its_summary():
+    """Only 'notify' needs a job before the gate (issue 24): without it the gate job alone holds
+    the message and link (its environment's url, its summary) and the pull-request condition."""
+    text = PRS.replace("  stage release {\n", '  stage release {\n    approve go {\n      message "ok?"\n'
+                       '      url "https://staging.example.com"\n    }\n')
+    _, files, _ = build(text)
+    jobs = workflow(files)["jobs"]
+    assert "go-request" not in jobs
+    assert jobs["go"]["if"] == "github.event_name != 'pull_request'"
+    assert jobs["go"]["environment"] == {"name": "go", "url": "https://staging.example.com"}
+    assert jobs["go"]["timeout-minutes"] == 5
+    (approved,) = [s for s in jobs["go"]["steps"] if s["name"] == "Approved"]
+    assert approved["env"] == {"ACTION": "go", "MESSAGE": "ok?", "URL": "https://staging.example.com"}
+    _, pa, pg = both_plans(text)
+    assert pg.job("go").get("message") == pa.job("go").get("message") == "ok?"
+    assert pg.job("go").get("url") == pa.job("go").get("url") == "https://staging.example.com"
 
 
 # ----------------------------------------------------------------------------- item 20: gates
@@ -270,13 +289,13 @@ def test_approval_gate_fails_without_required_reviewers(tmp_path):
     ok = _run_check(step, PROTECTED, tmp_path)
     assert ok.returncode == 0, ok.stderr + ok.stdout
     bare = _run_check(step, BARE, tmp_path)
-    assert bare.returncode == 1 and "no required reviewers" in bare.stdout
+    assert bare.returncode == 1 and "must have its reviewers rule and has none" in bare.stdout
     assert "github/flow/environments/apply.sh" in bare.stdout
     assert _run_check(step, {**PROTECTED, "deployment_branch_policy": None}, tmp_path).returncode == 1
     no_rules = {k: v for k, v in PROTECTED.items() if k != "protection_rules"}
     assert _run_check(step, no_rules, tmp_path).returncode == 1
     missing = _run_check(step, None, tmp_path)
-    assert missing.returncode == 1 and "cannot read GitHub environment" in missing.stdout
+    assert missing.returncode == 1 and "has nothing (it cannot be read)" in missing.stdout
 
 
 def test_deployments_with_a_branch_policy_fail_without_it(tmp_path):
@@ -284,7 +303,7 @@ def test_deployments_with_a_branch_policy_fail_without_it(tmp_path):
     step = _protection_step(files, "site-staging")
     assert step["env"]["REQUIRE"] == "branches"
     assert _run_check(step, {**BARE, "deployment_branch_policy": POLICY}, tmp_path).returncode == 0
-    assert "no deployment branch policy" in _run_check(step, BARE, tmp_path).stdout
+    assert "must have its branches rule and has none" in _run_check(step, BARE, tmp_path).stdout
     # no policy, no check: a deployment without 'on manual' runs as before
     _, files, _ = build(FLOW.replace("    on manual\n", ""))
     assert [s for s in workflow(files)["jobs"]["site-staging"]["steps"] if s.get("name", "").startswith("Check")] == []

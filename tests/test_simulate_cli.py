@@ -378,7 +378,7 @@ def test_codebuild_log_runs_every_command_of_the_generated_buildspec():
     ran = [e for e in p["logs"][0]["lines"] if " Running command " in e["text"]]
     post = [e["text"].split(" Running command ", 1)[1] for e in ran][-len(spec["phases"]["post_build"]["commands"]):]
     assert post == spec["phases"]["post_build"]["commands"]
-    assert post[-1].startswith("cp ") and ran[-1]["line"] == _text_line(text, "deploy web-staging to ec2")
+    assert post[-1].startswith("# pipec: CodeDeploy reads appspec.yml") and ran[-1]["line"] == _text_line(text, "deploy web-staging to ec2")
 
 
 def test_ecs_rolling_update_on_github_prints_what_the_wait_step_prints():

@@ -43,12 +43,15 @@ WAIT_FOR_DEPLOYMENT = [
 ]
 
 
-def lambda_deployment_script(t: model.LambdaTarget, appspec: str, tmp: str) -> list[str]:
+def lambda_deployment_script(t: model.LambdaTarget, appspec: str, tmp: str,
+                             wait: list[str] | None = None) -> list[str]:
     """Shell lines that shift a Lambda alias through CodeDeploy and wait: fill the generated
     appspec's versions (the alias's current one, a newly published one, or the ones the .pipe
     pins), create the deployment from the appspec's content, wait for it. Reads $FUNCTION,
     $ALIAS, $APPLICATION and $GROUP; ``appspec`` is a shell word naming the appspec file and
-    ``tmp`` a scratch directory. The AWS target runs it in CodeBuild, the GitHub target in a job."""
+    ``tmp`` a scratch directory; ``wait``: the lines that wait for deployment $ID (by default
+    :data:`WAIT_FOR_DEPLOYMENT`). The AWS target runs it in CodeBuild, the GitHub target in a job
+    (with its own waiting script)."""
     current = t.current_version or '$(aws lambda get-alias --function-name "$FUNCTION" --name "$ALIAS" ' \
         "--query FunctionVersion --output text)"
     target = t.target_version or '$(aws lambda publish-version --function-name "$FUNCTION" ' \
@@ -62,8 +65,35 @@ def lambda_deployment_script(t: model.LambdaTarget, appspec: str, tmp: str) -> l
         f'"{tmp}/appspec.yml" > "{tmp}/revision.json"',
         'ID=$(aws deploy create-deployment --application-name "$APPLICATION" '
         f'--deployment-group-name "$GROUP" --revision "file://{tmp}/revision.json" --query deploymentId --output text)',
-        *WAIT_FOR_DEPLOYMENT,
+        *(WAIT_FOR_DEPLOYMENT if wait is None else wait),
     ]
+
+
+#: the first line of pipec's own command that puts appspec.yml into an EC2 revision
+APPSPEC_COPY_LABEL = ("# pipec: CodeDeploy reads appspec.yml at the root of the revision; "
+                      "copied after a successful build only")
+#: its condition: the build phase succeeded (CodeBuild runs post_build after a failed build too,
+#: with CODEBUILD_BUILD_SUCCEEDING=0: CodeBuild user guide, "Environment variables in build
+#: environments" and "Build phase transitions")
+APPSPEC_COPY_IF = 'if [ "$CODEBUILD_BUILD_SUCCEEDING" = 1 ]; then'
+
+
+def appspec_copy_command(pairs: list[tuple[str, str]]) -> str:
+    """pipec's own last post_build command of a build whose artifacts are EC2 revisions: copy each
+    generated appspec (``src``, source-root relative) to ``dest`` (the revision's base directory),
+    both under $CODEBUILD_SRC_DIR so that a 'cd' in the build's own commands (one shell) does not
+    move them. A buildspec's ``artifacts`` can neither rename a file nor take one from outside the
+    base directory (build-spec-ref, artifacts), so a command has to do it (docs/targets.md)."""
+    return "\n".join([APPSPEC_COPY_LABEL, APPSPEC_COPY_IF,
+                      *(f'  cp "$CODEBUILD_SRC_DIR/{src}" "$CODEBUILD_SRC_DIR/{dest}"' for src, dest in pairs), "fi"])
+
+
+def covers_appspec(files) -> bool:
+    """Whether one of an artifact's ``files`` patterns (below its base directory) already takes
+    ``appspec.yml`` at the root, as ``**/*`` does (CodeBuild artifact globs; pipec's patterns)."""
+    from pipec import patterns
+
+    return any(not f.startswith("!") and patterns.matches(f, "appspec.yml") for f in files)
 
 
 class CodeDeployMixin:
@@ -305,10 +335,11 @@ class CodeDeployMixin:
 
     def appspec_copies(self) -> tuple[dict[str, list[str]], dict[str, str]]:
         """An EC2 revision needs appspec.yml at its root: the build that produces the revision
-        copies the generated appspec there as its last post_build command, and the file is added
-        to that artifact's file list. Returns (commands per build, artifact -> deploy that owns
-        its appspec). A revision that no build produces, or two EC2 deployments of one revision
-        with different appspecs, cannot work: E407."""
+        copies the generated appspec there with pipec's own command (:func:`appspec_copy_command`,
+        last in post_build, after a successful build only), and the file is added to that
+        artifact's file list unless a pattern there already matches it. Returns (commands per
+        build, artifact -> deploy that owns its appspec). A revision that no build produces, or
+        two EC2 deployments of one revision with different appspecs, cannot work: E407."""
         from pipec.targets.aws import appspec
 
         producers = {}
@@ -317,7 +348,7 @@ class CodeDeployMixin:
                 if isinstance(act, model.Build):
                     for out in act.outputs:
                         producers[out.name] = (act, out)
-        copies: dict[str, list[str]] = {}
+        pairs: dict[str, list[tuple[str, str]]] = {}  # build -> (appspec, where it goes)
         dests: dict[str, set[str]] = {}
         owners: dict[str, model.Deploy] = {}
         problems = []
@@ -365,17 +396,16 @@ class CodeDeployMixin:
                     continue
                 dests[build.name].add(dest)
                 src = self.ctx.path("aws", self.p.name, "appspec", f"{act.name}.yml")
-                # both paths absolute: a 'cd' in the build's own commands (one shell) must not move it
-                copies.setdefault(build.name, []).append(f'cp "$CODEBUILD_SRC_DIR/{src}" "$CODEBUILD_SRC_DIR/{dest}"')
+                pairs.setdefault(build.name, []).append((src, dest))
         if problems:
             raise Diagnostics(problems)
-        return copies, owners
+        return {name: [appspec_copy_command(p)] for name, p in pairs.items()}, owners
 
     def with_appspec_file(self, b: model.Build, owners: dict[str, model.Deploy]) -> model.Build:
         """``b`` with appspec.yml in the file list of each output that is an EC2 revision."""
         import attrs
 
         outs = tuple(attrs.evolve(o, files=o.files + ("appspec.yml",))
-                     if o.name in owners and "appspec.yml" not in o.files else o for o in b.outputs)
+                     if o.name in owners and not covers_appspec(o.files) else o for o in b.outputs)
         return attrs.evolve(b, outputs=outs) if outs != b.outputs else b
 

@@ -24,7 +24,12 @@ from pipec.targets.aws.read_common import Action, as_bool, as_list
 _SECRET_TYPES = {"PARAMETER_STORE": "ssm", "SECRETS_MANAGER": "secrets-manager"}
 #: the first line of pipec's Lambda deployer buildspec names the deploy action
 _DEPLOYER = re.compile(r"^#.*\(CodeDeploy deployer for Lambda action (?P<name>.+?)\)")
-#: the AWS target's copy of an EC2 appspec into the revision (last post_build commands)
+#: the first two lines of the AWS target's own last post_build command that copies the appspecs into
+#: EC2 revisions (pipec.targets.aws.codedeploy.appspec_copy_command; tests/test_aws.py holds them equal)
+APPSPEC_COPY_LABEL = ("# pipec: CodeDeploy reads appspec.yml at the root of the revision; "
+                      "copied after a successful build only")
+APPSPEC_COPY_IF = 'if [ "$CODEBUILD_BUILD_SUCCEEDING" = 1 ]; then'
+#: one copy of an EC2 appspec into the revision (a line of that command)
 _APPSPEC_COPY = re.compile(r'cp "\$CODEBUILD_SRC_DIR/(?P<src>[^"]+)" "\$CODEBUILD_SRC_DIR/(?P<dest>[^"]+)"')
 
 
@@ -238,21 +243,27 @@ class CodeBuildReaderMixin:
         return tuple(out)
 
     def strip_copies(self, commands: tuple[str, ...]) -> tuple[str, ...]:
-        """``commands`` without the AWS target's trailing copies of an EC2 deployment's appspec into
-        the revision this build produces (:meth:`outputs`, which runs first, finds the revisions)."""
-        out = list(commands)
-        while out:
-            m = _APPSPEC_COPY.fullmatch(out[-1])
-            if not m or m.group("dest") not in self._copy_dests:
-                break
+        """``commands`` without the AWS target's own last command that copies EC2 deployments'
+        appspecs into the revisions this build produces (:func:`pipec.targets.aws.codedeploy.
+        appspec_copy_command`; :meth:`outputs`, which runs first, finds the revisions)."""
+        if not commands:
+            return commands
+        lines = commands[-1].split("\n")
+        if len(lines) < 4 or lines[:2] != [APPSPEC_COPY_LABEL, APPSPEC_COPY_IF] or lines[-1] != "fi":
+            return commands
+        found = []
+        for line in lines[2:-1]:
+            m = _APPSPEC_COPY.fullmatch(line.removeprefix("  "))
+            if not line.startswith("  ") or not m or m.group("dest") not in self._copy_dests:
+                return commands
             artifact, deploys = self._copy_dests[m.group("dest")]
-            src = m.group("src")
-            if not any(src.endswith(f"aws/{self.name}/appspec/{d}.yml") for d in deploys):
-                break
+            if not any(m.group("src").endswith(f"aws/{self.name}/appspec/{d}.yml") for d in deploys):
+                return commands
+            found.append((artifact, m.group("src")))
+        for artifact, src in found:
             self.copies[artifact] = src
             self._copied.add(artifact)
-            out.pop()
-        return tuple(out)
+        return commands[:-1]
 
     def outputs(self, a: Action, artifacts, where: str) -> tuple:
         """The output artifacts of ``a`` from the buildspec's ``artifacts``; notes where an EC2

@@ -4,7 +4,9 @@
   over to :mod:`.read`. The parts of the workflow are written by :mod:`.triggers` (``on:``),
   :mod:`.jobs` (job skeletons, inputs, build and test jobs), :mod:`.phases` (a build's phases in one
   step), :mod:`.artifacts` (artifact uploads and downloads), :mod:`.deploys` (deployments),
-  :mod:`.approvals`; what it needs beside it
+  :mod:`.codebuild_run` (builds run in CodeBuild), :mod:`.waits` (how long deploy jobs wait, and the
+  scripts they share: the CodeDeploy wait, the ECS rolling update), :mod:`.approvals`; what it
+  needs beside it
   by :mod:`.companion` (the companion CloudFormation template: OIDC roles, CodeDeploy, SNS, built
   with the AWS target's builder) and :mod:`.environments` (the environments' settings with
   ``apply.sh``); :mod:`.guards` holds the run's lock, the guards on jobs (change sets after

@@ -1,6 +1,7 @@
-"""Approvals: a gate job in a GitHub environment whose reviewers approve, after a request job that
-writes the message and link and notifies the SNS topic; the environment's reviewers, wait timer
-and branches go to :mod:`.environments`.
+"""Approvals: a gate job in a GitHub environment whose reviewers approve (the environment's
+``url`` is the approval's link; once approved, the job's summary keeps the message and link), after
+a request job that notifies the SNS topic only when the approval has ``notify`` (or a topic); the
+environment's reviewers, wait timer and branches go to :mod:`.environments`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,18 @@ from pipec import model
 from pipec.targets.aws import emit as aws
 from pipec.targets.escape import expression_text
 from pipec.targets.github.jobs import job_id
+from pipec.targets.github.waits import SHORT_JOB_MINUTES
+
+#: the request job's summary, on the run's page while the gate waits
+WAITING = ('{ echo "## Approval $ACTION is waiting"; echo; printf \'%s\\n\' "$MESSAGE" "$URL"; } '
+           '>> "$GITHUB_STEP_SUMMARY"')
+#: the request job's notification: the approval's message, link and run to the SNS topic
+NOTIFY = ('aws sns publish --topic-arn "$TOPIC" --subject "Approval needed: $ACTION" '
+          '--message "$(printf \'%s\\n\\n%s\\nApprove or reject: %s\\n\' "$MESSAGE" "$URL" '
+          '"$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID")" > /dev/null')
+#: the gate's summary once approved: the approval, then (without a request job) what was asked
+APPROVED = 'echo "## Approval $ACTION was given" >> "$GITHUB_STEP_SUMMARY"'
+ASKED = 'printf \'%s\\n\' "$MESSAGE" "$URL" >> "$GITHUB_STEP_SUMMARY"'
 
 
 class Approvals:
@@ -38,38 +51,36 @@ class Approvals:
                       "GitHub has no setting for how long a job waits for its reviewers: a pending job fails after "
                       "30 days. Write 'timeout 30d' to make the platforms agree.")
         out = []
-        request = None
-        if a.message or a.url or a.notify_emails or a.topic_arn:
-            rid = f"{jid}-request"
-            request = {"name": job["name"] + " (request)", **{k: job[k] for k in ("needs", "if") if k in job},
-                       "runs-on": job["runs-on"], "permissions": {}}
-            lines = ["set -euo pipefail",
-                     '{ echo "## Approval $ACTION is waiting"; echo; printf \'%s\\n\' "$MESSAGE"; '
-                     'if [ -n "$URL" ]; then echo; echo "Review: $URL"; fi; } >> "$GITHUB_STEP_SUMMARY"']
-            env = {"ACTION": a.name, "MESSAGE": expression_text(a.message or ""), "URL": expression_text(a.url or "")}
-            steps = []
-            if a.notify_emails or a.topic_arn:
-                request["permissions"]["id-token"] = "write"
-                steps.append(self.credentials(rid))
-                env["TOPIC"] = expression_text(a.topic_arn) if a.topic_arn else (f"arn:aws:sns:{self.region}:{self.account}:"
-                                               f"{self.aws().named(a.aws.first('topic_name')) or f'{self.p.name}-github-{a.name}'}")
-                env["RUN_URL"] = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
-                lines.append('aws sns publish --topic-arn "$TOPIC" --subject "Approval needed: $ACTION" '
-                             '--message "$(printf \'%s\\n\\n%s\\nApprove or reject: %s\\n\' "$MESSAGE" "$URL" "$RUN_URL")" '
-                             "> /dev/null")
-                topic = self.approval_topic(a)
-                self.grant(rid, [{"Effect": "Allow", "Action": "sns:Publish", "Resource": [topic]}])
-            steps.append({"name": "Ask for approval", "env": env, "run": "\n".join(lines)})
-            request["steps"] = steps
-            out.append((rid, request))
-            job["needs"] = [rid]
-            job.pop("if", None)
         env_block: dict = {"name": env_}
         if a.url:
             env_block["url"] = expression_text(a.url)
+        asked = {"ACTION": a.name}
+        if a.message or a.url:
+            asked.update({"MESSAGE": expression_text(a.message or ""), "URL": expression_text(a.url or "")})
+        if a.notify_emails or a.topic_arn:
+            # a job before the gate notifies the topic while the gate waits, and writes the message
+            # and link to its summary, which the reviewers see on the run's page
+            rid = f"{jid}-request"
+            request = {"name": job["name"] + " (request)", **{k: job[k] for k in ("needs", "if") if k in job},
+                       "runs-on": job["runs-on"], "permissions": {"id-token": "write"},
+                       "timeout-minutes": SHORT_JOB_MINUTES}
+            topic = self.approval_topic(a)
+            self.grant(rid, [{"Effect": "Allow", "Action": "sns:Publish", "Resource": [topic]}])
+            env = {"ACTION": a.name, "MESSAGE": expression_text(a.message or ""), "URL": expression_text(a.url or ""),
+                   "TOPIC": expression_text(a.topic_arn) if a.topic_arn else (
+                       f"arn:aws:sns:{self.region}:{self.account}:"
+                       f"{self.aws().named(a.aws.first('topic_name')) or f'{self.p.name}-github-{a.name}'}")}
+            request["steps"] = [self.credentials(rid),
+                                {"name": "Ask for approval", "env": env, "run": "\n".join([WAITING, NOTIFY])}]
+            out.append((rid, request))
+            job["needs"] = [rid]
+            job.pop("if", None)
+            asked = {"ACTION": a.name}  # the message and link are in the request job's summary
         job["environment"] = env_block
-        job["steps"] = [{"name": "Approved", "env": {"ACTION": a.name},
-                         "run": 'echo "Approval $ACTION was given." >> "$GITHUB_STEP_SUMMARY"'}]
+        job["timeout-minutes"] = SHORT_JOB_MINUTES
+        # once the reviewers approved; without a request job, the summary keeps what they were asked
+        job["steps"] = [{"name": "Approved", "env": asked,
+                         "run": "\n".join([APPROVED, ASKED]) if "MESSAGE" in asked else APPROVED}]
         out.append((jid, job))
         return out
 

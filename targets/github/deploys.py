@@ -34,6 +34,7 @@ class Deploys:
         job["environment"] = env_name_
         self.environments.setdefault(env_name_, {})
         job["permissions"]["id-token"] = "write"
+        job["permissions"]["contents"] = "read"  # the generated files (.own_files_checkout)
         steps = [self.credentials(jid)]
         side = self.aws()
         if d.uses_codedeploy:
@@ -45,8 +46,11 @@ class Deploys:
             if config is None:
                 cfg = side.t.resources[side.key(d.name) + "DeploymentConfig"]
                 cfg.DeploymentConfigName = config_name
+            # EC2 and Lambda: the waiting script's diagnostics too (.waits.codedeploy_wait_script)
+            waiting = ["codedeploy:GetDeploymentInstance", "codedeploy:ListDeploymentInstances"] \
+                if d.platform != "ecs" else []
             self.grant(jid, [
-                {"Effect": "Allow", "Action": ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
+                {"Effect": "Allow", "Action": ["codedeploy:CreateDeployment", "codedeploy:GetDeployment", *waiting],
                  "Resource": [self.cd_arn(f"deploymentgroup:{app_name}/{group_name}")]},
                 {"Effect": "Allow", "Action": ["codedeploy:GetApplicationRevision",
                                                "codedeploy:RegisterApplicationRevision"],
@@ -57,21 +61,23 @@ class Deploys:
             spec_rel = f"github/{self.p.name}/appspec/{d.name}.yml"
             self.files[spec_rel] = appspec.render(d, self.ctx.source)
             spec_path = self.ctx.path(spec_rel)
-            job["permissions"]["contents"] = "read"
-            steps.append({"name": "Check out the generated appspec", "uses": uses("actions/checkout"),
-                          "with": {**({"ref": HEAD_COMMIT} if self.on_pull_requests else {}),
-                                   "persist-credentials": False, "sparse-checkout": spec_path,
-                                   "sparse-checkout-cone-mode": False, "path": ".pipec-repo"}})
+            if d.platform != "ecs":  # the ECS action waits itself
+                wait_rel = f"github/{self.p.name}/{waits.WAIT_SCRIPT}"
+                self.files[wait_rel] = waits.codedeploy_wait_script(self.ctx.source, self.p.name)
+            # the pipeline's folder of generated files (appspecs, the waiting script), in git's cone
+            # mode: that folder and the files at the repository's root
+            checkout = self.own_files_checkout(d, "the appspec")
             common = {"APPLICATION": app_name, "GROUP": group_name, "CONFIG": config_name}
+            wait_env = {"WAIT": f".pipec-repo/{self.ctx.path(f'github/{self.p.name}/{waits.WAIT_SCRIPT}')}"}
             if d.platform == "ec2":
-                steps.extend(download_steps(d.inputs[0], "revision"))
+                steps.extend([*download_steps(d.inputs[0], "revision"), checkout])
                 bucket = self.revisions_bucket()
                 self.grant(jid, [{"Effect": "Allow", "Action": "s3:PutObject",
                                   "Resource": [f"arn:aws:s3:::{_cfn_bucket(self.p.name, self.region)}/{d.name}/*"]}])
                 side.pipec_revisions = True
                 steps.append({"name": f"Deploy {d.inputs[0]} with CodeDeploy",
                               "env": {**common, "BUCKET": bucket, "KEY": f"{d.name}/${{{{ github.sha }}}}-${{{{ github.run_attempt }}}}.zip",
-                                      "APPSPEC": f".pipec-repo/{spec_path}"},
+                                      **wait_env, "APPSPEC": f".pipec-repo/{spec_path}"},
                               "run": "\n".join([
                                   "set -euo pipefail",
                                   'cp "$APPSPEC" revision/appspec.yml',
@@ -83,11 +89,11 @@ class Deploys:
                                   '--deployment-group-name "$GROUP" --deployment-config-name "$CONFIG" '
                                   '--s3-location "bucket=$BUCKET,key=$KEY,bundleType=zip" '
                                   "--query deploymentId --output text)",
-                                  *aws.WAIT_FOR_DEPLOYMENT])})
+                                  waits.WAIT_LINE])})
                 self.deploy_wait(d, job, steps[-1])
             elif d.platform == "ecs":
                 t = d.target
-                steps.extend(download_steps(d.inputs[0], "release"))
+                steps.extend([*download_steps(d.inputs[0], "release"), checkout])
                 self.grant(jid, self.ecs_statements(t))
                 steps.append({"name": "Deploy to ECS through CodeDeploy",
                               "uses": uses("aws-actions/amazon-ecs-deploy-task-definition"),
@@ -105,39 +111,37 @@ class Deploys:
                 function_arn = aws._function_arn(t.function)
                 self.grant(jid, [{"Effect": "Allow", "Action": ["lambda:GetAlias", "lambda:PublishVersion"],
                                   "Resource": [function_arn, aws._suffix(function_arn, ":*")]}])
+                steps.append(checkout)
                 steps.append({"name": f"Shift {t.function}:{t.alias} with CodeDeploy",
                               "env": {**common, "FUNCTION": expression_text(t.function), "ALIAS": expression_text(t.alias),
-                                      "APPSPEC": f".pipec-repo/{spec_path}"},
+                                      **wait_env, "APPSPEC": f".pipec-repo/{spec_path}"},
                               "run": "\n".join(["set -euo pipefail", *aws.lambda_deployment_script(
-                                  t, '"$APPSPEC"', "$RUNNER_TEMP")])})
+                                  t, '"$APPSPEC"', "$RUNNER_TEMP", [waits.WAIT_LINE])])})
                 self.deploy_wait(d, job, steps[-1])
         else:
             t = d.target
-            steps.extend(download_steps(d.inputs[0], "release"))
+            rel = f"github/{self.p.name}/{waits.ROLLING_SCRIPT}"
+            self.files[rel] = waits.ecs_rolling_script(self.ctx.source, self.p.name)
+            steps.extend([*download_steps(d.inputs[0], "release"), self.own_files_checkout(d, "the update script")])
             self.grant(jid, self.ecs_statements(t))
             steps.append({"name": "Rolling update of the ECS service",
                           "env": {"CLUSTER": t.cluster, "SERVICE": t.service,
-                                  "IMAGES": expression_text(f"release/{t.image_file}")},
-                          "run": "\n".join([
-                              "set -euo pipefail",
-                              "# what CodePipeline's ECS action does: the service's task definition with each "
-                              "container's image from imagedefinitions.json",
-                              'TASKDEF=$(aws ecs describe-services --cluster "$CLUSTER" --services "$SERVICE" '
-                              '--query "services[0].taskDefinition" --output text)',
-                              'aws ecs describe-task-definition --task-definition "$TASKDEF" --query taskDefinition '
-                              '> "$RUNNER_TEMP/taskdef.json"',
-                              'jq --slurpfile images "$IMAGES" \'(reduce $images[0][] as $i ({}; .[$i.name] = $i.imageUri)) as $m '
-                              '| .containerDefinitions |= map(if $m[.name] then .image = $m[.name] else . end) '
-                              '| del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities, '
-                              '.registeredAt, .registeredBy)\' "$RUNNER_TEMP/taskdef.json" > "$RUNNER_TEMP/new.json"',
-                              'NEW=$(aws ecs register-task-definition --cli-input-json "file://$RUNNER_TEMP/new.json" '
-                              "--query taskDefinition.taskDefinitionArn --output text)",
-                              'aws ecs update-service --cluster "$CLUSTER" --service "$SERVICE" --task-definition "$NEW" '
-                              "> /dev/null",
-                              *waits.ECS_ROLLOUT])})
+                                  "IMAGES": expression_text(f"release/{t.image_file}"),
+                                  "UPDATE": f".pipec-repo/{self.ctx.path(rel)}"},
+                          "run": waits.ROLLING_LINE})
             self.deploy_wait(d, job, steps[-1])
         job["steps"] = steps
         return job
+
+    def own_files_checkout(self, d, what: str) -> dict:
+        """The step that checks out the pipeline's folder of generated files (appspecs, scripts)
+        in git's cone mode (that folder and the files at the repository's root), into
+        ``.pipec-repo``. It comes after the artifact's download (a checkout cleans only its own
+        path) and is named for the deployment: two deploy jobs of one artifact differ from here on."""
+        return {"name": f"Check out {what} of {d.name}", "uses": uses("actions/checkout"),
+                "with": {**({"ref": HEAD_COMMIT} if self.on_pull_requests else {}),
+                         "persist-credentials": False, "sparse-checkout": self.ctx.path(f"github/{self.p.name}"),
+                         "path": ".pipec-repo"}}
 
     def resolved(self, value) -> str:
         """The plain name behind a Ref to a CodeDeploy application of the companion template."""
@@ -204,6 +208,7 @@ class Deploys:
             lines = ["set -euo pipefail", "aws cloudformation deploy " + " ".join(args)]
         # granted once every statement is complete (the template's S3 statement included)
         self.grant(jid, statements)
+        job["timeout-minutes"] = self.action_timeout("stack", job)
         job["steps"] = [
             self.credentials(jid),
             *download_steps(d.inputs[0], "release"),
@@ -228,6 +233,7 @@ class Deploys:
             env["KEY"] = expression_text(d.object_key)
             run = "\n".join(["set -euo pipefail", '(cd release && zip -q -r -X "$RUNNER_TEMP/artifact.zip" .)',
                              f'aws s3 cp "$RUNNER_TEMP/artifact.zip" "s3://$BUCKET/$KEY"{extra}'])
+        job["timeout-minutes"] = self.action_timeout("bucket", job)
         job["steps"] = [
             self.credentials(jid),
             *download_steps(d.inputs[0], "release"),
@@ -253,7 +259,7 @@ class Deploys:
         if a.parameters is not None:
             env["PAYLOAD"] = expression_text(a.parameters)
             payload = '--cli-binary-format raw-in-base64-out --payload "$PAYLOAD" '
-
+        job["timeout-minutes"] = self.action_timeout("invoke", job)
         job["steps"] = [
             self.credentials(jid),
             {"name": f"Invoke {a.function}", "env": env,

@@ -56,6 +56,7 @@ from pipec.targets.github import step_ids
 from pipec.targets.github.approvals import Approvals
 from pipec.targets.github.artifacts import Artifacts
 from pipec.targets.github.build_credentials import BuildCredentials
+from pipec.targets.github.codebuild_run import CodeBuildRun
 from pipec.targets.github.companion import Companion
 from pipec.targets.github.deploys import Deploys
 from pipec.targets.github.environments import Environments
@@ -93,7 +94,7 @@ def _commented_permissions(permissions: dict) -> dict:
             if (scope, level) in PERMISSION_COMMENTS else level for scope, level in permissions.items()}
 
 
-class _Workflow(Triggers, Jobs, BuildCredentials, Phases, Artifacts, Deploys, Waits, Approvals, Companion,
+class _Workflow(Triggers, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifacts, Deploys, Waits, Approvals, Companion,
                 Environments, Guards):
     """The GitHub Actions target for one pipeline: the state every part shares, and the assembly."""
 

@@ -166,26 +166,17 @@ class Guards:
         apply = f"github/{self.p.name}/environments/apply.sh"
         return {
             "name": PROTECTION_STEP.format(environment),
-            "env": {"ENVIRONMENT": environment, "REQUIRE": " ".join(need), "GH_TOKEN": "${{ github.token }}"},
+            "env": {"GH_TOKEN": "${{ github.token }}", "ENVIRONMENT": environment, "REQUIRE": " ".join(need)},
             "run": "\n".join([
-                "set -euo pipefail",
-                'if ! found=$(gh api "repos/$GITHUB_REPOSITORY/environments/$ENVIRONMENT" --jq '
+                'have=$(gh api "repos/$GITHUB_REPOSITORY/environments/$ENVIRONMENT" --jq '
                 "'[(.protection_rules // [])[] | select(.type == \"required_reviewers\") | \"reviewers\"]"
-                " + (if .deployment_branch_policy then [\"branches\"] else [] end) | join(\" \")'); then",
-                f'  echo "::error::cannot read GitHub environment $ENVIRONMENT: run {apply} as a repository '
-                'administrator (environments in private repositories need GitHub Pro, Team or Enterprise)"',
-                "  exit 1",
-                "fi",
+                " + (if .deployment_branch_policy then [\"branches\"] else [] end) | join(\" \")') || "
+                'have="nothing (it cannot be read)"',
                 "for rule in $REQUIRE; do",
-                '  case " $found " in *" $rule "*) continue ;; esac',
-                '  case "$rule" in',
-                f'    reviewers) echo "::error::GitHub environment $ENVIRONMENT has no required reviewers, so nothing '
-                f'waited for an approval: run {apply} as a repository administrator (required reviewers in a '
-                'private repository need GitHub Enterprise)" ;;',
-                f'    *) echo "::error::GitHub environment $ENVIRONMENT has no deployment branch policy, so any branch '
-                f'could deploy: run {apply} as a repository administrator" ;;',
-                "  esac",
-                "  exit 1",
+                '  case " $have " in *" $rule "*) ;; *) echo "::error::GitHub environment $ENVIRONMENT must have its '
+                f'$rule rule and has ${{have:-none}}: run {apply} as a repository administrator (environments in '
+                'private repositories need GitHub Pro, Team or Enterprise, and required reviewers there Enterprise)"; '
+                "exit 1 ;; esac",
                 "done",
             ]),
         }

@@ -1,7 +1,7 @@
 """Jobs: the skeleton every job shares (name, needs, runner, permissions, concurrency), the steps
 that fetch a job's inputs as CodeBuild lays them out, build and test jobs (image, runtimes, env,
-secrets, CodeArtifact, caches, reports) and builds run in CodeBuild (``run_in_codebuild``). A
-build's phases are :mod:`.phases`, its artifact uploads :mod:`.artifacts`; deployments :mod:`.deploys`.
+secrets, CodeArtifact, caches, reports); builds run in CodeBuild (``run_in_codebuild``) are
+:mod:`.codebuild_run`. A build's phases are :mod:`.phases`, its artifact uploads :mod:`.artifacts`; deployments :mod:`.deploys`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from troposphere import codebuild as cb
-
 from pipec import builtins, model
-from pipec.targets.aws import buildspec
 from pipec.targets.aws import emit as aws
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
 from pipec.targets.github.artifacts import download_steps
@@ -322,59 +319,6 @@ class Jobs:
             {"Effect": "Allow", "Action": "sts:GetServiceBearerToken", "Resource": ["*"],
              "Condition": {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}},
         ]
-
-    def codebuild_job(self, b: model.Build, job: dict) -> dict:
-        """``run_in_codebuild``: the job starts the build in a CodeBuild project of the companion
-        template (the same buildspec as the AWS target) at the workflow's commit, and waits."""
-        jid = job_id(b.name)
-        if b.inputs and b.inputs[0] != (self.repo_source.name if self.repo_source else None) or len(b.inputs) > 1:
-            self.error("E410", b, f"'{b.name}' runs in CodeBuild from GitHub, which gives it the repository only",
-                       "A build started by the workflow reads the repository at the workflow's commit; remove "
-                       "'run_in_codebuild' or make the repository its only input.")
-        if b.outputs:
-            self.error("E410", b, f"'{b.name}' runs in CodeBuild from GitHub and cannot hand artifacts to later jobs",
-                       "Remove 'run_in_codebuild', or let it produce no artifact.")
-        if any(s.github_secret for s in b.secrets):
-            self.error("E410", b, f"'{b.name}' runs in CodeBuild, where a GitHub secret cannot reach it",
-                       "CodeBuild reads the secret from Parameter Store or Secrets Manager, as on CodePipeline: "
-                       "remove the 'secret ... from github' line, or remove 'run_in_codebuild'.")
-        path = self.ctx.path("github", self.p.name, "buildspec", f"{b.name}.yml")
-        self.files[f"github/{self.p.name}/buildspec/{b.name}.yml"] = buildspec.render(b, self.ctx.source)
-        side = self.aws()
-        if b.cache and b.aws.first("cache") == "s3" and side.bucket_ref is None:
-            # the S3 cache lives in the companion's own bucket (the revision bucket)
-            side.pipec_revisions = True
-            side.artifact_store()
-        project = side.project(b, path)
-        project.Source = cb.Source(Type="GITHUB", Location=f"https://github.com/{self.repo}.git",
-                                   BuildSpec=path)
-        project.Artifacts = cb.Artifacts(Type="NO_ARTIFACTS")
-        name = project.Name
-        self.grant(jid, [
-            {"Effect": "Allow", "Action": ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
-             "Resource": [self.arn("codebuild", f"project/{name}")]},
-            {"Effect": "Allow", "Action": "logs:GetLogEvents",
-             "Resource": [self.arn("logs", f"log-group:/aws/codebuild/{name}:*")]},
-        ])
-        job["permissions"]["id-token"] = "write"
-        job["timeout-minutes"] = b.timeout_minutes + 10
-        job["steps"] = [
-            self.credentials(jid),
-            {"name": f"Run {b.name} in CodeBuild", "env": {"PROJECT": name, "COMMIT": HEAD_COMMIT},
-             "run": "\n".join([
-                 "set -euo pipefail",
-                 'ID=$(aws codebuild start-build --project-name "$PROJECT" --source-version "$COMMIT" '
-                 "--query build.id --output text)",
-                 'echo "CodeBuild build $ID"',
-                 "while true; do",
-                 '  STATUS=$(aws codebuild batch-get-builds --ids "$ID" --query "builds[0].buildStatus" --output text)',
-                 '  case "$STATUS" in',
-                 '    SUCCEEDED) echo "build $ID succeeded"; break ;;',
-                 '    IN_PROGRESS) sleep 15 ;;',
-                 '    *) echo "build $ID: $STATUS" >&2; exit 1 ;;',
-                 "  esac",
-                 "done"])}]
-        return job
 
 
 def _one(labels):

@@ -13,6 +13,7 @@ import yaml
 
 from pipec import plan
 from pipec.targets.aws import cfn
+from pipec.targets.github.waits import ROLLING_LINE, ROLLING_SCRIPT, WAIT_LINE, WAIT_SCRIPT
 from pipec.targets.github.read.common import _fail, _only, _text, _unliteral, _Where
 
 
@@ -59,9 +60,16 @@ class Deploys:
             cluster, service = env.get("CLUSTER"), env.get("SERVICE")
             if not isinstance(cluster, str) or not isinstance(service, str):
                 _fail(at, "CLUSTER and SERVICE must be set")
+            update = env.get("UPDATE")
+            if step["run"].strip() != ROLLING_LINE or not isinstance(update, str) \
+                    or not update.endswith(f"github/{self.pipeline}/{ROLLING_SCRIPT}"):
+                _fail(at, f"the rolling update must be pipec's {ROLLING_SCRIPT} ({ROLLING_LINE!r}, with UPDATE naming it)")
+            script = self.out / "github" / self.pipeline / ROLLING_SCRIPT
+            if not script.is_file():
+                _fail(at, f"needs {script.relative_to(self.out)}, which is missing")
             return plan.spec(platform="ecs", input=self.need_input(at, self.downloaded(located, "release")),
                              rolling=(cluster, service, images[len("release/"):]), wait=wait,
-                             checks=self.rollout_checks(at, step["run"]))
+                             checks=self.rollout_checks(at, script.read_text(encoding="utf-8")))
         if role == "ecs-codedeploy":
             with_ = step.get("with") or {}
             if not isinstance(with_.get("codedeploy-appspec"), str):
@@ -80,6 +88,7 @@ class Deploys:
                 hidden = self.revision_hidden_files(at, step["run"])
             else:
                 platform, input_ = "lambda", self.downloaded(located, "release")
+            self.waits_for_deployment(at, env, step["run"])
         if not all(isinstance(n, str) and n for n in names):
             _fail(at, "the CodeDeploy application, deployment group and configuration must all be named")
         app, group_name, config_name = names
@@ -135,12 +144,23 @@ class Deploys:
         return "--ignore-hidden-files" not in push[0].split()
 
     @staticmethod
+    def waits_for_deployment(at, env: dict, run: str) -> None:
+        """An EC2 or Lambda deployment step ends by waiting for its deployment, with pipec's
+        waiting script (github/PIPELINE/codedeploy-wait.sh, checked out beside the appspec): a
+        step that does not would pass while CodeDeploy still deploys."""
+        wait = env.get("WAIT")
+        if run.rstrip("\n").split("\n")[-1] != WAIT_LINE or not isinstance(wait, str) \
+                or not wait.endswith("/" + WAIT_SCRIPT):
+            _fail(at, f"the deployment step must end waiting for the deployment ({WAIT_LINE!r}, with WAIT "
+                      f"naming pipec's {WAIT_SCRIPT})")
+
+    @staticmethod
     def deploy_wait(at, where, job: dict, step: dict) -> int:
-        """How long the job waits for the deployment: the step's ``timeout-minutes`` (the step
-        would otherwise run until the job ends, GitHub's 360 minutes), which the job's own
-        timeout must not cut short."""
-        wait = step.get("timeout-minutes", GITHUB_JOB_MINUTES)
+        """How long the job waits for the deployment: the step's ``timeout-minutes``, else the
+        job's (a step without one runs until the job ends, after GitHub's 360 minutes when the job
+        names none either), which the job's own timeout must not cut short."""
         total = job.get("timeout-minutes", GITHUB_JOB_MINUTES)
+        wait = step.get("timeout-minutes", total)
         for value, what in ((wait, "the step's"), (total, "the job's")):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 _fail(at, f"{what} timeout-minutes {value!r} is not a number of minutes")

@@ -46,7 +46,7 @@ RUN_STEPS = (
     (r"Run (?P<arg>\S+) in CodeBuild", "codebuild", "aws codebuild start-build"),
     (r"Deploy (?P<arg>\S+) with CodeDeploy", "ec2-deploy", "aws deploy push"),
     (r"Shift (?P<arg>\S+) with CodeDeploy", "lambda-deploy", "aws deploy create-deployment"),
-    (r"Rolling update of the ECS service", "ecs-rolling", "aws ecs update-service"),
+    (r"Rolling update of the ECS service", "ecs-rolling", 'bash "$UPDATE"'),
     (r"Deploy stack (?P<arg>\S+)", "stack", "aws cloudformation "),
     (r"Copy to s3://(?P<arg>\S+)", "bucket", "aws s3 cp"),
     (r"Invoke (?P<arg>\S+)", "invoke", "aws lambda invoke"),
@@ -115,8 +115,9 @@ class Jobs:
         elif kind == "invoke":
             spec = self.invoke(where, located)
         else:
-            # an approval: completed with its request job in assemble()
-            spec = plan.spec(gate=self.gate(where, located))
+            # an approval: completed with its request job in assemble(); without one, its own
+            # step holds the message and link
+            spec = plan.spec(gate=self.gate(where, located), **self.asked(where, located))
             action = self.approval_name(where, job, located)
         made = _Job(key, action, kind, needs, held, spec)
         made.manual_branch, made.skips_pull_requests = manual_branch, skips
@@ -138,6 +139,17 @@ class Jobs:
         if not (isinstance(env, dict) and env.get("name")) and not isinstance(env, str):
             _fail(where, "an approval job waits in an environment, and this job has none")
         return action
+
+    @staticmethod
+    def asked(where, located) -> dict:
+        """The message and link an approval job without a request job records (its "Approved"
+        step's MESSAGE and URL), as the request job's would be read."""
+        at, _, step = _only(where, located, "approved")
+        env = step.get("env") or {}
+        if not {"MESSAGE", "URL"} & set(env):
+            return {}
+        return {"message": _unliteral(at, env.get("MESSAGE", ""), "the message") or None,
+                "url": _unliteral(at, env.get("URL", ""), "the URL") or None}
 
     @staticmethod
     def condition(where, cond) -> tuple[bool, str | None, bool]:

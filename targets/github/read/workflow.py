@@ -180,6 +180,9 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
             if request is None:
                 j.spec = plan.spec(timeout=APPROVAL_TIMEOUT, **gate)
                 continue
+            if {"message", "url"} & set(gate):
+                _fail(_Where(self.where.file, j.key), "the message and link of an approval with a request job are "
+                                                       "the request job's")
             if j.needs != [request.key]:
                 _fail(_Where(self.where.file, j.key), f"the approval must need exactly its request job '{request.key}'")
             if j.held:

@@ -210,14 +210,17 @@ def _stand_in_job(p: model.Pipeline, act, jid: str, job: dict) -> dict:
     from pipec.explain_text import Doc
 
     doc = Doc()
-    if isinstance(act, model.Approval) and not jid.endswith("-request"):
-        text = f"{act.name}: approval, taken as given (nobody is asked locally)"
+    given = f"{act.name}: approval, taken as given (nobody is asked locally)"
+    if isinstance(act, model.Approval) and not jid.endswith("-request") and (act.notify_emails or act.topic_arn):
+        text = given  # its request job, before it, described the approval
     else:
         Narrator(p, "github").action(doc, act)
         title = action_title(act)
         if isinstance(act, model.Build):
             title += f" (run in CodeBuild: {act.github.first('run_in_codebuild') or 'its project'})"
         text = title + "\n" + doc.text().rstrip("\n")
+        if isinstance(act, model.Approval) and not jid.endswith("-request"):  # one job: no request job
+            text += "\n" + given
     lines = ['printf \'%s\\n\' "$PIPEC_WOULD"']
     made = [o for o in getattr(act, "outputs", ()) if isinstance(o, str)]
     for i, name in enumerate(made):  # an invoke's artifacts: empty, so that later downloads work
