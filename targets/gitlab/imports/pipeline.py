@@ -175,7 +175,10 @@ class _Pipeline(Config, Conditions, Jobs):
                          "project's); import that pipeline on its own", job, "trigger")
             elif "script" not in job:
                 ctx.skip(a.notes, "gitlab: job without script", f"job '{key}' has no script", job, None)
-            if not a.commands:
+            if a.placeholder:   # its commands are for another shell (see the finding)
+                a.commands = [f"echo 'pipec import: job {key} was not converted; see the comments above' >&2 "
+                              "&& exit 1"]
+            elif not a.commands:
                 ctx.skip(a.notes, "gitlab: job with nothing to run", f"job '{key}' has no command that could be "
                          "converted; its one command fails until you replace it", cfg, key)
                 a.commands = [f"echo 'pipec import: job {key} was not converted; see the comments above' >&2 "
