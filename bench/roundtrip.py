@@ -377,6 +377,7 @@ def plan_workflow_view(back, mapping: dict, original: dict) -> dict:
     after = {a: frozenset(jobs[a].after) & compared for a in compared if a in jobs}
     commands = {}
     guarded = set(mapping.get("guards") or ())
+    from_actions = set(mapping.get("action_commands") or ())
     for a in original["commands"]:
         if a not in jobs:
             continue
@@ -386,6 +387,8 @@ def plan_workflow_view(back, mapping: dict, original: dict) -> dict:
             if a in guarded and ph.name == "build":  # the importer's failing guard of a job condition
                 cmds = cmds[1:]
             for c in cmds:
+                if c.rstrip("\n") in from_actions:
+                    continue  # a uses step the importer wrote as commands: compared in everything()
                 body = c.split("\n")
                 if body[:1] == ["("] and body[-1:] == [")"] and len(body) > 2 and _WRAP_HEAD.match(body[1]):
                     body = body[2:-1]  # the importer's subshell and shell options around a step
@@ -481,7 +484,13 @@ def _needles(item, kind: str) -> list[str]:
             return [importer.name(words[1], "source")]
         return [words[-1].lstrip("!").replace("$default-branch", "main")]
     if item.category == "step":  # a uses step: the action, at whatever ref pipec pins
-        return [text.split("] ")[-1].split("@")[0]] if kind == "workflow" else [text]
+        if kind != "workflow":
+            return [text]
+        action = text.split("] ")[-1].split("@")[0]
+        from pipec.targets.github.imports.third_party import AS_COMMANDS
+
+        # an action the importer maps to its commands (third_party.py): those commands, not the action
+        return [AS_COMMANDS.get(action.lower(), action)]
     return [text]
 
 

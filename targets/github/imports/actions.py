@@ -19,7 +19,10 @@ from pipec.targets.github.imports.common import _Action, _scalar, _Skip
 _KNOWN_ACTIONS = {"actions/checkout", "actions/cache", "actions/cache/restore", "actions/cache/save",
                   "actions/upload-artifact", "actions/download-artifact", "aws-actions/configure-aws-credentials",
                   "actions/setup-node", "actions/setup-python", "actions/setup-java", "actions/setup-go",
-                  "actions/setup-dotnet", "ruby/setup-ruby", "shivammathur/setup-php"}
+                  "actions/setup-dotnet", "ruby/setup-ruby", "shivammathur/setup-php",
+                  "aws-actions/aws-codebuild-run-build"}
+#: actions whose mapping keeps the step's own timeout-minutes (:mod:`.third_party`)
+_OWN_TIMEOUT = {"aws-actions/aws-codebuild-run-build"}
 _CHECKOUT_IGNORED = {"token", "ssh-key", "persist-credentials", "clean", "show-progress", "set-safe-directory",
                      "fetch-depth", "github-server-url"}
 _SETUP_IGNORED = {"cache", "cache-dependency-path", "check-latest", "token", "allow-prereleases",
@@ -65,6 +68,9 @@ class Actions:
                 raise _Skip("workflow: step setting", f"step setting '{k}' has no .pipe equivalent")
         if when == "always" and lower not in ("actions/upload-artifact", "actions/cache", "actions/cache/save"):
             raise _Skip("workflow: always() step", f"{uses} runs after failures too")
+        if "timeout-minutes" in step and lower not in _OWN_TIMEOUT:
+            self.ctx.skip(a.phase, "workflow: step timeout", f"step {i + 1} has its own timeout; only the action's "
+                          "timeout applies", steps, i)
         if lower.startswith("docker://"):
             raise _Skip("workflow: docker action", f"{uses} runs a container image as a step")
         if lower.startswith("./") or lower.startswith("."):
@@ -83,6 +89,8 @@ class Actions:
             self.download(a, step, with_)
         elif lower == "aws-actions/configure-aws-credentials":
             self.aws_credentials(step, with_)
+        elif self.third_party(a, step, with_, lower):   # :mod:`.third_party`
+            return
         else:
             raise _Skip("workflow: third-party action", f"{uses} is an action pipec does not translate "
                         "(its commands must be written out)")

@@ -138,6 +138,10 @@ class Jobs:
         d.items.extend(a.artifact_docs)
         if a.cache:
             d.stmt("cache", *[v(c) for c in a.cache])
+        if a.allow:
+            aws = d.block("aws")
+            for *actions, resource in dict.fromkeys(a.allow):
+                aws.stmt("allow", *[q(x) for x in actions], "on", q(resource))
         if a.github or a.secrets:
             g = d.block("github")
             for line in a.github:

@@ -1,0 +1,150 @@
+"""Third-party actions whose documented effect is a few commands (issue 25 item 4): the action
+becomes those commands, so that its step is mapped rather than only reported. Each mapping says
+what it relies on (the action's own README, action.yml or code, read through the project's
+``search`` tool) and refuses, with a finding, every input whose meaning it does not keep.
+
+- ``aws-actions/aws-codebuild-run-build``: "Execute CodeBuild::startBuild for the current repo",
+  "Wait for completion and error on anything but a SUCCEEDED build" (its README). Its code
+  (code-build.js) starts the project's build with ``sourceVersion`` the commit of the run (the
+  pull request's head commit for a pull request), ``sourceTypeOverride`` ``GITHUB`` and
+  ``sourceLocationOverride`` ``https://github.com/OWNER/REPO.git`` (unless
+  ``disable-source-override``), the buildspec, image, compute type, environment type and
+  image-pull-credentials overrides given, and every ``GITHUB_*`` variable of the step (unless
+  ``disable-github-env-vars``) plus those named in ``env-vars-for-codebuild`` as plain-text
+  variables; it polls ``BatchGetBuilds`` every ``update-interval`` seconds (30), and stops the
+  build on the signals of ``stop-on-signals`` (``SIGINT``, which GitHub sends when a run is
+  cancelled). The commands: ``aws codebuild start-build`` with the same overrides (the commit
+  is ``$CODEBUILD_RESOLVED_SOURCE_VERSION``, which the GitHub target sets to the pull request's
+  head commit or ``github.sha``, the same choice), a ``trap`` that runs ``aws codebuild
+  stop-build``, and a loop on ``aws codebuild batch-get-builds`` that fails unless the status is
+  ``SUCCEEDED``. The IAM actions it needs (``codebuild:StartBuild``, ``codebuild:BatchGetBuilds``,
+  ``codebuild:StopBuild``, resource ``arn:aws:codebuild:REGION:ACCOUNT:project/NAME``: the
+  CodeBuild permissions reference) are the action's ``aws { allow }``. Normalisation: the build's
+  log stays in CloudWatch Logs (the action copies it into the step's log); the command prints the
+  build's id.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from pipec.targets.github.imports.common import _Action, _scalar, _Skip
+
+_CODEBUILD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,254}")
+#: aws-codebuild-run-build inputs -> the start-build option each one is (None: handled apart)
+_RUN_BUILD_OPTIONS = {
+    "project-name": None, "buildspec-override": "--buildspec-override", "image-override": "--image-override",
+    "compute-type-override": "--compute-type-override",
+    "environment-type-override": "--environment-type-override",
+    "image-pull-credentials-type-override": "--image-pull-credentials-type-override",
+    "source-version-override": None, "source-type-override": None, "source-location-override": None,
+    "disable-source-override": None, "disable-github-env-vars": None, "env-vars-for-codebuild": None,
+    "update-interval": None, "update-back-off": None, "hide-cloudwatch-logs": None, "stop-on-signals": None,
+    "artifacts-type-override": None,
+}
+#: action -> the text its commands always hold (bench/roundtrip.py finds the step by it)
+AS_COMMANDS = {"aws-actions/aws-codebuild-run-build": "aws codebuild start-build --project-name"}
+_SIGNALS = {"SIGINT": "INT", "SIGTERM": "TERM", "SIGHUP": "HUP", "SIGQUIT": "QUIT"}
+
+
+class ThirdParty:
+    """The third-party actions :mod:`.actions` maps to commands, one method each."""
+
+    def third_party(self, a: _Action, step, with_, action: str) -> bool:
+        """Map ``action`` (lower case, no ref) into ``a``; False when it is not one of these."""
+        if action == "aws-actions/aws-codebuild-run-build":
+            self.codebuild_run_build(a, step, with_)
+            return True
+        return False
+
+    def codebuild_run_build(self, a: _Action, step, with_):
+        values = {}
+        for k, val in with_.items():
+            text = _scalar(val) if not isinstance(val, (dict, list)) else None
+            if k not in _RUN_BUILD_OPTIONS:
+                raise _Skip("workflow: action inputs", f"aws-codebuild-run-build input '{k}' is not one pipec knows")
+            if text is None or "${{" in text or "\n" in text.strip():
+                raise _Skip("workflow: action inputs", f"aws-codebuild-run-build input '{k}' is computed by GitHub")
+            values[k] = text.strip()
+        project = values.get("project-name", "")
+        if not _CODEBUILD_NAME.fullmatch(project):
+            raise _Skip("workflow: action inputs", f"aws-codebuild-run-build project-name {project!r} is not a "
+                        "CodeBuild project name")
+        interval = values.get("update-interval", "30")
+        if not interval.isdigit() or int(interval) < 1:
+            raise _Skip("workflow: action inputs", f"aws-codebuild-run-build update-interval {interval!r} is not "
+                        "a number of seconds")
+        start = ["aws codebuild start-build --project-name", shlex.quote(project)]
+        if values.get("disable-source-override") != "true":
+            location = values.get("source-location-override") or f"https://github.com/{self.repo}.git"
+            start += ["--source-type-override", shlex.quote(values.get("source-type-override") or "GITHUB"),
+                      "--source-location-override", shlex.quote(location), "--source-version",
+                      shlex.quote(values["source-version-override"]) if values.get("source-version-override")
+                      else '"$CODEBUILD_RESOLVED_SOURCE_VERSION"']
+        for k, option in _RUN_BUILD_OPTIONS.items():
+            if option and values.get(k):
+                start += [option, shlex.quote(values[k])]
+        if values.get("artifacts-type-override"):
+            start += ["--artifacts-override", shlex.quote(f"type={values['artifacts-type-override']}")]
+        names = [n.strip() for n in values.get("env-vars-for-codebuild", "").split(",") if n.strip()]
+        if not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n) for n in names):
+            raise _Skip("workflow: action inputs", "aws-codebuild-run-build env-vars-for-codebuild is not a list "
+                        "of variable names")
+        github_vars = values.get("disable-github-env-vars") != "true"
+        if github_vars or names:
+            # the step's GITHUB_* variables and the named ones, as the action passes them (a JSON
+            # list, so that values with commas and spaces arrive intact)
+            test = " or ".join((['k.startswith("GITHUB_")'] if github_vars else [])
+                               + ([f"k in {tuple(names)!r}"] if names else []))
+            start += ["--environment-variables-override",
+                      "\"$(python3 -c 'import json, os; print(json.dumps([{\"name\": k, \"value\": v, \"type\": "
+                      f"\"PLAINTEXT\"}} for k, v in sorted(os.environ.items()) if {test}]))')\""]
+        start += ["--query build.id --output text"]
+        # one option (and its value) per line
+        words, start = start, []
+        for w in words:
+            if w.startswith("--") and start:
+                start[-1] += " \\"
+                start.append("  " + w)
+            elif start:
+                start[-1] += " " + w
+            else:
+                start.append(w)
+        signals = [s.strip().upper() for s in values.get("stop-on-signals", "SIGINT").split(",") if s.strip()]
+        if any(s not in _SIGNALS for s in signals):
+            raise _Skip("workflow: action inputs", f"aws-codebuild-run-build stop-on-signals {signals!r} names a "
+                        "signal pipec does not map")
+        timeout = step.get("timeout-minutes")
+        deadline = isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > 0
+        if "timeout-minutes" in step and not deadline:
+            raise _Skip("workflow: step timeout", f"timeout-minutes {timeout!r} is not a whole number of minutes")
+        lines = ["(", "set -eo pipefail"]
+        senv = step.get("env")
+        if senv is not None:
+            if not isinstance(senv, dict):
+                raise _Skip("workflow: env expression", "the step's env is an expression")
+            for name, value in senv.items():
+                text = _scalar(value)
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)) or text is None:
+                    raise _Skip("workflow: env expression", f"env {name} is not a plain variable")
+                lines.append(f"export {name}={self.shell_value(a, text, str(name))}")
+        lines += [f"id=$({start[0]}", *start[1:-1], f"{start[-1]})"] if len(start) > 1 else [f"id=$({start[0]})"]
+        if signals:
+            lines.append(f"trap 'aws codebuild stop-build --id \"$id\" > /dev/null' "
+                         f"{' '.join(_SIGNALS[s] for s in signals)}")
+        lines.append('echo "CodeBuild build $id started; its log is in CloudWatch Logs"')
+        if deadline:  # the step's own timeout, which fails the step on GitHub
+            lines.append(f"deadline=$((SECONDS + {timeout * 60}))")
+        wait = ["while status=$(aws codebuild batch-get-builds --ids \"$id\" --query 'builds[0].buildStatus' "
+                "--output text) && [ \"$status\" = IN_PROGRESS ]"]
+        if deadline:
+            wait.append('&& [ "$SECONDS" -lt "$deadline" ]')
+        lines += [" ".join(wait) + "; do", f"  sleep {int(interval)}", "done",
+                  'echo "CodeBuild build $id: $status"', '[ "$status" = SUCCEEDED ]', ")"]
+        a.phase.stmt("run", '"""\n' + "\n".join(lines) + '\n"""')
+        # for the round trip (bench/roundtrip.py): commands that stand for a uses step
+        self.ctx.mapping.setdefault("action_commands", []).append("\n".join(lines))
+        a.commands += 1
+        a.allow.append(("codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild",
+                        f"arn:aws:codebuild:*:*:project/{project}"))
