@@ -316,6 +316,8 @@ def _script_lines(text: str) -> list[str]:
 
 
 def workflow_view(data, mapping: dict, sequential_matrix: bool = True) -> dict | None:
+    from pipec.targets.github.imports import runner_files
+
     jobs = data.get("jobs") if isinstance(data, dict) else None
     if not isinstance(jobs, dict):
         return None
@@ -362,10 +364,15 @@ def workflow_view(data, mapping: dict, sequential_matrix: bool = True) -> dict |
                 # a step's working-directory and env are lines of its script in .pipe
                 wd = step.get("working-directory", defaults[0].get("working-directory",
                                                                    defaults[1].get("working-directory")))
-                if wd not in (None, "", "."):
-                    lines.append(f"cd {shlex.quote(str(wd))}")
+                if wd not in (None, "", ".") and not re.fullmatch(r"\$\{\{\s*github\.workspace\s*\}\}/?", str(wd)):
+                    lines.append(f"cd {shlex.quote(str(wd))}")  # (the workspace is the folder a job starts in)
                 lines += [f"export {n}=${{{{ value }}}}" for n in (step.get("env") or {})]
-                lines += _script_lines(str(run))
+                script = _script_lines(str(run))
+                # runner-file writes as the shell statements the importer writes (a documented mapping:
+                # targets/github/imports/runner_files.py)
+                sid = step.get("id") if isinstance(step.get("id"), str) else None
+                writes = runner_files.statements(script, sid) if "GITHUB_" in str(run) else None
+                lines += [writes[j][0] if writes and j in writes else x for j, x in enumerate(script)]
             commands[a] = tuple(lines)
     return {"triggers": _workflow_triggers(data.get("on"), mapping.get("triggers") or {}),
             "after": after, "commands": commands}
@@ -508,6 +515,8 @@ def everything(result, path: str, text: str | None) -> dict:
     file rebuilt for the original's platform: ``equal`` (it is in the rebuilt file),
     ``normalisation`` (a documented one: the inventory's ``ignored`` reasons), ``finding`` (the
     import reported it) or ``loss`` (none of these). Returns the counts and the first losses."""
+    import attrs
+
     from pipec import importer
     from pipec.targets.import_inventory import account
 
@@ -522,7 +531,8 @@ def everything(result, path: str, text: str | None) -> dict:
         if it.status == "ignored":
             counts["normalisation"] += 1
         elif all(_norm(n, it) in (flat if it.category == "artifact" else rebuilt)
-                 for n in _needles(it, result.kind)):
+                 for n in _needles(it, result.kind)) or (it.alt is not None and all(
+                     n in rebuilt for n in _needles(attrs.evolve(it, text=it.alt), result.kind))):
             counts["equal"] += 1
         elif it.status == "reported":
             counts["finding"] += 1

@@ -43,6 +43,7 @@ class Item:
     check: object = None                  # how to find it in the .pipe: a callable(code) -> bool
     status: str = "lost"
     job: str | None = None                # the workflow job it belongs to
+    alt: str | None = None                # a command's documented translation (a runner-file write)
 
 
 def _line(container, key) -> int | None:
@@ -160,6 +161,13 @@ def _job(key, job, jobs) -> list[Item]:
             sl = _line(steps, i)
             cmds = []
             if isinstance(step.get("run"), str):
+                from pipec.targets.github.imports import runner_files
+
+                real = [x.strip() for x in step["run"].splitlines() if x.strip() and not x.strip().startswith("#")]
+                sid = step.get("id") if isinstance(step.get("id"), str) else None
+                # a runner-file write is in the .pipe as the shell statement it stands for (runner_files.py)
+                writes = dict(enumerate(real)) | {j: w for j, (w, _o) in (
+                    runner_files.statements(real, sid) or {}).items()} if "GITHUB_" in step["run"] else {}
                 for line in step["run"].splitlines():
                     s = line.strip()
                     if not s:
@@ -167,7 +175,10 @@ def _job(key, job, jobs) -> list[Item]:
                     if s.startswith("#"):
                         cmds.append(Item("command", s, sl, {sl}, ignored="a comment line of a script"))
                     else:
-                        cmds.append(Item("command", s, sl, {sl, jl}, check=_has_command(s)))
+                        alt = writes.get(real.index(s)) if s in real and writes else None
+                        cmds.append(Item("command", s, sl, {sl, jl}, check=_has_command(s) if alt in (None, s) else (
+                            lambda code, x=_has_command(s), y=_has_command(alt): x(code) or y(code)),
+                            alt=alt if alt != s else None))
                 out.append(Item("step", f"{key}[{i}] run", sl, {sl},
                                 check=lambda code, cs=tuple(c for c in cmds if c.check):
                                 any(c.check(code) for c in cs)))

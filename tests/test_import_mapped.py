@@ -127,3 +127,101 @@ def test_a_timeout_on_another_action_step_is_a_finding():
               - run: make
         """)
     assert "workflow: step timeout" in {u.construct for u in r.unconverted}
+
+
+RUNNER_FILES = """
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: version
+        run: |
+          echo "VERSION=$(cat VERSION)" >> $GITHUB_ENV
+          echo "tag=v$(cat VERSION)" >> "$GITHUB_OUTPUT"
+          echo "$HOME/tools" >> $GITHUB_PATH
+      - run: mytool "$VERSION" ${{ steps.version.outputs.tag }}
+"""
+
+
+def test_runner_file_writes_become_shell_statements(tmp_path):
+    r = imp(RUNNER_FILES, repository="acme/app")
+    assert "workflow: GitHub runner file" not in {u.construct for u in r.unconverted}
+    assert status(r, "step", "build[1] run") == "mapped"
+    assert all(status(r, "command", c) == "mapped" for c in ("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH"))
+    got = commands(r)
+    assert got == ['export VERSION="$(cat VERSION)"', 'export STEPS_VERSION_TAG="v$(cat VERSION)"',
+                   'export PATH="$HOME/tools:$PATH"', 'mytool "$VERSION" ${STEPS_VERSION_TAG}']
+    if BASH is None:
+        return
+    # the phase's commands share one shell: the later command sees the value, the tool, the output
+    (tmp_path / "VERSION").write_text("1.2\n")
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "mytool").write_text('#!/bin/bash\necho "tool $1 $2"\n')
+    (tmp_path / "tools" / "mytool").chmod(0o755)
+    done = run("set -e\n" + "\n".join(got), tmp_path, {})
+    assert done.stdout == "tool 1.2 v1.2\n", done.stderr
+
+
+def test_a_step_that_reads_its_own_env_write_stays_a_finding():
+    """GitHub's step does not see its own $GITHUB_ENV write; an export would, so no mapping."""
+    r = imp("""
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: |
+                  echo "A=1" >> $GITHUB_ENV
+                  echo "$A"
+              - run: |
+                  echo "B=2" >> $GITHUB_OUTPUT
+        """)
+    assert [u.construct for u in r.unconverted].count("workflow: GitHub runner file") == 2  # (no step id)
+    assert "export A" not in r.source
+
+
+def test_workspace_and_literal_env_expressions_are_evaluated_at_import():
+    r = imp("""
+        on: push
+        env:
+          PY: "3.11"
+          APP: web
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: ${{ env.PY }}
+              - run: make
+                working-directory: ${{ github.workspace }}/${{ env.APP }}
+              - run: ls
+                working-directory: ${{ github.workspace }}
+              - run: cp out.txt ${{ github.workspace }}/dist
+        """)
+    assert not r.unconverted, r.unconverted
+    assert "runtime python 3.11" in r.source
+    assert commands(r) == ["(\nset -e\ncd web\nmake\n)", "ls", "cp out.txt ${CODEBUILD_SRC_DIR}/dist"]
+
+
+def test_env_expressions_are_not_evaluated_when_a_step_may_change_the_value():
+    r = imp("""
+        on: push
+        env:
+          PY: "3.11"
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: echo "PY=3.12" >> $GITHUB_ENV
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: ${{ env.PY }}
+        """)
+    assert "workflow: runtime version" in {u.construct for u in r.unconverted}
+    assert "runtime python" not in r.source

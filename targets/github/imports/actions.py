@@ -138,6 +138,8 @@ class Actions:
             raise _Skip("workflow: runtime version", f"{action} without '{key}' (a version file or the default "
                         "version) gives no runtime version")
         text = _scalar(version) if not isinstance(version, (dict, list)) else None
+        if text and "${{" in text:
+            text = self.literal(a, step, text) or text   # ${{ env.X }} of a literal job env
         if not text or "${{" in text or "\n" in text.strip() or not re.fullmatch(r"v?[0-9]+(\.[0-9x]+)*", text):
             raise _Skip("workflow: runtime version", f"{action} version {version!r} is not one version number")
         text = text.lstrip("v")

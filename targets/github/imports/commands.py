@@ -14,6 +14,7 @@ import shlex
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 from pipec.importer import q
+from pipec.targets.github.imports import runner_files
 from pipec.targets.github.imports.common import _EXPR, _SHELL_NAME, _Action, _scalar, _Skip
 
 
@@ -186,6 +187,8 @@ class Commands:
             raise _Skip("workflow: non-bash shell", f"shell {shell!r}: pipec commands run in bash")
         wd = step.get("working-directory", job_def.get("working-directory", wf_def.get("working-directory")))
         wd = _scalar(wd) if wd is not None and not isinstance(wd, (dict, list)) else wd
+        if isinstance(wd, str) and "${{" in wd:
+            wd = self.literal(a, step, wd, path=True) or wd
         if wd is not None and (not isinstance(wd, str) or "${{" in wd):
             raise _Skip("workflow: working-directory expression", f"working-directory {wd!r} is not a plain path")
         env_lines = []
@@ -203,26 +206,42 @@ class Commands:
                 env_lines.append(f"export {name}={self.shell_value(a, text, name)}")
         body = _scalar(step["run"]).replace("\r\n", "\n").replace("\r", "\n")
         body = self.expressions(a, body)
+        lines = body.split("\n")
+        real = [ln for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+        writes = {}
         if RUNNER_FILES.search(body):
+            step_id = _scalar(step["id"]) if isinstance(step.get("id"), str) and step["id"].strip() else None
+            writes = runner_files.statements(real, step_id) or {}
+            kept = [ln for i, ln in enumerate(real) if i not in writes]
+            if not writes or RUNNER_FILES.search("\n".join(kept)) or env_lines or wd not in (None, "", ".") or \
+                    not all(_simple(ln, pipefail, ln is real[-1]) for ln in kept):
+                writes = {}
+        if RUNNER_FILES.search(body) and not writes:
             raise _Skip("workflow: GitHub runner file", "the step writes to a GitHub runner file "
                         f"(${RUNNER_FILES.search(body).group(1)}: outputs, env or PATH for later steps, or the job "
-                        "summary), which CodeBuild does not have")
-        used = {m.group(1) for m in GITHUB_ONLY_VARS.finditer(body + "\n".join(env_lines))}
+                        "summary), which CodeBuild does not have, in a form pipec does not turn into shell "
+                        "statements (one 'echo \"NAME=VALUE\" >> $GITHUB_ENV' line among simple commands, "
+                        "whose value the step itself does not read)")
+        read = "\n".join(writes[i][0] if i in writes else ln for i, ln in enumerate(real)) if writes else body
+        used = {m.group(1) for m in GITHUB_ONLY_VARS.finditer(read + "\n".join(env_lines))}
         used -= set(a.env) | set(a.secrets)
         if used:
             ctx.skip(a.phase, "workflow: GitHub-only context in a command", f"step {i + 1} reads "
                      f"{', '.join(sorted(used))}, which GitHub sets and CodeBuild does not", steps, i)
         if '"""' in body or any('"""' in x for x in env_lines) or (wd and '"""' in wd):
             raise _Skip("workflow: script with triple quotes", 'the script holds """, which a .pipe script cannot')
-        lines = body.split("\n")
-        real = [ln for ln in lines if ln.strip() and not ln.strip().startswith("#")]
         if not real:
             return
         if any(ln != ln.rstrip() and ln.rstrip().endswith("\\") for ln in lines):
             raise _Skip("workflow: script whitespace", "a line ends with a backslash and spaces, which a .pipe "
                         "script would drop")
         out: list[tuple[str, bool]]
-        if not env_lines and wd in (None, "", ".") and all(
+        if writes:  # each line its own command, the runner-file writes as shell statements
+            out = [(writes[i][0] if i in writes else ln.strip(), False) for i, ln in enumerate(real)]
+            for _stmt, output in writes.values():
+                if output is not None:
+                    a.outputs[(step_id, output)] = runner_files.output_variable(step_id, output)
+        elif not env_lines and wd in (None, "", ".") and all(
                 _simple(ln, pipefail, ln is real[-1]) for ln in real):
             out = [(ln.strip(), False) for ln in real]
         else:
@@ -242,6 +261,34 @@ class Commands:
         ctx.mapping.setdefault("steps", {}).setdefault(a.name, []).append([i, final])
         if self.git_where is None and a.checkout and git_used(body):
             self.git_where = (steps, i)
+
+    def literal(self, a: _Action, step, text: str, path: bool = False) -> str | None:
+        """``text`` with its expressions evaluated at import, where GitHub's value is known before
+        the step runs: ``${{ env.X }}`` is the literal value of the workflow's or job's ``env`` X
+        (not when the step sets X itself, nor when a step of the job may change it through
+        $GITHUB_ENV or an action), and, when ``path``, a leading ``${{ github.workspace }}`` is the
+        folder the job starts in (the checkout; ``.``). None when any other expression is left."""
+        if path and a.will_checkout:
+            # github.workspace: "The default working directory on the runner for steps, and the
+            # default location of your repository when using the checkout action" (GitHub's
+            # contexts reference); a .pipe build starts in its source's copy, the same folder
+            m = re.match(r"\$\{\{\s*github\.workspace\s*\}\}(/|$)", text)
+            if m:
+                text = text[m.end():] or "."
+        step_env = step.get("env") if isinstance(step.get("env"), dict) else {}
+
+        def env(m):
+            name = m.group(1)
+            value = a.env.get(name)
+            if value is None or "$" in value or name in step_env or self.sets_env:
+                raise _Skip("", "")
+            return value
+
+        try:
+            text = re.sub(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", env, text)
+        except _Skip:
+            return None
+        return None if "${{" in text else text
 
     def shell_value(self, a: _Action, text: str, name: str) -> str:
         """``text`` (with expressions) as one shell word."""
@@ -301,6 +348,13 @@ class Commands:
                               "GitHub leaves them empty in runs started by other events, pipeline variables "
                               "keep their defaults", self.data, "on")
             return name
+        if head == "steps" and len(parts) == 4 and parts[2] == "outputs" and (parts[1], parts[3]) in a.outputs:
+            # an output an earlier step of this job wrote to $GITHUB_OUTPUT (runner_files.py)
+            return a.outputs[(parts[1], parts[3])]
+        if inner == "github.workspace" and a.will_checkout:
+            # the checkout's folder: CodeBuild's CODEBUILD_SRC_DIR, which the GitHub target sets to
+            # github.workspace (targets/github/builtins.py)
+            return "CODEBUILD_SRC_DIR"
         if inner in GITHUB_VARS:
             return GITHUB_VARS[inner]
         raise _Skip("workflow: expression in a command", f"the expression '{inner}' is computed by GitHub")
