@@ -186,11 +186,16 @@ def _job(key, job, jobs) -> list[Item]:
             else:
                 uses = _text(step.get("uses"))
                 creds = uses.split("@")[0].lower() == "aws-actions/configure-aws-credentials"
+                w = step.get("with") if isinstance(step.get("with"), dict) else {}
+                from pipec.targets.github.imports.actions import _setup_default
+
+                unchanged = uses.split("@")[0].lower() == "actions/setup-node" and "node-version" not in w and \
+                    _setup_default("actions/setup-node", uses, w) == ""
                 out.append(Item("step", f"{key}[{i}] {uses}", sl, {sl}, check="no-finding", ignored=(
                     "pipec writes the AWS credentials of its jobs itself (an OIDC step for the jobs that use "
                     "AWS, with the role pipec creates; a task names the role the workflow assumed)") if creds
-                    else None))
-                w = step.get("with") if isinstance(step.get("with"), dict) else {}
+                    else "setup-node without a version leaves the runner's Node as it is (the image's, here)"
+                    if unchanged else None))
                 if "upload-artifact" in uses:
                     name = _text(w.get("name", "artifact"))
                     # the .pipe name may spell '-' '_' or '.' differently

@@ -225,3 +225,80 @@ def test_env_expressions_are_not_evaluated_when_a_step_may_change_the_value():
         """)
     assert "workflow: runtime version" in {u.construct for u in r.unconverted}
     assert "runtime python" not in r.source
+
+
+def test_setup_sam_with_the_installer_downloads_it_and_puts_it_on_path():
+    r = imp("""
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: aws-actions/setup-sam@v2
+                with:
+                  use-installer: true
+                  version: 1.120.0
+              - run: sam build
+        """)
+    assert status(r, "step", "setup-sam") == "mapped"
+    got = commands(r)
+    assert got[0] == "sam_dir=$(mktemp -d)"
+    assert "releases/download/v1.120.0/aws-sam-cli-linux-x86_64.zip" in got[1]
+    assert got[2:] == ['export PATH="$sam_dir/dist:$PATH"', "sam build"]
+    # without the installer the action pip-installs SAM into a virtual environment: a finding
+    r = imp("""
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: aws-actions/setup-sam@v2
+              - run: sam build
+        """)
+    assert "workflow: third-party action" in {u.construct for u in r.unconverted}
+
+
+@pytest.mark.parametrize("uses, runtime, found", [
+    ("actions/setup-node@v1", "runtime nodejs 10", False),          # v1's action.yml: default 10.x
+    ("actions/setup-node@v4", None, False),                         # v2 on: Node left as it is
+    ("actions/setup-python@v2.3.2", "runtime python 3", False),     # v1 to v3: default 3.x
+    ("actions/setup-python@v5", None, True),                        # v4 on: reads .python-version
+    ("actions/setup-node@0123456789abcdef0123456789abcdef01234567", None, True),  # which version?
+])
+def test_setup_actions_without_a_version_use_their_documented_default(uses, runtime, found):
+    r = imp(f"""
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: {uses}
+              - run: make
+        """)
+    assert ("workflow: runtime version" in {u.construct for u in r.unconverted}) == found
+    statements = [x.strip() for x in r.source.splitlines() if not x.strip().startswith("#")]
+    assert [x for x in statements if x.startswith("runtime ")] == ([runtime] if runtime else [])
+
+
+def test_expressions_known_at_import_are_written_as_their_value():
+    """GitHub evaluates ${{ }} before the shell runs: a matrix value in a ternary, fromJSON of a
+    literal in a condition."""
+    r = imp("""
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                suite: [a, finch]
+            steps:
+              - uses: actions/checkout@v4
+              - run: echo "RUNTIME=${{ matrix.suite == 'finch' && 'finch' || 'docker' }}"
+              - if: contains(fromJSON('["finch", "x"]'), matrix.suite)
+                run: echo finch only
+        """)
+    assert not r.unconverted, r.unconverted
+    assert 'build t-a {' in r.source and 'build "echo \\"RUNTIME=docker\\""' in r.source
+    assert 'build "echo \\"RUNTIME=finch\\"" "echo finch only"' in r.source

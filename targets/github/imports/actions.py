@@ -20,7 +20,7 @@ _KNOWN_ACTIONS = {"actions/checkout", "actions/cache", "actions/cache/restore", 
                   "actions/upload-artifact", "actions/download-artifact", "aws-actions/configure-aws-credentials",
                   "actions/setup-node", "actions/setup-python", "actions/setup-java", "actions/setup-go",
                   "actions/setup-dotnet", "ruby/setup-ruby", "shivammathur/setup-php",
-                  "aws-actions/aws-codebuild-run-build"}
+                  "aws-actions/aws-codebuild-run-build", "aws-actions/setup-sam"}
 #: actions whose mapping keeps the step's own timeout-minutes (:mod:`.third_party`)
 _OWN_TIMEOUT = {"aws-actions/aws-codebuild-run-build"}
 _CHECKOUT_IGNORED = {"token", "ssh-key", "persist-credentials", "clean", "show-progress", "set-safe-directory",
@@ -40,6 +40,26 @@ def _as_list(value):
     if value is None:
         return []
     return [value]
+
+
+def _setup_default(action: str, uses: str, with_) -> str | None:
+    """The version a setup action without a version input sets up, from its action.yml at the
+    major version the step names (read in actions/setup-python and actions/setup-node at their
+    tags): setup-python v1 to v3 default to '3.x' (v4 on read .python-version, a file pipec does
+    not read); setup-node v1 defaults to '10.x', and from v2 on, without node-version or
+    node-version-file, "the version/architecture of Node will not be changed" (its main.ts): the
+    runner's Node, which is the image's here (""). None: not known."""
+    m = re.fullmatch(r"v(\d+)(\.\d+)*", uses.split("@", 1)[1].strip()) if "@" in uses else None
+    if m is None:
+        return None   # a commit or a branch: which action.yml is not known
+    major = int(m.group(1))
+    if action == "actions/setup-python" and major <= 3 and "python-version-file" not in with_:
+        return "3.x"
+    if action == "actions/setup-node" and major == 1:
+        return "10.x"
+    if action == "actions/setup-node" and major >= 2 and "node-version-file" not in with_:
+        return ""
+    return None
 
 
 def _lca(paths: list[str]) -> str:
@@ -135,8 +155,13 @@ class Actions:
                 ctx.skip(a.phase, "workflow: setup action input", f"{action} input '{k}' has no .pipe equivalent",
                          with_, k)
         if version is None:
-            raise _Skip("workflow: runtime version", f"{action} without '{key}' (a version file or the default "
-                        "version) gives no runtime version")
+            default = _setup_default(action, step["uses"], with_)
+            if default == "":
+                return  # the runner's own version, unchanged: the image's, here
+            if default is None:
+                raise _Skip("workflow: runtime version", f"{action} without '{key}' (a version file or the default "
+                            "version) gives no runtime version")
+            version = default
         text = _scalar(version) if not isinstance(version, (dict, list)) else None
         if text and "${{" in text:
             text = self.literal(a, step, text) or text   # ${{ env.X }} of a literal job env

@@ -366,6 +366,12 @@ class Commands:
             inner = m.group(1).strip()
             prefix = body[pos:m.start()]
             out.append(prefix)
+            literal = None if _PATH.fullmatch(inner) else self.evaluate(a, inner)
+            if literal is not None:
+                # GitHub puts the expression's value into the script before the shell reads it
+                out.append(literal)
+                pos = m.end()
+                continue
             var = self.variable_of(a, inner)
             if self.in_single_quotes("".join(out)):
                 raise _Skip("workflow: expression in single quotes", f"'{inner}' is inside single quotes, where "
@@ -374,6 +380,32 @@ class Commands:
             pos = m.end()
         out.append(body[pos:])
         return "".join(out)
+
+    def evaluate(self, a: _Action, inner: str) -> str | None:
+        """The text of expression ``inner`` when every value it reads is known at import (the
+        matrix combination; the workflow's and job's literal env, when no step may change it), as
+        GitHub writes a text or a boolean into a script; None otherwise (numbers included)."""
+        from pipec.targets.github.imports.expressions import UNKNOWN, _Expr
+
+        def lookup(path):
+            head = path[0] if isinstance(path[0], str) else ""
+            if head == "matrix" and not getattr(self, "matrix_unknown", False) and self.combo is not None:
+                value = self.combo
+                for part in path[1:]:
+                    value = value.get(part) if isinstance(value, dict) and isinstance(part, str) else UNKNOWN
+                return UNKNOWN if value is None else value
+            if head == "env" and len(path) == 2 and not self.sets_env and path[1] in a.env \
+                    and "$" not in a.env[path[1]]:
+                return a.env[path[1]]
+            return UNKNOWN
+
+        try:
+            value = _Expr(inner, lookup, {}).run()
+        except (ValueError, IndexError, TypeError, KeyError, RecursionError):
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else None
 
     @staticmethod
     def in_single_quotes(text: str) -> bool:

@@ -22,6 +22,13 @@ what it relies on (the action's own README, action.yml or code, read through the
   CodeBuild permissions reference) are the action's ``aws { allow }``. Normalisation: the build's
   log stays in CloudWatch Logs (the action copies it into the step's log); the command prints the
   build's id.
+- ``aws-actions/setup-sam`` with ``use-installer: true``: its code (lib/setup.js) downloads
+  ``https://github.com/aws/aws-sam-cli/releases/latest/download/aws-sam-cli-linux-x86_64.zip``
+  (``releases/download/vX.Y.Z/`` for a ``version``), extracts it and adds its ``dist`` folder to
+  ``PATH``; when the download fails it only warns. The commands do the same (``curl``, ``unzip``,
+  ``export PATH``). ``token`` only authenticates its look-up of the latest version; ``python`` is
+  unused with the installer. On an ARM runner, or without the installer (a pip install into a
+  virtual environment), the step stays a finding.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from pipec.importer import q
 from pipec.targets.github.imports.common import _Action, _scalar, _Skip
 
 _CODEBUILD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,254}")
@@ -44,7 +52,8 @@ _RUN_BUILD_OPTIONS = {
     "artifacts-type-override": None,
 }
 #: action -> the text its commands always hold (bench/roundtrip.py finds the step by it)
-AS_COMMANDS = {"aws-actions/aws-codebuild-run-build": "aws codebuild start-build --project-name"}
+AS_COMMANDS = {"aws-actions/aws-codebuild-run-build": "aws codebuild start-build --project-name",
+               "aws-actions/setup-sam": "aws-sam-cli-linux-x86_64.zip"}
 _SIGNALS = {"SIGINT": "INT", "SIGTERM": "TERM", "SIGHUP": "HUP", "SIGQUIT": "QUIT"}
 
 
@@ -56,7 +65,39 @@ class ThirdParty:
         if action == "aws-actions/aws-codebuild-run-build":
             self.codebuild_run_build(a, step, with_)
             return True
+        if action == "aws-actions/setup-sam" and str(with_.get("use-installer")).lower() == "true":
+            self.setup_sam(a, with_)
+            return True
         return False
+
+    def commands_for(self, a: _Action, commands: list[str]):
+        """``commands`` as the action's, each recorded for the round trip (bench/roundtrip.py) as
+        standing for a uses step."""
+        for c in commands:
+            a.phase.stmt("run", '"""\n' + c + '\n"""' if "\n" in c else q(c))
+            a.commands += 1
+            self.ctx.mapping.setdefault("action_commands", []).append(c)
+
+    def setup_sam(self, a: _Action, with_):
+        for k, val in with_.items():
+            text = _scalar(val) if not isinstance(val, (dict, list)) else None
+            if k not in ("use-installer", "version", "token", "python") or text is None or (
+                    k in ("version", "use-installer") and "${{" in text):
+                raise _Skip("workflow: action inputs", f"setup-sam input '{k}' is not one pipec maps")
+        version = (_scalar(with_.get("version")) or "").strip()
+        if version and not re.fullmatch(r"\d+\.\d+\.\d+", version):
+            raise _Skip("workflow: action inputs", f"setup-sam version {version!r} is not x.y.z, which the "
+                        "installer needs")
+        if any("arm" in line for line in a.github if line.startswith("runs_on")):
+            raise _Skip("workflow: action inputs", "setup-sam on an ARM runner: CodeBuild's image is x86-64")
+        url = (f"https://github.com/aws/aws-sam-cli/releases/download/v{version}/aws-sam-cli-linux-x86_64.zip"
+               if version else "https://github.com/aws/aws-sam-cli/releases/latest/download/"
+               "aws-sam-cli-linux-x86_64.zip")
+        self.commands_for(a, [
+            "sam_dir=$(mktemp -d)",
+            f'curl -fsSL {url} -o "$sam_dir/sam.zip" && unzip -q "$sam_dir/sam.zip" -d "$sam_dir" || '
+            "echo 'setup-sam: the SAM CLI download failed; the sam already on PATH is used' >&2",
+            'export PATH="$sam_dir/dist:$PATH"'])
 
     def codebuild_run_build(self, a: _Action, step, with_):
         values = {}
