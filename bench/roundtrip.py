@@ -371,7 +371,8 @@ def workflow_view(data, mapping: dict, sequential_matrix: bool = True) -> dict |
                 # runner-file writes as the shell statements the importer writes (a documented mapping:
                 # targets/github/imports/runner_files.py)
                 sid = step.get("id") if isinstance(step.get("id"), str) else None
-                writes = runner_files.statements(script, sid) if "GITHUB_" in str(run) else None
+                translated = [a, i] in (mapping.get("runner_statements") or [])
+                writes = runner_files.statements(script, sid) if translated else None
                 lines += [writes[j][0] if writes and j in writes else x for j, x in enumerate(script)]
             commands[a] = tuple(lines)
     return {"triggers": _workflow_triggers(data.get("on"), mapping.get("triggers") or {}),
@@ -385,6 +386,7 @@ def plan_workflow_view(back, mapping: dict, original: dict) -> dict:
     commands = {}
     guarded = set(mapping.get("guards") or ())
     from_actions = set(mapping.get("action_commands") or ())
+    helpers = set(mapping.get("helper_commands") or ())
     for a in original["commands"]:
         if a not in jobs:
             continue
@@ -396,11 +398,14 @@ def plan_workflow_view(back, mapping: dict, original: dict) -> dict:
             for c in cmds:
                 if c.rstrip("\n") in from_actions:
                     continue  # a uses step the importer wrote as commands: compared in everything()
+                if c.rstrip("\n") in helpers:
+                    continue  # the runner files' emulation around a step (runner_files.emulated)
                 body = c.split("\n")
                 if body[:1] == ["("] and body[-1:] == [")"] and len(body) > 2 and _WRAP_HEAD.match(body[1]):
                     body = body[2:-1]  # the importer's subshell and shell options around a step
                 for ln in body:
-                    if _DOWNLOAD_COPY.match(ln.strip()):
+                    if _DOWNLOAD_COPY.match(ln.strip()) or ln.startswith('export GITHUB_ENV="$github_files/') or \
+                            re.match(r'export GITHUB_(ENV|OUTPUT|PATH)="\$github_files/', ln):
                         continue
                     lines += _script_lines(ln)
         commands[a] = tuple(lines)

@@ -164,8 +164,9 @@ def test_runner_file_writes_become_shell_statements(tmp_path):
     assert done.stdout == "tool 1.2 v1.2\n", done.stderr
 
 
-def test_a_step_that_reads_its_own_env_write_stays_a_finding():
-    """GitHub's step does not see its own $GITHUB_ENV write; an export would, so no mapping."""
+def test_a_script_step_writes_emulated_runner_files(tmp_path):
+    """A step that is not simple commands (it assigns a variable, reads its own write) stays one
+    script; its runner files are files of the build's own, read after it as GitHub reads them."""
     r = imp("""
         on: push
         jobs:
@@ -173,14 +174,32 @@ def test_a_step_that_reads_its_own_env_write_stays_a_finding():
             runs-on: ubuntu-latest
             steps:
               - uses: actions/checkout@v4
-              - run: |
-                  echo "A=1" >> $GITHUB_ENV
-                  echo "$A"
+              - id: v
+                run: |
+                  A=one
+                  echo "A=$A" >> $GITHUB_ENV
+                  echo "A is '$A' here, not yet in the env: ${B:-unset}"
+                  echo "dir=/opt/x" >> "$GITHUB_OUTPUT"
+                  echo "/opt/bin" >> $GITHUB_PATH
+              - run: echo "$A ${{ steps.v.outputs.dir }}"
               - run: |
                   echo "B=2" >> $GITHUB_OUTPUT
+                  echo "C<<EOF" >> $GITHUB_ENV
         """)
-    assert [u.construct for u in r.unconverted].count("workflow: GitHub runner file") == 2  # (no step id)
-    assert "export A" not in r.source
+    assert status(r, "step", "build[1] run") == "mapped" and status(r, "step", "build[2] run") == "mapped"
+    assert status(r, "step", "build[3] run") == "reported"   # no step id; the NAME<<DELIMITER form
+    got = commands(r)
+    assert got[0] == 'github_files=$(mktemp -d) && touch "$github_files/env" "$github_files/output" ' \
+                     '"$github_files/path"'
+    assert got[1].startswith('(\nset -e\nexport GITHUB_ENV="$github_files/env" GITHUB_OUTPUT=')
+    assert got[-1] == 'echo "$A ${STEPS_V_DIR}"'
+    if BASH is None:
+        return
+    done = run("set -e\n" + "\n".join(got[:-1]) + '\necho "$A ${STEPS_V_DIR} $PATH"', tmp_path, {})
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert first == "A is 'one' here, not yet in the env: unset"
+    assert second.startswith("one /opt/x /opt/bin:") and second.endswith(os.environ["PATH"])
 
 
 def test_workspace_and_literal_env_expressions_are_evaluated_at_import():

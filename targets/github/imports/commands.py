@@ -216,13 +216,18 @@ class Commands:
             if not writes or RUNNER_FILES.search("\n".join(kept)) or env_lines or wd not in (None, "", ".") or \
                     not all(_simple(ln, pipefail, ln is real[-1]) for ln in kept):
                 writes = {}
+        emulated = None
         if RUNNER_FILES.search(body) and not writes:
+            step_id = _scalar(step["id"]) if isinstance(step.get("id"), str) and step["id"].strip() else None
+            emulated = runner_files.emulated(body, step_id)
+        if RUNNER_FILES.search(body) and not writes and not emulated:
             raise _Skip("workflow: GitHub runner file", "the step writes to a GitHub runner file "
                         f"(${RUNNER_FILES.search(body).group(1)}: outputs, env or PATH for later steps, or the job "
                         "summary), which CodeBuild does not have, in a form pipec does not turn into shell "
                         "statements (one 'echo \"NAME=VALUE\" >> $GITHUB_ENV' line among simple commands, "
                         "whose value the step itself does not read)")
-        read = "\n".join(writes[i][0] if i in writes else ln for i, ln in enumerate(real)) if writes else body
+        read = "\n".join(writes[i][0] if i in writes else ln for i, ln in enumerate(real)) if writes else \
+            RUNNER_FILES.sub("", body) if emulated else body
         used = {m.group(1) for m in GITHUB_ONLY_VARS.finditer(read + "\n".join(env_lines))}
         used -= set(a.env) | set(a.secrets)
         if used:
@@ -241,15 +246,25 @@ class Commands:
             for _stmt, output in writes.values():
                 if output is not None:
                     a.outputs[(step_id, output)] = runner_files.output_variable(step_id, output)
+            # for the round trip: this step's runner-file writes are shell statements now
+            ctx.mapping.setdefault("runner_statements", []).append([a.name, i])
         elif not env_lines and wd in (None, "", ".") and all(
                 _simple(ln, pipefail, ln is real[-1]) for ln in real):
             out = [(ln.strip(), False) for ln in real]
         else:
             head = ["(", "set -eo pipefail" if pipefail else "set -e"]
+            if emulated:  # the runner files as files of the build's own (runner_files.emulated)
+                head.append(emulated[1])
             if wd not in (None, "", "."):
                 head.append(f"cd {shlex.quote(wd)}")
             script = "\n".join(head + env_lines + [ln.rstrip() for ln in body.rstrip("\n").split("\n")] + [")"])
             out = [(script, True)]
+            if emulated:
+                before, _start, after, outputs = emulated
+                out = [(c, False) for c in before] + out + [(c, False) for c in after]
+                for name, var in outputs.items():
+                    a.outputs[(step_id, name)] = var
+                ctx.mapping.setdefault("helper_commands", []).extend(before + after)
         for text, script in out:
             src = '"""\n' + text + '\n"""' if script else q(text)
             if final:
@@ -316,10 +331,10 @@ class Commands:
         if inner == "github.token":
             return self.add_secret(a, "GITHUB_TOKEN", "GITHUB_TOKEN")
         if head == "matrix" and getattr(self, "matrix_unknown", False) and len(parts) == 2 \
-                and _SHELL_NAME.fullmatch(parts[1]):
+                and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", parts[1]):
             # a matrix that is not expanded (issue 25): the value is a placeholder variable of the
             # action, which already fails until the combinations are written out
-            var = "MATRIX_" + parts[1].upper()
+            var = "MATRIX_" + parts[1].upper().replace("-", "_")
             a.env.setdefault(var, f"REPLACE-ME-matrix-{parts[1].lower().replace('_', '-')}")
             return var
         if head == "vars" and len(parts) == 2 and _SHELL_NAME.fullmatch(parts[1]):
@@ -351,6 +366,11 @@ class Commands:
         if head == "steps" and len(parts) == 4 and parts[2] == "outputs" and (parts[1], parts[3]) in a.outputs:
             # an output an earlier step of this job wrote to $GITHUB_OUTPUT (runner_files.py)
             return a.outputs[(parts[1], parts[3])]
+        if inner == "github.sha" and self.events and set(self.events) <= {"push", "schedule", "workflow_dispatch"}:
+            # for pushes, schedules and manual runs, github.sha is the commit of the run: CodeBuild's
+            # CODEBUILD_RESOLVED_SOURCE_VERSION, which the GitHub target sets to github.sha then
+            # (targets/github/builtins.py; a pull request's github.sha is its merge commit instead)
+            return "CODEBUILD_RESOLVED_SOURCE_VERSION"
         if inner == "github.workspace" and a.will_checkout:
             # the checkout's folder: CodeBuild's CODEBUILD_SRC_DIR, which the GitHub target sets to
             # github.workspace (targets/github/builtins.py)
@@ -373,6 +393,10 @@ class Commands:
                 pos = m.end()
                 continue
             var = self.variable_of(a, inner)
+            if self.in_single_quotes("".join(out)) and _PATH.fullmatch(inner) and self.evaluate(a, inner) is not None:
+                out.append(self.evaluate(a, inner))  # a value known at import needs no expansion
+                pos = m.end()
+                continue
             if self.in_single_quotes("".join(out)):
                 raise _Skip("workflow: expression in single quotes", f"'{inner}' is inside single quotes, where "
                             "a shell variable would not expand")

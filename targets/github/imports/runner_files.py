@@ -24,6 +24,16 @@ and no later line of the same step reads the new value (GitHub's step does not s
 would). Anything else (``printf``, ``tee``, the ``NAME<<DELIMITER`` form for several lines,
 ``$GITHUB_STATE`` and ``$GITHUB_STEP_SUMMARY``) stays a finding. A value whose command
 substitution prints several lines is an invalid entry on GitHub and a multi-line value here.
+
+A step that cannot be split into commands (it sets variables, changes directory, has its own
+``env``: a script in a subshell) keeps its lines as they are, and the runner files are emulated
+with files of the build's own (:func:`emulated`): a first command makes a folder, the subshell
+exports ``GITHUB_ENV``, ``GITHUB_OUTPUT`` and ``GITHUB_PATH`` naming files in it, and commands after
+it read them as the runner does after a step: each ``NAME=VALUE`` line of the env file is exported
+(``export "$line"`` splits at the first ``=``, as GitHub does), each line of the path file is put in
+front of ``PATH``, and each output the workflow reads is exported as ``STEPS_<ID>_<NAME>`` (the
+last value written). The ``NAME<<DELIMITER`` form, ``$GITHUB_STATE`` and ``$GITHUB_STEP_SUMMARY``
+stay findings.
 """
 
 from __future__ import annotations
@@ -79,3 +89,40 @@ def statements(lines: list[str], step_id: str | None) -> dict[int, tuple[str, st
                 return None
             out[i] = (f"export {output_variable(step_id, name)}={_quoted(value, how)}", name)
     return out
+
+
+#: the folder of the emulated runner files (a shell variable of the build)
+FOLDER = "github_files"
+
+
+def emulated(body: str, step_id: str | None) -> tuple[list[str], str, list[str], dict] | None:
+    """For a step run as a script: (commands before it, the line that starts its subshell's
+    body, commands after it, {output name: variable}); None when the step writes a runner file
+    pipec does not emulate (see the module's docstring)."""
+    files = set(re.findall(r"\$\{?(GITHUB_[A-Z_]+)\b", body)) & {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH",
+                                                                  "GITHUB_STATE", "GITHUB_STEP_SUMMARY"}
+    if not files or files - {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH"} or "<<" in body:
+        return None
+    outputs = {}
+    if "GITHUB_OUTPUT" in files:
+        if step_id is None:
+            return None
+        for line in body.split("\n"):
+            m = _WRITE.fullmatch(line.strip())
+            word = (m.group("dq") or m.group("sq") or m.group("plain") or "") if m else ""
+            name = word.partition("=")[0]
+            if m and "GITHUB_OUTPUT" in (m.group("f1"), m.group("f2")) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*",
+                                                                                         name):
+                outputs[name] = output_variable(step_id, name)
+    names = {"GITHUB_ENV": "env", "GITHUB_OUTPUT": "output", "GITHUB_PATH": "path"}
+    used = [f for f in ("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH") if f in files]
+    before = [f"{FOLDER}=$(mktemp -d) && touch " + " ".join(f'"${FOLDER}/{names[f]}"' for f in used)]
+    start = "export " + " ".join(f'{f}="${FOLDER}/{names[f]}"' for f in used)
+    after = []
+    if "GITHUB_ENV" in used:
+        after.append(f'while IFS= read -r line; do export "$line"; done < "${FOLDER}/env"')
+    if "GITHUB_PATH" in used:
+        after.append(f'while IFS= read -r dir; do PATH="$dir:$PATH"; done < "${FOLDER}/path"')
+    for name, var in outputs.items():
+        after.append(f"export {var}=\"$(sed -n 's/^{name}=//p' \"${FOLDER}/output\" | tail -n 1)\"")
+    return before, start, after, outputs

@@ -29,6 +29,18 @@ what it relies on (the action's own README, action.yml or code, read through the
   ``export PATH``). ``token`` only authenticates its look-up of the latest version; ``python`` is
   unused with the installer. On an ARM runner, or without the installer (a pip install into a
   virtual environment), the step stays a finding.
+- ``aws-actions/amazon-ecr-login`` (private registry of the job's account, the default): its code
+  (index.js) calls ECR's GetAuthorizationToken and runs ``docker login`` with user ``AWS`` to the
+  token's ``proxyEndpoint``, whose host is the ``registry`` output. The commands: ``aws ecr
+  get-authorization-token`` for the endpoint (kept in ``STEPS_<ID>_REGISTRY``, which
+  ``steps.<id>.outputs.registry`` reads) and ``aws ecr get-login-password | docker login``; IAM:
+  ``ecr:GetAuthorizationToken`` on ``*`` (pipec.aws_calls). Its post-job logout is left out (a
+  build's machine is not reused). Other accounts, ECR Public and proxies stay findings.
+- ``docker/login-action`` to a registry that is not ECR: its code (src/docker.ts, loginStandard)
+  runs ``docker login --password-stdin --username USER REGISTRY`` (Docker Hub without a registry)
+  with the password on standard input; the command does the same with ``printf '%s'``. Its
+  post-job logout is left out. ECR registries (signed in with the job's AWS credentials) and
+  values only GitHub has (``github.actor``) stay findings.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ import re
 import shlex
 
 from pipec.importer import q
+from pipec.targets.github.imports import runner_files
 from pipec.targets.github.imports.common import _Action, _scalar, _Skip
 
 _CODEBUILD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,254}")
@@ -53,7 +66,9 @@ _RUN_BUILD_OPTIONS = {
 }
 #: action -> the text its commands always hold (bench/roundtrip.py finds the step by it)
 AS_COMMANDS = {"aws-actions/aws-codebuild-run-build": "aws codebuild start-build --project-name",
-               "aws-actions/setup-sam": "aws-sam-cli-linux-x86_64.zip"}
+               "aws-actions/setup-sam": "aws-sam-cli-linux-x86_64.zip",
+               "aws-actions/amazon-ecr-login": "aws ecr get-login-password | docker login",
+               "docker/login-action": "| docker login --password-stdin"}
 _SIGNALS = {"SIGINT": "INT", "SIGTERM": "TERM", "SIGHUP": "HUP", "SIGQUIT": "QUIT"}
 
 
@@ -68,7 +83,53 @@ class ThirdParty:
         if action == "aws-actions/setup-sam" and str(with_.get("use-installer")).lower() == "true":
             self.setup_sam(a, with_)
             return True
+        if action == "aws-actions/amazon-ecr-login":
+            self.ecr_login(a, step, with_)
+            return True
+        if action == "docker/login-action":
+            self.docker_login(a, with_)
+            return True
         return False
+
+    def ecr_login(self, a: _Action, step, with_):
+        for k, val in with_.items():
+            text = _scalar(val) if not isinstance(val, (dict, list)) else None
+            if k in ("mask-password", "skip-logout") or (k == "registry-type" and text == "private"):
+                continue
+            raise _Skip("workflow: action inputs", f"amazon-ecr-login input '{k}' ({text!r}) is not one pipec maps "
+                        "(other accounts' registries, ECR Public, a proxy)")
+        step_id = step.get("id") if isinstance(step.get("id"), str) and step["id"].strip() else "ecr-login"
+        var = runner_files.output_variable(step_id, "registry")
+        self.commands_for(a, [
+            f"{var}=$(aws ecr get-authorization-token --query 'authorizationData[0].proxyEndpoint' --output text "
+            "| sed 's|^https://||')",
+            f'aws ecr get-login-password | docker login --username AWS --password-stdin "${{{var}:?}}"'])
+        a.outputs[(step_id, "registry")] = var
+        a.allow.append(("ecr:GetAuthorizationToken", "*"))
+
+    def docker_login(self, a: _Action, with_):
+        values = {}
+        for k, val in with_.items():
+            text = _scalar(val) if not isinstance(val, (dict, list)) else None
+            if k not in ("registry", "username", "password", "ecr", "logout") or text is None:
+                raise _Skip("workflow: action inputs", f"docker/login-action input '{k}' is not one pipec maps")
+            values[k] = text.strip()
+        registry = values.get("registry", "")
+        if "${{" in registry:
+            registry = self.literal(a, {}, registry) or registry
+        if values.get("ecr", "auto").lower() == "true" or "${{" in registry or \
+                re.search(r"\.dkr\.ecr\.|public\.ecr\.aws", registry):
+            raise _Skip("workflow: action inputs", "docker/login-action to ECR signs in with the job's AWS "
+                        "credentials (or the registry is computed): use amazon-ecr-login's commands")
+        if not values.get("username") or not values.get("password"):
+            raise _Skip("workflow: action inputs", "docker/login-action without a username and a password")
+        user = self.shell_value(a, values["username"], "DOCKER_USERNAME")
+        password = self.shell_value(a, values["password"], "DOCKER_PASSWORD")
+        if re.search(r"\$\{?(GITHUB|RUNNER)_", user + password):
+            raise _Skip("workflow: action inputs", "docker/login-action signs in with a value only GitHub has "
+                        "(github.actor, the job's token)")
+        self.commands_for(a, [f"printf '%s' {password} | docker login --password-stdin --username {user}"
+                              + (f" {shlex.quote(registry)}" if registry else "")])
 
     def commands_for(self, a: _Action, commands: list[str]):
         """``commands`` as the action's, each recorded for the round trip (bench/roundtrip.py) as
