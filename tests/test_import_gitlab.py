@@ -288,8 +288,8 @@ def test_nothing_is_lost_silently(name):
     from pipec.targets.gitlab.imports.pipeline import _Pipeline
 
     result = imported(name)
-    covering = {"gitlab: script", "gitlab: control character", "gitlab: job when", "gitlab: job never runs",
-                "gitlab: job with nothing to run", "gitlab: trigger"}
+    covering = {"gitlab: script", "gitlab: script not bash", "gitlab: control character", "gitlab: job when",
+                "gitlab: job never runs", "gitlab: job with nothing to run", "gitlab: trigger"}
     src = result.source
     said = " ".join(u.message for u in result.unconverted if u.construct in covering)
     path = str(INPUTS / name / ".gitlab-ci.yml")

@@ -196,7 +196,8 @@ class ThirdParty:
         github_vars = values.get("disable-github-env-vars") != "true"
         if github_vars or names:
             # the step's GITHUB_* variables and the named ones, as the action passes them (a JSON
-            # list, so that values with commas and spaces arrive intact)
+            # list, so that values with commas and spaces arrive intact; python3 writes it, which
+            # CodeBuild's standard images and GitHub's Ubuntu runners have)
             test = " or ".join((['k.startswith("GITHUB_")'] if github_vars else [])
                                + ([f"k in {tuple(names)!r}"] if names else []))
             start += ["--environment-variables-override",

@@ -125,12 +125,11 @@ class Jobs:
         self.env(a, key, job, combo)
         self.image(a, job)
         scripts = {k: self.script(a, job, k) for k in ("before_script", "script", "after_script")}
-        refused = importer.not_bash(scripts["before_script"] + scripts["script"] + scripts["after_script"])
-        if refused:
+        first = getattr(self, "not_bash", {}).get(key)   # pipeline.read_jobs: one bash -n per file
+        if first is not None:
             # the runner's shell is the runner's setting, not the file's: a script bash cannot read
             # (PowerShell on a Windows runner, say) means the job's commands are for another shell
             # altogether, so none of them is written (a .pipe runs its commands in bash)
-            first = (scripts["before_script"] + scripts["script"] + scripts["after_script"])[min(refused)]
             ctx.skip(notes, "gitlab: script not bash", f"bash cannot read the command {first.splitlines()[0][:60]!r} of "
                      f"job '{key}': its runner runs another shell (PowerShell on Windows, say); the job's commands "
                      "are not converted and its one command fails until you write them for bash", job,
