@@ -541,6 +541,9 @@ def everything(result, path: str, text: str | None) -> dict:
             counts["equal"] += 1
         elif it.status == "reported":
             counts["finding"] += 1
+        elif it.category == "trigger" and it.status == "mapped" and result.kind == "workflow" and \
+                len(it.text.split()) == 3 and it.text.split()[-1] == "**":
+            counts["normalisation"] += 1  # a filter of '**' matches every name: the rebuilt trigger has none
         else:
             counts["loss"] += 1
             losses.append(f"{it.category}: {it.text[:80]}")

@@ -106,6 +106,13 @@ def _workflow(data) -> list[Item]:
                     out.append(Item("trigger", f"schedule {cron}", ln, {ln, key_line},
                                     check=lambda code, c=cron: c in code))
             continue
+        # a trigger left out for one of its patterns is reported at that pattern: its other
+        # patterns go with it
+        for fkey in _FILTERS:
+            pats = body.get(fkey)
+            if isinstance(pats, list) and hasattr(pats, "ipos"):
+                entries |= {_line(pats, i) for i in range(len(pats))}
+        out[-1].anchors |= entries
         for fkey in _FILTERS:
             pats = body.get(fkey)
             pats = [pats] if isinstance(pats, str) else pats if isinstance(pats, list) else []
@@ -114,7 +121,7 @@ def _workflow(data) -> list[Item]:
                 # the importer writes a starter workflow's $default-branch as main, with a task
                 p = _text(pat).lstrip("!").replace("$default-branch", "main")
                 out.append(Item("trigger", f"{event} {fkey} {pat}", _line(pats, i) if isinstance(pats, list) and
-                                hasattr(pats, "ipos") else fl, {fl, key_line}, check=_has_word(p)))
+                                hasattr(pats, "ipos") else fl, {fl, key_line, *entries}, check=_has_word(p)))
         types = body.get("types")
         for t in types if isinstance(types, list) else []:
             word = _PR_TYPES.get(_text(t))

@@ -321,3 +321,41 @@ def test_expressions_known_at_import_are_written_as_their_value():
     assert not r.unconverted, r.unconverted
     assert 'build t-a {' in r.source and 'build "echo \\"RUNTIME=docker\\""' in r.source
     assert 'build "echo \\"RUNTIME=finch\\"" "echo finch only"' in r.source
+
+
+def test_the_env_of_a_workflow_whose_jobs_are_all_left_out_is_reported():
+    """It was lost with no finding (real-world dataset: jobs with `if: false`)."""
+    r = imp("""
+        on: workflow_dispatch
+        env:
+          CHART: basket-api
+        jobs:
+          deploy:
+            if: false
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo $CHART
+        """)
+    assert status(r, "variable", "CHART") == "reported"
+
+
+def test_a_trigger_left_out_for_one_pattern_accounts_for_its_other_patterns():
+    """`push` left out for its re-including paths-ignore pattern: its branches were lost with no
+    finding (real-world dataset, fastai)."""
+    r = imp("""
+        on:
+          workflow_dispatch:
+          push:
+            branches:
+              - master
+            paths-ignore:
+              - '.github/**'
+              - '!.github/workflows/main.yml'
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make
+        """)
+    assert "on push" not in r.source
+    assert status(r, "trigger", "push branches master") == "reported"
