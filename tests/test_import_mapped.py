@@ -359,3 +359,47 @@ def test_a_trigger_left_out_for_one_pattern_accounts_for_its_other_patterns():
         """)
     assert "on push" not in r.source
     assert status(r, "trigger", "push branches master") == "reported"
+
+
+def test_registry_logins_and_rust_cache_become_commands():
+    r = imp("""
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: Swatinem/rust-cache@v2
+              - id: login-ecr
+                uses: aws-actions/amazon-ecr-login@v2
+              - uses: docker/login-action@v3
+                with:
+                  username: ${{ secrets.HUB_USER }}
+                  password: ${{ secrets.HUB_TOKEN }}
+              - run: docker push ${{ steps.login-ecr.outputs.registry }}/app:${{ github.sha }}
+        """, repository="acme/app")
+    for step in ("rust-cache", "amazon-ecr-login", "docker/login-action", "build[4] run"):
+        assert status(r, "step", step) == "mapped", step
+    assert commands(r) == [
+        "export CARGO_INCREMENTAL=0",
+        "STEPS_LOGIN_ECR_REGISTRY=$(aws ecr get-authorization-token --query 'authorizationData[0].proxyEndpoint' "
+        "--output text | sed 's|^https://||')",
+        'aws ecr get-login-password | docker login --username AWS --password-stdin "${STEPS_LOGIN_ECR_REGISTRY:?}"',
+        """printf '%s' "${DOCKER_PASSWORD}" | docker login --password-stdin --username "${DOCKER_USERNAME}\"""",
+        "docker push ${STEPS_LOGIN_ECR_REGISTRY}/app:${CODEBUILD_RESOLVED_SOURCE_VERSION}"]
+    assert 'cache "~/.cargo/registry" "~/.cargo/git" "~/.cargo/bin" "target"' in r.source
+    assert 'allow "ecr:GetAuthorizationToken" on "*"' in r.source
+    assert "secret DOCKER_PASSWORD from github HUB_TOKEN" in r.source   # (and from SSM on AWS, with a task)
+    # signing in to ECR with docker/login-action uses the job's AWS credentials: not mapped
+    r = imp("""
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: docker/login-action@v3
+                with:
+                  registry: 123456789012.dkr.ecr.us-east-1.amazonaws.com
+              - run: make
+        """)
+    assert "workflow: action inputs" in {u.construct for u in r.unconverted}

@@ -21,7 +21,7 @@ _KNOWN_ACTIONS = {"actions/checkout", "actions/cache", "actions/cache/restore", 
                   "actions/setup-node", "actions/setup-python", "actions/setup-java", "actions/setup-go",
                   "actions/setup-dotnet", "ruby/setup-ruby", "shivammathur/setup-php",
                   "aws-actions/aws-codebuild-run-build", "aws-actions/setup-sam", "aws-actions/amazon-ecr-login",
-                  "docker/login-action"}
+                  "docker/login-action", "swatinem/rust-cache"}
 #: actions whose mapping keeps the step's own timeout-minutes (:mod:`.third_party`)
 _OWN_TIMEOUT = {"aws-actions/aws-codebuild-run-build"}
 _CHECKOUT_IGNORED = {"token", "ssh-key", "persist-credentials", "clean", "show-progress", "set-safe-directory",

@@ -41,6 +41,12 @@ what it relies on (the action's own README, action.yml or code, read through the
   with the password on standard input; the command does the same with ``printf '%s'``. Its
   post-job logout is left out. ECR registries (signed in with the job's AWS credentials) and
   values only GitHub has (``github.actor``) stay findings.
+- ``Swatinem/rust-cache``: its README caches "``~/.cargo`` (installed binaries, the cargo
+  registry, cache, and git dependencies)" and "``./target``", keyed by the toolchain and the
+  lock files, and "automatically sets ``CARGO_INCREMENTAL=0``". The mapping: ``cache`` of
+  ``~/.cargo/registry``, ``~/.cargo/git``, ``~/.cargo/bin`` (unless ``cache-bin: false``) and
+  ``target`` (unless ``cache-targets: false``), and ``export CARGO_INCREMENTAL=0``; its key inputs
+  need nothing (a ``.pipe`` cache is pipec's to key). Other workspaces or directories: a finding.
 """
 
 from __future__ import annotations
@@ -68,7 +74,8 @@ _RUN_BUILD_OPTIONS = {
 AS_COMMANDS = {"aws-actions/aws-codebuild-run-build": "aws codebuild start-build --project-name",
                "aws-actions/setup-sam": "aws-sam-cli-linux-x86_64.zip",
                "aws-actions/amazon-ecr-login": "aws ecr get-login-password | docker login",
-               "docker/login-action": "| docker login --password-stdin"}
+               "docker/login-action": "| docker login --password-stdin",
+               "swatinem/rust-cache": "CARGO_INCREMENTAL=0"}
 _SIGNALS = {"SIGINT": "INT", "SIGTERM": "TERM", "SIGHUP": "HUP", "SIGQUIT": "QUIT"}
 
 
@@ -89,7 +96,28 @@ class ThirdParty:
         if action == "docker/login-action":
             self.docker_login(a, with_)
             return True
+        if action == "swatinem/rust-cache":
+            self.rust_cache(a, with_)
+            return True
         return False
+
+    def rust_cache(self, a: _Action, with_):
+        keyed = {"key", "shared-key", "prefix-key", "env-vars", "add-job-id-key", "add-rust-environment-hash-key",
+                 "cache-on-failure", "save-if", "cache-all-crates", "cache-provider", "lookup-only"}
+        for k, val in with_.items():
+            text = _scalar(val) if not isinstance(val, (dict, list)) else None
+            if k in keyed or (k in ("cache-targets", "cache-bin") and text in ("true", "false")):
+                continue
+            raise _Skip("workflow: action inputs", f"rust-cache input '{k}' is not one pipec maps")
+        paths = ["~/.cargo/registry", "~/.cargo/git"]
+        if str(with_.get("cache-bin", "true")).lower() == "true":
+            paths.append("~/.cargo/bin")
+        if str(with_.get("cache-targets", "true")).lower() == "true":
+            paths.append("target")
+        for p in paths:
+            if p not in a.cache:
+                a.cache.append(p)
+        self.commands_for(a, ["export CARGO_INCREMENTAL=0"])
 
     def ecr_login(self, a: _Action, step, with_):
         for k, val in with_.items():
