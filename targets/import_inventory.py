@@ -25,7 +25,9 @@ import attrs
 
 CATEGORIES = ("job", "step", "command", "trigger", "permission", "variable", "artifact", "environment",
               "concurrency")
-_EXPR = re.compile(r"\$\{\{.*?\}\}", re.S)
+#: an expression, with the single quotes around it when it is a whole quoted word (the importer
+#: writes '${{ X }}' as "${X}")
+_EXPR = re.compile(r"'\$\{\{[^']*?\}\}'|\$\{\{.*?\}\}", re.S)
 _ESCAPE = re.compile(r"\\(.)")
 _ON_LINE = {"push": "on push", "pull_request": "on pull_request", "pull_request_target": "on pull_request",
             "workflow_dispatch": "on manual", "workflow_call": "on manual", "schedule": "on schedule"}
@@ -458,6 +460,13 @@ def account(result, data) -> list[Item]:
     for it in items:
         if it.status == "lost" and it.job in left_out:
             it.status = "reported"
+        elif it.status == "mapped" and it.check == "no-finding":
+            # a uses step is mapped when nothing was said about it: not when its condition is false
+            # at import (it does not run), nor when its whole job was left out
+            if it.line in never:
+                it.status, it.ignored = "ignored", "a step whose condition is false at import time (runner.os...)"
+            elif it.job in left_out:
+                it.status = "reported"
     return items
 
 

@@ -603,7 +603,7 @@ def test_expressions_in_commands():
               - uses: actions/checkout@v4
               - run: make OUT=${{ env.TARGET }} REV=${{ github.ref }}
               - run: echo ${{ steps.x.outputs.y }}
-              - run: echo '${{ github.ref }}'
+              - run: echo 'ref ${{ github.ref }}'
               - run: echo "v=1" >> $GITHUB_OUTPUT
         """, repository="o/r")
     assert 'build "make OUT=${TARGET} REV=${GITHUB_REF}"' in r.source

@@ -403,3 +403,27 @@ def test_registry_logins_and_rust_cache_become_commands():
               - run: make
         """)
     assert "workflow: action inputs" in {u.construct for u in r.unconverted}
+
+
+def test_an_expression_that_is_a_whole_single_quoted_word():
+    """'${{ vars.X }}': GitHub writes the value between the quotes; "${X}" is the same word. An
+    expression inside a longer single-quoted text stays a finding."""
+    r = imp("""
+        on: workflow_dispatch
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - run: aws s3 cp out.zip 's3://${{ vars.BUCKET }}/x' && aws s3 ls '${{ vars.BUCKET }}'
+        """)
+    assert status(r, "step", "deploy[0] run") == "reported"   # (the first: inside a longer text)
+    r = imp("""
+        on: workflow_dispatch
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - run: aws s3 ls '${{ vars.BUCKET }}'
+        """)
+    assert commands(r) == ['aws s3 ls "${BUCKET}"']
+    assert status(r, "command", "aws s3 ls") == "mapped"

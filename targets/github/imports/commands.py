@@ -397,6 +397,14 @@ class Commands:
                 out.append(self.evaluate(a, inner))  # a value known at import needs no expansion
                 pos = m.end()
                 continue
+            so_far = "".join(out)
+            if self.in_single_quotes(so_far) and so_far.endswith("'") and body.startswith("'", m.end()):
+                # '${{ X }}' (the whole quoted word): GitHub writes the value between the quotes and the
+                # shell takes it as it is; "${VAR}" gives the same word (a value holding ' aside, which
+                # breaks GitHub's quoting)
+                out[:] = [so_far[:-1], '"${' + var + '}"']
+                pos = m.end() + 1
+                continue
             if self.in_single_quotes("".join(out)):
                 raise _Skip("workflow: expression in single quotes", f"'{inner}' is inside single quotes, where "
                             "a shell variable would not expand")
