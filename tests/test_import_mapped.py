@@ -427,3 +427,22 @@ def test_an_expression_that_is_a_whole_single_quoted_word():
         """)
     assert commands(r) == ['aws s3 ls "${BUCKET}"']
     assert status(r, "command", "aws s3 ls") == "mapped"
+
+
+def test_a_step_bash_cannot_read_as_one_command_is_a_finding_not_e699():
+    """`shopt -s extglob` then `!(...)` works line by line in GitHub's step script, but the step's
+    ( ... ) command is read whole (E210): it was an E699 import failure (real-world, OWASP)."""
+    r = imp("""
+        on: push
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: |
+                  shopt -s extglob
+                  rm -rf !("CNAME"|"robots.txt")
+              - run: make
+        """)
+    assert "workflow: script bash cannot read" in {u.construct for u in r.unconverted}
+    assert commands(r)[-1] == "make"

@@ -13,6 +13,7 @@ import shlex
 #: characters a .pipe file cannot hold (a newline and a tab it writes as escapes)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
+from pipec import importer
 from pipec.importer import q
 from pipec.targets.github.imports import runner_files
 from pipec.targets.github.imports.common import _EXPR, _SHELL_NAME, _Action, _scalar, _Skip
@@ -265,6 +266,16 @@ class Commands:
                 for name, var in outputs.items():
                     a.outputs[(step_id, name)] = var
                 ctx.mapping.setdefault("helper_commands", []).extend(before + after)
+        if "shopt" in body or re.search(r"[!@+*?]\(", body):
+            # a shell option that changes how bash reads later lines (extglob) works line by line in
+            # GitHub's step script, but not inside the one command ( ... ) that the step becomes here,
+            # which bash reads whole (E210): the same bash -n check decides
+            refused = importer.not_bash([text for text, _script in out])
+            if refused:
+                raise _Skip("workflow: script bash cannot read", "bash cannot read the step as one command "
+                            "(a line needs a shell option, such as extglob, that an earlier line of the step "
+                            "turns on); put the script in a file and run it, or turn the option on in a command "
+                            "before it")
         for text, script in out:
             src = '"""\n' + text + '\n"""' if script else q(text)
             if final:
