@@ -446,3 +446,22 @@ def test_a_step_bash_cannot_read_as_one_command_is_a_finding_not_e699():
         """)
     assert "workflow: script bash cannot read" in {u.construct for u in r.unconverted}
     assert commands(r)[-1] == "make"
+
+
+def test_a_simple_step_with_a_write_pipec_does_not_translate_is_emulated():
+    """`echo ... >> $GITHUB_ENV # note` is not the one-word form: the step's lines stay as they
+    are, with the emulated files (it was written verbatim, appending to an unset $GITHUB_ENV)."""
+    r = imp("""
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: |
+                  echo "A=1" >> $GITHUB_ENV  # for the next step
+              - run: echo "$A"
+        """)
+    got = commands(r)
+    assert got[0].startswith("github_files=$(mktemp -d)") and 'export GITHUB_ENV="$github_files/env"' in got[1]
+    assert got[2].startswith("while IFS= read -r line; do export") and got[3] == 'echo "$A"'

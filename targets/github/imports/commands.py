@@ -249,7 +249,7 @@ class Commands:
                     a.outputs[(step_id, output)] = runner_files.output_variable(step_id, output)
             # for the round trip: this step's runner-file writes are shell statements now
             ctx.mapping.setdefault("runner_statements", []).append([a.name, i])
-        elif not env_lines and wd in (None, "", ".") and all(
+        elif not emulated and not env_lines and wd in (None, "", ".") and all(
                 _simple(ln, pipefail, ln is real[-1]) for ln in real):
             out = [(ln.strip(), False) for ln in real]
         else:
