@@ -362,7 +362,8 @@ def gitlab_measure(row: dict, result) -> None:
 
 
 #: findings that account for a job's commands being absent from the output
-GITLAB_COVERING = {"gitlab: script", "gitlab: control character", "gitlab: job when", "gitlab: job never runs",
+GITLAB_COVERING = {"gitlab: script", "gitlab: script not bash", "gitlab: control character", "gitlab: job when",
+                   "gitlab: job never runs",
                    "gitlab: job with nothing to run", "gitlab: trigger", "gitlab: jobs in includes",
                    "gitlab: stage too large"}
 

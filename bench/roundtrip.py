@@ -316,6 +316,8 @@ def _script_lines(text: str) -> list[str]:
 
 
 def workflow_view(data, mapping: dict, sequential_matrix: bool = True) -> dict | None:
+    from pipec.targets.github.imports import runner_files
+
     jobs = data.get("jobs") if isinstance(data, dict) else None
     if not isinstance(jobs, dict):
         return None
@@ -362,10 +364,16 @@ def workflow_view(data, mapping: dict, sequential_matrix: bool = True) -> dict |
                 # a step's working-directory and env are lines of its script in .pipe
                 wd = step.get("working-directory", defaults[0].get("working-directory",
                                                                    defaults[1].get("working-directory")))
-                if wd not in (None, "", "."):
-                    lines.append(f"cd {shlex.quote(str(wd))}")
+                if wd not in (None, "", ".") and not re.fullmatch(r"\$\{\{\s*github\.workspace\s*\}\}/?", str(wd)):
+                    lines.append(f"cd {shlex.quote(str(wd))}")  # (the workspace is the folder a job starts in)
                 lines += [f"export {n}=${{{{ value }}}}" for n in (step.get("env") or {})]
-                lines += _script_lines(str(run))
+                script = _script_lines(str(run))
+                # runner-file writes as the shell statements the importer writes (a documented mapping:
+                # targets/github/imports/runner_files.py)
+                sid = step.get("id") if isinstance(step.get("id"), str) else None
+                translated = [a, i] in (mapping.get("runner_statements") or [])
+                writes = runner_files.statements(script, sid) if translated else None
+                lines += [writes[j][0] if writes and j in writes else x for j, x in enumerate(script)]
             commands[a] = tuple(lines)
     return {"triggers": _workflow_triggers(data.get("on"), mapping.get("triggers") or {}),
             "after": after, "commands": commands}
@@ -377,6 +385,8 @@ def plan_workflow_view(back, mapping: dict, original: dict) -> dict:
     after = {a: frozenset(jobs[a].after) & compared for a in compared if a in jobs}
     commands = {}
     guarded = set(mapping.get("guards") or ())
+    from_actions = set(mapping.get("action_commands") or ())
+    helpers = set(mapping.get("helper_commands") or ())
     for a in original["commands"]:
         if a not in jobs:
             continue
@@ -386,11 +396,16 @@ def plan_workflow_view(back, mapping: dict, original: dict) -> dict:
             if a in guarded and ph.name == "build":  # the importer's failing guard of a job condition
                 cmds = cmds[1:]
             for c in cmds:
+                if c.rstrip("\n") in from_actions:
+                    continue  # a uses step the importer wrote as commands: compared in everything()
+                if c.rstrip("\n") in helpers:
+                    continue  # the runner files' emulation around a step (runner_files.emulated)
                 body = c.split("\n")
                 if body[:1] == ["("] and body[-1:] == [")"] and len(body) > 2 and _WRAP_HEAD.match(body[1]):
                     body = body[2:-1]  # the importer's subshell and shell options around a step
                 for ln in body:
-                    if _DOWNLOAD_COPY.match(ln.strip()):
+                    if _DOWNLOAD_COPY.match(ln.strip()) or ln.startswith('export GITHUB_ENV="$github_files/') or \
+                            re.match(r'export GITHUB_(ENV|OUTPUT|PATH)="\$github_files/', ln):
                         continue
                     lines += _script_lines(ln)
         commands[a] = tuple(lines)
@@ -481,7 +496,13 @@ def _needles(item, kind: str) -> list[str]:
             return [importer.name(words[1], "source")]
         return [words[-1].lstrip("!").replace("$default-branch", "main")]
     if item.category == "step":  # a uses step: the action, at whatever ref pipec pins
-        return [text.split("] ")[-1].split("@")[0]] if kind == "workflow" else [text]
+        if kind != "workflow":
+            return [text]
+        action = text.split("] ")[-1].split("@")[0]
+        from pipec.targets.github.imports.third_party import AS_COMMANDS
+
+        # an action the importer maps to its commands (third_party.py): those commands, not the action
+        return [AS_COMMANDS.get(action.lower(), action)]
     return [text]
 
 
@@ -499,6 +520,8 @@ def everything(result, path: str, text: str | None) -> dict:
     file rebuilt for the original's platform: ``equal`` (it is in the rebuilt file),
     ``normalisation`` (a documented one: the inventory's ``ignored`` reasons), ``finding`` (the
     import reported it) or ``loss`` (none of these). Returns the counts and the first losses."""
+    import attrs
+
     from pipec import importer
     from pipec.targets.import_inventory import account
 
@@ -513,10 +536,14 @@ def everything(result, path: str, text: str | None) -> dict:
         if it.status == "ignored":
             counts["normalisation"] += 1
         elif all(_norm(n, it) in (flat if it.category == "artifact" else rebuilt)
-                 for n in _needles(it, result.kind)):
+                 for n in _needles(it, result.kind)) or (it.alt is not None and all(
+                     n in rebuilt for n in _needles(attrs.evolve(it, text=it.alt), result.kind))):
             counts["equal"] += 1
         elif it.status == "reported":
             counts["finding"] += 1
+        elif it.category == "trigger" and it.status == "mapped" and result.kind == "workflow" and \
+                len(it.text.split()) == 3 and it.text.split()[-1] == "**":
+            counts["normalisation"] += 1  # a filter of '**' matches every name: the rebuilt trigger has none
         else:
             counts["loss"] += 1
             losses.append(f"{it.category}: {it.text[:80]}")

@@ -281,6 +281,21 @@ class Result:
 _NAME_BAD = re.compile(r"[^A-Za-z0-9_\-]+")
 
 
+def not_bash(commands: list[str]) -> set[int]:
+    """The indexes of ``commands`` that bash cannot parse on its own: the same ``bash -n`` check as
+    E210 (:func:`pipec.shell_state.syntax`), so that an importer never writes a command the check
+    refuses (a PowerShell script of a Windows job, say) and reports it instead."""
+    from types import SimpleNamespace
+
+    from pipec.shell_state import syntax
+
+    if not commands:
+        return set()
+    cmds = [SimpleNamespace(text=c, span=Span.point(i + 1, 1)) for i, c in enumerate(commands)]
+    build = SimpleNamespace(phases=[SimpleNamespace(commands=cmds, finally_commands=[])])
+    return {d.span.line - 1 for d in syntax([build], "", "") if d.span is not None}
+
+
 def name(text, default: str = "x", limit: int = 64) -> str:
     """``text`` as a ``.pipe`` NAME: letters, digits, ``_`` and ``-``, starting with a letter."""
     out = _NAME_BAD.sub("-", str(text)).strip("-")

@@ -25,7 +25,9 @@ import attrs
 
 CATEGORIES = ("job", "step", "command", "trigger", "permission", "variable", "artifact", "environment",
               "concurrency")
-_EXPR = re.compile(r"\$\{\{.*?\}\}", re.S)
+#: an expression, with the single quotes around it when it is a whole quoted word (the importer
+#: writes '${{ X }}' as "${X}")
+_EXPR = re.compile(r"'\$\{\{[^']*?\}\}'|\$\{\{.*?\}\}", re.S)
 _ESCAPE = re.compile(r"\\(.)")
 _ON_LINE = {"push": "on push", "pull_request": "on pull_request", "pull_request_target": "on pull_request",
             "workflow_dispatch": "on manual", "workflow_call": "on manual", "schedule": "on schedule"}
@@ -43,6 +45,7 @@ class Item:
     check: object = None                  # how to find it in the .pipe: a callable(code) -> bool
     status: str = "lost"
     job: str | None = None                # the workflow job it belongs to
+    alt: str | None = None                # a command's documented translation (a runner-file write)
 
 
 def _line(container, key) -> int | None:
@@ -105,6 +108,13 @@ def _workflow(data) -> list[Item]:
                     out.append(Item("trigger", f"schedule {cron}", ln, {ln, key_line},
                                     check=lambda code, c=cron: c in code))
             continue
+        # a trigger left out for one of its patterns is reported at that pattern: its other
+        # patterns go with it
+        for fkey in _FILTERS:
+            pats = body.get(fkey)
+            if isinstance(pats, list) and hasattr(pats, "ipos"):
+                entries |= {_line(pats, i) for i in range(len(pats))}
+        out[-1].anchors |= entries
         for fkey in _FILTERS:
             pats = body.get(fkey)
             pats = [pats] if isinstance(pats, str) else pats if isinstance(pats, list) else []
@@ -113,7 +123,7 @@ def _workflow(data) -> list[Item]:
                 # the importer writes a starter workflow's $default-branch as main, with a task
                 p = _text(pat).lstrip("!").replace("$default-branch", "main")
                 out.append(Item("trigger", f"{event} {fkey} {pat}", _line(pats, i) if isinstance(pats, list) and
-                                hasattr(pats, "ipos") else fl, {fl, key_line}, check=_has_word(p)))
+                                hasattr(pats, "ipos") else fl, {fl, key_line, *entries}, check=_has_word(p)))
         types = body.get("types")
         for t in types if isinstance(types, list) else []:
             word = _PR_TYPES.get(_text(t))
@@ -160,6 +170,13 @@ def _job(key, job, jobs) -> list[Item]:
             sl = _line(steps, i)
             cmds = []
             if isinstance(step.get("run"), str):
+                from pipec.targets.github.imports import runner_files
+
+                real = [x.strip() for x in step["run"].splitlines() if x.strip() and not x.strip().startswith("#")]
+                sid = step.get("id") if isinstance(step.get("id"), str) else None
+                # a runner-file write is in the .pipe as the shell statement it stands for (runner_files.py)
+                writes = dict(enumerate(real)) | {j: w for j, (w, _o) in (
+                    runner_files.statements(real, sid) or {}).items()} if "GITHUB_" in step["run"] else {}
                 for line in step["run"].splitlines():
                     s = line.strip()
                     if not s:
@@ -167,7 +184,10 @@ def _job(key, job, jobs) -> list[Item]:
                     if s.startswith("#"):
                         cmds.append(Item("command", s, sl, {sl}, ignored="a comment line of a script"))
                     else:
-                        cmds.append(Item("command", s, sl, {sl, jl}, check=_has_command(s)))
+                        alt = writes.get(real.index(s)) if s in real and writes else None
+                        cmds.append(Item("command", s, sl, {sl, jl}, check=_has_command(s) if alt in (None, s) else (
+                            lambda code, x=_has_command(s), y=_has_command(alt): x(code) or y(code)),
+                            alt=alt if alt != s else None))
                 out.append(Item("step", f"{key}[{i}] run", sl, {sl},
                                 check=lambda code, cs=tuple(c for c in cmds if c.check):
                                 any(c.check(code) for c in cs)))
@@ -175,11 +195,16 @@ def _job(key, job, jobs) -> list[Item]:
             else:
                 uses = _text(step.get("uses"))
                 creds = uses.split("@")[0].lower() == "aws-actions/configure-aws-credentials"
+                w = step.get("with") if isinstance(step.get("with"), dict) else {}
+                from pipec.targets.github.imports.actions import _setup_default
+
+                unchanged = uses.split("@")[0].lower() == "actions/setup-node" and "node-version" not in w and \
+                    _setup_default("actions/setup-node", uses, w) == ""
                 out.append(Item("step", f"{key}[{i}] {uses}", sl, {sl}, check="no-finding", ignored=(
                     "pipec writes the AWS credentials of its jobs itself (an OIDC step for the jobs that use "
                     "AWS, with the role pipec creates; a task names the role the workflow assumed)") if creds
-                    else None))
-                w = step.get("with") if isinstance(step.get("with"), dict) else {}
+                    else "setup-node without a version leaves the runner's Node as it is (the image's, here)"
+                    if unchanged else None))
                 if "upload-artifact" in uses:
                     name = _text(w.get("name", "artifact"))
                     # the .pipe name may spell '-' '_' or '.' differently
@@ -435,6 +460,13 @@ def account(result, data) -> list[Item]:
     for it in items:
         if it.status == "lost" and it.job in left_out:
             it.status = "reported"
+        elif it.status == "mapped" and it.check == "no-finding":
+            # a uses step is mapped when nothing was said about it: not when its condition is false
+            # at import (it does not run), nor when its whole job was left out
+            if it.line in never:
+                it.status, it.ignored = "ignored", "a step whose condition is false at import time (runner.os...)"
+            elif it.job in left_out:
+                it.status = "reported"
     return items
 
 

@@ -601,12 +601,12 @@ def test_expressions_in_commands():
             runs-on: ubuntu-latest
             steps:
               - uses: actions/checkout@v4
-              - run: make OUT=${{ env.TARGET }} REV=${{ github.sha }}
+              - run: make OUT=${{ env.TARGET }} REV=${{ github.ref }}
               - run: echo ${{ steps.x.outputs.y }}
-              - run: echo '${{ env.TARGET }}'
+              - run: echo 'ref ${{ github.ref }}'
               - run: echo "v=1" >> $GITHUB_OUTPUT
         """, repository="o/r")
-    assert 'build "make OUT=${TARGET} REV=${GITHUB_SHA}"' in r.source
+    assert 'build "make OUT=${TARGET} REV=${GITHUB_REF}"' in r.source
     assert constructs(r) == ["workflow: GitHub-only context in a command", "workflow: expression in a command",
                              "workflow: expression in single quotes", "workflow: GitHub runner file"]
 

@@ -288,8 +288,8 @@ def test_nothing_is_lost_silently(name):
     from pipec.targets.gitlab.imports.pipeline import _Pipeline
 
     result = imported(name)
-    covering = {"gitlab: script", "gitlab: control character", "gitlab: job when", "gitlab: job never runs",
-                "gitlab: job with nothing to run", "gitlab: trigger"}
+    covering = {"gitlab: script", "gitlab: script not bash", "gitlab: control character", "gitlab: job when",
+                "gitlab: job never runs", "gitlab: job with nothing to run", "gitlab: trigger"}
     src = result.source
     said = " ".join(u.message for u in result.unconverted if u.construct in covering)
     path = str(INPUTS / name / ".gitlab-ci.yml")
@@ -331,3 +331,19 @@ def test_numbers_keep_the_text_written(tmp_path):
                     "  script:\n    - echo $PY $N\n", encoding="utf-8")
     result = importer.import_one(str(path), repository="acme/app")
     assert "env PY = 3.10" in result.source and "env N = 010" in result.source, result.source
+
+
+def test_a_script_bash_cannot_read_makes_the_job_a_placeholder(tmp_path):
+    """A Windows runner's PowerShell script (`$x = @( ... )`) is not bash: the job keeps its place
+    with one failing command and a finding, and the pipeline checks and builds (it was E699)."""
+    path = tmp_path / ".gitlab-ci.yml"
+    path.write_text("stages: [build]\nlinux:\n  stage: build\n  script: [make]\nwindows:\n  stage: build\n"
+                    "  tags: [windows]\n  script:\n    - '$ARGS = @(\"--build-arg\", \"X=1\")'\n"
+                    "    - docker build $ARGS .\n", encoding="utf-8")
+    result = importer.import_one(str(path), repository="acme/app")
+    assert result.status == importer.PARTIAL, [d.message for d in result.diagnostics]
+    found = [u for u in result.unconverted if u.construct == "gitlab: script not bash"]
+    assert len(found) == 1 and found[0].line == 8, result.unconverted
+    assert "docker build" not in result.source and '"make"' in result.source
+    assert "job windows was not converted" in result.source
+    build_both(result.source)

@@ -54,6 +54,10 @@ Mapping (workflow -> ``.pipe``)::
     actions/download-artifact                from NAME + a copy into the download path
     aws-actions/configure-aws-credentials    nothing (pipec creates the roles) + task; a literal
                                              aws-region: github { aws_region R }
+    aws-codebuild-run-build, setup-sam,      the commands they run (:mod:`.third_party`)
+    amazon-ecr-login, docker/login-action,
+    Swatinem/rust-cache
+    echo ... >> $GITHUB_ENV/PATH/OUTPUT      export statements, or emulated files (:mod:`.runner_files`)
 
 Commands. GitHub runs each ``run`` step in a fresh ``bash -e {0}`` (``bash -eo pipefail`` with
 ``shell: bash``, ``sh -e`` with ``shell: sh``) in the workspace root; the commands of a ``.pipe``
@@ -64,10 +68,14 @@ whose every line is a simple command (no ``;``, ``&``, heredoc, continuation, co
 which fails exactly when GitHub's step fails. Any other step becomes one script run in a subshell,
 ``(`` / ``set -e[o pipefail]`` / ``cd DIR`` / ``export K=V`` / body / ``)``, so nothing leaks
 into later steps. Expressions in commands: ``matrix.X`` is its value (textual, as GitHub does),
-``env.X`` and ``secrets.X`` are ``${X}``, ``inputs.X`` is the pipeline variable ``${X}``;
-``github.*``/``runner.*`` values GitHub also exports (``github.sha``...) are their variables
-(``${GITHUB_SHA}``) with a finding, since CodeBuild does not set them; anything else
-(``steps.*``, ``needs.*``, ``vars.*``, functions, operators) skips the step with a finding.
+``env.X`` and ``secrets.X`` are ``${X}``, ``inputs.X`` is the pipeline variable ``${X}``,
+``vars.X`` a pipeline variable with a placeholder value, ``steps.ID.outputs.N`` the variable an
+earlier step's runner-file write set; ``github.workspace`` is ``${CODEBUILD_SRC_DIR}``, and
+``github.sha`` ``${CODEBUILD_RESOLVED_SOURCE_VERSION}`` in a workflow without pull requests; other
+``github.*``/``runner.*`` values GitHub also exports (``github.ref``...) are their variables
+(``${GITHUB_REF}``) with a finding, since CodeBuild does not set them; an expression whose values
+are all known at import (matrix, literal env, ``fromJSON`` of a literal) is written as its text;
+anything else (``needs.*``, other functions) skips the step with a finding.
 
 Deliberately ignored, because pipec derives them itself or they carry no behaviour:
 ``permissions`` (workflow and job: pipec computes least-privilege permissions), ``name`` and
@@ -93,6 +101,8 @@ Modules (one construct family each; :mod:`.workflow` puts them together)::
     commands     run steps -> commands or scripts, expressions inside commands
     actions      uses steps: the table of actions pipec translates (checkout, setup-*, cache,
                  upload/download-artifact, configure-aws-credentials)
+    third_party  third-party actions whose documented effect is a few commands
+    runner_files $GITHUB_ENV, $GITHUB_PATH and $GITHUB_OUTPUT writes -> shell statements or emulated files
     conditions   if: of jobs and steps -> when it runs (normal, always, never, failure, unknown)
     expressions  GitHub's expression language, evaluated where the values are known
     common       what they share: the action being written, the _Skip signal, YAML scalars

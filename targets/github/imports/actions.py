@@ -19,7 +19,11 @@ from pipec.targets.github.imports.common import _Action, _scalar, _Skip
 _KNOWN_ACTIONS = {"actions/checkout", "actions/cache", "actions/cache/restore", "actions/cache/save",
                   "actions/upload-artifact", "actions/download-artifact", "aws-actions/configure-aws-credentials",
                   "actions/setup-node", "actions/setup-python", "actions/setup-java", "actions/setup-go",
-                  "actions/setup-dotnet", "ruby/setup-ruby", "shivammathur/setup-php"}
+                  "actions/setup-dotnet", "ruby/setup-ruby", "shivammathur/setup-php",
+                  "aws-actions/aws-codebuild-run-build", "aws-actions/setup-sam", "aws-actions/amazon-ecr-login",
+                  "docker/login-action", "swatinem/rust-cache"}
+#: actions whose mapping keeps the step's own timeout-minutes (:mod:`.third_party`)
+_OWN_TIMEOUT = {"aws-actions/aws-codebuild-run-build"}
 _CHECKOUT_IGNORED = {"token", "ssh-key", "persist-credentials", "clean", "show-progress", "set-safe-directory",
                      "fetch-depth", "github-server-url"}
 _SETUP_IGNORED = {"cache", "cache-dependency-path", "check-latest", "token", "allow-prereleases",
@@ -37,6 +41,26 @@ def _as_list(value):
     if value is None:
         return []
     return [value]
+
+
+def _setup_default(action: str, uses: str, with_) -> str | None:
+    """The version a setup action without a version input sets up, from its action.yml at the
+    major version the step names (read in actions/setup-python and actions/setup-node at their
+    tags): setup-python v1 to v3 default to '3.x' (v4 on read .python-version, a file pipec does
+    not read); setup-node v1 defaults to '10.x', and from v2 on, without node-version or
+    node-version-file, "the version/architecture of Node will not be changed" (its main.ts): the
+    runner's Node, which is the image's here (""). None: not known."""
+    m = re.fullmatch(r"v(\d+)(\.\d+)*", uses.split("@", 1)[1].strip()) if "@" in uses else None
+    if m is None:
+        return None   # a commit or a branch: which action.yml is not known
+    major = int(m.group(1))
+    if action == "actions/setup-python" and major <= 3 and "python-version-file" not in with_:
+        return "3.x"
+    if action == "actions/setup-node" and major == 1:
+        return "10.x"
+    if action == "actions/setup-node" and major >= 2 and "node-version-file" not in with_:
+        return ""
+    return None
 
 
 def _lca(paths: list[str]) -> str:
@@ -65,6 +89,9 @@ class Actions:
                 raise _Skip("workflow: step setting", f"step setting '{k}' has no .pipe equivalent")
         if when == "always" and lower not in ("actions/upload-artifact", "actions/cache", "actions/cache/save"):
             raise _Skip("workflow: always() step", f"{uses} runs after failures too")
+        if "timeout-minutes" in step and lower not in _OWN_TIMEOUT:
+            self.ctx.skip(a.phase, "workflow: step timeout", f"step {i + 1} has its own timeout; only the action's "
+                          "timeout applies", steps, i)
         if lower.startswith("docker://"):
             raise _Skip("workflow: docker action", f"{uses} runs a container image as a step")
         if lower.startswith("./") or lower.startswith("."):
@@ -83,6 +110,8 @@ class Actions:
             self.download(a, step, with_)
         elif lower == "aws-actions/configure-aws-credentials":
             self.aws_credentials(step, with_)
+        elif self.third_party(a, step, with_, lower):   # :mod:`.third_party`
+            return
         else:
             raise _Skip("workflow: third-party action", f"{uses} is an action pipec does not translate "
                         "(its commands must be written out)")
@@ -127,9 +156,16 @@ class Actions:
                 ctx.skip(a.phase, "workflow: setup action input", f"{action} input '{k}' has no .pipe equivalent",
                          with_, k)
         if version is None:
-            raise _Skip("workflow: runtime version", f"{action} without '{key}' (a version file or the default "
-                        "version) gives no runtime version")
+            default = _setup_default(action, step["uses"], with_)
+            if default == "":
+                return  # the runner's own version, unchanged: the image's, here
+            if default is None:
+                raise _Skip("workflow: runtime version", f"{action} without '{key}' (a version file or the default "
+                            "version) gives no runtime version")
+            version = default
         text = _scalar(version) if not isinstance(version, (dict, list)) else None
+        if text and "${{" in text:
+            text = self.literal(a, step, text) or text   # ${{ env.X }} of a literal job env
         if not text or "${{" in text or "\n" in text.strip() or not re.fullmatch(r"v?[0-9]+(\.[0-9x]+)*", text):
             raise _Skip("workflow: runtime version", f"{action} version {version!r} is not one version number")
         text = text.lstrip("v")

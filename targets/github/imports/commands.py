@@ -13,7 +13,9 @@ import shlex
 #: characters a .pipe file cannot hold (a newline and a tab it writes as escapes)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
+from pipec import importer
 from pipec.importer import q
+from pipec.targets.github.imports import runner_files
 from pipec.targets.github.imports.common import _EXPR, _SHELL_NAME, _Action, _scalar, _Skip
 
 
@@ -186,6 +188,8 @@ class Commands:
             raise _Skip("workflow: non-bash shell", f"shell {shell!r}: pipec commands run in bash")
         wd = step.get("working-directory", job_def.get("working-directory", wf_def.get("working-directory")))
         wd = _scalar(wd) if wd is not None and not isinstance(wd, (dict, list)) else wd
+        if isinstance(wd, str) and "${{" in wd:
+            wd = self.literal(a, step, wd, path=True) or wd
         if wd is not None and (not isinstance(wd, str) or "${{" in wd):
             raise _Skip("workflow: working-directory expression", f"working-directory {wd!r} is not a plain path")
         env_lines = []
@@ -203,34 +207,75 @@ class Commands:
                 env_lines.append(f"export {name}={self.shell_value(a, text, name)}")
         body = _scalar(step["run"]).replace("\r\n", "\n").replace("\r", "\n")
         body = self.expressions(a, body)
+        lines = body.split("\n")
+        real = [ln for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+        writes = {}
         if RUNNER_FILES.search(body):
+            step_id = _scalar(step["id"]) if isinstance(step.get("id"), str) and step["id"].strip() else None
+            writes = runner_files.statements(real, step_id) or {}
+            kept = [ln for i, ln in enumerate(real) if i not in writes]
+            if not writes or RUNNER_FILES.search("\n".join(kept)) or env_lines or wd not in (None, "", ".") or \
+                    not all(_simple(ln, pipefail, ln is real[-1]) for ln in kept):
+                writes = {}
+        emulated = None
+        if RUNNER_FILES.search(body) and not writes:
+            step_id = _scalar(step["id"]) if isinstance(step.get("id"), str) and step["id"].strip() else None
+            emulated = runner_files.emulated(body, step_id)
+        if RUNNER_FILES.search(body) and not writes and not emulated:
             raise _Skip("workflow: GitHub runner file", "the step writes to a GitHub runner file "
                         f"(${RUNNER_FILES.search(body).group(1)}: outputs, env or PATH for later steps, or the job "
-                        "summary), which CodeBuild does not have")
-        used = {m.group(1) for m in GITHUB_ONLY_VARS.finditer(body + "\n".join(env_lines))}
+                        "summary), which CodeBuild does not have, in a form pipec does not turn into shell "
+                        "statements (one 'echo \"NAME=VALUE\" >> $GITHUB_ENV' line among simple commands, "
+                        "whose value the step itself does not read)")
+        read = "\n".join(writes[i][0] if i in writes else ln for i, ln in enumerate(real)) if writes else \
+            RUNNER_FILES.sub("", body) if emulated else body
+        used = {m.group(1) for m in GITHUB_ONLY_VARS.finditer(read + "\n".join(env_lines))}
         used -= set(a.env) | set(a.secrets)
         if used:
             ctx.skip(a.phase, "workflow: GitHub-only context in a command", f"step {i + 1} reads "
                      f"{', '.join(sorted(used))}, which GitHub sets and CodeBuild does not", steps, i)
         if '"""' in body or any('"""' in x for x in env_lines) or (wd and '"""' in wd):
             raise _Skip("workflow: script with triple quotes", 'the script holds """, which a .pipe script cannot')
-        lines = body.split("\n")
-        real = [ln for ln in lines if ln.strip() and not ln.strip().startswith("#")]
         if not real:
             return
         if any(ln != ln.rstrip() and ln.rstrip().endswith("\\") for ln in lines):
             raise _Skip("workflow: script whitespace", "a line ends with a backslash and spaces, which a .pipe "
                         "script would drop")
         out: list[tuple[str, bool]]
-        if not env_lines and wd in (None, "", ".") and all(
+        if writes:  # each line its own command, the runner-file writes as shell statements
+            out = [(writes[i][0] if i in writes else ln.strip(), False) for i, ln in enumerate(real)]
+            for _stmt, output in writes.values():
+                if output is not None:
+                    a.outputs[(step_id, output)] = runner_files.output_variable(step_id, output)
+            # for the round trip: this step's runner-file writes are shell statements now
+            ctx.mapping.setdefault("runner_statements", []).append([a.name, i])
+        elif not emulated and not env_lines and wd in (None, "", ".") and all(
                 _simple(ln, pipefail, ln is real[-1]) for ln in real):
             out = [(ln.strip(), False) for ln in real]
         else:
             head = ["(", "set -eo pipefail" if pipefail else "set -e"]
+            if emulated:  # the runner files as files of the build's own (runner_files.emulated)
+                head.append(emulated[1])
             if wd not in (None, "", "."):
                 head.append(f"cd {shlex.quote(wd)}")
             script = "\n".join(head + env_lines + [ln.rstrip() for ln in body.rstrip("\n").split("\n")] + [")"])
             out = [(script, True)]
+            if emulated:
+                before, _start, after, outputs = emulated
+                out = [(c, False) for c in before] + out + [(c, False) for c in after]
+                for name, var in outputs.items():
+                    a.outputs[(step_id, name)] = var
+                ctx.mapping.setdefault("helper_commands", []).extend(before + after)
+        if "shopt" in body or re.search(r"[!@+*?]\(", body):
+            # a shell option that changes how bash reads later lines (extglob) works line by line in
+            # GitHub's step script, but not inside the one command ( ... ) that the step becomes here,
+            # which bash reads whole (E210): the same bash -n check decides
+            refused = importer.not_bash([text for text, _script in out])
+            if refused:
+                raise _Skip("workflow: script bash cannot read", "bash cannot read the step as one command "
+                            "(a line needs a shell option, such as extglob, that an earlier line of the step "
+                            "turns on); put the script in a file and run it, or turn the option on in a command "
+                            "before it")
         for text, script in out:
             src = '"""\n' + text + '\n"""' if script else q(text)
             if final:
@@ -242,6 +287,34 @@ class Commands:
         ctx.mapping.setdefault("steps", {}).setdefault(a.name, []).append([i, final])
         if self.git_where is None and a.checkout and git_used(body):
             self.git_where = (steps, i)
+
+    def literal(self, a: _Action, step, text: str, path: bool = False) -> str | None:
+        """``text`` with its expressions evaluated at import, where GitHub's value is known before
+        the step runs: ``${{ env.X }}`` is the literal value of the workflow's or job's ``env`` X
+        (not when the step sets X itself, nor when a step of the job may change it through
+        $GITHUB_ENV or an action), and, when ``path``, a leading ``${{ github.workspace }}`` is the
+        folder the job starts in (the checkout; ``.``). None when any other expression is left."""
+        if path and a.will_checkout:
+            # github.workspace: "The default working directory on the runner for steps, and the
+            # default location of your repository when using the checkout action" (GitHub's
+            # contexts reference); a .pipe build starts in its source's copy, the same folder
+            m = re.match(r"\$\{\{\s*github\.workspace\s*\}\}(/|$)", text)
+            if m:
+                text = text[m.end():] or "."
+        step_env = step.get("env") if isinstance(step.get("env"), dict) else {}
+
+        def env(m):
+            name = m.group(1)
+            value = a.env.get(name)
+            if value is None or "$" in value or name in step_env or self.sets_env:
+                raise _Skip("", "")
+            return value
+
+        try:
+            text = re.sub(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", env, text)
+        except _Skip:
+            return None
+        return None if "${{" in text else text
 
     def shell_value(self, a: _Action, text: str, name: str) -> str:
         """``text`` (with expressions) as one shell word."""
@@ -269,10 +342,10 @@ class Commands:
         if inner == "github.token":
             return self.add_secret(a, "GITHUB_TOKEN", "GITHUB_TOKEN")
         if head == "matrix" and getattr(self, "matrix_unknown", False) and len(parts) == 2 \
-                and _SHELL_NAME.fullmatch(parts[1]):
+                and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", parts[1]):
             # a matrix that is not expanded (issue 25): the value is a placeholder variable of the
             # action, which already fails until the combinations are written out
-            var = "MATRIX_" + parts[1].upper()
+            var = "MATRIX_" + parts[1].upper().replace("-", "_")
             a.env.setdefault(var, f"REPLACE-ME-matrix-{parts[1].lower().replace('_', '-')}")
             return var
         if head == "vars" and len(parts) == 2 and _SHELL_NAME.fullmatch(parts[1]):
@@ -301,6 +374,18 @@ class Commands:
                               "GitHub leaves them empty in runs started by other events, pipeline variables "
                               "keep their defaults", self.data, "on")
             return name
+        if head == "steps" and len(parts) == 4 and parts[2] == "outputs" and (parts[1], parts[3]) in a.outputs:
+            # an output an earlier step of this job wrote to $GITHUB_OUTPUT (runner_files.py)
+            return a.outputs[(parts[1], parts[3])]
+        if inner == "github.sha" and self.events and set(self.events) <= {"push", "schedule", "workflow_dispatch"}:
+            # for pushes, schedules and manual runs, github.sha is the commit of the run: CodeBuild's
+            # CODEBUILD_RESOLVED_SOURCE_VERSION, which the GitHub target sets to github.sha then
+            # (targets/github/builtins.py; a pull request's github.sha is its merge commit instead)
+            return "CODEBUILD_RESOLVED_SOURCE_VERSION"
+        if inner == "github.workspace" and a.will_checkout:
+            # the checkout's folder: CodeBuild's CODEBUILD_SRC_DIR, which the GitHub target sets to
+            # github.workspace (targets/github/builtins.py)
+            return "CODEBUILD_SRC_DIR"
         if inner in GITHUB_VARS:
             return GITHUB_VARS[inner]
         raise _Skip("workflow: expression in a command", f"the expression '{inner}' is computed by GitHub")
@@ -312,7 +397,25 @@ class Commands:
             inner = m.group(1).strip()
             prefix = body[pos:m.start()]
             out.append(prefix)
+            literal = None if _PATH.fullmatch(inner) else self.evaluate(a, inner)
+            if literal is not None:
+                # GitHub puts the expression's value into the script before the shell reads it
+                out.append(literal)
+                pos = m.end()
+                continue
             var = self.variable_of(a, inner)
+            if self.in_single_quotes("".join(out)) and _PATH.fullmatch(inner) and self.evaluate(a, inner) is not None:
+                out.append(self.evaluate(a, inner))  # a value known at import needs no expansion
+                pos = m.end()
+                continue
+            so_far = "".join(out)
+            if self.in_single_quotes(so_far) and so_far.endswith("'") and body.startswith("'", m.end()):
+                # '${{ X }}' (the whole quoted word): GitHub writes the value between the quotes and the
+                # shell takes it as it is; "${VAR}" gives the same word (a value holding ' aside, which
+                # breaks GitHub's quoting)
+                out[:] = [so_far[:-1], '"${' + var + '}"']
+                pos = m.end() + 1
+                continue
             if self.in_single_quotes("".join(out)):
                 raise _Skip("workflow: expression in single quotes", f"'{inner}' is inside single quotes, where "
                             "a shell variable would not expand")
@@ -320,6 +423,32 @@ class Commands:
             pos = m.end()
         out.append(body[pos:])
         return "".join(out)
+
+    def evaluate(self, a: _Action, inner: str) -> str | None:
+        """The text of expression ``inner`` when every value it reads is known at import (the
+        matrix combination; the workflow's and job's literal env, when no step may change it), as
+        GitHub writes a text or a boolean into a script; None otherwise (numbers included)."""
+        from pipec.targets.github.imports.expressions import UNKNOWN, _Expr
+
+        def lookup(path):
+            head = path[0] if isinstance(path[0], str) else ""
+            if head == "matrix" and not getattr(self, "matrix_unknown", False) and self.combo is not None:
+                value = self.combo
+                for part in path[1:]:
+                    value = value.get(part) if isinstance(value, dict) and isinstance(part, str) else UNKNOWN
+                return UNKNOWN if value is None else value
+            if head == "env" and len(path) == 2 and not self.sets_env and path[1] in a.env \
+                    and "$" not in a.env[path[1]]:
+                return a.env[path[1]]
+            return UNKNOWN
+
+        try:
+            value = _Expr(inner, lookup, {}).run()
+        except (ValueError, IndexError, TypeError, KeyError, RecursionError):
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else None
 
     @staticmethod
     def in_single_quotes(text: str) -> bool:

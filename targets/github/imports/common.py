@@ -60,3 +60,5 @@ class _Action:
         self.uploads: list = []             # (GitHub name, .pipe name)
         self.placeholder = False            # nothing converted: one command that fails loudly
         self.step_conditions: list[int] = []  # steps kept whose condition GitHub decides at run time
+        self.outputs: dict = {}               # (step id, output) -> the shell variable that holds it
+        self.allow: list[tuple] = []          # (IAM action..., resource): aws { allow } lines of mapped actions

@@ -206,4 +206,14 @@ class _Expr:
                 return any(_compare("==", x, needle) is True for x in hay)
             h, n = (_scalar(hay) or "").lower(), (_scalar(needle) or "").lower()
             return n in h if name == "contains" else h.startswith(n) if name == "startswith" else h.endswith(n)
+        if name == "fromjson" and len(args) == 1 and isinstance(args[0], str):
+            # fromJSON of a text known at import: GitHub's "Returns a JSON object or JSON data type
+            # for value" (the expressions reference), a JSON parse; numbers are GitHub's floats
+            import json
+
+            try:
+                value = json.loads(args[0], parse_int=float)
+            except ValueError:
+                return UNKNOWN
+            return value if isinstance(value, (list, dict, str, float, bool)) or value is None else UNKNOWN
         return UNKNOWN

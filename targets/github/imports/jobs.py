@@ -105,6 +105,9 @@ class Jobs:
             a = self.placeholder_action("jobs", "workflow: nothing to import", "no job of the workflow is "
                                         "imported (see the other findings); one placeholder action stands for "
                                         "them", data, "jobs")
+            if isinstance(data.get("env"), dict) and data["env"]:
+                ctx.skip(a.notes, "workflow: nothing to import", "the workflow's env (" + ", ".join(
+                    str(k) for k in data["env"]) + ") is for its jobs, and no job is imported", data, "env")
             stage = p.block(f"stage {importer.unique('jobs', stage_names)}")
             self.emit(stage, a)
             stages_map.append([a.name])
@@ -138,6 +141,10 @@ class Jobs:
         d.items.extend(a.artifact_docs)
         if a.cache:
             d.stmt("cache", *[v(c) for c in a.cache])
+        if a.allow:
+            aws = d.block("aws")
+            for *actions, resource in dict.fromkeys(a.allow):
+                aws.stmt("allow", *[q(x) for x in actions], "on", q(resource))
         if a.github or a.secrets:
             g = d.block("github")
             for line in a.github:

@@ -20,6 +20,7 @@ from pipec.targets.github.imports.env import Env
 from pipec.targets.github.imports.jobs import Jobs
 from pipec.targets.github.imports.matrices import Matrices
 from pipec.targets.github.imports.steps import Steps
+from pipec.targets.github.imports.third_party import ThirdParty
 from pipec.targets.github.imports.triggers import Triggers
 
 
@@ -27,7 +28,7 @@ from pipec.targets.github.imports.triggers import Triggers
 _WAIT_KEYS = {"wait", "wait-all", "cancel", "parallel"}
 
 
-class _Workflow(Triggers, Env, Jobs, Matrices, Steps, Conditions, Commands, Actions):
+class _Workflow(Triggers, Env, Jobs, Matrices, Steps, Conditions, Commands, Actions, ThirdParty):
     """One workflow being imported: the state the construct families share, and the order they run in."""
 
     def __init__(self, ctx):

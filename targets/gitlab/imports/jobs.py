@@ -125,6 +125,17 @@ class Jobs:
         self.env(a, key, job, combo)
         self.image(a, job)
         scripts = {k: self.script(a, job, k) for k in ("before_script", "script", "after_script")}
+        first = getattr(self, "not_bash", {}).get(key)   # pipeline.read_jobs: one bash -n per file
+        if first is not None:
+            # the runner's shell is the runner's setting, not the file's: a script bash cannot read
+            # (PowerShell on a Windows runner, say) means the job's commands are for another shell
+            # altogether, so none of them is written (a .pipe runs its commands in bash)
+            ctx.skip(notes, "gitlab: script not bash", f"bash cannot read the command {first.splitlines()[0][:60]!r} of "
+                     f"job '{key}': its runner runs another shell (PowerShell on Windows, say); the job's commands "
+                     "are not converted and its one command fails until you write them for bash", job,
+                     "script" if "script" in job else None)
+            scripts = {k: [] for k in scripts}
+            a.placeholder = True
         body = scripts["before_script"] + scripts["script"]
         a.scripts_mapped = len(body) + len(scripts["after_script"])
         used = self.reads(body + scripts["after_script"] + a.commands + list(a.env.values()))

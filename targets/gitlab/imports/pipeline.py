@@ -120,6 +120,18 @@ class _Pipeline(Config, Conditions, Jobs):
                          cfg, "stages")
             stages = list(DEFAULT_STAGES)
         self.stages = [".pre"] + [s for s in stages if s not in (".pre", ".post")] + [".post"]
+        # one bash -n for every script of the file (a job whose script bash cannot read is not converted)
+        texts, owners = [], []
+        for key, job in self.job_items():
+            for part in ("before_script", "script", "after_script"):
+                for item in self.script_items(job, part):
+                    text = scalar(item) if not isinstance(item, (dict, list)) else None
+                    if text and text.strip():
+                        texts.append(text.rstrip("\n"))
+                        owners.append(key)
+        self.not_bash = {}
+        for i in sorted(importer.not_bash(texts)):
+            self.not_bash.setdefault(owners[i], texts[i])
         out = []
         for key, job in self.job_items():
             self.current_notes = Doc("")
@@ -175,7 +187,10 @@ class _Pipeline(Config, Conditions, Jobs):
                          "project's); import that pipeline on its own", job, "trigger")
             elif "script" not in job:
                 ctx.skip(a.notes, "gitlab: job without script", f"job '{key}' has no script", job, None)
-            if not a.commands:
+            if a.placeholder:   # its commands are for another shell (see the finding); its variables stay
+                a.commands = a.commands + [f"echo 'pipec import: job {key} was not converted; see the comments "
+                                           "above' >&2 && exit 1"]
+            elif not a.commands:
                 ctx.skip(a.notes, "gitlab: job with nothing to run", f"job '{key}' has no command that could be "
                          "converted; its one command fails until you replace it", cfg, key)
                 a.commands = [f"echo 'pipec import: job {key} was not converted; see the comments above' >&2 "
