@@ -99,7 +99,7 @@ def test_deploy_jobs_share_one_waiting_script():
     runs = [step(workflow, job, "Deploy out with CodeDeploy")["run"] for job in ("site", "prod")]
     assert runs[0] == runs[1] and len(runs[0].splitlines()) < 10
     for job in ("site", "prod"):
-        checkout = step(workflow, job, "Check out the appspec of")
+        checkout = step(workflow, job, "Check out the appspec")
         assert checkout["with"]["sparse-checkout"] == "github/p"  # its appspec and the script
         assert workflow["jobs"][job]["timeout-minutes"] >= step(workflow, job, "Deploy").get("timeout-minutes", 0)
 
@@ -121,7 +121,7 @@ def test_ecs_rolling_updates_share_one_script():
     assert [s["run"] for s in steps] == ['bash "$UPDATE"'] * 2
     assert [s["env"]["CLUSTER"] for s in steps] == ["staging", "production"]
     for job in ("svc", "prod"):
-        assert step(workflow, job, "Check out the update script of")["with"]["sparse-checkout"] == "github/p"
+        assert step(workflow, job, "Check out the update script")["with"]["sparse-checkout"] == "github/p"
         assert workflow["jobs"][job]["permissions"]["contents"] == "read"
 
 
@@ -178,7 +178,9 @@ CB_ANSWERS = "\n".join([
 def _codebuild(tmp, end: str):
     workflow, files, _ = emit(CODEBUILD)
     s = step(workflow, "integration", "Run integration in CodeBuild")
-    return (*run(tmp, s["run"], {**s["env"], "END": end}, CB_ANSWERS), workflow, files)
+    env = {"CODEBUILD_RESOLVED_SOURCE_VERSION": "0" * 40, **s["env"], "END": end}  # the workflow's env has it
+    assert workflow["env"]["CODEBUILD_RESOLVED_SOURCE_VERSION"] == "${{ github.event.pull_request.head.sha || github.sha }}"
+    return (*run(tmp, s["run"], env, CB_ANSWERS), workflow, files)
 
 
 def test_a_failed_codebuild_build_fails_the_job_and_shows_its_log(tmp_path):

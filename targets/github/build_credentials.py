@@ -33,6 +33,5 @@ class BuildCredentials:
             self.grant(jid, [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": [role]}])
             steps.append({"name": "AWS credentials (the build's role)", "uses": uses("aws-actions/configure-aws-credentials"),
                           "with": {"role-to-assume": role, "aws-region": self.region, "role-chaining": True,
-                                   "role-skip-session-tagging": True,
-                                   "role-session-name": f"{jid[:40]}-${{{{ github.run_id }}}}"}})
+                                   "role-skip-session-tagging": True}})
         return steps

@@ -29,10 +29,11 @@ from pipec import model
 from pipec.targets.aws import buildspec
 from pipec.targets.github.jobs import HEAD_COMMIT, job_id
 
-#: the script of the step, reading $PROJECT and $COMMIT (the reader checks these lines)
+#: the script of the step, reading $PROJECT and the run's commit, $CODEBUILD_RESOLVED_SOURCE_VERSION
+#: of the workflow's env (the reader checks these lines)
 RUN_LINES = (
     "set -euo pipefail",
-    'ID=$(aws codebuild start-build --project-name "$PROJECT" --source-version "$COMMIT" --query build.id --output text)',
+    'ID=$(aws codebuild start-build --project-name "$PROJECT" --source-version "$CODEBUILD_RESOLVED_SOURCE_VERSION" --query build.id --output text)',
     'echo "CodeBuild build $ID"',
     'while STATUS=$(aws codebuild batch-get-builds --ids "$ID" --query "builds[0].buildStatus" --output text) '
     '&& [ "$STATUS" = IN_PROGRESS ]; do sleep 15; done',
@@ -84,8 +85,9 @@ class CodeBuildRun:
         ])
         job["permissions"]["id-token"] = "write"
         job["timeout-minutes"] = b.timeout_minutes + 10
+        # the commit the build runs at: the workflow's env has it, as for the jobs that build here
+        self.workflow_env.setdefault("CODEBUILD_RESOLVED_SOURCE_VERSION", HEAD_COMMIT)
         job["steps"] = [
             self.credentials(jid),
-            {"name": f"Run {b.name} in CodeBuild", "env": {"PROJECT": name, "COMMIT": HEAD_COMMIT},
-             "run": "\n".join(RUN_LINES)}]
+            {"name": f"Run {b.name} in CodeBuild", "env": {"PROJECT": name}, "run": "\n".join(RUN_LINES)}]
         return job

@@ -62,8 +62,7 @@ class Companion:
 
     def credentials(self, job: str) -> dict:
         return {"name": "AWS credentials (OIDC)", "uses": uses("aws-actions/configure-aws-credentials"),
-                "with": {"role-to-assume": self.role_arn(job), "aws-region": self.region,
-                         "role-session-name": f"{job[:40]}-${{{{ github.run_id }}}}"}}
+                "with": {"role-to-assume": self.role_arn(job), "aws-region": self.region}}
 
     def revisions_bucket(self) -> str:
         """Name of the bucket that holds deployment revisions and large templates."""

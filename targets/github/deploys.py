@@ -137,8 +137,8 @@ class Deploys:
         """The step that checks out the pipeline's folder of generated files (appspecs, scripts)
         in git's cone mode (that folder and the files at the repository's root), into
         ``.pipec-repo``. It comes after the artifact's download (a checkout cleans only its own
-        path) and is named for the deployment: two deploy jobs of one artifact differ from here on."""
-        return {"name": f"Check out {what} of {d.name}", "uses": uses("actions/checkout"),
+        path); jobs that check out the same files share the step (an anchor and aliases)."""
+        return {"name": f"Check out {what}", "uses": uses("actions/checkout"),
                 "with": {**({"ref": HEAD_COMMIT} if self.on_pull_requests else {}),
                          "persist-credentials": False, "sparse-checkout": self.ctx.path(f"github/{self.p.name}"),
                          "path": ".pipec-repo"}}

@@ -224,8 +224,11 @@ class _Workflow(Triggers, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifact
             if isinstance(job.get("needs"), list):
                 job["needs"] = job["needs"][0] if len(job["needs"]) == 1 else yamlout.Flow(job["needs"])
         workflow: dict = {"name": self.workflow, "on": _flow_filters(on), "permissions": {}}
-        if self.run_lock():
-            workflow["concurrency"] = self.run_lock()
+        lock = self.run_lock()
+        if lock:
+            # cancel-in-progress stays written although false is GitHub's default: zizmor's
+            # concurrency-limits audit asks for it, and it says that a run in progress finishes
+            workflow["concurrency"] = lock
         if self.workflow_env:
             workflow["env"] = dict(sorted(self.workflow_env.items()))
         workflow["jobs"] = self.jobs

@@ -136,6 +136,8 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
         with the whole run locked (targets/github/guards.py); a group on every job is
         ``superseded`` with each job locked alone (stages interleave); none is ``parallel``."""
         with_group = [k for k, j in jobs.items() if "concurrency" in j]
+        if isinstance(run, str):  # the group alone: cancel-in-progress is false by default
+            run = {"group": run, "cancel-in-progress": False}
         if run is not None:
             if with_group:
                 _fail(self.where, f"jobs {', '.join(map(str, with_group))} have a concurrency group inside the "
