@@ -201,6 +201,11 @@ def render_manifest(sources: dict[str, dict[str, dict[str, str]]]) -> str:
     }, indent=2) + "\n"
 
 
+#: files every pipeline of a repository generates alike (the GitHub target's phase rules): several
+#: sources may record them, and one is removed only when no source generates it any more
+SHARED = frozenset({".github/pipec/phases.sh"})
+
+
 @attrs.frozen
 class Plan:
     """What ``pipec build`` will leave in the output folder.
@@ -228,6 +233,8 @@ def plan(out_dir: str, by_source: dict[str, tuple[str, dict[str, dict[str, str]]
     owner = {rel: key for key, targets in old.items() for entries in targets.values() for rel in entries}
     for key, (_header, by_target) in by_source.items():
         for rel in sorted(rel for generated in by_target.values() for rel in generated):
+            if rel in SHARED:  # the same text for every pipeline of the repository
+                continue
             if owner.get(rel, key) != key and owner[rel] not in by_source:
                 raise BuildError(f"{rel} in {out_dir} was generated from {owner[rel]}, and {key} would overwrite "
                                  "it: two pipelines with the same name write the same files. Rename one pipeline, "

@@ -549,3 +549,38 @@ def test_cloudformation_quotas_are_a_diagnostic(builds, target):
     (d,) = exc.value.diagnostics
     assert d.code == "E412" and f"of the {target} target" in d.message and "Split the pipeline" in d.help
     assert d.file == "big.pipe"
+
+
+_ONE_PROCESS = """pipeline {name} {{
+  source app github "acme/{name}" {{
+    on push branches main
+  }}
+  stage build {{
+    build web {{
+      install "cd sub"
+      build "{command}"
+    }}
+  }}
+}}
+"""
+
+
+def test_two_pipelines_share_the_phase_rules_file(capsys, tmp_path):
+    """.github/pipec/phases.sh is the same for every pipeline: pipelines built one at a time into
+    one folder both write it, and it goes only when no pipeline needs it any more."""
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.pipe").write_text(_ONE_PROCESS.format(name=name, command="make"), encoding="utf-8")
+    out = tmp_path / "out"
+    rules = out / ".github" / "pipec" / "phases.sh"
+    for name in ("one", "two"):
+        assert run(capsys, "build", tmp_path / f"{name}.pipe", "-o", out, "--source-root", tmp_path)[0] == 0
+    assert rules.is_file()
+    # 'one' no longer needs one process (nothing carries from install to build): the file stays for 'two'
+    (tmp_path / "one.pipe").write_text(_ONE_PROCESS.format(name="one", command="make").replace(
+        'install "cd sub"', 'install "true"'), encoding="utf-8")
+    assert run(capsys, "build", tmp_path / "one.pipe", "-o", out, "--source-root", tmp_path)[0] == 0
+    assert rules.is_file()
+    (tmp_path / "two.pipe").write_text(_ONE_PROCESS.format(name="two", command="make").replace(
+        'install "cd sub"', 'install "true"'), encoding="utf-8")
+    assert run(capsys, "build", tmp_path / "two.pipe", "-o", out, "--source-root", tmp_path)[0] == 0
+    assert not rules.exists()
