@@ -23,30 +23,6 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
-def _import_lark() -> None:
-    """Import lark without its optional ``regex`` module: lark imports it when it is installed
-    (about 13 ms on every run) but needs it only for ``Lark(regex=True)`` and for ``\\p{...}``
-    terminals, neither of which pipec's grammar uses. ``regex`` stays importable for any other
-    code; only lark's own check sees it missing."""
-    import sys
-
-    if "lark" in sys.modules:
-        return
-    missing = object()
-    saved = sys.modules.get("regex", missing)
-    sys.modules["regex"] = None  # an import of it now raises ImportError
-    try:
-        import importlib
-
-        for name in ("lark", "lark.utils", "lark.lark"):
-            importlib.import_module(name)
-    finally:
-        if saved is missing:
-            del sys.modules["regex"]
-        else:
-            sys.modules["regex"] = saved
-
-
 def compile_text(text: str, filename: str = "<input>"):
     """Parse and check ``text``; return ``(model.Pipeline, warnings)`` or raise
     :class:`pipec.diagnostics.Diagnostics` listing every error (and the warnings)."""

@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import re
 
-from pipec import _import_lark
-
-_import_lark()
 
 from lark import Token  # noqa: E402
 from lark.lexer import Lexer

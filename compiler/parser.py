@@ -13,9 +13,6 @@ import functools
 import os
 import re
 
-from pipec import _import_lark
-
-_import_lark()
 
 from lark import Lark, Token  # noqa: E402
 from lark.exceptions import (

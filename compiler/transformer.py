@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 import textwrap
 
-from pipec import _import_lark
-
-_import_lark()
 
 from lark import Token, Transformer, v_args  # noqa: E402
 

@@ -31,24 +31,7 @@ under ``tests/golden/``, and document its mapping in docs/targets.md.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
-
-class _Deferred(types.ModuleType):
-    """Stands in for ``cfn_flip`` until something uses it. troposphere imports cfn_flip (and its
-    YAML machinery, about 20 ms) when it is imported, but calls it only in ``to_yaml()``, which
-    pipec never uses (it dumps ``to_dict()`` itself). The first attribute asked for loads the real
-    module, which then replaces this one."""
-
-    def __getattr__(self, name):
-        if sys.modules.get(self.__name__) is self:
-            del sys.modules[self.__name__]
-        return getattr(importlib.import_module(self.__name__), name)
-
-
-if "troposphere" not in sys.modules and "cfn_flip" not in sys.modules:
-    sys.modules["cfn_flip"] = _Deferred("cfn_flip")
 
 #: target name -> its emit module. ``pipec build --target all`` runs every target here, in this order.
 TARGETS: dict[str, str] = {
