@@ -249,8 +249,8 @@ def independent(texts: list[str]) -> bool:
     """Whether the commands ``texts`` (in the order they run) do the same run each in a bash
     process of its own as all in one: no command but the last leaves, at the top level of the
     shell, anything a later command could see (a directory change, an exported or read
-    variable, an option, a trap, an alias, a function, a limit, a background job; a plain
-    assignment only when a later command names the variable), none ends the shell, and none
+    variable, an option, a trap, an alias, a function, a limit, a background job, any variable
+    assignment: the variable may be exported already, as PATH is), none ends the shell, and none
     reads what only the shell that ran earlier commands has (``$$``, ``$_``, ``SECONDS``...).
     Conservative: a construct it does not know keeps the commands in one process."""
     for i, text in enumerate(texts):
@@ -294,10 +294,10 @@ def _carried(text: str) -> set[str] | None:
                 if word == "printf" and any(node_text(a, src) == "-v" for a in node.children):
                     return None
             if kind == "variable_assignment" and node.parent is not None and node.parent.type != "command":
-                target = node.child_by_field_name("name")
-                if target is None:
-                    return None
-                names.add(node_text(target, src).split("[", 1)[0])
+                # an assignment to a variable that is already exported (PATH, HOME, a job's env)
+                # or that bash itself reads (IFS, CDPATH) changes what every later command sees
+                # without naming it: any assignment at the top level keeps the commands together
+                return None
             if kind in ("for_statement", "select_statement"):
                 var = node.child_by_field_name("variable")
                 if var is None:
@@ -320,12 +320,18 @@ _COMPOUND_WORD = re.compile(r"(^|\s)(if|then|else|elif|fi|for|while|until|do|don
                             r"time|\[\[)(\s|$)")
 
 
+#: commands that run other text in the current shell, where bash -e applies to every command of it
+_RUNS_TEXT_HERE = {"source", ".", "eval", "builtin", "command", "exec", "trap"}
+
+
 def errexit_neutral(text: str) -> bool:
     """Whether ``text`` ends with the same status under ``bash -e`` (GitHub's shell for a step
     that names none) as under plain bash (CodeBuild's ``shell: bash``): one line holding one
     command, pipeline or ``&&``/``||`` list (bash -e ignores every part of such a list but the
     last, and the list's status is the script's), with no sequence, compound command, subshell
-    or function. Conservative: anything else, or what does not parse, is not neutral."""
+    or function, and none of ``source``, ``.`` or ``eval`` (which run other text in this shell,
+    where -e stops at its first failing command). Conservative: anything else, or what does not
+    parse, is not neutral."""
     t = text.strip()
     if not t or "\n" in t or "\r" in t:
         return False
@@ -335,19 +341,26 @@ def errexit_neutral(text: str) -> bool:
     while rest != before:
         before, rest = rest, re.sub(r"\$\([^()'\"`]*\)", "x", rest)
     rest = rest.replace("&&", " ").replace("||", " ").replace("|", " ")
-    if not re.search(r"[;&(){}`]|<<", rest) and not _COMPOUND_WORD.search(rest):
+    if not re.search(r"[;&(){}`]|<<", rest) and not _COMPOUND_WORD.search(rest) \
+            and not re.search(r"(^|\s)(source|\.|eval|builtin|command|exec|trap)(\s|$)", rest):
         return True
     from pipec.shell_parse import parse
 
-    tree, _ = parse(t)
+    tree, src = parse(t)
     root = tree.root_node
     if root.has_error or len([c for c in root.named_children if c.type != "comment"]) != 1:
         return False
+    from pipec.shell_parse import node_text
+
     stack = [root]
     while stack:
         node = stack.pop()
         if node.type in _ERREXIT_SENSITIVE:
             return False
+        if node.type == "command":
+            name = node.child_by_field_name("name")
+            if name is not None and node_text(name, src).strip() in _RUNS_TEXT_HERE:
+                return False
         if node.type in _NO_ERREXIT_INSIDE:
             continue
         stack.extend(node.children)

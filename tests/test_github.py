@@ -407,8 +407,10 @@ def test_concurrency_follows_the_execution_mode(stem):
     b = built(stem)
     assert b.pipeline.mode != "parallel"  # no example is parallel; the inline test below covers it
     name = b.workflow["name"]
-    if any(t.platform == "github" for src in b.pipeline.sources for t in src.triggers
-           if type(t).__name__ == "PullRequestTrigger"):
+    if set(b.workflow["on"]) == {"pull_request"}:  # pull requests only: a group per pull request
+        name = f"{name}-pull-request-${{{{ github.event.pull_request.number }}}}"
+    elif any(t.platform == "github" for src in b.pipeline.sources for t in src.triggers
+             if type(t).__name__ == "PullRequestTrigger"):
         # pull-request runs bound to GitHub deploy nothing: a group per pull request
         name = (f"${{{{ github.event_name == 'pull_request' && format('{{0}}-pull-request-{{1}}', '{name}', "
                 f"github.event.pull_request.number) || '{name}' }}}}")

@@ -424,7 +424,7 @@ def test_ctrl_c_stops_act_and_removes_the_run_folder(tmp_path, how):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in proc.stdout:
-        if "MARK-sleeping" in line:
+        if line.rstrip("\n").endswith("]   MARK-sleeping"):  # the command's output, not the step's title
             break
     started = time.monotonic()
     if how == "ctrl-c":

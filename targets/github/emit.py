@@ -167,6 +167,7 @@ class _Workflow(Triggers, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifact
                        "block to one of its GitHub sources), or bind the stages to CodePipeline with 'via aws'.")
             raise Diagnostics(self.problems)
         on = self.triggers()
+        self.events = set(on)
         if self.p.mode == "queued":
             self.warn("W507", _At(self.p.mode_span), "GitHub Actions has no equivalent of execution mode 'queued'",
                       "The workflow gets one concurrency group, as for 'superseded': one run at a time and one "

@@ -58,7 +58,10 @@ class Guards:
         if self.p.mode == "parallel":
             return None
         group = self.workflow
-        if self.pull_requests_skip_deploys():
+        if getattr(self, "events", None) == {"pull_request"}:
+            # a workflow of pull requests only: a group per pull request
+            group = f"{self.workflow}-pull-request-${{{{ github.event.pull_request.number }}}}"
+        elif self.pull_requests_skip_deploys():
             # pull-request runs bound to GitHub deploy nothing (guard_jobs) and CodePipeline never
             # sees them: each pull request gets a group of its own, so that its runs neither wait
             # for nor replace the runs that deliver (a newer push to it still replaces an older run)
@@ -88,7 +91,10 @@ class Guards:
             for job in self.jobs.values():
                 if not job.get("needs"):
                     job["if"] = all_of(job.get("if"), guard)
-        if self.pull_requests_skip_deploys():
+        if getattr(self, "events", None) == {"pull_request"}:
+            # a workflow of pull requests only: a group per pull request
+            group = f"{self.workflow}-pull-request-${{{{ github.event.pull_request.number }}}}"
+        elif self.pull_requests_skip_deploys():
             for st in self.stages:
                 for act in st.actions:
                     if not plan.skipped_on_pull_requests(act):

@@ -273,7 +273,9 @@ class Jobs:
         files = ", ".join(f"'{g}'" for g in globs)
         path = "\n".join(expression_text(_cache_path(c)) for c in b.cache)
         restore = {"name": "Restore cache", "id": "cache", "uses": uses("actions/cache/restore"),
-                   "with": {"path": path, "key": f"{jid}-${{{{ runner.os }}}}-${{{{ hashFiles({files}) }}}}",
+                   # no lock file at all: a key per run, saved after every run, as CodeBuild saves
+                   "with": {"path": path,
+                            "key": f"{jid}-${{{{ runner.os }}}}-${{{{ hashFiles({files}) || github.run_id }}}}",
                             "restore-keys": f"{jid}-${{{{ runner.os }}}}-"}}
         save = {"name": "Save cache", "if": "${{ steps.cache.outputs.cache-hit != 'true' }}",
                 "uses": uses("actions/cache/save"),
