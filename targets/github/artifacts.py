@@ -29,8 +29,8 @@ def download_steps(name: str, path: str | None = None) -> list[dict]:
     return [{"name": f"Download artifact {name}", "uses": uses("actions/download-artifact"),
              "with": {"name": name, "path": where}},
             {"name": f"Unpack artifact {name}",
-             "run": f'mkdir -p "{into}" && tar -xpf "$RUNNER_TEMP/pipec-artifacts/{name}/{name}.tar" '
-                    f'--no-same-owner -C "{into}"'}]
+             "run": ("" if into == "." else f'mkdir -p "{into}" && ')
+                    + f'tar -xpf "$RUNNER_TEMP/pipec-artifacts/{name}/{name}.tar" --no-same-owner -C "{into}"'}]
 
 
 #: the last line of a collection step: the staged folder as one tar file, modes kept

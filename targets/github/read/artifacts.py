@@ -12,8 +12,8 @@ from pipec.targets.github.read.common import _fail
 
 #: the last line of a collection step that packs the staged folder (modes kept)
 PACK = 'tar -cf "$dest.tar" -C "$dest" .'
-_UNPACK = re.compile(r'mkdir -p "(?P<into>[^"]+)" && tar -xpf "\$RUNNER_TEMP/pipec-artifacts/(?P<name>[^/"]+)/'
-                     r'(?P=name)\.tar" --no-same-owner -C "(?P=into)"')
+_UNPACK = re.compile(r'(?:mkdir -p "(?P<made>[^"]+)" && )?tar -xpf "\$RUNNER_TEMP/pipec-artifacts/(?P<name>[^/"]+)/'
+                     r'(?P=name)\.tar" --no-same-owner -C "(?P<into>[^"]+)"')
 
 
 def unpacked(located: list) -> list:
@@ -31,6 +31,8 @@ def unpacked(located: list) -> list:
             with_ = step.get("with") or {}
             name = with_.get("name")
             m = _UNPACK.fullmatch(nxt[2]["run"])
+            if m and m.group("made") != (None if m.group("into") == "." else m.group("into")):
+                m = None  # the folder is made first, unless it is the working directory
             if not m or m.group("name") != name or with_.get("path") != f"${{{{ runner.temp }}}}/pipec-artifacts/{name}":
                 _fail(nxt[0], f"artifact {name!r} is not unpacked from the tar file it was downloaded into")
             into = m.group("into").replace("$RUNNER_TEMP", "${{ runner.temp }}")
