@@ -4,8 +4,9 @@ directory and variables, followed by later commands) and W532 (an image known to
 error E209 (a name of the GitHub phases script's own).
 
 CodeBuild documents only that "the working directory and environment variables" carry from one
-command to the next (build-env-ref-cmd, buildspec version 0.2). The GitHub target runs all
-phases in one bash process, so there everything carries: functions, options, traps, aliases,
+command to the next (build-env-ref-cmd, buildspec version 0.2). On GitHub a build whose commands
+set such state for later ones runs all its phases in one bash process (:func:`independent` is
+false for it), so there everything carries: functions, options, traps, aliases,
 umask, open file descriptors, the directory stack, background jobs. A pipeline that relies on
 them works on GitHub and may not on CodeBuild, so pipec says so where a command sets one of them
 at the top level of the shell (not in a subshell, a ``$(...)``, a pipeline or a function body)
@@ -43,7 +44,7 @@ def check(b: model.Build, filename: str, source: str) -> list[Diagnostic]:
         diags.append(Diagnostic(
             "W532", WARNING, f"'{b.name}' runs in '{b.image.ref}', an image without bash", b.span,
             "Both platforms run the build's commands in bash (the buildspec's 'env: shell: bash', the GitHub "
-            "job's phases step), so every command would fail. Use an image that has bash (for Alpine, one "
+            "job's steps), so every command would fail. Use an image that has bash (for Alpine, one "
             "built FROM it with 'RUN apk add --no-cache bash').", (), filename))
     commands = [c for ph in b.phases for c in (*ph.commands, *ph.finally_commands)]
     reported: set[str] = set()
@@ -62,8 +63,8 @@ def check(b: model.Build, filename: str, source: str) -> list[Diagnostic]:
             elif kind == "ends":
                 diags.append(Diagnostic(
                     "W530", WARNING, f"'{what}' ends the build's shell", _span(c, line, what, source),
-                    "On GitHub every phase runs in one bash process, so no later command, finally command or "
-                    "phase runs; CodeBuild's documentation does not say what it does. To fail on purpose, make "
+                    "On GitHub such a build runs its phases in one bash process, so no later command, finally command "
+                    "or phase runs; CodeBuild's documentation does not say what it does. To fail on purpose, make "
                     "the command's last status non-zero ('false', 'test ...'), or use exit inside '( ... )'.",
                     (), filename))
             elif kind == "wait" and background and "wait" not in reported:
@@ -83,9 +84,9 @@ def _state(c: model.Command, line: int, what: str, described: str, filename: str
         "W531", WARNING, f"later commands rely on {described}, which CodeBuild may not keep",
         _span(c, line, what, source),
         "CodeBuild documents that only the working directory and environment variables carry from one "
-        "command to the next; on GitHub (one bash process) everything does. Put the commands that need it "
-        "in one command (a multi-line script) or in a script file (a script file for options that change how "
-        "bash reads the commands, such as 'shopt -s extglob').", (), filename)
+        "command to the next; on GitHub (one bash process for such a build) everything does. Put the commands "
+        "that need it in one command (a multi-line script) or in a script file (a script file for options that "
+        "change how bash reads the commands, such as 'shopt -s extglob').", (), filename)
 
 
 def _describe(what: str) -> str:
@@ -216,8 +217,8 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
         diags.append(Diagnostic(
             "E210", ERROR, f"this command is not valid bash: {what}", c.span,
             "Both platforms run the commands in bash, and bash cannot read this one on its own (bash -n). On "
-            "GitHub a build's phases are one bash script, which bash reads a block at a time before running "
-            "it: nothing after this command would run (and options that change how bash reads, such as "
+            "GitHub such a command keeps the build's phases in one bash script, which bash reads a block at a "
+            "time before running it: nothing after this command would run (and options that change how bash reads, such as "
             "'shopt -s extglob', come too late for it). Quote what bash reads as syntax (\"file(s)\"), close "
             "what is left open (a quote, an 'if', a here-document), or put code that needs extglob in a "
             "script file.",

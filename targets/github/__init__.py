@@ -2,8 +2,8 @@
 
 - :mod:`.emit`: the workflow (:func:`~pipec.targets.github.emit.emit`) and ``read``, which hands
   over to :mod:`.read`. The parts of the workflow are written by :mod:`.triggers` (``on:``),
-  :mod:`.jobs` (job skeletons, inputs, build and test jobs), :mod:`.phases` (a build's phases in one
-  step), :mod:`.artifacts` (artifact uploads and downloads), :mod:`.deploys` (deployments),
+  :mod:`.jobs` (job skeletons, inputs, build and test jobs), :mod:`.phases` (a build's phases: one
+  ``run:`` step a command, or one bash process with the rules of ``.github/pipec/phases.sh``), :mod:`.artifacts` (artifact uploads and downloads), :mod:`.deploys` (deployments),
   :mod:`.codebuild_run` (builds run in CodeBuild), :mod:`.waits` (how long deploy jobs wait, and the
   scripts they share: the CodeDeploy wait, the ECS rolling update), :mod:`.approvals`; what it
   needs beside it
