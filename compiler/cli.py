@@ -540,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="whose diagnostics to include, as 'build --target' (default: all)")
     check.add_argument("--no-targets", action="store_true",
                        help="check the language only: skip the targets' diagnostics (E407-E410 and the platform "
-                       "differences W507-W515), "
+                       "differences W508-W515), "
                        "which 'build' reports; faster")
     check.set_defaults(func=cmd_check)
 

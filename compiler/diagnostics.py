@@ -80,7 +80,7 @@ class Diagnostic:
 
 
 #: warnings a target gives when a platform cannot do exactly what the other does (``pipec build``)
-PLATFORM_DIFFERENCES = frozenset({"W507", "W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515",
+PLATFORM_DIFFERENCES = frozenset({"W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515",
                                   "W516", "W519", "W540", "W541"})
 
 class Diagnostics(Exception):
@@ -154,7 +154,6 @@ CODES: dict[str, str] = {
     "W505": "traffic shifting without alarms",
     "W506": "pull requests start deployments",
     # platform differences (GitHub Actions target)
-    "W507": "execution mode 'queued' has no GitHub Actions equivalent",
     "W508": "approval behaves differently on GitHub",
     "W509": "GitHub reads only the first 300 changed files for path filters",
     "W510": "disabled transition becomes a repository-variable condition",

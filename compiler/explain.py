@@ -50,7 +50,7 @@ def explain(pipeline, warnings=(), target: str | None = None, platform_warnings=
     """Plain-English narration of a checked pipeline (model.Pipeline from pipec.compile_text/compile_file).
     target None: platform-neutral, ending with the differences between the two outputs; "aws" /
     "github": narrate that platform in its own vocabulary. platform_warnings: the target diagnostics
-    (W507-W515 etc.) if the caller already has them; when None, compute them by generating both
+    (W508-W515 etc.) if the caller already has them; when None, compute them by generating both
     targets in memory (nothing is written). Errors among them (a target refusing the pipeline) are
     narrated as such. brief: about a screen, each fact once (:mod:`pipec.explain_brief`)."""
     if target not in (None, "aws", "github"):

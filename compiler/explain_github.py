@@ -40,9 +40,10 @@ def narrate(doc: Doc, p: model.Pipeline, gen: Targets, refusal, diffs):
         doc.para("Concurrency: none (mode parallel): runs are independent.")
     else:
         doc.para("Concurrency: the workflow has one concurrency group (WORKFLOW) without cancel-in-progress: "
-                 "one run at a time, and a newer waiting run replaces an older waiting one; the lock covers "
-                 "the whole run, so it holds CodePipeline's lock of one run per stage"
-                 + (" (mode queued has no exact equivalent, W507)." if p.mode == "queued" else "."))
+                 "one run at a time, and "
+                 + ("every waiting run goes in turn, in order (queue: max, up to 100 waiting)"
+                    if p.mode == "queued" else "a newer waiting run replaces an older waiting one")
+                 + "; the lock covers the whole run, so it holds CodePipeline's lock of one run per stage.")
     doc.blank()
     doc.para("Permissions: 'permissions: {}' at the top; each job gets contents: read only when it checks "
              "out the repository and id-token: write only when it assumes an AWS role.")

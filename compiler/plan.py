@@ -237,7 +237,6 @@ class Plan(Node):
 
 #: the fields in which the GitHub plan may differ from the AWS plan, with the warning that says so
 DIFFERENCES = {
-    "concurrency": "W507",       # queued becomes superseded
     "approval.timeout": "W508",  # GitHub: 30 days, always
     "held": "W510",              # a disabled transition is a variable condition (kept as held)
     "deploy.wait": "W516",       # GitHub waits at most as long as its job may run
@@ -514,8 +513,6 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
             jobs.append(Job(act.name, kind, before[act.name],
                             held=bool(st.disabled_reason) and act.run_order == first, spec=sp))
     mode = p.mode
-    if platform == "github" and mode == "queued":
-        mode = "superseded"  # W507
     variables = tuple(sorted((v.name, v.default) for v in p.variables)) if settable else ()
     lock = "none" if mode == "parallel" else ("run" if platform == "github" else "stage")
     manual_branch, skips = None, frozenset()

@@ -11,7 +11,7 @@ from pipec.targets import TARGETS
 def diagnose(text: str, filename: str, platform_warnings: bool = False) -> list:
     """Every diagnostic pipec gives for ``text``, sorted by position: those of ``pipec check`` and,
     when it passes, those of building every target (E407 comes from the AWS target; E408-E410 and
-    with ``platform_warnings``, the platform-difference warnings W507-W515 that the GitHub Actions
+    with ``platform_warnings``, the platform-difference warnings W508-W515 that the GitHub Actions
     target gives during a build). Only
     :class:`Diagnostics` may escape; errors are raised, never returned, and a raised
     :class:`Diagnostics` always holds an error."""

@@ -71,7 +71,7 @@ def across_platforms(p: plan.Plan) -> plan.Plan:
             sp["secrets"] = tuple(s[0] for s in sp["secrets"])
         jobs.append(attrs.evolve(j, spec=tuple(sorted(sp.items()))))
     return attrs.evolve(
-        p, platform="*", concurrency="superseded" if p.concurrency == "queued" else p.concurrency,  # W507
+        p, platform="*", concurrency=p.concurrency,
         triggers=frozenset(t for t in p.triggers if t.kind != "manual"),  # always possible on AWS
         variables=(),  # compared on their own in check_plans
         # GitHub locks the whole run, which holds every stage lock (docs/targets.md "Stage locks")
@@ -443,8 +443,17 @@ def _shell_state_split_into_steps(monkeypatch):
         fin or on_failure != "abort" for _, _, fin, on_failure in github_phases._phases(b)))
 
 
+def _queued_without_queue(monkeypatch):
+    """Mode queued as it was: the superseded group, where a third run replaces the waiting one."""
+    def after(lock, *a):
+        if isinstance(lock, dict):
+            lock.pop("queue", None)
+    _wrap(monkeypatch, github._Workflow, "run_lock", after)
+
+
 #: mutation -> (how, the properties expected to catch it)
 MUTATIONS = {
+    "GitHub: mode queued without queue: max": (_queued_without_queue, {"plans"}),
     "GitHub: post_build command steps only after a successful build": (_post_build_steps_on_success_only,
                                                                         {"plans"}),
     "GitHub: command steps under bash -e": (_command_steps_under_errexit, {"plans"}),

@@ -414,7 +414,8 @@ def test_concurrency_follows_the_execution_mode(stem):
         # pull-request runs bound to GitHub deploy nothing: a group per pull request
         name = (f"${{{{ github.event_name == 'pull_request' && format('{{0}}-pull-request-{{1}}', '{name}', "
                 f"github.event.pull_request.number) || '{name}' }}}}")
-    assert b.workflow["concurrency"] == {"group": name, "cancel-in-progress": False}
+    queue = {"queue": "max"} if b.pipeline.mode == "queued" else {}  # every waiting run, in order
+    assert b.workflow["concurrency"] == {"group": name, "cancel-in-progress": False, **queue}
     assert all("concurrency" not in job for job in b.jobs.values())
 
 
@@ -428,8 +429,9 @@ def test_parallel_mode_has_no_concurrency_and_queued_warns():
 
     files, warnings = emit_inline(pipe.replace("mode parallel", "mode queued"))
     workflow = validators.load_workflow(files[".github/workflows/two.yml"])
-    assert workflow["concurrency"]["cancel-in-progress"] is False
-    assert [w.code for w in warnings if w.code != "W519"] == ["W507"]
+    # CodePipeline's QUEUED mode: every run, in order (GitHub's queue: max)
+    assert workflow["concurrency"] == {"group": "two", "cancel-in-progress": False, "queue": "max"}
+    assert [w.code for w in warnings if w.code != "W519"] == []
 
 
 # ----------------------------------------------------------------------------- 4. order

@@ -100,6 +100,8 @@ def _dry_run(workflow_file: Path, workflow: dict, workdir: Path, event: str) -> 
     workflow, evaluates its expressions, resolves every ``uses:`` to a stand-in and plans the
     jobs in order."""
     workflow = json.loads(json.dumps(workflow))
+    if isinstance(workflow.get("concurrency"), dict):  # act 0.2.89's schema predates queue: max (2026-05)
+        workflow["concurrency"].pop("queue", None)
     for job in workflow["jobs"].values():
         for st in job.get("steps", ()):
             if "run" in st:

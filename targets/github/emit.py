@@ -23,7 +23,7 @@ keep no credentials; AWS is reached through OIDC roles trusted only for this rep
 job's environment or triggering refs.
 
 Where GitHub cannot do what CodePipeline does, the build stops with an error (E408-E410) or
-goes on with a warning that says exactly what differs (W507-W515, W519); docs/diagnostics.md
+goes on with a warning that says exactly what differs (W508-W515, W519); docs/diagnostics.md
 explains each code.
 
 Where each part is written (each a class that :class:`_Workflow` inherits, in its own module):
@@ -168,11 +168,6 @@ class _Workflow(Triggers, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifact
             raise Diagnostics(self.problems)
         on = self.triggers()
         self.events = set(on)
-        if self.p.mode == "queued":
-            self.warn("W507", _At(self.p.mode_span), "GitHub Actions has no equivalent of execution mode 'queued'",
-                      "The workflow gets one concurrency group, as for 'superseded': one run at a time and one "
-                      "waiting; a third run replaces the waiting one instead of queueing behind it as on "
-                      "CodePipeline.")
         self.unseen_pushes_warning()
         prev: list[str] = []
         made_for: dict[str, list[str]] = {}   # action -> its job ids (an approval's request job first)

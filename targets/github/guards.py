@@ -52,7 +52,7 @@ class Guards:
     # ------------------------------------------------------------------ the lock
     def run_lock(self) -> dict | None:
         """The workflow's concurrency: one group for the whole run (``superseded``; ``queued``
-        with W507), none for ``parallel``. GitHub keeps one run in progress and one pending in a
+        with ``queue: max``, every waiting run in order), none for ``parallel``. GitHub keeps one run in progress and one pending in a
         group, and a newer pending run replaces the older one, as a newer CodePipeline execution
         supersedes one waiting to enter a stage."""
         if self.p.mode == "parallel":
@@ -68,6 +68,11 @@ class Guards:
             group = ("${{ github.event_name == 'pull_request' && format('{0}-pull-request-{1}', "
                      f"{expression_string(self.workflow)}, github.event.pull_request.number) || "
                      f"{expression_string(self.workflow)} }}}}")
+        if self.p.mode == "queued":
+            # every waiting run, in the order it came, as CodePipeline's QUEUED mode: GitHub queues
+            # up to 100 pending runs in a group with 'queue: max' (changelog 2026-05-07, "GitHub
+            # Actions concurrency groups now allow larger queues"; only with cancel-in-progress false)
+            return {"group": group, "cancel-in-progress": False, "queue": "max"}
         return {"group": group, "cancel-in-progress": False}
 
     # ------------------------------------------------------------------ change sets

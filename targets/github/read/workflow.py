@@ -133,7 +133,7 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
 
     def concurrency(self, run, jobs: dict) -> tuple[str, str]:
         """(execution mode, lock): a workflow-level group without cancelling is ``superseded``
-        with the whole run locked (targets/github/guards.py); a group on every job is
+        (``queued`` with ``queue: max``) with the whole run locked (targets/github/guards.py); a group on every job is
         ``superseded`` with each job locked alone (stages interleave); none is ``parallel``."""
         with_group = [k for k, j in jobs.items() if "concurrency" in j]
         if isinstance(run, str):  # the group alone: cancel-in-progress is false by default
@@ -142,11 +142,13 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
             if with_group:
                 _fail(self.where, f"jobs {', '.join(map(str, with_group))} have a concurrency group inside the "
                                   "workflow's own")
+            queued = isinstance(run, dict) and run.get("queue") == "max"
             if not isinstance(run, dict) or not isinstance(run.get("group"), str) \
-                    or run.get("cancel-in-progress") is not False:
+                    or run.get("cancel-in-progress") is not False \
+                    or set(run) - {"group", "cancel-in-progress", "queue"} or run.get("queue", "max") != "max":
                 _fail(self.where, f"concurrency {run!r} is not a group with cancel-in-progress: false (the "
-                                  "superseded execution mode)")
-            return "superseded", "run"
+                                  "superseded execution mode), and queue: max or nothing else (queued)")
+            return ("queued" if queued else "superseded"), "run"
         if not with_group:
             return "parallel", "none"
         if len(with_group) != len(jobs):
