@@ -197,3 +197,18 @@ def test_a_successful_codebuild_build_passes(tmp_path):
     script = step(emit(CODEBUILD)[0], "integration", "Run integration")["run"]
     assert _called(script) == {"codebuild:StartBuild", "codebuild:BatchGetBuilds", "logs:GetLogEvents"}
     assert _called(script) <= _granted(files, "integration")
+
+
+def test_a_failed_status_call_is_asked_again(tmp_path):
+    """A batch-get-builds that fails (throttling past the CLI's retries) is not the end of the
+    build: the job asks again and follows the build to its end."""
+    flaky = CB_ANSWERS.replace(
+        '  *"builds[0].buildStatus"*) n=',
+        '  *"builds[0].buildStatus"*) if [ ! -e "$CALLS.failed" ]; then touch "$CALLS.failed"; '
+        'echo "An error occurred (ThrottlingException)" >&2; exit 255; fi; n=')
+    workflow, _files, _ = emit(CODEBUILD)
+    s = step(workflow, "integration", "Run integration in CodeBuild")
+    code, calls, out = run(tmp_path, s["run"], {"CODEBUILD_RESOLVED_SOURCE_VERSION": "0" * 40, **s["env"],
+                                                "END": "SUCCEEDED"}, flaky)
+    assert code == 0, out
+    assert sum("builds[0].buildStatus" in c for c in calls) == 3  # failed, IN_PROGRESS, SUCCEEDED

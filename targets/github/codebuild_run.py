@@ -5,8 +5,8 @@ the workflow's commit, waits for it, and prints the end of its log.
 The job calls the AWS CLI rather than aws-actions/aws-codebuild-run-build: the newest release of
 that action (v1.0.18) still runs on node20 (actions.json says why it is not pinned). The script:
 
-* ``start-build`` at the run's commit, then ``batch-get-builds`` every 15 seconds while the
-  build's status is ``IN_PROGRESS``. The wait ends when CodeBuild ends the build, which it does at
+* ``start-build`` at the run's commit, then ``batch-get-builds`` every 15 seconds until the
+  build's status is other than ``IN_PROGRESS`` (a failed call is made again). The wait ends when CodeBuild ends the build, which it does at
   the project's ``TimeoutInMinutes`` (the build's ``timeout``); the job's ``timeout-minutes`` is
   ten minutes more, so a stuck API call cannot hold the runner longer than that;
 * the build's CloudWatch Logs stream (``logs.groupName``/``logs.streamName`` of the build) read
@@ -35,8 +35,10 @@ RUN_LINES = (
     "set -euo pipefail",
     'ID=$(aws codebuild start-build --project-name "$PROJECT" --source-version "$CODEBUILD_RESOLVED_SOURCE_VERSION" --query build.id --output text)',
     'echo "CodeBuild build $ID"',
-    'while STATUS=$(aws codebuild batch-get-builds --ids "$ID" --query "builds[0].buildStatus" --output text) '
-    '&& [ "$STATUS" = IN_PROGRESS ]; do sleep 15; done',
+    # a failed status call (throttling past the CLI's own retries) is asked again, not taken for an
+    # end: the job's timeout-minutes bounds the wait
+    'until STATUS=$(aws codebuild batch-get-builds --ids "$ID" --query "builds[0].buildStatus" --output text) '
+    '&& [ "$STATUS" != IN_PROGRESS ]; do sleep 15; done',
     'read -r GROUP STREAM < <(aws codebuild batch-get-builds --ids "$ID" '
     '--query "builds[0].logs.[groupName, streamName]" --output text)',
     'if [ "$STREAM" != None ]; then aws logs get-log-events --log-group-name "$GROUP" --log-stream-name "$STREAM" '
