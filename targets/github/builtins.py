@@ -1,10 +1,12 @@
-"""CodeBuild's built-in variables in a GitHub Actions build job's ``env``: the value of the same
-meaning where GitHub has one, else pipec's documented stand-in (:mod:`pipec.builtins` lists them
-and warns, W521, when a command reads a stand-in). docs/targets.md, "Built-in variables", has the
+"""CodeBuild's built-in variables for GitHub Actions build jobs: the value of the same meaning
+where GitHub has one, else pipec's documented stand-in (:mod:`pipec.builtins` lists them and
+warns, W521, when a command reads a stand-in). The ones of the same meaning go into the
+workflow's ``env`` once (:meth:`pipec.targets.github.jobs.Jobs.shared_env`); a stand-in goes into
+the ``env`` of a job whose commands name it. docs/targets.md, "Built-in variables", has the
 table and the pages it relies on.
 
-Only the ``github`` context is used: it is available in ``jobs.<job_id>.env`` (GitHub Docs,
-"Contexts reference", context availability), whereas ``runner`` and ``job`` are not. Its
+Only the ``github`` context is used: it is available in the workflow's and in ``jobs.<job_id>.env``
+(GitHub Docs, "Contexts reference", context availability), whereas ``runner`` and ``job`` are not. Its
 ``github.workspace`` is the runner's path even in a container job (actions/runner issue 2058),
 so ``CODEBUILD_SRC_DIR`` is right for jobs on the runner; in a container job use ``$PWD`` at the
 start of the build, or ``$GITHUB_WORKSPACE``.

@@ -123,7 +123,6 @@ class _Workflow(Triggers, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifact
         self.environments: dict[str, dict] = {}   # name -> settings for the setup file
         self.aws_side = None                      # the companion template builder, made on first use
         self.workflow_env: dict[str, str] = {}    # what every build job's env holds alike (.jobs)
-        self.runs_commands = False                # a build job runs commands (the workflow's defaults)
         self.phases_file_needed = False           # a build job sources .github/pipec/phases.sh
         self.producers: dict[str, model.Build] = {}
         self.out_specs: dict[str, model.OutputArtifact] = {}

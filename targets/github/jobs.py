@@ -220,7 +220,6 @@ class Jobs:
         if cache:
             steps.append(cache[0])
         phase_steps = self.phase_steps(b, input_env)
-        self.runs_commands = self.runs_commands or bool(phase_steps)
         if any("uses" in st for st in phase_steps):  # the checkout of the phase rules
             job["permissions"]["contents"] = "read"
         steps.extend(phase_steps)
