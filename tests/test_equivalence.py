@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import attrs
+import yaml
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -586,3 +587,30 @@ def test_unmutated_emitters_pass_the_mutation_checks():
     assert _first_failure(_plans_hold) is None
     assert _first_failure(lambda text: _traces_hold(text, 7)) is None
     _triggers_hold("")
+
+
+def test_a_container_job_gets_the_containers_source_directory():
+    """${{ github.workspace }} is the runner's path even in a container job (actions/runner issue
+    2058), so the workflow's CODEBUILD_SRC_DIR would name a folder the container does not have: a
+    container job sets it from the container's GITHUB_WORKSPACE first, and reads back equal."""
+    text = """pipeline box {
+  source app github "acme/box" {
+    on push branches main
+  }
+  stage build {
+    build web {
+      image docker "public.ecr.aws/docker/library/python:3.12@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+      build "make -C $CODEBUILD_SRC_DIR"
+    }
+  }
+}
+"""
+    with scratch() as out:
+        pipeline = built(text, out)
+        check_plans(pipeline, out)
+        wf = yaml.safe_load((out / ".github" / "workflows" / "box.yml").read_text(encoding="utf-8"))
+    steps = wf["jobs"]["web"]["steps"]
+    names = [st.get("name") for st in steps]
+    fix = names.index("CodeBuild's source directory in the container")
+    assert steps[fix]["run"] == 'echo "CODEBUILD_SRC_DIR=$GITHUB_WORKSPACE" >> "$GITHUB_ENV"'
+    assert fix < next(i for i, st in enumerate(steps) if st.get("id") == "build")

@@ -42,6 +42,8 @@ LOCK_FILES = {
     "ruby": ("**/Gemfile.lock",),
     "php": ("**/composer.lock",),
 }
+#: the name of the step that gives a container job CodeBuild's source directory as the container sees it
+CONTAINER_SRC_DIR = "CodeBuild's source directory in the container"
 #: the commit a run builds: a pull request's head (its source branch, as on CodePipeline), else
 #: the pushed commit
 HEAD_COMMIT = "${{ github.event.pull_request.head.sha || github.sha }}"
@@ -198,6 +200,11 @@ class Jobs:
         variables = {v.name for v in self.p.variables}
         env: dict = {}
         self.shared_env(b)
+        own_src_dir = any(e.name == "CODEBUILD_SRC_DIR" for e in b.env) or "CODEBUILD_SRC_DIR" in variables
+        if image.kind == "docker" and not own_src_dir:
+            # ${{ github.workspace }} is the runner's path, not the container's (actions/runner
+            # issue 2058): inside the container the runner sets GITHUB_WORKSPACE to the mounted one
+            steps.append({"name": CONTAINER_SRC_DIR, "run": 'echo "CODEBUILD_SRC_DIR=$GITHUB_WORKSPACE" >> "$GITHUB_ENV"'})
         read = {name for ph in b.phases for c in (*ph.commands, *ph.finally_commands)
                 for name, _ in builtins.reads(c.text)}
         for name, value in builtin_values(self.p.name, b.name, self.region).items():

@@ -24,6 +24,7 @@ MAIN_ROLES = {
 #: which other steps each kind of job may have
 ALLOWED_ROLES = {
     "build": {"credentials", "checkout", "download", "unpack", "move", "s3-source", "codecommit-source", "setup", "secrets",
+              "container-src-dir",
               "cache-restore", "cache-save", "phases", "command", "phase-rules", "collect", "upload-artifact",
               "upload-report"},
     "codebuild": {"credentials", "codebuild"},
@@ -38,6 +39,7 @@ ALLOWED_ROLES = {
 #: run steps by display name: (regex, role, a command the script must contain)
 RUN_STEPS = (
     (r"Fetch secrets", "secrets", "set -euo pipefail"),
+    (r"CodeBuild's source directory in the container", "container-src-dir", 'echo "CODEBUILD_SRC_DIR=$GITHUB_WORKSPACE"'),
     (r"Collect artifact (?P<arg>\S+)", "collect", "shopt -s globstar dotglob nullglob"),
     (r"Unpack artifact (?P<arg>\S+)", "unpack", "tar -xpf "),
     (r"Move (?P<arg>\S+) beside the working directory", "move", 'mv ".pipec-inputs/'),
