@@ -89,6 +89,12 @@ _ERROR_CODE = re.compile(r"(?:\"code\"\s*:\s*\"|\berrorInformation: code |\bErro
 #: CodeBuild's message when an artifact's base-directory matches nothing (aws/aws-cdk issue 28519)
 _NO_BASE = re.compile(r"no matching base directory path found for (?P<base>[^\s\"'\\]+)")
 _JOB_TIMED_OUT = re.compile(r"has exceeded the maximum execution time of \d+ minutes")
+#: the buildspec CodeBuild read, as its log's DOWNLOAD_SOURCE phase prints it ("[Container] ... YAML
+#: location is /codebuild/output/src390121250/src/buildspec.yml", as published logs show it, e.g.
+#: aws/aws-codebuild-docker-images issue 102); pipec writes one buildspec per action at
+#: aws/PIPELINE/buildspec/ACTION.yml (targets/aws/emit.py), so the path names the build
+_YAML_LOCATION = re.compile(r"YAML location is \S*?(?:^|/)aws/(?P<pipeline>[A-Za-z0-9_.-]+)/buildspec/"
+                            r"(?P<name>[A-Za-z0-9_.-]+)\.ya?ml\b")
 _PHASE_NAMES = {"INSTALL": "install", "PRE_BUILD": "pre_build", "BUILD": "build", "POST_BUILD": "post_build"}
 
 
@@ -179,6 +185,7 @@ def why(pipeline: model.Pipeline, text: str, log: str) -> list[Finding]:
         fragment = github_log.plain(raw)
         found += _codebuild(idx, fragment)
         found += _codedeploy(idx, fragment, whole=n == 0)
+        found += _timeouts(idx, raw)
         found += _simulated(idx, fragment)
     stripped = log.strip()
     if stripped[:1] in "{[":
@@ -288,8 +295,9 @@ def _codebuild(idx: _Index, text: str) -> list[Finding]:
 
 
 def _named(text: str) -> set[str]:
-    """The action names a log gives (a build project, job, deployment group or action name)."""
-    return {m["name"] for m in _NAMED.finditer(text)}
+    """The action names a log gives (a build project, job, deployment group or action name, or the
+    build whose buildspec CodeBuild says it read)."""
+    return {m["name"] for m in _NAMED.finditer(text)} | {m["name"] for m in _YAML_LOCATION.finditer(text)}
 
 
 def _command_finding(idx: _Index, cmd: str, status: str, phase: str | None, evidence: str, code: str,
@@ -558,9 +566,9 @@ def _github(idx: _Index, raw: str) -> list[Finding]:
         want = {github_log.action_of_job(job)} if job else _named(text)
         hits = [c for c in idx.commands if body and "\n".join(x.strip() for x in c[4].splitlines()).strip() == body]
         hits = [c for c in hits if c[1].name in want] or hits
-        if hits:
+        if hits:  # without a job name, a command two jobs share says so ("also in"), as for CodeBuild
             out.append(_command_finding(idx, hits[0][4], status, hits[0][2], evidence, "COMMAND_EXECUTION_ERROR",
-                                        {hits[0][1].name}))
+                                        want))
     if out:
         return out
     for m in _GITHUB_ERROR.finditer(text):  # a step of the user's own that traces its commands (set -x)
@@ -619,13 +627,17 @@ def _phase_finding(idx: _Index, f, named: set) -> Finding:
                    _status_fix(f.status), f.evidence)
 
 
-def _timeouts(idx: _Index, text: str) -> list[Finding]:
+def _timeouts(idx: _Index, raw: str) -> list[Finding]:
     """A build that ran past its timeout: CodeBuild's ``State: TIMED_OUT`` (the BuildPhase status),
-    GitHub's "has exceeded the maximum execution time"; the build the log names, or the only one."""
+    GitHub's "has exceeded the maximum execution time"; the build the log names (the job ``gh run
+    view --log`` prints before the timeout line, the buildspec CodeBuild read), or the only one."""
+    text = github_log.plain(raw)
     if not (re.search(r"State: TIMED_OUT\b", text) or _JOB_TIMED_OUT.search(text)):
         return []
     builds = idx.builds()
-    named = _named(text)
+    jobs = {github_log.action_of_job(job) for job, line in github_log.lines(raw)
+            if job and _JOB_TIMED_OUT.search(line)}
+    named = jobs or _named(text)
     picked = [b for b in builds if b.name in named or f"{idx.p.name}-{b.name}" in named] or (
         builds if len(builds) == 1 else [])
     meaning = "the build ran longer than its timeout, and the platform stopped it"
@@ -642,7 +654,7 @@ def _timeouts(idx: _Index, text: str) -> list[Finding]:
 
 def _simulated(idx: _Index, text: str) -> list[Finding]:
     """The lines of ``pipec simulate`` that name an action rather than a command or hook."""
-    out = _timeouts(idx, text)
+    out = []
     for m in re.finditer(r"Manual approval (\S+): Failed: no response within|Environment review for job (\S+): "
                          r"nobody reviewed it in time", text):
         name = m.group(1) or m.group(2)
