@@ -15,6 +15,7 @@ import math
 
 from pipec import model
 from pipec.explain_text import join_words, minutes_text
+from pipec.timeline import termination_wait
 
 
 def strategy_text(d: model.Deploy) -> tuple[str, list[str]]:
@@ -48,7 +49,7 @@ def strategy_text(d: model.Deploy) -> tuple[str, list[str]]:
                      "extra infrastructure: none",
                      "blast radius: grows batch by batch; instances not yet updated keep the old version "
                      "if the deployment stops"])
-        wait = s.terminate_after_minutes if s.terminate_after_minutes is not None else 5
+        wait = termination_wait(s, plat)
         tg = f" {t.target_group}" if t.target_group else ""
         return (f"CodeDeploy copies {fleet} into a new (green) fleet, installs the new "
                 f"version there, moves the target group{tg}'s traffic to it, and terminates the old "
@@ -71,7 +72,7 @@ def strategy_text(d: model.Deploy) -> tuple[str, list[str]]:
                      "which pipec does not set)",
                      "extra infrastructure: none beyond the service's maximum percent",
                      "blast radius: grows as tasks are replaced"])
-        wait = s.terminate_after_minutes if s.terminate_after_minutes is not None else 5
+        wait = termination_wait(s, plat)
         blue, green = (t.target_groups + (None, None))[:2]
         start = (f"CodeDeploy starts a new (green) task set of {svc} beside the old (blue) one and "
                  f"moves the production listener's traffic from target group {blue} to {green}")
@@ -120,14 +121,19 @@ def rollback_text(d: model.Deploy) -> str:
     if d.platform == "ecs" and d.strategy.kind == "rolling":
         return ""
     alarms = join_words(list(r.alarms))
+    # the deployment, and CodeDeploy's watch on its alarms, lasts until the original fleet or task
+    # set is terminated (pipec.timeline.deployment_end, which simulate and --compare-strategies use)
+    wait = termination_wait(d.strategy, d.platform)
+    lasts = (f", which lasts until the original {'task set' if d.platform == 'ecs' else 'fleet'} is terminated "
+             f"{minutes_text(wait)} after success" if wait else "")
     if r.on_failure and r.alarms:
         return (f"Automatic rollback: when the deployment fails, and when the CloudWatch alarm"
                 f"{'s' if len(r.alarms) > 1 else ''} {alarms} go{'' if len(r.alarms) > 1 else 'es'} into "
-                "ALARM during the deployment (the deployment stops and rolls back).")
+                f"ALARM during the deployment{lasts} (the deployment stops and rolls back).")
     if r.on_failure:
         return "Automatic rollback: when the deployment fails."
     if r.alarms:
         return (f"Automatic rollback: only when the CloudWatch alarm{'s' if len(r.alarms) > 1 else ''} "
-                f"{alarms} go{'' if len(r.alarms) > 1 else 'es'} into ALARM during the deployment; a "
+                f"{alarms} go{'' if len(r.alarms) > 1 else 'es'} into ALARM during the deployment{lasts}; a "
                 "failed deployment is not rolled back.")
     return "No automatic rollback: a failed deployment stays as it is until the next deployment."
