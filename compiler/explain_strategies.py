@@ -42,6 +42,13 @@ def strategy_text(d: model.Deploy) -> tuple[str, list[str]]:
             batch = {"one-at-a-time": "one instance at a time",
                      "half-at-a-time": "up to half of the instances at a time"}.get(
                 s.batch, f"in batches that keep at least {s.percent}% of the fleet healthy")
+            if s.batch == "min_healthy" and s.percent is not None:
+                from pipec.timeline import smallest_fleet
+
+                # CodeDeploy rounds a FLEET_PERCENT minimum up to whole instances (W517)
+                batch += (f" (CodeDeploy rounds {s.percent}% up to whole instances: with fewer than "
+                          f"{smallest_fleet(s.percent)} instances none may leave service, and the deployment "
+                          "fails with HEALTH_CONSTRAINTS_INVALID)")
             return (f"CodeDeploy updates the {fleet} in place, {batch}, while the others keep serving.",
                     ["downtime: none, but capacity is reduced while a batch updates, and old and new "
                      "versions serve side by side until the last batch is done",

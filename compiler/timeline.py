@@ -100,6 +100,18 @@ def _batch(s: model.Strategy, fleet: int) -> int:
     return 1
 
 
+def smallest_fleet(percent: int) -> int:
+    """The fewest instances with which a minimum of ``percent``% healthy lets one instance leave
+    service: CodeDeploy "converts the percentage to the equivalent number of instances and rounds
+    up fractional instances" at the start of the deployment (CreateDeploymentConfig
+    minimumHealthyHosts, FLEET_PERCENT); with fewer, none may leave and the deployment fails
+    (HEALTH_CONSTRAINTS_INVALID). 99% needs 100 instances."""
+    n = 1
+    while n - math.ceil(n * percent / 100) < 1:
+        n += 1
+    return n
+
+
 def minimum_healthy(s: model.Strategy, platform: str, fleet: int) -> int | None:
     """The floor of healthy capacity the configuration promises (None: not modelled)."""
     if platform == "lambda":
@@ -322,7 +334,7 @@ def render_compare(d: model.Deploy, detect: int, fleet: int = FLEET, step: int =
         down = f"{r.downtime} min" if r.downtime else "none"
         exposed = f"{r.peak_exposure}%, {r.exposure}"
         rb = ("none: the deployment cannot start" if r.problem else
-              "no automatic rollback: not CodeDeploy's, and pipec sets no circuit breaker"
+              "no automatic rollback: pipec sets no circuit breaker"
               if not rolls_back(s, d.platform) else
               "no automatic rollback: the deployment had ended" if r.rollback is None else f"{r.rollback} min")
         extra = "none to provision (Lambda)" if r.extra is None else ("normal" if r.extra == 0 else f"+{r.extra}% during the deployment")

@@ -91,3 +91,17 @@ def test_simulate_shows_an_alarm_during_the_wait_after_every_event_passed():
     assert "AllowTraffic            Succeeded" in out and "AfterAllowTraffic       Succeeded" in out
     assert f"in ALARM at minute {minute}, during the {termination_wait(d.strategy, 'ecs')}-minute wait before the original task set is terminated" in out
     assert "rollbackInfo: automatic rollback (DEPLOYMENT_STOP_ON_ALARM)" in out
+
+
+def test_a_minimum_healthy_percentage_that_keeps_a_small_fleet_whole():
+    """W517 in check, and explain says the same: CodeDeploy rounds FLEET_PERCENT up."""
+    from pipec.timeline import smallest_fleet
+
+    assert smallest_fleet(99) == 100 and smallest_fleet(75) == 4 and smallest_fleet(50) == 2
+    text = (ROOT / "tests" / "errors" / "w517_min_healthy_too_high.pipe").read_text(encoding="utf-8")
+    pipeline, diags = compile_text(text, "w517.pipe")
+    assert [d.code for d in diags] == ["W517"] and "fewer than 100 instances" in diags[0].message
+    d = next(a for a in pipeline.actions() if isinstance(a, model.Deploy))
+    assert "with fewer than 100 instances none may leave service" in strategy_text(d)[0]
+    ok = compile_text(text.replace("99%", "75%"), "w517.pipe")[1]
+    assert "W517" not in [x.code for x in ok]
