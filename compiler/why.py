@@ -23,7 +23,10 @@ LOG is what a platform printed when a run failed, as text or JSON:
   pipec's phases step's ``Phase X failed with exit status N``, narrowed to a command by what the
   phase printed; in a step of the user's own, the last traced command (``+ CMD``) before
   ``##[error]Process completed with exit code N``;
-- what ``pipec simulate`` prints (its gutter of line numbers is ignored).
+- what ``pipec simulate`` prints (its gutter of line numbers is ignored);
+- failures about files and parameters (:mod:`pipec.why_files`): GitHub's "Collect artifact NAME"
+  step, CodeBuild's ``Decrypted Variables Error`` for an SSM parameter, CodeDeploy's "a specified
+  file already exists at this location".
 
 Each finding says what failed, what the error code means (the CodeBuild and CodeDeploy API
 references, cited in :mod:`pipec.simulate_logs`) and how to fix it.
@@ -36,7 +39,7 @@ import re
 
 import attrs
 
-from pipec import github_log, model, why_codes
+from pipec import github_log, model, why_codes, why_files
 
 
 @attrs.frozen
@@ -186,6 +189,8 @@ def why(pipeline: model.Pipeline, text: str, log: str) -> list[Finding]:
         found += _codebuild(idx, fragment)
         found += _codedeploy(idx, fragment, whole=n == 0)
         found += _timeouts(idx, raw)
+        if n == 0:  # JSON: its whole text, where the action's name is beside the message
+            found += why_files.findings(idx, fragment, raw)
         found += _simulated(idx, fragment)
     stripped = log.strip()
     if stripped[:1] in "{[":
@@ -242,7 +247,8 @@ def _pipeline_state(idx: _Index, data) -> list[Finding]:
             aname = action.get("actionName", "")
             details = latest.get("errorDetails") or {}
             message, code = details.get("message", ""), details.get("code", "")
-            inner = _codebuild(idx, message) + _codedeploy(idx, message)
+            inner = (_codebuild(idx, message) + _codedeploy(idx, message) +
+                     why_files.findings(idx, message, names={action.get("actionName", "")}))
             if inner:
                 out += inner
                 continue
