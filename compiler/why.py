@@ -55,6 +55,12 @@ class Finding:
 MEANINGS = {
     "COMMAND_EXECUTION_ERROR": "a command of the buildspec exited with a non-zero status; CodeBuild skipped the "
                                "rest of its phase",
+    # the same failure in a GitHub job: pipec's phases step stops a phase at its first failing
+    # command as CodeBuild does (targets/github/phases.py); a step of its own fails the step
+    "GITHUB_PHASE": "a command of the build exited with a non-zero status; pipec's phases step ran none of the "
+                    "phase's later commands (as CodeBuild would) and failed the job",
+    "GITHUB_STEP": "a step's command exited with a non-zero status; the step failed, and the job's later steps "
+                   "did not run (except those that run on failure)",
     "CLIENT_ERROR": "no file matched the artifact's file patterns when CodeBuild collected the artifacts",
     "YAML_FILE_ERROR": "CodeBuild could not read the buildspec: it is missing at the path the project names, or "
                        "it is not valid YAML",
@@ -560,7 +566,7 @@ def _github(idx: _Index, raw: str) -> list[Finding]:
     marked = list(re.finditer(r"^# pipec: (?P<cmd>(?:(?!# pipec:).)*?) exits with status (?P<n>\d+)$", text,
                              re.M | re.S))
     if marked:  # pipec simulate names the failing command
-        return [_command_finding(idx, m["cmd"], m["n"], None, m.group(0), "COMMAND_EXECUTION_ERROR", _named(text))
+        return [_command_finding(idx, m["cmd"], m["n"], None, m.group(0), "GITHUB_STEP", _named(text))
                 for m in marked]
     phases = github_log.phase_failures(raw)
     if phases:  # pipec's phases step: the job, the phase and the status (docs/simulate.md)
@@ -573,14 +579,14 @@ def _github(idx: _Index, raw: str) -> list[Finding]:
         hits = [c for c in idx.commands if body and "\n".join(x.strip() for x in c[4].splitlines()).strip() == body]
         hits = [c for c in hits if c[1].name in want] or hits
         if hits:  # without a job name, a command two jobs share says so ("also in"), as for CodeBuild
-            out.append(_command_finding(idx, hits[0][4], status, hits[0][2], evidence, "COMMAND_EXECUTION_ERROR",
+            out.append(_command_finding(idx, hits[0][4], status, hits[0][2], evidence, "GITHUB_STEP",
                                         want))
     if out:
         return out
     for m in _GITHUB_ERROR.finditer(text):  # a step of the user's own that traces its commands (set -x)
         traced = re.findall(r"^\+ (.*)$", text[:m.start()], re.M)
         if traced:
-            out.append(_command_finding(idx, traced[-1], m["n"], None, m.group(0), "COMMAND_EXECUTION_ERROR",
+            out.append(_command_finding(idx, traced[-1], m["n"], None, m.group(0), "GITHUB_STEP",
                                         _named(text)))
     return out
 
@@ -607,7 +613,7 @@ def _phase_finding(idx: _Index, f, named: set) -> Finding:
         names = ", ".join(b.name for b in builds) or "none"
         return Finding(None, None, f"phase {f.phase} of a GitHub build job failed with exit status {f.status}; the log "
                        f"does not say which build (builds with that phase: {names})",
-                       MEANINGS["COMMAND_EXECUTION_ERROR"], "Pass the log with its job name (gh run view --log "
+                       MEANINGS["GITHUB_PHASE"], "Pass the log with its job name (gh run view --log "
                        "prints it), or the job's own log.", f.evidence)
     b = picked[0]
     cmds = [c for c in idx.commands if c[1] is b and c[2] == f.phase]
@@ -625,11 +631,11 @@ def _phase_finding(idx: _Index, f, named: set) -> Finding:
     if hit is None and len(cmds) == 1:
         hit = cmds[0]
     if hit is not None:
-        return _command_finding(idx, hit[4], f.status, f.phase, f.evidence, "COMMAND_EXECUTION_ERROR", {b.name})
+        return _command_finding(idx, hit[4], f.status, f.phase, f.evidence, "GITHUB_PHASE", {b.name})
     phase = next((p for p in b.phases if p.name == f.phase), None)
     return Finding(_line(phase) or idx.src.find(b, f.phase) or _line(b), b.name, f"phase {f.phase} of {b.name} failed with exit status "
                    f"{f.status}: one of its {len(cmds)} commands; GitHub does not echo them, the phase's output "
-                   "in the log says which", MEANINGS["COMMAND_EXECUTION_ERROR"],
+                   "in the log says which", MEANINGS["GITHUB_PHASE"],
                    _status_fix(f.status), f.evidence)
 
 
