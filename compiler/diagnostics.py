@@ -153,6 +153,7 @@ CODES: dict[str, str] = {
     "W504": "production deployment without automatic rollback",
     "W505": "traffic shifting without alarms",
     "W506": "pull requests start deployments",
+    "W517": "minimum healthy percentage lets no instance of a small fleet leave service",
     # platform differences (GitHub Actions target)
     "W508": "approval behaves differently on GitHub",
     "W509": "GitHub reads only the first 300 changed files for path filters",

@@ -15,6 +15,7 @@ import math
 
 from pipec import model
 from pipec.explain_text import join_words, minutes_text
+from pipec.timeline import termination_wait
 
 
 def strategy_text(d: model.Deploy) -> tuple[str, list[str]]:
@@ -41,6 +42,13 @@ def strategy_text(d: model.Deploy) -> tuple[str, list[str]]:
             batch = {"one-at-a-time": "one instance at a time",
                      "half-at-a-time": "up to half of the instances at a time"}.get(
                 s.batch, f"in batches that keep at least {s.percent}% of the fleet healthy")
+            if s.batch == "min_healthy" and s.percent is not None:
+                from pipec.timeline import smallest_fleet
+
+                # CodeDeploy rounds a FLEET_PERCENT minimum up to whole instances (W517)
+                batch += (f" (CodeDeploy rounds {s.percent}% up to whole instances: with fewer than "
+                          f"{smallest_fleet(s.percent)} instances none may leave service, and the deployment "
+                          "fails with HEALTH_CONSTRAINTS_INVALID)")
             return (f"CodeDeploy updates the {fleet} in place, {batch}, while the others keep serving.",
                     ["downtime: none, but capacity is reduced while a batch updates, and old and new "
                      "versions serve side by side until the last batch is done",
@@ -48,7 +56,7 @@ def strategy_text(d: model.Deploy) -> tuple[str, list[str]]:
                      "extra infrastructure: none",
                      "blast radius: grows batch by batch; instances not yet updated keep the old version "
                      "if the deployment stops"])
-        wait = s.terminate_after_minutes if s.terminate_after_minutes is not None else 5
+        wait = termination_wait(s, plat)
         tg = f" {t.target_group}" if t.target_group else ""
         return (f"CodeDeploy copies {fleet} into a new (green) fleet, installs the new "
                 f"version there, moves the target group{tg}'s traffic to it, and terminates the old "
@@ -71,7 +79,7 @@ def strategy_text(d: model.Deploy) -> tuple[str, list[str]]:
                      "which pipec does not set)",
                      "extra infrastructure: none beyond the service's maximum percent",
                      "blast radius: grows as tasks are replaced"])
-        wait = s.terminate_after_minutes if s.terminate_after_minutes is not None else 5
+        wait = termination_wait(s, plat)
         blue, green = (t.target_groups + (None, None))[:2]
         start = (f"CodeDeploy starts a new (green) task set of {svc} beside the old (blue) one and "
                  f"moves the production listener's traffic from target group {blue} to {green}")
@@ -120,14 +128,19 @@ def rollback_text(d: model.Deploy) -> str:
     if d.platform == "ecs" and d.strategy.kind == "rolling":
         return ""
     alarms = join_words(list(r.alarms))
+    # the deployment, and CodeDeploy's watch on its alarms, lasts until the original fleet or task
+    # set is terminated (pipec.timeline.deployment_end, which simulate and --compare-strategies use)
+    wait = termination_wait(d.strategy, d.platform)
+    lasts = (f", which lasts until the original {'task set' if d.platform == 'ecs' else 'fleet'} is terminated "
+             f"{minutes_text(wait)} after success" if wait else "")
     if r.on_failure and r.alarms:
         return (f"Automatic rollback: when the deployment fails, and when the CloudWatch alarm"
                 f"{'s' if len(r.alarms) > 1 else ''} {alarms} go{'' if len(r.alarms) > 1 else 'es'} into "
-                "ALARM during the deployment (the deployment stops and rolls back).")
+                f"ALARM during the deployment{lasts} (the deployment stops and rolls back).")
     if r.on_failure:
         return "Automatic rollback: when the deployment fails."
     if r.alarms:
         return (f"Automatic rollback: only when the CloudWatch alarm{'s' if len(r.alarms) > 1 else ''} "
-                f"{alarms} go{'' if len(r.alarms) > 1 else 'es'} into ALARM during the deployment; a "
+                f"{alarms} go{'' if len(r.alarms) > 1 else 'es'} into ALARM during the deployment{lasts}; a "
                 "failed deployment is not rolled back.")
     return "No automatic rollback: a failed deployment stays as it is until the next deployment."

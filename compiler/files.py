@@ -119,6 +119,12 @@ def read_log(path: str) -> tuple[str, str | None]:
         if exc.diagnostic.code != "E001" or "not UTF-8" not in exc.diagnostic.message:
             raise
     data = _read_bytes(path)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte order mark: what Windows
+        # PowerShell's '>' and Out-File write by default (PowerShell 5.1's "Unicode")
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            pass
     try:
         data.decode("utf-8")
         first = 0

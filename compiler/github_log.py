@@ -173,7 +173,9 @@ def shell_line(shell: str | None) -> str:
 def step_header(step: dict | None) -> list[str]:
     """The lines a ``run`` step's log opens with, for a simulated log (``step``: the step as the
     generated workflow has it; None when pipec could not generate it). The runner repeats the
-    whole script there; the simulation says how long it is instead."""
+    whole script there; the simulation says how long it is instead. The runner prints ``env``
+    values evaluated; one that is a ``${{ }}`` expression depends on the run, and the simulation
+    names it rather than print the expression as if it were the value."""
     script = (step or {}).get("run") or ""
     first = script.lstrip(" \t\r\n").split("\n", 1)[0]
     lines = script.splitlines()
@@ -182,9 +184,14 @@ def step_header(step: dict | None) -> list[str]:
            f"# pipec: the runner repeats the step's script here ({len(lines)} lines; 'pipec build' writes it)",
            shell_line((step or {}).get("shell"))]
     env = (step or {}).get("env") or {}
-    if env:
+    plain = {k: v for k, v in env.items() if "${{" not in str(v)}
+    if plain:
         out.append("env:")
-        out += [f"  {k}: {v}" for k, v in env.items()]
+        out += [f"  {k}: {v}" for k, v in plain.items()]
+    evaluated = [k for k in env if k not in plain]
+    if evaluated:  # the runner prints their values, which depend on the run: not simulated
+        out.append(f"# pipec: the runner also prints {', '.join(evaluated)}, evaluated from the workflow's expressions "
+                   "for this run")
     return out + ["##[endgroup]"]
 
 

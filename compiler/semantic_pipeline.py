@@ -81,12 +81,34 @@ class PipelineChecks(Checker):
                             TESTISH.search(c.text) for ph in act.phases for c in ph.commands)):
                         tested = True
 
+    #: W517 when a minimum healthy percentage keeps every instance of a fleet this small in service
+    SMALL_FLEET = 10
+
+    def check_min_healthy(self, act: model.Deploy):
+        """W517: CodeDeploy rounds a FLEET_PERCENT minimum up to whole instances, so a high one
+        lets no instance of a small fleet leave service (:func:`pipec.timeline.smallest_fleet`)."""
+        from pipec.timeline import smallest_fleet
+
+        p = act.strategy.percent
+        n = smallest_fleet(p)
+        if n > self.SMALL_FLEET:
+            easier = next(q for q in range(p, -1, -1) if smallest_fleet(q) <= self.SMALL_FLEET)
+            self.warn("W517", f"'{act.name}' keeps {p}% of its instances healthy: with fewer than {n} instances "
+                      "none may leave service, and CodeDeploy fails the deployment (HEALTH_CONSTRAINTS_INVALID)",
+                      act.strategy.span or act.span,
+                      f"CodeDeploy rounds {p}% of the fleet up to whole instances. Use 'rolling one-at-a-time' "
+                      f"(every instance but one stays healthy), or a lower percentage: {easier}% lets one "
+                      f"instance of {self.SMALL_FLEET} leave.")
+
     def check_deploy(self, st: model.Stage, act, approved: bool, tested: bool):
         if isinstance(act, model.Deploy) and act.strategy.kind in ("canary", "linear") \
                 and act.strategy.kind in STRATEGIES[act.platform] and not act.rollback.alarms:
             self.warn("W505", f"'{act.name}' shifts traffic in steps without alarms", act.strategy.span or act.span,
                       "Traffic shifting is only as safe as what watches it: name the CloudWatch alarms that "
                       "should stop the deployment, 'rollback on failure alarm \"HighErrorRate\"'.")
+        if isinstance(act, model.Deploy) and act.platform == "ec2" and act.strategy.kind == "rolling" \
+                and act.strategy.batch == "min_healthy" and act.strategy.percent is not None:
+            self.check_min_healthy(act)
         if not isinstance(act, (model.Deploy, model.StackDeploy, model.BucketDeploy)):
             return
         if not looks_production(st.name, act.name):

@@ -472,6 +472,17 @@ def lifecycle_of(d: model.Deploy) -> tuple[str, ...]:
     return LIFECYCLE[d.platform]
 
 
+def _in_termination_wait(d: model.Deploy, minute) -> int:
+    """The termination wait (minutes) when an alarm at ``minute`` comes after the traffic has moved
+    but before the original fleet or task set is terminated (0 otherwise): the deployment is still
+    in progress then (:func:`pipec.timeline.deployment_end`)."""
+    from pipec.timeline import deployment_end, termination_wait
+
+    wait = termination_wait(d.strategy, d.platform)
+    end = deployment_end(d.strategy, d.platform)
+    return wait if wait and minute is not None and end - wait < minute <= end else 0
+
+
 def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dict]:
     from pipec.targets import appspec_event_names
 
@@ -490,6 +501,9 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
     alarm = failure.point[0] == "alarm"
     names = [e.lstrip("*") for e in lifecycle_of(d)]
     alarm_event = "AllowTraffic" if "AllowTraffic" in names else names[-1]
+    waiting = alarm and _in_termination_wait(d, failure.minute)
+    if waiting:  # the traffic has moved and every event passed; the original fleet still runs
+        alarm_event = None
     for event in lifecycle_of(d):
         name = event.lstrip("*")
         hook = hooks.get(name)
@@ -522,6 +536,11 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
             continue
         what = f"hook {hook.target}" if hook else ""
         out.append(L(f"  {name:<24}Succeeded{('   ' + what) if what else ''}", line))
+    if waiting:
+        original = "task set is" if d.platform == "ecs" else "instances are"
+        out.append(L(f"  alarm {d.rollback.alarms[0]} in ALARM at minute {failure.minute}, during the "
+                     f"{waiting}-minute wait before the original {original} terminated: 100% of traffic on "
+                     "the new version", src.find(d, "rollback") or dl, failed=True))
     if alarm:
         code, message = "ALARM_ACTIVE", (f"CloudWatch alarm {d.rollback.alarms[0]} went into ALARM; "
                                          "the deployment was stopped")

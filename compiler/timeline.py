@@ -12,18 +12,25 @@ tasks. It is a teaching model with stated assumptions, not a measurement:
   canary ``percent`` first and everything after ``interval``; linear ``percent`` more every
   ``interval``; all at once at minute 0 (the CodeDeployDefault configurations,
   https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html); the
-  replacement (green) fleet runs beside the original one, which stays until the deployment ends
-  (and, for blue/green, ``terminate_after`` minutes more);
+  replacement (green) fleet runs beside the original one, which stays until the traffic has moved
+  and then as many minutes more as the deployment group's termination wait says
+  (:func:`termination_wait`: the TerminationWaitTimeInMinutes the AWS target writes, the
+  ``terminate_after`` of the .pipe or pipec's default; every ECS deployment through CodeDeploy,
+  canary and linear included, is blue/green and has one);
 - EC2 in-place: OneAtATime takes one instance out of service at a time, HalfAtATime up to half,
   a minimum-healthy percentage P leaves at least ceil(P% of the fleet) healthy, AllAtOnce all of
   them (the minimum healthy hosts rule, AWS::CodeDeploy::DeploymentConfig MinimumHealthyHosts);
 - an ECS rolling update (no CodeDeploy) starts the new tasks before stopping old ones: ECS's
   default maximumPercent for a REPLICA service is 200%
   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html);
-  pipec writes no minimumHealthyPercent, and 100% is assumed;
+  pipec writes no minimumHealthyPercent, and 100% is assumed. pipec sets no deployment circuit
+  breaker or alarms on the service, so nothing rolls it back automatically (as ``pipec explain``
+  says): :func:`compare` plays it without rollback;
 - the failure: the new version is bad, and an alarm (or the operator) notices it ``detect``
   minutes after the deployment starts. With automatic rollback, and while the deployment is in
-  progress (:func:`deployment_end`), CodeDeploy stops the deployment then: traffic shifting sends all traffic back to the original fleet within a minute; an
+  progress (:func:`deployment_end`, which counts the termination wait: the original fleet or
+  task set is still there to go back to), CodeDeploy stops the deployment then: traffic shifting
+  sends all traffic back to the original fleet within a minute; an
   in-place deployment redeploys the old revision batch by batch, as slowly as it deployed.
   Lambda has no instances: its capacity is not modelled (None).
 """
@@ -93,6 +100,18 @@ def _batch(s: model.Strategy, fleet: int) -> int:
     return 1
 
 
+def smallest_fleet(percent: int) -> int:
+    """The fewest instances with which a minimum of ``percent``% healthy lets one instance leave
+    service: CodeDeploy "converts the percentage to the equivalent number of instances and rounds
+    up fractional instances" at the start of the deployment (CreateDeploymentConfig
+    minimumHealthyHosts, FLEET_PERCENT); with fewer, none may leave and the deployment fails
+    (HEALTH_CONSTRAINTS_INVALID). 99% needs 100 instances."""
+    n = 1
+    while n - math.ceil(n * percent / 100) < 1:
+        n += 1
+    return n
+
+
 def minimum_healthy(s: model.Strategy, platform: str, fleet: int) -> int | None:
     """The floor of healthy capacity the configuration promises (None: not modelled)."""
     if platform == "lambda":
@@ -102,21 +121,34 @@ def minimum_healthy(s: model.Strategy, platform: str, fleet: int) -> int | None:
     return fleet
 
 
+def termination_wait(s: model.Strategy, platform: str) -> int:
+    """The minutes the original (blue) fleet or task set stays after the traffic has moved: the
+    TerminationWaitTimeInMinutes the AWS target writes into the deployment group (0: none)."""
+    from pipec.targets import termination_wait_minutes
+
+    return termination_wait_minutes(s, platform) or 0
+
+
 def deployment_end(s: model.Strategy, platform: str, fleet: int = FLEET, step: int = STEP) -> int:
     """The minute (from the deployment's start) at which the deployment of ``s`` ends. CodeDeploy
     watches the deployment group's alarms while a deployment is in progress: "If any of the
     specified alarms are activated, the deployment stops"
     (https://docs.aws.amazon.com/codedeploy/latest/userguide/monitoring-create-alarms.html); an
     alarm at a later minute finds no deployment to stop, and nothing rolls back automatically.
-    ``pipec simulate --fail ACTION.alarm@M`` and ``--compare-strategies`` both decide with this."""
+    A blue/green deployment (every ECS one through CodeDeploy) ends when the original fleet or task
+    set is terminated, :func:`termination_wait` minutes after the traffic has moved ("For an
+    Amazon ECS deployment, the number of minutes before deleting the original (blue) task set",
+    AWS::CodeDeploy::DeploymentGroup BlueInstanceTerminationOption): until then there is something
+    to roll back to, and ``pipec explain`` says the rollback is fast "while it still runs".
+    ``pipec simulate --fail ACTION.alarm@M``, ``--compare-strategies`` and ``explain`` all decide
+    with this."""
     if platform == "ec2" and s.kind in ("rolling", "all-at-once"):
         b = _batch(s, fleet)
         return math.ceil(fleet / b) * step if b else 0
     if platform == "ecs" and s.kind == "rolling":
         return 2 * step
     green_ready = step if platform in ("ecs", "ec2") else 0
-    keep = (s.terminate_after_minutes or 0) if s.kind == "blue-green" else 0
-    return green_ready + _shift_end(s) + keep
+    return green_ready + _shift_end(s) + termination_wait(s, platform)
 
 
 def traffic_at(s: model.Strategy, platform: str, minute: int, fleet: int = FLEET, step: int = STEP) -> int:
@@ -183,7 +215,7 @@ def _shifting(s, platform, fleet, step, detect, rollback):
     cap = platform != "lambda"
     green_ready = step if platform in ("ecs", "ec2") else 0   # the replacement fleet starts first
     end = green_ready + _shift_end(s)
-    keep = (s.terminate_after_minutes or 0) if s.kind == "blue-green" else 0
+    keep = termination_wait(s, platform)
     rows, rolled = [], None
     for t in range(0, end + keep + 2):
         if detect is not None and rollback and detect <= end + keep and t > detect:
@@ -277,24 +309,33 @@ def alternatives(d: model.Deploy) -> list[model.Strategy]:
     return [own] + [s for s in usual if strategy_text(s, d.platform) != strategy_text(own, d.platform)]
 
 
+def rolls_back(s: model.Strategy, platform: str) -> bool:
+    """Whether anything rolls the deployment back automatically when it goes wrong: CodeDeploy
+    does (the comparison assumes automatic rollback on); an ECS rolling update has no CodeDeploy,
+    and pipec sets no circuit breaker on the service (explain_strategies says the same)."""
+    return not (platform == "ecs" and s.kind == "rolling")
+
+
 def compare(d: model.Deploy, detect: int = 3, fleet: int = FLEET, step: int = STEP) -> list[Summary]:
-    return [play(s, d.platform, fleet, step, detect, rollback=True) for s in alternatives(d)]
+    return [play(s, d.platform, fleet, step, detect, rollback=rolls_back(s, d.platform)) for s in alternatives(d)]
 
 
 def render_compare(d: model.Deploy, detect: int, fleet: int = FLEET, step: int = STEP) -> str:
     rows = compare(d, detect, fleet, step)
     unit = {"ec2": "instances", "ecs": "tasks", "lambda": "(no instances)"}[d.platform]
     out = [f"Strategies for {d.name} ({d.platform}), SIMULATED: the new version is bad and is noticed "
-           f"{detect} minutes after the deployment starts; automatic rollback on; "
+           f"{detect} minutes after the deployment starts; automatic rollback on (CodeDeploy's); "
            + (f"{fleet} {unit}, {step} minutes per batch; " if d.platform != "lambda" else "")
            + f"counted over {detect + AFTER} minutes (assumptions: docs/simulate.md).", ""]
     head = ("Strategy", "Downtime", "Users exposed (peak, %-min)", "Rollback speed", "Infrastructure cost")
     table = [head]
-    for i, r in enumerate(rows):
+    for i, (r, s) in enumerate(zip(rows, alternatives(d))):
         name = r.strategy + (" (this pipeline)" if i == 0 else "")
         down = f"{r.downtime} min" if r.downtime else "none"
         exposed = f"{r.peak_exposure}%, {r.exposure}"
         rb = ("none: the deployment cannot start" if r.problem else
+              "no automatic rollback: pipec sets no circuit breaker"
+              if not rolls_back(s, d.platform) else
               "no automatic rollback: the deployment had ended" if r.rollback is None else f"{r.rollback} min")
         extra = "none to provision (Lambda)" if r.extra is None else ("normal" if r.extra == 0 else f"+{r.extra}% during the deployment")
         table.append((name, down, exposed, rb, extra))

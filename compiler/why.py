@@ -23,7 +23,10 @@ LOG is what a platform printed when a run failed, as text or JSON:
   pipec's phases step's ``Phase X failed with exit status N``, narrowed to a command by what the
   phase printed; in a step of the user's own, the last traced command (``+ CMD``) before
   ``##[error]Process completed with exit code N``;
-- what ``pipec simulate`` prints (its gutter of line numbers is ignored).
+- what ``pipec simulate`` prints (its gutter of line numbers is ignored);
+- failures about files and parameters (:mod:`pipec.why_files`): GitHub's "Collect artifact NAME"
+  step, CodeBuild's ``Decrypted Variables Error`` for an SSM parameter, CodeDeploy's "a specified
+  file already exists at this location".
 
 Each finding says what failed, what the error code means (the CodeBuild and CodeDeploy API
 references, cited in :mod:`pipec.simulate_logs`) and how to fix it.
@@ -36,7 +39,7 @@ import re
 
 import attrs
 
-from pipec import github_log, model, why_codes
+from pipec import github_log, model, why_codes, why_files
 
 
 @attrs.frozen
@@ -52,6 +55,12 @@ class Finding:
 MEANINGS = {
     "COMMAND_EXECUTION_ERROR": "a command of the buildspec exited with a non-zero status; CodeBuild skipped the "
                                "rest of its phase",
+    # the same failure in a GitHub job: pipec's phases step stops a phase at its first failing
+    # command as CodeBuild does (targets/github/phases.py); a step of its own fails the step
+    "GITHUB_PHASE": "a command of the build exited with a non-zero status; pipec's phases step ran none of the "
+                    "phase's later commands (as CodeBuild would) and failed the job",
+    "GITHUB_STEP": "a step's command exited with a non-zero status; the step failed, and the job's later steps "
+                   "did not run (except those that run on failure)",
     "CLIENT_ERROR": "no file matched the artifact's file patterns when CodeBuild collected the artifacts",
     "YAML_FILE_ERROR": "CodeBuild could not read the buildspec: it is missing at the path the project names, or "
                        "it is not valid YAML",
@@ -89,6 +98,12 @@ _ERROR_CODE = re.compile(r"(?:\"code\"\s*:\s*\"|\berrorInformation: code |\bErro
 #: CodeBuild's message when an artifact's base-directory matches nothing (aws/aws-cdk issue 28519)
 _NO_BASE = re.compile(r"no matching base directory path found for (?P<base>[^\s\"'\\]+)")
 _JOB_TIMED_OUT = re.compile(r"has exceeded the maximum execution time of \d+ minutes")
+#: the buildspec CodeBuild read, as its log's DOWNLOAD_SOURCE phase prints it ("[Container] ... YAML
+#: location is /codebuild/output/src390121250/src/buildspec.yml", as published logs show it, e.g.
+#: aws/aws-codebuild-docker-images issue 102); pipec writes one buildspec per action at
+#: aws/PIPELINE/buildspec/ACTION.yml (targets/aws/emit.py), so the path names the build
+_YAML_LOCATION = re.compile(r"YAML location is \S*?(?:^|/)aws/(?P<pipeline>[A-Za-z0-9_.-]+)/buildspec/"
+                            r"(?P<name>[A-Za-z0-9_.-]+)\.ya?ml\b")
 _PHASE_NAMES = {"INSTALL": "install", "PRE_BUILD": "pre_build", "BUILD": "build", "POST_BUILD": "post_build"}
 
 
@@ -179,6 +194,9 @@ def why(pipeline: model.Pipeline, text: str, log: str) -> list[Finding]:
         fragment = github_log.plain(raw)
         found += _codebuild(idx, fragment)
         found += _codedeploy(idx, fragment, whole=n == 0)
+        found += _timeouts(idx, raw)
+        if n == 0:  # JSON: its whole text, where the action's name is beside the message
+            found += why_files.findings(idx, fragment, raw)
         found += _simulated(idx, fragment)
     stripped = log.strip()
     if stripped[:1] in "{[":
@@ -235,7 +253,8 @@ def _pipeline_state(idx: _Index, data) -> list[Finding]:
             aname = action.get("actionName", "")
             details = latest.get("errorDetails") or {}
             message, code = details.get("message", ""), details.get("code", "")
-            inner = _codebuild(idx, message) + _codedeploy(idx, message)
+            inner = (_codebuild(idx, message) + _codedeploy(idx, message) +
+                     why_files.findings(idx, message, names={action.get("actionName", "")}))
             if inner:
                 out += inner
                 continue
@@ -288,8 +307,9 @@ def _codebuild(idx: _Index, text: str) -> list[Finding]:
 
 
 def _named(text: str) -> set[str]:
-    """The action names a log gives (a build project, job, deployment group or action name)."""
-    return {m["name"] for m in _NAMED.finditer(text)}
+    """The action names a log gives (a build project, job, deployment group or action name, or the
+    build whose buildspec CodeBuild says it read)."""
+    return {m["name"] for m in _NAMED.finditer(text)} | {m["name"] for m in _YAML_LOCATION.finditer(text)}
 
 
 def _command_finding(idx: _Index, cmd: str, status: str, phase: str | None, evidence: str, code: str,
@@ -546,7 +566,7 @@ def _github(idx: _Index, raw: str) -> list[Finding]:
     marked = list(re.finditer(r"^# pipec: (?P<cmd>(?:(?!# pipec:).)*?) exits with status (?P<n>\d+)$", text,
                              re.M | re.S))
     if marked:  # pipec simulate names the failing command
-        return [_command_finding(idx, m["cmd"], m["n"], None, m.group(0), "COMMAND_EXECUTION_ERROR", _named(text))
+        return [_command_finding(idx, m["cmd"], m["n"], None, m.group(0), "GITHUB_STEP", _named(text))
                 for m in marked]
     phases = github_log.phase_failures(raw)
     if phases:  # pipec's phases step: the job, the phase and the status (docs/simulate.md)
@@ -558,15 +578,15 @@ def _github(idx: _Index, raw: str) -> list[Finding]:
         want = {github_log.action_of_job(job)} if job else _named(text)
         hits = [c for c in idx.commands if body and "\n".join(x.strip() for x in c[4].splitlines()).strip() == body]
         hits = [c for c in hits if c[1].name in want] or hits
-        if hits:
-            out.append(_command_finding(idx, hits[0][4], status, hits[0][2], evidence, "COMMAND_EXECUTION_ERROR",
-                                        {hits[0][1].name}))
+        if hits:  # without a job name, a command two jobs share says so ("also in"), as for CodeBuild
+            out.append(_command_finding(idx, hits[0][4], status, hits[0][2], evidence, "GITHUB_STEP",
+                                        want))
     if out:
         return out
     for m in _GITHUB_ERROR.finditer(text):  # a step of the user's own that traces its commands (set -x)
         traced = re.findall(r"^\+ (.*)$", text[:m.start()], re.M)
         if traced:
-            out.append(_command_finding(idx, traced[-1], m["n"], None, m.group(0), "COMMAND_EXECUTION_ERROR",
+            out.append(_command_finding(idx, traced[-1], m["n"], None, m.group(0), "GITHUB_STEP",
                                         _named(text)))
     return out
 
@@ -593,7 +613,7 @@ def _phase_finding(idx: _Index, f, named: set) -> Finding:
         names = ", ".join(b.name for b in builds) or "none"
         return Finding(None, None, f"phase {f.phase} of a GitHub build job failed with exit status {f.status}; the log "
                        f"does not say which build (builds with that phase: {names})",
-                       MEANINGS["COMMAND_EXECUTION_ERROR"], "Pass the log with its job name (gh run view --log "
+                       MEANINGS["GITHUB_PHASE"], "Pass the log with its job name (gh run view --log "
                        "prints it), or the job's own log.", f.evidence)
     b = picked[0]
     cmds = [c for c in idx.commands if c[1] is b and c[2] == f.phase]
@@ -611,21 +631,25 @@ def _phase_finding(idx: _Index, f, named: set) -> Finding:
     if hit is None and len(cmds) == 1:
         hit = cmds[0]
     if hit is not None:
-        return _command_finding(idx, hit[4], f.status, f.phase, f.evidence, "COMMAND_EXECUTION_ERROR", {b.name})
+        return _command_finding(idx, hit[4], f.status, f.phase, f.evidence, "GITHUB_PHASE", {b.name})
     phase = next((p for p in b.phases if p.name == f.phase), None)
     return Finding(_line(phase) or idx.src.find(b, f.phase) or _line(b), b.name, f"phase {f.phase} of {b.name} failed with exit status "
                    f"{f.status}: one of its {len(cmds)} commands; GitHub does not echo them, the phase's output "
-                   "in the log says which", MEANINGS["COMMAND_EXECUTION_ERROR"],
+                   "in the log says which", MEANINGS["GITHUB_PHASE"],
                    _status_fix(f.status), f.evidence)
 
 
-def _timeouts(idx: _Index, text: str) -> list[Finding]:
+def _timeouts(idx: _Index, raw: str) -> list[Finding]:
     """A build that ran past its timeout: CodeBuild's ``State: TIMED_OUT`` (the BuildPhase status),
-    GitHub's "has exceeded the maximum execution time"; the build the log names, or the only one."""
+    GitHub's "has exceeded the maximum execution time"; the build the log names (the job ``gh run
+    view --log`` prints before the timeout line, the buildspec CodeBuild read), or the only one."""
+    text = github_log.plain(raw)
     if not (re.search(r"State: TIMED_OUT\b", text) or _JOB_TIMED_OUT.search(text)):
         return []
     builds = idx.builds()
-    named = _named(text)
+    jobs = {github_log.action_of_job(job) for job, line in github_log.lines(raw)
+            if job and _JOB_TIMED_OUT.search(line)}
+    named = jobs or _named(text)
     picked = [b for b in builds if b.name in named or f"{idx.p.name}-{b.name}" in named] or (
         builds if len(builds) == 1 else [])
     meaning = "the build ran longer than its timeout, and the platform stopped it"
@@ -642,7 +666,7 @@ def _timeouts(idx: _Index, text: str) -> list[Finding]:
 
 def _simulated(idx: _Index, text: str) -> list[Finding]:
     """The lines of ``pipec simulate`` that name an action rather than a command or hook."""
-    out = _timeouts(idx, text)
+    out = []
     for m in re.finditer(r"Manual approval (\S+): Failed: no response within|Environment review for job (\S+): "
                          r"nobody reviewed it in time", text):
         name = m.group(1) or m.group(2)

@@ -96,6 +96,15 @@ def codedeploy_appspec(deploy) -> dict:
     return appspec.emit(deploy)
 
 
+def termination_wait_minutes(strategy, platform: str) -> int | None:
+    """The minutes the AWS target's deployment group keeps the original (blue) fleet or task set
+    after a successful deployment with ``strategy`` on ``platform`` (TerminationWaitTimeInMinutes;
+    None when it writes none): for ``pipec explain`` and the deployment timelines."""
+    from pipec.targets.aws import codedeploy
+
+    return codedeploy.termination_wait_minutes(strategy, platform)
+
+
 def appspec_event_names() -> dict[str, str]:
     """pipec hook event (``validate_service``) -> AppSpec lifecycle event (``ValidateService``), in
     the order the AppSpec file lists them: for ``pipec simulate``, asked for here so that the

@@ -28,6 +28,22 @@ from pipec.targets.aws.template import logical_id
 
 CODEDEPLOY_PLATFORMS = {"ec2": "Server", "ecs": "ECS", "lambda": "Lambda"}
 
+#: the minutes the original (blue) fleet or task set stays after a successful blue/green
+#: deployment when the .pipe gives no ``terminate_after``: the deployment group's
+#: BlueInstanceTerminationOption TerminationWaitTimeInMinutes (CloudFormation's default is 0 and
+#: its maximum 2880, "For an Amazon ECS deployment, the number of minutes before deleting the
+#: original (blue) task set": AWS::CodeDeploy::DeploymentGroup BlueInstanceTerminationOption)
+DEFAULT_TERMINATION_WAIT_MINUTES = 5
+
+
+def termination_wait_minutes(strategy: model.Strategy, platform: str) -> int | None:
+    """The TerminationWaitTimeInMinutes the deployment group of a deployment with ``strategy`` on
+    ``platform`` gets (None: it has none: EC2 in place, an ECS rolling update, Lambda). Every ECS
+    deployment through CodeDeploy is blue/green (canary and linear too)."""
+    if platform == "ec2" and strategy.kind == "blue-green" or platform == "ecs" and strategy.kind != "rolling":
+        return strategy.terminate_after_minutes or DEFAULT_TERMINATION_WAIT_MINUTES
+    return None
+
 #: wait for a CodeDeploy deployment $ID: 'aws deploy wait' gives up after 30 minutes, and canary
 #: and linear traffic shifts may take longer
 WAIT_FOR_DEPLOYMENT = [
@@ -199,7 +215,7 @@ class CodeDeployMixin:
                     DeploymentReadyOption=cd.DeploymentReadyOption(ActionOnTimeout="CONTINUE_DEPLOYMENT"),
                     GreenFleetProvisioningOption=cd.GreenFleetProvisioningOption(Action="COPY_AUTO_SCALING_GROUP"),
                     TerminateBlueInstancesOnDeploymentSuccess=cd.BlueInstanceTerminationOption(
-                        Action="TERMINATE", TerminationWaitTimeInMinutes=d.strategy.terminate_after_minutes or 5))
+                        Action="TERMINATE", TerminationWaitTimeInMinutes=termination_wait_minutes(d.strategy, d.platform)))
             else:
                 kwargs["DeploymentStyle"] = cd.DeploymentStyle(
                     DeploymentType="IN_PLACE",
@@ -216,7 +232,7 @@ class CodeDeployMixin:
             kwargs["BlueGreenDeploymentConfiguration"] = cd.BlueGreenDeploymentConfiguration(
                 DeploymentReadyOption=cd.DeploymentReadyOption(ActionOnTimeout="CONTINUE_DEPLOYMENT"),
                 TerminateBlueInstancesOnDeploymentSuccess=cd.BlueInstanceTerminationOption(
-                    Action="TERMINATE", TerminationWaitTimeInMinutes=d.strategy.terminate_after_minutes or 5))
+                    Action="TERMINATE", TerminationWaitTimeInMinutes=termination_wait_minutes(d.strategy, d.platform)))
         else:
             kwargs["DeploymentStyle"] = cd.DeploymentStyle(DeploymentType="BLUE_GREEN",
                                                            DeploymentOption="WITH_TRAFFIC_CONTROL")
