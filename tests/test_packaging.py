@@ -67,3 +67,49 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
                           capture_output=True, text=True, env=env, cwd=tmp_path)
     assert code.returncode == 0, code.stderr
     assert code.stdout.startswith("W500: all-at-once deployment to production") and "Corrected:" in code.stdout
+
+
+def test_metadata_license_classifiers_and_keywords():
+    import tomllib
+
+    from trove_classifiers import classifiers as known
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n")
+    unknown = [c for c in project["classifiers"] if c not in known]
+    assert not unknown, f"not on PyPI's list of classifiers: {unknown}"
+    # PEP 639: a license expression excludes License classifiers (PyPI refuses both)
+    assert not [c for c in project["classifiers"] if c.startswith("License ::")]
+    assert "github-actions" in project["keywords"] and "codepipeline" in project["keywords"]
+
+
+def test_sdist_builds_and_installs_in_a_fresh_environment(tmp_path):
+    """python -m build --sdist, then pip install of the sdist into a new virtual environment (its
+    dependencies from the configured indexes) and the installed command runs, away from the
+    source tree. The sdist leaves the tests out (they run from the repository: README, Set up)."""
+    import tarfile
+
+    subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "-o", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True, text=True, cwd=tmp_path)
+    [sdist] = tmp_path.glob("pipec-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
+        pkg_info = tar.extractfile(next(m for m in tar.getmembers() if m.name.endswith("/PKG-INFO")
+                                        and m.name.count("/") == 1)).read().decode()
+    for required in ("LICENSE", "README.md", "pyproject.toml", "grammar/pipe.lark", "docs/diagnostics.md",
+                     "targets/github/actions.json", "targets/aws/schemas/buildspec.schema.json",
+                     "targets/github/run/standins/actions/checkout/action.yml"):
+        assert required in names, f"{required} missing from {sdist.name}"
+    assert not any(name.startswith("tests/") for name in names)
+    assert "License-Expression: MIT" in pkg_info and "License-File: LICENSE" in pkg_info
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(sdist)], check=True,
+                   capture_output=True, text=True, cwd=tmp_path)
+    run = subprocess.run([str(venv / "bin" / "pipec"), "check", str(ROOT / "examples" / "02-reference.pipe")],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0 and "ok" in run.stdout, run.stderr
+    licence = list((venv / "lib").glob("python3*/site-packages/pipec-*.dist-info/licenses/LICENSE"))
+    assert len(licence) == 1, licence
