@@ -22,7 +22,9 @@ warnings), which a job's log turns into annotations on the file
 error message"). Values are escaped as actions/toolkit does (packages/core/src/command.ts,
 ``escapeData`` and ``escapeProperty``): ``%``, CR and LF become ``%25``, ``%0D``, ``%0A`` in the
 message, and in a property ``:`` and ``,`` also become ``%3A`` and ``%2C``. Columns are given only
-for a span on one line (the runner ignores ``col``/``endColumn`` across lines).
+for a span on one line: actions/toolkit's ``AnnotationProperties`` (packages/core/src/core.ts) says
+``startColumn`` and ``endColumn`` cannot be sent when the start and end lines differ. ``endColumn``
+is the span's last column, as pipec's own text shows it.
 """
 
 from __future__ import annotations
