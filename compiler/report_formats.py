@@ -13,7 +13,8 @@ and its end column is the span's *last* character; a SARIF region counts from 1 
 ``endColumn`` is the column *after* the region (SARIF 2.1.0, 3.30.2 and 3.30.7), hence the ``+ 1``.
 Columns count Unicode code points, as pipec's lexer does (``run.columnKind``). File names become
 URIs relative to the working directory (``uriBaseId`` ``%SRCROOT%``), with forward slashes and
-percent-escapes; a file outside the working directory gets an absolute ``file:`` URI.
+percent-escapes; a file outside the working directory gets an absolute ``file:`` URI; a
+diagnostic about standard input (``-``) has no location.
 
 **GitHub workflow commands**: one line per diagnostic,
 ``::error file=F,line=L,endLine=L2,col=C,endColumn=C2,title=CODE::MESSAGE`` (``::warning`` for
@@ -204,8 +205,8 @@ def github_command(d: Diagnostic, cwd: str | None = None) -> str:
     given relative to ``cwd`` (default: the working directory, which in a job is the checkout)
     when it is inside it, as the annotation needs a path in the repository."""
     props: list[tuple[str, object]] = []
-    if d.file:
-        rel = relative_path(d.file, cwd) if d.file != "-" else None
+    if d.file and d.file != "-":  # standard input is no file of the repository
+        rel = relative_path(d.file, cwd)
         props.append(("file", rel if rel is not None else d.file))
     s = d.span
     if s is not None:

@@ -282,4 +282,17 @@ def test_github_whole_file_problem_and_relative_paths(tmp_path):
     e001 = Diagnostic("E001", ERROR, "cannot read", None, file=inside)
     assert report_formats.github_command(e001, cwd=str(tmp_path)) == "::error file=sub/a.pipe,title=E001::cannot read"
     stdin = Diagnostic("W503", WARNING, "w", Span(1, 1, 1, 2), file="-")
-    assert report_formats.github_command(stdin).startswith("::warning file=-,line=1,")
+    assert report_formats.github_command(stdin) == "::warning line=1,endLine=1,col=1,endColumn=2,title=W503::w"
+
+
+def test_standard_input(capsys, monkeypatch):
+    import io
+
+    text = (ERRORS / "e201_unknown_artifact.pipe").read_text(encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    status, out, _ = run(capsys, "check", "--format", "sarif", "-")
+    assert status == 1
+    log = json.loads(out)
+    validate(log)
+    (result,) = log["runs"][0]["results"]
+    assert result["ruleId"] == "E201" and "locations" not in result
