@@ -41,10 +41,12 @@ def _read_or_report(path: str, fmt: str = "text", out_json: list | None = None) 
 
 
 def _emit(diags, sources, fmt: str, out_json: list):
+    """Text goes to standard error now; any other format collects the diagnostics in
+    ``out_json`` for :func:`_print_collected`, which prints them all at the end."""
     from pipec.diagnostics import render_all
 
-    if fmt == "json":
-        out_json.extend(d.to_dict() for d in diags)
+    if fmt != "text":
+        out_json.extend(diags)
     elif diags:
         print(render_all(diags, sources), file=sys.stderr)
         print(file=sys.stderr)
@@ -67,6 +69,24 @@ def _target_diagnostics(pipeline, path: str, names) -> list:
         print(f"pipec: error: {exc}", file=sys.stderr)
         raise _Usage from None
     return list(ctx.warnings)
+
+
+def _print_collected(diags: list, fmt: str) -> None:
+    """``check``'s diagnostics in a machine-readable format, on standard output: a JSON array
+    (``json``), a SARIF log (``sarif``) or GitHub workflow commands (``github``; see
+    :mod:`pipec.report_formats`)."""
+    if fmt == "json":
+        import json
+
+        print(json.dumps([d.to_dict() for d in diags], indent=2))
+    elif fmt == "sarif":
+        from pipec.report_formats import sarif_text
+
+        sys.stdout.write(sarif_text(diags))
+    elif fmt == "github":
+        from pipec.report_formats import github_lines
+
+        sys.stdout.write(github_lines(diags))
 
 
 class _Usage(Exception):
@@ -117,10 +137,7 @@ def cmd_check(args) -> int:
                       f"{len(pipeline.stages)} stage(s), {n_actions} action(s))")
             else:
                 print(f"{path}: {errors} error(s), {warnings} warning(s)")
-    if args.format == "json":
-        import json
-
-        print(json.dumps(out_json, indent=2))
+    _print_collected(out_json, args.format)
     return status
 
 
@@ -321,12 +338,20 @@ def cmd_import(args) -> int:
                   f"{len(pipes)} .pipe file(s) under {os.path.join(args.output, 'pipelines')}")
         elif args.format == "json":
             sys.stdout.write(data)
+        elif args.format == "sarif":
+            from pipec.report_formats import sarif_text
+
+            sys.stdout.write(sarif_text(d for r in result.results for d in r.diagnostics))
         else:
             sys.stdout.write(markdown)
         return EXIT_INPUT if result.crashed else EXIT_OK
 
     if not args.files:
         print("pipec: error: give the files to import (or --audit DIR)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "sarif":
+        print("pipec: error: --format sarif goes with --audit DIR (for one import, use --format json)",
+              file=sys.stderr)
         return EXIT_USAGE
     try:
         result = importer.import_files(args.files, repository=args.repository)
@@ -531,8 +556,9 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Parse and check .pipe files. Prints every error and warning "
                            "with its code, position and a hint.")
     check.add_argument("files", nargs="+", metavar="FILE", help=".pipe files ('-' reads standard input)")
-    check.add_argument("--format", choices=("text", "json"), default="text",
-                       help="diagnostics as text (default, on stderr) or as a JSON array on stdout")
+    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
+                       help="diagnostics as text (default, on stderr), or on stdout as a JSON array, a SARIF "
+                       "2.1.0 log (code scanning) or GitHub Actions annotations (::error file=...::...)")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
     from pipec.targets import TARGETS as _TARGETS  # the registry only: no target module is imported here
 
@@ -598,8 +624,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--audit", metavar="DIR",
                      help="import every pipeline file under DIR on its own and summarise: per file Successful, "
                      "Partial, Unsupported or Failed, the constructs not converted, the manual tasks left")
-    imp.add_argument("--format", choices=("text", "json"), default="text",
-                     help="json: the result (or the audit) as JSON on standard output")
+    imp.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                     help="json: the result (or the audit) as JSON on standard output; sarif (with --audit): "
+                     "the audit's diagnostics as a SARIF 2.1.0 log")
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser(
