@@ -237,13 +237,24 @@ def _pipeline_state(idx: _Index, data) -> list[Finding]:
         inbound = state.get("inboundTransitionState") or {}
         if inbound.get("enabled") is False:
             reason = inbound.get("disabledReason") or ""
-            line = (idx.src.find(stage, "transition") or _line(stage)) if stage else None
-            out.append(Finding(line, None, f"the transition into stage {name} is disabled" +
-                               (f": {reason}" if reason else ""),
-                               "a disabled transition holds every run before the stage until someone enables it",
-                               f"Enable it when ready (aws codepipeline enable-stage-transition --stage-name {name} "
-                               "--transition-type Inbound); the .pipe line disables it again whenever the stack is "
-                               "deployed.", f"inboundTransitionState.enabled false ({name})"))
+            enable = (f"Enable it when ready (aws codepipeline enable-stage-transition --stage-name {name} "
+                      "--transition-type Inbound)")
+            if stage is not None and stage.disabled_reason is None:
+                # disabled by hand (TransitionState.lastChangedBy): the .pipe does not disable it
+                who = inbound.get("lastChangedBy") or "someone"
+                out.append(Finding(_line(stage), None, f"the transition into stage {name} was disabled by {who}"
+                                   + (f": {reason}" if reason else "") + "; the .pipe does not disable it",
+                                   "a disabled transition holds every run before the stage until someone enables it",
+                                   enable + ". To keep it disabled on purpose, write it in the stage "
+                                   "('transition disabled \"REASON\"'), so that the pipeline says so.",
+                                   f"inboundTransitionState.enabled false ({name})"))
+            else:
+                line = (idx.src.find(stage, "transition") or _line(stage)) if stage else None
+                out.append(Finding(line, None, f"the transition into stage {name} is disabled" +
+                                   (f": {reason}" if reason else ""),
+                                   "a disabled transition holds every run before the stage until someone enables it",
+                                   enable + "; the .pipe line disables it again whenever the stack is deployed.",
+                                   f"inboundTransitionState.enabled false ({name})"))
         failed_here = False
         for action in (x for x in state.get("actionStates") or () if isinstance(x, dict)):
             latest = action.get("latestExecution") or {}
@@ -259,6 +270,10 @@ def _pipeline_state(idx: _Index, data) -> list[Finding]:
                 out += inner
                 continue
             node = idx.src.actions.get(aname) or sources.get(aname)
+            special = _failed_action(node, aname, latest, message, code)
+            if special is not None:
+                out.append(special)
+                continue
             kind = "source" if aname in sources else "action"
             out.append(Finding(_line(node), aname if node else None,
                                f"CodePipeline {kind} {aname} failed" + (f" ({code})" if code else "") +
@@ -275,6 +290,35 @@ def _pipeline_state(idx: _Index, data) -> list[Finding]:
                                "an action of the stage failed", "Look at the stage's actions' details.",
                                f"{name}: Failed"))
     return out
+
+
+#: a CodeDeploy deployment's id (CodeDeploy API, DeploymentInfo.deploymentId: d-, then 9 characters)
+_DEPLOYMENT_ID = re.compile(r"\bd-[A-Z0-9]{9}\b")
+
+
+def _failed_action(node, aname: str, latest: dict, message: str, code: str) -> Finding | None:
+    """The finding of a failed action of get-pipeline-state whose errorDetails say less than a log:
+    an approval (rejected by a reviewer, or not answered in time: ActionExecution.summary holds the
+    reviewer's comment, updatedBy the reviewer) and a CodeDeploy deployment (the errorDetails name
+    the deployment, whose own record says which instance and hook failed); None otherwise."""
+    evidence = f"{aname}: {code or 'Failed'}"
+    if isinstance(node, model.Approval):
+        by, summary = latest.get("updatedBy") or "", latest.get("summary") or ""
+        return Finding(_line(node), aname, f"approval {aname} was not given" + (f" by {by}" if by else "") +
+                       (f": {summary}" if summary else "") + (f" ({message})" if message else ""),
+                       "a reviewer rejected the approval, or it waited longer than its timeout; the run stops there",
+                       "Address what the reviewer wrote, then start a new run (a rejected run does not go on); if it "
+                       "timed out, approve sooner or raise the approval's 'timeout'.", evidence)
+    deployment = _DEPLOYMENT_ID.search(message)
+    if isinstance(node, model.Deploy) and node.uses_codedeploy:
+        ask = (f"aws deploy get-deployment --deployment-id {deployment.group(0)}" if deployment
+               else "aws deploy list-deployments (then get-deployment)")
+        return Finding(_line(node), aname, f"CodeDeploy deployment of {aname} failed" +
+                       (f" ({code})" if code else "") + (f": {message}" if message else ""),
+                       "the deployment failed or was stopped; its own record says which target and lifecycle "
+                       "event failed, and why",
+                       f"Run {ask} and pass its output to pipec why, which points at the hook or setting.", evidence)
+    return None
 
 
 def _codebuild(idx: _Index, text: str) -> list[Finding]:

@@ -91,3 +91,41 @@ def test_unrelated_log_finds_nothing_and_exits_1(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "pipec", "why", str(DATA / "ec2.pipe"), str(tmp_path / "no")],
                              capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert missing.returncode == 1 and "E001" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def _state_pipeline():
+    text = (ROOT / "examples" / "02-reference.pipe").read_text(encoding="utf-8")
+    pipeline, _ = compile_text(text, "02-reference.pipe")
+    return pipeline, text
+
+
+def test_get_pipeline_state_rejected_approval_and_failed_deployment():
+    """get-pipeline-state's errorDetails say little for an approval or a CodeDeploy action: a
+    rejected approval points at the approve line with the reviewer's comment; a failed deployment
+    at the deploy line, with the get-deployment call that says which hook failed."""
+    pipeline, text = _state_pipeline()
+    state = {"stageStates": [
+        {"stageName": "approval", "actionStates": [{"actionName": "release", "latestExecution": {
+            "status": "Failed", "summary": "Staging shows 500s", "updatedBy": "arn:aws:iam::123456789012:user/lead",
+            "errorDetails": {"code": "JobFailed", "message": "Rejected"}}}]},
+        {"stageName": "staging", "actionStates": [{"actionName": "web-staging", "latestExecution": {
+            "status": "Failed", "errorDetails": {"code": "JobFailed",
+                                                 "message": "Deployment d-AB12CD34E failed"}}}]}]}
+    found = {f.line: f for f in why(pipeline, text, json.dumps(state))}
+    approval, deploy = _lines_holding(text, "approve release {"), _lines_holding(text, "deploy web-staging to ec2")
+    assert set(found) == approval | deploy
+    (a,) = [found[n] for n in approval]
+    assert "Staging shows 500s" in a.what and "user/lead" in a.what
+    (d,) = [found[n] for n in deploy]
+    assert "aws deploy get-deployment --deployment-id d-AB12CD34E" in d.fix
+
+
+def test_get_pipeline_state_transition_disabled_by_hand():
+    """A transition the .pipe does not disable was disabled by someone: say so, and who."""
+    pipeline, text = _state_pipeline()
+    state = {"stageStates": [{"stageName": "production", "inboundTransitionState": {
+        "enabled": False, "lastChangedBy": "arn:aws:iam::123456789012:user/ops", "disabledReason": "freeze"}}]}
+    (f,) = why(pipeline, text, json.dumps(state))
+    assert f.line in _lines_holding(text, "stage production {")
+    assert "disabled by arn:aws:iam::123456789012:user/ops" in f.what and "does not disable it" in f.what
+    assert "disables it again" not in f.fix
