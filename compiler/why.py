@@ -484,6 +484,13 @@ def _codedeploy(idx: _Index, text: str, whole: bool = True) -> list[Finding]:
         if h is None and event is not None:
             d, h = _hook_by_script(idx, script, _named(text))
         shared = [(d2, h2) for d2 in idx.deploys() for h2 in d2.hooks if h is not None and h2.target == h.target]
+        user = _SCRIPT_FAILED.match(evidence)["user"] if _SCRIPT_FAILED.match(evidence) else None
+        if event is None and len(shared) > 1 and user:
+            # the agent's message names the user the script ran as ('run as user root'): the hook
+            # whose 'as USER' is that user, when only one of the hooks sharing the script has it
+            as_user = [(d2, h2) for d2, h2 in shared if h2.run_as == user]
+            if len(as_user) == 1:
+                (d, h), shared = as_user[0], as_user
         if event is None and len(shared) > 1:  # one script, several hooks: the log does not say which
             if whole:
                 out.append(Finding(_line(d), d.name, f"hook script {h.target} of {d.name} failed ({code}); it runs "

@@ -129,3 +129,38 @@ def test_get_pipeline_state_transition_disabled_by_hand():
     assert f.line in _lines_holding(text, "stage production {")
     assert "disabled by arn:aws:iam::123456789012:user/ops" in f.what and "does not disable it" in f.what
     assert "disables it again" not in f.fix
+
+
+SHARED_SCRIPT = """pipeline shop {
+  source app github "acme/shop" {
+    on push branches main
+  }
+  stage build {
+    build web {
+      build "make"
+      artifact site files "**/*"
+    }
+  }
+  stage staging {
+    deploy web-staging to ec2 {
+      from site
+      instances tag Environment = staging
+      copy "/" to "/srv/shop"
+      hook before_install "scripts/check.sh" as root
+      hook validate_service "scripts/check.sh" as shop
+    }
+  }
+}
+"""
+
+
+def test_a_shared_hook_script_is_told_apart_by_the_user_it_ran_as():
+    """One script serves two hooks; the agent's message names the user it ran as, which only one
+    of the hooks has: that hook's line, not 'the log does not say which lifecycle event'."""
+    pipeline, _ = compile_text(SHARED_SCRIPT, "shop.pipe")
+    log = ("Script - scripts/check.sh\n[stderr]not ready\n"
+           "Script at specified location: scripts/check.sh run as user root failed with exit code 1")
+    found = why(pipeline, SHARED_SCRIPT, log)
+    assert {f.line for f in found} == _lines_holding(SHARED_SCRIPT, 'hook before_install "scripts/check.sh"')
+    found = why(pipeline, SHARED_SCRIPT, log.replace("run as user root", "run as user shop"))
+    assert {f.line for f in found} == _lines_holding(SHARED_SCRIPT, 'hook validate_service "scripts/check.sh"')
