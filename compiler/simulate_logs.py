@@ -210,7 +210,8 @@ def _codepipeline(r: Run, src: Source) -> list[dict]:
         mine = [results[a.name] for a in acts]
         if any(v == "held" for v in mine):
             reason = transition_reason(st.disabled_reason) or st.disabled_reason  # as the console shows it
-            out.append(L(f"  -- transition into {st.name} disabled: {reason}", _line(st)))
+            # the 'transition disabled' statement's line, where why points too
+            out.append(L(f"  -- transition into {st.name} disabled: {reason}", src.find(st, "transition") or _line(st)))
         stage = ("Failed" if "failed" in mine else "Succeeded" if all(v == "succeeded" for v in mine)
                  else "InProgress" if "succeeded" in mine and any(v == "not-run" for v in mine) else "(not reached)")
         out.append(L(f"  {st.name:<28}{stage}", _line(st)))

@@ -528,8 +528,11 @@ def _codedeploy(idx: _Index, text: str, whole: bool = True) -> list[Finding]:
     if "ALARM_ACTIVE" in text or re.search(r"in ALARM|went into ALARM", text):
         for d in idx.deploys(lambda a: a.rollback.alarms):
             if (named is None or named is d) and (any(al in text for al in d.rollback.alarms) or named is d):
+                mine = [al for al in d.rollback.alarms if al in text]
+                named_alarms = (", ".join(mine) if mine else
+                                "the log names none of its alarms: " + ", ".join(d.rollback.alarms))
                 out.append(Finding(idx.src.find(d, "rollback") or _line(d), d.name, f"an alarm stopped {d.name} "
-                                   f"({', '.join(al for al in d.rollback.alarms if al in text)})",
+                                   f"({named_alarms})",
                                    MEANINGS["ALARM_ACTIVE"], "Look at the alarm's metric at the time it fired: "
                                    "the new version is the likely cause; the rollback already restored the old one.",
                                    "ALARM_ACTIVE"))

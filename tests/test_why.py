@@ -164,3 +164,14 @@ def test_a_shared_hook_script_is_told_apart_by_the_user_it_ran_as():
     assert {f.line for f in found} == _lines_holding(SHARED_SCRIPT, 'hook before_install "scripts/check.sh"')
     found = why(pipeline, SHARED_SCRIPT, log.replace("run as user root", "run as user shop"))
     assert {f.line for f in found} == _lines_holding(SHARED_SCRIPT, 'hook validate_service "scripts/check.sh"')
+
+
+def test_an_alarm_stop_that_names_no_alarm_of_the_deployment_says_which_it_has():
+    """ALARM_ACTIVE for the deployment group, without the alarm's name: the finding lists the
+    deployment's alarms instead of printing an empty '()'."""
+    pipeline, text = _state_pipeline()
+    log = json.dumps({"deploymentInfo": {"deploymentGroupName": "web-prod", "status": "Stopped", "errorInformation": {
+        "code": "ALARM_ACTIVE", "message": "One or more alarms have been activated according to the Amazon "
+                                           "CloudWatch metrics you selected"}}})
+    (f,) = [f for f in why(pipeline, text, log) if f.action == "web-prod"]
+    assert "()" not in f.what and "HighErrorRate" in f.what
