@@ -35,6 +35,8 @@ CASES = [
     ("aws-codedeploy-agent-33.txt", "ec2.pipe", ["hook before_install"], "ScriptMissing"),
     ("aws-codedeploy-samples-27.txt", "ec2.pipe", ["hook after_install"], "ScriptFailed"),
     ("aws-airflow-stack-192.txt", "ec2.pipe", ['"scripts/cdapp_stop.sh"'], "ScriptMissing"),
+    ("codepipeline-userguide-get-pipeline-state.json", "first-pipeline.pipe",
+     ["stage Production {", "deploy Deploy-Second-Deployment to ec2"], "JobFailed"),
 ]
 
 
