@@ -41,7 +41,9 @@ def simulate_data(pipeline: model.Pipeline, text: str, path: str, event: str | N
             "not_on_this_platform": [_describe(f) for f in r.ignored],
             "after_the_deployment": [{**_describe(f), "ended": alarm_too_late(src.actions[f.action], f.minute),
                                       "line": src.find(src.actions[f.action], "rollback")
-                                      or src.action_line(f.action)} for f in r.late],
+                                      or src.action_line(f.action)} for f in r.late
+                                     # only for a deployment that ran: one that never started ends nothing
+                                     if results.get(f.action) in ("succeeded", "failed")],
             "console": console(r, src) if r.started else [],
             "logs": logs(r, src) if r.started else [],
             "points": _points(r, src, path) if r.started else [],

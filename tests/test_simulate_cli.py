@@ -474,3 +474,13 @@ def test_a_custom_configuration_says_what_it_is():
     out = render_compare(d, 3)
     assert "rolling, at least 99% healthy (this pipeline)" in out and "none: the deployment cannot start" in out
     assert "HEALTH_CONSTRAINTS_INVALID: keeping 99% of 4 instances healthy lets none leave service" in out
+
+
+def test_no_late_alarm_note_for_a_deployment_that_never_ran():
+    """--fail web-prod.alarm@20 says the deployment had ended by then; with the approval before it
+    rejected, the deployment never runs, and there is nothing to say about its alarms."""
+    late = _one("02-reference.pipe", "web-prod.alarm@20", "aws")
+    assert late["after_the_deployment"]
+    never = simulate_data(*_compile(ROOT / "examples" / "02-reference.pipe"), "x.pipe", None,
+                          ["release:reject", "web-prod.alarm@20"], "aws")["platforms"][0]
+    assert never["results"].get("web-prod") != "succeeded" and never["after_the_deployment"] == []
