@@ -555,7 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="parse and check .pipe files, reporting every problem",
                            description="Parse and check .pipe files. Prints every error and warning "
                            "with its code, position and a hint.")
-    check.add_argument("files", nargs="+", metavar="FILE", help=".pipe files ('-' reads standard input)")
+    check.add_argument("files", nargs="+", metavar="FILE", help=".pipe files or folders (searched recursively, "
+                       "skipping what git ignores); '-' reads standard input")
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                        help="diagnostics as text (default, on stderr), or on stdout as a JSON array, a SARIF "
                        "2.1.0 log (code scanning) or GitHub Actions annotations (::error file=...::...)")
@@ -574,7 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Generate CloudFormation, buildspec and appspec files (layout in "
                            "docs/targets.md). All files are generated before any is written; on an error "
                            "the output directory is left as it was.")
-    build.add_argument("files", nargs="+", metavar="FILE", help=".pipe files")
+    build.add_argument("files", nargs="+", metavar="FILE",
+                       help=".pipe files or folders (searched recursively, skipping what git ignores)")
     build.add_argument("-o", "--output", required=True, metavar="DIR", type=_path, help="the output directory")
     from pipec.targets import TARGETS  # the registry only: no target module is imported here
 
@@ -600,7 +602,8 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = sub.add_parser("fmt", help="rewrite .pipe files in the canonical layout",
                          description="Rewrite .pipe files in the canonical layout, keeping comments. "
                          "'-' formats standard input to standard output.")
-    fmt.add_argument("files", nargs="+", metavar="FILE", help=".pipe files")
+    fmt.add_argument("files", nargs="+", metavar="FILE",
+                     help=".pipe files or folders (searched recursively, skipping what git ignores)")
     fmt.add_argument("--check", action="store_true",
                      help="write nothing; exit 1 and list the files that would change")
     fmt.set_defaults(func=cmd_fmt)
@@ -722,6 +725,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("check", "fmt", "build"):  # a folder stands for the .pipe files under it
+        from pipec.cli_paths import NoPipeFiles, expand
+
+        try:
+            args.files = expand(args.files)
+        except NoPipeFiles as exc:
+            print(f"pipec: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:  # a build in progress was rolled back before this
