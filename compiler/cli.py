@@ -148,6 +148,9 @@ def cmd_fmt(args) -> int:
 
     status = EXIT_OK
     changed = []
+    diffs = []
+    if args.diff:  # --diff shows what --check would change: it writes nothing either
+        args.check = True
     for path in args.files:
         text = _read_or_report(path)
         if text is None:
@@ -160,6 +163,10 @@ def cmd_fmt(args) -> int:
             status = EXIT_INPUT
             continue
         result = format_module(module)
+        if args.diff and result != text:
+            from pipec.cli_diff import unified
+
+            diffs.append(unified(path, text, result))
         if path == "-":
             if args.check:
                 if result != text:
@@ -182,6 +189,7 @@ def cmd_fmt(args) -> int:
     if args.check:
         for path in changed:
             print(f"would reformat {path}")
+        sys.stdout.write("".join(diffs))
         if changed:
             status = EXIT_INPUT
         elif status == EXIT_OK:
@@ -201,6 +209,8 @@ def cmd_build(args) -> int:
     from pipec.targets import TARGETS
 
     names = list(TARGETS) if args.target == "all" else [args.target]
+    if args.diff:  # --diff shows what --check finds: it writes nothing either
+        args.check = True
     by_source: dict[str, tuple[str, dict[str, dict[str, str]]]] = {}
     everything: dict[str, str] = {}
     status = EXIT_OK
@@ -282,6 +292,10 @@ def cmd_build(args) -> int:
         for rel in todo.stale:
             print(f"stale    {os.path.join(out, rel)}")
         report_kept()
+        if args.diff:
+            from pipec.cli_diff import build_diff
+
+            sys.stdout.write(build_diff(out, todo.files, missing, different, todo.stale))
         if missing or different or todo.stale:
             print(f"pipec: {len(missing) + len(different) + len(todo.stale)} file(s) out of date; run pipec build",
                   file=sys.stderr)
@@ -583,6 +597,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--target", choices=("all", *TARGETS), default="all", help="which target (default: all)")
     build.add_argument("--check", action="store_true",
                        help="write nothing; exit 1 listing every file that is missing, differs or is stale")
+    build.add_argument("--diff", action="store_true",
+                       help="with --check (which it implies): also print a unified diff of what a build would change")
     build.add_argument("--source-root", metavar="DIR",
                        help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
                        "generated paths in the template are relative to it")
@@ -606,6 +622,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help=".pipe files or folders (searched recursively, skipping what git ignores)")
     fmt.add_argument("--check", action="store_true",
                      help="write nothing; exit 1 and list the files that would change")
+    fmt.add_argument("--diff", action="store_true",
+                     help="with --check (which it implies): also print a unified diff of each change")
     fmt.set_defaults(func=cmd_fmt)
 
     imp = sub.add_parser(
