@@ -737,7 +737,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--keep", metavar="DIR", type=_path,
                      help="use DIR (new or empty) as the run folder and keep it afterwards")
     run.set_defaults(func=cmd_run)
+
+    comp = sub.add_parser(
+        "completion", help="print a shell completion script for bash, zsh or fish",
+        description="Print a completion script for pipec's commands, options and choices, generated from "
+        "its argument parser. Install it as the shell expects, for example: pipec completion bash > "
+        "~/.local/share/bash-completion/completions/pipec")
+    comp.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
+    comp.set_defaults(func=cmd_completion)
     return parser
+
+
+def cmd_completion(args) -> int:
+    from pipec.cli_completion import completion_script
+
+    sys.stdout.write(completion_script(build_parser(), args.shell))
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
