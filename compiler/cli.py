@@ -148,6 +148,9 @@ def cmd_fmt(args) -> int:
 
     status = EXIT_OK
     changed = []
+    diffs = []
+    if args.diff:  # --diff shows what --check would change: it writes nothing either
+        args.check = True
     for path in args.files:
         text = _read_or_report(path)
         if text is None:
@@ -160,6 +163,10 @@ def cmd_fmt(args) -> int:
             status = EXIT_INPUT
             continue
         result = format_module(module)
+        if args.diff and result != text:
+            from pipec.cli_diff import unified
+
+            diffs.append(unified(path, text, result))
         if path == "-":
             if args.check:
                 if result != text:
@@ -182,6 +189,7 @@ def cmd_fmt(args) -> int:
     if args.check:
         for path in changed:
             print(f"would reformat {path}")
+        sys.stdout.write("".join(diffs))
         if changed:
             status = EXIT_INPUT
         elif status == EXIT_OK:
@@ -201,6 +209,8 @@ def cmd_build(args) -> int:
     from pipec.targets import TARGETS
 
     names = list(TARGETS) if args.target == "all" else [args.target]
+    if args.diff:  # --diff shows what --check finds: it writes nothing either
+        args.check = True
     by_source: dict[str, tuple[str, dict[str, dict[str, str]]]] = {}
     everything: dict[str, str] = {}
     status = EXIT_OK
@@ -282,6 +292,10 @@ def cmd_build(args) -> int:
         for rel in todo.stale:
             print(f"stale    {os.path.join(out, rel)}")
         report_kept()
+        if args.diff:
+            from pipec.cli_diff import build_diff
+
+            sys.stdout.write(build_diff(out, todo.files, missing, different, todo.stale))
         if missing or different or todo.stale:
             print(f"pipec: {len(missing) + len(different) + len(todo.stale)} file(s) out of date; run pipec build",
                   file=sys.stderr)
@@ -555,7 +569,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="parse and check .pipe files, reporting every problem",
                            description="Parse and check .pipe files. Prints every error and warning "
                            "with its code, position and a hint.")
-    check.add_argument("files", nargs="+", metavar="FILE", help=".pipe files ('-' reads standard input)")
+    check.add_argument("files", nargs="+", metavar="FILE", help=".pipe files or folders (searched recursively, "
+                       "skipping what git ignores); '-' reads standard input")
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                        help="diagnostics as text (default, on stderr), or on stdout as a JSON array, a SARIF "
                        "2.1.0 log (code scanning) or GitHub Actions annotations (::error file=...::...)")
@@ -574,13 +589,16 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Generate CloudFormation, buildspec and appspec files (layout in "
                            "docs/targets.md). All files are generated before any is written; on an error "
                            "the output directory is left as it was.")
-    build.add_argument("files", nargs="+", metavar="FILE", help=".pipe files")
+    build.add_argument("files", nargs="+", metavar="FILE",
+                       help=".pipe files or folders (searched recursively, skipping what git ignores)")
     build.add_argument("-o", "--output", required=True, metavar="DIR", type=_path, help="the output directory")
     from pipec.targets import TARGETS  # the registry only: no target module is imported here
 
     build.add_argument("--target", choices=("all", *TARGETS), default="all", help="which target (default: all)")
     build.add_argument("--check", action="store_true",
                        help="write nothing; exit 1 listing every file that is missing, differs or is stale")
+    build.add_argument("--diff", action="store_true",
+                       help="with --check (which it implies): also print a unified diff of what a build would change")
     build.add_argument("--source-root", metavar="DIR",
                        help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
                        "generated paths in the template are relative to it")
@@ -600,9 +618,12 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = sub.add_parser("fmt", help="rewrite .pipe files in the canonical layout",
                          description="Rewrite .pipe files in the canonical layout, keeping comments. "
                          "'-' formats standard input to standard output.")
-    fmt.add_argument("files", nargs="+", metavar="FILE", help=".pipe files")
+    fmt.add_argument("files", nargs="+", metavar="FILE",
+                     help=".pipe files or folders (searched recursively, skipping what git ignores)")
     fmt.add_argument("--check", action="store_true",
                      help="write nothing; exit 1 and list the files that would change")
+    fmt.add_argument("--diff", action="store_true",
+                     help="with --check (which it implies): also print a unified diff of each change")
     fmt.set_defaults(func=cmd_fmt)
 
     imp = sub.add_parser(
@@ -716,12 +737,35 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--keep", metavar="DIR", type=_path,
                      help="use DIR (new or empty) as the run folder and keep it afterwards")
     run.set_defaults(func=cmd_run)
+
+    comp = sub.add_parser(
+        "completion", help="print a shell completion script for bash, zsh or fish",
+        description="Print a completion script for pipec's commands, options and choices, generated from "
+        "its argument parser. Install it as the shell expects, for example: pipec completion bash > "
+        "~/.local/share/bash-completion/completions/pipec")
+    comp.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
+    comp.set_defaults(func=cmd_completion)
     return parser
+
+
+def cmd_completion(args) -> int:
+    from pipec.cli_completion import completion_script
+
+    sys.stdout.write(completion_script(build_parser(), args.shell))
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("check", "fmt", "build"):  # a folder stands for the .pipe files under it
+        from pipec.cli_paths import NoPipeFiles, expand
+
+        try:
+            args.files = expand(args.files)
+        except NoPipeFiles as exc:
+            print(f"pipec: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:  # a build in progress was rolled back before this
