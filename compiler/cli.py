@@ -89,6 +89,28 @@ def _print_collected(diags: list, fmt: str) -> None:
         sys.stdout.write(github_lines(diags))
 
 
+def _selection(args):
+    """The warnings ``--select``/``--ignore`` report (:mod:`pipec.ignores`), or None after saying
+    why the options are wrong (the command exits with status 2)."""
+    from pipec.ignores import BadSelection, Selection
+
+    try:
+        return Selection.from_options(args.select, args.ignore)
+    except BadSelection as exc:
+        print(f"pipec: error: {exc}", file=sys.stderr)
+        return None
+
+
+def _apply_ignores(diags, text: str, path: str, selection, names) -> list:
+    """``diags`` without the warnings ``selection`` and the file's ignore comments silence, plus W106
+    for each ignore comment that silenced nothing."""
+    from pipec.diagnostics import Diagnostic
+    from pipec.ignores import FileFilter, unchecked_codes
+
+    kept = FileFilter(text, path, selection)
+    return sorted([*kept.keep(diags), *kept.unused(unchecked_codes(names))], key=Diagnostic.sort_key)
+
+
 class _Usage(Exception):
     """The check cannot go on (exit status 2, as for 'build'); the reason is printed."""
 
@@ -102,6 +124,9 @@ def cmd_check(args) -> int:
         from pipec.targets import TARGETS
 
         names = list(TARGETS) if args.target == "all" else [args.target]
+    selection = _selection(args)
+    if selection is None:
+        return EXIT_USAGE
     status = EXIT_OK
     out_json: list = []
     totals = {"errors": 0, "warnings": 0}
@@ -120,6 +145,7 @@ def cmd_check(args) -> int:
                 diags = [*diags, *_target_diagnostics(pipeline, path, names)]
             except _Usage:
                 return EXIT_USAGE
+        diags = _apply_ignores(diags, text, path, selection, names)
         _emit(diags, {path: text}, args.format, out_json)
         errors = sum(d.severity == ERROR for d in diags)
         warnings = sum(d.severity == WARNING for d in diags)
@@ -200,7 +226,12 @@ def cmd_build(args) -> int:
     from pipec.diagnostics import Diagnostics
     from pipec.targets import TARGETS
 
+    from pipec.ignores import FileFilter, unchecked_codes
+
     names = list(TARGETS) if args.target == "all" else [args.target]
+    selection = _selection(args)
+    if selection is None:
+        return EXIT_USAGE
     by_source: dict[str, tuple[str, dict[str, dict[str, str]]]] = {}
     everything: dict[str, str] = {}
     status = EXIT_OK
@@ -209,12 +240,14 @@ def cmd_build(args) -> int:
         if text is None:
             status = EXIT_INPUT
             continue
+        ignores = FileFilter(text, path, selection)
         try:
             pipeline, warnings = compile_text(text, path)
         except Diagnostics as exc:
-            _emit(exc.diagnostics, {path: text}, "text", [])
+            _emit(ignores.keep(exc.diagnostics), {path: text}, "text", [])
             status = EXIT_INPUT
             continue
+        warnings = ignores.keep(warnings)
         _emit(warnings, {path: text}, "text", [])
         if args.strict and warnings:
             status = EXIT_INPUT
@@ -230,8 +263,9 @@ def cmd_build(args) -> int:
             _emit(exc.diagnostics, {path: text, **_other_sources(exc.diagnostics, path)}, "text", [])
             status = EXIT_INPUT
             continue
-        _emit(ctx.warnings, {path: text}, "text", [])
-        if args.strict and ctx.warnings:
+        late = [*ignores.keep(ctx.warnings), *ignores.unused(unchecked_codes(names))]
+        _emit(late, {path: text}, "text", [])
+        if args.strict and late:
             status = EXIT_INPUT
             continue
         for rel in files:
@@ -541,6 +575,15 @@ def _path(value: str) -> str:
     return value
 
 
+def _add_selection_options(command) -> None:
+    command.add_argument("--select", metavar="CODES",
+                         help="report only these warnings: codes or prefixes, comma-separated (W5, W508); "
+                         "errors are always reported")
+    command.add_argument("--ignore", metavar="CODES",
+                         help="do not report these warnings (codes or prefixes, comma-separated, such as "
+                         "W508,W509); they do not fail --strict. Errors cannot be ignored")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipec",
@@ -560,6 +603,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="diagnostics as text (default, on stderr), or on stdout as a JSON array, a SARIF "
                        "2.1.0 log (code scanning) or GitHub Actions annotations (::error file=...::...)")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
+    _add_selection_options(check)
     from pipec.targets import TARGETS as _TARGETS  # the registry only: no target module is imported here
 
     check.add_argument("--target", choices=("all", *_TARGETS), default="all",
@@ -585,6 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
                        "generated paths in the template are relative to it")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _add_selection_options(build)
     build.set_defaults(func=cmd_build)
 
     pins = sub.add_parser("pins", help="show the action pins in effect, or keep the pins a bot bumped (pipec.lock)",
