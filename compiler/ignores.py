@@ -61,14 +61,15 @@ class Selection:
     ignore: tuple[str, ...] = ()
 
     @classmethod
-    def from_options(cls, select, ignore, where: str = "") -> "Selection":
-        """From option values (None when not given); ``where`` prefixes the messages (a config file)."""
-        sel = parse_selectors(select, f"{where}--select") if select is not None else None
-        ign = parse_selectors(ignore, f"{where}--ignore") if ignore is not None else ()
+    def from_options(cls, select, ignore, names=("--select", "--ignore")) -> "Selection":
+        """From option values (None when not given); ``names`` are what the messages call them (the
+        options, or a configuration file's keys)."""
+        sel = parse_selectors(select, names[0]) if select is not None else None
+        ign = parse_selectors(ignore, names[1]) if ignore is not None else ()
         for prefix in ign:
             errors = sorted(code for code in CODES if code.startswith(prefix) and code.startswith("E"))
             if errors:
-                raise BadSelection(f"{where}--ignore {prefix}: errors cannot be ignored ({errors[0]} is an "
+                raise BadSelection(f"{names[1]} {prefix}: errors cannot be ignored ({errors[0]} is an "
                                    "error); fix the input instead, or ignore only warnings (W codes)")
         return cls(sel, ign)
 
