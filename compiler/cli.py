@@ -89,6 +89,29 @@ def _print_collected(diags: list, fmt: str) -> None:
         sys.stdout.write(github_lines(diags))
 
 
+def _options(args, path: str):
+    """The options for ``path``: the flags over the configuration file's (:mod:`pipec.config`), or
+    None after saying why they are wrong (the command exits with status 2)."""
+    from pipec.config import ConfigError, options
+    from pipec.ignores import BadSelection
+
+    try:
+        return options(args, path)
+    except (ConfigError, BadSelection) as exc:
+        print(f"pipec: error: {exc}", file=sys.stderr)
+        return None
+
+
+def _apply_ignores(diags, text: str, path: str, selection, names) -> list:
+    """``diags`` without the warnings ``selection`` and the file's ignore comments silence, plus W106
+    for each ignore comment that silenced nothing."""
+    from pipec.diagnostics import Diagnostic
+    from pipec.ignores import FileFilter, unchecked_codes
+
+    kept = FileFilter(text, path, selection)
+    return sorted([*kept.keep(diags), *kept.unused(unchecked_codes(names))], key=Diagnostic.sort_key)
+
+
 class _Usage(Exception):
     """The check cannot go on (exit status 2, as for 'build'); the reason is printed."""
 
@@ -97,15 +120,14 @@ def cmd_check(args) -> int:
     from pipec import compile_text
     from pipec.diagnostics import ERROR, WARNING, Diagnostics
 
-    names = []
-    if not args.no_targets:
-        from pipec.targets import TARGETS
-
-        names = list(TARGETS) if args.target == "all" else [args.target]
     status = EXIT_OK
     out_json: list = []
     totals = {"errors": 0, "warnings": 0}
     for path in args.files:
+        opts = _options(args, path)
+        if opts is None:
+            return EXIT_USAGE
+        names, selection, strict = [] if args.no_targets else list(opts.targets), opts.selection, opts.strict
         text = _read_or_report(path, args.format, out_json)
         if text is None:
             totals["errors"] += 1
@@ -120,18 +142,19 @@ def cmd_check(args) -> int:
                 diags = [*diags, *_target_diagnostics(pipeline, path, names)]
             except _Usage:
                 return EXIT_USAGE
+        diags = _apply_ignores(diags, text, path, selection, names)
         _emit(diags, {path: text}, args.format, out_json)
         errors = sum(d.severity == ERROR for d in diags)
         warnings = sum(d.severity == WARNING for d in diags)
         totals["errors"] += errors
         totals["warnings"] += warnings
-        if errors or (args.strict and warnings):
+        if errors or (strict and warnings):
             status = EXIT_INPUT
         if args.format == "text":
             if pipeline is not None and not errors:
                 n_actions = sum(len(s.actions) for s in pipeline.stages)
                 verdict = ("ok" if not warnings else f"{warnings} warning(s), failing with --strict"
-                           if args.strict else f"ok with {warnings} warning(s)")
+                           if strict else f"ok with {warnings} warning(s)")
                 print(f"{path}: {verdict} "
                       f"(pipeline {pipeline.name}: {len(pipeline.sources)} source(s), "
                       f"{len(pipeline.stages)} stage(s), {n_actions} action(s))")
@@ -206,31 +229,48 @@ def cmd_build(args) -> int:
     from pipec.build import (MANIFEST, BuildError, compare, context_for, generate_by_target, plan, recover,
                              source_key, write)
     from pipec.diagnostics import Diagnostics
-    from pipec.targets import TARGETS
+    from pipec.ignores import FileFilter, unchecked_codes
 
-    names = list(TARGETS) if args.target == "all" else [args.target]
     if args.diff:  # --diff shows what --check finds: it writes nothing either
         args.check = True
     by_source: dict[str, tuple[str, dict[str, dict[str, str]]]] = {}
     everything: dict[str, str] = {}
     status = EXIT_OK
+    by_path = {}
+    for path in args.files:  # every file's options first: one build writes one output folder
+        opts = by_path[path] = _options(args, path)
+        if opts is None:
+            return EXIT_USAGE
+        if opts.output is None:
+            print("pipec: error: build needs an output folder: give -o DIR, or 'output' in [tool.pipec] "
+                  "of pyproject.toml or in pipec.toml", file=sys.stderr)
+            return EXIT_USAGE
+        first = by_path[args.files[0]]
+        if (opts.output, opts.source_root, opts.targets) != (first.output, first.source_root, first.targets):
+            print(f"pipec: error: {path} has another output folder, source root or targets than {args.files[0]} "
+                  "(their configuration files differ); build them separately", file=sys.stderr)
+            return EXIT_USAGE
     for path in args.files:
+        opts = by_path[path]
+        names, output = list(opts.targets), opts.output
         text = _read_or_report(path)
         if text is None:
             status = EXIT_INPUT
             continue
+        ignores = FileFilter(text, path, opts.selection)
         try:
             pipeline, warnings = compile_text(text, path)
         except Diagnostics as exc:
-            _emit(exc.diagnostics, {path: text}, "text", [])
+            _emit(ignores.keep(exc.diagnostics), {path: text}, "text", [])
             status = EXIT_INPUT
             continue
+        warnings = ignores.keep(warnings)
         _emit(warnings, {path: text}, "text", [])
-        if args.strict and warnings:
+        if opts.strict and warnings:
             status = EXIT_INPUT
             continue
         try:
-            ctx = context_for(path, args.output, args.source_root)
+            ctx = context_for(path, output, opts.source_root)
             by_target = generate_by_target(pipeline, ctx, names)
             files = {rel: text for made in by_target.values() for rel, text in made.items()}
         except BuildError as exc:
@@ -240,8 +280,9 @@ def cmd_build(args) -> int:
             _emit(exc.diagnostics, {path: text, **_other_sources(exc.diagnostics, path)}, "text", [])
             status = EXIT_INPUT
             continue
-        _emit(ctx.warnings, {path: text}, "text", [])
-        if args.strict and ctx.warnings:
+        late = [*ignores.keep(ctx.warnings), *ignores.unused(unchecked_codes(names))]
+        _emit(late, {path: text}, "text", [])
+        if opts.strict and late:
             status = EXIT_INPUT
             continue
         for rel in files:
@@ -250,7 +291,7 @@ def cmd_build(args) -> int:
                 print(f"pipec: error: two pipelines write {rel}; give them different names", file=sys.stderr)
                 return EXIT_USAGE
         everything.update(files)
-        key = source_key(path, args.output)
+        key = source_key(path, output)
         if key in by_source:
             print(f"pipec: error: {path} is given twice", file=sys.stderr)
             return EXIT_USAGE
@@ -258,7 +299,7 @@ def cmd_build(args) -> int:
     if status != EXIT_OK:
         print("pipec: nothing written (fix the errors above first)", file=sys.stderr)
         return status
-    out = args.output
+    out = by_path[args.files[0]].output
     try:
         if not args.check:  # --check writes nothing, not even a recovery
             recover(out, everything)
@@ -555,6 +596,15 @@ def _path(value: str) -> str:
     return value
 
 
+def _add_selection_options(command) -> None:
+    command.add_argument("--select", metavar="CODES",
+                         help="report only these warnings: codes or prefixes, comma-separated (W5, W508); "
+                         "errors are always reported")
+    command.add_argument("--ignore", metavar="CODES",
+                         help="do not report these warnings (codes or prefixes, comma-separated, such as "
+                         "W508,W509); they do not fail --strict. Errors cannot be ignored")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipec",
@@ -574,10 +624,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                        help="diagnostics as text (default, on stderr), or on stdout as a JSON array, a SARIF "
                        "2.1.0 log (code scanning) or GitHub Actions annotations (::error file=...::...)")
-    check.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
+    check.add_argument("--strict", action="store_true", default=None, help="treat warnings as errors (exit 1)")
+    _add_selection_options(check)
     from pipec.targets import TARGETS as _TARGETS  # the registry only: no target module is imported here
 
-    check.add_argument("--target", choices=("all", *_TARGETS), default="all",
+    check.add_argument("--target", choices=("all", *_TARGETS),
                        help="whose diagnostics to include, as 'build --target' (default: all)")
     check.add_argument("--no-targets", action="store_true",
                        help="check the language only: skip the targets' diagnostics (E407-E410 and the platform "
@@ -591,10 +642,11 @@ def build_parser() -> argparse.ArgumentParser:
                            "the output directory is left as it was.")
     build.add_argument("files", nargs="+", metavar="FILE",
                        help=".pipe files or folders (searched recursively, skipping what git ignores)")
-    build.add_argument("-o", "--output", required=True, metavar="DIR", type=_path, help="the output directory")
+    build.add_argument("-o", "--output", metavar="DIR", type=_path,
+                       help="the output directory (required unless [tool.pipec] gives 'output')")
     from pipec.targets import TARGETS  # the registry only: no target module is imported here
 
-    build.add_argument("--target", choices=("all", *TARGETS), default="all", help="which target (default: all)")
+    build.add_argument("--target", choices=("all", *TARGETS), help="which target (default: all)")
     build.add_argument("--check", action="store_true",
                        help="write nothing; exit 1 listing every file that is missing, differs or is stale")
     build.add_argument("--diff", action="store_true",
@@ -602,7 +654,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--source-root", metavar="DIR",
                        help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
                        "generated paths in the template are relative to it")
-    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--strict", action="store_true", default=None, help="treat warnings as errors")
+    _add_selection_options(build)
     build.set_defaults(func=cmd_build)
 
     pins = sub.add_parser("pins", help="show the action pins in effect, or keep the pins a bot bumped (pipec.lock)",

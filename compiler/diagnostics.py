@@ -103,6 +103,7 @@ CODES: dict[str, str] = {
     "E103": "unterminated string",
     "E104": "secret given as a literal value",
     "E105": "words run together",
+    "W106": "ignore comment silences nothing",
     # names and references
     "E200": "duplicate name",
     "E201": "unknown artifact",

@@ -139,3 +139,26 @@ class PipeLexer(Lexer):
                 if best is None or len(word) > len(best):
                     best = word
         return best
+
+
+def comments(text: str):
+    """(line, column, text) of every comment in ``text``, found with the lexer's own pattern, so a
+    ``#`` inside a string or a script is never taken for one. Works on any text, valid or not: a
+    character no token starts with is stepped over, and an unclosed script ends the scan."""
+    pos, line, col, length = 0, 1, 1, len(text)
+    while pos < length:
+        m = _MASTER.match(text, pos)
+        if m is None:
+            value, end = text[pos], pos + 1
+        elif m.lastgroup == "OPEN_SCRIPT":
+            return
+        else:
+            value, end = m.group(), m.end()
+            if m.lastgroup == "COMMENT":
+                yield line, col, value
+        nl = value.count("\n")
+        if nl:
+            line, col = line + nl, len(value) - value.rfind("\n")
+        else:
+            col += len(value)
+        pos = end

@@ -9,6 +9,16 @@ from pipec.targets import TARGETS
 
 
 def diagnose(text: str, filename: str, platform_warnings: bool = False) -> list:
+    """:func:`_diagnose` with the file's inline ``# pipec: ignore[...]`` comments applied, as the
+    commands apply them (W106 for a comment that silences nothing)."""
+    from pipec.diagnostics import PLATFORM_DIFFERENCES
+    from pipec.ignores import apply
+
+    diags = _diagnose(text, filename, platform_warnings)
+    return apply(diags, text, filename, unchecked=frozenset() if platform_warnings else PLATFORM_DIFFERENCES)
+
+
+def _diagnose(text: str, filename: str, platform_warnings: bool = False) -> list:
     """Every diagnostic pipec gives for ``text``, sorted by position: those of ``pipec check`` and,
     when it passes, those of building every target (E407 comes from the AWS target; E408-E410 and
     with ``platform_warnings``, the platform-difference warnings W508-W515 that the GitHub Actions
