@@ -20,7 +20,9 @@ runs after Ctrl-C, SIGTERM or, at the next build, a killed process).
 the files it generated there with their SHA-256. A file that a source generated before and no
 longer generates is removed only if the manifest lists it for that source and it is unchanged;
 an edited one is kept and reported. Files of other sources, files written by hand and files
-that merely carry pipec's header are never removed. ``--check`` reports stale files too.
+that merely carry pipec's header are never removed. ``--check`` reports stale files too. A file
+that several sources generate with the same text (the GitHub target's ``.github/pipec/phases.sh``)
+is recorded for each, and removed only when none of them generates it any more.
 """
 
 from __future__ import annotations
@@ -201,11 +203,6 @@ def render_manifest(sources: dict[str, dict[str, dict[str, str]]]) -> str:
     }, indent=2) + "\n"
 
 
-#: files every pipeline of a repository generates alike (the GitHub target's phase rules): several
-#: sources may record them, and one is removed only when no source generates it any more
-SHARED = frozenset({".github/pipec/phases.sh"})
-
-
 @attrs.frozen
 class Plan:
     """What ``pipec build`` will leave in the output folder.
@@ -231,10 +228,12 @@ def plan(out_dir: str, by_source: dict[str, tuple[str, dict[str, dict[str, str]]
     # a file the manifest records for another .pipe file belongs to that pipeline: two pipelines
     # with the same name would overwrite each other's files, build after build, without a word
     owner = {rel: key for key, targets in old.items() for entries in targets.values() for rel in entries}
+    recorded_digest = {rel: was for targets in old.values() for entries in targets.values()
+                       for rel, was in entries.items()}
     for key, (_header, by_target) in by_source.items():
-        for rel in sorted(rel for generated in by_target.values() for rel in generated):
-            if rel in SHARED:  # the same text for every pipeline of the repository
-                continue
+        for rel, text in sorted((rel, text) for generated in by_target.values() for rel, text in generated.items()):
+            if recorded_digest.get(rel) == digest(text.encode("utf-8")):
+                continue  # the same text as the other pipeline wrote (.github/pipec/phases.sh): nothing is lost
             if owner.get(rel, key) != key and owner[rel] not in by_source:
                 raise BuildError(f"{rel} in {out_dir} was generated from {owner[rel]}, and {key} would overwrite "
                                  "it: two pipelines with the same name write the same files. Rename one pipeline, "

@@ -61,7 +61,7 @@ class Companion:
         self.roles.setdefault(job, {"statements": []})["statements"].extend(statements)
 
     def credentials(self, job: str) -> dict:
-        return {"name": "AWS credentials (OIDC)", "uses": uses("aws-actions/configure-aws-credentials"),
+        return {"uses": uses("aws-actions/configure-aws-credentials"),  # its id: aws-credentials
                 "with": {"role-to-assume": self.role_arn(job), "aws-region": self.region}}
 
     def revisions_bucket(self) -> str:

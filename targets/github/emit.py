@@ -133,17 +133,6 @@ class _Workflow(Triggers, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifact
                         self.producers[out.name] = act
                         self.out_specs[out.name] = out
 
-    def unnamed(self, step: dict) -> dict:
-        """``step`` without a name where its action and id say it all, as people write them: the
-        OIDC credentials, the runtimes' set-up and the checkout of the workflow's own repository
-        (the first line of the workflow names its source)."""
-        uses = step.get("uses")
-        name = step.get("name", "")
-        if isinstance(uses, str) and (name == "AWS credentials (OIDC)" or name.startswith("Set up ") or (
-                name == f"Check out {self.repo_source.name}" and "repository" not in (step.get("with") or {}))):
-            step = {k: v for k, v in step.items() if k != "name"}
-        return step
-
     # ------------------------------------------------------------------ diagnostics
     def error(self, code: str, node, message: str, help: str):
         self.problems.append(Diagnostic(code, ERROR, message, getattr(node, "span", None), help=help,
@@ -214,7 +203,7 @@ class _Workflow(Triggers, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifact
             job["permissions"] = _commented_permissions(dict(sorted(job["permissions"].items())))
         for job in self.jobs.values():
             step_ids.assign(job["steps"])
-            job["steps"] = [_ordered_step(commented_pin(_literal_text(self.unnamed(st)))) for st in job["steps"]]
+            job["steps"] = [_ordered_step(commented_pin(_literal_text(st))) for st in job["steps"]]
         for job in self.jobs.values():
             if isinstance(job.get("needs"), list):
                 job["needs"] = job["needs"][0] if len(job["needs"]) == 1 else yamlout.Flow(job["needs"])

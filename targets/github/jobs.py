@@ -82,9 +82,11 @@ class Jobs:
 
     # ------------------------------------------------------------------ inputs
     def checkout(self, src: model.Source, path: str | None) -> dict:
-        step = {"name": f"Check out {src.name}", "uses": uses("actions/checkout"),
-                "with": {"persist-credentials": False}}
+        # the workflow's own repository goes unnamed (the workflow's first line names its source);
+        # another repository's checkout is named for its source, which nothing else in it says
+        step = {"uses": uses("actions/checkout"), "with": {"persist-credentials": False}}
         if src is not self.repo_source:
+            step = {"name": f"Check out {src.name}", **step}
             step["with"] = {"repository": src.repository, "ref": src.branch, "persist-credentials": False}
         elif self.on_pull_requests:
             # CodePipeline runs a pull request's source-branch commit; GitHub would check out the
@@ -191,7 +193,7 @@ class Jobs:
                 continue
             action, key, extra = RUNTIME_ACTIONS[runtime]
             version = re.sub(r"^[a-z]+", "", version) if runtime == "java" else version
-            steps.append({"name": f"Set up {runtime} {version}", "uses": uses(action),
+            steps.append({"uses": uses(action),  # its id (setup-node...) and inputs say what it sets up
                           "with": {**extra, key: expression_text(str(version))}})
         # the values the build sees (docs/language.md, "Values a build sees"), as on CodeBuild: a
         # pipeline variable wins over the build's env and secrets of the same name (CodePipeline
@@ -230,7 +232,7 @@ class Jobs:
         if any("uses" in st for st in phase_steps):  # the checkout of the phase rules
             job["permissions"]["contents"] = "read"
         steps.extend(phase_steps)
-        last = self.last_phase_condition(b, input_env)
+        last = self.last_phase_condition(b, phase_steps)
         for out in b.outputs:
             steps.extend(self.upload_steps(b, out, last))
         for rep in b.reports:

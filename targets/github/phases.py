@@ -119,15 +119,15 @@ class Phases:
         step["run"] = script(phases, bool(b.outputs))
         return [checkout, step]
 
-    def last_phase_condition(self, b: model.Build, input_env: dict | None = None) -> str | None:
-        """The condition of the artifact steps: whether CodeBuild reached its BUILD phase (failed or
-        not); None for a build without phases (its artifacts follow GitHub's default, success())."""
-        phases = _phases(b)
-        if not phases:
+    def last_phase_condition(self, b: model.Build, phase_steps: list[dict]) -> str | None:
+        """The condition of the artifact steps, for the steps :meth:`phase_steps` made: whether
+        CodeBuild reached its BUILD phase (failed or not); None for a build without phases (its
+        artifacts follow GitHub's default, success())."""
+        if not phase_steps:
             return None
-        if plain(b, input_env or {}):
-            return "${{ !cancelled() && " + reached_build(phases) + " }}"
-        return f"${{{{ !cancelled() && steps.{STEP_ID}.outputs.{UPLOAD_OUTPUT} == 'true' }}}}"
+        if any(st.get("id") == STEP_ID for st in phase_steps):
+            return f"${{{{ !cancelled() && steps.{STEP_ID}.outputs.{UPLOAD_OUTPUT} == 'true' }}}}"
+        return "${{ !cancelled() && " + reached_build(_phases(b)) + " }}"
 
 
 def plain(b: model.Build, input_env: dict) -> bool:
