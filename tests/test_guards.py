@@ -58,7 +58,7 @@ def test_one_lock_covers_the_whole_run():
     """deploy site-staging then test smoke: a group per job let run 2's deploy in between."""
     _, files, _ = build(FLOW)
     wf = workflow(files)
-    assert wf["concurrency"] == {"group": "flow", "cancel-in-progress": False}
+    assert wf["concurrency"] == {"group": "flow"}
     assert [k for k, j in wf["jobs"].items() if "concurrency" in j] == []
     _, pa, pg = both_plans(FLOW)
     assert (pa.lock, pg.lock) == ("stage", "run")
@@ -68,7 +68,7 @@ def test_a_group_per_job_reads_as_interleaving_stages():
     pipeline, files, _ = build(FLOW)
     wf = workflow(files)
     text = next(v for k, v in files.items() if k.startswith(".github/workflows/"))
-    per_job = text.replace("concurrency:\n  group: flow\n  cancel-in-progress: false\n", "")
+    per_job = text.replace("concurrency:\n  group: flow\n", "")
     for key in wf["jobs"]:
         per_job = per_job.replace(f"\n  {key}:\n", f"\n  {key}:\n    concurrency:\n      group: flow-{key}\n"
                                                     "      cancel-in-progress: false\n", 1)

@@ -45,24 +45,22 @@ def github_machinery_lines(stem: str) -> int:
     return total
 
 
-def test_08_is_near_its_goal():
-    """The goal is 1.6 x 48 = 76.8 lines; 78 today. The two lines over are the concurrency's
-    explicit 'cancel-in-progress: false' (GitHub's default, which zizmor's concurrency-limits
-    audit asks to write) and the workflow-level CODEBUILD_BUILD_SUCCEEDING; the hand-written file
-    has neither, nor the commit the PR checks build (the pull request's head, as CodePipeline)."""
+def test_08_meets_its_goal():
+    """The goal is 1.6 x 48 = 76.8 lines; 76 today. What it has beyond the hand-written file is the
+    workflow-level CODEBUILD_* values the commands read on CodeBuild, and the commit the PR checks
+    build (the pull request's head, as CodePipeline)."""
     stem = "08-hybrid-github-ci-aws-cd"
-    assert github_machinery_lines(stem) <= 78
-    assert github_machinery_lines(stem) <= GOALS[stem] * HANDWRITTEN[stem] + 2
+    assert github_machinery_lines(stem) <= GOALS[stem] * HANDWRITTEN[stem]
 
 
 def test_02_does_not_grow():
-    """The goal is 1.4 x 115 = 161 lines and is not met: 252 lines today. The rest is what the
+    """The goal is 1.4 x 115 = 161 lines and is not met: 251 lines today. The rest is what the
     hand-written file leaves out (its README): the secret's masking with a random delimiter, the
     artifact packed with its file modes (the EC2 hooks are scripts), the post_build step and the
     build-succeeded variable, the approval's SNS request job and the check that fails the gate
     closed when its environment has no reviewers, and a CodeDeploy wait that prints the failing
     hook's log. This bound keeps it from growing while that is worked on (issue 24)."""
-    assert github_machinery_lines("02-reference") <= 252
+    assert github_machinery_lines("02-reference") <= 251
 
 
 def _job_blocks(workflow: str) -> dict[str, list[str]]:

@@ -30,9 +30,10 @@ from pipec.targets.aws import buildspec
 from pipec.targets.github.jobs import HEAD_COMMIT, job_id
 
 #: the script of the step, reading $PROJECT and the run's commit, $CODEBUILD_RESOLVED_SOURCE_VERSION
-#: of the workflow's env (the reader checks these lines)
+#: of the workflow's env (the reader checks these lines). The step runs in GitHub's default shell,
+#: ``bash -e {0}``: a failed start-build ends it; the script has no pipe and reads only set variables,
+#: so ``-o pipefail`` and ``-u`` would add nothing
 RUN_LINES = (
-    "set -euo pipefail",
     'ID=$(aws codebuild start-build --project-name "$PROJECT" --source-version "$CODEBUILD_RESOLVED_SOURCE_VERSION" --query build.id --output text)',
     'echo "CodeBuild build $ID"',
     # a failed status call (throttling past the CLI's own retries) is asked again, not taken for an

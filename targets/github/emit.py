@@ -210,8 +210,6 @@ class _Workflow(Triggers, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifact
         workflow: dict = {"name": self.workflow, "on": _flow_filters(on), "permissions": {}}
         lock = self.run_lock()
         if lock:
-            # cancel-in-progress stays written although false is GitHub's default: zizmor's
-            # concurrency-limits audit asks for it, and it says that a run in progress finishes
             workflow["concurrency"] = lock
         if self.workflow_env:
             workflow["env"] = dict(sorted(self.workflow_env.items()))

@@ -51,8 +51,9 @@ class Guards:
 
     # ------------------------------------------------------------------ the lock
     def run_lock(self) -> dict | None:
-        """The workflow's concurrency: one group for the whole run (``superseded``; ``queued``
-        with ``queue: max``, every waiting run in order), none for ``parallel``. GitHub keeps one run in progress and one pending in a
+        """The workflow's concurrency: one group for the whole run (``superseded``, written
+        without ``cancel-in-progress``, false by default, so a run in progress finishes; ``queued`` with ``queue: max``, every waiting run in order), none for
+        ``parallel``. GitHub keeps one run in progress and one pending in a
         group, and a newer pending run replaces the older one, as a newer CodePipeline execution
         supersedes one waiting to enter a stage."""
         if self.p.mode == "parallel":
@@ -73,7 +74,11 @@ class Guards:
             # up to 100 pending runs in a group with 'queue: max' (changelog 2026-05-07, "GitHub
             # Actions concurrency groups now allow larger queues"; only with cancel-in-progress false)
             return {"group": group, "cancel-in-progress": False, "queue": "max"}
-        return {"group": group, "cancel-in-progress": False}
+        # cancel-in-progress is false by default: one running run and one pending in the group
+        # (GitHub docs, "Control the concurrency of workflows and jobs"). The mapping rather than
+        # the short form "concurrency: GROUP": zizmor's concurrency-limits audit reads the short
+        # form as a group that forgot cancel-in-progress
+        return {"group": group}
 
     # ------------------------------------------------------------------ change sets
     def block_needs(self, group: list) -> None:

@@ -144,7 +144,7 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
                                   "workflow's own")
             queued = isinstance(run, dict) and run.get("queue") == "max"
             if not isinstance(run, dict) or not isinstance(run.get("group"), str) \
-                    or run.get("cancel-in-progress") is not False \
+                    or run.get("cancel-in-progress", False) is not False \
                     or set(run) - {"group", "cancel-in-progress", "queue"} or run.get("queue", "max") != "max":
                 _fail(self.where, f"concurrency {run!r} is not a group with cancel-in-progress: false (the "
                                   "superseded execution mode), and queue: max or nothing else (queued)")
@@ -158,7 +158,7 @@ class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
         for k in with_group:
             c = jobs[k]["concurrency"]
             if not isinstance(c, dict) or not isinstance(c.get("group"), str) \
-                    or c.get("cancel-in-progress") is not False:
+                    or c.get("cancel-in-progress", False) is not False:
                 _fail(_Where(self.where.file, str(k)), f"concurrency {c!r} is not a group with "
                       "cancel-in-progress: false (the superseded execution mode)")
         return "superseded", "job"
