@@ -484,6 +484,14 @@ def _in_termination_wait(d: model.Deploy, minute) -> int:
     return wait if wait and minute is not None and end - wait < minute <= end else 0
 
 
+def _before_traffic(d: model.Deploy, minute) -> bool:
+    """Whether an alarm at ``minute`` comes while the replacement task set or fleet of a
+    traffic-shifting deployment is still starting (:func:`pipec.timeline.replacement_ready`)."""
+    from pipec.timeline import replacement_ready
+
+    return minute is not None and minute < replacement_ready(d.strategy, d.platform)
+
+
 def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dict]:
     from pipec.targets import appspec_event_names
 
@@ -505,6 +513,9 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
     waiting = alarm and _in_termination_wait(d, failure.minute)
     if waiting:  # the traffic has moved and every event passed; the original fleet still runs
         alarm_event = None
+    starting = alarm and _before_traffic(d, failure.minute) and "Install" in names
+    if starting:  # the replacement is still starting: CodeDeploy stops the event in progress
+        alarm_event = "Install"
     for event in lifecycle_of(d):
         name = event.lstrip("*")
         hook = hooks.get(name)
@@ -514,9 +525,10 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
             continue
         if alarm and name == alarm_event:
             pct = traffic_at(d.strategy, d.platform, failure.minute)
+            what = (f"the replacement {'task set' if d.platform == 'ecs' else 'fleet'} is starting, no traffic on "
+                    "it yet" if starting else f"{pct}% of traffic on the new version")
             out.append(L(f"  {name:<24}Failed   alarm {d.rollback.alarms[0]} in ALARM at minute "
-                         f"{failure.minute}: {pct}% of traffic on the new version", src.find(d, "rollback") or dl,
-                         failed=True))
+                         f"{failure.minute}: {what}", src.find(d, "rollback") or dl, failed=True))
             stopped = True
             continue
         if event == failing_event or name == failing_event:
@@ -561,9 +573,11 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
         out.append(L(f"errorInformation: code {code}: {message}", dl, failed=True, code=code))
     rolled = any(line == f"{d.name} rollback" for line in r.trace)
     if rolled:
+        original = {"ec2": "instances", "ecs": "task set", "lambda": "version"}[d.platform]
         how = ("CodeDeploy redeploys the last successful revision" if d.platform == "ec2" and
-               d.strategy.kind != "blue-green" else "traffic goes back to the original " +
-               {"ec2": "instances", "ecs": "task set", "lambda": "version"}[d.platform])
+               d.strategy.kind != "blue-green" else
+               f"all traffic stayed on the original {original}; the replacement is removed"
+               if alarm and _before_traffic(d, failure.minute) else f"traffic goes back to the original {original}")
         out.append(L(f"rollbackInfo: automatic rollback ({event}): {how}", rollback_line))
     else:
         out.append(L(f"rollbackInfo: none ({event} is not a rollback event of this deployment group)",

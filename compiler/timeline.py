@@ -151,6 +151,15 @@ def deployment_end(s: model.Strategy, platform: str, fleet: int = FLEET, step: i
     return green_ready + _shift_end(s) + termination_wait(s, platform)
 
 
+def replacement_ready(s: model.Strategy, platform: str, step: int = STEP) -> int:
+    """The minute at which traffic starts moving to the new version of a traffic-shifting
+    deployment (ECS and EC2 blue/green start the replacement task set or fleet first, for ``step``
+    minutes; Lambda shifts at once); 0 for in-place deployments, which have no replacement."""
+    if (platform == "ec2" and s.kind in ("rolling", "all-at-once")) or (platform == "ecs" and s.kind == "rolling"):
+        return 0
+    return step if platform in ("ecs", "ec2") else 0
+
+
 def traffic_at(s: model.Strategy, platform: str, minute: int, fleet: int = FLEET, step: int = STEP) -> int:
     """The % of traffic on the new version ``minute`` minutes after the deployment starts, with
     nothing going wrong (the row of :func:`play`'s timeline; after the end the last state holds)."""
@@ -213,7 +222,7 @@ def strategy_text(s: model.Strategy, platform: str) -> str:
 
 def _shifting(s, platform, fleet, step, detect, rollback):
     cap = platform != "lambda"
-    green_ready = step if platform in ("ecs", "ec2") else 0   # the replacement fleet starts first
+    green_ready = replacement_ready(s, platform, step)   # the replacement fleet starts first
     end = green_ready + _shift_end(s)
     keep = termination_wait(s, platform)
     rows, rolled = [], None

@@ -248,6 +248,20 @@ def test_canary_alarm_rolls_back_with_the_traffic_at_that_minute():
     assert "100% of traffic" in "\n".join(e["text"] for e in late["logs"][0]["lines"])
 
 
+def test_an_alarm_before_the_traffic_moves_stops_the_event_in_progress():
+    """ECS starts the replacement task set first (minutes 0-1 here): an alarm then stops Install,
+    with no traffic on the new version, and the events after it are skipped; AllowTraffic is not
+    the failing event at a minute when it has not started."""
+    p = _one("02-reference.pipe", "web-prod.alarm@0")
+    lines = [e["text"] for e in p["logs"][-1]["lines"]]
+    install = next(x for x in lines if x.strip().startswith("Install "))
+    assert "Failed   alarm HighErrorRate in ALARM at minute 0: the replacement task set is starting" in install
+    assert any(x.split() == ["AllowTraffic", "Skipped"] for x in lines)
+    assert any("all traffic stayed on the original task set" in x for x in lines)
+    moved = [e["text"] for e in _one("02-reference.pipe", "web-prod.alarm@2")["logs"][-1]["lines"]]
+    assert any("AllowTraffic" in x and "10% of traffic on the new version" in x for x in moved)
+
+
 def test_disabled_transition_holds_the_run():
     pipeline, text = _compile(ROOT / "examples" / "10-static-site-s3.pipe")
     data = simulate_data(pipeline, text, "s.pipe")
