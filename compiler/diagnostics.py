@@ -171,6 +171,7 @@ CODES: dict[str, str] = {
     # CodeBuild's built-in variables (pipec.builtins)
     "W521": "built-in variable has no same-meaning value on GitHub",
     "W522": "built-in variable is never set in a CodePipeline build",
+    "W523": "package scripts run before the dependencies are installed",
     # the run-time contract (docs/language.md, "Run time")
     "W530": "a command ends the build's shell",
     "W531": "later commands rely on shell state CodeBuild may not keep",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pipec import ast, aws_calls, builtins, model, shell_state
+from pipec import ast, aws_calls, builtins, dependencies, model, shell_state
 from pipec.diagnostics import did_you_mean
 from pipec.semantic_base import Checker
 from pipec.semantic_tables import RUNTIMES, SECRETISH
@@ -174,6 +174,7 @@ class BuildChecks(Checker):
             grants=tuple(grants), span=a.span)
         self.diags.extend(aws_calls.check(build, self.file, self.module.source))
         self.diags.extend(shell_state.check(build, self.file, self.module.source))
+        self.diags.extend(dependencies.check(build, self.file, self.module.source))
         # W521/W522: built-in variables the platforms do not give alike; the build runs as a
         # GitHub Actions job too when its stage is not bound to CodePipeline and a GitHub
         # repository holds the workflow
