@@ -258,6 +258,9 @@ def own_scripts() -> dict[str, str]:
     scripts.setdefault(github_phases.script(every_form, True), "github_phases.script (the phases script)")
     scripts.setdefault(github_phases.script(every_form[:2], True), "github_phases.script (no build phase)")
     scripts.setdefault(github_phases.phases_file(), "github_phases.phases_file (.github/pipec/phases.sh)")
+    # an approval without notify (no example has one): its gate says "Approved" with what was asked
+    from pipec.targets.github.approvals import APPROVED, ASKED
+    scripts.setdefault("\n".join([APPROVED, ASKED]), "approvals: the gate's 'Approved' step")
     return scripts
 
 

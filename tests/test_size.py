@@ -54,13 +54,13 @@ def test_08_meets_its_goal():
 
 
 def test_02_does_not_grow():
-    """The goal is 1.4 x 115 = 161 lines and is not met: 251 lines today. The rest is what the
+    """The goal is 1.4 x 115 = 161 lines and is not met: 246 lines today. The rest is what the
     hand-written file leaves out (its README): the secret's masking with a random delimiter, the
     artifact packed with its file modes (the EC2 hooks are scripts), the post_build step and the
     build-succeeded variable, the approval's SNS request job and the check that fails the gate
     closed when its environment has no reviewers, and a CodeDeploy wait that prints the failing
     hook's log. This bound keeps it from growing while that is worked on (issue 24)."""
-    assert github_machinery_lines("02-reference") <= 251
+    assert github_machinery_lines("02-reference") <= 246
 
 
 def _job_blocks(workflow: str) -> dict[str, list[str]]:

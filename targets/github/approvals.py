@@ -78,9 +78,12 @@ class Approvals:
             asked = {"ACTION": a.name}  # the message and link are in the request job's summary
         job["environment"] = env_block
         job["timeout-minutes"] = SHORT_JOB_MINUTES
-        # once the reviewers approved; without a request job, the summary keeps what they were asked
-        job["steps"] = [{"name": "Approved", "env": asked,
-                         "run": "\n".join([APPROVED, ASKED]) if "MESSAGE" in asked else APPROVED}]
+        # once the reviewers approved, without a request job: the summary keeps what they were
+        # asked. After a request job (whose summary has it) the gate's only step is the check of
+        # the environment's protection (guards): the run's page shows who approved
+        job["steps"] = [] if len(out) else [
+            {"name": "Approved", "env": asked,
+             "run": "\n".join([APPROVED, ASKED]) if "MESSAGE" in asked else APPROVED}]
         out.append((jid, job))
         return out
 

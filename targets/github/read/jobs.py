@@ -89,6 +89,8 @@ class Jobs:
         steps = [self.text_of(where.step_at(i, s), s) for i, s in enumerate(steps)]
         roles = [self.role(where.step_at(i, s), s) for i, s in enumerate(steps)]
         kinds = {MAIN_ROLES[r] for r in roles if r in MAIN_ROLES}
+        if not kinds and roles == ["protection"] and needs and job.get("environment") is not None:
+            kinds = {"approval"}  # the gate after a request job: its only step checks the environment
         if not kinds:
             _fail(where, "no step does anything pipec maps to an action (a build phase, a deployment, an approval "
                          "or an invoke)")
@@ -133,10 +135,13 @@ class Jobs:
         return key
 
     def approval_name(self, where, job: dict, located) -> str:
-        at, _, step = _only(where, located, "approved")
-        action = (step.get("env") or {}).get("ACTION")
-        if not isinstance(action, str):
-            _fail(at, "the approval step names no ACTION")
+        if not any(role == "approved" for _, role, _ in located):  # after a request job: its name
+            action = self.action_name(where, str(where.job), job)
+        else:
+            at, _, step = _only(where, located, "approved")
+            action = (step.get("env") or {}).get("ACTION")
+            if not isinstance(action, str):
+                _fail(at, "the approval step names no ACTION")
         env = job.get("environment")
         if not (isinstance(env, dict) and env.get("name")) and not isinstance(env, str):
             _fail(where, "an approval job waits in an environment, and this job has none")
@@ -145,7 +150,9 @@ class Jobs:
     @staticmethod
     def asked(where, located) -> dict:
         """The message and link an approval job without a request job records (its "Approved"
-        step's MESSAGE and URL), as the request job's would be read."""
+        step's MESSAGE and URL), as the request job's would be read; nothing after a request job."""
+        if not any(role == "approved" for _, role, _ in located):
+            return {}
         at, _, step = _only(where, located, "approved")
         env = step.get("env") or {}
         if not {"MESSAGE", "URL"} & set(env):
