@@ -65,9 +65,19 @@ def _code(source: str) -> str:
     return _ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), "\n".join(lines))
 
 
+#: an expression the importer writes as a shell variable of the same name (an input, a variable)
+_AS_VARIABLE = re.compile(r"\$\{\{\s*(?:inputs|env|vars|github\.event\.inputs)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
 def _has_command(line: str):
     parts = [p.strip() for p in _EXPR.split(line) if p.strip()]
-    return lambda code: bool(parts) and all(p in code for p in parts)
+    if not parts:
+        # a line of expressions only (a continuation line such as '  ${{ inputs.x }} \'): found
+        # when each is there as the shell variable the importer writes for it
+        names = _AS_VARIABLE.findall(line)
+        whole = len(names) == len(_EXPR.findall(line))
+        return lambda code: bool(names) and whole and all(f"${{{n}}}" in code or f"${n}" in code for n in names)
+    return lambda code: all(p in code for p in parts)
 
 
 def _has_word(word: str):
@@ -78,7 +88,7 @@ def _has_word(word: str):
 def _has_action(name: str):
     from pipec.importer import name as pipe_name
 
-    rx = re.compile(rf"^\s*(?:build|test|deploy|approve|invoke)\s+{re.escape(pipe_name(name))}(?:-\S+)?\s",
+    rx = re.compile(rf"^\s*(?:build|test|deploy|approve|invoke)\s+{re.escape(pipe_name(name, 'job'))}(?:-\S+)?\s",
                     re.M | re.I)
     return lambda code: bool(rx.search(code))
 
@@ -99,7 +109,9 @@ def _workflow(data) -> list[Item]:
         entries = {_line(body, i) for i in range(len(body))} if isinstance(body, list) else {
             _line(body, k) for k in body} if isinstance(body, dict) else set()
         out.append(Item("trigger", event, key_line, {key_line, on_line, *entries},
-                        check=(lambda code, w=want: w is not None and w in code)))
+                        check=(lambda code, w=want: w is not None and w in code),
+                        ignored="an empty schedule list starts no run" if event == "schedule" and
+                        isinstance(body, list) and not body else None))
         if not isinstance(body, dict):
             if event == "schedule" and isinstance(body, list):
                 for i, s in enumerate(body):
@@ -234,7 +246,8 @@ def _permissions(holder, job_line) -> list[Item]:
             ignored = "read access: pipec grants its jobs the permissions its own steps need"
         elif _text(scope) == "id-token":
             ignored = "id-token: write: pipec writes OIDC credentials for the jobs that use AWS"
-        out.append(Item("permission", f"{scope}: {value}", _line(perms, scope), {pl, job_line}, ignored=ignored))
+        sl = _line(perms, scope)
+        out.append(Item("permission", f"{scope}: {value}", sl, {pl, job_line, sl}, ignored=ignored))
     return out
 
 

@@ -277,3 +277,58 @@ def test_the_round_trip_over_everything_counts_a_loss():
     broken = attrs.evolve(r, source=r.source.replace('"npm run build"', '"true"'))
     out = _roundtrip().everything(broken, "buildspec.yml", BUILDSPEC)
     assert out["counts"]["loss"] == 1 and out["losses"] == ["command: npm run build"]
+
+
+# ----------------------------------------------------------------------------- silent losses fixed
+
+
+def _statuses(path: str, text: str) -> dict[tuple[str, str], str]:
+    r = importer.import_one(path, textwrap.dedent(text))
+    return {(i.category, i.text): i.status for i in account(r, importer.load(textwrap.dedent(text), path))}
+
+
+def test_a_job_id_starting_with_a_digit_is_found_under_the_importers_name():
+    """The importer names job '2d-game' 'job-2d-game' (a .pipe name starts with a letter)."""
+    s = _statuses("w.yml", """\
+        on: push
+        jobs:
+          2d-game:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make game
+        """)
+    assert s[("job", "2d-game")] == "mapped"
+
+
+def test_a_continuation_line_of_expressions_only_is_found_as_its_variable():
+    s = _statuses("w.yml", """\
+        on:
+          workflow_dispatch:
+            inputs:
+              target: {default: all}
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  make \\
+                    ${{ inputs.target }}
+        """)
+    assert s[("command", "${{ inputs.target }}")] == "mapped"
+
+
+def test_an_empty_schedule_and_an_unknown_permission_level_are_accounted_for():
+    s = _statuses("w.yml", """\
+        on:
+          push:
+          schedule: []
+        permissions:
+          pages: execute
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make
+        """)
+    assert s[("trigger", "schedule")] == "ignored"
+    assert s[("permission", "pages: execute")] == "reported"

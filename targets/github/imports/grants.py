@@ -33,7 +33,16 @@ def report_permissions(ctx, doc, where, key, whose: str) -> None:
     """A finding when ``where[key]`` grants more than read."""
     if not isinstance(where, dict) or key not in where:
         return
-    scopes = write_scopes(where[key])
+    perms = where[key]
+    if isinstance(perms, dict):
+        for scope, level in perms.items():
+            if _scalar(level) not in ("read", "write", "none"):
+                # GitHub accepts only read, write or none for a scope: a workflow with another value
+                # does not run, so there is no access to carry
+                ctx.skip(doc, "workflow: permission level", f"{whose} gives scope '{scope}' the access "
+                         f"{_scalar(level)!r}, which is not a GitHub access level (read, write or none); GitHub "
+                         "rejects the workflow", perms, scope)
+    scopes = write_scopes(perms)
     if scopes:
         ctx.skip(doc, "workflow: write permission", f"{whose} grants the GitHub token write access to "
                  f"{', '.join(scopes)}; pipec gives its jobs only the permissions its own steps need, and "
