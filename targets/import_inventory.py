@@ -218,7 +218,7 @@ def _job(key, job, jobs) -> list[Item]:
                     else "setup-node without a version leaves the runner's Node as it is (the image's, here)"
                     if unchanged else None))
                 if "upload-artifact" in uses:
-                    name = _text(w.get("name", "artifact"))
+                    name = _text(w.get("name", "artifact")).strip()  # the action trims its inputs
                     # the .pipe name may spell '-' '_' or '.' differently
                     rx = re.compile(r"\bartifact " + re.sub(r"[-_.]", "[-_.]", re.escape(name).replace("\\", "")))
                     out.append(Item("artifact", name, sl, {sl, _line(w, "name")},

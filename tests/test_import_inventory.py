@@ -332,3 +332,35 @@ def test_an_empty_schedule_and_an_unknown_permission_level_are_accounted_for():
         """)
     assert s[("trigger", "schedule")] == "ignored"
     assert s[("permission", "pages: execute")] == "reported"
+
+
+def test_an_artifact_name_is_read_trimmed_as_the_action_reads_it():
+    """'name: >' folds to 'coverage-helm\\n'; upload-artifact trims its inputs."""
+    text = """\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make coverage
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: >
+                    coverage-helm
+                  path: files/coverage.xml
+          report:
+            needs: build
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/download-artifact@v4
+                with:
+                  name: >
+                    coverage-helm
+                  path: reports
+              - run: ls reports
+        """
+    s = _statuses("w.yml", text)
+    assert s[("artifact", "coverage-helm")] == "mapped"
+    source = importer.import_one("w.yml", textwrap.dedent(text)).source
+    assert "\\n" not in source.split("artifact coverage", 1)[1].split("\n", 1)[0]
+    assert "coverage-helm\\n" not in source

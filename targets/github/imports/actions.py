@@ -200,7 +200,9 @@ class Actions:
 
     def upload(self, a: _Action, step, with_, steps, i):
         ctx = self.ctx
-        gh_name = _scalar(with_.get("name", "artifact"))
+        # an action reads its inputs trimmed (@actions/core getInput, trimWhitespace defaults to
+        # true): a folded 'name: >' ends in a line break that is not part of the name
+        gh_name = (_scalar(with_.get("name", "artifact")) or "").strip()
         if not gh_name or "${{" in gh_name:
             raise _Skip("workflow: artifact name", f"artifact name {with_.get('name')!r} is computed by GitHub")
         paths = _as_list(with_.get("path"))
@@ -287,7 +289,7 @@ class Actions:
             targets = [(n, f"{path.rstrip('/')}/{gh}" if path not in ("", ".") else gh)
                        for gh, n in sorted(available.items())]
         else:
-            gh = _scalar(name)
+            gh = (_scalar(name) or "").strip()  # trimmed, as the action reads it
             if gh not in available:
                 raise _Skip("workflow: artifact from elsewhere", f"artifact {gh!r} is not uploaded by a job this "
                             "job needs")
