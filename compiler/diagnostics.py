@@ -80,7 +80,7 @@ class Diagnostic:
 
 
 #: warnings a target gives when a platform cannot do exactly what the other does (``pipec build``)
-PLATFORM_DIFFERENCES = frozenset({"W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515",
+PLATFORM_DIFFERENCES = frozenset({"W508", "W509", "W510", "W511", "W512", "W513", "W514", "W515", "W524",
                                   "W516", "W519", "W540", "W541"})
 
 class Diagnostics(Exception):
@@ -172,6 +172,7 @@ CODES: dict[str, str] = {
     "W521": "built-in variable has no same-meaning value on GitHub",
     "W522": "built-in variable is never set in a CodePipeline build",
     "W523": "package scripts run before the dependencies are installed",
+    "W524": "a container build on GitHub needs the AWS CLI in its image",
     # the run-time contract (docs/language.md, "Run time")
     "W530": "a command ends the build's shell",
     "W531": "later commands rely on shell state CodeBuild may not keep",

@@ -614,3 +614,37 @@ def test_a_container_job_gets_the_containers_source_directory():
     fix = names.index("CodeBuild's source directory in the container")
     assert steps[fix]["run"] == 'echo "CODEBUILD_SRC_DIR=$GITHUB_WORKSPACE" >> "$GITHUB_ENV"'
     assert fix < next(i for i, st in enumerate(steps) if st.get("id") == "build")
+
+
+def test_a_container_jobs_own_steps_run_in_bash():
+    """A run step in a container job runs in sh unless it names a shell (GitHub docs, "Running
+    jobs in a container"), and pipec's own steps are bash scripts: the secrets step (<<<) and the
+    artifact collection (arrays, shopt) failed there. The job defaults to bash, reads back equal,
+    and W524 says that the image's AWS CLI fetches the secrets on GitHub."""
+    text = """pipeline box {
+  source app github "acme/box" {
+    on push branches main
+  }
+  stage build {
+    build web {
+      image docker "public.ecr.aws/docker/library/python:3.12@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+      secret TOKEN from ssm "/box/token"
+      build "make dist"
+      artifact dist files "**/*" base dist
+    }
+  }
+}
+"""
+    from support import diagnose
+
+    diags = diagnose(text, "box.pipe", platform_warnings=True)
+    assert any(d.code == "W524" and "Fetch secrets" in d.message for d in diags)
+    with scratch() as out:
+        pipeline = built(text, out)
+        check_plans(pipeline, out)
+        wf = yaml.safe_load((out / ".github" / "workflows" / "box.yml").read_text(encoding="utf-8"))
+    job = wf["jobs"]["web"]
+    assert job["defaults"] == {"run": {"shell": "bash"}}
+    bash_only = [st["name"] for st in job["steps"] if "run" in st and "name" in st
+                 and ("<<<" in st["run"] or "shopt" in st["run"])]
+    assert bash_only == ["Fetch secrets", "Collect artifact dist"]

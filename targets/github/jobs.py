@@ -161,6 +161,9 @@ class Jobs:
         image = b.image
         if image.kind == "docker":
             job["container"] = {"image": expression_text(image.ref)}
+            # run steps in a container run in sh unless they name a shell (GitHub docs, "Running
+            # jobs in a container"); pipec's own steps are bash scripts (arrays, shopt, <<<)
+            job["defaults"] = {"run": {"shell": "bash"}}
             if "@sha256:" not in image.ref:
                 self.warn("W514", b, f"'{b.name}' runs in an image given by tag, not by digest",
                           "A tag can be moved to another image at any time, on both platforms; zizmor reports "
@@ -247,6 +250,16 @@ class Jobs:
         if env:
             job["env"] = env
         job["steps"] = steps
+        if image.kind == "docker":
+            # every run step of a container job runs inside the container (GitHub docs, "Running
+            # jobs in a container"); CodeBuild fetches secrets and sources itself, outside the image
+            in_image = [st["name"] for st in steps if "name" in st and "run" in st and re.search(r"(^|\s|\()aws ", st["run"])]
+            if in_image:
+                self.warn("W524", b, f"'{b.name}' runs in '{image.ref}' on GitHub, where the AWS CLI of that image "
+                          f"runs pipec's own steps ({'; '.join(in_image)})",
+                          "CodeBuild reads the build's secrets and sources itself, outside the image; a GitHub job in "
+                          "a container runs every step inside it. Use an image that has the AWS CLI version 2 (then write "
+                          "'# pipec: ignore[W524]' on this line), or bind this stage to CodePipeline with 'via aws'.")
         return job
 
     def shared_env(self, b: model.Build) -> None:

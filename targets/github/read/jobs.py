@@ -75,6 +75,8 @@ class Jobs:
     def job(self, key: str, job: dict) -> _Job:
         where = _Where(self.where.file, key)
         for k in ("strategy", "uses", "continue-on-error", "defaults"):
+            if k == "defaults" and "container" in job and job[k] == {"run": {"shell": "bash"}}:
+                continue  # a container job's own steps in bash rather than the container's sh
             if k in job:
                 _fail(where, f"'{k}' on a job has no pipec equivalent")
         needs = job.get("needs") or []
