@@ -43,12 +43,13 @@ def _read_or_report(path: str, fmt: str = "text", out_json: list | None = None) 
 def _emit(diags, sources, fmt: str, out_json: list):
     """Text goes to standard error now; any other format collects the diagnostics in
     ``out_json`` for :func:`_print_collected`, which prints them all at the end."""
+    from pipec.cli_color import painter
     from pipec.diagnostics import render_all
 
     if fmt != "text":
         out_json.extend(diags)
     elif diags:
-        print(render_all(diags, sources), file=sys.stderr)
+        print(render_all(diags, sources, painter(sys.stderr)), file=sys.stderr)
         print(file=sys.stderr)
 
 
@@ -150,7 +151,7 @@ def cmd_check(args) -> int:
         totals["warnings"] += warnings
         if errors or (strict and warnings):
             status = EXIT_INPUT
-        if args.format == "text":
+        if args.format == "text" and not args.quiet:
             if pipeline is not None and not errors:
                 n_actions = sum(len(s.actions) for s in pipeline.stages)
                 verdict = ("ok" if not warnings else f"{warnings} warning(s), failing with --strict"
@@ -215,9 +216,9 @@ def cmd_fmt(args) -> int:
         sys.stdout.write("".join(diffs))
         if changed:
             status = EXIT_INPUT
-        elif status == EXIT_OK:
+        elif status == EXIT_OK and not args.quiet:
             print(f"{len(args.files)} file(s) already formatted")
-    else:
+    elif not args.quiet:
         for path in changed:
             if path != "-":
                 print(f"reformatted {path}")
@@ -419,6 +420,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
                        "generated paths in the template are relative to it")
     build.add_argument("--strict", action="store_true", default=None, help="treat warnings as errors")
+    build.add_argument("--format", choices=("text", "json"), default="text",
+                       help="json: one object on standard output saying what was written, unchanged and removed "
+                       "(or, with --check, missing, different and stale), with the diagnostics (README.md, "
+                       "'Build summary as JSON')")
     _add_selection_options(build)
     build.set_defaults(func=cmd_build)
 
@@ -562,7 +567,23 @@ def build_parser() -> argparse.ArgumentParser:
         "~/.local/share/bash-completion/completions/pipec")
     comp.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
     comp.set_defaults(func=cmd_completion)
+    _add_output_options(sub, quiet=(check, build, fmt))
     return parser
+
+
+def _add_output_options(sub, quiet) -> None:
+    """``--color`` on every command that prints diagnostics (:mod:`pipec.cli_color`), and
+    ``-q``/``--quiet`` on the commands in ``quiet``."""
+    from pipec.cli_color import CHOICES
+
+    for name, command in sub.choices.items():
+        if name != "completion":
+            command.add_argument("--color", choices=CHOICES, default="auto",
+                                 help="colour diagnostics: auto (default: on a terminal, unless NO_COLOR is set; "
+                                 "FORCE_COLOR forces it), always or never")
+    for command in quiet:
+        command.add_argument("-q", "--quiet", action="store_true",
+                             help="print diagnostics and findings only, no summary lines")
 
 
 def cmd_completion(args) -> int:
@@ -575,6 +596,9 @@ def cmd_completion(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from pipec.cli_color import configure
+
+    configure(getattr(args, "color", None))
     if args.command in ("check", "fmt", "build"):  # a folder stands for the .pipe files under it
         from pipec.cli_paths import NoPipeFiles, expand
 
