@@ -143,6 +143,10 @@ def cmd_check(args) -> int:
                 diags = [*diags, *_target_diagnostics(pipeline, path, names)]
             except _Usage:
                 return EXIT_USAGE
+        if pipeline is not None and args.lint_scripts:  # ShellCheck over the commands (pipec.script_lint)
+            from pipec.script_lint import check as lint_scripts
+
+            diags = [*diags, *lint_scripts(pipeline, path, text)]
         diags = _apply_ignores(diags, text, path, selection, names)
         _emit(diags, {path: text}, args.format, out_json)
         errors = sum(d.severity == ERROR for d in diags)
@@ -399,6 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check the language only: skip the targets' diagnostics (E407-E410 and the platform "
                        "differences W508-W515), "
                        "which 'build' reports; faster")
+    check.add_argument("--lint-scripts", action="store_true",
+                       help="also run ShellCheck on every command and script, its findings as warnings SC#### at "
+                       "their .pipe line (needs pip install 'pipec[lint]')")
     check.set_defaults(func=cmd_check)
 
     build = sub.add_parser("build", help="generate the files of each target",

@@ -186,6 +186,8 @@ CODES: dict[str, str] = {
     "E699": "importer produced an invalid pipeline",
     "W600": "construct not converted",
     "W601": "an import placeholder is still in the pipeline",
+    # pipec check --lint-scripts (its findings keep ShellCheck's own codes, SC####)
+    "E700": "--lint-scripts needs ShellCheck",
 }
 
 #: codes of ``pipec import``, about the imported files (tests/test_import_cli.py covers them)

@@ -27,6 +27,8 @@ from pipec.diagnostics import CODES, WARNING, Diagnostic, Span
 
 #: the inline comment: ``# pipec: ignore[W508]`` or ``# pipec: ignore[W508, W509]``
 _COMMENT = re.compile(r"#\s*pipec:\s*ignore\b(?P<rest>.*)", re.I)
+#: ShellCheck's codes (``pipec check --lint-scripts``, :mod:`pipec.script_lint`), or a prefix of them
+SHELLCHECK_CODE = re.compile(r"SC\d{0,4}")
 _CODES = re.compile(r"\[(?P<codes>[^\]]*)\]")
 
 
@@ -46,7 +48,7 @@ def parse_selectors(value, option: str) -> tuple[str, ...]:
             item = item.strip().upper()
             if not item:
                 continue
-            if not any(code.startswith(item) for code in CODES):
+            if not any(code.startswith(item) for code in CODES) and not SHELLCHECK_CODE.fullmatch(item):
                 raise BadSelection(f"{option}: {item} is no diagnostic code or prefix of one "
                                    "(see docs/diagnostics.md)")
             out.append(item)
