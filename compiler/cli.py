@@ -567,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="use DIR (new or empty) as the run folder and keep it afterwards")
     run.set_defaults(func=cmd_run)
 
+    _add_init(sub)
     comp = sub.add_parser(
         "completion", help="print a shell completion script for bash, zsh or fish",
         description="Print a completion script for pipec's commands, options and choices, generated from "
@@ -576,6 +577,33 @@ def build_parser() -> argparse.ArgumentParser:
     comp.set_defaults(func=cmd_completion)
     _add_output_options(sub, quiet=(check, build, fmt))
     return parser
+
+
+def _add_init(sub) -> None:
+    from pipec.cli_init import DEPLOYS, PROVIDERS, STRATEGY_TEXT, cmd_init
+
+    init = sub.add_parser(
+        "init", help="start a .pipe file: from answers (flags, or questions on a terminal) or from a repository",
+        description="Write a starting .pipe file that passes 'pipec check': from the answers given as flags "
+        "(on a terminal, with none given, pipec asks), or with --from DIR from the GitHub workflows, "
+        "buildspecs, appspecs, CodePipeline templates or .gitlab-ci.yml under DIR, imported with the "
+        "findings as comments. Never overwrites a file.")
+    init.add_argument("file", nargs="?", default="pipeline.pipe", metavar="FILE",
+                      help="the file to create (default: pipeline.pipe; '-' prints it)")
+    init.add_argument("--from", dest="from_dir", metavar="DIR", help="import the pipeline files under DIR")
+    init.add_argument("--name", help="the pipeline's name (default: the folder's)")
+    init.add_argument("--source", choices=PROVIDERS, help="the source provider (default: github)")
+    init.add_argument("--repository", metavar="LOCATION",
+                      help="OWNER/NAME (github, bitbucket, gitlab), a repository name (codecommit) or a bucket (s3)")
+    init.add_argument("--branch", default="main", help="the branch to build (default: main)")
+    init.add_argument("--runtime", metavar="NAME:VERSION", help="for example python:3.12 or nodejs:20")
+    init.add_argument("--build-command", metavar="CMD", help="the build command (default: make build)")
+    init.add_argument("--test-command", metavar="CMD", help="the test command (default: make test)")
+    init.add_argument("--deploy", choices=DEPLOYS, help="where to deploy, after an approval (default: none)")
+    init.add_argument("--strategy", choices=tuple(STRATEGY_TEXT), help="how an ec2, ecs or lambda deployment "
+                      "replaces the old version (default: rolling for ec2 and ecs, canary for lambda)")
+    init.add_argument("--no-input", action="store_true", help="never ask, even on a terminal")
+    init.set_defaults(func=cmd_init)
 
 
 def _add_output_options(sub, quiet) -> None:
