@@ -23,7 +23,11 @@ def cmd_import(args) -> int:
         if not os.path.isdir(args.audit):
             print(f"pipec: error: --audit needs a folder; {args.audit} is not one", file=sys.stderr)
             return EXIT_USAGE
-        result = importer.audit(args.audit, repository=args.repository)
+        from pipec import progress
+
+        # a bar on a terminal only, never with a machine-readable format (pipec.progress)
+        bar = progress.Bar() if args.format == "text" and progress.wanted() else None
+        result = importer.audit(args.audit, repository=args.repository, progress=bar)
         markdown = importer.audit_markdown(result)
         data = json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n"
         if args.output:
