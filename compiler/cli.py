@@ -103,14 +103,14 @@ def _options(args, path: str):
         return None
 
 
-def _apply_ignores(diags, text: str, path: str, selection, names) -> list:
+def _apply_ignores(diags, text: str, path: str, selection, names, lint_scripts: bool = False) -> list:
     """``diags`` without the warnings ``selection`` and the file's ignore comments silence, plus W106
     for each ignore comment that silenced nothing."""
     from pipec.diagnostics import Diagnostic
     from pipec.ignores import FileFilter, unchecked_codes
 
     kept = FileFilter(text, path, selection)
-    return sorted([*kept.keep(diags), *kept.unused(unchecked_codes(names))], key=Diagnostic.sort_key)
+    return sorted([*kept.keep(diags), *kept.unused(unchecked_codes(names, lint_scripts))], key=Diagnostic.sort_key)
 
 
 class _Usage(Exception):
@@ -147,7 +147,7 @@ def cmd_check(args) -> int:
             from pipec.script_lint import check as lint_scripts
 
             diags = [*diags, *lint_scripts(pipeline, path, text)]
-        diags = _apply_ignores(diags, text, path, selection, names)
+        diags = _apply_ignores(diags, text, path, selection, names, args.lint_scripts)
         _emit(diags, {path: text}, args.format, out_json)
         errors = sum(d.severity == ERROR for d in diags)
         warnings = sum(d.severity == WARNING for d in diags)

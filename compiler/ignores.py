@@ -150,9 +150,9 @@ class FileFilter:
                    "Name the warnings to silence on this line, for example '# pipec: ignore[W508]'.")
             return
         for code in c.codes:
-            if code in c.used or code in unchecked:
+            if code in c.used or code in unchecked or (SHELLCHECK_CODE.fullmatch(code) and "SC" in unchecked):
                 continue
-            if code not in CODES:
+            if code not in CODES and not SHELLCHECK_CODE.fullmatch(code):
                 yield (f"ignore comment names {code}, which is no diagnostic code",
                        "Use a code from docs/diagnostics.md, such as W508, or remove the comment.")
             elif code.startswith("E"):
@@ -178,8 +178,10 @@ TARGET_WARNINGS = frozenset({"W508", "W509", "W510", "W511", "W512", "W513", "W5
                              "W521", "W540", "W541"})
 
 
-def unchecked_codes(target_names) -> frozenset:
-    """The codes :meth:`FileFilter.unused` must not judge when only ``target_names`` ran."""
+def unchecked_codes(target_names, lint_scripts: bool = False) -> frozenset:
+    """The codes :meth:`FileFilter.unused` must not judge when only ``target_names`` ran, and
+    ShellCheck's (``SC``) unless ``--lint-scripts`` ran it."""
     from pipec.targets import TARGETS
 
-    return frozenset() if set(target_names) >= set(TARGETS) else TARGET_WARNINGS
+    codes = frozenset() if set(target_names) >= set(TARGETS) else TARGET_WARNINGS
+    return codes if lint_scripts else codes | {"SC"}

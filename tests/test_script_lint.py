@@ -137,3 +137,18 @@ def test_examples_have_commands_to_check():
         pipeline, _w = pipec.compile_text(path.read_text(), str(path))
         commands += [c for b in pipeline.actions() if hasattr(b, "phases") for ph in b.phases for c in ph.commands]
     assert len(commands) >= 50 and any(c.script for c in commands)
+
+
+def test_inline_pipec_ignore_of_a_shellcheck_code(tmp_path, capsys):
+    """'# pipec: ignore[SC2086]' on a command's line silences that finding; unused, it is W106 only
+    when ShellCheck ran (without --lint-scripts nobody can tell), and never 'no diagnostic code'."""
+    text = PIPE.replace('"echo $region"\n', '"echo $region"  # pipec: ignore[SC2086]\n')
+    _f, code = _lint(tmp_path, text)
+    assert ("SC2086", 14, 60, 66) not in _found(capsys)
+    f = tmp_path / "p.pipe"
+    assert main(["check", "--no-targets", str(f), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []  # not judged: ShellCheck did not run
+    f.write_text(text.replace('"echo $region"', '"echo \\"$region\\""'))
+    main(["check", "--no-targets", "--lint-scripts", str(f), "--format", "json"])
+    unused = [d for d in json.loads(capsys.readouterr().out) if d["code"] == "W106"]
+    assert len(unused) == 1 and "silences nothing" in unused[0]["message"] and unused[0]["line"] == 14
