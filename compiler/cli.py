@@ -43,12 +43,13 @@ def _read_or_report(path: str, fmt: str = "text", out_json: list | None = None) 
 def _emit(diags, sources, fmt: str, out_json: list):
     """Text goes to standard error now; any other format collects the diagnostics in
     ``out_json`` for :func:`_print_collected`, which prints them all at the end."""
+    from pipec.cli_color import painter
     from pipec.diagnostics import render_all
 
     if fmt != "text":
         out_json.extend(diags)
     elif diags:
-        print(render_all(diags, sources), file=sys.stderr)
+        print(render_all(diags, sources, painter(sys.stderr)), file=sys.stderr)
         print(file=sys.stderr)
 
 
@@ -102,14 +103,14 @@ def _options(args, path: str):
         return None
 
 
-def _apply_ignores(diags, text: str, path: str, selection, names) -> list:
+def _apply_ignores(diags, text: str, path: str, selection, names, lint_scripts: bool = False) -> list:
     """``diags`` without the warnings ``selection`` and the file's ignore comments silence, plus W106
     for each ignore comment that silenced nothing."""
     from pipec.diagnostics import Diagnostic
     from pipec.ignores import FileFilter, unchecked_codes
 
     kept = FileFilter(text, path, selection)
-    return sorted([*kept.keep(diags), *kept.unused(unchecked_codes(names))], key=Diagnostic.sort_key)
+    return sorted([*kept.keep(diags), *kept.unused(unchecked_codes(names, lint_scripts))], key=Diagnostic.sort_key)
 
 
 class _Usage(Exception):
@@ -142,7 +143,11 @@ def cmd_check(args) -> int:
                 diags = [*diags, *_target_diagnostics(pipeline, path, names)]
             except _Usage:
                 return EXIT_USAGE
-        diags = _apply_ignores(diags, text, path, selection, names)
+        if pipeline is not None and args.lint_scripts:  # ShellCheck over the commands (pipec.script_lint)
+            from pipec.script_lint import check as lint_scripts
+
+            diags = [*diags, *lint_scripts(pipeline, path, text)]
+        diags = _apply_ignores(diags, text, path, selection, names, args.lint_scripts)
         _emit(diags, {path: text}, args.format, out_json)
         errors = sum(d.severity == ERROR for d in diags)
         warnings = sum(d.severity == WARNING for d in diags)
@@ -150,7 +155,7 @@ def cmd_check(args) -> int:
         totals["warnings"] += warnings
         if errors or (strict and warnings):
             status = EXIT_INPUT
-        if args.format == "text":
+        if args.format == "text" and not args.quiet:
             if pipeline is not None and not errors:
                 n_actions = sum(len(s.actions) for s in pipeline.stages)
                 verdict = ("ok" if not warnings else f"{warnings} warning(s), failing with --strict"
@@ -215,9 +220,9 @@ def cmd_fmt(args) -> int:
         sys.stdout.write("".join(diffs))
         if changed:
             status = EXIT_INPUT
-        elif status == EXIT_OK:
+        elif status == EXIT_OK and not args.quiet:
             print(f"{len(args.files)} file(s) already formatted")
-    else:
+    elif not args.quiet:
         for path in changed:
             if path != "-":
                 print(f"reformatted {path}")
@@ -225,257 +230,21 @@ def cmd_fmt(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from pipec import compile_text
-    from pipec.build import (MANIFEST, BuildError, compare, context_for, generate_by_target, plan, recover,
-                             source_key, write)
-    from pipec.diagnostics import Diagnostics
-    from pipec.ignores import FileFilter, unchecked_codes
+    from pipec.cli_build import cmd_build as run
 
-    if args.diff:  # --diff shows what --check finds: it writes nothing either
-        args.check = True
-    by_source: dict[str, tuple[str, dict[str, dict[str, str]]]] = {}
-    everything: dict[str, str] = {}
-    status = EXIT_OK
-    by_path = {}
-    for path in args.files:  # every file's options first: one build writes one output folder
-        opts = by_path[path] = _options(args, path)
-        if opts is None:
-            return EXIT_USAGE
-        if opts.output is None:
-            print("pipec: error: build needs an output folder: give -o DIR, or 'output' in [tool.pipec] "
-                  "of pyproject.toml or in pipec.toml", file=sys.stderr)
-            return EXIT_USAGE
-        first = by_path[args.files[0]]
-        if (opts.output, opts.source_root, opts.targets) != (first.output, first.source_root, first.targets):
-            print(f"pipec: error: {path} has another output folder, source root or targets than {args.files[0]} "
-                  "(their configuration files differ); build them separately", file=sys.stderr)
-            return EXIT_USAGE
-    for path in args.files:
-        opts = by_path[path]
-        names, output = list(opts.targets), opts.output
-        text = _read_or_report(path)
-        if text is None:
-            status = EXIT_INPUT
-            continue
-        ignores = FileFilter(text, path, opts.selection)
-        try:
-            pipeline, warnings = compile_text(text, path)
-        except Diagnostics as exc:
-            _emit(ignores.keep(exc.diagnostics), {path: text}, "text", [])
-            status = EXIT_INPUT
-            continue
-        warnings = ignores.keep(warnings)
-        _emit(warnings, {path: text}, "text", [])
-        if opts.strict and warnings:
-            status = EXIT_INPUT
-            continue
-        try:
-            ctx = context_for(path, output, opts.source_root)
-            by_target = generate_by_target(pipeline, ctx, names)
-            files = {rel: text for made in by_target.values() for rel, text in made.items()}
-        except BuildError as exc:
-            print(f"pipec: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except Diagnostics as exc:
-            _emit(exc.diagnostics, {path: text, **_other_sources(exc.diagnostics, path)}, "text", [])
-            status = EXIT_INPUT
-            continue
-        late = [*ignores.keep(ctx.warnings), *ignores.unused(unchecked_codes(names))]
-        _emit(late, {path: text}, "text", [])
-        if opts.strict and late:
-            status = EXIT_INPUT
-            continue
-        for rel in files:
-            # a file every pipeline writes alike (.github/pipec/phases.sh) is written once
-            if rel in everything and everything[rel] != files[rel]:
-                print(f"pipec: error: two pipelines write {rel}; give them different names", file=sys.stderr)
-                return EXIT_USAGE
-        everything.update(files)
-        key = source_key(path, output)
-        if key in by_source:
-            print(f"pipec: error: {path} is given twice", file=sys.stderr)
-            return EXIT_USAGE
-        by_source[key] = (ctx.source, by_target)
-    if status != EXIT_OK:
-        print("pipec: nothing written (fix the errors above first)", file=sys.stderr)
-        return status
-    out = by_path[args.files[0]].output
-    try:
-        if not args.check:  # --check writes nothing, not even a recovery
-            recover(out, everything)
-        todo = plan(out, by_source)
-    except BuildError as exc:
-        print(f"pipec: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-
-    def report_kept():
-        for rel in todo.edited:
-            print(f"kept     {os.path.join(out, rel)} (no longer generated, but edited since pipec wrote it: "
-                  "delete it yourself if it is not needed)")
-        for rel in todo.unrecorded:
-            print(f"kept     {os.path.join(out, rel)} (no longer generated; its header names this source but "
-                  f"{MANIFEST} does not list it: delete it yourself if it is not needed)")
-
-    if args.check:
-        missing, different = compare(out, todo.files)
-        for rel in missing:
-            print(f"missing  {os.path.join(out, rel)}")
-        from pipec.targets import explain_difference
-
-        for rel in different:
-            print(f"differs  {os.path.join(out, rel)}")
-            try:
-                on_disk = open(os.path.join(out, rel), encoding="utf-8").read()
-            except (OSError, UnicodeDecodeError):
-                continue
-            for line in explain_difference(rel, todo.files[rel], on_disk):
-                print(line)
-        for rel in todo.stale:
-            print(f"stale    {os.path.join(out, rel)}")
-        report_kept()
-        if args.diff:
-            from pipec.cli_diff import build_diff
-
-            sys.stdout.write(build_diff(out, todo.files, missing, different, todo.stale))
-        if missing or different or todo.stale:
-            print(f"pipec: {len(missing) + len(different) + len(todo.stale)} file(s) out of date; run pipec build",
-                  file=sys.stderr)
-            return EXIT_INPUT
-        print(f"{len(everything)} file(s) up to date in {out}")
-        return EXIT_OK
-    try:
-        written, removed = write(out, todo.files, todo.stale)
-    except BuildError as exc:
-        print(f"pipec: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    for rel in removed:
-        print(f"removed  {os.path.join(out, rel)} (no longer generated)")
-    report_kept()
-    n_written = len([rel for rel in written if rel != MANIFEST])
-    print(f"wrote {n_written} file(s), {len(everything) - n_written} unchanged, removed {len(removed)} "
-          f"stale, in {out}")
-    return EXIT_OK
+    return run(args)
 
 
 def cmd_import(args) -> int:
-    import json
+    from pipec.cli_import import cmd_import as run
 
-    from pipec import importer
-    from pipec.diagnostics import ERROR
-    from pipec.files import write_file
-
-    if args.audit:
-        if args.files:
-            print("pipec: error: give either FILE... or --audit DIR, not both", file=sys.stderr)
-            return EXIT_USAGE
-        if not os.path.isdir(args.audit):
-            print(f"pipec: error: --audit needs a folder; {args.audit} is not one", file=sys.stderr)
-            return EXIT_USAGE
-        result = importer.audit(args.audit, repository=args.repository)
-        markdown = importer.audit_markdown(result)
-        data = json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n"
-        if args.output:
-            _checked_folder(args.output)
-            pipes = {}
-            base = os.path.abspath(args.audit)
-            for r in result.results:
-                if r.source is not None:
-                    rel = os.path.relpath(os.path.abspath(r.files[0]), base)
-                    pipes[os.path.join("pipelines", rel + ".pipe")] = r.source
-            for rel, text in {"audit_summary.md": markdown, "audit_summary.json": data, **pipes}.items():
-                path = os.path.join(args.output, rel)
-                _checked_folder(os.path.dirname(path))
-                write_file(path, text)
-            counts = result.to_dict()["statuses"]
-            print(f"audited {len(result.results)} pipeline file(s) in {args.audit}: "
-                  + ", ".join(f"{n} {s}" for s, n in counts.items())
-                  + f"; wrote {os.path.join(args.output, 'audit_summary.md')}, audit_summary.json and "
-                  f"{len(pipes)} .pipe file(s) under {os.path.join(args.output, 'pipelines')}")
-        elif args.format == "json":
-            sys.stdout.write(data)
-        elif args.format == "sarif":
-            from pipec.report_formats import sarif_text
-
-            sys.stdout.write(sarif_text(d for r in result.results for d in r.diagnostics))
-        else:
-            sys.stdout.write(markdown)
-        return EXIT_INPUT if result.crashed else EXIT_OK
-
-    if not args.files:
-        print("pipec: error: give the files to import (or --audit DIR)", file=sys.stderr)
-        return EXIT_USAGE
-    if args.format == "sarif":
-        print("pipec: error: --format sarif goes with --audit DIR (for one import, use --format json)",
-              file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        result = importer.import_files(args.files, repository=args.repository)
-    except importer.MergeError as exc:
-        _emit([exc.diagnostic], {}, "text", [])
-        print("pipec: nothing written", file=sys.stderr)
-        return EXIT_INPUT
-    sources = {}
-    for f in result.files:
-        text, _problem = _read(f)  # '-' is read once: this is the text the importer saw
-        if text is not None:
-            sources[f] = text
-    if args.format == "json":
-        payload = result.to_dict()
-        payload["source"] = result.source
-        print(json.dumps(payload, indent=2))
-    else:
-        _emit(result.diagnostics, sources, "text", [])
-    failed = result.status in (importer.FAILED, importer.UNSUPPORTED) or any(
-        d.severity == ERROR for d in result.diagnostics)
-    if args.report:
-        text = (json.dumps(result.to_dict(), indent=2) + "\n" if args.report.endswith(".json")
-                else importer.report_markdown(result))
-        write_file(args.report, text)
-    if failed:
-        print(f"pipec: {result.files[0]}: {result.status}; nothing written", file=sys.stderr)
-        return EXIT_INPUT
-    if args.format == "json":
-        pass
-    elif args.output:
-        write_file(args.output, result.source)
-    else:
-        sys.stdout.write(result.source)
-    n = len(result.unconverted)
-    print(f"pipec: imported {', '.join(result.files)} ({result.kind}): {result.status}"
-          + (f", {n} construct(s) not converted" if n else "")
-          + (f", {len(result.tasks)} manual task(s)" if result.tasks else "")
-          + (f"; wrote {args.output}" if args.output else ""), file=sys.stderr)
-    return EXIT_OK
-
-
-def _other_sources(diags, path: str) -> dict[str, str]:
-    """The text of each file other than ``path`` that a diagnostic points into (a target's own
-    settings file, such as pipec.lock), for the caret."""
-    out = {}
-    for d in diags:
-        if d.file and d.file != path and d.file not in out:
-            text, _problem = _read(d.file)
-            if text is not None:
-                out[d.file] = text
-    return out
+    return run(args)
 
 
 def cmd_pins(args) -> int:
     from pipec.targets import command
 
     return command("pins")(args)
-
-
-def _checked_folder(path: str):
-    """``os.makedirs(path, exist_ok=True)``, with one-line errors (:class:`CannotWrite`)."""
-    from pipec.files import CannotWrite
-
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise CannotWrite(f"cannot create the folder {path}: a file has that name")
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as exc:
-        raise CannotWrite(f"cannot create the folder {path}: {exc.strerror or exc}") from None
 
 
 def _compile_or_report(path: str):
@@ -634,6 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check the language only: skip the targets' diagnostics (E407-E410 and the platform "
                        "differences W508-W515), "
                        "which 'build' reports; faster")
+    check.add_argument("--lint-scripts", action="store_true",
+                       help="also run ShellCheck on every command and script, its findings as warnings SC#### at "
+                       "their .pipe line (needs pip install 'pipec[lint]')")
     check.set_defaults(func=cmd_check)
 
     build = sub.add_parser("build", help="generate the files of each target",
@@ -655,6 +427,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
                        "generated paths in the template are relative to it")
     build.add_argument("--strict", action="store_true", default=None, help="treat warnings as errors")
+    build.add_argument("--format", choices=("text", "json"), default="text",
+                       help="json: one object on standard output saying what was written, unchanged and removed "
+                       "(or, with --check, missing, different and stale), with the diagnostics (README.md, "
+                       "'Build summary as JSON')")
     _add_selection_options(build)
     build.set_defaults(func=cmd_build)
 
@@ -791,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="use DIR (new or empty) as the run folder and keep it afterwards")
     run.set_defaults(func=cmd_run)
 
+    _add_init(sub)
     comp = sub.add_parser(
         "completion", help="print a shell completion script for bash, zsh or fish",
         description="Print a completion script for pipec's commands, options and choices, generated from "
@@ -798,7 +575,50 @@ def build_parser() -> argparse.ArgumentParser:
         "~/.local/share/bash-completion/completions/pipec")
     comp.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
     comp.set_defaults(func=cmd_completion)
+    _add_output_options(sub, quiet=(check, build, fmt))
     return parser
+
+
+def _add_init(sub) -> None:
+    from pipec.cli_init import DEPLOYS, PROVIDERS, STRATEGY_TEXT, cmd_init
+
+    init = sub.add_parser(
+        "init", help="start a .pipe file: from answers (flags, or questions on a terminal) or from a repository",
+        description="Write a starting .pipe file that passes 'pipec check': from the answers given as flags "
+        "(on a terminal, with none given, pipec asks), or with --from DIR from the GitHub workflows, "
+        "buildspecs, appspecs, CodePipeline templates or .gitlab-ci.yml under DIR, imported with the "
+        "findings as comments. Never overwrites a file.")
+    init.add_argument("file", nargs="?", default="pipeline.pipe", metavar="FILE",
+                      help="the file to create (default: pipeline.pipe; '-' prints it)")
+    init.add_argument("--from", dest="from_dir", metavar="DIR", help="import the pipeline files under DIR")
+    init.add_argument("--name", help="the pipeline's name (default: the folder's)")
+    init.add_argument("--source", choices=PROVIDERS, help="the source provider (default: github)")
+    init.add_argument("--repository", metavar="LOCATION",
+                      help="OWNER/NAME (github, bitbucket, gitlab), a repository name (codecommit) or a bucket (s3)")
+    init.add_argument("--branch", default="main", help="the branch to build (default: main)")
+    init.add_argument("--runtime", metavar="NAME:VERSION", help="for example python:3.12 or nodejs:20")
+    init.add_argument("--build-command", metavar="CMD", help="the build command (default: make build)")
+    init.add_argument("--test-command", metavar="CMD", help="the test command (default: make test)")
+    init.add_argument("--deploy", choices=DEPLOYS, help="where to deploy, after an approval (default: none)")
+    init.add_argument("--strategy", choices=tuple(STRATEGY_TEXT), help="how an ec2, ecs or lambda deployment "
+                      "replaces the old version (default: rolling for ec2 and ecs, canary for lambda)")
+    init.add_argument("--no-input", action="store_true", help="never ask, even on a terminal")
+    init.set_defaults(func=cmd_init)
+
+
+def _add_output_options(sub, quiet) -> None:
+    """``--color`` on every command that prints diagnostics (:mod:`pipec.cli_color`), and
+    ``-q``/``--quiet`` on the commands in ``quiet``."""
+    from pipec.cli_color import CHOICES
+
+    for name, command in sub.choices.items():
+        if name != "completion":
+            command.add_argument("--color", choices=CHOICES, default="auto",
+                                 help="colour diagnostics: auto (default: on a terminal, unless NO_COLOR is set; "
+                                 "FORCE_COLOR forces it), always or never")
+    for command in quiet:
+        command.add_argument("-q", "--quiet", action="store_true",
+                             help="print diagnostics and findings only, no summary lines")
 
 
 def cmd_completion(args) -> int:
@@ -811,6 +631,9 @@ def cmd_completion(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from pipec.cli_color import configure
+
+    configure(getattr(args, "color", None))
     if args.command in ("check", "fmt", "build"):  # a folder stands for the .pipe files under it
         from pipec.cli_paths import NoPipeFiles, expand
 

@@ -188,6 +188,8 @@ CODES: dict[str, str] = {
     "E699": "importer produced an invalid pipeline",
     "W600": "construct not converted",
     "W601": "an import placeholder is still in the pipeline",
+    # pipec check --lint-scripts (its findings keep ShellCheck's own codes, SC####)
+    "E700": "--lint-scripts needs ShellCheck",
 }
 
 #: codes of ``pipec import``, about the imported files (tests/test_import_cli.py covers them)
@@ -276,13 +278,22 @@ def _window(src: str, column: int, width: int) -> tuple[str, int, int]:
     return shown, caret, max(1, min(width, room))
 
 
-def render(diag: Diagnostic, source: str | None, _lines: list[str] | None = None) -> str:
+def plain(role: str, text: str) -> str:
+    """The painter of uncoloured output: ``text`` as it is, whatever its ``role``
+    (:func:`render`; ``pipec.cli_color`` has the coloured one)."""
+    return text
+
+
+def render(diag: Diagnostic, source: str | None, _lines: list[str] | None = None, paint=plain) -> str:
     """Render one diagnostic as plain text with the source line and a caret under the span,
     aligned as rustc does (the gutter is as wide as the line number). A line longer than
     :data:`SOURCE_WIDTH` is shown as a window around the span, cut with an ellipsis.
     ``_lines``: the source already split (:func:`render_all` splits each file once, not once
-    per diagnostic)."""
-    lines = [f"{diag.severity}[{diag.code}]: {diag.message}"]
+    per diagnostic). ``paint(role, text)`` may colour each part: the roles are the severity
+    (``error``, ``warning``: the label and the caret), ``message``, ``gutter`` (line number,
+    bars and arrow) and ``label`` (``note``, ``help``); the source line is never painted."""
+    sev = diag.severity if diag.severity in (ERROR, WARNING) else ERROR
+    lines = [f"{paint(sev, f'{diag.severity}[{diag.code}]')}{paint('message', f': {diag.message}')}"]
     s = diag.span
     if _lines is not None:
         text_lines = _lines if s is not None else []
@@ -291,35 +302,36 @@ def render(diag: Diagnostic, source: str | None, _lines: list[str] | None = None
     if s is None or not 1 <= s.line <= len(text_lines):
         pad = " "
         where = f"{_visible(diag.file)}:{s.line}:{s.column}" if s is not None else _visible(diag.file)
-        lines.append(f"{pad}--> {where}")
+        lines.append(f"{pad}{paint('gutter', '-->')} {where}")
     else:
         gutter = str(s.line)
         pad = " " * len(gutter)
+        bar = paint("gutter", "|")
         src = text_lines[s.line - 1].replace("\t", " ").translate(_UNPRINTABLE)
         room = max(1, len(src) - s.column + 1)
         width = s.end_column - s.column + 1 if s.end_line == s.line else room
         width = max(1, min(width, room))
         shown, caret, width = _window(src, s.column, width)
-        lines.append(f"{pad}--> {_visible(diag.file)}:{s.line}:{s.column}")
-        lines.append(f"{pad} |")
-        lines.append(f"{gutter} | {shown}")
-        lines.append(f"{pad} | {' ' * (caret - 1)}{'^' * width}")
-        lines.append(f"{pad} |")
+        lines.append(f"{pad}{paint('gutter', '-->')} {_visible(diag.file)}:{s.line}:{s.column}")
+        lines.append(f"{pad} {bar}")
+        lines.append(f"{paint('gutter', gutter)} {bar} {shown}")
+        lines.append(f"{pad} {bar} {' ' * (caret - 1)}{paint(sev, '^' * width)}")
+        lines.append(f"{pad} {bar}")
     for note in diag.notes:
-        lines.append(f"{pad} = note: {note}")
+        lines.append(f"{pad} {paint('gutter', '=')} {paint('label', 'note')}: {note}")
     if diag.help:
-        lines.append(f"{pad} = help: {diag.help}")
+        lines.append(f"{pad} {paint('gutter', '=')} {paint('label', 'help')}: {diag.help}")
     return "\n".join(lines)
 
 
-def render_all(diags: Iterable[Diagnostic], sources: dict[str, str]) -> str:
+def render_all(diags: Iterable[Diagnostic], sources: dict[str, str], paint=plain) -> str:
     split: dict[str, list[str]] = {}
     out = []
     for d in diags:
         text = sources.get(d.file)
         if text is not None and d.file not in split:
             split[d.file] = source_lines(text)
-        out.append(render(d, text, split.get(d.file) if text is not None else None))
+        out.append(render(d, text, split.get(d.file) if text is not None else None, paint))
     return "\n\n".join(out)
 
 

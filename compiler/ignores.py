@@ -27,6 +27,8 @@ from pipec.diagnostics import CODES, WARNING, Diagnostic, Span
 
 #: the inline comment: ``# pipec: ignore[W508]`` or ``# pipec: ignore[W508, W509]``
 _COMMENT = re.compile(r"#\s*pipec:\s*ignore\b(?P<rest>.*)", re.I)
+#: ShellCheck's codes (``pipec check --lint-scripts``, :mod:`pipec.script_lint`), or a prefix of them
+SHELLCHECK_CODE = re.compile(r"SC\d{0,4}")
 _CODES = re.compile(r"\[(?P<codes>[^\]]*)\]")
 
 
@@ -46,7 +48,7 @@ def parse_selectors(value, option: str) -> tuple[str, ...]:
             item = item.strip().upper()
             if not item:
                 continue
-            if not any(code.startswith(item) for code in CODES):
+            if not any(code.startswith(item) for code in CODES) and not SHELLCHECK_CODE.fullmatch(item):
                 raise BadSelection(f"{option}: {item} is no diagnostic code or prefix of one "
                                    "(see docs/diagnostics.md)")
             out.append(item)
@@ -148,9 +150,9 @@ class FileFilter:
                    "Name the warnings to silence on this line, for example '# pipec: ignore[W508]'.")
             return
         for code in c.codes:
-            if code in c.used or code in unchecked:
+            if code in c.used or code in unchecked or (SHELLCHECK_CODE.fullmatch(code) and "SC" in unchecked):
                 continue
-            if code not in CODES:
+            if code not in CODES and not SHELLCHECK_CODE.fullmatch(code):
                 yield (f"ignore comment names {code}, which is no diagnostic code",
                        "Use a code from docs/diagnostics.md, such as W508, or remove the comment.")
             elif code.startswith("E"):
@@ -176,8 +178,10 @@ TARGET_WARNINGS = frozenset({"W508", "W509", "W510", "W511", "W512", "W513", "W5
                              "W521", "W540", "W541"})
 
 
-def unchecked_codes(target_names) -> frozenset:
-    """The codes :meth:`FileFilter.unused` must not judge when only ``target_names`` ran."""
+def unchecked_codes(target_names, lint_scripts: bool = False) -> frozenset:
+    """The codes :meth:`FileFilter.unused` must not judge when only ``target_names`` ran, and
+    ShellCheck's (``SC``) unless ``--lint-scripts`` ran it."""
     from pipec.targets import TARGETS
 
-    return frozenset() if set(target_names) >= set(TARGETS) else TARGET_WARNINGS
+    codes = frozenset() if set(target_names) >= set(TARGETS) else TARGET_WARNINGS
+    return codes if lint_scripts else codes | {"SC"}

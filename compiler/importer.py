@@ -632,14 +632,18 @@ class Audit:
                 "results": [r.to_dict() for r in self.results]}
 
 
-def audit(root, *, repository: str | None = None, read_text=None) -> Audit:
+def audit(root, *, repository: str | None = None, read_text=None, progress=None) -> Audit:
     """Import every pipeline file under ``root`` on its own (a template also uses the buildspecs
     and appspecs beside it) and collect the results. Never raises for bad input; a crash of an
-    importer is recorded as a Failed result with an E699 diagnostic and listed in ``crashed``."""
+    importer is recorded as a Failed result with an E699 diagnostic and listed in ``crashed``.
+    ``progress(done, total, rel)``, when given, is called before each file and once at the end."""
     out = Audit(str(root))
     base = Path(root)
-    for path in audit_files(root):
+    files = audit_files(root)
+    for done, path in enumerate(files):
         rel = str(path.relative_to(base)) if base.is_dir() else path.name
+        if progress is not None:
+            progress(done, len(files), rel)
         try:
             read = read_input(str(path))
         except InputError as exc:
@@ -662,6 +666,8 @@ def audit(root, *, repository: str | None = None, read_text=None) -> Audit:
                 "E699", ERROR, f"pipec crashed importing this file ({type(exc).__name__}: {exc})", None,
                 help="This is a bug in pipec's importer; please report it with the input file.",
                 file=str(path))]))
+    if progress is not None:
+        progress(len(files), len(files), "")
     return out
 
 

@@ -122,6 +122,11 @@ def artifact_uri(path: str, cwd: str | None = None) -> tuple[str, bool]:
 
 
 def _rule(code: str, repository: str | None) -> dict:
+    if code.startswith("SC"):  # a ShellCheck finding (check --lint-scripts): its wiki page is its help
+        url = f"https://www.shellcheck.net/wiki/{code}"
+        return {"id": code, "name": code, "shortDescription": {"text": f"ShellCheck {code}"},
+                "help": {"text": f"ShellCheck {code}: see {url}"}, "helpUri": url,
+                "defaultConfiguration": {"level": "warning"}}
     rule: dict = {"id": code, "name": code, "shortDescription": {"text": CODES[code]}}
     entry = _docs_entry(code)
     if entry:
@@ -168,7 +173,7 @@ def sarif_log(diags, *, cwd: str | None = None, repository: str | None = None) -
     diags = list(diags)
     if repository is None:
         repository = project_url()
-    codes = sorted({d.code for d in diags if d.code in CODES})
+    codes = sorted({d.code for d in diags if d.code in CODES or re.fullmatch(r"SC\d+", d.code)})
     index = {code: i for i, code in enumerate(codes)}
     driver: dict = {"name": "pipec", "version": __version__, "semanticVersion": __version__}
     if repository:
