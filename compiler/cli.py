@@ -265,13 +265,15 @@ def _compile_or_report(path: str):
 
 def cmd_explain(args) -> int:
     if args.code:
-        from pipec.diagnostics import CODES, explanation
+        from pipec.code_docs import explanation  # not pipec.diagnostics: no attrs for this (issue 18)
 
         if args.file:
             print("pipec: error: give either FILE or --code CODE, not both", file=sys.stderr)
             return EXIT_USAGE
         entry = explanation(args.code)
         if entry is None:
+            from pipec.diagnostics import CODES
+
             near = sorted(c for c in CODES if c[:2] == args.code.strip().upper()[:2])[:8]
             print(f"pipec: error: no diagnostic code {args.code!r}"
                   + (f" (codes like it: {', '.join(near)})" if near else "") + "; docs/diagnostics.md lists them all",

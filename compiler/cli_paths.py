@@ -11,8 +11,6 @@ A folder with no ``.pipe`` file is a usage error: a typo in a path should not pa
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 
 SUFFIX = ".pipe"
 
@@ -54,6 +52,9 @@ def pipe_files(folder: str) -> list[str]:
 
 def _git_root(folder: str) -> bool:
     """Whether ``folder`` is inside a git working tree (and git is installed)."""
+    import shutil  # here, not at the top: a command given only files never needs them (issue 18)
+    import subprocess
+
     if shutil.which("git") is None:
         return False
     try:
@@ -67,6 +68,8 @@ def _git_root(folder: str) -> bool:
 def _git_files(folder: str) -> list[str] | None:
     """The files under ``folder`` that git tracks or does not ignore, relative to it; None when
     git fails (the walk then decides)."""
+    import subprocess
+
     try:
         done = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
                               cwd=folder, capture_output=True, check=False)

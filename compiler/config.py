@@ -20,9 +20,7 @@ An unknown key, a value of the wrong type or a file that is not valid TOML raise
 
 from __future__ import annotations
 
-import difflib
 import os
-import tomllib
 
 import attrs
 
@@ -73,6 +71,8 @@ def find(start: str) -> tuple[str, dict] | None:
 
 
 def _read(path: str) -> dict:
+    import tomllib  # only when there is a file to read (issue 18: start-up)
+
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
@@ -99,6 +99,8 @@ def parse(table: dict, path: str) -> Config:
     where = f"{path}: [tool.pipec]" if os.path.basename(path) == PYPROJECT else path
     for key in table:
         if key not in KEYS:
+            import difflib
+
             close = difflib.get_close_matches(key, KEYS, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise ConfigError(f"{where}: unknown key '{key}' (pipec knows {', '.join(KEYS)}){hint}")

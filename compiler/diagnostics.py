@@ -335,53 +335,6 @@ def render_all(diags: Iterable[Diagnostic], sources: dict[str, str], paint=plain
     return "\n\n".join(out)
 
 
-def _docs_file():
-    """docs/diagnostics.md: in a wheel it is package data (``pipec/docs/``); in a checkout or an
-    editable install it is ``docs/`` beside ``compiler/``."""
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "docs" / "diagnostics.md", here.parent / "docs" / "diagnostics.md"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def explanation(code: str) -> str | None:
-    """The entry of ``code`` in docs/diagnostics.md, for a terminal: the title, the text, and each
-    example labelled (what gives the code, and the corrected version). None for an unknown code."""
-    import re
-
-    code = code.strip().upper()
-    if code not in CODES:
-        return None
-    path = _docs_file()
-    if path is None:
-        return f"{code}: {CODES[code]}\n\n(docs/diagnostics.md is not installed with this copy of pipec.)\n"
-    text = path.read_text(encoding="utf-8")
-    m = re.search(rf"^## {code}: .*?(?=^## |\Z)", text, re.S | re.M)
-    if m is None:
-        return f"{code}: {CODES[code]}\n"
-    labels = {"pipe-snippet": f"Gives {code}:", "pipe": "Corrected:", "yaml": f"An input that gives {code}:",
-              "console": "In a terminal:", "text": "", "": ""}
-    out, fence = [], None
-    for line in m.group(0).rstrip().splitlines():
-        if line.startswith("```"):
-            if fence is None:
-                fence = line[3:].strip()
-                label = labels.get(fence, "")
-                if label:
-                    out.append(label)
-            else:
-                fence = None
-                out.append("")
-            continue
-        if fence is not None:
-            out.append("    " + line if line else "")
-        elif line.startswith("## "):
-            out.append(line[3:])
-            out.append("=" * len(line[3:]))
-        else:
-            out.append(line)
-    text = "\n".join(out).strip("\n")
-    return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+# 'pipec explain --code' reads the docs without the classes above (issue 18: start-up); the
+# functions live in pipec.code_docs and are re-exported here, where callers have always found them
+from pipec.code_docs import _docs_file, explanation  # noqa: E402,F401

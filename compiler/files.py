@@ -24,7 +24,6 @@ tree of files with :mod:`pipec.transaction` instead.
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 import sys
 
@@ -215,6 +214,8 @@ def write_file(path: str, data: str | bytes) -> None:
 def _create_beside(target: str, mode: int) -> tuple[str, int]:
     """A new, empty temporary file in ``target``'s folder: (path, open descriptor). ``mode`` is
     given to open(), so the umask applies as it does to any new file."""
+    import secrets  # writing only: reading, which every command does, never needs it (issue 18)
+
     folder, name = os.path.split(target)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     while True:

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import re
 
-
-from lark import Token  # noqa: E402
-from lark.lexer import Lexer
+from pipec.grammar.pipe_parser import Lexer, Token
 
 _MASTER = re.compile(
     r"""

@@ -1,9 +1,10 @@
 """The parser boundary: text in, :class:`pipec.ast.Module` out, or :class:`Diagnostics`.
 
-The grammar (``grammar/pipe.lark``) is compiled once per process into an LALR parser (lark's
-on-disk cache keeps the tables between runs) driven by :class:`pipec.lexer.PipeLexer`, which types
-each word by what the parser accepts at that point (keywords are keywords only where the grammar
-expects them). Lark's exceptions never leave this module: they are translated into coded
+The grammar (``grammar/pipe.lark``) is analysed into LALR tables when it changes, not when pipec
+starts: ``python -m pipec.grammar.regen`` runs lark's standalone generator, whose output
+(``grammar/pipe_parser.py``: lark's runtime and the tables) is checked in. The parser is loaded
+from it once per process, driven by :class:`pipec.lexer.PipeLexer`, which types each word by what
+the parser accepts at that point (keywords are keywords only where the grammar expects them). Lark's exceptions never leave this module: they are translated into coded
 diagnostics that name what was expected in words, with a did-you-mean when a keyword is misspelt.
 """
 
@@ -13,9 +14,10 @@ import functools
 import os
 import re
 
-
-from lark import Lark, Token  # noqa: E402
-from lark.exceptions import (
+from pipec.grammar import pipe_parser
+from pipec.grammar.pipe_parser import (
+    Lark,
+    Token,
     UnexpectedCharacters,
     UnexpectedEOF,
     UnexpectedInput,
@@ -75,54 +77,21 @@ def _grammar_text() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, _PostLex]:
+    """The parser, loaded from the tables in ``grammar/pipe_parser.py`` the way lark loads its
+    own cache or a standalone parser (``Lark._load_from_dict``), with pipec's lexer in place of
+    the ``basic`` one the tables were generated with (it is named in two places of the data)."""
     post = _PostLex()
-    text = _grammar_text()
-    lark = Lark(
-        text,
-        parser="lalr",
-        lexer=PipeLexer,
+    data = dict(pipe_parser.DATA)
+    data["options"] = {**data["options"], "lexer": PipeLexer}
+    data["parser"] = {**data["parser"], "lexer_conf": {**data["parser"]["lexer_conf"], "lexer_type": PipeLexer}}
+    lark = Lark._load_from_dict(
+        data,
+        pipe_parser.MEMO,
         propagate_positions=True,
-        maybe_placeholders=True,
         postlex=post,
         lexer_callbacks={"COMMENT": lambda tok: post.comments.append(tok)},
-        cache=_cache_file(text),
     )
     return lark, post
-
-
-def _cache_file(grammar: str) -> str | bool:
-    """Where lark keeps the LALR tables between runs (they take about 70 ms to build), or False
-    for no disk cache.
-
-    lark's cache is a pickle, and unpickling runs code: the file must be one that only this user
-    can have written. So it lives in the user's own cache directory (``$XDG_CACHE_HOME/pipec``,
-    by default ``~/.cache/pipec``), which pipec creates with mode 0700; the directory and an existing
-    cache file are used only when this user owns them and nobody else can write them. Anything
-    else (a shared or foreign directory, a link, a group-writable file) means no cache, never an
-    error. The grammar's hash is in the file name, so two pipec versions never read each other's
-    tables. The temporary directory is never used: anyone can create paths there first."""
-    import stat
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "pipec")
-    uid = os.getuid() if hasattr(os, "getuid") else None
-
-    def private(path: str, kind, others: int) -> bool:
-        st = os.lstat(path)
-        return kind(st.st_mode) and (uid is None or st.st_uid == uid) and not st.st_mode & others
-
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        if not private(folder, stat.S_ISDIR, 0o077):
-            return False
-        import hashlib
-
-        path = os.path.join(folder, f"pipe-lark-{hashlib.sha256(grammar.encode()).hexdigest()[:16]}.cache")
-        if os.path.lexists(path) and not private(path, stat.S_ISREG, 0o022):
-            return False
-        return path
-    except OSError:  # no home, a read-only file system: run without the disk cache
-        return False
 
 
 @functools.lru_cache(maxsize=1)

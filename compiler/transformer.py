@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-
-from lark import Token, Transformer, v_args  # noqa: E402
+from pipec.grammar.pipe_parser import Token, Transformer, v_args
 
 from pipec import ast
 from pipec.diagnostics import Span

@@ -1,5 +1,7 @@
-"""The parser's disk cache is a pickle: pipec must never load one that another user could write
-(issue 23, item 1). These tests plant a pickle that would create a file when loaded."""
+"""pipec must never load a pickle that another user could write (issue 23, item 1). pipec 0.1
+kept lark's parser cache, a pickle, in a shared temporary folder, and later in the user's cache
+folder; since issue 18 the parser's tables are package code and no cache is read or written. The
+tests plant a pickle where those caches were, one that would create a file when loaded."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import pickle
 import subprocess
 import sys
 
-import pytest
 
 from pipec import parser as parser_mod
 
@@ -29,54 +30,28 @@ class _Bomb:
         return (open, (self.path, "w"))
 
 
-@pytest.fixture
-def cache_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
 def _grammar():
     return parser_mod._grammar_text()
 
 
-def test_cache_in_a_private_folder_of_the_users_own(cache_home):
-    path = parser_mod._cache_file(_grammar())
-    assert path and os.path.dirname(path) == str(cache_home / "pipec")
-    assert os.stat(cache_home / "pipec").st_mode & 0o777 == 0o700
-    assert "/tmp/" not in path or str(cache_home).startswith("/tmp/")
+def _pipe(tmp_path):
+    src = tmp_path / "p.pipe"
+    src.write_text('pipeline p {\n  source app github "o/r"\n  stage s {\n    build b {\n      build "make"\n    }\n  }\n}\n')
+    return src
 
 
-def test_folder_others_can_enter_is_not_used(cache_home):
-    (cache_home / "pipec").mkdir(parents=True)
-    os.chmod(cache_home / "pipec", 0o777)
-    assert parser_mod._cache_file(_grammar()) is False
-
-
-def test_folder_owned_by_someone_else_is_not_used(cache_home, monkeypatch):
-    (cache_home / "pipec").mkdir(parents=True, mode=0o700)
-    monkeypatch.setattr(os, "getuid", lambda: os.stat(cache_home).st_uid + 1)
-    assert parser_mod._cache_file(_grammar()) is False
-
-
-def test_folder_that_is_a_link_is_not_used(cache_home, tmp_path):
-    (tmp_path / "elsewhere").mkdir(mode=0o700)
-    cache_home.mkdir()
-    os.symlink(tmp_path / "elsewhere", cache_home / "pipec")
-    assert parser_mod._cache_file(_grammar()) is False
-
-
-@pytest.mark.parametrize("how", ["group-writable", "link"])
-def test_planted_cache_file_is_not_used(cache_home, tmp_path, how):
-    path = parser_mod._cache_file(_grammar())
-    assert path
-    bomb = tmp_path / "bomb.pickle"
-    bomb.write_bytes(_bomb(tmp_path / "pwned"))
-    if how == "link":
-        os.symlink(bomb, path)
-    else:
-        os.replace(bomb, path)
-        os.chmod(path, 0o666)
-    assert parser_mod._cache_file(_grammar()) is False
+def test_parser_reads_no_cache_and_writes_none(tmp_path):
+    """The LALR tables are package code (grammar/pipe_parser.py, issue 18): a check creates nothing
+    in the user's cache folder, the home folder or the temporary folder."""
+    home, cache, tmp = tmp_path / "home", tmp_path / "cache", tmp_path / "tmp"
+    for d in (home, cache, tmp):
+        d.mkdir()
+    src = _pipe(tmp_path)
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(cache), "TMPDIR": str(tmp)}
+    run = subprocess.run([sys.executable, "-m", "pipec", "check", "--no-targets", str(src)], env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert [list(d.iterdir()) for d in (home, cache, tmp)] == [[], [], []]
 
 
 def test_planted_pickle_never_runs_end_to_end(tmp_path):
@@ -96,8 +71,7 @@ def test_planted_pickle_never_runs_end_to_end(tmp_path):
     for where in (folder, shared):
         (where / name).write_bytes(_bomb(tmp_path / "pwned"))
         os.chmod(where, 0o777)
-    src = tmp_path / "p.pipe"
-    src.write_text('pipeline p {\n  source app github "o/r"\n  stage s {\n    build b {\n      build "make"\n    }\n  }\n}\n')
+    src = _pipe(tmp_path)
     env = {**os.environ, "XDG_CACHE_HOME": str(home), "TMPDIR": str(tmp_path / "tmp")}
     run = subprocess.run([sys.executable, "-m", "pipec", "check", str(src)], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

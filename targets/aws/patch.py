@@ -81,11 +81,11 @@ def template(pipeline: model.Pipeline, data: dict, stages, errors: list[Diagnost
 def check(patched: dict[str, str], pipeline: model.Pipeline, emit_files, prefix: str) -> list[Diagnostic]:
     """W540/W541 for the AWS patches of ``pipeline``; ``emit_files(model)`` generates the
     target's files for a model (the unpatched one, and one patch at a time)."""
-    from pipec.targets.aws.read import read
-
     found = patches.all_patches(pipeline, "aws")
     if not found:
         return []
+    from pipec.targets.aws.read import read  # the reader (and the importer's YAML) only for patches
+
     try:
         unpatched = emit_files(patches.keeping(pipeline, "aws"))
     except Diagnostics:

@@ -88,11 +88,11 @@ def without_workflow(pipeline: model.Pipeline) -> list[Diagnostic]:
 def check(patched: dict[str, str], pipeline: model.Pipeline, emit_files, prefix: str) -> list[Diagnostic]:
     """W540/W541 for the GitHub patches of ``pipeline``: ``emit_files(model)`` generates the
     target's files for a model (used for the unpatched pipeline, and for one patch at a time)."""
-    from pipec.targets.github.read import read
-
     found = patches.all_patches(pipeline, "github")
     if not found:
         return []
+    from pipec.targets.github.read import read  # the reader (and the importer's YAML) only for patches
+
     try:
         unpatched = emit_files(patches.keeping(pipeline, "github"))
     except Diagnostics:

@@ -1,0 +1,97 @@
+"""Regenerate ``pipe_parser.py``, the LALR parser of ``pipe.lark`` as lark's standalone generator
+writes it, so that pipec parses without analysing the grammar at start-up (issue 18).
+
+    python -m pipec.grammar.regen           # rewrite grammar/pipe_parser.py
+    python -m pipec.grammar.regen --check   # exit 1 when it is stale (tests/test_grammar_regen.py)
+
+lark stays the grammar's tool: ``python -m lark.tools.standalone`` analyses ``pipe.lark`` here,
+at development time, and writes lark's own runtime (lexer, LALR driver, interactive parser,
+trees, transformers; MPL-2.0, see the generated file's header) with the parse tables as data.
+pipec.parser loads those tables with lark's ``Lark._load_from_dict``, the same call the generated
+``Lark_StandAlone`` makes, handing it pipec's lexer (:class:`pipec.lexer.PipeLexer`) in place of
+the ``basic`` lexer it was generated with. At run time nothing is written and nothing is read but
+the package's own modules: no cache in the user's home, no pickle.
+
+Two things are added to what the generator prints, both checked by ``--check``:
+
+- a first line with the SHA-256 of ``pipe.lark`` and the lark version, which is how ``--check``
+  tells a stale parser from a current one (lark numbers
+  states and terminals in an order that changes from run to run, so two generations of the same
+  grammar differ byte for byte; tests/test_grammar_regen.py also compares the tables themselves);
+- lark's runtime imports the third-party ``regex`` module when it happens to be installed, only to
+  measure terminal widths while analysing a grammar, which the generated parser never does; the
+  import is replaced with ``_has_regex = False`` so that start-up does not depend on what else is
+  installed (``regex`` costs about 5 ms to import). ``Lark(regex=True)`` is not used by pipec.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GRAMMAR = os.path.join(HERE, "pipe.lark")
+OUTPUT = os.path.join(HERE, "pipe_parser.py")
+
+#: the generator's options: the tables do not depend on the lexer, which pipec replaces
+OPTIONS = ["-l", "basic", "--propagate_positions", "--maybe_placeholders"]
+
+_REGEX_IMPORT = "try:\n    import regex\n    _has_regex = True\nexcept ImportError:\n    _has_regex = False\n"
+_NO_REGEX = ("_has_regex = False  ## pipec.grammar.regen: the optional 'regex' import is left out; only grammar\n"
+             "##   analysis (terminal widths) uses it, and this parser is never analysed again\n")
+
+
+def grammar_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def header(text: str, lark_version: str) -> str:
+    """The first line of ``pipe_parser.py`` for grammar ``text``."""
+    return f"# pipec: generated from pipe.lark sha256={grammar_digest(text)} by lark {lark_version}; " \
+           "do not edit, run python -m pipec.grammar.regen\n"
+
+
+def generate() -> str:
+    """The text of ``pipe_parser.py`` for the current ``pipe.lark``."""
+    import lark
+
+    run = subprocess.run([sys.executable, "-m", "lark.tools.standalone", *OPTIONS, GRAMMAR],
+                         capture_output=True, text=True, check=True)
+    code = run.stdout
+    if code.count(_REGEX_IMPORT) != 1:
+        raise SystemExit("regen: lark's optional regex import was not found once; look at the generated file")
+    code = code.replace(_REGEX_IMPORT, _NO_REGEX)
+    with open(GRAMMAR, encoding="utf-8") as fh:
+        return header(fh.read(), lark.__version__) + code
+
+
+def current_header() -> str:
+    with open(OUTPUT, encoding="utf-8") as fh:
+        return fh.readline()
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--check"]:
+        import lark
+
+        with open(GRAMMAR, encoding="utf-8") as fh:
+            want = header(fh.read(), lark.__version__)
+        if not os.path.exists(OUTPUT) or current_header() != want:
+            print("grammar/pipe_parser.py is stale: run python -m pipec.grammar.regen", file=sys.stderr)
+            return 1
+        return 0
+    if argv:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    text = generate()
+    with open(OUTPUT, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    print(f"wrote {OUTPUT} ({len(text):,} characters)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""What each command imports at start-up (issue 18): a fresh ``python -m pipec ...`` must not load modules its command never uses. These tests fail when someone adds an eager import
+(at the top of a module on the path) of something heavy: lark's grammar analysis, troposphere,
+PyYAML, the importers, the target packages or attrs.
+
+Times are not asserted here (bench/perf.py measures them); the import set is what decides them
+and, unlike a time, it is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+REFERENCE = ROOT / "examples" / "02-reference.pipe"
+
+
+#: runs ``python -m pipec ARGV`` in a fresh interpreter and, at exit, writes every module it
+#: imported (``sys.modules``: ``-X importtime`` misses modules loaded by importlib.import_module,
+#: which is how the registry loads a target)
+_RUN = """
+import atexit, runpy, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write("\\n".join(sorted(sys.modules))))
+sys.argv[0] = "pipec"
+runpy.run_module("pipec", run_name="__main__", alter_sys=True)
+"""
+
+
+def _imported(*argv: str, cwd: Path) -> set[str]:
+    """The modules a fresh ``python -m pipec ARGV`` has imported when it exits."""
+    out = cwd / "modules.txt"
+    run = subprocess.run([sys.executable, "-c", _RUN, str(out), *argv], cwd=cwd, capture_output=True, text=True)
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    names = set(out.read_text().split())
+    assert "pipec.cli" in names, run.stderr[-2000:]
+    return names
+
+
+def _under(names: set[str], *prefixes: str) -> list[str]:
+    return sorted(n for n in names if any(n == p or n.startswith(p + ".") for p in prefixes))
+
+
+#: never imported by any command at run time: the parser is grammar/pipe_parser.py (lark's
+#: standalone output), so lark itself, and its grammar loader above all, stay out
+NEVER = ("lark",)
+#: what building the targets needs, and what only importing or reading files back needs
+TARGET_LIBRARIES = ("troposphere", "yaml", "cfn_flip", "awacs")
+IMPORTERS = ("pipec.importer", "pipec.import_yaml", "pipec.targets.aws.imports", "pipec.targets.aws.spec_imports",
+             "pipec.targets.github.imports", "pipec.targets.gitlab", "pipec.targets.aws.read",
+             "pipec.targets.github.read")
+
+
+def test_check_without_targets_loads_the_language_only(tmp_path):
+    names = _imported("check", "--no-targets", str(REFERENCE), cwd=tmp_path)
+    assert _under(names, *NEVER, *TARGET_LIBRARIES, *IMPORTERS, "pipec.targets.aws", "pipec.targets.github",
+                  "pipec.build", "tree_sitter", "detect_secrets") == []
+    assert {"pipec.parser", "pipec.semantic", "pipec.grammar.pipe_parser"} <= names
+
+
+def test_check_runs_the_emitters_but_never_the_importers_or_readers(tmp_path):
+    """``pipec check`` builds the targets in memory (it reports what ``build`` would), so their
+    emitters and troposphere are loaded; reading files back (only for ``patch`` lines) and
+    importing are not. Nor is a configuration reader without a configuration file."""
+    ref = tmp_path / REFERENCE.name  # away from the repository's pyproject.toml
+    ref.write_text(REFERENCE.read_text(encoding="utf-8"), encoding="utf-8")
+    names = _imported("check", str(ref), cwd=tmp_path)
+    assert _under(names, *NEVER, *IMPORTERS, "tomllib", "secrets", "difflib") == []
+    assert {"pipec.targets.aws.emit", "pipec.targets.github.emit"} <= names
+
+
+def test_version_and_explain_code_load_almost_nothing(tmp_path):
+    for argv in (("--version",), ("explain", "--code", "W500")):
+        names = _imported(*argv, cwd=tmp_path)
+        assert _under(names, *NEVER, *TARGET_LIBRARIES, "attr", "attrs", "pipec.diagnostics", "pipec.parser",
+                      "pipec.model", "pipec.targets.aws", "pipec.targets.github") == [], argv
+        pipec_modules = _under(names, "pipec")
+        assert pipec_modules == sorted({"pipec", "pipec.cli", "pipec.targets", "pipec.code_docs"} & set(pipec_modules)), argv
