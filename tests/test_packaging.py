@@ -77,8 +77,12 @@ def test_metadata_license_classifiers_and_keywords():
     from trove_classifiers import classifiers as known
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    # MIT for pipec, MPL-2.0 for the parser lark's standalone generator writes (its header says so)
+    assert project["license"] == "MIT AND MPL-2.0"
+    assert project["license-files"] == ["LICENSE", "LICENSES/MPL-2.0.txt"]
     assert (ROOT / "LICENSE").read_text().startswith("MIT License\n")
+    assert (ROOT / "LICENSES" / "MPL-2.0.txt").read_text().startswith("Mozilla Public License Version 2.0\n")
+    assert "Mozilla Public License, v. 2.0" in (ROOT / "grammar" / "pipe_parser.py").read_text()[:2000]
     unknown = [c for c in project["classifiers"] if c not in known]
     assert not unknown, f"not on PyPI's list of classifiers: {unknown}"
     # PEP 639: a license expression excludes License classifiers (PyPI refuses both)
@@ -104,7 +108,8 @@ def test_sdist_builds_and_installs_in_a_fresh_environment(tmp_path):
                      "targets/github/run/standins/actions/checkout/action.yml"):
         assert required in names, f"{required} missing from {sdist.name}"
     assert not any(name.startswith("tests/") for name in names)
-    assert "License-Expression: MIT" in pkg_info and "License-File: LICENSE" in pkg_info
+    assert "License-Expression: MIT AND MPL-2.0" in pkg_info and "License-File: LICENSE" in pkg_info
+    assert "License-File: LICENSES/MPL-2.0.txt" in pkg_info
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
