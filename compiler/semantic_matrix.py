@@ -133,6 +133,10 @@ class MatrixChecks(Checker):
                          (f"Axes: {', '.join(axes)}.{did_you_mean(ref, axes)}" if axes else
                           "A runtime version written as $NAME reads a matrix axis: add "
                           f"'matrix {{ axis {ref} ... }}', or write the version."))
+            elif ref is not None and r.name == "java":
+                self.err("E314", "a java version cannot come from a matrix axis", r.span,
+                         "CodeBuild names Java versions corretto21 and GitHub's setup-java 21; write one "
+                         "java action per version, or install the version in the install phase.")
             elif "$" in r.version and ref is None:
                 self.err("E314", f"runtime {r.name} '{r.version}' is neither a version nor one axis", r.span,
                          "Write the version, or $NAME alone to take it from the matrix axis NAME.")
