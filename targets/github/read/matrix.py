@@ -71,6 +71,8 @@ class MatrixReader:
         labels = job.get("runs-on")
         labels = [labels] if isinstance(labels, str) else list(labels or [])
         shells = {step.get("shell") for _, role, step in located if role == "command"}
+        if any(str(x).startswith("ubuntu-") for x in labels) and "powershell" in shells:
+            _fail(where, "PowerShell steps on a Linux runner: a Windows build runs on a windows-* runner")
         windows = any(str(x).startswith("windows-") for x in labels) or shells == {"powershell"}
         if windows:
             if shells != {"powershell"}:
