@@ -341,6 +341,8 @@ class Commands:
             return self.add_secret(a, env_name if env_name and env_name not in a.env else parts[1], parts[1])
         if inner == "github.token":
             return self.add_secret(a, "GITHUB_TOKEN", "GITHUB_TOKEN")
+        if head == "matrix" and len(parts) == 2 and parts[1] in (getattr(self, "matrix_axes", None) or ()):
+            return parts[1]  # an axis of the action's matrix: an environment variable of each cell
         if head == "matrix" and getattr(self, "matrix_unknown", False) and len(parts) == 2 \
                 and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", parts[1]):
             # a matrix that is not expanded (issue 25): the value is a placeholder variable of the

@@ -124,6 +124,10 @@ class Jobs:
             d.stmt(line)
         if a.timeout:
             d.stmt("timeout", a.timeout)
+        if a.matrix:
+            m = d.block("matrix")
+            for line in a.matrix:
+                m.stmt(line)
         for name, version in a.runtimes.items():
             d.stmt("runtime", name, v(version))
         for name, value in a.env.items():
@@ -182,7 +186,11 @@ class Jobs:
         combos: list = [None]
         sequential = False
         self.matrix_unknown = False
-        if strategy is not None:
+        self.matrix_lines = self.faithful(job, strategy) if strategy is not None else None
+        self.matrix_axes = [ln.split()[1] for ln in self.matrix_lines or () if ln.startswith("axis ")]
+        if self.matrix_lines is not None:
+            pass  # one action with a matrix block (.matrices); its commands read the axes as variables
+        elif strategy is not None:
             combos = self.matrix(stage, key, job, strategy)
             if combos is None:
                 # degrade, never drop (issue 25): the job once, behind a command that fails until a
@@ -226,6 +234,8 @@ class Jobs:
         report_environment_url(ctx, notes, job)
         self.runner(a, key, job)
         self.container(a, job)
+        if self.matrix_lines is not None:
+            a.matrix = list(self.matrix_lines)
         if "services" in job:
             ctx.skip(notes, "workflow: service containers", "service containers (databases and the like beside "
                      "the job) have no CodeBuild equivalent", job, "services")
