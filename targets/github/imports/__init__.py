@@ -35,8 +35,11 @@ Mapping (workflow -> ``.pipe``)::
                                              lint or check
     runs-on ubuntu-*                         image ubuntu (+ github { runs_on LABEL } unless
                                              ubuntu-latest); other runners: github { runs_on ... } and
-                                             a finding (CodeBuild runs Ubuntu); windows: default
-                                             shell pwsh, so its run steps are findings
+                                             a finding (CodeBuild runs Ubuntu); windows: os windows
+                                             with the PowerShell steps as written when the job has
+                                             only those, checkout and artifact steps (a finding for
+                                             pwsh 7 vs Windows PowerShell); otherwise its PowerShell
+                                             run steps are findings
     container IMAGE                          image docker IMAGE
     timeout-minutes (default 360)            timeout Nm
     environment NAME                         github { environment NAME } + task (reviewers) +

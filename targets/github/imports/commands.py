@@ -171,6 +171,14 @@ class Commands:
             ctx.skip(a.phase, "workflow: step timeout", f"step {i + 1} has its own timeout; only the action's "
                      "timeout applies", steps, i)
         shell = step.get("shell", job_def.get("shell", wf_def.get("shell")))
+        if a.image == ["os windows"]:  # jobs.windows_build: the PowerShell as written
+            body = _scalar(step["run"]).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+            if body.strip():
+                src = '"""\n' + body + '\n"""' if "\n" in body else q(body)
+                a.phase.stmt("run", src)
+                a.commands += 1
+                ctx.mapping.setdefault("steps", {}).setdefault(a.name, []).append([i, final])
+            return
         if shell is None:
             if self.os == "windows":
                 if a.windows_reported:  # a finding per step: nothing is left out silently (issue 25)
