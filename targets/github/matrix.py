@@ -57,7 +57,9 @@ class Matrices:
 
     def platform_runner(self, b: model.Build, job: dict) -> dict:
         """The job skeleton ``job`` on the runner of the build's platform (before its steps are made)."""
-        if (b.os, b.arch) != ("linux", "x86_64") and not b.github.has("runs_on"):
+        # run_in_codebuild: the job only starts the build, which runs on CodeBuild's platform
+        if (b.os, b.arch) != ("linux", "x86_64") and not b.github.has("runs_on") \
+                and not b.github.has("run_in_codebuild"):
             job["runs-on"] = RUNNERS[(b.os, b.arch)]
         return job
 
@@ -66,7 +68,7 @@ class Matrices:
         extra: dict = {}
         if b.matrix is not None:
             extra["strategy"] = self.strategy(b.matrix)
-        if b.os == "windows":
+        if b.os == "windows" and not b.github.has("run_in_codebuild"):
             extra["defaults"] = {"run": {"shell": "bash"}}
         if extra:
             job = _after(job, "runs-on", extra)

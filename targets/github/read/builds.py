@@ -412,8 +412,14 @@ class Builds(MatrixReader):
         source = self.need_source(at, "the CodeBuild project reads the workflow's repository")
         shell = (data.get("env") or {}).get("shell")
         role = props.get("ServiceRole")  # aws { role }: an ARN as written; pipec's own: a reference
+        from pipec.targets.aws.read_batch import PLATFORMS
+
+        kind = (props.get("Environment") or {}).get("Type", "LINUX_CONTAINER")
+        if kind not in PLATFORMS:
+            _fail(at, f"the CodeBuild project's environment type {kind!r} is not understood")
+        platform = None if PLATFORMS[kind] == ("linux", "x86_64") else PLATFORMS[kind]
         return plan.spec(inputs=(source,), shell=plan.SHELLS.get(shell, str(shell)) if shell else plan.DEFAULT_SHELL,
-                         phases=tuple(phases), env=tuple(sorted(env)),
+                         platform=platform, phases=tuple(phases), env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=(),
                          cache=tuple(sorted(plan.cache_path(p) for p in (data.get("cache") or {}).get("paths") or ())),
                          reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout,
