@@ -137,7 +137,7 @@ class MatrixChecks(Checker):
                 self.err("E314", "a java version cannot come from a matrix axis", r.span,
                          "CodeBuild names Java versions corretto21 and GitHub's setup-java 21; write one "
                          "java action per version, or install the version in the install phase.")
-            elif "$" in r.version and ref is None:
+            elif "$" in r.version and ref is None and axes:
                 self.err("E314", f"runtime {r.name} '{r.version}' is neither a version nor one axis", r.span,
                          "Write the version, or $NAME alone to take it from the matrix axis NAME.")
         if b.matrix is None:
