@@ -157,6 +157,14 @@ class MatrixChecks(Checker):
             self.err("E315", f"{b.kind} '{b.name}' has a matrix and a cache", span,
                      "The cells would save one cache over each other, in an order neither platform fixes; "
                      "leave the cache out of the matrix build.")
+        if b.reports:
+            # each cell uploads its reports under a name with its values, and upload-artifact refuses
+            # names with these characters (actions/upload-artifact's artifact name validation)
+            bad = sorted({x for _, vals in b.matrix.axes for x in vals if set(x) & set('\\/":<>|*?')})
+            if bad:
+                self.err("E314", f"axis value '{bad[0]}' cannot name a cell's report upload", span,
+                         "On GitHub each cell uploads its reports as an artifact named with its values, and "
+                         "artifact names cannot hold \\ / \" : < > | * ?; choose values without them.")
         if b.github.has("run_in_codebuild"):
             self.err("E315", f"{b.kind} '{b.name}' has a matrix and runs in CodeBuild from GitHub", span,
                      "pipec starts one CodeBuild build from a GitHub job; remove run_in_codebuild or the matrix.")
