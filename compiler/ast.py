@@ -482,6 +482,34 @@ class PatchStmt(Node):
 
 
 @node
+class AxisStmt(Node):
+    """``axis NAME VALUE...``: one axis of a build's matrix, its name an environment variable."""
+
+    name: str
+    values: tuple[str, ...] = attrs.field()
+    span: Span | None = _span()
+
+
+@node
+class CellStmt(Node):
+    """``include NAME=VALUE...`` or ``exclude NAME=VALUE...`` (``keyword``) in a matrix: a cell
+    added, or the cells left out."""
+
+    keyword: str
+    values: tuple[tuple[str, str], ...] = attrs.field()
+    span: Span | None = _span()
+
+
+@node
+class MatrixBlock(Node):
+    """``matrix { ... }`` in a build or test: its axes, includes and excludes, and ``fail_fast``
+    and ``max_parallel`` (as :class:`Field`)."""
+
+    body: tuple[Union[AxisStmt, CellStmt, Field], ...] = attrs.field(default=())
+    span: Span | None = _span()
+
+
+@node
 class PlatformBlock(Node):
     """``aws { ... }`` or ``github { ... }``: settings that only one platform understands."""
 

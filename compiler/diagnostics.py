@@ -131,6 +131,9 @@ CODES: dict[str, str] = {
     "E311": "empty stage or parallel group",
     "E312": "too many triggers",
     "E313": "invalid schedule",
+    "E314": "invalid matrix",
+    "E315": "a matrix build's outputs cannot be read alike",
+    "E316": "not available for this operating system or architecture",
     # deployments
     "E400": "strategy not available on this compute platform",
     "E401": "percentage out of range",

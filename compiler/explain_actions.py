@@ -68,21 +68,33 @@ class Narrator:
             image = f"the custom image {img.ref} from ECR"
         else:
             image = f"the container image {img.ref}"
+        if b.os == "windows":
+            image = "CodeBuild's Windows Server 2019 image, its commands in PowerShell"
+        elif b.arch == "arm64" and img.kind in ("ubuntu", "amazonlinux"):
+            image = "the managed Amazon Linux image for arm64 (Graviton)"
         in_codebuild = b.github.has("run_in_codebuild")
         github_only = (b.platform_binding or self.stage_platform.get(b.stage)) == "github"
         if self.voice == "github" and not in_codebuild or github_only and not in_codebuild:
             # a GitHub job without run_in_codebuild runs on the workflow's runner: 'compute'
             # (a CodeBuild compute type) does not apply to it
-            env = ("Runs " + (f"in {image} " if img.kind == "docker" else "") +
-                   "on the workflow's GitHub runner (runs-on decides the machine)")
+            runner = {"windows": "on GitHub's Windows runner, its commands in PowerShell"}.get(
+                b.os, "on GitHub's arm64 runner" if b.arch == "arm64" else
+                "on the workflow's GitHub runner (runs-on decides the machine)")
+            env = ("Runs " + (f"in {image} " if img.kind == "docker" else "") + runner)
         else:
             env = f"Runs in {image}, compute {b.compute} ({COMPUTE.get(b.compute, b.compute)})"
         if b.runtimes:
-            env += ", with " + join_words([f"{RUNTIMES.get(n, n)} {v}" for n, v in b.runtimes])
+            from pipec.semantic_matrix import axis_reference
+
+            env += ", with " + join_words([
+                f"{RUNTIMES.get(n, n)} {v}" if axis_reference(str(v)) is None
+                else f"{RUNTIMES.get(n, n)} of the cell's {axis_reference(str(v))}" for n, v in b.runtimes])
         if b.privileged:
             env += "; privileged, so it can run a Docker daemon"
         env += f"; time limit {minutes_text(b.timeout_minutes)}."
         doc.bullet(env)
+        if b.matrix is not None:
+            doc.bullet(self.matrix_text(b.matrix))
         ins = list(b.inputs)
         text = f"Input: {ins[0]} (the working directory)"
         if len(ins) > 1:
@@ -141,6 +153,27 @@ class Narrator:
             fmt, kind = REPORT_KINDS.get(r.format, (r.format, "test"))
             base = f" under {r.base}/" if r.base else ""
             doc.bullet(f"Publishes the {kind} report {r.name} ({fmt}) from {join_words([quoted(f) for f in r.files])}{base}.")
+
+    def matrix_text(self, m: model.Matrix) -> str:
+        """The sentence about a build's matrix: its axes, excludes and includes, cells and rules."""
+        text = "Runs once per cell of its matrix: " + " x ".join(
+            f"{n} {join_words(list(vals))}" for n, vals in m.axes)
+        for ex in m.exclude:
+            text += ", without " + " ".join(f"{k}={x}" for k, x in ex)
+        for inc in m.include:
+            text += ", plus " + " ".join(f"{k}={x}" for k, x in inc)
+        cells = len(m.cells())
+        text += (f": {cells} cell{'s' if cells != 1 else ''}, each with its values as environment variables"
+                 f" ({join_words([n for n, _ in m.axes])})")
+        how = {"aws": "a CodeBuild batch build, one build per cell",
+               "github": "strategy.matrix, one job per cell, named after its values"}.get(self.voice)
+        if how:
+            text += f"; {how}"
+        text += ("; the first failed cell stops the others" if m.fail_fast
+                 else "; every cell runs to its end, even when another one fails")
+        if m.max_parallel:
+            text += f"; at most {m.max_parallel} at once"
+        return text + "."
 
     def failure(self, b: model.Build) -> str | None:
         """The failure rules, said once per pipeline (at its first build), and then only what an

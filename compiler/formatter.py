@@ -141,7 +141,7 @@ class _Printer:
     def s_Field(self, n, d):
         if n.keyword in ("message", "url", "parameters"):
             self.simple(n, f"{n.keyword} {quote(n.value)}", d)
-        elif n.keyword in ("artifact", "clone", "os"):  # a name or a keyword value: never quoted
+        elif n.keyword in ("artifact", "clone", "os", "arch", "fail_fast", "max_parallel"):  # a name or a keyword value: never quoted
             self.simple(n, f"{n.keyword} {n.value}", d)
         else:
             self.simple(n, f"{n.keyword} {value(n.value)}", d)
@@ -205,6 +205,15 @@ class _Printer:
     # build
     def s_ImageStmt(self, n, d):
         self.simple(n, f"image {n.kind}" + (f" {value(n.ref)}" if n.ref is not None else ""), d)
+
+    def s_MatrixBlock(self, n, d):
+        self.block(n, "matrix", n.body, d, self.stmt)
+
+    def s_AxisStmt(self, n, d):
+        self.simple(n, " ".join(["axis", n.name, *(value(v) for v in n.values)]), d)
+
+    def s_CellStmt(self, n, d):
+        self.simple(n, " ".join([n.keyword, *(f"{k}={value(v)}" for k, v in n.values)]), d)
 
     def s_ComputeStmt(self, n, d):
         self.simple(n, f"compute {n.size}", d)

@@ -233,6 +233,36 @@ PHASE_ORDER = ("install", "pre_build", "build", "post_build")
 
 
 @node
+class Matrix(Node):
+    """A build run once per cell (docs/language.md, "Matrices"). ``axes``: (name, values) in
+    written order, each name an environment variable of the build; ``exclude``: partial cells
+    ((axis, value) pairs) whose matching cells are left out; ``include``: whole cells added
+    after the excludes. ``fail_fast``: the first failed cell stops the others; ``max_parallel``:
+    at most that many cells at once (None: no limit of pipec's)."""
+
+    axes: tuple[tuple[str, tuple[str, ...]], ...]
+    include: tuple[tuple[tuple[str, str], ...], ...] = _tuple()
+    exclude: tuple[tuple[tuple[str, str], ...], ...] = _tuple()
+    fail_fast: bool = False
+    max_parallel: int | None = None
+
+    def cells(self) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """Every cell as (axis, value) pairs in axis order: the product of the axes in written
+        order, without the excluded ones, then the includes (GitHub's order for strategy.matrix)."""
+        import itertools
+
+        names = [n for n, _ in self.axes]
+        out = []
+        for values in itertools.product(*(v for _, v in self.axes)):
+            cell = tuple(zip(names, values))
+            if not any(set(x) <= set(cell) for x in self.exclude):
+                out.append(cell)
+        for inc in self.include:
+            out.append(tuple(sorted(inc, key=lambda kv: names.index(kv[0]))))
+        return tuple(out)
+
+
+@node
 class EnvVar(Node):
     name: str
     value: str
@@ -346,6 +376,10 @@ class Build(Node):
     github: PlatformSettings = PlatformSettings()
     platform_binding: str | None = None
     grants: tuple[Grant, ...] = _tuple()
+    #: the build's platform: ``os`` linux or windows, ``arch`` x86_64 or arm64
+    os: str = "linux"
+    arch: str = "x86_64"
+    matrix: Matrix | None = None
     span: Span | None = _span()
 
 

@@ -159,7 +159,9 @@ PHASE_WHEN = {"install": "success", "pre_build": "success", "build": "success", 
 #: the shell a build's commands run in, by how each platform names it: the buildspec's
 #: ``env: shell`` (``bash`` or ``/bin/sh``; none is CodeBuild's undocumented default) and the
 #: GitHub step's ``shell:`` (docs/language.md, "Run time")
-SHELLS = {"bash": "bash", "/bin/sh": "sh", "sh": "sh", "bash --noprofile --norc {0}": "bash"}
+SHELLS = {"bash": "bash", "/bin/sh": "sh", "sh": "sh", "bash --noprofile --norc {0}": "bash",
+          # a Windows build: Windows PowerShell on both (docs/language.md, "Operating systems")
+          "powershell.exe": "powershell", "powershell": "powershell"}
 DEFAULT_SHELL = "codebuild-default"
 
 
@@ -281,7 +283,10 @@ def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = fro
                             p.on_failure if p else "abort", when))
     return spec(
         inputs=tuple(b.inputs),
-        shell="bash",  # both targets run the commands in bash (docs/language.md, "Run time")
+        # both targets run the commands in bash (docs/language.md, "Run time"); PowerShell on Windows
+        shell="powershell" if b.os == "windows" else "bash",
+        platform=None if (b.os, b.arch) == ("linux", "x86_64") else (b.os, b.arch),
+        matrix=matrix_spec(b.matrix),
         phases=tuple(phases),
         env=tuple(sorted((e.name, str(e.value)) for e in b.env if e.name not in variables)),
         secrets=tuple(sorted((s.name, "github", s.github_secret) if platform == "github" and s.github_secret
@@ -296,6 +301,14 @@ def build_spec(b: model.Build, platform: str = "aws", revisions: frozenset = fro
         timeout=b.timeout_minutes,
         role=b.aws.first("role"),  # the commands run as this role on both platforms (None: pipec's own)
     )
+
+
+def matrix_spec(m) -> tuple | None:
+    """A matrix as both platforms run it: its cells (sorted; the order they start in is neither
+    platform's promise), whether a failed cell stops the others, and how many run at once."""
+    if m is None:
+        return None
+    return spec(cells=tuple(sorted(m.cells())), fail_fast=m.fail_fast, max_parallel=m.max_parallel)
 
 
 def _runtime_version(runtime: str, version: str) -> str:

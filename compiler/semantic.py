@@ -150,7 +150,7 @@ class _Analyzer(SettingsChecks, SourceChecks, StageChecks, BuildChecks, DeployCh
         self.teaching(pipeline)
         from pipec import shell_state  # E210: one bash -n for every command of the pipeline
 
-        builds = [a for st in stages for a in st.actions if isinstance(a, model.Build)]
+        builds = [a for st in stages for a in st.actions if isinstance(a, model.Build) and a.os == "linux"]
         self.diags.extend(shell_state.syntax(builds, self.file, self.module.source))
         return pipeline
 

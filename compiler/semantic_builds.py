@@ -11,11 +11,11 @@ import re
 
 from pipec import ast, aws_calls, builtins, dependencies, model, shell_state
 from pipec.diagnostics import did_you_mean
-from pipec.semantic_base import Checker
+from pipec.semantic_matrix import MatrixChecks
 from pipec.semantic_tables import RUNTIMES, SECRETISH
 
 
-class BuildChecks(Checker):
+class BuildChecks(MatrixChecks):
     """Build and test actions into :class:`pipec.model.Build`."""
 
     def build(self, a: ast.BuildAction, st, index, order, sources) -> model.Build:
@@ -33,6 +33,8 @@ class BuildChecks(Checker):
         ca: list[model.CodeArtifactLogin] = []
         blocks: list[ast.PlatformBlock] = []
         from_stmt = None
+        matrix = None
+        platform = {"os": "linux", "arch": "x86_64"}
         for item in a.body:
             if isinstance(item, ast.ImageStmt):
                 if self.once(seen, "image", item, "the image"):
@@ -124,6 +126,14 @@ class BuildChecks(Checker):
                     ca.append(model.CodeArtifactLogin(item.tool, item.domain, item.repository, item.owner))
             elif isinstance(item, ast.PlatformBlock):
                 blocks.append(item)
+            elif isinstance(item, ast.MatrixBlock):
+                if self.once(seen, "matrix", item, "the matrix"):
+                    matrix = self.matrix(item, a.kind, a.name)
+            elif isinstance(item, ast.Field) and item.keyword in platform:
+                if self.once(seen, item.keyword, item, f"'{item.keyword}'"):
+                    platform[item.keyword] = item.value
+        if platform["os"] == "windows" and "compute" not in seen:
+            compute = "medium"  # CodeBuild has no small Windows environment (semantic_matrix, E316)
         grants: list[model.Grant] = []
         aws, github, gh_secrets = self.settings(blocks, "build", grants)
         secret_models = []
@@ -171,7 +181,11 @@ class BuildChecks(Checker):
             phases=tuple(phases[p] for p in model.PHASE_ORDER if p in phases),
             outputs=tuple(outputs), cache=tuple(cache), reports=tuple(reports),
             codeartifact=tuple(ca), aws=aws, github=github, platform_binding=st.via,
-            grants=tuple(grants), span=a.span)
+            grants=tuple(grants), os=platform["os"], arch=platform["arch"], matrix=matrix, span=a.span)
+        self.matrix_uses(a, build, [v.name for v in self.module.pipeline.body if isinstance(v, ast.VariableStmt)])
+        self.platform_checks(a, build, seen)
+        if build.os == "windows":  # PowerShell commands: the bash readings below do not apply
+            return build
         self.diags.extend(aws_calls.check(build, self.file, self.module.source))
         self.diags.extend(shell_state.check(build, self.file, self.module.source))
         self.diags.extend(dependencies.check(build, self.file, self.module.source))

@@ -95,7 +95,7 @@ class ToAst(Transformer):
 
     mode = provider = clone = pr_event = platform = image_kind = compute = secret_store = _enum
     phase_name = on_failure = report_format = ca_tool = rolling_batch = hook = os = _enum
-    capability = _enum
+    capability = arch = switch = _enum
 
     # ------------------------------------------------------------------ pipeline level
     def start(self, meta, c):
@@ -363,6 +363,30 @@ class ToAst(Transformer):
 
     def os_stmt(self, meta, c):
         return self._field("os", meta, c)
+
+    def arch_stmt(self, meta, c):
+        return self._field("arch", meta, c)
+
+    def matrix_block(self, meta, c):
+        return ast.MatrixBlock(tuple(c), span=span_of(meta))
+
+    def axis_stmt(self, meta, c):
+        return ast.AxisStmt(str(c[0]), tuple(_val(v) for v in c[1:]), span=span_of(meta))
+
+    def cell_value(self, meta, c):
+        return (str(c[0]), _val(c[1]))
+
+    def cell_include(self, meta, c):
+        return ast.CellStmt("include", tuple(c), span=span_of(meta))
+
+    def cell_exclude(self, meta, c):
+        return ast.CellStmt("exclude", tuple(c), span=span_of(meta))
+
+    def fail_fast_stmt(self, meta, c):
+        return self._field("fail_fast", meta, c)
+
+    def max_parallel_stmt(self, meta, c):
+        return ast.Field("max_parallel", str(c[0]), span=span_of(meta))
 
     def copy_stmt(self, meta, c):
         return ast.CopyStmt(_val(c[0]), _val(c[1]), span=span_of(meta))

@@ -155,14 +155,54 @@ def commands(draw) -> list[str]:
 
 
 @st.composite
+def matrices(draw, used: set) -> list[str]:
+    """A matrix block: one or two axes (PY always, so that a runtime may read it), sometimes an
+    exclude and an include, fail_fast and max_parallel."""
+    pys = draw(st.lists(st.sampled_from(["3.10", "3.11", "3.12", "3.13"]), min_size=1, max_size=3, unique=True))
+    lines = ["      matrix {", "        axis PY " + " ".join(pys)]
+    dbs = draw(st.lists(st.sampled_from(["pg", "my"]), min_size=0, max_size=2, unique=True))
+    if dbs:
+        lines.append("        axis DB " + " ".join(dbs))
+        if len(pys) * len(dbs) > 1 and draw(st.booleans()):
+            lines.append(f"        exclude PY={pys[0]} DB={dbs[-1]}")
+            used.add("matrix-exclude")
+    if draw(st.booleans()):
+        lines.append("        include PY=3.14" + (f" DB={dbs[0]}" if dbs else ""))
+        used.add("matrix-include")
+    if draw(st.booleans()):
+        lines.append(f"        fail_fast {draw(st.sampled_from(['on', 'off']))}")
+    if draw(st.booleans()):
+        lines.append(f"        max_parallel {draw(st.integers(1, 4))}")
+    lines.append("      }")
+    used.add("matrix")
+    return lines
+
+
+@st.composite
 def build(draw, name: str, kind: str, inputs: list[str], produces: str | None, used: set) -> list[str]:
     lines = [f"    {kind} {name} {{"]
     if inputs:
         lines.append("      from " + " ".join(inputs))
-    image = draw(st.sampled_from(["ubuntu", "ubuntu", "amazonlinux"]))
-    lines.append(f"      image {image}")
-    if draw(st.booleans()):
-        rt = draw(st.sampled_from(["nodejs 20", "python 3.12", "java corretto21", "golang 1.22"]))
+    # the build's platform (docs/language.md, "os and arch"): Windows takes no image, runtime,
+    # finally or continue, and one input; arm64 runs on the aarch64 Amazon Linux image
+    platform = draw(st.sampled_from(["linux", "linux", "linux", "linux", "windows", "arm64"]))
+    if platform == "windows" and len(inputs) > 1:
+        platform = "linux"
+    matrix = not produces and draw(st.integers(0, 3)) == 0
+    if platform == "windows":
+        lines.append("      os windows")
+        used.add("os-windows")
+    else:
+        image = "amazonlinux" if platform == "arm64" else draw(st.sampled_from(["ubuntu", "ubuntu", "amazonlinux"]))
+        lines.append(f"      image {image}")
+        if platform == "arm64":
+            lines.append("      arch arm64")
+            used.add("arch-arm64")
+    if matrix:
+        lines += draw(matrices(used))
+    if platform != "windows" and draw(st.booleans()):
+        rt = draw(st.sampled_from(["nodejs 20", "python 3.12", "java corretto21", "golang 1.22"]
+                                  + (['python "$PY"'] if matrix else [])))
         lines.append(f"      runtime {rt}")
         used.add("runtime")
     if draw(st.booleans()):
@@ -183,7 +223,7 @@ def build(draw, name: str, kind: str, inputs: list[str], produces: str | None, u
         if ph not in phases:
             continue
         cmds = draw(commands())
-        style = draw(st.integers(0, 3))
+        style = draw(st.integers(0, 1 if platform == "windows" else 3))
         if style == 0:
             lines.append(f"      {ph} " + " ".join(c for c in cmds if "\n" not in c) if all("\n" not in c for c in cmds)
                          else f"      {ph} " + cmds[0])
@@ -198,7 +238,7 @@ def build(draw, name: str, kind: str, inputs: list[str], produces: str | None, u
                 lines.append("        on_failure continue")
                 used.add("on_failure")
             lines.append("      }")
-    if draw(st.booleans()):
+    if not matrix and draw(st.booleans()):
         lines.append('      cache "node_modules/**/*"')
         used.add("cache")
     if draw(st.integers(0, 3)) == 0:

@@ -298,7 +298,20 @@ def phases(draw) -> ast.Phase:
                      draw(_opt(st.sampled_from(["abort", "continue"]))))
 
 
+#: a matrix: axes, includes and excludes, fail_fast and max_parallel, in any order (the
+#: formatter keeps what was written; the checker decides what it means)
+_cell_values = _tuple(st.tuples(names, values), 1, 3)
+matrix_blocks = _node(ast.MatrixBlock, _tuple(st.one_of(
+    _node(ast.AxisStmt, names, _tuple(values, 1, 4)),
+    _node(ast.CellStmt, st.sampled_from(["include", "exclude"]), _cell_values),
+    _node(ast.Field, st.just("fail_fast"), st.sampled_from(["on", "off"])),
+    _node(ast.Field, st.just("max_parallel"), st.integers(0, 300).map(str)),
+), 0, 4))
+
 build_items = st.one_of(
+    _node(ast.Field, st.just("os"), st.sampled_from(["linux", "windows"])),
+    _node(ast.Field, st.just("arch"), st.sampled_from(["x86_64", "arm64"])),
+    matrix_blocks,
     _node(ast.ImageStmt, st.sampled_from(["ubuntu", "amazonlinux", "ecr", "docker", "codebuild"]),
           _opt(values)),
     _node(ast.ComputeStmt, st.sampled_from(["small", "medium", "large", "2xlarge"])),
@@ -583,7 +596,7 @@ REQUIRED_VARIANTS: tuple[str, ...] = (
     "DeployAction:ec2", "DeployAction:ecs", "DeployAction:lambda", "DeployAction:cloudformation",
     "DeployAction:s3", "BuildAction:build", "BuildAction:test",
     "PlatformBlock:aws", "PlatformBlock:github", "PlatformBlock:secret",
-    "Field:branch", "Field:key", "Field:clone", "Field:target_group", "Field:os", "Field:cluster",
+    "Field:branch", "Field:key", "Field:clone", "Field:target_group", "Field:os", "Field:arch", "Field:fail_fast", "Field:max_parallel", "Field:cluster",
     "Field:service", "Field:listener", "Field:test_listener", "Field:task_definition",
     "Field:image_file", "Field:platform_version", "Field:function", "Field:alias", "Field:stack",
     "Field:template", "Field:bucket", "Field:object_key", "Field:cache_control", "Field:message",

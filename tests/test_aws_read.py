@@ -97,7 +97,7 @@ def test_golden_files_read_back_as_the_models_plan(stem):
 
 def test_every_example_has_golden_files():
     assert EXAMPLES == sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
-    assert len(EXAMPLES) == 12
+    assert len(EXAMPLES) == 13
 
 
 def test_examples_exercise_every_reading():
@@ -292,8 +292,11 @@ def test_unknown_provider_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize("actions, expected", [
+    (BUILD_ACTION.replace("ProjectName: !Ref Build", "ProjectName: !Ref Build\n                CombineArtifacts: 'true'"),
+     "action 'make' (stage 'Build'): CodeBuild configuration CombineArtifacts is not understood"),
+    # a batch build is a matrix: the buildspec must say which builds it runs
     (BUILD_ACTION.replace("ProjectName: !Ref Build", "ProjectName: !Ref Build\n                BatchEnabled: 'true'"),
-     "action 'make' (stage 'Build'): CodeBuild configuration BatchEnabled is not understood"),
+     "action 'make' (stage 'Build'): BatchEnabled without a batch section in the buildspec"),
     (BUILD_ACTION.replace("ProjectName: !Ref Build", "ProjectName: elsewhere"),
      "ProjectName 'elsewhere' is not a CodeBuild project of this template"),
     (BUILD_ACTION + "              Region: eu-west-1\n",

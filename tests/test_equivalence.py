@@ -452,8 +452,62 @@ def _queued_without_queue(monkeypatch):
     _wrap(monkeypatch, github._Workflow, "run_lock", after)
 
 
+def _batch_drops_an_axis(monkeypatch):
+    """A matrix's last axis left out of CodeBuild's batch tasks (their cells merge)."""
+    from pipec.targets.aws import batch
+
+    original = batch.batch
+
+    def dropped(b):
+        out = original(b)
+        if out is not None:
+            for task in out["build-list"]:
+                variables = task["env"]["variables"]
+                variables.pop(list(variables)[-1])
+        return out
+    monkeypatch.setattr(batch, "batch", dropped)
+
+
+def _strategy_drops_an_axis(monkeypatch):
+    """A matrix's last axis left out of GitHub's strategy.matrix."""
+    from pipec.targets.github.matrix import Matrices
+
+    original = Matrices.strategy
+
+    def dropped(m):
+        out = original(m)
+        axis = [k for k in out["matrix"] if k not in ("include", "exclude")][-1]
+        del out["matrix"][axis]
+        for key in ("include", "exclude"):
+            for cell in out["matrix"].get(key, ()):
+                cell.pop(axis, None)
+        return out
+    monkeypatch.setattr(Matrices, "strategy", staticmethod(dropped))
+
+
+def _runner_changed(platform):
+    def apply(monkeypatch):
+        """The build's platform runs on GitHub's Linux x86_64 runner."""
+        from pipec.targets.github import matrix
+
+        monkeypatch.setitem(matrix.RUNNERS, platform, "ubuntu-24.04")
+    return apply
+
+
+def _arm_on_x86(monkeypatch):
+    """An arm64 build in CodeBuild's x86_64 environment."""
+    from pipec.targets.aws import batch
+
+    monkeypatch.setitem(batch.ENVIRONMENTS, ("linux", "arm64"), ("LINUX_CONTAINER", "aws/codebuild/standard:7.0"))
+
+
 #: mutation -> (how, the properties expected to catch it)
 MUTATIONS = {
+    "AWS: a matrix axis dropped from the batch's tasks": (_batch_drops_an_axis, {"plans"}),
+    "GitHub: a matrix axis dropped from strategy.matrix": (_strategy_drops_an_axis, {"plans"}),
+    "GitHub: Windows builds on the Linux runner": (_runner_changed(("windows", "x86_64")), {"plans"}),
+    "GitHub: arm64 builds on the x86_64 runner": (_runner_changed(("linux", "arm64")), {"plans"}),
+    "AWS: arm64 builds in the x86_64 environment": (_arm_on_x86, {"plans"}),
     "GitHub: mode queued without queue: max": (_queued_without_queue, {"plans"}),
     "GitHub: post_build command steps only after a successful build": (_post_build_steps_on_success_only,
                                                                         {"plans"}),
@@ -648,3 +702,33 @@ def test_a_container_jobs_own_steps_run_in_bash():
     bash_only = [st["name"] for st in job["steps"] if "run" in st and "name" in st
                  and ("<<<" in st["run"] or "shopt" in st["run"])]
     assert bash_only == ["Fetch secrets", "Collect artifact dist"]
+
+
+def test_a_pull_request_only_workflow_deploys_nothing():
+    """A workflow whose only event is a pull request bound to GitHub still guards its
+    deployments: a pull-request run never deploys (docs/language.md, "on pull_request"). The
+    guard was left out when the workflow had no other event, and the Lambda deployment ran on
+    every pull request."""
+    text = """pipeline gen {
+  source app github "acme/gen" {
+    branch main
+    on pull_request opened via github
+  }
+  stage build {
+    build web {
+      build "make"
+    }
+  }
+  stage ship {
+    deploy fn to lambda {
+      function fn-web
+      alias live
+      strategy all-at-once
+    }
+  }
+}
+"""
+    with scratch() as out:
+        pipeline = built(text, out)
+        _pa, pg = check_plans(pipeline, out)
+        assert pg.pull_request_skips == frozenset({"fn"})

@@ -219,6 +219,8 @@ def test_permissions_credentials_environment_url_and_names_are_never_silent():
 
 
 def test_a_powershell_step_is_a_finding_not_bash():
+    # a Windows job that also runs bash steps (or anything else 'os windows' cannot hold) stays
+    # on pipec's default image: its PowerShell is never copied into bash
     r = run("""\
         on: push
         jobs:
@@ -228,9 +230,32 @@ def test_a_powershell_step_is_a_finding_not_bash():
               - uses: actions/checkout@v4
               - run: Get-ChildItem
                 shell: pwsh
+              - run: make
+                shell: bash
         """)
     assert "Get-ChildItem" not in code(r)
     assert "workflow: non-bash shell" in constructs(r)
+    builds(r)
+
+
+def test_a_powershell_job_is_a_windows_build():
+    """Issue 26: a Windows job of PowerShell steps becomes 'os windows' with its commands as
+    written (PowerShell on both platforms), and a finding for GitHub's pwsh 7 default."""
+    r = run("""\
+        on: push
+        jobs:
+          win:
+            runs-on: windows-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: Get-ChildItem
+                shell: pwsh
+              - run: python -m pytest
+        """)
+    assert "os windows" in code(r)
+    assert 'build "Get-ChildItem" "python -m pytest"' in code(r)
+    assert "workflow: non-bash shell" not in constructs(r)
+    assert "workflow: PowerShell version" in constructs(r)
     builds(r)
 
 

@@ -3,6 +3,8 @@ construct, each an inline workflow, asserting the .pipe text, the findings and t
 
 from __future__ import annotations
 
+import pipec
+
 import textwrap
 
 import pytest
@@ -467,7 +469,7 @@ def test_matrix_exclude_and_runtime_and_step_condition():
 
 
 def test_matrix_too_large_or_computed_skips_the_job():
-    big = ", ".join(str(i) for i in range(51))  # more than a stage may hold
+    big = ", ".join(str(i) for i in range(257))  # more than a matrix, and a stage, may hold
     r = ok(f"""
         on: workflow_dispatch
         jobs:
@@ -485,6 +487,39 @@ def test_matrix_too_large_or_computed_skips_the_job():
             steps: [{{uses: actions/checkout@v4}}, {{run: make}}]
         """, repository="o/r")
     assert constructs(r) == ["workflow: matrix too large", "workflow: matrix expression"]
+
+
+def test_a_matrix_that_means_the_same_becomes_a_matrix_block():
+    """Issue 26: axes of plain values, excludes, includes of whole new cells, matrix values read
+    in commands and as a setup version: one action with a matrix, whose cells are GitHub's."""
+    r = ok("""
+        on: workflow_dispatch
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            strategy:
+              max-parallel: 2
+              matrix:
+                python: ["3.10", "3.12"]
+                db: [pg, my]
+                exclude: [{python: "3.10", db: my}]
+                include: [{python: "3.13", db: pg}]
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions/setup-python@v5
+                with: {python-version: "${{ matrix.python }}"}
+              - run: pytest --db ${{ matrix.db }}
+        """, repository="o/r")
+    for line in ("axis python 3.10 3.12", "axis db pg my", "exclude python=3.10 db=my",
+                 "include python=3.13 db=pg", "fail_fast on", "max_parallel 2", 'runtime python "$python"',
+                 'build "pytest --db ${db}"'):
+        assert line in r.source, line
+    assert r.mapping["jobs"]["test"] == ["test"]
+    assert constructs(r) == []
+    pipeline, _ = pipec.compile_text(r.source, "ci.pipe")
+    cells = {tuple(sorted(c)) for c in pipeline.stages[0].actions[0].matrix.cells()}
+    assert cells == {(("db", "pg"), ("python", "3.10")), (("db", "pg"), ("python", "3.12")),
+                     (("db", "my"), ("python", "3.12")), (("db", "pg"), ("python", "3.13"))}
 
 
 def test_max_parallel_one_runs_combinations_in_order():

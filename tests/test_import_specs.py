@@ -368,6 +368,45 @@ def test_batch_is_a_finding():
     assert constructs(r) == ["buildspec: batch"] and r.status == importer.PARTIAL
 
 
+def test_a_batch_of_variables_is_a_matrix():
+    """Issue 26: a build list whose tasks differ only in their variables, and a build matrix of
+    variables, are matrices; the cells a build list lacks are excludes."""
+    r = run("""
+        version: 0.2
+        batch:
+          fast-fail: true
+          build-list:
+            - identifier: a
+              env: {variables: {PY: "3.10", DB: pg}}
+            - identifier: b
+              env: {variables: {PY: "3.12", DB: pg}}
+            - identifier: c
+              env: {variables: {PY: "3.12", DB: my}}
+        phases:
+          install:
+            runtime-versions: {python: $PY}
+          build:
+            commands: [make]
+        """)
+    for line in ("axis PY 3.10 3.12", "axis DB pg my", "exclude PY=3.10 DB=my", "fail_fast on",
+                 'runtime python "$PY"'):
+        assert line in r.source, line
+    assert constructs(r) == [] and r.status == importer.SUCCESSFUL
+    r = run("""
+        version: 0.2
+        batch:
+          build-matrix:
+            dynamic:
+              env:
+                variables:
+                  NODE: ["20", "22"]
+        phases:
+          build:
+            commands: [npm test]
+        """)
+    assert "axis NODE 20 22" in r.source and "fail_fast off" in r.source and constructs(r) == []
+
+
 def test_artifacts_primary_and_secondary():
     r = run("""
         version: 0.2

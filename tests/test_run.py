@@ -106,6 +106,8 @@ def _dry_run(workflow_file: Path, workflow: dict, workdir: Path, event: str) -> 
         for st in job.get("steps", ()):
             if "run" in st:
                 st["run"] = "true"
+                if st.get("shell") == "powershell":  # a Windows build's step: act runs it on this host
+                    st.pop("shell")
     workflow_file.write_text(yaml.safe_dump(workflow, sort_keys=False), encoding="utf-8")
     argv = [find_act(), event, "-n", "--json", "-W", str(workflow_file), "-C", str(workdir),
             "--action-offline-mode", "--pull=false", "--no-skip-checkout", "--no-cache-server",
@@ -683,3 +685,18 @@ def test_an_event_the_workflow_does_not_start_on_is_refused(tmp_path, capsys):
     status, out, err = run(capsys, path, "--event", "pull_request")
     assert status == 2 and "does not start on pull_request" in err and "push" in err
     assert "MARK ran" not in out
+
+
+def test_a_windows_build_is_narrated_not_run_on_this_machine():
+    """Issue 26: a Windows build's steps are PowerShell, which this (Linux) machine does not run:
+    pipec run replaces the job by the step that says what would happen, as for CodeBuild builds."""
+    example = ROOT / "examples" / "14-matrix.pipe"
+    pipeline, _ = pipec.compile_file(str(example))
+    files = generate(pipeline, EmitContext(source=example.name, prefix=""), ["github"])
+    wf_rel = next(k for k in files if k.startswith(".github/workflows/"))
+    copy = run_copy(pipeline, files[wf_rel], None, "push", {}, docker=False).workflow
+    steps = copy["jobs"]["windows"]["steps"]
+    assert [st["name"] for st in steps] == ["Not run locally: what would happen"]
+    assert "a Windows build" in steps[0]["env"]["PIPEC_WOULD"]
+    assert "powershell" not in yaml.safe_dump(copy["jobs"]["windows"])
+    assert any(st.get("id") == "build" for st in copy["jobs"]["unit"]["steps"])  # Linux cells run

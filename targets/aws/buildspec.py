@@ -77,7 +77,9 @@ SHELL = "bash"
 
 
 def _env(build: model.Build) -> dict:
-    env: dict = {"shell": SHELL}
+    from pipec.targets.aws.batch import WINDOWS_SHELL
+
+    env: dict = {"shell": WINDOWS_SHELL if build.os == "windows" else SHELL}
     if build.env:
         env["variables"] = {v.name: str(v.value) for v in build.env}
     ssm = {s.name: s.ref for s in build.secrets if s.store == "ssm"}
@@ -169,10 +171,14 @@ def emit(build: model.Build, *, extra_post_build: tuple[str, ...] = ()) -> dict:
     """The buildspec of ``build`` as plain data (dicts in a fixed key order, lists, strings and the
     number 0.2). ``extra_post_build`` commands run last in post_build (which is created if the
     build has none)."""
+    from pipec.targets.aws.batch import batch
+
     data: dict = {"version": 0.2}
     env = _env(build)
     if env:
         data["env"] = env
+    if build.matrix is not None:
+        data["batch"] = batch(build)
     data["phases"] = _phases(build, tuple(extra_post_build))
     artifacts = _artifacts(build.outputs)
     if artifacts:

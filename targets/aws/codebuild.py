@@ -21,6 +21,7 @@ from troposphere import codepipeline as cp
 from troposphere import iam, logs
 
 from pipec import model
+from pipec.targets.aws import batch as aws_batch
 from pipec.targets.aws import iam as aws_iam
 from pipec.targets.aws import security as aws_security
 from pipec.targets.aws.template import logical_id, minutes
@@ -47,7 +48,7 @@ EXTERNAL_CONNECTIONS = {
 }
 
 
-class CodeBuildMixin:
+class CodeBuildMixin(aws_batch.BatchMixin):
     """CodeBuild projects (:meth:`project`) and the actions that run them (:meth:`build_action`);
     uses the artifact store's access statements and the sources' connections."""
 
@@ -73,6 +74,7 @@ class CodeBuildMixin:
             config["EnvironmentVariables"] = json.dumps(
                 [{"name": v.name, "value": f"#{{variables.{v.name}}}", "type": "PLAINTEXT"}
                  for v in self.p.variables], separators=(",", ":"))
+        self.batch_action(b, config, project)
         return [cp.Actions(
             Name=b.name,
             ActionTypeId=cp.ActionTypeId(Category="Test" if b.kind == "test" else "Build", Owner="AWS",
@@ -160,7 +162,8 @@ class CodeBuildMixin:
         for s in b.secrets:
             env_vars.append(cb.EnvironmentVariable(
                 Name=s.name, Value=s.ref, Type="PARAMETER_STORE" if s.store == "ssm" else "SECRETS_MANAGER"))
-        environment = dict(ComputeType=COMPUTE_TYPES[b.compute], Image=image_name, Type="LINUX_CONTAINER",
+        env_type, image_name = aws_batch.environment(b, image_name)
+        environment = dict(ComputeType=COMPUTE_TYPES[b.compute], Image=image_name, Type=env_type,
                            PrivilegedMode=b.privileged, **pull)
         if env_vars:
             environment["EnvironmentVariables"] = env_vars
@@ -175,6 +178,10 @@ class CodeBuildMixin:
             kwargs["QueuedTimeoutInMinutes"] = minutes(queued)
         if self.kms_key:
             kwargs["EncryptionKey"] = self.kms_key_arn()
+        kwargs.update(self.batch_config(b, lid, name, COMPUTE_TYPES[b.compute]))
+        if b.matrix is not None and b.matrix.max_parallel:
+            # at most this many of the project's builds (the batch's cells) at once
+            kwargs["ConcurrentBuildLimit"] = b.matrix.max_parallel
         project = self.add(cb.Project(
             lid + "Project", Name=name, ServiceRole=role_arn,
             Description=f"{b.kind} action {b.name} of pipeline {self.p.name} (pipec)",

@@ -24,8 +24,8 @@ _CAPABILITIES = {"CAPABILITY_IAM": "iam", "CAPABILITY_NAMED_IAM": "named-iam",
 
 #: (category, provider) of every action the reader understands -> the configuration keys it knows
 _KNOWN_CONFIG = {
-    ("Build", "CodeBuild"): {"ProjectName", "PrimarySource", "EnvironmentVariables"},
-    ("Test", "CodeBuild"): {"ProjectName", "PrimarySource", "EnvironmentVariables"},
+    ("Build", "CodeBuild"): {"ProjectName", "PrimarySource", "EnvironmentVariables", "BatchEnabled"},
+    ("Test", "CodeBuild"): {"ProjectName", "PrimarySource", "EnvironmentVariables", "BatchEnabled"},
     ("Deploy", "CodeDeploy"): {"ApplicationName", "DeploymentGroupName"},
     ("Deploy", "CodeDeployToECS"): {"ApplicationName", "DeploymentGroupName", "TaskDefinitionTemplateArtifact",
                                     "TaskDefinitionTemplatePath", "AppSpecTemplateArtifact",

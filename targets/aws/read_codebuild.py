@@ -20,6 +20,7 @@ import yaml
 from pipec import plan
 from pipec.targets.aws import cfn
 from pipec.targets.aws.read_common import Action, as_bool, as_list
+from pipec.targets.aws.read_batch import BatchReader
 
 _SECRET_TYPES = {"PARAMETER_STORE": "ssm", "SECRETS_MANAGER": "secrets-manager"}
 #: the first line of pipec's Lambda deployer buildspec names the deploy action
@@ -38,7 +39,7 @@ def _dest(base: str | None) -> str:
     return f"{base.strip('/')}/appspec.yml" if base and base.strip("/") else "appspec.yml"
 
 
-class CodeBuildReaderMixin:
+class CodeBuildReaderMixin(BatchReader):
     """The spec of a CodeBuild action (:meth:`codebuild`): a build, or a Lambda deployment.
     Records the appspec copies it removes in ``self.copies`` for the EC2 deployments."""
 
@@ -93,7 +94,7 @@ class CodeBuildReaderMixin:
     def build_spec(self, a: Action, lid: str, data: dict) -> tuple:
         """The spec of build ``a`` from its project ``lid`` and buildspec ``data``."""
         where = f"{a.where}, buildspec of project {lid}"
-        unknown = set(data) - {"version", "env", "phases", "artifacts", "cache", "reports"}
+        unknown = set(data) - {"version", "env", "phases", "artifacts", "cache", "reports", "batch"}
         if unknown:
             self.fail(where, f"buildspec keys {', '.join(sorted(unknown))} are not understood")
         if str(data.get("version")) != "0.2":
@@ -128,6 +129,8 @@ class CodeBuildReaderMixin:
         return plan.spec(
             inputs=tuple(inputs),
             shell=plan.SHELLS.get(shell, str(shell)) if shell is not None else plan.DEFAULT_SHELL,
+            platform=self.platform(lid),
+            matrix=self.matrix(a, lid, data, where),
             phases=phases,
             env=env,
             secrets=secrets,

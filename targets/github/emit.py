@@ -62,6 +62,7 @@ from pipec.targets.github.deploys import Deploys
 from pipec.targets.github.environments import Environments
 from pipec.targets.github.guards import Guards
 from pipec.targets.github.jobs import Jobs, job_id
+from pipec.targets.github.matrix import Matrices
 from pipec.targets.github.phases import PHASES_FILE, Phases, phases_file
 from pipec.targets.github.pins import commented_pin
 from pipec.targets.github.triggers import Triggers
@@ -94,7 +95,7 @@ def _commented_permissions(permissions: dict) -> dict:
             if (scope, level) in PERMISSION_COMMENTS else level for scope, level in permissions.items()}
 
 
-class _Workflow(Triggers, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifacts, Deploys, Waits, Approvals, Companion,
+class _Workflow(Triggers, Matrices, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifacts, Deploys, Waits, Approvals, Companion,
                 Environments, Guards):
     """The GitHub Actions target for one pipeline: the state every part shares, and the assembly."""
 
@@ -167,7 +168,7 @@ class _Workflow(Triggers, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifact
                     jid = job_id(act.name)
                     job = self.job(act, prev, stage, n == 0)
                     if isinstance(act, model.Build):
-                        made = [(jid, self.build_job(act, job))]
+                        made = [(jid, self.platform_job(act, self.build_job(act, self.platform_runner(act, job))))]
                     elif isinstance(act, model.Deploy):
                         made = [(jid, self.deploy_job(act, job))]
                     elif isinstance(act, model.StackDeploy):

@@ -105,6 +105,10 @@ class Phases:
         phases = _phases(b)
         if not phases:
             return []
+        if b.os == "windows":  # PowerShell, one step a command (.matrix)
+            from pipec.targets.github.matrix import windows_steps
+
+            return windows_steps(phases)
         if plain(b, input_env):
             return command_steps(phases, container=b.image.kind == "docker")
         self.phases_file_needed = True

@@ -18,6 +18,8 @@ Buildspec (docs/language.md, "Build and test actions"; the CodeBuild buildspec r
     artifacts / secondary-artifacts  artifact NAME files ... [base DIR] [discard_paths]
     reports.NAME                     report NAME FORMAT files ... [base DIR] (file-format, default JUNITXML)
     cache.paths                      cache PATH...
+    batch (build-list of variables,  matrix { axis ... exclude ... fail_fast ... } (no artifacts
+      build-matrix of variables)     or cache: E315); any other batch is a finding
 
 Findings (``construct`` names): ``buildspec: version``, ``buildspec: version 0.1``,
 ``buildspec: run-as``, ``buildspec: env.shell``, ``buildspec: exported-variables``,
@@ -542,7 +544,12 @@ def build_body(ctx, block: Doc, data, artifact_names: list[str] | None = None) -
     if "proxy" in data:
         ctx.skip(block, "buildspec: proxy", "proxy (upload artifacts and logs through an explicit proxy server) "
                  "has no .pipe form", data, "proxy")
-    if "batch" in data:
+    matrix = _batch_matrix(data) if "batch" in data else None
+    if matrix is not None:  # the batch's builds differ only in their variables: a matrix (issue 26)
+        m = block.block("matrix")
+        for line in matrix:
+            m.stmt(line)
+    elif "batch" in data:
         ctx.skip(block, "buildspec: batch", "batch (several coordinated builds: build list, graph, matrix or "
                  "fanout) has no .pipe form; write one build action per build of the batch", data, "batch")
     if not _env(ctx, block, data.get("env"), rec):
@@ -562,7 +569,7 @@ def build_body(ctx, block: Doc, data, artifact_names: list[str] | None = None) -
         if not _phase(ctx, block, phases, pname, rec["phases"], runtimes):
             return []
     rec["runtimes"] = runtimes
-    if not rec["phases"] and "batch" in data:
+    if not rec["phases"] and "batch" in data and matrix is None:
         # never a build that passes while doing nothing (issue 25): the builds of a batch-only
         # buildspec are elsewhere, so this one fails with a message until a person writes them
         block.comment("The buildspec's builds are a batch (see above): this command fails until you replace it.")
@@ -580,3 +587,75 @@ def build_body(ctx, block: Doc, data, artifact_names: list[str] | None = None) -
     if data.get("cache") is not None and not _cache(ctx, block, data["cache"], rec):
         return []
     return written
+
+
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _batch_matrix(data) -> list[str] | None:
+    """The lines of a ``matrix { }`` block meaning what the buildspec's ``batch`` does, or None:
+    a ``build-list`` whose tasks set only variables (the same names in each: the axes, their values
+    in order of first use, and the cells the list lacks as excludes) or a ``build-matrix`` whose
+    only dynamic part is variables (the axes); ``fast-fail`` is ``fail_fast``. Not for a buildspec
+    with artifacts or a cache, which a matrix build may not have (E315)."""
+    import itertools
+
+    batch = data.get("batch")
+    if not isinstance(batch, dict) or data.get("artifacts") or data.get("cache"):
+        return None
+    kinds = [k for k in ("build-list", "build-matrix") if k in batch]
+    if set(batch) - {"fast-fail", "build-list", "build-matrix"} or len(kinds) != 1:
+        return None
+    ff = batch.get("fast-fail", False)
+    if not isinstance(ff, bool):
+        return None
+    axes: dict[str, list[str]] = {}
+    cells: list[tuple] = []
+    if kinds == ["build-list"]:
+        tasks = batch["build-list"]
+        if not isinstance(tasks, list) or not tasks:
+            return None
+        for t in tasks:
+            if not isinstance(t, dict) or set(t) - {"identifier", "env"}:
+                return None
+            env = t.get("env")
+            if not isinstance(env, dict) or set(env) != {"variables"} or not isinstance(env["variables"], dict):
+                return None
+            names = [str(k) for k in env["variables"]]
+            if not names or (axes and names != list(axes)) or not all(_SHELL_NAME.fullmatch(n) for n in names):
+                return None
+            values = [scalar(x) for x in env["variables"].values()]
+            if any(x is None or x == "" for x in values):
+                return None
+            for n, x in zip(names, values):
+                axes.setdefault(n, [])
+                if x not in axes[n]:
+                    axes[n].append(x)
+            cells.append(tuple(values))
+        if len(set(cells)) != len(cells):
+            return None
+    else:
+        spec = batch["build-matrix"]
+        if not isinstance(spec, dict) or spec.get("static") or set(spec) - {"static", "dynamic"}:
+            return None
+        dyn = spec.get("dynamic")
+        if not isinstance(dyn, dict) or set(dyn) != {"env"} or not isinstance(dyn["env"], dict) \
+                or set(dyn["env"]) != {"variables"} or not isinstance(dyn["env"]["variables"], dict):
+            return None
+        for k, vals in dyn["env"]["variables"].items():
+            texts = [scalar(x) for x in vals] if isinstance(vals, list) else [scalar(vals)]
+            if not _SHELL_NAME.fullmatch(str(k)) or any(x is None or x == "" for x in texts) or \
+                    len(set(texts)) != len(texts):
+                return None
+            axes[str(k)] = texts
+        if not axes:
+            return None
+        cells = list(itertools.product(*axes.values()))
+    product = list(itertools.product(*axes.values()))
+    missing = [c for c in product if c not in cells]
+    if len(product) > 256 or len(missing) > 50:
+        return None
+    lines = [" ".join(["axis", n, *(v(x) for x in vals)]) for n, vals in axes.items()]
+    lines += [" ".join(["exclude", *(f"{n}={v(x)}" for n, x in zip(axes, c))]) for c in missing]
+    lines.append(f"fail_fast {'on' if ff else 'off'}")
+    return lines

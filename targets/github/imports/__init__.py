@@ -35,16 +35,23 @@ Mapping (workflow -> ``.pipe``)::
                                              lint or check
     runs-on ubuntu-*                         image ubuntu (+ github { runs_on LABEL } unless
                                              ubuntu-latest); other runners: github { runs_on ... } and
-                                             a finding (CodeBuild runs Ubuntu); windows: default
-                                             shell pwsh, so its run steps are findings
+                                             a finding (CodeBuild runs Ubuntu); windows: os windows
+                                             with the PowerShell steps as written when the job has
+                                             only those, checkout and artifact steps (a finding for
+                                             pwsh 7 vs Windows PowerShell); otherwise its PowerShell
+                                             run steps are findings
     container IMAGE                          image docker IMAGE
     timeout-minutes (default 360)            timeout Nm
     environment NAME                         github { environment NAME } + task (reviewers) +
                                              finding (no gate on CodePipeline)
-    strategy.matrix                          expanded as GitHub does (product, exclude, include):
-                                             one action per combination (NAME-V1-V2), all in one
-                                             parallel { } group (max-parallel 1: one after another);
-                                             ${{ matrix.X }} replaced by its value everywhere
+    strategy.matrix                          matrix { } of one action when it means the same
+                                             (plain axes, excludes, includes of whole new cells,
+                                             matrix.X read in commands, as $X, and as a setup
+                                             version, Linux, no artifact or cache: matrices.py);
+                                             otherwise expanded as GitHub does (product, exclude,
+                                             include): one action per combination (NAME-V1-V2), all
+                                             in one parallel { } group (max-parallel 1: one after
+                                             another); ${{ matrix.X }} replaced by its value
     run steps                                build-phase commands (below)
     steps with if: always() / !cancelled()   at the end: finally commands of the build phase
     actions/checkout                         (the source); fetch-depth 0: clone full
@@ -96,7 +103,7 @@ Modules (one construct family each; :mod:`.workflow` puts them together)::
     triggers     on: (push, pull_request, schedule, workflow_dispatch) -> source and on lines
     env          env mappings and ${{ secrets.X }} -> env and secret lines
     jobs         jobs, needs and stages; one job's settings (runner, container, timeout, environment)
-    matrices     strategy.matrix expanded into one action per combination
+    matrices     strategy.matrix as a matrix { } block, or expanded into one action per combination
     steps        the steps of a job, in order, with their if: and the action's inputs
     commands     run steps -> commands or scripts, expressions inside commands
     actions      uses steps: the table of actions pipec translates (checkout, setup-*, cache,

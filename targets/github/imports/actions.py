@@ -164,6 +164,10 @@ class Actions:
                             "version) gives no runtime version")
             version = default
         text = _scalar(version) if not isinstance(version, (dict, list)) else None
+        axis = re.fullmatch(r"\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", (text or "").strip())
+        if axis and axis.group(1) in (getattr(self, "matrix_axes", None) or ()):
+            a.runtimes[runtime] = f"${axis.group(1)}"  # the version of each cell (.matrices.faithful)
+            return
         if text and "${{" in text:
             text = self.literal(a, step, text) or text   # ${{ env.X }} of a literal job env
         if not text or "${{" in text or "\n" in text.strip() or not re.fullmatch(r"v?[0-9]+(\.[0-9x]+)*", text):

@@ -171,6 +171,14 @@ class Commands:
             ctx.skip(a.phase, "workflow: step timeout", f"step {i + 1} has its own timeout; only the action's "
                      "timeout applies", steps, i)
         shell = step.get("shell", job_def.get("shell", wf_def.get("shell")))
+        if a.image == ["os windows"]:  # jobs.windows_build: the PowerShell as written
+            body = _scalar(step["run"]).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+            if body.strip():
+                src = '"""\n' + body + '\n"""' if "\n" in body else q(body)
+                a.phase.stmt("run", src)
+                a.commands += 1
+                ctx.mapping.setdefault("steps", {}).setdefault(a.name, []).append([i, final])
+            return
         if shell is None:
             if self.os == "windows":
                 if a.windows_reported:  # a finding per step: nothing is left out silently (issue 25)
@@ -341,6 +349,8 @@ class Commands:
             return self.add_secret(a, env_name if env_name and env_name not in a.env else parts[1], parts[1])
         if inner == "github.token":
             return self.add_secret(a, "GITHUB_TOKEN", "GITHUB_TOKEN")
+        if head == "matrix" and len(parts) == 2 and parts[1] in (getattr(self, "matrix_axes", None) or ()):
+            return parts[1]  # an axis of the action's matrix: an environment variable of each cell
         if head == "matrix" and getattr(self, "matrix_unknown", False) and len(parts) == 2 \
                 and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", parts[1]):
             # a matrix that is not expanded (issue 25): the value is a placeholder variable of the

@@ -54,6 +54,7 @@ class _Action:
         self.checkout = False
         self.will_checkout = False
         self.windows_reported = False
+        self.matrix: list[str] = []         # the lines of a matrix { } block (.matrices.faithful)
         self.no_checkout = False
         self.artifact_docs: list = []
         self.inputs_pending: list = []      # (artifact, None: the primary input | destination)

@@ -20,6 +20,10 @@ GITHUB_TIMEOUT = 360
 _TESTISH = re.compile(r"test|lint|check", re.I)
 
 
+#: characters a .pipe file cannot hold (E100)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 class Jobs:
     """Stages from the needs graph, and each job as actions."""
 
@@ -124,6 +128,10 @@ class Jobs:
             d.stmt(line)
         if a.timeout:
             d.stmt("timeout", a.timeout)
+        if a.matrix:
+            m = d.block("matrix")
+            for line in a.matrix:
+                m.stmt(line)
         for name, version in a.runtimes.items():
             d.stmt("runtime", name, v(version))
         for name, value in a.env.items():
@@ -182,7 +190,11 @@ class Jobs:
         combos: list = [None]
         sequential = False
         self.matrix_unknown = False
-        if strategy is not None:
+        self.matrix_lines = self.faithful(job, strategy) if strategy is not None else None
+        self.matrix_axes = [ln.split()[1] for ln in self.matrix_lines or () if ln.startswith("axis ")]
+        if self.matrix_lines is not None:
+            pass  # one action with a matrix block (.matrices); its commands read the axes as variables
+        elif strategy is not None:
             combos = self.matrix(stage, key, job, strategy)
             if combos is None:
                 # degrade, never drop (issue 25): the job once, behind a command that fails until a
@@ -226,6 +238,8 @@ class Jobs:
         report_environment_url(ctx, notes, job)
         self.runner(a, key, job)
         self.container(a, job)
+        if self.matrix_lines is not None:
+            a.matrix = list(self.matrix_lines)
         if "services" in job:
             ctx.skip(notes, "workflow: service containers", "service containers (databases and the like beside "
                      "the job) have no CodeBuild equivalent", job, "services")
@@ -357,12 +371,51 @@ class Jobs:
             return
         if any(x.startswith("windows") for x in lower):
             self.os = "windows"
+            if self.windows_build(job):  # PowerShell as written: an 'os windows' build (.commands)
+                a.image = ["os windows"]
+                if lower == ["windows-2022"]:  # the target's own runner for 'os windows'
+                    a.github.remove("runs_on " + " ".join(v(x) for x in labels))
+                self.ctx.skip(a.notes, "workflow: PowerShell version", f"runs-on {' '.join(labels)}: the "
+                              "commands run in Windows PowerShell 5.1 on both platforms (CodeBuild's "
+                              "powershell.exe; GitHub's shell: powershell), where GitHub's default on Windows "
+                              "is PowerShell 7 (pwsh)", job, "runs-on")
+                return
         elif any(x.startswith("macos") for x in lower):
             self.os = "macos"
         elif not any(x.startswith("ubuntu") for x in lower):
             self.os = "unknown"
         ctx.skip(a.notes, "workflow: non-Ubuntu runner", f"runs-on {' '.join(labels)}: the GitHub job keeps its "
                  "runner, but CodeBuild runs the commands on its Ubuntu image", job, "runs-on")
+
+    def windows_build(self, job) -> bool:
+        """Whether a Windows job can be an ``os windows`` build whose PowerShell steps are its
+        commands as written: only checkout, artifact steps (at most one download) and ``run``
+        steps in PowerShell (the default, ``pwsh`` or ``powershell``) without their own env,
+        working directory, condition or expression; no container or services. Anything else keeps
+        the job on pipec's default image with a finding per PowerShell step."""
+        steps = job.get("steps")
+        if not isinstance(steps, list) or "container" in job or "services" in job:
+            return False
+        shell_default = (self.defaults(job).get("shell") or self.defaults(self.data).get("shell"))
+        downloads = 0
+        runs = 0
+        for st in steps:
+            if not isinstance(st, dict) or set(st) - {"name", "id", "uses", "with", "run", "shell"}:
+                return False
+            uses = str(st.get("uses", "")).split("@")[0].strip().lower()
+            if "uses" in st:
+                if uses == "actions/download-artifact":
+                    downloads += 1
+                elif uses not in ("actions/checkout", "actions/upload-artifact"):
+                    return False
+                continue
+            body = st.get("run")
+            if not isinstance(body, str) or "${{" in body or '"""' in body or _CONTROL_CHARS.search(body):
+                return False
+            if st.get("shell", shell_default) not in (None, "pwsh", "powershell"):
+                return False
+            runs += 1
+        return runs > 0 and downloads <= 1
 
     def container(self, a: _Action, job):
         ctx = self.ctx

@@ -17,6 +17,7 @@ from pipec import model, plan
 from pipec.targets.aws import buildspec
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, LITERAL_PATHS_DIRECTIVE
 from pipec.targets.github.read.artifacts import PACK
+from pipec.targets.github.read.matrix import MatrixReader
 from pipec.targets.github.read.common import SETUP_ACTIONS, _action_of, _fail, _only, _plain, _text, _unliteral, _Where
 from pipec.targets.github.read.phases import STEP_ID
 
@@ -29,12 +30,14 @@ COPY_KEEP = ('for f in "${files[@]}"; do if [ -f "$f" ]; then mkdir -p "$dest/$(
 COPY_FLAT = 'for f in "${files[@]}"; do if [ -f "$f" ]; then cp -p -- "$f" "$dest/"; fi; done'
 
 
-class Builds:
+class Builds(MatrixReader):
     """Build and test jobs, and builds run in CodeBuild."""
 
     def build(self, where, action: str, job: dict, located) -> tuple:
+        matrix = self.job_matrix(where, job)
         if any(role == "codebuild" for _, role, _ in located):
             return self.codebuild(where, action, job, located)
+        platform = self.job_platform(where, job, located)
         inputs = self.build_inputs(where, located)
         self.container = "container" in job
         env, secrets, given = self.build_env(where, action, job)
@@ -43,7 +46,8 @@ class Builds:
         for at, role, step in located:
             with_ = step.get("with") or {}
             if role == "setup":
-                runtimes.append(self.runtime(at, step))
+                runtime, version = self.runtime(at, step)
+                runtimes.append((runtime, self.axis_version(version)))
             elif role == "secrets":
                 secrets.extend(self.fetched_secrets(at, step))
             elif role == "cache-restore":
@@ -77,7 +81,8 @@ class Builds:
         for at, role, step in located:
             if role in ("collect", "upload-artifact") and step.get("if") != cond:
                 _fail(at, f"an artifact step runs with if: {cond} (when CodeBuild uploads the artifacts)")
-        return plan.spec(inputs=tuple(inputs), shell="bash", phases=phases, env=tuple(sorted(env)),
+        return plan.spec(inputs=tuple(inputs), shell="powershell" if platform and platform[0] == "windows" else "bash",
+                         platform=platform, matrix=matrix, phases=phases, env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=tuple(outputs), cache=tuple(sorted(cache)),
                          reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout,
                          builtins=given, role=self.build_role(where, job, located))
@@ -182,6 +187,8 @@ class Builds:
         stand_ins = builtin_values(self.pipeline, action, "")
         for name, value in merged.items():
             at = _Where(f"{where}, env {name}")
+            if self.axis_env(name, value):
+                continue  # a matrix axis (.matrix)
             if name == "CODEBUILD_BUILD_SUCCEEDING" and value == "1":
                 continue  # 1 until a command fails, as on CodeBuild (the phases set it to 0)
             if name in builtins.STAND_INS and value == stand_ins.get(name):
@@ -405,8 +412,14 @@ class Builds:
         source = self.need_source(at, "the CodeBuild project reads the workflow's repository")
         shell = (data.get("env") or {}).get("shell")
         role = props.get("ServiceRole")  # aws { role }: an ARN as written; pipec's own: a reference
+        from pipec.targets.aws.read_batch import PLATFORMS
+
+        kind = (props.get("Environment") or {}).get("Type", "LINUX_CONTAINER")
+        if kind not in PLATFORMS:
+            _fail(at, f"the CodeBuild project's environment type {kind!r} is not understood")
+        platform = None if PLATFORMS[kind] == ("linux", "x86_64") else PLATFORMS[kind]
         return plan.spec(inputs=(source,), shell=plan.SHELLS.get(shell, str(shell)) if shell else plan.DEFAULT_SHELL,
-                         phases=tuple(phases), env=tuple(sorted(env)),
+                         platform=platform, phases=tuple(phases), env=tuple(sorted(env)),
                          secrets=tuple(sorted(secrets)), outputs=(),
                          cache=tuple(sorted(plan.cache_path(p) for p in (data.get("cache") or {}).get("paths") or ())),
                          reports=tuple(sorted(reports)), runtimes=tuple(sorted(runtimes)), timeout=timeout,

@@ -74,9 +74,7 @@ class Jobs:
 
     def job(self, key: str, job: dict) -> _Job:
         where = _Where(self.where.file, key)
-        for k in ("strategy", "uses", "continue-on-error", "defaults"):
-            if k == "defaults" and "container" in job and job[k] == {"run": {"shell": "bash"}}:
-                continue  # a container job's own steps in bash rather than the container's sh
+        for k in ("uses", "continue-on-error"):  # strategy and defaults: build jobs (.matrix)
             if k in job:
                 _fail(where, f"'{k}' on a job has no pipec equivalent")
         needs = job.get("needs") or []
@@ -110,6 +108,8 @@ class Jobs:
             made.manual_branch, made.skips_pull_requests = manual_branch, skips
             return made
         action = self.action_name(where, key, job)
+        if kind != "build" and ("strategy" in job or "defaults" in job):
+            _fail(where, f"'{'strategy' if 'strategy' in job else 'defaults'}' on a {kind} job has no pipec equivalent")
         if kind == "build":
             spec = self.build(where, action, job, located)
         elif kind == "deploy":
@@ -131,9 +131,11 @@ class Jobs:
 
     @staticmethod
     def action_name(where, key: str, job: dict) -> str:
+        from pipec.targets.github.read.matrix import action_of
+
         name = job.get("name")
         if isinstance(name, str) and " / " in name:
-            return name.split(" / ", 1)[1]
+            return action_of(name.split(" / ", 1)[1])
         return key
 
     def approval_name(self, where, job: dict, located) -> str:

@@ -245,8 +245,11 @@ class Phases:
                 _fail(where, "a build job has command steps or one phases step, not both")
             from pipec.shell_state import errexit_neutral
 
+            windows = {step.get("shell") for _, step in commands} == {"powershell"}  # .matrix
             for at, step in commands:
                 shell = step.get("shell")
+                if windows:
+                    continue
                 if shell is None and (not errexit_neutral(step["run"]) or self.container):
                     _fail(at, f"a command whose status bash -e could change runs with shell: {PHASE_SHELL}"
                               + (" (and every command of a container job)" if self.container else ""))
@@ -256,7 +259,7 @@ class Phases:
                                            for at, step in commands])
             from pipec.shell_state import independent
 
-            if not independent([c for p in phases for c in p.commands]):
+            if not windows and not independent([c for p in phases for c in p.commands]):
                 _fail(where, "the commands leave shell state (a cd, a variable, an option...) that later ones read, "
                              "which needs one bash process for all of them, as on CodeBuild: one step a command "
                              "loses it")

@@ -5,7 +5,7 @@ From the workflow the GitHub target emitted, :func:`run_copy` keeps the jobs of 
 actions and of the actions whose artifacts they read, and changes only what must not or cannot
 run on this machine:
 
-- deployments, stacks, buckets, invokes, approvals and builds run in CodeBuild become one step
+- deployments, stacks, buckets, invokes, approvals, Windows builds and builds run in CodeBuild become one step
   that prints what would happen (the action narrated by :mod:`pipec.explain_actions`) and
   succeeds; nothing reaches AWS;
 - in build and test jobs, the step that fetches secrets from AWS is dropped: a ``secret``
@@ -106,7 +106,8 @@ def run_copy(p: model.Pipeline, workflow_text: str, selected: set[str] | None, e
         if needs:
             job = {"name": job["name"], "needs": needs, **{x: v for x, v in job.items() if x != "name"}}
         act = owner[k]
-        real = isinstance(act, model.Build) and not act.github.has("run_in_codebuild")
+        # a Windows build's PowerShell steps cannot run on this (Linux) machine: narrated instead
+        real = isinstance(act, model.Build) and not act.github.has("run_in_codebuild") and act.os == "linux"
         if real:
             job = _build_job(act, job, secrets, docker, notes)
         else:
@@ -216,7 +217,9 @@ def _stand_in_job(p: model.Pipeline, act, jid: str, job: dict) -> dict:
     else:
         Narrator(p, "github").action(doc, act)
         title = action_title(act)
-        if isinstance(act, model.Build):
+        if isinstance(act, model.Build) and act.os == "windows":
+            title += " (a Windows build: its PowerShell commands do not run on this machine)"
+        elif isinstance(act, model.Build):
             title += f" (run in CodeBuild: {act.github.first('run_in_codebuild') or 'its project'})"
         text = title + "\n" + doc.text().rstrip("\n")
         if isinstance(act, model.Approval) and not jid.endswith("-request"):  # one job: no request job

@@ -27,8 +27,11 @@ Mapping (GitLab -> ``.pipe``)::
     needs                                within a stage: after the jobs it needs; across stages:
                                          the stage order (a finding when that waits for more)
     job                                  build NAME (test NAME when its name has test, lint or check)
-    parallel: N / parallel: matrix       one action per instance, with CI_NODE_INDEX/CI_NODE_TOTAL
-                                         or the matrix's variables as env, side by side
+    parallel: matrix                     one action with matrix { } (jobs.matrix_of: same
+                                         variables in every entry, no artifact files or cache, no
+                                         CI_NODE_* read); otherwise, and for parallel: N, one action
+                                         per instance, with CI_NODE_INDEX/CI_NODE_TOTAL or the
+                                         matrix's variables as env, side by side
     before_script + script               the build phase's commands, in order, one shell
     after_script                         the build phase's finally commands (+ finding: GitLab runs
                                          them in a new shell and ignores their failure)

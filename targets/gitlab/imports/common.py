@@ -26,6 +26,7 @@ class Action:
         self.timeout: str | None = None
         self.privileged = False
         self.env: dict[str, str] = {}
+        self.matrix: list[str] = []    # the lines of a matrix { } block (jobs.matrix_of)
         self.exported: set[str] = set()        # variables set by an export command (they refer to others)
         self.secrets: list[str] = []
         self.inputs: list[str] = []

@@ -108,6 +108,51 @@ class Jobs:
             combos = combos[:MAX_INSTANCES]
         return combos
 
+    def matrix_of(self, job) -> tuple[list[str], list[str]] | None:
+        """(lines of a ``matrix { }`` block, the axes) for a ``parallel: matrix`` job that one
+        .pipe matrix means the same as, or None (the job is expanded into instances): every entry
+        names the same shell variables with plain values; the cells (each entry's product, in
+        order) are distinct, at most 256, and the ones the axes' product lacks at most 50 (they
+        become excludes); the job keeps no artifact files or cache (E315), names no image with a
+        variable, and its scripts do not read CI_NODE_INDEX or CI_NODE_TOTAL. A failed instance
+        does not cancel the others on GitLab: fail_fast off."""
+        par = job.get("parallel")
+        if not (isinstance(par, dict) and set(par) == {"matrix"} and isinstance(par["matrix"], list) and par["matrix"]):
+            return None
+        arts = job.get("artifacts")
+        if job.get("cache") is not None or (arts is not None and not (isinstance(arts, dict) and set(arts) <= {"reports"})):
+            return None
+        img = job.get("image")
+        name = img.get("name") if isinstance(img, dict) else img
+        if isinstance(name, str) and "$" in name:
+            return None
+        if "CI_NODE_" in str(job.get("script")) + str(job.get("before_script")) + str(job.get("after_script")):
+            return None
+        axes: dict[str, list[str]] = {}
+        cells: list[tuple] = []
+        for entry in par["matrix"]:
+            if not isinstance(entry, dict) or not entry:
+                return None
+            names = [str(k) for k in entry]
+            if (axes and names != list(axes)) or not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n) for n in names):
+                return None
+            values = [[scalar(x) for x in (entry[k] if isinstance(entry[k], list) else [entry[k]])] for k in entry]
+            if any(x is None or x == "" for vals in values for x in vals):
+                return None
+            for n, vals in zip(names, values):
+                for x in vals:
+                    if x not in axes.setdefault(n, []):
+                        axes[n].append(x)
+            cells += list(itertools.product(*values))
+        product = list(itertools.product(*axes.values()))
+        missing = [c for c in product if c not in cells]
+        if len(set(cells)) != len(cells) or len(cells) > 256 or len(missing) > 50:
+            return None
+        lines = [" ".join(["axis", n, *(v(x) for x in vals)]) for n, vals in axes.items()]
+        lines += [" ".join(["exclude", *(f"{n}={v(x)}" for n, x in zip(axes, c))]) for c in missing]
+        lines.append("fail_fast off")
+        return lines, list(axes)
+
     def action(self, key: str, job, combo: dict, stage: str) -> Action:
         ctx = self.ctx
         shown = [x for k, x in combo.items() if x and k != "CI_NODE_TOTAL"]
@@ -447,6 +492,10 @@ class Jobs:
             d.stmt("privileged")
         if a.timeout:
             d.stmt("timeout", a.timeout)
+        if a.matrix:
+            m = d.block("matrix")
+            for line in a.matrix:
+                m.stmt(line)
         for name, value in a.env.items():
             d.stmt("env", name, "=", v(value))
         for name in a.secrets:

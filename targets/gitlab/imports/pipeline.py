@@ -180,8 +180,15 @@ class _Pipeline(Config, Conditions, Jobs):
                      "can start; it is not imported", job, "rules" if "rules" in job else "only")
             return None
         actions = []
-        for combo in self.instances(key, job):
+        matrix = self.matrix_of(job)
+        # a matrix: one action whose axes are variables of each cell (their names given, so that
+        # the scripts' reads of them are known; the values are the cells')
+        for combo in [dict.fromkeys(matrix[1], "")] if matrix else self.instances(key, job):
             a = self.action(key, job, combo, stage)
+            if matrix:
+                for n in matrix[1]:
+                    a.env.pop(n, None)
+                a.matrix = matrix[0]
             if "trigger" in job:
                 ctx.skip(a.notes, "gitlab: trigger", f"job '{key}' starts another pipeline (a child or another "
                          "project's); import that pipeline on its own", job, "trigger")
