@@ -11,7 +11,7 @@ from __future__ import annotations
 from pipec import model
 from pipec.explain_actions import Narrator, action_title
 from pipec.explain_neutral import overview
-from pipec.explain_text import MODES, PLATFORM_NAMES, Doc, minutes_text, unique_sorted
+from pipec.explain_text import PLATFORM_NAMES, Doc, minutes_text, unique_sorted
 from pipec.explain_triggers import trigger_text, via_text
 
 
@@ -35,15 +35,22 @@ def _action_line(a) -> str:
     return action_title(a) + (f" ({'; '.join(extra)})" if extra else "")
 
 
+#: the execution modes in a few words (the full explanation's are explain_text.MODES)
+_MODES = {"superseded": "a newer run overtakes an older one waiting for a stage",
+          "queued": "runs go one at a time, in order", "parallel": "runs are independent"}
+
+
 def brief(doc: Doc, p: model.Pipeline, diffs, refusals, platform: str | None = None):
     stages = [s for s in p.stages if platform is None or s.platform in (None, platform)]
     doc.title(f"Pipeline {p.name} (brief)")
-    doc.para(overview(p, stages) + f" Mode {p.mode}.")
+    doc.para(overview(p, stages) + f" Mode {p.mode} ({_MODES[p.mode]}).")
     doc.heading("Starts on")
+    named = len(p.sources) > 1  # which source a trigger watches, when there are several
     for src in p.sources:
         for t in src.triggers:
             if platform is None or t.platform in (None, platform):
-                doc.bullet(trigger_text(src, t) + (via_text(t.platform) if platform is None else "") + ".")
+                doc.bullet((f"{src.name}: " if named else "") + trigger_text(src, t)
+                           + (via_text(t.platform) if platform is None else "") + ".")
     doc.heading("Stages")
     for i, st in enumerate(stages, 1):
         notes = []

@@ -555,15 +555,19 @@ def codedeploy_events(d: model.Deploy, failure, src: Source, r: Run) -> list[dic
                      f"{waiting}-minute wait before the original {original} terminated: 100% of traffic on "
                      "the new version", src.find(d, "rollback") or dl, failed=True))
     if alarm:
-        code, message = "ALARM_ACTIVE", (f"CloudWatch alarm {d.rollback.alarms[0]} went into ALARM; "
-                                         "the deployment was stopped")
+        # CodeDeploy's own wording (as get-deployment prints it in published outputs)
+        code, message = "ALARM_ACTIVE", ("One or more alarms have been activated according to the Amazon "
+                                         "CloudWatch metrics you selected, and the affected deployments have been "
+                                         f"stopped. Activated alarms: <{d.rollback.alarms[0]}>")
         event = "DEPLOYMENT_STOP_ON_ALARM"
     elif d.platform == "ec2":
         code, message, event = "HEALTH_CONSTRAINTS", HEALTH_CONSTRAINTS_MESSAGE, "DEPLOYMENT_FAILURE"
     elif failure.cause == "health":
         code, message, event = None, "the replacement task set did not become healthy", "DEPLOYMENT_FAILURE"
     else:
-        code, message = "HOOK_EXECUTION_FAILURE", f"the {failing_event} hook failed"
+        # CodeDeploy's wording (CodeDeploy User Guide, "Troubleshoot ECS deployment issues")
+        code, message = "HOOK_EXECUTION_FAILURE", ("The deployment failed because one or more of the lifecycle "
+                                                   "event validation functions failed.")
         event = "DEPLOYMENT_FAILURE"
     rollback_line = src.find(d, "rollback") or dl
     if code is None:  # the code and message depend on how the tasks fail: not simulated

@@ -302,7 +302,7 @@ def parse_failure(text: str, pipeline: model.Pipeline) -> Failure:
         count = 0 if ph is None else (len(ph.finally_commands) if m["fin"] else len(ph.commands) + logins)
         n = int(m["n"] or 1)
         if not 1 <= n <= count:
-            what = "finally commands" if m["fin"] else "commands"
+            what = ("finally command" if m["fin"] else "command") + ("" if count == 1 else "s")
             raise SimulateError(f"--fail {text!r}: {name}'s {m['phase']} phase has {count} {what}",
                                 f"Number them from 1. {listing}")
         return Failure(text, name, ("finally" if m["fin"] else "command", name, m["phase"], n - 1))

@@ -267,7 +267,10 @@ def _in_place(s, fleet, step, detect, rollback):
             t += 1
         updated -= n
     rows.append(_served(t, fleet, 0, 0, "rolled back"))
-    return rows, t - detect
+    # the rollback speed (docs/simulate.md): until no traffic reaches the bad version, which is
+    # when its last batch leaves service to be redeployed, before that batch's redeploy ends
+    gone = next(r.minute for r in rows if r.minute >= detect and r.new == 0)
+    return rows, gone - detect
 
 
 def _served(t, fleet, new_in_service, out, note):
@@ -332,8 +335,14 @@ def compare(d: model.Deploy, detect: int = 3, fleet: int = FLEET, step: int = ST
 def render_compare(d: model.Deploy, detect: int, fleet: int = FLEET, step: int = STEP) -> str:
     rows = compare(d, detect, fleet, step)
     unit = {"ec2": "instances", "ecs": "tasks", "lambda": "(no instances)"}[d.platform]
+    # the comparison plays CodeDeploy stopping the deployment when the bad version is noticed, which
+    # it does by itself only through an alarm of the deployment group: say where that comes from
+    noticed = (f"automatic rollback on (CodeDeploy's, when alarm {d.rollback.alarms[0]} goes into ALARM); "
+               if d.rollback.alarms else
+               f"automatic rollback assumed on ({d.name} watches no CloudWatch alarm, so CodeDeploy would not "
+               "notice a bad version by itself: add 'alarm NAME' to its rollback line); ")
     out = [f"Strategies for {d.name} ({d.platform}), SIMULATED: the new version is bad and is noticed "
-           f"{detect} minutes after the deployment starts; automatic rollback on (CodeDeploy's); "
+           f"{detect} minutes after the deployment starts; " + noticed
            + (f"{fleet} {unit}, {step} minutes per batch; " if d.platform != "lambda" else "")
            + f"counted over {detect + AFTER} minutes (assumptions: docs/simulate.md).", ""]
     head = ("Strategy", "Downtime", "Users exposed (peak, %-min)", "Rollback speed", "Infrastructure cost")

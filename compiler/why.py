@@ -169,11 +169,21 @@ def _json_strings(data):
         yield data
 
 
+def _obj(value) -> dict:
+    """``value`` when it is a JSON object, else an empty one: the JSON is the user's, of any shape."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value) -> str:
+    """``value`` when it is a JSON string, else empty."""
+    return value if isinstance(value, str) else ""
+
+
 def _json_events(data, out):
     """Failed lifecycle events found anywhere in ``data``."""
     if isinstance(data, dict):
-        if data.get("status") == "Failed" and "lifecycleEventName" in data:
-            out.append(("event", data["lifecycleEventName"], data.get("diagnostics") or {}))
+        if data.get("status") == "Failed" and isinstance(data.get("lifecycleEventName"), str):
+            out.append(("event", data["lifecycleEventName"], _obj(data.get("diagnostics"))))
         for v in data.values():
             _json_events(v, out)
     elif isinstance(data, list):
@@ -232,16 +242,16 @@ def _pipeline_state(idx: _Index, data) -> list[Finding]:
     sources = {s.name: s for s in idx.p.sources}
     out = []
     for state in (x for x in stages if isinstance(x, dict)):
-        name = state.get("stageName")
+        name = _text(state.get("stageName"))
         stage = by_stage.get(name)
-        inbound = state.get("inboundTransitionState") or {}
+        inbound = _obj(state.get("inboundTransitionState"))
         if inbound.get("enabled") is False:
-            reason = inbound.get("disabledReason") or ""
+            reason = _text(inbound.get("disabledReason"))
             enable = (f"Enable it when ready (aws codepipeline enable-stage-transition --stage-name {name} "
                       "--transition-type Inbound)")
             if stage is not None and stage.disabled_reason is None:
                 # disabled by hand (TransitionState.lastChangedBy): the .pipe does not disable it
-                who = inbound.get("lastChangedBy") or "someone"
+                who = _text(inbound.get("lastChangedBy")) or "someone"
                 out.append(Finding(_line(stage), None, f"the transition into stage {name} was disabled by {who}"
                                    + (f": {reason}" if reason else "") + "; the .pipe does not disable it",
                                    "a disabled transition holds every run before the stage until someone enables it",
@@ -256,16 +266,17 @@ def _pipeline_state(idx: _Index, data) -> list[Finding]:
                                    enable + "; the .pipe line disables it again whenever the stack is deployed.",
                                    f"inboundTransitionState.enabled false ({name})"))
         failed_here = False
-        for action in (x for x in state.get("actionStates") or () if isinstance(x, dict)):
-            latest = action.get("latestExecution") or {}
+        actions = state.get("actionStates")
+        for action in (x for x in (actions if isinstance(actions, list) else ()) if isinstance(x, dict)):
+            latest = _obj(action.get("latestExecution"))
             if latest.get("status") != "Failed":
                 continue
             failed_here = True
-            aname = action.get("actionName", "")
-            details = latest.get("errorDetails") or {}
-            message, code = details.get("message", ""), details.get("code", "")
+            aname = _text(action.get("actionName"))
+            details = _obj(latest.get("errorDetails"))
+            message, code = _text(details.get("message")), _text(details.get("code"))
             inner = (_codebuild(idx, message) + _codedeploy(idx, message) +
-                     why_files.findings(idx, message, names={action.get("actionName", "")}))
+                     why_files.findings(idx, message, names={aname}))
             if inner:
                 out += inner
                 continue
@@ -285,7 +296,7 @@ def _pipeline_state(idx: _Index, data) -> list[Finding]:
                                if kind == "source" else
                                "Open the action's details (its log link) or pass that log to pipec why.",
                                f"{aname}: {code or 'Failed'}"))
-        if not failed_here and (state.get("latestExecution") or {}).get("status") == "Failed":
+        if not failed_here and _obj(state.get("latestExecution")).get("status") == "Failed":
             out.append(Finding(_line(stage) if stage else None, None, f"stage {name} failed",
                                "an action of the stage failed", "Look at the stage's actions' details.",
                                f"{name}: Failed"))
@@ -303,7 +314,7 @@ def _failed_action(node, aname: str, latest: dict, message: str, code: str) -> F
     the deployment, whose own record says which instance and hook failed); None otherwise."""
     evidence = f"{aname}: {code or 'Failed'}"
     if isinstance(node, model.Approval):
-        by, summary = latest.get("updatedBy") or "", latest.get("summary") or ""
+        by, summary = _text(latest.get("updatedBy")), _text(latest.get("summary"))
         return Finding(_line(node), aname, f"approval {aname} was not given" + (f" by {by}" if by else "") +
                        (f": {summary}" if summary else "") + (f" ({message})" if message else ""),
                        "a reviewer rejected the approval, or it waited longer than its timeout; the run stops there",
@@ -504,11 +515,12 @@ def _codedeploy(idx: _Index, text: str, whole: bool = True) -> list[Finding]:
                                "running it" + (f" (lifecycle event {m['event']})" if m else ""), MEANINGS[code],
                                "Check that the deployment comes from this pipeline.", evidence))
             continue
-        fix = {"ScriptMissing": f"Put {h.target} in the revision (the artifact the deployment reads), at that "
-                                "path relative to its root.",
-               "ScriptTimedOut": "Make the script finish sooner, or raise the hook's timeout (at most 3600s).",
-               }.get(code, f"Run {h.target} on an instance to see why it fails; its log tail is in the "
-                           "deployment's lifecycle event.")
+        fix = why_codes.previous_revision_fix(h) or {
+            "ScriptMissing": f"Put {h.target} in the revision (the artifact the deployment reads), at that "
+                             "path relative to its root.",
+            "ScriptTimedOut": "Make the script finish sooner, or raise the hook's timeout (at most 3600s).",
+        }.get(code, f"Run {h.target} on an instance to see why it fails; its log tail is in the "
+                    "deployment's lifecycle event.")
         out.append(Finding(idx.src.hook_line(d, h.event, h.target), d.name, f"hook {h.event} ({h.target}) of {d.name}: "
                            f"{code}", MEANINGS[code], fix, evidence))
     for m in _EVENT_FAILED.finditer(text):
@@ -596,13 +608,14 @@ def _lifecycle(idx: _Index, event_name: str, diagnostics: dict, raw: str) -> lis
     from pipec.targets import appspec_event_names
 
     event = {v: k for k, v in appspec_event_names().items()}.get(event_name)
-    script = diagnostics.get("scriptName")
-    code = diagnostics.get("errorCode") or "HOOK_EXECUTION_FAILURE"
+    script = _text(diagnostics.get("scriptName"))
+    code = _text(diagnostics.get("errorCode")) or "HOOK_EXECUTION_FAILURE"
     if script:
         d, h = _hook_by_script(idx, script, _named(raw), event_name)
         if h is not None:
             return [Finding(idx.src.hook_line(d, h.event, h.target), d.name, f"hook {h.event} ({h.target}) of {d.name}: "
-                            f"{code}", MEANINGS.get(code, code), f"Run {h.target} on an instance to see why.",
+                            f"{code}", MEANINGS.get(code, code),
+                            why_codes.previous_revision_fix(h) or f"Run {h.target} on an instance to see why.",
                             f"{event_name} {code}")]
     group = _GROUP.search(raw)
     for d in idx.deploys():
@@ -611,7 +624,8 @@ def _lifecycle(idx: _Index, event_name: str, diagnostics: dict, raw: str) -> lis
         for h in d.hooks:
             if h.event == event:
                 return [Finding(idx.src.hook_line(d, h.event, h.target), d.name, f"hook {h.event} ({h.target}) of {d.name} "
-                                "failed", MEANINGS.get(code, code), f"See {h.target}'s own log.", event_name)]
+                                "failed", MEANINGS.get(code, code),
+                                why_codes.previous_revision_fix(h) or f"See {h.target}'s own log.", event_name)]
     return []
 
 

@@ -102,3 +102,19 @@ DEPLOYMENT_ERRORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
                 "Look at the lifecycle event that was still in progress; raise a hook's timeout if it is legitimately "
                 "slow.", ("hook",)),
 }
+
+
+#: hooks whose scripts CodeDeploy runs from the last revision that deployed successfully, not from
+#: the one being deployed (CodeDeploy API reference, DeploymentInfo.ignoreApplicationStopFailures)
+PREVIOUS_REVISION_HOOKS = ("application_stop", "before_block_traffic", "after_block_traffic")
+
+
+def previous_revision_fix(h) -> str | None:
+    """The fix for a failed hook that runs the previous revision's script, else None."""
+    if h.event not in PREVIOUS_REVISION_HOOKS:
+        return None
+    return (f"CodeDeploy runs {h.event}'s script from the last revision that deployed successfully, not from this "
+            f"one, so fixing {h.target} here does not help this deployment (and the hook does not run at all on an "
+            "instance's first deployment). Fix the script, then deploy the fixed revision once with "
+            "'aws deploy create-deployment ... --ignore-application-stop-failures', which skips the old script's "
+            "failure; later deployments run the fixed one.")

@@ -177,3 +177,61 @@ def test_an_alarm_stop_that_names_no_alarm_of_the_deployment_says_which_it_has()
                                            "CloudWatch metrics you selected"}}})
     (f,) = [f for f in why(pipeline, text, log) if f.action == "web-prod"]
     assert "()" not in f.what and "HighErrorRate" in f.what
+
+
+@pytest.mark.parametrize("log", ["aws-airflow-stack-192.txt", "aws-codedeploy-agent-186.txt"])
+def test_an_application_stop_failure_is_the_previous_revisions_script(log):
+    """CodeDeploy runs ApplicationStop, BeforeBlockTraffic and AfterBlockTraffic from the last
+    revision that deployed successfully (DeploymentInfo.ignoreApplicationStopFailures): putting the
+    script in this revision does not help (villasv/aws-airflow-stack issue 192 did, and the next
+    deployment failed again). The fix says so and names --ignore-application-stop-failures."""
+    text = (DATA / "ec2.pipe").read_text(encoding="utf-8")
+    pipeline, _ = compile_text(text, "ec2.pipe")
+    [finding] = [f for f in why(pipeline, text, (DATA / log).read_text(encoding="utf-8")) if "application_stop" in f.what]
+    assert "last revision that deployed successfully" in finding.fix
+    assert "--ignore-application-stop-failures" in finding.fix
+    assert "Put scripts/" not in finding.fix
+
+
+def test_a_before_install_failure_keeps_its_own_fix():
+    text = (DATA / "ec2.pipe").read_text(encoding="utf-8")
+    pipeline, _ = compile_text(text, "ec2.pipe")
+    findings = why(pipeline, text, (DATA / "aws-codedeploy-agent-33.txt").read_text(encoding="utf-8"))
+    assert findings and all("--ignore-application-stop-failures" not in f.fix for f in findings)
+
+
+_KEYS = ["status", "lifecycleEventName", "diagnostics", "scriptName", "errorCode", "stageStates", "stageName",
+         "inboundTransitionState", "enabled", "disabledReason", "lastChangedBy", "actionStates", "actionName",
+         "latestExecution", "errorDetails", "message", "code", "summary", "updatedBy", "deploymentInfo",
+         "errorInformation", "instanceSummary", "lifecycleEvents"]
+
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.sampled_from(
+        ["Failed", "Succeeded", "ValidateService", "ApplicationStop", "build", "web", "scripts/stop_server",
+         "ScriptFailed", "x"]))
+    return st.recursive(leaves, lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(_KEYS), inner, max_size=4)), max_leaves=12)
+
+
+def test_json_of_any_shape_never_crashes_why():
+    """The JSON is the user's: an object where a string was expected (or the reverse) is read as
+    nothing, never an exception (the CLI's exit 3)."""
+    from hypothesis import given, settings
+
+    text = (DATA / "first-pipeline.pipe").read_text(encoding="utf-8")
+    pipeline, _ = compile_text(text, "first-pipeline.pipe")
+
+    @settings(max_examples=300, deadline=None)
+    @given(_json_values())
+    def check(data):
+        why(pipeline, text, json.dumps(data))
+
+    check()
+    for shape in ({"status": "Failed", "lifecycleEventName": "ValidateService", "diagnostics": "x"},
+                  {"stageStates": [{"stageName": "build", "inboundTransitionState": "x"}]},
+                  {"stageStates": [{"stageName": "build", "actionStates": [{"latestExecution": "x"}]}]},
+                  {"stageStates": [{"actionStates": 3, "latestExecution": "x"}]}):
+        why(pipeline, text, json.dumps(shape))
