@@ -791,6 +791,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="use DIR (new or empty) as the run folder and keep it afterwards")
     run.set_defaults(func=cmd_run)
 
+    lsp = sub.add_parser("lsp", help="run the language server for editors (LSP over standard input and output)",
+                         description="Run pipec's language server: diagnostics, completion, hover, navigation, "
+                         "renaming and formatting for .pipe files in any editor that speaks the Language Server "
+                         "Protocol (docs/editors.md). Needs the 'lsp' extra: pip install 'pipec[lsp]'.")
+    lsp.add_argument("--stdio", action="store_true", help="talk over standard input and output (the default)")
+    lsp.set_defaults(func=_cmd_lsp)
+
     comp = sub.add_parser(
         "completion", help="print a shell completion script for bash, zsh or fish",
         description="Print a completion script for pipec's commands, options and choices, generated from "
@@ -799,6 +806,12 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
     comp.set_defaults(func=cmd_completion)
     return parser
+
+
+def _cmd_lsp(args) -> int:
+    from pipec.cli_lsp import cmd_lsp
+
+    return cmd_lsp(args)
 
 
 def cmd_completion(args) -> int:
