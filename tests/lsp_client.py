@@ -70,8 +70,10 @@ class Session:
         """The diagnostics of the ``count``-th publication for ``uri``."""
         end = time.monotonic() + timeout
         while self.published.get(uri, 0) < count:
+            if self.errors:  # the server logged an internal error instead of answering
+                raise AssertionError(f"the server failed: {self.errors[0]}")
             if time.monotonic() > end:
-                raise AssertionError(f"no diagnostics for {uri} after {timeout} s")
+                raise AssertionError(f"no diagnostics for {uri} after {timeout} s; logged: {self.errors[:1]}")
             await asyncio.sleep(0.01)
         return self.diagnostics[uri]
 

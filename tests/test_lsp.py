@@ -200,9 +200,9 @@ def _typed(s, uri: str, text: str, step: int, version: int):
             lines = prefix.split("\n")
             pos = {"text_document": doc(uri), "position": T.Position(line=len(lines) - 1, character=len(lines[-1]))}
             symbols = await c.text_document_document_symbol_async(T.DocumentSymbolParams(text_document=doc(uri)))
-            assert isinstance(symbols, list)
+            assert isinstance(symbols, (list, tuple))
             comp = await c.text_document_completion_async(T.CompletionParams(**pos))
-            assert comp is None or isinstance(comp.items, list)
+            assert comp is None or isinstance(comp.items, (list, tuple))
             if end % (step * 17) == 0:
                 await c.text_document_hover_async(T.HoverParams(**pos))
                 await c.text_document_semantic_tokens_full_async(T.SemanticTokensParams(text_document=doc(uri)))
