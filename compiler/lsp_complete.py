@@ -7,7 +7,8 @@ the parser accepts where that text ends are what may come next: statement keywor
 block, enumerated values (compute sizes, image kinds, providers, strategies, report formats,
 secret stores). Only the headers are parsed, never the rest of the document, so a broken line
 elsewhere does not matter. Where the grammar wants a NAME or a setting, the document and pipec's
-tables say which: artifact and source names after ``from``, runtimes after ``runtime``, the settings
+tables say which: artifact and source names after ``from``, runtimes and their versions after
+``runtime``, the settings
 of :data:`pipec.semantic_tables.PLATFORM_SETTINGS` in ``aws { }`` and ``github { }`` blocks, and the
 pipeline's variables after ``$`` in a string.
 """
@@ -19,6 +20,21 @@ import re
 from pipec.lsp_index import Index
 
 _WORD_TAIL = re.compile(r"[A-Za-z0-9_.\-%]*$")
+
+#: versions offered after ``runtime NAME`` (suggestions only: the checker does not restrict them),
+#: from CodeBuild's "Runtime versions" table of the Ubuntu and Amazon Linux platforms
+#: (https://docs.aws.amazon.com/codebuild/latest/userguide/runtime-versions.html), its recent rows;
+#: not every image has every version
+RUNTIME_VERSIONS = {
+    "android": ("28", "29"),
+    "dotnet": ("6.0", "8.0", "10.0"),
+    "golang": ("1.20", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26"),
+    "java": ("corretto8", "corretto11", "corretto17", "corretto21", "corretto25"),
+    "nodejs": ("18", "20", "22", "24"),
+    "php": ("8.1", "8.2", "8.3"),
+    "python": ("3.10", "3.11", "3.12"),
+    "ruby": ("3.1", "3.2", "3.3"),
+}
 
 
 def expected_terminals(prefix: str) -> set[str]:
@@ -99,6 +115,9 @@ def complete(index: Index, line: int, col: int) -> list[tuple[str, str, str]]:
                     out.append((n.name, "name", f"{n.kind} (line {n.line + 1})"))
         elif last == "runtime":
             out += [(r, "value", "runtime") for r in RUNTIMES]
+    words_before = cut.split()
+    if "VALUE" in expected and len(words_before) == 2 and words_before[0] == "runtime":
+        out += [(v, "value", f"{words_before[1]} version") for v in RUNTIME_VERSIONS.get(words_before[1], ())]
     if "SETTING_KEY" in expected and statement_start:
         place = _setting_place(chain)
         if place:

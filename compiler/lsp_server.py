@@ -267,6 +267,8 @@ def make_server() -> PipeServer:
             parts.append(f"**{target.kind} {name.name}**" + (f" (line {target.line + 1})" if target.definition else ""))
             if text:
                 parts.append(f"```text\n{text}\n```")
+            elif target.definition:  # a variable, or a pipeline with errors: the line that defines it
+                parts.append(f"```\n{ix.lines[target.line].strip()}\n```")
             rng = ls.rng(doc.uri, name.line, name.col, name.line, name.end_col)
         elif tok is not None and tok.kind == "COMMENT":
             for code in re.findall(r"\b[EW]\d{3}\b", tok.value):

@@ -122,6 +122,10 @@ def test_navigation_hover_completion_and_rename(tmp_path):
         assert {"compute", "image", "runtime", "artifact", "install"} <= labels and "strategy" not in labels
         comp = await c.text_document_completion_async(T.CompletionParams(**at(uri, 12, 14)))
         assert {i.label for i in comp.items} == {"small", "medium", "large", "2xlarge"}
+        comp = await c.text_document_completion_async(T.CompletionParams(**at(uri, 13, 14)))
+        assert {"nodejs", "python", "java"} <= {i.label for i in comp.items}
+        comp = await c.text_document_completion_async(T.CompletionParams(**at(uri, 13, 21)))
+        assert {"20", "22"} <= {i.label for i in comp.items}
         comp = await c.text_document_completion_async(T.CompletionParams(**at(uri, 27, 11)))
         assert {i.label for i in comp.items} == {"app", "dist"}
         comp = await c.text_document_completion_async(T.CompletionParams(**at(uri, 29, 23)))
@@ -265,3 +269,37 @@ def test_check_does_not_import_pygls():
             "print(sorted(m for m in sys.modules if m.startswith(('pygls', 'lsprotocol', 'pipec.lsp'))))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_variables_are_names_too(tmp_path):
+    text = REFERENCE.read_text(encoding="utf-8").replace(
+        "pipeline my-app {\n", 'pipeline my-app {\n  variable CHANNEL = "stable" description "Where to publish"\n').replace(
+        'build "npm run build"', 'build "npm run build -- --channel ${CHANNEL}" "echo $CHANNEL $HOME"')
+    lines = text.split("\n")
+    use = next(i for i, s in enumerate(lines) if "${CHANNEL}" in s)
+
+    async def go(s):
+        c = s.client
+        uri = s.open(tmp_path / "vars.pipe", text)
+        await s.wait_diagnostics(uri)
+        pos = at(uri, use, lines[use].index("${CHANNEL}") + 3)
+        loc = await c.text_document_definition_async(T.DefinitionParams(**pos))
+        assert loc.range.start.line == 4
+        h = await c.text_document_hover_async(T.HoverParams(**pos))
+        assert "variable CHANNEL" in h.contents.value and 'description "Where to publish"' in h.contents.value
+        refs = await c.text_document_references_async(T.ReferenceParams(
+            context=T.ReferenceContext(include_declaration=False), **pos))
+        assert len(refs) == 2  # ${CHANNEL} and $CHANNEL, not $HOME
+        edit = await c.text_document_rename_async(T.RenameParams(new_name="TRACK", **pos))
+        renamed = apply(text, edit.changes[uri])
+        assert "variable TRACK =" in renamed and "${TRACK}" in renamed and "echo $TRACK $HOME" in renamed
+        home = at(uri, use, lines[use].index("$HOME") + 2)
+        assert await c.text_document_references_async(T.ReferenceParams(
+            context=T.ReferenceContext(include_declaration=True), **home)) in (None, [], ())
+        # '$' in a string offers the pipeline's variables
+        col = lines[use].index("${CHANNEL}") + 2
+        comp = await c.text_document_completion_async(T.CompletionParams(**at(uri, use, col)))
+        assert [i.label for i in comp.items] == ["CHANNEL"]
+        assert s.errors == []
+
+    run(go)
