@@ -48,9 +48,16 @@ class Document:
     def __init__(self, uri: str, text: str):
         self.uri, self.text = uri, text
         self.path = to_fs_path(uri) or uri
-        self.index = Index(text)
+        self.lines = text.split("\n")  # as pipec counts lines
+        self._index: Index | None = None
         self._checked: lsp_check.Checked | None = None
         self._narration: str | None = None
+
+    @property
+    def index(self) -> Index:  # built on the first request that needs it, not on every change
+        if self._index is None:
+            self._index = Index(self.text)
+        return self._index
 
     @property
     def checked(self) -> lsp_check.Checked:
@@ -84,7 +91,14 @@ class PipeServer(LanguageServer):
 
     # -- positions: pipec counts code points; the client, UTF-16 units unless it said otherwise
     def pos(self, uri: str, line: int, col: int) -> T.Position:
-        return self.workspace.get_text_document(uri).position_to_client_units(T.Position(line, col))
+        """A position pipec gives (0-based line, code-point column) in the client's units; the
+        document's lines are split once per version, not once per position."""
+        lines = self.doc(uri).lines
+        if line >= len(lines):
+            line, col = len(lines) - 1, len(lines[-1])
+        text = lines[line][:-1] if lines[line].endswith("\r") else lines[line]
+        codec = self.workspace.get_text_document(uri).position_codec
+        return T.Position(line, codec.client_num_units(text[:max(0, col)]))
 
     def rng(self, uri: str, line: int, col: int, end_line: int, end_col: int) -> T.Range:
         return T.Range(self.pos(uri, line, col), self.pos(uri, end_line, end_col))
@@ -102,7 +116,7 @@ class PipeServer(LanguageServer):
         checked = doc.checked
         if checked.config_problem:
             self.log(f"pipec: {checked.config_problem}", T.MessageType.Warning)
-        lines = doc.index.lines
+        lines = doc.lines
         out = [self.diagnostic(uri, d, lines) for d in checked.diagnostics
                if d.file in ("", doc.path)]
         self.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=out))
@@ -224,14 +238,14 @@ def make_server() -> PipeServer:
             return None
         if new == doc.text:
             return []
-        lines = doc.index.lines
+        lines = doc.lines
         end = ls.pos(doc.uri, len(lines) - 1, len(lines[-1]))
         return [T.TextEdit(T.Range(T.Position(0, 0), end), new)]
 
     @feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL, empty=[])
     def document_symbol(ls, params: T.DocumentSymbolParams):
         doc = ls.doc(params.text_document.uri)
-        uri, lines = doc.uri, doc.index.lines
+        uri, lines = doc.uri, doc.lines
 
         def convert(sym):
             end_line = min(sym.end_line, len(lines) - 1)
@@ -367,7 +381,7 @@ def make_server() -> PipeServer:
             data = diag.data if isinstance(diag.data, dict) else None
             if data is None or diag.source != "pipec":
                 continue
-            for fix in lsp_check.fixes(data, doc.index.lines):
+            for fix in lsp_check.fixes(data, doc.lines):
                 edit = T.TextEdit(ls.rng(doc.uri, fix.line, fix.col, fix.end_line, fix.end_col), fix.new_text)
                 out.append(T.CodeAction(title=fix.title, kind=T.CodeActionKind.QuickFix, diagnostics=[diag],
                                         is_preferred=True, edit=T.WorkspaceEdit(changes={doc.uri: [edit]})))

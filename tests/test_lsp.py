@@ -56,8 +56,13 @@ def apply(text: str, edits: list[T.TextEdit]) -> str:
     for line in lines:
         offsets.append(offsets[-1] + len(line) + 1)
 
-    def off(p):
-        return offsets[p.line] + p.character
+    def off(p):  # the client's columns are UTF-16 code units
+        units = 0
+        for i, ch in enumerate(lines[p.line]):
+            if units >= p.character:
+                return offsets[p.line] + i
+            units += 2 if ord(ch) > 0xFFFF else 1
+        return offsets[p.line] + len(lines[p.line])
 
     for e in sorted(edits, key=lambda e: off(e.range.start), reverse=True):
         text = text[:off(e.range.start)] + e.new_text + text[off(e.range.end):]
@@ -274,7 +279,7 @@ def test_check_does_not_import_pygls():
 def test_variables_are_names_too(tmp_path):
     text = REFERENCE.read_text(encoding="utf-8").replace(
         "pipeline my-app {\n", 'pipeline my-app {\n  variable CHANNEL = "stable" description "Where to publish"\n').replace(
-        'build "npm run build"', 'build "npm run build -- --channel ${CHANNEL}" "echo $CHANNEL $HOME"')
+        'build "npm run build"', 'build "npm run build -- --channel ${CHANNEL}" "echo 🚀 $CHANNEL $HOME"')
     lines = text.split("\n")
     use = next(i for i, s in enumerate(lines) if "${CHANNEL}" in s)
 
@@ -290,9 +295,14 @@ def test_variables_are_names_too(tmp_path):
         refs = await c.text_document_references_async(T.ReferenceParams(
             context=T.ReferenceContext(include_declaration=False), **pos))
         assert len(refs) == 2  # ${CHANNEL} and $CHANNEL, not $HOME
+        # columns are UTF-16 code units, as the client expects by default: the rocket counts 2
+        line = lines[use]
+        expected = len(line[:line.index("$CHANNEL ")].encode("utf-16-le")) // 2
+        assert expected == line.index("$CHANNEL ") + 1
+        assert sorted(r.range.start.character for r in refs)[-1] == expected + 1
         edit = await c.text_document_rename_async(T.RenameParams(new_name="TRACK", **pos))
         renamed = apply(text, edit.changes[uri])
-        assert "variable TRACK =" in renamed and "${TRACK}" in renamed and "echo $TRACK $HOME" in renamed
+        assert "variable TRACK =" in renamed and "${TRACK}" in renamed and "echo 🚀 $TRACK $HOME" in renamed
         home = at(uri, use, lines[use].index("$HOME") + 2)
         assert await c.text_document_references_async(T.ReferenceParams(
             context=T.ReferenceContext(include_declaration=True), **home)) in (None, [], ())
