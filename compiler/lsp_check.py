@@ -116,12 +116,14 @@ class Fix:
     end_line: int
     end_col: int
     new_text: str
+    preferred: bool = True
 
 
 def fixes(diag: dict, lines: list[str]) -> list[Fix]:
     """The edits a diagnostic's hint spells out (``diag`` as ``to_dict`` gives it): a did-you-mean
     replaces the word the message quotes; "Write 'timeout 30d'" writes that statement (replacing
-    the statement of that keyword on the diagnostic's line, or on a new line after it)."""
+    the statement of that keyword on the diagnostic's line, or on a new line after it); and a
+    warning can be ignored on its line (:func:`_ignore_fix`)."""
     out: list[Fix] = []
     help_text = diag.get("help") or ""
     line = (diag.get("line") or 1) - 1
@@ -152,7 +154,33 @@ def fixes(diag: dict, lines: list[str]) -> list[Fix]:
                 out.append(Fix(f"Write '{stmt}'", found, start, found, len(inner.rstrip()), stmt))
             else:
                 out.append(Fix(f"Add '{stmt}'", line + 1, 0, line + 1, 0, f"{indent}  {stmt}\n"))
+    ignore = _ignore_fix(diag, lines[line], line)
+    if ignore is not None:
+        out.append(ignore)
     return out
+
+
+def _ignore_fix(diag: dict, text: str, line: int) -> Fix | None:
+    """A warning can be silenced on its line with ``# pipec: ignore[CODE]`` (pipec.ignores): the
+    code goes into the line's ignore comment, or a new one at the end of the line. None for an
+    error (it cannot be ignored), W106 (about an ignore comment itself) or a line holding another
+    comment."""
+    from pipec.lexer import comments
+
+    code = diag.get("code", "")
+    if diag.get("severity") != "warning" or code == "W106":
+        return None
+    found = list(comments(text))
+    title = f"Ignore {code} on this line"
+    if not found:
+        end = len(text.rstrip())
+        return Fix(title, line, end, line, len(text), f"  # pipec: ignore[{code}]", preferred=False)
+    _, col, comment = found[-1]
+    m = re.match(r"#\s*pipec:\s*ignore\[([^\]]*)\]", comment, re.I)
+    if m is None:
+        return None
+    at = col - 1 + m.end(1)
+    return Fix(title, line, at, line, at, f", {code}" if m.group(1).strip() else code, preferred=False)
 
 
 def _statement_in_block(lines: list[str], header: int, keyword: str) -> int | None:

@@ -384,7 +384,8 @@ def make_server() -> PipeServer:
             for fix in lsp_check.fixes(data, doc.lines):
                 edit = T.TextEdit(ls.rng(doc.uri, fix.line, fix.col, fix.end_line, fix.end_col), fix.new_text)
                 out.append(T.CodeAction(title=fix.title, kind=T.CodeActionKind.QuickFix, diagnostics=[diag],
-                                        is_preferred=True, edit=T.WorkspaceEdit(changes={doc.uri: [edit]})))
+                                        is_preferred=fix.preferred or None,
+                                        edit=T.WorkspaceEdit(changes={doc.uri: [edit]})))
         return out
 
     @feature(T.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,

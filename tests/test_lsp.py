@@ -190,6 +190,18 @@ def test_formatting_and_quick_fixes(tmp_path):
             assert actions, name
             assert actions[0].kind == T.CodeActionKind.QuickFix
             assert apply(source, actions[0].edit.changes[uri]) == fixed, name
+            ignores = [a for a in actions if a.title.startswith("Ignore")]
+            assert len(ignores) == (code.startswith("W")), name  # errors cannot be ignored
+        # a warning ignored on its line: the comment silences it, and W106 does not replace it
+        uri = s.open(tmp_path / "ignore.pipe", text)
+        w509 = [d for d in await s.wait_diagnostics(uri) if d.code == "W509"]
+        actions = await c.text_document_code_action_async(T.CodeActionParams(
+            text_document=doc(uri), range=w509[0].range, context=T.CodeActionContext(diagnostics=w509)))
+        (ignore,) = [a for a in actions if a.title == "Ignore W509 on this line"]
+        ignored = apply(text, ignore.edit.changes[uri])
+        assert '!"docs/**"  # pipec: ignore[W509]\n' in ignored
+        codes = [d["code"] for d in check_json(REFERENCE, ignored, tmp_path / "ignored.pipe")]
+        assert "W509" not in codes and "W106" not in codes
         assert s.errors == []
 
     run(go)
