@@ -16,11 +16,10 @@ INSTALL_HINT = ("pipec: error: 'pipec lsp' needs pygls, which is not installed.\
 
 def cmd_lsp(args) -> int:
     try:
-        import pygls  # noqa: F401
-        import lsprotocol  # noqa: F401
-    except ImportError:
+        from pipec.lsp_server import serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol", "cattrs"):
+            raise
         print(INSTALL_HINT, file=sys.stderr)
         return 1
-    from pipec.lsp_server import serve
-
     return serve()
