@@ -570,6 +570,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     _add_init(sub)
+    lsp = sub.add_parser("lsp", help="run the language server for editors (LSP over standard input and output)",
+                         description="Run pipec's language server: diagnostics, completion, hover, navigation, "
+                         "renaming and formatting for .pipe files in any editor that speaks the Language Server "
+                         "Protocol (docs/editors.md). Needs the 'lsp' extra: pip install 'pipec[lsp]'.")
+    lsp.add_argument("--stdio", action="store_true", help="talk over standard input and output (the default)")
+    lsp.set_defaults(func=_cmd_lsp)
+
     comp = sub.add_parser(
         "completion", help="print a shell completion script for bash, zsh or fish",
         description="Print a completion script for pipec's commands, options and choices, generated from "
@@ -614,13 +621,17 @@ def _add_output_options(sub, quiet) -> None:
     from pipec.cli_color import CHOICES
 
     for name, command in sub.choices.items():
-        if name != "completion":
+        if name not in ("completion", "lsp"):  # the language server prints no diagnostics
             command.add_argument("--color", choices=CHOICES, default="auto",
                                  help="colour diagnostics: auto (default: on a terminal, unless NO_COLOR is set; "
                                  "FORCE_COLOR forces it), always or never")
     for command in quiet:
         command.add_argument("-q", "--quiet", action="store_true",
                              help="print diagnostics and findings only, no summary lines")
+def _cmd_lsp(args) -> int:
+    from pipec.cli_lsp import cmd_lsp
+
+    return cmd_lsp(args)
 
 
 def cmd_completion(args) -> int:

@@ -14,6 +14,10 @@ from pipec.diagnostics import did_you_mean
 from pipec.semantic_matrix import MatrixChecks
 from pipec.semantic_tables import RUNTIMES, SECRETISH
 
+#: an ECR image URI as the AWS target takes it apart: the account before the first dot, the Region
+#: after ``.dkr.ecr.``, the repository after the first slash (``ci/builder`` in ``...com/ci/builder:1``)
+_ECR_IMAGE = re.compile(r"[^./]+\.dkr\.ecr\.[^./]+\.[^/]+/[^/:@][^:@]*(?:[:@].*)?")
+
 
 class BuildChecks(MatrixChecks):
     """Build and test actions into :class:`pipec.model.Build`."""
@@ -44,7 +48,9 @@ class BuildChecks(MatrixChecks):
                                    "codebuild": '"aws/codebuild/standard:7.0"'}[item.kind]
                         self.err("E205", f"'image {item.kind}' needs the image's name", item.span,
                                  f"Write, for example: image {item.kind} {example}.")
-                    if item.kind == "ecr" and item.ref and ".dkr.ecr." not in item.ref:
+                    # the shape the AWS target reads the account, Region and repository from
+                    # (targets/aws/codebuild.py): ACCOUNT.dkr.ecr.REGION.DOMAIN/REPO[:TAG|@DIGEST]
+                    if item.kind == "ecr" and item.ref and not _ECR_IMAGE.fullmatch(item.ref):
                         self.err("E206", f"'{item.ref}' is not an ECR image URI", item.span,
                                  "An ECR image looks like ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG; "
                                  "for other registries use 'image docker'.")

@@ -65,6 +65,8 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
     assert "ok" in run.stdout
     # 'pipec explain --code' reads docs/diagnostics.md, which the wheel carries as package data
     assert "pipec/docs/diagnostics.md" in names
+    # 'pipec lsp' reads docs/language.md for its hovers (pipec.lsp_docs)
+    assert "pipec/docs/language.md" in names
     code = subprocess.run([sys.executable, "-m", "pipec", "explain", "--code", "W500"],
                           capture_output=True, text=True, env=env, cwd=tmp_path)
     assert code.returncode == 0, code.stderr
