@@ -114,6 +114,9 @@ class Places:
                 builder.p, "a pipeline with actions in other accounts or Regions keeps its artifacts in stores pipec "
                 "creates", "pipec names the artifact buckets and creates their customer-managed keys so that the "
                 "other accounts' roles and policies can name them. Remove the 'artifact_store' line.")])
+        # the pipeline's own place, which the readers need to tell the others from it
+        builder.t.set_metadata({"pipec": {"source": builder.ctx.source, "pipeline": self.p.name,
+                                          "account": self.p.account, "region": self.p.region}})
         self.places: dict[tuple[str, str], list] = {}
         for act in self.p.actions():
             where = place_of(self.p, act)
