@@ -286,11 +286,32 @@ def approval(draw, name: str, used: set) -> list[str]:
     return lines
 
 
+#: the pipeline's own place when a generated pipeline places actions elsewhere, and the places drawn
+OWN_ACCOUNT, OWN_REGION = "111111111111", "us-east-1"
+_PLACES = [("222222222222", None), ("333333333333", None), (None, "eu-west-1"), ("222222222222", "eu-west-1"),
+           ("333333333333", "ap-southeast-2"), (OWN_ACCOUNT, OWN_REGION)]
+
+
+def placed(draw, lines: list[str], used: set) -> list[str]:
+    """``lines`` of a deploy or invoke action, sometimes with an ``aws { account region }`` block
+    (issue 27): another account, another Region, both, or the pipeline's own written out."""
+    if not draw(st.booleans()):
+        return lines
+    account, region = draw(st.sampled_from(_PLACES))
+    used.add("placed")
+    block = ["      aws {", *([f"        account {account}"] if account else []),
+             *([f"        region {region}"] if region else []), "      }"]
+    return lines[:-1] + block + lines[-1:]
+
+
 @st.composite
 def pipelines(draw) -> tuple[str, frozenset]:
     """(source text, the constructs it uses)."""
     used: set = set()
     lines = ["pipeline gen {"]
+    places = draw(st.booleans())
+    if places:  # the pipeline's own place, and deploys and invokes placed elsewhere (issue 27)
+        lines += ["  aws {", f"    account {OWN_ACCOUNT}", f"    region {OWN_REGION}", "  }"]
     mode = draw(st.sampled_from([None, "superseded", "queued", "parallel"]))
     if mode:
         lines.append(f"  mode {mode}")
@@ -330,15 +351,17 @@ def pipelines(draw) -> tuple[str, frozenset]:
                 used.add(kind)
             elif kind == "deploy" and artifacts:
                 art = artifacts.pop(draw(st.integers(0, len(artifacts) - 1)))
-                group.append(draw(deploy(name, art, stage, used)))
+                made = draw(deploy(name, art, stage, used))
+                # a Lambda deployment runs from the pipeline's account and Region (E407 elsewhere)
+                group.append(placed(draw, made, used) if places and "to lambda" not in made[0] else made)
             elif kind == "lambda":
                 group.append(draw(deploy(name, "", stage, used, only="lambda")))
             elif kind == "approve":
                 group.append(draw(approval(name, used)))
             else:
                 used.add("invoke")
-                group.append([f"    invoke {name} {{", f"      function fn-{name}",
-                              '      parameters "{\\"k\\": 1}"', "    }"])
+                made = [f"    invoke {name} {{", f"      function fn-{name}", '      parameters "{\\"k\\": 1}"', "    }"]
+                group.append(placed(draw, made, used) if places else made)
         if len(group) > 1 and draw(st.booleans()):
             lines.append("    parallel {")
             lines += ["  " + ln for g in group for ln in g]
