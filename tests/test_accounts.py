@@ -234,3 +234,29 @@ def test_names_that_would_be_too_long_are_cut_with_a_hash():
     cut = accounts.fit(f"{long}-actions-eu-west-1", accounts.ROLE_NAME_MAX)
     assert len(cut) == accounts.ROLE_NAME_MAX
     assert cut != accounts.fit(f"{long}-actions-eu-west-2", accounts.ROLE_NAME_MAX)
+
+
+# ----------------------------------------------------------------------------- teaching
+
+
+def test_explain_says_where_each_action_runs_and_which_role_it_uses():
+    from pipec import explain
+
+    pipeline, _ = built()
+    aws_text = " ".join(explain.explain(pipeline, [], target="aws").split())
+    assert "Artifacts go to the S3 bucket pipec-111111111111-us-east-1-storefront" in aws_text
+    assert ("Runs in account 444444444444, Region eu-west-1 (the action's Region): the action assumes the role "
+            "arn:aws:iam::444444444444:role/storefront-actions-eu-west-1" in aws_text)
+    github_text = " ".join(explain.explain(pipeline, [], target="github").split())
+    assert "Job web-eu assumes the role arn:aws:iam::444444444444:role/storefront-gh-web-eu in Region eu-west-1" \
+        in github_text
+
+
+def test_the_graph_shows_accounts_and_regions():
+    from pipec import graph
+
+    pipeline, _ = built()
+    text = graph.render(pipeline, "mermaid")
+    assert "pipeline in account 111111111111 · us-east-1" in text
+    assert "account 444444444444 · eu-west-1" in text and "account 222222222222 · us-east-1" in text
+    assert text.count("account ") == 5  # the pipeline's and the four placed deploys; builds say nothing
