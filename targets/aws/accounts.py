@@ -69,7 +69,9 @@ def bucket_name(p: model.Pipeline, region: str) -> str:
     """The artifact bucket of pipeline ``p`` in ``region``: S3 bucket names are global, so the
     pipeline's account and the Region are part of it."""
     stem = re.sub(r"[^a-z0-9-]+", "-", p.name.lower()).strip("-") or "pipeline"
-    return fit(f"pipec-{p.account}-{region}-{stem}", BUCKET_NAME_MAX)
+    # an import placeholder for the account or Region (REPLACE-ME-...) is lowercased like the rest
+    name = re.sub(r"[^a-z0-9-]+", "-", f"pipec-{p.account}-{region}-{stem}".lower())
+    return fit(name, BUCKET_NAME_MAX)
 
 
 def pipeline_role_name(p: model.Pipeline) -> str:
@@ -110,8 +112,9 @@ class Places:
         self.b = builder
         self.p = builder.p
         if builder.p.artifact_store.bucket or builder.p.artifact_store.kms_key:
+            first = next(a for a in builder.p.actions() if place_of(builder.p, a))
             raise Diagnostics([builder.refusal(
-                builder.p, "a pipeline with actions in other accounts or Regions keeps its artifacts in stores pipec "
+                first, "a pipeline with actions in other accounts or Regions keeps its artifacts in stores pipec "
                 "creates", "pipec names the artifact buckets and creates their customer-managed keys so that the "
                 "other accounts' roles and policies can name them. Remove the 'artifact_store' line.")])
         # the pipeline's own place, which the readers need to tell the others from it
@@ -383,7 +386,8 @@ class TargetBuilder:
             AssumeRolePolicyDocument=aws_iam.policy([{
                 "Effect": "Allow", "Principal": {"AWS": root(p.account)}, "Action": "sts:AssumeRole",
                 # only the pipeline's role (by name: it may be created after this stack)
-                "Condition": {"ArnEquals": {"aws:PrincipalArn": role_arn(p.account, pipeline_role_name(p))}}}]),
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": p.aws.first("role")
+                                            or role_arn(p.account, pipeline_role_name(p))}}}]),
             Policies=[iam.Policy(PolicyName="pipeline-actions", PolicyDocument=aws_iam.policy(statements))],
             Tags=b.tags(), **b.boundary()))
         b.t.add_output(Output("PipelineActionsRoleArn", Value=GetAtt(role, "Arn"),
