@@ -96,10 +96,8 @@ class Guards:
             for job in self.jobs.values():
                 if not job.get("needs"):
                     job["if"] = all_of(job.get("if"), guard)
-        if getattr(self, "events", None) == {"pull_request"}:
-            # a workflow of pull requests only: a group per pull request
-            group = f"{self.workflow}-pull-request-${{{{ github.event.pull_request.number }}}}"
-        elif self.pull_requests_skip_deploys():
+        # also in a workflow of pull requests only: its deployments and approvals never run there
+        if self.pull_requests_skip_deploys():
             for st in self.stages:
                 for act in st.actions:
                     if not plan.skipped_on_pull_requests(act):
