@@ -49,7 +49,7 @@ def narrate(doc: Doc, p: model.Pipeline, gen: Targets, refusal):
              f"{MODES[p.mode].split(': ', 1)[1]}). " + overview(p, stages))
     doc.blank()
     store = p.artifact_store
-    placed = explain_places.aws_overview(doc, p, files)  # actions in other accounts and Regions
+    placed = explain_places.aws_overview(doc, p, files, template)  # actions in other accounts and Regions
     if not placed:
         if store.bucket:
             text = f"Artifacts go to your S3 bucket {store.bucket}"
@@ -150,7 +150,7 @@ def narrate(doc: Doc, p: model.Pipeline, gen: Targets, refusal):
                            f"{conf.get('StackName')} (ActionMode {conf.get('ActionMode')}); the next action "
                            "executes it.")
                 continue
-            explain_places.aws_action(doc, p, a)
+            explain_places.aws_action(doc, p, a, act)
             _aws_action(doc, p, a, conf, resources, template, files)
             n.action(doc, a)
 

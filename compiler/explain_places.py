@@ -20,16 +20,23 @@ def _place(p: model.Pipeline, a) -> tuple[str, str] | None:
     return account or p.account, region or p.region
 
 
-def aws_overview(doc: Doc, p: model.Pipeline, files: dict) -> set[str]:
-    """The pipeline's place and what goes where; returns the templates it named."""
+def _text(value) -> str:
+    """A generated template's value as it reads (the partition as ``aws``)."""
+    if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+        value = value["Fn::Sub"]
+    return str(value).replace("${AWS::Partition}", "aws")
+
+
+def aws_overview(doc: Doc, p: model.Pipeline, files: dict, template: dict) -> set[str]:
+    """The pipeline's place and what goes where (read from the generated ``template``); returns
+    the templates it named."""
     if not p.placed:
         return set()
-    from pipec.targets.aws import accounts
-
+    bucket = _text(template["Resources"]["ArtifactBucket"]["Properties"]["BucketName"])
     support = sorted(f for f in files if f.startswith(f"aws/{p.name}/support/"))
     targets = sorted(f for f in files if f.startswith(f"aws/{p.name}/targets/"))
     doc.para(f"The pipeline runs in account {p.account}, Region {p.region}; some actions run elsewhere (below). "
-             f"Artifacts go to the S3 bucket {accounts.bucket_name(p, p.region)}, encrypted with a KMS key the "
+             f"Artifacts go to the S3 bucket {bucket}, encrypted with a KMS key the "
              "template creates, whose key policy and the bucket policy let exactly the accounts the actions run "
              "in read them.")
     if support:
@@ -45,14 +52,13 @@ def aws_overview(doc: Doc, p: model.Pipeline, files: dict) -> set[str]:
     return set(support) | set(targets)
 
 
-def aws_action(doc: Doc, p: model.Pipeline, a) -> None:
+def aws_action(doc: Doc, p: model.Pipeline, a, decl: dict) -> None:
+    """``decl``: the action as the generated template declares it (its ``RoleArn``)."""
     where = _place(p, a)
     if where is None:
         return
-    from pipec.targets.aws import accounts
-
     account, region = where
-    role = f"arn:aws:iam::{account}:role/{accounts.action_role_name(p, region)}"
+    role = _text(decl.get("RoleArn"))
     doc.bullet(f"Runs in account {account}, Region {region}" + (" (the action's Region)" if region != p.region else "")
                + f": the action assumes the role {role}, from aws/{p.name}/targets/{account}-{region}.template.yaml.")
 

@@ -304,14 +304,32 @@ def placed(draw, lines: list[str], used: set) -> list[str]:
     return lines[:-1] + block + lines[-1:]
 
 
+def _place_all(draw, lines: list[str], used: set) -> list[str]:
+    """The pipeline's own place after its first line, and some deploys and invokes placed
+    elsewhere (Lambda deployments stay home: E407 elsewhere). Drawn after everything else, so the
+    pipelines drawn before accounts and Regions existed are still drawn the same way."""
+    out, i = [lines[0], "  aws {", f"    account {OWN_ACCOUNT}", f"    region {OWN_REGION}", "  }"], 1
+    while i < len(lines):
+        line = lines[i]
+        head = line.strip()
+        if (head.startswith("deploy ") and " to lambda " not in head) or head.startswith("invoke "):
+            indent = len(line) - len(head)
+            end = next(j for j in range(i + 1, len(lines)) if lines[j] == " " * indent + "}")
+            action = [ln[indent - 4:] if indent >= 4 else ln for ln in lines[i:end + 1]]
+            action = placed(draw, action, used)
+            out += [" " * (indent - 4) + ln if indent >= 4 else ln for ln in action]
+            i = end + 1
+        else:
+            out.append(line)
+            i += 1
+    return out
+
+
 @st.composite
 def pipelines(draw) -> tuple[str, frozenset]:
     """(source text, the constructs it uses)."""
     used: set = set()
     lines = ["pipeline gen {"]
-    places = draw(st.booleans())
-    if places:  # the pipeline's own place, and deploys and invokes placed elsewhere (issue 27)
-        lines += ["  aws {", f"    account {OWN_ACCOUNT}", f"    region {OWN_REGION}", "  }"]
     mode = draw(st.sampled_from([None, "superseded", "queued", "parallel"]))
     if mode:
         lines.append(f"  mode {mode}")
@@ -351,17 +369,15 @@ def pipelines(draw) -> tuple[str, frozenset]:
                 used.add(kind)
             elif kind == "deploy" and artifacts:
                 art = artifacts.pop(draw(st.integers(0, len(artifacts) - 1)))
-                made = draw(deploy(name, art, stage, used))
-                # a Lambda deployment runs from the pipeline's account and Region (E407 elsewhere)
-                group.append(placed(draw, made, used) if places and "to lambda" not in made[0] else made)
+                group.append(draw(deploy(name, art, stage, used)))
             elif kind == "lambda":
                 group.append(draw(deploy(name, "", stage, used, only="lambda")))
             elif kind == "approve":
                 group.append(draw(approval(name, used)))
             else:
                 used.add("invoke")
-                made = [f"    invoke {name} {{", f"      function fn-{name}", '      parameters "{\\"k\\": 1}"', "    }"]
-                group.append(placed(draw, made, used) if places else made)
+                group.append([f"    invoke {name} {{", f"      function fn-{name}",
+                              '      parameters "{\\"k\\": 1}"', "    }"])
         if len(group) > 1 and draw(st.booleans()):
             lines.append("    parallel {")
             lines += ["  " + ln for g in group for ln in g]
@@ -372,6 +388,8 @@ def pipelines(draw) -> tuple[str, frozenset]:
         artifacts += new_artifacts
         lines.append("  }")
     lines.append("}")
+    if draw(st.booleans()):  # the pipeline's own place, deploys and invokes elsewhere (issue 27)
+        lines = _place_all(draw, lines, used)
     return "\n".join(lines) + "\n", frozenset(used)
 
 

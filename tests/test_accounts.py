@@ -139,7 +139,7 @@ def test_artifact_stores_one_per_region_the_pipelines_first():
 
 def test_each_placed_action_assumes_the_role_of_its_place():
     acts = pipeline_actions()
-    expected = {"web-dev-change-set": ("222222222222", "us-east-1"), "web-dev": ("222222222222", "us-east-1"),
+    expected = {"web-dev": ("222222222222", "us-east-1"), "web-staging-change-set": ("333333333333", "us-east-1"),
                 "web-staging": ("333333333333", "us-east-1"), "web-us": ("444444444444", "us-east-1"),
                 "web-eu": ("444444444444", "eu-west-1")}
     for name, (account, region) in expected.items():
@@ -151,7 +151,7 @@ def test_each_placed_action_assumes_the_role_of_its_place():
 
 
 def test_cloudformation_deploys_with_the_stack_role_of_the_target_account():
-    config = pipeline_actions()["web-dev-change-set"]["Configuration"]
+    config = pipeline_actions()["web-dev"]["Configuration"]
     (name,) = re.findall(r"role/(.+)$", config["RoleArn"]["Fn::Sub"])
     assert config["RoleArn"]["Fn::Sub"].startswith("arn:${AWS::Partition}:iam::222222222222:role/")
     target = templates()["aws/storefront/targets/222222222222-us-east-1.template.yaml"]

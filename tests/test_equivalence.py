@@ -636,3 +636,33 @@ def test_a_container_job_gets_the_containers_source_directory():
     fix = names.index("CodeBuild's source directory in the container")
     assert steps[fix]["run"] == 'echo "CODEBUILD_SRC_DIR=$GITHUB_WORKSPACE" >> "$GITHUB_ENV"'
     assert fix < next(i for i, st in enumerate(steps) if st.get("id") == "build")
+
+
+def test_a_workflow_of_pull_requests_only_skips_its_deployments_there():
+    """A pipeline whose only trigger is a pull request bound to GitHub: its deployment job is
+    skipped on pull-request runs as in every other workflow (the property test found the job
+    running there, without the guard, once it drew this pipeline)."""
+    text = """pipeline gen {
+  source app github "acme/gen" {
+    branch main
+    on pull_request opened into "a" via github
+  }
+  stage s0 {
+    build a1 {
+      from app
+      install "make"
+    }
+    deploy a2 to lambda {
+      function fn-a2
+      alias live
+      strategy all-at-once
+      rollback on failure
+    }
+  }
+}
+"""
+    with scratch() as out:
+        pipeline = built(text, out)
+        check_plans(pipeline, out)
+        workflow = yaml.safe_load((out / ".github" / "workflows" / "gen.yml").read_text())
+        assert "github.event_name != 'pull_request'" in workflow["jobs"]["a2"]["if"]

@@ -27,6 +27,11 @@ body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .rev
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/production" --input - > /dev/null
 echo "environment production: applied"
 
+# environment production-eu
+body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production-eu.json")
+printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/production-eu" --input - > /dev/null
+echo "environment production-eu: applied"
+
 # environment promote
 body=$(jq -c --argjson reviewers "$(reviewer_ids 'acme-corp/storefront-leads')" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/promote.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/promote" --input - > /dev/null
