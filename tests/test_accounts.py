@@ -260,3 +260,35 @@ def test_the_graph_shows_accounts_and_regions():
     assert "pipeline in account 111111111111 · us-east-1" in text
     assert "account 444444444444 · eu-west-1" in text and "account 222222222222 · us-east-1" in text
     assert text.count("account ") == 5  # the pipeline's and the four placed deploys; builds say nothing
+
+
+@functools.lru_cache(maxsize=None)
+def github_templates() -> dict[str, str]:
+    pipeline, _ = built()
+    out = ROOT / "tests" / "golden" / EXAMPLE.stem
+    files = generate(pipeline, context_for(str(EXAMPLE), str(out), source_root=str(out)), ["github"])
+    return {rel: text for rel, text in files.items() if rel.endswith(".template.yaml")}
+
+
+def test_github_templates_one_per_place_and_cfn_lint_finds_nothing():
+    from cfnlint.api import ManualArgs, lint
+
+    rels = sorted(github_templates())
+    assert rels == ["github/storefront.template.yaml",
+                    *sorted(f"github/storefront/accounts/{a}-{r}.template.yaml" for a, r in PLACES)]
+    for rel in rels:
+        m = re.search(r"-([a-z]+-[a-z]+-[0-9])\.template\.yaml$", rel)
+        matches = lint(github_templates()[rel], config=ManualArgs(regions=[m.group(1) if m else "us-east-1"],
+                                                                 include_checks=["I"]))
+        assert [f"{rel} {x.rule.id} line {x.linenumber}: {x.message}" for x in matches] == []
+
+
+def test_github_roles_of_a_place_trust_only_that_jobs_environment():
+    t = yaml.safe_load(github_templates()["github/storefront/accounts/444444444444-eu-west-1.template.yaml"])
+    roles = {r["Properties"]["RoleName"]: r["Properties"] for r in t["Resources"].values()
+             if r["Type"] == "AWS::IAM::Role" and "Federated" in str(r["Properties"]["AssumeRolePolicyDocument"])}
+    assert list(roles) == ["storefront-gh-web-eu"]
+    (st,) = roles["storefront-gh-web-eu"]["AssumeRolePolicyDocument"]["Statement"]
+    assert st["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
+        "repo:acme-corp/storefront:environment:production-eu"]
+    assert t["Metadata"]["pipec"]["account"] == "444444444444" and t["Metadata"]["pipec"]["region"] == "eu-west-1"
