@@ -836,3 +836,37 @@ def test_appspec_copy_into_a_revision_survives_a_cd_in_the_builds_commands(tmp_p
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (src / "web/dist/appspec.yml").read_text() == files["aws/rev/appspec/ec.yml"]
+
+
+def test_invoke_parameters_with_a_dollar_brace_stay_text_and_lint_clean(tmp_path):
+    """'${' in an invoke's parameters is the user's text: not a plain string that cfn-lint reads as
+    a forgotten Fn::Sub (E1029), nor an Fn::Sub of escapes only (W1020); it reads back unchanged.
+    The fuzz test's sample found it (tests/test_fuzz_build.py)."""
+    from cfnlint.api import ManualArgs, lint
+
+    import pipec
+    from pipec.build import EmitContext, write
+    from pipec.targets.aws import emit as aws_emit
+
+    text = """pipeline gen {
+  source app github "acme/gen"
+  stage s0 {
+    build a1 {
+      build "make"
+    }
+    invoke a6 {
+      function fn-a6
+      parameters "{\\"account\\": \\"${AWS::AccountId}\\"}"
+    }
+  }
+}
+"""
+    pipeline, _ = pipec.compile_text(text, "gen.pipe")
+    files = generate(pipeline, EmitContext(source="gen.pipe", prefix=""), ["aws"])
+    template = files["aws/gen.template.yaml"]
+    assert [f"{m.rule.id}: {m.message}" for m in lint(template, config=ManualArgs(regions=["us-east-1"],
+                                                                                include_checks=["I"]))] == []
+    write(str(tmp_path), files)
+    from pipec import plan
+
+    assert aws_emit.read(str(tmp_path), "gen") == plan.from_model(pipeline, "aws")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from troposphere import GetAtt, Output, Parameter, Ref, Sub
+from troposphere import GetAtt, Join, Output, Parameter, Ref, Sub
 from troposphere import codepipeline as cp
 from troposphere import iam, sns
 
@@ -238,7 +238,11 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
         """The Lambda invoke action of ``a``."""
         config = {"FunctionName": a.function}
         if a.parameters is not None:
-            config["UserParameters"] = a.parameters
+            # '${' written in the parameters stays text, joined back in by Fn::Join: cfn-lint reads
+            # '${...}' in a plain string as a forgotten Fn::Sub (E1029), and an Fn::Sub whose only
+            # '${' are escaped ('${!') as needless (W1020)
+            config["UserParameters"] = (Join("${", a.parameters.split("${")) if "${" in a.parameters
+                                        else a.parameters)
         self.allow(["lambda:InvokeFunction"], aws_iam.function_arn(a.function))
         return [cp.Actions(Name=a.name, ActionTypeId=cp.ActionTypeId(Category="Invoke", Owner="AWS",
                                                                       Provider="Lambda", Version="1"),
