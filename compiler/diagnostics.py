@@ -116,6 +116,9 @@ CODES: dict[str, str] = {
     "E208": "name too long or not allowed here",
     "E209": "a name of pipec's own",
     "E210": "a command is not valid bash",
+    "E220": "not an AWS account ID",
+    "E221": "unknown or unsupported AWS Region",
+    "E222": "account or Region pipec cannot place this action in",
     # pipeline structure and platform limits
     "E300": "pipeline has no source",
     "E301": "pipeline has no stages",

@@ -9,7 +9,7 @@ EventBridge rules. Each action's meaning comes from :class:`pipec.explain_action
 
 from __future__ import annotations
 
-from pipec import model, yamlout
+from pipec import explain_places, model, yamlout
 from pipec.explain_actions import Narrator
 from pipec.explain_neutral import overview, refused
 from pipec.explain_targets import Targets
@@ -49,15 +49,17 @@ def narrate(doc: Doc, p: model.Pipeline, gen: Targets, refusal):
              f"{MODES[p.mode].split(': ', 1)[1]}). " + overview(p, stages))
     doc.blank()
     store = p.artifact_store
-    if store.bucket:
-        text = f"Artifacts go to your S3 bucket {store.bucket}"
-    else:
-        text = ("Artifacts go to an S3 bucket the template creates (versioned, public access blocked, TLS "
-                "only, artifacts expire after 90 days)")
-    text += f", encrypted with the KMS key {store.kms_key}." if store.kms_key else \
-        (", encrypted with S3-managed keys." if not store.bucket else ".")
-    doc.para(text)
-    others = sorted(f for f in files if f != tpath)
+    placed = explain_places.aws_overview(doc, p, files, template)  # actions in other accounts and Regions
+    if not placed:
+        if store.bucket:
+            text = f"Artifacts go to your S3 bucket {store.bucket}"
+        else:
+            text = ("Artifacts go to an S3 bucket the template creates (versioned, public access blocked, TLS "
+                    "only, artifacts expire after 90 days)")
+        text += f", encrypted with the KMS key {store.kms_key}." if store.kms_key else \
+            (", encrypted with S3-managed keys." if not store.bucket else ".")
+        doc.para(text)
+    others = sorted(f for f in files if f != tpath and f not in placed)
     if others:
         doc.blank()
         doc.para(f"Beside the template: {plural(len(others), 'file')} that CodeBuild and CodeDeploy read "
@@ -148,6 +150,7 @@ def narrate(doc: Doc, p: model.Pipeline, gen: Targets, refusal):
                            f"{conf.get('StackName')} (ActionMode {conf.get('ActionMode')}); the next action "
                            "executes it.")
                 continue
+            explain_places.aws_action(doc, p, a, act)
             _aws_action(doc, p, a, conf, resources, template, files)
             n.action(doc, a)
 

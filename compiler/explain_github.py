@@ -8,7 +8,7 @@ action's meaning comes from :class:`pipec.explain_actions.Narrator`.
 
 from __future__ import annotations
 
-from pipec import model, yamlout
+from pipec import explain_places, model, yamlout
 from pipec.explain_actions import Narrator, action_title, order_sentence
 from pipec.explain_neutral import overview, refused
 from pipec.explain_targets import Targets
@@ -110,6 +110,7 @@ def narrate(doc: Doc, p: model.Pipeline, gen: Targets, refusal, diffs):
             doc.para(action_title(a))
             for jid, job in by_name.get(f"{stage.name} / {a.name}", []):
                 doc.bullet(_job_line(jid, job))
+            explain_places.github_action(doc, p, a, by_name.get(f"{stage.name} / {a.name}", []))
             n.action(doc, a)
     if diffs:
         doc.heading("Where GitHub Actions differs from CodePipeline here")

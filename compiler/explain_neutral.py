@@ -9,7 +9,7 @@ when their target refuses the pipeline.
 
 from __future__ import annotations
 
-from pipec import model
+from pipec import explain_places, model
 from pipec.explain_actions import Facts, Narrator, action_title, order_sentence
 from pipec.explain_text import MODES, PLATFORM_NAMES, Doc, join_words, plural, quoted, unique_sorted
 from pipec.explain_triggers import is_default_trigger, source_where, trigger_text, via_text
@@ -119,6 +119,7 @@ def neutral_body(doc: Doc, p: model.Pipeline, n: Narrator, platform: str | None)
         for a in stage.actions:
             doc.blank()
             doc.para(action_title(a))
+            explain_places.neutral_action(doc, p, a)
             n.action(doc, a)
 
 

@@ -28,6 +28,9 @@ invoke (a Lambda function)    subroutine ``[["…"]]``  ``box``, ``peripheries=2
 - A deploy's label shows where it goes and how, one a line: ``deploy web-prod → ECS``, the
   strategy (``canary 10% then rest after 5m``), then the target (cluster / service, instance
   tags, function:alias; a stack or a bucket for CloudFormation and S3 deploys).
+- An action that runs in another AWS account or Region than the pipeline has a last line
+  ``account 444444444444 · eu-west-1``; the pipeline's group "Source" then says where the
+  pipeline itself runs.
 - A solid arrow carries an artifact from the source or action that produces it to each action
   that reads it, labelled with the artifact's name (one arrow per pair, names joined by ", ").
 - A dashed arrow shows execution order (the previous stage, or the previous run order inside a
@@ -195,6 +198,14 @@ def _action_node(act, node_id: str) -> _Node:
     raise GraphError(f"cannot draw an action of type {type(act).__name__}")  # pragma: no cover
 
 
+def _place(p: model.Pipeline, act) -> str | None:
+    """``account A · Region R`` for an action placed in another account or Region, else None."""
+    account, region = getattr(act, "account", None), getattr(act, "region", None)
+    if account is None and region is None:
+        return None
+    return f"account {account or p.account} · {region or p.region}"
+
+
 def _outputs(act) -> list[str]:
     if isinstance(act, model.Build):
         return [o.name for o in act.outputs]
@@ -208,7 +219,7 @@ def build_graph(p: model.Pipeline) -> _Graph:
     groups: list[_Group] = []
     producer: dict[str, str] = {}
 
-    src_group = _Group("g0", ["Source"])
+    src_group = _Group("g0", ["Source"] + ([f"pipeline in account {p.account} · {p.region}"] if p.placed else []))
     source_ids = []
     for i, s in enumerate(p.sources, 1):
         nid = f"src{i}"
@@ -228,7 +239,11 @@ def build_graph(p: model.Pipeline) -> _Graph:
             counter += 1
             nid = f"a{counter}"
             ids[id(act)] = nid
-            g.nodes.append(_action_node(act, nid))
+            node = _action_node(act, nid)
+            where = _place(p, act)
+            if where:  # an action in another account or Region: where it runs, last
+                node.lines.append(where)
+            g.nodes.append(node)
             for name in _outputs(act):
                 producer.setdefault(name, nid)
         groups.append(g)

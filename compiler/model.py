@@ -530,6 +530,10 @@ class Deploy(Node):
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
     platform_binding: str | None = None
+    #: the AWS account and Region the action runs in (None: the pipeline's own; docs/language.md,
+    #: "Accounts and Regions")
+    account: str | None = None
+    region: str | None = None
     span: Span | None = _span()
 
     @property
@@ -555,6 +559,10 @@ class StackDeploy(Node):
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
     platform_binding: str | None = None
+    #: the AWS account and Region the action runs in (None: the pipeline's own; docs/language.md,
+    #: "Accounts and Regions")
+    account: str | None = None
+    region: str | None = None
     span: Span | None = _span()
 
 
@@ -574,6 +582,10 @@ class BucketDeploy(Node):
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
     platform_binding: str | None = None
+    #: the AWS account and Region the action runs in (None: the pipeline's own; docs/language.md,
+    #: "Accounts and Regions")
+    account: str | None = None
+    region: str | None = None
     span: Span | None = _span()
 
 
@@ -621,6 +633,10 @@ class Invoke(Node):
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
     platform_binding: str | None = None
+    #: the AWS account and Region the action runs in (None: the pipeline's own; docs/language.md,
+    #: "Accounts and Regions")
+    account: str | None = None
+    region: str | None = None
     span: Span | None = _span()
 
 
@@ -655,6 +671,10 @@ class Pipeline(Node):
     artifact_store: ArtifactStore = ArtifactStore()
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
+    #: the AWS account and Region the pipeline itself runs in, when written (``aws { account
+    #: region }``; None: wherever its template is deployed)
+    account: str | None = None
+    region: str | None = None
     filename: str = attrs.field(default="<input>", eq=False)
     #: where ``mode`` was written (None: the default), for diagnostics about it
     mode_span: Span | None = _span()
@@ -669,3 +689,8 @@ class Pipeline(Node):
         return any(s.platform for s in self.stages) or any(
             t.platform for src in self.sources for t in src.triggers
         )
+
+    @property
+    def placed(self) -> bool:
+        """Whether an action runs in another account or Region than the pipeline."""
+        return any(getattr(a, "account", None) or getattr(a, "region", None) for a in self.actions())

@@ -401,6 +401,13 @@ def action_spec(act, platform: str, revisions: frozenset = frozenset(),
                           inputs=tuple(act.inputs), outputs=tuple(act.outputs))
 
 
+def placed(act, sp: tuple) -> tuple:
+    """``sp`` with the action's ``account`` and ``region`` when it runs in another account or
+    Region than the pipeline (each None, and left out, where it is the pipeline's)."""
+    extra = [(k, v) for k in ("account", "region") if (v := getattr(act, k, None)) is not None]
+    return tuple(sorted((*sp, *extra))) if extra else sp
+
+
 def order(stages) -> dict[str, frozenset]:
     """job id -> every job that must finish before it (stage order, then run order). A
     CloudFormation deployment with a change set executes it after its ``parallel`` block (the
@@ -518,6 +525,7 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
         for act in st.actions:
             kind, sp = action_spec(act, platform, revisions, frozenset(v.name for v in p.variables),
                                    deploy_time.runs_on(p, act))
+            sp = placed(act, sp)
             if kind == "build" and not settable and p.variables:
                 # no run can set them (a workflow without workflow_dispatch): the jobs read each
                 # variable's default as a plain environment variable (still winning over an env)

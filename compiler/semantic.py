@@ -147,6 +147,10 @@ class _Analyzer(SettingsChecks, SourceChecks, StageChecks, BuildChecks, DeployCh
             variables=tuple(variables), artifact_store=store, aws=aws, github=github,
             filename=self.file, mode_span=mode_span,
         )
+        from pipec import semantic_places  # accounts and Regions: E220-E222, then the model's fields
+
+        semantic_places.check(self.module, self.err)
+        pipeline = semantic_places.place(pipeline)
         self.teaching(pipeline)
         from pipec import shell_state  # E210: one bash -n for every command of the pipeline
 

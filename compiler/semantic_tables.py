@@ -19,6 +19,8 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
         "permissions_boundary": (1, 1, "ARN of a permissions boundary for every role pipec creates"),
         "tag": (2, 2, "a tag KEY VALUE for every resource (repeatable)"),
         "access_logs": (1, 1, "server access logging of the buckets pipec creates: on (default) or off"),
+        "account": (1, 1, "the AWS account ID (12 digits) the pipeline runs in"),
+        "region": (1, 1, "the AWS Region the pipeline runs in"),
     },
     ("pipeline", "github"): {
         "repository": (1, 1, "OWNER/REPO the workflow runs in (default: the GitHub source's repository)"),
@@ -32,6 +34,8 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
         "role": (1, 1, "ARN of an existing service role for this project"),
         "cache": (1, 1, "cache location: local (default) or s3"),
         "queued_timeout": (1, 1, "how long a build may wait in the queue, such as 8h"),
+        "account": (1, 1, "refused (E222): builds run in the pipeline's account"),
+        "region": (1, 1, "refused (E222): builds run in the pipeline's Region"),
     },
     ("build", "github"): {
         "runs_on": (1, None, "runner labels for this job"),
@@ -42,6 +46,8 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
         "application": (1, 1, "the CodeDeploy application name (default: PIPELINE-PLATFORM)"),
         "deployment_group": (1, 1, "the CodeDeploy deployment group name (default: the action name)"),
         "role": (1, 1, "ARN of an existing role for this deployment"),
+        "account": (1, 1, "the AWS account ID (12 digits) this action runs in (default: the pipeline's)"),
+        "region": (1, 1, "the AWS Region this action runs in (default: the pipeline's)"),
     },
     ("deploy", "github"): {
         "environment": (1, 1, "a GitHub environment for this job (default: the stage name)"),
@@ -49,6 +55,8 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
     },
     ("approve", "aws"): {
         "topic_name": (1, 1, "the name of the SNS topic pipec creates for the notification"),
+        "account": (1, 1, "refused (E222): approvals run in the pipeline's account"),
+        "region": (1, 1, "refused (E222): approvals run in the pipeline's Region"),
     },
     ("approve", "github"): {
         "environment": (1, 1, "the environment whose reviewers approve (default: the action name)"),
@@ -56,7 +64,10 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
         "wait": (1, 1, "a wait timer before the job may start, such as 10m"),
         "branches": (1, None, "branch patterns allowed to deploy to the environment"),
     },
-    ("invoke", "aws"): {},
+    ("invoke", "aws"): {
+        "account": (1, 1, "the AWS account ID (12 digits) this action runs in (default: the pipeline's)"),
+        "region": (1, 1, "the AWS Region this action runs in (default: the pipeline's)"),
+    },
     ("invoke", "github"): {
         "runs_on": (1, None, "runner labels for this job"),
     },

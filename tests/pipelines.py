@@ -326,6 +326,45 @@ def approval(draw, name: str, used: set) -> list[str]:
     return lines
 
 
+#: the pipeline's own place when a generated pipeline places actions elsewhere, and the places drawn
+OWN_ACCOUNT, OWN_REGION = "111111111111", "us-east-1"
+_PLACES = [("222222222222", None), ("333333333333", None), (None, "eu-west-1"), ("222222222222", "eu-west-1"),
+           ("333333333333", "ap-southeast-2"), (OWN_ACCOUNT, OWN_REGION)]
+
+
+def placed(draw, lines: list[str], used: set) -> list[str]:
+    """``lines`` of a deploy or invoke action, sometimes with an ``aws { account region }`` block
+    (issue 27): another account, another Region, both, or the pipeline's own written out."""
+    if not draw(st.booleans()):
+        return lines
+    account, region = draw(st.sampled_from(_PLACES))
+    used.add("placed")
+    block = ["      aws {", *([f"        account {account}"] if account else []),
+             *([f"        region {region}"] if region else []), "      }"]
+    return lines[:-1] + block + lines[-1:]
+
+
+def _place_all(draw, lines: list[str], used: set) -> list[str]:
+    """The pipeline's own place after its first line, and some deploys and invokes placed
+    elsewhere (Lambda deployments stay home: E407 elsewhere). Drawn after everything else, so the
+    pipelines drawn before accounts and Regions existed are still drawn the same way."""
+    out, i = [lines[0], "  aws {", f"    account {OWN_ACCOUNT}", f"    region {OWN_REGION}", "  }"], 1
+    while i < len(lines):
+        line = lines[i]
+        head = line.strip()
+        if (head.startswith("deploy ") and " to lambda " not in head) or head.startswith("invoke "):
+            indent = len(line) - len(head)
+            end = next(j for j in range(i + 1, len(lines)) if lines[j] == " " * indent + "}")
+            action = [ln[indent - 4:] if indent >= 4 else ln for ln in lines[i:end + 1]]
+            action = placed(draw, action, used)
+            out += [" " * (indent - 4) + ln if indent >= 4 else ln for ln in action]
+            i = end + 1
+        else:
+            out.append(line)
+            i += 1
+    return out
+
+
 @st.composite
 def pipelines(draw) -> tuple[str, frozenset]:
     """(source text, the constructs it uses)."""
@@ -389,6 +428,8 @@ def pipelines(draw) -> tuple[str, frozenset]:
         artifacts += new_artifacts
         lines.append("  }")
     lines.append("}")
+    if draw(st.booleans()):  # the pipeline's own place, deploys and invokes elsewhere (issue 27)
+        lines = _place_all(draw, lines, used)
     return "\n".join(lines) + "\n", frozenset(used)
 
 

@@ -56,6 +56,22 @@ class Built:
         self.template_text = self.files[self.template_path]
         self.template = yaml.safe_load(self.template_text)
         self.resources: dict = self.template["Resources"]
+        self.homes: dict = {}  # (account, region) -> the Built view of that place's template
+
+    def home(self, act) -> "Built":
+        """The view of the template that holds ``act``'s resources: this one, or the template of
+        the account and Region the action runs in (targets/aws/accounts.py)."""
+        if not (getattr(act, "account", None) or getattr(act, "region", None)):
+            return self
+        account, region = act.account or self.pipeline.account, act.region or self.pipeline.region
+        if (account, region) not in self.homes:
+            view = object.__new__(Built)
+            view.__dict__.update(self.__dict__)
+            view.template_text = self.files[f"aws/{self.pipeline.name}/targets/{account}-{region}.template.yaml"]
+            view.template = yaml.safe_load(view.template_text)
+            view.resources = view.template["Resources"]
+            self.homes[(account, region)] = view
+        return self.homes[(account, region)]
 
     # -- views of the template
     def of_type(self, type_: str) -> dict[str, dict]:
@@ -202,7 +218,8 @@ def test_wildcard_allow_list_is_exercised():
 @pytest.mark.parametrize("stem", STEMS)
 def test_artifact_bucket_is_protected(stem):
     b = built(stem)
-    store = b.pipeline_props["ArtifactStore"]
+    # with actions in other Regions, the pipeline's own Region's store comes first (test_accounts.py)
+    store = b.pipeline_props.get("ArtifactStore") or b.pipeline_props["ArtifactStores"][0]["ArtifactStore"]
     buckets = b.of_type("AWS::S3::Bucket")
     if b.pipeline.artifact_store.bucket:
         assert store["Location"] == b.pipeline.artifact_store.bucket
@@ -506,6 +523,7 @@ def model_deploys(b: Built):
 
 def deployment_group(b: Built, d: model.Deploy) -> dict:
     name = d.aws.first("deployment_group") or d.name
+    b = b.home(d)
     hits = [r["Properties"] for r in b.of_type("AWS::CodeDeploy::DeploymentGroup").values()
             if r["Properties"]["DeploymentGroupName"] == name]
     assert len(hits) == 1, name
@@ -515,7 +533,8 @@ def deployment_group(b: Built, d: model.Deploy) -> dict:
 @pytest.mark.parametrize("stem", STEMS)
 def test_deployment_configs(stem):
     b = built(stem)
-    groups = b.of_type("AWS::CodeDeploy::DeploymentGroup")
+    groups = [g for view in {id(b.home(d)): b.home(d) for d in [*model_deploys(b), None]}.values()
+              for g in view.of_type("AWS::CodeDeploy::DeploymentGroup")]
     assert len(groups) == sum(d.uses_codedeploy for d in model_deploys(b))
     custom_refs = set()
     for d in model_deploys(b):
@@ -523,14 +542,14 @@ def test_deployment_configs(stem):
             assert b.action_named(d.name)["ActionTypeId"]["Provider"] == "ECS"
             continue
         group = deployment_group(b, d)
-        app = b.resources[group["ApplicationName"]["Ref"]]["Properties"]
+        app = b.home(d).resources[group["ApplicationName"]["Ref"]]["Properties"]
         assert app["ComputePlatform"] == CODEDEPLOY_PLATFORMS[d.platform]
         builtin = d.strategy.codedeploy_config(d.platform)
         config = group["DeploymentConfigName"]
         if builtin is not None:
             assert config == builtin, d.name
             continue
-        res = b.resources[config["Ref"]]
+        res = b.home(d).resources[config["Ref"]]
         custom_refs.add(config["Ref"])
         assert res["Type"] == "AWS::CodeDeploy::DeploymentConfig"
         props = res["Properties"]
@@ -580,7 +599,7 @@ def test_rollback_matches_the_model(stem):
         alarms = group.get("AlarmConfiguration")
         if d.rollback.alarms:
             assert alarms["Enabled"] is True
-            assert [b.resolve(a["Name"]) for a in alarms["Alarms"]] == list(d.rollback.alarms)
+            assert [b.home(d).resolve(a["Name"]) for a in alarms["Alarms"]] == list(d.rollback.alarms)
         else:
             assert alarms is None or alarms.get("Enabled") is False, d.name
 
@@ -817,3 +836,37 @@ def test_appspec_copy_into_a_revision_survives_a_cd_in_the_builds_commands(tmp_p
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (src / "web/dist/appspec.yml").read_text() == files["aws/rev/appspec/ec.yml"]
+
+
+def test_invoke_parameters_with_a_dollar_brace_stay_text_and_lint_clean(tmp_path):
+    """'${' in an invoke's parameters is the user's text: not a plain string that cfn-lint reads as
+    a forgotten Fn::Sub (E1029), nor an Fn::Sub of escapes only (W1020); it reads back unchanged.
+    The fuzz test's sample found it (tests/test_fuzz_build.py)."""
+    from cfnlint.api import ManualArgs, lint
+
+    import pipec
+    from pipec.build import EmitContext, write
+    from pipec.targets.aws import emit as aws_emit
+
+    text = """pipeline gen {
+  source app github "acme/gen"
+  stage s0 {
+    build a1 {
+      build "make"
+    }
+    invoke a6 {
+      function fn-a6
+      parameters "{\\"account\\": \\"${AWS::AccountId}\\"}"
+    }
+  }
+}
+"""
+    pipeline, _ = pipec.compile_text(text, "gen.pipe")
+    files = generate(pipeline, EmitContext(source="gen.pipe", prefix=""), ["aws"])
+    template = files["aws/gen.template.yaml"]
+    assert [f"{m.rule.id}: {m.message}" for m in lint(template, config=ManualArgs(regions=["us-east-1"],
+                                                                                include_checks=["I"]))] == []
+    write(str(tmp_path), files)
+    from pipec import plan
+
+    assert aws_emit.read(str(tmp_path), "gen") == plan.from_model(pipeline, "aws")

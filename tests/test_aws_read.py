@@ -97,7 +97,7 @@ def test_golden_files_read_back_as_the_models_plan(stem):
 
 def test_every_example_has_golden_files():
     assert EXAMPLES == sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
-    assert len(EXAMPLES) == 13
+    assert len(EXAMPLES) == 14
 
 
 def test_examples_exercise_every_reading():

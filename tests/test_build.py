@@ -117,6 +117,13 @@ def expected_aws_layout(pipeline: model.Pipeline) -> set[str]:
                 files.add(f"aws/{pipeline.name}/appspec/{act.name}.yml")
                 if act.platform == "lambda":  # the CodeBuild deployer
                     files.add(f"aws/{pipeline.name}/buildspec/{act.name}.yml")
+            # an action in another account or Region: the template of that place, and the
+            # artifact store of its Region when that is not the pipeline's (targets/aws/accounts.py)
+            if getattr(act, "account", None) or getattr(act, "region", None):
+                account, region = act.account or pipeline.account, act.region or pipeline.region
+                files.add(f"aws/{pipeline.name}/targets/{account}-{region}.template.yaml")
+                if region != pipeline.region:
+                    files.add(f"aws/{pipeline.name}/support/{region}.template.yaml")
     return files
 
 

@@ -266,6 +266,24 @@ def _drop_alarms(monkeypatch):
     _wrap(monkeypatch, aws._Builder, "deployment_group", after)
 
 
+def _placed_region_dropped(monkeypatch):
+    """Actions placed in another Region run in the pipeline's (their Region left out)."""
+    from pipec.targets.aws import accounts
+
+    def after(made, *args):
+        for a in made:
+            a.properties.pop("Region", None)
+    _wrap(monkeypatch, accounts.Places, "action", after)
+
+
+def _placed_jobs_in_the_pipelines_account(monkeypatch):
+    """Jobs placed in another account assume a role of the pipeline's account instead."""
+    def after(step, wf, job):
+        if wf.p.account:
+            step["with"]["role-to-assume"] = re.sub(r"::[0-9]{12}:", f"::{wf.p.account}:", step["with"]["role-to-assume"])
+    _wrap(monkeypatch, github._Workflow, "credentials", after)
+
+
 def _no_rollback_on_failure(monkeypatch):
     def after(result, builder, d):
         for res in builder.t.resources.values():
@@ -541,6 +559,10 @@ MUTATIONS = {
     "GitHub: runs started by hand on any branch": (_manual_runs_on_any_branch, {"plans"}),
     "GitHub: pull-request runs bound to GitHub deploy": (_pull_requests_deploy, {"plans"}),
     "GitHub: approval gates that pass without reviewers": (_gates_fail_open, {"plans"}),
+    # issue 27: where an action runs is part of both plans
+    "AWS: an action placed in another Region runs in the pipeline's": (_placed_region_dropped, {"plans"}),
+    "GitHub: a job placed in another account assumes the pipeline account's role": (
+        _placed_jobs_in_the_pipelines_account, {"plans"}),
 }
 
 
@@ -732,3 +754,33 @@ def test_a_pull_request_only_workflow_deploys_nothing():
         pipeline = built(text, out)
         _pa, pg = check_plans(pipeline, out)
         assert pg.pull_request_skips == frozenset({"fn"})
+
+
+def test_a_workflow_of_pull_requests_only_skips_its_deployments_there():
+    """A pipeline whose only trigger is a pull request bound to GitHub: its deployment job is
+    skipped on pull-request runs as in every other workflow (the property test found the job
+    running there, without the guard, once it drew this pipeline)."""
+    text = """pipeline gen {
+  source app github "acme/gen" {
+    branch main
+    on pull_request opened into "a" via github
+  }
+  stage s0 {
+    build a1 {
+      from app
+      install "make"
+    }
+    deploy a2 to lambda {
+      function fn-a2
+      alias live
+      strategy all-at-once
+      rollback on failure
+    }
+  }
+}
+"""
+    with scratch() as out:
+        pipeline = built(text, out)
+        check_plans(pipeline, out)
+        workflow = yaml.safe_load((out / ".github" / "workflows" / "gen.yml").read_text())
+        assert "github.event_name != 'pull_request'" in workflow["jobs"]["a2"]["if"]

@@ -1172,9 +1172,21 @@ SERVICE_WILDCARD = re.compile(r"^[A-Za-z0-9-]+:\*$")
 
 
 def oidc_roles(b: Built) -> dict[str, dict]:
-    """Roles whose trust policy federates with the GitHub OIDC provider: logical id -> props."""
-    resources = b.template["Resources"]
-    params = b.template.get("Parameters", {})
+    """Roles whose trust policy federates with the GitHub OIDC provider: logical id -> props; the
+    roles of jobs in other accounts and Regions (github/PIPELINE/accounts/, targets/github/places.py)
+    are keyed by their template's path too."""
+    out = {}
+    places = sorted(rel for rel in b.files if rel.startswith(f"github/{b.pipeline.name}/accounts/"))
+    for rel in [b.template_rel, *places]:
+        template = b.template if rel == b.template_rel else yaml.safe_load(b.files[rel])
+        for lid, props in _oidc_roles_of(template).items():
+            out[lid if rel == b.template_rel else f"{rel}:{lid}"] = props
+    return out
+
+
+def _oidc_roles_of(template: dict) -> dict[str, dict]:
+    resources = template["Resources"]
+    params = template.get("Parameters", {})
     out = {}
     for lid, res in resources.items():
         if res["Type"] != "AWS::IAM::Role":

@@ -53,7 +53,7 @@ def plan_diff(got: plan.Plan, expected: plan.Plan) -> str:
 
 
 def test_every_example_has_a_golden_workflow():
-    assert len(EXAMPLES) == 13
+    assert len(EXAMPLES) == 14
     for stem in EXAMPLES:
         assert list(gr.workflows(GOLDEN / stem)), stem
 

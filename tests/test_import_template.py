@@ -905,3 +905,61 @@ def test_scheduled_rules_become_schedules():
     assert 'on schedule "30 2 * * MON-FRI"\n' in src
     assert 'on schedule "0/2 * * * *" via aws' in src
     assert [u.construct for u in r.unconverted] == ["template: scheduled run"]  # the rate
+
+
+# ----------------------------------------------------------------------------- accounts and Regions (issue 27)
+
+CROSS = """\
+        - Name: Staging
+          Actions:
+            - Name: Stack
+              ActionTypeId: {Category: Deploy, Owner: AWS, Provider: CloudFormation, Version: "1"}
+              Configuration: {ActionMode: CREATE_UPDATE, StackName: app-staging, TemplatePath: "app::infra.yml",
+                              RoleArn: "arn:aws:iam::222222222222:role/cfn-deployer"}
+              InputArtifacts: [{Name: app}]
+              RoleArn: arn:aws:iam::222222222222:role/pipeline-actions
+        - Name: Prod
+          Actions:
+            - Name: Site
+              ActionTypeId: {Category: Deploy, Owner: AWS, Provider: S3, Version: "1"}
+              Configuration: {BucketName: app-site-eu, Extract: "true"}
+              InputArtifacts: [{Name: app}]
+              Region: eu-west-1
+              RoleArn: arn:aws:iam::333333333333:role/pipeline-actions
+"""
+STORES = """\
+      RoleArn: arn:aws:iam::111111111111:role/app-pipeline
+      ArtifactStores:
+        - Region: us-east-1
+          ArtifactStore: {Type: S3, Location: a}
+        - Region: eu-west-1
+          ArtifactStore: {Type: S3, Location: b}
+"""
+
+
+def test_cross_account_and_cross_region_actions_import_as_their_places():
+    r = run(template(CROSS, resources="", props=STORES))
+    body = r.source
+    # the pipeline's place: its account from its role, its Region the store no action names
+    assert "aws {\n    role \"arn:aws:iam::111111111111:role/app-pipeline\"\n    account 111111111111\n" \
+           "    region us-east-1\n  }" in body
+    assert "account 222222222222" in body and "account 333333333333\n        region eu-west-1" in body
+    assert not {"template: action Region", "template: action RoleArn", "template: ArtifactStores"} & set(constructs(r))
+    pipeline, _ = __import__("pipec").compile_text(body, "x.pipe")
+    assert {a.name: (a.account, a.region) for a in pipeline.actions()} == {
+        "Stack": ("222222222222", None), "Site": ("333333333333", "eu-west-1")}
+
+
+def test_a_region_left_to_the_deployment_is_a_placeholder_with_a_task():
+    stores = STORES.replace("      RoleArn: arn:aws:iam::111111111111:role/app-pipeline\n", "").replace(
+        "Region: us-east-1", "Region: !Ref AWS::Region")
+    r = run(template(CROSS, resources="", props=stores))
+    assert "account REPLACE-ME-ACCOUNT\n    region REPLACE-ME-REGION" in r.source
+    assert any("REPLACE-ME-ACCOUNT" in t for t in tasks(r)) and any("REPLACE-ME-REGION" in t for t in tasks(r))
+
+
+def test_region_on_a_build_stays_a_finding():
+    stage = BUILD_STAGE.replace("              OutputArtifacts: [{Name: dist}]\n",
+                                "              OutputArtifacts: [{Name: dist}]\n              Region: eu-west-1\n")
+    r = run(template(stage))
+    assert "template: action Region" in constructs(r)

@@ -44,6 +44,7 @@ TOPICS = [
     ("Artifacts and CodeArtifact", "08-"),
     ("Best practices", "09-"),
     ("Troubleshooting failed runs", "10-"),
+    ("Many accounts and Regions", "11-"),  # issue 27, beyond the seed module's sections
 ]
 
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)

@@ -77,7 +77,11 @@ class ArtifactStoreMixin:
             actions.append("s3:PutObject")
         sts = [{"Effect": "Allow", "Action": sorted(actions),
                 "Resource": [self.bucket_arn, aws_iam.suffixed(self.bucket_arn, "/*")]}]
-        if self.kms_key:
+        if self.kms_key is not None and not isinstance(self.kms_key, str):
+            # a key made by the template (targets/aws/accounts.py): its ARN, or the keys it may be
+            sts.append({"Effect": "Allow", "Action": list(aws_security.KMS_ARTIFACT_ACTIONS),
+                        "Resource": [self.kms_key]})
+        elif self.kms_key:
             st = {"Effect": "Allow", "Action": list(aws_security.KMS_ARTIFACT_ACTIONS)}
             alias = self.kms_key.split(":alias/")[-1] if ":alias/" in self.kms_key else (
                 self.kms_key[len("alias/"):] if self.kms_key.startswith("alias/") else None)
@@ -93,7 +97,7 @@ class ArtifactStoreMixin:
     def kms_key_arn(self):
         """The ARN of the artifact key, from a key ID, an alias or an ARN as written."""
         key = self.kms_key
-        if key.startswith("arn:"):
+        if not isinstance(key, str) or key.startswith("arn:"):
             return key
         if key.startswith("alias/"):
             return aws_iam.arn("kms", key)

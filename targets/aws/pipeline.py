@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 
-from troposphere import GetAtt, Output, Parameter, Ref, Sub
+from troposphere import GetAtt, Join, Output, Parameter, Ref, Sub
 from troposphere import codepipeline as cp
 from troposphere import iam, sns
 
 from pipec import model, resource_names, yamlout
 from pipec.diagnostics import Diagnostics
+from pipec.targets.aws import accounts
 from pipec.targets.aws import iam as aws_iam
 from pipec.targets.aws import patch as aws_patch
 from pipec.targets.aws import security as aws_security
@@ -41,7 +42,12 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
         """Every file of the pipeline on the AWS target: relative path -> text, sorted by path."""
         from pipec.targets.aws import buildspec
 
-        self.artifact_store()
+        # actions in other accounts or Regions: named stores, a customer-managed key, other templates
+        self.places = accounts.Places(self) if self.p.placed else None
+        if self.places:
+            self.places.store()
+        else:
+            self.artifact_store()
         source_actions, triggers = self.sources()
         copies, owners = self.appspec_copies()
         patch_errors: list = []
@@ -54,7 +60,9 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
                 order += 1
                 width = 1
                 for act in (a for a in st.actions if a.run_order == run_order):
-                    if isinstance(act, model.Build):
+                    if self.places and accounts.place_of(self.p, act):
+                        made = self.places.action(act, order)
+                    elif isinstance(act, model.Build):
                         act = self.with_appspec_file(act, owners)
                         text = aws_patch.buildspec_text(
                             act, buildspec.emit(act, extra_post_build=tuple(copies.get(act.name, ()))),
@@ -83,7 +91,11 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
         role_arn = self.p.aws.first("role")
         if role_arn is None:
             statements = self.artifact_access(write=True) + aws_iam.merge(self.pipeline_role_statements)
-            role = self.add(iam.Role("PipelineRole",
+            named = {}
+            if self.places:  # the target accounts' roles trust this role by name
+                statements += self.places.pipeline_statements()
+                named = {"RoleName": accounts.pipeline_role_name(self.p)}
+            role = self.add(iam.Role("PipelineRole", **named,
                                      AssumeRolePolicyDocument=aws_iam.trust("codepipeline.amazonaws.com"),
                                      Policies=[iam.Policy(PolicyName="pipeline",
                                                           PolicyDocument=aws_iam.policy(statements))],
@@ -102,9 +114,11 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
                                    for v in self.p.variables]
         if disabled:
             kwargs["DisableInboundStageTransitions"] = disabled
+        stores = self.places.artifact_stores(store) if self.places else None
+        store_kw = {"ArtifactStores": stores} if stores else {"ArtifactStore": cp.ArtifactStore(**store)}
         pipeline = self.add(cp.Pipeline(
             "Pipeline", Name=self.p.name, PipelineType="V2", ExecutionMode=self.p.mode.upper(),
-            RoleArn=role_arn, ArtifactStore=cp.ArtifactStore(**store), Stages=stages,
+            RoleArn=role_arn, **store_kw, Stages=stages,
             Tags=self.tags(), **kwargs))
         self.t.add_output(Output("PipelineName", Value=Ref(pipeline), Description="The pipeline's name"))
         self.t.add_output(Output("PipelineConsoleUrl", Description="The pipeline in the AWS console",
@@ -116,6 +130,8 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
             raise Diagnostics(sorted(patch_errors, key=lambda d: d.sort_key()))
         text += yamlout.dump(data)
         self.files[f"aws/{self.p.name}.template.yaml"] = text
+        if self.places:
+            self.files.update(self.places.files())
         return dict(sorted(self.files.items()))
 
     def stack_actions(self, d: model.StackDeploy, order: int):
@@ -222,7 +238,11 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
         """The Lambda invoke action of ``a``."""
         config = {"FunctionName": a.function}
         if a.parameters is not None:
-            config["UserParameters"] = a.parameters
+            # '${' written in the parameters stays text, joined back in by Fn::Join: cfn-lint reads
+            # '${...}' in a plain string as a forgotten Fn::Sub (E1029), and an Fn::Sub whose only
+            # '${' are escaped ('${!') as needless (W1020)
+            config["UserParameters"] = (Join("${", a.parameters.split("${")) if "${" in a.parameters
+                                        else a.parameters)
         self.allow(["lambda:InvokeFunction"], aws_iam.function_arn(a.function))
         return [cp.Actions(Name=a.name, ActionTypeId=cp.ActionTypeId(Category="Invoke", Owner="AWS",
                                                                       Provider="Lambda", Version="1"),

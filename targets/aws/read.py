@@ -41,6 +41,7 @@ import yaml
 
 from pipec import plan
 from pipec.targets.aws import cfn, intrinsics
+from pipec.targets.aws.read_places import PlacesReaderMixin
 from pipec.targets.aws.read_actions import ActionsReaderMixin
 from pipec.targets.aws.read_codebuild import CodeBuildReaderMixin
 from pipec.targets.aws.read_codedeploy import CodeDeployReaderMixin
@@ -90,7 +91,7 @@ def read_template(text: str, *, out_dir, source_root=None, filename: str = "temp
 # ----------------------------------------------------------------------------- the reader
 
 
-class _Reader(SourcesReaderMixin, ActionsReaderMixin, CodeBuildReaderMixin, CodeDeployReaderMixin):
+class _Reader(SourcesReaderMixin, ActionsReaderMixin, CodeBuildReaderMixin, CodeDeployReaderMixin, PlacesReaderMixin):
     """Reads one template into a plan (:meth:`plan`); the mixins read the parts of the pipeline."""
 
     def __init__(self, template: cfn.Template, out_dir: Path, source_root: Path, filename: str):

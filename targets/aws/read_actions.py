@@ -39,7 +39,9 @@ _KNOWN_CONFIG = {
 }
 #: keys of an action declaration the reader accepts (Namespace only names the action's variables)
 _ACTION_KEYS = {"Name", "ActionTypeId", "Configuration", "InputArtifacts", "OutputArtifacts", "RunOrder",
-                "TimeoutInMinutes", "Namespace"}
+                "TimeoutInMinutes", "Namespace",
+                # where it runs: another account's role, another Region (read_places.py)
+                "RoleArn", "Region"}
 
 
 class _Job:
@@ -81,15 +83,18 @@ class ActionsReaderMixin:
                         start = self.number(first.run_order, first.where, "RunOrder")
                         if start >= order:
                             self.fail(a.where, "runs no later than the action creating its change set")
-                        stage_jobs.append(_Job(a.name, sname, "stack", self.stack_spec(first, key[1]), start, order))
+                        stage_jobs.append(_Job(a.name, sname, "stack",
+                                               self.placed_spec(first, self.stack_spec(first, key[1])), start, order))
                         continue
                     if mode not in _DIRECT_MODES:
                         self.fail(a.where, f"ActionMode {mode!r} is not one pipec reads "
                                            "(CREATE_UPDATE, or CHANGE_SET_REPLACE then CHANGE_SET_EXECUTE)")
-                    stage_jobs.append(_Job(a.name, sname, "stack", self.stack_spec(a, None), order, order))
+                    stage_jobs.append(_Job(a.name, sname, "stack", self.placed_spec(a, self.stack_spec(a, None)),
+                                           order, order))
                     continue
-                kind, sp = self.action_spec(a)
-                stage_jobs.append(_Job(a.name, sname, kind, sp, order, order))
+                with self.at_home(a):
+                    kind, sp = self.action_spec(a)
+                stage_jobs.append(_Job(a.name, sname, kind, self.placed_spec(a, sp), order, order))
             for (stack, change_set), a in pending.items():
                 self.fail(a.where, f"creates change set {change_set!r} of stack {stack!r}, which no later action "
                                    "of the stage executes")
@@ -122,6 +127,8 @@ class ActionsReaderMixin:
             self.fail(a.where, f"action type {a.category}/{a.owner}/{a.provider} is not one pipec reads "
                                "(CodeBuild, CodeDeploy, CodeDeployToECS, ECS, CloudFormation, S3, Manual, Lambda)")
         extra = set(a.decl) - _ACTION_KEYS
+        if a.provider in ("CodeBuild", "Manual"):  # builds and approvals run where the pipeline runs
+            extra |= set(a.decl) & {"RoleArn", "Region"}
         if extra:
             self.fail(a.where, f"declares {', '.join(sorted(extra))}, which pipec cannot express")
         if not isinstance(a.raw_config, dict):

@@ -17,12 +17,13 @@ from pipec import model, yamlout
 from pipec.targets.aws import emit as aws
 from pipec.targets.github import account as github_shared
 from pipec.targets.github.pins import uses
+from pipec.targets.github.places import PlacesMixin
 
 
 OIDC_HOST = "token.actions.githubusercontent.com"
 
 
-class Companion:
+class Companion(PlacesMixin):
     """The companion template's builder, the jobs' roles and the template itself."""
 
 
@@ -102,16 +103,30 @@ class Companion:
     def companion(self) -> str:
         side = self.aws()
         t = side.t
+        placed = getattr(self, "place_sides", {})
+        if placed:  # the readers tell the jobs placed elsewhere from the others by this
+            meta = t.to_dict().get("Metadata", {}).get("pipec", {})
+            t.set_metadata({"pipec": {**meta, "account": self.p.account or self.account, "region": self.region}})
+        self.job_roles(side, sorted(j for j in self.roles if self.placed_job(j) is None), self.region)
+        self.files.update(self.place_templates(self.job_roles))
+        head = yamlout.header(self.ctx.source, f"AWS resources for GitHub workflow {self.workflow}")
+        return head + yamlout.dump(aws._ordered(t.to_dict()))
+
+    def job_roles(self, side, jids, region: str) -> None:
+        """The OIDC provider (or the parameter naming it), the revision bucket when a job uses it,
+        and the roles of the jobs ``jids``, in ``side``'s template (the companion's, or a place's:
+        :mod:`.places`)."""
+        t = side.t
         provider_ref = github_shared.oidc_provider(side, self.p.github.first("oidc_provider"), OIDC_HOST)
         github_shared.codeartifact_condition(side)
         if getattr(side, "pipec_revisions", False):
             if side.bucket_ref is None:
                 side.artifact_store()
             bucket = t.resources["ArtifactBucket"]
-            bucket.BucketName = Sub(_cfn_bucket(self.p.name, self.region))
+            bucket.BucketName = Sub(_cfn_bucket(self.p.name, region))
             t.add_output(Output("RevisionBucketName", Value=bucket.ref(),
                                 Description="Bucket for CodeDeploy revisions pushed by the workflow"))
-        for jid in sorted(self.roles):
+        for jid in jids:
             info = self.roles[jid]
             cond = {"StringEquals": {f"{OIDC_HOST}:aud": "sts.amazonaws.com"}}
             subjects = info.get("subjects") or []
@@ -131,8 +146,6 @@ class Companion:
                                      **kwargs, **side.boundary()))
             t.add_output(Output(role.title + "Arn", Value=GetAtt(role, "Arn"),
                                 Description=f"Role of job {jid}"))
-        head = yamlout.header(self.ctx.source, f"AWS resources for GitHub workflow {self.workflow}")
-        return head + yamlout.dump(aws._ordered(t.to_dict()))
 
 
 def _iam_glob(pattern: str) -> str:

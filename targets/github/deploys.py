@@ -6,6 +6,8 @@ template), S3 buckets and Lambda invokes; each grants its job's role what it cal
 
 from __future__ import annotations
 
+import functools
+
 
 from troposphere import GetAtt, Output, Ref, iam
 
@@ -25,9 +27,19 @@ CAPABILITIES = {"iam": "CAPABILITY_IAM", "named-iam": "CAPABILITY_NAMED_IAM",
                 "auto-expand": "CAPABILITY_AUTO_EXPAND"}
 
 
+def _placed(method):
+    """Make the job where its action runs: another account's role and Region (.places)."""
+    @functools.wraps(method)
+    def made_there(self, act, job):
+        with self.placed_at(act):
+            return method(self, act, job)
+    return made_there
+
+
 class Deploys:
     """Deploy, stack, bucket and invoke jobs."""
 
+    @_placed
     def deploy_job(self, d: model.Deploy, job: dict) -> dict:
         jid = job_id(d.name)
         env_name_ = d.github.first("environment") or d.stage
@@ -156,6 +168,7 @@ class Deploys:
             *aws_security.ecs_statements(self.arn, "arn:aws:iam::${AWS::AccountId}:role/*"),
         ]
 
+    @_placed
     def stack_job(self, d: model.StackDeploy, job: dict) -> dict:
         jid = job_id(d.name)
         job["environment"] = d.github.first("environment") or d.stage
@@ -216,6 +229,7 @@ class Deploys:
         ]
         return job
 
+    @_placed
     def bucket_job(self, d: model.BucketDeploy, job: dict) -> dict:
         jid = job_id(d.name)
         job["environment"] = d.github.first("environment") or d.stage
@@ -241,6 +255,7 @@ class Deploys:
         ]
         return job
 
+    @_placed
     def invoke_job(self, a: model.Invoke, job: dict) -> dict:
         jid = job_id(a.name)
         job["permissions"]["id-token"] = "write"

@@ -108,10 +108,11 @@ class _Workflow(Triggers, Matrices, Jobs, CodeBuildRun, BuildCredentials, Phases
         git_hub = [s for s in p.sources if s.provider == "github"]
         self.repo = p.github.first("repository") or (git_hub[0].repository if git_hub else None)
         self.repo_source = next((s for s in git_hub if s.repository == self.repo), None)
-        self.region = p.github.first("aws_region", DEFAULT_REGION)
+        # the pipeline's own Region and account, when its aws { } block says them (issue 27)
+        self.region = p.github.first("aws_region") or p.region or DEFAULT_REGION
         provider = p.github.first("oidc_provider")
         account = provider.split(":")[4] if provider and provider.count(":") >= 5 else ""
-        self.account = account or "${{ vars.AWS_ACCOUNT_ID }}"
+        self.account = account or p.account or "${{ vars.AWS_ACCOUNT_ID }}"
         self.runs_on = list(p.github.get("runs_on") or (DEFAULT_RUNNER,))
         self.workflow = p.github.first("workflow") or p.name
         self.on_pull_requests = self.repo_source is not None and any(

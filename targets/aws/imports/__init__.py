@@ -35,7 +35,9 @@ What is read
   key; a bucket of the template is replaced by the one pipec creates), ``RoleArn`` (``aws { role }``
   for an existing role; a role of the template is replaced by pipec's least-privilege roles),
   ``DisableInboundStageTransitions`` (``transition disabled``), ``Tags`` (``aws { tag }``).
-  ``ArtifactStores`` (cross-region) and ``RestartExecutionOnUpdate: true`` are findings.
+  ``RestartExecutionOnUpdate: true`` is a finding. ``ArtifactStores``, and ``Region``/``RoleArn``
+  on deploy and invoke actions, become the actions' ``aws { account region }`` and the pipeline's
+  own place (:mod:`.places`); ``ArtifactStores`` with no action elsewhere is a finding.
 - **Sources**: CodeStarSourceConnection (github/bitbucket/gitlab by the connection's
   ``ProviderType`` when the template creates it), GitHub version 1 (OAuth: a github source, a
   connection task and a finding for the token), CodeCommit and S3. A source is named after its

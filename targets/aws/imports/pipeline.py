@@ -25,6 +25,7 @@ from pipec.targets.aws.imports.builds import Builds
 from pipec.targets.aws.imports.deployment_groups import DeploymentGroups
 from pipec.targets.aws.imports.deploys import Deploys
 from pipec.targets.aws.imports.invokes import Invokes
+from pipec.targets.aws.imports.places import PlacesImport
 from pipec.targets.aws.imports.sources import Sources
 from pipec.targets.aws.imports.specs import Specs
 from pipec.targets.aws.imports.stacks import Stacks
@@ -44,7 +45,7 @@ _GENERATED = {
 
 
 class TemplateImporter(Stages, Sources, Triggers, Builds, Specs, DeploymentGroups, Deploys, Stacks, Approvals,
-                       Invokes, Values):
+                       Invokes, PlacesImport, Values):
     """One import of one template: ``TemplateImporter(ctx).run()``."""
 
     def __init__(self, ctx):
@@ -145,6 +146,7 @@ class TemplateImporter(Stages, Sources, Triggers, Builds, Specs, DeploymentGroup
                 ctx.skip(p, "template: DisableInboundStageTransitions",
                          f"a disabled transition into stage {sname}, which is not imported", props,
                          "DisableInboundStageTransitions")
+        self.write_places(p)
         self.infrastructure(p)
         if not any(kind == "block" and item.header.startswith("stage ") for kind, item in p.items):
             # degrade, never fail (issue 25): one action that fails until a person writes the work
@@ -202,9 +204,7 @@ class TemplateImporter(Stages, Sources, Triggers, Builds, Specs, DeploymentGroup
             elif key == "ArtifactStore":
                 self.artifact_store(p, value, props, key)
             elif key == "ArtifactStores":
-                ctx.skip(p, "template: ArtifactStores",
-                         "artifact stores in several Regions (cross-region actions); pipec keeps the artifacts "
-                         "in one bucket in the pipeline's Region", props, key)
+                self.artifact_stores(p, value, props, key)  # .places
             elif key == "RoleArn":
                 if self.lid_of(value, "AWS::IAM::Role"):
                     p.comment("The template creates the pipeline's role: pipec creates its own least-privilege "

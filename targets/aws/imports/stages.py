@@ -201,6 +201,9 @@ class Stages:
         for k in a:
             if k not in _ACTION_KEYS:
                 self.ctx.skip(block, "template: action property", f"action {raw}: {k}", a, k)
+        if ("Region" in a or "RoleArn" in a) and self.placeable(a, source):
+            self.record_place(block, a, raw)  # another account or Region (.places)
+            a = {k: v for k, v in a.items() if k not in ("Region", "RoleArn")}
         if "Region" in a:
             self.ctx.skip(block, "template: action Region",
                           f"action {raw} runs in another Region ({self.ev.resolve(a.get('Region'))}); pipec runs "

@@ -110,16 +110,16 @@ class Jobs:
         action = self.action_name(where, key, job)
         if kind != "build" and ("strategy" in job or "defaults" in job):
             _fail(where, f"'{'strategy' if 'strategy' in job else 'defaults'}' on a {kind} job has no pipec equivalent")
+        place = self.job_place(located) if kind in ("deploy", "stack", "bucket", "invoke") else None
         if kind == "build":
             spec = self.build(where, action, job, located)
-        elif kind == "deploy":
-            spec = self.deploy(where, action, located, job)
-        elif kind == "stack":
-            spec = self.stack(where, located)
-        elif kind == "bucket":
-            spec = self.bucket(where, located)
-        elif kind == "invoke":
-            spec = self.invoke(where, located)
+        elif kind in ("deploy", "stack", "bucket", "invoke"):
+            # where it runs: another account's role, another Region (.places)
+            with self.at_place(where, place):
+                spec = {"deploy": lambda: self.deploy(where, action, located, job),
+                        "stack": lambda: self.stack(where, located), "bucket": lambda: self.bucket(where, located),
+                        "invoke": lambda: self.invoke(where, located)}[kind]()
+            spec = self.placed_spec(spec, place)
         else:
             # an approval: completed with its request job in assemble(); without one, its own
             # step holds the message and link

@@ -18,10 +18,11 @@ from pipec.targets.github.read.common import _action_of, _fail, _Job, _Where
 from pipec.targets.github.read.deploys import Deploys
 from pipec.targets.github.read.jobs import Jobs
 from pipec.targets.github.read.phases import Phases
+from pipec.targets.github.read.places import Places
 from pipec.targets.github.read.triggers import Triggers
 
 
-class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals):
+class _Reader(Triggers, Jobs, Builds, Phases, Deploys, Approvals, Places):
     """One workflow being read: the state every part shares, the workflow as a whole, the plan's jobs."""
 
     def __init__(self, out: Path, path: Path, pipeline: str, data):

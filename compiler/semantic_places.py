@@ -1,0 +1,114 @@
+"""Where each action runs: the AWS account and Region of the pipeline and of its actions.
+
+The pipeline's own place is written in its ``aws { }`` block (``account 111111111111``,
+``region us-east-1``); a deploy or invoke action runs in another account or Region with the same
+two settings in its own ``aws { }`` block. Unset, an action runs where the pipeline runs. Builds,
+tests and approvals always run in the pipeline's account and Region (their CodeBuild projects and
+SNS topics live in the pipeline's template), so the settings are refused there.
+
+:func:`check` reports, from the syntax tree (where the spans are): E220 for an account ID that is
+not 12 digits, E221 for a Region where CodePipeline, CodeBuild and CodeDeploy do not all run
+(:mod:`pipec.regions`), E222 for a place pipec cannot use (on a build, test or approval; or an
+action placed elsewhere while the pipeline's own account and Region are not written, which the
+generated templates need to name its artifact stores and trust its roles). :func:`place` moves
+the settings out of the model's ``aws`` settings into the actions' ``account`` and ``region``
+fields, which both targets and the readers use (docs/language.md, "Accounts and Regions").
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from pipec import ast, model, placeholders, regions
+from pipec.diagnostics import did_you_mean
+
+PLACE_KEYS = ("account", "region")
+#: the actions that may run in another account or Region
+PLACEABLE = (ast.DeployAction, ast.InvokeAction)
+
+
+def _settings(body):
+    for item in body:
+        if isinstance(item, ast.PlatformBlock) and item.platform == "aws":
+            for s in item.body:
+                if isinstance(s, ast.Setting) and s.key in PLACE_KEYS and len(s.values) == 1:
+                    yield s
+
+
+def _actions(items):
+    for it in items:
+        if isinstance(it, (ast.Stage, ast.Parallel)):
+            yield from _actions(it.body)
+        elif isinstance(it, (ast.BuildAction, ast.DeployAction, ast.ApproveAction, ast.InvokeAction)):
+            yield it
+
+
+def check(module: ast.Module, err) -> None:
+    """Report E220, E221 and E222 through ``err(code, message, span, help)``."""
+    p = module.pipeline
+    own = {s.key: s for s in _settings(p.body)}
+
+    def value(s: ast.Setting) -> bool:
+        v = s.values[0]
+        if placeholders.PLACEHOLDER.fullmatch(v):  # what pipec import could not know: W601 says so
+            return True
+        if s.key == "account" and not regions.ACCOUNT_ID.fullmatch(v):
+            err("E220", f"'{v}' is not an AWS account ID", s.span,
+                "An AWS account ID is 12 digits, such as 111111111111 (the console shows it under the "
+                "account name). Write it in double quotes when it starts with 0: account \"012345678901\".")
+            return False
+        if s.key == "region" and not regions.known_region(v):
+            err("E221", f"'{v}' is not a Region where CodePipeline, CodeBuild and CodeDeploy all run", s.span,
+                "Write a Region code such as us-east-1 or eu-west-1 (docs/language.md, \"Accounts and "
+                f"Regions\", lists them).{did_you_mean(v, regions.REGIONS)}")
+            return False
+        return True
+
+    for s in own.values():
+        value(s)
+    for act in _actions(p.body):
+        for s in _settings(act.body):
+            if not value(s):
+                continue
+            if not isinstance(act, PLACEABLE):
+                what = act.kind if isinstance(act, ast.BuildAction) else "approve"
+                err("E222", f"'{act.name}' runs in the pipeline's own account and Region", s.span,
+                    f"A {what} action runs where the pipeline runs (its CodeBuild project or SNS topic is in "
+                    "the pipeline's template). Remove this line, and give the account or Region to the deploy "
+                    "or invoke action that needs it.")
+                continue
+            missing = [k for k in PLACE_KEYS if k not in own]
+            if missing:
+                err("E222", f"'{act.name}' runs in another {s.key}, but the pipeline's own "
+                    f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not written", s.span,
+                    "The generated templates name the pipeline's artifact stores and the roles its actions trust "
+                    "by the pipeline's own account and Region. Write them in the pipeline's aws { } block, for "
+                    "example: aws { account 111111111111  region us-east-1 } (one setting per line).")
+
+
+def _split(settings: model.PlatformSettings) -> tuple[model.PlatformSettings, str | None, str | None]:
+    kept = tuple((k, v) for k, v in settings.items if k not in PLACE_KEYS)
+    if kept == settings.items:
+        return settings, None, None
+    return (attrs.evolve(settings, items=kept), settings.first("account"), settings.first("region"))
+
+
+def place(p: model.Pipeline) -> model.Pipeline:
+    """``p`` with every ``account``/``region`` setting moved into the ``account``/``region``
+    fields of the pipeline and its deploy and invoke actions. An action's field stays None when it
+    runs where the pipeline runs (written or not), so single-account pipelines are unchanged."""
+    aws, account, region = _split(p.aws)
+    stages = []
+    for st in p.stages:
+        actions = []
+        for a in st.actions:
+            if hasattr(a, "account"):
+                a_aws, a_account, a_region = _split(a.aws)
+                if a_account == account:
+                    a_account = None
+                if a_region == region:
+                    a_region = None
+                a = attrs.evolve(a, aws=a_aws, account=a_account, region=a_region)
+            actions.append(a)
+        stages.append(attrs.evolve(st, actions=tuple(actions)))
+    return attrs.evolve(p, aws=aws, account=account, region=region, stages=tuple(stages))

@@ -1,0 +1,294 @@
+"""Actions in other AWS accounts and Regions (issue 27): the language, the AWS target's templates.
+
+examples/13-multi-account.pipe places deployments in three accounts and production in two
+Regions. Its templates are checked here one by one (cfn-lint in each template's own Region, the
+IAM rules of tests/test_aws.py on every template), and the links between them: the pipeline's
+``ArtifactStores``, each action's ``RoleArn`` and ``Region``, the key and bucket policies naming
+exactly the target accounts, and each target role trusting only the pipeline's role. checkov
+reads every template of every example in tests/test_templates_together.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+import pipec
+from pipec.diagnostics import Diagnostics
+from pipec import compile_file, model
+from pipec.build import context_for, generate
+from pipec.targets.aws import accounts
+from support import as_list, diagnose, policy_statements
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "13-multi-account.pipe"
+PIPELINE_ACCOUNT = "111111111111"
+PLACES = {("222222222222", "us-east-1"), ("333333333333", "us-east-1"), ("444444444444", "us-east-1"),
+          ("444444444444", "eu-west-1")}
+
+
+@functools.lru_cache(maxsize=None)
+def built() -> tuple[model.Pipeline, dict[str, str]]:
+    pipeline, _ = compile_file(str(EXAMPLE))
+    out = ROOT / "tests" / "golden" / EXAMPLE.stem
+    return pipeline, generate(pipeline, context_for(str(EXAMPLE), str(out), source_root=str(out)), ["aws"])
+
+
+def templates() -> dict[str, dict]:
+    return {rel: yaml.safe_load(text) for rel, text in built()[1].items() if rel.endswith(".template.yaml")}
+
+
+def region_of(rel: str) -> str:
+    m = re.search(r"(?:support/|targets/[0-9]{12}-)([a-z0-9-]+)\.template\.yaml$", rel)
+    return m.group(1) if m else "us-east-1"
+
+
+def main_template() -> dict:
+    return templates()["aws/storefront.template.yaml"]
+
+
+def pipeline_actions() -> dict[str, dict]:
+    (res,) = [r for r in main_template()["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    return {a["Name"]: a for st in res["Properties"]["Stages"] for a in st["Actions"]}
+
+
+# ----------------------------------------------------------------------------- the model
+
+
+def test_the_model_says_where_each_action_runs():
+    pipeline, _ = built()
+    assert (pipeline.account, pipeline.region) == (PIPELINE_ACCOUNT, "us-east-1")
+    places = {a.name: (a.account, a.region) for a in pipeline.actions() if hasattr(a, "account")}
+    assert places == {"web-dev": ("222222222222", None), "web-staging": ("333333333333", None),
+                      "web-us": ("444444444444", None), "web-eu": ("444444444444", "eu-west-1")}
+    # the settings left the aws { } blocks: the targets read the fields only
+    assert all(not a.aws.has("account") and not a.aws.has("region") for a in pipeline.actions())
+
+
+def test_the_pipelines_own_place_written_on_an_action_is_no_place_of_its_own():
+    text = EXAMPLE.read_text().replace("        account 222222222222\n",
+                                       f"        account {PIPELINE_ACCOUNT}\n        region us-east-1\n")
+    pipeline, _ = pipec.compile_text(text, "x.pipe")
+    (dev,) = [a for a in pipeline.actions() if a.name == "web-dev"]
+    assert (dev.account, dev.region) == (None, None)
+
+
+@pytest.mark.parametrize("line,code", [
+    ("account 12345", "E220"), ("account my-prod", "E220"), ("region eu-west-1a", "E221"),
+    ("region mars-north-1", "E221"), ("region cn-north-1", "E221"),
+])
+def test_bad_places_are_refused_with_a_hint(line, code):
+    text = EXAMPLE.read_text().replace("        account 222222222222\n", f"        {line}\n")
+    diags = [d for d in diagnose(text, "x.pipe") if d.code == code]
+    assert len(diags) == 1 and diags[0].help
+
+
+# ----------------------------------------------------------------------------- the files
+
+
+def test_one_support_template_per_other_region_and_one_target_template_per_place():
+    rels = sorted(r for r in built()[1] if r.endswith(".template.yaml"))
+    assert rels == ["aws/storefront.template.yaml", "aws/storefront/support/eu-west-1.template.yaml",
+                    *sorted(f"aws/storefront/targets/{a}-{r}.template.yaml" for a, r in PLACES)]
+
+
+@pytest.mark.parametrize("rel", sorted(r for r in built()[1] if r.endswith(".template.yaml")))
+def test_cfn_lint_finds_nothing_in_each_template_in_its_region(rel):
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(built()[1][rel], config=ManualArgs(regions=[region_of(rel)], include_checks=["I"]))
+    assert [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches] == []
+
+
+@pytest.mark.parametrize("rel", sorted(r for r in built()[1] if r.endswith(".template.yaml")))
+def test_iam_in_each_template(rel):
+    """No Allow of '*' or 'service:*' in a role's policy; Resource '*' only for the actions
+    tests/test_aws.py allows it for."""
+    from test_aws import SERVICE_WILDCARD, WILDCARD_RESOURCE_ACTIONS
+
+    problems = []
+    for lid, st in policy_statements(templates()[rel]["Resources"]):
+        for action in as_list(st["Action"]):
+            if action == "*" or SERVICE_WILDCARD.match(action):
+                problems.append(f"{lid}: {action}")
+            if "*" in as_list(st["Resource"]) and action not in WILDCARD_RESOURCE_ACTIONS:
+                problems.append(f"{lid}: {action} on '*'")
+    assert problems == []
+
+
+# ----------------------------------------------------------------------------- the links
+
+
+def test_artifact_stores_one_per_region_the_pipelines_first():
+    (res,) = [r for r in main_template()["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"]
+    props = res["Properties"]
+    assert "ArtifactStore" not in props
+    stores = props["ArtifactStores"]
+    assert [s["Region"] for s in stores] == ["us-east-1", "eu-west-1"]
+    assert stores[0]["ArtifactStore"]["EncryptionKey"]["Id"] == {"Fn::GetAtt": ["ArtifactKey", "Arn"]}
+    assert stores[1]["ArtifactStore"]["Location"] == accounts.bucket_name(built()[0], "eu-west-1")
+    assert stores[1]["ArtifactStore"]["EncryptionKey"]["Id"] == {"Ref": "ArtifactKeyEuWest1"}
+    support = templates()["aws/storefront/support/eu-west-1.template.yaml"]
+    assert support["Resources"]["ArtifactBucket"]["Properties"]["BucketName"] == stores[1]["ArtifactStore"]["Location"]
+    assert "ArtifactKeyArn" in support["Outputs"]
+
+
+def test_each_placed_action_assumes_the_role_of_its_place():
+    acts = pipeline_actions()
+    expected = {"web-dev": ("222222222222", "us-east-1"), "web-staging-change-set": ("333333333333", "us-east-1"),
+                "web-staging": ("333333333333", "us-east-1"), "web-us": ("444444444444", "us-east-1"),
+                "web-eu": ("444444444444", "eu-west-1")}
+    for name, (account, region) in expected.items():
+        a = acts[name]
+        assert a["RoleArn"] == {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::{account}:role/storefront-actions-{region}"}
+        assert a.get("Region") == (None if region == "us-east-1" else region)
+    for name in ("image", "smoke", "promote"):
+        assert "RoleArn" not in acts[name] and "Region" not in acts[name]
+
+
+def test_cloudformation_deploys_with_the_stack_role_of_the_target_account():
+    config = pipeline_actions()["web-dev"]["Configuration"]
+    (name,) = re.findall(r"role/(.+)$", config["RoleArn"]["Fn::Sub"])
+    assert config["RoleArn"]["Fn::Sub"].startswith("arn:${AWS::Partition}:iam::222222222222:role/")
+    target = templates()["aws/storefront/targets/222222222222-us-east-1.template.yaml"]
+    roles = {r["Properties"].get("RoleName") for r in target["Resources"].values() if r["Type"] == "AWS::IAM::Role"}
+    assert name in roles
+
+
+def test_codedeploy_resources_live_where_the_deploy_is():
+    assert not [r for r in main_template()["Resources"].values() if r["Type"].startswith("AWS::CodeDeploy::")]
+    for region in ("us-east-1", "eu-west-1"):
+        target = templates()[f"aws/storefront/targets/444444444444-{region}.template.yaml"]
+        groups = [r["Properties"]["DeploymentGroupName"] for r in target["Resources"].values()
+                  if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"]
+        assert groups == [{"us-east-1": "web-us", "eu-west-1": "web-eu"}[region]]
+    config = pipeline_actions()["web-eu"]["Configuration"]
+    assert (config["ApplicationName"], config["DeploymentGroupName"]) == ("storefront-ecs", "web-eu")
+
+
+def _principals(statement) -> set[str]:
+    return {p["Fn::Sub"] for p in as_list(statement["Principal"]["AWS"])}
+
+
+def _roots(*ids):
+    return {f"arn:${{AWS::Partition}}:iam::{i}:root" for i in ids}
+
+
+def test_key_and_bucket_policies_name_exactly_the_target_accounts():
+    main = main_template()["Resources"]
+    key = main["ArtifactKey"]["Properties"]["KeyPolicy"]["Statement"]
+    readers = [s for s in key if s["Sid"] == "TargetAccountsReadArtifacts"]
+    assert [_principals(s) for s in readers] == [_roots("222222222222", "333333333333", "444444444444")]
+    assert as_list(readers[0]["Action"]) == ["kms:Decrypt", "kms:DescribeKey"]
+    bucket = main["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert all(_principals(s) == _roots("222222222222", "333333333333", "444444444444")
+               for s in bucket if s["Effect"] == "Allow")
+    support = templates()["aws/storefront/support/eu-west-1.template.yaml"]["Resources"]
+    key = support["ArtifactKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert [_principals(s) for s in key if s["Sid"].startswith("TargetAccounts")] == [_roots("444444444444")]
+
+
+def test_target_roles_trust_only_the_pipelines_role():
+    for account, region in PLACES:
+        t = templates()[f"aws/storefront/targets/{account}-{region}.template.yaml"]
+        role = t["Resources"]["PipelineActionsRole"]["Properties"]
+        assert role["RoleName"] == f"storefront-actions-{region}"
+        (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+        assert trust["Principal"]["AWS"] == {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::{PIPELINE_ACCOUNT}:root"}
+        assert trust["Condition"] == {"ArnEquals": {"aws:PrincipalArn": {
+            "Fn::Sub": f"arn:${{AWS::Partition}}:iam::{PIPELINE_ACCOUNT}:role/storefront-pipeline"}}}
+    assert main_template()["Resources"]["PipelineRole"]["Properties"]["RoleName"] == "storefront-pipeline"
+
+
+def test_a_lambda_deployment_elsewhere_is_refused():
+    text = """pipeline demo {
+  aws {
+    account 111111111111
+    region us-east-1
+  }
+  source app github "o/r"
+  stage deploy {
+    deploy fn to lambda {
+      function "api"
+      alias live
+      strategy all-at-once
+      aws {
+        region eu-west-1
+      }
+    }
+  }
+}
+"""
+    pipeline, _ = pipec.compile_text(text, "x.pipe")
+    with pytest.raises(Diagnostics) as e:
+        generate(pipeline, context_for("x.pipe", "out", source_root="."), ["aws"])
+    assert [d.code for d in e.value.diagnostics] == ["E407"]
+
+
+def test_names_that_would_be_too_long_are_cut_with_a_hash():
+    long = "a" * 80
+    cut = accounts.fit(f"{long}-actions-eu-west-1", accounts.ROLE_NAME_MAX)
+    assert len(cut) == accounts.ROLE_NAME_MAX
+    assert cut != accounts.fit(f"{long}-actions-eu-west-2", accounts.ROLE_NAME_MAX)
+
+
+# ----------------------------------------------------------------------------- teaching
+
+
+def test_explain_says_where_each_action_runs_and_which_role_it_uses():
+    from pipec import explain
+
+    pipeline, _ = built()
+    aws_text = " ".join(explain.explain(pipeline, [], target="aws").split())
+    assert "Artifacts go to the S3 bucket pipec-111111111111-us-east-1-storefront" in aws_text
+    assert ("Runs in account 444444444444, Region eu-west-1 (the action's Region): the action assumes the role "
+            "arn:aws:iam::444444444444:role/storefront-actions-eu-west-1" in aws_text)
+    github_text = " ".join(explain.explain(pipeline, [], target="github").split())
+    assert "Job web-eu assumes the role arn:aws:iam::444444444444:role/storefront-gh-web-eu in Region eu-west-1" \
+        in github_text
+
+
+def test_the_graph_shows_accounts_and_regions():
+    from pipec import graph
+
+    pipeline, _ = built()
+    text = graph.render(pipeline, "mermaid")
+    assert "pipeline in account 111111111111 · us-east-1" in text
+    assert "account 444444444444 · eu-west-1" in text and "account 222222222222 · us-east-1" in text
+    assert text.count("account ") == 5  # the pipeline's and the four placed deploys; builds say nothing
+
+
+@functools.lru_cache(maxsize=None)
+def github_templates() -> dict[str, str]:
+    pipeline, _ = built()
+    out = ROOT / "tests" / "golden" / EXAMPLE.stem
+    files = generate(pipeline, context_for(str(EXAMPLE), str(out), source_root=str(out)), ["github"])
+    return {rel: text for rel, text in files.items() if rel.endswith(".template.yaml")}
+
+
+def test_github_templates_one_per_place_and_cfn_lint_finds_nothing():
+    from cfnlint.api import ManualArgs, lint
+
+    rels = sorted(github_templates())
+    assert rels == ["github/storefront.template.yaml",
+                    *sorted(f"github/storefront/accounts/{a}-{r}.template.yaml" for a, r in PLACES)]
+    for rel in rels:
+        m = re.search(r"-([a-z]+-[a-z]+-[0-9])\.template\.yaml$", rel)
+        matches = lint(github_templates()[rel], config=ManualArgs(regions=[m.group(1) if m else "us-east-1"],
+                                                                 include_checks=["I"]))
+        assert [f"{rel} {x.rule.id} line {x.linenumber}: {x.message}" for x in matches] == []
+
+
+def test_github_roles_of_a_place_trust_only_that_jobs_environment():
+    t = yaml.safe_load(github_templates()["github/storefront/accounts/444444444444-eu-west-1.template.yaml"])
+    roles = {r["Properties"]["RoleName"]: r["Properties"] for r in t["Resources"].values()
+             if r["Type"] == "AWS::IAM::Role" and "Federated" in str(r["Properties"]["AssumeRolePolicyDocument"])}
+    assert list(roles) == ["storefront-gh-web-eu"]
+    (st,) = roles["storefront-gh-web-eu"]["AssumeRolePolicyDocument"]["Statement"]
+    assert st["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
+        "repo:acme-corp/storefront:environment:production-eu"]
+    assert t["Metadata"]["pipec"]["account"] == "444444444444" and t["Metadata"]["pipec"]["region"] == "eu-west-1"
