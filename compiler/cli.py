@@ -528,8 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--notice", type=int, metavar="MINUTES",
                      help="for --compare-strategies: minutes after the deployment starts that the bad version is "
                      "noticed (default 3, or the minute of an ACTION.alarm@MINUTES failure)")
-    sim.add_argument("--fleet", type=int, default=4, help="instances or tasks, for --compare-strategies (default 4)")
-    sim.add_argument("--batch-minutes", type=int, default=2,
+    sim.add_argument("--fleet", type=int, help="instances or tasks, for --compare-strategies (default 4)")
+    sim.add_argument("--batch-minutes", type=int,
                      help="minutes one batch takes, for --compare-strategies (default 2)")
     sim.set_defaults(func=cmd_simulate)
 

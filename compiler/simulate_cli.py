@@ -164,6 +164,13 @@ def cmd_simulate(args) -> int:
     pipeline, _warnings, text = compiled
     if args.compare_strategies:
         return _compare(pipeline, args)
+    given = [flag for flag, value in (("--notice", args.notice), ("--fleet", args.fleet),
+                                      ("--batch-minutes", args.batch_minutes)) if value is not None]
+    if given:  # they shape the strategy comparison only: never ignored without a word
+        print(f"pipec: error: {', '.join(given)} only appl{'ies' if len(given) == 1 else 'y'} with "
+              "--compare-strategies ACTION\n  hint: Add "
+              "--compare-strategies with a deployment's name, or leave them out.", file=sys.stderr)
+        return EXIT_USAGE
     try:
         data = simulate_data(pipeline, text, args.file, args.event, args.fail or (), args.target, args.source)
     except SimulateError as exc:
@@ -200,6 +207,8 @@ def _compare(pipeline: model.Pipeline, args) -> int:
             detect = parsed.minute
     if args.notice is not None:
         detect = args.notice
+    args.fleet = 4 if args.fleet is None else args.fleet  # the model's defaults (docs/simulate.md)
+    args.batch_minutes = 2 if args.batch_minutes is None else args.batch_minutes
     if args.fleet < 1 or args.batch_minutes < 1 or detect < 0 or args.fleet > 1000 or args.batch_minutes > 600 \
             or detect > 1440:
         print("pipec: error: --fleet (1 to 1000), --batch-minutes (1 to 600) and --notice (0 to 1440) are out of "

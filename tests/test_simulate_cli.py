@@ -498,3 +498,13 @@ def test_no_late_alarm_note_for_a_deployment_that_never_ran():
     never = simulate_data(*_compile(ROOT / "examples" / "02-reference.pipe"), "x.pipe", None,
                           ["release:reject", "web-prod.alarm@20"], "aws")["platforms"][0]
     assert never["results"].get("web-prod") != "succeeded" and never["after_the_deployment"] == []
+
+
+@pytest.mark.parametrize("flags", [["--fleet", "6"], ["--notice", "5", "--batch-minutes", "3"]])
+def test_comparison_settings_without_a_comparison_are_refused(flags):
+    """--notice, --fleet and --batch-minutes shape --compare-strategies only: alone they were
+    silently ignored."""
+    out = _cli("examples/02-reference.pipe", *flags)
+    assert out.returncode == 2 and "only appl" in out.stderr and "--compare-strategies" in out.stderr
+    compared = _cli("examples/02-reference.pipe", "--compare-strategies", "web-staging", *flags)
+    assert compared.returncode == 0 and "SIMULATED" in compared.stdout
