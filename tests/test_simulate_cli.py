@@ -508,3 +508,12 @@ def test_comparison_settings_without_a_comparison_are_refused(flags):
     assert out.returncode == 2 and "only appl" in out.stderr and "--compare-strategies" in out.stderr
     compared = _cli("examples/02-reference.pipe", "--compare-strategies", "web-staging", *flags)
     assert compared.returncode == 0 and "SIMULATED" in compared.stdout
+
+
+def test_an_object_event_needs_an_s3_source():
+    """--event object on a pipeline without an S3 source said 'no run'; with one among others it
+    is that source's new object."""
+    out = _cli("examples/02-reference.pipe", "--event", "object")
+    assert out.returncode == 2 and "not an S3 bucket" in out.stderr and "Traceback" not in out.stderr
+    ok = _cli("examples/12-everything-else.pipe", "--event", "object")
+    assert ok.returncode == 0 and "a new version of the S3 object of source fonts" in ok.stdout
