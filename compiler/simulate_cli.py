@@ -44,6 +44,11 @@ def simulate_data(pipeline: model.Pipeline, text: str, path: str, event: str | N
                                       or src.action_line(f.action)} for f in r.late
                                      # only for a deployment that ran: one that never started ends nothing
                                      if results.get(f.action) in ("succeeded", "failed")],
+            # a failure point the run never got to (an earlier failure, a rejection or a held
+            # transition stopped it first): said, not left out silently
+            "not_reached": [{**_describe(f), "result": results.get(f.action, "not run")} for f in r.failures
+                            if r.started and f not in r.ignored and f not in r.late
+                            and results.get(f.action) != "failed"],
             "console": console(r, src) if r.started else [],
             "logs": logs(r, src) if r.started else [],
             "points": _points(r, src, path) if r.started else [],
@@ -136,6 +141,8 @@ def render_text(data: dict) -> str:
             out.append(f"No run starts on {p['name']} for this event.")
             continue
         out.append("Runs (in an order that respects 'after'; parallel actions by name): " + ", ".join(f"{j} ({p['results'][j]})" for j in p["order"]))
+        for f in p["not_reached"]:
+            out.append(f"Note: --fail {f['fail']}: the run never got there ({f['action']}: {f['result']})")
         out.append("")
         out += [x for e in p["console"] for x in _entry(e)]
         for block in p["logs"]:

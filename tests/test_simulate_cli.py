@@ -517,3 +517,13 @@ def test_an_object_event_needs_an_s3_source():
     assert out.returncode == 2 and "not an S3 bucket" in out.stderr and "Traceback" not in out.stderr
     ok = _cli("examples/12-everything-else.pipe", "--event", "object")
     assert ok.returncode == 0 and "a new version of the S3 object of source fonts" in ok.stdout
+
+
+def test_a_failure_point_the_run_never_reaches_is_said():
+    """Two --fail points where the first stops the run: the second was left out silently."""
+    out = _cli("examples/02-reference.pipe", "--target", "aws", "--fail", "web.build[1]", "--fail",
+               "web-prod.alarm@3")
+    assert out.returncode == 0
+    assert "Note: --fail web-prod.alarm@3: the run never got there (web-prod: skipped)" in out.stdout
+    assert "never got there" not in _cli("examples/02-reference.pipe", "--target", "aws", "--fail",
+                                         "web.build[1]").stdout
