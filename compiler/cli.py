@@ -395,7 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                        help="diagnostics as text (default, on stderr), or on stdout as a JSON array, a SARIF "
                        "2.1.0 log (code scanning) or GitHub Actions annotations (::error file=...::...)")
-    check.add_argument("--strict", action="store_true", default=None, help="treat warnings as errors (exit 1)")
+    check.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                       help="treat warnings as errors (exit 1); --no-strict overrides 'strict = true' of [tool.pipec]")
     _add_selection_options(check)
     from pipec.targets import TARGETS as _TARGETS  # the registry only: no target module is imported here
 
@@ -428,7 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--source-root", metavar="DIR",
                        help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
                        "generated paths in the template are relative to it")
-    build.add_argument("--strict", action="store_true", default=None, help="treat warnings as errors")
+    build.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                       help="treat warnings as errors; --no-strict overrides 'strict = true' of [tool.pipec]")
     build.add_argument("--format", choices=("text", "json"), default="text",
                        help="json: one object on standard output saying what was written, unchanged and removed "
                        "(or, with --check, missing, different and stale), with the diagnostics (README.md, "
@@ -528,8 +530,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--notice", type=int, metavar="MINUTES",
                      help="for --compare-strategies: minutes after the deployment starts that the bad version is "
                      "noticed (default 3, or the minute of an ACTION.alarm@MINUTES failure)")
-    sim.add_argument("--fleet", type=int, default=4, help="instances or tasks, for --compare-strategies (default 4)")
-    sim.add_argument("--batch-minutes", type=int, default=2,
+    sim.add_argument("--fleet", type=int, help="instances or tasks, for --compare-strategies (default 4)")
+    sim.add_argument("--batch-minutes", type=int,
                      help="minutes one batch takes, for --compare-strategies (default 2)")
     sim.set_defaults(func=cmd_simulate)
 

@@ -168,7 +168,13 @@ def _write_or_compare(args, report: _Report, out: str, by_source, everything: di
                         f"{MANIFEST} does not list it: delete it yourself if it is not needed)")
 
     if args.check:
-        missing, different = compare(out, todo.files)
+        all_missing, all_different = missing, different = compare(out, todo.files)
+        if [r for r in (*missing, *different) if r != MANIFEST] or todo.stale:
+            # pipec's own record follows the generated files: it is out of date because they are,
+            # and is listed only when it alone differs (a build's summary does not list it either);
+            # --diff still shows it, so that the diff applied is the whole change
+            missing = [r for r in missing if r != MANIFEST]
+            different = [r for r in different if r != MANIFEST]
         report.files("missing", out, missing, "missing  {path}")
         from pipec.targets import explain_difference
 
@@ -188,7 +194,7 @@ def _write_or_compare(args, report: _Report, out: str, by_source, everything: di
         if args.diff:
             from pipec.cli_diff import build_diff
 
-            sys.stdout.write(build_diff(out, todo.files, missing, different, todo.stale))
+            sys.stdout.write(build_diff(out, todo.files, all_missing, all_different, todo.stale))
         if missing or different or todo.stale:
             print(f"pipec: {len(missing) + len(different) + len(todo.stale)} file(s) out of date; run pipec build",
                   file=sys.stderr)

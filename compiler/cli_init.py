@@ -221,7 +221,12 @@ def ask(answers: dict, read=input, write=None) -> dict:
         while True:
             shown = f" ({'/'.join(choices)})" if choices else ""
             write(f"{prompt}{shown} [{default}]: ")
-            value = read().strip() or default
+            try:
+                value = read().strip() or default
+            except EOFError:  # Ctrl-D, or input that ends before the last question
+                write("\n")
+                raise InitError("the questions ended before every answer was given (end of input); nothing "
+                                "was written. Answer them all, or give the answers as flags (pipec init --help)")
             if not choices or value in choices:
                 break
             write(f"  choose one of {', '.join(choices)}\n")
@@ -307,6 +312,12 @@ def cmd_init(args) -> int:
     if path != "-" and (os.path.lexists(path)):
         print(f"pipec: error: {path} already exists; pipec init never overwrites a file: give another FILE",
               file=sys.stderr)
+        return EXIT_USAGE
+    parent = os.path.dirname(path) if path != "-" else ""
+    while parent and not os.path.lexists(parent):  # the nearest folder that exists, or a file in the way
+        parent = os.path.dirname(parent)
+    if parent and not os.path.isdir(parent):
+        print(f"pipec: error: cannot create {path}: {parent} is a file, not a folder", file=sys.stderr)
         return EXIT_USAGE
     flags = {key: getattr(args, key) for key, _p, _c in QUESTIONS}
     try:

@@ -78,6 +78,8 @@ def _read(path: str) -> dict:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:  # TOML is UTF-8 (tomllib decodes it so)
+        raise ConfigError(f"{path}: not valid TOML (it is not UTF-8 text)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
 

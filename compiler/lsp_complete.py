@@ -39,7 +39,7 @@ RUNTIME_VERSIONS = {
 
 def expected_terminals(prefix: str) -> set[str]:
     """The terminals the parser accepts at the end of ``prefix`` (a partial document)."""
-    from lark.exceptions import UnexpectedInput, UnexpectedToken
+    from pipec.grammar.pipe_parser import UnexpectedInput, UnexpectedToken  # the generated parser's own
 
     from pipec.lexer import BadCharacter, GluedWord
     from pipec.parser import _parser

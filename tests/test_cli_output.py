@@ -259,3 +259,22 @@ def test_readme_documents_the_json_keys():
     assert tuple(documented) == JSON_KEYS
     for result in RESULTS:
         assert f"`{result}`" in section
+
+
+def test_build_check_does_not_count_pipecs_own_record(tmp_path, capsys):
+    """A renamed pipeline leaves its files stale and new ones missing; the manifest follows them,
+    so it is not listed as a file that differs (the build's own summary never lists it)."""
+    src = tmp_path / "p.pipe"
+    src.write_text(WARNS)
+    out = tmp_path / "out"
+    assert main(["build", str(src), "-o", str(out), "-q"]) == 0
+    capsys.readouterr()
+    src.write_text(WARNS.replace("pipeline demo", "pipeline other"))
+    code, data, err = _build_json(capsys, str(src), "-o", str(out), "--check")
+    assert code == 1 and data["result"] == "out of date"
+    assert not [p for p in data["differs"] + data["missing"] if p.endswith("pipec-manifest.json")]
+    assert data["missing"] and data["stale"]
+    (out / "pipec-manifest.json").write_text("{}\n")  # the record alone differs: said
+    src.write_text(WARNS)
+    code, data, _err = _build_json(capsys, str(src), "-o", str(out), "--check")
+    assert code == 1 and [p for p in data["differs"] if p.endswith("pipec-manifest.json")]

@@ -118,3 +118,11 @@ def test_files_with_different_output_folders_are_built_separately(tmp_path, caps
     (other / "b.pipe").write_text(pipe.read_text(encoding="utf-8").replace("my-app", "other-app"), encoding="utf-8")
     assert main(["build", str(pipe), str(other / "b.pipe")]) == 2
     assert "build them separately" in capsys.readouterr().err
+
+
+def test_no_strict_overrides_strict_true(tmp_path, capsys):
+    """'strict = true' could not be switched off from the command line: flags win both ways."""
+    pipe = _repo(tmp_path, pipec_toml='strict = true\nignore = ["W508"]\n')
+    assert main(["check", str(pipe)]) == 1
+    assert main(["check", "--no-strict", str(pipe)]) == 0
+    capsys.readouterr()

@@ -185,3 +185,36 @@ def test_a_pipeline_named_like_a_scaffold_action(tmp_path, capsys, name):
     assert main(["init", "--no-input", str(path), "--name", name, "--deploy", "ec2"]) == 0, capsys.readouterr().err
     capsys.readouterr()
     _check(path, capsys)
+
+
+def test_input_that_ends_before_the_last_question_writes_nothing(tmp_path):
+    """Ctrl-D (or piped answers that run out) at a question ended in 'internal error' (exit 3)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "pipec", "init", "t.pipe"], stdin=follower, stdout=follower,
+                            stderr=subprocess.PIPE, cwd=tmp_path)
+    os.close(follower)
+    os.write(leader, b"github\n\x04")  # one answer, then end of input
+    try:
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(leader)
+    assert proc.returncode == 2, err
+    assert b"end of input" in err and b"Traceback" not in err and not (tmp_path / "t.pipe").exists()
+
+
+def test_a_file_in_the_way_of_the_folder(tmp_path, capsys):
+    (tmp_path / "f.pipe").write_text("x")
+    assert main(["init", str(tmp_path / "f.pipe" / "x.pipe"), "--no-input"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_configuration_that_is_not_utf8_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    (tmp_path / "pyproject.toml").write_bytes(b"\xff\xfe\n")
+    f = tmp_path / "p.pipe"
+    f.write_text('pipeline p {\n  source app github "o/r"\n  stage build {\n    build web {\n      build "make"\n'
+                 '    }\n  }\n}\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--no-targets", str(f)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err

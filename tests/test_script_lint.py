@@ -152,3 +152,18 @@ def test_inline_pipec_ignore_of_a_shellcheck_code(tmp_path, capsys):
     main(["check", "--no-targets", "--lint-scripts", str(f), "--format", "json"])
     unused = [d for d in json.loads(capsys.readouterr().out) if d["code"] == "W106"]
     assert len(unused) == 1 and "silences nothing" in unused[0]["message"] and unused[0]["line"] == 14
+
+
+@pytest.mark.parametrize("script", ["echo oops >&2; exit 2", "exit 1", "echo not-json; exit 1"])
+def test_a_shellcheck_that_cannot_do_the_job_is_e700(tmp_path, capsys, monkeypatch, script):
+    """A shellcheck on PATH that fails, says nothing or does not write json1 (too old) ended in
+    'internal error' (exit 3), or was taken for a clean result."""
+    fake = tmp_path / "shellcheck"
+    fake.write_text(f"#!/bin/sh\n{script}\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(script_lint, "shellcheck", lambda: str(fake))  # pipec's own lookup, not a library
+    f = tmp_path / "p.pipe"
+    f.write_text(PIPE)
+    assert main(["check", "--no-targets", "--lint-scripts", str(f)]) == 1
+    err = capsys.readouterr().err
+    assert "error[E700]: --lint-scripts needs a working ShellCheck" in err and "Traceback" not in err

@@ -498,3 +498,32 @@ def test_no_late_alarm_note_for_a_deployment_that_never_ran():
     never = simulate_data(*_compile(ROOT / "examples" / "02-reference.pipe"), "x.pipe", None,
                           ["release:reject", "web-prod.alarm@20"], "aws")["platforms"][0]
     assert never["results"].get("web-prod") != "succeeded" and never["after_the_deployment"] == []
+
+
+@pytest.mark.parametrize("flags", [["--fleet", "6"], ["--notice", "5", "--batch-minutes", "3"]])
+def test_comparison_settings_without_a_comparison_are_refused(flags):
+    """--notice, --fleet and --batch-minutes shape --compare-strategies only: alone they were
+    silently ignored."""
+    out = _cli("examples/02-reference.pipe", *flags)
+    assert out.returncode == 2 and "only appl" in out.stderr and "--compare-strategies" in out.stderr
+    compared = _cli("examples/02-reference.pipe", "--compare-strategies", "web-staging", *flags)
+    assert compared.returncode == 0 and "SIMULATED" in compared.stdout
+
+
+def test_an_object_event_needs_an_s3_source():
+    """--event object on a pipeline without an S3 source said 'no run'; with one among others it
+    is that source's new object."""
+    out = _cli("examples/02-reference.pipe", "--event", "object")
+    assert out.returncode == 2 and "not an S3 bucket" in out.stderr and "Traceback" not in out.stderr
+    ok = _cli("examples/12-everything-else.pipe", "--event", "object")
+    assert ok.returncode == 0 and "a new version of the S3 object of source fonts" in ok.stdout
+
+
+def test_a_failure_point_the_run_never_reaches_is_said():
+    """Two --fail points where the first stops the run: the second was left out silently."""
+    out = _cli("examples/02-reference.pipe", "--target", "aws", "--fail", "web.build[1]", "--fail",
+               "web-prod.alarm@3")
+    assert out.returncode == 0
+    assert "Note: --fail web-prod.alarm@3: the run never got there (web-prod: skipped)" in out.stdout
+    assert "never got there" not in _cli("examples/02-reference.pipe", "--target", "aws", "--fail",
+                                         "web.build[1]").stdout
