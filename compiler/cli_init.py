@@ -104,6 +104,11 @@ def scaffold(*, name: str, source: str = "github", repository: str | None = None
         todo.append(f"replace {repository} with the {'repository' if source != 's3' else 'bucket'} to build")
     elif git and not re.fullmatch(r"[\w.-]+/[\w./-]+", repository):
         raise InitError(f"--repository {repository!r}: a {source} repository is written OWNER/NAME")
+    for flag, value in (("--build-command", build_command), ("--test-command", test_command),
+                        ("--repository", repository), ("--branch", branch)):
+        if value and any(ord(c) < 32 or ord(c) == 127 for c in value):  # a line break, a tab, an escape
+            raise InitError(f"{flag} {value!r}: one line of text, without control characters; put a longer "
+                            "script in a file of the repository and give the command that runs it")
     build_command = build_command or "make build"
     test_command = test_command or "make test"
     ships = deploy in ("ec2", "ecs", "cloudformation", "s3")

@@ -4,7 +4,8 @@ A folder stands for the ``*.pipe`` files under it, recursively, in sorted order.
 tree, what git ignores is skipped (``git ls-files --cached --others --exclude-standard``: the
 tracked files and the untracked ones no ``.gitignore``, ``.git/info/exclude`` or global excludes
 file names). Outside git, hidden folders and the usual virtualenv, dependency and build folders are
-skipped (the names of ruff's default ``exclude``, and any folder holding a ``pyvenv.cfg``).
+skipped (the names of ruff's default ``exclude``, and any folder holding a ``pyvenv.cfg``), and so
+is what the ``.gitignore`` files under the folder exclude, read with git's rules (:mod:`pipec.gitignore`).
 A folder with no ``.pipe`` file is a usage error: a typo in a path should not pass as "nothing to do".
 """
 
@@ -82,11 +83,19 @@ def _git_files(folder: str) -> list[str] | None:
 
 
 def _walked_files(folder: str) -> list[str]:
-    """Every file under ``folder``, relative to it, skipping hidden, virtualenv and build folders."""
+    """Every file under ``folder``, relative to it, skipping hidden, virtualenv and build folders
+    and what the ``.gitignore`` files met on the way down exclude (:mod:`pipec.gitignore`)."""
+    from pipec.gitignore import Rules, read_here
+
+    rules = Rules()
     out = []
     for here, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS
-                   and not os.path.isfile(os.path.join(here, d, "pyvenv.cfg"))]
+        read_here(rules, folder, here)
         rel = os.path.relpath(here, folder)
-        out.extend(name if rel == "." else os.path.join(rel, name) for name in files)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS
+                         and not os.path.isfile(os.path.join(here, d, "pyvenv.cfg"))
+                         and not rules.ignored(prefix + d, True))
+        out.extend(name if rel == "." else os.path.join(rel, name) for name in files
+                   if not rules.ignored(prefix + name, False))
     return out

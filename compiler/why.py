@@ -321,6 +321,16 @@ def _failed_action(node, aname: str, latest: dict, message: str, code: str) -> F
                        "Address what the reviewer wrote, then start a new run (a rejected run does not go on); if it "
                        "timed out, approve sooner or raise the approval's 'timeout'.", evidence)
     deployment = _DEPLOYMENT_ID.search(message)
+    if isinstance(node, model.Deploy) and node.uses_codedeploy and "already deploying" in message:
+        # CodeDeploy runs one deployment at a time per deployment group
+        # (CreateDeployment: DeploymentLimitExceededException)
+        return Finding(_line(node), aname, f"CodeDeploy deployment of {aname} did not start" +
+                       (f" ({code})" if code else "") + f": {message}",
+                       "another deployment to the same deployment group was still in progress, and CodeDeploy "
+                       "runs one at a time per group",
+                       "Wait for it to end (aws deploy list-deployments --include-only-statuses InProgress "
+                       "Queued ...), then retry the stage; if the other deployment is stuck, stop it with aws deploy "
+                       "stop-deployment.", evidence)
     if isinstance(node, model.Deploy) and node.uses_codedeploy:
         ask = (f"aws deploy get-deployment --deployment-id {deployment.group(0)}" if deployment
                else "aws deploy list-deployments (then get-deployment)")

@@ -46,6 +46,31 @@ def test_outside_git_hidden_virtualenv_and_build_folders_are_skipped(tmp_path, m
                                                  "sub/debug.pipe"]
 
 
+def test_outside_git_the_gitignore_files_are_read_with_gits_rules(tmp_path, monkeypatch):
+    """The review of issue 28: outside a git working tree '.gitignore' was not read at all."""
+    root = tree(tmp_path / "repo", *LAYOUT, "a/deep/keep.pipe", "a/deep/drop.pipe", "a/c/generated.pipe",
+                "x/generated.pipe")
+    (root / ".gitignore").write_text("# comment\nignored/\ndebug.pipe\n/x/\n*/c/*.pipe\n")
+    (root / "a" / ".gitignore").write_text("deep/*.pipe\n!deep/keep.pipe\n")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))  # no git on the PATH: the folders are walked
+    assert rels(root, pipe_files(str(root))) == ["a/deep/keep.pipe", "a/y.pipe", "a/z.pipe", "b.pipe",
+                                                 "env/lib/e.pipe"]
+
+
+def test_gitignore_patterns_as_git_reads_them():
+    from pipec.gitignore import _regex
+
+    def match(pattern, path):
+        return bool(_regex(pattern).fullmatch(path))
+
+    assert match("debug.pipe", "debug.pipe") and match("debug.pipe", "a/b/debug.pipe")
+    assert match("/x", "x") and not match("/x", "a/x")
+    assert match("a/*.pipe", "a/b.pipe") and not match("a/*.pipe", "a/c/b.pipe")
+    assert match("**/gen", "gen") and match("**/gen", "a/b/gen") and match("a/**", "a/b/c")
+    assert match("a/**/b", "a/b") and match("a/**/b", "a/x/y/b")
+    assert match("[ab].pipe", "a.pipe") and not match("[!ab].pipe", "a.pipe") and match("?.pipe", "c.pipe")
+
+
 def test_in_a_git_repository_what_git_ignores_is_skipped(tmp_path):
     root = tree(tmp_path / "repo", *LAYOUT)
     (root / ".gitignore").write_text("ignored/\ndebug.pipe\nnode_modules/\n")

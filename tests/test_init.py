@@ -85,6 +85,7 @@ def test_never_overwrites(tmp_path, capsys):
     (["--deploy", "s3", "--strategy", "canary"], "--strategy goes with --deploy"),
     (["--source", "s3", "--deploy", "lambda"], "an s3 source has none"),
     (["--repository", "no-slash"], "is written OWNER/NAME"),
+    (["--test-command", "make\ntest"], "one line of text"),  # was E103 at a line of a file not written
 ])
 def test_bad_answers_are_usage_errors(tmp_path, capsys, flags, message):
     path = tmp_path / "p.pipe"

@@ -235,3 +235,13 @@ def test_json_of_any_shape_never_crashes_why():
                   {"stageStates": [{"stageName": "build", "actionStates": [{"latestExecution": "x"}]}]},
                   {"stageStates": [{"actionStates": 3, "latestExecution": "x"}]}):
         why(pipeline, text, json.dumps(shape))
+
+
+def test_a_deployment_group_already_deploying_says_to_wait():
+    """The User Guide's get-pipeline-state: 'Deployment Group is already deploying deployment ...'
+    is another deployment in progress, not a failed one to inspect with get-deployment."""
+    text = (DATA / "first-pipeline.pipe").read_text(encoding="utf-8")
+    pipeline, _ = compile_text(text, "first-pipeline.pipe")
+    log = (DATA / "codepipeline-userguide-get-pipeline-state.json").read_text(encoding="utf-8")
+    [f] = [f for f in why(pipeline, text, log) if "already deploying" in f.what]
+    assert "one at a time per group" in f.meaning and "Wait for it to end" in f.fix
