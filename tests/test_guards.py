@@ -153,7 +153,21 @@ def test_push_tags_become_tag_policies_and_globs_leave_none():
 def test_no_guard_without_a_manual_trigger():
     _, files, _ = build(FLOW.replace("    on manual\n", ""))
     assert "if" not in workflow(files)["jobs"]["web"]
-    assert json.loads(files["github/flow/environments/staging.json"])["deployment_branch_policy"] is None
+
+
+def test_deployment_environments_keep_a_branch_policy_without_a_manual_trigger():
+    """A deployment role trusts its job by environment (the OIDC sub claim names only the
+    environment), so anyone who can push a branch could push a workflow naming 'staging' and take
+    the role: the environment's branch policy limits it to the branches the pipeline runs from,
+    with or without 'on manual' (an outside review of example 13 found the production roles of
+    other accounts open to any branch)."""
+    _, files, _ = build(FLOW.replace("    on manual\n", ""))
+    env = json.loads(files["github/flow/environments/staging.json"])
+    assert env["deployment_branch_policy"] == {"protected_branches": False, "custom_branch_policies": True}
+    assert env["branch_policies"] == [{"name": "main", "type": "branch"}]
+    # the deploy jobs check the policy only when a run may come from any branch (started by hand)
+    steps = [st.get("name", "") for job in workflow(files)["jobs"].values() for st in job["steps"]]
+    assert not any(name.startswith("Check the protection of environment staging") for name in steps)
 
 
 # ----------------------------------------------------------------------------- item 15: W519

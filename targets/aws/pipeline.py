@@ -150,9 +150,12 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
             self.t.add_output(Output(role.title + "Arn", Value=role_arn,
                                      Description=f"Role CloudFormation uses to deploy stack {d.stack}"))
         stack_arn = aws_iam.arn("cloudformation", f"stack/{d.stack}/*")
+        # DescribeStackEvents: CodePipeline reads it to name the first failed resource in the
+        # action's error ("AWS CloudFormation deploy action reference"); without it, a generic message
         self.allow(["cloudformation:CreateChangeSet", "cloudformation:CreateStack", "cloudformation:DeleteChangeSet",
-                    "cloudformation:DescribeChangeSet", "cloudformation:DescribeStacks",
-                    "cloudformation:ExecuteChangeSet", "cloudformation:UpdateStack"], stack_arn)
+                    "cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents",
+                    "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:UpdateStack"],
+                   stack_arn)
         self.allow(["iam:PassRole"], role_arn)
         if "auto-expand" in d.capabilities:
             # a change set of a template with a transform (SAM) needs the transform too

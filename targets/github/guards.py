@@ -122,11 +122,16 @@ class Guards:
     # ------------------------------------------------------------------ environments
     def branch_refs(self, on: dict) -> list[tuple[str, str]] | None:
         """The refs a run that may deploy starts from, as deployment branch and tag policies
-        ((type, name) pairs), when the workflow can be started by hand and every such ref is a
-        name or a pattern GitHub's policies read alike (``*`` within one segment); None otherwise
-        (the branch guard on the first jobs still holds, docs/targets.md)."""
+        ((type, name) pairs), when every such ref is a name or a pattern GitHub's policies read
+        alike (``*`` within one segment); None otherwise (docs/targets.md).
+
+        The policy is what keeps a deployment's role to the pipeline's own runs: the roles trust a
+        job by its environment (the OIDC ``sub`` claim of such a job names only the environment),
+        and anyone who can push a branch can push a workflow that names that environment. Only
+        the environment's deployment branch policy stops such a run, as only the pipeline's role
+        can assume the deployment roles on CodePipeline."""
         src = self.repo_source
-        if "workflow_dispatch" not in on or src is None:
+        if src is None:
             return None
         refs: list[tuple[str, str]] = [("branch", src.branch)]
         for t in src.triggers:
@@ -165,8 +170,12 @@ class Guards:
             for jid in jids:
                 if kinds[jid] == "build":
                     continue
+                # a job started by hand could come from any branch: it checks that the branch
+                # policy is in place before it goes on (a push's run comes from the branches the
+                # trigger names, and the policy, once applied, stops any other run)
                 need = (["reviewers"] if kinds[jid] == "approval" else []) + (
-                    ["branches"] if settings.get("branches") or settings.get("refs") else [])
+                    ["branches"] if settings.get("branches") or settings.get("refs") and "workflow_dispatch" in on
+                    else [])
                 if need:
                     job = self.jobs[jid]
                     job["permissions"]["actions"] = "read"  # GET .../environments/NAME needs actions: read

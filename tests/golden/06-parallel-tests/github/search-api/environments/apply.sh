@@ -20,4 +20,5 @@ reviewer_ids() {  # user logins and org/team slugs -> the API's reviewer objects
 # environment staging
 body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/staging.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/staging" --input - > /dev/null
+gh api --method POST "repos/$repo/environments/staging/deployment-branch-policies" -f name='main' -f type=branch --silent || echo 'branch policy main: not added (it may exist already)' >&2
 echo "environment staging: applied"

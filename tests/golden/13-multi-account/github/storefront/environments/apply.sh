@@ -20,24 +20,29 @@ reviewer_ids() {  # user logins and org/team slugs -> the API's reviewer objects
 # environment dev
 body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/dev.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/dev" --input - > /dev/null
+gh api --method POST "repos/$repo/environments/dev/deployment-branch-policies" -f name='main' -f type=branch --silent || echo 'branch policy main: not added (it may exist already)' >&2
 echo "environment dev: applied"
 
 # environment production
 body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/production" --input - > /dev/null
+gh api --method POST "repos/$repo/environments/production/deployment-branch-policies" -f name='main' -f type=branch --silent || echo 'branch policy main: not added (it may exist already)' >&2
 echo "environment production: applied"
 
 # environment production-eu
 body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/production-eu.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/production-eu" --input - > /dev/null
+gh api --method POST "repos/$repo/environments/production-eu/deployment-branch-policies" -f name='main' -f type=branch --silent || echo 'branch policy main: not added (it may exist already)' >&2
 echo "environment production-eu: applied"
 
 # environment promote
 body=$(jq -c --argjson reviewers "$(reviewer_ids 'acme-corp/storefront-leads')" 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/promote.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/promote" --input - > /dev/null
+gh api --method POST "repos/$repo/environments/promote/deployment-branch-policies" -f name='main' -f type=branch --silent || echo 'branch policy main: not added (it may exist already)' >&2
 echo "environment promote: applied"
 
 # environment staging
 body=$(jq -c --argjson reviewers '[]' 'del(._generated, .branch_policies) | .reviewers = (if ($reviewers | length) > 0 then $reviewers else null end)' "$here/staging.json")
 printf '%s' "$body" | gh api --method PUT "repos/$repo/environments/staging" --input - > /dev/null
+gh api --method POST "repos/$repo/environments/staging/deployment-branch-policies" -f name='main' -f type=branch --silent || echo 'branch policy main: not added (it may exist already)' >&2
 echo "environment staging: applied"
