@@ -137,6 +137,7 @@ CODES: dict[str, str] = {
     "E314": "invalid matrix",
     "E315": "a matrix build's outputs cannot be read alike",
     "E316": "not available for this operating system or architecture",
+    "E317": "max_parallel on CodePipeline",
     # deployments
     "E400": "strategy not available on this compute platform",
     "E401": "percentage out of range",

@@ -135,6 +135,18 @@ class BuildChecks(MatrixChecks):
             elif isinstance(item, ast.MatrixBlock):
                 if self.once(seen, "matrix", item, "the matrix"):
                     matrix = self.matrix(item, a.kind, a.name)
+                    limit = next((f for f in item.body if isinstance(f, ast.Field) and f.keyword == "max_parallel"),
+                                 None)
+                    if matrix is not None and limit is not None and st.via != "github":
+                        # CodeBuild: "If the build project has a concurrent build limit set, builds
+                        # return an error if the number of running builds reaches" it ("Builds in
+                        # AWS CodeBuild"): the cells over the limit would fail, not wait
+                        self.err("E317", f"max_parallel {limit.value}: CodeBuild has no way to run a batch's "
+                                 "builds a few at a time", limit.span,
+                                 "A CodeBuild project's concurrent build limit makes the builds over it fail "
+                                 "rather than wait, so the cells of a batch all start at once on CodePipeline. "
+                                 "Remove max_parallel, or bind the stage to GitHub Actions with 'via github', "
+                                 "where 'strategy.max-parallel' queues them.")
             elif isinstance(item, ast.Field) and item.keyword in platform:
                 if self.once(seen, item.keyword, item, f"'{item.keyword}'"):
                     platform[item.keyword] = item.value

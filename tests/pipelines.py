@@ -157,7 +157,7 @@ def commands(draw) -> list[str]:
 @st.composite
 def matrices(draw, used: set) -> list[str]:
     """A matrix block: one or two axes (PY always, so that a runtime may read it), sometimes an
-    exclude and an include, fail_fast and max_parallel."""
+    exclude and an include, fail_fast."""
     pys = draw(st.lists(st.sampled_from(["3.10", "3.11", "3.12", "3.13"]), min_size=1, max_size=3, unique=True))
     lines = ["      matrix {", "        axis PY " + " ".join(pys)]
     dbs = draw(st.lists(st.sampled_from(["pg", "my"]), min_size=0, max_size=2, unique=True))
@@ -171,8 +171,7 @@ def matrices(draw, used: set) -> list[str]:
         used.add("matrix-include")
     if draw(st.booleans()):
         lines.append(f"        fail_fast {draw(st.sampled_from(['on', 'off']))}")
-    if draw(st.booleans()):
-        lines.append(f"        max_parallel {draw(st.integers(1, 4))}")
+    # no max_parallel: GitHub's only (E317), and these builds run on both platforms
     lines.append("      }")
     used.add("matrix")
     return lines

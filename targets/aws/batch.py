@@ -89,13 +89,12 @@ class BatchMixin:
         self.t.add_output(Output(lid + "BatchRoleArn", Value=GetAtt(role, "Arn"),
                                  Description=f"Service role of the batch builds of CodeBuild project {name}"))
         cells = len(b.matrix.cells())
-        at_once = min(cells, b.matrix.max_parallel or cells)
-        rounds = -(-cells // at_once)
         return {"BuildBatchConfig": cb.ProjectBuildBatchConfig(
             ServiceRole=GetAtt(role, "Arn"), CombineArtifacts=False,
             Restrictions=cb.BatchRestrictions(MaximumBuildsAllowed=cells, ComputeTypesAllowed=[compute_type]),
-            # the cells run max_parallel at a time, each within the build's own timeout
-            TimeoutInMins=b.timeout_minutes * rounds)}
+            # the cells start together (max_parallel is GitHub's only, E317), each within the
+            # build's own timeout
+            TimeoutInMins=b.timeout_minutes)}
 
     def batch_action(self, b: model.Build, config: dict, project) -> None:
         """``BatchEnabled`` on the CodeBuild action of a matrix build, which the pipeline's role may start."""

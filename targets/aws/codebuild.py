@@ -179,9 +179,6 @@ class CodeBuildMixin(aws_batch.BatchMixin):
         if self.kms_key:
             kwargs["EncryptionKey"] = self.kms_key_arn()
         kwargs.update(self.batch_config(b, lid, name, COMPUTE_TYPES[b.compute]))
-        if b.matrix is not None and b.matrix.max_parallel:
-            # at most this many of the project's builds (the batch's cells) at once
-            kwargs["ConcurrentBuildLimit"] = b.matrix.max_parallel
         project = self.add(cb.Project(
             lid + "Project", Name=name, ServiceRole=role_arn,
             Description=f"{b.kind} action {b.name} of pipeline {self.p.name} (pipec)",

@@ -193,7 +193,15 @@ class Jobs:
         self.matrix_lines = self.faithful(job, strategy) if strategy is not None else None
         self.matrix_axes = [ln.split()[1] for ln in self.matrix_lines or () if ln.startswith("axis ")]
         if self.matrix_lines is not None:
-            pass  # one action with a matrix block (.matrices); its commands read the axes as variables
+            # one action with a matrix block (.matrices); its commands read the axes as variables
+            if isinstance(strategy, dict) and strategy.get("max-parallel") is not None:
+                # E317: CodeBuild's concurrent build limit fails the builds over it, so the pipeline
+                # (both platforms) cannot say it; here every combination may run at once
+                self.ctx.skip(stage, "workflow: max-parallel", f"job '{key}' runs at most "
+                              f"{strategy['max-parallel']} combinations at once; a pipeline for both platforms "
+                              "cannot say so (E317: CodeBuild fails the builds over a project's limit), so here "
+                              "they may all run at once (write 'max_parallel' in a stage 'via github')",
+                              strategy, "max-parallel")
         elif strategy is not None:
             combos = self.matrix(stage, key, job, strategy)
             if combos is None:

@@ -121,9 +121,7 @@ class Matrices:
         lines += [" ".join(["exclude", *(f"{k}={self._value(x)}" for k, x in ex.items())]) for ex in excludes]
         lines += [" ".join(["include", *(f"{k}={self._value(inc[k])}" for k in axes)]) for inc in includes]
         lines.append(f"fail_fast {'on' if ff else 'off'}")
-        if mp is not None:
-            lines.append(f"max_parallel {mp}")
-        return lines
+        return lines  # max-parallel: a finding of the job (.jobs), not a line (E317)
 
     @staticmethod
     def _value(text: str) -> str:
