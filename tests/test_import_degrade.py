@@ -259,6 +259,32 @@ def test_a_powershell_job_is_a_windows_build():
     builds(r)
 
 
+def test_a_windows_job_with_the_repository_and_a_download_stays_a_finding():
+    """A Windows build reads one input (E316); a job that checks out the repository and downloads
+    an artifact has two, and its import failed (E699, wagoodman/dive's pipeline.yml in the
+    real-world corpus). It keeps pipec's default image with its findings, and builds."""
+    r = run("""\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make dist
+              - uses: actions/upload-artifact@v4
+                with: {name: artifacts, path: dist}
+          win:
+            needs: build
+            runs-on: windows-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions/download-artifact@v4
+                with: {name: artifacts, path: dist}
+              - run: make ci-test-windows-run
+        """)
+    assert "os windows" not in code(r)
+    builds(r)
+
+
 def test_a_secondary_artifact_name_is_a_finding():
     r = run("""\
         version: 0.2

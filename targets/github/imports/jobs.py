@@ -397,7 +397,7 @@ class Jobs:
 
     def windows_build(self, job) -> bool:
         """Whether a Windows job can be an ``os windows`` build whose PowerShell steps are its
-        commands as written: only checkout, artifact steps (at most one download) and ``run``
+        commands as written: only checkout, artifact steps (one input: the checkout or one download) and ``run``
         steps in PowerShell (the default, ``pwsh`` or ``powershell``) without their own env,
         working directory, condition or expression; no container or services. Anything else keeps
         the job on pipec's default image with a finding per PowerShell step."""
@@ -423,7 +423,9 @@ class Jobs:
             if st.get("shell", shell_default) not in (None, "pwsh", "powershell"):
                 return False
             runs += 1
-        return runs > 0 and downloads <= 1
+        checkouts = sum(1 for st in steps if str(st.get("uses", "")).split("@")[0].strip().lower() == "actions/checkout")
+        # a Windows build reads one input artifact (E316): the repository or one download, not both
+        return runs > 0 and downloads + min(checkouts, 1) <= 1
 
     def container(self, a: _Action, job):
         ctx = self.ctx
