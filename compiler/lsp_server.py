@@ -119,7 +119,10 @@ class PipeServer(LanguageServer):
         lines = doc.lines
         out = [self.diagnostic(uri, d, lines) for d in checked.diagnostics
                if d.file in ("", doc.path)]
-        self.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=out))
+        # the version checked, so that a client can tell a late publication of an older text
+        version = getattr(self.workspace.get_text_document(uri), "version", None)
+        self.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=out,
+                                                                         version=version))
 
     def _open(self, uri: str) -> bool:
         try:

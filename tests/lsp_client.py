@@ -24,12 +24,14 @@ class Session:
         self.client = LanguageClient("pipec-tests", "1")
         self.diagnostics: dict[str, list[T.Diagnostic]] = {}
         self.published: dict[str, int] = {}
+        self.versions: dict[str, int | None] = {}  # the text version of the last publication
         self.messages: list[str] = []
         self.errors: list[str] = []
 
         @self.client.feature(T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def _diags(params: T.PublishDiagnosticsParams):
             self.diagnostics[params.uri] = params.diagnostics
+            self.versions[params.uri] = params.version
             self.published[params.uri] = self.published.get(params.uri, 0) + 1
 
         @self.client.feature(T.WINDOW_LOG_MESSAGE)
@@ -66,10 +68,14 @@ class Session:
             T.VersionedTextDocumentIdentifier(uri=uri, version=version),
             [T.TextDocumentContentChangeWholeDocument(text=text)]))
 
-    async def wait_diagnostics(self, uri: str, count: int = 1, timeout: float = 60.0) -> list[T.Diagnostic]:
-        """The diagnostics of the ``count``-th publication for ``uri``."""
+    async def wait_diagnostics(self, uri: str, count: int = 1, timeout: float = 60.0,
+                               version: int | None = None) -> list[T.Diagnostic]:
+        """The diagnostics of the ``count``-th publication for ``uri`` (with ``version``, of the
+        first publication of that version of the text or a later one: a debounced check of an
+        older text may still arrive after a change)."""
         end = time.monotonic() + timeout
-        while self.published.get(uri, 0) < count:
+        while self.published.get(uri, 0) < count or (
+                version is not None and (self.versions.get(uri) or 0) < version):
             if self.errors:  # the server logged an internal error instead of answering
                 raise AssertionError(f"the server failed: {self.errors[0]}")
             if time.monotonic() > end:
