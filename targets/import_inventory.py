@@ -219,8 +219,11 @@ def _job(key, job, jobs) -> list[Item]:
                     if unchanged else None))
                 if "upload-artifact" in uses:
                     name = _text(w.get("name", "artifact")).strip()  # the action trims its inputs
-                    # the .pipe name may spell '-' '_' or '.' differently
-                    rx = re.compile(r"\bartifact " + re.sub(r"[-_.]", "[-_.]", re.escape(name).replace("\\", "")))
+                    # the .pipe name may spell '-' '_' or '.' differently; an expression (a matrix
+                    # value) is each expanded cell's value there, as a .pipe name spells it
+                    rx = re.compile(r"\bartifact " + r"[-_.A-Za-z0-9]+".join(
+                        re.sub(r"[-_.]", "[-_.]", "".join(re.escape(ch) if ch not in "-_." else ch for ch in part))
+                        for part in _EXPR.split(name)))
                     out.append(Item("artifact", name, sl, {sl, _line(w, "name")},
                                     check=lambda code, r=rx: r.search(code) is not None))
             step_env = _env(step.get("env"), {_line(step, "env"), sl})

@@ -364,3 +364,27 @@ def test_an_artifact_name_is_read_trimmed_as_the_action_reads_it():
     source = importer.import_one("w.yml", textwrap.dedent(text)).source
     assert "\\n" not in source.split("artifact coverage", 1)[1].split("\n", 1)[0]
     assert "coverage-helm\\n" not in source
+
+
+def test_an_artifact_named_by_a_matrix_value_is_found_in_each_cell():
+    """A matrix job that uploads is expanded (E315 keeps it from being a matrix block), and each
+    cell's artifact carries the cell's value: 'test-results-${{ matrix.setup }}' is found as
+    'test_results_linux', not lost (netty's and parcel's workflows in the real-world corpus)."""
+    text = """\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                setup: [linux, musl]
+            steps:
+              - uses: actions/checkout@v4
+              - run: make test SETUP=${{ matrix.setup }}
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: test-results-${{ matrix.setup }}
+                  path: target/reports
+        """
+    s = _statuses("w.yml", text)
+    assert s[("artifact", "test-results-${{ matrix.setup }}")] == "mapped"
