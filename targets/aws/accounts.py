@@ -42,6 +42,7 @@ from pipec import model, yamlout
 from pipec.diagnostics import Diagnostics
 from pipec.targets.aws import iam as aws_iam
 from pipec.targets.aws import security as aws_security
+from pipec.targets.aws.artifacts import artifact_bucket
 from pipec.targets.aws.template import logical_id, reading_order
 
 #: IAM role names are at most 64 characters, S3 bucket names at most 63 (lowercase letters,
@@ -186,7 +187,7 @@ class Places:
             EnableKeyRotation=True, DeletionPolicy="Retain", UpdateReplacePolicy="Retain",
             KeyPolicy=self.key_policy(region), Tags=b.tags()))
         b.kms_key = GetAtt(key, "Arn")
-        bucket = b.add(artifact_bucket("ArtifactBucket", bucket_name(self.p, region), GetAtt(key, "Arn"), b.tags()))
+        bucket = b.add(artifact_bucket("ArtifactBucket", b.tags(), GetAtt(key, "Arn"), bucket_name(self.p, region)))
         aws_security.bucket_logging(b, bucket)
         b.bucket_ref = Ref(bucket)
         b.bucket_arn = GetAtt(bucket, "Arn")
@@ -256,8 +257,8 @@ class Places:
             "ArtifactKey", Description=f"Encrypts the artifacts of pipeline {self.p.name} in {region} (pipec)",
             EnableKeyRotation=True, DeletionPolicy="Retain", UpdateReplacePolicy="Retain",
             KeyPolicy=self.key_policy(region), Tags=side.tags()))
-        bucket = side.add(artifact_bucket("ArtifactBucket", bucket_name(self.p, region), GetAtt(key, "Arn"),
-                                          side.tags()))
+        bucket = side.add(artifact_bucket("ArtifactBucket", side.tags(), GetAtt(key, "Arn"),
+                                          bucket_name(self.p, region)))
         aws_security.bucket_logging(side, bucket)
         side.add(s3.BucketPolicy("ArtifactBucketPolicy", Bucket=Ref(bucket), PolicyDocument=aws_iam.policy(
             self.bucket_statements(region, GetAtt(bucket, "Arn"), Sub("${ArtifactBucket.Arn}/*")))))
@@ -265,25 +266,6 @@ class Places:
                                  Description=f"Give it to the pipeline's stack as its ArtifactKey{logical_id(region)}"))
         side.t.add_output(Output("ArtifactBucketName", Value=Ref(bucket), Description="The artifact bucket"))
         return side.text(f"CloudFormation template: the artifact store of pipeline {self.p.name} in {region}")
-
-
-def artifact_bucket(title: str, name: str, key_arn, tags) -> s3.Bucket:
-    """An artifact bucket as :mod:`.artifacts` makes it, named, encrypted with ``key_arn``."""
-    return s3.Bucket(
-        title, BucketName=name, DeletionPolicy="Retain", UpdateReplacePolicy="Retain",
-        BucketEncryption=s3.BucketEncryption(ServerSideEncryptionConfiguration=[s3.ServerSideEncryptionRule(
-            ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="aws:kms",
-                                                                           KMSMasterKeyID=key_arn),
-            BucketKeyEnabled=True)]),
-        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
-        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
-            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True, RestrictPublicBuckets=True),
-        OwnershipControls=s3.OwnershipControls(Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
-        LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
-            Id="ExpireOldArtifacts", Status="Enabled", ExpirationInDays=90,
-            NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=30),
-            AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=7))]),
-        Tags=tags)
 
 
 class _Side:
@@ -345,13 +327,7 @@ class TargetBuilder:
                     "A Lambda deployment runs from a CodeBuild project in the pipeline's account and Region. Deploy "
                     "the function with a 'deploy ... to cloudformation' action there (SAM), or keep this deployment "
                     "in the pipeline's account and Region.")])
-            made = b.deploy_action(act, order)
-        elif isinstance(act, model.StackDeploy):
-            made = b.stack_actions(act, order)
-        elif isinstance(act, model.BucketDeploy):
-            made = b.bucket_action(act, order)
-        else:
-            made = b.invoke_action(act, order)
+        made = b.delivery_actions(act, order)
         self.acts.append(act)
         for a in made:
             if hasattr(a, "Configuration"):

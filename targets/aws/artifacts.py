@@ -33,30 +33,7 @@ class ArtifactStoreMixin:
             self.bucket_ref = store.bucket
             self.bucket_arn = Sub(f"arn:${{AWS::Partition}}:s3:::{store.bucket}")
         else:
-            if self.kms_key:
-                enc = s3.ServerSideEncryptionByDefault(SSEAlgorithm="aws:kms", KMSMasterKeyID=self.kms_key)
-            else:
-                enc = s3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256")
-            bucket = self.add(s3.Bucket(
-                "ArtifactBucket",
-                DeletionPolicy="Retain",
-                UpdateReplacePolicy="Retain",
-                BucketEncryption=s3.BucketEncryption(ServerSideEncryptionConfiguration=[
-                    s3.ServerSideEncryptionRule(ServerSideEncryptionByDefault=enc,
-                                                BucketKeyEnabled=bool(self.kms_key))]),
-                VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
-                PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
-                    BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True,
-                    RestrictPublicBuckets=True),
-                OwnershipControls=s3.OwnershipControls(Rules=[
-                    s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
-                LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
-                    Id="ExpireOldArtifacts", Status="Enabled", ExpirationInDays=90,
-                    NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=30),
-                    AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=7),
-                )]),
-                Tags=self.tags(),
-            ))
+            bucket = self.add(artifact_bucket("ArtifactBucket", self.tags(), self.kms_key))
             aws_security.bucket_logging(self, bucket)
             self.bucket_ref = Ref(bucket)
             self.bucket_arn = GetAtt(bucket, "Arn")
@@ -102,3 +79,26 @@ class ArtifactStoreMixin:
         if key.startswith("alias/"):
             return aws_iam.arn("kms", key)
         return aws_iam.arn("kms", f"key/{key}")
+
+
+def artifact_bucket(title: str, tags, key_arn=None, name: str | None = None) -> s3.Bucket:
+    """An artifact bucket: encrypted (with the KMS key ``key_arn``, else S3 managed keys),
+    versioned, private, owner-enforced, old artifacts expired; named ``name`` when given (a
+    support store in another Region, :mod:`.accounts`)."""
+    if key_arn:
+        enc = s3.ServerSideEncryptionByDefault(SSEAlgorithm="aws:kms", KMSMasterKeyID=key_arn)
+    else:
+        enc = s3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256")
+    return s3.Bucket(
+        title, **({"BucketName": name} if name else {}), DeletionPolicy="Retain", UpdateReplacePolicy="Retain",
+        BucketEncryption=s3.BucketEncryption(ServerSideEncryptionConfiguration=[
+            s3.ServerSideEncryptionRule(ServerSideEncryptionByDefault=enc, BucketKeyEnabled=bool(key_arn))]),
+        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True, RestrictPublicBuckets=True),
+        OwnershipControls=s3.OwnershipControls(Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
+        LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
+            Id="ExpireOldArtifacts", Status="Enabled", ExpirationInDays=90,
+            NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=30),
+            AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=7))]),
+        Tags=tags)

@@ -69,16 +69,10 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
                             self.ctx.source, patch_errors, self.p.filename)
                         self.files[f"aws/{self.p.name}/buildspec/{act.name}.yml"] = text
                         made = self.build_action(act, order, text)
-                    elif isinstance(act, model.Deploy):
-                        made = self.deploy_action(act, order)
-                    elif isinstance(act, model.StackDeploy):
-                        made = self.stack_actions(act, order)
-                    elif isinstance(act, model.BucketDeploy):
-                        made = self.bucket_action(act, order)
                     elif isinstance(act, model.Approval):
                         made = self.approval_action(act, order)
                     else:
-                        made = self.invoke_action(act, order)
+                        made = self.delivery_actions(act, order)
                     width = max(width, len(made))
                     actions.extend(made)
                 order += width - 1
@@ -189,6 +183,17 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
                          f"{d.stack} (pipec cannot know what the template creates; give it only what the "
                          "template needs)"),
             AllowedPattern=r"^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/.+$"))
+
+    def delivery_actions(self, act, order: int) -> list:
+        """The CodePipeline actions of a deployment, stack, bucket or invoke action (what an
+        action placed in another account or Region can be too: :mod:`.accounts`)."""
+        if isinstance(act, model.Deploy):
+            return self.deploy_action(act, order)
+        if isinstance(act, model.StackDeploy):
+            return self.stack_actions(act, order)
+        if isinstance(act, model.BucketDeploy):
+            return self.bucket_action(act, order)
+        return self.invoke_action(act, order)
 
     def bucket_action(self, d: model.BucketDeploy, order: int):
         """The S3 deploy action of ``d``."""
