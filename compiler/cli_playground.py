@@ -1,12 +1,12 @@
-"""``pipec playground``: serve the playground page on a loopback address (:mod:`pipec.playground_server`),
-or with ``--export DIR`` write it as static files (:mod:`pipec.playground_export`). Called by
-:mod:`pipec.cli`, which owns the parser and the exit codes."""
+"""``pipec playground``: serve the playground page on a loopback address (:mod:`pipec.playground_server`).
+Called by :mod:`pipec.cli`, which owns the parser and the exit codes. There is no static export
+(Pyodide): docs/playground.md says what the Pyodide runtime available lacks for pipec."""
 
 from __future__ import annotations
 
 import sys
 
-from pipec.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from pipec.cli import EXIT_OK, EXIT_USAGE
 
 
 def add_parser(sub) -> None:
@@ -19,22 +19,11 @@ def add_parser(sub) -> None:
     pg.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
                     help="a loopback address to listen on (default 127.0.0.1; another 127.x.y.z or ::1)")
     pg.add_argument("--open", action="store_true", help="open the page in the web browser")
-    pg.add_argument("--export", metavar="DIR", help="write the page as static files that run pipec in the browser "
-                    "(Pyodide) into DIR, instead of serving it (docs/playground.md says what it needs)")
     pg.add_argument("--verbose", action="store_true", help="log each request on standard error")
     pg.set_defaults(func=cmd_playground)
 
 
 def cmd_playground(args) -> int:
-    if args.export:
-        from pipec.playground_export import ExportError, export
-
-        try:
-            print(export(args.export))
-        except ExportError as exc:
-            print(f"pipec: error: {exc}", file=sys.stderr)
-            return EXIT_INPUT
-        return EXIT_OK
     from pipec.playground_server import NotLoopback, PlaygroundServer
 
     if not 0 <= args.port <= 65535:

@@ -10,7 +10,6 @@ Screenshots of the main views are saved under the folder printed at the start
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
 import subprocess
