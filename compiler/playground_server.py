@@ -139,14 +139,14 @@ class Workers:
                 reply = worker.conn.recv()
                 self.idle.put(worker)
                 return reply
-        except (EOFError, OSError, BrokenPipeError):
-            pass
+            why = f"pipec took more than {self.time_limit:g} s on this text and was stopped"
+        except (EOFError, OSError):
+            why = "pipec's worker process ended on this text (a crash: please report it with the text)"
         with self.lock:
             self.all.remove(worker)
         worker.stop()
         threading.Thread(target=self._add, daemon=True).start()
-        raise TimedOut(f"pipec took more than {self.time_limit:g} s on this text and was stopped; "
-                       "the playground goes on with the next edit")
+        raise TimedOut(why + "; the playground goes on with the next edit")
 
     def close(self) -> None:
         with self.lock:

@@ -178,6 +178,20 @@ def test_a_compilation_over_the_time_limit_is_stopped_and_the_server_goes_on(ser
     assert r.status == 200 and json.loads(data)["files"]
 
 
+def test_a_worker_that_dies_is_replaced(server):
+    source = json.dumps({"source": (ROOT / "examples" / "01-ci-pull-requests.pipe").read_text()})
+    for worker in list(server.workers.all):
+        worker.process.kill()  # as a crash in a C extension would end it
+        worker.process.join(5)
+    r, data = request(server, "POST", "/api/compile", source)
+    assert r.status == 503 and "ended on this text" in json.loads(data)["error"]
+    for _ in range(3):  # the other dead worker gives the same answer once; then fresh ones serve
+        r, data = request(server, "POST", "/api/compile", source)
+        if r.status == 200:
+            break
+    assert r.status == 200 and json.loads(data)["files"]
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::", "example.com", "localhost"])
 def test_only_loopback_addresses(host, capsys):
     assert main(["playground", "--host", host, "--port", "0"]) == 2
