@@ -214,6 +214,7 @@ HANDLERS = {"check": check, "build": build, "explain": explain, "graph": graph, 
 _LESSON = re.compile(r"^## Lesson (\d+): (.+?)\s*$", re.M)
 _EXAMPLE = re.compile(r"examples/(\d\d-[\w-]+\.pipe)")
 _EXERCISE = re.compile(r"^\*\*Exercise (\d+)\.\*\*(.*?)(?=\n\n)", re.M | re.S)
+_SAVED_AS = re.compile(r"saved as `([\w-]+\.pipe)`:\n\n```[\w-]*\n(.*?)^```", re.S | re.M)
 _SOLUTION = re.compile(r"examples/exercises/(\d\d-[\w-]+\.pipe)")
 
 
@@ -244,6 +245,9 @@ def make_catalog(root: Path) -> dict:
     tutorial = (root / "docs" / "tutorial.md").read_text(encoding="utf-8")
     heads = list(_LESSON.finditer(tutorial))
     lessons, exercises = [], []
+    # files the tutorial shows whole ("saved as `my-app.pipe`:" and the block after it), which an
+    # exercise may start from
+    files = {m.group(1): m.group(2) for m in _SAVED_AS.finditer(tutorial)}
     for i, m in enumerate(heads):
         body = tutorial[m.end(): heads[i + 1].start() if i + 1 < len(heads) else len(tutorial)]
         number, title = int(m.group(1)), m.group(2)
@@ -256,7 +260,8 @@ def make_catalog(root: Path) -> dict:
             task = ex.group(2)
             solution = _SOLUTION.findall(body[ex.start():])  # the first solution linked after the task
             named = re.sub(r"examples/exercises/\S+", "", task)
-            start = [e for e in _EXAMPLE.findall(named) if e in examples]
+            start = [f for f in re.findall(r"`([\w-]+\.pipe)`", named) if f in files]
+            start = start or [e for e in _EXAMPLE.findall(named) if e in examples]
             if not start and not re.search(r"\b[\w-]+\.pipe\b", named):  # the lesson's own example
                 start = shown[:1]
             exercises.append({"number": int(ex.group(1)), "lesson": number, "task": _plain(task),
@@ -264,4 +269,5 @@ def make_catalog(root: Path) -> dict:
                               "solution": solution[0] if solution and solution[0] in solutions else None})
     return {"examples": [{"name": n, "title": _title(t), "source": t} for n, t in examples.items()],
             "lessons": lessons, "exercises": exercises,
-            "solutions": [{"name": n, "source": t} for n, t in solutions.items()]}
+            "solutions": [{"name": n, "source": t} for n, t in solutions.items()],
+            "files": [{"name": n, "source": t} for n, t in files.items()]}

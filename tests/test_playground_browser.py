@@ -10,6 +10,7 @@ Screenshots of the main views are saved under the folder printed at the start
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -262,3 +263,27 @@ def test_hostile_names_and_script_tags_are_shown_as_text(app, url, context):
     app.wait_for_function("() => document.getElementById('import-open').disabled === false")
     assert "<img src=x onerror=alert(7)>" in app.text_content("#import-pipe")
     assert app.evaluate("document.querySelectorAll('img').length") == 0
+
+
+def test_the_menu_loads_lessons_exercises_and_solutions(app, artifacts):
+    catalog = json.loads((ROOT / "compiler" / "playground_assets" / "catalog.json").read_text(encoding="utf-8"))
+    lesson = catalog["lessons"][5]
+    before = compiled(app)
+    app.select_option("#lessons", str(lesson["number"]))
+    wait_compiled_after(app, before)
+    assert app.text_content("#lesson-title") == f"Lesson {lesson['number']}: {lesson['title']}"
+    assert app.evaluate("pipecPlayground.editorText()") == (ROOT / "examples" / lesson["example"]).read_text()
+    # exercise 10 starts from the tutorial's broken my-app.pipe: errors; its solution is clean
+    before = compiled(app)
+    app.select_option("#exercises", "10")
+    wait_compiled_after(app, before)
+    assert app.input_value("#filename") == "my-app.pipe"
+    assert "Fix my-app.pipe" in app.text_content("#lesson-text")
+    app.wait_for_selector("#diagnostics li.sev-error")
+    app.screenshot(path=str(artifacts / "exercise.png"))
+    before = compiled(app)
+    app.click("#show-solution")
+    wait_compiled_after(app, before)
+    assert app.evaluate("pipecPlayground.editorText()") == (
+        ROOT / "examples" / "exercises" / "10-fix-the-pipeline.pipe").read_text()
+    assert not app.query_selector("#diagnostics li.sev-error")

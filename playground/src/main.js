@@ -21,7 +21,7 @@ const el = (tag, text, cls) => {
   return e;
 };
 
-let catalog = { examples: [], lessons: [], exercises: [], solutions: [] };
+let catalog = { examples: [], lessons: [], exercises: [], solutions: [], files: [] };
 let current = null; // the last compile result
 let target = "aws";
 let shownFile = null;
@@ -270,7 +270,7 @@ function option(select, value, text) {
 }
 
 function source(name, list) {
-  const found = (list || catalog.examples).find((e) => e.name === name);
+  const found = (list || [...catalog.examples, ...catalog.files]).find((e) => e.name === name);
   return found ? found.source : null;
 }
 
