@@ -193,8 +193,7 @@ def test_the_import_pane_converts_a_workflow(app, artifacts):
 
     expected = importer.import_one(workflow.name, workflow.read_text(encoding="utf-8"))
     assert app.text_content("#import-pipe") == expected.source
-    assert app.text_content("#import-status").startswith(f"github-workflow: {expected.status}") or expected.kind in \
-        app.text_content("#import-status")
+    assert app.text_content("#import-status").startswith(f"{expected.kind}: {expected.status};")
     app.screenshot(path=str(artifacts / "import.png"))
     before = compiled(app)
     app.click("#import-open")
