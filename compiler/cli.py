@@ -572,6 +572,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     _add_init(sub)
+    from pipec.cli_playground import add_parser as _add_playground  # its options only
+
+    _add_playground(sub)
     lsp = sub.add_parser("lsp", help="run the language server for editors (LSP over standard input and output)",
                          description="Run pipec's language server: diagnostics, completion, hover, navigation, "
                          "renaming and formatting for .pipe files in any editor that speaks the Language Server "

@@ -71,6 +71,14 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
                           capture_output=True, text=True, env=env, cwd=tmp_path)
     assert code.returncode == 0, code.stderr
     assert code.stdout.startswith("W500: all-at-once deployment to production") and "Corrected:" in code.stdout
+    # 'pipec playground' serves the page built from playground/, which the wheel carries: every
+    # file of compiler/playground_assets/ (tests/test_playground.py keeps them fresh)
+    assets = ROOT / "compiler" / "playground_assets"
+    shipped = {"pipec/playground_assets/" + p.relative_to(assets).as_posix() for p in assets.rglob("*") if p.is_file()}
+    assert shipped and shipped <= names, sorted(shipped - names)[:5]
+    table = subprocess.run([sys.executable, "-c", "from pipec.playground_server import asset_table; "
+                            "print(len(asset_table()))"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert table.returncode == 0 and int(table.stdout) == len(shipped) + 1, table.stdout + table.stderr  # and /
 
 
 def test_metadata_license_classifiers_and_keywords():

@@ -1,0 +1,1 @@
+throw new Error("pipec's playground draws flowcharts only (blockDiagram-BEDRHYPZ.mjs is left out)");

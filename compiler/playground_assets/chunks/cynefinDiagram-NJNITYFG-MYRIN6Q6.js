@@ -1,0 +1,1 @@
+throw new Error("pipec's playground draws flowcharts only (cynefinDiagram-NJNITYFG.mjs is left out)");

@@ -1,0 +1,1 @@
+throw new Error("pipec's playground draws flowcharts only (railroadDiagram-JIZHGYPL.mjs is left out)");

@@ -1,0 +1,11 @@
+// How the page reaches pipec: the server's JSON API (pipec playground). The static export
+// (pipec playground --export) replaces this module with one that runs pipec in Pyodide.
+export async function backend(name, request) {
+  const init = name === "catalog" ? { method: "GET" }
+    : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request) };
+  const r = await fetch(`/api/${name}`, init);
+  let data;
+  try { data = await r.json(); } catch { data = { error: `the server answered ${r.status} ${r.statusText}` }; }
+  if (!r.ok) throw new Error(data.error || `the server answered ${r.status}`);
+  return data;
+}
