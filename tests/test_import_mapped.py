@@ -465,3 +465,56 @@ def test_a_simple_step_with_a_write_pipec_does_not_translate_is_emulated():
     got = commands(r)
     assert got[0].startswith("github_files=$(mktemp -d)") and 'export GITHUB_ENV="$github_files/env"' in got[1]
     assert got[2].startswith("while IFS= read -r line; do export") and got[3] == 'echo "$A"'
+
+
+SET_OUTPUT = """
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: version
+        run: |
+          echo "::set-output name=tag::v$(cat VERSION)"
+          echo ::set-output name=channel::stable
+      - run: mytool ${{ steps.version.outputs.tag }} ${{ steps.version.outputs.channel }}
+"""
+
+
+def test_the_deprecated_set_output_command_is_the_output_write_it_stands_for(tmp_path):
+    """'echo "::set-output name=N::V"' (replaced by 'echo "N=V" >> $GITHUB_OUTPUT', GitHub's
+    changelog of 2022-10-11) becomes the same export, so the step reading it is mapped too."""
+    r = imp(SET_OUTPUT, repository="acme/app")
+    assert not {u.construct for u in r.unconverted} & {"workflow: expression in a command",
+                                                       "workflow: GitHub runner file"}
+    got = commands(r)
+    assert got == ['export STEPS_VERSION_TAG="v$(cat VERSION)"', "export STEPS_VERSION_CHANNEL=stable",
+                   "mytool ${STEPS_VERSION_TAG} ${STEPS_VERSION_CHANNEL}"]
+    assert status(r, "command", "::set-output name=tag") == "mapped"
+    assert status(r, "command", "mytool") == "mapped"
+    (tmp_path / "VERSION").write_text("1.2\n")
+    done = run("set -e\n" + "\n".join(got), tmp_path, {"mytool": 'echo "tool $1 $2"'})
+    assert done.stdout == "tool v1.2 stable\n", done.stderr
+
+
+def test_a_set_output_in_another_form_leaves_the_reader_a_finding():
+    r = imp(SET_OUTPUT.replace('echo ::set-output name=channel::stable',
+                               'if true; then echo "::set-output name=channel::stable"; fi'), repository="acme/app")
+    assert "workflow: expression in a command" in {u.construct for u in r.unconverted}
+    assert status(r, "command", "mytool") == "reported"
+
+
+def test_the_round_trip_reads_set_output_back_as_the_export():
+    import sys
+    from pathlib import Path
+
+    bench = str(Path(__file__).resolve().parent.parent / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    import roundtrip
+
+    text = textwrap.dedent(SET_OUTPUT)
+    r = imp(SET_OUTPUT, repository="acme/app")
+    assert roundtrip.compare(r, "wf.yml", text)["equal"]
+    assert roundtrip.everything(r, "wf.yml", text)["counts"]["loss"] == 0

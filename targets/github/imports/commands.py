@@ -227,7 +227,7 @@ class Commands:
         lines = body.split("\n")
         real = [ln for ln in lines if ln.strip() and not ln.strip().startswith("#")]
         writes = {}
-        if RUNNER_FILES.search(body):
+        if RUNNER_FILES.search(body) or runner_files.SET_OUTPUT.search(body):
             step_id = _scalar(step["id"]) if isinstance(step.get("id"), str) and step["id"].strip() else None
             writes = runner_files.statements(real, step_id) or {}
             kept = [ln for i, ln in enumerate(real) if i not in writes]
