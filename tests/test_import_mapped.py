@@ -518,3 +518,37 @@ def test_the_round_trip_reads_set_output_back_as_the_export():
     r = imp(SET_OUTPUT, repository="acme/app")
     assert roundtrip.compare(r, "wf.yml", text)["equal"]
     assert roundtrip.everything(r, "wf.yml", text)["counts"]["loss"] == 0
+
+
+CARGO = """
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        target: [x86_64-unknown-linux-gnu]
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions-rs/cargo@v1
+        with:
+          command: test
+          toolchain: +nightly
+          args: --release --target ${{ matrix.target }} --features "a b" $HOME
+      - uses: actions-rs/cargo@v1
+        with:
+          command: build
+          use-cross: true
+"""
+
+
+def test_actions_rs_cargo_runs_cargo_with_its_arguments_unexpanded(tmp_path):
+    """actions-rs/cargo runs cargo [+toolchain] command args (args split by string-argv, no shell):
+    the command passes the same words, '$HOME' as written; use-cross stays a finding."""
+    r = imp(CARGO, repository="acme/app")
+    got = commands(r)
+    assert got == ["cargo +nightly test --release --target x86_64-unknown-linux-gnu --features 'a b' '$HOME'"]
+    assert status(r, "step", "test[1] actions-rs/cargo") == "mapped"
+    assert status(r, "step", "test[2] actions-rs/cargo") == "reported"
+    done = run(got[0], tmp_path, {"cargo": 'printf "<%s>" "$@"'})
+    assert done.stdout == "<+nightly><test><--release><--target><x86_64-unknown-linux-gnu><--features><a b><$HOME>"
