@@ -552,3 +552,31 @@ def test_actions_rs_cargo_runs_cargo_with_its_arguments_unexpanded(tmp_path):
     assert status(r, "step", "test[2] actions-rs/cargo") == "reported"
     done = run(got[0], tmp_path, {"cargo": 'printf "<%s>" "$@"'})
     assert done.stdout == "<+nightly><test><--release><--target><x86_64-unknown-linux-gnu><--features><a b><$HOME>"
+
+
+def test_workspace_and_literal_env_paths_of_cache_and_upload_are_evaluated_at_import():
+    """${{ github.workspace }}/X is X in the checkout (the folder a job starts in) and a literal
+    env value is its text, for actions/cache and upload-artifact paths as for commands."""
+    r = imp("""
+        on: push
+        env:
+          OUT: dist
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions/cache@v4
+                with:
+                  path: ${{ github.workspace }}/.scons_cache
+                  key: scons-${{ hashFiles('SConstruct') }}
+              - run: scons
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: wheels
+                  path: ${{ env.OUT }}/*.whl
+        """, repository="acme/app")
+    assert 'cache ".scons_cache"' in r.source
+    assert 'artifact wheels files "*.whl" base dist' in r.source
+    assert status(r, "step", "build[1] actions/cache") == "mapped"
+    assert status(r, "step", "build[3] actions/upload-artifact") == "mapped"
