@@ -580,3 +580,44 @@ def test_workspace_and_literal_env_paths_of_cache_and_upload_are_evaluated_at_im
     assert 'artifact wheels files "*.whl" base dist' in r.source
     assert status(r, "step", "build[1] actions/cache") == "mapped"
     assert status(r, "step", "build[3] actions/upload-artifact") == "mapped"
+
+
+def test_the_env_of_a_cargo_step_is_its_commands_environment_only(tmp_path):
+    """Regression (real-world sharkdp/bat): the step's env RUSTDOCFLAGS was dropped with no finding
+    once actions-rs/cargo became a command; it is an assignment in front of that command."""
+    r = imp("""
+        on: push
+        jobs:
+          doc:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions-rs/cargo@v1
+                env:
+                  RUSTDOCFLAGS: -D warnings
+                with:
+                  command: doc
+              - run: echo "after=${RUSTDOCFLAGS:-unset}"
+        """, repository="acme/app")
+    got = commands(r)
+    assert got[0] == "RUSTDOCFLAGS='-D warnings' cargo doc"
+    assert status(r, "variable", "RUSTDOCFLAGS") == "mapped"
+    done = run("\n".join(got), tmp_path, {"cargo": 'echo "flags=$RUSTDOCFLAGS"'})
+    assert done.stdout == "flags=-D warnings\nafter=unset\n"
+
+
+def test_a_mapped_action_with_its_own_env_is_a_finding():
+    r = imp("""
+        on: push
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: Swatinem/rust-cache@v2
+                env:
+                  CARGO_HOME: /opt/cargo
+              - run: cargo build
+        """, repository="acme/app")
+    assert status(r, "variable", "CARGO_HOME") == "reported"
+    assert "CARGO_INCREMENTAL" not in r.source

@@ -54,7 +54,9 @@ what it relies on (the action's own README, action.yml or code, read through the
   output ``stdout``. The command: ``cargo`` with each argument as one shell-quoted word (nothing
   expanded, as in the action); a whole argument ``${{ matrix.AXIS }}`` is the cell's value as one
   word. ``use-cross: true`` (an install of ``cross`` from a fixed commit), arguments with a
-  backslash or other expressions, and the ``stdout`` output stay findings.
+  backslash or other expressions, and the ``stdout`` output stay findings. The step's ``env`` is the
+  program's environment: assignments in front of the command (``NAME=VALUE cargo ...``), which
+  set it for that command only. (The other mappings here do not carry a step's ``env``: a finding.)
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ AS_COMMANDS = {"aws-actions/aws-codebuild-run-build": "aws codebuild start-build
                "aws-actions/amazon-ecr-login": "aws ecr get-login-password | docker login",
                "docker/login-action": "| docker login --password-stdin",
                "swatinem/rust-cache": "CARGO_INCREMENTAL=0", "actions-rs/cargo": "cargo "}
+#: (the step's env of actions-rs/cargo: assignments in front of its command; of the others: a finding)
 _SIGNALS = {"SIGINT": "INT", "SIGTERM": "TERM", "SIGHUP": "HUP", "SIGQUIT": "QUIT"}
 
 
@@ -92,6 +95,10 @@ class ThirdParty:
 
     def third_party(self, a: _Action, step, with_, action: str) -> bool:
         """Map ``action`` (lower case, no ref) into ``a``; False when it is not one of these."""
+        if step.get("env") is not None and action in AS_COMMANDS and action != "actions-rs/cargo":
+            # the step's env is the action's environment only: these mappings do not carry it
+            raise _Skip("workflow: action inputs", f"{action} with its own env: pipec does not map the action's "
+                        "environment")
         if action == "aws-actions/aws-codebuild-run-build":
             self.codebuild_run_build(a, step, with_)
             return True
@@ -108,11 +115,21 @@ class ThirdParty:
             self.rust_cache(a, with_)
             return True
         if action == "actions-rs/cargo":
-            self.rust_cargo(a, with_)
+            self.rust_cargo(a, step, with_)
             return True
         return False
 
-    def rust_cargo(self, a: _Action, with_):
+    def rust_cargo(self, a: _Action, step, with_):
+        # the step's env is cargo's environment only: assignments in front of the one command
+        env = step.get("env")
+        if env is not None and not isinstance(env, dict):
+            raise _Skip("workflow: env expression", "the step's env is an expression")
+        prefix = []
+        for name, value in (env or {}).items():
+            text = _scalar(value) if not isinstance(value, (dict, list)) else None
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)) or text is None:
+                raise _Skip("workflow: env expression", f"env {name} is not a shell name with a plain value")
+            prefix.append(f"{name}={self.shell_value(a, text, str(name))}")
         values = {}
         for k, val in with_.items():
             text = _scalar(val) if not isinstance(val, (dict, list)) else None
@@ -153,7 +170,7 @@ class ThirdParty:
                 raise _Skip("workflow: action inputs", f"actions-rs/cargo argument {word!r} is computed by GitHub")
             else:
                 words.append(shlex.quote(word))
-        self.commands_for(a, ["cargo " + " ".join(words)])
+        self.commands_for(a, [" ".join(prefix + ["cargo"] + words)])
 
     def rust_cache(self, a: _Action, with_):
         keyed = {"key", "shared-key", "prefix-key", "env-vars", "add-job-id-key", "add-rust-environment-hash-key",
