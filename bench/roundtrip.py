@@ -15,8 +15,10 @@ Components compared, per kind:
 
 - workflow: triggers (push, tag, pull_request, manual, with canonical filters), the jobs imported
   and their ordering (the transitive closure of ``needs``), the commands of each job (lines, in
-  order, without the lines the importer adds around a step: the subshell, ``set -eo pipefail``,
-  the ``cd`` of a working-directory and ``export`` of step env; a line with a ``${{ }}``
+  order, without the lines the importer adds around a step: the subshell, ``set -eo pipefail``
+  (or the ``set`` line of a shell that is bash with options), the subshell with ``set +e`` and
+  ``exit 0`` of ``continue-on-error: true``, the ``cd`` of a working-directory and ``export`` of
+  step env; a line with a ``${{ }}``
   expression matches what the importer substituted for it);
 - buildspec: phases (commands, finally, on-failure), env, secrets, artifacts, cache, reports,
   runtimes;
@@ -260,7 +262,9 @@ def plan_template_view(back, names) -> dict:
 
 
 _DOWNLOAD_COPY = re.compile(r'mkdir -p .* && cp -R "\$CODEBUILD_SRC_DIR_[A-Za-z0-9_]+/\." ')
-_WRAP_HEAD = re.compile(r"set -e(o pipefail)?$")
+#: the set line of the subshell the importer writes around a step: -e and pipefail, or the options
+#: of a shell that is bash with options (targets/github/imports/shells.py)
+_WRAP_HEAD = re.compile(r"set [-+]e(o pipefail| -o pipefail)?( -[uvx]+)?$")
 
 
 def _workflow_triggers(on, mapped: dict) -> frozenset:
@@ -401,6 +405,8 @@ def plan_workflow_view(back, mapping: dict, original: dict) -> dict:
                 if c.rstrip("\n") in helpers:
                     continue  # the runner files' emulation around a step (runner_files.emulated)
                 body = c.split("\n")
+                if body[:3] == ["(", "set +e", "("] and body[-2:] == ["exit 0", ")"]:
+                    body = body[2:-2]  # continue-on-error: the step's subshell in one that ends with status 0
                 if body[:1] == ["("] and body[-1:] == [")"] and len(body) > 2 and _WRAP_HEAD.match(body[1]):
                     body = body[2:-1]  # the importer's subshell and shell options around a step
                 for ln in body:

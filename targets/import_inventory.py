@@ -188,7 +188,8 @@ def _job(key, job, jobs) -> list[Item]:
                 sid = step.get("id") if isinstance(step.get("id"), str) else None
                 # a runner-file write is in the .pipe as the shell statement it stands for (runner_files.py)
                 writes = dict(enumerate(real)) | {j: w for j, (w, _o) in (
-                    runner_files.statements(real, sid) or {}).items()} if "GITHUB_" in step["run"] else {}
+                    runner_files.statements(real, sid) or {}).items()} if "GITHUB_" in step["run"] or \
+                    "::set-output" in step["run"] else {}
                 for line in step["run"].splitlines():
                     s = line.strip()
                     if not s:

@@ -672,9 +672,16 @@ def test_step_conditions():
     assert constructs(r) == ["workflow: step condition", "workflow: failure() step"]
 
 
-def test_continue_on_error_step_is_not_converted():
+def test_continue_on_error_step_is_mapped_and_from_an_expression_not_converted():
+    """continue-on-error: true is the step in a subshell that ends with status 0 (tests/
+    test_import_shells.py); a value computed during the run stays a finding."""
     r = ok("on: workflow_dispatch\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n"
            "      - uses: actions/checkout@v4\n      - run: flaky\n        continue-on-error: true\n"
+           "      - run: make\n", repository="o/r")
+    assert constructs(r) == []
+    assert "set +e" in body(r) and "flaky" in body(r)
+    r = ok("on: workflow_dispatch\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n"
+           "      - uses: actions/checkout@v4\n      - run: flaky\n        continue-on-error: ${{ inputs.lax }}\n"
            "      - run: make\n", repository="o/r")
     assert constructs(r) == ["workflow: continue-on-error"]
     assert "flaky" not in body(r)

@@ -388,3 +388,15 @@ def test_an_artifact_named_by_a_matrix_value_is_found_in_each_cell():
         """
     s = _statuses("w.yml", text)
     assert s[("artifact", "test-results-${{ matrix.setup }}")] == "mapped"
+
+
+def test_a_schedule_written_with_non_breaking_spaces_is_a_finding_not_a_silent_change():
+    """Real-world dataset: a cron whose fields are separated by U+00A0 was written with plain
+    spaces and no finding (the one item lost silently in 1,503 workflows)."""
+    text = "on:\n  schedule:\n    - cron: '0\u00a00\u00a0*\u00a0*\u00a01'\njobs:\n  b:\n    runs-on: ubuntu-latest\n" \
+           "    steps:\n      - uses: actions/checkout@v4\n      - run: make\n"
+    r = importer.import_one("w.yml", text)
+    assert 'on schedule "0 0 * * 1"' in r.source
+    assert any("U+00A0" in u.message and u.line == 3 for u in r.unconverted)
+    s = {(i.category, i.text): i.status for i in account(r, importer.load(text, "w.yml"))}
+    assert s[("trigger", "schedule 0\u00a00\u00a0*\u00a0*\u00a01")] == "reported"

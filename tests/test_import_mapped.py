@@ -465,3 +465,159 @@ def test_a_simple_step_with_a_write_pipec_does_not_translate_is_emulated():
     got = commands(r)
     assert got[0].startswith("github_files=$(mktemp -d)") and 'export GITHUB_ENV="$github_files/env"' in got[1]
     assert got[2].startswith("while IFS= read -r line; do export") and got[3] == 'echo "$A"'
+
+
+SET_OUTPUT = """
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: version
+        run: |
+          echo "::set-output name=tag::v$(cat VERSION)"
+          echo ::set-output name=channel::stable
+      - run: mytool ${{ steps.version.outputs.tag }} ${{ steps.version.outputs.channel }}
+"""
+
+
+def test_the_deprecated_set_output_command_is_the_output_write_it_stands_for(tmp_path):
+    """'echo "::set-output name=N::V"' (replaced by 'echo "N=V" >> $GITHUB_OUTPUT', GitHub's
+    changelog of 2022-10-11) becomes the same export, so the step reading it is mapped too."""
+    r = imp(SET_OUTPUT, repository="acme/app")
+    assert not {u.construct for u in r.unconverted} & {"workflow: expression in a command",
+                                                       "workflow: GitHub runner file"}
+    got = commands(r)
+    assert got == ['export STEPS_VERSION_TAG="v$(cat VERSION)"', "export STEPS_VERSION_CHANNEL=stable",
+                   "mytool ${STEPS_VERSION_TAG} ${STEPS_VERSION_CHANNEL}"]
+    assert status(r, "command", "::set-output name=tag") == "mapped"
+    assert status(r, "command", "mytool") == "mapped"
+    (tmp_path / "VERSION").write_text("1.2\n")
+    done = run("set -e\n" + "\n".join(got), tmp_path, {"mytool": 'echo "tool $1 $2"'})
+    assert done.stdout == "tool v1.2 stable\n", done.stderr
+
+
+def test_a_set_output_in_another_form_leaves_the_reader_a_finding():
+    r = imp(SET_OUTPUT.replace('echo ::set-output name=channel::stable',
+                               'if true; then echo "::set-output name=channel::stable"; fi'), repository="acme/app")
+    assert "workflow: expression in a command" in {u.construct for u in r.unconverted}
+    assert status(r, "command", "mytool") == "reported"
+
+
+def test_the_round_trip_reads_set_output_back_as_the_export():
+    import sys
+    from pathlib import Path
+
+    bench = str(Path(__file__).resolve().parent.parent / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    import roundtrip
+
+    text = textwrap.dedent(SET_OUTPUT)
+    r = imp(SET_OUTPUT, repository="acme/app")
+    assert roundtrip.compare(r, "wf.yml", text)["equal"]
+    assert roundtrip.everything(r, "wf.yml", text)["counts"]["loss"] == 0
+
+
+CARGO = """
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        target: [x86_64-unknown-linux-gnu]
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions-rs/cargo@v1
+        with:
+          command: test
+          toolchain: +nightly
+          args: --release --target ${{ matrix.target }} --features "a b" $HOME
+      - uses: actions-rs/cargo@v1
+        with:
+          command: build
+          use-cross: true
+"""
+
+
+def test_actions_rs_cargo_runs_cargo_with_its_arguments_unexpanded(tmp_path):
+    """actions-rs/cargo runs cargo [+toolchain] command args (args split by string-argv, no shell):
+    the command passes the same words, '$HOME' as written; use-cross stays a finding."""
+    r = imp(CARGO, repository="acme/app")
+    got = commands(r)
+    assert got == ["cargo +nightly test --release --target x86_64-unknown-linux-gnu --features 'a b' '$HOME'"]
+    assert status(r, "step", "test[1] actions-rs/cargo") == "mapped"
+    assert status(r, "step", "test[2] actions-rs/cargo") == "reported"
+    done = run(got[0], tmp_path, {"cargo": 'printf "<%s>" "$@"'})
+    assert done.stdout == "<+nightly><test><--release><--target><x86_64-unknown-linux-gnu><--features><a b><$HOME>"
+
+
+def test_workspace_and_literal_env_paths_of_cache_and_upload_are_evaluated_at_import():
+    """${{ github.workspace }}/X is X in the checkout (the folder a job starts in) and a literal
+    env value is its text, for actions/cache and upload-artifact paths as for commands."""
+    r = imp("""
+        on: push
+        env:
+          OUT: dist
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions/cache@v4
+                with:
+                  path: ${{ github.workspace }}/.scons_cache
+                  key: scons-${{ hashFiles('SConstruct') }}
+              - run: scons
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: wheels
+                  path: ${{ env.OUT }}/*.whl
+        """, repository="acme/app")
+    assert 'cache ".scons_cache"' in r.source
+    assert 'artifact wheels files "*.whl" base dist' in r.source
+    assert status(r, "step", "build[1] actions/cache") == "mapped"
+    assert status(r, "step", "build[3] actions/upload-artifact") == "mapped"
+
+
+def test_the_env_of_a_cargo_step_is_its_commands_environment_only(tmp_path):
+    """Regression (real-world sharkdp/bat): the step's env RUSTDOCFLAGS was dropped with no finding
+    once actions-rs/cargo became a command; it is an assignment in front of that command."""
+    r = imp("""
+        on: push
+        jobs:
+          doc:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions-rs/cargo@v1
+                env:
+                  RUSTDOCFLAGS: -D warnings
+                with:
+                  command: doc
+              - run: echo "after=${RUSTDOCFLAGS:-unset}"
+        """, repository="acme/app")
+    got = commands(r)
+    assert got[0] == "RUSTDOCFLAGS='-D warnings' cargo doc"
+    assert status(r, "variable", "RUSTDOCFLAGS") == "mapped"
+    done = run("\n".join(got), tmp_path, {"cargo": 'echo "flags=$RUSTDOCFLAGS"'})
+    assert done.stdout == "flags=-D warnings\nafter=unset\n"
+
+
+def test_a_mapped_action_with_its_own_env_is_a_finding():
+    r = imp("""
+        on: push
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: Swatinem/rust-cache@v2
+                env:
+                  CARGO_HOME: /opt/cargo
+              - run: cargo build
+        """, repository="acme/app")
+    assert status(r, "variable", "CARGO_HOME") == "reported"
+    assert "CARGO_INCREMENTAL" not in r.source

@@ -187,7 +187,9 @@ class Actions:
 
     def cache(self, a: _Action, step, with_, steps, i):
         ctx = self.ctx
-        paths = _as_list(with_.get("path"))
+        # ${{ github.workspace }}/X and ${{ env.X }} of a literal env are known at import (Commands.literal)
+        paths = [self.literal(a, step, p, path=True) or p if isinstance(p, str) and "${{" in p else p
+                 for p in _as_list(with_.get("path"))]
         if not paths or not all(isinstance(p, str) and p and "${{" not in p and not p.startswith("!")
                                 for p in paths):
             raise _Skip("workflow: cache path", "the cache paths are missing, computed, or exclude paths")
@@ -209,7 +211,8 @@ class Actions:
         gh_name = (_scalar(with_.get("name", "artifact")) or "").strip()
         if not gh_name or "${{" in gh_name:
             raise _Skip("workflow: artifact name", f"artifact name {with_.get('name')!r} is computed by GitHub")
-        paths = _as_list(with_.get("path"))
+        paths = [self.literal(a, step, p, path=True) or p if isinstance(p, str) and "${{" in p else p
+                 for p in _as_list(with_.get("path"))]
         if not paths or not all(isinstance(p, str) and p and "${{" not in p for p in paths):
             raise _Skip("workflow: artifact path", "the artifact's paths are missing or computed")
         if any(p.startswith("!") for p in paths):

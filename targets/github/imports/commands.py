@@ -15,7 +15,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 from pipec import importer
 from pipec.importer import q
-from pipec.targets.github.imports import runner_files
+from pipec.targets.github.imports import runner_files, shells
 from pipec.targets.github.imports.common import _EXPR, _SHELL_NAME, _Action, _scalar, _Skip
 
 
@@ -161,8 +161,11 @@ class Commands:
             if k not in ("run", "name", "id", "if", "env", "shell", "working-directory", "continue-on-error",
                          "timeout-minutes"):
                 raise _Skip("workflow: step setting", f"step setting '{k}' has no .pipe equivalent")
-        if step.get("continue-on-error") not in (None, False):
-            raise _Skip("workflow: continue-on-error", "the step may fail without failing the job on GitHub")
+        coe = step.get("continue-on-error")
+        tolerant = coe is True or isinstance(coe, str) and coe.strip() == "true"  # shells.tolerate
+        if coe not in (None, False) and not tolerant and not (isinstance(coe, str) and coe.strip() == "false"):
+            raise _Skip("workflow: continue-on-error", "the step may fail without failing the job on GitHub, "
+                        "decided by an expression during the run")
         if isinstance(step.get("run"), str) and _CONTROL.search(step["run"]):
             raise _Skip("workflow: control character", "the script holds a control character (an escape such as "
                         "\\e in a quoted YAML string), which a .pipe file cannot hold: write it as $'\\e' or "
@@ -193,7 +196,13 @@ class Commands:
         elif shell == "sh":
             pipefail = False
         else:
-            raise _Skip("workflow: non-bash shell", f"shell {shell!r}: pipec commands run in bash")
+            options = shells.bash_options(shell) if isinstance(shell, str) else None
+            if options is None:
+                raise _Skip("workflow: non-bash shell", f"shell {shell!r}: pipec commands run in bash")
+            pipefail = options[1]
+            if options[2] in ("set -eo pipefail", "set -e"):  # the same as 'bash' or 'sh'
+                options = None
+        set_line = None if shell in (None, "bash", "sh") or options is None else options[2]
         wd = step.get("working-directory", job_def.get("working-directory", wf_def.get("working-directory")))
         wd = _scalar(wd) if wd is not None and not isinstance(wd, (dict, list)) else wd
         if isinstance(wd, str) and "${{" in wd:
@@ -218,17 +227,20 @@ class Commands:
         lines = body.split("\n")
         real = [ln for ln in lines if ln.strip() and not ln.strip().startswith("#")]
         writes = {}
-        if RUNNER_FILES.search(body):
+        if RUNNER_FILES.search(body) or runner_files.SET_OUTPUT.search(body):
             step_id = _scalar(step["id"]) if isinstance(step.get("id"), str) and step["id"].strip() else None
             writes = runner_files.statements(real, step_id) or {}
             kept = [ln for i, ln in enumerate(real) if i not in writes]
             if not writes or RUNNER_FILES.search("\n".join(kept)) or env_lines or wd not in (None, "", ".") or \
-                    not all(_simple(ln, pipefail, ln is real[-1]) for ln in kept):
+                    not all(_simple(ln, pipefail, ln is real[-1]) for ln in kept) or set_line or tolerant:
                 writes = {}
         emulated = None
         if RUNNER_FILES.search(body) and not writes:
             step_id = _scalar(step["id"]) if isinstance(step.get("id"), str) and step["id"].strip() else None
             emulated = runner_files.emulated(body, step_id)
+            if emulated and tolerant:
+                raise _Skip("workflow: continue-on-error", "the step may fail without failing the job on GitHub, "
+                            "and writes to a GitHub runner file that later steps read")
         if RUNNER_FILES.search(body) and not writes and not emulated:
             raise _Skip("workflow: GitHub runner file", "the step writes to a GitHub runner file "
                         f"(${RUNNER_FILES.search(body).group(1)}: outputs, env or PATH for later steps, or the job "
@@ -257,17 +269,17 @@ class Commands:
                     a.outputs[(step_id, output)] = runner_files.output_variable(step_id, output)
             # for the round trip: this step's runner-file writes are shell statements now
             ctx.mapping.setdefault("runner_statements", []).append([a.name, i])
-        elif not emulated and not env_lines and wd in (None, "", ".") and all(
+        elif not emulated and not env_lines and wd in (None, "", ".") and not set_line and not tolerant and all(
                 _simple(ln, pipefail, ln is real[-1]) for ln in real):
             out = [(ln.strip(), False) for ln in real]
         else:
-            head = ["(", "set -eo pipefail" if pipefail else "set -e"]
+            head = ["(", set_line or ("set -eo pipefail" if pipefail else "set -e")]
             if emulated:  # the runner files as files of the build's own (runner_files.emulated)
                 head.append(emulated[1])
             if wd not in (None, "", "."):
                 head.append(f"cd {shlex.quote(wd)}")
             script = "\n".join(head + env_lines + [ln.rstrip() for ln in body.rstrip("\n").split("\n")] + [")"])
-            out = [(script, True)]
+            out = [(shells.tolerate(script) if tolerant else script, True)]
             if emulated:
                 before, _start, after, outputs = emulated
                 out = [(c, False) for c in before] + out + [(c, False) for c in after]

@@ -25,6 +25,13 @@ would). Anything else (``printf``, ``tee``, the ``NAME<<DELIMITER`` form for sev
 ``$GITHUB_STATE`` and ``$GITHUB_STEP_SUMMARY``) stays a finding. A value whose command
 substitution prints several lines is an invalid entry on GitHub and a multi-line value here.
 
+The workflow command ``echo "::set-output name={name}::{value}"`` (GitHub's changelog of
+2022-10-11, "Deprecating save-state and set-output commands", gives ``echo "{name}={value}" >>
+$GITHUB_OUTPUT`` as its replacement) is read as that replacement, under the same conditions: one
+echo of one double- or single-quoted word, or of plain words without expansions, as its own
+command. The runner decodes ``%25``, ``%0D`` and ``%0A`` in the value and stops at the line's end;
+a value whose expansion holds those is not the same here (as a multi-line value above).
+
 A step that cannot be split into commands (it sets variables, changes directory, has its own
 ``env``: a script in a subshell) keeps its lines as they are, and the runner files are emulated
 with files of the build's own (:func:`emulated`): a first command makes a folder, the subshell
@@ -47,6 +54,14 @@ _WRITE = re.compile(
     r"""(?:"\$\{?(?P<f1>GITHUB_ENV|GITHUB_PATH|GITHUB_OUTPUT)\}?"|\$\{?(?P<f2>GITHUB_ENV|GITHUB_PATH|GITHUB_OUTPUT)\}?)""")
 
 
+#: the deprecated stdout command that sets a step output (its replacement is a GITHUB_OUTPUT write)
+_SET_OUTPUT = re.compile(
+    r"""echo\s+(?:"::set-output name=(?P<n1>[A-Za-z_][A-Za-z0-9_-]*)::(?P<dq>[^"`]*)"|"""
+    r"""'::set-output name=(?P<n2>[A-Za-z_][A-Za-z0-9_-]*)::(?P<sq>[^']*)'|"""
+    r"""::set-output\s+name=(?P<n3>[A-Za-z_][A-Za-z0-9_-]*)::(?P<plain>[A-Za-z0-9_./:@%+,=-]*))""")
+SET_OUTPUT = re.compile(r"::set-output\b")
+
+
 def output_variable(step_id: str, name: str) -> str:
     """The shell variable that holds output ``name`` of step ``step_id``."""
     return re.sub(r"[^A-Za-z0-9]", "_", f"STEPS_{step_id}_{name}").upper()
@@ -64,6 +79,16 @@ def statements(lines: list[str], step_id: str | None) -> dict[int, tuple[str, st
     for i, line in enumerate(lines):
         m = _WRITE.fullmatch(line.strip())
         if m is None:
+            so = _SET_OUTPUT.fullmatch(line.strip())
+            if so is None:
+                if SET_OUTPUT.search(line):
+                    return None  # a set-output in another form (printf, in a condition, ...)
+                continue
+            how = next(k for k in ("dq", "sq", "plain") if so.group(k) is not None)
+            name = so.group("n1") or so.group("n2") or so.group("n3")
+            if step_id is None:
+                return None
+            out[i] = (f"export {output_variable(step_id, name)}={_quoted(so.group(how), how)}", name)
             continue
         how = next(k for k in ("dq", "sq", "plain") if m.group(k) is not None)
         word = m.group(how)

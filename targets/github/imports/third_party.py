@@ -47,6 +47,16 @@ what it relies on (the action's own README, action.yml or code, read through the
   ``~/.cargo/registry``, ``~/.cargo/git``, ``~/.cargo/bin`` (unless ``cache-bin: false``) and
   ``target`` (unless ``cache-targets: false``), and ``export CARGO_INCREMENTAL=0``; its key inputs
   need nothing (a ``.pipe`` cache is pipec's to key). Other workspaces or directories: a finding.
+- ``actions-rs/cargo``: its code (src/main.ts, src/input.ts) runs the program ``cargo`` with the
+  arguments ``+TOOLCHAIN`` (when ``toolchain`` is given, a leading ``+`` dropped), ``command``, and
+  ``args`` split by string-argv (whitespace, with single and double quotes grouping), directly,
+  not through a shell; it prints ``::add-matcher::`` for GitHub's log annotations and sets an
+  output ``stdout``. The command: ``cargo`` with each argument as one shell-quoted word (nothing
+  expanded, as in the action); a whole argument ``${{ matrix.AXIS }}`` is the cell's value as one
+  word. ``use-cross: true`` (an install of ``cross`` from a fixed commit), arguments with a
+  backslash or other expressions, and the ``stdout`` output stay findings. The step's ``env`` is the
+  program's environment: assignments in front of the command (``NAME=VALUE cargo ...``), which
+  set it for that command only. (The other mappings here do not carry a step's ``env``: a finding.)
 """
 
 from __future__ import annotations
@@ -75,7 +85,8 @@ AS_COMMANDS = {"aws-actions/aws-codebuild-run-build": "aws codebuild start-build
                "aws-actions/setup-sam": "aws-sam-cli-linux-x86_64.zip",
                "aws-actions/amazon-ecr-login": "aws ecr get-login-password | docker login",
                "docker/login-action": "| docker login --password-stdin",
-               "swatinem/rust-cache": "CARGO_INCREMENTAL=0"}
+               "swatinem/rust-cache": "CARGO_INCREMENTAL=0", "actions-rs/cargo": "cargo "}
+#: (the step's env of actions-rs/cargo: assignments in front of its command; of the others: a finding)
 _SIGNALS = {"SIGINT": "INT", "SIGTERM": "TERM", "SIGHUP": "HUP", "SIGQUIT": "QUIT"}
 
 
@@ -84,6 +95,10 @@ class ThirdParty:
 
     def third_party(self, a: _Action, step, with_, action: str) -> bool:
         """Map ``action`` (lower case, no ref) into ``a``; False when it is not one of these."""
+        if step.get("env") is not None and action in AS_COMMANDS and action != "actions-rs/cargo":
+            # the step's env is the action's environment only: these mappings do not carry it
+            raise _Skip("workflow: action inputs", f"{action} with its own env: pipec does not map the action's "
+                        "environment")
         if action == "aws-actions/aws-codebuild-run-build":
             self.codebuild_run_build(a, step, with_)
             return True
@@ -99,7 +114,63 @@ class ThirdParty:
         if action == "swatinem/rust-cache":
             self.rust_cache(a, with_)
             return True
+        if action == "actions-rs/cargo":
+            self.rust_cargo(a, step, with_)
+            return True
         return False
+
+    def rust_cargo(self, a: _Action, step, with_):
+        # the step's env is cargo's environment only: assignments in front of the one command
+        env = step.get("env")
+        if env is not None and not isinstance(env, dict):
+            raise _Skip("workflow: env expression", "the step's env is an expression")
+        prefix = []
+        for name, value in (env or {}).items():
+            text = _scalar(value) if not isinstance(value, (dict, list)) else None
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)) or text is None:
+                raise _Skip("workflow: env expression", f"env {name} is not a shell name with a plain value")
+            prefix.append(f"{name}={self.shell_value(a, text, str(name))}")
+        values = {}
+        for k, val in with_.items():
+            text = _scalar(val) if not isinstance(val, (dict, list)) else None
+            if k == "use-cross" and text is not None and text.strip().lower() == "false":
+                continue
+            if k not in ("command", "args", "toolchain") or text is None:
+                raise _Skip("workflow: action inputs", f"actions-rs/cargo input '{k}' is not one pipec maps"
+                            + (" (cross is installed from a fixed commit of its repository)" if k == "use-cross"
+                               else ""))
+            values[k] = self.literal(a, {}, text) if "${{" in text else text
+            if values[k] is None:
+                values[k] = text
+        command = (values.get("command") or "").strip()
+        toolchain = (values.get("toolchain") or "").strip().removeprefix("+")
+        words = []
+        for text in ([f"+{toolchain}"] if toolchain else []) + [command]:
+            if not text or "${{" in text or any(c.isspace() for c in text):
+                raise _Skip("workflow: action inputs", "actions-rs/cargo: the command or toolchain is missing or "
+                            "computed by GitHub")
+            words.append(shlex.quote(text))
+        args = values.get("args") or ""
+        if "\\" in args:
+            raise _Skip("workflow: action inputs", "actions-rs/cargo args with a backslash (string-argv and the "
+                        "shell read it differently)")
+        exprs = re.findall(r"\$\{\{.*?\}\}", args)
+        for n, e in enumerate(exprs):  # each expression one token while splitting (GitHub substitutes first)
+            args = args.replace(e, f"@@{n}@@", 1)
+        try:
+            split = shlex.split(args)
+        except ValueError:
+            raise _Skip("workflow: action inputs", "actions-rs/cargo args with an unclosed quote") from None
+        for word in split:
+            word = re.sub(r"@@(\d+)@@", lambda m: exprs[int(m.group(1))], word)
+            axis = re.fullmatch(r"\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", word)
+            if axis and axis.group(1) in (getattr(self, "matrix_axes", None) or ()):
+                words.append(f'"${{{axis.group(1)}}}"')
+            elif "${{" in word:
+                raise _Skip("workflow: action inputs", f"actions-rs/cargo argument {word!r} is computed by GitHub")
+            else:
+                words.append(shlex.quote(word))
+        self.commands_for(a, [" ".join(prefix + ["cargo"] + words)])
 
     def rust_cache(self, a: _Action, with_):
         keyed = {"key", "shared-key", "prefix-key", "env-vars", "add-job-id-key", "add-rust-environment-hash-key",

@@ -316,6 +316,11 @@ class Triggers:
                          "each is an EventBridge rule)", entry, "cron")
                 continue
             seen.add(canonical)
+            odd = sorted({f"U+{ord(ch):04X}" for ch in text if ch.isspace() and ch not in " \t"})
+            if odd:  # a non-breaking space (a copy from a web page): said, not silently made plain
+                ctx.skip(src, "workflow: schedule", f"cron {text!r} separates its fields with {', '.join(odd)} "
+                         "(not a plain space), which GitHub's cron reader may not take as a separator: written "
+                         "with plain spaces", entry, "cron")
             lines.append(f"on schedule {q(normal)}")
         return bool(seen)
 

@@ -1,0 +1,73 @@
+"""A ``run`` step's ``shell:`` that is bash with options, and ``continue-on-error: true``, as the
+``set`` line of the subshell that the step becomes (:mod:`.commands`).
+
+GitHub runs a step's script as a file with the shell's command, ``{0}`` standing for the file:
+``bash`` is ``bash --noprofile --norc -eo pipefail {0}``, no shell on Linux ``bash -e {0}``,
+``sh`` ``sh -e {0}``, and any other value is a custom shell run as written (GitHub's workflow
+syntax, ``jobs.<job_id>.steps[*].shell``). A custom shell that is bash with options, such as
+``bash {0}`` (no -e: only the script's last command decides the step's status) or
+``bash --noprofile --norc -exo pipefail {0}`` (the commands traced in the log), runs the script
+as pipec's subshell does after one ``set`` line with the same options: ``--noprofile`` and
+``--norc`` change nothing in a non-interactive shell that is not a login shell (bash reads no
+start-up file then, except ``$BASH_ENV``, which neither runner sets). A login shell (``-l``,
+``--login``), other long options, ``-c`` or a script that is not ``{0}`` are not bash with
+options: they stay findings.
+
+``continue-on-error: true``: the step may fail without failing the job (GitHub: the step's
+conclusion is success, later steps run as if it had succeeded). The step's subshell runs inside
+one more subshell that turns -e off and ends with status 0 (:func:`tolerate`); not ``... ||
+true``, under which bash ignores the inner -e and would run the step's commands after a failure.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+#: one-letter options whose effect a ``set`` line inside the subshell has the same way
+_SET_LETTERS = {"e", "u", "x", "v"}
+_IGNORED_LONG = {"--noprofile", "--norc"}
+
+
+def bash_options(shell: str) -> tuple[bool, bool, str] | None:
+    """``(errexit, pipefail, set line)`` of a custom ``shell:`` that is bash with options, or None.
+
+    ``bash {0}`` -> ``(False, False, "set +e")``; ``bash -exo pipefail {0}`` ->
+    ``(True, True, "set -eo pipefail -x")``."""
+    try:
+        words = shlex.split(shell)
+    except ValueError:
+        return None
+    if len(words) < 2 or words[0] not in ("bash", "/bin/bash", "/usr/bin/bash") or words[-1] != "{0}":
+        return None
+    letters: set[str] = set()
+    options: set[str] = set()
+    rest = words[1:-1]
+    i = 0
+    while i < len(rest):
+        w = rest[i]
+        if w in _IGNORED_LONG:
+            i += 1
+            continue
+        if not w.startswith("-") or w.startswith("--") or len(w) < 2:
+            return None
+        for n, ch in enumerate(w[1:]):
+            if ch == "o":  # -o NAME: the next word (only as the last letter of its group)
+                if n != len(w) - 2 or i + 1 >= len(rest) or rest[i + 1] != "pipefail":
+                    return None
+                options.add("pipefail")
+                i += 1
+            elif ch in _SET_LETTERS:
+                letters.add(ch)
+            else:
+                return None
+        i += 1
+    errexit, pipefail = "e" in letters, "pipefail" in options
+    head = ("set -eo pipefail" if pipefail else "set -e") if errexit else \
+        ("set +e -o pipefail" if pipefail else "set +e")
+    extra = "".join(sorted(letters - {"e"}))
+    return errexit, pipefail, head + (f" -{extra}" if extra else "")
+
+
+def tolerate(script: str) -> str:
+    """The subshell ``script`` (``(`` ... ``)``) run so that its failure does not fail the build."""
+    return "\n".join(["(", "set +e", script, "exit 0", ")"])
