@@ -125,12 +125,14 @@ def _each_target(pipeline, target_names, run):
     """(name, what ``run(name)`` returned) for each target; every target's errors raised together
     at the end, E412 for a template over CloudFormation's quotas among them."""
     from pipec.diagnostics import Diagnostics
+    from pipec.gc_pause import paused
 
     problems = []
     done = []
     for name in target_names:
         try:
-            done.append((name, run(name)))
+            with paused():  # many objects, few cycles (pipec.gc_pause)
+                done.append((name, run(name)))
         except Diagnostics as exc:  # report every target's errors together
             problems.extend(exc.diagnostics)
             continue

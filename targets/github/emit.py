@@ -233,6 +233,7 @@ def _share_repeated_steps(jobs: dict) -> None:
     first: dict[str, tuple[list, int]] = {}   # the step's text -> (its job's steps, index)
     anchors: dict[str, yamlout.Anchored] = {}
     used: set[str] = set()
+    short: set[str] = set()                   # steps too short to share
     for job in jobs.values():
         steps = job.get("steps") if isinstance(job, dict) else None
         if not isinstance(steps, list):
@@ -248,9 +249,12 @@ def _share_repeated_steps(jobs: dict) -> None:
             if key not in first:
                 first[key] = (steps, i)
                 continue
-            if yamlout.dump([st]).count("\n") < SHARED_STEP_LINES:
+            if key in short:
                 continue
             if key not in anchors:
+                if yamlout.dump([st]).count("\n") < SHARED_STEP_LINES:  # once per step text
+                    short.add(key)
+                    continue
                 owner, j = first[key]
                 base = str(st.get("id") or "step")
                 name, n = base, 2
