@@ -17,19 +17,21 @@ from pipec import model, patches
 from pipec.diagnostics import Diagnostics
 from pipec.targets.aws import checks
 
-#: above this many sources and actions, :func:`diagnose` makes the template, so that E412 is
-#: reported as emitting reports it. CloudFormation takes at most 500 resources, 200 outputs and
-#: 200 parameters in one template; the builder makes a fixed few resources for the pipeline and
-#: at most a dozen per source or action (a Lambda deployment through CodeDeploy: its deployer
-#: project, role, log group, application, group, configuration, role...), and at most three
-#: outputs and two parameters per source or action. 25 keeps every such pipeline several times
-#: below each quota; tests/test_diagnose.py checks the bound on every example.
+#: above this many sources, triggers and actions (:func:`size`), :func:`diagnose` makes the
+#: template, so that E412 is reported as emitting reports it. CloudFormation takes at most 500
+#: resources, 200 outputs and 200 parameters in one template; the builder makes a fixed few
+#: resources for the pipeline and at most a dozen per source, trigger or action (a Lambda
+#: deployment through CodeDeploy: its deployer project, role, log group, application, group,
+#: configuration, role...), and at most three outputs and two parameters per source, trigger or
+#: action. 25 keeps every such pipeline well below each quota; tests/test_diagnose.py checks on
+#: every example that the templates grow slowly enough for that.
 EMIT_ABOVE = 25
 
 
 def size(pipeline: model.Pipeline) -> int:
-    """What the template's size grows with: the pipeline's sources and actions."""
-    return len(pipeline.sources) + sum(len(st.actions) for st in pipeline.stages)
+    """What the template's size grows with: the pipeline's sources, their triggers (a schedule is
+    an EventBridge rule) and its actions."""
+    return sum(1 + len(src.triggers) for src in pipeline.sources) + sum(len(st.actions) for st in pipeline.stages)
 
 
 def needs_files(pipeline: model.Pipeline) -> bool:

@@ -36,7 +36,8 @@ def needs_files(pipeline: model.Pipeline, ctx) -> bool:
     if any(isinstance(a, model.Build) and a.image.kind == "docker" and not a.github.has("run_in_codebuild")
            for a in acts):
         return True
-    ids = [job_id(a.name) for a in acts] + [job_id(a.name) + "-request" for a in acts if isinstance(a, model.Approval)]
+    ids = [job_id(a.name) for a in acts]
+    ids += [job_id(a.name) + "-request" for a in acts if isinstance(a, model.Approval)]
     return len(set(ids)) != len(ids)
 
 
