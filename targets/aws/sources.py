@@ -98,6 +98,14 @@ class SourcesMixin:
                     self.schedule_rule(src, t)
         return actions, [t for t in triggers if t is not None]
 
+    def filter_criteria(self, cls, includes, excludes):
+        """CodePipeline filter criteria ``cls`` of the patterns that
+        :func:`pipec.targets.aws.checks.translated_filter` made from a pipec filter."""
+        kwargs = {"Includes": includes}
+        if excludes:
+            kwargs["Excludes"] = excludes
+        return cls(**kwargs)
+
     def trigger(self, src: model.Source, items):
         """The trigger declaration of a connection source for its push, tag and pull-request
         triggers ``items``; E411 for each pattern CodePipeline cannot express
@@ -112,8 +120,7 @@ class SourcesMixin:
                 if got is None:
                     kwargs[key] = None
                     continue
-                includes, excludes = got
-                kwargs[key] = criteria_of[key](Includes=includes, **({"Excludes": excludes} if excludes else {}))
+                kwargs[key] = self.filter_criteria(criteria_of[key], *got)
             (push if isinstance(t, model.PushTrigger) else prs).append(kwargs)
         if problems:
             raise Diagnostics(problems)
