@@ -22,7 +22,7 @@ from pipec.targets.aws import checks
 from pipec.targets.aws import iam as aws_iam
 from pipec.targets.aws.template import logical_id
 
-from pipec.targets.aws.checks import CONNECTION_PROVIDERS, _NOT_SOURCE_EVENTS  # noqa: F401 (earlier home)
+from pipec.targets.aws.checks import _NOT_SOURCE_EVENTS, CONNECTION_PROVIDERS
 PR_EVENTS = {"opened": "OPEN", "updated": "UPDATED", "closed": "CLOSED"}
 
 
