@@ -75,45 +75,48 @@ def child_env(site: Path) -> dict:
 
 
 # ----------------------------------------------------------------------------- process timing
-def run_once(argv, cwd, env) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS KiB, exit status) of one child process."""
+def run_once(argv, cwd, env) -> tuple[float, int, int, float]:
+    """(wall seconds, peak RSS KiB, exit status, CPU seconds: user + system) of one child process."""
     if os.path.exists(GNU_TIME):
         fd, out = tempfile.mkstemp(suffix=".time")
         os.close(fd)
         try:
             start = time.perf_counter()
-            p = subprocess.run([GNU_TIME, "-f", "%e %M", "-o", out, *argv], cwd=cwd, env=env,
+            p = subprocess.run([GNU_TIME, "-f", "%e %M %U %S", "-o", out, *argv], cwd=cwd, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wall = time.perf_counter() - start
             fields = Path(out).read_text().split("\n")
-            line = [l for l in fields if re.match(r"^[\d.]+ \d+$", l.strip())]
+            line = [l for l in fields if re.match(r"^[\d.]+ \d+ [\d.]+ [\d.]+$", l.strip())]
             rss = int(line[-1].split()[1]) if line else 0
+            cpu = float(line[-1].split()[2]) + float(line[-1].split()[3]) if line else 0.0
         finally:
             os.unlink(out)
         # perf_counter around the time(1) process is more precise than its %e (10 ms steps);
         # time(1)'s own start-up (about 1 ms) is included, the same for every command
-        return wall, rss, p.returncode
+        return wall, rss, p.returncode, cpu
     start = time.perf_counter()
     p = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - start
     p.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss, p.returncode
+    return wall, usage.ru_maxrss, p.returncode, usage.ru_utime + usage.ru_stime
 
 
 def measure(argv, cwd, env, runs: int, warmup: int, before=None) -> dict:
     """Median / min / max wall and median peak RSS over ``runs`` runs after ``warmup`` runs;
     ``before()`` runs before every run, outside the timing."""
-    walls, rsss, codes = [], [], []
+    walls, rsss, codes, cpus = [], [], [], []
     for i in range(warmup + runs):
         if before:
             before()
-        w, r, c = run_once(argv, cwd, env)
+        w, r, c, u = run_once(argv, cwd, env)
         if i >= warmup:
             walls.append(w)
             rsss.append(r)
             codes.append(c)
+            cpus.append(u)
     return {"median": statistics.median(walls), "min": min(walls), "max": max(walls),
+            "cpu_median": statistics.median(cpus),
             "rss_mib": statistics.median(rsss) / 1024, "rss_max_mib": max(rsss) / 1024,
             "runs": walls, "exit": sorted(set(codes))}
 
@@ -248,8 +251,8 @@ def machine() -> dict:
         info["loadavg"] = None
     node = shutil.which("node")
     info["node"] = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip() if node else None
-    info["timer"] = "/usr/bin/time -f '%e %M' (RSS) + perf_counter (wall)" if os.path.exists(GNU_TIME) else \
-        "os.wait4 (RSS) + perf_counter (wall)"
+    info["timer"] = "/usr/bin/time -f '%e %M %U %S' (RSS, CPU) + perf_counter (wall)" if os.path.exists(GNU_TIME) \
+        else "os.wait4 (RSS, CPU) + perf_counter (wall)"
     return info
 
 
@@ -413,7 +416,8 @@ def table(head, rows) -> list[str]:
 
 def proc_row(label, m) -> list:
     bad = "" if m["exit"] == [0] else f"  (exit {m['exit']})"
-    return [label + bad, f"{m['median']:.3f}", f"{m['min']:.3f}", f"{m['max']:.3f}", f"{m['rss_mib']:.1f}"]
+    return [label + bad, f"{m['median']:.3f}", f"{m['min']:.3f}", f"{m['max']:.3f}", f"{m['rss_mib']:.1f}",
+            f"{m['cpu_median']:.3f}"]
 
 
 def goal(label, figure: str, ok: bool | None) -> list:
@@ -488,9 +492,10 @@ def main(argv=None) -> int:
         }
         result["process"] = proc
         say("")
-        say("## 1. Whole process on examples/02-reference.pipe (seconds wall; peak RSS MiB, median)")
+        say("## 1. Whole process on examples/02-reference.pipe (seconds wall; peak RSS MiB; CPU seconds, "
+            "user + system, which waiting for a core does not inflate; medians)")
         say("")
-        lines += table(["command", "median s", "min s", "max s", "peak RSS MiB"],
+        lines += table(["command", "median s", "min s", "max s", "peak RSS MiB", "CPU s"],
                        [proc_row(k, v) for k, v in proc.items()])
         floor = proc["python -c pass"]["median"]
         say(f"above the `python -c pass` floor: check +{proc['pipec check']['median'] - floor:.3f} s, build "
@@ -574,7 +579,7 @@ def main(argv=None) -> int:
         if "rows" in cdk:
             say(f"aws-cdk-lib {cdk.get('aws_cdk_lib')}; npm install took {cdk['install_s']:.1f} s (not compared)")
             say("")
-            lines += table(["command", "median s", "min s", "max s", "peak RSS MiB", "pipec build / this"],
+            lines += table(["command", "median s", "min s", "max s", "peak RSS MiB", "CPU s", "pipec build / this"],
                            [proc_row(k, v) + [f"{build / v['median']:.3f} (" + (f"{v['median'] / build:.1f}x faster)" if v["median"] >= build
                                   else f"{build / v['median']:.1f}x slower)")]
                             for k, v in cdk["rows"].items()])
@@ -588,7 +593,7 @@ def main(argv=None) -> int:
         runm = {"skipped": "--no-run"} if args.no_run else run_overhead(py, env, work, runs, warmup)
         result["run"] = runm
         if "rows" in runm:
-            lines += table(["command", "median s", "min s", "max s", "peak RSS MiB"],
+            lines += table(["command", "median s", "min s", "max s", "peak RSS MiB", "CPU s"],
                            [proc_row(k, v) for k, v in runm["rows"].items()])
             say(f"overhead of pipec run over act alone: {runm['overhead']:.3f} s ({runm['jobs']} job(s), "
                 f"{runm['steps']} act steps)")

@@ -27,10 +27,12 @@ __version__ = "0.1.0"
 def compile_text(text: str, filename: str = "<input>"):
     """Parse and check ``text``; return ``(model.Pipeline, warnings)`` or raise
     :class:`pipec.diagnostics.Diagnostics` listing every error (and the warnings)."""
+    from pipec.gc_pause import paused
     from pipec.parser import parse
     from pipec.semantic import analyze
 
-    return analyze(parse(text, filename))
+    with paused():  # many objects, few cycles (pipec.gc_pause)
+        return analyze(parse(text, filename))
 
 
 def compile_file(path: str):

@@ -97,14 +97,42 @@ def generate_by_target(pipeline, ctx: EmitContext, target_names) -> dict[str, di
     """Every file of every requested target, per target: {target: {relative path: text}}."""
     from pipec.targets import load
 
-    from pipec.diagnostics import Diagnostics
-
     by_target: dict[str, dict[str, str]] = {}
     seen: set[str] = set()
+    for name, made in _each_target(pipeline, target_names, lambda name: load(name).emit(pipeline, ctx)):
+        for path in made:
+            if not _safe_rel(path):  # the last line of defence: names are checked long before
+                raise RuntimeError(f"target {name} wants to write {path!r}, outside the output folder")
+            if path in seen:
+                raise BuildError(f"two outputs want the same file {path}")
+            seen.add(path)
+        by_target[name] = dict(made)
+    return by_target
+
+
+def diagnose_by_target(pipeline, ctx: EmitContext, target_names) -> None:
+    """What :func:`generate_by_target` reports, without making the files: raises
+    :class:`~pipec.diagnostics.Diagnostics` with every target's errors, or leaves the targets'
+    warnings in ``ctx.warnings``. Each target's ``diagnose`` module (:data:`pipec.targets.DIAGNOSERS`)
+    runs the checks its emitter runs, without importing troposphere or YAML."""
+    from pipec.targets import diagnoser
+
+    for _name, _made in _each_target(pipeline, target_names, lambda name: diagnoser(name).diagnose(pipeline, ctx)):
+        pass
+
+
+def _each_target(pipeline, target_names, run):
+    """(name, what ``run(name)`` returned) for each target; every target's errors raised together
+    at the end, E412 for a template over CloudFormation's quotas among them."""
+    from pipec.diagnostics import Diagnostics
+    from pipec.gc_pause import paused
+
     problems = []
+    done = []
     for name in target_names:
         try:
-            made = load(name).emit(pipeline, ctx)
+            with paused():  # many objects, few cycles (pipec.gc_pause)
+                done.append((name, run(name)))
         except Diagnostics as exc:  # report every target's errors together
             problems.extend(exc.diagnostics)
             continue
@@ -113,16 +141,9 @@ def generate_by_target(pipeline, ctx: EmitContext, target_names) -> dict[str, di
                 raise
             problems.append(_too_large(pipeline, name, str(exc)))
             continue
-        for path in made:
-            if not _safe_rel(path):  # the last line of defence: names are checked long before
-                raise RuntimeError(f"target {name} wants to write {path!r}, outside the output folder")
-            if path in seen:
-                raise BuildError(f"two outputs want the same file {path}")
-            seen.add(path)
-        by_target[name] = dict(made)
     if problems:
         raise Diagnostics(sorted(problems, key=lambda d: d.sort_key()))
-    return by_target
+    return done
 
 
 def _too_large(pipeline, target: str, what: str):

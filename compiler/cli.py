@@ -5,8 +5,9 @@ has errors (or would be reformatted, with ``fmt --check``), 2 for usage errors, 
 error (a bug in pipec: it says so in one line and asks for a report; never a traceback).
 
 Imports are lazy: ``pipec --help`` loads nothing but argparse, and ``pipec check --no-targets``
-loads the parser and the checker, never the targets. ``pipec check`` runs the targets too (in
-memory, writing nothing), so that it reports every diagnostic ``pipec build`` would.
+loads the parser and the checker, never the targets. ``pipec check`` asks the targets too (their
+diagnose modules, which make no file and load neither troposphere nor YAML), so that it reports
+every diagnostic ``pipec build`` would.
 """
 
 from __future__ import annotations
@@ -55,20 +56,17 @@ def _emit(diags, sources, fmt: str, out_json: list):
 
 def _target_diagnostics(pipeline, path: str, names) -> list:
     """What building ``pipeline`` with the targets ``names`` reports, in the order ``pipec build``
-    prints it: the targets' errors, or their warnings (platform differences). Nothing is written:
-    the files are generated in memory and dropped."""
-    from pipec.build import BuildError, EmitContext, generate_by_target
+    prints it: the targets' errors, or their warnings (platform differences). Nothing is made:
+    each target's diagnose module runs the checks its emitter runs (:func:`pipec.build.diagnose_by_target`)."""
+    from pipec.build import EmitContext, diagnose_by_target
     from pipec.diagnostics import Diagnostics
 
     # the source's name and the output folder only change paths written inside the files
     ctx = EmitContext(source=os.path.basename(path) or "pipeline.pipe", prefix="")
     try:
-        generate_by_target(pipeline, ctx, names)
+        diagnose_by_target(pipeline, ctx, names)
     except Diagnostics as exc:
         return list(exc.diagnostics)
-    except BuildError as exc:  # two outputs of one pipeline want the same file: build says so too
-        print(f"pipec: error: {exc}", file=sys.stderr)
-        raise _Usage from None
     return list(ctx.warnings)
 
 

@@ -2,7 +2,7 @@
 answers that need the checked pipeline (explain summaries, generated files, quick fixes).
 
 :func:`check` runs what ``pipec check FILE`` runs (pipec.cli.cmd_check): the front end and the
-checker, the targets in memory when the pipeline is valid, then the ignore comments and the
+checker, the targets' diagnose modules when the pipeline is valid, then the ignore comments and the
 configuration's ``select``/``ignore`` (pipec.config), so that the editor shows exactly the
 diagnostics ``pipec check --format json`` prints. Nothing here imports pygls.
 """

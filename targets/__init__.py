@@ -21,7 +21,8 @@ Schemas (``aws/schemas``), CloudFormation reading (``cfn``), the templates' secu
 What every target shares sits beside the packages: :mod:`pipec.targets.escape`, the escaping
 function for each place a user's string lands.
 
-Modules are imported only when a command needs them, so ``pipec check`` never loads troposphere.
+Modules are imported only when a command needs them, so ``pipec check`` never loads troposphere:
+it asks each target's ``diagnose`` module (:data:`DIAGNOSERS`) for what emitting would report.
 
 To add a target: write ``targets/<name>/`` with at least ``emit.py`` (``emit`` and ``read``), add
 it to :data:`TARGETS` (and its importers to :data:`IMPORTERS`), add golden files for every example
@@ -37,6 +38,13 @@ import importlib
 TARGETS: dict[str, str] = {
     "aws": "pipec.targets.aws.emit",
     "github": "pipec.targets.github.emit",
+}
+
+#: target name -> its diagnose module: ``diagnose(pipeline, ctx)`` raises the errors and adds the
+#: warnings its ``emit`` would, without making the files (``pipec check``, the language server)
+DIAGNOSERS: dict[str, str] = {
+    "aws": "pipec.targets.aws.diagnose",
+    "github": "pipec.targets.github.diagnose",
 }
 
 #: kind of file ``pipec import`` reads -> "module:function" that imports it
@@ -85,6 +93,11 @@ def runner(name: str):
 def load(name: str):
     """The emit module of target ``name`` (KeyError for an unknown one)."""
     return importlib.import_module(TARGETS[name])
+
+
+def diagnoser(name: str):
+    """The diagnose module of target ``name`` (KeyError for an unknown one)."""
+    return importlib.import_module(DIAGNOSERS[name])
 
 
 def codedeploy_appspec(deploy) -> dict:

@@ -59,15 +59,26 @@ def test_check_without_targets_loads_the_language_only(tmp_path):
     assert {"pipec.parser", "pipec.semantic", "pipec.grammar.pipe_parser"} <= names
 
 
-def test_check_runs_the_emitters_but_never_the_importers_or_readers(tmp_path):
-    """``pipec check`` builds the targets in memory (it reports what ``build`` would), so their
-    emitters and troposphere are loaded; reading files back (only for ``patch`` lines) and
-    importing are not. Nor is a configuration reader without a configuration file."""
+def test_check_asks_the_targets_without_their_emitters(tmp_path):
+    """``pipec check`` reports what ``build`` would through each target's diagnose module
+    (tests/test_diagnose.py holds them to the emitters), so neither the emitters nor troposphere
+    nor PyYAML are loaded; nor are the readers and importers, nor a configuration reader without a
+    configuration file."""
     ref = tmp_path / REFERENCE.name  # away from the repository's pyproject.toml
     ref.write_text(REFERENCE.read_text(encoding="utf-8"), encoding="utf-8")
     names = _imported("check", str(ref), cwd=tmp_path)
-    assert _under(names, *NEVER, *IMPORTERS, "tomllib", "secrets", "difflib") == []
-    assert {"pipec.targets.aws.emit", "pipec.targets.github.emit"} <= names
+    assert _under(names, *NEVER, *TARGET_LIBRARIES, *IMPORTERS, "tomllib", "secrets", "difflib",
+                  "pipec.targets.aws.emit", "pipec.targets.github.emit", "pipec.yamlout") == []
+    assert {"pipec.targets.aws.diagnose", "pipec.targets.github.diagnose"} <= names
+
+
+def test_check_of_every_example_loads_no_emitter(tmp_path):
+    """No example needs its files to be checked (no 'patch' lines, no pipec.lock beside it here)."""
+    examples = sorted(p for p in (ROOT / "examples").glob("*.pipe"))
+    for path in examples:
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    names = _imported("check", *(str(tmp_path / p.name) for p in examples), cwd=tmp_path)
+    assert _under(names, *TARGET_LIBRARIES, "pipec.targets.aws.emit", "pipec.targets.github.emit") == []
 
 
 def test_version_and_explain_code_load_almost_nothing(tmp_path):

@@ -12,6 +12,9 @@
   them (``schemas/``); the GitHub target writes them too (CodeDeploy from a workflow).
 - :mod:`.patch`: the ``aws { }`` blocks' ``patch`` lines applied to the template and the
   buildspecs, and the check that reads the patched files back.
+- :mod:`.checks`: the target's refusals (E407, E411) as functions of the model, which the builder
+  calls while it makes the template and :mod:`.diagnose` calls without making it (``pipec check``
+  and the language server: no troposphere, no YAML).
 - :mod:`.security`: the templates' security defaults (log encryption, access logs, narrowed IAM),
   shared with the GitHub target's companion template.
 - :mod:`.read`: the template, buildspecs and appspecs back into the normal form, with its parts

@@ -40,7 +40,9 @@ from troposphere import iam
 
 from pipec import model, yamlout
 from pipec.diagnostics import Diagnostics
+from pipec.targets.aws import checks
 from pipec.targets.aws import iam as aws_iam
+from pipec.targets.aws.checks import place_of
 from pipec.targets.aws import security as aws_security
 from pipec.targets.aws.artifacts import artifact_bucket
 from pipec.targets.aws.template import logical_id, reading_order
@@ -93,14 +95,6 @@ def root(account: str) -> Sub:
     return Sub(f"arn:${{AWS::Partition}}:iam::{account}:root")
 
 
-def place_of(p: model.Pipeline, act) -> tuple[str, str] | None:
-    """(account, region) where ``act`` runs, or None when it runs where the pipeline runs."""
-    account, region = getattr(act, "account", None), getattr(act, "region", None)
-    if account is None and region is None:
-        return None
-    return account or p.account, region or p.region
-
-
 def writes(act) -> bool:
     return bool(getattr(act, "outputs", ()))
 
@@ -112,12 +106,9 @@ class Places:
     def __init__(self, builder):
         self.b = builder
         self.p = builder.p
-        if builder.p.artifact_store.bucket or builder.p.artifact_store.kms_key:
-            first = next(a for a in builder.p.actions() if place_of(builder.p, a))
-            raise Diagnostics([builder.refusal(
-                first, "a pipeline with actions in other accounts or Regions keeps its artifacts in stores pipec "
-                "creates", "pipec names the artifact buckets and creates their customer-managed keys so that the "
-                "other accounts' roles and policies can name them. Remove the 'artifact_store' line.")])
+        problem = checks.placed_store_problem(builder.p)
+        if problem is not None:
+            raise Diagnostics([problem])
         # the pipeline's own place, which the readers need to tell the others from it
         builder.t.set_metadata({"pipec": {"source": builder.ctx.source, "pipeline": self.p.name,
                                           "account": self.p.account, "region": self.p.region}})
@@ -320,13 +311,9 @@ class TargetBuilder:
 
     def make(self, act, order: int) -> list:
         b = self.inner
-        if isinstance(act, model.Deploy):
-            if act.platform == "lambda":
-                raise Diagnostics([b.refusal(
-                    act, f"'{act.name}' cannot deploy to Lambda in another account or Region",
-                    "A Lambda deployment runs from a CodeBuild project in the pipeline's account and Region. Deploy "
-                    "the function with a 'deploy ... to cloudformation' action there (SAM), or keep this deployment "
-                    "in the pipeline's account and Region.")])
+        problem = checks.placed_deploy_problem(b.p, act)
+        if problem is not None:
+            raise Diagnostics([problem])
         made = b.delivery_actions(act, order)
         self.acts.append(act)
         for a in made:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipec import yamlout
 from pipec.model import Deploy, Ec2Target, EcsTarget, LambdaTarget
 
 #: The JSON Schema for AppSpec files (EC2/on-premises, ECS and Lambda), draft 2020-12.
@@ -93,6 +92,8 @@ def emit(deploy: Deploy) -> dict:
 
 def render(deploy: Deploy, source: str) -> str:
     """The ``appspec.yml`` text of ``deploy``: pipec's header, then the YAML of :func:`emit`."""
+    from pipec import yamlout  # here: the data (emit) is all 'pipec check' needs
+
     return yamlout.header(source, f"appspec for deploy action {deploy.name}") + yamlout.dump(emit(deploy))
 
 

@@ -22,6 +22,7 @@ from troposphere import iam
 
 from pipec import deploy_time, model, yamlout
 from pipec.diagnostics import Diagnostics
+from pipec.targets.aws import checks
 from pipec.targets.aws import iam as aws_iam
 from pipec.targets.aws import security as aws_security
 from pipec.targets.aws.template import logical_id
@@ -265,14 +266,9 @@ class CodeDeployMixin:
                                Configuration={"ClusterName": t.cluster, "ServiceName": t.service,
                                               "FileName": t.image_file},
                                InputArtifacts=[cp.InputArtifacts(Name=d.inputs[0])], RunOrder=order)]
-        zipped = [src.name for src in self.p.sources if src.is_git and not src.full_clone]
-        if d.platform == "ecs" and self.repo_source is not None and self.repo_source not in zipped:
-            raise Diagnostics([self.refusal(
-                d, f"'{d.name}' cannot read its appspec from a 'clone full' source",
-                "CodeDeployToECS reads the appspec from a zip of the repository; the source "
-                f"'{self.repo_source}' delivers a Git clone reference instead. Remove 'clone full' from it.")])
-        if d.platform in ("ecs", "lambda") and self.repo_source is None:
-            raise Diagnostics([self.no_repository(d)])
+        problem = checks.deploy_problem(self.p, self.repo_source, d)
+        if problem is not None:
+            raise Diagnostics([problem])
         self.files[f"aws/{self.p.name}/appspec/{d.name}.yml"] = self.appspec_text(d)
         app, group = self.deployment_group(d)
         if d.platform == "ec2":
@@ -354,65 +350,9 @@ class CodeDeployMixin:
         copies the generated appspec there with pipec's own command (:func:`appspec_copy_command`,
         last in post_build, after a successful build only), and the file is added to that
         artifact's file list unless a pattern there already matches it. Returns (commands per
-        build, artifact -> deploy that owns its appspec). A revision that no build produces, or
-        two EC2 deployments of one revision with different appspecs, cannot work: E407."""
-        from pipec.targets.aws import appspec
-
-        producers = {}
-        for st in self.stages:
-            for act in st.actions:
-                if isinstance(act, model.Build):
-                    for out in act.outputs:
-                        producers[out.name] = (act, out)
-        pairs: dict[str, list[tuple[str, str]]] = {}  # build -> (appspec, where it goes)
-        dests: dict[str, set[str]] = {}
-        owners: dict[str, model.Deploy] = {}
-        problems = []
-        for st in self.stages:
-            for act in st.actions:
-                if not (isinstance(act, model.Deploy) and act.platform == "ec2" and act.inputs):
-                    continue
-                name = act.inputs[0]
-                hit = producers.get(name)
-                if hit is None:
-                    problems.append(self.refusal(
-                        act, f"'{act.name}' deploys '{name}', which no build action produces",
-                        "CodeDeploy reads appspec.yml from the root of the revision, and pipec puts it there "
-                        "from the build that produces the revision. Deploy an artifact of a 'build' action "
-                        "(it can simply copy the files you need)."))
-                    continue
-                if self.repo_source is None:
-                    problems.append(self.no_repository(act))
-                    continue
-                if name in owners:
-                    other = owners[name]
-                    if appspec.emit(other) != appspec.emit(act):
-                        problems.append(self.refusal(
-                            act, f"'{act.name}' and '{other.name}' deploy the same revision '{name}' with "
-                            "different appspecs",
-                            "A revision carries one appspec.yml. Produce one artifact per deployment (two "
-                            "'artifact' lines in the build), or give both deployments the same files and hooks."))
-                    continue
-                owners[name] = act
-                build, out = hit
-                dest = f"{out.base.strip('/')}/appspec.yml" if out.base and out.base.strip("/") else "appspec.yml"
-                if not build.inputs or build.inputs[0] != self.repo_source:
-                    problems.append(self.refusal(
-                        act, f"'{build.name}' produces the revision of '{act.name}' but does not read the "
-                        "repository first",
-                        f"The build copies the generated appspec from the repository, so its first input must "
-                        f"be the source '{self.repo_source}': write 'from {self.repo_source} ...' in "
-                        f"'{build.name}'."))
-                    continue
-                if dest in dests.setdefault(build.name, set()):
-                    problems.append(self.refusal(
-                        act, f"'{act.name}' needs its appspec.yml where another revision of '{build.name}' has one",
-                        "Each revision's appspec.yml is copied to its base directory; give the build's artifacts "
-                        "different 'base' directories (stage each revision's files in its own folder)."))
-                    continue
-                dests[build.name].add(dest)
-                src = self.ctx.path("aws", self.p.name, "appspec", f"{act.name}.yml")
-                pairs.setdefault(build.name, []).append((src, dest))
+        build, artifact -> deploy that owns its appspec). The E407 of a revision that cannot work
+        is :func:`pipec.targets.aws.checks.appspec_copies`'s."""
+        pairs, owners, problems = checks.appspec_copies(self.p, self.stages, self.repo_source, self.ctx)
         if problems:
             raise Diagnostics(problems)
         return {name: [appspec_copy_command(p)] for name, p in pairs.items()}, owners

@@ -98,20 +98,22 @@ def suffixed(arn, suffix: str):
 
 
 def merge(statements: list[dict]) -> list[dict]:
-    """Combine statements with the same actions and condition; keep first-seen order."""
+    """Combine statements with the same actions and condition; keep first-seen order. Each
+    resource is encoded once (a pipeline role of thousands of actions merges in linear time)."""
     out: list[dict] = []
-    index: dict[str, dict] = {}
+    index: dict[str, tuple[dict, set[str]]] = {}
     for st in statements:
         key = json.dumps([st["Action"], st.get("Condition")], sort_keys=True, default=str)
         if key in index:
-            existing = index[key]
+            existing, seen = index[key]
             for r in st["Resource"]:
-                if all(json.dumps(r, sort_keys=True, default=_enc) != json.dumps(x, sort_keys=True, default=_enc)
-                       for x in existing["Resource"]):
+                encoded = json.dumps(r, sort_keys=True, default=_enc)
+                if encoded not in seen:
                     existing["Resource"].append(r)
+                    seen.add(encoded)
         else:
             copy = dict(st, Resource=list(st["Resource"]))
-            index[key] = copy
+            index[key] = (copy, {json.dumps(x, sort_keys=True, default=_enc) for x in copy["Resource"]})
             out.append(copy)
     return out
 

@@ -17,16 +17,13 @@ from troposphere import codepipeline as cp
 from troposphere import events, iam
 
 from pipec import model
-from pipec.diagnostics import ERROR, Diagnostic, Diagnostics
+from pipec.diagnostics import Diagnostics
+from pipec.targets.aws import checks
 from pipec.targets.aws import iam as aws_iam
 from pipec.targets.aws.template import logical_id
 
-CONNECTION_PROVIDERS = {"github": "GitHub", "bitbucket": "Bitbucket", "gitlab": "GitLab"}
+from pipec.targets.aws.checks import _NOT_SOURCE_EVENTS, CONNECTION_PROVIDERS
 PR_EVENTS = {"opened": "OPEN", "updated": "UPDATED", "closed": "CLOSED"}
-
-#: triggers that are not events of a source: CodePipeline can always be started by hand, and a
-#: schedule has an EventBridge rule of its own
-_NOT_SOURCE_EVENTS = (model.ManualTrigger, model.ScheduleTrigger)
 
 
 class SourcesMixin:
@@ -63,8 +60,7 @@ class SourcesMixin:
                 config = {"ConnectionArn": conn_arn, "FullRepositoryId": src.repository,
                           "BranchName": src.branch,
                           "OutputArtifactFormat": "CODEBUILD_CLONE_REF" if src.full_clone else "CODE_ZIP"}
-                aws_triggers = [t for t in src.triggers if t.platform in (None, "aws")]
-                automatic = [t for t in aws_triggers if not isinstance(t, _NOT_SOURCE_EVENTS)]
+                automatic = checks.automatic_triggers(src)
                 config["DetectChanges"] = "true" if automatic else "false"
                 self.allow(["codestar-connections:UseConnection", "codeconnections:UseConnection"], conn_arn)
                 if automatic:
@@ -102,13 +98,9 @@ class SourcesMixin:
                     self.schedule_rule(src, t)
         return actions, [t for t in triggers if t is not None]
 
-    def filter_criteria(self, cls, f: model.Filter):
-        """CodePipeline filter criteria that select exactly the values pipec's filter ``f``
-        matches (:mod:`pipec.targets.aws.patterns`: ``**/x`` is also written as ``x``,
-        for example). Raises its ``Untranslatable`` when CodePipeline cannot express ``f``."""
-        from pipec.targets.aws import patterns as codepipeline_patterns
-
-        includes, excludes = codepipeline_patterns.translate(f.includes, f.excludes)
+    def filter_criteria(self, cls, includes, excludes):
+        """CodePipeline filter criteria ``cls`` of the patterns that
+        :func:`pipec.targets.aws.checks.translated_filter` made from a pipec filter."""
         kwargs = {"Includes": includes}
         if excludes:
             kwargs["Excludes"] = excludes
@@ -116,40 +108,20 @@ class SourcesMixin:
 
     def trigger(self, src: model.Source, items):
         """The trigger declaration of a connection source for its push, tag and pull-request
-        triggers ``items``; E411 for each pattern CodePipeline cannot express."""
-        from pipec.patterns import PatternError
-        from pipec.targets.aws.patterns import Untranslatable
-
+        triggers ``items``; E411 for each pattern CodePipeline cannot express
+        (:func:`pipec.targets.aws.checks.translated_filter`)."""
+        criteria_of = {"Tags": cp.GitTagFilterCriteria, "Branches": cp.GitBranchFilterCriteria,
+                       "FilePaths": cp.GitFilePathFilterCriteria}
         push, prs, problems = [], [], []
-
-        def criteria(t, cls, f: model.Filter):
-            try:
-                return self.filter_criteria(cls, f)
-            except (Untranslatable, PatternError) as exc:  # E411: no CodePipeline filter means the same
-                reason = exc.reason if exc.reason.endswith(".") else exc.reason + "."
-                hint = getattr(exc, "hint", "Correct the pattern; see 'Patterns' in docs/language.md.")
-                problems.append(Diagnostic(
-                    "E411", ERROR, f"pattern '{exc.pattern}' has no faithful CodePipeline equivalent: {reason}",
-                    t.span or src.span, help=hint, file=self.p.filename))
-                return None
-
         for t in items:
-            if isinstance(t, model.PushTrigger):
-                kwargs = {}
-                if t.tags is not None:
-                    kwargs["Tags"] = criteria(t, cp.GitTagFilterCriteria, t.tags)
-                else:
-                    branches = t.branches if t.branches is not None else model.Filter((src.branch,))
-                    kwargs["Branches"] = criteria(t, cp.GitBranchFilterCriteria, branches)
-                    if t.paths is not None:
-                        kwargs["FilePaths"] = criteria(t, cp.GitFilePathFilterCriteria, t.paths)
-                push.append(kwargs)
-            else:
-                kwargs = {"Events": [PR_EVENTS[e] for e in t.events],
-                          "Branches": criteria(t, cp.GitBranchFilterCriteria, t.branches)}
-                if t.paths is not None:
-                    kwargs["FilePaths"] = criteria(t, cp.GitFilePathFilterCriteria, t.paths)
-                prs.append(kwargs)
+            kwargs = {} if isinstance(t, model.PushTrigger) else {"Events": [PR_EVENTS[e] for e in t.events]}
+            for key, f in checks.trigger_filters(src, t):
+                got = checks.translated_filter(self.p, src, t, f, problems)
+                if got is None:
+                    kwargs[key] = None
+                    continue
+                kwargs[key] = self.filter_criteria(criteria_of[key], *got)
+            (push if isinstance(t, model.PushTrigger) else prs).append(kwargs)
         if problems:
             raise Diagnostics(problems)
         push = [cp.GitPushFilter(**kwargs) for kwargs in push]

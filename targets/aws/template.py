@@ -21,7 +21,8 @@ import re
 from troposphere import Tags, Template
 
 from pipec import model
-from pipec.diagnostics import ERROR, Diagnostic
+from pipec.diagnostics import Diagnostic
+from pipec.targets.aws import checks
 
 
 def logical_id(*parts: str) -> str:
@@ -79,20 +80,16 @@ class TemplateBuilder:
         #: the GitHub companion template's "-github", so that both templates can live in one account
         self.name_suffix = ""
         self._ids: dict[str, str] = {}
-        git = [src for src in p.sources if src.is_git]
         #: the repository that carries the committed generated files (buildspecs, appspecs)
-        self.repo_source = git[0].name if git else None
+        self.repo_source = checks.repository_source(p)
 
     def refusal(self, node, message: str, help: str) -> Diagnostic:
         """E407: what the pipeline asks for cannot be delivered on CodePipeline as generated."""
-        return Diagnostic("E407", ERROR, message, node.span, help=help, file=self.p.filename)
+        return checks.refusal(self.p, node, message, help)
 
     def no_repository(self, node) -> Diagnostic:
         """E407 for a deployment whose appspec no Git source can carry."""
-        return self.refusal(node, f"'{node.name}' needs a Git source to carry its generated appspec",
-                            "The generated appspec is committed with the repository, where CodeDeploy (or "
-                            "the build that makes the revision) reads it; add a GitHub, Bitbucket, GitLab or "
-                            "CodeCommit source.")
+        return checks.no_repository(self.p, node)
 
     def unique(self, candidate: str) -> str:
         """``candidate`` as a logical ID, with a number added if a resource or parameter has it."""

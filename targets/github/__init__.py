@@ -12,6 +12,9 @@
   ``apply.sh``); :mod:`.guards` holds the run's lock, the guards on jobs (change sets after
   their block, runs started by hand, pull-request runs) and the checks that make gates fail
   closed.
+- :mod:`.checks`: what the target reports (E408-E410, W508-W516, W519), one method per check, which
+  the workflow builder calls while it makes the jobs and :mod:`.diagnose` calls without making
+  them (``pipec check`` and the language server: no troposphere, no YAML).
 - :mod:`.step_ids`: every step's stable ``id``; :mod:`.patch`: the ``github { }`` blocks' ``patch``
   lines applied to the workflow, and the check that reads the patched workflow back.
 - :mod:`.pins`: the pinned actions of ``actions.json`` (each with its release tag, commit SHA and

@@ -39,17 +39,7 @@ class Approvals:
             settings["wait_timer"] = int(aws._minutes(a.github.first("wait")))
         if a.github.get("branches"):
             settings["branches"] = list(a.github.get("branches"))
-        if not settings["reviewers"]:
-            self.warn("W508", a, f"approval '{a.name}' names no reviewers for GitHub",
-                      f"Without required reviewers the environment '{env_}' does not stop the job, so the approval's "
-                      "job fails (it checks the environment first) until the environment has reviewers. Add "
-                      "'reviewers' in the approval's github { } block (pipec writes them to the environment setup "
-                      "file, applied with apply.sh).")
-        if a.timeout_minutes != 30 * 24 * 60:
-            self.warn("W508", a, f"approval '{a.name}' times out after {_human(a.timeout_minutes)} on CodePipeline "
-                      "and after 30 days on GitHub",
-                      "GitHub has no setting for how long a job waits for its reviewers: a pending job fails after "
-                      "30 days. Write 'timeout 30d' to make the platforms agree.")
+        self.approval_checks(a, env_, settings["reviewers"])  # W508 (.checks)
         out = []
         env_block: dict = {"name": env_}
         if a.url:
@@ -92,10 +82,3 @@ class Approvals:
             return a.topic_arn
         topic = self.aws().approval_topic(a)  # the same topic the AWS target makes, named PIPELINE-github-ACTION
         return self.arn("sns", topic.TopicName)
-
-def _human(minutes: int) -> str:
-    if minutes % 1440 == 0:
-        return f"{minutes // 1440} day{'s' if minutes != 1440 else ''}"
-    if minutes % 60 == 0:
-        return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
-    return f"{minutes} minutes"

@@ -56,17 +56,7 @@ class CodeBuildRun:
         template (the same buildspec as the AWS target) at the workflow's commit, waits, and
         prints the end of the build's log."""
         jid = job_id(b.name)
-        if b.inputs and b.inputs[0] != (self.repo_source.name if self.repo_source else None) or len(b.inputs) > 1:
-            self.error("E410", b, f"'{b.name}' runs in CodeBuild from GitHub, which gives it the repository only",
-                       "A build started by the workflow reads the repository at the workflow's commit; remove "
-                       "'run_in_codebuild' or make the repository its only input.")
-        if b.outputs:
-            self.error("E410", b, f"'{b.name}' runs in CodeBuild from GitHub and cannot hand artifacts to later jobs",
-                       "Remove 'run_in_codebuild', or let it produce no artifact.")
-        if any(s.github_secret for s in b.secrets):
-            self.error("E410", b, f"'{b.name}' runs in CodeBuild, where a GitHub secret cannot reach it",
-                       "CodeBuild reads the secret from Parameter Store or Secrets Manager, as on CodePipeline: "
-                       "remove the 'secret ... from github' line, or remove 'run_in_codebuild'.")
+        self.codebuild_checks(b)  # E410 (.checks)
         path = self.ctx.path("github", self.p.name, "buildspec", f"{b.name}.yml")
         self.files[f"github/{self.p.name}/buildspec/{b.name}.yml"] = buildspec.render(b, self.ctx.source)
         side = self.aws()

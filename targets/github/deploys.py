@@ -261,14 +261,7 @@ class Deploys:
         job["permissions"]["id-token"] = "write"
         self.grant(jid, [{"Effect": "Allow", "Action": "lambda:InvokeFunction",
                           "Resource": [aws._function_arn(a.function)]}])
-        self.warn("W512", a, f"'{a.name}' invokes {a.function} with a different event on GitHub",
-                  "CodePipeline passes a CodePipeline.job event (UserParameters, artifact locations) and waits for "
-                  "PutJobSuccessResult; the workflow calls 'aws lambda invoke' with the parameters as the payload "
-                  "and takes the function's own result. The function must handle both.")
-        if a.inputs or a.outputs:
-            self.error("E410", a, f"'{a.name}' passes artifacts to a Lambda function, which 'aws lambda invoke' "
-                       "cannot do", "Remove the artifacts from the invoke, or bind this stage to CodePipeline "
-                       "with 'via aws'.")
+        self.invoke_checks(a)  # W512, E410 (.checks)
         env = {"FUNCTION": expression_text(a.function)}
         payload = ""
         if a.parameters is not None:

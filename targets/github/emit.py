@@ -49,13 +49,14 @@ from __future__ import annotations
 
 
 from pipec import model, yamlout
-from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics
+from pipec.diagnostics import Diagnostics
 from pipec.targets.escape import expression_text
 from pipec.targets.github import patch as _patch
 from pipec.targets.github import step_ids
 from pipec.targets.github.approvals import Approvals
 from pipec.targets.github.artifacts import Artifacts
 from pipec.targets.github.build_credentials import BuildCredentials
+from pipec.targets.github.checks import Checks
 from pipec.targets.github.codebuild_run import CodeBuildRun
 from pipec.targets.github.companion import Companion
 from pipec.targets.github.deploys import Deploys
@@ -69,7 +70,6 @@ from pipec.targets.github.triggers import Triggers
 from pipec.targets.github.waits import Waits
 
 
-DEFAULT_RUNNER = "ubuntu-24.04"
 DEFAULT_REGION = "us-east-1"
 
 
@@ -96,24 +96,17 @@ def _commented_permissions(permissions: dict) -> dict:
 
 
 class _Workflow(Triggers, Matrices, Jobs, CodeBuildRun, BuildCredentials, Phases, Artifacts, Deploys, Waits, Approvals, Companion,
-                Environments, Guards):
+                Environments, Guards, Checks):
     """The GitHub Actions target for one pipeline: the state every part shares, and the assembly."""
 
     def __init__(self, p: model.Pipeline, ctx):
-        self.p = p
+        self.setup(p)  # .checks: the pipeline, its GitHub stages, repository and runners, the findings
         self.ctx = ctx
-        self.problems: list[Diagnostic] = []
-        self.notes: list[Diagnostic] = []
-        self.stages = [s for s in p.stages if s.platform in (None, "github")]
-        git_hub = [s for s in p.sources if s.provider == "github"]
-        self.repo = p.github.first("repository") or (git_hub[0].repository if git_hub else None)
-        self.repo_source = next((s for s in git_hub if s.repository == self.repo), None)
         # the pipeline's own Region and account, when its aws { } block says them (issue 27)
         self.region = p.github.first("aws_region") or p.region or DEFAULT_REGION
         provider = p.github.first("oidc_provider")
         account = provider.split(":")[4] if provider and provider.count(":") >= 5 else ""
         self.account = account or p.account or "${{ vars.AWS_ACCOUNT_ID }}"
-        self.runs_on = list(p.github.get("runs_on") or (DEFAULT_RUNNER,))
         self.workflow = p.github.first("workflow") or p.name
         self.on_pull_requests = self.repo_source is not None and any(
             isinstance(t, model.PullRequestTrigger) and t.platform in (None, "github")
@@ -135,15 +128,6 @@ class _Workflow(Triggers, Matrices, Jobs, CodeBuildRun, BuildCredentials, Phases
                         self.producers[out.name] = act
                         self.out_specs[out.name] = out
 
-    # ------------------------------------------------------------------ diagnostics
-    def error(self, code: str, node, message: str, help: str):
-        self.problems.append(Diagnostic(code, ERROR, message, getattr(node, "span", None), help=help,
-                                        file=self.p.filename))
-
-    def warn(self, code: str, node, message: str, help: str):
-        self.notes.append(Diagnostic(code, WARNING, message, getattr(node, "span", None), help=help,
-                                     file=self.p.filename))
-
     # ------------------------------------------------------------------ assembly
     def run(self) -> dict[str, str]:
         if not self.stages:
@@ -151,10 +135,7 @@ class _Workflow(Triggers, Matrices, Jobs, CodeBuildRun, BuildCredentials, Phases
                 raise Diagnostics(_patch.without_workflow(self.p))
             return {}
         if self.repo_source is None:
-            self.error("E408", self.p.stages[0] if not self.stages else self.stages[0],
-                       "the pipeline has stages for GitHub Actions but no GitHub source in the workflow's repository",
-                       "Add a 'source NAME github \"OWNER/REPO\"' (or set 'repository' in the pipeline's github { } "
-                       "block to one of its GitHub sources), or bind the stages to CodePipeline with 'via aws'.")
+            self.no_repository_source()
             raise Diagnostics(self.problems)
         on = self.triggers()
         self.events = set(on)
@@ -252,6 +233,7 @@ def _share_repeated_steps(jobs: dict) -> None:
     first: dict[str, tuple[list, int]] = {}   # the step's text -> (its job's steps, index)
     anchors: dict[str, yamlout.Anchored] = {}
     used: set[str] = set()
+    short: set[str] = set()                   # steps too short to share
     for job in jobs.values():
         steps = job.get("steps") if isinstance(job, dict) else None
         if not isinstance(steps, list):
@@ -267,9 +249,12 @@ def _share_repeated_steps(jobs: dict) -> None:
             if key not in first:
                 first[key] = (steps, i)
                 continue
-            if yamlout.dump([st]).count("\n") < SHARED_STEP_LINES:
+            if key in short:
                 continue
             if key not in anchors:
+                if yamlout.dump([st]).count("\n") < SHARED_STEP_LINES:  # once per step text
+                    short.add(key)
+                    continue
                 owner, j = first[key]
                 base = str(st.get("id") or "step")
                 name, n = base, 2

@@ -204,29 +204,6 @@ class Guards:
             ]),
         }
 
-    # ------------------------------------------------------------------ W519
-    def unseen_pushes_warning(self) -> None:
-        """W519, once, at the first tag trigger both platforms watch: GitHub creates no event when
-        more than three tags are pushed at once, and CodePipeline starts for each (docs/targets.md
-        "Events only CodePipeline sees"). The other pushes GitHub does not run ([skip ci] in the
-        head commit, pushes with a workflow's GITHUB_TOKEN) concern every pipeline on both
-        platforms alike, whatever its file says; docs/targets.md and the warning's help name them,
-        but they alone do not raise it: a warning on every pipeline would say nothing."""
-        if self.repo_source is None:
-            return
-        shared = [t for t in self.repo_source.triggers
-                  if isinstance(t, model.PushTrigger) and t.platform is None and t.tags is not None]
-        if not shared:
-            return
-        self.warn("W519", shared[0], "some tag pushes start CodePipeline but not the GitHub workflow",
-                  "GitHub creates no push event when more than three tags are pushed at once; CodePipeline starts "
-                  "for each tag. Push at most three tags at a time, or bind the trigger to one platform ('via aws' "
-                  "or 'via github'). GitHub also starts no run for a head commit whose message contains [skip ci], "
-                  "[ci skip], [no ci], [skip actions] or [actions skip] or ends with 'skip-checks: true', nor for a "
-                  "push made with a workflow's GITHUB_TOKEN: keep those words out of commit messages and push from "
-                  "workflows with a GitHub App or personal access token.")
-
-
 def _with_if(job: dict, cond: str) -> dict:
     """``job`` with ``if`` right after ``needs`` (or ``name``), where the emitter writes it."""
     out: dict = {}

@@ -15,20 +15,12 @@ from pipec.targets.aws import emit as aws
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
 from pipec.targets.github.artifacts import download_steps
 from pipec.targets.github.builtins import values as builtin_values
+from pipec.targets.github.checks import RUNTIME_ACTIONS, env_name, job_id
+
+__all__ = ["Jobs", "RUNTIME_ACTIONS", "env_name", "job_id"]  # env_name and job_id: imported from here too
 from pipec.targets.github.pins import uses
 
 
-#: pipec runtime -> (action, input that takes the version, extra inputs)
-RUNTIME_ACTIONS = {
-    # no implicit package-manager cache: caching is explicit in pipec, as on CodeBuild
-    "nodejs": ("actions/setup-node", "node-version", {"package-manager-cache": False}),
-    "python": ("actions/setup-python", "python-version", {}),
-    "java": ("actions/setup-java", "java-version", {"distribution": "corretto"}),
-    "golang": ("actions/setup-go", "go-version", {"cache": False}),  # setup-go caches unless told not to
-    "dotnet": ("actions/setup-dotnet", "dotnet-version", {}),
-    "ruby": ("ruby/setup-ruby", "ruby-version", {}),
-    "php": ("shivammathur/setup-php", "php-version", {}),
-}
 #: pipec runtime -> the lock files whose content decides a cache's key (the files each ecosystem's
 #: package manager writes to pin what it installs; the setup-* actions key their own caches on
 #: the same files)
@@ -49,13 +41,6 @@ CONTAINER_SRC_DIR = "CodeBuild's source directory in the container"
 HEAD_COMMIT = "${{ github.event.pull_request.head.sha || github.sha }}"
 
 
-def job_id(name: str) -> str:
-    out = re.sub(r"[^A-Za-z0-9_-]", "-", name)
-    return out if re.match(r"[A-Za-z_]", out) else f"_{out}"
-
-
-def env_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
 
 
 class Jobs:
@@ -68,15 +53,8 @@ class Jobs:
         if needs:
             job["needs"] = list(needs)
         if first_in_stage and stage.disabled_reason:
-            var = f"PIPEC_{env_name(self.p.name)}_{env_name(stage.name)}_ENABLED"
-            job["if"] = f"vars.{var} == 'true'"
-            self.warn("W510", stage, f"the transition into stage '{stage.name}' is disabled: on GitHub the stage's "
-                      f"jobs are skipped until the repository variable {var} is 'true'",
-                      "CodePipeline holds a run at a disabled transition and lets the newest one through when "
-                      "the transition is enabled; GitHub skips the jobs (and everything after them) in runs "
-                      f"started while {var} is not 'true'. Set it with: gh variable set {var} --body true")
-        runs_on = act.github.get("runs_on") if act.github.has("runs_on") else None
-        job["runs-on"] = _one(list(runs_on) if runs_on else self.runs_on)
+            job["if"] = f"vars.{self.disabled_transition(stage)} == 'true'"
+        job["runs-on"] = self.runs_on_of(act)
         job["permissions"] = {}
         return job  # the workflow's concurrency group is the run's lock (.guards)
 
@@ -140,10 +118,7 @@ class Jobs:
                 self.grant(jid, [{"Effect": "Allow", "Action": "codecommit:GitPull",
                                   "Resource": [self.arn("codecommit", src.repository)]}])
             else:
-                self.error("E408", act, f"'{act.name}' reads source '{name}', which GitHub Actions cannot fetch",
-                           f"A {src.provider} source reaches CodePipeline through a CodeConnections connection, "
-                           "which only AWS services can use. Bind this stage to CodePipeline with 'via aws', or "
-                           "move the files into the GitHub repository.")
+                self.unfetchable_source(act, name, src)
         return steps, env
 
     def needs_aws_for_inputs(self, act) -> bool:
@@ -164,21 +139,7 @@ class Jobs:
             # run steps in a container run in sh unless they name a shell (GitHub docs, "Running
             # jobs in a container"); pipec's own steps are bash scripts (arrays, shopt, <<<)
             job["defaults"] = {"run": {"shell": "bash"}}
-            if "@sha256:" not in image.ref:
-                self.warn("W514", b, f"'{b.name}' runs in an image given by tag, not by digest",
-                          "A tag can be moved to another image at any time, on both platforms; zizmor reports "
-                          "it for GitHub (unpinned-images). Write the image as NAME@sha256:DIGEST.")
-        elif image.kind == "ecr":
-            self.error("E410", b, f"'{b.name}' runs in a private ECR image, which a GitHub job cannot pull "
-                       "without passing a registry password between jobs",
-                       "Use a public image ('image docker \"public.ecr.aws/...\"') or bind this stage to "
-                       "CodePipeline with 'via aws'.")
-        elif image.kind != "ubuntu":
-            what = f"'{image.ref}'" if image.kind == "codebuild" else "Amazon Linux"
-            self.warn("W513", b, f"GitHub-hosted runners have no {what} image: '{b.name}' runs on "
-                      f"{_one(job['runs-on']) if isinstance(job['runs-on'], str) else job['runs-on'][0]}",
-                      "Tools that the CodeBuild image has and the runner lacks (or that differ, such as yum/dnf) "
-                      "must be installed by the commands, or give a container image with 'image docker'.")
+        self.image_checks(b, job["runs-on"])
         input_steps, input_env = self.input_steps(b, jid, job)
         steps.extend(input_steps)
         uses_aws = bool(b.codeartifact) or any(s.github_secret is None for s in b.secrets) \
@@ -189,10 +150,7 @@ class Jobs:
         if uses_aws or b.aws.has("role"):  # .build_credentials: aws { role } runs the commands as that role
             steps[:0] = self.build_credentials(b, jid, job)
         for runtime, version in b.runtimes:
-            if runtime not in RUNTIME_ACTIONS:
-                self.error("E410", b, f"runtime '{runtime}' has no set-up action on GitHub Actions",
-                           "Install it in the install phase (the runner image has the Android SDK), or bind this "
-                           "stage to CodePipeline with 'via aws'.")
+            if not self.runtime_available(b, runtime):
                 continue
             action, key, extra = RUNTIME_ACTIONS[runtime]
             version = re.sub(r"^[a-z]+", "", version) if runtime == "java" else version
@@ -344,8 +302,6 @@ class Jobs:
         ]
 
 
-def _one(labels):
-    return labels[0] if isinstance(labels, list) and len(labels) == 1 else labels
 
 
 def secret_reference(ref: str) -> tuple[str, str | None, str | None, str | None]:

@@ -155,16 +155,5 @@ class Waits:
         job["timeout-minutes"] = min(limit, wait + JOB_MARGIN_MINUTES)
         if wait != job["timeout-minutes"]:  # else the job's timeout is the step's (GitHub: a step
             step["timeout-minutes"] = wait   # without timeout-minutes runs until the job's ends)
-        needed = min(deploy_time.needed_minutes(d), deploy_time.aws_wait(d)) if d.uses_codedeploy else 0
-        if needed > limit:
-            hosted = limit == deploy_time.GITHUB_HOSTED_JOB_MINUTES
-            self.warn("W516", d.strategy if d.strategy.span else d,
-                      f"'{d.name}' needs up to {needed} minutes, and its GitHub job may run for {limit}",
-                      f"CodePipeline waits {deploy_time.aws_wait(d)} minutes for this deployment; the GitHub job "
-                      f"stops waiting after {limit} and fails while CodeDeploy carries on shifting traffic. "
-                      "Shorten the strategy (a shorter interval, or a larger percentage per step) so that it "
-                      f"shifts within {limit - deploy_time.ALLOWANCE_MINUTES} minutes"
-                      + (", run the job on a self-hosted runner (github { runs_on self-hosted ... }), where a job "
-                         "may run for 5 days," if hosted else "")
-                      + " or bind this stage to CodePipeline with 'via aws'.")
+        self.deployment_time(d, labels)  # W516 (.checks)
         return wait

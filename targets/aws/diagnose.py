@@ -1,0 +1,82 @@
+"""The AWS target's diagnostics without its files: what :func:`pipec.targets.aws.emit.emit` reports
+for a pipeline (the same codes, spans, messages and hints), computed by the same checks
+(:mod:`.checks`) in the order the builder meets them, without importing troposphere or YAML.
+``pipec check`` and the language server use it (:func:`pipec.build.diagnose_by_target`); ``pipec
+build`` reports what emitting says.
+
+Two things are known only by making the files, and for them this module emits, as ``pipec build``
+does: ``patch`` lines (E413 for a path that is not there, W540/W541 for what a patch changes,
+found by reading the patched files back). So does a pipeline large enough to come near
+CloudFormation's quotas (E412, which troposphere reports while the template is made): see
+:data:`EMIT_ABOVE`.
+"""
+
+from __future__ import annotations
+
+from pipec import model, patches
+from pipec.diagnostics import Diagnostics
+from pipec.targets.aws import checks
+
+#: above this many sources, triggers and actions (:func:`size`), :func:`diagnose` makes the
+#: template, so that E412 is reported as emitting reports it. CloudFormation takes at most 500
+#: resources, 200 outputs and 200 parameters in one template; the builder makes a fixed few
+#: resources for the pipeline and at most a dozen per source, trigger or action (a Lambda
+#: deployment through CodeDeploy: its deployer project, role, log group, application, group,
+#: configuration, role...), and at most three outputs and two parameters per source, trigger or
+#: action. 25 keeps every such pipeline well below each quota; tests/test_diagnose.py checks on
+#: every example that the templates grow slowly enough for that.
+EMIT_ABOVE = 25
+
+
+def size(pipeline: model.Pipeline) -> int:
+    """What the template's size grows with: the pipeline's sources, their triggers (a schedule is
+    an EventBridge rule) and its actions."""
+    return sum(1 + len(src.triggers) for src in pipeline.sources) + sum(len(st.actions) for st in pipeline.stages)
+
+
+def needs_files(pipeline: model.Pipeline) -> bool:
+    """Whether the AWS target's diagnostics of ``pipeline`` need its files (see the module)."""
+    return bool(patches.all_patches(pipeline, "aws")) or size(pipeline) > EMIT_ABOVE
+
+
+def diagnose(pipeline: model.Pipeline, ctx) -> None:
+    """Raise :class:`Diagnostics` with the errors :func:`~pipec.targets.aws.emit.emit` raises for
+    ``pipeline``, or add the warnings it adds to ``ctx.warnings``; write nothing."""
+    if needs_files(pipeline):
+        from pipec.targets import load
+
+        load("aws").emit(pipeline, ctx)
+        return
+    p = pipeline
+    repo_source = checks.repository_source(p)
+    stages = [s for s in p.stages if s.platform in (None, "aws")]
+    # the builder's order: the stores of a pipeline with actions elsewhere, the sources' triggers
+    # (each source's E411 together), the EC2 revisions' appspecs, then each deployment in stage
+    # and run order; it stops at the first that fails
+    if p.placed:
+        problem = checks.placed_store_problem(p)
+        if problem is not None:
+            raise Diagnostics([problem])
+    for src in p.sources:
+        if src.provider not in checks.CONNECTION_PROVIDERS:
+            continue
+        problems: list = []
+        for t in checks.automatic_triggers(src):
+            for _key, f in checks.trigger_filters(src, t):
+                checks.translated_filter(p, src, t, f, problems)
+        if problems:
+            raise Diagnostics(problems)
+    _pairs, _owners, problems = checks.appspec_copies(p, stages, repo_source, ctx)
+    if problems:
+        raise Diagnostics(problems)
+    for st in stages:
+        for act in (a for order in sorted({a.run_order for a in st.actions})
+                    for a in st.actions if a.run_order == order):
+            if p.placed and checks.place_of(p, act):
+                problem = checks.placed_deploy_problem(p, act)
+                if problem is not None:
+                    raise Diagnostics([problem])
+            if isinstance(act, model.Deploy):
+                problem = checks.deploy_problem(p, repo_source, act)
+                if problem is not None:
+                    raise Diagnostics([problem])

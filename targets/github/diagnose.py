@@ -1,0 +1,103 @@
+"""The GitHub target's diagnostics without its files: what :func:`pipec.targets.github.emit.emit`
+reports for a pipeline (the same codes, spans, messages and hints), computed by the same checks
+(:class:`.checks.Checks`, the trigger translation of :class:`.triggers.Triggers`) in the order the
+workflow builder meets them, without importing troposphere or YAML. ``pipec check`` and the
+language server use it (:func:`pipec.build.diagnose_by_target`); ``pipec build`` reports what
+emitting says.
+
+What is known only by making the files makes this module emit, as ``pipec build`` does
+(:func:`needs_files`): ``patch`` lines (E413, W540, W541), the source root's ``pipec.lock`` (E003),
+a container build (W524 names the steps of the job that run the image's AWS CLI), two actions
+whose job ids could be the same (E408), and a pipeline large enough to come near CloudFormation's
+quotas in the companion template (E412; :data:`pipec.targets.aws.diagnose.EMIT_ABOVE`).
+"""
+
+from __future__ import annotations
+
+from pipec import model, patches
+from pipec.diagnostics import Diagnostics
+from pipec.targets.github.checks import Checks, job_id
+from pipec.targets.github.matrix import Matrices
+from pipec.targets.github.triggers import Triggers
+
+#: the source providers whose files a job fetches itself (:meth:`Jobs.input_steps`); an input
+#: from any other is E408
+FETCHED_BY_JOBS = ("github", "s3", "codecommit")
+
+
+def needs_files(pipeline: model.Pipeline, ctx) -> bool:
+    """Whether the GitHub target's diagnostics of ``pipeline`` need its files (see the module)."""
+    from pipec.targets.aws.diagnose import EMIT_ABOVE, size
+
+    if patches.all_patches(pipeline, "github") or getattr(ctx, "root", "") or size(pipeline) > EMIT_ABOVE:
+        return True
+    stages = [s for s in pipeline.stages if s.platform in (None, "github")]
+    acts = [a for st in stages for a in st.actions]
+    if any(isinstance(a, model.Build) and a.image.kind == "docker" and not a.github.has("run_in_codebuild")
+           for a in acts):
+        return True
+    ids = [job_id(a.name) for a in acts]
+    ids += [job_id(a.name) + "-request" for a in acts if isinstance(a, model.Approval)]
+    return len(set(ids)) != len(ids)
+
+
+class _Diagnosis(Triggers, Matrices, Checks):
+    """The workflow builder's walk through the pipeline, with its checks and without its jobs."""
+
+    def __init__(self, p: model.Pipeline):
+        self.setup(p)
+
+    def run(self) -> None:
+        if not self.stages:
+            return
+        if self.repo_source is None:
+            self.no_repository_source()
+            raise Diagnostics(self.problems)
+        self.triggers()
+        self.unseen_pushes_warning()
+        for stage in self.stages:
+            for n, order in enumerate(sorted({a.run_order for a in stage.actions})):
+                for act in (a for a in stage.actions if a.run_order == order):
+                    self.action(act, stage, n == 0)
+        if self.problems:
+            raise Diagnostics(self.problems)
+
+    def action(self, act, stage: model.Stage, first_in_stage: bool) -> None:
+        if first_in_stage and stage.disabled_reason:
+            self.disabled_transition(stage)
+        runs_on = self.runs_on_of(act)
+        if isinstance(act, model.Build):
+            if act.github.has("run_in_codebuild"):
+                self.codebuild_checks(act)
+                return
+            self.image_checks(act, self.platform_runner(act, {"runs-on": runs_on})["runs-on"])
+            for name in act.inputs:
+                src = next((s for s in self.p.sources if s.name == name), None)
+                if src is not None and src.provider not in FETCHED_BY_JOBS:
+                    self.unfetchable_source(act, name, src)
+            for runtime, _version in act.runtimes:
+                self.runtime_available(act, runtime)
+        elif isinstance(act, model.Deploy):
+            self.deployment_time(act, runs_on)
+        elif isinstance(act, model.Approval):
+            self.approval_checks(act, act.github.first("environment") or act.name,
+                                 list(act.github.get("reviewers") or ()))
+        elif isinstance(act, model.Invoke):
+            self.invoke_checks(act)
+
+
+def diagnose(pipeline: model.Pipeline, ctx) -> None:
+    """Raise :class:`Diagnostics` with the errors :func:`~pipec.targets.github.emit.emit` raises for
+    ``pipeline``, or add the warnings it adds to ``ctx.warnings``; write nothing."""
+    if needs_files(pipeline, ctx):
+        from pipec.targets import load
+
+        load("github").emit(pipeline, ctx)
+        return
+    walk = _Diagnosis(pipeline)
+    try:
+        walk.run()
+    finally:
+        report = getattr(ctx, "warnings", None)
+        if report is not None:
+            report.extend(walk.notes)

@@ -1,0 +1,148 @@
+"""The targets' diagnose path reports what emitting reports (issue 18).
+
+``pipec check`` and the language server ask each target's ``diagnose`` module
+(:data:`pipec.targets.DIAGNOSERS`) for its diagnostics instead of making the files. These tests
+hold it to the emitters: for every example, exercise and error example, for valid pipelines drawn
+by tests/pipelines.py and for token mutations of the examples, the diagnose path gives the same
+diagnostics (codes, spans, messages, hints, notes, in the same order) as
+:func:`pipec.build.generate_by_target`, errors or warnings. And that the bound under which the
+diagnose path trusts a template to stay within CloudFormation's quotas holds for every example.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pipelines as P
+import pytest
+import strategies as S
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pipec
+from pipec.build import EmitContext, diagnose_by_target, generate_by_target
+from pipec.diagnostics import Diagnostics
+from pipec.targets import TARGETS
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted([*ROOT.glob("examples/*.pipe"), *ROOT.glob("examples/exercises/*.pipe"),
+                *ROOT.glob("tests/errors/*.pipe")])
+EXAMPLES = sorted(ROOT.glob("examples/*.pipe"))
+
+
+def _reported(run, pipeline, names) -> tuple[str, list[dict]]:
+    ctx = EmitContext(source="pipeline.pipe", prefix="")
+    try:
+        run(pipeline, ctx, names)
+    except Diagnostics as exc:
+        return "errors", [d.to_dict() for d in exc.diagnostics]
+    return "warnings", [d.to_dict() for d in ctx.warnings]
+
+
+def assert_same(text: str, path: str = "pipeline.pipe") -> bool:
+    """Whether ``text`` compiled; if so, the diagnose path must report what emitting does, for
+    every target alone and for all of them."""
+    try:
+        pipeline, _ = pipec.compile_text(text, path)
+    except Diagnostics:
+        return False
+    for names in ([name] for name in TARGETS):
+        assert _reported(diagnose_by_target, pipeline, names) == _reported(generate_by_target, pipeline, names)
+    names = list(TARGETS)
+    assert _reported(diagnose_by_target, pipeline, names) == _reported(generate_by_target, pipeline, names)
+    return True
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_files_diagnose_as_they_emit(path):
+    assert_same(path.read_text(encoding="utf-8"), str(path))
+
+
+def test_the_files_cover_the_targets_codes():
+    """The files above reach the targets' own codes, errors and warnings, through the diagnose path
+    (not only through its fallback to emitting)."""
+    from pipec.targets.aws import diagnose as aws_diagnose
+    from pipec.targets.github import diagnose as github_diagnose
+
+    seen = set()
+    for path in FILES:
+        try:
+            pipeline, _ = pipec.compile_text(path.read_text(encoding="utf-8"), str(path))
+        except Diagnostics:
+            continue
+        ctx = EmitContext(source="pipeline.pipe", prefix="")
+        if aws_diagnose.needs_files(pipeline) or github_diagnose.needs_files(pipeline, ctx):
+            continue
+        seen.update(d["code"] for d in _reported(diagnose_by_target, pipeline, list(TARGETS))[1])
+    assert {"E407", "E408", "E409", "E410", "E411", "W508", "W509", "W510", "W511", "W512", "W513",
+            "W515", "W516", "W519"} <= seen
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(P.pipelines())
+def test_generated_pipelines_diagnose_as_they_emit(drawn):
+    text, _constructs = drawn
+    assert assert_same(text)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_mutated_examples_diagnose_as_they_emit(data):
+    path = data.draw(st.sampled_from(EXAMPLES))
+    assert_same(data.draw(S.mutations(path.read_text(encoding="utf-8"))), str(path))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_templates_stay_far_below_the_quotas_the_diagnose_path_assumes(path):
+    """:data:`pipec.targets.aws.diagnose.EMIT_ABOVE`: a pipeline of at most that many sources,
+    triggers and actions is trusted to make templates within CloudFormation's quotas (500
+    resources, 200 outputs, 200 parameters). Every example's templates must grow slowly enough
+    per source, trigger and action for that bound to hold with room to spare (half of each
+    quota)."""
+    import yaml
+
+    from pipec.targets.aws.diagnose import EMIT_ABOVE, size
+
+    pipeline, _ = pipec.compile_text(path.read_text(encoding="utf-8"), str(path))
+    files = generate_by_target(pipeline, EmitContext(source=path.name, prefix=""), list(TARGETS))
+    units = size(pipeline)
+    for made in files.values():
+        for rel, text in made.items():
+            if not rel.endswith(".template.yaml"):
+                continue
+            data = yaml.load(text, Loader=_CfnLoader)
+            for key, quota in (("Resources", 500), ("Outputs", 200), ("Parameters", 200)):
+                per_unit = len(data.get(key) or {}) / units
+                assert per_unit * EMIT_ABOVE <= quota / 2, (rel, key, per_unit)
+
+
+def _cfn_loader():
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    return Loader
+
+
+_CfnLoader = _cfn_loader()
+
+
+def test_check_and_lsp_use_the_diagnose_path():
+    """``pipec check``'s targets' diagnostics come from the diagnose path: a pipeline whose emitter
+    would fail is not emitted."""
+    from pipec import cli
+
+    text = (ROOT / "examples" / "02-reference.pipe").read_text(encoding="utf-8")
+    pipeline, _ = pipec.compile_text(text, "02-reference.pipe")
+    import pipec.targets as registry
+
+    saved = dict(registry.TARGETS)
+    registry.TARGETS["aws"] = "pipec.no_such_module"
+    registry.TARGETS["github"] = "pipec.no_such_module"
+    try:
+        found = cli._target_diagnostics(pipeline, "02-reference.pipe", ["aws", "github"])
+    finally:
+        registry.TARGETS.update(saved)
+    assert [d.code for d in found] and all(d.code.startswith("W5") for d in found)
