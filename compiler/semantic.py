@@ -97,6 +97,9 @@ class _Analyzer(SettingsChecks, SourceChecks, StageChecks, BuildChecks, DeployCh
             elif isinstance(item, ast.PlatformBlock):
                 blocks.append(item)
         aws, github, stray = self.settings(blocks, "pipeline")
+        # the runner of jobs that name none, for E316 (semantic_matrix.runner_checks)
+        self.pipeline_runs_on = next((item for block in blocks if block.platform == "github" for item in block.body
+                                      if isinstance(item, ast.Setting) and item.key == "runs_on"), None)
         for s in stray:  # grammar allows secret lines in github blocks; not at pipeline level
             self.err("E207", "secrets belong to the build or test action that uses them", s.span,
                      "Move this 'secret' line into the github { } block of that action.")

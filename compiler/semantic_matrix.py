@@ -171,6 +171,7 @@ class MatrixChecks(Checker):
 
     def platform_checks(self, a: ast.BuildAction, b: model.Build, seen: dict) -> None:
         """E316: what CodeBuild or GitHub's runners do not offer for the build's ``os`` and ``arch``."""
+        self.runner_checks(a, b)
         where = seen.get("os") or seen.get("arch")
         if b.os == "windows":
             def refuse(message, span, hint):
@@ -213,3 +214,39 @@ class MatrixChecks(Checker):
                          (seen.get("compute") or seen["arch"]).span,
                          "CodeBuild's arm64 images run on small and large only; write 'compute small' or "
                          "'compute large'.")
+
+    def runner_checks(self, a: ast.BuildAction, b: model.Build) -> None:
+        """E316: runner labels (``github { runs_on }``) that name another system or architecture
+        than the build's ``os`` and ``arch`` (:mod:`pipec.runner_labels`). The pipeline's labels
+        are the runner of a Linux x86_64 build that names none (targets/github/matrix.py)."""
+        from pipec.runner_labels import runner_platform
+
+        own = next((item for block in a.body if isinstance(block, ast.PlatformBlock) and block.platform == "github"
+                    for item in block.body if isinstance(item, ast.Setting) and item.key == "runs_on"), None)
+        written = own or (getattr(self, "pipeline_runs_on", None) if (b.os, b.arch) == ("linux", "x86_64") else None)
+        if written is None or b.github.has("run_in_codebuild"):  # run_in_codebuild: CodeBuild runs the commands
+            return
+        system, arch = runner_platform(written.values)
+        labels = " ".join(written.values)
+        whose = "its" if written is own else "the pipeline's"
+        if system == "macos" and b.os == "linux" and b.platform_binding == "github":
+            system = "linux"  # a GitHub-only build: no CodeBuild environment to match, and bash either way
+        if system not in (None, b.os):
+            systems = {"linux": "Linux", "windows": "Windows", "macos": "macOS"}
+            hint = ("Write 'os windows' to run the commands in PowerShell on both platforms, or give runner "
+                    "labels of a Linux runner." if system == "windows" else
+                    "Leave 'runs_on' out (pipec runs Windows builds on windows-2022), or give the labels of a "
+                    "Windows runner." if b.os == "windows" else
+                    "CodeBuild runs the build on Linux: give the labels of a Linux runner, or bind the stage "
+                    "to GitHub with 'via github' for a build that needs macOS.")
+            self.err("E316", f"{systems[b.os]} {b.kind} '{b.name}' would run on a {systems[system]} runner on GitHub "
+                     f"({whose} runs_on '{labels}')", written.span, hint)
+        elif arch not in (None, b.arch):
+            self.err("E316", f"{b.arch} {b.kind} '{b.name}' would run on an {arch} runner on GitHub ({whose} runs_on "
+                     f"'{labels}')",
+                     written.span, f"The runner and CodeBuild's {b.arch} environment must be alike: give the "
+                     f"labels of an {b.arch} runner, or write 'arch {'arm64' if b.arch == 'x86_64' else 'x86_64'}' "
+                     "if that is the machine meant." if arch in ("arm64", "x86_64") else
+                     "CodeBuild has no 32-bit ARM environment; give the labels of a runner of the build's "
+                     "architecture.")
+

@@ -1538,3 +1538,16 @@ def test_a_build_without_build_commands_uploads_after_a_failed_post_build(tmp_pa
     stopped = run_build(tmp_path / "stopped", '      install "false"\n      post_build "echo post >> $LOG"',
                         '      artifact out files "**/*" base out')
     assert stopped.outcome("Collect artifact out") == "skipped" and stopped.log() == []
+
+
+def test_a_runner_whose_labels_name_no_system_runs_every_step_in_bash():
+    """GitHub's default shell is PowerShell on Windows and unknown on a self-hosted runner whose
+    labels do not name its system: such a job says bash for all its steps, and each command step
+    names pipec's bash (no -e, no pipefail), as the buildspec's shell. Labels of a Linux runner
+    keep GitHub's default."""
+    custom = build_job('      build "false | true"', '      github {\n        runs_on self-hosted gpu\n      }')
+    assert custom["defaults"] == {"run": {"shell": "bash"}}
+    commands = [s for s in custom["steps"] if s.get("id") == "build"]
+    assert commands and commands[0]["shell"] == "bash --noprofile --norc {0}"
+    linux = build_job('      build "false | true"', '      github {\n        runs_on self-hosted linux\n      }')
+    assert "defaults" not in linux

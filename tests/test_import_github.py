@@ -351,8 +351,31 @@ def test_runners():
                 shell: bash
         """, repository="o/r")
     assert "runs_on ubuntu-22.04" in r.source
-    assert "runs_on windows-latest" in r.source
+    # a Windows job that cannot be an 'os windows' build becomes a Linux build on a Linux runner:
+    # keeping windows-latest would run its bash commands in PowerShell on GitHub (E316)
+    assert "runs_on windows" not in r.source
     assert constructs(r) == ["workflow: non-Ubuntu runner", "workflow: non-bash shell"]
+
+
+def test_runners_of_another_system_or_architecture_are_not_kept():
+    r = ok("""
+        on: workflow_dispatch
+        jobs:
+          mac:
+            runs-on: macos-14
+            steps: [{uses: actions/checkout@v4}, {run: make}]
+          arm:
+            runs-on: ubuntu-24.04-arm
+            steps: [{uses: actions/checkout@v4}, {run: make}]
+          own:
+            runs-on: [self-hosted, gpu]
+            steps: [{uses: actions/checkout@v4}, {run: make}]
+        """, repository="o/r")
+    assert "runs_on macos" not in r.source and "runs_on ubuntu-24.04-arm" not in r.source
+    assert "runs_on self-hosted gpu" in r.source  # labels that name no system are kept
+    runners = [u for u in r.unconverted if u.construct == "workflow: non-Ubuntu runner"]
+    assert len(runners) == 3  # mac and arm: not kept; own: kept, and CodeBuild runs Ubuntu
+    assert sum("E316" in str(u) for u in runners) == 2
 
 
 def test_container_services_timeout_environment():

@@ -11,6 +11,7 @@ import json
 import re
 
 from pipec import builtins, model
+from pipec.runner_labels import runs_bash_by_default
 from pipec.targets.aws import emit as aws
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
 from pipec.targets.github.artifacts import download_steps
@@ -55,6 +56,10 @@ class Jobs:
         if first_in_stage and stage.disabled_reason:
             job["if"] = f"vars.{self.disabled_transition(stage)} == 'true'"
         job["runs-on"] = self.runs_on_of(act)
+        if not runs_bash_by_default(act.github.get("runs_on") or self.runs_on):
+            # GitHub's default shell is PowerShell on Windows and unknown on a runner whose labels
+            # do not name its system; pipec's steps are bash ("defaults.run.shell")
+            job["defaults"] = {"run": {"shell": "bash"}}
         job["permissions"] = {}
         return job  # the workflow's concurrency group is the run's lock (.guards)
 

@@ -110,7 +110,12 @@ class Phases:
 
             return windows_steps(phases)
         if plain(b, input_env):
-            return command_steps(phases, container=b.image.kind == "docker")
+            from pipec.runner_labels import runs_bash_by_default
+
+            # a container, or a runner whose default shell may not be bash (.jobs): each command
+            # step names bash, as the phases step does
+            labels = b.github.get("runs_on") or (self.runs_on if b.arch == "x86_64" else ("linux",))
+            return command_steps(phases, container=b.image.kind == "docker" or not runs_bash_by_default(labels))
         self.phases_file_needed = True
         checkout = {"name": "Check out the phase rules", "id": "checkout-phase-rules",
                     "uses": uses("actions/checkout"),

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from pipec import importer
+from pipec.runner_labels import runner_platform
 from pipec.targets.github.imports.grants import display_name, report_environment_url, report_permissions
 from pipec.importer import Doc, q, v
 from pipec.targets.github.imports.common import _Action, _scalar
@@ -375,7 +376,8 @@ class Jobs:
         if lower == ["ubuntu-latest"]:
             return
         a.github.append("runs_on " + " ".join(v(x) for x in labels))
-        if len(lower) == 1 and lower[0].startswith("ubuntu-"):
+        system, arch = runner_platform(labels)
+        if len(lower) == 1 and lower[0].startswith("ubuntu-") and arch in (None, "x86_64"):
             return
         if any(x.startswith("windows") for x in lower):
             self.os = "windows"
@@ -392,6 +394,15 @@ class Jobs:
             self.os = "macos"
         elif not any(x.startswith("ubuntu") for x in lower):
             self.os = "unknown"
+        if system in ("windows", "macos") or arch not in (None, "x86_64"):
+            # a Linux x86_64 build cannot keep a runner of another system or architecture (E316):
+            # the job runs on GitHub's Ubuntu runner, as on CodeBuild's Ubuntu image
+            a.github.remove("runs_on " + " ".join(v(x) for x in labels))
+            ctx.skip(a.notes, "workflow: non-Ubuntu runner", f"runs-on {' '.join(labels)}: the job becomes a "
+                     "Linux x86_64 build, which runs on Ubuntu on both platforms (GitHub's ubuntu-24.04 runner, "
+                     "CodeBuild's standard image); a build cannot keep a runner of another system or "
+                     "architecture (E316)", job, "runs-on")
+            return
         ctx.skip(a.notes, "workflow: non-Ubuntu runner", f"runs-on {' '.join(labels)}: the GitHub job keeps its "
                  "runner, but CodeBuild runs the commands on its Ubuntu image", job, "runs-on")
 
