@@ -4,15 +4,14 @@ Exit status: 0 when every input is clean (warnings allowed unless ``--strict``),
 has errors (or would be reformatted, with ``fmt --check``), 2 for usage errors, 3 for an internal
 error (a bug in pipec: it says so in one line and asks for a report; never a traceback).
 
-Imports are lazy: ``pipec --help`` loads nothing but argparse, and ``pipec check --no-targets``
-loads the parser and the checker, never the targets. ``pipec check`` asks the targets too (their
+Imports are lazy: ``pipec --version`` loads nothing but this module, ``pipec --help`` nothing but
+argparse, and ``pipec check --no-targets`` loads the parser and the checker, never the targets. ``pipec check`` asks the targets too (their
 diagnose modules, which make no file and load neither troposphere nor YAML), so that it reports
 every diagnostic ``pipec build`` would.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -361,6 +360,8 @@ def cmd_why(args) -> int:
 def _path(value: str) -> str:
     """An output path option: an empty one (``-o ""``) is a usage error, never "the current folder"."""
     if not value.strip():
+        import argparse
+
         raise argparse.ArgumentTypeError("an empty path; give a file or folder name (use . for the current folder)")
     return value
 
@@ -375,6 +376,8 @@ def _add_selection_options(command) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # here, not at the top: ``pipec --version`` is answered without it
+
     parser = argparse.ArgumentParser(
         prog="pipec",
         description="Compile a .pipe pipeline into AWS CodePipeline (CloudFormation, buildspec.yml, "
@@ -645,6 +648,11 @@ def cmd_completion(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+        # the commonest probe (scripts, pre-commit, bug reports) is answered before argparse and
+        # the sub-commands' parsers are made: about 6 ms of the 30 ms it took; same output
+        print(_version())
+        return EXIT_OK
     parser = build_parser()
     args = parser.parse_args(argv)
     from pipec.cli_color import configure

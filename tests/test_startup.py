@@ -92,3 +92,10 @@ def test_version_and_explain_code_load_almost_nothing(tmp_path):
         light = {"pipec", "pipec.cli", "pipec.cli_color", "pipec.cli_init", "pipec.cli_playground", "pipec.targets",
                  "pipec.code_docs"}
         assert pipec_modules == sorted(light & set(pipec_modules)), argv
+
+
+def test_version_is_answered_before_the_argument_parser_is_made(tmp_path):
+    """``pipec --version`` prints before argparse and every sub-command's parser are made (about 6 ms
+    of the 30 ms goal of issue 18); ``test_version`` in test_cli.py checks its output."""
+    names = _imported("--version", cwd=tmp_path)
+    assert _under(names, "argparse", "shutil", "textwrap") == []
