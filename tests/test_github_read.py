@@ -354,3 +354,54 @@ def test_wide_stages_are_read_in_time(tmp_path):
     got = github.read(str(tmp_path), "wide")
     assert time.perf_counter() - started < 5
     assert got == plan.from_model(pipeline, "github")
+
+
+RUNNER_LABELS = """\
+pipeline labels {
+  source app github "acme/labels" {
+    branch main
+    on push branches main
+  }
+  stage build {
+    build web {
+      build "make"
+      artifact site files "dist/**"
+      github {
+        runs_on self-hosted gpu
+      }
+    }
+  }
+  stage deploy {
+    deploy site to lambda {
+      function "site"
+      alias live
+      github {
+        runs_on self-hosted deployers
+      }
+    }
+  }
+}
+"""
+
+
+def test_jobs_on_runner_labels_that_name_no_system_read_back(tmp_path):
+    """Jobs on labels that name no Linux or macOS runner say ``defaults: run: shell: bash`` (see
+    test_github.py); the reader takes exactly that back, and refuses such a job without it."""
+    import tempfile
+
+    from pipec import compile_text
+    from pipec.build import EmitContext, generate, write
+
+    pipeline, _ = compile_text(RUNNER_LABELS, "labels.pipe")
+    files = generate(pipeline, EmitContext(source="labels.pipe", prefix=""), ["github"])
+    with tempfile.TemporaryDirectory() as d:
+        write(d, files)
+        assert gr.read(d, pipeline.name) == plan.from_model(pipeline, "github")
+    key = next(k for k in files if k.startswith(".github/workflows/"))
+    text = files[key]
+    assert text.count("    defaults:\n      run:\n        shell: bash\n") == 2, text
+    without = text.replace("    defaults:\n      run:\n        shell: bash\n", "", 1)
+    with tempfile.TemporaryDirectory() as d:
+        write(d, {**files, key: without})
+        with pytest.raises(ValueError, match="name no Linux or macOS runner"):
+            gr.read(d, pipeline.name)

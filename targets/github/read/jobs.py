@@ -108,8 +108,12 @@ class Jobs:
             made.manual_branch, made.skips_pull_requests = manual_branch, skips
             return made
         action = self.action_name(where, key, job)
-        if kind != "build" and ("strategy" in job or "defaults" in job):
-            _fail(where, f"'{'strategy' if 'strategy' in job else 'defaults'}' on a {kind} job has no pipec equivalent")
+        if kind != "build":
+            if "strategy" in job:
+                _fail(where, f"'strategy' on a {kind} job has no pipec equivalent")
+            from pipec.targets.github.read.matrix import check_defaults
+
+            check_defaults(where, job, container_ok=False)
         place = self.job_place(located) if kind in ("deploy", "stack", "bucket", "invoke") else None
         if kind == "build":
             spec = self.build(where, action, job, located)

@@ -15,6 +15,7 @@ import itertools
 import re
 
 from pipec import plan
+from pipec.runner_labels import runs_bash_by_default
 from pipec.targets.github.read.common import _fail
 
 _AXIS_VALUE = re.compile(r"\$\{\{ matrix\.([A-Za-z_][A-Za-z0-9_]*) \}\}")
@@ -80,12 +81,28 @@ class MatrixReader:
             if (job.get("defaults") or {}) != {"run": {"shell": "bash"}}:
                 _fail(where, "a Windows build job runs pipec's own steps in bash (defaults: run: shell: bash)")
             return ("windows", "x86_64")
-        if "defaults" in job and not ("container" in job and job["defaults"] == {"run": {"shell": "bash"}}):
-            # a container job runs pipec's own steps in bash rather than the container's sh
-            _fail(where, "'defaults' on a job other than a Windows or container build has no pipec equivalent")
+        check_defaults(where, job, container_ok=True)
         if any(str(x).endswith("-arm") for x in labels):
             return ("linux", "arm64")
         return None
+
+
+def check_defaults(where, job: dict, container_ok: bool) -> None:
+    """The ``defaults`` of a job that is not a Windows build: ``run: shell: bash`` on a job whose
+    runner labels name no Linux or macOS runner (pipec runs every step in bash, which such a runner
+    may not use by default: :mod:`pipec.runner_labels`) and, with ``container_ok``, on a container
+    job (pipec's own steps run in bash rather than the container's sh); nothing otherwise."""
+    labels = job.get("runs-on")
+    labels = [labels] if isinstance(labels, str) else list(labels or [])
+    bash_default = {"run": {"shell": "bash"}}
+    unnamed = not runs_bash_by_default(str(x) for x in labels)
+    if unnamed and job.get("defaults") != bash_default:
+        _fail(where, f"a job on runner labels {labels!r}, which name no Linux or macOS runner, runs its steps in "
+              "bash (defaults: run: shell: bash)")
+    if "defaults" in job and not ((unnamed or (container_ok and "container" in job))
+                                  and job["defaults"] == bash_default):
+        _fail(where, "'defaults' on this job has no pipec equivalent: pipec writes it on Windows builds, container "
+              "builds and jobs on runner labels that name no system")
 
 
 def action_of(name: str) -> str:
