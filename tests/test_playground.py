@@ -235,3 +235,14 @@ def test_the_shipped_assets_are_what_playground_builds(tmp_path):
     assert not stale, f"stale: {stale}; PIPEC_REGEN=1 pytest tests/test_playground.py -k shipped_assets"
     size = sum(len(v) for v in built.values())
     assert size < 2_500_000, f"the page is {size:,} bytes"
+
+
+def test_a_pipeline_too_large_for_cloudformation_gets_e412_not_an_internal_error():
+    """compile_all narrates the pipeline: pipec explain generated the targets again and crashed
+    on troposphere's quota error (exit 3, and the page got 'internal error' and no diagnostics)."""
+    stages = "".join(f"  stage s{s} {{\n" + "".join(f'    build b{s}x{a} {{\n      build "make {a}"\n    }}\n'
+                                                       for a in range(50)) + "  }\n" for s in range(4))
+    text = 'pipeline big {\n  source app github "acme/big" {\n    branch main\n  }\n' + stages + "}\n"
+    result = playground.compile_all({"source": text, "name": "big.pipe"})
+    assert [d["code"] for d in result["diagnostics"]] == ["E412"] and result["files"] is None
+    assert "E412" in result["explain"] and result["graph"]
