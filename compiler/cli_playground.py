@@ -4,9 +4,10 @@ Called by :mod:`pipec.cli`, which owns the parser and the exit codes. There is n
 
 from __future__ import annotations
 
+import errno
 import sys
 
-from pipec.cli import EXIT_OK, EXIT_USAGE
+from pipec.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 
 def add_parser(sub) -> None:
@@ -34,11 +35,11 @@ def cmd_playground(args) -> int:
     except NotLoopback as exc:
         print(f"pipec: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as exc:
+    except OSError as exc:  # the port in use, or one this user may not open
         print(f"pipec: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
               + (" (another program uses the port: give --port N, or --port 0 for any free one)"
-                 if getattr(exc, "errno", None) == 98 else ""), file=sys.stderr)
-        return EXIT_USAGE
+                 if exc.errno == errno.EADDRINUSE else ""), file=sys.stderr)
+        return EXIT_INPUT
     print(f"pipec playground: serving {server.url} (this machine only); Ctrl-C stops it", flush=True)
     if args.open:
         import webbrowser
