@@ -1,7 +1,8 @@
 // The playground page (pipec playground, docs/playground.md). Every text that comes from the
 // user or from pipec is put in the page as text (textContent, value, CodeMirror documents),
 // never as HTML; the only markup built from data is Mermaid's SVG, rendered with
-// securityLevel "strict" (labels sanitised by Mermaid) and parsed as XML, not as HTML.
+// securityLevel "strict" and without HTML labels (labels are SVG text), parsed in an inert
+// document (DOMParser: nothing in it runs) and moved into the page.
 import { EditorView, basicSetup } from "codemirror";
 import { EditorState, Compartment } from "@codemirror/state";
 import { setDiagnostics } from "@codemirror/lint";
@@ -28,10 +29,16 @@ let shownFile = null;
 let seq = 0;
 let timer = null;
 let exercise = null;
+// "kept" when the status line answers something the user did that no compilation answers (a
+// refused paste, a link that cannot be read): a compilation that ends later (of an earlier
+// edit, or of the example loaded instead) leaves it; the user's next edit of the text clears it.
+// Other problems are cleared by the next compilation without one.
+let statusFrom = null;
 
-function status(text, problem = false) {
+function status(text, problem = false, from = null) {
   $("status").textContent = text;
   $("status").className = problem ? "problem" : "";
+  statusFrom = text ? from : null;
 }
 
 // ---------------------------------------------------------------- the editor
@@ -58,12 +65,17 @@ const editor = new EditorView({
     extensions: [
       basicSetup,
       pipeLanguage,
-      EditorView.updateListener.of((u) => { if (u.docChanged) schedule(); }),
+      EditorView.updateListener.of((u) => {
+        if (!u.docChanged) return;
+        const typed = u.transactions.some((tr) => ["input", "delete", "undo", "redo", "move"].some((e) => tr.isUserEvent(e)));
+        if (typed && statusFrom === "kept") status("");
+        schedule();
+      }),
       EditorView.domEventHandlers({
         paste(event) {
           const text = event.clipboardData ? event.clipboardData.getData("text/plain") : "";
           const problem = badPaste(text);
-          if (problem) { event.preventDefault(); status(problem, true); return true; }
+          if (problem) { event.preventDefault(); status(problem, true, "kept"); return true; }
           return false;
         },
       }),
@@ -79,7 +91,7 @@ function setSource(text, name) {
 
 function schedule(delay = DEBOUNCE_MS) {
   clearTimeout(timer);
-  timer = setTimeout(compile, delay);
+  timer = setTimeout(() => { timer = null; compile(); }, delay);
 }
 
 function position(doc, line, column) {
@@ -169,7 +181,7 @@ async function compile() {
   if (mine !== seq) return; // a later edit is on its way
   current = result;
   if (result.problem) status(result.problem, true);
-  else if ($("status").className === "problem") status("");
+  else if ($("status").className === "problem" && statusFrom !== "kept") status("");
   showDiagnostics(result.diagnostics);
   showFiles();
   showGraph(result.graph, mine);
@@ -354,7 +366,7 @@ function fromFragment() {
     setSource(text, name);
     return true;
   } catch {
-    status("The link's source could not be read (the link is cut or altered).", true);
+    status("The link's source could not be read (the link is cut or altered).", true, "kept");
     return false;
   }
 }
@@ -407,6 +419,8 @@ window.pipecPlayground = {
   shownFile: () => shownFile,
   shownText: () => viewer.state.doc.toString(),
   shareLink,
+  // no edit waiting to be compiled and the last one sent shown (tests wait for this)
+  settled: () => timer === null && document.body.dataset.compiled === String(seq),
 };
 
 window.addEventListener("hashchange", fromFragment);
