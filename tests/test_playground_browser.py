@@ -70,9 +70,10 @@ def app(page, url):
     """The page, loaded and compiled once; fails the test on any page error or policy violation."""
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    # a 400 is the server's answer to a bad request (a bad file name), which the page shows
+    # a 400 is the server's answer to a bad request (a bad file name), a 413 to one too large,
+    # which the page shows
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type == "error" and "status of 400" not in m.text else None)
+            if m.type == "error" and "status of 400" not in m.text and "status of 413" not in m.text else None)
     page.on("dialog", lambda d: problems.append(f"dialog: {d.message}"))
     page.goto(url)
     page.wait_for_selector("body[data-compiled]")
@@ -384,3 +385,30 @@ def test_a_share_link_of_a_large_source(app, context):
     other.goto(link)
     other.wait_for_selector("body[data-compiled]")
     assert other.evaluate("pipecPlayground.editorText()") == text
+
+
+def test_the_zip_is_named_after_the_file_and_holds_relative_paths(app):
+    set_source(app, (ROOT / "examples" / "05-monorepo-filters.pipe").read_text(encoding="utf-8"), "monorepo.pipe")
+    with app.expect_download() as download:
+        app.click("#download")
+    assert download.value.suggested_filename == "monorepo-outputs.zip"
+    with zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())) as z:
+        infos = z.infolist()
+    names = [i.filename for i in infos]
+    assert names == sorted(names) and "pipec-manifest.json" in names
+    assert all(not n.startswith("/") and ".." not in n.split("/") and not i.is_dir() for n, i in zip(names, infos))
+    assert {i.date_time for i in infos} == {(2000, 1, 1, 0, 0, 0)}  # the same outputs, the same zip
+
+
+def test_a_source_under_the_limit_whose_request_is_over_it_gets_the_servers_message(app):
+    """JSON writes each quote as two bytes: 600,000 of them in a comment make a request of
+    1.2 MB, which the server refuses (413); the page shows its message and goes on."""
+    set_source(app, (ROOT / "examples" / "01-ci-pull-requests.pipe").read_text(encoding="utf-8"))
+    app.click(".cm-content")
+    app.keyboard.press("Control+End")
+    paste(app, "# " + '"' * 600_000 + "\n")
+    app.wait_for_function("() => document.getElementById('status').textContent.includes('at most 1,048,576')")
+    assert "the request is 1,201,602 bytes" in app.text_content("#status")
+    app.keyboard.press("Control+z")
+    app.wait_for_function("() => document.getElementById('status').textContent === ''")
+    assert not app.query_selector("#diagnostics li.sev-error")
