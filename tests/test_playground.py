@@ -423,3 +423,20 @@ def _post(host: str, port: int) -> int:
     status = conn.getresponse().status
     conn.close()
     return status
+
+
+def test_symlinks_in_the_assets_folder_are_not_served(tmp_path):
+    """A link to a file or a folder elsewhere is left out of the table the URL is looked up in."""
+    from pipec.playground_server import asset_table
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    assets = tmp_path / "assets"
+    (assets / "sub").mkdir(parents=True)
+    (assets / "index.html").write_text("<p>page")
+    (assets / "sub" / "app.js").write_text("1")
+    (assets / "link.txt").symlink_to(outside / "secret.txt")
+    (assets / "dir").symlink_to(outside, target_is_directory=True)
+    (assets / "sub" / "passwd.txt").symlink_to("/etc/passwd")
+    assert sorted(asset_table(assets)) == ["/", "/index.html", "/sub/app.js"]
