@@ -41,10 +41,10 @@ def cmd_playground(args) -> int:
                  if exc.errno == errno.EADDRINUSE else ""), file=sys.stderr)
         return EXIT_INPUT
     print(f"pipec playground: serving {server.url} (this machine only); Ctrl-C stops it", flush=True)
-    if args.open:
-        import webbrowser
+    if args.open:  # beside the server: a browser in the terminal (lynx, w3m) waits for its page
+        import threading
 
-        webbrowser.open(server.url)
+        threading.Thread(target=_open, args=(server.url,), daemon=True, name="pipec-playground-open").start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -52,3 +52,13 @@ def cmd_playground(args) -> int:
     finally:
         server.server_close()
     return EXIT_OK
+
+
+def _open(url: str) -> None:
+    """The page in the user's web browser, or a line saying that none could be started (Python's
+    webbrowser returns False then, without a word)."""
+    import webbrowser
+
+    if not webbrowser.open(url):
+        print(f"pipec playground: no web browser could be started here; open {url} in one", file=sys.stderr,
+              flush=True)

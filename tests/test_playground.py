@@ -440,3 +440,30 @@ def test_symlinks_in_the_assets_folder_are_not_served(tmp_path):
     (assets / "dir").symlink_to(outside, target_is_directory=True)
     (assets / "sub" / "passwd.txt").symlink_to("/etc/passwd")
     assert sorted(asset_table(assets)) == ["/", "/index.html", "/sub/app.js"]
+
+
+def test_open_starts_the_browser_beside_the_server_and_says_when_it_cannot(monkeypatch, capsys):
+    """webbrowser.open ran before serve_forever and waits for a browser in the terminal (lynx, w3m),
+    whose request then waited for the server; without any browser it returned False silently."""
+    import time
+    import webbrowser
+
+    serving, opened = threading.Event(), []
+
+    def fake_open(url):
+        opened.append((url, serving.wait(10)))
+        return False
+
+    def fake_serve(self, *args, **kwargs):
+        serving.set()
+        for _ in range(100):
+            if opened:
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+
+    monkeypatch.setattr(webbrowser, "open", fake_open)
+    monkeypatch.setattr(PlaygroundServer, "serve_forever", fake_serve)
+    assert main(["playground", "--port", "0", "--open"]) == 0
+    assert len(opened) == 1 and opened[0][0].startswith("http://127.0.0.1:") and opened[0][1] is True
+    assert f"no web browser could be started here; open {opened[0][0]} in one" in capsys.readouterr().err
