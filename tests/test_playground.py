@@ -237,6 +237,19 @@ def test_the_shipped_assets_are_what_playground_builds(tmp_path):
     assert size < 2_500_000, f"the page is {size:,} bytes"
 
 
+def test_the_bundled_packages_licences_ship_with_the_page():
+    """The bundle holds the code of some 65 npm packages (MIT, ISC, BSD-3-Clause, MPL-2.0 or
+    Apache-2.0), whose notices must go with each copy: build.mjs writes them from esbuild's
+    metafile into THIRD-PARTY-LICENSES.txt, which the wheel carries (license-files too)."""
+    text = (ASSETS / "THIRD-PARTY-LICENSES.txt").read_text(encoding="utf-8")
+    lock = json.loads((ROOT / "playground" / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+    for name in ("mermaid", "@codemirror/view", "fflate", "dompurify", "d3-ease", "khroma", "dagre-d3-es"):
+        version = lock[f"node_modules/{name}"]["version"]
+        assert f"\n{name} {version}: " in text, name
+    assert "Permission is hereby granted, free of charge" in text and "Apache License" in text
+    assert "THIRD-PARTY-LICENSES.txt" in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
 # ----------------------------------------------------------------------------- the review's findings (issue 16)
 
 
