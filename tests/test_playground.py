@@ -134,7 +134,9 @@ def test_page_and_headers(server):
 
 @pytest.mark.parametrize("path", [b"/../../../../etc/passwd", b"/%2e%2e/%2e%2e/etc/passwd", b"/chunks/../../playground.py",
                                   b"/..%2fplayground.py", b"//etc/passwd", b"/catalog.json/..", b"/index.html%00.js",
-                                  b"/playground.py", b"/__init__.py"])
+                                  b"/playground.py", b"/__init__.py", b"http://127.0.0.1/etc/passwd",
+                                  b"/%2Fetc%2Fpasswd", b"/%252e%252e/%252e%252e/etc/passwd", b"/.%2e/.%2e/etc/passwd",
+                                  b"/chunks/%2e%2e/index.html", b"/app.js/", b"/APP.JS", b"/app.js;.html"])
 def test_nothing_but_the_assets_is_served(server, path):
     answer = raw(server, b"GET " + path + b" HTTP/1.1")
     assert answer.startswith(b"HTTP/1.1 404"), answer[:200]
