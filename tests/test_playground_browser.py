@@ -400,15 +400,17 @@ def test_the_zip_is_named_after_the_file_and_holds_relative_paths(app):
     assert {i.date_time for i in infos} == {(2000, 1, 1, 0, 0, 0)}  # the same outputs, the same zip
 
 
-def test_a_source_under_the_limit_whose_request_is_over_it_gets_the_servers_message(app):
+def test_a_source_under_the_limit_whose_request_is_over_it_says_why(app):
     """JSON writes each quote as two bytes: 600,000 of them in a comment make a request of
-    1.2 MB, which the server refuses (413); the page shows its message and goes on."""
+    1.2 MB, which the server refuses (413, 'the request is 1,201,602 bytes'): the page says so in
+    terms of the source before sending it, and goes on."""
     set_source(app, (ROOT / "examples" / "01-ci-pull-requests.pipe").read_text(encoding="utf-8"))
     app.click(".cm-content")
     app.keyboard.press("Control+End")
     paste(app, "# " + '"' * 600_000 + "\n")
     app.wait_for_function("() => document.getElementById('status').textContent.includes('at most 1,048,576')")
-    assert "the request is 1,201,602 bytes" in app.text_content("#status")
+    size = len((ROOT / "examples" / "01-ci-pull-requests.pipe").read_bytes()) + 600_003
+    assert f"The source is {size:,} bytes, but 1,201,602 bytes as a request" in app.text_content("#status")
     app.keyboard.press("Control+z")
     app.wait_for_function("() => document.getElementById('status').textContent === ''")
     assert not app.query_selector("#diagnostics li.sev-error")

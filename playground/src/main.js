@@ -13,6 +13,7 @@ import { pipeLanguage } from "./pipe-language.js";
 import { backend } from "./backend.js";
 
 const MAX_SOURCE_BYTES = 1000000; // pipec.playground.MAX_SOURCE_BYTES
+const MAX_BODY = 1048576; // pipec.playground_server.MAX_BODY: larger requests are refused (413)
 const DEBOUNCE_MS = 80;
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => {
@@ -171,9 +172,17 @@ async function compile() {
       `${MAX_SOURCE_BYTES.toLocaleString("en")} bytes. Shorten it to see diagnostics and outputs.`, true);
     return;
   }
+  const request = { source, name: $("filename").value };
+  const body = new TextEncoder().encode(JSON.stringify(request)).length;
+  if (body > MAX_BODY) {
+    status(`The source is ${size.toLocaleString("en")} bytes, but ${body.toLocaleString("en")} bytes as a request ` +
+      "(JSON writes each quote, backslash and control character with two bytes or more); the playground " +
+      `takes requests of at most ${MAX_BODY.toLocaleString("en")} bytes. Shorten it to see diagnostics and outputs.`, true);
+    return;
+  }
   let result;
   try {
-    result = await backend("compile", { source, name: $("filename").value });
+    result = await backend("compile", request);
   } catch (e) {
     if (mine === seq) status(String(e.message || e), true);
     return;
