@@ -139,14 +139,14 @@ def _each_target(pipeline, target_names, run):
         except ValueError as exc:
             if not str(exc).startswith("Maximum "):  # troposphere's check of CloudFormation's quotas
                 raise
-            problems.append(_too_large(pipeline, name, str(exc)))
+            problems.append(too_large(pipeline, name, str(exc)))
             continue
     if problems:
         raise Diagnostics(sorted(problems, key=lambda d: d.sort_key()))
     return done
 
 
-def _too_large(pipeline, target: str, what: str):
+def too_large(pipeline, target: str, what: str):
     """E412: a template that CloudFormation would refuse (troposphere stops at its quotas)."""
     from pipec import model
     from pipec.diagnostics import ERROR, Diagnostic

@@ -4,9 +4,10 @@ Called by :mod:`pipec.cli`, which owns the parser and the exit codes. There is n
 
 from __future__ import annotations
 
+import errno
 import sys
 
-from pipec.cli import EXIT_OK, EXIT_USAGE
+from pipec.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 
 def add_parser(sub) -> None:
@@ -34,16 +35,16 @@ def cmd_playground(args) -> int:
     except NotLoopback as exc:
         print(f"pipec: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as exc:
+    except OSError as exc:  # the port in use, or one this user may not open
         print(f"pipec: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
               + (" (another program uses the port: give --port N, or --port 0 for any free one)"
-                 if getattr(exc, "errno", None) == 98 else ""), file=sys.stderr)
-        return EXIT_USAGE
+                 if exc.errno == errno.EADDRINUSE else ""), file=sys.stderr)
+        return EXIT_INPUT
     print(f"pipec playground: serving {server.url} (this machine only); Ctrl-C stops it", flush=True)
-    if args.open:
-        import webbrowser
+    if args.open:  # beside the server: a browser in the terminal (lynx, w3m) waits for its page
+        import threading
 
-        webbrowser.open(server.url)
+        threading.Thread(target=_open, args=(server.url,), daemon=True, name="pipec-playground-open").start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -51,3 +52,13 @@ def cmd_playground(args) -> int:
     finally:
         server.server_close()
     return EXIT_OK
+
+
+def _open(url: str) -> None:
+    """The page in the user's web browser, or a line saying that none could be started (Python's
+    webbrowser returns False then, without a word)."""
+    import webbrowser
+
+    if not webbrowser.open(url):
+        print(f"pipec playground: no web browser could be started here; open {url} in one", file=sys.stderr,
+              flush=True)

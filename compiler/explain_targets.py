@@ -21,7 +21,7 @@ class Targets:
     """Both targets generated in memory: files, platform warnings and refusals per target."""
 
     def __init__(self, pipeline: model.Pipeline):
-        from pipec.build import EmitContext
+        from pipec.build import EmitContext, too_large
         from pipec.targets import TARGETS, load
 
         self.files: dict[str, dict[str, str] | None] = {}
@@ -35,6 +35,11 @@ class Targets:
             except Diagnostics as exc:
                 self.files[name] = None
                 self.errors[name] = [d for d in exc.diagnostics if d.severity == ERROR]
+            except ValueError as exc:  # troposphere stops at CloudFormation's quotas: E412, as 'pipec build'
+                if not str(exc).startswith("Maximum "):
+                    raise
+                self.files[name] = None
+                self.errors[name] = [too_large(pipeline, name, str(exc))]
             self.warnings.extend(d for d in ctx.warnings if d.code in PLATFORM_DIFFERENCES)
 
 

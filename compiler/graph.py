@@ -321,11 +321,14 @@ def build_graph(p: model.Pipeline) -> _Graph:
 
 def mermaid_escape(text: str) -> str:
     """``text`` for a ``"…"`` label: Mermaid entity codes for the characters that would end the
-    string or be read as markup (``"``, ``#``, ``<``, ``>``, ``&``, backquote); newlines become
-    spaces."""
+    string or be read as markup (``"``, ``#``, ``<``, ``>``, ``&``, backquote), and for a ``%``
+    before another (Mermaid removes ``%%{...}%%`` anywhere in the text, inside a label too, as a
+    directive); newlines become spaces."""
     out = []
-    for ch in text:
-        if ch == "#":
+    for i, ch in enumerate(text):
+        if ch == "%" and text[i + 1: i + 2] == "%":
+            out.append("#37;")
+        elif ch == "#":
             out.append("#35;")
         elif ch == '"':
             out.append("#quot;")

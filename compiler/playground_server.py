@@ -28,6 +28,8 @@ import json
 import multiprocessing
 import os
 import queue
+import re
+import signal
 import socket
 import sys
 import threading
@@ -39,6 +41,8 @@ from pathlib import Path
 MAX_BODY = 1024 * 1024
 #: seconds one compilation may take before its worker is killed
 TIME_LIMIT = 10.0
+#: seconds a refused request's unread body is received and dropped before the connection closes
+LINGER = 2.0
 #: worker processes: requests beyond them wait for one to be free
 WORKERS = 2
 ASSETS = Path(__file__).resolve().parent / "playground_assets"
@@ -46,6 +50,7 @@ ASSETS = Path(__file__).resolve().parent / "playground_assets"
 #: editor and the Mermaid SVGs set them), images as data: URIs (Mermaid's icons), nothing framed
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+_DIGITS = re.compile(r"[0-9]{1,12}")
 _TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
           ".css": "text/css; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
           ".txt": "text/plain; charset=utf-8", ".ico": "image/x-icon", ".woff2": "font/woff2"}
@@ -73,9 +78,13 @@ def loopback(host: str) -> str:
 def _work(conn) -> None:
     """A worker's loop: (name, request) in, ("ok", result) | ("bad", message) | ("bug", message) out.
     It runs in an empty folder of its own, so that nothing the compiler might look for beside a
-    file (a configuration, a pipec.lock, a buildspec next to a template) is found on disk."""
+    file (a configuration, a pipec.lock, a buildspec next to a template) is found on disk.
+    Ctrl-C, which the terminal sends to the server's whole process group, is ignored here: the
+    server stops its workers itself (each printed a KeyboardInterrupt traceback)."""
     import tempfile
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by _Worker while it started
     from pipec import playground
 
     os.chdir(tempfile.mkdtemp(prefix="pipec-playground-"))
@@ -99,7 +108,13 @@ class _Worker:
     def __init__(self, context):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_work, args=(child,), daemon=True, name="pipec-playground-worker")
-        self.process.start()
+        # the new process inherits the blocked SIGINT until _work ignores it: a Ctrl-C while it
+        # starts does not interrupt it with a traceback either
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
 
     def stop(self) -> None:
@@ -114,7 +129,8 @@ class TimedOut(Exception):
 
 class Workers:
     """A few worker processes; :meth:`run` lends one to a request and replaces it when the request
-    runs out of time."""
+    runs out of time. A request waits for a free worker at most the time limit too (edits of a slow
+    program queue up behind each other), then is answered that the playground is busy."""
 
     def __init__(self, count: int = WORKERS, time_limit: float = TIME_LIMIT):
         self.context = multiprocessing.get_context("spawn")  # no fork of a threaded server
@@ -132,7 +148,11 @@ class Workers:
         self.idle.put(worker)
 
     def run(self, name: str, request: dict):
-        worker = self.idle.get()
+        try:
+            worker = self.idle.get(timeout=self.time_limit)
+        except queue.Empty:
+            raise TimedOut(f"the playground is busy: pipec's workers are all compiling earlier texts (each for at "
+                           f"most {self.time_limit:g} s); the next edit tries again") from None
         try:
             worker.conn.send((name, request))
             if worker.conn.poll(self.time_limit):
@@ -174,6 +194,9 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "pipec-playground"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    # a request line without a version is answered with a status line and headers too (HTTP/0.9
+    # answers have none, and so no policy)
+    default_request_version = "HTTP/1.0"
 
     def log_message(self, fmt, *args):  # quiet unless asked (pipec playground --verbose)
         if getattr(self.server, "verbose", False):
@@ -199,6 +222,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, message: str) -> None:
         self._json(status, {"error": message})
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (an unknown method, a malformed request line, a URL or header
+        too long) answered as the API's, with the same headers (the standard library's HTML page
+        had no policy)."""
+        self.close_connection = True
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "error"
+        self._error(code, message or phrase)
 
     def _host_ok(self) -> bool:
         host = (self.headers.get("Host") or "").strip().lower()
@@ -233,14 +267,15 @@ class Handler(BaseHTTPRequestHandler):
             self._drain()
             return self._error(HTTPStatus.NOT_FOUND, "not found")
         length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
+        if length is None or not _DIGITS.fullmatch(length):  # not str.isdigit: '²' is one, int('²') fails
             self.close_connection = True
             return self._error(HTTPStatus.LENGTH_REQUIRED, "a request needs a Content-Length")
         if int(length) > MAX_BODY:
             self.close_connection = True  # the body is not read: the connection cannot be reused
-            return self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                               f"the request is {int(length):,} bytes; the playground takes at most {MAX_BODY:,} "
-                               "(use pipec on the command line for larger files)")
+            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                        f"the request is {int(length):,} bytes; the playground takes at most {MAX_BODY:,} "
+                        "(use pipec on the command line for larger files)")
+            return self._linger()
         body = self.rfile.read(int(length))
         if (self.headers.get("Content-Type") or "").split(";")[0].strip().lower() != "application/json":
             return self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "the API takes application/json")
@@ -252,9 +287,27 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(HTTPStatus.BAD_REQUEST, "the request must be a JSON object")
         self._api(name, request)
 
+    def _linger(self) -> None:
+        """After an answer to a request whose body is left unread: stop writing, then drop what the
+        client still sends, for at most :data:`LINGER` seconds. Closing a socket with unread data
+        sends a reset, and a client that is still sending (a browser's fetch of a large body) then
+        reports the connection reset instead of the 413 it was sent."""
+        import time
+
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + LINGER
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not self.connection.recv(65536):
+                    break
+        except OSError:  # the client went away, or the time is up
+            pass
+
     def _drain(self) -> None:
         length = self.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) <= MAX_BODY:
+        if length and _DIGITS.fullmatch(length) and int(length) <= MAX_BODY:
             self.rfile.read(int(length))
         else:
             self.close_connection = True
@@ -289,4 +342,14 @@ class PlaygroundServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
-        self.workers.close()
+        if hasattr(self, "workers"):  # TCPServer.__init__ closes the server when it cannot bind
+            self.workers.close()
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser that goes away mid-answer is normal; anything else is one line, not the
+        standard library's traceback on the terminal."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        sys.stderr.write(f"pipec playground: internal error on a request: {type(exc).__name__}: {exc} "
+                         "(a bug in pipec; please report it)\n")

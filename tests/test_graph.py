@@ -271,9 +271,10 @@ def test_mermaid_escaping(hostile):
         for s in re.findall(r'"([^"]*)"', line):
             assert "<" not in s.replace("<br/>", "") and ">" not in s.replace("<br/>", ""), s
             assert "`" not in s and "&" not in s
-            assert re.sub(r"#(quot|lt|gt|amp|35|96);", "", s).count("#") == 0, s
+            assert re.sub(r"#(quot|lt|gt|amp|35|37|96);", "", s).count("#") == 0, s
+            assert "%%" not in s, s
     assert ("Say #quot;yes#quot; #35;1 [now] {ok} #lt;b#gt;bold#lt;/b#gt; #amp; #96;tick#96; | a;b "
-            "#35;quot; %% end") in mm
+            "#35;quot; #37;% end") in mm
     assert "freeze: ask #35;release #quot;now#quot; [see #lt;wiki#gt;]" in mm
     assert "!docs/#35;{x}/**" in mm
     # a node named 'end' gets a generated id, never 'end'
@@ -284,6 +285,8 @@ def test_mermaid_escaping(hostile):
 
 def test_mermaid_escape_function():
     assert graph.mermaid_escape('a"b#c<d>e&f`g\nh') == "a#quot;b#35;c#lt;d#gt;e#amp;f#96;g h"
+    # Mermaid strips '%%{...}%%' from anywhere in the text as a directive; a lone '%' is kept
+    assert graph.mermaid_escape("10% %%{init: {}}%% 50%%") == "10% #37;%{init: {}}#37;% 50#37;%"
 
 
 def test_dot_escaping(hostile):

@@ -2,6 +2,7 @@
 data, the three mapped packages are inside, and the installed command runs."""
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -87,9 +88,14 @@ def test_metadata_license_classifiers_and_keywords():
     from trove_classifiers import classifiers as known
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    # MIT for pipec, MPL-2.0 for the parser lark's standalone generator writes (its header says so)
-    assert project["license"] == "MIT AND MPL-2.0"
-    assert project["license-files"] == ["LICENSE", "LICENSES/MPL-2.0.txt"]
+    # MIT for pipec, MPL-2.0 for the parser lark's standalone generator writes (its header says
+    # so); ISC and BSD-3-Clause (and MIT, and DOMPurify's MPL-2.0) for the npm packages the
+    # playground's page bundles, each named with its licence in THIRD-PARTY-LICENSES.txt
+    assert project["license"] == "MIT AND MPL-2.0 AND ISC AND BSD-3-Clause"
+    third = "compiler/playground_assets/THIRD-PARTY-LICENSES.txt"
+    assert project["license-files"] == ["LICENSE", "LICENSES/MPL-2.0.txt", third]
+    fields = set(re.findall(r"^\S+ \d\S*: (.+)$", (ROOT / third).read_text(), re.M))
+    assert fields == {"MIT", "ISC", "BSD-3-Clause", "(MPL-2.0 OR Apache-2.0)", "the licence below"}, fields
     assert (ROOT / "LICENSE").read_text().startswith("MIT License\n")
     assert (ROOT / "LICENSES" / "MPL-2.0.txt").read_text().startswith("Mozilla Public License Version 2.0\n")
     assert "Mozilla Public License, v. 2.0" in (ROOT / "grammar" / "pipe_parser.py").read_text()[:2000]

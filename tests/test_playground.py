@@ -134,7 +134,9 @@ def test_page_and_headers(server):
 
 @pytest.mark.parametrize("path", [b"/../../../../etc/passwd", b"/%2e%2e/%2e%2e/etc/passwd", b"/chunks/../../playground.py",
                                   b"/..%2fplayground.py", b"//etc/passwd", b"/catalog.json/..", b"/index.html%00.js",
-                                  b"/playground.py", b"/__init__.py"])
+                                  b"/playground.py", b"/__init__.py", b"http://127.0.0.1/etc/passwd",
+                                  b"/%2Fetc%2Fpasswd", b"/%252e%252e/%252e%252e/etc/passwd", b"/.%2e/.%2e/etc/passwd",
+                                  b"/chunks/%2e%2e/index.html", b"/app.js/", b"/APP.JS", b"/app.js;.html"])
 def test_nothing_but_the_assets_is_served(server, path):
     answer = raw(server, b"GET " + path + b" HTTP/1.1")
     assert answer.startswith(b"HTTP/1.1 404"), answer[:200]
@@ -235,3 +237,248 @@ def test_the_shipped_assets_are_what_playground_builds(tmp_path):
     assert not stale, f"stale: {stale}; PIPEC_REGEN=1 pytest tests/test_playground.py -k shipped_assets"
     size = sum(len(v) for v in built.values())
     assert size < 2_500_000, f"the page is {size:,} bytes"
+
+
+def test_the_bundled_packages_licences_ship_with_the_page():
+    """The bundle holds the code of some 65 npm packages (MIT, ISC, BSD-3-Clause, MPL-2.0 or
+    Apache-2.0), whose notices must go with each copy: build.mjs writes them from esbuild's
+    metafile into THIRD-PARTY-LICENSES.txt, which the wheel carries (license-files too)."""
+    text = (ASSETS / "THIRD-PARTY-LICENSES.txt").read_text(encoding="utf-8")
+    lock = json.loads((ROOT / "playground" / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+    for name in ("mermaid", "@codemirror/view", "fflate", "dompurify", "d3-ease", "khroma", "dagre-d3-es"):
+        version = lock[f"node_modules/{name}"]["version"]
+        assert f"\n{name} {version}: " in text, name
+    assert "Permission is hereby granted, free of charge" in text and "Apache License" in text
+    assert "THIRD-PARTY-LICENSES.txt" in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- the review's findings (issue 16)
+
+
+def test_every_response_carries_the_policy_even_the_standard_librarys_errors(server):
+    """An unknown method, a malformed request line, a URL too long: http.server answers these
+    itself (send_error), as an HTML page without the headers of _send; here they are JSON with them."""
+    long_url = b"/" + b"a" * 70_000
+    for line, status in [(b"PUT / HTTP/1.1", b"501"), (b"OPTIONS /api/check HTTP/1.1", b"501"),
+                         (b"DELETE / HTTP/1.1", b"501"), (b"GARBAGE", b"400"), (b"GET / HTTP/9.9", b"505"),
+                         (b"GET " + long_url + b" HTTP/1.1", b"414")]:
+        answer = raw(server, line)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.split(b" ")[1] == status, (line[:30], head[:200])
+        assert b"\r\nContent-Security-Policy: default-src 'none';" in head, (line[:30], head)
+        assert b"\r\nX-Content-Type-Options: nosniff" in head and b"\r\nContent-Type: application/json" in head
+        assert "error" in json.loads(body), body
+
+
+def test_a_content_length_of_other_digits_is_refused_not_a_traceback(server, capfd):
+    """'²' and '٣' are str.isdigit() but not int()-able: the handler raised ValueError, the
+    connection was dropped without an answer and a traceback went to the terminal."""
+    for value in ("\u00b2", "+2", "-1", "2e0", "0x2"):
+        with socket.create_connection(server.server_address[:2], timeout=30) as s:
+            s.sendall(b"POST /api/check HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                      b"Content-Type: application/json\r\nContent-Length: " + value.encode("latin-1") + b"\r\n\r\n{}")
+            answer = b"".join(iter(lambda: s.recv(65536), b""))
+        assert answer.startswith((b"HTTP/1.1 411", b"HTTP/1.1 400")), (value, answer[:200])
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_413_exactly_above_one_mebibyte(server):
+    """A body of exactly MAX_BODY bytes is read and answered; one byte more is refused unread."""
+    for size, status in [(MAX_BODY, 200), (MAX_BODY + 1, 413)]:
+        body = b'{"source": ""' + b" " * (size - len(b'{"source": ""}')) + b"}"
+        assert len(body) == size
+        r, data = request(server, "POST", "/api/check", body)
+        assert r.status == status, (size, data[:200])
+    assert "1,048,577 bytes" in json.loads(data)["error"]
+
+
+def test_a_client_still_sending_a_refused_body_reads_the_413(server):
+    """The server answers 413 without reading the body; closing the connection then with unread
+    data sent the client a reset, so that a client still sending (a browser's fetch) saw a
+    broken connection, not the answer. Now the server lingers, dropping what comes, then closes."""
+    for _ in range(3):
+        r, data = request(server, "POST", "/api/check", b'{"source": "' + b"x" * (8 * MAX_BODY) + b'"}')
+        assert r.status == 413 and "8,388,622 bytes" in json.loads(data)["error"]
+
+
+def nested_substitutions(depth: int) -> str:
+    """A pipeline whose one command nests ``$(echo ...)`` ``depth`` deep: about 10 s of CPU at a
+    depth of 20,000 (a pathological input, well under the 1 MB limit)."""
+    command = "echo " + "$(echo " * depth + ")" * depth
+    return ('pipeline p {\n  source app github "acme/p" {\n    branch main\n  }\n  stage ci {\n    build b {\n'
+            f'      build "{command}"\n    }}\n  }}\n}}\n')
+
+
+def test_a_slow_compilation_is_stopped_while_other_requests_are_answered(server):
+    """A really slow input (not a lowered limit on a fast one): its worker is killed at the limit;
+    meanwhile the other worker compiles, the page's files are served; then a fresh worker serves."""
+    import time
+
+    limit = server.workers.time_limit
+    server.workers.time_limit = 3.0
+    slow: dict = {}
+
+    def send_slow():
+        started = time.monotonic()
+        slow["answer"] = request(server, "POST", "/api/compile", json.dumps({"source": nested_substitutions(20_000)}))
+        slow["took"] = time.monotonic() - started
+
+    thread = threading.Thread(target=send_slow)
+    try:
+        thread.start()
+        time.sleep(0.5)
+        small = json.dumps({"source": EXAMPLES[0].read_text()})
+        for _ in range(3):  # answered while the slow one runs
+            started = time.monotonic()
+            r, data = request(server, "POST", "/api/compile", small)
+            assert r.status == 200 and json.loads(data)["files"]
+            r, _ = request(server, "GET", "/app.js")
+            assert r.status == 200 and time.monotonic() - started < 2.5
+        thread.join(30)
+    finally:
+        server.workers.time_limit = limit
+    r, data = slow["answer"]
+    assert r.status == 503 and "was stopped" in json.loads(data)["error"]
+    assert 3.0 <= slow["took"] < 6.0, slow["took"]
+    r, data = request(server, "POST", "/api/compile", small)
+    assert r.status == 200
+
+
+def test_a_request_waits_for_a_worker_at_most_the_time_limit():
+    """When every worker is busy (edits of a slow program queue up), a request is answered 503
+    after the time limit instead of waiting without end."""
+    import time
+
+    from pipec.playground_server import TimedOut, Workers
+
+    workers = Workers(count=1, time_limit=1.0)
+    try:
+        busy = workers.idle.get(timeout=60)  # as if it compiled a slow edit
+        answer: list = []
+
+        def run():
+            try:
+                answer.append(workers.run("check", {"source": ""}))
+            except TimedOut as exc:
+                answer.append(exc)
+
+        started = time.monotonic()
+        waiting = threading.Thread(target=run, daemon=True)
+        waiting.start()
+        waiting.join(5)
+        workers.idle.put(busy)  # (lets a request that waits without end go)
+        waiting.join(30)
+        assert isinstance(answer[0], TimedOut) and "busy" in str(answer[0]), answer
+        assert time.monotonic() - started < 3
+        assert workers.run("check", {"source": ""})[0] == "ok"
+    finally:
+        workers.close()
+
+
+def test_a_pipeline_too_large_for_cloudformation_gets_e412_not_an_internal_error():
+    """compile_all narrates the pipeline: pipec explain generated the targets again and crashed
+    on troposphere's quota error (exit 3, and the page got 'internal error' and no diagnostics)."""
+    stages = "".join(f"  stage s{s} {{\n" + "".join(f'    build b{s}x{a} {{\n      build "make {a}"\n    }}\n'
+                                                       for a in range(50)) + "  }\n" for s in range(4))
+    text = 'pipeline big {\n  source app github "acme/big" {\n    branch main\n  }\n' + stages + "}\n"
+    result = playground.compile_all({"source": text, "name": "big.pipe"})
+    assert [d["code"] for d in result["diagnostics"]] == ["E412"] and result["files"] is None
+    assert "E412" in result["explain"] and result["graph"]
+
+
+def test_a_port_in_use_is_a_clear_error_exit_1(capsys):
+    """TCPServer.__init__ closes the server when bind fails; server_close used the workers not yet
+    made: AttributeError, 'internal error', exit 3."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["playground", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "--port 0" in err and "internal error" not in err
+
+
+def test_ctrl_c_stops_the_server_and_its_workers_quietly():
+    """Ctrl-C reaches the whole foreground process group, the workers too: each printed a
+    KeyboardInterrupt traceback."""
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "pipec", "playground", "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        line = proc.stdout.readline()
+        assert "serving http://127.0.0.1:" in line, line
+        url = line.split("serving ", 1)[1].split()[0]
+        host, port = url.split("//")[1].rstrip("/").split(":")
+        # both workers up and waiting for work (where a Ctrl-C used to find them)
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(_post(host, int(port)))) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert results == [200, 200]
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def _post(host: str, port: int) -> int:
+    conn = http.client.HTTPConnection(host, port, timeout=120)
+    conn.request("POST", "/api/check", body=json.dumps({"source": EXAMPLES[0].read_text()}),
+                 headers={"Content-Type": "application/json"})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def test_symlinks_in_the_assets_folder_are_not_served(tmp_path):
+    """A link to a file or a folder elsewhere is left out of the table the URL is looked up in."""
+    from pipec.playground_server import asset_table
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    assets = tmp_path / "assets"
+    (assets / "sub").mkdir(parents=True)
+    (assets / "index.html").write_text("<p>page")
+    (assets / "sub" / "app.js").write_text("1")
+    (assets / "link.txt").symlink_to(outside / "secret.txt")
+    (assets / "dir").symlink_to(outside, target_is_directory=True)
+    (assets / "sub" / "passwd.txt").symlink_to("/etc/passwd")
+    assert sorted(asset_table(assets)) == ["/", "/index.html", "/sub/app.js"]
+
+
+def test_open_starts_the_browser_beside_the_server_and_says_when_it_cannot(monkeypatch, capsys):
+    """webbrowser.open ran before serve_forever and waits for a browser in the terminal (lynx, w3m),
+    whose request then waited for the server; without any browser it returned False silently."""
+    import time
+    import webbrowser
+
+    serving, opened = threading.Event(), []
+
+    def fake_open(url):
+        opened.append((url, serving.wait(10)))
+        return False
+
+    def fake_serve(self, *args, **kwargs):
+        serving.set()
+        for _ in range(100):
+            if opened:
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+
+    monkeypatch.setattr(webbrowser, "open", fake_open)
+    monkeypatch.setattr(PlaygroundServer, "serve_forever", fake_serve)
+    assert main(["playground", "--port", "0", "--open"]) == 0
+    assert len(opened) == 1 and opened[0][0].startswith("http://127.0.0.1:") and opened[0][1] is True
+    assert f"no web browser could be started here; open {opened[0][0]} in one" in capsys.readouterr().err

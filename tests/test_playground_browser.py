@@ -70,9 +70,10 @@ def app(page, url):
     """The page, loaded and compiled once; fails the test on any page error or policy violation."""
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    # a 400 is the server's answer to a bad request (a bad file name), which the page shows
+    # a 400 is the server's answer to a bad request (a bad file name), a 413 to one too large,
+    # which the page shows
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type == "error" and "status of 400" not in m.text else None)
+            if m.type == "error" and "status of 400" not in m.text and "status of 413" not in m.text else None)
     page.on("dialog", lambda d: problems.append(f"dialog: {d.message}"))
     page.goto(url)
     page.wait_for_selector("body[data-compiled]")
@@ -96,6 +97,8 @@ def set_source(page, text: str, name: str = "app.pipe") -> None:
     before = compiled(page)
     paste(page, text)
     wait_compiled_after(page, before)
+    # and no later compilation on its way (one of an earlier edit may have ended first)
+    page.wait_for_function("() => pipecPlayground.settled()")
 
 
 def paste(page, text: str) -> None:
@@ -285,4 +288,129 @@ def test_the_menu_loads_lessons_exercises_and_solutions(app, artifacts):
     wait_compiled_after(app, before)
     assert app.evaluate("pipecPlayground.editorText()") == (
         ROOT / "examples" / "exercises" / "10-fix-the-pipeline.pipe").read_text()
+    assert not app.query_selector("#diagnostics li.sev-error")
+
+
+# ----------------------------------------------------------------------------- the review's findings (issue 16)
+
+
+def test_a_refused_paste_keeps_its_message_when_an_earlier_edit_is_compiled(app):
+    """A compilation that ends after a refused paste cleared the refusal's message (it cleared any
+    message shown as a problem): the message vanished, and the huge-paste test above failed when
+    its set-up's compilation ended late."""
+    set_source(app, (ROOT / "examples" / "01-ci-pull-requests.pipe").read_text(encoding="utf-8"))
+    before = compiled(app)
+    app.click(".cm-content")
+    app.keyboard.press("Control+End")
+    app.keyboard.type("\n")  # compiled 80 ms later
+    paste(app, "# x\n" * 262_144)
+    assert "takes at most 1,000,000 bytes" in app.text_content("#status")
+    wait_compiled_after(app, before)
+    assert "takes at most 1,000,000 bytes" in app.text_content("#status")
+    # the next edit of the text clears it
+    before = compiled(app)
+    app.keyboard.type("\n")
+    wait_compiled_after(app, before)
+    assert app.text_content("#status") == ""
+
+
+def test_a_link_that_cannot_be_read_says_so(page, url):
+    """The message was cleared at once by the compilation of the example loaded instead."""
+    page.goto(url + "#name=cut.pipe&src=eJwrSS0u0c0rzcnRUUjOzytJzSvR")  # deflate data cut short
+    page.wait_for_selector("body[data-compiled]")
+    page.wait_for_function("() => pipecPlayground.settled()")
+    assert "could not be read" in page.text_content("#status")
+    assert page.input_value("#filename") == "01-ci-pull-requests.pipe"
+
+
+HOSTILE_LABEL = """pipeline shop {
+  source app github "acme/shop" {
+    branch main
+  }
+  stage ci {
+    build pack {
+      build "make"
+    }
+  }
+  stage gate {
+    approve ok {
+      message "</script><img src=x onerror=alert(10)> \\"q\\" 'a' & <b>bold</b> %%{init: {'securityLevel': 'loose'}}%%"
+    }
+  }
+}
+"""
+
+
+def test_hostile_text_in_a_graph_label_and_in_diagnostics_is_text(app, artifacts):
+    """An approval's message is free text that reaches a Mermaid label (pipec graph escapes it as
+    #lt; ... ; Mermaid draws it with securityLevel strict and no HTML labels); a pattern holding
+    markup is quoted by its diagnostic."""
+    set_source(app, HOSTILE_LABEL, "hostile.pipe")
+    app.click("#views button[data-view=graph]")
+    app.wait_for_selector("#graph svg g.node")
+    # Mermaid puts each word in its own tspan: compared without spaces
+    label = "".join(app.evaluate("document.querySelector('#graph svg g.node.approval').textContent").split())
+    assert label == "approveok</script><imgsrc=xonerror=alert(10)>\"q\"'a'&<b>bold</b>%%{init:{'securityLevel':'loose'}}%%timeout7d"
+    assert app.evaluate("document.querySelectorAll('img, #graph svg b, #graph svg foreignObject').length") == 0
+    assert "</script><img src=x onerror=alert(10)>" in app.text_content("#explain")
+    app.screenshot(path=str(artifacts / "hostile-graph.png"))
+    set_source(app, HOSTILE_LABEL.replace('branch main', 'branch main\n    on push branches "<img src=x onerror=alert(11)>"'),
+               "hostile.pipe")
+    app.wait_for_selector("#diagnostics li.sev-error")
+    assert "'<img src=x onerror=alert(11)>'" in app.text_content("#diagnostics")
+    app.hover(".cm-lintRange-error")  # the diagnostic's tooltip in the editor
+    app.wait_for_selector(".cm-tooltip-lint")
+    assert "<img src=x onerror=alert(11)>" in app.text_content(".cm-tooltip-lint")
+    assert app.evaluate("document.querySelectorAll('img').length") == 0
+
+
+def test_a_share_link_of_a_large_source(app, context):
+    """A source near the 1,000,000-byte limit that compresses badly (distinct words): the link
+    (under Chromium's 2 MB URL limit) reopens the same text."""
+    import random
+
+    rng = random.Random(16)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(rng.randint(3, 12)))
+             for _ in range(120_000)]
+    comment = "".join(f"# {' '.join(words[i:i + 10])}\n" for i in range(0, len(words), 10))
+    text = (ROOT / "examples" / "01-ci-pull-requests.pipe").read_text(encoding="utf-8") + comment
+    text = text[: 950_000]
+    text = text[: text.rindex("\n") + 1]
+    set_source(app, text, "large.pipe")
+    assert not app.query_selector("#diagnostics li.sev-error")
+    app.click("#share")
+    link = app.input_value("#share-url")
+    assert 400_000 < len(link) < 2 * 1024 * 1024, len(link)
+    other = context.new_page()
+    other.goto(link)
+    other.wait_for_selector("body[data-compiled]")
+    assert other.evaluate("pipecPlayground.editorText()") == text
+
+
+def test_the_zip_is_named_after_the_file_and_holds_relative_paths(app):
+    set_source(app, (ROOT / "examples" / "05-monorepo-filters.pipe").read_text(encoding="utf-8"), "monorepo.pipe")
+    with app.expect_download() as download:
+        app.click("#download")
+    assert download.value.suggested_filename == "monorepo-outputs.zip"
+    with zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())) as z:
+        infos = z.infolist()
+    names = [i.filename for i in infos]
+    assert names == sorted(names) and "pipec-manifest.json" in names
+    assert all(not n.startswith("/") and ".." not in n.split("/") and not i.is_dir() for n, i in zip(names, infos))
+    assert {i.date_time for i in infos} == {(2000, 1, 1, 0, 0, 0)}  # the same outputs, the same zip
+
+
+def test_a_source_under_the_limit_whose_request_is_over_it_says_why(app):
+    """JSON writes each quote as two bytes: 600,000 of them in a comment make a request of
+    1.2 MB, which the server refuses (413, 'the request is 1,201,602 bytes'): the page says so in
+    terms of the source before sending it, and goes on."""
+    set_source(app, (ROOT / "examples" / "01-ci-pull-requests.pipe").read_text(encoding="utf-8"))
+    app.click(".cm-content")
+    app.keyboard.press("Control+End")
+    paste(app, "# " + '"' * 600_000 + "\n")
+    app.wait_for_function("() => document.getElementById('status').textContent.includes('at most 1,048,576')")
+    size = len((ROOT / "examples" / "01-ci-pull-requests.pipe").read_bytes()) + 600_003
+    assert f"The source is {size:,} bytes, but 1,201,602 bytes as a request" in app.text_content("#status")
+    app.keyboard.press("Control+z")
+    app.wait_for_function("() => document.getElementById('status').textContent === ''")
     assert not app.query_selector("#diagnostics li.sev-error")

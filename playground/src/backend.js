@@ -1,5 +1,6 @@
-// How the page reaches pipec: the server's JSON API (pipec playground). The static export
-// (pipec playground --export) replaces this module with one that runs pipec in Pyodide.
+// How the page reaches pipec: the server's JSON API (pipec playground). There is no static
+// export (docs/playground.md, "No static export"); one would put a module that runs pipec in
+// Pyodide here.
 export async function backend(name, request) {
   const init = name === "catalog" ? { method: "GET" }
     : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request) };

@@ -1,7 +1,8 @@
 // The playground page (pipec playground, docs/playground.md). Every text that comes from the
 // user or from pipec is put in the page as text (textContent, value, CodeMirror documents),
 // never as HTML; the only markup built from data is Mermaid's SVG, rendered with
-// securityLevel "strict" (labels sanitised by Mermaid) and parsed as XML, not as HTML.
+// securityLevel "strict" and without HTML labels (labels are SVG text), parsed in an inert
+// document (DOMParser: nothing in it runs) and moved into the page.
 import { EditorView, basicSetup } from "codemirror";
 import { EditorState, Compartment } from "@codemirror/state";
 import { setDiagnostics } from "@codemirror/lint";
@@ -12,6 +13,7 @@ import { pipeLanguage } from "./pipe-language.js";
 import { backend } from "./backend.js";
 
 const MAX_SOURCE_BYTES = 1000000; // pipec.playground.MAX_SOURCE_BYTES
+const MAX_BODY = 1048576; // pipec.playground_server.MAX_BODY: larger requests are refused (413)
 const DEBOUNCE_MS = 80;
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => {
@@ -28,10 +30,16 @@ let shownFile = null;
 let seq = 0;
 let timer = null;
 let exercise = null;
+// "kept" when the status line answers something the user did that no compilation answers (a
+// refused paste, a link that cannot be read): a compilation that ends later (of an earlier
+// edit, or of the example loaded instead) leaves it; the user's next edit of the text clears it.
+// Other problems are cleared by the next compilation without one.
+let statusFrom = null;
 
-function status(text, problem = false) {
+function status(text, problem = false, from = null) {
   $("status").textContent = text;
   $("status").className = problem ? "problem" : "";
+  statusFrom = text ? from : null;
 }
 
 // ---------------------------------------------------------------- the editor
@@ -58,12 +66,17 @@ const editor = new EditorView({
     extensions: [
       basicSetup,
       pipeLanguage,
-      EditorView.updateListener.of((u) => { if (u.docChanged) schedule(); }),
+      EditorView.updateListener.of((u) => {
+        if (!u.docChanged) return;
+        const typed = u.transactions.some((tr) => ["input", "delete", "undo", "redo", "move"].some((e) => tr.isUserEvent(e)));
+        if (typed && statusFrom === "kept") status("");
+        schedule();
+      }),
       EditorView.domEventHandlers({
         paste(event) {
           const text = event.clipboardData ? event.clipboardData.getData("text/plain") : "";
           const problem = badPaste(text);
-          if (problem) { event.preventDefault(); status(problem, true); return true; }
+          if (problem) { event.preventDefault(); status(problem, true, "kept"); return true; }
           return false;
         },
       }),
@@ -79,7 +92,7 @@ function setSource(text, name) {
 
 function schedule(delay = DEBOUNCE_MS) {
   clearTimeout(timer);
-  timer = setTimeout(compile, delay);
+  timer = setTimeout(() => { timer = null; compile(); }, delay);
 }
 
 function position(doc, line, column) {
@@ -159,9 +172,17 @@ async function compile() {
       `${MAX_SOURCE_BYTES.toLocaleString("en")} bytes. Shorten it to see diagnostics and outputs.`, true);
     return;
   }
+  const request = { source, name: $("filename").value };
+  const body = new TextEncoder().encode(JSON.stringify(request)).length;
+  if (body > MAX_BODY) {
+    status(`The source is ${size.toLocaleString("en")} bytes, but ${body.toLocaleString("en")} bytes as a request ` +
+      "(JSON writes each quote, backslash and control character with two bytes or more); the playground " +
+      `takes requests of at most ${MAX_BODY.toLocaleString("en")} bytes. Shorten it to see diagnostics and outputs.`, true);
+    return;
+  }
   let result;
   try {
-    result = await backend("compile", { source, name: $("filename").value });
+    result = await backend("compile", request);
   } catch (e) {
     if (mine === seq) status(String(e.message || e), true);
     return;
@@ -169,7 +190,7 @@ async function compile() {
   if (mine !== seq) return; // a later edit is on its way
   current = result;
   if (result.problem) status(result.problem, true);
-  else if ($("status").className === "problem") status("");
+  else if ($("status").className === "problem" && statusFrom !== "kept") status("");
   showDiagnostics(result.diagnostics);
   showFiles();
   showGraph(result.graph, mine);
@@ -354,7 +375,7 @@ function fromFragment() {
     setSource(text, name);
     return true;
   } catch {
-    status("The link's source could not be read (the link is cut or altered).", true);
+    status("The link's source could not be read (the link is cut or altered).", true, "kept");
     return false;
   }
 }
@@ -407,6 +428,8 @@ window.pipecPlayground = {
   shownFile: () => shownFile,
   shownText: () => viewer.state.doc.toString(),
   shareLink,
+  // no edit waiting to be compiled and the last one sent shown (tests wait for this)
+  settled: () => timer === null && document.body.dataset.compiled === String(seq),
 };
 
 window.addEventListener("hashchange", fromFragment);
