@@ -405,3 +405,21 @@ def test_jobs_on_runner_labels_that_name_no_system_read_back(tmp_path):
         write(d, {**files, key: without})
         with pytest.raises(ValueError, match="name no Linux or macOS runner"):
             gr.read(d, pipeline.name)
+
+
+def test_an_arm64_build_under_pipeline_labels_that_name_no_system_reads_back():
+    """The pipeline's runner labels name no system, but an arm64 build runs on ubuntu-24.04-arm
+    with GitHub's default shell and no 'defaults' (test_github.py): the reader takes it back."""
+    import tempfile
+
+    from pipec import compile_text
+    from pipec.build import EmitContext, generate, write
+
+    text = RUNNER_LABELS.replace('  stage build {\n', '  github {\n    runs_on self-hosted gpu\n  }\n'
+                                 '  stage build {\n    build arm {\n      image amazonlinux\n      arch arm64\n'
+                                 '      compute small\n      build "make"\n    }\n', 1)
+    pipeline, _ = compile_text(text, "labels.pipe")
+    files = generate(pipeline, EmitContext(source="labels.pipe", prefix=""), ["github"])
+    with tempfile.TemporaryDirectory() as d:
+        write(d, files)
+        assert gr.read(d, pipeline.name) == plan.from_model(pipeline, "github")
