@@ -554,6 +554,35 @@ def test_actions_rs_cargo_runs_cargo_with_its_arguments_unexpanded(tmp_path):
     assert done.stdout == "<+nightly><test><--release><--target><x86_64-unknown-linux-gnu><--features><a b><$HOME>"
 
 
+def test_cargo_args_are_split_as_string_argv_splits_them_not_as_a_shell_would(tmp_path):
+    """string-argv keeps the quotes of a word with quoted parts (cargo gets '--features="x y"'),
+    splits '"a b"c' in two and skips a quote with no partner; a backslash is an ordinary character.
+    (The expected words are what node printed for string-argv 0.3.1's parseArgsStringToArgv.)"""
+    r = imp("""
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions-rs/cargo@v1
+                with:
+                  command: build
+                  args: --features="x y" --cfg='a' "a b"c ""
+              - uses: actions-rs/cargo@v1
+                with:
+                  command: check
+                  args: C:\\dir it's
+        """, repository="acme/app")
+    got = commands(r)
+    assert status(r, "step", "test[1] actions-rs/cargo") == "mapped"
+    done = run(got[0], tmp_path, {"cargo": 'printf "<%s>" "$@"'})
+    assert done.stdout == """<build><--features="x y"><--cfg='a'><a b><c><>"""
+    assert status(r, "step", "test[2] actions-rs/cargo") == "mapped"
+    done = run(got[1], tmp_path, {"cargo": 'printf "<%s>" "$@"'})
+    assert done.stdout == """<check><C:\\dir><it><s>"""
+
+
 def test_workspace_and_literal_env_paths_of_cache_and_upload_are_evaluated_at_import():
     """${{ github.workspace }}/X is X in the checkout (the folder a job starts in) and a literal
     env value is its text, for actions/cache and upload-artifact paths as for commands."""
