@@ -505,6 +505,32 @@ def test_a_set_output_in_another_form_leaves_the_reader_a_finding():
     assert status(r, "command", "mytool") == "reported"
 
 
+def test_a_set_output_value_is_decoded_as_the_runner_decodes_it(tmp_path):
+    """The runner replaces %0D, %0A and %25 in a ::set-output value (ActionCommand.UnescapeData):
+    a literal value is decoded at import, so the reader sees the same lines and percent signs; a
+    value with an expansion and a '%' is left to GitHub, and its reader is a finding."""
+    r = imp("""
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - id: notes
+                run: |
+                  echo "::set-output name=body::line 1%0Aline 2: 100%25 it's"
+                  echo '::set-output name=raw::%250A'
+                  echo ::set-output name=plain::a%0Ab
+              - run: printf '<%s>' "${{ steps.notes.outputs.body }}" "${{ steps.notes.outputs.raw }}" "${{ steps.notes.outputs.plain }}"
+        """, repository="acme/app")
+    got = commands(r)
+    assert status(r, "command", "printf") == "mapped"
+    done = run("set -e\n" + "\n".join(got), tmp_path, {})
+    assert done.stdout == "<line 1\nline 2: 100% it's><%0A><a\nb>", done.stderr
+    computed = imp(SET_OUTPUT.replace("v$(cat VERSION)", "v$(cat VERSION)%0A"), repository="acme/app")
+    assert status(computed, "command", "mytool") == "reported"
+
+
 def test_the_round_trip_reads_set_output_back_as_the_export():
     import sys
     from pathlib import Path
