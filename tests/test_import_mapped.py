@@ -609,6 +609,33 @@ def test_cargo_args_are_split_as_string_argv_splits_them_not_as_a_shell_would(tm
     assert done.stdout == """<check><C:\\dir><it><s>"""
 
 
+def test_continue_on_error_of_a_uses_step_is_kept_or_said(tmp_path):
+    """continue-on-error: true on actions-rs/cargo: a failing cargo fails neither the job on GitHub
+    nor the build here ('|| true'); on the other mapped actions it is a finding, never dropped."""
+    r = imp("""
+        on: push
+        jobs:
+          lint:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions/setup-node@v4
+                continue-on-error: true
+                with:
+                  node-version: 20
+              - uses: actions-rs/cargo@v1
+                continue-on-error: true
+                with:
+                  command: clippy
+              - run: echo after
+        """, repository="acme/app")
+    got = commands(r)
+    done = run("set -e\n" + "\n".join(got), tmp_path, {"cargo": "echo lint errors; exit 101"})
+    assert done.returncode == 0 and done.stdout == "lint errors\nafter\n", (got, done.stderr)
+    found = [u for u in r.unconverted if u.construct == "workflow: continue-on-error"]
+    assert len(found) == 1 and "actions/setup-node" in str(found[0]), r.unconverted
+
+
 def test_workspace_and_literal_env_paths_of_cache_and_upload_are_evaluated_at_import():
     """${{ github.workspace }}/X is X in the checkout (the folder a job starts in) and a literal
     env value is its text, for actions/cache and upload-artifact paths as for commands."""

@@ -161,9 +161,8 @@ class Commands:
             if k not in ("run", "name", "id", "if", "env", "shell", "working-directory", "continue-on-error",
                          "timeout-minutes"):
                 raise _Skip("workflow: step setting", f"step setting '{k}' has no .pipe equivalent")
-        coe = step.get("continue-on-error")
-        tolerant = coe is True or isinstance(coe, str) and coe.strip() == "true"  # shells.tolerate
-        if coe not in (None, False) and not tolerant and not (isinstance(coe, str) and coe.strip() == "false"):
+        tolerant = shells.continue_on_error(step)  # True: shells.tolerate
+        if tolerant is None:
             raise _Skip("workflow: continue-on-error", "the step may fail without failing the job on GitHub, "
                         "decided by an expression during the run")
         if isinstance(step.get("run"), str) and _CONTROL.search(step["run"]):

@@ -17,6 +17,9 @@ options: they stay findings.
 conclusion is success, later steps run as if it had succeeded). The step's subshell runs inside
 one more subshell that turns -e off and ends with status 0 (:func:`tolerate`); not ``... ||
 true``, under which bash ignores the inner -e and would run the step's commands after a failure.
+A ``uses`` step that becomes one command (``actions-rs/cargo``) is that command ``|| true``; the
+other actions' mappings are not commands that may fail alone: their ``continue-on-error`` is a
+finding (:meth:`.actions.Actions.uses`).
 """
 
 from __future__ import annotations
@@ -66,6 +69,16 @@ def bash_options(shell: str) -> tuple[bool, bool, str] | None:
         ("set +e -o pipefail" if pipefail else "set +e")
     extra = "".join(sorted(letters - {"e"}))
     return errexit, pipefail, head + (f" -{extra}" if extra else "")
+
+
+def continue_on_error(step: dict) -> bool | None:
+    """A step's ``continue-on-error``: True for ``true``, False when absent or ``false``, None when
+    an expression decides it during the run."""
+    coe = step.get("continue-on-error")
+    text = coe.strip() if isinstance(coe, str) else coe
+    if text in (None, False, "false"):
+        return False
+    return True if text in (True, "true") else None
 
 
 def tolerate(script: str) -> str:

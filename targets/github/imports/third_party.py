@@ -67,7 +67,7 @@ import re
 import shlex
 
 from pipec.importer import q
-from pipec.targets.github.imports import runner_files
+from pipec.targets.github.imports import runner_files, shells
 from pipec.targets.github.imports.common import _Action, _scalar, _Skip
 
 _CODEBUILD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,254}")
@@ -182,7 +182,9 @@ class ThirdParty:
                 raise _Skip("workflow: action inputs", f"actions-rs/cargo argument {word!r} is computed by GitHub")
             else:
                 words.append(shlex.quote(word))
-        self.commands_for(a, [" ".join(prefix + ["cargo"] + words)])
+        # continue-on-error: true: a failing cargo fails neither the job on GitHub nor the build here
+        tolerant = shells.continue_on_error(step) is True
+        self.commands_for(a, [" ".join(prefix + ["cargo"] + words) + (" || true" if tolerant else "")])
 
     def rust_cache(self, a: _Action, with_):
         keyed = {"key", "shared-key", "prefix-key", "env-vars", "add-job-id-key", "add-rust-environment-hash-key",
