@@ -98,6 +98,21 @@ def test_trace_and_pipefail_options_are_kept_in_the_subshell():
     assert s[("command", "make check | tee log.txt")] == "mapped"
 
 
+def test_the_verbose_option_is_left_out_of_the_set_line_and_said(tmp_path):
+    """bash -v echoes each line as it reads it; 'set -v' inside the subshell echoes nothing, as
+    bash has read the whole ( ... ) first: the option is not pretended, it is a finding."""
+    assert bash_options("bash -xv {0}") == (False, False, "set +e -x")
+    quiet = subprocess.run([BASH, "-c", "(\nset +e -v\necho a\n)"], capture_output=True, text=True)
+    assert quiet.stdout == "a\n" and quiet.stderr == ""  # what 'set -v' in the subshell would have given
+    r, s, _t = imp(workflow("""\
+        - shell: bash -ev {0}
+          run: make v
+        """))
+    assert commands(r) == ["make v"]
+    assert [u.construct for u in r.unconverted] == ["workflow: non-bash shell"]
+    assert "-v" in r.unconverted[0].message and s[("command", "make v")] == "mapped"
+
+
 def test_bash_with_the_default_options_spelled_out_is_the_bash_shell():
     r, _s, _t = imp(workflow("""\
         - shell: bash --noprofile --norc -eo pipefail {0}

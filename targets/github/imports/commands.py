@@ -199,6 +199,9 @@ class Commands:
             if options is None:
                 raise _Skip("workflow: non-bash shell", f"shell {shell!r}: pipec commands run in bash")
             pipefail = options[1]
+            if shells.verbose(shell):
+                ctx.skip(a.phase, "workflow: non-bash shell", f"shell {shell!r}: -v echoes the script's lines in "
+                         "GitHub's log, which the commands here do not (they run the same)", step, "shell")
             if options[2] in ("set -eo pipefail", "set -e"):  # the same as 'bash' or 'sh'
                 options = None
         set_line = None if shell in (None, "bash", "sh") or options is None else options[2]

@@ -11,7 +11,8 @@ as pipec's subshell does after one ``set`` line with the same options: ``--nopro
 ``--norc`` change nothing in a non-interactive shell that is not a login shell (bash reads no
 start-up file then, except ``$BASH_ENV``, which neither runner sets). A login shell (``-l``,
 ``--login``), other long options, ``-c`` or a script that is not ``{0}`` are not bash with
-options: they stay findings.
+options: they stay findings. ``-v`` (each line echoed as bash reads it) changes only the log, and a
+``set -v`` inside the subshell would echo nothing: it is left out, with a finding.
 
 ``continue-on-error: true``: the step may fail without failing the job (GitHub: the step's
 conclusion is success, later steps run as if it had succeeded). The step's subshell runs inside
@@ -27,15 +28,16 @@ from __future__ import annotations
 import shlex
 
 #: one-letter options whose effect a ``set`` line inside the subshell has the same way
-_SET_LETTERS = {"e", "u", "x", "v"}
+_SET_LETTERS = {"e", "u", "x"}
+#: ``-v`` echoes each line as bash reads it: the log's alone, and a ``set -v`` inside the subshell
+#: echoes nothing (bash has read the whole ``( ... )`` before it runs it), so it is left out of the
+#: set line and said (:func:`verbose`)
+_LOG_LETTERS = {"v"}
 _IGNORED_LONG = {"--noprofile", "--norc"}
 
 
-def bash_options(shell: str) -> tuple[bool, bool, str] | None:
-    """``(errexit, pipefail, set line)`` of a custom ``shell:`` that is bash with options, or None.
-
-    ``bash {0}`` -> ``(False, False, "set +e")``; ``bash -exo pipefail {0}`` ->
-    ``(True, True, "set -eo pipefail -x")``."""
+def _options(shell: str) -> tuple[set[str], set[str]] | None:
+    """The one-letter options and ``-o`` names of a custom ``shell:`` that is bash with options."""
     try:
         words = shlex.split(shell)
     except ValueError:
@@ -59,16 +61,35 @@ def bash_options(shell: str) -> tuple[bool, bool, str] | None:
                     return None
                 options.add("pipefail")
                 i += 1
-            elif ch in _SET_LETTERS:
+            elif ch in _SET_LETTERS | _LOG_LETTERS:
                 letters.add(ch)
             else:
                 return None
         i += 1
+    return letters, options
+
+
+def bash_options(shell: str) -> tuple[bool, bool, str] | None:
+    """``(errexit, pipefail, set line)`` of a custom ``shell:`` that is bash with options, or None.
+
+    ``bash {0}`` -> ``(False, False, "set +e")``; ``bash -exo pipefail {0}`` ->
+    ``(True, True, "set -eo pipefail -x")``."""
+    parsed = _options(shell)
+    if parsed is None:
+        return None
+    letters, options = parsed
     errexit, pipefail = "e" in letters, "pipefail" in options
     head = ("set -eo pipefail" if pipefail else "set -e") if errexit else \
         ("set +e -o pipefail" if pipefail else "set +e")
-    extra = "".join(sorted(letters - {"e"}))
+    extra = "".join(sorted(letters - {"e"} - _LOG_LETTERS))
     return errexit, pipefail, head + (f" -{extra}" if extra else "")
+
+
+def verbose(shell: str) -> bool:
+    """Whether a ``shell:`` that is bash with options has ``-v``, whose echo of the script's lines
+    in the log the subshell does not keep."""
+    parsed = _options(shell)
+    return parsed is not None and bool(parsed[0] & _LOG_LETTERS)
 
 
 def continue_on_error(step: dict) -> bool | None:
