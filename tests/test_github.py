@@ -1588,3 +1588,17 @@ pipeline sim {
     assert "shell" not in step  # GitHub's bash -e {0}, no pipefail, as the buildspec's bash
     assert jobs["web"]["runs-on"] == ["self-hosted", "gpu"]
     assert jobs["web"]["defaults"] == {"run": {"shell": "bash"}}
+
+
+def test_a_script_that_sets_errexit_stops_at_its_failure_in_the_phases_step(tmp_path):
+    """CodeBuild runs each command on its own and checks its status, so a script that sets -e in
+    its subshell (the importer writes every multi-line step so) stops at its first failing line
+    and fails the phase. In the phases step, a command in front of '&&' would run with -e
+    ignored, bash's rule for every command of an and-or list but the last (even one set inside
+    a subshell): the script went on past 'false', succeeded, and the build with it."""
+    script = '        run """\n          (\n          set -e\n          false\n          echo reached >> $LOG\n' \
+             '          )\n        """'
+    run = run_build(tmp_path, '      build {\n' + script + '\n        run "export X=1"\n'
+                              '        run "echo next >> $LOG"\n      }')
+    assert run.phase("build") == "failure" and run.result == "failure"
+    assert run.log() == []

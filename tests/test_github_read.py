@@ -309,9 +309,9 @@ def test_read_script_inverts_the_emitter(phases, outputs):
 
 
 def test_script_with_two_readings_reads_as_separate_commands():
-    # ['a', 'b'] and ['a\n} && {\nb'] are written alike, and bash runs them alike
+    # ['a', 'b'] and ['a\n}; pipec_next && {\nb'] are written alike, and bash runs them alike
     text = github_phases.script([("build", ["a", "b"], [], "abort")], False)
-    assert text == github_phases.script([("build", ["a\n} && {\nb"], [], "abort")], False)
+    assert text == github_phases.script([("build", ["a\n}; pipec_next && {\nb"], [], "abort")], False)
     assert gr.read_script("here", text)[0][0][1] == ("a", "b")
 
 
