@@ -113,6 +113,24 @@ def test_the_verbose_option_is_left_out_of_the_set_line_and_said(tmp_path):
     assert "-v" in r.unconverted[0].message and s[("command", "make v")] == "mapped"
 
 
+def test_nounset_does_not_refuse_an_expression_github_writes_as_an_empty_value(tmp_path):
+    """GitHub writes an expression's value into the script before bash -u reads it: an env value
+    that is not set is an empty string, not an unset variable. The variable standing for it is
+    read as ${NAME-}, so the subshell's set -u does not stop where GitHub's step goes on."""
+    r, s, _t = imp(workflow("""\
+        - shell: bash -eu {0}
+          env:
+            WHERE: ${{ env.NOPE }}
+          run: |
+            echo "[${{ env.NOPE }}][$WHERE]"
+            echo "[$UNSET_HERE_TOO]"
+        """))
+    [script] = commands(r)
+    done = subprocess.run([BASH, "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert done.stdout == "[][]\n", done.stderr  # as on GitHub: the script's own unset variable
+    assert done.returncode != 0 and "UNSET_HERE_TOO: unbound variable" in done.stderr  # still stops it
+
+
 def test_bash_with_the_default_options_spelled_out_is_the_bash_shell():
     r, _s, _t = imp(workflow("""\
         - shell: bash --noprofile --norc -eo pipefail {0}

@@ -12,7 +12,8 @@ as pipec's subshell does after one ``set`` line with the same options: ``--nopro
 start-up file then, except ``$BASH_ENV``, which neither runner sets). A login shell (``-l``,
 ``--login``), other long options, ``-c`` or a script that is not ``{0}`` are not bash with
 options: they stay findings. ``-v`` (each line echoed as bash reads it) changes only the log, and a
-``set -v`` inside the subshell would echo nothing: it is left out, with a finding.
+``set -v`` inside the subshell would echo nothing: it is left out, with a finding. Under ``-u`` an
+expression's variable is read as ``${NAME-}`` (:func:`nounset`).
 
 ``continue-on-error: true``: the step may fail without failing the job (GitHub: the step's
 conclusion is success, later steps run as if it had succeeded). The step's subshell runs inside
@@ -83,6 +84,14 @@ def bash_options(shell: str) -> tuple[bool, bool, str] | None:
         ("set +e -o pipefail" if pipefail else "set +e")
     extra = "".join(sorted(letters - {"e"} - _LOG_LETTERS))
     return errexit, pipefail, head + (f" -{extra}" if extra else "")
+
+
+def nounset(shell: str) -> bool:
+    """Whether a ``shell:`` that is bash with options has ``-u``: GitHub writes an expression's
+    value into the script (an empty string for a value that is not set), so the variable that
+    stands for it here is read as ``${NAME-}``, which -u does not refuse when it is unset."""
+    parsed = _options(shell)
+    return parsed is not None and "u" in parsed[0]
 
 
 def verbose(shell: str) -> bool:
