@@ -131,6 +131,24 @@ def test_nounset_does_not_refuse_an_expression_github_writes_as_an_empty_value(t
     assert done.returncode != 0 and "UNSET_HERE_TOO: unbound variable" in done.stderr  # still stops it
 
 
+def test_bash_without_errexit_stops_when_its_working_directory_is_missing(tmp_path):
+    """GitHub fails a step whose working-directory does not exist before the script runs ("An error
+    occurred trying to start process ... with working directory ... No such file or directory");
+    without -e, a failed cd in the subshell would let the script run in the wrong folder."""
+    r, _s, text = imp(workflow("""\
+        - shell: bash {0}
+          working-directory: missing
+          run: |
+            false
+            echo ran > "$PWD/out.txt"
+        """))
+    [script] = commands(r)
+    done = subprocess.run([BASH, "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode != 0 and not (tmp_path / "out.txt").exists()
+    out = _roundtrip().compare(r, "wf.yml", text)
+    assert out["equal"], out
+
+
 def test_bash_with_the_default_options_spelled_out_is_the_bash_shell():
     r, _s, _t = imp(workflow("""\
         - shell: bash --noprofile --norc -eo pipefail {0}

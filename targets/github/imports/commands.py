@@ -281,7 +281,10 @@ class Commands:
             if emulated:  # the runner files as files of the build's own (runner_files.emulated)
                 head.append(emulated[1])
             if wd not in (None, "", "."):
-                head.append(f"cd {shlex.quote(wd)}")
+                # GitHub fails a step whose working-directory does not exist before its script runs;
+                # without -e (bash {0}) a failed cd would not stop the script here
+                stops = " || exit" if set_line and set_line.startswith("set +e") else ""
+                head.append(f"cd {shlex.quote(wd)}{stops}")
             script = "\n".join(head + env_lines + [ln.rstrip() for ln in body.rstrip("\n").split("\n")] + [")"])
             out = [(shells.tolerate(script) if tolerant else script, True)]
             if emulated:
