@@ -320,7 +320,7 @@ def _script_lines(text: str) -> list[str]:
 
 
 def workflow_view(data, mapping: dict, sequential_matrix: bool = True) -> dict | None:
-    from pipec.targets.github.imports import runner_files
+    from pipec.targets.github.imports import runner_files, shells
 
     jobs = data.get("jobs") if isinstance(data, dict) else None
     if not isinstance(jobs, dict):
@@ -369,7 +369,10 @@ def workflow_view(data, mapping: dict, sequential_matrix: bool = True) -> dict |
                 wd = step.get("working-directory", defaults[0].get("working-directory",
                                                                    defaults[1].get("working-directory")))
                 if wd not in (None, "", ".") and not re.fullmatch(r"\$\{\{\s*github\.workspace\s*\}\}/?", str(wd)):
-                    lines.append(f"cd {shlex.quote(str(wd))}")  # (the workspace is the folder a job starts in)
+                    shell = step.get("shell", defaults[0].get("shell", defaults[1].get("shell")))
+                    options = shells.bash_options(shell) if isinstance(shell, str) else None
+                    # (the workspace is the folder a job starts in; without -e the cd stops the step itself)
+                    lines.append(f"cd {shlex.quote(str(wd))}" + (" || exit" if options and not options[0] else ""))
                 lines += [f"export {n}=${{{{ value }}}}" for n in (step.get("env") or {})]
                 script = _script_lines(str(run))
                 # runner-file writes as the shell statements the importer writes (a documented mapping:

@@ -1551,3 +1551,54 @@ def test_a_runner_whose_labels_name_no_system_runs_every_step_in_bash():
     assert commands and commands[0]["shell"] == "bash --noprofile --norc {0}"
     linux = build_job('      build "false | true"', '      github {\n        runs_on self-hosted linux\n      }')
     assert "defaults" not in linux
+
+
+def test_a_build_on_a_github_hosted_runner_of_its_platform_keeps_the_default_shell():
+    """The pipeline's runner labels (here naming no system) are not the runner of an arm64 build,
+    which runs on ubuntu-24.04-arm: that job keeps GitHub's default shell, ``bash -e {0}``. With
+    ``defaults: run: shell: bash`` its command steps would run in ``bash -eo pipefail``, and
+    ``false | true`` would fail on GitHub while it succeeds on CodeBuild."""
+    text = """\
+pipeline sim {
+  source app github "acme/sim" {
+    branch main
+    on push branches main
+  }
+  github {
+    runs_on self-hosted gpu
+  }
+  stage build {
+    build arm {
+      image amazonlinux
+      arch arm64
+      compute small
+      build "false | true"
+    }
+    build web {
+      build "false | true"
+    }
+  }
+}
+"""
+    files, _ = emit_inline(text, "sim.pipe")
+    jobs = validators.load_workflow(files[".github/workflows/sim.yml"])["jobs"]
+    assert jobs["arm"]["runs-on"] == "ubuntu-24.04-arm"
+    assert "defaults" not in jobs["arm"]
+    step = next(s for s in jobs["arm"]["steps"] if s.get("id") == "build")
+    assert "shell" not in step  # GitHub's bash -e {0}, no pipefail, as the buildspec's bash
+    assert jobs["web"]["runs-on"] == ["self-hosted", "gpu"]
+    assert jobs["web"]["defaults"] == {"run": {"shell": "bash"}}
+
+
+def test_a_script_that_sets_errexit_stops_at_its_failure_in_the_phases_step(tmp_path):
+    """CodeBuild runs each command on its own and checks its status, so a script that sets -e in
+    its subshell (the importer writes every multi-line step so) stops at its first failing line
+    and fails the phase. In the phases step, a command in front of '&&' would run with -e
+    ignored, bash's rule for every command of an and-or list but the last (even one set inside
+    a subshell): the script went on past 'false', succeeded, and the build with it."""
+    script = '        run """\n          (\n          set -e\n          false\n          echo reached >> $LOG\n' \
+             '          )\n        """'
+    run = run_build(tmp_path, '      build {\n' + script + '\n        run "export X=1"\n'
+                              '        run "echo next >> $LOG"\n      }')
+    assert run.phase("build") == "failure" and run.result == "failure"
+    assert run.log() == []

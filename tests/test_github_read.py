@@ -309,9 +309,9 @@ def test_read_script_inverts_the_emitter(phases, outputs):
 
 
 def test_script_with_two_readings_reads_as_separate_commands():
-    # ['a', 'b'] and ['a\n} && {\nb'] are written alike, and bash runs them alike
+    # ['a', 'b'] and ['a\n}; pipec_next && {\nb'] are written alike, and bash runs them alike
     text = github_phases.script([("build", ["a", "b"], [], "abort")], False)
-    assert text == github_phases.script([("build", ["a\n} && {\nb"], [], "abort")], False)
+    assert text == github_phases.script([("build", ["a\n}; pipec_next && {\nb"], [], "abort")], False)
     assert gr.read_script("here", text)[0][0][1] == ("a", "b")
 
 
@@ -405,3 +405,21 @@ def test_jobs_on_runner_labels_that_name_no_system_read_back(tmp_path):
         write(d, {**files, key: without})
         with pytest.raises(ValueError, match="name no Linux or macOS runner"):
             gr.read(d, pipeline.name)
+
+
+def test_an_arm64_build_under_pipeline_labels_that_name_no_system_reads_back():
+    """The pipeline's runner labels name no system, but an arm64 build runs on ubuntu-24.04-arm
+    with GitHub's default shell and no 'defaults' (test_github.py): the reader takes it back."""
+    import tempfile
+
+    from pipec import compile_text
+    from pipec.build import EmitContext, generate, write
+
+    text = RUNNER_LABELS.replace('  stage build {\n', '  github {\n    runs_on self-hosted gpu\n  }\n'
+                                 '  stage build {\n    build arm {\n      image amazonlinux\n      arch arm64\n'
+                                 '      compute small\n      build "make"\n    }\n', 1)
+    pipeline, _ = compile_text(text, "labels.pipe")
+    files = generate(pipeline, EmitContext(source="labels.pipe", prefix=""), ["github"])
+    with tempfile.TemporaryDirectory() as d:
+        write(d, files)
+        assert gr.read(d, pipeline.name) == plan.from_model(pipeline, "github")

@@ -505,6 +505,32 @@ def test_a_set_output_in_another_form_leaves_the_reader_a_finding():
     assert status(r, "command", "mytool") == "reported"
 
 
+def test_a_set_output_value_is_decoded_as_the_runner_decodes_it(tmp_path):
+    """The runner replaces %0D, %0A and %25 in a ::set-output value (ActionCommand.UnescapeData):
+    a literal value is decoded at import, so the reader sees the same lines and percent signs; a
+    value with an expansion and a '%' is left to GitHub, and its reader is a finding."""
+    r = imp("""
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - id: notes
+                run: |
+                  echo "::set-output name=body::line 1%0Aline 2: 100%25 it's"
+                  echo '::set-output name=raw::%250A'
+                  echo ::set-output name=plain::a%0Ab
+              - run: printf '<%s>' "${{ steps.notes.outputs.body }}" "${{ steps.notes.outputs.raw }}" "${{ steps.notes.outputs.plain }}"
+        """, repository="acme/app")
+    got = commands(r)
+    assert status(r, "command", "printf") == "mapped"
+    done = run("set -e\n" + "\n".join(got), tmp_path, {})
+    assert done.stdout == "<line 1\nline 2: 100% it's><%0A><a\nb>", done.stderr
+    computed = imp(SET_OUTPUT.replace("v$(cat VERSION)", "v$(cat VERSION)%0A"), repository="acme/app")
+    assert status(computed, "command", "mytool") == "reported"
+
+
 def test_the_round_trip_reads_set_output_back_as_the_export():
     import sys
     from pathlib import Path
@@ -552,6 +578,62 @@ def test_actions_rs_cargo_runs_cargo_with_its_arguments_unexpanded(tmp_path):
     assert status(r, "step", "test[2] actions-rs/cargo") == "reported"
     done = run(got[0], tmp_path, {"cargo": 'printf "<%s>" "$@"'})
     assert done.stdout == "<+nightly><test><--release><--target><x86_64-unknown-linux-gnu><--features><a b><$HOME>"
+
+
+def test_cargo_args_are_split_as_string_argv_splits_them_not_as_a_shell_would(tmp_path):
+    """string-argv keeps the quotes of a word with quoted parts (cargo gets '--features="x y"'),
+    splits '"a b"c' in two and skips a quote with no partner; a backslash is an ordinary character.
+    (The expected words are what node printed for string-argv 0.3.1's parseArgsStringToArgv.)"""
+    r = imp("""
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions-rs/cargo@v1
+                with:
+                  command: build
+                  args: --features="x y" --cfg='a' "a b"c ""
+              - uses: actions-rs/cargo@v1
+                with:
+                  command: check
+                  args: C:\\dir it's
+        """, repository="acme/app")
+    got = commands(r)
+    assert status(r, "step", "test[1] actions-rs/cargo") == "mapped"
+    done = run(got[0], tmp_path, {"cargo": 'printf "<%s>" "$@"'})
+    assert done.stdout == """<build><--features="x y"><--cfg='a'><a b><c><>"""
+    assert status(r, "step", "test[2] actions-rs/cargo") == "mapped"
+    done = run(got[1], tmp_path, {"cargo": 'printf "<%s>" "$@"'})
+    assert done.stdout == """<check><C:\\dir><it><s>"""
+
+
+def test_continue_on_error_of_a_uses_step_is_kept_or_said(tmp_path):
+    """continue-on-error: true on actions-rs/cargo: a failing cargo fails neither the job on GitHub
+    nor the build here ('|| true'); on the other mapped actions it is a finding, never dropped."""
+    r = imp("""
+        on: push
+        jobs:
+          lint:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions/setup-node@v4
+                continue-on-error: true
+                with:
+                  node-version: 20
+              - uses: actions-rs/cargo@v1
+                continue-on-error: true
+                with:
+                  command: clippy
+              - run: echo after
+        """, repository="acme/app")
+    got = commands(r)
+    done = run("set -e\n" + "\n".join(got), tmp_path, {"cargo": "echo lint errors; exit 101"})
+    assert done.returncode == 0 and done.stdout == "lint errors\nafter\n", (got, done.stderr)
+    found = [u for u in r.unconverted if u.construct == "workflow: continue-on-error"]
+    assert len(found) == 1 and "actions/setup-node" in str(found[0]), r.unconverted
 
 
 def test_workspace_and_literal_env_paths_of_cache_and_upload_are_evaluated_at_import():

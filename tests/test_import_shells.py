@@ -98,6 +98,57 @@ def test_trace_and_pipefail_options_are_kept_in_the_subshell():
     assert s[("command", "make check | tee log.txt")] == "mapped"
 
 
+def test_the_verbose_option_is_left_out_of_the_set_line_and_said(tmp_path):
+    """bash -v echoes each line as it reads it; 'set -v' inside the subshell echoes nothing, as
+    bash has read the whole ( ... ) first: the option is not pretended, it is a finding."""
+    assert bash_options("bash -xv {0}") == (False, False, "set +e -x")
+    quiet = subprocess.run([BASH, "-c", "(\nset +e -v\necho a\n)"], capture_output=True, text=True)
+    assert quiet.stdout == "a\n" and quiet.stderr == ""  # what 'set -v' in the subshell would have given
+    r, s, _t = imp(workflow("""\
+        - shell: bash -ev {0}
+          run: make v
+        """))
+    assert commands(r) == ["make v"]
+    assert [u.construct for u in r.unconverted] == ["workflow: non-bash shell"]
+    assert "-v" in r.unconverted[0].message and s[("command", "make v")] == "mapped"
+
+
+def test_nounset_does_not_refuse_an_expression_github_writes_as_an_empty_value(tmp_path):
+    """GitHub writes an expression's value into the script before bash -u reads it: an env value
+    that is not set is an empty string, not an unset variable. The variable standing for it is
+    read as ${NAME-}, so the subshell's set -u does not stop where GitHub's step goes on."""
+    r, s, _t = imp(workflow("""\
+        - shell: bash -eu {0}
+          env:
+            WHERE: ${{ env.NOPE }}
+          run: |
+            echo "[${{ env.NOPE }}][$WHERE]"
+            echo "[$UNSET_HERE_TOO]"
+        """))
+    [script] = commands(r)
+    done = subprocess.run([BASH, "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert done.stdout == "[][]\n", done.stderr  # as on GitHub: the script's own unset variable
+    assert done.returncode != 0 and "UNSET_HERE_TOO: unbound variable" in done.stderr  # still stops it
+
+
+def test_bash_without_errexit_stops_when_its_working_directory_is_missing(tmp_path):
+    """GitHub fails a step whose working-directory does not exist before the script runs ("An error
+    occurred trying to start process ... with working directory ... No such file or directory");
+    without -e, a failed cd in the subshell would let the script run in the wrong folder."""
+    r, _s, text = imp(workflow("""\
+        - shell: bash {0}
+          working-directory: missing
+          run: |
+            false
+            echo ran > "$PWD/out.txt"
+        """))
+    [script] = commands(r)
+    done = subprocess.run([BASH, "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode != 0 and not (tmp_path / "out.txt").exists()
+    out = _roundtrip().compare(r, "wf.yml", text)
+    assert out["equal"], out
+
+
 def test_bash_with_the_default_options_spelled_out_is_the_bash_shell():
     r, _s, _t = imp(workflow("""\
         - shell: bash --noprofile --norc -eo pipefail {0}

@@ -34,6 +34,9 @@ from pipec.targets.github.pins import uses
 #: each command is checked on its own (CodeBuild stops a phase at the first command that exits
 #: non-zero, including the first part of ``a && b``)
 SHELL = "bash --noprofile --norc {0}"
+#: the line between two commands of a phase: the first ends its list (so that its own -e stays in
+#: force), and the next runs only when pipec_next returns the first one's status 0
+SEPARATOR = "}; pipec_next && {"
 #: where a build without build commands passes CodeBuild's (empty) BUILD phase: its artifacts are
 #: then uploaded, whatever post_build does
 REACHED_BUILD = "pipec_reached_build"
@@ -58,6 +61,9 @@ PHASES_PRELUDE = "\n".join([
     '  if [ "$2" = after-build ]; then [ "$pipec_build_ran" = 1 ] || return; elif [ "$pipec_stopped" = 1 ]; then return 1; fi',
     '  if [ "$1" = build ]; then pipec_build_ran=1; fi',
     '  pipec_failed=0; echo "::group::$1"',
+    "}",
+    "pipec_next() {  # between two commands: the status of the one before, for '&&' to run the next",
+    "  return $?",
     "}",
     "pipec_check() {  # right after a list of commands: the phase fails with its first failure",
     "  # shellcheck disable=SC2319  # $? is the status of the list of commands before the call",
@@ -243,16 +249,19 @@ def _phases(b: model.Build) -> list[tuple[str, list[str], list[str], str]]:
 
 
 def _chain(commands: list[str]) -> list[str]:
-    """Commands as one bash list that stops at the first failing one, then ``pipec_check``, which
-    records the phase's failure when one failed: ``{`` COMMAND ``} && {`` COMMAND ``}``. Each command's text is written as it is, on lines of
-    its own (a multi-line script is one command, decided by its last line, as on CodeBuild);
-    braces run it in the same shell, so its cd and variables stay. An empty line ends a trailing
-    line continuation before the closing brace."""
+    """Commands that stop at the first failing one, then ``pipec_check``, which records the
+    phase's failure when one failed: ``{`` COMMAND ``}`` then, for each next command, ``};
+    pipec_next && {`` COMMAND ``}``. Each command's text is written as it is, on lines of its own
+    (a multi-line script is one command, decided by its last line, as on CodeBuild); braces run it
+    in the same shell, so its cd and variables stay. Each command is the last of its and-or list
+    (:data:`SEPARATOR`): bash ignores -e in every command of such a list but the last, even a
+    ``set -e`` inside a subshell or function, where CodeBuild, running each command on its own,
+    keeps it. An empty line ends a trailing line continuation before the closing brace."""
     lines = ["{"]
     for i, cmd in enumerate(commands):
         text = cmd.rstrip("\n")
         if i:
-            lines.append("} && {")
+            lines.append(SEPARATOR)
         lines.append(text + ("\n" if text.endswith("\\") else ""))
         if only_comments(text):
             lines.append(":")  # braces need a command: a comment alone is a no-op on CodeBuild too

@@ -11,6 +11,7 @@ import re
 import shlex
 
 from pipec import importer
+from pipec.targets.github.imports import shells
 from pipec.targets.github.imports.grants import report_checkout_credentials
 from pipec.importer import q, v
 from pipec.targets.github.imports.common import _Action, _scalar, _Skip
@@ -110,11 +111,13 @@ class Actions:
             self.download(a, step, with_)
         elif lower == "aws-actions/configure-aws-credentials":
             self.aws_credentials(step, with_)
-        elif self.third_party(a, step, with_, lower):   # :mod:`.third_party`
-            return
-        else:
+        elif not self.third_party(a, step, with_, lower):   # :mod:`.third_party`
             raise _Skip("workflow: third-party action", f"{uses} is an action pipec does not translate "
                         "(its commands must be written out)")
+        tolerant = shells.continue_on_error(step)
+        if tolerant is None or tolerant and lower != "actions-rs/cargo":  # cargo: its command '|| true'
+            self.ctx.skip(a.phase, "workflow: continue-on-error", f"step {i + 1} ({uses}) may fail without failing "
+                          "the job on GitHub; what it becomes here keeps no such exception", step, "continue-on-error")
 
     def checkout(self, a: _Action, step, with_):
         ctx = self.ctx

@@ -161,9 +161,8 @@ class Commands:
             if k not in ("run", "name", "id", "if", "env", "shell", "working-directory", "continue-on-error",
                          "timeout-minutes"):
                 raise _Skip("workflow: step setting", f"step setting '{k}' has no .pipe equivalent")
-        coe = step.get("continue-on-error")
-        tolerant = coe is True or isinstance(coe, str) and coe.strip() == "true"  # shells.tolerate
-        if coe not in (None, False) and not tolerant and not (isinstance(coe, str) and coe.strip() == "false"):
+        tolerant = shells.continue_on_error(step)  # True: shells.tolerate
+        if tolerant is None:
             raise _Skip("workflow: continue-on-error", "the step may fail without failing the job on GitHub, "
                         "decided by an expression during the run")
         if isinstance(step.get("run"), str) and _CONTROL.search(step["run"]):
@@ -200,6 +199,9 @@ class Commands:
             if options is None:
                 raise _Skip("workflow: non-bash shell", f"shell {shell!r}: pipec commands run in bash")
             pipefail = options[1]
+            if shells.verbose(shell):
+                ctx.skip(a.phase, "workflow: non-bash shell", f"shell {shell!r}: -v echoes the script's lines in "
+                         "GitHub's log, which the commands here do not (they run the same)", step, "shell")
             if options[2] in ("set -eo pipefail", "set -e"):  # the same as 'bash' or 'sh'
                 options = None
         set_line = None if shell in (None, "bash", "sh") or options is None else options[2]
@@ -210,6 +212,8 @@ class Commands:
         if wd is not None and (not isinstance(wd, str) or "${{" in wd):
             raise _Skip("workflow: working-directory expression", f"working-directory {wd!r} is not a plain path")
         env_lines = []
+        # bash -u: an expression's variable may be unset where GitHub writes an empty value (shells.nounset)
+        unset = "-" if set_line and shells.nounset(shell) else ""
         senv = step.get("env")
         if senv is not None:
             if not isinstance(senv, dict):
@@ -221,9 +225,9 @@ class Commands:
                 text = _scalar(value)
                 if text is None:
                     raise _Skip("workflow: env expression", f"env {name} is not a plain value")
-                env_lines.append(f"export {name}={self.shell_value(a, text, name)}")
+                env_lines.append(f"export {name}={self.shell_value(a, text, name, unset)}")
         body = _scalar(step["run"]).replace("\r\n", "\n").replace("\r", "\n")
-        body = self.expressions(a, body)
+        body = self.expressions(a, body, unset)
         lines = body.split("\n")
         real = [ln for ln in lines if ln.strip() and not ln.strip().startswith("#")]
         writes = {}
@@ -277,7 +281,10 @@ class Commands:
             if emulated:  # the runner files as files of the build's own (runner_files.emulated)
                 head.append(emulated[1])
             if wd not in (None, "", "."):
-                head.append(f"cd {shlex.quote(wd)}")
+                # GitHub fails a step whose working-directory does not exist before its script runs;
+                # without -e (bash {0}) a failed cd would not stop the script here
+                stops = " || exit" if set_line and set_line.startswith("set +e") else ""
+                head.append(f"cd {shlex.quote(wd)}{stops}")
             script = "\n".join(head + env_lines + [ln.rstrip() for ln in body.rstrip("\n").split("\n")] + [")"])
             out = [(shells.tolerate(script) if tolerant else script, True)]
             if emulated:
@@ -336,14 +343,15 @@ class Commands:
             return None
         return None if "${{" in text else text
 
-    def shell_value(self, a: _Action, text: str, name: str) -> str:
-        """``text`` (with expressions) as one shell word."""
+    def shell_value(self, a: _Action, text: str, name: str, unset: str = "") -> str:
+        """``text`` (with expressions) as one shell word; ``unset`` ``-`` reads each variable as
+        ``${NAME-}`` (:func:`.shells.nounset`)."""
         parts = []
         pos = 0
         for m in _EXPR.finditer(text):
             if m.start() > pos:
                 parts.append(shlex.quote(text[pos:m.start()]))
-            parts.append('"${' + self.variable_of(a, m.group(1).strip(), name) + '}"')
+            parts.append('"${' + self.variable_of(a, m.group(1).strip(), name) + unset + '}"')
             pos = m.end()
         if pos < len(text) or not parts:
             parts.append(shlex.quote(text[pos:]))
@@ -412,7 +420,9 @@ class Commands:
             return GITHUB_VARS[inner]
         raise _Skip("workflow: expression in a command", f"the expression '{inner}' is computed by GitHub")
 
-    def expressions(self, a: _Action, body: str) -> str:
+    def expressions(self, a: _Action, body: str, unset: str = "") -> str:
+        """``body`` with each expression replaced by its value known at import or by the shell
+        variable that holds it (``${NAME-}`` with ``unset`` ``-``: :func:`.shells.nounset`)."""
         out = []
         pos = 0
         for m in _EXPR.finditer(body):
@@ -435,13 +445,13 @@ class Commands:
                 # '${{ X }}' (the whole quoted word): GitHub writes the value between the quotes and the
                 # shell takes it as it is; "${VAR}" gives the same word (a value holding ' aside, which
                 # breaks GitHub's quoting)
-                out[:] = [so_far[:-1], '"${' + var + '}"']
+                out[:] = [so_far[:-1], '"${' + var + unset + '}"']
                 pos = m.end() + 1
                 continue
             if self.in_single_quotes("".join(out)):
                 raise _Skip("workflow: expression in single quotes", f"'{inner}' is inside single quotes, where "
                             "a shell variable would not expand")
-            out.append("${" + var + "}")
+            out.append("${" + var + unset + "}")
             pos = m.end()
         out.append(body[pos:])
         return "".join(out)

@@ -29,8 +29,12 @@ The workflow command ``echo "::set-output name={name}::{value}"`` (GitHub's chan
 2022-10-11, "Deprecating save-state and set-output commands", gives ``echo "{name}={value}" >>
 $GITHUB_OUTPUT`` as its replacement) is read as that replacement, under the same conditions: one
 echo of one double- or single-quoted word, or of plain words without expansions, as its own
-command. The runner decodes ``%25``, ``%0D`` and ``%0A`` in the value and stops at the line's end;
-a value whose expansion holds those is not the same here (as a multi-line value above).
+command. The runner decodes ``%0D``, ``%0A`` and ``%25`` in the value, in that order (its
+ActionCommand.UnescapeData, a plain replace of each), and stops at the line's end. A value with no
+expansion is decoded here the same way (:func:`_set_output_value`): ``a%0Ab`` is the two lines
+``$'a\nb'``. A value with an expansion and a ``%`` in its text is not mapped (the runner decodes
+the expanded text); one whose expansion prints those or several lines is not the same here (as a
+multi-line value above).
 
 A step that cannot be split into commands (it sets variables, changes directory, has its own
 ``env``: a script in a subshell) keeps its lines as they are, and the runner files are emulated
@@ -71,6 +75,21 @@ def _quoted(value: str, how: str) -> str:
     return {"dq": f'"{value}"', "sq": f"'{value}'", "plain": value}[how]
 
 
+def _set_output_value(word: str, how: str) -> str | None:
+    """The shell word of a ``::set-output`` value ``word`` (quoted ``how``) after the runner's
+    decoding of ``%0D``, ``%0A`` and ``%25``; None when the value holds a ``%`` and an expansion
+    (or, in double quotes, a backslash), whose decoded text is only known during the run."""
+    if "%" not in word:
+        return _quoted(word, how)
+    if how == "dq" and re.search(r"[$`\\]", word):
+        return None
+    text = word.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+    if "\r" in text or "\n" in text:
+        escaped = text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
+        return f"$'{escaped}'"
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 def statements(lines: list[str], step_id: str | None) -> dict[int, tuple[str, str | None]] | None:
     """For each line of ``lines`` (a step's non-blank, non-comment lines) that writes a runner
     file: its index -> (the statement it becomes, the output name it sets or None). None when
@@ -88,7 +107,10 @@ def statements(lines: list[str], step_id: str | None) -> dict[int, tuple[str, st
             name = so.group("n1") or so.group("n2") or so.group("n3")
             if step_id is None:
                 return None
-            out[i] = (f"export {output_variable(step_id, name)}={_quoted(so.group(how), how)}", name)
+            value = _set_output_value(so.group(how), how)
+            if value is None:
+                return None
+            out[i] = (f"export {output_variable(step_id, name)}={value}", name)
             continue
         how = next(k for k in ("dq", "sq", "plain") if m.group(k) is not None)
         word = m.group(how)

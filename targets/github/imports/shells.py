@@ -11,12 +11,17 @@ as pipec's subshell does after one ``set`` line with the same options: ``--nopro
 ``--norc`` change nothing in a non-interactive shell that is not a login shell (bash reads no
 start-up file then, except ``$BASH_ENV``, which neither runner sets). A login shell (``-l``,
 ``--login``), other long options, ``-c`` or a script that is not ``{0}`` are not bash with
-options: they stay findings.
+options: they stay findings. ``-v`` (each line echoed as bash reads it) changes only the log, and a
+``set -v`` inside the subshell would echo nothing: it is left out, with a finding. Under ``-u`` an
+expression's variable is read as ``${NAME-}`` (:func:`nounset`).
 
 ``continue-on-error: true``: the step may fail without failing the job (GitHub: the step's
 conclusion is success, later steps run as if it had succeeded). The step's subshell runs inside
 one more subshell that turns -e off and ends with status 0 (:func:`tolerate`); not ``... ||
 true``, under which bash ignores the inner -e and would run the step's commands after a failure.
+A ``uses`` step that becomes one command (``actions-rs/cargo``) is that command ``|| true``; the
+other actions' mappings are not commands that may fail alone: their ``continue-on-error`` is a
+finding (:meth:`.actions.Actions.uses`).
 """
 
 from __future__ import annotations
@@ -24,15 +29,16 @@ from __future__ import annotations
 import shlex
 
 #: one-letter options whose effect a ``set`` line inside the subshell has the same way
-_SET_LETTERS = {"e", "u", "x", "v"}
+_SET_LETTERS = {"e", "u", "x"}
+#: ``-v`` echoes each line as bash reads it: the log's alone, and a ``set -v`` inside the subshell
+#: echoes nothing (bash has read the whole ``( ... )`` before it runs it), so it is left out of the
+#: set line and said (:func:`verbose`)
+_LOG_LETTERS = {"v"}
 _IGNORED_LONG = {"--noprofile", "--norc"}
 
 
-def bash_options(shell: str) -> tuple[bool, bool, str] | None:
-    """``(errexit, pipefail, set line)`` of a custom ``shell:`` that is bash with options, or None.
-
-    ``bash {0}`` -> ``(False, False, "set +e")``; ``bash -exo pipefail {0}`` ->
-    ``(True, True, "set -eo pipefail -x")``."""
+def _options(shell: str) -> tuple[set[str], set[str]] | None:
+    """The one-letter options and ``-o`` names of a custom ``shell:`` that is bash with options."""
     try:
         words = shlex.split(shell)
     except ValueError:
@@ -56,16 +62,53 @@ def bash_options(shell: str) -> tuple[bool, bool, str] | None:
                     return None
                 options.add("pipefail")
                 i += 1
-            elif ch in _SET_LETTERS:
+            elif ch in _SET_LETTERS | _LOG_LETTERS:
                 letters.add(ch)
             else:
                 return None
         i += 1
+    return letters, options
+
+
+def bash_options(shell: str) -> tuple[bool, bool, str] | None:
+    """``(errexit, pipefail, set line)`` of a custom ``shell:`` that is bash with options, or None.
+
+    ``bash {0}`` -> ``(False, False, "set +e")``; ``bash -exo pipefail {0}`` ->
+    ``(True, True, "set -eo pipefail -x")``."""
+    parsed = _options(shell)
+    if parsed is None:
+        return None
+    letters, options = parsed
     errexit, pipefail = "e" in letters, "pipefail" in options
     head = ("set -eo pipefail" if pipefail else "set -e") if errexit else \
         ("set +e -o pipefail" if pipefail else "set +e")
-    extra = "".join(sorted(letters - {"e"}))
+    extra = "".join(sorted(letters - {"e"} - _LOG_LETTERS))
     return errexit, pipefail, head + (f" -{extra}" if extra else "")
+
+
+def nounset(shell: str) -> bool:
+    """Whether a ``shell:`` that is bash with options has ``-u``: GitHub writes an expression's
+    value into the script (an empty string for a value that is not set), so the variable that
+    stands for it here is read as ``${NAME-}``, which -u does not refuse when it is unset."""
+    parsed = _options(shell)
+    return parsed is not None and "u" in parsed[0]
+
+
+def verbose(shell: str) -> bool:
+    """Whether a ``shell:`` that is bash with options has ``-v``, whose echo of the script's lines
+    in the log the subshell does not keep."""
+    parsed = _options(shell)
+    return parsed is not None and bool(parsed[0] & _LOG_LETTERS)
+
+
+def continue_on_error(step: dict) -> bool | None:
+    """A step's ``continue-on-error``: True for ``true``, False when absent or ``false``, None when
+    an expression decides it during the run."""
+    coe = step.get("continue-on-error")
+    text = coe.strip() if isinstance(coe, str) else coe
+    if text in (None, False, "false"):
+        return False
+    return True if text in (True, "true") else None
 
 
 def tolerate(script: str) -> str:

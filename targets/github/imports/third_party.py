@@ -49,12 +49,14 @@ what it relies on (the action's own README, action.yml or code, read through the
   need nothing (a ``.pipe`` cache is pipec's to key). Other workspaces or directories: a finding.
 - ``actions-rs/cargo``: its code (src/main.ts, src/input.ts) runs the program ``cargo`` with the
   arguments ``+TOOLCHAIN`` (when ``toolchain`` is given, a leading ``+`` dropped), ``command``, and
-  ``args`` split by string-argv (whitespace, with single and double quotes grouping), directly,
-  not through a shell; it prints ``::add-matcher::`` for GitHub's log annotations and sets an
-  output ``stdout``. The command: ``cargo`` with each argument as one shell-quoted word (nothing
-  expanded, as in the action); a whole argument ``${{ matrix.AXIS }}`` is the cell's value as one
-  word. ``use-cross: true`` (an install of ``cross`` from a fixed commit), arguments with a
-  backslash or other expressions, and the ``stdout`` output stay findings. The step's ``env`` is the
+  ``args`` split by string-argv, directly, not through a shell; it prints ``::add-matcher::`` for
+  GitHub's log annotations and sets an output ``stdout``. string-argv is not a shell's split
+  (:func:`string_argv`): ``--features="a b"`` stays one argument with its quotes, ``"a b"c`` is two.
+  The command: ``cargo`` with each argument as string-argv makes it, as one shell-quoted word
+  (nothing expanded, as in the action); a whole argument ``${{ matrix.AXIS }}`` is the cell's value
+  as one word. ``use-cross: true`` (an install of ``cross`` from a fixed commit), arguments with
+  other expressions or with whitespace other than ASCII's (which string-argv's pattern splits at),
+  and the ``stdout`` output stay findings. The step's ``env`` is the
   program's environment: assignments in front of the command (``NAME=VALUE cargo ...``), which
   set it for that command only. (The other mappings here do not carry a step's ``env``: a finding.)
 """
@@ -65,7 +67,7 @@ import re
 import shlex
 
 from pipec.importer import q
-from pipec.targets.github.imports import runner_files
+from pipec.targets.github.imports import runner_files, shells
 from pipec.targets.github.imports.common import _Action, _scalar, _Skip
 
 _CODEBUILD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,254}")
@@ -88,6 +90,20 @@ AS_COMMANDS = {"aws-actions/aws-codebuild-run-build": "aws codebuild start-build
                "swatinem/rust-cache": "CARGO_INCREMENTAL=0", "actions-rs/cargo": "cargo "}
 #: (the step's env of actions-rs/cargo: assignments in front of its command; of the others: a finding)
 _SIGNALS = {"SIGINT": "INT", "SIGTERM": "TERM", "SIGHUP": "HUP", "SIGQUIT": "QUIT"}
+
+#: string-argv 0.3.1's pattern, as bundled in actions-rs/cargo's dist/index.js (JavaScript's
+#: ``[^\3]`` is the character U+0003, not a back-reference; ``\s`` of ASCII: :func:`string_argv`)
+_STRING_ARGV = re.compile(r"""([^\s'"]([^\s'"]*(['"])([^\x03]*?)\3)+[^\s'"]*)|[^\s'"]+|(['"])([^\x05]*?)\5""",
+                          re.ASCII)
+
+
+def string_argv(text: str) -> list[str]:
+    """The arguments string-argv makes of ``text`` (its ``parseArgsStringToArgv``): each match of
+    its pattern, as its first group (a word with quoted parts: quotes kept), else its sixth (a word
+    that is one quoted string: quotes dropped), else the whole match; a quote with no partner is
+    skipped. Not a shell's split: ``--features="a b"`` is one argument with its quotes."""
+    return [next(g for g in (m.group(1), m.group(6), m.group(0)) if g is not None)
+            for m in _STRING_ARGV.finditer(text)]
 
 
 class ThirdParty:
@@ -151,17 +167,13 @@ class ThirdParty:
                             "computed by GitHub")
             words.append(shlex.quote(text))
         args = values.get("args") or ""
-        if "\\" in args:
-            raise _Skip("workflow: action inputs", "actions-rs/cargo args with a backslash (string-argv and the "
-                        "shell read it differently)")
+        if any(c.isspace() and not c.isascii() or c == "\ufeff" for c in args):
+            raise _Skip("workflow: action inputs", "actions-rs/cargo args with whitespace other than spaces, tabs "
+                        "and line breaks, where string-argv splits them")
         exprs = re.findall(r"\$\{\{.*?\}\}", args)
         for n, e in enumerate(exprs):  # each expression one token while splitting (GitHub substitutes first)
             args = args.replace(e, f"@@{n}@@", 1)
-        try:
-            split = shlex.split(args)
-        except ValueError:
-            raise _Skip("workflow: action inputs", "actions-rs/cargo args with an unclosed quote") from None
-        for word in split:
+        for word in string_argv(args):
             word = re.sub(r"@@(\d+)@@", lambda m: exprs[int(m.group(1))], word)
             axis = re.fullmatch(r"\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", word)
             if axis and axis.group(1) in (getattr(self, "matrix_axes", None) or ()):
@@ -170,7 +182,9 @@ class ThirdParty:
                 raise _Skip("workflow: action inputs", f"actions-rs/cargo argument {word!r} is computed by GitHub")
             else:
                 words.append(shlex.quote(word))
-        self.commands_for(a, [" ".join(prefix + ["cargo"] + words)])
+        # continue-on-error: true: a failing cargo fails neither the job on GitHub nor the build here
+        tolerant = shells.continue_on_error(step) is True
+        self.commands_for(a, [" ".join(prefix + ["cargo"] + words) + (" || true" if tolerant else "")])
 
     def rust_cache(self, a: _Action, with_):
         keyed = {"key", "shared-key", "prefix-key", "env-vars", "add-job-id-key", "add-rust-environment-hash-key",

@@ -28,9 +28,10 @@ What it relies on, besides the normalisations of :mod:`pipec.plan`:
   it says so instead of guessing.
 - *Commands and phases*: one step (id ``phases``) runs every phase in one bash process; its script
   (:func:`read_script`) is read as pipec writes it: a known prelude, then per phase
-  ``if pipec_start PHASE WHEN; then`` with the commands as ``{ CMD } && { CMD }``, the ``finally``
-  commands likewise, ``pipec_end PHASE ON_FAILURE`` and ``fi``. A command whose own text holds a
-  line ``} && {`` reads as two commands (bash runs both alike). Anything else is refused.
+  ``if pipec_start PHASE WHEN; then`` with the commands as ``{ CMD }; pipec_next && { CMD }``, the
+  ``finally`` commands likewise, ``pipec_end PHASE ON_FAILURE`` and ``fi``. A command whose own
+  text holds a line ``}; pipec_next && {`` reads as two commands (bash runs both alike). Anything
+  else is refused.
 - *Patterns*: ``\\c`` is ``c``; a leading ``!`` is an exclude (only after every include: GitHub's
   re-including order has no pipec form); ``X*/**/`` after a character other than ``/`` is pipec's
   ``X**/`` (the emitter's own spelling of it, the same set of values); GitHub's ``?`` and ``+``

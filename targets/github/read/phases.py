@@ -16,9 +16,9 @@ this reader knows) into ``.pipec``, then the phases step, whose script is::
     . .pipec/.github/pipec/phases.sh || exit 1   the helpers pipec_start, pipec_check, pipec_end
     rm -rf .pipec
     if pipec_start PHASE WHEN; then           WHEN: success | after-build
-    {                                         the commands, { CMD } && { CMD } ... (optional)
-    CMD
-    } && {
+    {                                         the commands, { CMD }; pipec_next && { CMD } ...
+    CMD                                       (optional)
+    }; pipec_next && {
     CMD
     }
     pipec_check
@@ -51,7 +51,7 @@ STEP_NAME = "Run the phases: "
 #: no phase stopped the build; post_build (after-build) when build ran; a failure sets
 #: CODEBUILD_BUILD_SUCCEEDING to 0, ends the phase, and stops the build unless it continues. A
 #: prelude with other text has behaviour this reader has not been taught: it is refused.
-FILE_SHA256 = "baf28b8b1f6a094268f3186c8870a00e6cc8d0ab042b69d2cc0c295e1598ac92"
+FILE_SHA256 = "4c209decd3a8f33eaf559b1f3f7e960c25597aef0acde7a1158e63e4880f2bf4"
 #: the file of helpers, its checkout, and the phases script's first lines
 PHASES_FILE = ".github/pipec/phases.sh"
 CHECKOUT_PATH = ".pipec"
@@ -60,6 +60,8 @@ SOURCE_LINES = ["# shellcheck source=/dev/null # the file is checked out from th
 #: the id of a command step: its phase, then -2, -3, ... for the second, third command
 COMMAND_ID = re.compile(r"(install|pre_build|build|post_build)(?:-([2-9]|[1-9][0-9]+))?")
 CLOSE = ("}", "pipec_check")
+#: the line between two commands (targets/github/phases.py SEPARATOR)
+SEPARATOR = "}; pipec_next && {"
 #: the line where a build without build commands reaches CodeBuild's (empty) BUILD phase
 REACHED_BUILD = "pipec_reached_build"
 _START = re.compile(r"if pipec_start (install|pre_build|build|post_build) (success|after-build); then")
@@ -67,14 +69,15 @@ _END = re.compile(r"pipec_end (install|pre_build|build|post_build) (abort|contin
 
 
 def split_chain(where, lines: list[str]) -> tuple[str, ...]:
-    """The commands of ``{ CMD } && { CMD } ...`` then ``pipec_check`` (its lines): split at each
-    ``} && {`` line (a command whose own text holds such a line reads as two commands, which bash
-    runs alike), with the empty line after a trailing ``\\`` removed."""
+    """The commands of ``{ CMD }; pipec_next && { CMD } ...`` then ``pipec_check`` (its lines):
+    split at each :data:`SEPARATOR` line (a command whose own text holds such a line reads as two
+    commands, which bash runs alike), with the empty line after a trailing ``\\`` removed."""
     if len(lines) < 4 or lines[0] != "{" or tuple(lines[-2:]) != CLOSE:
-        _fail(where, "a list of commands is written '{', the commands separated by '} && {', '}' and 'pipec_check'")
+        _fail(where, f"a list of commands is written '{{', the commands separated by '{SEPARATOR}', '}}' and "
+              "'pipec_check'")
     commands, current = [], []
-    for line in lines[1:-2] + ["} && {"]:
-        if line != "} && {":
+    for line in lines[1:-2] + [SEPARATOR]:
+        if line != SEPARATOR:
             current.append(line)
             continue
         if current and current[-1] == "" and len(current) > 1 and current[-2].endswith("\\"):

@@ -12,6 +12,9 @@ pipec_start() {  # $1 phase, $2 success|after-build: whether CodeBuild runs the 
   if [ "$1" = build ]; then pipec_build_ran=1; fi
   pipec_failed=0; echo "::group::$1"
 }
+pipec_next() {  # between two commands: the status of the one before, for '&&' to run the next
+  return $?
+}
 pipec_check() {  # right after a list of commands: the phase fails with its first failure
   # shellcheck disable=SC2319  # $? is the status of the list of commands before the call
   local pipec_rc=$?
