@@ -14,7 +14,7 @@ from pipec.explain_text import Doc, join_words
 
 
 def _place(p: model.Pipeline, a) -> tuple[str, str] | None:
-    account, region = getattr(a, "account", None), getattr(a, "region", None)
+    account, region = p.place_of(a)
     if account is None and region is None:
         return None
     return account or p.account, region or p.region

@@ -200,7 +200,7 @@ def _action_node(act, node_id: str) -> _Node:
 
 def _place(p: model.Pipeline, act) -> str | None:
     """``account A · Region R`` for an action placed in another account or Region, else None."""
-    account, region = getattr(act, "account", None), getattr(act, "region", None)
+    account, region = p.place_of(act)
     if account is None and region is None:
         return None
     return f"account {account or p.account} · {region or p.region}"

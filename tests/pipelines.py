@@ -364,6 +364,28 @@ def _place_all(draw, lines: list[str], used: set) -> list[str]:
     return out
 
 
+def _place_stages(draw, lines: list[str], used: set) -> list[str]:
+    """Some stages without builds, tests or Lambda deployments placed elsewhere as a whole (their
+    actions' own blocks still win): drawn after :func:`_place_all`, for the same reason."""
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        out.append(line)
+        i += 1
+        if not (line.startswith("  stage ") and line.endswith("{")):
+            continue
+        end = lines.index("  }", i)
+        body = [ln.strip() for ln in lines[i:end]]
+        if any(ln.startswith(("build ", "test ")) or " to lambda " in ln for ln in body):
+            continue
+        if draw(st.booleans()):
+            account, region = draw(st.sampled_from(_PLACES))
+            used.add("stage-placed")
+            out += ["    aws {", *([f"      account {account}"] if account else []),
+                    *([f"      region {region}"] if region else []), "    }"]
+    return out
+
+
 @st.composite
 def pipelines(draw) -> tuple[str, frozenset]:
     """(source text, the constructs it uses)."""
@@ -429,6 +451,7 @@ def pipelines(draw) -> tuple[str, frozenset]:
     lines.append("}")
     if draw(st.booleans()):  # the pipeline's own place, deploys and invokes elsewhere (issue 27)
         lines = _place_all(draw, lines, used)
+        lines = _place_stages(draw, lines, used)
     return "\n".join(lines) + "\n", frozenset(used)
 
 

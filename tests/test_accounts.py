@@ -62,7 +62,7 @@ def pipeline_actions() -> dict[str, dict]:
 def test_the_model_says_where_each_action_runs():
     pipeline, _ = built()
     assert (pipeline.account, pipeline.region) == (PIPELINE_ACCOUNT, "us-east-1")
-    places = {a.name: (a.account, a.region) for a in pipeline.actions() if hasattr(a, "account")}
+    places = {a.name: pipeline.place_of(a) for a in pipeline.actions() if hasattr(a, "account")}
     assert places == {"web-dev": ("222222222222", None), "web-staging": ("333333333333", None),
                       "web-us": ("444444444444", None), "web-eu": ("444444444444", "eu-west-1")}
     # the settings left the aws { } blocks: the targets read the fields only
@@ -74,7 +74,7 @@ def test_the_pipelines_own_place_written_on_an_action_is_no_place_of_its_own():
                                        f"        account {PIPELINE_ACCOUNT}\n        region us-east-1\n")
     pipeline, _ = pipec.compile_text(text, "x.pipe")
     (dev,) = [a for a in pipeline.actions() if a.name == "web-dev"]
-    assert (dev.account, dev.region) == (None, None)
+    assert pipeline.place_of(dev) == (None, None)
 
 
 @pytest.mark.parametrize("line,code", [
@@ -292,3 +292,81 @@ def test_github_roles_of_a_place_trust_only_that_jobs_environment():
     assert st["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
         "repo:acme-corp/storefront:environment:production-eu"]
     assert t["Metadata"]["pipec"]["account"] == "444444444444" and t["Metadata"]["pipec"]["region"] == "eu-west-1"
+
+
+# ----------------------------------------------------------------------------- a stage's place
+
+_STAGED = """\
+pipeline shop {
+  aws {
+    account 111111111111
+    region us-east-1
+  }
+  source app github "acme/shop"
+  stage build {
+    build image {
+      build "make"
+      artifact site files "dist/**"
+    }
+  }
+  stage production {
+STAGE
+    deploy web to s3 {
+      from site
+      bucket "shop-site"
+      extract
+WEB
+    }
+    parallel {
+      invoke purge {
+        function "cdn-purge"
+        aws {
+          region us-east-1
+        }
+      }
+      invoke audit {
+        function "audit"
+        aws {
+          account 111111111111
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def _staged(stage: str, web: str) -> str:
+    return _STAGED.replace("STAGE\n", stage).replace("WEB\n", web)
+
+
+_STAGE_BLOCK = "    aws {\n      account 444444444444\n      region eu-west-1\n    }\n"
+
+
+def test_a_stages_place_is_its_actions_unless_they_say_otherwise_setting_by_setting():
+    pipeline, _ = pipec.compile_text(_staged(_STAGE_BLOCK, ""), "x.pipe")
+    places = {a.name: pipeline.place_of(a) for a in pipeline.actions()}
+    assert places == {"image": (None, None), "web": ("444444444444", "eu-west-1"),
+                      "purge": ("444444444444", None), "audit": (None, "eu-west-1")}
+    assert pipeline.placed
+
+
+def test_a_stage_placed_where_the_pipeline_runs_places_nothing():
+    stage = "    aws {\n      account 111111111111\n      region us-east-1\n    }\n"
+    pipeline, _ = pipec.compile_text(_staged(stage, ""), "x.pipe")
+    assert {a.name: pipeline.place_of(a) for a in pipeline.actions()} == {
+        "image": (None, None), "web": (None, None), "purge": (None, None), "audit": (None, None)}
+
+
+def test_a_stages_place_generates_the_files_of_the_same_places_written_on_its_actions():
+    web = "      aws {\n        account 444444444444\n        region eu-west-1\n      }\n"
+    spelled = _staged("", web).replace("          region us-east-1\n", "          account 444444444444\n"
+                                       "          region us-east-1\n")
+    spelled = spelled.replace("          account 111111111111\n", "          region eu-west-1\n")
+    files = []
+    for text in (_staged(_STAGE_BLOCK, ""), spelled):
+        pipeline, _ = pipec.compile_text(text, "x.pipe")
+        files.append(generate(pipeline, context_for("x.pipe", "out", source_root="."), ["aws", "github"]))
+    assert "aws/shop/targets/444444444444-eu-west-1.template.yaml" in files[0]
+    assert "github/shop/accounts/444444444444-us-east-1.template.yaml" in files[0]
+    assert files[0] == files[1]

@@ -946,7 +946,7 @@ def test_cross_account_and_cross_region_actions_import_as_their_places():
     assert "account 222222222222" in body and "account 333333333333\n        region eu-west-1" in body
     assert not {"template: action Region", "template: action RoleArn", "template: ArtifactStores"} & set(constructs(r))
     pipeline, _ = __import__("pipec").compile_text(body, "x.pipe")
-    assert {a.name: (a.account, a.region) for a in pipeline.actions()} == {
+    assert {a.name: pipeline.place_of(a) for a in pipeline.actions()} == {
         "Stack": ("222222222222", None), "Site": ("333333333333", "eu-west-1")}
 
 
