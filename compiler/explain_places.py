@@ -37,8 +37,8 @@ def aws_overview(doc: Doc, p: model.Pipeline, files: dict, template: dict) -> se
     targets = sorted(f for f in files if f.startswith(f"aws/{p.name}/targets/"))
     doc.para(f"The pipeline runs in account {p.account}, Region {p.region}; some actions run elsewhere (below). "
              f"Artifacts go to the S3 bucket {bucket}, encrypted with a KMS key the "
-             "template creates, whose key policy and the bucket policy let exactly the accounts the actions run "
-             "in read them.")
+             "template creates, whose key policy and the bucket policy let exactly the roles pipec creates in the "
+             "accounts the actions run in read them.")
     if support:
         doc.blank()
         doc.para("CodePipeline keeps one artifact store per Region and copies the artifacts there: the store of "

@@ -370,3 +370,139 @@ def test_a_stages_place_generates_the_files_of_the_same_places_written_on_its_ac
     assert "aws/shop/targets/444444444444-eu-west-1.template.yaml" in files[0]
     assert "github/shop/accounts/444444444444-us-east-1.template.yaml" in files[0]
     assert files[0] == files[1]
+
+
+# ----------------------------------------------------------------------------- EC2 instances elsewhere
+
+_FLEET = """\
+pipeline fleet {
+  aws {
+    account 111111111111
+    region us-east-1
+  }
+  source app github "acme/fleet"
+  stage build {
+    build bundle {
+      build "make"
+      artifact release files "**/*"
+    }
+  }
+  stage production {
+    aws {
+      account 444444444444
+    }
+    deploy web to ec2 {
+      from release
+      instances tag app=web
+    }
+    deploy api to ecs {
+      from release
+      cluster shop
+      service api
+      aws {
+        account 333333333333
+      }
+    }
+  }
+}
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def fleet() -> dict[str, str]:
+    pipeline, _ = pipec.compile_text(_FLEET, "fleet.pipe")
+    return generate(pipeline, context_for("fleet.pipe", "out", source_root="."), ["aws", "github"])
+
+
+def _resources(rel: str, kind: str) -> dict:
+    return {lid: r["Properties"] for lid, r in yaml.safe_load(fleet()[rel])["Resources"].items() if r["Type"] == kind}
+
+
+def _statements(doc: dict) -> dict:
+    return {st.get("Sid"): st for st in doc["Statement"]}
+
+
+def test_the_target_template_of_an_ec2_deployment_holds_the_instances_role_and_profile():
+    rel = "aws/fleet/targets/444444444444-us-east-1.template.yaml"
+    (profile,) = _resources(rel, "AWS::IAM::InstanceProfile").values()
+    assert profile["InstanceProfileName"] == "fleet-instances-us-east-1"
+    role = _resources(rel, "AWS::IAM::Role")["InstanceRole"]
+    assert role["RoleName"] == "fleet-instances-us-east-1" and profile["Roles"] == [{"Ref": "InstanceRole"}]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    (policy,) = role["Policies"]
+    read, agent, key = policy["PolicyDocument"]["Statement"]
+    # only the pipeline's artifacts (CodePipeline writes them under the first 20 characters of its name)
+    assert read["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert read["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:s3:::pipec-111111111111-us-east-1-fleet/fleet/*"}]
+    assert agent["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::aws-codedeploy-${AWS::Region}/*"}
+    assert key["Action"] == "kms:Decrypt"
+    assert key["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:kms:us-east-1:111111111111:key/*"}
+    assert key["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}
+    # the ECS account has no instances to give a role
+    assert not _resources("aws/fleet/targets/333333333333-us-east-1.template.yaml", "AWS::IAM::InstanceProfile")
+
+
+def test_the_stores_policies_grant_exactly_the_roles_of_the_target_accounts():
+    rel = "aws/fleet.template.yaml"
+    key = _statements(_resources(rel, "AWS::KMS::Key")["ArtifactKey"]["KeyPolicy"])
+    bucket = _statements(_resources(rel, "AWS::S3::BucketPolicy")["ArtifactBucketPolicy"]["PolicyDocument"])
+
+    def roles(st):
+        return [r["Fn::Sub"] for r in st["Condition"]["ArnEquals"]["aws:PrincipalArn"]]
+    actions = ["arn:${AWS::Partition}:iam::333333333333:role/fleet-actions-us-east-1",
+               "arn:${AWS::Partition}:iam::444444444444:role/fleet-actions-us-east-1"]
+    for st in (key["TargetAccountsReadArtifacts"], bucket["TargetAccountsReadArtifacts"],
+               bucket["TargetAccountsFindTheBucket"]):
+        assert roles(st) == actions
+    instances = ["arn:${AWS::Partition}:iam::444444444444:role/fleet-instances-us-east-1"]
+    assert roles(key["TargetInstancesReadRevisions"]) == instances
+    assert key["TargetInstancesReadRevisions"]["Action"] == ["kms:Decrypt"]
+    assert key["TargetInstancesReadRevisions"]["Condition"]["StringEquals"] == {
+        "kms:ViaService": "s3.us-east-1.amazonaws.com"}
+    st = bucket["TargetInstancesReadRevisions"]
+    assert roles(st) == instances and st["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert st["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::pipec-111111111111-us-east-1-fleet/fleet/*"}
+    assert [p["AWS"] for p in (st["Principal"],)] == [[{"Fn::Sub": "arn:${AWS::Partition}:iam::444444444444:root"}]]
+
+
+def test_the_github_template_of_an_ec2_deployment_elsewhere_holds_the_instances_role_too():
+    rel = "github/fleet/accounts/444444444444-us-east-1.template.yaml"
+    (profile,) = _resources(rel, "AWS::IAM::InstanceProfile").values()
+    assert profile["InstanceProfileName"] == "fleet-gh-instances-us-east-1"
+    (policy,) = _resources(rel, "AWS::IAM::Role")["InstanceRole"]["Policies"]
+    read, agent = policy["PolicyDocument"]["Statement"]  # SSE-S3 in the account itself: no key
+    assert read["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::AccountId}-us-east-1-fleet-gh/web/*"}]
+    # the job pushes the revision exactly there
+    assert "KEY: web/${{ github.sha }}-${{ github.run_attempt }}.zip" in fleet()[".github/workflows/fleet.yml"]
+    assert not _resources("github/fleet.template.yaml", "AWS::IAM::InstanceProfile")
+
+
+@pytest.mark.parametrize("rel", sorted(r for r in fleet() if r.endswith(".template.yaml")))
+def test_cfn_lint_finds_nothing_in_the_templates_of_an_ec2_deployment_elsewhere(rel):
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(fleet()[rel], config=ManualArgs(regions=["us-east-1"], include_checks=["I"]))
+    assert [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches] == []
+
+
+def test_checkov_finds_nothing_in_the_templates_of_an_ec2_deployment_elsewhere(tmp_path):
+    import json
+    import os
+    import subprocess
+
+    import validators
+
+    for rel, text in fleet().items():
+        if rel.endswith(".template.yaml"):
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(text)
+    run = subprocess.run([str(validators.checkov_binary()), "-d", str(tmp_path), "--framework", "cloudformation",
+                          "--quiet", "--compact", "-o", "json"], capture_output=True, text=True,
+                         env={**os.environ, "LOG_LEVEL": "ERROR"})
+    reports = json.loads(run.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [f"{f['check_id']} {f['resource']} in {f['file_path']}"
+              for r in reports for f in r.get("results", {}).get("failed_checks", [])]
+    assert sum(r["summary"]["passed"] for r in reports) > 0, run.stderr[-2000:]
+    assert failed == []

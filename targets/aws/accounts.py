@@ -46,6 +46,7 @@ from pipec.targets.aws.checks import place_of
 from pipec.targets.aws import security as aws_security
 from pipec.targets.aws.artifacts import artifact_bucket
 from pipec.targets.aws.template import logical_id, reading_order
+from pipec.targets.escape import sub_text
 
 #: IAM role names are at most 64 characters, S3 bucket names at most 63 (lowercase letters,
 #: digits, hyphens): IAM User Guide "IAM object quotas"; S3 User Guide "Bucket naming rules"
@@ -87,6 +88,48 @@ def action_role_name(p: model.Pipeline, region: str) -> str:
     return fit(f"{p.name}-actions-{region}", ROLE_NAME_MAX)
 
 
+def instance_role_name(p: model.Pipeline, region: str) -> str:
+    """The role (and instance profile) of the EC2 instances a placed deployment reaches in one
+    account and Region (one per Region, as :func:`action_role_name`)."""
+    return fit(f"{p.name}-instances-{region}", ROLE_NAME_MAX)
+
+
+def artifact_prefix(p: model.Pipeline) -> str:
+    """The key prefix CodePipeline writes the pipeline's artifacts under: the first 20 characters
+    of the pipeline's name (AWS::CodePipeline::Pipeline ArtifactStore, ``Location``)."""
+    return p.name[:20]
+
+
+def deploys_to_instances(acts) -> bool:
+    return any(isinstance(a, model.Deploy) and a.platform == "ec2" for a in acts)
+
+
+def instance_profile(b, name: str, revisions: list, key=None) -> None:
+    """In builder ``b``'s template: the role ``name`` of the EC2 instances a deployment group
+    reaches, and its instance profile of the same name (output ``InstanceProfileName``: launch
+    the instances with it). The CodeDeploy agent downloads the revision with the instance's
+    credentials ("Create an IAM instance profile for your Amazon EC2 instances", CodeDeploy User
+    Guide; the managed AmazonEC2RoleforAWSCodeDeploy allows s3:GetObject and s3:GetObjectVersion),
+    so the role may read exactly the ``revisions`` objects, decrypt with ``key`` when they are
+    KMS-encrypted, and read the agent's own bucket of the Region, which the same page says the
+    profile must reach for the agent to install and update itself."""
+    statements = [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": revisions},
+                  {"Effect": "Allow", "Action": "s3:GetObject",
+                   "Resource": Sub("arn:${AWS::Partition}:s3:::aws-codedeploy-${AWS::Region}/*")}]
+    if key is not None:  # only through S3, which decrypts the objects it returns (kms:ViaService)
+        statements.append({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key,
+                           "Condition": {"StringEquals": {"kms:ViaService": Sub("s3.${AWS::Region}.amazonaws.com")}}})
+    role = b.add(iam.Role(
+        b.unique("InstanceRole"), RoleName=name, Description="The EC2 instances' role: the CodeDeploy agent reads revisions",
+        AssumeRolePolicyDocument=aws_iam.policy([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                  "Action": "sts:AssumeRole"}]),
+        Policies=[iam.Policy(PolicyName="codedeploy-agent", PolicyDocument=aws_iam.policy(statements))],
+        Tags=b.tags(), **b.boundary()))
+    profile = b.add(iam.InstanceProfile(b.unique("InstanceProfile"), InstanceProfileName=name, Roles=[Ref(role)]))
+    b.t.add_output(Output("InstanceProfileName", Value=Ref(profile),
+                          Description="Launch the instances the deployments reach with this instance profile"))
+
+
 def role_arn(account: str, name: str) -> Sub:
     return Sub(f"arn:${{AWS::Partition}}:iam::{account}:role/{name}")
 
@@ -122,51 +165,71 @@ class Places:
         self.key_parameters: dict[str, Parameter] = {}
 
     # ------------------------------------------------------------------ who reads what
-    def readers(self, region: str) -> tuple[list[str], list[str]]:
-        """(accounts that read the store of ``region``, those that also write to it), sorted."""
-        read, write = set(), set()
+    def readers(self, region: str) -> tuple[list[str], list[str], list[str]]:
+        """(accounts that read the store of ``region``, those that also write to it, those whose
+        EC2 instances read revisions from it), sorted."""
+        read, write, instances = set(), set(), set()
         for (account, r), acts in self.places.items():
             if r == region and account != self.p.account:
                 read.add(account)
                 if any(writes(a) for a in acts):
                     write.add(account)
-        return sorted(read), sorted(write)
+                if deploys_to_instances(acts):
+                    instances.add(account)
+        return sorted(read), sorted(write), sorted(instances)
+
+    def _grant(self, sid: str, accounts: list[str], roles, actions, resource) -> dict:
+        """A statement of a store's policy: the ``accounts``, and in them only the role ``roles(account,
+        region)`` names (an account principal with an ``aws:PrincipalArn`` condition: a role named as
+        the principal would have to exist before this policy, the condition does not)."""
+        return {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": [root(a) for a in accounts]},
+                "Action": actions, "Resource": resource,
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": [roles(a) for a in accounts]}}}
+
+    def _role(self, region: str):
+        return lambda account: role_arn(account, action_role_name(self.p, region))
+
+    def _instances(self, region: str):
+        return lambda account: role_arn(account, instance_role_name(self.p, region))
 
     def key_policy(self, region: str) -> dict:
         """The store key's policy: the account administers it (as the default key policy does);
-        the target accounts may decrypt (and encrypt where they write); nobody else."""
+        the target accounts' action roles may decrypt (and encrypt where they write), their
+        instance roles decrypt; nobody else."""
         statements = [{"Sid": "AccountAdministersTheKey", "Effect": "Allow",
                        "Principal": {"AWS": Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
                        "Action": "kms:*", "Resource": "*"}]
-        read, write = self.readers(region)
+        read, write, instances = self.readers(region)
         if read:
-            statements.append({"Sid": "TargetAccountsReadArtifacts", "Effect": "Allow",
-                               "Principal": {"AWS": [root(a) for a in read]},
-                               "Action": KMS_READ, "Resource": "*"})
+            statements.append(self._grant("TargetAccountsReadArtifacts", read, self._role(region), KMS_READ, "*"))
         if write:
-            statements.append({"Sid": "TargetAccountsWriteArtifacts", "Effect": "Allow",
-                               "Principal": {"AWS": [root(a) for a in write]},
-                               "Action": KMS_WRITE, "Resource": "*"})
+            statements.append(self._grant("TargetAccountsWriteArtifacts", write, self._role(region), KMS_WRITE, "*"))
+        if instances:
+            grant = self._grant("TargetInstancesReadRevisions", instances, self._instances(region), ["kms:Decrypt"], "*")
+            grant["Condition"]["StringEquals"] = {"kms:ViaService": f"s3.{region}.amazonaws.com"}
+            statements.append(grant)
         return aws_iam.policy(statements)
 
-    def bucket_statements(self, region: str, bucket_arn, objects) -> list[dict]:
-        """The bucket policy's statements: TLS only, and the target accounts' access."""
+    def bucket_statements(self, region: str, bucket_arn, objects, bucket_name_) -> list[dict]:
+        """The bucket policy's statements: TLS only, and the target accounts' roles' access."""
         statements = [{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
                        "Resource": [bucket_arn, objects], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]
-        read, write = self.readers(region)
+        read, write, instances = self.readers(region)
         if read:
             # what the target roles' own policies allow (ArtifactStoreMixin.artifact_access)
-            statements.append({"Sid": "TargetAccountsFindTheBucket", "Effect": "Allow",
-                               "Principal": {"AWS": [root(a) for a in read]},
-                               "Action": ["s3:GetBucketLocation", "s3:GetBucketVersioning"], "Resource": bucket_arn})
-            statements.append({"Sid": "TargetAccountsReadArtifacts", "Effect": "Allow",
-                               "Principal": {"AWS": [root(a) for a in read]}, "Action": S3_READ,
-                               "Resource": objects})
+            statements.append(self._grant("TargetAccountsFindTheBucket", read, self._role(region),
+                                          ["s3:GetBucketLocation", "s3:GetBucketVersioning"], bucket_arn))
+            statements.append(self._grant("TargetAccountsReadArtifacts", read, self._role(region), S3_READ, objects))
         if write:
-            statements.append({"Sid": "TargetAccountsWriteArtifacts", "Effect": "Allow",
-                               "Principal": {"AWS": [root(a) for a in write]}, "Action": S3_WRITE,
-                               "Resource": objects})
+            statements.append(self._grant("TargetAccountsWriteArtifacts", write, self._role(region), S3_WRITE, objects))
+        if instances:
+            statements.append(self._grant("TargetInstancesReadRevisions", instances, self._instances(region), S3_READ,
+                                          self.revisions(bucket_name_)))
         return statements
+
+    def revisions(self, bucket: str) -> Sub:
+        """The objects of the pipeline's artifacts in ``bucket``: what an instance role may read."""
+        return Sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/{sub_text(artifact_prefix(self.p))}/*")
 
     # ------------------------------------------------------------------ the pipeline's template
     def store(self):
@@ -183,7 +246,8 @@ class Places:
         b.bucket_ref = Ref(bucket)
         b.bucket_arn = GetAtt(bucket, "Arn")
         b.add(s3.BucketPolicy("ArtifactBucketPolicy", Bucket=Ref(bucket), PolicyDocument=aws_iam.policy(
-            self.bucket_statements(region, GetAtt(bucket, "Arn"), Sub("${ArtifactBucket.Arn}/*")))))
+            self.bucket_statements(region, GetAtt(bucket, "Arn"), Sub("${ArtifactBucket.Arn}/*"),
+                                   bucket_name(self.p, region)))))
         for r in self.regions:
             self.key_parameters[r] = b.t.add_parameter(Parameter(
                 logical_id("ArtifactKey", r), Type="String",
@@ -252,7 +316,8 @@ class Places:
                                           bucket_name(self.p, region)))
         aws_security.bucket_logging(side, bucket)
         side.add(s3.BucketPolicy("ArtifactBucketPolicy", Bucket=Ref(bucket), PolicyDocument=aws_iam.policy(
-            self.bucket_statements(region, GetAtt(bucket, "Arn"), Sub("${ArtifactBucket.Arn}/*")))))
+            self.bucket_statements(region, GetAtt(bucket, "Arn"), Sub("${ArtifactBucket.Arn}/*"),
+                                   bucket_name(self.p, region)))))
         side.t.add_output(Output("ArtifactKeyArn", Value=GetAtt(key, "Arn"),
                                  Description=f"Give it to the pipeline's stack as its ArtifactKey{logical_id(region)}"))
         side.t.add_output(Output("ArtifactBucketName", Value=Ref(bucket), Description="The artifact bucket"))
@@ -344,6 +409,9 @@ class TargetBuilder:
         b, p = self.inner, self.places.p
         statements = aws_iam.merge(b.pipeline_role_statements)
         statements += b.artifact_access(write=any(writes(a) for a in self.acts))
+        if deploys_to_instances(self.acts):
+            instance_profile(b, instance_role_name(p, self.region),
+                             [self.places.revisions(bucket_name(p, self.region))], b.kms_key)
         role = b.add(iam.Role(
             "PipelineActionsRole", RoleName=action_role_name(p, self.region),
             AssumeRolePolicyDocument=aws_iam.policy([{
