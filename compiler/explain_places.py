@@ -52,19 +52,38 @@ def aws_overview(doc: Doc, p: model.Pipeline, files: dict, template: dict) -> se
     return set(support) | set(targets)
 
 
-def aws_action(doc: Doc, p: model.Pipeline, a, decl: dict) -> None:
-    """``decl``: the action as the generated template declares it (its ``RoleArn``)."""
+def aws_action(doc: Doc, p: model.Pipeline, a, decl: dict, files: dict) -> None:
+    """``decl``: the action as the generated template declares it (its ``RoleArn``); ``files``:
+    the generated files (the target template's instance profile)."""
     where = _place(p, a)
     if where is None:
         return
     account, region = where
     role = _text(decl.get("RoleArn"))
+    rel = f"aws/{p.name}/targets/{account}-{region}.template.yaml"
     doc.bullet(f"Runs in account {account}, Region {region}" + (" (the action's Region)" if region != p.region else "")
-               + f": the action assumes the role {role}, from aws/{p.name}/targets/{account}-{region}.template.yaml.")
+               + f": the action assumes the role {role}, from {rel}.")
+    _instances(doc, a, files, rel, "the pipeline's artifact store of that Region")
 
 
-def github_action(doc: Doc, p: model.Pipeline, a, jobs: dict) -> None:
-    if _place(p, a) is None:
+def _instances(doc: Doc, a, files: dict, rel: str, store: str) -> None:
+    """The instance profile an EC2 deployment's instances need, as the place's template ``rel``
+    names it."""
+    if not (isinstance(a, model.Deploy) and a.platform == "ec2" and rel in files):
+        return
+    from pipec import yamlout
+
+    names = [r["Properties"]["InstanceProfileName"] for r in yamlout.load(files[rel])["Resources"].values()
+             if r["Type"] == "AWS::IAM::InstanceProfile"]
+    if names:
+        doc.bullet(f"Launch its instances with the instance profile {names[0]} from {rel}: the CodeDeploy "
+                   f"agent downloads the revision from {store} with the instance's own credentials, and that "
+                   "profile may read exactly those revisions.")
+
+
+def github_action(doc: Doc, p: model.Pipeline, a, jobs: dict, files: dict) -> None:
+    where = _place(p, a)
+    if where is None:
         return
     for jid, job in jobs:
         creds = [s for s in job.get("steps", []) if "configure-aws-credentials" in str(s.get("uses", ""))]
@@ -73,6 +92,8 @@ def github_action(doc: Doc, p: model.Pipeline, a, jobs: dict) -> None:
             doc.bullet(f"Job {jid} assumes the role {w.get('role-to-assume')} in Region {w.get('aws-region')} "
                        "through GitHub's OIDC provider; the role trusts only this job's environment, so its "
                        "protection rules stand in front of that account.")
+    _instances(doc, a, files, f"github/{p.name}/accounts/{where[0]}-{where[1]}.template.yaml",
+               "the revision bucket of that account")
 
 
 def neutral_action(doc: Doc, p: model.Pipeline, a) -> None:

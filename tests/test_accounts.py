@@ -506,3 +506,15 @@ def test_checkov_finds_nothing_in_the_templates_of_an_ec2_deployment_elsewhere(t
               for r in reports for f in r.get("results", {}).get("failed_checks", [])]
     assert sum(r["summary"]["passed"] for r in reports) > 0, run.stderr[-2000:]
     assert failed == []
+
+
+@pytest.mark.parametrize("target,profile,template", [
+    ("aws", "fleet-instances-us-east-1", "aws/fleet/targets/444444444444-us-east-1.template.yaml"),
+    ("github", "fleet-gh-instances-us-east-1", "github/fleet/accounts/444444444444-us-east-1.template.yaml")])
+def test_explain_says_which_instance_profile_the_instances_need(target, profile, template):
+    from pipec.explain import explain
+
+    pipeline, warnings = pipec.compile_text(_FLEET, "fleet.pipe")
+    text = " ".join(explain(pipeline, warnings, target=target).split())
+    assert f"Launch its instances with the instance profile {profile} from {template}" in text
+    assert text.count("instance profile") == 1  # the ECS deployment's instances are not EC2's
