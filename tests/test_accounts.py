@@ -518,3 +518,15 @@ def test_explain_says_which_instance_profile_the_instances_need(target, profile,
     text = " ".join(explain(pipeline, warnings, target=target).split())
     assert f"Launch its instances with the instance profile {profile} from {template}" in text
     assert text.count("instance profile") == 1  # the ECS deployment's instances are not EC2's
+
+
+def test_the_editor_completes_and_explains_a_stages_account_and_region():
+    from pipec.lsp_complete import complete
+    from pipec.lsp_docs import setting_hover
+    from pipec.lsp_index import Index
+
+    text = _staged(_STAGE_BLOCK, "")
+    line = text.splitlines().index("      account 444444444444")
+    settings = [c[0] for c in complete(Index(text), line, 6) if c[1] == "setting"]
+    assert settings == ["account", "region"]
+    assert "the stage's deploy and invoke actions run in" in setting_hover("region", "stage", "aws")
