@@ -234,6 +234,9 @@ def build_graph(p: model.Pipeline) -> _Graph:
         title = [f"stage {st.name}{_via(st.platform)}"]
         if st.disabled_reason:
             title.append(f"transition disabled: {st.disabled_reason}")
+        if (st.account or p.account) != p.account or (st.region or p.region) != p.region:
+            # the stage's aws { account region }: where its deploys and invokes run unless they say otherwise
+            title.append(f"deploys in account {st.account or p.account} · {st.region or p.region}")
         g = _Group(f"g{si}", title)
         for act in st.actions:
             counter += 1

@@ -259,7 +259,9 @@ def test_the_graph_shows_accounts_and_regions():
     text = graph.render(pipeline, "mermaid")
     assert "pipeline in account 111111111111 · us-east-1" in text
     assert "account 444444444444 · eu-west-1" in text and "account 222222222222 · us-east-1" in text
-    assert text.count("account ") == 5  # the pipeline's and the four placed deploys; builds say nothing
+    assert "stage production<br/>deploys in account 444444444444 · us-east-1" in text  # its aws { account }
+    # the pipeline's, the production stage's and the four placed deploys; builds say nothing
+    assert text.count("account ") == 6
 
 
 @functools.lru_cache(maxsize=None)
@@ -530,3 +532,12 @@ def test_the_editor_completes_and_explains_a_stages_account_and_region():
     settings = [c[0] for c in complete(Index(text), line, 6) if c[1] == "setting"]
     assert settings == ["account", "region"]
     assert "the stage's deploy and invoke actions run in" in setting_hover("region", "stage", "aws")
+
+
+def test_the_graph_says_where_a_placed_stage_deploys():
+    from pipec import graph
+
+    pipeline, _ = pipec.compile_text(_staged(_STAGE_BLOCK, ""), "x.pipe")
+    text = graph.render(pipeline, "mermaid")
+    assert 'subgraph g2["stage production<br/>deploys in account 444444444444 · eu-west-1"]' in text
+    assert "stage build<br/>" not in text
