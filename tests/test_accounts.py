@@ -541,3 +541,23 @@ def test_the_graph_says_where_a_placed_stage_deploys():
     text = graph.render(pipeline, "mermaid")
     assert 'subgraph g2["stage production<br/>deploys in account 444444444444 · eu-west-1"]' in text
     assert "stage build<br/>" not in text
+
+
+def test_the_stores_let_the_cloudformation_roles_of_a_placed_stack_read_artifacts():
+    """A template may name artifacts that its resources read at deployment (a Lambda function's
+    code), with the stack's service role: the stores grant that role too, not only the action role."""
+    def reading_roles(text: str) -> list[str]:
+        pipeline, _ = pipec.compile_text(text, "x.pipe")
+        files = generate(pipeline, context_for("x.pipe", "out", source_root="."), ["aws"])
+        key = yaml.safe_load(files["aws/storefront.template.yaml"])["Resources"]["ArtifactKey"]
+        (st,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s["Sid"] == "TargetAccountsReadArtifacts"]
+        return [r["Fn::Sub"] if isinstance(r, dict) else r for r in st["Condition"]["ArnEquals"]["aws:PrincipalArn"]]
+
+    roles = reading_roles(EXAMPLE.read_text())
+    assert "arn:${AWS::Partition}:iam::222222222222:role/storefront-WebDevStackRole-us-east-1" in roles
+    assert "arn:${AWS::Partition}:iam::222222222222:role/storefront-actions-us-east-1" in roles
+    # an existing service role, given by its ARN
+    mine = "arn:aws:iam::222222222222:role/my-deployer"
+    roles = reading_roles(EXAMPLE.read_text().replace(
+        "        account 222222222222\n", f'        account 222222222222\n        role "{mine}"\n'))
+    assert mine in roles and not any("WebDevStackRole" in r for r in roles)

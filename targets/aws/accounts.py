@@ -179,18 +179,28 @@ class Places:
         return sorted(read), sorted(write), sorted(instances)
 
     def _grant(self, sid: str, accounts: list[str], roles, actions, resource) -> dict:
-        """A statement of a store's policy: the ``accounts``, and in them only the role ``roles(account,
-        region)`` names (an account principal with an ``aws:PrincipalArn`` condition: a role named as
-        the principal would have to exist before this policy, the condition does not)."""
+        """A statement of a store's policy: the ``accounts``, and in them only the roles
+        ``roles(account)`` names (an account principal with an ``aws:PrincipalArn`` condition: a
+        role named as the principal would have to exist before this policy, the condition does not)."""
         return {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": [root(a) for a in accounts]},
                 "Action": actions, "Resource": resource,
-                "Condition": {"ArnEquals": {"aws:PrincipalArn": [roles(a) for a in accounts]}}}
+                "Condition": {"ArnEquals": {"aws:PrincipalArn": [r for a in accounts for r in roles(a)]}}}
 
     def _role(self, region: str):
-        return lambda account: role_arn(account, action_role_name(self.p, region))
+        """The roles that write artifacts in an account: the pipeline's action role there."""
+        return lambda account: [role_arn(account, action_role_name(self.p, region))]
+
+    def _readers(self, region: str):
+        """The roles that read artifacts in an account: the action role, and the CloudFormation
+        service roles of its stacks, which read the artifacts a template names at deployment
+        (a Lambda function's code, say: aws-cdk issue 3765 is that failure)."""
+        def roles(account: str) -> list:
+            tb = self.targets.get((account, region))
+            return [role_arn(account, action_role_name(self.p, region)), *(tb.stack_roles if tb else ())]
+        return roles
 
     def _instances(self, region: str):
-        return lambda account: role_arn(account, instance_role_name(self.p, region))
+        return lambda account: [role_arn(account, instance_role_name(self.p, region))]
 
     def key_policy(self, region: str) -> dict:
         """The store key's policy: the account administers it (as the default key policy does);
@@ -201,7 +211,7 @@ class Places:
                        "Action": "kms:*", "Resource": "*"}]
         read, write, instances = self.readers(region)
         if read:
-            statements.append(self._grant("TargetAccountsReadArtifacts", read, self._role(region), KMS_READ, "*"))
+            statements.append(self._grant("TargetAccountsReadArtifacts", read, self._readers(region), KMS_READ, "*"))
         if write:
             statements.append(self._grant("TargetAccountsWriteArtifacts", write, self._role(region), KMS_WRITE, "*"))
         if instances:
@@ -217,9 +227,10 @@ class Places:
         read, write, instances = self.readers(region)
         if read:
             # what the target roles' own policies allow (ArtifactStoreMixin.artifact_access)
-            statements.append(self._grant("TargetAccountsFindTheBucket", read, self._role(region),
+            statements.append(self._grant("TargetAccountsFindTheBucket", read, self._readers(region),
                                           ["s3:GetBucketLocation", "s3:GetBucketVersioning"], bucket_arn))
-            statements.append(self._grant("TargetAccountsReadArtifacts", read, self._role(region), S3_READ, objects))
+            statements.append(self._grant("TargetAccountsReadArtifacts", read, self._readers(region), S3_READ,
+                                          objects))
         if write:
             statements.append(self._grant("TargetAccountsWriteArtifacts", write, self._role(region), S3_WRITE, objects))
         if instances:
@@ -245,15 +256,25 @@ class Places:
         aws_security.bucket_logging(b, bucket)
         b.bucket_ref = Ref(bucket)
         b.bucket_arn = GetAtt(bucket, "Arn")
-        b.add(s3.BucketPolicy("ArtifactBucketPolicy", Bucket=Ref(bucket), PolicyDocument=aws_iam.policy(
+        policy = b.add(s3.BucketPolicy("ArtifactBucketPolicy", Bucket=Ref(bucket), PolicyDocument=aws_iam.policy(
             self.bucket_statements(region, GetAtt(bucket, "Arn"), Sub("${ArtifactBucket.Arn}/*"),
                                    bucket_name(self.p, region)))))
+        self.own_policies = (key, policy, bucket)
         for r in self.regions:
             self.key_parameters[r] = b.t.add_parameter(Parameter(
                 logical_id("ArtifactKey", r), Type="String",
                 AllowedPattern=rf"^arn:aws[a-z-]*:kms:{r}:{self.p.account}:key/[a-f0-9-]+$",
                 Description=f"ARN of the artifact key in {r}: output ArtifactKeyArn of the support stack "
                             f"aws/{self.p.name}/support/{r}.template.yaml"))
+
+    def finish_policies(self) -> None:
+        """The pipeline Region's key and bucket policies again, once every action is made: the
+        target templates' CloudFormation service roles are named only then."""
+        key, policy, bucket = self.own_policies
+        region = self.p.region
+        key.KeyPolicy = self.key_policy(region)
+        policy.PolicyDocument = aws_iam.policy(self.bucket_statements(
+            region, GetAtt(bucket, "Arn"), Sub("${ArtifactBucket.Arn}/*"), bucket_name(self.p, region)))
 
     def pipeline_statements(self) -> list[dict]:
         """What the pipeline's role needs beyond its own Region's store: the other Regions'
@@ -373,6 +394,10 @@ class TargetBuilder:
         # here name the keys of that account and Region, and the key policy decides (docs/targets.md)
         self.inner.kms_key = Sub(f"arn:${{AWS::Partition}}:kms:{region}:{p.account}:key/*")
         self.acts: list = []
+        #: the ARNs of the CloudFormation service roles of the stacks deployed here, made here or
+        #: given with aws { role } (the stores' policies name them)
+        self.stack_roles: list = []
+        self._stack_role_keys: set[str] = set()
 
     def make(self, act, order: int) -> list:
         b = self.inner
@@ -381,10 +406,17 @@ class TargetBuilder:
             raise Diagnostics([problem])
         made = b.delivery_actions(act, order)
         self.acts.append(act)
+        if isinstance(act, model.StackDeploy) and act.aws.first("role"):  # an existing service role
+            self.stack_role(act.aws.first("role"), act.aws.first("role"))
         for a in made:
             if hasattr(a, "Configuration"):
                 a.Configuration = {k: self.literal(v) for k, v in a.Configuration.items()}
         return made
+
+    def stack_role(self, key: str, arn) -> None:
+        if key not in self._stack_role_keys:
+            self._stack_role_keys.add(key)
+            self.stack_roles.append(arn)
 
     def literal(self, value):
         """A Ref or GetAtt of this place's template as the pipeline's template can write it."""
@@ -402,6 +434,7 @@ class TargetBuilder:
             if r is not None and r.resource_type == "AWS::IAM::Role" and attr == "Arn":
                 name = fit(f"{self.places.p.name}-{title}-{self.region}", ROLE_NAME_MAX)
                 r.RoleName = name
+                self.stack_role(name, role_arn(self.account, name))
                 return role_arn(self.account, name)
         return value
 
