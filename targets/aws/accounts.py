@@ -1,7 +1,8 @@
 """Actions in other AWS accounts and Regions: the pipeline's stores, the support and target templates.
 
-When a deploy or invoke action of the pipeline names an ``account`` or ``region`` of its own
-(:mod:`pipec.semantic_places`), the AWS target writes, beside the pipeline's template:
+When a deploy or invoke action of the pipeline runs in another ``account`` or ``region`` (its own
+or its stage's, :meth:`pipec.model.Pipeline.place_of`), the AWS target writes, beside the
+pipeline's template:
 
 ``aws/<pipeline>/support/<region>.template.yaml``
     one per Region other than the pipeline's where an action runs, deployed in the pipeline's
@@ -12,7 +13,8 @@ When a deploy or invoke action of the pipeline names an ``account`` or ``region`
     one per account and Region where an action runs, deployed there once: the role the pipeline's
     actions assume there (``RoleArn`` on the action, trusting the pipeline's role only), and what
     those actions need in that place (the CodeDeploy application, deployment groups and service
-    roles; the CloudFormation service role of each stack).
+    roles; the CloudFormation service role of each stack; for an EC2 deployment, the instances'
+    role and instance profile, :func:`instance_profile`).
 
 and the pipeline's template changes in four ways, only then: the artifact bucket and the pipeline
 role get names made from the pipeline's account and Region (the other accounts' policies name
@@ -21,10 +23,12 @@ them), the artifact bucket is encrypted with a customer-managed key that the tem
 only use the key ID or key ARN", AWS::CodePipeline::Pipeline EncryptionKey), ``ArtifactStore``
 becomes ``ArtifactStores`` when an action runs in another Region (one store per Region; the
 support stores' key ARNs are parameters, since a key's ARN is known only once it exists), and the
-key and bucket policies let exactly the target accounts read (and, where an action produces an
-artifact, write) the artifacts: the CodePipeline User Guide's cross-account walkthrough ("Create
+key and bucket policies let exactly the target accounts' roles read (and, where an action produces
+an artifact, write) the artifacts: the CodePipeline User Guide's cross-account walkthrough ("Create
 a pipeline in CodePipeline that uses resources from another AWS account") grants the other account
-in the bucket policy and the key policy, and the role there through its own IAM policy.
+in the bucket policy and the key policy, and the role there through its own IAM policy; pipec
+narrows the account to the roles it creates there with an ``aws:PrincipalArn`` condition (the
+action role, the stacks' service roles, the instances' role).
 
 docs/targets.md ("Accounts and Regions") gives the order in which to deploy the templates.
 """
