@@ -150,7 +150,7 @@ def narrate(doc: Doc, p: model.Pipeline, gen: Targets, refusal):
                            f"{conf.get('StackName')} (ActionMode {conf.get('ActionMode')}); the next action "
                            "executes it.")
                 continue
-            explain_places.aws_action(doc, p, a, act)
+            explain_places.aws_action(doc, p, a, act, files)
             _aws_action(doc, p, a, conf, resources, template, files)
             n.action(doc, a)
 

@@ -110,7 +110,7 @@ def narrate(doc: Doc, p: model.Pipeline, gen: Targets, refusal, diffs):
             doc.para(action_title(a))
             for jid, job in by_name.get(f"{stage.name} / {a.name}", []):
                 doc.bullet(_job_line(jid, job))
-            explain_places.github_action(doc, p, a, by_name.get(f"{stage.name} / {a.name}", []))
+            explain_places.github_action(doc, p, a, by_name.get(f"{stage.name} / {a.name}", []), files)
             n.action(doc, a)
     if diffs:
         doc.heading("Where GitHub Actions differs from CodePipeline here")

@@ -14,7 +14,7 @@ from pipec.explain_text import Doc, join_words
 
 
 def _place(p: model.Pipeline, a) -> tuple[str, str] | None:
-    account, region = getattr(a, "account", None), getattr(a, "region", None)
+    account, region = p.place_of(a)
     if account is None and region is None:
         return None
     return account or p.account, region or p.region
@@ -37,8 +37,8 @@ def aws_overview(doc: Doc, p: model.Pipeline, files: dict, template: dict) -> se
     targets = sorted(f for f in files if f.startswith(f"aws/{p.name}/targets/"))
     doc.para(f"The pipeline runs in account {p.account}, Region {p.region}; some actions run elsewhere (below). "
              f"Artifacts go to the S3 bucket {bucket}, encrypted with a KMS key the "
-             "template creates, whose key policy and the bucket policy let exactly the accounts the actions run "
-             "in read them.")
+             "template creates, whose key policy and the bucket policy let exactly the roles pipec creates in the "
+             "accounts the actions run in read them.")
     if support:
         doc.blank()
         doc.para("CodePipeline keeps one artifact store per Region and copies the artifacts there: the store of "
@@ -52,19 +52,38 @@ def aws_overview(doc: Doc, p: model.Pipeline, files: dict, template: dict) -> se
     return set(support) | set(targets)
 
 
-def aws_action(doc: Doc, p: model.Pipeline, a, decl: dict) -> None:
-    """``decl``: the action as the generated template declares it (its ``RoleArn``)."""
+def aws_action(doc: Doc, p: model.Pipeline, a, decl: dict, files: dict) -> None:
+    """``decl``: the action as the generated template declares it (its ``RoleArn``); ``files``:
+    the generated files (the target template's instance profile)."""
     where = _place(p, a)
     if where is None:
         return
     account, region = where
     role = _text(decl.get("RoleArn"))
+    rel = f"aws/{p.name}/targets/{account}-{region}.template.yaml"
     doc.bullet(f"Runs in account {account}, Region {region}" + (" (the action's Region)" if region != p.region else "")
-               + f": the action assumes the role {role}, from aws/{p.name}/targets/{account}-{region}.template.yaml.")
+               + f": the action assumes the role {role}, from {rel}.")
+    _instances(doc, a, files, rel, "the pipeline's artifact store of that Region")
 
 
-def github_action(doc: Doc, p: model.Pipeline, a, jobs: dict) -> None:
-    if _place(p, a) is None:
+def _instances(doc: Doc, a, files: dict, rel: str, store: str) -> None:
+    """The instance profile an EC2 deployment's instances need, as the place's template ``rel``
+    names it."""
+    if not (isinstance(a, model.Deploy) and a.platform == "ec2" and rel in files):
+        return
+    from pipec import yamlout
+
+    names = [r["Properties"]["InstanceProfileName"] for r in yamlout.load(files[rel])["Resources"].values()
+             if r["Type"] == "AWS::IAM::InstanceProfile"]
+    if names:
+        doc.bullet(f"Launch its instances with the instance profile {names[0]} from {rel}: the CodeDeploy "
+                   f"agent downloads the revision from {store} with the instance's own credentials, and that "
+                   "profile may read exactly those revisions.")
+
+
+def github_action(doc: Doc, p: model.Pipeline, a, jobs: dict, files: dict) -> None:
+    where = _place(p, a)
+    if where is None:
         return
     for jid, job in jobs:
         creds = [s for s in job.get("steps", []) if "configure-aws-credentials" in str(s.get("uses", ""))]
@@ -73,6 +92,8 @@ def github_action(doc: Doc, p: model.Pipeline, a, jobs: dict) -> None:
             doc.bullet(f"Job {jid} assumes the role {w.get('role-to-assume')} in Region {w.get('aws-region')} "
                        "through GitHub's OIDC provider; the role trusts only this job's environment, so its "
                        "protection rules stand in front of that account.")
+    _instances(doc, a, files, f"github/{p.name}/accounts/{where[0]}-{where[1]}.template.yaml",
+               "the revision bucket of that account")
 
 
 def neutral_action(doc: Doc, p: model.Pipeline, a) -> None:

@@ -200,7 +200,7 @@ def _action_node(act, node_id: str) -> _Node:
 
 def _place(p: model.Pipeline, act) -> str | None:
     """``account A · Region R`` for an action placed in another account or Region, else None."""
-    account, region = getattr(act, "account", None), getattr(act, "region", None)
+    account, region = p.place_of(act)
     if account is None and region is None:
         return None
     return f"account {account or p.account} · {region or p.region}"
@@ -234,6 +234,9 @@ def build_graph(p: model.Pipeline) -> _Graph:
         title = [f"stage {st.name}{_via(st.platform)}"]
         if st.disabled_reason:
             title.append(f"transition disabled: {st.disabled_reason}")
+        if (st.account or p.account) != p.account or (st.region or p.region) != p.region:
+            # the stage's aws { account region }: where its deploys and invokes run unless they say otherwise
+            title.append(f"deploys in account {st.account or p.account} · {st.region or p.region}")
         g = _Group(f"g{si}", title)
         for act in st.actions:
             counter += 1

@@ -530,8 +530,8 @@ class Deploy(Node):
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
     platform_binding: str | None = None
-    #: the AWS account and Region the action runs in (None: the pipeline's own; docs/language.md,
-    #: "Accounts and Regions")
+    #: the AWS account and Region written in the action's own ``aws { }`` block (None: not
+    #: written); :meth:`Pipeline.place_of` says where it runs (docs/language.md, "Accounts and Regions")
     account: str | None = None
     region: str | None = None
     span: Span | None = _span()
@@ -559,8 +559,8 @@ class StackDeploy(Node):
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
     platform_binding: str | None = None
-    #: the AWS account and Region the action runs in (None: the pipeline's own; docs/language.md,
-    #: "Accounts and Regions")
+    #: the AWS account and Region written in the action's own ``aws { }`` block (None: not
+    #: written); :meth:`Pipeline.place_of` says where it runs (docs/language.md, "Accounts and Regions")
     account: str | None = None
     region: str | None = None
     span: Span | None = _span()
@@ -582,8 +582,8 @@ class BucketDeploy(Node):
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
     platform_binding: str | None = None
-    #: the AWS account and Region the action runs in (None: the pipeline's own; docs/language.md,
-    #: "Accounts and Regions")
+    #: the AWS account and Region written in the action's own ``aws { }`` block (None: not
+    #: written); :meth:`Pipeline.place_of` says where it runs (docs/language.md, "Accounts and Regions")
     account: str | None = None
     region: str | None = None
     span: Span | None = _span()
@@ -633,8 +633,8 @@ class Invoke(Node):
     aws: PlatformSettings = PlatformSettings()
     github: PlatformSettings = PlatformSettings()
     platform_binding: str | None = None
-    #: the AWS account and Region the action runs in (None: the pipeline's own; docs/language.md,
-    #: "Accounts and Regions")
+    #: the AWS account and Region written in the action's own ``aws { }`` block (None: not
+    #: written); :meth:`Pipeline.place_of` says where it runs (docs/language.md, "Accounts and Regions")
     account: str | None = None
     region: str | None = None
     span: Span | None = _span()
@@ -654,6 +654,10 @@ class Stage(Node):
     actions: tuple[Action, ...]
     disabled_reason: str | None = None
     platform: str | None = None
+    #: the AWS account and Region written in the stage's ``aws { }`` block (None: not written):
+    #: where its deploy and invoke actions run unless they say otherwise
+    account: str | None = None
+    region: str | None = None
     span: Span | None = _span()
 
 
@@ -690,7 +694,18 @@ class Pipeline(Node):
             t.platform for src in self.sources for t in src.triggers
         )
 
+    def place_of(self, act) -> tuple[str | None, str | None]:
+        """(account, Region) where ``act`` runs, each None where it is the pipeline's own: the
+        action's own ``aws { }`` setting, else its stage's, else the pipeline's (docs/language.md,
+        "Accounts and Regions"). Builds, tests and approvals always run where the pipeline runs."""
+        if not hasattr(act, "account"):
+            return None, None
+        stage = next((s for s in self.stages if s.name == act.stage), None)
+        account = act.account or (stage.account if stage else None)
+        region = act.region or (stage.region if stage else None)
+        return (None if account == self.account else account, None if region == self.region else region)
+
     @property
     def placed(self) -> bool:
         """Whether an action runs in another account or Region than the pipeline."""
-        return any(getattr(a, "account", None) or getattr(a, "region", None) for a in self.actions())
+        return any(self.place_of(a) != (None, None) for a in self.actions())

@@ -401,10 +401,11 @@ def action_spec(act, platform: str, revisions: frozenset = frozenset(),
                           inputs=tuple(act.inputs), outputs=tuple(act.outputs))
 
 
-def placed(act, sp: tuple) -> tuple:
-    """``sp`` with the action's ``account`` and ``region`` when it runs in another account or
-    Region than the pipeline (each None, and left out, where it is the pipeline's)."""
-    extra = [(k, v) for k in ("account", "region") if (v := getattr(act, k, None)) is not None]
+def placed(p, act, sp: tuple) -> tuple:
+    """``sp`` with the ``account`` and ``region`` where ``act`` runs when that is another account
+    or Region than the pipeline's (each left out where it is the pipeline's): its own or its
+    stage's (:meth:`model.Pipeline.place_of`)."""
+    extra = [(k, v) for k, v in zip(("account", "region"), p.place_of(act)) if v is not None]
     return tuple(sorted((*sp, *extra))) if extra else sp
 
 
@@ -525,7 +526,7 @@ def from_model(p: model.Pipeline, platform: str) -> Plan:
         for act in st.actions:
             kind, sp = action_spec(act, platform, revisions, frozenset(v.name for v in p.variables),
                                    deploy_time.runs_on(p, act))
-            sp = placed(act, sp)
+            sp = placed(p, act, sp)
             if kind == "build" and not settable and p.variables:
                 # no run can set them (a workflow without workflow_dispatch): the jobs read each
                 # variable's default as a plain environment variable (still winning over an env)

@@ -2,17 +2,22 @@
 
 The pipeline's own place is written in its ``aws { }`` block (``account 111111111111``,
 ``region us-east-1``); a deploy or invoke action runs in another account or Region with the same
-two settings in its own ``aws { }`` block. Unset, an action runs where the pipeline runs. Builds,
-tests and approvals always run in the pipeline's account and Region (their CodeBuild projects and
-SNS topics live in the pipeline's template), so the settings are refused there.
+two settings in its own ``aws { }`` block, or in its stage's (the action's own win, setting by
+setting). Unset, an action runs where the pipeline runs. Builds, tests and approvals always run
+in the pipeline's account and Region (their CodeBuild projects and SNS topics live in the
+pipeline's template), so the settings are refused there, and so is a stage placed elsewhere that
+holds a build or test (CodePipeline itself could run a CodeBuild action in another Region or, with
+the project in that account, another account; pipec keeps every project in the pipeline's template).
 
 :func:`check` reports, from the syntax tree (where the spans are): E220 for an account ID that is
 not 12 digits, E221 for a Region where CodePipeline, CodeBuild and CodeDeploy do not all run
-(:mod:`pipec.regions`), E222 for a place pipec cannot use (on a build, test or approval; or an
-action placed elsewhere while the pipeline's own account and Region are not written, which the
-generated templates need to name its artifact stores and trust its roles). :func:`place` moves
-the settings out of the model's ``aws`` settings into the actions' ``account`` and ``region``
-fields, which both targets and the readers use (docs/language.md, "Accounts and Regions").
+(:mod:`pipec.regions`), E222 for a place pipec cannot use (on a build, test or approval, or on a
+stage that holds a build or test; or an action placed elsewhere while the pipeline's own account
+and Region are not written, which the generated templates need to name its artifact stores and
+trust its roles). :func:`place` moves the settings out of the model's ``aws`` settings into the
+``account`` and ``region`` fields of the pipeline and its actions (the stages' are set by
+:mod:`pipec.semantic_stages`); :meth:`model.Pipeline.place_of` says where an action runs, for
+both targets and the plan (docs/language.md, "Accounts and Regions").
 """
 
 from __future__ import annotations
@@ -64,8 +69,28 @@ def check(module: ast.Module, err) -> None:
             return False
         return True
 
+    def unplaced(what: str, s: ast.Setting) -> None:
+        missing = [k for k in PLACE_KEYS if k not in own]
+        if missing:
+            err("E222", f"{what} runs in another {s.key}, but the pipeline's own "
+                f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not written", s.span,
+                "The generated templates name the pipeline's artifact stores and the roles its actions trust "
+                "by the pipeline's own account and Region. Write them in the pipeline's aws { } block, for "
+                "example: aws { account 111111111111  region us-east-1 } (one setting per line).")
+
     for s in own.values():
         value(s)
+    for st in (it for it in p.body if isinstance(it, ast.Stage)):
+        elsewhere = [s for s in _settings(st.body) if value(s) and (s.key not in own or own[s.key].values != s.values)]
+        for s in elsewhere[:1]:
+            unplaced(f"stage '{st.name}'", s)
+            for act in _actions(st.body):
+                if isinstance(act, ast.BuildAction):
+                    err("E222", f"stage '{st.name}' runs in another {s.key}, but {act.kind} '{act.name}' in it "
+                        "would run in the pipeline's", s.span,
+                        f"A {act.kind} action runs where the pipeline runs (its CodeBuild project is in the "
+                        f"pipeline's template). Give the account and region to the deploy and invoke actions of "
+                        f"stage '{st.name}' instead of the stage, or move '{act.name}' to a stage of its own.")
     for act in _actions(p.body):
         for s in _settings(act.body):
             if not value(s):
@@ -77,13 +102,7 @@ def check(module: ast.Module, err) -> None:
                     "the pipeline's template). Remove this line, and give the account or Region to the deploy "
                     "or invoke action that needs it.")
                 continue
-            missing = [k for k in PLACE_KEYS if k not in own]
-            if missing:
-                err("E222", f"'{act.name}' runs in another {s.key}, but the pipeline's own "
-                    f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not written", s.span,
-                    "The generated templates name the pipeline's artifact stores and the roles its actions trust "
-                    "by the pipeline's own account and Region. Write them in the pipeline's aws { } block, for "
-                    "example: aws { account 111111111111  region us-east-1 } (one setting per line).")
+            unplaced(f"'{act.name}'", s)
 
 
 def _split(settings: model.PlatformSettings) -> tuple[model.PlatformSettings, str | None, str | None]:
@@ -95,8 +114,8 @@ def _split(settings: model.PlatformSettings) -> tuple[model.PlatformSettings, st
 
 def place(p: model.Pipeline) -> model.Pipeline:
     """``p`` with every ``account``/``region`` setting moved into the ``account``/``region``
-    fields of the pipeline and its deploy and invoke actions. An action's field stays None when it
-    runs where the pipeline runs (written or not), so single-account pipelines are unchanged."""
+    fields of the pipeline and its deploy and invoke actions, as written (an action's own setting
+    equal to the pipeline's still overrides its stage's: :meth:`model.Pipeline.place_of`)."""
     aws, account, region = _split(p.aws)
     stages = []
     for st in p.stages:
@@ -104,10 +123,6 @@ def place(p: model.Pipeline) -> model.Pipeline:
         for a in st.actions:
             if hasattr(a, "account"):
                 a_aws, a_account, a_region = _split(a.aws)
-                if a_account == account:
-                    a_account = None
-                if a_region == region:
-                    a_region = None
                 a = attrs.evolve(a, aws=a_aws, account=a_account, region=a_region)
             actions.append(a)
         stages.append(attrs.evolve(st, actions=tuple(actions)))

@@ -26,8 +26,11 @@ class StageChecks(Checker):
         seen: dict = {}
         run_order = 0
         groups: list[tuple[int, list]] = []
+        blocks = []
         for item in st.body:
-            if isinstance(item, ast.TransitionStmt):
+            if isinstance(item, ast.PlatformBlock):
+                blocks.append(item)
+            elif isinstance(item, ast.TransitionStmt):
                 if self.once(seen, "transition", item, "the transition"):
                     disabled = item.reason
                     if not item.reason.strip():
@@ -90,7 +93,12 @@ class StageChecks(Checker):
                     else:
                         self.produced[out] = (index, act.run_order, act.name, self._output_span(act, out), st.via)
             actions.extend(group)
-        return model.Stage(st.name, index, tuple(actions), disabled, st.via, span=st.span)
+        aws, _, stray = self.settings(blocks, "stage")
+        for line in (*stray, *aws.patches):
+            self.err("E207", "a stage's aws { } block holds only 'account' and 'region'", line.span,
+                     "Move this line into the aws { } block of the action it is for, or of the pipeline.")
+        return model.Stage(st.name, index, tuple(actions), disabled, st.via, account=aws.first("account"),
+                           region=aws.first("region"), span=st.span)
 
     def inputs(self, from_stmt: ast.FromStmt | None, stage_index, run_order, default_first_source,
                sources) -> tuple[str, ...]:

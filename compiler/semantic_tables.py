@@ -29,6 +29,11 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
         "aws_region": (1, 1, "the AWS Region the jobs use (default: us-east-1)"),
         "oidc_provider": (1, 1, "ARN of an existing GitHub OIDC provider in the AWS account"),
     },
+    ("stage", "aws"): {
+        "account": (1, 1, "the AWS account ID (12 digits) the stage's deploy and invoke actions run in "
+                          "(default: the pipeline's)"),
+        "region": (1, 1, "the AWS Region the stage's deploy and invoke actions run in (default: the pipeline's)"),
+    },
     ("build", "aws"): {
         "project_name": (1, 1, "the CodeBuild project name (default: PIPELINE-ACTION)"),
         "role": (1, 1, "ARN of an existing service role for this project"),

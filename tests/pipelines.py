@@ -364,6 +364,30 @@ def _place_all(draw, lines: list[str], used: set) -> list[str]:
     return out
 
 
+def _place_stages(draw, lines: list[str], used: set) -> list[str]:
+    """Some stages without builds, tests or Lambda deployments placed elsewhere as a whole (their
+    actions' own blocks still win): drawn after :func:`_place_all`, for the same reason."""
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        out.append(line)
+        i += 1
+        if not (line.startswith("  stage ") and line.endswith("{")):
+            continue
+        end = lines.index("  }", i)
+        body = [ln.strip() for ln in lines[i:end]]
+        if any(ln.startswith(("build ", "test ")) or " to lambda " in ln for ln in body):
+            continue
+        if not any(ln.startswith(("deploy ", "invoke ")) for ln in body):
+            continue  # approvals only: nothing a place would move
+        if draw(st.booleans()):
+            account, region = draw(st.sampled_from(_PLACES[:-1]))  # somewhere else than the pipeline
+            used.add("stage-placed")
+            out += ["    aws {", *([f"      account {account}"] if account else []),
+                    *([f"      region {region}"] if region else []), "    }"]
+    return out
+
+
 @st.composite
 def pipelines(draw) -> tuple[str, frozenset]:
     """(source text, the constructs it uses)."""
@@ -429,12 +453,14 @@ def pipelines(draw) -> tuple[str, frozenset]:
     lines.append("}")
     if draw(st.booleans()):  # the pipeline's own place, deploys and invokes elsewhere (issue 27)
         lines = _place_all(draw, lines, used)
+        lines = _place_stages(draw, lines, used)
     return "\n".join(lines) + "\n", frozenset(used)
 
 
 #: pipelines that hold the run-time dimensions of issue 22 items 1, 2, 5, 18 and 20 (lock, change
 #: sets after their block, the branch guard of manual runs, pull-request runs bound to GitHub,
-#: approval gates): tests/test_equivalence.py checks its mutations on them besides the examples
+#: approval gates) and of issue 27's stage places (few generated pipelines draw one):
+#: tests/test_equivalence.py checks its mutations on them besides the examples
 FLOW_PIPELINES = {
     "change-set-in-block": """\
 pipeline flow {
@@ -505,6 +531,41 @@ pipeline prs {
       from site
       bucket "prs-site"
       extract
+    }
+  }
+}
+""",
+    "stage-placed": """\
+pipeline staged {
+  aws {
+    account 111111111111
+    region us-east-1
+  }
+  source app github "acme/staged"
+  stage build {
+    build web {
+      build "make"
+      artifact site files "**/*" base "public"
+    }
+  }
+  stage production {
+    aws {
+      account 444444444444
+      region eu-west-1
+    }
+    approve go {
+      timeout 1d
+    }
+    deploy site to s3 {
+      from site
+      bucket "staged-site"
+      extract
+    }
+    invoke purge {
+      function "cdn-purge"
+      aws {
+        region us-east-1
+      }
     }
   }
 }

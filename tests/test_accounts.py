@@ -62,7 +62,7 @@ def pipeline_actions() -> dict[str, dict]:
 def test_the_model_says_where_each_action_runs():
     pipeline, _ = built()
     assert (pipeline.account, pipeline.region) == (PIPELINE_ACCOUNT, "us-east-1")
-    places = {a.name: (a.account, a.region) for a in pipeline.actions() if hasattr(a, "account")}
+    places = {a.name: pipeline.place_of(a) for a in pipeline.actions() if hasattr(a, "account")}
     assert places == {"web-dev": ("222222222222", None), "web-staging": ("333333333333", None),
                       "web-us": ("444444444444", None), "web-eu": ("444444444444", "eu-west-1")}
     # the settings left the aws { } blocks: the targets read the fields only
@@ -74,7 +74,7 @@ def test_the_pipelines_own_place_written_on_an_action_is_no_place_of_its_own():
                                        f"        account {PIPELINE_ACCOUNT}\n        region us-east-1\n")
     pipeline, _ = pipec.compile_text(text, "x.pipe")
     (dev,) = [a for a in pipeline.actions() if a.name == "web-dev"]
-    assert (dev.account, dev.region) == (None, None)
+    assert pipeline.place_of(dev) == (None, None)
 
 
 @pytest.mark.parametrize("line,code", [
@@ -259,7 +259,9 @@ def test_the_graph_shows_accounts_and_regions():
     text = graph.render(pipeline, "mermaid")
     assert "pipeline in account 111111111111 · us-east-1" in text
     assert "account 444444444444 · eu-west-1" in text and "account 222222222222 · us-east-1" in text
-    assert text.count("account ") == 5  # the pipeline's and the four placed deploys; builds say nothing
+    assert "stage production<br/>deploys in account 444444444444 · us-east-1" in text  # its aws { account }
+    # the pipeline's, the production stage's and the four placed deploys; builds say nothing
+    assert text.count("account ") == 6
 
 
 @functools.lru_cache(maxsize=None)
@@ -292,3 +294,270 @@ def test_github_roles_of_a_place_trust_only_that_jobs_environment():
     assert st["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
         "repo:acme-corp/storefront:environment:production-eu"]
     assert t["Metadata"]["pipec"]["account"] == "444444444444" and t["Metadata"]["pipec"]["region"] == "eu-west-1"
+
+
+# ----------------------------------------------------------------------------- a stage's place
+
+_STAGED = """\
+pipeline shop {
+  aws {
+    account 111111111111
+    region us-east-1
+  }
+  source app github "acme/shop"
+  stage build {
+    build image {
+      build "make"
+      artifact site files "dist/**"
+    }
+  }
+  stage production {
+STAGE
+    deploy web to s3 {
+      from site
+      bucket "shop-site"
+      extract
+WEB
+    }
+    parallel {
+      invoke purge {
+        function "cdn-purge"
+        aws {
+          region us-east-1
+        }
+      }
+      invoke audit {
+        function "audit"
+        aws {
+          account 111111111111
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def _staged(stage: str, web: str) -> str:
+    return _STAGED.replace("STAGE\n", stage).replace("WEB\n", web)
+
+
+_STAGE_BLOCK = "    aws {\n      account 444444444444\n      region eu-west-1\n    }\n"
+
+
+def test_a_stages_place_is_its_actions_unless_they_say_otherwise_setting_by_setting():
+    pipeline, _ = pipec.compile_text(_staged(_STAGE_BLOCK, ""), "x.pipe")
+    places = {a.name: pipeline.place_of(a) for a in pipeline.actions()}
+    assert places == {"image": (None, None), "web": ("444444444444", "eu-west-1"),
+                      "purge": ("444444444444", None), "audit": (None, "eu-west-1")}
+    assert pipeline.placed
+
+
+def test_a_stage_placed_where_the_pipeline_runs_places_nothing():
+    stage = "    aws {\n      account 111111111111\n      region us-east-1\n    }\n"
+    pipeline, _ = pipec.compile_text(_staged(stage, ""), "x.pipe")
+    assert {a.name: pipeline.place_of(a) for a in pipeline.actions()} == {
+        "image": (None, None), "web": (None, None), "purge": (None, None), "audit": (None, None)}
+
+
+def test_a_stages_place_generates_the_files_of_the_same_places_written_on_its_actions():
+    web = "      aws {\n        account 444444444444\n        region eu-west-1\n      }\n"
+    spelled = _staged("", web).replace("          region us-east-1\n", "          account 444444444444\n"
+                                       "          region us-east-1\n")
+    spelled = spelled.replace("          account 111111111111\n", "          region eu-west-1\n")
+    files = []
+    for text in (_staged(_STAGE_BLOCK, ""), spelled):
+        pipeline, _ = pipec.compile_text(text, "x.pipe")
+        files.append(generate(pipeline, context_for("x.pipe", "out", source_root="."), ["aws", "github"]))
+    assert "aws/shop/targets/444444444444-eu-west-1.template.yaml" in files[0]
+    assert "github/shop/accounts/444444444444-us-east-1.template.yaml" in files[0]
+    assert files[0] == files[1]
+
+
+# ----------------------------------------------------------------------------- EC2 instances elsewhere
+
+_FLEET = """\
+pipeline fleet {
+  aws {
+    account 111111111111
+    region us-east-1
+  }
+  source app github "acme/fleet"
+  stage build {
+    build bundle {
+      build "make"
+      artifact release files "**/*"
+    }
+  }
+  stage production {
+    aws {
+      account 444444444444
+    }
+    deploy web to ec2 {
+      from release
+      instances tag app=web
+    }
+    deploy api to ecs {
+      from release
+      cluster shop
+      service api
+      aws {
+        account 333333333333
+      }
+    }
+  }
+}
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def fleet() -> dict[str, str]:
+    pipeline, _ = pipec.compile_text(_FLEET, "fleet.pipe")
+    return generate(pipeline, context_for("fleet.pipe", "out", source_root="."), ["aws", "github"])
+
+
+def _resources(rel: str, kind: str) -> dict:
+    return {lid: r["Properties"] for lid, r in yaml.safe_load(fleet()[rel])["Resources"].items() if r["Type"] == kind}
+
+
+def _statements(doc: dict) -> dict:
+    return {st.get("Sid"): st for st in doc["Statement"]}
+
+
+def test_the_target_template_of_an_ec2_deployment_holds_the_instances_role_and_profile():
+    rel = "aws/fleet/targets/444444444444-us-east-1.template.yaml"
+    (profile,) = _resources(rel, "AWS::IAM::InstanceProfile").values()
+    assert profile["InstanceProfileName"] == "fleet-instances-us-east-1"
+    role = _resources(rel, "AWS::IAM::Role")["InstanceRole"]
+    assert role["RoleName"] == "fleet-instances-us-east-1" and profile["Roles"] == [{"Ref": "InstanceRole"}]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    (policy,) = role["Policies"]
+    read, agent, key = policy["PolicyDocument"]["Statement"]
+    # only the pipeline's artifacts (CodePipeline writes them under the first 20 characters of its name)
+    assert read["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert read["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:s3:::pipec-111111111111-us-east-1-fleet/fleet/*"}]
+    assert agent["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::aws-codedeploy-${AWS::Region}/*"}
+    assert key["Action"] == "kms:Decrypt"
+    assert key["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:kms:us-east-1:111111111111:key/*"}
+    assert key["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}
+    # the ECS account has no instances to give a role
+    assert not _resources("aws/fleet/targets/333333333333-us-east-1.template.yaml", "AWS::IAM::InstanceProfile")
+
+
+def test_the_stores_policies_grant_exactly_the_roles_of_the_target_accounts():
+    rel = "aws/fleet.template.yaml"
+    key = _statements(_resources(rel, "AWS::KMS::Key")["ArtifactKey"]["KeyPolicy"])
+    bucket = _statements(_resources(rel, "AWS::S3::BucketPolicy")["ArtifactBucketPolicy"]["PolicyDocument"])
+
+    def roles(st):
+        return [r["Fn::Sub"] for r in st["Condition"]["ArnEquals"]["aws:PrincipalArn"]]
+    actions = ["arn:${AWS::Partition}:iam::333333333333:role/fleet-actions-us-east-1",
+               "arn:${AWS::Partition}:iam::444444444444:role/fleet-actions-us-east-1"]
+    for st in (key["TargetAccountsReadArtifacts"], bucket["TargetAccountsReadArtifacts"],
+               bucket["TargetAccountsFindTheBucket"]):
+        assert roles(st) == actions
+    instances = ["arn:${AWS::Partition}:iam::444444444444:role/fleet-instances-us-east-1"]
+    assert roles(key["TargetInstancesReadRevisions"]) == instances
+    assert key["TargetInstancesReadRevisions"]["Action"] == ["kms:Decrypt"]
+    assert key["TargetInstancesReadRevisions"]["Condition"]["StringEquals"] == {
+        "kms:ViaService": "s3.us-east-1.amazonaws.com"}
+    st = bucket["TargetInstancesReadRevisions"]
+    assert roles(st) == instances and st["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert st["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::pipec-111111111111-us-east-1-fleet/fleet/*"}
+    assert [p["AWS"] for p in (st["Principal"],)] == [[{"Fn::Sub": "arn:${AWS::Partition}:iam::444444444444:root"}]]
+
+
+def test_the_github_template_of_an_ec2_deployment_elsewhere_holds_the_instances_role_too():
+    rel = "github/fleet/accounts/444444444444-us-east-1.template.yaml"
+    (profile,) = _resources(rel, "AWS::IAM::InstanceProfile").values()
+    assert profile["InstanceProfileName"] == "fleet-gh-instances-us-east-1"
+    (policy,) = _resources(rel, "AWS::IAM::Role")["InstanceRole"]["Policies"]
+    read, agent = policy["PolicyDocument"]["Statement"]  # SSE-S3 in the account itself: no key
+    assert read["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::AccountId}-us-east-1-fleet-gh/web/*"}]
+    # the job pushes the revision exactly there
+    assert "KEY: web/${{ github.sha }}-${{ github.run_attempt }}.zip" in fleet()[".github/workflows/fleet.yml"]
+    assert not _resources("github/fleet.template.yaml", "AWS::IAM::InstanceProfile")
+
+
+@pytest.mark.parametrize("rel", sorted(r for r in fleet() if r.endswith(".template.yaml")))
+def test_cfn_lint_finds_nothing_in_the_templates_of_an_ec2_deployment_elsewhere(rel):
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(fleet()[rel], config=ManualArgs(regions=["us-east-1"], include_checks=["I"]))
+    assert [f"{m.rule.id} line {m.linenumber}: {m.message}" for m in matches] == []
+
+
+def test_checkov_finds_nothing_in_the_templates_of_an_ec2_deployment_elsewhere(tmp_path):
+    import json
+    import os
+    import subprocess
+
+    import validators
+
+    for rel, text in fleet().items():
+        if rel.endswith(".template.yaml"):
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(text)
+    run = subprocess.run([str(validators.checkov_binary()), "-d", str(tmp_path), "--framework", "cloudformation",
+                          "--quiet", "--compact", "-o", "json"], capture_output=True, text=True,
+                         env={**os.environ, "LOG_LEVEL": "ERROR"})
+    reports = json.loads(run.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    failed = [f"{f['check_id']} {f['resource']} in {f['file_path']}"
+              for r in reports for f in r.get("results", {}).get("failed_checks", [])]
+    assert sum(r["summary"]["passed"] for r in reports) > 0, run.stderr[-2000:]
+    assert failed == []
+
+
+@pytest.mark.parametrize("target,profile,template", [
+    ("aws", "fleet-instances-us-east-1", "aws/fleet/targets/444444444444-us-east-1.template.yaml"),
+    ("github", "fleet-gh-instances-us-east-1", "github/fleet/accounts/444444444444-us-east-1.template.yaml")])
+def test_explain_says_which_instance_profile_the_instances_need(target, profile, template):
+    from pipec.explain import explain
+
+    pipeline, warnings = pipec.compile_text(_FLEET, "fleet.pipe")
+    text = " ".join(explain(pipeline, warnings, target=target).split())
+    assert f"Launch its instances with the instance profile {profile} from {template}" in text
+    assert text.count("instance profile") == 1  # the ECS deployment's instances are not EC2's
+
+
+def test_the_editor_completes_and_explains_a_stages_account_and_region():
+    from pipec.lsp_complete import complete
+    from pipec.lsp_docs import setting_hover
+    from pipec.lsp_index import Index
+
+    text = _staged(_STAGE_BLOCK, "")
+    line = text.splitlines().index("      account 444444444444")
+    settings = [c[0] for c in complete(Index(text), line, 6) if c[1] == "setting"]
+    assert settings == ["account", "region"]
+    assert "the stage's deploy and invoke actions run in" in setting_hover("region", "stage", "aws")
+
+
+def test_the_graph_says_where_a_placed_stage_deploys():
+    from pipec import graph
+
+    pipeline, _ = pipec.compile_text(_staged(_STAGE_BLOCK, ""), "x.pipe")
+    text = graph.render(pipeline, "mermaid")
+    assert 'subgraph g2["stage production<br/>deploys in account 444444444444 · eu-west-1"]' in text
+    assert "stage build<br/>" not in text
+
+
+def test_the_stores_let_the_cloudformation_roles_of_a_placed_stack_read_artifacts():
+    """A template may name artifacts that its resources read at deployment (a Lambda function's
+    code), with the stack's service role: the stores grant that role too, not only the action role."""
+    def reading_roles(text: str) -> list[str]:
+        pipeline, _ = pipec.compile_text(text, "x.pipe")
+        files = generate(pipeline, context_for("x.pipe", "out", source_root="."), ["aws"])
+        key = yaml.safe_load(files["aws/storefront.template.yaml"])["Resources"]["ArtifactKey"]
+        (st,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s["Sid"] == "TargetAccountsReadArtifacts"]
+        return [r["Fn::Sub"] if isinstance(r, dict) else r for r in st["Condition"]["ArnEquals"]["aws:PrincipalArn"]]
+
+    roles = reading_roles(EXAMPLE.read_text())
+    assert "arn:${AWS::Partition}:iam::222222222222:role/storefront-WebDevStackRole-us-east-1" in roles
+    assert "arn:${AWS::Partition}:iam::222222222222:role/storefront-actions-us-east-1" in roles
+    # an existing service role, given by its ARN
+    mine = "arn:aws:iam::222222222222:role/my-deployer"
+    roles = reading_roles(EXAMPLE.read_text().replace(
+        "        account 222222222222\n", f'        account 222222222222\n        role "{mine}"\n'))
+    assert mine in roles and not any("WebDevStackRole" in r for r in roles)

@@ -61,9 +61,10 @@ class Built:
     def home(self, act) -> "Built":
         """The view of the template that holds ``act``'s resources: this one, or the template of
         the account and Region the action runs in (targets/aws/accounts.py)."""
-        if not (getattr(act, "account", None) or getattr(act, "region", None)):
+        account, region = self.pipeline.place_of(act)
+        if not (account or region):
             return self
-        account, region = act.account or self.pipeline.account, act.region or self.pipeline.region
+        account, region = account or self.pipeline.account, region or self.pipeline.region
         if (account, region) not in self.homes:
             view = object.__new__(Built)
             view.__dict__.update(self.__dict__)

@@ -119,8 +119,9 @@ def expected_aws_layout(pipeline: model.Pipeline) -> set[str]:
                     files.add(f"aws/{pipeline.name}/buildspec/{act.name}.yml")
             # an action in another account or Region: the template of that place, and the
             # artifact store of its Region when that is not the pipeline's (targets/aws/accounts.py)
-            if getattr(act, "account", None) or getattr(act, "region", None):
-                account, region = act.account or pipeline.account, act.region or pipeline.region
+            account, region = pipeline.place_of(act)
+            if account or region:
+                account, region = account or pipeline.account, region or pipeline.region
                 files.add(f"aws/{pipeline.name}/targets/{account}-{region}.template.yaml")
                 if region != pipeline.region:
                     files.add(f"aws/{pipeline.name}/support/{region}.template.yaml")

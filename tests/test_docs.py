@@ -137,6 +137,7 @@ def test_pipe_blocks_compile(name, body):
 
 _WHERE = {
     "pipeline": "the pipeline",
+    "stage": "`stage`",
     "build": "`build`",
     "deploy": "`deploy`",
     "approve": "`approve`",

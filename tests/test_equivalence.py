@@ -284,6 +284,32 @@ def _placed_jobs_in_the_pipelines_account(monkeypatch):
     _wrap(monkeypatch, github._Workflow, "credentials", after)
 
 
+def _own_place_only(p, act):
+    """Where ``act`` runs by its own aws { } block alone, its stage's left out (the mutation of
+    the two :func:`_stage_place_ignored` mutations)."""
+    account, region = getattr(act, "account", None), getattr(act, "region", None)
+    account, region = (None if account == p.account else account), (None if region == p.region else region)
+    return (account, region) if account or region else None
+
+
+def _stage_place_ignored(target: str):
+    """A target that places actions by their own aws { } block only, not their stage's."""
+    def apply(monkeypatch):
+        if target == "aws":
+            from pipec.targets.aws import accounts, checks
+
+            def own(p, act):
+                where = _own_place_only(p, act)
+                return None if where is None else (where[0] or p.account, where[1] or p.region)
+            monkeypatch.setattr(checks, "place_of", own)
+            monkeypatch.setattr(accounts, "place_of", own)
+        else:
+            from pipec.targets.github import places
+
+            monkeypatch.setattr(places, "place_of", _own_place_only)
+    return apply
+
+
 def _no_rollback_on_failure(monkeypatch):
     def after(result, builder, d):
         for res in builder.t.resources.values():
@@ -563,6 +589,9 @@ MUTATIONS = {
     "AWS: an action placed in another Region runs in the pipeline's": (_placed_region_dropped, {"plans"}),
     "GitHub: a job placed in another account assumes the pipeline account's role": (
         _placed_jobs_in_the_pipelines_account, {"plans"}),
+    "AWS: actions placed by their own aws { } block only, not their stage's": (_stage_place_ignored("aws"), {"plans"}),
+    "GitHub: jobs placed by their own aws { } block only, not their stage's": (
+        _stage_place_ignored("github"), {"plans"}),
 }
 
 

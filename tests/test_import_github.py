@@ -821,23 +821,82 @@ def test_download_of_an_artifact_from_elsewhere():
     assert constructs(r) == ["workflow: artifact from elsewhere"]
 
 
+_CREDENTIALS = """
+    on: workflow_dispatch
+    jobs:
+      b:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - uses: aws-actions/configure-aws-credentials@v4
+            with:
+              role-to-assume: arn:aws:iam::123456789012:role/deploy
+              aws-region: eu-west-1
+          - run: aws s3 ls
+    """
+
+
 def test_aws_credentials_become_a_task_and_region():
-    r = ok("""
-        on: workflow_dispatch
-        jobs:
-          b:
-            runs-on: ubuntu-latest
-            steps:
-              - uses: actions/checkout@v4
-              - uses: aws-actions/configure-aws-credentials@v4
-                with:
-                  role-to-assume: arn:aws:iam::123456789012:role/deploy
-                  aws-region: eu-west-1
-              - run: aws s3 ls
-        """, repository="o/r")
-    assert "aws_region eu-west-1" in r.source
+    r = ok(_CREDENTIALS, repository="o/r")
+    # the role's account and the Region are where the pipeline runs (issue 27)
+    assert "  aws {\n    account 123456789012\n    region eu-west-1\n  }\n" in r.source
+    assert "aws_region" not in r.source
     assert any("role/deploy" in t.text for t in r.tasks)
     assert constructs(r) == []
+
+
+def test_aws_credentials_without_a_role_arn_give_the_region_only():
+    keys = "aws-access-key-id: ${{ secrets.KEY_ID }}\n              aws-secret-access-key: ${{ secrets.KEY }}"
+    r = ok(_CREDENTIALS.replace("role-to-assume: arn:aws:iam::123456789012:role/deploy", keys), repository="o/r")
+    assert "aws_region eu-west-1" in r.source and "account" not in r.source
+    assert constructs(r) == []
+
+
+def _placed_jobs(prod_role: str, prod_region: str) -> str:
+    """A workflow of three jobs, build, staging and prod, each assuming a role (prod's given)."""
+    jobs = [("build", "arn:aws:iam::111111111111:role/ci", "us-east-1", None),
+            ("staging", "arn:aws:iam::111111111111:role/deploy", "us-east-1", "build"),
+            ("prod", prod_role, prod_region, "staging")]
+    text = "on: workflow_dispatch\njobs:\n"
+    for name, role, region, needs in jobs:
+        text += (f"  {name}:\n" + (f"    needs: {needs}\n" if needs else "") + "    runs-on: ubuntu-latest\n"
+                 "    steps:\n      - uses: actions/checkout@v4\n"
+                 "      - uses: aws-actions/configure-aws-credentials@v4\n"
+                 f'        with:\n          role-to-assume: "{role}"\n          aws-region: "{region}"\n'
+                 f"      - run: ./deploy.sh {name}\n")
+    return text
+
+
+def test_jobs_assuming_roles_in_other_accounts_are_findings_that_say_which_aws_block_to_write():
+    r = ok(_placed_jobs("arn:aws:iam::444444444444:role/deploy", "eu-west-1"), repository="o/r")
+    # the place most jobs share is the pipeline's
+    assert "  aws {\n    account 111111111111\n    region us-east-1\n  }\n" in r.source
+    assert constructs(r) == ["workflow: AWS account"]
+    (f,) = r.unconverted
+    assert "job 'prod' assumes a role in account 444444444444, Region eu-west-1" in f.message
+    assert "aws { account 444444444444  region eu-west-1 }" in f.hint
+    assert "account 444444444444" not in r.source.split("not converted")[0]
+    pipeline, _ = pipec.compile_text(r.source, "x.pipe")
+    assert (pipeline.account, pipeline.region) == ("111111111111", "us-east-1")
+
+
+def test_a_job_in_another_account_of_the_same_region_names_the_account_only():
+    (f,) = ok(_placed_jobs("arn:aws:iam::444444444444:role/deploy", "us-east-1"), repository="o/r").unconverted
+    assert "aws { account 444444444444 }" in f.hint
+
+
+def test_an_account_or_region_given_by_an_expression_is_a_finding_that_says_what_to_write():
+    r = ok(_placed_jobs("arn:aws:iam::${{ vars.PROD_ACCOUNT }}:role/deploy", "${{ vars.PROD_REGION }}"),
+           repository="o/r")
+    assert constructs(r) == ["workflow: AWS account", "workflow: AWS region"]
+    account, region = r.unconverted
+    assert "its account is ${{ vars.PROD_ACCOUNT }}" in account.message
+    assert "12-digit ID" in account.hint and "aws { account" in account.hint
+    assert "${{ vars.PROD_REGION }}" in region.message and "region eu-west-1" in region.hint
+    # the jobs whose roles are known still place the pipeline
+    assert "  aws {\n    account 111111111111\n    region us-east-1\n  }\n" in r.source
+    (f,) = ok(_placed_jobs("${{ secrets.PROD_ROLE }}", "us-east-1"), repository="o/r").unconverted
+    assert f.construct == "workflow: AWS account" and "the role is ${{ secrets.PROD_ROLE }}" in f.message
 
 
 def test_third_party_action_and_job_with_nothing_to_run():

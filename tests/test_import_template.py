@@ -946,8 +946,25 @@ def test_cross_account_and_cross_region_actions_import_as_their_places():
     assert "account 222222222222" in body and "account 333333333333\n        region eu-west-1" in body
     assert not {"template: action Region", "template: action RoleArn", "template: ArtifactStores"} & set(constructs(r))
     pipeline, _ = __import__("pipec").compile_text(body, "x.pipe")
-    assert {a.name: (a.account, a.region) for a in pipeline.actions()} == {
+    assert {a.name: pipeline.place_of(a) for a in pipeline.actions()} == {
         "Stack": ("222222222222", None), "Site": ("333333333333", "eu-west-1")}
+
+
+def test_a_stage_whose_deploys_all_run_in_one_other_place_imports_with_the_stages_aws_block():
+    # a second S3 deployment beside Site, in the same place
+    second = CROSS[CROSS.index("            - Name: Site"):].replace("Site", "Assets").replace("site-eu", "assets-eu")
+    r = run(template(CROSS + second, resources="", props=STORES))
+    prod = r.source[r.source.index("stage Prod"):]
+    assert prod.startswith("stage Prod {\n    aws {\n      account 333333333333\n      region eu-west-1\n    }\n")
+    assert prod.count("account 333333333333") == 1
+    assert "account 222222222222" in r.source  # one action alone keeps its own block
+    pipeline, _ = __import__("pipec").compile_text(r.source, "x.pipe")
+    assert {a.name: pipeline.place_of(a) for a in pipeline.actions()} == {
+        "Stack": ("222222222222", None), "Site": ("333333333333", "eu-west-1"),
+        "Assets": ("333333333333", "eu-west-1")}
+    # places that differ stay on the actions
+    r = run(template(CROSS + second.replace("333333333333", "444444444444"), resources="", props=STORES))
+    assert "stage Prod {\n    aws {" not in r.source
 
 
 def test_a_region_left_to_the_deployment_is_a_placeholder_with_a_task():

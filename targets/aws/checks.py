@@ -81,7 +81,7 @@ def translated_filter(p: model.Pipeline, src: model.Source, t, f: model.Filter, 
 
 def place_of(p: model.Pipeline, act) -> tuple[str, str] | None:
     """(account, region) where ``act`` runs, or None when it runs where the pipeline runs."""
-    account, region = getattr(act, "account", None), getattr(act, "region", None)
+    account, region = p.place_of(act)
     if account is None and region is None:
         return None
     return account or p.account, region or p.region

@@ -108,6 +108,8 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
                                    for v in self.p.variables]
         if disabled:
             kwargs["DisableInboundStageTransitions"] = disabled
+        if self.places:  # every action is made: the target roles the stores' policies name are known
+            self.places.finish_policies()
         stores = self.places.artifact_stores(store) if self.places else None
         store_kw = {"ArtifactStores": stores} if stores else {"ArtifactStore": cp.ArtifactStore(**store)}
         pipeline = self.add(cp.Pipeline(

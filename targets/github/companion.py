@@ -16,6 +16,7 @@ from troposphere import GetAtt, Output, Sub, iam
 from pipec import model, yamlout
 from pipec.targets.aws import emit as aws
 from pipec.targets.github import account as github_shared
+from pipec.targets.escape import sub_text
 from pipec.targets.github.pins import uses
 from pipec.targets.github.places import PlacesMixin
 
@@ -126,6 +127,13 @@ class Companion(PlacesMixin):
             bucket.BucketName = Sub(_cfn_bucket(self.p.name, region))
             t.add_output(Output("RevisionBucketName", Value=bucket.ref(),
                                 Description="Bucket for CodeDeploy revisions pushed by the workflow"))
+        deploys = getattr(side, "pipec_instances", ())
+        if deploys:  # EC2 deployments placed here: the instances' role reads their revisions only
+            from pipec.targets.aws import accounts
+
+            accounts.instance_profile(side, accounts.fit(f"{self.p.name}-gh-instances-{region}", accounts.ROLE_NAME_MAX), [
+                Sub(f"arn:${{AWS::Partition}}:s3:::{_cfn_bucket(self.p.name, region)}/{sub_text(name)}/*")
+                for name in deploys])
         for jid in jids:
             info = self.roles[jid]
             cond = {"StringEquals": {f"{OIDC_HOST}:aud": "sts.amazonaws.com"}}

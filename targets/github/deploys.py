@@ -21,6 +21,7 @@ from pipec.targets.github.artifacts import download_steps
 from pipec.targets.github.companion import _cfn_bucket
 from pipec.targets.github.jobs import HEAD_COMMIT, env_name, job_id
 from pipec.targets.github.pins import uses
+from pipec.targets.github.places import place_of
 
 
 CAPABILITIES = {"iam": "CAPABILITY_IAM", "named-iam": "CAPABILITY_NAMED_IAM",
@@ -87,6 +88,8 @@ class Deploys:
                 self.grant(jid, [{"Effect": "Allow", "Action": "s3:PutObject",
                                   "Resource": [f"arn:aws:s3:::{_cfn_bucket(self.p.name, self.region)}/{d.name}/*"]}])
                 side.pipec_revisions = True
+                if place_of(self.p, d) is not None:  # the instances there read the revisions (.places)
+                    side.pipec_instances = [*getattr(side, "pipec_instances", ()), d.name]
                 steps.append({"name": f"Deploy {d.inputs[0]} with CodeDeploy",
                               "env": {**common, "BUCKET": bucket, "KEY": f"{d.name}/${{{{ github.sha }}}}-${{{{ github.run_attempt }}}}.zip",
                                       **wait_env, "APPSPEC": f".pipec-repo/{spec_path}"},

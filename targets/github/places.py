@@ -25,7 +25,7 @@ OWN = "${{ vars.AWS_ACCOUNT_ID }}"
 def place_of(p, act) -> tuple[str | None, str] | None:
     """(account, region) of ``act`` on GitHub (account None: the pipeline's), or None when it runs
     where the pipeline runs."""
-    account, region = getattr(act, "account", None), getattr(act, "region", None)
+    account, region = p.place_of(act)
     if account is None and region is None:
         return None
     return account, region

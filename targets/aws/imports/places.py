@@ -2,7 +2,8 @@
 
 A deploy or invoke action of the template with ``Region`` or with a ``RoleArn`` in another account
 becomes the action's ``aws { region R }`` / ``aws { account A }`` (docs/language.md, "Accounts and
-Regions"); pipec then makes the role, the stores and the templates of each place itself, so the
+Regions"), or the stage's when all its deploy and invoke actions run in the same other place;
+pipec then makes the role, the stores and the templates of each place itself, so the
 template's own role and stores are not carried. The pipeline's own place is written in its
 ``aws { }`` block, as the language requires when an action runs elsewhere (E222): its Region is
 the one store of ``ArtifactStores`` that no action names (a placeholder when that is not one Region,
@@ -109,7 +110,10 @@ class PlacesImport:
             self.ctx.task("resource", f"replace {ACCOUNT_PLACEHOLDER} with the AWS account the pipeline runs in")
         own.stmt("account", account)
         own.stmt("region", region)
+        staged = self.stage_places(p, places, region)
         for block, account, r in places:
+            if any(block is b for b in staged):
+                continue
             blk = next((item for kind, item in block.items if kind == "block" and item.header == "aws"), None)
             if blk is None:
                 blk = block.block("aws")
@@ -117,3 +121,26 @@ class PlacesImport:
                 blk.stmt("account", account)
             if r and r != region:
                 blk.stmt("region", r)
+
+    @staticmethod
+    def stage_places(p: Doc, places: list, region: str) -> list[Doc]:
+        """Stages whose deploy and invoke actions (two or more, and no build or test, E222) all run
+        in one other place get it as the stage's ``aws { }`` block; returns the actions placed so."""
+        where = {id(block): (account, r) for block, account, r in places}
+        done: list[Doc] = []
+        for stage in (b for b in p.blocks() if b.header.startswith("stage ")):
+            members = [m for b in stage.blocks() for m in (b.blocks() if b.header == "parallel" else [b])]
+            kinds = [m.header.split()[0] for m in members]
+            movable = [m for m, kind in zip(members, kinds) if kind in ("deploy", "invoke")]
+            places_here = {where.get(id(m)) for m in movable}
+            if len(movable) < 2 or {"build", "test"} & set(kinds) or len(places_here) != 1 or None in places_here:
+                continue
+            (account, r), = places_here
+            index = next((i for i, (kind, _) in enumerate(stage.items) if kind == "block"), len(stage.items))
+            blk = stage.insert_block(index, "aws")
+            if account:
+                blk.stmt("account", account)
+            if r and r != region:
+                blk.stmt("region", r)
+            done += movable
+        return done

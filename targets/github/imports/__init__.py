@@ -59,8 +59,11 @@ Mapping (workflow -> ``.pipe``)::
     actions/cache                            cache PATHS (finding when the key is not a hashFiles key)
     actions/upload-artifact                  artifact NAME files ... base LCA
     actions/download-artifact                from NAME + a copy into the download path
-    aws-actions/configure-aws-credentials    nothing (pipec creates the roles) + task; a literal
-                                             aws-region: github { aws_region R }
+    aws-actions/configure-aws-credentials    nothing (pipec creates the roles) + task; the account
+                                             of role ARNs and the Region: the pipeline's aws {
+                                             account A region R }, jobs elsewhere and expressions
+                                             findings (:mod:`.places`); without a role ARN, a
+                                             literal aws-region: github { aws_region R }
     aws-codebuild-run-build, setup-sam,      the commands they run (:mod:`.third_party`)
     amazon-ecr-login, docker/login-action,
     Swatinem/rust-cache
@@ -108,6 +111,7 @@ Modules (one construct family each; :mod:`.workflow` puts them together)::
     commands     run steps -> commands or scripts, expressions inside commands
     actions      uses steps: the table of actions pipec translates (checkout, setup-*, cache,
                  upload/download-artifact, configure-aws-credentials)
+    places       the accounts and Regions of the credentials steps -> the pipeline's aws { }
     third_party  third-party actions whose documented effect is a few commands
     runner_files $GITHUB_ENV, $GITHUB_PATH and $GITHUB_OUTPUT writes -> shell statements or emulated files
     conditions   if: of jobs and steps -> when it runs (normal, always, never, failure, unknown)

@@ -110,7 +110,7 @@ class Actions:
         elif lower == "actions/download-artifact":
             self.download(a, step, with_)
         elif lower == "aws-actions/configure-aws-credentials":
-            self.aws_credentials(step, with_)
+            self.aws_credentials(a, step, with_)
         elif not self.third_party(a, step, with_, lower):   # :mod:`.third_party`
             raise _Skip("workflow: third-party action", f"{uses} is an action pipec does not translate "
                         "(its commands must be written out)")
@@ -313,8 +313,9 @@ class Actions:
             d = dest or "."
             a.phase.stmt("run", q(f'mkdir -p {shlex.quote(d)} && cp -R "$CODEBUILD_SRC_DIR_{n}/." {shlex.quote(d)}'))
 
-    def aws_credentials(self, step, with_):
+    def aws_credentials(self, a, step, with_):
         ctx = self.ctx
+        self.credentials_place(a, with_)  # the account and Region (:mod:`.places`)
         role = with_.get("role-to-assume")
         if role is not None:
             ctx.task("resource", f"pipec creates the AWS roles of its actions: give them the rights of the role "
@@ -325,5 +326,5 @@ class Actions:
         region = with_.get("aws-region")
         if isinstance(region, str) and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9]", region):
             self.regions.add(region)
-        elif region is not None:
+        elif region is not None:  # an expression: reported by credentials_place
             self.region_unknown = True

@@ -19,6 +19,7 @@ from pipec.targets.github.imports.conditions import Conditions
 from pipec.targets.github.imports.env import Env
 from pipec.targets.github.imports.jobs import Jobs
 from pipec.targets.github.imports.matrices import Matrices
+from pipec.targets.github.imports.places import Places
 from pipec.targets.github.imports.steps import Steps
 from pipec.targets.github.imports.third_party import ThirdParty
 from pipec.targets.github.imports.triggers import Triggers
@@ -28,7 +29,7 @@ from pipec.targets.github.imports.triggers import Triggers
 _WAIT_KEYS = {"wait", "wait-all", "cancel", "parallel"}
 
 
-class _Workflow(Triggers, Env, Jobs, Matrices, Steps, Conditions, Commands, Actions, ThirdParty):
+class _Workflow(Triggers, Env, Jobs, Matrices, Steps, Conditions, Commands, Actions, ThirdParty, Places):
     """One workflow being imported: the state the construct families share, and the order they run in."""
 
     def __init__(self, ctx):
@@ -41,6 +42,7 @@ class _Workflow(Triggers, Env, Jobs, Matrices, Steps, Conditions, Commands, Acti
         self.clone_full = False
         self.regions: set = set()
         self.region_unknown = False
+        self.job_places: dict = {}  # job key -> (account, Region, the step's inputs): .places
         self.other_triggers = False
         self.inputs_used = False
         self.git_where = None
@@ -82,12 +84,13 @@ class _Workflow(Triggers, Env, Jobs, Matrices, Steps, Conditions, Commands, Acti
             ctx.skip(source, "workflow: git history", "commands use git: the source is a full clone (GitHub's "
                      "checkout fetched one commit; CodeBuild's default copy has no .git at all)", *self.git_where)
         self.finish_source(source)
-        if self.regions and len(self.regions) == 1 and not self.region_unknown:
+        if self.place_pipeline(p):  # role ARNs name accounts: the pipeline's aws { account region } (.places)
+            pass
+        elif self.regions and len(self.regions) == 1 and not self.region_unknown:
             self.pipeline_github.stmt("aws_region", v(next(iter(self.regions))))
-        elif self.regions or self.region_unknown:
-            ctx.skip(p, "workflow: AWS region", "the AWS credentials steps use "
-                     + ("several Regions" if len(self.regions) > 1 else "a Region given by an expression")
-                     + "; the jobs use the pipeline's Region", data, "jobs")
+        elif len(self.regions) > 1:  # a Region given by an expression is reported at its step (.places)
+            ctx.skip(p, "workflow: AWS region", "the AWS credentials steps use several Regions; the jobs use the "
+                     "pipeline's Region", data, "jobs")
         if not self.pipeline_github.items:
             p.items.remove(("block", self.pipeline_github))
         return p
