@@ -24,15 +24,17 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
-def compile_text(text: str, filename: str = "<input>"):
-    """Parse and check ``text``; return ``(model.Pipeline, warnings)`` or raise
-    :class:`pipec.diagnostics.Diagnostics` listing every error (and the warnings)."""
+def compile_text(text: str, filename: str = "<input>", allow_outside_uses: bool = False):
+    """Parse, expand the templates of, and check ``text``; return ``(model.Pipeline, warnings)``
+    or raise :class:`pipec.diagnostics.Diagnostics` listing every error (and the warnings).
+    ``allow_outside_uses``: ``use`` lines may name files outside the project (pipec.templates)."""
     from pipec.gc_pause import paused
     from pipec.parser import parse
     from pipec.semantic import analyze
+    from pipec.templates import expand
 
     with paused():  # many objects, few cycles (pipec.gc_pause)
-        return analyze(parse(text, filename))
+        return analyze(expand(parse(text, filename), allow_outside_uses))
 
 
 def compile_file(path: str):

@@ -47,11 +47,25 @@ def _emit(diags, sources, fmt: str, out_json: list):
     from pipec.cli_color import painter
     from pipec.diagnostics import render_all
 
+    diags = [d.relocated() for d in diags]  # a template's lines are shown from its own file
+    sources = {**sources, **{f: t for f, t in _other_sources(diags, sources).items()}}
     if fmt != "text":
         out_json.extend(diags)
     elif diags:
         print(render_all(diags, sources, painter(sys.stderr)), file=sys.stderr)
         print(file=sys.stderr)
+
+
+def _other_sources(diags, known) -> dict[str, str]:
+    """The text of each file a diagnostic points into that ``known`` lacks (a library file of
+    templates, a target's own settings file such as pipec.lock), for the caret."""
+    out = {}
+    for d in diags:
+        if d.file and d.file not in known and d.file not in out and d.file not in ("-", "<input>"):
+            text, _problem = _read(d.file)
+            if text is not None:
+                out[d.file] = text
+    return out
 
 
 def _target_diagnostics(pipeline, path: str, names) -> list:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pipec.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, _emit, _options, _read, _read_or_report
+from pipec.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, _emit, _options, _read_or_report
 
 #: the keys of ``build --format json``, in order; every key is always present
 JSON_KEYS = ("version", "output", "check", "result", "written", "unchanged", "removed", "missing", "differs",
@@ -120,7 +120,7 @@ def cmd_build(args) -> int:
             print(f"pipec: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except Diagnostics as exc:
-            report.diagnostics(exc.diagnostics, {path: text, **_other_sources(exc.diagnostics, path)})
+            report.diagnostics(exc.diagnostics, {path: text})
             status = EXIT_INPUT
             continue
         late = [*ignores.keep(ctx.warnings), *ignores.unused(unchecked_codes(names))]
@@ -217,15 +217,3 @@ def _write_or_compare(args, report: _Report, out: str, by_source, everything: di
     report.summary(f"wrote {len(made)} file(s), {len(everything) - len(made)} unchanged, removed {len(removed)} "
                    f"stale, in {out}")
     return report.finish(EXIT_OK, "written")
-
-
-def _other_sources(diags, path: str) -> dict[str, str]:
-    """The text of each file other than ``path`` that a diagnostic points into (a target's own
-    settings file, such as pipec.lock), for the caret."""
-    out = {}
-    for d in diags:
-        if d.file and d.file != path and d.file not in out:
-            text, _problem = _read(d.file)
-            if text is not None:
-                out[d.file] = text
-    return out

@@ -31,7 +31,9 @@ WARNING = "warning"
 @attrs.frozen
 class Span:
     """A region of a source file: 1-based line and column of its first and last character,
-    plus 0-based character offsets (``end_pos`` exclusive)."""
+    plus 0-based character offsets (``end_pos`` exclusive). A span inside an expanded template
+    (:mod:`pipec.templates`) also knows its ``file`` and the ``origin`` of its expansion (the
+    uses, ``file:line:col``, innermost first); neither is part of equality."""
 
     line: int
     column: int
@@ -39,6 +41,8 @@ class Span:
     end_column: int
     start_pos: int = 0
     end_pos: int = 0
+    file: str | None = attrs.field(default=None, eq=False, repr=False)
+    origin: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
 
     @classmethod
     def point(cls, line: int, column: int, pos: int = 0) -> "Span":
@@ -58,6 +62,18 @@ class Diagnostic:
     help: str = ""
     notes: tuple[str, ...] = ()
     file: str = ""
+
+    def relocated(self) -> "Diagnostic":
+        """This diagnostic in the file its span is in: a span inside an expanded template names
+        the template's file, and a note says where the template was used (each use, innermost
+        first). Any other diagnostic is returned as it is."""
+        s = self.span
+        if s is None or s.file is None or (s.file == self.file and not s.origin):
+            return self
+        notes = tuple(f"expanded from the use at {where}" for where in s.origin)
+        if notes and notes[0] in self.notes:
+            notes = ()
+        return attrs.evolve(self, file=s.file, notes=(*self.notes, *notes))
 
     def sort_key(self) -> tuple:
         s = self.span
@@ -87,7 +103,7 @@ class Diagnostics(Exception):
     """Raised by a stage of the compiler when the input has errors; carries every diagnostic found."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
-        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        self.diagnostics = sorted((d.relocated() for d in diagnostics), key=Diagnostic.sort_key)
         super().__init__(f"{len(self.diagnostics)} diagnostic(s)")
 
 
@@ -195,6 +211,20 @@ CODES: dict[str, str] = {
     "E699": "importer produced an invalid pipeline",
     "W600": "construct not converted",
     "W601": "an import placeholder is still in the pipeline",
+    # shared definitions: use lines and templates (pipec.templates)
+    "E800": "used file cannot be read",
+    "E801": "used file outside the project",
+    "E802": "files use each other in a cycle",
+    "E803": "used file holds a pipeline",
+    "E804": "template defined twice",
+    "E805": "unknown template",
+    "E806": "missing argument",
+    "E807": "unknown argument",
+    "E808": "argument given twice",
+    "E809": "argument is not a name",
+    "E810": "template used in the wrong place",
+    "E811": "templates use each other in a cycle",
+    "E812": "a library file is not a pipeline",
     # pipec check --lint-scripts (its findings keep ShellCheck's own codes, SC####)
     "E700": "--lint-scripts needs ShellCheck",
 }

@@ -116,6 +116,7 @@ class FileFilter:
     def keep(self, diags) -> list:
         out = []
         for d in diags:
+            d = d.relocated()  # a warning inside an expanded template is in the template's file
             if d.severity != WARNING:
                 self.saw_error = True
                 out.append(d)

@@ -43,11 +43,12 @@ def _fences(text: str) -> list[tuple[str, str]]:
 
 
 def _is_whole_file(body: str) -> bool:
-    """A block is a whole file when its first line that is not a comment or blank is ``pipeline``."""
+    """A block is a whole file when its first line that is not a comment or blank is ``pipeline``,
+    or the ``use`` line or template that starts a file of shared definitions."""
     for line in body.splitlines():
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
-            return stripped.startswith("pipeline ")
+            return stripped.startswith(("pipeline ", "use \"", "template stage ", "template action "))
     return False
 
 
