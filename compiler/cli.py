@@ -147,7 +147,7 @@ def cmd_check(args) -> int:
             status = EXIT_INPUT
             continue
         try:
-            pipeline, diags = compile_text(text, path)
+            pipeline, diags = compile_text(text, path, args.allow_outside_uses)
         except Diagnostics as exc:
             diags, pipeline = exc.diagnostics, None
         if pipeline is not None and names:
@@ -407,6 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                        help="diagnostics as text (default, on stderr), or on stdout as a JSON array, a SARIF "
                        "2.1.0 log (code scanning) or GitHub Actions annotations (::error file=...::...)")
+    check.add_argument("--allow-outside-uses", action="store_true",
+                       help="let 'use' lines read library files outside the project (E801)")
     check.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
                        help="treat warnings as errors (exit 1); --no-strict overrides 'strict = true' of [tool.pipec]")
     _add_selection_options(check)
@@ -441,6 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--source-root", metavar="DIR",
                        help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
                        "generated paths in the template are relative to it")
+    build.add_argument("--allow-outside-uses", action="store_true",
+                       help="let 'use' lines read library files outside the project (E801)")
     build.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
                        help="treat warnings as errors; --no-strict overrides 'strict = true' of [tool.pipec]")
     build.add_argument("--format", choices=("text", "json"), default="text",

@@ -102,7 +102,7 @@ def cmd_build(args) -> int:
             continue
         ignores = FileFilter(text, path, opts.selection)
         try:
-            pipeline, warnings = compile_text(text, path)
+            pipeline, warnings = compile_text(text, path, getattr(args, "allow_outside_uses", False))
         except Diagnostics as exc:
             report.diagnostics(ignores.keep(exc.diagnostics), {path: text})
             status = EXIT_INPUT

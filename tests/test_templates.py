@@ -1,0 +1,219 @@
+"""Shared definitions (pipec.templates): expansion is writing the pipeline by hand, byte for byte;
+mis-expansions are caught; files are read only inside the project; fmt round trips whole files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given, settings
+
+import strategies as S
+from pipec import compile_file, compile_text, templates
+from pipec.build import context_for, generate
+from pipec.diagnostics import Diagnostics
+from pipec.formatter import format_module
+from pipec.parser import parse
+from pipec.targets import TARGETS
+
+LIBRARY = '''\
+# Our Python service: build it, test it with pytest, publish the package.
+template action pytest {
+  param python_version = "3.12"
+  test unit {
+    runtime python python_version
+    install "pip install -r requirements-dev.txt"
+    build "pytest -q --junitxml=reports/{python_version}.xml"
+  }
+}
+
+template stage python-service {
+  param name
+  param python_version = "3.12"
+  param bucket
+  stage build {
+    build name {
+      runtime python python_version
+      install "pip install build"
+      build "python -m build --outdir dist/{name}"
+      artifact package files "dist/**/*"
+    }
+    use pytest {
+      python_version = python_version
+    }
+  }
+
+  stage publish {
+    deploy upload to s3 {
+      from package
+      bucket bucket
+      extract
+    }
+  }
+}
+'''
+
+SERVICE = '''\
+use "lib/python-service.pipe"
+
+pipeline billing {
+  source app github "my-org/billing"
+
+  use python-service {
+    name = billing
+    python_version = "3.11"
+    bucket = "my-org-billing-packages"
+  }
+}
+'''
+
+BY_HAND = '''\
+pipeline billing {
+  source app github "my-org/billing"
+
+  stage build {
+    build billing {
+      runtime python 3.11
+      install "pip install build"
+      build "python -m build --outdir dist/billing"
+      artifact package files "dist/**/*"
+    }
+    test unit {
+      runtime python 3.11
+      install "pip install -r requirements-dev.txt"
+      build "pytest -q --junitxml=reports/3.11.xml"
+    }
+  }
+
+  stage publish {
+    deploy upload to s3 {
+      from package
+      bucket "my-org-billing-packages"
+      extract
+    }
+  }
+}
+'''
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    (tmp_path / ".git").mkdir(parents=True)
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    return tmp_path
+
+
+def _outputs(pipe: Path, out: Path) -> dict[str, str]:
+    pipeline, _warnings = compile_file(str(pipe))
+    return generate(pipeline, context_for(str(pipe), str(out), source_root=str(out)), list(TARGETS))
+
+
+def test_expansion_gives_the_tree_written_by_hand(tmp_path):
+    root = _project(tmp_path, {"lib/python-service.pipe": LIBRARY, "billing.pipe": SERVICE})
+    expanded = templates.expand(parse(SERVICE, str(root / "billing.pipe")))
+    assert expanded.pipeline == parse(BY_HAND).pipeline
+    assert not expanded.templates and not expanded.uses
+
+
+def test_build_outputs_are_byte_identical_to_the_pipeline_written_by_hand(tmp_path):
+    root = _project(tmp_path, {"lib/python-service.pipe": LIBRARY, "billing.pipe": SERVICE,
+                               "by-hand/billing.pipe": BY_HAND})
+    used = _outputs(root / "billing.pipe", root / "out")
+    hand = _outputs(root / "by-hand" / "billing.pipe", root / "by-hand" / "out")
+    assert sorted(used) == sorted(hand) and len(used) > 3
+    for rel in used:
+        assert used[rel] == hand[rel], rel
+
+
+@pytest.mark.parametrize("mutation", ["default-instead-of-argument", "left-unsubstituted"])
+def test_a_mis_expansion_is_caught(tmp_path, monkeypatch, mutation):
+    """The byte-identity check above fails when the expansion is wrong in either usual way."""
+    root = _project(tmp_path, {"lib/python-service.pipe": LIBRARY, "billing.pipe": SERVICE})
+    if mutation == "default-instead-of-argument":
+        real = templates._Expander.arguments
+
+        def defaults_win(self, use, tpl, defined_at):
+            values = real(self, use, tpl, defined_at)
+            return {**values, **{p.name: p.default for p in tpl.params if p.default is not None}}
+
+        monkeypatch.setattr(templates._Expander, "arguments", defaults_win)
+    else:
+        monkeypatch.setattr(templates._Sub, "text", lambda self, owner, field, value, span: value)
+    try:
+        expanded = templates.expand(parse(SERVICE, str(root / "billing.pipe")))
+    except Diagnostics:
+        return  # caught as an error
+    assert expanded.pipeline != parse(BY_HAND).pipeline
+
+
+def test_diagnostic_in_a_template_points_into_it_with_the_use(tmp_path):
+    lib = LIBRARY.replace('artifact package files "dist/**/*"', 'artifact package files "dist/**/*"\n      timeout 9d')
+    root = _project(tmp_path, {"lib/python-service.pipe": lib, "billing.pipe": SERVICE})
+    with pytest.raises(Diagnostics) as exc:
+        compile_file(str(root / "billing.pipe"))
+    (d,) = [d for d in exc.value.diagnostics if d.code == "E306"]
+    assert d.file == str(root / "lib" / "python-service.pipe")
+    assert d.span.line == 21
+    assert d.notes[-1] == f"expanded from the use at {root / 'billing.pipe'}:6:3"
+
+
+def test_two_files_using_each_other_are_a_cycle_with_the_chain(tmp_path):
+    root = _project(tmp_path, {
+        "lib/a.pipe": 'use "b.pipe"\n\ntemplate action a {\n  test a {\n    build "true"\n  }\n}\n',
+        "lib/b.pipe": 'use "a.pipe"\n',
+        "p.pipe": 'use "lib/a.pipe"\n\n' + BY_HAND,
+    })
+    with pytest.raises(Diagnostics) as exc:
+        compile_file(str(root / "p.pipe"))
+    (d,) = exc.value.diagnostics
+    assert d.code == "E802" and d.file == str(root / "lib" / "b.pipe")
+    assert "lib/a.pipe -> lib/b.pipe -> lib/a.pipe" in d.message
+
+
+def test_a_symbolic_link_out_of_the_project_is_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "lib.pipe").write_text(LIBRARY)
+    root = _project(tmp_path / "repo", {"billing.pipe": SERVICE})
+    (root / "lib").mkdir()
+    os.symlink(outside / "lib.pipe", root / "lib" / "python-service.pipe")
+    with pytest.raises(Diagnostics) as exc:
+        compile_file(str(root / "billing.pipe"))
+    assert [d.code for d in exc.value.diagnostics] == ["E801"]
+    assert "symbolic link" in exc.value.diagnostics[0].message
+    pipeline, _ = compile_text(SERVICE, str(root / "billing.pipe"), allow_outside_uses=True)
+    assert pipeline.name == "billing"
+
+
+def test_a_library_that_does_not_parse_is_reported_in_it_with_the_use(tmp_path):
+    root = _project(tmp_path, {"lib/python-service.pipe": "template action x {\n  bogus\n}\n",
+                               "billing.pipe": SERVICE})
+    with pytest.raises(Diagnostics) as exc:
+        compile_file(str(root / "billing.pipe"))
+    (d,) = exc.value.diagnostics
+    assert d.code == "E101" and d.file == str(root / "lib" / "python-service.pipe")
+    assert d.notes[-1] == f"used from {root / 'billing.pipe'}:1:1"
+
+
+def test_cli_check_shows_the_template_line(tmp_path, capsys):
+    from pipec.cli import main
+
+    lib = LIBRARY.replace("bucket bucket", "bucket bucket\n      object_key x")
+    root = _project(tmp_path, {"lib/python-service.pipe": lib, "billing.pipe": SERVICE})
+    assert main(["check", str(root / "billing.pipe")]) == 1
+    err = capsys.readouterr().err
+    assert "lib/python-service.pipe:" in err and "expanded from the use at" in err
+    assert "object_key x" in err or "extract" in err  # the template's own line is shown
+
+
+@settings(max_examples=150, deadline=None)
+@given(S.modules)
+def test_fmt_round_trips_files_with_templates(module):
+    text = format_module(module)
+    again = parse(text)
+    assert (again.pipeline, again.uses, again.templates) == (module.pipeline, module.uses, module.templates)
+    assert format_module(again) == text
