@@ -132,6 +132,7 @@ class _Usage(Exception):
 def cmd_check(args) -> int:
     from pipec import compile_text
     from pipec.diagnostics import ERROR, WARNING, Diagnostics
+    from pipec.templates import library_diagnostics
 
     status = EXIT_OK
     out_json: list = []
@@ -150,6 +151,9 @@ def cmd_check(args) -> int:
             pipeline, diags = compile_text(text, path, args.allow_outside_uses)
         except Diagnostics as exc:
             diags, pipeline = exc.diagnostics, None
+        library = library_diagnostics(diags) if pipeline is None else None  # a file of templates
+        if library is not None:
+            diags = library
         if pipeline is not None and names:
             try:
                 diags = [*diags, *_target_diagnostics(pipeline, path, names)]
@@ -168,7 +172,9 @@ def cmd_check(args) -> int:
         if errors or (strict and warnings):
             status = EXIT_INPUT
         if args.format == "text" and not args.quiet:
-            if pipeline is not None and not errors:
+            if library is not None and not errors:
+                print(f"{path}: ok (a library of templates: checked where a pipeline uses them)")
+            elif pipeline is not None and not errors:
                 n_actions = sum(len(s.actions) for s in pipeline.stages)
                 verdict = ("ok" if not warnings else f"{warnings} warning(s), failing with --strict"
                            if strict else f"ok with {warnings} warning(s)")

@@ -67,6 +67,7 @@ def cmd_build(args) -> int:
     from pipec.build import BuildError, context_for, generate_by_target, source_key
     from pipec.diagnostics import Diagnostics
     from pipec.ignores import FileFilter, unchecked_codes
+    from pipec.templates import library_diagnostics
 
     if args.diff:  # --diff shows what --check finds: it writes nothing either
         args.check = True
@@ -104,8 +105,10 @@ def cmd_build(args) -> int:
         try:
             pipeline, warnings = compile_text(text, path, getattr(args, "allow_outside_uses", False))
         except Diagnostics as exc:
-            report.diagnostics(ignores.keep(exc.diagnostics), {path: text})
-            status = EXIT_INPUT
+            library = library_diagnostics(exc.diagnostics)  # a file of templates: nothing to write
+            report.diagnostics(ignores.keep(exc.diagnostics if library is None else library), {path: text})
+            if library is None or library:
+                status = EXIT_INPUT
             continue
         warnings = ignores.keep(warnings)
         report.diagnostics(warnings, {path: text})

@@ -32,8 +32,9 @@ WARNING = "warning"
 class Span:
     """A region of a source file: 1-based line and column of its first and last character,
     plus 0-based character offsets (``end_pos`` exclusive). A span inside an expanded template
-    (:mod:`pipec.templates`) also knows its ``file`` and the ``origin`` of its expansion (the
-    uses, ``file:line:col``, innermost first); neither is part of equality."""
+    (:mod:`pipec.templates`) also knows its ``file`` and the ``origin`` of its expansion: for
+    each use that led there, innermost first, the template's name and where it was used
+    (``file:line:col``); neither is part of equality."""
 
     line: int
     column: int
@@ -42,7 +43,7 @@ class Span:
     start_pos: int = 0
     end_pos: int = 0
     file: str | None = attrs.field(default=None, eq=False, repr=False)
-    origin: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
+    origin: tuple[tuple[str, str], ...] = attrs.field(default=(), eq=False, repr=False)
 
     @classmethod
     def point(cls, line: int, column: int, pos: int = 0) -> "Span":
@@ -70,7 +71,7 @@ class Diagnostic:
         s = self.span
         if s is None or s.file is None or (s.file == self.file and not s.origin):
             return self
-        notes = tuple(f"expanded from the use at {where}" for where in s.origin)
+        notes = tuple(f"expanded from the use at {where} (template '{name}')" for name, where in s.origin)
         if notes and notes[0] in self.notes:
             notes = ()
         return attrs.evolve(self, file=s.file, notes=(*self.notes, *notes))

@@ -153,9 +153,10 @@ def _in_file(module: ast.Module, file: str) -> ast.Module:
 
 class _Sub:
     """What one expansion replaces: the arguments by parameter name, the file the template is
-    in, the chain of uses (``file:line:col``, innermost first), and the name-type problems found."""
+    in, the chain of uses ((template, ``file:line:col``), innermost first), and the name-type
+    problems found."""
 
-    def __init__(self, values: dict[str, str], file: str, origin: tuple[str, ...]):
+    def __init__(self, values: dict[str, str], file: str, origin: tuple[tuple[str, str], ...]):
         self.values = values
         self.file = file
         self.origin = origin
@@ -286,7 +287,7 @@ class _Expander:
         values = self.arguments(use, tpl, defined_at)
         if values is None:
             return []
-        sub = _Sub(values, defined.file, (here, *(use.span.origin if use.span else ())))
+        sub = _Sub(values, defined.file, ((tpl.name, here), *(use.span.origin if use.span else ())))
         body = []
         for item in tpl.body:
             fits = isinstance(item, _STAGE_ITEMS if tpl.kind == "stage" else _ACTION_ITEMS)
@@ -420,3 +421,23 @@ def carried(diags, span: Span | None) -> list:
         return list(diags)
     return [attrs.evolve(d, span=attrs.evolve(d.span, file=span.file, origin=span.origin))
             if d.span is not None and d.span.file is None else d for d in diags]
+
+
+def provenance(span: Span | None) -> str | None:
+    """Where a stage or an action written in a template came from, for ``pipec explain``:
+    "the template 'pytest' (lib/python-service.pipe), used at billing.pipe:11:3", each enclosing
+    use after it; None for what the pipeline's own file says."""
+    if span is None or not span.origin:
+        return None
+    (name, where), *outer = span.origin
+    text = f"the template '{name}' ({span.file}), used at {where}"
+    return text + "".join(f", in the template '{n}' used at {w}" for n, w in outer)
+
+
+def library_diagnostics(diags) -> list | None:
+    """For the diagnostics of a library file (E812 among them): the others, which are about the
+    library itself (its use lines, its templates). None for any other file. ``pipec check`` and
+    ``pipec build`` treat a library among their files as checked, not as an error."""
+    if not any(d.code == "E812" for d in diags):
+        return None
+    return [d for d in diags if d.code != "E812"]

@@ -150,15 +150,41 @@ def test_a_mis_expansion_is_caught(tmp_path, monkeypatch, mutation):
     assert expanded.pipeline != parse(BY_HAND).pipeline
 
 
-def test_diagnostic_in_a_template_points_into_it_with_the_use(tmp_path):
-    lib = LIBRARY.replace('artifact package files "dist/**/*"', 'artifact package files "dist/**/*"\n      timeout 9d')
-    root = _project(tmp_path, {"lib/python-service.pipe": lib, "billing.pipe": SERVICE})
+def _timeout_error(tmp_path, library: str):
+    """(project root, the E306 that compiling SERVICE with ``library`` gives)."""
+    root = _project(tmp_path, {"lib/python-service.pipe": library, "billing.pipe": SERVICE})
     with pytest.raises(Diagnostics) as exc:
         compile_file(str(root / "billing.pipe"))
     (d,) = [d for d in exc.value.diagnostics if d.code == "E306"]
-    assert d.file == str(root / "lib" / "python-service.pipe")
-    assert d.span.line == 21
-    assert d.notes[-1] == f"expanded from the use at {root / 'billing.pipe'}:6:3"
+    return root, d
+
+
+def test_diagnostic_in_a_template_points_into_it_with_the_use(tmp_path):
+    root, d = _timeout_error(tmp_path, LIBRARY.replace('artifact package files "dist/**/*"',
+                                                       'artifact package files "dist/**/*"\n      timeout 9d'))
+    assert (d.file, d.span.line) == (str(root / "lib" / "python-service.pipe"), 21)
+    assert d.notes[-1] == f"expanded from the use at {root / 'billing.pipe'}:6:3 (template 'python-service')"
+
+
+def test_a_diagnostic_in_a_nested_template_names_every_use(tmp_path):
+    root, d = _timeout_error(tmp_path, LIBRARY.replace('build "pytest -q', 'timeout 9d\n    build "pytest -q'))
+    assert (d.file, d.span.line) == (str(root / "lib" / "python-service.pipe"), 7)
+    assert d.notes == (f"expanded from the use at {root / 'lib' / 'python-service.pipe'}:23:5 (template 'pytest')",
+                       f"expanded from the use at {root / 'billing.pipe'}:6:3 (template 'python-service')")
+
+
+def test_explain_says_which_template_wrote_a_stage_and_an_action(tmp_path):
+    from pipec.explain import explain
+
+    root = _project(tmp_path, {"lib/python-service.pipe": LIBRARY, "billing.pipe": SERVICE})
+    pipeline, _ = compile_file(str(root / "billing.pipe"))
+    text = " ".join(explain(pipeline).split())
+    lib, use = root / "lib" / "python-service.pipe", root / "billing.pipe"
+    assert f"Stage 1 of 2: build ------------------- Written in the template 'python-service' ({lib}), used at {use}:6:3." in text
+    assert (f"unit: test Written in the template 'pytest' ({lib}), used at {lib}:22:5, in the template "
+            f"'python-service' used at {use}:6:3.") in text
+    hand = _project(tmp_path / "hand", {"billing.pipe": BY_HAND})
+    assert "Written in" not in explain(compile_file(str(hand / "billing.pipe"))[0])
 
 
 def test_two_files_using_each_other_are_a_cycle_with_the_chain(tmp_path):
