@@ -9,9 +9,11 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import strategies as S
+from pipelines import pipelines
 from pipec import compile_file, compile_text, templates
 from pipec.build import context_for, generate
 from pipec.diagnostics import Diagnostics
@@ -243,3 +245,117 @@ def test_fmt_round_trips_files_with_templates(module):
     again = parse(text)
     assert (again.pipeline, again.uses, again.templates) == (module.pipeline, module.uses, module.templates)
     assert format_module(again) == text
+
+
+# ----------------------------------------------------------------------------- properties
+# A stage of a drawn pipeline (tests/pipelines.py, the cross-target generator) is made a template:
+# its name, one action's name and a piece of one command become parameters, and the stage is
+# replaced by a use of it. Whatever is drawn, the file with the template builds the same files,
+# byte for byte, as the file without, for both targets.
+
+_P = "zz-tpl"  # the parameters' prefix; the drawn pipelines never hold it
+
+
+def _templatized(text: str, data) -> str | None:
+    """``text`` with one of its stages written as a template and used in its place, or None when
+    the drawn pipeline has no stage of actions."""
+    from pipec import ast
+
+    module = parse(text, "gen.pipe")
+    body = list(module.pipeline.body)
+    places = [i for i, it in enumerate(body) if isinstance(it, ast.Stage) and any(
+        isinstance(a, (ast.BuildAction, ast.DeployAction, ast.ApproveAction, ast.InvokeAction)) for a in it.body)]
+    if not places or _P in text:
+        return None
+    at = data.draw(st.sampled_from(places), label="stage")
+    stage = body[at]
+    actions = [j for j, a in enumerate(stage.body) if hasattr(a, "name") and not isinstance(a, ast.Source)]
+    j = data.draw(st.sampled_from(actions), label="action")
+    action = stage.body[j]
+    params = [ast.Param(f"{_P}-stage"), ast.Param(f"{_P}-action", action.name)]
+    args = [ast.Arg(f"{_P}-stage", stage.name)]
+    if data.draw(st.booleans(), label="action name given"):
+        args.append(ast.Arg(f"{_P}-action", action.name))
+    new_action = attrs.evolve(action, name=f"{_P}-action")
+    phases = [k for k, item in enumerate(getattr(action, "body", ())) if isinstance(item, ast.Phase)
+              and any(not c.script and c.text for c in item.commands)]
+    if phases:  # a piece of a command: a {placeholder} with a default that differs from the argument
+        k = data.draw(st.sampled_from(phases), label="phase")
+        phase = action.body[k]
+        n = data.draw(st.sampled_from([n for n, c in enumerate(phase.commands) if not c.script and c.text]))
+        command = phase.commands[n].text
+        a = data.draw(st.integers(0, len(command) - 1), label="start")
+        b = data.draw(st.integers(a + 1, len(command)), label="end")
+        placeholder = attrs.evolve(phase.commands[n], text=f"{command[:a]}{{{_P}-text}}{command[b:]}")
+        phase = attrs.evolve(phase, commands=(*phase.commands[:n], placeholder, *phase.commands[n + 1:]))
+        items = list(new_action.body)
+        items[k] = phase
+        new_action = attrs.evolve(new_action, body=tuple(items))
+        params.append(ast.Param(f"{_P}-text", "zz-default"))
+        args.append(ast.Arg(f"{_P}-text", command[a:b]))
+    inner = list(stage.body)
+    inner[j] = new_action
+    template = ast.Template("stage", f"{_P}-stage", tuple(params),
+                            (attrs.evolve(stage, name=f"{_P}-stage", body=tuple(inner)),))
+    body[at] = ast.UseTemplate(f"{_P}-stage", tuple(args))
+    pipeline = attrs.evolve(module.pipeline, body=tuple(body))
+    return format_module(ast.Module(pipeline=pipeline, templates=(template,)))
+
+
+def _built(text: str):
+    """The files of every target for ``text``, or the codes of the refusal."""
+    from pipec.build import EmitContext
+
+    try:
+        pipeline, _ = compile_text(text, "gen.pipe")
+        return generate(pipeline, EmitContext(source="gen.pipe", prefix=""), list(TARGETS))
+    except Diagnostics as exc:
+        return sorted(d.code for d in exc.diagnostics)
+
+
+def _same_as_by_hand(text: str, data) -> None:
+    used = _templatized(text, data)
+    if used is None:
+        return
+    assert _built(used) == _built(text), used
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(pipelines(), st.data())
+def test_a_drawn_stage_made_a_template_builds_the_same_files(drawn, data):
+    _same_as_by_hand(drawn[0], data)
+
+
+def _defaults_win(monkeypatch):
+    real = templates._Expander.arguments
+
+    def arguments(self, use, tpl, defined_at):
+        values = real(self, use, tpl, defined_at)
+        return values and {**values, **{p.name: p.default for p in tpl.params if p.default is not None}}
+
+    monkeypatch.setattr(templates._Expander, "arguments", arguments)
+
+
+def _left_unsubstituted(monkeypatch):
+    monkeypatch.setattr(templates._Sub, "text", lambda self, owner, field, value, span: value)
+
+
+def _placeholders_only(monkeypatch):
+    """Whole names and values are not replaced, only {placeholders}."""
+    real = templates._Sub.text
+    monkeypatch.setattr(templates._Sub, "text", lambda self, owner, field, value, span:
+                        value if value in self.values else real(self, owner, field, value, span))
+
+
+@pytest.mark.parametrize("mutation", [_defaults_win, _left_unsubstituted, _placeholders_only])
+def test_the_property_catches_a_mis_expansion(monkeypatch, mutation):
+    mutation(monkeypatch)
+
+    @settings(max_examples=60, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(pipelines(), st.data())
+    def prop(drawn, data):
+        _same_as_by_hand(drawn[0], data)
+
+    with pytest.raises(AssertionError):
+        prop()
