@@ -64,9 +64,10 @@ class Defined:
 class _Library:
     """Reads the files a module uses, recursively, and collects their templates."""
 
-    def __init__(self, root: str, allow_outside: bool):
+    def __init__(self, root: str, allow_outside: bool, read_files: bool = True):
         self.root = os.path.realpath(root)
         self.allow_outside = allow_outside
+        self.read_files = read_files
         self.templates: dict[str, Defined] = {}
         self.sources: dict[str, str] = {}
         self.diags: list[Diagnostic] = []
@@ -95,6 +96,11 @@ class _Library:
         from pipec.files import InputError, read_text
         from pipec.parser import parse
 
+        if not self.read_files:
+            self.err("E800", f"used file '{shown(use.path)}' is not read here", use.span, file,
+                     help="This compiles one text and reads no file (the playground): copy the "
+                     "library's templates into this text, above the pipeline.")
+            return
         path = os.path.normpath(os.path.join(here, use.path)) if use.path else ""
         real = os.path.realpath(path or ".")
         inside = real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
@@ -383,14 +389,14 @@ def uses_templates(module: ast.Module) -> bool:
     return False
 
 
-def expand(module: ast.Module, allow_outside: bool = False) -> ast.Module:
+def expand(module: ast.Module, allow_outside: bool = False, read_files: bool = True) -> ast.Module:
     """``module`` with every template use replaced and no templates or use lines left; the text
     of each library file read is in its ``libraries`` (by the name diagnostics give it). Raises
     :class:`Diagnostics` for what cannot be expanded; a module without use lines, templates or
     uses is returned as it is."""
     if not uses_templates(module):
         return module
-    lib = _Library(project_root(module.filename), allow_outside)
+    lib = _Library(project_root(module.filename), allow_outside, read_files)
     lib.add(_in_file(module, module.filename), (os.path.realpath(module.filename),)
             if module.filename not in ("-", "<input>") else ())
     if module.pipeline is None:

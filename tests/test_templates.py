@@ -359,3 +359,17 @@ def test_the_property_catches_a_mis_expansion(monkeypatch, mutation):
 
     with pytest.raises(AssertionError):
         prop()
+
+
+def test_the_playground_reads_no_used_file(tmp_path, monkeypatch):
+    from pipec import playground
+
+    _project(tmp_path, {"lib/python-service.pipe": LIBRARY})
+    monkeypatch.chdir(tmp_path)
+    out = playground.compile_all({"source": SERVICE, "name": "billing.pipe"})
+    assert [d["code"] for d in out["diagnostics"]] == ["E800"]
+    assert "is not read here" in out["diagnostics"][0]["message"]
+    # a template written in the page's own text is expanded there
+    local = LIBRARY + "\n" + SERVICE.replace('use "lib/python-service.pipe"\n', "")
+    assert not [d for d in playground.compile_all({"source": local, "name": "billing.pipe"})["diagnostics"]
+                if d["severity"] == "error"]
