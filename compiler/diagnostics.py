@@ -226,6 +226,7 @@ CODES: dict[str, str] = {
     "E810": "template used in the wrong place",
     "E811": "templates use each other in a cycle",
     "E812": "a library file is not a pipeline",
+    "E813": "templates expand to too many stages and actions",
     # pipec check --lint-scripts (its findings keep ShellCheck's own codes, SC####)
     "E700": "--lint-scripts needs ShellCheck",
 }

@@ -373,3 +373,17 @@ def test_the_playground_reads_no_used_file(tmp_path, monkeypatch):
     local = LIBRARY + "\n" + SERVICE.replace('use "lib/python-service.pipe"\n', "")
     assert not [d for d in playground.compile_all({"source": local, "name": "billing.pipe"})["diagnostics"]
                 if d["severity"] == "error"]
+
+
+def test_templates_that_double_at_each_step_stop_quickly():
+    """Thirty templates, each using the one before twice, would make a billion actions."""
+    import time
+
+    lines = ['template action t0 {\n  test unit {\n    build "true"\n  }\n}\n']
+    lines += [f"template action t{i} {{\n  use t{i - 1}\n  use t{i - 1}\n}}\n" for i in range(1, 31)]
+    text = "\n".join(lines) + 'pipeline p {\n  source app github "o/r"\n  stage s {\n    use t30\n  }\n}\n'
+    start = time.monotonic()
+    with pytest.raises(Diagnostics) as exc:
+        compile_text(text, "bomb.pipe")
+    assert [d.code for d in exc.value.diagnostics] == ["E813"]
+    assert time.monotonic() - start < 5
