@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import sys
 import traceback
 
 from lsprotocol import types as T
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 
 from pipec import lsp_check, lsp_docs
 from pipec.lsp_complete import TOKEN_TYPES, complete, semantic_tokens
@@ -40,6 +41,34 @@ _SYMBOL_KIND = {"pipeline": T.SymbolKind.Module, "source": T.SymbolKind.Package,
 _COMPLETION_KIND = {"keyword": T.CompletionItemKind.Keyword, "value": T.CompletionItemKind.EnumMember,
                     "name": T.CompletionItemKind.Reference, "setting": T.CompletionItemKind.Property,
                     "variable": T.CompletionItemKind.Variable}
+
+
+def _library_definition(path: str, index, name: str):
+    """(file, Name) of the template ``name`` in the libraries the file at ``path`` uses, directly
+    or through other libraries, read as ``pipec check`` reads them (inside the project only,
+    pipec.templates.resolve); None when none defines it."""
+    from pipec.files import InputError, read_text
+    from pipec.templates import project_root, resolve
+
+    root = project_root(path)
+    todo = [(os.path.dirname(path), written) for written in index.used_files()]
+    seen: set[str] = set()
+    while todo:
+        here, written = todo.pop(0)
+        lib, real, why = resolve(here, written, root)
+        if why or real in seen:
+            continue
+        seen.add(real)
+        try:
+            text = read_text(lib)
+        except InputError:
+            continue
+        lib_index = Index(text)
+        found = lib_index.definition(("template", name))
+        if found is not None:
+            return lib, found
+        todo += [(os.path.dirname(lib), w) for w in lib_index.used_files()]
+    return None
 
 
 class Document:
@@ -332,6 +361,11 @@ def make_server() -> PipeServer:
         line, col = ls.server_pos(doc.uri, params.position)
         name = doc.index.name_at(line, col)
         target = doc.index.definition(name.key) if name else None
+        if target is None and name is not None and name.kind == "template":  # in a used library
+            found = _library_definition(doc.path, doc.index, name.name)
+            if found is not None:
+                uri, target = from_fs_path(found[0]), found[1]
+                return T.Location(uri, ls.rng(uri, target.line, target.col, target.line, target.end_col))
         if target is None:
             return None
         return T.Location(doc.uri, ls.rng(doc.uri, target.line, target.col, target.line, target.end_col))

@@ -105,13 +105,8 @@ class _Library:
                      help="This compiles one text and reads no file (the playground): copy the "
                      "library's templates into this text, above the pipeline.")
             return
-        path = os.path.normpath(os.path.join(here, use.path)) if use.path else ""
-        real = os.path.realpath(path or ".")
-        inside = real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
-        if not use.path or os.path.isabs(use.path) or (not inside and not self.allow_outside):
-            why = ("it is an absolute path" if os.path.isabs(use.path) else "it is empty" if not use.path
-                   else "it leads outside the project" + (" through a symbolic link"
-                                                          if ".." not in use.path.split("/") else ""))
+        path, real, why = resolve(here, use.path, self.root, self.allow_outside)
+        if why:
             self.err("E801", f"'{shown(use.path)}' cannot be used: {why}", use.span, file,
                      help=f"A used file is named relative to the file that uses it and stays inside the "
                      f"project ({self.root}: the git work tree, or the top-level file's folder). Copy "
@@ -149,6 +144,24 @@ class _Library:
                      notes=(f"the pipeline is at {_where(path, lib.pipeline.span)}",))
             return
         self.add(_in_file(lib, path), (*chain, real))
+
+
+def resolve(here: str, written: str, root: str, allow_outside: bool = False) -> tuple[str, str, str]:
+    """(path, real path, why it may not be read or '') of a ``use`` line's ``written`` path, in
+    the folder ``here`` of the file that says it: not empty, not absolute, and (unless
+    ``allow_outside``) inside ``root`` once ``..`` and symbolic links are resolved."""
+    path = os.path.normpath(os.path.join(here, written)) if written else ""
+    real = os.path.realpath(path or ".")
+    root = os.path.realpath(root)
+    inside = real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+    if not written:
+        return path, real, "it is empty"
+    if os.path.isabs(written):
+        return path, real, "it is an absolute path"
+    if not inside and not allow_outside:
+        return path, real, "it leads outside the project" + (
+            "" if ".." in written.split("/") else " through a symbolic link")
+    return path, real, ""
 
 
 def _where(file: str, span: Span | None) -> str:
@@ -312,7 +325,9 @@ class _Expander:
         for item in tpl.body:
             fits = isinstance(item, _STAGE_ITEMS if tpl.kind == "stage" else _ACTION_ITEMS)
             if not fits or (place == "parallel" and isinstance(item, ast.Parallel)):
-                self.err("E810", f"a {tpl.kind} template holds a {_what(item)}", sub.span(item.span),
+                what = (f"{'a' if tpl.kind == 'stage' else 'an'} {tpl.kind} template holds {_what(item)}" if not fits
+                        else "a parallel group inside a parallel group")
+                self.err("E810", what, sub.span(item.span),
                          help="A stage template holds stages; an action template holds actions (and "
                          "parallel groups, except when it is used inside a parallel group).")
                 continue
@@ -368,8 +383,8 @@ class _Expander:
 
 
 def _what(item) -> str:
-    return {ast.Stage: "stage", ast.Parallel: "parallel group", ast.UseTemplate: "use"}.get(
-        type(item), "action")
+    return {ast.Stage: "a stage", ast.Parallel: "a parallel group", ast.UseTemplate: "a use"}.get(
+        type(item), "an action")
 
 
 def project_root(path: str) -> str:

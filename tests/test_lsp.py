@@ -326,3 +326,36 @@ def test_variables_are_names_too(tmp_path):
         assert s.errors == []
 
     run(go)
+
+
+def test_definition_of_a_template_in_a_used_library(tmp_path):
+    """Go to definition on a use jumps to the template: in the same file, or in the library file
+    that a use line names (read as pipec check reads it, inside the project)."""
+    (tmp_path / ".git").mkdir()
+    lib = ROOT / "examples" / "15-shared-template" / "lib" / "python-service.pipe"
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "python-service.pipe").write_text(lib.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (ROOT / "examples" / "15-shared-template" / "billing.pipe").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    use = next(i for i, s in enumerate(lines) if s.strip() == "use python-service {")
+    local = 'template action checks {\n  test unit {\n    build "make test"\n  }\n}\n\n'
+    local_text = local + text.replace("  use python-service {", "  stage more {\n    use checks\n  }\n\n  use python-service {")
+    local_lines = local_text.split("\n")
+    local_use = next(i for i, s in enumerate(local_lines) if s.strip() == "use checks")
+
+    async def go(s):
+        c = s.client
+        uri = s.open(tmp_path / "billing.pipe", text)
+        await s.wait_diagnostics(uri)
+        loc = await c.text_document_definition_async(T.DefinitionParams(**at(uri, use, lines[use].index("python") + 2)))
+        assert loc.uri.endswith("/lib/python-service.pipe")
+        defined = lib.read_text(encoding="utf-8").split("\n").index("template stage python-service {")
+        assert (loc.range.start.line, loc.range.start.character) == (defined, len("template stage "))
+        other = s.open(tmp_path / "other.pipe", local_text)
+        await s.wait_diagnostics(other)
+        loc = await c.text_document_definition_async(T.DefinitionParams(
+            **at(other, local_use, local_lines[local_use].index("checks") + 1)))
+        assert loc.uri == other and loc.range.start.line == 0
+        assert s.errors == []
+
+    run(go)
