@@ -27,10 +27,17 @@ import attrs
 from pipec import ast
 from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, did_you_mean, shown
 
-#: the fields that hold a word of the language (a keyword or an enumerated value), never replaced
+#: (class, field) that hold a word of the language (a keyword or an enumerated value): never
+#: replaced, so a parameter named like one (`build`, `small`) does not change the statement
 _KEYWORD_FIELDS = frozenset({
-    "keyword", "kind", "provider", "size", "store", "format", "tool", "batch", "event", "platform",
-    "via", "events", "op", "key", "on_failure", "unit", "mode",
+    ("Field", "keyword"), ("Flag", "keyword"), ("ListStmt", "keyword"), ("CellStmt", "keyword"),
+    ("ModeStmt", "mode"), ("Filter", "kind"), ("Trigger", "kind"), ("Trigger", "events"),
+    ("Trigger", "via"), ("Source", "provider"), ("ImageStmt", "kind"), ("ComputeStmt", "size"),
+    ("SecretStmt", "store"), ("Phase", "name"), ("Phase", "on_failure"), ("ReportStmt", "format"),
+    ("CodeArtifactStmt", "tool"), ("Strategy", "kind"), ("Strategy", "batch"), ("HookStmt", "event"),
+    ("NotifyStmt", "kind"), ("PatchStmt", "op"), ("Setting", "key"), ("PlatformBlock", "platform"),
+    ("BuildAction", "kind"), ("DeployAction", "platform"), ("Stage", "via"), ("Duration", "unit"),
+    ("Template", "kind"),
 })
 #: (class, field) where a name stands: an argument substituted there must be a name
 _NAME_FIELDS = frozenset({
@@ -184,7 +191,6 @@ class _Sub:
         self.file = file
         self.origin = origin
         self.not_names: list[tuple[str, Span | None]] = []
-        self.used: set[str] = set()
 
     def span(self, span: Span | None) -> Span | None:
         if span is None:
@@ -193,11 +199,10 @@ class _Sub:
                             origin=(*span.origin, *self.origin) if self.origin else span.origin)
 
     def text(self, owner: str, field: str, value: str, span: Span | None) -> str:
-        if not self.values or field in _KEYWORD_FIELDS or (owner, field) in _FIXED_FIELDS:
+        if not self.values or (owner, field) in _KEYWORD_FIELDS or (owner, field) in _FIXED_FIELDS:
             return value
         whole = (owner, field) not in _TEXT_FIELDS
         if whole and value in self.values:
-            self.used.add(value)
             result = self.values[value]
             if (owner, field) in _NAME_FIELDS and not _NAME.match(result):
                 self.not_names.append((value, span))
@@ -205,13 +210,7 @@ class _Sub:
         if "{" not in value:
             return value
 
-        def one(m):
-            if m.group(1) in self.values:
-                self.used.add(m.group(1))
-                return self.values[m.group(1)]
-            return m.group(0)
-
-        return _PLACEHOLDER.sub(one, value)
+        return _PLACEHOLDER.sub(lambda m: self.values.get(m.group(1), m.group(0)), value)
 
 
 def _map(node, sub: _Sub):

@@ -387,3 +387,36 @@ def test_templates_that_double_at_each_step_stop_quickly():
         compile_text(text, "bomb.pipe")
     assert [d.code for d in exc.value.diagnostics] == ["E813"]
     assert time.monotonic() - start < 5
+
+
+def test_keywords_and_enumerated_words_are_never_replaced():
+    """A parameter named like a phase, a size or a provider leaves those words alone; the same
+    word where a name or a value stands is replaced."""
+    text = '''template action t {
+  param build
+  param small
+  param github
+  build build {
+    compute small
+    build "make {build}"
+    env small = github
+  }
+}
+
+pipeline p {
+  source app github "o/r"
+  stage s {
+    use t {
+      build = web
+      small = SIZE
+      github = yes
+    }
+  }
+}
+'''
+    pipeline, _ = compile_text(text, "k.pipe")
+    (build,) = pipeline.stages[0].actions
+    assert build.name == "web" and build.compute == "small"
+    assert [(p.name, [c.text for c in p.commands]) for p in build.phases] == [("build", ["make web"])]
+    assert [(e.name, e.value) for e in build.env] == [("SIZE", "yes")]
+    assert pipeline.sources[0].provider == "github"
