@@ -44,6 +44,8 @@ class Span:
     end_pos: int = 0
     file: str | None = attrs.field(default=None, eq=False, repr=False)
     origin: tuple[tuple[str, str], ...] = attrs.field(default=(), eq=False, repr=False)
+    #: the arguments substituted inside this span: (parameter, value, where the value is written)
+    args: tuple[tuple[str, str, str], ...] = attrs.field(default=(), eq=False, repr=False)
 
     @classmethod
     def point(cls, line: int, column: int, pos: int = 0) -> "Span":
@@ -71,10 +73,12 @@ class Diagnostic:
         s = self.span
         if s is None or s.file is None or (s.file == self.file and not s.origin):
             return self
-        notes = tuple(f"expanded from the use at {where} (template '{name}')" for name, where in s.origin)
-        if notes and notes[0] in self.notes:
-            notes = ()
-        return attrs.evolve(self, file=s.file, notes=(*self.notes, *notes))
+        notes = [f"expanded from the use at {where} (template '{name}')" for name, where in s.origin]
+        # an argument whose value the message quotes: the value to change is there, not here
+        notes += [f"'{shown(value)}' is the value of the parameter '{param}', given at {where}"
+                  for param, value, where in s.args if value and f"'{shown(value)}'" in self.message]
+        new = tuple(n for n in dict.fromkeys(notes) if n not in self.notes)  # once, however often called
+        return attrs.evolve(self, file=s.file, notes=(*self.notes, *new)) if new or s.file != self.file else self
 
     def sort_key(self) -> tuple:
         s = self.span

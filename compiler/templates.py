@@ -186,23 +186,31 @@ class _Sub:
     in, the chain of uses ((template, ``file:line:col``), innermost first), and the name-type
     problems found."""
 
-    def __init__(self, values: dict[str, str], file: str, origin: tuple[tuple[str, str], ...]):
+    def __init__(self, values: dict[str, str], file: str, origin: tuple[tuple[str, str], ...],
+                 given_at: dict[str, str] | None = None):
         self.values = values
         self.file = file
         self.origin = origin
+        self.given_at = given_at or {}  # parameter -> where its value is written (file:line:col)
         self.not_names: list[tuple[str, Span | None]] = []
+        self.hits: list[str] = []  # the parameters replaced so far, in order
 
-    def span(self, span: Span | None) -> Span | None:
+    def span(self, span: Span | None, hits: list[str] = ()) -> Span | None:
+        """``span`` marked with the template's file and the uses, and with the arguments
+        replaced inside it (``hits``), for the notes of a diagnostic about it."""
         if span is None:
             return None
+        args = tuple((p, self.values[p], self.given_at.get(p, "")) for p in dict.fromkeys(hits))
         return attrs.evolve(span, file=self.file if span.file is None else span.file,
-                            origin=(*span.origin, *self.origin) if self.origin else span.origin)
+                            origin=(*span.origin, *self.origin) if self.origin else span.origin,
+                            args=(*span.args, *args))
 
     def text(self, owner: str, field: str, value: str, span: Span | None) -> str:
         if not self.values or (owner, field) in _KEYWORD_FIELDS or (owner, field) in _FIXED_FIELDS:
             return value
         whole = (owner, field) not in _TEXT_FIELDS
         if whole and value in self.values:
+            self.hits.append(value)
             result = self.values[value]
             if (owner, field) in _NAME_FIELDS and not _NAME.match(result):
                 self.not_names.append((value, span))
@@ -210,7 +218,13 @@ class _Sub:
         if "{" not in value:
             return value
 
-        return _PLACEHOLDER.sub(lambda m: self.values.get(m.group(1), m.group(0)), value)
+        def one(m):
+            if m.group(1) in self.values:
+                self.hits.append(m.group(1))
+                return self.values[m.group(1)]
+            return m.group(0)
+
+        return _PLACEHOLDER.sub(one, value)
 
 
 def _map(node, sub: _Sub):
@@ -220,10 +234,11 @@ def _map(node, sub: _Sub):
     owner = type(node).__name__
     changes = {}
     span = getattr(node, "span", None)
+    first_hit = len(sub.hits)
     for a in attrs.fields(type(node)):
         value = getattr(node, a.name)
-        if isinstance(value, Span):
-            new = sub.span(value)
+        if isinstance(value, Span):  # after the other fields (spans are declared last)
+            new = sub.span(value, sub.hits[first_hit:])
         elif isinstance(value, str):
             field = a.name
             if owner == "Field" and field == "value" and node.keyword not in _TEXT_KEYWORDS:
@@ -318,7 +333,9 @@ class _Expander:
                      "it far below). Use each template where it is needed, not through a chain of "
                      "templates that use each other several times.", notes=(defined_at,))
             raise Diagnostics(self.diags)
-        sub = _Sub(values, defined.file, ((tpl.name, here), *(use.span.origin if use.span else ())))
+        given = {a.name: _where(self.file_of(a), a.span) for a in use.args}
+        given.update({p.name: f"{_where(defined.file, p.span)} (its default)" for p in tpl.params if p.name not in given})
+        sub = _Sub(values, defined.file, ((tpl.name, here), *(use.span.origin if use.span else ())), given)
 
         body = []
         for item in tpl.body:

@@ -420,3 +420,15 @@ pipeline p {
     assert [(p.name, [c.text for c in p.commands]) for p in build.phases] == [("build", ["make web"])]
     assert [(e.name, e.value) for e in build.env] == [("SIZE", "yes")]
     assert pipeline.sources[0].provider == "github"
+
+
+def test_a_value_refused_in_the_template_names_the_argument_it_came_from(tmp_path):
+    service = SERVICE.replace('use python-service {\n    name = billing', 'use python-service {\n    name = billing\n    bucket = "Billing_Packages"').replace(
+        '    bucket = "my-org-billing-packages"\n', "")
+    root = _project(tmp_path, {"lib/python-service.pipe": LIBRARY, "billing.pipe": service})
+    with pytest.raises(Diagnostics) as exc:
+        compile_file(str(root / "billing.pipe"))
+    (d,) = exc.value.diagnostics
+    assert d.code == "E206" and d.file == str(root / "lib" / "python-service.pipe")
+    assert f"'Billing_Packages' is the value of the parameter 'bucket', given at {root / 'billing.pipe'}:8:5" in d.notes
+    assert len(d.notes) == len(set(d.notes)) == 2
