@@ -682,6 +682,10 @@ def main(argv: list[str] | None = None) -> int:
         except NoPipeFiles as exc:
             print(f"pipec: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        if args.command != "fmt" and any(f.endswith(".pipe") for f in args.files):
+            from pipec.templates import with_dependents  # a library: the pipelines it changes too
+
+            args.files = with_dependents(args.files)
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:  # a build in progress was rolled back before this

@@ -492,3 +492,67 @@ def library_diagnostics(diags) -> list | None:
     if not any(d.code == "E812" for d in diags):
         return None
     return [d for d in diags if d.code != "E812"]
+
+
+#: a line that starts a pipeline, and one that starts a use line or a template: what tells a
+#: library file from a pipeline file before parsing it
+_PIPELINE_LINE = re.compile(r"^[ \t]*pipeline[ \t]", re.M)
+_HEAD_LINE = re.compile(r'^[ \t]*(?:use[ \t]+"|template[ \t])', re.M)
+
+
+def _uses_of(path: str, root: str) -> tuple[bool, list[str]]:
+    """(whether the file at ``path`` is a library, the real paths its use lines may read)."""
+    from pipec.files import InputError, read_text
+    from pipec.parser import parse
+
+    try:
+        module = parse(read_text(path), path)
+    except (InputError, Diagnostics):
+        return False, []
+    here = os.path.dirname(path)
+    found = [resolve(here, u.path, root) for u in module.uses]
+    return module.pipeline is None, [real for _path, real, why in found if not why]
+
+
+def with_dependents(paths: list[str]) -> list[str]:
+    """``paths`` and, after them, every pipeline of the project that uses one of the library
+    files among them, directly or through other libraries: checking or building a library is
+    checking or building what it changes (a pre-commit hook gives only the changed files)."""
+    from pipec.cli_paths import pipe_files
+    from pipec.files import InputError, read_text
+
+    libraries = {}
+    for path in paths:
+        if path == "-" or not os.path.isfile(path):
+            continue
+        try:
+            text = read_text(path)
+        except InputError:
+            continue  # the command reports it
+        if _PIPELINE_LINE.search(text) or not _HEAD_LINE.search(text):
+            continue  # a pipeline (or neither): parsed once, by the command
+        is_library, _uses = _uses_of(path, project_root(path))
+        if is_library:
+            libraries[os.path.realpath(path)] = project_root(path)
+    if not libraries:
+        return paths
+    out = list(paths)
+    given = {os.path.realpath(p) for p in paths if p != "-"}
+    for root in dict.fromkeys(libraries.values()):
+        graph = {}  # real path -> (is a library, what it uses)
+        for candidate in pipe_files(root):
+            graph[os.path.realpath(candidate)] = (candidate, *_uses_of(candidate, root))
+        for real, (candidate, is_library, _uses) in graph.items():
+            if is_library or real in given:
+                continue
+            seen, todo = set(), [real]
+            while todo:  # the files it reads, through libraries that use others
+                for used in graph.get(todo.pop(), (None, False, []))[2]:
+                    if used not in seen:
+                        seen.add(used)
+                        todo.append(used)
+            if seen & libraries.keys():
+                shown_path = os.path.relpath(candidate)
+                out.append(candidate if shown_path.startswith("..") else shown_path)
+                given.add(real)
+    return out

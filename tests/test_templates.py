@@ -432,3 +432,26 @@ def test_a_value_refused_in_the_template_names_the_argument_it_came_from(tmp_pat
     assert d.code == "E206" and d.file == str(root / "lib" / "python-service.pipe")
     assert f"'Billing_Packages' is the value of the parameter 'bucket', given at {root / 'billing.pipe'}:8:5" in d.notes
     assert len(d.notes) == len(set(d.notes)) == 2
+
+
+def test_checking_or_building_a_library_takes_in_the_pipelines_that_use_it(tmp_path, monkeypatch, capsys):
+    """A pre-commit hook gives only the changed files: a changed library checks and builds the
+    pipelines it changes, and not the others."""
+    from pipec.cli import main
+
+    root = _project(tmp_path, {"lib/python-service.pipe": LIBRARY, "billing.pipe": SERVICE,
+                               "other.pipe": BY_HAND.replace("pipeline billing", "pipeline other"),
+                               "lib/uses-it.pipe": 'use "python-service.pipe"\n',
+                               "team/search.pipe": SERVICE.replace('"lib/', '"../lib/').replace("billing", "search")})
+    monkeypatch.chdir(root)
+    assert main(["check", "lib/python-service.pipe"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split(":")[0] for line in out.splitlines()] == ["lib/python-service.pipe", "billing.pipe",
+                                                                  os.path.join("team", "search.pipe")]
+    assert main(["build", "lib/python-service.pipe", "-o", "out", "--source-root", "."]) == 0
+    assert (root / "out" / "aws" / "billing.template.yaml").is_file()
+    assert (root / "out" / "aws" / "search.template.yaml").is_file()
+    assert not (root / "out" / "aws" / "other.template.yaml").exists()
+    capsys.readouterr()
+    (root / "lib" / "python-service.pipe").write_text(LIBRARY.replace("pytest -q", "pytest -q -x"))
+    assert main(["build", "--check", "lib/python-service.pipe", "-o", "out", "--source-root", "."]) == 1
