@@ -8,6 +8,8 @@ The compiler is a pipeline of small stages, each in its own module and each usab
 
 - :mod:`pipec.parser` turns text into the syntax tree of :mod:`pipec.ast` (an LALR parser that
   lark's standalone generator wrote into grammar/pipe_parser.py).
+- :mod:`pipec.templates` reads the files ``use`` lines name and expands the templates they
+  define, so that what follows sees the pipeline as if written by hand.
 - :mod:`pipec.semantic` turns the tree into the validated, platform-neutral :mod:`pipec.model`,
   reporting every problem as a coded :class:`~pipec.diagnostics.Diagnostic`.
 - :mod:`pipec.formatter` prints a tree back as canonical source, keeping comments.
