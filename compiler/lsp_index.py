@@ -178,6 +178,7 @@ class Index:
         if len(words) < 2 or words[1].kind != "WORD":
             return
         if role == "template" and len(words) >= 3 and words[2].kind == "WORD":  # template stage NAME {
+            block.name_tok = words[2]
             self.names.append(Name("template", words[2].value, words[2].line, words[2].col, True))
             return
         if role == "use":  # use NAME { ARG = VALUE ... }
@@ -303,7 +304,7 @@ def _position_in(tok: Tok, index: int) -> tuple[int, int]:
 
 # ----------------------------------------------------------------------------- outline and folding
 
-SYMBOL_KINDS = ("pipeline", "source", "stage", "parallel", "action", "artifact", "variable")
+SYMBOL_KINDS = ("pipeline", "source", "stage", "parallel", "action", "artifact", "variable", "template")
 
 
 @dataclass
@@ -319,8 +320,8 @@ class Symbol:
 
 
 def outline(index: Index) -> list[Symbol]:
-    """The document's outline: the pipeline, its variables, sources, stages (and ``parallel``
-    groups), their actions and the artifacts each produces."""
+    """The document's outline: the templates and the pipeline, its variables, sources, stages
+    (and ``parallel`` groups), their actions and the artifacts each produces."""
 
     def walk(block: Block) -> list[Symbol]:
         out: list[Symbol] = []
@@ -336,8 +337,10 @@ def outline(index: Index) -> list[Symbol]:
                                   stmt[1].line, stmt[1].col))
         for child in block.children:
             role = child.role
-            if role in ("pipeline", "source", "stage", "action") and child.name_tok is not None:
+            if role in ("pipeline", "source", "stage", "action", "template") and child.name_tok is not None:
                 detail = child.keyword if role == "action" else ""
+                if role == "template":
+                    detail = f"{child.header[1].value} template"
                 if child.deploy_platform:
                     detail = f"deploy to {child.deploy_platform}"
                 sym = Symbol(role, child.name_tok.value, detail, child.line, child.end_line,

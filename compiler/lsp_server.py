@@ -37,7 +37,7 @@ from pipec.lsp_index import Index, folding, outline
 GENERATED_FILES = "pipec/generatedFiles"
 _SYMBOL_KIND = {"pipeline": T.SymbolKind.Module, "source": T.SymbolKind.Package, "stage": T.SymbolKind.Namespace,
                 "parallel": T.SymbolKind.Array, "action": T.SymbolKind.Function, "artifact": T.SymbolKind.File,
-                "variable": T.SymbolKind.Variable}
+                "variable": T.SymbolKind.Variable, "template": T.SymbolKind.Class}
 _COMPLETION_KIND = {"keyword": T.CompletionItemKind.Keyword, "value": T.CompletionItemKind.EnumMember,
                     "name": T.CompletionItemKind.Reference, "setting": T.CompletionItemKind.Property,
                     "variable": T.CompletionItemKind.Variable}

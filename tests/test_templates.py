@@ -455,3 +455,17 @@ def test_checking_or_building_a_library_takes_in_the_pipelines_that_use_it(tmp_p
     capsys.readouterr()
     (root / "lib" / "python-service.pipe").write_text(LIBRARY.replace("pytest -q", "pytest -q -x"))
     assert main(["build", "--check", "lib/python-service.pipe", "-o", "out", "--source-root", "."]) == 1
+
+
+def test_the_editor_outline_and_names_know_templates():
+    from pipec.lsp_index import Index, outline
+
+    index = Index(LIBRARY + "\n" + SERVICE.replace('use "lib/python-service.pipe"\n', ""))
+    top = [(s.kind, s.name, s.detail) for s in outline(index)]
+    assert top == [("template", "pytest", "action template"), ("template", "python-service", "stage template"),
+                   ("pipeline", "billing", "")]
+    stages = [(c.kind, c.name, [a.name for a in c.children]) for c in outline(index)[1].children]
+    assert stages == [("stage", "build", ["name"]), ("stage", "publish", ["upload"])]
+    uses = [n for n in index.names if n.kind == "template" and not n.definition]
+    assert [n.name for n in uses] == ["pytest", "python-service"]
+    assert index.definition(("template", "pytest")).line == 1
