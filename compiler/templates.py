@@ -348,12 +348,20 @@ class _Expander:
                          "parallel groups, except when it is used inside a parallel group).")
                 continue
             body.append(_map(item, sub))
-        for name, span in sub.not_names:
-            arg = next(a for a in use.args if a.name == name) if any(a.name == name for a in use.args) else None
-            self.err("E809", f"argument '{name}' = '{shown(values[name])}' is not a name", arg.span if arg else use.span,
+        for name in dict.fromkeys(n for n, _span in sub.not_names):  # once per parameter
+            span = next(s for n, s in sub.not_names if n == name)
+            arg = next((a for a in use.args if a.name == name), None)
+            param = next(p for p in tpl.params if p.name == name)
+            where = f"the parameter stands for a name at {_where(defined.file, span)}"
+            if arg is None:  # the default: wrong in the template, whoever uses it
+                self.err("E809", f"the default of parameter '{name}', '{shown(values[name])}', is not a name",
+                         sub.span(param.span), help="The parameter replaces a name in the template (of a stage, "
+                         "an action, an artifact, a variable...): give it a default that is a name (a letter "
+                         "or '_', then letters, digits, '_' and '-'), or none.", notes=(where,))
+                continue
+            self.err("E809", f"argument '{name}' = '{shown(values[name])}' is not a name", arg.span,
                      help="It replaces a name in the template (of a stage, an action, an artifact, a "
-                     "variable...): a letter or '_', then letters, digits, '_' and '-'.",
-                     notes=(f"the parameter stands for a name at {_where(defined.file, span)}",))
+                     "variable...): a letter or '_', then letters, digits, '_' and '-'.", notes=(where,))
         if sub.not_names:
             return []
         return list(self.items(tuple(body), place, (*stack, tpl.name)))
