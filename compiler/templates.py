@@ -482,6 +482,17 @@ def carried(diags, span: Span | None) -> list:
             if d.span is not None and d.span.file is None else d for d in diags]
 
 
+def pipeline_line(span: Span | None) -> int | None:
+    """The line of the pipeline's own file that a node stands for (what ``pipec simulate`` and
+    ``pipec why`` print beside a log line): its own line, or for a node a template wrote, the line
+    of the outermost use that put it there."""
+    if span is None:
+        return None
+    if span.origin:
+        return int(span.origin[-1][1].rsplit(":", 2)[-2])
+    return span.line
+
+
 def provenance(span: Span | None) -> str | None:
     """Where a stage or an action written in a template came from, for ``pipec explain``:
     "the template 'pytest' (lib/python-service.pipe), used at billing.pipe:11:3", each enclosing

@@ -469,3 +469,29 @@ def test_the_editor_outline_and_names_know_templates():
     uses = [n for n in index.names if n.kind == "template" and not n.definition]
     assert [n.name for n in uses] == ["pytest", "python-service"]
     assert index.definition(("template", "pytest")).line == 1
+
+
+def test_simulate_and_why_point_at_the_use_in_the_pipelines_file(tmp_path, monkeypatch, capsys):
+    """What a template wrote is in another file: the lines simulate prints are the use's, never
+    lines of the template read in the pipeline's file (which is shorter: it used to fail)."""
+    import json
+
+    from pipec.cli import main
+
+    root = _project(tmp_path, {"lib/python-service.pipe": LIBRARY, "billing.pipe": SERVICE})
+    monkeypatch.chdir(root)
+    assert main(["simulate", "billing.pipe", "--fail", "unit.build[1]", "--format", "json"]) in (0, 1)
+    out = capsys.readouterr().out
+    lines = {item["line"] for item in _items(json.loads(out)) if item.get("line") is not None}
+    assert lines and lines <= {4, 6}  # the source's line and the use's
+
+
+def _items(value):
+    if isinstance(value, dict):
+        if "line" in value:
+            yield value
+        for v in value.values():
+            yield from _items(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _items(v)
