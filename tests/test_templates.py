@@ -495,3 +495,19 @@ def _items(value):
     elif isinstance(value, list):
         for v in value:
             yield from _items(v)
+
+
+def test_an_ignore_comment_in_the_library_silences_the_warning_there(tmp_path, monkeypatch, capsys):
+    from pipec.cli import main
+
+    lib = LIBRARY.replace('build "python -m build --outdir dist/{name}"',
+                          'build "aws s3 ls s3://my-org-builds/{name}/"')
+    root = _project(tmp_path, {"lib/python-service.pipe": lib, "billing.pipe": SERVICE})
+    monkeypatch.chdir(root)
+    assert main(["check", "billing.pipe"]) == 0
+    err = capsys.readouterr().err
+    assert "warning[W520]" in err and "--> lib/python-service.pipe:19:" in err
+    (root / "lib" / "python-service.pipe").write_text(lib.replace(
+        'build "aws s3 ls s3://my-org-builds/{name}/"', 'build "aws s3 ls s3://my-org-builds/{name}/"  # pipec: ignore[W520]'))
+    assert main(["check", "--strict", "billing.pipe"]) == 0
+    assert "W520" not in capsys.readouterr().err
