@@ -71,6 +71,36 @@ def _library_definition(path: str, index, name: str):
     return None
 
 
+def _template_hover(doc, name: str) -> str:
+    """The hover of a template's name: its header and ``param`` lines, and where it is defined."""
+    found = doc.index.definition(("template", name))
+    where, lines = "this file", doc.index.lines
+    if found is None:
+        library = _library_definition(doc.path, doc.index, name)
+        if library is None:
+            return f"**template {name}**: not defined in this file nor in the files it uses"
+        from pipec.lsp_index import Index
+
+        where, found = os.path.relpath(library[0], os.path.dirname(doc.path) or "."), library[1]
+        lines = Index(_read_library(library[0])).lines
+    shown = [lines[found.line].strip()]
+    for text in lines[found.line + 1:]:
+        if text.strip().startswith("param "):
+            shown.append("  " + text.strip())
+        elif text.strip() and not text.strip().startswith("#"):
+            break
+    return f"**template {name}** ({where}, line {found.line + 1})\n\n```pipe\n" + "\n".join(shown) + "\n  ...\n}\n```"
+
+
+def _read_library(path: str) -> str:
+    from pipec.files import InputError, read_text
+
+    try:
+        return read_text(path)
+    except InputError:
+        return ""
+
+
 class Document:
     """A document's last text with its index and (lazily) its check."""
 
@@ -305,7 +335,10 @@ def make_server() -> PipeServer:
         name = ix.name_at(line, col)
         tok = ix.token_at(line, col)
         rng = None
-        if name is not None:
+        if name is not None and name.kind == "template":  # its header and parameters, wherever it is
+            parts.append(_template_hover(doc, name.name))
+            rng = ls.rng(doc.uri, name.line, name.col, name.line, name.end_col)
+        elif name is not None:
             target = ix.definition(name.key) or name
             narration = doc.narration
             kind = target.kind if target.kind != "pipeline" else None

@@ -351,6 +351,9 @@ def test_definition_of_a_template_in_a_used_library(tmp_path):
         assert loc.uri.endswith("/lib/python-service.pipe")
         defined = lib.read_text(encoding="utf-8").split("\n").index("template stage python-service {")
         assert (loc.range.start.line, loc.range.start.character) == (defined, len("template stage "))
+        h = await c.text_document_hover_async(T.HoverParams(**at(uri, use, lines[use].index("python") + 2)))
+        assert "template python-service** (lib/python-service.pipe, line" in h.contents.value
+        assert "param python_version = 3.12" in h.contents.value
         other = s.open(tmp_path / "other.pipe", local_text)
         await s.wait_diagnostics(other)
         loc = await c.text_document_definition_async(T.DefinitionParams(
