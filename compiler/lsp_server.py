@@ -92,6 +92,34 @@ def _template_hover(doc, name: str) -> str:
     return f"**template {name}** ({where}, line {found.line + 1})\n\n```pipe\n" + "\n".join(shown) + "\n  ...\n}\n```"
 
 
+def _at_use(d, doc):
+    """A diagnostic in a library file (inside a template this file uses, or about the library
+    itself), moved onto the line of this file that leads there: the outermost use of the
+    template, or the 'use "PATH"' line; its own place is named in the message."""
+    import attrs
+
+    from pipec.diagnostics import Span
+
+    place = None
+    if d.span is not None and d.span.origin:
+        file, line, col = d.span.origin[-1][1].rsplit(":", 2)
+        if file == doc.path:
+            place = int(line), int(col)
+    for note in d.notes:
+        if place is None and note.startswith(f"used from {doc.path}:"):
+            line, col = note.rsplit(":", 2)[1:]
+            place = int(line), int(col)
+    if place is None:
+        first = next((stmt[0] for block, stmt in doc.index.statements
+                      if block is doc.index.root and stmt[0].value == "use"), None)
+        place = (first.line + 1, first.col + 1) if first is not None else (1, 1)
+    where = os.path.relpath(d.file, os.path.dirname(doc.path) or ".")
+    if d.span is not None:
+        where += f":{d.span.line}:{d.span.column}"
+    return attrs.evolve(d, file=doc.path, span=Span(*place, place[0], place[1]),
+                        message=f"{d.message} (in {where})")
+
+
 def _read_library(path: str) -> str:
     from pipec.files import InputError, read_text
 
@@ -176,8 +204,8 @@ class PipeServer(LanguageServer):
         if checked.config_problem:
             self.log(f"pipec: {checked.config_problem}", T.MessageType.Warning)
         lines = doc.lines
-        out = [self.diagnostic(uri, d, lines) for d in checked.diagnostics
-               if d.file in ("", doc.path)]
+        out = [self.diagnostic(uri, d if d.file in ("", doc.path) else _at_use(d, doc), lines)
+               for d in checked.diagnostics]
         # the version checked, so that a client can tell a late publication of an older text
         version = getattr(self.workspace.get_text_document(uri), "version", None)
         self.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=out,

@@ -362,3 +362,24 @@ def test_definition_of_a_template_in_a_used_library(tmp_path):
         assert s.errors == []
 
     run(go)
+
+
+def test_a_problem_in_a_used_library_is_shown_on_the_use(tmp_path):
+    """The document's diagnostics include those inside a template it uses, on the line of the
+    use (the client shows a document's own positions only), naming the library's line."""
+    (tmp_path / ".git").mkdir()
+    lib = ROOT / "examples" / "15-shared-template" / "lib" / "python-service.pipe"
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "python-service.pipe").write_text(lib.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (ROOT / "examples" / "15-shared-template" / "billing.pipe").read_text(encoding="utf-8").replace(
+        "package_bucket = my-org-billing-packages", 'package_bucket = "Billing_Packages"')
+    use = text.split("\n").index("  use python-service {")
+
+    async def go(s):
+        uri = s.open(tmp_path / "billing.pipe", text)
+        (d,) = await s.wait_diagnostics(uri)
+        assert d.code == "E206" and d.range.start.line == use
+        assert "(in lib/python-service.pipe:31:5)" in d.message
+        assert s.errors == []
+
+    run(go)
