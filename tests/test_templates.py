@@ -511,3 +511,34 @@ def test_an_ignore_comment_in_the_library_silences_the_warning_there(tmp_path, m
         'build "aws s3 ls s3://my-org-builds/{name}/"', 'build "aws s3 ls s3://my-org-builds/{name}/"  # pipec: ignore[W520]'))
     assert main(["check", "--strict", "billing.pipe"]) == 0
     assert "W520" not in capsys.readouterr().err
+
+
+def test_the_cloudformation_template_statement_inside_a_template():
+    """'template' is also a statement of 'deploy ... to cloudformation': inside a template it
+    stays that statement, and takes parameters like any value."""
+    text = '''template action stack {
+  param name
+  deploy name to cloudformation {
+    from app
+    stack name
+    template "infra/{name}.yaml"
+    capabilities iam
+  }
+}
+
+pipeline p {
+  source app github "o/r"
+
+  stage deploy {
+    use stack {
+      name = orders
+    }
+  }
+}
+'''
+    module = parse(text, "t.pipe")
+    assert format_module(module) == text
+    pipeline, _ = compile_text(text, "t.pipe")
+    (deploy,) = pipeline.stages[0].actions
+    assert deploy.name == "orders"
+    assert (deploy.stack, deploy.template) == ("orders", "infra/orders.yaml")
