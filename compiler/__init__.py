@@ -8,6 +8,8 @@ The compiler is a pipeline of small stages, each in its own module and each usab
 
 - :mod:`pipec.parser` turns text into the syntax tree of :mod:`pipec.ast` (an LALR parser that
   lark's standalone generator wrote into grammar/pipe_parser.py).
+- :mod:`pipec.templates` reads the files ``use`` lines name and expands the templates they
+  define, so that what follows sees the pipeline as if written by hand.
 - :mod:`pipec.semantic` turns the tree into the validated, platform-neutral :mod:`pipec.model`,
   reporting every problem as a coded :class:`~pipec.diagnostics.Diagnostic`.
 - :mod:`pipec.formatter` prints a tree back as canonical source, keeping comments.
@@ -24,15 +26,19 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
-def compile_text(text: str, filename: str = "<input>"):
-    """Parse and check ``text``; return ``(model.Pipeline, warnings)`` or raise
-    :class:`pipec.diagnostics.Diagnostics` listing every error (and the warnings)."""
+def compile_text(text: str, filename: str = "<input>", allow_outside_uses: bool = False,
+                 read_uses: bool = True):
+    """Parse, expand the templates of, and check ``text``; return ``(model.Pipeline, warnings)``
+    or raise :class:`pipec.diagnostics.Diagnostics` listing every error (and the warnings).
+    ``allow_outside_uses``: ``use`` lines may name files outside the project; ``read_uses``
+    False: they read no file at all, each is an error (the playground: pipec.templates)."""
     from pipec.gc_pause import paused
     from pipec.parser import parse
     from pipec.semantic import analyze
+    from pipec.templates import expand
 
     with paused():  # many objects, few cycles (pipec.gc_pause)
-        return analyze(parse(text, filename))
+        return analyze(expand(parse(text, filename), allow_outside_uses, read_uses))
 
 
 def compile_file(path: str):

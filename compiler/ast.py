@@ -592,6 +592,59 @@ class Pipeline(Node):
     span: Span | None = _span()
 
 
+# ----------------------------------------------------------------------------- shared definitions
+
+
+@node
+class UseFile(Node):
+    """``use "lib/python-service.pipe"`` at the top of a file: the templates of that library
+    file (a path relative to this file) become available here."""
+
+    path: str
+    span: Span | None = _span()
+
+
+@node
+class Param(Node):
+    """``param NAME [= VALUE]`` in a template: a parameter, optional when it has a default."""
+
+    name: str
+    default: str | None = None
+    span: Span | None = _span()
+
+
+@node
+class Template(Node):
+    """``template stage|action NAME { param ...  stage ... }``: stages (``kind`` stage) or
+    actions (``kind`` action) with parameters, written once and expanded where a
+    :class:`UseTemplate` names them (:mod:`pipec.templates`)."""
+
+    kind: str
+    name: str
+    params: tuple[Param, ...] = attrs.field(default=())
+    body: tuple = attrs.field(default=())
+    span: Span | None = _span()
+
+
+@node
+class Arg(Node):
+    """``NAME = VALUE`` in a ``use`` block: one argument of a template."""
+
+    name: str
+    value: str
+    span: Span | None = _span()
+
+
+@node
+class UseTemplate(Node):
+    """``use NAME { ARG = VALUE ... }`` (or ``use NAME``) where a stage or an action may stand:
+    the template's stages or actions, its parameters replaced by the arguments."""
+
+    name: str
+    args: tuple[Arg, ...] = attrs.field(default=())
+    span: Span | None = _span()
+
+
 @node
 class Comment(Node):
     """A ``#`` comment; kept beside the tree (not in it) so the formatter can put it back."""
@@ -603,12 +656,17 @@ class Comment(Node):
 
 @node
 class Module(Node):
-    """A parsed file: the pipeline, its comments, the file name and the source text."""
+    """A parsed file: its ``use`` lines and templates, the pipeline (None in a library file),
+    its comments, the file name and the source text."""
 
-    pipeline: Pipeline
+    pipeline: Pipeline | None
+    uses: tuple[UseFile, ...] = attrs.field(default=())
+    templates: tuple[Template, ...] = attrs.field(default=())
     comments: tuple[Comment, ...] = attrs.field(default=(), eq=False)
     filename: str = attrs.field(default="<input>", eq=False)
     source: str = attrs.field(default="", eq=False, repr=False)
+    #: the text of each library file whose templates were expanded here, by file name
+    libraries: dict = attrs.field(factory=dict, eq=False, repr=False)
 
 
 SourceItem = Union[Field, ConnectionStmt, Trigger]

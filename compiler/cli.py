@@ -46,11 +46,25 @@ def _emit(diags, sources, fmt: str, out_json: list):
     from pipec.cli_color import painter
     from pipec.diagnostics import render_all
 
+    diags = [d.relocated() for d in diags]  # a template's lines are shown from its own file
+    sources = {**sources, **{f: t for f, t in _other_sources(diags, sources).items()}}
     if fmt != "text":
         out_json.extend(diags)
     elif diags:
         print(render_all(diags, sources, painter(sys.stderr)), file=sys.stderr)
         print(file=sys.stderr)
+
+
+def _other_sources(diags, known) -> dict[str, str]:
+    """The text of each file a diagnostic points into that ``known`` lacks (a library file of
+    templates, a target's own settings file such as pipec.lock), for the caret."""
+    out = {}
+    for d in diags:
+        if d.file and d.file not in known and d.file not in out and d.file not in ("-", "<input>"):
+            text, _problem = _read(d.file)
+            if text is not None:
+                out[d.file] = text
+    return out
 
 
 def _target_diagnostics(pipeline, path: str, names) -> list:
@@ -117,6 +131,7 @@ class _Usage(Exception):
 def cmd_check(args) -> int:
     from pipec import compile_text
     from pipec.diagnostics import ERROR, WARNING, Diagnostics
+    from pipec.templates import library_diagnostics
 
     status = EXIT_OK
     out_json: list = []
@@ -132,9 +147,12 @@ def cmd_check(args) -> int:
             status = EXIT_INPUT
             continue
         try:
-            pipeline, diags = compile_text(text, path)
+            pipeline, diags = compile_text(text, path, args.allow_outside_uses)
         except Diagnostics as exc:
             diags, pipeline = exc.diagnostics, None
+        library = library_diagnostics(diags) if pipeline is None else None  # a file of templates
+        if library is not None:
+            diags = library
         if pipeline is not None and names:
             try:
                 diags = [*diags, *_target_diagnostics(pipeline, path, names)]
@@ -153,7 +171,9 @@ def cmd_check(args) -> int:
         if errors or (strict and warnings):
             status = EXIT_INPUT
         if args.format == "text" and not args.quiet:
-            if pipeline is not None and not errors:
+            if library is not None and not errors:
+                print(f"{path}: ok (a library of templates: checked where a pipeline uses them)")
+            elif pipeline is not None and not errors:
                 n_actions = sum(len(s.actions) for s in pipeline.stages)
                 verdict = ("ok" if not warnings else f"{warnings} warning(s), failing with --strict"
                            if strict else f"ok with {warnings} warning(s)")
@@ -396,6 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                        help="diagnostics as text (default, on stderr), or on stdout as a JSON array, a SARIF "
                        "2.1.0 log (code scanning) or GitHub Actions annotations (::error file=...::...)")
+    check.add_argument("--allow-outside-uses", action="store_true",
+                       help="let 'use' lines read library files outside the project (E801)")
     check.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
                        help="treat warnings as errors (exit 1); --no-strict overrides 'strict = true' of [tool.pipec]")
     _add_selection_options(check)
@@ -430,6 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--source-root", metavar="DIR",
                        help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
                        "generated paths in the template are relative to it")
+    build.add_argument("--allow-outside-uses", action="store_true",
+                       help="let 'use' lines read library files outside the project (E801)")
     build.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
                        help="treat warnings as errors; --no-strict overrides 'strict = true' of [tool.pipec]")
     build.add_argument("--format", choices=("text", "json"), default="text",
@@ -666,6 +690,10 @@ def main(argv: list[str] | None = None) -> int:
         except NoPipeFiles as exc:
             print(f"pipec: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        if args.command != "fmt" and any(f.endswith(".pipe") for f in args.files):
+            from pipec.templates import with_dependents  # a library: the pipelines it changes too
+
+            args.files = with_dependents(args.files)
     try:
         return args.func(args)
     except KeyboardInterrupt as exc:  # a build in progress was rolled back before this

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pipec.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, _emit, _options, _read, _read_or_report
+from pipec.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, _emit, _options, _read_or_report
 
 #: the keys of ``build --format json``, in order; every key is always present
 JSON_KEYS = ("version", "output", "check", "result", "written", "unchanged", "removed", "missing", "differs",
@@ -67,6 +67,7 @@ def cmd_build(args) -> int:
     from pipec.build import BuildError, context_for, generate_by_target, source_key
     from pipec.diagnostics import Diagnostics
     from pipec.ignores import FileFilter, unchecked_codes
+    from pipec.templates import library_diagnostics
 
     if args.diff:  # --diff shows what --check finds: it writes nothing either
         args.check = True
@@ -102,10 +103,12 @@ def cmd_build(args) -> int:
             continue
         ignores = FileFilter(text, path, opts.selection)
         try:
-            pipeline, warnings = compile_text(text, path)
+            pipeline, warnings = compile_text(text, path, getattr(args, "allow_outside_uses", False))
         except Diagnostics as exc:
-            report.diagnostics(ignores.keep(exc.diagnostics), {path: text})
-            status = EXIT_INPUT
+            library = library_diagnostics(exc.diagnostics)  # a file of templates: nothing to write
+            report.diagnostics(ignores.keep(exc.diagnostics if library is None else library), {path: text})
+            if library is None or library:
+                status = EXIT_INPUT
             continue
         warnings = ignores.keep(warnings)
         report.diagnostics(warnings, {path: text})
@@ -120,7 +123,7 @@ def cmd_build(args) -> int:
             print(f"pipec: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except Diagnostics as exc:
-            report.diagnostics(exc.diagnostics, {path: text, **_other_sources(exc.diagnostics, path)})
+            report.diagnostics(exc.diagnostics, {path: text})
             status = EXIT_INPUT
             continue
         late = [*ignores.keep(ctx.warnings), *ignores.unused(unchecked_codes(names))]
@@ -217,15 +220,3 @@ def _write_or_compare(args, report: _Report, out: str, by_source, everything: di
     report.summary(f"wrote {len(made)} file(s), {len(everything) - len(made)} unchanged, removed {len(removed)} "
                    f"stale, in {out}")
     return report.finish(EXIT_OK, "written")
-
-
-def _other_sources(diags, path: str) -> dict[str, str]:
-    """The text of each file other than ``path`` that a diagnostic points into (a target's own
-    settings file, such as pipec.lock), for the caret."""
-    out = {}
-    for d in diags:
-        if d.file and d.file != path and d.file not in out:
-            text, _problem = _read(d.file)
-            if text is not None:
-                out[d.file] = text
-    return out

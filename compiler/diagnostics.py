@@ -31,7 +31,10 @@ WARNING = "warning"
 @attrs.frozen
 class Span:
     """A region of a source file: 1-based line and column of its first and last character,
-    plus 0-based character offsets (``end_pos`` exclusive)."""
+    plus 0-based character offsets (``end_pos`` exclusive). A span inside an expanded template
+    (:mod:`pipec.templates`) also knows its ``file`` and the ``origin`` of its expansion: for
+    each use that led there, innermost first, the template's name and where it was used
+    (``file:line:col``); neither is part of equality."""
 
     line: int
     column: int
@@ -39,6 +42,10 @@ class Span:
     end_column: int
     start_pos: int = 0
     end_pos: int = 0
+    file: str | None = attrs.field(default=None, eq=False, repr=False)
+    origin: tuple[tuple[str, str], ...] = attrs.field(default=(), eq=False, repr=False)
+    #: the arguments substituted inside this span: (parameter, value, where the value is written)
+    args: tuple[tuple[str, str, str], ...] = attrs.field(default=(), eq=False, repr=False)
 
     @classmethod
     def point(cls, line: int, column: int, pos: int = 0) -> "Span":
@@ -58,6 +65,20 @@ class Diagnostic:
     help: str = ""
     notes: tuple[str, ...] = ()
     file: str = ""
+
+    def relocated(self) -> "Diagnostic":
+        """This diagnostic in the file its span is in: a span inside an expanded template names
+        the template's file, and a note says where the template was used (each use, innermost
+        first). Any other diagnostic is returned as it is."""
+        s = self.span
+        if s is None or s.file is None or (s.file == self.file and not s.origin):
+            return self
+        notes = [f"expanded from the use at {where} (template '{name}')" for name, where in s.origin]
+        # an argument whose value the message quotes: the value to change is there, not here
+        notes += [f"'{shown(value)}' is the value of the parameter '{param}', given at {where}"
+                  for param, value, where in s.args if value and f"'{shown(value)}'" in self.message]
+        new = tuple(n for n in dict.fromkeys(notes) if n not in self.notes)  # once, however often called
+        return attrs.evolve(self, file=s.file, notes=(*self.notes, *new)) if new or s.file != self.file else self
 
     def sort_key(self) -> tuple:
         s = self.span
@@ -87,7 +108,7 @@ class Diagnostics(Exception):
     """Raised by a stage of the compiler when the input has errors; carries every diagnostic found."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
-        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        self.diagnostics = sorted((d.relocated() for d in diagnostics), key=Diagnostic.sort_key)
         super().__init__(f"{len(self.diagnostics)} diagnostic(s)")
 
 
@@ -195,6 +216,21 @@ CODES: dict[str, str] = {
     "E699": "importer produced an invalid pipeline",
     "W600": "construct not converted",
     "W601": "an import placeholder is still in the pipeline",
+    # shared definitions: use lines and templates (pipec.templates)
+    "E800": "used file cannot be read",
+    "E801": "used file outside the project",
+    "E802": "files use each other in a cycle",
+    "E803": "used file holds a pipeline",
+    "E804": "template defined twice",
+    "E805": "unknown template",
+    "E806": "missing argument",
+    "E807": "unknown argument",
+    "E808": "argument given twice",
+    "E809": "argument is not a name",
+    "E810": "template used in the wrong place",
+    "E811": "templates use each other in a cycle",
+    "E812": "a library file is not a pipeline",
+    "E813": "templates expand to too many stages and actions",
     # pipec check --lint-scripts (its findings keep ShellCheck's own codes, SC####)
     "E700": "--lint-scripts needs ShellCheck",
 }

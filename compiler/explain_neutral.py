@@ -13,6 +13,7 @@ from pipec import explain_places, model
 from pipec.explain_actions import Facts, Narrator, action_title, order_sentence
 from pipec.explain_text import MODES, PLATFORM_NAMES, Doc, join_words, plural, quoted, unique_sorted
 from pipec.explain_triggers import is_default_trigger, source_where, trigger_text, via_text
+from pipec.templates import provenance
 
 
 def overview(pipeline: model.Pipeline, stages) -> str:
@@ -115,10 +116,16 @@ def neutral_body(doc: Doc, p: model.Pipeline, n: Narrator, platform: str | None)
     stages = n.facts.stages_on(platform)
     for i, stage in enumerate(stages, 1):
         doc.heading(f"Stage {i} of {len(stages)}: {stage.name}")
+        came = provenance(stage.span)
+        if came:
+            doc.para(f"Written in {came}.")
         _stage_intro(doc, stage, neutral=True)
         for a in stage.actions:
             doc.blank()
             doc.para(action_title(a))
+            action_came = provenance(getattr(a, "span", None))
+            if action_came and action_came != came:
+                doc.para(f"Written in {action_came}.")
             explain_places.neutral_action(doc, p, a)
             n.action(doc, a)
 

@@ -100,16 +100,36 @@ class _Printer:
             self.last_line = span.end_line
 
     # ---------------------------------------------------------------- pipeline
-    def pipeline(self, p: ast.Pipeline):
-        def item(node, depth):
-            # top-level blocks are separated by one blank line, but never right after the header
-            # (which may carry a trailing comment: hence the flag, not a look at the text)
-            if (isinstance(node, (ast.Source, ast.Stage, ast.PlatformBlock))
-                    and not self.just_opened and self.lines[-1] != ""):
-                self.lines.append("")
-            self.stmt(node, depth)
+    def item(self, node, depth):
+        """A statement of a pipeline or a template: top-level blocks are separated by one blank
+        line, but never right after the header (which may carry a trailing comment: hence the
+        flag, not a look at the text)."""
+        if (isinstance(node, (ast.Source, ast.Stage, ast.PlatformBlock, ast.UseTemplate, ast.Template))
+                and self.lines and not self.just_opened and self.lines[-1] != ""):
+            self.lines.append("")
+        self.stmt(node, depth)
 
-        self.block(p, f"pipeline {p.name}", p.body, 0, item)
+    def pipeline(self, p: ast.Pipeline):
+        self.block(p, f"pipeline {p.name}", p.body, 0, self.item)
+
+    # shared definitions
+    def s_UseFile(self, n, d):
+        self.simple(n, f"use {quote(n.path)}", d)
+
+    def s_Template(self, n, d):
+        self.block(n, f"template {n.kind} {n.name}", (*n.params, *n.body), d, self.item)
+
+    def s_Param(self, n, d):
+        self.simple(n, f"param {n.name}" + ("" if n.default is None else f" = {value(n.default)}"), d)
+
+    def s_UseTemplate(self, n, d):
+        if n.args:
+            self.block(n, f"use {n.name}", n.args, d, self.stmt)
+        else:
+            self.simple(n, f"use {n.name}", d)
+
+    def s_Arg(self, n, d):
+        self.simple(n, f"{n.name} = {value(n.value)}", d)
 
     def stmt(self, node, depth: int):
         method = getattr(self, "s_" + type(node).__name__)
@@ -374,7 +394,14 @@ class _Text:
 def format_module(module: ast.Module) -> str:
     """Canonical source for a parsed module (comments included), ending with one newline."""
     printer = _Printer(module.comments)
-    printer.pipeline(module.pipeline)
+    for use in module.uses:
+        printer.stmt(use, 0)
+    for template in module.templates:
+        printer.item(template, 0)
+    if module.pipeline is not None:
+        if printer.lines and printer.lines[-1] != "":
+            printer.lines.append("")
+        printer.pipeline(module.pipeline)
     if printer.comments:  # comments after the closing brace
         for c in printer.comments:
             printer.lines.append(f"#{c.text}".rstrip())

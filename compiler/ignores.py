@@ -112,23 +112,46 @@ class FileFilter:
             codes = tuple(x.strip().upper() for x in c.group("codes").split(",") if x.strip()) if c else None
             self.comments.setdefault(line, []).append(_Comment(line, column, value.rstrip(), codes))
         self.saw_error = False
+        self._libraries: dict[str, FileFilter | None] = {}
 
     def keep(self, diags) -> list:
         out = []
         for d in diags:
+            d = d.relocated()  # a warning inside an expanded template is in the template's file
             if d.severity != WARNING:
                 self.saw_error = True
                 out.append(d)
                 continue
             silenced = False
             if d.span is not None and d.file == self.path:
-                for c in self.comments.get(d.span.line, ()):
-                    if c.codes and d.code in c.codes:
-                        c.used.add(d.code)
-                        silenced = True
+                silenced = self._silences(d)
+            elif d.span is not None and d.file:  # in a library of templates: its own comments
+                library = self._library(d.file)
+                silenced = library is not None and library._silences(d)
             if not silenced and self.selection.reports(d.code):
                 out.append(d)
         return out
+
+    def _silences(self, d) -> bool:
+        silenced = False
+        for c in self.comments.get(d.span.line, ()):
+            if c.codes and d.code in c.codes:
+                c.used.add(d.code)
+                silenced = True
+        return silenced
+
+    def _library(self, path: str) -> "FileFilter | None":
+        """The ignore comments of a library file a warning points into (an expanded template):
+        they silence it there. Whether one silences nothing is not judged (W106): another
+        pipeline that uses the template may need it."""
+        if path not in self._libraries:
+            from pipec.files import InputError, read_text
+
+            try:
+                self._libraries[path] = FileFilter(read_text(path), path, self.selection)
+            except InputError:
+                self._libraries[path] = None
+        return self._libraries[path]
 
     def unused(self, unchecked=frozenset()) -> list[Diagnostic]:
         """W106 for each comment that silenced nothing. Nothing when the file had errors (not every

@@ -60,6 +60,12 @@ def check(text: str, path: str) -> Checked:
         pipeline, diags = compile_text(text, path)
     except Diagnostics as exc:
         diags, pipeline = exc.diagnostics, None
+    if pipeline is None:  # a library of templates: its own problems only (pipec.templates)
+        from pipec.templates import library_diagnostics
+
+        library = library_diagnostics(diags)
+        if library is not None:
+            diags = library
     target_diags: list = []
     if pipeline is not None and names:
         err = io.StringIO()

@@ -26,7 +26,7 @@ from pipec.lexer import _MASTER
 ACTION_KINDS = ("build", "test", "deploy", "approve", "invoke")
 #: the namespace each kind of definition lives in (a source's name is an artifact's name)
 NAMESPACE = {"source": "artifact", "artifact": "artifact", "stage": "stage", "action": "action",
-             "variable": "variable", "pipeline": "pipeline"}
+             "variable": "variable", "pipeline": "pipeline", "template": "template"}
 _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
@@ -54,7 +54,7 @@ class Tok:
 class Name:
     """One occurrence of a name: where it is, what kind of thing it names, whether it defines it."""
 
-    kind: str  # source, stage, action, artifact, variable, pipeline
+    kind: str  # source, stage, action, artifact, variable, pipeline, template
     name: str
     line: int
     col: int
@@ -90,7 +90,7 @@ class Block:
         """What the block is: pipeline, source, stage, parallel, action, phase, aws, github."""
         kw = self.keyword
         parent = self.parent.role if self.parent else None
-        if kw in ACTION_KINDS and parent in ("stage", "parallel"):
+        if kw in ACTION_KINDS and parent in ("stage", "parallel", "template"):
             return "action"
         if kw in ("install", "pre_build", "build", "post_build") and parent == "action":
             return "phase"
@@ -177,6 +177,13 @@ class Index:
         role = block.role
         if len(words) < 2 or words[1].kind != "WORD":
             return
+        if role == "template" and len(words) >= 3 and words[2].kind == "WORD":  # template stage NAME {
+            block.name_tok = words[2]
+            self.names.append(Name("template", words[2].value, words[2].line, words[2].col, True))
+            return
+        if role == "use":  # use NAME { ARG = VALUE ... }
+            self.names.append(Name("template", words[1].value, words[1].line, words[1].col, False))
+            return
         kind = {"pipeline": "pipeline", "source": "source", "stage": "stage", "action": "action"}.get(role)
         if kind:
             block.name_tok = words[1]
@@ -197,6 +204,8 @@ class Index:
                 self.names.append(Name("artifact", stmt[1].value, stmt[1].line, stmt[1].col, True))
             elif first == "variable" and role == "pipeline":
                 self.names.append(Name("variable", stmt[1].value, stmt[1].line, stmt[1].col, True))
+            elif first == "use" and len(stmt) == 2:  # use NAME, without arguments
+                self.names.append(Name("template", stmt[1].value, stmt[1].line, stmt[1].col, False))
         self._uses(stmt)
 
     def _uses(self, stmt: list[Tok]) -> None:
@@ -227,6 +236,13 @@ class Index:
 
     def definition(self, key: tuple[str, str]) -> Name | None:
         return next((n for n in self.names if n.key == key and n.definition), None)
+
+    def used_files(self) -> list[str]:
+        """The paths of the file's ``use "PATH"`` lines (its libraries of templates), as written."""
+        from pipec.transformer import unescape
+
+        return [unescape(stmt[1].value[1:-1]) for block, stmt in self.statements
+                if block is self.root and len(stmt) == 2 and stmt[0].value == "use" and stmt[1].kind == "STRING"]
 
     def defined(self, namespace: str) -> list[Name]:
         return [n for n in self.names if n.definition and n.key[0] == namespace]
@@ -288,7 +304,7 @@ def _position_in(tok: Tok, index: int) -> tuple[int, int]:
 
 # ----------------------------------------------------------------------------- outline and folding
 
-SYMBOL_KINDS = ("pipeline", "source", "stage", "parallel", "action", "artifact", "variable")
+SYMBOL_KINDS = ("pipeline", "source", "stage", "parallel", "action", "artifact", "variable", "template")
 
 
 @dataclass
@@ -304,8 +320,8 @@ class Symbol:
 
 
 def outline(index: Index) -> list[Symbol]:
-    """The document's outline: the pipeline, its variables, sources, stages (and ``parallel``
-    groups), their actions and the artifacts each produces."""
+    """The document's outline: the templates and the pipeline, its variables, sources, stages
+    (and ``parallel`` groups), their actions and the artifacts each produces."""
 
     def walk(block: Block) -> list[Symbol]:
         out: list[Symbol] = []
@@ -321,8 +337,10 @@ def outline(index: Index) -> list[Symbol]:
                                   stmt[1].line, stmt[1].col))
         for child in block.children:
             role = child.role
-            if role in ("pipeline", "source", "stage", "action") and child.name_tok is not None:
+            if role in ("pipeline", "source", "stage", "action", "template") and child.name_tok is not None:
                 detail = child.keyword if role == "action" else ""
+                if role == "template":
+                    detail = f"{child.header[1].value} template"
                 if child.deploy_platform:
                     detail = f"deploy to {child.deploy_platform}"
                 sym = Symbol(role, child.name_tok.value, detail, child.line, child.end_line,

@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import sys
 import traceback
 
 from lsprotocol import types as T
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 
 from pipec import lsp_check, lsp_docs
 from pipec.lsp_complete import TOKEN_TYPES, complete, semantic_tokens
@@ -36,10 +37,96 @@ from pipec.lsp_index import Index, folding, outline
 GENERATED_FILES = "pipec/generatedFiles"
 _SYMBOL_KIND = {"pipeline": T.SymbolKind.Module, "source": T.SymbolKind.Package, "stage": T.SymbolKind.Namespace,
                 "parallel": T.SymbolKind.Array, "action": T.SymbolKind.Function, "artifact": T.SymbolKind.File,
-                "variable": T.SymbolKind.Variable}
+                "variable": T.SymbolKind.Variable, "template": T.SymbolKind.Class}
 _COMPLETION_KIND = {"keyword": T.CompletionItemKind.Keyword, "value": T.CompletionItemKind.EnumMember,
                     "name": T.CompletionItemKind.Reference, "setting": T.CompletionItemKind.Property,
                     "variable": T.CompletionItemKind.Variable}
+
+
+def _library_definition(path: str, index, name: str):
+    """(file, Name) of the template ``name`` in the libraries the file at ``path`` uses, directly
+    or through other libraries, read as ``pipec check`` reads them (inside the project only,
+    pipec.templates.resolve); None when none defines it."""
+    from pipec.files import InputError, read_text
+    from pipec.templates import project_root, resolve
+
+    root = project_root(path)
+    todo = [(os.path.dirname(path), written) for written in index.used_files()]
+    seen: set[str] = set()
+    while todo:
+        here, written = todo.pop(0)
+        lib, real, why = resolve(here, written, root)
+        if why or real in seen:
+            continue
+        seen.add(real)
+        try:
+            text = read_text(lib)
+        except InputError:
+            continue
+        lib_index = Index(text)
+        found = lib_index.definition(("template", name))
+        if found is not None:
+            return lib, found
+        todo += [(os.path.dirname(lib), w) for w in lib_index.used_files()]
+    return None
+
+
+def _template_hover(doc, name: str) -> str:
+    """The hover of a template's name: its header and ``param`` lines, and where it is defined."""
+    found = doc.index.definition(("template", name))
+    where, lines = "this file", doc.index.lines
+    if found is None:
+        library = _library_definition(doc.path, doc.index, name)
+        if library is None:
+            return f"**template {name}**: not defined in this file nor in the files it uses"
+        from pipec.lsp_index import Index
+
+        where, found = os.path.relpath(library[0], os.path.dirname(doc.path) or "."), library[1]
+        lines = Index(_read_library(library[0])).lines
+    shown = [lines[found.line].strip()]
+    for text in lines[found.line + 1:]:
+        if text.strip().startswith("param "):
+            shown.append("  " + text.strip())
+        elif text.strip() and not text.strip().startswith("#"):
+            break
+    return f"**template {name}** ({where}, line {found.line + 1})\n\n```pipe\n" + "\n".join(shown) + "\n  ...\n}\n```"
+
+
+def _at_use(d, doc):
+    """A diagnostic in a library file (inside a template this file uses, or about the library
+    itself), moved onto the line of this file that leads there: the outermost use of the
+    template, or the 'use "PATH"' line; its own place is named in the message."""
+    import attrs
+
+    from pipec.diagnostics import Span
+
+    place = None
+    if d.span is not None and d.span.origin:
+        file, line, col = d.span.origin[-1][1].rsplit(":", 2)
+        if file == doc.path:
+            place = int(line), int(col)
+    for note in d.notes:
+        if place is None and note.startswith(f"used from {doc.path}:"):
+            line, col = note.rsplit(":", 2)[1:]
+            place = int(line), int(col)
+    if place is None:
+        first = next((stmt[0] for block, stmt in doc.index.statements
+                      if block is doc.index.root and stmt[0].value == "use"), None)
+        place = (first.line + 1, first.col + 1) if first is not None else (1, 1)
+    where = os.path.relpath(d.file, os.path.dirname(doc.path) or ".")
+    if d.span is not None:
+        where += f":{d.span.line}:{d.span.column}"
+    return attrs.evolve(d, file=doc.path, span=Span(*place, place[0], place[1]),
+                        message=f"{d.message} (in {where})")
+
+
+def _read_library(path: str) -> str:
+    from pipec.files import InputError, read_text
+
+    try:
+        return read_text(path)
+    except InputError:
+        return ""
 
 
 class Document:
@@ -117,8 +204,8 @@ class PipeServer(LanguageServer):
         if checked.config_problem:
             self.log(f"pipec: {checked.config_problem}", T.MessageType.Warning)
         lines = doc.lines
-        out = [self.diagnostic(uri, d, lines) for d in checked.diagnostics
-               if d.file in ("", doc.path)]
+        out = [self.diagnostic(uri, d if d.file in ("", doc.path) else _at_use(d, doc), lines)
+               for d in checked.diagnostics]
         # the version checked, so that a client can tell a late publication of an older text
         version = getattr(self.workspace.get_text_document(uri), "version", None)
         self.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=out,
@@ -276,7 +363,10 @@ def make_server() -> PipeServer:
         name = ix.name_at(line, col)
         tok = ix.token_at(line, col)
         rng = None
-        if name is not None:
+        if name is not None and name.kind == "template":  # its header and parameters, wherever it is
+            parts.append(_template_hover(doc, name.name))
+            rng = ls.rng(doc.uri, name.line, name.col, name.line, name.end_col)
+        elif name is not None:
             target = ix.definition(name.key) or name
             narration = doc.narration
             kind = target.kind if target.kind != "pipeline" else None
@@ -332,6 +422,11 @@ def make_server() -> PipeServer:
         line, col = ls.server_pos(doc.uri, params.position)
         name = doc.index.name_at(line, col)
         target = doc.index.definition(name.key) if name else None
+        if target is None and name is not None and name.kind == "template":  # in a used library
+            found = _library_definition(doc.path, doc.index, name.name)
+            if found is not None:
+                uri, target = from_fs_path(found[0]), found[1]
+                return T.Location(uri, ls.rng(uri, target.line, target.col, target.line, target.end_col))
         if target is None:
             return None
         return T.Location(doc.uri, ls.rng(doc.uri, target.line, target.col, target.line, target.end_col))

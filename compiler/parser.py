@@ -258,11 +258,7 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
         if tok is None or tok.type == "$END":
             lines = source_lines(text)
             if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in lines):
-                where = (Span.point(1, 1, 0) if not text.strip() else
-                         Span.point(len(lines), len(lines[-1]) + 1, len(text)))
-                return Diagnostic("E102", ERROR, "the file has no pipeline", where,
-                                  help="A .pipe file holds one pipeline: 'pipeline NAME {', its sources and "
-                                  "stages, then '}'. See examples/01-ci-pull-requests.pipe.", file=filename)
+                return _no_pipeline(text, filename)
             last = len(lines)
             span = Span.point(last, max(1, len(lines[-1]) + 1 if lines else 1), len(text))
             words = _expected_words(lark, expected)
@@ -309,6 +305,16 @@ def _syntax_diagnostic(exc: Exception, text: str, filename: str, lark: Lark, pos
 #: diagnostics, bidi controls make a command read differently from what runs ("Trojan Source"),
 #: and none has a meaning on either platform.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _no_pipeline(text: str, filename: str) -> Diagnostic:
+    """E102 for a file of blanks and comments only."""
+    lines = source_lines(text)
+    where = (Span.point(1, 1, 0) if not text.strip() else
+             Span.point(len(lines), len(lines[-1]) + 1, len(text)))
+    return Diagnostic("E102", ERROR, "the file has no pipeline", where,
+                      help="A .pipe file holds one pipeline: 'pipeline NAME {', its sources and "
+                      "stages, then '}'. See examples/01-ci-pull-requests.pipe.", file=filename)
 
 
 def _glued_value(text: str, pos: int) -> str | None:
@@ -371,7 +377,9 @@ def parse(text: str, filename: str = "<input>") -> ast.Module:
         ast.Comment(t.value[1:].rstrip(), t.line, t.column) for t in post.comments
     )
     try:
-        pipeline = shared().transform(tree)
+        pipeline, uses, templates = shared().transform(tree)
+        if pipeline is None and not uses and not templates:  # blanks and comments only
+            raise Diagnostics([_no_pipeline(text, filename)])
     except VisitError as wrapped:  # lark wraps exceptions raised inside transformer methods
         err = wrapped.orig_exc
         if not isinstance(err, TransformError):
@@ -379,4 +387,5 @@ def parse(text: str, filename: str = "<input>") -> ast.Module:
         raise Diagnostics([
             Diagnostic(err.code, ERROR, err.message, err.span, help=err.help, file=filename)
         ]) from None
-    return ast.Module(pipeline=pipeline, comments=comments, filename=filename, source=text)
+    return ast.Module(pipeline=pipeline, uses=uses, templates=templates, comments=comments,
+                      filename=filename, source=text)

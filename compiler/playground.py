@@ -78,7 +78,7 @@ def _compile(text: str, name: str):
     problem = None
     by_target = None
     try:
-        pipeline, warnings = compile_text(text, name)
+        pipeline, warnings = compile_text(text, name, read_uses=False)  # the page's text only
         diags = list(warnings)
     except Diagnostics as exc:
         pipeline, warnings, diags = None, [], list(exc.diagnostics)
@@ -150,7 +150,7 @@ def _only(what: str, request: dict) -> dict:
 
     text, name = _text(request.get("source")), _name(request.get("name"), "pipeline.pipe")
     try:
-        pipeline, warnings = compile_text(text, name)
+        pipeline, warnings = compile_text(text, name, read_uses=False)  # the page's text only
     except Diagnostics as exc:
         return {what: None, "diagnostics": [_diagnostic(d) for d in exc.diagnostics]}
     return {what: _explain(pipeline, warnings) if what == "explain" else _graph(pipeline), "diagnostics": []}
@@ -250,6 +250,8 @@ def make_catalog(root: Path) -> dict:
     files = {m.group(1): m.group(2) for m in _SAVED_AS.finditer(tutorial)}
     for i, m in enumerate(heads):
         body = tutorial[m.end(): heads[i + 1].start() if i + 1 < len(heads) else len(tutorial)]
+        after = re.search(r"^## ", body, re.M)  # the last lesson ends at the next heading ("Where next")
+        body = body[:after.start()] if after else body
         number, title = int(m.group(1)), m.group(2)
         shown = [e for e in _EXAMPLE.findall(body) if e in examples]
         goal = re.search(r"\*\*Goal\.\*\*(.*?)(?=\n\n)", body, re.S)

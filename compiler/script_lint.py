@@ -110,9 +110,11 @@ def _script_offsets(raw: str, text: str, span: Span) -> list[tuple[int, int]] | 
 
 
 def offsets(c: model.Command, source: str) -> list[tuple[int, int]] | None:
-    """Where each character of ``c.text`` is in ``source``, or None when pipec cannot tell."""
+    """Where each character of ``c.text`` is in ``source``, or None when pipec cannot tell (a
+    command a template wrote is in the template's file, its parameters replaced: the finding is
+    reported at the whole command there, with the use it was expanded from)."""
     s = c.span
-    if s is None or not source or s.end_pos > len(source):
+    if s is None or s.origin or not source or s.end_pos > len(source):
         return None
     raw = source[s.start_pos:s.end_pos]
     if c.script and raw.startswith('"""') and raw.endswith('"""') and len(raw) >= 6:

@@ -497,7 +497,8 @@ def check(module: ast.Module) -> list[tuple[Span | None, Diagnostic]]:
     """W503 for every secret found in ``module``: (the statement's span, the diagnostic pointing at
     the secret itself). The statement's span lets :mod:`pipec.semantic` drop its name-based W503
     for the same ``env`` line."""
-    source = module.source
+    from pipec.templates import carried, source_of
+
     out: list[tuple[Span | None, Diagnostic]] = []
     for item in scanned_items(module):
         text = item.text
@@ -508,11 +509,13 @@ def check(module: ast.Module) -> list[tuple[Span | None, Diagnostic]]:
             continue
         skip = len(text) - len(item.text)
         node_span = getattr(item.node, "span", None)
+        source = source_of(module, node_span)[1]  # a template's value: its library file's text
         for finding in scan(text):
             if finding.start < skip:
                 continue  # in the name, not the value
             nth = _occurrences(text, finding.secret, skip, finding.start)
             span = _locate(source, item, finding.secret, nth)
-            out.append((node_span, Diagnostic("W503", WARNING, _message(item, finding), span,
-                                              _help(item, finding), (), module.filename)))
+            found = Diagnostic("W503", WARNING, _message(item, finding), span, _help(item, finding), (),
+                               module.filename)
+            out.append((node_span, carried([found], node_span)[0]))
     return out

@@ -31,6 +31,7 @@ from __future__ import annotations
 from pipec import ast, model, secretscan
 from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, invalid_value
 from pipec.patterns import check_pattern
+from pipec.templates import carried, source_of
 from pipec.semantic_builds import BuildChecks
 from pipec.semantic_deploys import DeployChecks
 from pipec.semantic_pipeline import PipelineChecks
@@ -158,7 +159,12 @@ class _Analyzer(SettingsChecks, SourceChecks, StageChecks, BuildChecks, DeployCh
         from pipec import shell_state  # E210: one bash -n for every command of the pipeline
 
         builds = [a for st in stages for a in st.actions if isinstance(a, model.Build) and a.os == "linux"]
-        self.diags.extend(shell_state.syntax(builds, self.file, self.module.source))
+        by_file: dict[str, list] = {}  # builds expanded from a template are read in its file's text
+        for b in builds:
+            by_file.setdefault(source_of(self.module, b.span)[0], []).append(b)
+        for file, group in by_file.items():
+            source = source_of(self.module, group[0].span)[1]
+            self.diags.extend(carried(shell_state.syntax(group, file, source), group[0].span))
         return pipeline
 
 
@@ -204,11 +210,11 @@ def analyze(module: ast.Module) -> tuple[model.Pipeline, list[Diagnostic]]:
     by_value = {span for span, _ in found}
     diags = [d for d in an.diags if not (d.code == "W503" and d.span in by_value)] + [d for _, d in found]
     # detect-secrets' inline allowlist comment ('# pragma: allowlist secret') silences W503 there
-    diags = [d for d in diags if not (d.code == "W503" and secretscan.allowlisted(module.source, d.span))]
+    diags = [d for d in diags if not (d.code == "W503" and secretscan.allowlisted(source_of(module, d.span)[1], d.span))]
     from pipec import placeholders  # W601: what pipec import left for a person to fill in
 
     diags += placeholders.check(module.source or "", module.filename)
-    diags = sorted(diags, key=Diagnostic.sort_key)
+    diags = sorted((d.relocated() for d in diags), key=Diagnostic.sort_key)
     if any(d.severity == ERROR for d in diags):
         raise Diagnostics(diags)
     return pipeline, diags

@@ -13,6 +13,7 @@ from pipec import ast, aws_calls, builtins, dependencies, model, shell_state
 from pipec.diagnostics import did_you_mean
 from pipec.semantic_matrix import MatrixChecks
 from pipec.semantic_tables import RUNTIMES, SECRETISH
+from pipec.templates import carried, source_of
 
 #: an ECR image URI as the AWS target takes it apart: the account before the first dot, the Region
 #: after ``.dkr.ecr.``, the repository after the first slash (``ci/builder`` in ``...com/ci/builder:1``)
@@ -204,14 +205,15 @@ class BuildChecks(MatrixChecks):
         self.platform_checks(a, build, seen)
         if build.os == "windows":  # PowerShell commands: the bash readings below do not apply
             return build
-        self.diags.extend(aws_calls.check(build, self.file, self.module.source))
-        self.diags.extend(shell_state.check(build, self.file, self.module.source))
-        self.diags.extend(dependencies.check(build, self.file, self.module.source))
+        file, source = source_of(self.module, a.span)  # an expanded template's build: its file's text
+        self.diags.extend(carried(aws_calls.check(build, file, source), a.span))
+        self.diags.extend(carried(shell_state.check(build, file, source), a.span))
+        self.diags.extend(carried(dependencies.check(build, file, source), a.span))
         # W521/W522: built-in variables the platforms do not give alike; the build runs as a
         # GitHub Actions job too when its stage is not bound to CodePipeline and a GitHub
         # repository holds the workflow
         on_github = st.via != "aws" and any(s.provider == "github" for s in sources)
-        self.diags.extend(builtins.check(build, self.file, self.module.source, on_github))
+        self.diags.extend(carried(builtins.check(build, file, source, on_github), a.span))
         return build
 
     def _var_name(self, names: dict, item) -> bool:

@@ -46,6 +46,7 @@ import re
 from pipec import github_log, model
 from pipec.resource_names import transition_reason
 from pipec.simulate_run import PLATFORM_NAMES, Run, job_results
+from pipec.templates import pipeline_line
 from pipec.timeline import traffic_at
 
 CLOCK = "2026/01/01 00:00:{:02d}"
@@ -77,8 +78,7 @@ def L(text: str, line: int | None = None, **extra) -> dict:
 
 
 def _line(node) -> int | None:
-    span = getattr(node, "span", None)
-    return span.line if span is not None else None
+    return pipeline_line(getattr(node, "span", None))  # a template's node: the line of its use
 
 
 class Source:
@@ -159,7 +159,7 @@ class Source:
     def find(self, node, *words: str) -> int | None:
         """The first line inside ``node``'s span whose words start with ``words``."""
         span = getattr(node, "span", None)
-        if span is None:
+        if span is None or span.origin:  # written in a template: its lines are in another file
             return None
         for n in range(span.line, span.end_line + 1):
             if self.lines[n - 1].split()[:len(words)] == list(words):
@@ -170,7 +170,7 @@ class Source:
         """The line of ``deploy``'s hook for ``event`` (the one running ``target``, on EC2 where an
         event may have several scripts)."""
         span = deploy.span
-        if span is not None and target is not None:
+        if span is not None and not span.origin and target is not None:
             for n in range(span.line, span.end_line + 1):
                 words = self.lines[n - 1].split()
                 if words[:2] == ["hook", event] and target in self.lines[n - 1]:

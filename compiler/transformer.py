@@ -99,7 +99,12 @@ class ToAst(Transformer):
 
     # ------------------------------------------------------------------ pipeline level
     def start(self, meta, c):
-        return c[0]
+        """(pipeline or None, use lines, templates): :func:`pipec.parser.parse` makes the Module."""
+        items = [x for x in c if x is not None]
+        pipeline = next((x for x in items if isinstance(x, ast.Pipeline)), None)
+        uses = tuple(x for x in items if isinstance(x, ast.UseFile))
+        templates = tuple(x for x in items if isinstance(x, ast.Template))
+        return pipeline, uses, templates
 
     def pipeline(self, meta, c):
         return ast.Pipeline(c[0], tuple(c[1:]), span=span_of(meta))
@@ -493,6 +498,27 @@ class ToAst(Transformer):
 
     def artifact_out_stmt(self, meta, c):
         return ast.Field("artifact", c[0], span=span_of(meta))
+
+    # ------------------------------------------------------------------ shared definitions
+    def use_file(self, meta, c):
+        return ast.UseFile(c[0], span=span_of(meta))
+
+    template_kind = _enum
+
+    def template(self, meta, c):
+        kind, name, *rest = c
+        params = tuple(x for x in rest if isinstance(x, ast.Param))
+        body = tuple(x for x in rest if not isinstance(x, ast.Param))
+        return ast.Template(kind, name, params, body, span=span_of(meta))
+
+    def param_stmt(self, meta, c):
+        return ast.Param(c[0], None if c[1] is None else _val(c[1]), span=span_of(meta))
+
+    def use_template(self, meta, c):
+        return ast.UseTemplate(c[0], tuple(c[1:]), span=span_of(meta))
+
+    def arg_stmt(self, meta, c):
+        return ast.Arg(c[0], _val(c[1]), span=span_of(meta))
 
     # ------------------------------------------------------------------ platform blocks
     def aws_block(self, meta, c):

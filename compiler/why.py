@@ -40,6 +40,7 @@ import re
 import attrs
 
 from pipec import github_log, model, why_codes, why_files
+from pipec.templates import pipeline_line
 
 
 @attrs.frozen
@@ -138,8 +139,7 @@ class _Index:
 
 
 def _line(node) -> int | None:
-    span = getattr(node, "span", None)
-    return span.line if span is not None else None
+    return pipeline_line(getattr(node, "span", None))  # a template's node: the line of its use
 
 
 # ----------------------------------------------------------------------------- reading the input

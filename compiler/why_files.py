@@ -94,7 +94,7 @@ def _parameters(idx, text: str, names=frozenset()) -> list:
 def _copy_lines(idx, d: model.Deploy) -> list[tuple[int, str]]:
     """(line, destination) of each ``copy SRC to DEST`` statement of ``d``."""
     span = d.span
-    if span is None:
+    if span is None or span.origin:  # written in a template: its lines are in another file
         return []
     out = []
     for n in range(span.line, span.end_line + 1):

@@ -462,10 +462,12 @@ actions = _short(_actions())
 
 # ----------------------------------------------------------------------------- stages and pipeline
 
-parallels = _node(ast.Parallel, _tuple(actions | sources, 0, 3))
+#: ``use NAME { ARG = VALUE ... }`` where a stage or an action may stand (shared definitions)
+template_uses = _node(ast.UseTemplate, names, _tuple(_node(ast.Arg, names, values), 0, 3))
+parallels = _node(ast.Parallel, _tuple(actions | sources | template_uses, 0, 3))
 transitions = _node(ast.TransitionStmt, strings)
 
-stage_items = st.one_of(actions, actions, parallels, transitions, sources)
+stage_items = st.one_of(actions, actions, parallels, transitions, sources, template_uses)
 stages = _short(_node(ast.Stage, names, vias, _tuple(stage_items, 0, 4)))
 
 pipeline_items = st.one_of(
@@ -476,6 +478,7 @@ pipeline_items = st.one_of(
     stages,
     stages,
     platform_blocks,
+    template_uses,
 )
 
 #: A stage whose actions have bodies: inserted into most pipelines so that the statements deep
@@ -493,13 +496,34 @@ def _pipelines(draw) -> ast.Pipeline:
 
 pipelines: st.SearchStrategy[ast.Pipeline] = _pipelines()
 
+#: the nodes of a file's head (use lines, templates), drawn by :data:`modules`, not in a pipeline
+MODULE_CLASSES = frozenset({ast.UseFile, ast.Template, ast.Param})
+
 #: Node classes the strategies above generate: every attrs node class of pipec.ast except the
-#: ones kept beside the tree (Comment, Module).
+#: ones kept beside the tree (Comment, Module) and those of a file's head (MODULE_CLASSES).
 NODE_CLASSES: frozenset[type] = frozenset(
     cls for cls in vars(ast).values()
     if isinstance(cls, type) and attrs.has(cls) and cls.__module__ == ast.__name__
-    and cls not in (ast.Comment, ast.Module)
+    and cls not in (ast.Comment, ast.Module) and cls not in MODULE_CLASSES
 )
+
+_params = _tuple(_node(ast.Param, names, _opt(values)), 0, 3)
+templates = st.one_of(
+    _node(ast.Template, st.just("stage"), names, _params, _tuple(stages | template_uses, 0, 2)),
+    _node(ast.Template, st.just("action"), names, _params, _tuple(actions | parallels | template_uses, 0, 2)),
+)
+
+
+@st.composite
+def _modules(draw) -> ast.Module:
+    """A whole file: use lines, templates, and a pipeline (or none: a library file)."""
+    uses = draw(_tuple(_node(ast.UseFile, strings), 0, 2))
+    tpls = draw(_tuple(templates, 0 if uses else 1, 3))
+    pipeline = draw(st.none() | pipelines) if (uses or tpls) else draw(pipelines)
+    return ast.Module(pipeline=pipeline, uses=uses, templates=tpls)
+
+
+modules: st.SearchStrategy[ast.Module] = _modules()
 
 
 # ----------------------------------------------------------------------------- variants

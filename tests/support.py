@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pipec
 from pipec.build import EmitContext, generate
 from pipec.diagnostics import ERROR, WARNING, Diagnostics
 from pipec.targets import TARGETS
+
+
+#: the examples folder: a curriculum of pipelines (examples/README.md)
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+
+def example_pipes() -> list[Path]:
+    """Every example pipeline: ``examples/*.pipe``, and the pipeline files of each folder example
+    (``examples/NN-name/*.pipe``, whose ``lib/`` holds library files of templates, not pipelines)."""
+    return sorted([*EXAMPLES_DIR.glob("*.pipe"), *EXAMPLES_DIR.glob("[0-9][0-9]-*/*.pipe")])
+
+
+def example_stem(path: Path) -> str:
+    """An example's name for its golden files: ``02-reference``, ``15-shared-template/billing``."""
+    return Path(path).relative_to(EXAMPLES_DIR).with_suffix("").as_posix()
+
+
+def example_text(path: Path) -> str:
+    """An example's pipeline as one self-contained file: its text, or for a file that uses
+    templates the expanded pipeline written out (pipec.templates: the same outputs, byte for byte),
+    for tests that compile a text without its folder."""
+    from pipec.formatter import format_module
+    from pipec.parser import parse
+    from pipec.templates import expand, uses_templates
+
+    text = Path(path).read_text(encoding="utf-8")
+    module = parse(text, str(path))
+    return format_module(expand(module)) if uses_templates(module) else text
 
 
 def diagnose(text: str, filename: str, platform_warnings: bool = False) -> list:

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 import pipec
+from support import example_pipes, example_stem
 from pipec.model import (Deploy, EcsNetwork, EcsTarget, Ec2Target, Hook, LambdaTarget, Rollback,
                          Strategy)
 from pipec.targets.aws import appspec
@@ -26,7 +27,7 @@ from pipec.targets.aws import appspec
 import jsonschema  # noqa: E402  (a test dependency: a missing one must fail, not skip)
 
 ROOT = Path(__file__).parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
+EXAMPLES = example_pipes()  # folder examples (templates) included
 
 
 def _deploy(platform, target, strategy=Strategy("all-at-once"), hooks=(), name="d"):
@@ -62,7 +63,7 @@ def _codedeploy_actions():
         pipeline, _ = pipec.compile_file(str(path))
         for action in pipeline.actions():
             if isinstance(action, Deploy) and action.uses_codedeploy:
-                yield pytest.param(path, action, id=f"{path.stem}:{action.name}")
+                yield pytest.param(path, action, id=f"{example_stem(path)}:{action.name}")
 
 
 @pytest.mark.parametrize("path,deploy", list(_codedeploy_actions()))

@@ -28,15 +28,15 @@ import yaml
 
 from pipec import compile_file, model
 from pipec.build import context_for, generate
-from support import as_list, policy_statements
+from support import as_list, example_pipes, example_stem, policy_statements
 from pipec.targets.aws import codedeploy
 from pipec.targets.aws import patterns as codepipeline_patterns
 from pipec.targets.aws import read_codebuild
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
+EXAMPLES = example_pipes()  # folder examples (templates) included
 GOLDEN = Path(__file__).resolve().parent / "golden"
-STEMS = [p.stem for p in EXAMPLES]
+STEMS = [example_stem(p) for p in EXAMPLES]
 
 
 # ----------------------------------------------------------------------------- building

@@ -41,10 +41,12 @@ from pipec import compile_file, model
 from pipec.build import GENERATED_MARK, MANIFEST, context_for, digest, generate, write
 from pipec.cli import main
 from pipec.targets import TARGETS
+from support import EXAMPLES_DIR, example_pipes, example_stem
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
-STEMS = [p.stem for p in EXAMPLES]
+#: every example pipeline's golden name, folder examples included (``15-shared-template/billing``)
+STEMS = [example_stem(p) for p in example_pipes()]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REGEN = os.environ.get("PIPEC_REGEN") == "1"
 REFERENCE = ROOT / "examples" / "02-reference.pipe"
@@ -187,13 +189,16 @@ def test_golden_files(stem):
 def test_golden_directory_has_only_examples():
     """A removed or renamed example leaves no orphaned golden directory behind."""
     dirs = {p.name for p in GOLDEN.iterdir() if p.is_dir()}
-    assert dirs == set(STEMS)
+    assert dirs == {stem.split("/")[0] for stem in STEMS}
+    for folder in {stem.split("/")[0] for stem in STEMS if "/" in stem}:  # a folder example's pipelines
+        assert {p.name for p in (GOLDEN / folder).iterdir()} == {s.split("/")[1] for s in STEMS
+                                                                if s.startswith(folder + "/")}
 
 
 # ----------------------------------------------------------------------------- layout and re-runs
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=STEMS)
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_build_writes_the_documented_layout(capsys, tmp_path, example):
     pipe = repo_with(tmp_path, example)
     out = pipe.parent / "generated"
@@ -485,7 +490,8 @@ def test_fresh_directory_with_a_blocked_path_is_left_empty(capsys, tmp_path):
 
 #: Examples whose action names collide (unit, image) cannot share one output directory.
 GROUPS = [[p for p in EXAMPLES if p.stem not in ("06-parallel-tests", "08-hybrid-github-ci-aws-cd")],
-          [ROOT / "examples" / "06-parallel-tests.pipe", ROOT / "examples" / "08-hybrid-github-ci-aws-cd.pipe"]]
+          [ROOT / "examples" / "06-parallel-tests.pipe", ROOT / "examples" / "08-hybrid-github-ci-aws-cd.pipe"],
+          [p for p in example_pipes() if p.parent != EXAMPLES_DIR]]  # folder examples (templates)
 
 
 def _subprocess_build(out: Path, seed: str):
@@ -506,7 +512,7 @@ def test_output_is_identical_across_runs_and_hash_seeds(tmp_path):
     assert a == b
     # and the same as the in-process golden files (same source root relation, same names)
     for stem in STEMS:
-        group = next(f"group{i}" for i, g in enumerate(GROUPS) if any(p.stem == stem for p in g))
+        group = next(f"group{i}" for i, g in enumerate(GROUPS) if any(example_stem(p) == stem for p in g))
         for rel, text in golden_files(stem).items():
             assert a[f"{group}/{rel}"] == text.encode(), (stem, rel)
 
@@ -516,7 +522,7 @@ def test_generation_is_deterministic_in_process():
         assert golden_files(stem) == golden_files(stem)
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=STEMS)
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_every_file_starts_with_the_header_naming_its_source(capsys, tmp_path, example):
     repo = tmp_path / "repo"
     (repo / "pipelines").mkdir(parents=True)

@@ -24,13 +24,14 @@ import pytest
 import yaml
 
 import pipec
+from support import example_pipes, example_stem
 from pipec import model
 from pipec.targets.aws import buildspec
 
 import jsonschema  # noqa: E402  (a test dependency: a missing one must fail, not skip)
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
+EXAMPLES = example_pipes()  # folder examples (templates) included
 
 
 @functools.lru_cache(maxsize=None)
@@ -43,7 +44,7 @@ def _example_builds():
     for path in EXAMPLES:
         for action in _compiled(path).actions():
             if isinstance(action, model.Build):
-                yield pytest.param(path, action.name, id=f"{path.stem}:{action.name}")
+                yield pytest.param(path, action.name, id=f"{example_stem(path)}:{action.name}")
 
 
 def _build(path: Path, name: str) -> model.Build:

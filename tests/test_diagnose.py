@@ -20,14 +20,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pipec
+from support import example_pipes
 from pipec.build import EmitContext, diagnose_by_target, generate_by_target
 from pipec.diagnostics import Diagnostics
 from pipec.targets import TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted([*ROOT.glob("examples/*.pipe"), *ROOT.glob("examples/exercises/*.pipe"),
+FILES = sorted([*example_pipes(), *ROOT.glob("examples/exercises/*.pipe"),
                 *ROOT.glob("tests/errors/*.pipe")])
-EXAMPLES = sorted(ROOT.glob("examples/*.pipe"))
+EXAMPLES = example_pipes()  # folder examples (templates) included
 
 
 def _reported(run, pipeline, names) -> tuple[str, list[dict]]:

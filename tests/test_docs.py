@@ -43,11 +43,12 @@ def _fences(text: str) -> list[tuple[str, str]]:
 
 
 def _is_whole_file(body: str) -> bool:
-    """A block is a whole file when its first line that is not a comment or blank is ``pipeline``."""
+    """A block is a whole file when its first line that is not a comment or blank is ``pipeline``,
+    or the ``use`` line or template that starts a file of shared definitions."""
     for line in body.splitlines():
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
-            return stripped.startswith("pipeline ")
+            return stripped.startswith(("pipeline ", "use \"", "template stage ", "template action "))
     return False
 
 
@@ -320,11 +321,13 @@ def test_examples_readme_grammar_coverage_is_current():
 
     lark, post = _parser()
     covered: dict[str, set[str]] = {}
-    for path in sorted((ROOT / "examples").glob("*.pipe")):
+    folders = sorted((ROOT / "examples").glob("[0-9][0-9]-*/**/*.pipe"))  # a folder example and its lib/
+    for path in [*sorted((ROOT / "examples").glob("*.pipe")), *folders]:
         post.reset()
+        number = path.relative_to(ROOT / "examples").as_posix()[:2]
         for tree in lark.parse(path.read_text(encoding="utf-8")).iter_subtrees():
             if tree.data != "start":  # the root, around the pipeline
-                covered.setdefault(tree.data, set()).add(path.name[:2])
+                covered.setdefault(tree.data, set()).add(number)
     text = _read(ROOT / "examples" / "README.md")
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z_0-9]+)` \| .*? \| ([0-9, ]+) \|$", text, re.M)}
     # what a parse tree can hold: rule names and their aliases ('-> name'), helpers excluded

@@ -26,6 +26,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 import pipec
+from support import example_pipes, example_stem, example_text
 from pipelines import FLOW_PIPELINES, pipelines
 from pipec import deploy_time, plan
 from pipec.build import EmitContext, generate, write
@@ -35,13 +36,14 @@ from pipec.targets.aws import emit as aws
 from pipec.targets.github import emit as github
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
+EXAMPLES = example_pipes()  # folder examples (templates) included
 
 
-def built(text: str, out: Path):
-    """Compile ``text`` and write every target's files under ``out`` (the source root too).
-    Returns the model, or None when a target refuses it (the refusal is a coded diagnostic)."""
-    pipeline, _ = pipec.compile_text(text, "gen.pipe")
+def built(text: str, out: Path, filename: str = "gen.pipe"):
+    """Compile ``text`` (read from ``filename``: its ``use`` lines are relative to it) and write
+    every target's files under ``out`` (the source root too). Returns the model, or None when a
+    target refuses it (the refusal is a coded diagnostic)."""
+    pipeline, _ = pipec.compile_text(text, filename)
     try:
         files = generate(pipeline, EmitContext(source="gen.pipe", prefix=""), ["aws", "github"])
     except Diagnostics as exc:
@@ -126,10 +128,10 @@ def scratch():
 # ----------------------------------------------------------------------------- property 1
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@pytest.mark.parametrize("example", EXAMPLES, ids=[example_stem(p) for p in EXAMPLES])
 def test_examples_plans_agree(example):
     with scratch() as out:
-        pipeline = built(example.read_text(encoding="utf-8"), out)
+        pipeline = built(example.read_text(encoding="utf-8"), out, str(example))
         assert pipeline is not None
         check_plans(pipeline, out)
 
@@ -623,9 +625,9 @@ def _first_failure(check) -> str | None:
 
     for example in EXAMPLES:
         try:
-            check(example.read_text(encoding="utf-8"))
+            check(example_text(example))
         except (AssertionError, ValueError, KeyError) as exc:
-            return f"{example.stem}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            return f"{example_stem(example)}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     for name, text in FLOW_PIPELINES.items():
         try:
             check(text)

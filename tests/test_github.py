@@ -34,7 +34,7 @@ import yaml
 
 import pipec
 import validators
-from support import as_list, policy_statements
+from support import as_list, example_pipes, example_stem, policy_statements
 from pipec import builtins, compile_file, model
 from pipec.build import EmitContext, context_for, generate
 from pipec.diagnostics import ERROR, Diagnostics
@@ -43,8 +43,8 @@ from pipec.targets.github import jobs as github_jobs
 from pipec.targets.github import phases as github_phases
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
-STEMS = [p.stem for p in EXAMPLES]
+EXAMPLES = example_pipes()  # folder examples (templates) included
+STEMS = [example_stem(p) for p in EXAMPLES]
 GOLDEN = Path(__file__).resolve().parent / "golden"
 PINS = json.loads((ROOT / "targets" / "github" / "actions.json").read_text(encoding="utf-8"))["actions"]
 

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import example_pipes, example_stem
 
 from pipec import compile_file, plan
 from pipec.targets.github import emit as github
@@ -16,7 +17,8 @@ from pipec.targets.github import read as gr
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
-EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.pipe"))
+# every example pipeline, a folder example's included (15-shared-template/billing)
+EXAMPLES = [example_stem(p) for p in example_pipes()]
 
 
 def plan_diff(got: plan.Plan, expected: plan.Plan) -> str:
@@ -53,7 +55,7 @@ def plan_diff(got: plan.Plan, expected: plan.Plan) -> str:
 
 
 def test_every_example_has_a_golden_workflow():
-    assert len(EXAMPLES) == 14
+    assert len(EXAMPLES) == 16
     for stem in EXAMPLES:
         assert list(gr.workflows(GOLDEN / stem)), stem
 

@@ -326,3 +326,60 @@ def test_variables_are_names_too(tmp_path):
         assert s.errors == []
 
     run(go)
+
+
+def test_definition_of_a_template_in_a_used_library(tmp_path):
+    """Go to definition on a use jumps to the template: in the same file, or in the library file
+    that a use line names (read as pipec check reads it, inside the project)."""
+    (tmp_path / ".git").mkdir()
+    lib = ROOT / "examples" / "15-shared-template" / "lib" / "python-service.pipe"
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "python-service.pipe").write_text(lib.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (ROOT / "examples" / "15-shared-template" / "billing.pipe").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    use = next(i for i, s in enumerate(lines) if s.strip() == "use python-service {")
+    local = 'template action checks {\n  test unit {\n    build "make test"\n  }\n}\n\n'
+    local_text = local + text.replace("  use python-service {", "  stage more {\n    use checks\n  }\n\n  use python-service {")
+    local_lines = local_text.split("\n")
+    local_use = next(i for i, s in enumerate(local_lines) if s.strip() == "use checks")
+
+    async def go(s):
+        c = s.client
+        uri = s.open(tmp_path / "billing.pipe", text)
+        await s.wait_diagnostics(uri)
+        loc = await c.text_document_definition_async(T.DefinitionParams(**at(uri, use, lines[use].index("python") + 2)))
+        assert loc.uri.endswith("/lib/python-service.pipe")
+        defined = lib.read_text(encoding="utf-8").split("\n").index("template stage python-service {")
+        assert (loc.range.start.line, loc.range.start.character) == (defined, len("template stage "))
+        h = await c.text_document_hover_async(T.HoverParams(**at(uri, use, lines[use].index("python") + 2)))
+        assert "template python-service** (lib/python-service.pipe, line" in h.contents.value
+        assert "param python_version = 3.12" in h.contents.value
+        other = s.open(tmp_path / "other.pipe", local_text)
+        await s.wait_diagnostics(other)
+        loc = await c.text_document_definition_async(T.DefinitionParams(
+            **at(other, local_use, local_lines[local_use].index("checks") + 1)))
+        assert loc.uri == other and loc.range.start.line == 0
+        assert s.errors == []
+
+    run(go)
+
+
+def test_a_problem_in_a_used_library_is_shown_on_the_use(tmp_path):
+    """The document's diagnostics include those inside a template it uses, on the line of the
+    use (the client shows a document's own positions only), naming the library's line."""
+    (tmp_path / ".git").mkdir()
+    lib = ROOT / "examples" / "15-shared-template" / "lib" / "python-service.pipe"
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "python-service.pipe").write_text(lib.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (ROOT / "examples" / "15-shared-template" / "billing.pipe").read_text(encoding="utf-8").replace(
+        "package_bucket = my-org-billing-packages", 'package_bucket = "Billing_Packages"')
+    use = text.split("\n").index("  use python-service {")
+
+    async def go(s):
+        uri = s.open(tmp_path / "billing.pipe", text)
+        (d,) = await s.wait_diagnostics(uri)
+        assert d.code == "E206" and d.range.start.line == use
+        assert "(in lib/python-service.pipe:31:5)" in d.message
+        assert s.errors == []
+
+    run(go)

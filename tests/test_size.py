@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-STEMS = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
+# every example pipeline's golden folder: a folder example has one per pipeline
+# (15-shared-template/billing), the others are one folder each
+STEMS = sorted(p.parent.parent.relative_to(GOLDEN).as_posix() for p in GOLDEN.glob("**/.github/workflows"))
 
 
 def golden_files(stem: str) -> dict[str, str]:

@@ -45,6 +45,7 @@ TOPICS = [
     ("Best practices", "09-"),
     ("Troubleshooting failed runs", "10-"),
     ("Many accounts and Regions", "11-"),  # issue 27, beyond the seed module's sections
+    ("Shared definitions", "12-"),  # issue 26: templates kept in a library
 ]
 
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
@@ -112,8 +113,9 @@ def excerpt_problem(excerpt: str, whole: str) -> str | None:
 
 
 def example_of(body: str) -> Path:
-    """The lesson's example: the first examples/NN-*.pipe it links (not an exercise)."""
-    m = re.search(r"\]\(\.\./(examples/\d\d-[\w-]+\.pipe)\)", body)
+    """The lesson's example: the first examples/NN-*.pipe it links (not an exercise), or a
+    pipeline of a folder example (examples/NN-name/FILE.pipe)."""
+    m = re.search(r"\]\(\.\./(examples/\d\d-[\w-]+(?:/[\w-]+)?\.pipe)\)", body)
     assert m, "the lesson links no example"
     return ROOT / m.group(1)
 
@@ -278,6 +280,29 @@ def test_troubleshooting_output_is_real(tmp_path, monkeypatch, capsys):
     solution = (EXERCISES / "10-fix-the-pipeline.pipe").read_text(encoding="utf-8")
     for code in re.findall(r"^(?:error|warning)\[(\w+)\]", shown, re.M):
         assert code in solution, f"the solution's comment does not mention {code}"
+
+
+def test_shared_definitions_output_is_real(tmp_path, monkeypatch, capsys):
+    """Lesson 12's misspelt argument, put into the example's billing.pipe beside its library,
+    gives what the lesson shows."""
+    import shutil
+
+    from pipec.cli import main
+
+    fences = [(info, b) for info, b, _p in blocks(_lesson(12))]
+    use = next(b for info, b in fences if info == "pipe-snippet" and "pyhton_version" in b)
+    shown = next(b for info, b in fences if info == "text" and "error[" in b)
+    example = ROOT / "examples" / "15-shared-template"
+    (tmp_path / ".git").mkdir()
+    shutil.copytree(example / "lib", tmp_path / "lib")
+    good = (example / "billing.pipe").read_text(encoding="utf-8")
+    start = good.index("  use python-service {")
+    end = good.index("  }\n", start) + len("  }\n")
+    (tmp_path / "billing.pipe").write_text(good[:start] + use + good[end:], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "billing.pipe"]) == 1
+    out, err = capsys.readouterr()
+    assert shown == err + out, "the output shown in lesson 12 is not what 'pipec check billing.pipe' prints"
 
 
 def test_best_practice_warnings_are_real():
