@@ -165,6 +165,21 @@ class PipeServer(LanguageServer):
         self.docs: dict[str, Document] = {}
         self.debounce = 0.1
         self._pending: dict[str, asyncio.TimerHandle] = {}
+        self._reporting = False
+
+    def report_server_error(self, error: Exception, source) -> None:
+        """Show an out-of-band error to the user (pygls's default), once. When sending is what
+        failed (the client has closed the channel, as around ``exit``), pygls reports that failure
+        by sending a message, which fails and is reported again without end, each time logging a
+        traceback to standard error, until the client's pipe is full and the server hangs: a
+        report made while one is being made is dropped (pygls has logged it already)."""
+        if self._reporting:
+            return
+        self._reporting = True
+        try:
+            super().report_server_error(error, source)
+        finally:
+            self._reporting = False
 
     def doc(self, uri: str) -> Document:
         text = self.workspace.get_text_document(uri).source

@@ -53,9 +53,10 @@ class Session:
         return result
 
     async def stop(self) -> None:
-        await self.client.shutdown_async(None)
+        await asyncio.wait_for(self.client.shutdown_async(None), 60)
         self.client.exit(None)
-        await self.client.stop()
+        # bounded: a server that does not exit fails the test instead of hanging the suite
+        await asyncio.wait_for(self.client.stop(), 60)
 
     def open(self, path: Path, text: str | None = None) -> str:
         uri = path.resolve().as_uri()

@@ -383,3 +383,24 @@ def test_a_problem_in_a_used_library_is_shown_on_the_use(tmp_path):
         assert s.errors == []
 
     run(go)
+
+
+def test_an_error_sending_on_a_closed_channel_is_logged_once_not_reported_forever(caplog):
+    """Around ``exit`` the client closes the channel; pygls reports a failed send by sending a
+    message, which fails and is reported again: without a guard that recursion logs a traceback a
+    level, fills the client's standard-error pipe and hangs the server (seen in the suite)."""
+    import io
+    import logging
+
+    from pygls.io_ import StdoutWriter
+
+    from pipec.lsp_server import make_server
+
+    ls = make_server()
+    closed = io.BytesIO()
+    closed.close()
+    ls.protocol.set_writer(StdoutWriter(closed))
+    with caplog.at_level(logging.WARNING, logger="pygls"):
+        ls.window_show_message(T.ShowMessageParams(message="hello", type=T.MessageType.Info))
+    sends = [r for r in caplog.records if r.getMessage().startswith("Error sending data")]
+    assert 1 <= len(sends) <= 2, len(sends)
