@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 import attrs
 
@@ -131,6 +132,12 @@ class _Library:
         if real in self._done:
             return
         self._done.add(real)
+        kind = _not_a_file(path)
+        if kind:  # reading a named pipe would wait for a writer forever
+            self.err("E800", f"used file '{shown(use.path)}' is {kind}", use.span, file,
+                     help=f"The path is relative to {file}'s folder and resolves to {path}: name the "
+                     "library's .pipe file there.")
+            return
         try:
             text = read_text(path)
         except InputError as exc:
@@ -170,6 +177,17 @@ def resolve(here: str, written: str, root: str, allow_outside: bool = False) -> 
         return path, real, "it leads outside the project" + (
             "" if ".." in written.split("/") else " through a symbolic link")
     return path, real, ""
+
+
+def _not_a_file(path: str) -> str:
+    """What ``path`` is when it exists but is not a regular file ('a folder', ...), else ''."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""  # reading it says why
+    if stat.S_ISREG(mode):
+        return ""
+    return "a folder" if stat.S_ISDIR(mode) else "not a regular file (a named pipe, a socket or a device)"
 
 
 def _where(file: str, span: Span | None) -> str:
@@ -525,6 +543,8 @@ def _uses_of(path: str, root: str) -> tuple[bool, list[str]]:
     from pipec.files import InputError, read_text
     from pipec.parser import parse
 
+    if _not_a_file(path):
+        return False, []
     try:
         module = parse(read_text(path), path)
     except (InputError, Diagnostics):

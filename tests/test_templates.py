@@ -217,6 +217,37 @@ def test_a_symbolic_link_out_of_the_project_is_refused(tmp_path):
     assert pipeline.name == "billing"
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_used_path_that_is_a_named_pipe_or_a_folder_is_refused_without_waiting(tmp_path):
+    """Opening a named pipe for reading waits for a writer: the check would never end."""
+    import signal
+
+    root = _project(tmp_path, {"billing.pipe": SERVICE})
+    (root / "lib").mkdir()
+    os.mkfifo(root / "lib" / "python-service.pipe")
+
+    def hung(*_):
+        raise TimeoutError("the check waited on the named pipe")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(5)
+    try:
+        with pytest.raises(Diagnostics) as exc:
+            compile_file(str(root / "billing.pipe"))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    (diag,) = exc.value.diagnostics
+    assert (diag.code, diag.span.line) == ("E800", 1)
+    assert "not a regular file" in diag.message
+    os.remove(root / "lib" / "python-service.pipe")
+    (root / "lib" / "python-service.pipe").mkdir()
+    with pytest.raises(Diagnostics) as exc:
+        compile_file(str(root / "billing.pipe"))
+    assert [(d.code, d.message) for d in exc.value.diagnostics] == [
+        ("E800", "used file 'lib/python-service.pipe' is a folder")]
+
+
 def test_a_library_that_does_not_parse_is_reported_in_it_with_the_use(tmp_path):
     root = _project(tmp_path, {"lib/python-service.pipe": "template action x {\n  bogus\n}\n",
                                "billing.pipe": SERVICE})
