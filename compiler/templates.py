@@ -64,6 +64,10 @@ _TEXT_KEYWORDS = frozenset({"message", "url", "parameters"})
 #: template long before), low enough that templates using each other twice over (2 to the 30th
 #: stages from 30 lines) are stopped in milliseconds
 MAX_EXPANDED = 10_000
+#: how much text the arguments may put into one file's values, all uses together: what a file
+#: itself may hold (2 MiB); an argument that puts ``{a}{a}`` into the next template's argument
+#: doubles at each step with a handful of uses, which MAX_EXPANDED does not see
+MAX_EXPANDED_TEXT = 2 * 1024 * 1024
 
 
 @attrs.frozen
@@ -206,8 +210,9 @@ class _Sub:
     problems found."""
 
     def __init__(self, values: dict[str, str], file: str, origin: tuple[tuple[str, str], ...],
-                 given_at: dict[str, str] | None = None):
+                 given_at: dict[str, str] | None = None, budget: list[int] | None = None):
         self.values = values
+        self.budget = budget if budget is not None else [MAX_EXPANDED_TEXT]  # shared by one file's uses
         self.file = file
         self.origin = origin
         self.given_at = given_at or {}  # parameter -> where its value is written (file:line:col)
@@ -231,6 +236,7 @@ class _Sub:
         if whole and value in self.values:
             self.hits.append(value)
             result = self.values[value]
+            self.spend(len(result), span)
             if (owner, field) in _NAME_FIELDS and not _NAME.match(result):
                 self.not_names.append((value, span))
             return result
@@ -240,10 +246,24 @@ class _Sub:
         def one(m):
             if m.group(1) in self.values:
                 self.hits.append(m.group(1))
+                self.spend(len(self.values[m.group(1)]), span)
                 return self.values[m.group(1)]
             return m.group(0)
 
         return _PLACEHOLDER.sub(one, value)
+
+    def spend(self, size: int, span: Span | None) -> None:
+        self.budget[0] -= size
+        if self.budget[0] < 0:
+            raise _TooMuchText(span)
+
+
+class _TooMuchText(Exception):
+    """The arguments have put more than MAX_EXPANDED_TEXT characters into the file's values."""
+
+    def __init__(self, span: Span | None):
+        super().__init__()
+        self.span = span
 
 
 def _map(node, sub: _Sub):
@@ -291,6 +311,7 @@ class _Expander:
         self.file = file
         self.diags = library.diags
         self.made = 0  # stages and actions made so far (MAX_EXPANDED)
+        self.budget = [MAX_EXPANDED_TEXT]  # characters the arguments may still put in values
 
     def err(self, code, message, span, help="", notes=()):
         file = span.file if span is not None and span.file else self.file
@@ -354,7 +375,8 @@ class _Expander:
             raise Diagnostics(self.diags)
         given = {a.name: _where(self.file_of(a), a.span) for a in use.args}
         given.update({p.name: f"{_where(defined.file, p.span)} (its default)" for p in tpl.params if p.name not in given})
-        sub = _Sub(values, defined.file, ((tpl.name, here), *(use.span.origin if use.span else ())), given)
+        sub = _Sub(values, defined.file, ((tpl.name, here), *(use.span.origin if use.span else ())), given,
+                   self.budget)
 
         body = []
         for item in tpl.body:
@@ -366,7 +388,15 @@ class _Expander:
                          help="A stage template holds stages; an action template holds actions (and "
                          "parallel groups, except when it is used inside a parallel group).")
                 continue
-            body.append(_map(item, sub))
+            try:
+                body.append(_map(item, sub))
+            except _TooMuchText as exc:
+                self.err("E813", f"the uses of templates put more than {MAX_EXPANDED_TEXT // (1024 * 1024)} MiB "
+                         "of text into the pipeline's values", sub.span(exc.span) or use.span,
+                         help="An argument that holds a parameter twice ('a = \"{a}{a}\"') doubles at each "
+                         "use that passes it on: pass each argument on as it is ('a = a'), or write the "
+                         "long text once, in a file the commands read.", notes=(defined_at,))
+                raise Diagnostics(self.diags) from None
         for name in dict.fromkeys(n for n, _span in sub.not_names):  # once per parameter
             span = next(s for n, s in sub.not_names if n == name)
             arg = next((a for a in use.args if a.name == name), None)

@@ -420,6 +420,25 @@ def test_templates_that_double_at_each_step_stop_quickly():
     assert time.monotonic() - start < 5
 
 
+def test_an_argument_that_doubles_at_each_use_stops_quickly():
+    """'a = "{a}{a}"' passed on through nineteen templates makes an 8 MiB command from a handful
+    of uses (thirty would make 16 GiB): the text the arguments put in is bounded too."""
+    import time
+
+    lines = ['template action t0 {\n  param a\n  test unit {\n    build "echo {a}"\n  }\n}\n']
+    lines += [f'template action t{i} {{\n  param a\n  use t{i - 1} {{\n    a = "{{a}}{{a}}"\n  }}\n}}\n'
+              for i in range(1, 20)]
+    text = "\n".join(lines) + ('pipeline p {\n  source app github "o/r"\n  stage s {\n'
+                               '    use t19 {\n      a = abcdefghijklmnop\n    }\n  }\n}\n')
+    start = time.monotonic()
+    with pytest.raises(Diagnostics) as exc:
+        compile_text(text, "bomb.pipe")
+    (diag,) = exc.value.diagnostics
+    assert diag.code == "E813" and "2 MiB of text" in diag.message
+    assert diag.span.line > 1 and "{a}{a}" in text.splitlines()[diag.span.line - 1]
+    assert time.monotonic() - start < 5
+
+
 def test_keywords_and_enumerated_words_are_never_replaced():
     """A parameter named like a phase, a size or a provider leaves those words alone; the same
     word where a name or a value stands is replaced."""
