@@ -217,6 +217,7 @@ class _Sub:
         self.origin = origin
         self.given_at = given_at or {}  # parameter -> where its value is written (file:line:col)
         self.not_names: list[tuple[str, Span | None]] = []
+        self.shell: list[tuple[str, Span | None]] = []  # '${param}': the shell's or the argument? (E814)
         self.hits: list[str] = []  # the parameters replaced so far, in order
 
     def span(self, span: Span | None, hits: list[str] = ()) -> Span | None:
@@ -244,6 +245,9 @@ class _Sub:
             return value
 
         def one(m):
+            if m.group(1) in self.values and value[m.start() - 1:m.start()] == "$":
+                self.shell.append((m.group(1), span))
+                return m.group(0)
             if m.group(1) in self.values:
                 self.hits.append(m.group(1))
                 self.spend(len(self.values[m.group(1)]), span)
@@ -411,7 +415,12 @@ class _Expander:
             self.err("E809", f"argument '{name}' = '{shown(values[name])}' is not a name", arg.span,
                      help="It replaces a name in the template (of a stage, an action, an artifact, a "
                      "variable...): a letter or '_', then letters, digits, '_' and '-'.", notes=(where,))
-        if sub.not_names:
+        for name, span in dict.fromkeys(sub.shell):
+            self.err("E814", f"'${{{name}}}' names a shell variable like the parameter '{name}'",
+                     sub.span(span), help=f"Write '{{{name}}}' for the argument's text, or '${name}' "
+                     f"without braces for the shell's variable {name} (or rename the parameter, if the "
+                     "command needs the braces).", notes=(defined_at,))
+        if sub.not_names or sub.shell:
             return []
         return list(self.items(tuple(body), place, (*stack, tpl.name)))
 

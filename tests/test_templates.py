@@ -439,6 +439,25 @@ def test_an_argument_that_doubles_at_each_use_stops_quickly():
     assert time.monotonic() - start < 5
 
 
+def test_a_shell_variable_named_like_a_parameter_is_refused_and_other_braces_are_kept():
+    """'${version}' was replaced into '$v1' (bash: '$1' then 'v1'); it is E814 at the template's
+    line. '$version', '${HOME}', '${version:-1}' and '{a,b}' are the shell's, '{version}' the
+    argument's."""
+    def text(command):
+        return ('template action t {\n  param version\n  test unit {\n    build "%s"\n  }\n}\n\n'
+                'pipeline p {\n  source app github "o/r"\n  stage s {\n    use t {\n      version = v1\n'
+                '    }\n  }\n}\n') % command
+
+    with pytest.raises(Diagnostics) as exc:
+        compile_text(text("echo ${version}"), "p.pipe")
+    (diag,) = exc.value.diagnostics
+    assert (diag.code, diag.span.line, diag.span.column) == ("E814", 4, 11)
+    assert "'{version}'" in diag.help and "'$version'" in diag.help
+    pipeline, _ = compile_text(text("echo $version ${HOME} ${version:-1} {a,b} {version}"), "p.pipe")
+    (phase,) = pipeline.stages[0].actions[0].phases
+    assert [c.text for c in phase.commands] == ["echo $version ${HOME} ${version:-1} {a,b} v1"]
+
+
 def test_keywords_and_enumerated_words_are_never_replaced():
     """A parameter named like a phase, a size or a provider leaves those words alone; the same
     word where a name or a value stands is replaced."""
