@@ -369,7 +369,7 @@ class _Expander:
         values = self.arguments(use, tpl, defined_at)
         if values is None:
             return []
-        self.made += len(tpl.body)
+        self.made += sum(_size(item) for item in tpl.body)
         if self.made > MAX_EXPANDED:
             self.err("E813", f"the uses of templates make more than {MAX_EXPANDED:,} stages and actions",
                      use.span, help="Templates that use other templates several times multiply: a "
@@ -462,6 +462,14 @@ class _Expander:
 
     def lib_file(self, tpl: ast.Template) -> str:
         return self.lib.templates[tpl.name].file
+
+
+def _size(item) -> int:
+    """How many stages and actions ``item`` of a template's body makes, the actions inside its
+    stages included (a use counts one, and what it makes when it is expanded)."""
+    if isinstance(item, (ast.Stage, ast.Parallel)):
+        return (1 if isinstance(item, ast.Stage) else 0) + sum(_size(a) for a in item.body)
+    return 1
 
 
 def _what(item) -> str:

@@ -420,6 +420,27 @@ def test_templates_that_double_at_each_step_stop_quickly():
     assert time.monotonic() - start < 5
 
 
+def test_the_actions_inside_a_stage_templates_stages_count_towards_the_bound(monkeypatch):
+    """A stage of 48 actions doubled through stage templates: 10,000 stages were made (480,000
+    actions, 7 s and 490 MB) before E813, which counted each stage as one."""
+    mapped = []
+    real_map = templates._map
+
+    def counting(node, sub):
+        mapped.append(1)
+        return real_map(node, sub)
+
+    monkeypatch.setattr(templates, "_map", counting)
+    actions = "".join(f'    test a{i} {{\n      build "make {i}"\n    }}\n' for i in range(48))
+    lines = [f"template stage t0 {{\n  stage s {{\n{actions}  }}\n}}\n"]
+    lines += [f"template stage t{i} {{\n  use t{i - 1}\n  use t{i - 1}\n}}\n" for i in range(1, 15)]
+    text = "\n".join(lines) + 'pipeline p {\n  source app github "o/r"\n  use t14\n}\n'
+    with pytest.raises(Diagnostics) as exc:
+        compile_text(text, "wide.pipe")
+    assert [d.code for d in exc.value.diagnostics] == ["E813"]
+    assert len(mapped) < 100_000  # nodes copied: each action is a few; 10,000 of them at most
+
+
 def test_an_argument_that_doubles_at_each_use_stops_quickly():
     """'a = "{a}{a}"' passed on through nineteen templates makes an 8 MiB command from a handful
     of uses (thirty would make 16 GiB): the text the arguments put in is bounded too."""
