@@ -366,7 +366,8 @@ class _Expander:
                      help="A template may use other templates, but never itself, directly or through "
                      "others: the expansion would never end.", notes=(defined_at,))
             return []
-        values = self.arguments(use, tpl, defined_at)
+        origin = ((tpl.name, here), *(use.span.origin if use.span else ()))
+        values = self.arguments(use, tpl, defined_at, origin)
         if values is None:
             return []
         self.made += sum(_size(item) for item in tpl.body)
@@ -379,8 +380,7 @@ class _Expander:
             raise Diagnostics(self.diags)
         given = {a.name: _where(self.file_of(a), a.span) for a in use.args}
         given.update({p.name: f"{_where(defined.file, p.span)} (its default)" for p in tpl.params if p.name not in given})
-        sub = _Sub(values, defined.file, ((tpl.name, here), *(use.span.origin if use.span else ())), given,
-                   self.budget)
+        sub = _Sub(values, defined.file, origin, given, self.budget)
 
         body = []
         for item in tpl.body:
@@ -395,12 +395,7 @@ class _Expander:
             try:
                 body.append(_map(item, sub))
             except _TooMuchText as exc:
-                self.err("E813", f"the uses of templates put more than {MAX_EXPANDED_TEXT // (1024 * 1024)} MiB "
-                         "of text into the pipeline's values", sub.span(exc.span) or use.span,
-                         help="An argument that holds a parameter twice ('a = \"{a}{a}\"') doubles at each "
-                         "use that passes it on: pass each argument on as it is ('a = a'), or write the "
-                         "long text once, in a file the commands read.", notes=(defined_at,))
-                raise Diagnostics(self.diags) from None
+                self.too_much_text(sub.span(exc.span) or use.span, (defined_at,))
         for name in dict.fromkeys(n for n, _span in sub.not_names):  # once per parameter
             span = next(s for n, s in sub.not_names if n == name)
             arg = next((a for a in use.args if a.name == name), None)
@@ -424,7 +419,51 @@ class _Expander:
             return []
         return list(self.items(tuple(body), place, (*stack, tpl.name)))
 
-    def arguments(self, use: ast.UseTemplate, tpl: ast.Template, defined_at: str) -> dict[str, str] | None:
+    def too_much_text(self, span: Span | None, notes: tuple[str, ...]):
+        self.err("E813", f"the uses of templates put more than {MAX_EXPANDED_TEXT // (1024 * 1024)} MiB "
+                 "of text into the pipeline's values", span,
+                 help="An argument or a default that holds a parameter twice ('a = \"{a}{a}\"') doubles "
+                 "at each use that passes it on: pass each argument on as it is ('a = a'), or write "
+                 "the long text once, in a file the commands read.", notes=notes)
+        raise Diagnostics(self.diags)
+
+    def default(self, p: ast.Param, values: dict[str, str], above: set[str], tpl: ast.Template,
+                origin: tuple) -> str | None:
+        """The default of ``p`` with ``{NAME}`` of each parameter declared above it replaced by
+        that parameter's value; None (and E814 or E815) for ``${NAME}`` or ``{NAME}`` of a
+        parameter declared at or below it."""
+        span = p.span and attrs.evolve(p.span, file=self.lib_file(tpl), origin=origin)
+        ok = True
+        for m in _PLACEHOLDER.finditer(p.default):
+            name = m.group(1)
+            if name not in (q.name for q in tpl.params):
+                continue  # not a parameter: kept as written
+            if p.default[m.start() - 1:m.start()] == "$":
+                self.err("E814", f"'${{{name}}}' names a shell variable like the parameter '{name}'", span,
+                         help=f"Write '{{{name}}}' for the argument's text, or '${name}' without braces for "
+                         "the shell's variable (or rename the parameter, if the command needs the braces).")
+                ok = False
+            elif name not in above or name == p.name:
+                self.err("E815", f"the default of '{p.name}' uses '{{{name}}}', a parameter declared "
+                         f"{'by it' if name == p.name else 'below it'}", span,
+                         help=f"A default may use the parameters declared above it: declare '{name}' above "
+                         f"'{p.name}'{'' if name != p.name else ', or write the default out'}.")
+                ok = False
+        if not ok:
+            return None
+
+        def one(m):
+            value = values.get(m.group(1))
+            return m.group(0) if value is None else value
+
+        text = _PLACEHOLDER.sub(one, p.default)
+        self.budget[0] -= len(text)
+        if self.budget[0] < 0:
+            self.too_much_text(span, ())
+        return text
+
+    def arguments(self, use: ast.UseTemplate, tpl: ast.Template, defined_at: str,
+                  origin: tuple = ()) -> dict[str, str] | None:
         params = {p.name: p for p in tpl.params}
         values: dict[str, str] = {}
         ok = True
@@ -445,7 +484,9 @@ class _Expander:
                 ok = False
                 continue
             values[arg.name] = arg.value
+        above: set[str] = set()  # a default may hold '{NAME}' of a parameter declared above it
         for p in tpl.params:
+            above.add(p.name)
             if p.name in values:
                 continue
             if p.default is None:
@@ -454,7 +495,8 @@ class _Expander:
                          "default.", notes=(f"the parameter is declared at {_where(self.lib_file(tpl), p.span)}",))
                 ok = False
                 continue
-            values[p.name] = p.default
+            values[p.name] = self.default(p, values, above, tpl, origin)
+            ok = ok and values[p.name] is not None
         return values if ok else None
 
     def file_of(self, node) -> str:

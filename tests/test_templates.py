@@ -138,8 +138,8 @@ def test_a_mis_expansion_is_caught(tmp_path, monkeypatch, mutation):
     if mutation == "default-instead-of-argument":
         real = templates._Expander.arguments
 
-        def defaults_win(self, use, tpl, defined_at):
-            values = real(self, use, tpl, defined_at)
+        def defaults_win(self, use, tpl, defined_at, *origin):
+            values = real(self, use, tpl, defined_at, *origin)
             return {**values, **{p.name: p.default for p in tpl.params if p.default is not None}}
 
         monkeypatch.setattr(templates._Expander, "arguments", defaults_win)
@@ -360,8 +360,8 @@ def test_a_drawn_stage_made_a_template_builds_the_same_files(drawn, data):
 def _defaults_win(monkeypatch):
     real = templates._Expander.arguments
 
-    def arguments(self, use, tpl, defined_at):
-        values = real(self, use, tpl, defined_at)
+    def arguments(self, use, tpl, defined_at, *origin):
+        values = real(self, use, tpl, defined_at, *origin)
         return values and {**values, **{p.name: p.default for p in tpl.params if p.default is not None}}
 
     monkeypatch.setattr(templates._Expander, "arguments", arguments)
@@ -477,6 +477,33 @@ def test_a_shell_variable_named_like_a_parameter_is_refused_and_other_braces_are
     pipeline, _ = compile_text(text("echo $version ${HOME} ${version:-1} {a,b} {version}"), "p.pipe")
     (phase,) = pipeline.stages[0].actions[0].phases
     assert [c.text for c in phase.commands] == ["echo $version ${HOME} ${version:-1} {a,b} v1"]
+
+
+def test_a_default_holds_the_parameters_declared_above_it():
+    """docs/language.md: '{NAME}' inside a template is the argument; a default is inside the
+    template, but 'param key = "releases/{service}.zip"' reached the command as written."""
+    def text(params, args="      service = billing\n"):
+        return ('template action t {\n%s  test unit {\n    build "echo {key}"\n  }\n}\n\n'
+                'pipeline p {\n  source app github "o/r"\n  stage s {\n    use t {\n%s    }\n  }\n}\n'
+                ) % (params, args)
+
+    def command(source):
+        pipeline, _ = compile_text(source, "p.pipe")
+        (phase,) = pipeline.stages[0].actions[0].phases
+        return [c.text for c in phase.commands]
+
+    assert command(text('  param service\n  param key = "releases/{service}/{other}.zip"\n')) == [
+        "echo releases/billing/{other}.zip"]
+    assert command(text('  param service\n  param key = "releases/{service}.zip"\n',
+                        "      service = billing\n      key = given\n")) == ["echo given"]
+    for params, code in [('  param key = "releases/{service}.zip"\n  param service\n', "E815"),
+                         ('  param key = "x{key}"\n  param service\n', "E815"),
+                         ('  param service\n  param key = "${service}"\n', "E814")]:
+        with pytest.raises(Diagnostics) as exc:
+            compile_text(text(params), "p.pipe")
+        (diag,) = exc.value.diagnostics
+        assert (diag.code, diag.span.line) == (code, params.split("\n").index(
+            next(line for line in params.split("\n") if "key" in line)) + 2), params
 
 
 def test_keywords_and_enumerated_words_are_never_replaced():
