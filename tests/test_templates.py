@@ -441,14 +441,15 @@ def test_the_actions_inside_a_stage_templates_stages_count_towards_the_bound(mon
     assert len(mapped) < 100_000  # nodes copied: each action is a few; 10,000 of them at most
 
 
-def test_an_argument_that_doubles_at_each_use_stops_quickly():
+@pytest.mark.parametrize("doubling", ['  use t{0} {{\n    a = "{{a}}{{a}}"\n  }}\n',
+                                      '  param b = "{{a}}{{a}}"\n  use t{0} {{\n    a = b\n  }}\n'])
+def test_an_argument_that_doubles_at_each_use_stops_quickly(doubling):
     """'a = "{a}{a}"' passed on through nineteen templates makes an 8 MiB command from a handful
-    of uses (thirty would make 16 GiB): the text the arguments put in is bounded too."""
+    of uses (thirty would make 16 GiB): the text the arguments (and defaults) put in is bounded too."""
     import time
 
     lines = ['template action t0 {\n  param a\n  test unit {\n    build "echo {a}"\n  }\n}\n']
-    lines += [f'template action t{i} {{\n  param a\n  use t{i - 1} {{\n    a = "{{a}}{{a}}"\n  }}\n}}\n'
-              for i in range(1, 20)]
+    lines += [f"template action t{i} {{\n  param a\n" + doubling.format(i - 1) + "}\n" for i in range(1, 20)]
     text = "\n".join(lines) + ('pipeline p {\n  source app github "o/r"\n  stage s {\n'
                                '    use t19 {\n      a = abcdefghijklmnop\n    }\n  }\n}\n')
     start = time.monotonic()
