@@ -231,6 +231,8 @@ CODES: dict[str, str] = {
     "E811": "templates use each other in a cycle",
     "E812": "a library file is not a pipeline",
     "E813": "templates expand to too many stages and actions",
+    "E814": "a shell variable named like a parameter",
+    "E815": "a default uses a parameter declared below it",
     # pipec check --lint-scripts (its findings keep ShellCheck's own codes, SC####)
     "E700": "--lint-scripts needs ShellCheck",
 }

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 import attrs
 
@@ -63,6 +64,10 @@ _TEXT_KEYWORDS = frozenset({"message", "url", "parameters"})
 #: template long before), low enough that templates using each other twice over (2 to the 30th
 #: stages from 30 lines) are stopped in milliseconds
 MAX_EXPANDED = 10_000
+#: how much text the arguments may put into one file's values, all uses together: what a file
+#: itself may hold (2 MiB); an argument that puts ``{a}{a}`` into the next template's argument
+#: doubles at each step with a handful of uses, which MAX_EXPANDED does not see
+MAX_EXPANDED_TEXT = 2 * 1024 * 1024
 
 
 @attrs.frozen
@@ -131,6 +136,12 @@ class _Library:
         if real in self._done:
             return
         self._done.add(real)
+        kind = _not_a_file(path)
+        if kind:  # reading a named pipe would wait for a writer forever
+            self.err("E800", f"used file '{shown(use.path)}' is {kind}", use.span, file,
+                     help=f"The path is relative to {file}'s folder and resolves to {path}: name the "
+                     "library's .pipe file there.")
+            return
         try:
             text = read_text(path)
         except InputError as exc:
@@ -172,6 +183,17 @@ def resolve(here: str, written: str, root: str, allow_outside: bool = False) -> 
     return path, real, ""
 
 
+def _not_a_file(path: str) -> str:
+    """What ``path`` is when it exists but is not a regular file ('a folder', ...), else ''."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""  # reading it says why
+    if stat.S_ISREG(mode):
+        return ""
+    return "a folder" if stat.S_ISDIR(mode) else "not a regular file (a named pipe, a socket or a device)"
+
+
 def _where(file: str, span: Span | None) -> str:
     return f"{file}:{span.line}:{span.column}" if span else file
 
@@ -188,12 +210,14 @@ class _Sub:
     problems found."""
 
     def __init__(self, values: dict[str, str], file: str, origin: tuple[tuple[str, str], ...],
-                 given_at: dict[str, str] | None = None):
+                 given_at: dict[str, str] | None = None, budget: list[int] | None = None):
         self.values = values
+        self.budget = budget if budget is not None else [MAX_EXPANDED_TEXT]  # shared by one file's uses
         self.file = file
         self.origin = origin
         self.given_at = given_at or {}  # parameter -> where its value is written (file:line:col)
         self.not_names: list[tuple[str, Span | None]] = []
+        self.shell: list[tuple[str, Span | None]] = []  # '${param}': the shell's or the argument? (E814)
         self.hits: list[str] = []  # the parameters replaced so far, in order
 
     def span(self, span: Span | None, hits: list[str] = ()) -> Span | None:
@@ -213,6 +237,7 @@ class _Sub:
         if whole and value in self.values:
             self.hits.append(value)
             result = self.values[value]
+            self.spend(len(result), span)
             if (owner, field) in _NAME_FIELDS and not _NAME.match(result):
                 self.not_names.append((value, span))
             return result
@@ -220,12 +245,29 @@ class _Sub:
             return value
 
         def one(m):
+            if m.group(1) in self.values and value[m.start() - 1:m.start()] == "$":
+                self.shell.append((m.group(1), span))
+                return m.group(0)
             if m.group(1) in self.values:
                 self.hits.append(m.group(1))
+                self.spend(len(self.values[m.group(1)]), span)
                 return self.values[m.group(1)]
             return m.group(0)
 
         return _PLACEHOLDER.sub(one, value)
+
+    def spend(self, size: int, span: Span | None) -> None:
+        self.budget[0] -= size
+        if self.budget[0] < 0:
+            raise _TooMuchText(span)
+
+
+class _TooMuchText(Exception):
+    """The arguments have put more than MAX_EXPANDED_TEXT characters into the file's values."""
+
+    def __init__(self, span: Span | None):
+        super().__init__()
+        self.span = span
 
 
 def _map(node, sub: _Sub):
@@ -273,6 +315,7 @@ class _Expander:
         self.file = file
         self.diags = library.diags
         self.made = 0  # stages and actions made so far (MAX_EXPANDED)
+        self.budget = [MAX_EXPANDED_TEXT]  # characters the arguments may still put in values
 
     def err(self, code, message, span, help="", notes=()):
         file = span.file if span is not None and span.file else self.file
@@ -323,10 +366,11 @@ class _Expander:
                      help="A template may use other templates, but never itself, directly or through "
                      "others: the expansion would never end.", notes=(defined_at,))
             return []
-        values = self.arguments(use, tpl, defined_at)
+        origin = ((tpl.name, here), *(use.span.origin if use.span else ()))
+        values = self.arguments(use, tpl, defined_at, origin)
         if values is None:
             return []
-        self.made += len(tpl.body)
+        self.made += sum(_size(item) for item in tpl.body)
         if self.made > MAX_EXPANDED:
             self.err("E813", f"the uses of templates make more than {MAX_EXPANDED:,} stages and actions",
                      use.span, help="Templates that use other templates several times multiply: a "
@@ -336,7 +380,7 @@ class _Expander:
             raise Diagnostics(self.diags)
         given = {a.name: _where(self.file_of(a), a.span) for a in use.args}
         given.update({p.name: f"{_where(defined.file, p.span)} (its default)" for p in tpl.params if p.name not in given})
-        sub = _Sub(values, defined.file, ((tpl.name, here), *(use.span.origin if use.span else ())), given)
+        sub = _Sub(values, defined.file, origin, given, self.budget)
 
         body = []
         for item in tpl.body:
@@ -348,7 +392,10 @@ class _Expander:
                          help="A stage template holds stages; an action template holds actions (and "
                          "parallel groups, except when it is used inside a parallel group).")
                 continue
-            body.append(_map(item, sub))
+            try:
+                body.append(_map(item, sub))
+            except _TooMuchText as exc:
+                self.too_much_text(sub.span(exc.span) or use.span, (defined_at,))
         for name in dict.fromkeys(n for n, _span in sub.not_names):  # once per parameter
             span = next(s for n, s in sub.not_names if n == name)
             arg = next((a for a in use.args if a.name == name), None)
@@ -363,11 +410,60 @@ class _Expander:
             self.err("E809", f"argument '{name}' = '{shown(values[name])}' is not a name", arg.span,
                      help="It replaces a name in the template (of a stage, an action, an artifact, a "
                      "variable...): a letter or '_', then letters, digits, '_' and '-'.", notes=(where,))
-        if sub.not_names:
+        for name, span in dict.fromkeys(sub.shell):
+            self.err("E814", f"'${{{name}}}' names a shell variable like the parameter '{name}'",
+                     sub.span(span), help=f"Write '{{{name}}}' for the argument's text, or '${name}' "
+                     f"without braces for the shell's variable {name} (or rename the parameter, if the "
+                     "command needs the braces).", notes=(defined_at,))
+        if sub.not_names or sub.shell:
             return []
         return list(self.items(tuple(body), place, (*stack, tpl.name)))
 
-    def arguments(self, use: ast.UseTemplate, tpl: ast.Template, defined_at: str) -> dict[str, str] | None:
+    def too_much_text(self, span: Span | None, notes: tuple[str, ...]):
+        self.err("E813", f"the uses of templates put more than {MAX_EXPANDED_TEXT // (1024 * 1024)} MiB "
+                 "of text into the pipeline's values", span,
+                 help="An argument or a default that holds a parameter twice ('a = \"{a}{a}\"') doubles "
+                 "at each use that passes it on: pass each argument on as it is ('a = a'), or write "
+                 "the long text once, in a file the commands read.", notes=notes)
+        raise Diagnostics(self.diags)
+
+    def default(self, p: ast.Param, values: dict[str, str], above: set[str], tpl: ast.Template,
+                origin: tuple) -> str | None:
+        """The default of ``p`` with ``{NAME}`` of each parameter declared above it replaced by
+        that parameter's value; None (and E814 or E815) for ``${NAME}`` or ``{NAME}`` of a
+        parameter declared at or below it."""
+        span = p.span and attrs.evolve(p.span, file=self.lib_file(tpl), origin=origin)
+        ok = True
+        for m in _PLACEHOLDER.finditer(p.default):
+            name = m.group(1)
+            if name not in (q.name for q in tpl.params):
+                continue  # not a parameter: kept as written
+            if p.default[m.start() - 1:m.start()] == "$":
+                self.err("E814", f"'${{{name}}}' names a shell variable like the parameter '{name}'", span,
+                         help=f"Write '{{{name}}}' for the argument's text, or '${name}' without braces for "
+                         "the shell's variable (or rename the parameter, if the command needs the braces).")
+                ok = False
+            elif name not in above or name == p.name:
+                self.err("E815", f"the default of '{p.name}' uses '{{{name}}}', a parameter declared "
+                         f"{'by it' if name == p.name else 'below it'}", span,
+                         help=f"A default may use the parameters declared above it: declare '{name}' above "
+                         f"'{p.name}'{'' if name != p.name else ', or write the default out'}.")
+                ok = False
+        if not ok:
+            return None
+
+        def one(m):
+            value = values.get(m.group(1))
+            return m.group(0) if value is None else value
+
+        text = _PLACEHOLDER.sub(one, p.default)
+        self.budget[0] -= len(text)
+        if self.budget[0] < 0:
+            self.too_much_text(span, ())
+        return text
+
+    def arguments(self, use: ast.UseTemplate, tpl: ast.Template, defined_at: str,
+                  origin: tuple = ()) -> dict[str, str] | None:
         params = {p.name: p for p in tpl.params}
         values: dict[str, str] = {}
         ok = True
@@ -388,7 +484,9 @@ class _Expander:
                 ok = False
                 continue
             values[arg.name] = arg.value
+        above: set[str] = set()  # a default may hold '{NAME}' of a parameter declared above it
         for p in tpl.params:
+            above.add(p.name)
             if p.name in values:
                 continue
             if p.default is None:
@@ -397,7 +495,8 @@ class _Expander:
                          "default.", notes=(f"the parameter is declared at {_where(self.lib_file(tpl), p.span)}",))
                 ok = False
                 continue
-            values[p.name] = p.default
+            values[p.name] = self.default(p, values, above, tpl, origin)
+            ok = ok and values[p.name] is not None
         return values if ok else None
 
     def file_of(self, node) -> str:
@@ -405,6 +504,14 @@ class _Expander:
 
     def lib_file(self, tpl: ast.Template) -> str:
         return self.lib.templates[tpl.name].file
+
+
+def _size(item) -> int:
+    """How many stages and actions ``item`` of a template's body makes, the actions inside its
+    stages included (a use counts one, and what it makes when it is expanded)."""
+    if isinstance(item, (ast.Stage, ast.Parallel)):
+        return (1 if isinstance(item, ast.Stage) else 0) + sum(_size(a) for a in item.body)
+    return 1
 
 
 def _what(item) -> str:
@@ -525,6 +632,8 @@ def _uses_of(path: str, root: str) -> tuple[bool, list[str]]:
     from pipec.files import InputError, read_text
     from pipec.parser import parse
 
+    if _not_a_file(path):
+        return False, []
     try:
         module = parse(read_text(path), path)
     except (InputError, Diagnostics):

@@ -138,8 +138,8 @@ def test_a_mis_expansion_is_caught(tmp_path, monkeypatch, mutation):
     if mutation == "default-instead-of-argument":
         real = templates._Expander.arguments
 
-        def defaults_win(self, use, tpl, defined_at):
-            values = real(self, use, tpl, defined_at)
+        def defaults_win(self, use, tpl, defined_at, *origin):
+            values = real(self, use, tpl, defined_at, *origin)
             return {**values, **{p.name: p.default for p in tpl.params if p.default is not None}}
 
         monkeypatch.setattr(templates._Expander, "arguments", defaults_win)
@@ -215,6 +215,37 @@ def test_a_symbolic_link_out_of_the_project_is_refused(tmp_path):
     assert "symbolic link" in exc.value.diagnostics[0].message
     pipeline, _ = compile_text(SERVICE, str(root / "billing.pipe"), allow_outside_uses=True)
     assert pipeline.name == "billing"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_used_path_that_is_a_named_pipe_or_a_folder_is_refused_without_waiting(tmp_path):
+    """Opening a named pipe for reading waits for a writer: the check would never end."""
+    import signal
+
+    root = _project(tmp_path, {"billing.pipe": SERVICE})
+    (root / "lib").mkdir()
+    os.mkfifo(root / "lib" / "python-service.pipe")
+
+    def hung(*_):
+        raise TimeoutError("the check waited on the named pipe")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(5)
+    try:
+        with pytest.raises(Diagnostics) as exc:
+            compile_file(str(root / "billing.pipe"))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    (diag,) = exc.value.diagnostics
+    assert (diag.code, diag.span.line) == ("E800", 1)
+    assert "not a regular file" in diag.message
+    os.remove(root / "lib" / "python-service.pipe")
+    (root / "lib" / "python-service.pipe").mkdir()
+    with pytest.raises(Diagnostics) as exc:
+        compile_file(str(root / "billing.pipe"))
+    assert [(d.code, d.message) for d in exc.value.diagnostics] == [
+        ("E800", "used file 'lib/python-service.pipe' is a folder")]
 
 
 def test_a_library_that_does_not_parse_is_reported_in_it_with_the_use(tmp_path):
@@ -329,8 +360,8 @@ def test_a_drawn_stage_made_a_template_builds_the_same_files(drawn, data):
 def _defaults_win(monkeypatch):
     real = templates._Expander.arguments
 
-    def arguments(self, use, tpl, defined_at):
-        values = real(self, use, tpl, defined_at)
+    def arguments(self, use, tpl, defined_at, *origin):
+        values = real(self, use, tpl, defined_at, *origin)
         return values and {**values, **{p.name: p.default for p in tpl.params if p.default is not None}}
 
     monkeypatch.setattr(templates._Expander, "arguments", arguments)
@@ -387,6 +418,93 @@ def test_templates_that_double_at_each_step_stop_quickly():
         compile_text(text, "bomb.pipe")
     assert [d.code for d in exc.value.diagnostics] == ["E813"]
     assert time.monotonic() - start < 5
+
+
+def test_the_actions_inside_a_stage_templates_stages_count_towards_the_bound(monkeypatch):
+    """A stage of 48 actions doubled through stage templates: 10,000 stages were made (480,000
+    actions, 7 s and 490 MB) before E813, which counted each stage as one."""
+    mapped = []
+    real_map = templates._map
+
+    def counting(node, sub):
+        mapped.append(1)
+        return real_map(node, sub)
+
+    monkeypatch.setattr(templates, "_map", counting)
+    actions = "".join(f'    test a{i} {{\n      build "make {i}"\n    }}\n' for i in range(48))
+    lines = [f"template stage t0 {{\n  stage s {{\n{actions}  }}\n}}\n"]
+    lines += [f"template stage t{i} {{\n  use t{i - 1}\n  use t{i - 1}\n}}\n" for i in range(1, 15)]
+    text = "\n".join(lines) + 'pipeline p {\n  source app github "o/r"\n  use t14\n}\n'
+    with pytest.raises(Diagnostics) as exc:
+        compile_text(text, "wide.pipe")
+    assert [d.code for d in exc.value.diagnostics] == ["E813"]
+    assert len(mapped) < 100_000  # nodes copied: each action is a few; 10,000 of them at most
+
+
+@pytest.mark.parametrize("doubling", ['  use t{0} {{\n    a = "{{a}}{{a}}"\n  }}\n',
+                                      '  param b = "{{a}}{{a}}"\n  use t{0} {{\n    a = b\n  }}\n'])
+def test_an_argument_that_doubles_at_each_use_stops_quickly(doubling):
+    """'a = "{a}{a}"' passed on through nineteen templates makes an 8 MiB command from a handful
+    of uses (thirty would make 16 GiB): the text the arguments (and defaults) put in is bounded too."""
+    import time
+
+    lines = ['template action t0 {\n  param a\n  test unit {\n    build "echo {a}"\n  }\n}\n']
+    lines += [f"template action t{i} {{\n  param a\n" + doubling.format(i - 1) + "}\n" for i in range(1, 20)]
+    text = "\n".join(lines) + ('pipeline p {\n  source app github "o/r"\n  stage s {\n'
+                               '    use t19 {\n      a = abcdefghijklmnop\n    }\n  }\n}\n')
+    start = time.monotonic()
+    with pytest.raises(Diagnostics) as exc:
+        compile_text(text, "bomb.pipe")
+    (diag,) = exc.value.diagnostics
+    assert diag.code == "E813" and "2 MiB of text" in diag.message
+    assert diag.span.line > 1 and "{a}{a}" in text.splitlines()[diag.span.line - 1]
+    assert time.monotonic() - start < 5
+
+
+def test_a_shell_variable_named_like_a_parameter_is_refused_and_other_braces_are_kept():
+    """'${version}' was replaced into '$v1' (bash: '$1' then 'v1'); it is E814 at the template's
+    line. '$version', '${HOME}', '${version:-1}' and '{a,b}' are the shell's, '{version}' the
+    argument's."""
+    def text(command):
+        return ('template action t {\n  param version\n  test unit {\n    build "%s"\n  }\n}\n\n'
+                'pipeline p {\n  source app github "o/r"\n  stage s {\n    use t {\n      version = v1\n'
+                '    }\n  }\n}\n') % command
+
+    with pytest.raises(Diagnostics) as exc:
+        compile_text(text("echo ${version}"), "p.pipe")
+    (diag,) = exc.value.diagnostics
+    assert (diag.code, diag.span.line, diag.span.column) == ("E814", 4, 11)
+    assert "'{version}'" in diag.help and "'$version'" in diag.help
+    pipeline, _ = compile_text(text("echo $version ${HOME} ${version:-1} {a,b} {version}"), "p.pipe")
+    (phase,) = pipeline.stages[0].actions[0].phases
+    assert [c.text for c in phase.commands] == ["echo $version ${HOME} ${version:-1} {a,b} v1"]
+
+
+def test_a_default_holds_the_parameters_declared_above_it():
+    """docs/language.md: '{NAME}' inside a template is the argument; a default is inside the
+    template, but 'param key = "releases/{service}.zip"' reached the command as written."""
+    def text(params, args="      service = billing\n"):
+        return ('template action t {\n%s  test unit {\n    build "echo {key}"\n  }\n}\n\n'
+                'pipeline p {\n  source app github "o/r"\n  stage s {\n    use t {\n%s    }\n  }\n}\n'
+                ) % (params, args)
+
+    def command(source):
+        pipeline, _ = compile_text(source, "p.pipe")
+        (phase,) = pipeline.stages[0].actions[0].phases
+        return [c.text for c in phase.commands]
+
+    assert command(text('  param service\n  param key = "releases/{service}/{other}.zip"\n')) == [
+        "echo releases/billing/{other}.zip"]
+    assert command(text('  param service\n  param key = "releases/{service}.zip"\n',
+                        "      service = billing\n      key = given\n")) == ["echo given"]
+    for params, code in [('  param key = "releases/{service}.zip"\n  param service\n', "E815"),
+                         ('  param key = "x{key}"\n  param service\n', "E815"),
+                         ('  param service\n  param key = "${service}"\n', "E814")]:
+        with pytest.raises(Diagnostics) as exc:
+            compile_text(text(params), "p.pipe")
+        (diag,) = exc.value.diagnostics
+        assert (diag.code, diag.span.line) == (code, params.split("\n").index(
+            next(line for line in params.split("\n") if "key" in line)) + 2), params
 
 
 def test_keywords_and_enumerated_words_are_never_replaced():
