@@ -374,6 +374,23 @@ def test_a_stages_place_generates_the_files_of_the_same_places_written_on_its_ac
     assert files[0] == files[1]
 
 
+def test_an_invoke_job_elsewhere_runs_in_its_stages_environment_and_its_role_trusts_only_that():
+    """A placed invoke reaches another account as a deployment does: through the environment of
+    its stage, whose protection rules stand in front of that account (docs/targets.md)."""
+    pipeline, _ = pipec.compile_text(_staged(_STAGE_BLOCK, ""), "x.pipe")
+    files = generate(pipeline, context_for("x.pipe", "out", source_root="."), ["github"])
+    jobs = yaml.safe_load(files[".github/workflows/shop.yml"])["jobs"]
+    assert {j: jobs[j].get("environment") for j in ("web", "purge", "audit")} == {
+        "web": "production", "purge": "production", "audit": "production"}
+    for rel, role in (("github/shop/accounts/444444444444-us-east-1.template.yaml", "shop-gh-purge"),
+                      ("github/shop/accounts/111111111111-eu-west-1.template.yaml", "shop-gh-audit")):
+        (trust,) = [r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+                    for r in yaml.safe_load(files[rel])["Resources"].values()
+                    if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName") == role]
+        assert [s["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] for s in trust] == [
+            ["repo:acme/shop:environment:production"]]
+
+
 # ----------------------------------------------------------------------------- EC2 instances elsewhere
 
 _FLEET = """\
