@@ -229,6 +229,55 @@ def test_a_lambda_deployment_elsewhere_is_refused():
     assert [d.code for d in e.value.diagnostics] == ["E407"]
 
 
+_HOP = """pipeline hop {
+  aws {
+    account 111111111111
+    region us-east-1
+  }
+  source app github "acme/hop"
+  stage one {
+    invoke make-config {
+      function "make-config"
+      artifact cfg
+      aws {
+        account 444444444444
+      }
+    }
+  }
+  stage two {
+    deploy site to cloudformation {
+      from cfg
+      stack "hop"
+      template "t.yml"
+      aws {
+        account ACCOUNT
+      }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("account,codes", [("333333333333", ["E407"]), ("444444444444", []),
+                                           ("111111111111", [])])
+def test_an_artifact_made_in_one_other_account_cannot_be_read_in_a_second(account, codes):
+    """CodePipeline User Guide, "Create a pipeline in CodePipeline that uses resources from another
+    AWS account": an action consumes an artifact only in the pipeline's account, or one the pipeline's
+    account made, or one made in its own account: no artifact passes between two accounts neither of
+    which is the pipeline's."""
+    text = _HOP.replace("ACCOUNT", account)
+    pipeline, _ = pipec.compile_text(text, "hop.pipe")
+    try:
+        generate(pipeline, context_for("hop.pipe", "out", source_root="."), ["aws"])
+        built_codes = []
+    except Diagnostics as e:
+        built_codes = [d.code for d in e.diagnostics]
+        (d,) = e.diagnostics
+        assert (d.span.line, "make-config" in d.message, "444444444444" in d.message) == (17, True, True)
+    assert built_codes == codes
+    assert [d.code for d in diagnose(text, "hop.pipe") if d.code == "E407"] == codes  # E410: GitHub's
+
+
 def test_names_that_would_be_too_long_are_cut_with_a_hash():
     long = "a" * 80
     cut = accounts.fit(f"{long}-actions-eu-west-1", accounts.ROLE_NAME_MAX)
