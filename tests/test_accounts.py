@@ -87,6 +87,48 @@ def test_bad_places_are_refused_with_a_hint(line, code):
     assert len(diags) == 1 and diags[0].help
 
 
+
+_PASSED = """pipeline rr {
+  aws {
+    account 111111111111
+    region us-east-1
+  }
+  source app github "acme/rr"
+  stage prod {
+    aws {
+      account 333333333333
+    }
+    deploy stack to cloudformation {
+      from app
+      stack "rr"
+      template "t.yml"
+      aws {
+        role "arn:aws:iam::ROLE_ACCOUNT:role/deployer"
+ACTION_PLACE      }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("role_account,action_place,codes", [
+    ("444444444444", "", ["E222"]),                                # the stage's account is 333333333333
+    ("333333333333", "", []),
+    ("111111111111", "", ["E222"]),                                # the pipeline's, but not where the stack is
+    ("111111111111", "        account 111111111111\n", []),      # the action's own account wins
+    ("444444444444", "        account 444444444444\n", []),
+])
+def test_a_deployments_own_role_is_in_the_account_the_deployment_runs_in(role_account, action_place, codes):
+    """IAM User Guide, "Grant a user permissions to pass a role to an AWS service": "You can only
+    use the PassRole permission to pass an IAM role to a service that shares the same AWS account"
+    (the CloudFormation action passes the stack's role, CodeDeploy's group its service role)."""
+    text = _PASSED.replace("ROLE_ACCOUNT", role_account).replace("ACTION_PLACE", action_place)
+    diags = [d for d in diagnose(text, "rr.pipe") if d.code.startswith("E")]
+    assert [d.code for d in diags] == codes
+    for d in diags:
+        assert (d.span.line, d.span.column) == (16, 9) and "333333333333" in d.message and d.help
+
+
 # ----------------------------------------------------------------------------- the files
 
 
