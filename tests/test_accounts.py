@@ -482,6 +482,22 @@ def test_an_invoke_job_elsewhere_runs_in_its_stages_environment_and_its_role_tru
             ["repo:acme/shop:environment:production"]]
 
 
+def test_an_invoke_job_elsewhere_reads_back_with_its_environments_protection_step(tmp_path):
+    """With a manual trigger the job in an environment checks its protection first (.guards); the
+    reader took that step for a foreign one in an invoke job (tests/test_equivalence.py found it)."""
+    from pipec.build import write
+    from pipec.targets.github import emit as github
+
+    text = _staged(_STAGE_BLOCK, "").replace('  source app github "acme/shop"\n',
+                                             '  source app github "acme/shop" {\n    on manual\n  }\n')
+    pipeline, _ = pipec.compile_text(text, "x.pipe")
+    write(str(tmp_path), generate(pipeline, context_for("x.pipe", "out", source_root="."), ["github"]))
+    steps = yaml.safe_load((tmp_path / ".github/workflows/shop.yml").read_text())["jobs"]["purge"]["steps"]
+    assert steps[0]["name"] == "Check the protection of environment production"
+    read = github.read(str(tmp_path), "shop")
+    assert {j.id: j.kind for j in read.jobs if j.id in ("purge", "audit")} == {"purge": "invoke", "audit": "invoke"}
+
+
 # ----------------------------------------------------------------------------- EC2 instances elsewhere
 
 _FLEET = """\
