@@ -87,6 +87,12 @@ def test_bad_places_are_refused_with_a_hint(line, code):
     assert len(diags) == 1 and diags[0].help
 
 
+def test_an_unknown_setting_in_a_stages_block_is_said_to_be_in_a_stage():
+    text = _staged("    aws {\n      tag team web\n    }\n", "")
+    (d,) = [d for d in diagnose(text, "x.pipe") if d.code == "E204"]
+    assert d.message == "'tag' is not a setting of aws blocks in stages"
+
+
 
 _PASSED = """pipeline rr {
   aws {
