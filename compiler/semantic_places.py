@@ -110,18 +110,24 @@ def check(module: ast.Module, err) -> None:
         for act in (a for a in _actions(st.body) if isinstance(a, ast.DeployAction)):
             account = {s.key: s.values[0] for s in _settings(act.body)}.get("account") or stage.get("account") \
                 or (own["account"].values[0] if "account" in own else None)
-            _role_elsewhere(act, account, err)
+            _role_elsewhere(act, f"'{act.name}'", account, err, movable=True)
+    account = own["account"].values[0] if "account" in own else None
+    _role_elsewhere(p, "the pipeline", account, err)
+    for st in (it for it in p.body if isinstance(it, ast.Stage) and it.via != "github"):  # on CodeBuild
+        for act in (a for a in _actions(st.body) if isinstance(a, ast.BuildAction)):
+            _role_elsewhere(act, f"'{act.name}'", account, err)
 
 
-def _role_elsewhere(act: ast.DeployAction, account: str | None, err) -> None:
-    """E222 for a deployment's ``aws { role ARN }`` in another account than the one the deployment
-    runs in: the CloudFormation action passes the stack's role to CloudFormation, and CodeDeploy's
-    deployment group its service role, and "you can only use the PassRole permission to pass an IAM
-    role to a service that shares the same AWS account" (IAM User Guide, "Grant a user permissions
-    to pass a role to an AWS service")."""
+def _role_elsewhere(node, what: str, account: str | None, err, movable: bool = False) -> None:
+    """E222 for an ``aws { role ARN }`` in another account than the one ``node`` runs in: the
+    pipeline's role is passed to CodePipeline, a build's to CodeBuild, a CloudFormation
+    deployment's to CloudFormation and a CodeDeploy deployment's to its deployment group, and "you
+    can only use the PassRole permission to pass an IAM role to a service that shares the same AWS
+    account" (IAM User Guide, "Grant a user permissions to pass a role to an AWS service").
+    ``movable``: the node may run in the role's account instead (a deployment)."""
     if account is None or not regions.ACCOUNT_ID.fullmatch(account):
         return
-    for item in act.body:
+    for item in node.body:
         if not (isinstance(item, ast.PlatformBlock) and item.platform == "aws"):
             continue
         for s in item.body:
@@ -129,10 +135,11 @@ def _role_elsewhere(act: ast.DeployAction, account: str | None, err) -> None:
                 continue
             m = ROLE_ACCOUNT.match(s.values[0])
             if m and m.group(1) != account:
-                err("E222", f"'{act.name}' runs in account {account}, but its role is in account {m.group(1)}",
+                move = (f", or run {what} in account {m.group(1)} with aws {{ account {m.group(1)} }}"
+                        if movable else "")
+                err("E222", f"{what} runs in account {account}, but its role is in account {m.group(1)}",
                     s.span, "AWS passes a role only to a service in the role's own account. Give a role of "
-                    f"account {account} (or leave the line out: pipec then creates the role there), or run "
-                    f"'{act.name}' in account {m.group(1)} with aws {{ account {m.group(1)} }}.")
+                    f"account {account} (or leave the line out: pipec then creates the role there){move}.")
 
 
 #: the account of an IAM role ARN

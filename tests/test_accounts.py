@@ -135,6 +135,25 @@ def test_a_deployments_own_role_is_in_the_account_the_deployment_runs_in(role_ac
         assert (d.span.line, d.span.column) == (16, 9) and "333333333333" in d.message and d.help
 
 
+@pytest.mark.parametrize("where", ["pipeline", "build"])
+def test_the_pipelines_and_a_builds_own_role_are_in_the_pipelines_account(where):
+    """CodePipeline is passed the pipeline's role and CodeBuild a project's service role, in the
+    pipeline's account (the same PassRole rule)."""
+    role = '    role "arn:aws:iam::999999999999:role/mine"\n'
+    text = _staged("", "")
+    if where == "pipeline":
+        text = text.replace("    region us-east-1\n  }\n", "    region us-east-1\n" + role + "  }\n", 1)
+    else:
+        text = text.replace('      build "make"\n', '      build "make"\n      aws {\n    ' + role + '      }\n', 1)
+    (d,) = [d for d in diagnose(text, "x.pipe") if d.code.startswith("E")]
+    assert d.code == "E222" and "111111111111" in d.message and "999999999999" in d.message
+    assert [d for d in diagnose(text.replace("999999999999", "111111111111"), "x.pipe")
+            if d.code.startswith("E")] == []
+    if where == "build":  # a build that runs on GitHub only assumes its role there, from any account
+        assert [d for d in diagnose(text.replace("stage build {", "stage build via github {"), "x.pipe")
+                if d.code == "E222"] == []
+
+
 # ----------------------------------------------------------------------------- the files
 
 
