@@ -12,15 +12,17 @@ the project in that account, another account; pipec keeps every project in the p
 :func:`check` reports, from the syntax tree (where the spans are): E220 for an account ID that is
 not 12 digits, E221 for a Region where CodePipeline, CodeBuild and CodeDeploy do not all run
 (:mod:`pipec.regions`), E222 for a place pipec cannot use (on a build, test or approval, or on a
-stage that holds a build or test; or an action placed elsewhere while the pipeline's own account
+stage that holds a build or test; an action placed elsewhere while the pipeline's own account
 and Region are not written, which the generated templates need to name its artifact stores and
-trust its roles). :func:`place` moves the settings out of the model's ``aws`` settings into the
+trust its roles; or a deployment's ``aws { role }`` in another account than the deployment's). :func:`place` moves the settings out of the model's ``aws`` settings into the
 ``account`` and ``region`` fields of the pipeline and its actions (the stages' are set by
 :mod:`pipec.semantic_stages`); :meth:`model.Pipeline.place_of` says where an action runs, for
 both targets and the plan (docs/language.md, "Accounts and Regions").
 """
 
 from __future__ import annotations
+
+import re
 
 import attrs
 
@@ -103,6 +105,45 @@ def check(module: ast.Module, err) -> None:
                     "or invoke action that needs it.")
                 continue
             unplaced(f"'{act.name}'", s)
+    for st in (it for it in p.body if isinstance(it, ast.Stage)):
+        stage = {s.key: s.values[0] for s in _settings(st.body)}
+        for act in (a for a in _actions(st.body) if isinstance(a, ast.DeployAction)):
+            account = {s.key: s.values[0] for s in _settings(act.body)}.get("account") or stage.get("account") \
+                or (own["account"].values[0] if "account" in own else None)
+            _role_elsewhere(act, f"'{act.name}'", account, err, movable=True)
+    account = own["account"].values[0] if "account" in own else None
+    _role_elsewhere(p, "the pipeline", account, err)
+    for st in (it for it in p.body if isinstance(it, ast.Stage) and it.via != "github"):  # on CodeBuild
+        for act in (a for a in _actions(st.body) if isinstance(a, ast.BuildAction)):
+            _role_elsewhere(act, f"'{act.name}'", account, err)
+
+
+def _role_elsewhere(node, what: str, account: str | None, err, movable: bool = False) -> None:
+    """E222 for an ``aws { role ARN }`` in another account than the one ``node`` runs in: the
+    pipeline's role is passed to CodePipeline, a build's to CodeBuild, a CloudFormation
+    deployment's to CloudFormation and a CodeDeploy deployment's to its deployment group, and "you
+    can only use the PassRole permission to pass an IAM role to a service that shares the same AWS
+    account" (IAM User Guide, "Grant a user permissions to pass a role to an AWS service").
+    ``movable``: the node may run in the role's account instead (a deployment)."""
+    if account is None or not regions.ACCOUNT_ID.fullmatch(account):
+        return
+    for item in node.body:
+        if not (isinstance(item, ast.PlatformBlock) and item.platform == "aws"):
+            continue
+        for s in item.body:
+            if not (isinstance(s, ast.Setting) and s.key == "role" and len(s.values) == 1):
+                continue
+            m = ROLE_ACCOUNT.match(s.values[0])
+            if m and m.group(1) != account:
+                move = (f", or run {what} in account {m.group(1)} with aws {{ account {m.group(1)} }}"
+                        if movable else "")
+                err("E222", f"{what} runs in account {account}, but its role is in account {m.group(1)}",
+                    s.span, "AWS passes a role only to a service in the role's own account. Give a role of "
+                    f"account {account} (or leave the line out: pipec then creates the role there){move}.")
+
+
+#: the account of an IAM role ARN
+ROLE_ACCOUNT = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):role/")
 
 
 def _split(settings: model.PlatformSettings) -> tuple[model.PlatformSettings, str | None, str | None]:

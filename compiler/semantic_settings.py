@@ -47,8 +47,9 @@ class SettingsChecks(Checker):
                 spec = table.get(item.key)
                 if spec is None:
                     known = ", ".join(sorted(table)) or "none"
-                    self.err("E204", f"'{item.key}' is not a setting of {block.platform} blocks in "
-                             f"{where} {'actions' if where != 'pipeline' else 'level'}", item.span,
+                    place = {"pipeline": "pipeline level", "stage": "stages"}.get(where, f"{where} actions")
+                    self.err("E204", f"'{item.key}' is not a setting of {block.platform} blocks in {place}",
+                             item.span,
                              f"Settings known here: {known}.{did_you_mean(item.key, table)}")
                     continue
                 lo, hi, desc = spec

@@ -50,7 +50,7 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
     ("deploy", "aws"): {
         "application": (1, 1, "the CodeDeploy application name (default: PIPELINE-PLATFORM)"),
         "deployment_group": (1, 1, "the CodeDeploy deployment group name (default: the action name)"),
-        "role": (1, 1, "ARN of an existing role for this deployment"),
+        "role": (1, 1, "ARN of an existing role for this deployment, in the account the deployment runs in (E222)"),
         "account": (1, 1, "the AWS account ID (12 digits) this action runs in (default: the pipeline's)"),
         "region": (1, 1, "the AWS Region this action runs in (default: the pipeline's)"),
     },

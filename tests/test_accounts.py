@@ -87,6 +87,73 @@ def test_bad_places_are_refused_with_a_hint(line, code):
     assert len(diags) == 1 and diags[0].help
 
 
+def test_an_unknown_setting_in_a_stages_block_is_said_to_be_in_a_stage():
+    text = _staged("    aws {\n      tag team web\n    }\n", "")
+    (d,) = [d for d in diagnose(text, "x.pipe") if d.code == "E204"]
+    assert d.message == "'tag' is not a setting of aws blocks in stages"
+
+
+
+_PASSED = """pipeline rr {
+  aws {
+    account 111111111111
+    region us-east-1
+  }
+  source app github "acme/rr"
+  stage prod {
+    aws {
+      account 333333333333
+    }
+    deploy stack to cloudformation {
+      from app
+      stack "rr"
+      template "t.yml"
+      aws {
+        role "arn:aws:iam::ROLE_ACCOUNT:role/deployer"
+ACTION_PLACE      }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("role_account,action_place,codes", [
+    ("444444444444", "", ["E222"]),                                # the stage's account is 333333333333
+    ("333333333333", "", []),
+    ("111111111111", "", ["E222"]),                                # the pipeline's, but not where the stack is
+    ("111111111111", "        account 111111111111\n", []),      # the action's own account wins
+    ("444444444444", "        account 444444444444\n", []),
+])
+def test_a_deployments_own_role_is_in_the_account_the_deployment_runs_in(role_account, action_place, codes):
+    """IAM User Guide, "Grant a user permissions to pass a role to an AWS service": "You can only
+    use the PassRole permission to pass an IAM role to a service that shares the same AWS account"
+    (the CloudFormation action passes the stack's role, CodeDeploy's group its service role)."""
+    text = _PASSED.replace("ROLE_ACCOUNT", role_account).replace("ACTION_PLACE", action_place)
+    diags = [d for d in diagnose(text, "rr.pipe") if d.code.startswith("E")]
+    assert [d.code for d in diags] == codes
+    for d in diags:
+        assert (d.span.line, d.span.column) == (16, 9) and "333333333333" in d.message and d.help
+
+
+@pytest.mark.parametrize("where", ["pipeline", "build"])
+def test_the_pipelines_and_a_builds_own_role_are_in_the_pipelines_account(where):
+    """CodePipeline is passed the pipeline's role and CodeBuild a project's service role, in the
+    pipeline's account (the same PassRole rule)."""
+    role = '    role "arn:aws:iam::999999999999:role/mine"\n'
+    text = _staged("", "")
+    if where == "pipeline":
+        text = text.replace("    region us-east-1\n  }\n", "    region us-east-1\n" + role + "  }\n", 1)
+    else:
+        text = text.replace('      build "make"\n', '      build "make"\n      aws {\n    ' + role + '      }\n', 1)
+    (d,) = [d for d in diagnose(text, "x.pipe") if d.code.startswith("E")]
+    assert d.code == "E222" and "111111111111" in d.message and "999999999999" in d.message
+    assert [d for d in diagnose(text.replace("999999999999", "111111111111"), "x.pipe")
+            if d.code.startswith("E")] == []
+    if where == "build":  # a build that runs on GitHub only assumes its role there, from any account
+        assert [d for d in diagnose(text.replace("stage build {", "stage build via github {"), "x.pipe")
+                if d.code == "E222"] == []
+
+
 # ----------------------------------------------------------------------------- the files
 
 
@@ -227,6 +294,55 @@ def test_a_lambda_deployment_elsewhere_is_refused():
     with pytest.raises(Diagnostics) as e:
         generate(pipeline, context_for("x.pipe", "out", source_root="."), ["aws"])
     assert [d.code for d in e.value.diagnostics] == ["E407"]
+
+
+_HOP = """pipeline hop {
+  aws {
+    account 111111111111
+    region us-east-1
+  }
+  source app github "acme/hop"
+  stage one {
+    invoke make-config {
+      function "make-config"
+      artifact cfg
+      aws {
+        account 444444444444
+      }
+    }
+  }
+  stage two {
+    deploy site to cloudformation {
+      from cfg
+      stack "hop"
+      template "t.yml"
+      aws {
+        account ACCOUNT
+      }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("account,codes", [("333333333333", ["E407"]), ("444444444444", []),
+                                           ("111111111111", [])])
+def test_an_artifact_made_in_one_other_account_cannot_be_read_in_a_second(account, codes):
+    """CodePipeline User Guide, "Create a pipeline in CodePipeline that uses resources from another
+    AWS account": an action consumes an artifact only in the pipeline's account, or one the pipeline's
+    account made, or one made in its own account: no artifact passes between two accounts neither of
+    which is the pipeline's."""
+    text = _HOP.replace("ACCOUNT", account)
+    pipeline, _ = pipec.compile_text(text, "hop.pipe")
+    try:
+        generate(pipeline, context_for("hop.pipe", "out", source_root="."), ["aws"])
+        built_codes = []
+    except Diagnostics as e:
+        built_codes = [d.code for d in e.diagnostics]
+        (d,) = e.diagnostics
+        assert (d.span.line, "make-config" in d.message, "444444444444" in d.message) == (17, True, True)
+    assert built_codes == codes
+    assert [d.code for d in diagnose(text, "hop.pipe") if d.code == "E407"] == codes  # E410: GitHub's
 
 
 def test_names_that_would_be_too_long_are_cut_with_a_hash():
@@ -372,6 +488,39 @@ def test_a_stages_place_generates_the_files_of_the_same_places_written_on_its_ac
     assert "aws/shop/targets/444444444444-eu-west-1.template.yaml" in files[0]
     assert "github/shop/accounts/444444444444-us-east-1.template.yaml" in files[0]
     assert files[0] == files[1]
+
+
+def test_an_invoke_job_elsewhere_runs_in_its_stages_environment_and_its_role_trusts_only_that():
+    """A placed invoke reaches another account as a deployment does: through the environment of
+    its stage, whose protection rules stand in front of that account (docs/targets.md)."""
+    pipeline, _ = pipec.compile_text(_staged(_STAGE_BLOCK, ""), "x.pipe")
+    files = generate(pipeline, context_for("x.pipe", "out", source_root="."), ["github"])
+    jobs = yaml.safe_load(files[".github/workflows/shop.yml"])["jobs"]
+    assert {j: jobs[j].get("environment") for j in ("web", "purge", "audit")} == {
+        "web": "production", "purge": "production", "audit": "production"}
+    for rel, role in (("github/shop/accounts/444444444444-us-east-1.template.yaml", "shop-gh-purge"),
+                      ("github/shop/accounts/111111111111-eu-west-1.template.yaml", "shop-gh-audit")):
+        (trust,) = [r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+                    for r in yaml.safe_load(files[rel])["Resources"].values()
+                    if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName") == role]
+        assert [s["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] for s in trust] == [
+            ["repo:acme/shop:environment:production"]]
+
+
+def test_an_invoke_job_elsewhere_reads_back_with_its_environments_protection_step(tmp_path):
+    """With a manual trigger the job in an environment checks its protection first (.guards); the
+    reader took that step for a foreign one in an invoke job (tests/test_equivalence.py found it)."""
+    from pipec.build import write
+    from pipec.targets.github import emit as github
+
+    text = _staged(_STAGE_BLOCK, "").replace('  source app github "acme/shop"\n',
+                                             '  source app github "acme/shop" {\n    on manual\n  }\n')
+    pipeline, _ = pipec.compile_text(text, "x.pipe")
+    write(str(tmp_path), generate(pipeline, context_for("x.pipe", "out", source_root="."), ["github"]))
+    steps = yaml.safe_load((tmp_path / ".github/workflows/shop.yml").read_text())["jobs"]["purge"]["steps"]
+    assert steps[0]["name"] == "Check the protection of environment production"
+    read = github.read(str(tmp_path), "shop")
+    assert {j.id: j.kind for j in read.jobs if j.id in ("purge", "audit")} == {"purge": "invoke", "audit": "invoke"}
 
 
 # ----------------------------------------------------------------------------- EC2 instances elsewhere

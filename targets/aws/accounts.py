@@ -405,7 +405,7 @@ class TargetBuilder:
 
     def make(self, act, order: int) -> list:
         b = self.inner
-        problem = checks.placed_deploy_problem(b.p, act)
+        problem = checks.placed_deploy_problem(b.p, act) or checks.placed_artifact_problem(b.p, act)
         if problem is not None:
             raise Diagnostics([problem])
         made = b.delivery_actions(act, order)

@@ -109,6 +109,32 @@ def placed_deploy_problem(p: model.Pipeline, act) -> Diagnostic | None:
         "in the pipeline's account and Region.")
 
 
+def placed_artifact_problem(p: model.Pipeline, act) -> Diagnostic | None:
+    """E407: an action in an account other than the pipeline's that reads an artifact made in a
+    third account. CodePipeline User Guide, "Create a pipeline in CodePipeline that uses resources
+    from another AWS account": an action consumes an artifact only when it is in the pipeline's
+    account, or the artifact was made in the pipeline's account, or by an earlier action in the
+    action's own account: no artifact passes between two accounts neither of which is the
+    pipeline's."""
+    from pipec.semantic_base import action_outputs
+
+    where = place_of(p, act)
+    if where is None or where[0] == p.account:
+        return None
+    producers = {out: a for a in p.actions() for out in action_outputs(a)}
+    for name in getattr(act, "inputs", ()):
+        made_by = producers.get(name)
+        there = place_of(p, made_by) if made_by is not None else None
+        if there is not None and there[0] not in (p.account, where[0]):
+            return refusal(
+                p, act, f"'{act.name}' in account {where[0]} reads artifact '{name}', which '{made_by.name}' "
+                f"makes in account {there[0]}",
+                "CodePipeline passes an artifact from one account to another only when one of them is the "
+                f"pipeline's ({p.account}). Run '{made_by.name}' or '{act.name}' in the pipeline's account, "
+                "or both in the same account.")
+    return None
+
+
 def deploy_problem(p: model.Pipeline, repo_source: str | None, d: model.Deploy) -> Diagnostic | None:
     """E407 for a CodeDeploy deployment whose appspec CodeDeploy cannot read: ECS from a
     ``clone full`` source, or ECS and Lambda without a Git source."""

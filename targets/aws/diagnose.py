@@ -73,7 +73,7 @@ def diagnose(pipeline: model.Pipeline, ctx) -> None:
         for act in (a for order in sorted({a.run_order for a in st.actions})
                     for a in st.actions if a.run_order == order):
             if p.placed and checks.place_of(p, act):
-                problem = checks.placed_deploy_problem(p, act)
+                problem = checks.placed_deploy_problem(p, act) or checks.placed_artifact_problem(p, act)
                 if problem is not None:
                     raise Diagnostics([problem])
             if isinstance(act, model.Deploy):

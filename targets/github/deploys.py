@@ -261,6 +261,11 @@ class Deploys:
     @_placed
     def invoke_job(self, a: model.Invoke, job: dict) -> dict:
         jid = job_id(a.name)
+        if place_of(self.p, a) is not None:
+            # in another account or Region, in its stage's environment as a deployment is: the
+            # role there trusts only that environment's sub, not every run of the branch (.places)
+            job["environment"] = a.stage
+            self.environments.setdefault(a.stage, {})
         job["permissions"]["id-token"] = "write"
         self.grant(jid, [{"Effect": "Allow", "Action": "lambda:InvokeFunction",
                           "Resource": [aws._function_arn(a.function)]}])

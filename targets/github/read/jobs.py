@@ -32,7 +32,7 @@ ALLOWED_ROLES = {
                "ecs-rolling", "protection"},
     "stack": {"credentials", "download", "unpack", "stack", "protection"},
     "bucket": {"credentials", "download", "unpack", "bucket", "protection"},
-    "invoke": {"credentials", "invoke"},
+    "invoke": {"credentials", "invoke", "protection"},  # placed elsewhere: in its stage's environment
     "request": {"credentials", "ask"},
     "approval": {"approved", "protection"},
 }
