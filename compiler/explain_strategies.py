@@ -30,8 +30,9 @@ def strategy_text(d: model.Deploy) -> tuple[str, list[str]]:
             where.append("the instances of the Auto Scaling group" + ("s " if len(t.autoscaling_groups) > 1 else " ")
                          + join_words(t.autoscaling_groups))
         fleet = join_words(where, "and")
+        the_fleet = fleet if fleet.startswith("the ") else f"the {fleet}"  # not "the the instances of"
         if s.kind == "all-at-once":
-            return (f"CodeDeploy installs the new version on every one of the {fleet} at the same time, "
+            return (f"CodeDeploy installs the new version on every one of {the_fleet} at the same time, "
                     "in place.",
                     ["downtime: likely, while the instances stop and restart the application, since none "
                      "keeps serving the old version",
@@ -49,7 +50,7 @@ def strategy_text(d: model.Deploy) -> tuple[str, list[str]]:
                 batch += (f" (CodeDeploy rounds {s.percent}% up to whole instances: with fewer than "
                           f"{smallest_fleet(s.percent)} instances none may leave service, and the deployment "
                           "fails with HEALTH_CONSTRAINTS_INVALID)")
-            return (f"CodeDeploy updates the {fleet} in place, {batch}, while the others keep serving.",
+            return (f"CodeDeploy updates {the_fleet} in place, {batch}, while the others keep serving.",
                     ["downtime: none, but capacity is reduced while a batch updates, and old and new "
                      "versions serve side by side until the last batch is done",
                      "rollback: medium, the previous revision is deployed again, batch by batch",

@@ -321,3 +321,36 @@ def test_brief_is_about_a_screen_and_says_each_fact_once(path):
     assert len(text.split()) <= min(450, 0.6 * len(full.split()))
     sentences = [s.strip() for s in " ".join(text.split()).split(". ") if len(s.strip()) > 30]
     assert len(sentences) == len(set(sentences)), [s for s in sentences if sentences.count(s) > 1]
+
+
+@pytest.mark.parametrize("strategy,phrase", [
+    ("all-at-once", "every one of the instances of the Auto Scaling group web-asg"),
+    ("rolling one-at-a-time", "updates the instances of the Auto Scaling group web-asg in place"),
+])
+def test_an_auto_scaling_group_fleet_is_named_without_a_doubled_article(strategy, phrase):
+    from pipec.explain_strategies import strategy_text
+
+    text = f"""pipeline asg {{
+  source app github "acme/asg" {{
+    branch main
+    on push branches main
+  }}
+  stage build {{
+    build web {{
+      build "make"
+      artifact revision files "**/*"
+    }}
+  }}
+  stage deploy {{
+    deploy web-prod to ec2 {{
+      from revision
+      autoscaling web-asg
+      strategy {strategy}
+    }}
+  }}
+}}
+"""
+    pipeline, _ = compile_text(text, "asg.pipe")
+    deploy = next(a for st in pipeline.stages for a in st.actions if isinstance(a, model.Deploy))
+    what, _ = strategy_text(deploy)
+    assert phrase in what.replace("\n", " ") and "the the" not in what, what
