@@ -82,6 +82,18 @@ def check(module: ast.Module, err) -> None:
 
     for s in own.values():
         value(s)
+    region = own.get("region")
+    for block in (it for it in p.body if isinstance(it, ast.PlatformBlock) and it.platform == "github"):
+        for s in (x for x in block.body if isinstance(x, ast.Setting) and x.key == "aws_region" and x.values):
+            if region is not None and s.values[0] != region.values[0]:
+                # the GitHub target's jobs use aws_region, CodePipeline runs the actions in the
+                # pipeline's Region: two Regions for the same pipeline
+                err("E222", f"the GitHub jobs would use Region {s.values[0]}, but the pipeline runs in "
+                    f"{region.values[0]} (its aws {{ region }})", s.span,
+                    f"On CodePipeline every action the pipeline does not place elsewhere runs in "
+                    f"{region.values[0]}; its GitHub jobs must too. Remove this line (the jobs then use "
+                    f"the pipeline's Region), or place the deploy and invoke actions that belong in "
+                    f"{s.values[0]} with aws {{ region {s.values[0]} }}.")
     for st in (it for it in p.body if isinstance(it, ast.Stage)):
         elsewhere = [s for s in _settings(st.body) if value(s) and (s.key not in own or own[s.key].values != s.values)]
         for s in elsewhere[:1]:

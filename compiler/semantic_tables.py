@@ -26,7 +26,7 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
         "repository": (1, 1, "OWNER/REPO the workflow runs in (default: the GitHub source's repository)"),
         "runs_on": (1, None, "runner labels for every job (default: ubuntu-24.04)"),
         "workflow": (1, 1, "the workflow file name, without .yml (default: the pipeline name)"),
-        "aws_region": (1, 1, "the AWS Region the jobs use (default: us-east-1)"),
+        "aws_region": (1, 1, "the AWS Region the jobs use (default: the pipeline's aws { region }, else us-east-1)"),
         "oidc_provider": (1, 1, "ARN of an existing GitHub OIDC provider in the AWS account"),
     },
     ("stage", "aws"): {
