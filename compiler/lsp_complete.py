@@ -115,6 +115,9 @@ def complete(index: Index, line: int, col: int) -> list[tuple[str, str, str]]:
                     out.append((n.name, "name", f"{n.kind} (line {n.line + 1})"))
         elif last == "runtime":
             out += [(r, "value", "runtime") for r in RUNTIMES]
+        elif first == "use" and len(cut.split()) <= 2:  # the file's own templates (the server adds its libraries')
+            out += [(n.name, "name", f"template (line {n.line + 1})") for n in index.names
+                    if n.definition and n.kind == "template"]
     words_before = cut.split()
     if "VALUE" in expected and len(words_before) == 2 and words_before[0] == "runtime":
         out += [(v, "value", f"{words_before[1]} version") for v in RUNTIME_VERSIONS.get(words_before[1], ())]

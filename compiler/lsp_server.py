@@ -23,6 +23,7 @@ import asyncio
 import functools
 import logging
 import os
+import re
 import sys
 import traceback
 
@@ -43,10 +44,14 @@ _COMPLETION_KIND = {"keyword": T.CompletionItemKind.Keyword, "value": T.Completi
                     "variable": T.CompletionItemKind.Variable}
 
 
-def _library_definition(path: str, index, name: str):
-    """(file, Name) of the template ``name`` in the libraries the file at ``path`` uses, directly
+#: the text before the cursor where a template's name is written: ``use NA``
+_USE_NAME = re.compile(r"\s*use\s+[A-Za-z0-9_.-]*")
+
+
+def _library_templates(path: str, index):
+    """(file, Name) of each template defined in the libraries the file at ``path`` uses, directly
     or through other libraries, read as ``pipec check`` reads them (inside the project only,
-    pipec.templates.resolve); None when none defines it."""
+    pipec.templates.resolve), nearest library first."""
     from pipec.files import InputError, read_text
     from pipec.templates import project_root, resolve
 
@@ -64,11 +69,16 @@ def _library_definition(path: str, index, name: str):
         except InputError:
             continue
         lib_index = Index(text)
-        found = lib_index.definition(("template", name))
-        if found is not None:
-            return lib, found
+        for n in lib_index.names:
+            if n.definition and n.kind == "template":
+                yield lib, n
         todo += [(os.path.dirname(lib), w) for w in lib_index.used_files()]
-    return None
+
+
+def _library_definition(path: str, index, name: str):
+    """(file, Name) of the template ``name`` in the libraries the file at ``path`` uses; None when
+    none defines it."""
+    return next(((lib, n) for lib, n in _library_templates(path, index) if n.name == name), None)
 
 
 def _template_hover(doc, name: str) -> str:
@@ -427,6 +437,11 @@ def make_server() -> PipeServer:
         doc = ls.doc(params.text_document.uri)
         line, col = ls.server_pos(doc.uri, params.position)
         items = complete(doc.index, line, col)
+        lines = doc.text.splitlines()
+        if line < len(lines) and _USE_NAME.fullmatch(lines[line][:col]):  # the used libraries' templates too
+            known = {label for label, _kind, _detail in items}
+            items += [(n.name, "name", f"template ({os.path.basename(lib)}, line {n.line + 1})")
+                      for lib, n in _library_templates(doc.path, doc.index) if n.name not in known]
         return T.CompletionList(is_incomplete=False, items=[
             T.CompletionItem(label=label, kind=_COMPLETION_KIND[kind], detail=detail or None)
             for label, kind, detail in items])

@@ -404,3 +404,28 @@ def test_an_error_sending_on_a_closed_channel_is_logged_once_not_reported_foreve
         ls.window_show_message(T.ShowMessageParams(message="hello", type=T.MessageType.Info))
     sends = [r for r in caplog.records if r.getMessage().startswith("Error sending data")]
     assert 1 <= len(sends) <= 2, len(sends)
+
+
+def test_completion_after_use_offers_the_files_and_the_libraries_templates(tmp_path):
+    """After 'use ' the editor offers the templates this file defines and those of the libraries
+    it uses (read as pipec check reads them)."""
+    (tmp_path / ".git").mkdir()
+    lib = ROOT / "examples" / "15-shared-template" / "lib" / "python-service.pipe"
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "python-service.pipe").write_text(lib.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (ROOT / "examples" / "15-shared-template" / "billing.pipe").read_text(encoding="utf-8")
+    local = 'template action checks {\n  test unit {\n    build "make test"\n  }\n}\n\n'
+    typed = local + text.replace("  use python-service {", "  use \n\n  use python-service {", 1)
+    lines = typed.split("\n")
+    row = next(i for i, s in enumerate(lines) if s == "  use ")
+
+    async def go(s):
+        uri = s.open(tmp_path / "billing.pipe", typed)
+        await s.wait_diagnostics(uri)
+        got = await s.client.text_document_completion_async(T.CompletionParams(**at(uri, row, len("  use "))))
+        labels = {item.label: item.detail for item in got.items}
+        assert labels.get("checks", "").startswith("template (line 1)"), labels
+        assert labels.get("python-service", "").startswith("template (python-service.pipe, line"), labels
+        assert s.errors == []
+
+    run(go)
