@@ -83,9 +83,22 @@ class Checks:
                    "block to one of its GitHub sources), or bind the stages to CodePipeline with 'via aws'.")
 
     def runs_on_of(self, act):
-        """The ``runs-on`` of ``act``'s job: its own ``runs_on``, else the pipeline's."""
-        runs_on = act.github.get("runs_on") if act.github.has("runs_on") else None
-        return _one(list(runs_on) if runs_on else self.runs_on)
+        """The ``runs-on`` of ``act``'s job (:meth:`labels_of`, one label as a string)."""
+        return _one(self.labels_of(act))
+
+    def labels_of(self, act) -> list:
+        """The runner labels of ``act``'s job: its own ``runs_on``; for a build on another system or
+        architecture than Linux x86_64, GitHub's runner for it (:data:`.matrix.RUNNERS`; not for
+        ``run_in_codebuild``, whose job only starts the build); else the pipeline's. The one place
+        that decides a job's runner, and so its shell (:mod:`pipec.runner_labels`)."""
+        from pipec.targets.github.matrix import RUNNERS
+
+        if act.github.has("runs_on") and act.github.get("runs_on"):
+            return list(act.github.get("runs_on"))
+        platform = (getattr(act, "os", "linux"), getattr(act, "arch", "x86_64"))
+        if isinstance(act, model.Build) and platform != ("linux", "x86_64") and not act.github.has("run_in_codebuild"):
+            return [RUNNERS[platform]]
+        return list(self.runs_on)
 
     def disabled_transition(self, stage: model.Stage) -> str:
         """W510 for a stage whose transition is disabled; returns the repository variable that

@@ -70,7 +70,7 @@ class _Diagnosis(Triggers, Matrices, Checks):
             if act.github.has("run_in_codebuild"):
                 self.codebuild_checks(act)
                 return
-            self.image_checks(act, self.platform_runner(act, {"runs-on": runs_on})["runs-on"])
+            self.image_checks(act, runs_on)
             for name in act.inputs:
                 src = next((s for s in self.p.sources if s.name == name), None)
                 if src is not None and src.provider not in FETCHED_BY_JOBS:

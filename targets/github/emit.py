@@ -150,7 +150,7 @@ class _Workflow(Triggers, Matrices, Jobs, CodeBuildRun, BuildCredentials, Phases
                     jid = job_id(act.name)
                     job = self.job(act, prev, stage, n == 0)
                     if isinstance(act, model.Build):
-                        made = [(jid, self.platform_job(act, self.build_job(act, self.platform_runner(act, job))))]
+                        made = [(jid, self.platform_job(act, self.build_job(act, job)))]
                     elif isinstance(act, model.Deploy):
                         made = [(jid, self.deploy_job(act, job))]
                     elif isinstance(act, model.StackDeploy):

@@ -56,7 +56,7 @@ class Jobs:
         if first_in_stage and stage.disabled_reason:
             job["if"] = f"vars.{self.disabled_transition(stage)} == 'true'"
         job["runs-on"] = self.runs_on_of(act)
-        if not runs_bash_by_default(act.github.get("runs_on") or self.runs_on):
+        if not runs_bash_by_default(self.labels_of(act)):
             # GitHub's default shell is PowerShell on Windows and unknown on a runner whose labels
             # do not name its system; pipec's steps are bash ("defaults.run.shell")
             job["defaults"] = {"run": {"shell": "bash"}}

@@ -20,7 +20,6 @@ Windows is Git for Windows' bash; ``powershell`` is Windows PowerShell Desktop).
 from __future__ import annotations
 
 from pipec import model
-from pipec.runner_labels import runs_bash_by_default
 from pipec.semantic_matrix import axis_reference
 
 #: the GitHub-hosted runner of a build's (os, arch) other than Linux x86_64
@@ -55,18 +54,6 @@ def _after(job: dict, key: str, items: dict) -> dict:
 
 class Matrices:
     """Runner, shell and matrix of build jobs."""
-
-    def platform_runner(self, b: model.Build, job: dict) -> dict:
-        """The job skeleton ``job`` on the runner of the build's platform (before its steps are made)."""
-        # run_in_codebuild: the job only starts the build, which runs on CodeBuild's platform
-        if (b.os, b.arch) != ("linux", "x86_64") and not b.github.has("runs_on") \
-                and not b.github.has("run_in_codebuild"):
-            job["runs-on"] = RUNNERS[(b.os, b.arch)]
-            if runs_bash_by_default([job["runs-on"]]):
-                # the pipeline's labels (.jobs.job) are not this job's runner: on GitHub's Linux runner
-                # the default shell is bash -e {0}, which the command steps rely on (no pipefail)
-                job.pop("defaults", None)
-        return job
 
     def platform_job(self, b: model.Build, job: dict) -> dict:
         """The build job ``job`` with its platform's shell and, with a matrix, run once per cell."""

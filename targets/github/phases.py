@@ -24,6 +24,7 @@ from __future__ import annotations
 
 
 from pipec import model
+from pipec.runner_labels import runs_bash_by_default
 from pipec.shell_parse import only_comments
 from pipec.targets.aws import buildspec
 from pipec.targets.github.pins import uses
@@ -116,12 +117,10 @@ class Phases:
 
             return windows_steps(phases)
         if plain(b, input_env):
-            from pipec.runner_labels import runs_bash_by_default
-
             # a container, or a runner whose default shell may not be bash (.jobs): each command
             # step names bash, as the phases step does
-            labels = b.github.get("runs_on") or (self.runs_on if b.arch == "x86_64" else ("linux",))
-            return command_steps(phases, container=b.image.kind == "docker" or not runs_bash_by_default(labels))
+            bash_named = b.image.kind == "docker" or not runs_bash_by_default(self.labels_of(b))
+            return command_steps(phases, container=bash_named)
         self.phases_file_needed = True
         checkout = {"name": "Check out the phase rules", "id": "checkout-phase-rules",
                     "uses": uses("actions/checkout"),
