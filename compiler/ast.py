@@ -667,6 +667,8 @@ class Module(Node):
     source: str = attrs.field(default="", eq=False, repr=False)
     #: the text of each library file whose templates were expanded here, by file name
     libraries: dict = attrs.field(factory=dict, eq=False, repr=False)
+    #: warnings found while the templates were expanded (W816, W817), for the checks to report
+    warnings: tuple = attrs.field(default=(), eq=False, repr=False)
 
 
 SourceItem = Union[Field, ConnectionStmt, Trigger]

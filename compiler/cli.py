@@ -172,7 +172,8 @@ def cmd_check(args) -> int:
             status = EXIT_INPUT
         if args.format == "text" and not args.quiet:
             if library is not None and not errors:
-                print(f"{path}: ok (a library of templates: checked where a pipeline uses them)")
+                verdict = "ok" if not warnings else f"ok with {warnings} warning(s)"
+                print(f"{path}: {verdict} (a library of templates: checked where a pipeline uses them)")
             elif pipeline is not None and not errors:
                 n_actions = sum(len(s.actions) for s in pipeline.stages)
                 verdict = ("ok" if not warnings else f"{warnings} warning(s), failing with --strict"

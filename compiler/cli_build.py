@@ -65,7 +65,7 @@ class _Report:
 def cmd_build(args) -> int:
     from pipec import compile_text
     from pipec.build import BuildError, context_for, generate_by_target, source_key
-    from pipec.diagnostics import Diagnostics
+    from pipec.diagnostics import ERROR, Diagnostics
     from pipec.ignores import FileFilter, unchecked_codes
     from pipec.templates import library_diagnostics
 
@@ -107,7 +107,8 @@ def cmd_build(args) -> int:
         except Diagnostics as exc:
             library = library_diagnostics(exc.diagnostics)  # a file of templates: nothing to write
             report.diagnostics(ignores.keep(exc.diagnostics if library is None else library), {path: text})
-            if library is None or library:
+            kept = ignores.keep(library) if library is not None else None
+            if library is None or any(d.severity == ERROR for d in kept) or (opts.strict and kept):
                 status = EXIT_INPUT
             continue
         warnings = ignores.keep(warnings)

@@ -233,6 +233,8 @@ CODES: dict[str, str] = {
     "E813": "templates expand to too many stages and actions",
     "E814": "a shell variable named like a parameter",
     "E815": "a default uses a parameter declared below it",
+    "W816": "a placeholder close to a parameter's name",
+    "W817": "a template parameter is never used",
     # pipec check --lint-scripts (its findings keep ShellCheck's own codes, SC####)
     "E700": "--lint-scripts needs ShellCheck",
 }

@@ -214,6 +214,7 @@ def analyze(module: ast.Module) -> tuple[model.Pipeline, list[Diagnostic]]:
     from pipec import placeholders  # W601: what pipec import left for a person to fill in
 
     diags += placeholders.check(module.source or "", module.filename)
+    diags += module.warnings  # from the expansion of templates (pipec.templates)
     diags = sorted((d.relocated() for d in diags), key=Diagnostic.sort_key)
     if any(d.severity == ERROR for d in diags):
         raise Diagnostics(diags)

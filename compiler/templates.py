@@ -26,7 +26,7 @@ import stat
 import attrs
 
 from pipec import ast
-from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, did_you_mean, shown
+from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean, shown
 
 #: (class, field) that hold a word of the language (a keyword or an enumerated value): never
 #: replaced, so a parameter named like one (`build`, `small`) does not change the statement
@@ -89,6 +89,13 @@ class _Library:
         self.sources: dict[str, str] = {}
         self.diags: list[Diagnostic] = []
         self._done: set[str] = set()
+        self._linted: set[str] = set()
+
+    def lint(self, defined: Defined) -> None:
+        """W816 and W817 for one template, once however often it is used (see :func:`lint`)."""
+        if defined.template.name not in self._linted:
+            self._linted.add(defined.template.name)
+            self.diags.extend(lint(defined))
 
     def err(self, code, message, span, file, help="", notes=()):
         self.diags.append(Diagnostic(code, ERROR, message, span, help, tuple(notes), file))
@@ -217,6 +224,7 @@ class _Sub:
         self.origin = origin
         self.given_at = given_at or {}  # parameter -> where its value is written (file:line:col)
         self.not_names: list[tuple[str, Span | None]] = []
+        self.misses: list[tuple[str, Span | None]] = []  # '{name}' of no parameter: kept as written
         self.shell: list[tuple[str, Span | None]] = []  # '${param}': the shell's or the argument? (E814)
         self.hits: list[str] = []  # the parameters replaced so far, in order
 
@@ -252,6 +260,7 @@ class _Sub:
                 self.hits.append(m.group(1))
                 self.spend(len(self.values[m.group(1)]), span)
                 return self.values[m.group(1)]
+            self.misses.append((m.group(1), span))
             return m.group(0)
 
         return _PLACEHOLDER.sub(one, value)
@@ -321,6 +330,9 @@ class _Expander:
         file = span.file if span is not None and span.file else self.file
         self.diags.append(Diagnostic(code, ERROR, message, span, help, tuple(notes), file).relocated())
 
+    def errors(self) -> bool:
+        return any(d.severity == ERROR for d in self.diags)
+
     def pipeline(self, pipeline: ast.Pipeline) -> ast.Pipeline:
         body = self.items(pipeline.body, "stage", ())
         return attrs.evolve(pipeline, body=body)
@@ -367,6 +379,7 @@ class _Expander:
                      "others: the expansion would never end.", notes=(defined_at,))
             return []
         origin = ((tpl.name, here), *(use.span.origin if use.span else ()))
+        self.lib.lint(defined)
         values = self.arguments(use, tpl, defined_at, origin)
         if values is None:
             return []
@@ -561,17 +574,53 @@ def expand(module: ast.Module, allow_outside: bool = False, read_files: bool = T
     lib.add(_in_file(module, module.filename), (os.path.realpath(module.filename),)
             if module.filename not in ("-", "<input>") else ())
     if module.pipeline is None:
+        for defined in list(lib.templates.values()):  # a library checked alone: its own templates
+            if defined.file == module.filename:
+                lib.lint(defined)
         first = (module.templates or module.uses)[0].span
         lib.err("E812", "this file is a library of templates, not a pipeline", first, module.filename,
                 help="Check or build the pipeline files that use it: its templates are checked where "
                 "they are expanded.")
         raise Diagnostics(lib.diags)
-    if lib.diags:
+    if any(d.severity == ERROR for d in lib.diags):
         raise Diagnostics(lib.diags)
     pipeline = _Expander(lib, module.filename).pipeline(module.pipeline)
-    if lib.diags:
+    if any(d.severity == ERROR for d in lib.diags):
         raise Diagnostics(lib.diags)
-    return attrs.evolve(module, pipeline=pipeline, uses=(), templates=(), libraries=lib.sources)
+    return attrs.evolve(module, pipeline=pipeline, uses=(), templates=(), libraries=lib.sources,
+                        warnings=tuple(lib.diags))
+
+
+def lint(defined: Defined) -> list[Diagnostic]:
+    """The warnings about one template's text, whatever its arguments: W816 for ``{name}`` where
+    ``name`` is no parameter but close to one (a typo, kept as written and so run as written), and
+    W817 for a parameter its body and the defaults below it never use."""
+    tpl = defined.template
+    if not tpl.params:
+        return []
+    # substitute each parameter by its own name: what is replaced, and what looks like a
+    # parameter but is not, is then known without any use's arguments
+    sub = _Sub({p.name: p.name for p in tpl.params}, defined.file, (), budget=[float("inf")])
+    for item in tpl.body:
+        _map(item, sub)
+    in_defaults = {m.group(1) for p in tpl.params if p.default for m in _PLACEHOLDER.finditer(p.default)}
+    used = set(sub.hits) | in_defaults | {name for name, _span in sub.shell}  # '${p}' is E814's
+    out = []
+    for name, span in dict.fromkeys(sub.misses):
+        near = did_you_mean(name, (p.name for p in tpl.params))
+        if near:
+            out.append(Diagnostic(
+                "W816", WARNING, f"'{{{name}}}' in template '{tpl.name}' is not one of its parameters",
+                sub.span(span), f"It is kept as written, braces included.{near} Parameters are replaced "
+                "only where their name is written exactly.", (), defined.file).relocated())
+    for p in tpl.params:
+        if p.name not in used:
+            out.append(Diagnostic(
+                "W817", WARNING, f"parameter '{p.name}' of template '{tpl.name}' is never used", sub.span(p.span),
+                f"Write '{{{p.name}}}' where its value belongs in the template's commands or strings "
+                f"(or '{p.name}' alone where a name or value stands), or remove the parameter and the "
+                "arguments that give it.", (), defined.file).relocated())
+    return out
 
 
 def source_of(module: ast.Module, span: Span | None) -> tuple[str, str]:

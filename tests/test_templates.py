@@ -269,6 +269,62 @@ def test_cli_check_shows_the_template_line(tmp_path, capsys):
     assert "object_key x" in err or "extract" in err  # the template's own line is shown
 
 
+_LINTED = """template action pytest {
+  param python_version = "3.12"
+  param marker
+  param unused
+  test marker {
+    runtime python python_version
+    pre_build "find . -name '*.pyc' -exec rm {} + && echo ${HOME} {a,b} {dest}"
+    build "pytest -q -m {marker} --junitxml=reports/{python_versio}.xml"
+  }
+}
+"""
+
+
+def test_a_placeholder_typo_and_an_unused_parameter_are_warned_once_per_template(tmp_path, capsys):
+    """W816 for '{python_versio}' (close to a parameter: a typo run with its braces), none for
+    the shell's braces or a name far from every parameter; W817 for 'unused'; each once although
+    the template is used twice, pointing into the library; the library checked alone says the
+    same, and a '# pipec: ignore[W817]' on the parameter's line silences it everywhere."""
+    from pipec.cli import main
+
+    service = """use "lib/t.pipe"
+
+pipeline svc {
+  source app github "my-org/svc"
+  stage test {
+    use pytest {
+      marker = slow
+      unused = x
+    }
+  }
+  stage again {
+    use pytest {
+      marker = fast
+      unused = y
+    }
+  }
+}
+"""
+    root = _project(tmp_path, {"lib/t.pipe": _LINTED, "svc.pipe": service})
+    lib = str(root / "lib" / "t.pipe")
+    _pipeline, warnings = compile_file(str(root / "svc.pipe"))
+    found = sorted((d.code, d.span.line, d.span.column, d.file) for d in warnings if d.code in ("W816", "W817"))
+    assert found == [("W816", 8, 11, lib), ("W817", 4, 3, lib)], found
+    w816 = next(d for d in warnings if d.code == "W816")
+    assert "Did you mean 'python_version'?" in w816.help and "{python_versio}" in w816.message
+    with pytest.raises(Diagnostics) as exc:  # the library alone: E812 and the same two warnings
+        compile_file(lib)
+    assert sorted(d.code for d in templates.library_diagnostics(exc.value.diagnostics)) == ["W816", "W817"]
+    assert main(["check", lib]) == 0 and main(["check", "--strict", lib]) == 1
+    assert "ok with 2 warning(s) (a library of templates" in capsys.readouterr().out
+    (root / "lib" / "t.pipe").write_text(_LINTED.replace("  param unused\n", "  param unused  # pipec: ignore[W817]\n"))
+    assert main(["check", str(root / "svc.pipe"), "--no-targets"]) == 0
+    err = capsys.readouterr().err
+    assert "W816" in err and "W817" not in err
+
+
 @settings(max_examples=150, deadline=None)
 @given(S.modules)
 def test_fmt_round_trips_files_with_templates(module):
@@ -502,7 +558,7 @@ def test_a_default_holds_the_parameters_declared_above_it():
                          ('  param service\n  param key = "${service}"\n', "E814")]:
         with pytest.raises(Diagnostics) as exc:
             compile_text(text(params), "p.pipe")
-        (diag,) = exc.value.diagnostics
+        (diag,) = [d for d in exc.value.diagnostics if d.severity == "error"]
         assert (diag.code, diag.span.line) == (code, params.split("\n").index(
             next(line for line in params.split("\n") if "key" in line)) + 2), params
 
