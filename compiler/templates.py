@@ -608,7 +608,8 @@ def lint(defined: Defined) -> list[Diagnostic]:
     out = []
     for name, span in dict.fromkeys(sub.misses):
         near = did_you_mean(name, (p.name for p in tpl.params))
-        if near:
+        if near:  # in braces, as it is written (the editor's quick fix replaces the quoted text)
+            near = near.replace(" Did you mean '", " Did you mean '{").replace("'?", "}'?")
             out.append(Diagnostic(
                 "W816", WARNING, f"'{{{name}}}' in template '{tpl.name}' is not one of its parameters",
                 sub.span(span), f"It is kept as written, braces included.{near} Parameters are replaced "

@@ -313,7 +313,7 @@ pipeline svc {
     found = sorted((d.code, d.span.line, d.span.column, d.file) for d in warnings if d.code in ("W816", "W817"))
     assert found == [("W816", 8, 11, lib), ("W817", 4, 3, lib)], found
     w816 = next(d for d in warnings if d.code == "W816")
-    assert "Did you mean 'python_version'?" in w816.help and "{python_versio}" in w816.message
+    assert "Did you mean '{python_version}'?" in w816.help and "{python_versio}" in w816.message
     with pytest.raises(Diagnostics) as exc:  # the library alone: E812 and the same two warnings
         compile_file(lib)
     assert sorted(d.code for d in templates.library_diagnostics(exc.value.diagnostics)) == ["W816", "W817"]
