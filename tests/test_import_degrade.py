@@ -218,20 +218,22 @@ def test_permissions_credentials_environment_url_and_names_are_never_silent():
     builds(r)
 
 
+def windows_job(steps: str, on: str = "push") -> importer.Result:
+    """The import of a workflow with one job 'win' on windows-latest whose steps are ``steps``
+    (YAML list items, unindented)."""
+    body = textwrap.indent(textwrap.dedent(steps), " " * 6)
+    return run(f"on: {on}\njobs:\n  win:\n    runs-on: windows-latest\n    steps:\n{body}")
+
+
 def test_a_powershell_step_is_a_finding_not_bash():
     # a Windows job that also runs bash steps (or anything else 'os windows' cannot hold) stays
     # on pipec's default image: its PowerShell is never copied into bash
-    r = run("""\
-        on: push
-        jobs:
-          win:
-            runs-on: windows-latest
-            steps:
-              - uses: actions/checkout@v4
-              - run: Get-ChildItem
-                shell: pwsh
-              - run: make
-                shell: bash
+    r = windows_job("""\
+        - uses: actions/checkout@v4
+        - run: Get-ChildItem
+          shell: pwsh
+        - run: make
+          shell: bash
         """)
     assert "Get-ChildItem" not in code(r)
     assert "workflow: non-bash shell" in constructs(r)
@@ -241,21 +243,53 @@ def test_a_powershell_step_is_a_finding_not_bash():
 def test_a_powershell_job_is_a_windows_build():
     """Issue 26: a Windows job of PowerShell steps becomes 'os windows' with its commands as
     written (PowerShell on both platforms), and a finding for GitHub's pwsh 7 default."""
-    r = run("""\
-        on: push
-        jobs:
-          win:
-            runs-on: windows-latest
-            steps:
-              - uses: actions/checkout@v4
-              - run: Get-ChildItem
-                shell: pwsh
-              - run: python -m pytest
+    r = windows_job("""\
+        - uses: actions/checkout@v4
+        - run: Get-ChildItem
+          shell: pwsh
+        - run: python -m pytest
         """)
     assert "os windows" in code(r)
     assert 'build "Get-ChildItem" "python -m pytest"' in code(r)
     assert "workflow: non-bash shell" not in constructs(r)
     assert "workflow: PowerShell version" in constructs(r)
+    builds(r)
+
+
+def test_a_windows_job_keeps_step_conditions_decided_at_import():
+    """A Windows job whose steps have conditions known at import (runner.os, success()), an explicit
+    continue-on-error: false or their own timeout is still an 'os windows' build: the step for
+    Linux is left out (it never runs on this runner), the others are commands as written."""
+    r = windows_job("""\
+        - uses: actions/checkout@v4
+        - run: Get-ChildItem
+          if: runner.os == 'Windows'
+        - run: ./configure
+          if: runner.os == 'Linux'
+        - run: python -m pytest
+          if: ${{ success() }}
+          continue-on-error: false
+          timeout-minutes: 20
+        """)
+    assert "os windows" in code(r)
+    assert 'build "Get-ChildItem" "python -m pytest"' in code(r)
+    assert "./configure" not in code(r)
+    assert "workflow: non-bash shell" not in constructs(r)
+    assert "workflow: step timeout" in constructs(r)
+    builds(r)
+
+
+@pytest.mark.parametrize("cond", ["always()", "failure()", "github.event.pull_request.draft == false"])
+def test_a_windows_step_condition_github_decides_stays_a_finding(cond):
+    """always(), failure() and conditions GitHub decides during the run are carried on Linux by bash
+    (the finally commands, a guard command): a Windows job with one stays on the default image."""
+    r = windows_job(f"""\
+        - run: Get-ChildItem
+        - run: python -m pytest
+          if: {cond}
+        """, on="pull_request")
+    assert "os windows" not in code(r)
+    assert "workflow: non-bash shell" in constructs(r)
     builds(r)
 
 

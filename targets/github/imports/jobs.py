@@ -15,6 +15,7 @@ from pipec.runner_labels import runner_platform
 from pipec.targets.github.imports.grants import display_name, report_environment_url, report_permissions
 from pipec.importer import Doc, q, v
 from pipec.targets.github.imports.common import _Action, _scalar
+from pipec.targets.github.imports import shells
 
 
 GITHUB_TIMEOUT = 360
@@ -410,8 +411,9 @@ class Jobs:
         """Whether a Windows job can be an ``os windows`` build whose PowerShell steps are its
         commands as written: only checkout, artifact steps (one input: the checkout or one download) and ``run``
         steps in PowerShell (the default, ``pwsh`` or ``powershell``) without their own env,
-        working directory, condition or expression; no container or services. Anything else keeps
-        the job on pipec's default image with a finding per PowerShell step."""
+        working directory or expression; no container or services. A step's condition is allowed
+        when it is decided at import (:meth:`windows_step_ok`). Anything else keeps the job on
+        pipec's default image with a finding per PowerShell step."""
         steps = job.get("steps")
         if not isinstance(steps, list) or "container" in job or "services" in job:
             return False
@@ -419,8 +421,10 @@ class Jobs:
         downloads = 0
         runs = 0
         for st in steps:
-            if not isinstance(st, dict) or set(st) - {"name", "id", "uses", "with", "run", "shell"}:
+            if not self.windows_step_ok(st):
                 return False
+            if self.when(st, None) == "never":  # decided false at import: left out (Steps.steps), not a command
+                continue
             uses = str(st.get("uses", "")).split("@")[0].strip().lower()
             if "uses" in st:
                 if uses == "actions/download-artifact":
@@ -437,6 +441,28 @@ class Jobs:
         checkouts = sum(1 for st in steps if str(st.get("uses", "")).split("@")[0].strip().lower() == "actions/checkout")
         # a Windows build reads one input artifact (E316): the repository or one download, not both
         return runs > 0 and downloads + min(checkouts, 1) <= 1
+
+    def windows_step_ok(self, st) -> bool:
+        """Whether a step's settings can be kept by an ``os windows`` build. Besides its name, id,
+        action and inputs, script and shell: a condition that is decided at import, true (``success()``,
+        ``runner.os == 'Windows'``: the step runs as if it had none) or false (it never runs on this
+        runner: left out, as on Linux); ``continue-on-error: false`` (the default written out); and
+        its own ``timeout-minutes`` (a finding says that only the action's timeout applies, as on
+        Linux). Not a condition GitHub decides during the run, nor ``always()`` or ``failure()``:
+        the guard command and the finally commands that carry them on Linux are bash, and a
+        Windows build has no finally (E316)."""
+        if not isinstance(st, dict) or set(st) - {"name", "id", "uses", "with", "run", "shell", "if",
+                                                  "continue-on-error", "timeout-minutes"}:
+            return False
+        if shells.continue_on_error(st) is not False:
+            return False
+        if "if" in st:
+            # self.os is 'windows' here (runner), so runner.os is known; a matrix that is not
+            # imported leaves matrix.* undecided, as in Steps.steps
+            if getattr(self, "matrix_unknown", False) and "matrix." in str(st.get("if")):
+                return False
+            return self.when(st, None) in ("normal", "never")
+        return True
 
     def container(self, a: _Action, job):
         ctx = self.ctx
