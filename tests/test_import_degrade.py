@@ -279,6 +279,41 @@ def test_a_windows_job_keeps_step_conditions_decided_at_import():
     builds(r)
 
 
+def test_a_windows_job_with_a_runtime_the_windows_image_has_is_a_windows_build():
+    """setup-python 3.12 and setup-java 17 (Corretto) are versions CodeBuild's Windows image selects
+    in runtime-versions (docs/language.md, "Runtimes on Windows"): the job is an 'os windows'
+    build that sets them up."""
+    r = windows_job("""\
+        - uses: actions/checkout@v4
+        - uses: actions/setup-python@v5
+          with: {python-version: '3.12'}
+        - uses: actions/setup-java@v4
+          with: {distribution: corretto, java-version: '17.x'}
+        - run: python -m pytest
+        """)
+    assert "os windows" in code(r)
+    assert "runtime python 3.12" in code(r) and "runtime java corretto17" in code(r)
+    assert 'build "python -m pytest"' in code(r)
+    files = builds(r)
+    spec = next(v for k, v in files.items() if str(k).endswith(".yml") and "buildspec" in str(k))
+    assert "python: '3.12'" in spec and "shell: powershell.exe" in spec
+
+
+@pytest.mark.parametrize("version", ["20", "'>=20'", "'${{ env.NODE }}'"])
+def test_a_windows_job_with_a_runtime_the_windows_image_lacks_stays_a_finding(version):
+    """node-version 20 is not one of the Windows image's versions (20.18, 22.13), a range or an
+    expression is not one version: the job keeps the default image and its findings."""
+    r = windows_job(f"""\
+        - uses: actions/setup-node@v4
+          with:
+            node-version: {version}
+        - run: npm test
+        """)
+    assert "os windows" not in code(r)
+    assert "workflow: non-bash shell" in constructs(r)
+    builds(r)
+
+
 @pytest.mark.parametrize("cond", ["always()", "failure()", "github.event.pull_request.draft == false"])
 def test_a_windows_step_condition_github_decides_stays_a_finding(cond):
     """always(), failure() and conditions GitHub decides during the run are carried on Linux by bash

@@ -409,7 +409,8 @@ class Jobs:
 
     def windows_build(self, job) -> bool:
         """Whether a Windows job can be an ``os windows`` build whose PowerShell steps are its
-        commands as written: only checkout, artifact steps (one input: the checkout or one download) and ``run``
+        commands as written: only checkout, artifact steps (one input: the checkout or one download), setup
+        actions of a runtime CodeBuild's Windows image has (:meth:`windows_setup`) and ``run``
         steps in PowerShell (the default, ``pwsh`` or ``powershell``) without their own env,
         working directory or expression; no container or services. A step's condition is allowed
         when it is decided at import (:meth:`windows_step_ok`). Anything else keeps the job on
@@ -429,7 +430,7 @@ class Jobs:
             if "uses" in st:
                 if uses == "actions/download-artifact":
                     downloads += 1
-                elif uses not in ("actions/checkout", "actions/upload-artifact"):
+                elif uses not in ("actions/checkout", "actions/upload-artifact") and not self.windows_setup(st):
                     return False
                 continue
             body = st.get("run")
@@ -441,6 +442,26 @@ class Jobs:
         checkouts = sum(1 for st in steps if str(st.get("uses", "")).split("@")[0].strip().lower() == "actions/checkout")
         # a Windows build reads one input artifact (E316): the repository or one download, not both
         return runs > 0 and downloads + min(checkouts, 1) <= 1
+
+    @staticmethod
+    def windows_setup(st) -> bool:
+        """Whether ``st`` is a setup action (setup-node, setup-python...) whose literal version is
+        one an ``os windows`` build may take (semantic_tables.WINDOWS_RUNTIMES, E316): the version
+        CodeBuild's Windows image selects in runtime-versions and the action installs on GitHub.
+        Not a version the image lacks (``node-version: 20``: it has 20.18), a range, an expression
+        or no version (the runner's own, which the two platforms' Windows images do not share)."""
+        from pipec.semantic_tables import WINDOWS_RUNTIMES
+        from pipec.targets.github.imports.actions import setup_version
+        from pipec.targets.github.read import SETUP_ACTIONS
+
+        spec = SETUP_ACTIONS.get(str(st.get("uses", "")).split("@")[0].strip().lower())
+        with_ = st.get("with")
+        if spec is None or not isinstance(with_, dict):
+            return False
+        runtime, key = spec
+        version = with_.get(key)
+        text = setup_version(runtime, _scalar(version) if not isinstance(version, (dict, list)) else None)
+        return text in WINDOWS_RUNTIMES.get(runtime, ())
 
     def windows_step_ok(self, st) -> bool:
         """Whether a step's settings can be kept by an ``os windows`` build. Besides its name, id,
