@@ -314,6 +314,39 @@ def test_a_windows_job_with_a_runtime_the_windows_image_lacks_stays_a_finding(ve
     builds(r)
 
 
+def test_a_windows_step_env_is_set_around_its_script_and_put_back():
+    """A PowerShell step's own env of plain values: set in the process environment before its
+    script, which runs in try, and put back in finally (no later command sees it, whether or
+    not the platform runs the commands in one session); values are PowerShell single-quoted
+    strings, with every character PowerShell reads as a single quote doubled."""
+    r = windows_job("""\
+        - run: python -m pytest
+          env:
+            GREETING: "it's \u2019x\u2019 $HOME"
+            N: 3.10
+        - run: Get-ChildItem
+        """)
+    script = code(r)  # the .pipe's lines, stripped
+    assert "os windows" in script
+    assert ("$pipec_env_GREETING = $env:GREETING\n$pipec_env_N = $env:N\n"
+            "$env:GREETING = 'it''s \u2019\u2019x\u2019\u2019 $HOME'\n$env:N = '3.10'\n"
+            "try {\npython -m pytest\n} finally {\n"
+            "$env:GREETING = $pipec_env_GREETING\n$env:N = $pipec_env_N\n}\n") in script
+    assert 'run "Get-ChildItem"' in script  # the next step: no env of its own, no wrapper
+    assert any("$pipec_env_GREETING" in text for text in builds(r).values())
+
+
+@pytest.mark.parametrize("step", [
+    "- run: python -m pytest\n  env: {TOKEN: '${{ secrets.TOKEN }}'}",  # GitHub computes it
+    "- run: |\n    param([string]$Name)\n    Write-Output $Name\n  env: {N: '1'}",  # must start the script
+    "- uses: actions/setup-python@v5\n  with: {python-version: '3.12'}\n  env: {N: '1'}",  # an action's env
+])
+def test_a_windows_step_env_that_cannot_be_kept_stays_a_finding(step):
+    r = windows_job(step + "\n- run: Get-ChildItem\n")
+    assert "os windows" not in code(r)
+    builds(r)
+
+
 @pytest.mark.parametrize("cond", ["always()", "failure()", "github.event.pull_request.draft == false"])
 def test_a_windows_step_condition_github_decides_stays_a_finding(cond):
     """always(), failure() and conditions GitHub decides during the run are carried on Linux by bash

@@ -26,6 +26,7 @@ _TESTISH = re.compile(r"test|lint|check", re.I)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+
 class Jobs:
     """Stages from the needs graph, and each job as actions."""
 
@@ -465,7 +466,9 @@ class Jobs:
 
     def windows_step_ok(self, st) -> bool:
         """Whether a step's settings can be kept by an ``os windows`` build. Besides its name, id,
-        action and inputs, script and shell: a condition that is decided at import, true (``success()``,
+        action and inputs, script and shell: a ``run`` step's own ``env`` of plain values
+        (:func:`.shells.windows_step_env`, set around its script by :func:`.shells.powershell_env`); a
+        condition that is decided at import, true (``success()``,
         ``runner.os == 'Windows'``: the step runs as if it had none) or false (it never runs on this
         runner: left out, as on Linux); ``continue-on-error: false`` (the default written out); and
         its own ``timeout-minutes`` (a finding says that only the action's timeout applies, as on
@@ -473,9 +476,12 @@ class Jobs:
         the guard command and the finally commands that carry them on Linux are bash, and a
         Windows build has no finally (E316)."""
         if not isinstance(st, dict) or set(st) - {"name", "id", "uses", "with", "run", "shell", "if",
-                                                  "continue-on-error", "timeout-minutes"}:
+                                                  "continue-on-error", "timeout-minutes", "env"}:
             return False
         if shells.continue_on_error(st) is not False:
+            return False
+        if "env" in st and (shells.windows_step_env(st) is None or "uses" in st
+                            or not shells.powershell_wrappable(_scalar(st.get("run")) or "")):
             return False
         if "if" in st:
             # self.os is 'windows' here (runner), so runner.os is known; a matrix that is not
