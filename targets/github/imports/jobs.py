@@ -412,10 +412,10 @@ class Jobs:
         """Whether a Windows job can be an ``os windows`` build whose PowerShell steps are its
         commands as written: only checkout, artifact steps (one input: the checkout or one download), setup
         actions of a runtime CodeBuild's Windows image has (:meth:`windows_setup`) and ``run``
-        steps in PowerShell (the default, ``pwsh`` or ``powershell``) without their own env,
-        working directory or expression; no container or services. A step's condition is allowed
-        when it is decided at import (:meth:`windows_step_ok`). Anything else keeps the job on
-        pipec's default image with a finding per PowerShell step."""
+        steps in PowerShell (the default, ``pwsh`` or ``powershell``) without their own working
+        directory or an expression; no container or services. A step's condition decided at
+        import and its own env of plain values are allowed (:meth:`windows_step_ok`). Anything else
+        keeps the job on pipec's default image with a finding per PowerShell step."""
         steps = job.get("steps")
         if not isinstance(steps, list) or "container" in job or "services" in job:
             return False
