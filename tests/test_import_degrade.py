@@ -347,6 +347,26 @@ def test_a_windows_step_env_that_cannot_be_kept_stays_a_finding(step):
     builds(r)
 
 
+def test_a_windows_build_guard_is_powershell():
+    """A job condition GitHub decides puts a failing first command before the job's commands: in
+    an 'os windows' build it is PowerShell (bash's '>&2 && exit 1' does not parse there, so the
+    command failed without its message)."""
+    r = run("""\
+        on: [push, pull_request]
+        jobs:
+          win:
+            if: github.event.pull_request.draft == false
+            runs-on: windows-latest
+            steps:
+              - run: Get-ChildItem
+        """)
+    assert "os windows" in code(r)
+    first = next(x for x in code(r).splitlines() if x.startswith("run "))
+    assert first.startswith('run "[Console]::Error.WriteLine(\'pipec import: on GitHub job win ran only if')
+    assert first.endswith('); exit 1"') and ">&2" not in first
+    builds(r)
+
+
 @pytest.mark.parametrize("cond", ["always()", "failure()", "github.event.pull_request.draft == false"])
 def test_a_windows_step_condition_github_decides_stays_a_finding(cond):
     """always(), failure() and conditions GitHub decides during the run are carried on Linux by bash

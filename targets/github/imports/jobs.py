@@ -299,21 +299,17 @@ class Jobs:
             ctx.skip(a.notes, "workflow: job condition", f"job '{key}' runs only if {cond!r}, which GitHub decides "
                      "during the run: its first command fails until you decide when this action should run "
                      "(a stage via one platform, a separate pipeline, or delete the line)", job, "if")
-            guard = (f"echo 'pipec import: on GitHub job {key} ran only if a condition held; decide when it runs "
-                     "here (see the comment above), then delete this command' >&2 && exit 1")
-            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            self.guard(a, f"pipec import: on GitHub job {key} ran only if a condition held; decide when it runs "
+                       "here (see the comment above), then delete this command")
             self.ctx.mapping.setdefault("guards", []).append(a.name)
         if a.commands and a.step_conditions and self.job_guard is None:
             nums = ", ".join(str(n) for n in a.step_conditions)
-            guard = (f"echo 'pipec import: on GitHub step(s) {nums} of job {key} ran only if a condition held; "
-                     "decide when they run here (see the comments above), then delete this command' >&2 && exit 1")
-            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            self.guard(a, f"pipec import: on GitHub step(s) {nums} of job {key} ran only if a condition held; "
+                       "decide when they run here (see the comments above), then delete this command")
             self.ctx.mapping.setdefault("guards", []).append(a.name)
         if a.commands and self.matrix_unknown:
-            guard = (f"echo 'pipec import: on GitHub job {key} ran once per combination of a matrix that is not "
-                     "imported; write the combinations out (see the comment above), then delete this command' "
-                     ">&2 && exit 1")
-            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            self.guard(a, f"pipec import: on GitHub job {key} ran once per combination of a matrix that is not "
+                       "imported; write the combinations out (see the comment above), then delete this command")
             ctx.task("resource", f"{a.name}: write out the matrix combinations of job '{key}' (one action each) "
                      "and delete its first command")
         if not a.commands:
@@ -330,6 +326,20 @@ class Jobs:
             ctx.skip(a.notes, "workflow: job without checkout", "the job does not check the repository out "
                      "on GitHub; here it starts in a copy of the source", job, "steps")
         return a
+
+    @staticmethod
+    def guard(a: _Action, message: str) -> None:
+        """Put before the action's commands one that prints ``message`` to standard error and fails,
+        until a person decides what the message asks. In the shell the commands run in: bash, or
+        Windows PowerShell for an ``os windows`` build (where bash's ``>&2`` and ``&&`` do not
+        parse, so the command failed without saying why)."""
+        if a.image == ["os windows"]:
+            from pipec.targets.escape import powershell_string
+
+            command = f"[Console]::Error.WriteLine({powershell_string(message)}); exit 1"
+        else:
+            command = f"echo '{message}' >&2 && exit 1"
+        a.phase.items.insert(0, ("stmt", f"run {q(command)}"))
 
     def placeholder_action(self, key: str, construct: str, message: str, where, wkey) -> _Action:
         """A job that cannot be converted at all keeps its place as an action whose one command
