@@ -412,6 +412,7 @@ def plan_workflow_view(back, mapping: dict, original: dict) -> dict:
                     body = body[2:-2]  # continue-on-error: the step's subshell in one that ends with status 0
                 if body[:1] == ["("] and body[-1:] == [")"] and len(body) > 2 and _WRAP_HEAD.match(body[1]):
                     body = body[2:-1]  # the importer's subshell and shell options around a step
+                body = _powershell_env(body)
                 for ln in body:
                     if _DOWNLOAD_COPY.match(ln.strip()) or ln.startswith('export GITHUB_ENV="$github_files/') or \
                             re.match(r'export GITHUB_(ENV|OUTPUT|PATH)="\$github_files/', ln):
@@ -422,6 +423,24 @@ def plan_workflow_view(back, mapping: dict, original: dict) -> dict:
     if not (mapping.get("triggers") or {}).get("workflow_dispatch"):
         triggers = frozenset(t for t in triggers if t.kind != "manual")  # the importer's 'no trigger' default
     return {"triggers": triggers, "after": after, "commands": commands}
+
+
+_PS_SAVE = re.compile(r"\$pipec_env_([A-Za-z_][A-Za-z0-9_]*) = \$env:\1$")
+
+
+def _powershell_env(body: list[str]) -> list[str]:
+    """A PowerShell step's own env as the importer writes it for an ``os windows`` build
+    (targets/github/imports/shells.powershell_env: the variables saved, set, the script in ``try``,
+    put back in ``finally``) read as the ``export NAME=...`` lines and the script, as the original
+    view writes a step's env (a documented normalisation: the lines around a step's commands)."""
+    names = []
+    while len(names) < len(body) and _PS_SAVE.match(body[len(names)]):
+        names.append(_PS_SAVE.match(body[len(names)]).group(1))
+    n = len(names)
+    if not names or body[2 * n: 2 * n + 1] != ["try {"] or body[-(n + 2):] != \
+            ["} finally {"] + [f"  $env:{x} = $pipec_env_{x}" for x in names] + ["}"]:
+        return body
+    return [f"export {x}=" for x in names] + body[2 * n + 1: -(n + 2)]
 
 
 def _same_commands(original: dict, got: dict) -> bool:

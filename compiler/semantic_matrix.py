@@ -188,9 +188,7 @@ class MatrixChecks(Checker):
                 refuse("CodeBuild has no small Windows build environment", seen["compute"].span,
                        "Windows builds start at medium (4 vCPU); write 'compute medium', or leave it out.")
             for r in (i for i in a.body if isinstance(i, ast.RuntimeStmt)):
-                refuse(f"runtime {r.name} on Windows is not set up alike", r.span,
-                       "pipec sets runtimes up on Linux images only (CodeBuild's runtime-versions, GitHub's "
-                       "setup actions); on Windows, install the version in the install phase.")
+                self.windows_runtime(r, refuse)
             for c in (i for i in a.body if isinstance(i, ast.CodeArtifactStmt)):
                 refuse("a CodeArtifact login on Windows is not written by pipec", c.span,
                        "Run 'aws codeartifact login' in the install phase instead.")
@@ -214,6 +212,26 @@ class MatrixChecks(Checker):
                          (seen.get("compute") or seen["arch"]).span,
                          "CodeBuild's arm64 images run on small and large only; write 'compute small' or "
                          "'compute large'.")
+
+    @staticmethod
+    def windows_runtime(r: ast.RuntimeStmt, refuse) -> None:
+        """E316 for a runtime of an ``os windows`` build that CodeBuild's Windows image does not
+        offer in ``runtime-versions`` (semantic_tables.WINDOWS_RUNTIMES), or a matrix axis's version
+        (the cells would need versions the image may not have)."""
+        from pipec.semantic_tables import WINDOWS_RUNTIMES
+
+        versions = WINDOWS_RUNTIMES.get(r.name)
+        if versions is None:
+            refuse(f"CodeBuild's Windows image has no {r.name} runtime", r.span,
+                   "Windows builds set up " + ", ".join(WINDOWS_RUNTIMES) + "; install this one in the "
+                   "install phase.")
+        elif axis_reference(str(r.version)) is not None:
+            refuse(f"runtime {r.name} of a Windows build takes a matrix axis's version", r.span,
+                   f"Give one of the versions CodeBuild's Windows image has: {', '.join(versions)}.")
+        elif str(r.version) not in versions:
+            refuse(f"CodeBuild's Windows image has no {r.name} {r.version}", r.span,
+                   f"Its {r.name} versions are {', '.join(versions)} (CodeBuild's 'Windows image runtimes'); "
+                   "write one of them, or install this version in the install phase.")
 
     def runner_checks(self, a: ast.BuildAction, b: model.Build) -> None:
         """E316: runner labels (``github { runs_on }``) that name another system or architecture

@@ -79,6 +79,19 @@ PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]]
 }
 
 RUNTIMES = ("android", "dotnet", "golang", "java", "nodejs", "php", "python", "ruby")
+#: the runtimes an ``os windows`` build may set up, with the versions both platforms install: those
+#: CodeBuild's Windows Server 2019 image (aws/codebuild/windows-base:2019-3.0, the one pipec uses)
+#: offers in ``runtime-versions`` (CodeBuild user guide, "Available runtimes", "Windows image
+#: runtimes"), spelt as pipec writes them there; GitHub's setup actions install each on windows-2022
+WINDOWS_RUNTIMES = {
+    "dotnet": ("8.0",),
+    "golang": ("1.21", "1.22", "1.23"),
+    "java": ("corretto8", "corretto11", "corretto17", "corretto21"),
+    "nodejs": ("20.18", "22.13"),
+    "php": ("8.3", "8.4"),
+    "python": ("3.10", "3.11", "3.12", "3.13"),
+    "ruby": ("3.2", "3.3", "3.4"),
+}
 HOOKS = {
     "ec2": ("application_stop", "before_install", "after_install", "application_start",
             "validate_service", "before_block_traffic", "after_block_traffic",

@@ -11,6 +11,8 @@ GitHub expression   :func:`expression_text`: text in a workflow where GitHub eva
 GitHub expression   :func:`expression_string`: a value inside an expression, as a string literal
 string literal
 shell word          :func:`shell_word`: one word of a bash script, single-quoted
+PowerShell string   :func:`powershell_string`: a string literal of a PowerShell script (the
+                    commands ``pipec import`` writes for an ``os windows`` build), single-quoted
 ``$GITHUB_ENV``     :data:`GITHUB_ENV_DELIMITER`: a multi-line value (a fetched secret) is written
                     between delimiters chosen at random on the runner, so the value cannot end
                     its own block early and set other variables
@@ -59,6 +61,17 @@ def shell_word(text: str) -> str:
     """``text`` as one bash word that the shell passes on unchanged: single-quoted, with each
     ``'`` written as ``'"'"'``. Nothing inside single quotes is expanded."""
     return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+#: the characters PowerShell reads as a single quote: the apostrophe and the typographic single
+#: quotation marks (about_Quoting_Rules; the tokenizer's IsSingleQuote)
+_PS_QUOTES = re.compile("['\u2018\u2019\u201a\u201b]")
+
+
+def powershell_string(text: str) -> str:
+    """``text`` as a PowerShell single-quoted string, which expands nothing (no ``$``, no
+    backtick escapes): each character PowerShell reads as a single quote is doubled."""
+    return "'" + _PS_QUOTES.sub(lambda m: m.group(0) * 2, text) + "'"
 
 
 def sub_text(text: str) -> str:

@@ -182,8 +182,9 @@ def build(draw, name: str, kind: str, inputs: list[str], produces: str | None, u
     lines = [f"    {kind} {name} {{"]
     if inputs:
         lines.append("      from " + " ".join(inputs))
-    # the build's platform (docs/language.md, "os and arch"): Windows takes no image, runtime,
-    # finally or continue, and one input; arm64 runs on the aarch64 Amazon Linux image
+    # the build's platform (docs/language.md, "os and arch"): Windows takes no image, a runtime
+    # only in a version CodeBuild's Windows image has, no finally or continue, and one input;
+    # arm64 runs on the aarch64 Amazon Linux image
     platform = draw(st.sampled_from(["linux", "linux", "linux", "linux", "windows", "arm64"]))
     if platform == "windows" and len(inputs) > 1:
         platform = "linux"
@@ -204,6 +205,10 @@ def build(draw, name: str, kind: str, inputs: list[str], produces: str | None, u
                                   + (['python "$PY"'] if matrix else [])))
         lines.append(f"      runtime {rt}")
         used.add("runtime")
+    elif platform == "windows" and draw(st.booleans()):  # a version CodeBuild's Windows image has
+        rt = draw(st.sampled_from(["nodejs 22.13", "python 3.12", "java corretto17", "dotnet 8.0"]))
+        lines.append(f"      runtime {rt}")
+        used.add("runtime-windows")
     if draw(st.booleans()):
         lines.append("      env STAGE = test")
     if draw(st.booleans()):  # named like the pipeline's variable, when it has one: the variable wins

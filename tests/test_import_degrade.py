@@ -218,20 +218,22 @@ def test_permissions_credentials_environment_url_and_names_are_never_silent():
     builds(r)
 
 
+def windows_job(steps: str, on: str = "push") -> importer.Result:
+    """The import of a workflow with one job 'win' on windows-latest whose steps are ``steps``
+    (YAML list items, unindented)."""
+    body = textwrap.indent(textwrap.dedent(steps), " " * 6)
+    return run(f"on: {on}\njobs:\n  win:\n    runs-on: windows-latest\n    steps:\n{body}")
+
+
 def test_a_powershell_step_is_a_finding_not_bash():
     # a Windows job that also runs bash steps (or anything else 'os windows' cannot hold) stays
     # on pipec's default image: its PowerShell is never copied into bash
-    r = run("""\
-        on: push
-        jobs:
-          win:
-            runs-on: windows-latest
-            steps:
-              - uses: actions/checkout@v4
-              - run: Get-ChildItem
-                shell: pwsh
-              - run: make
-                shell: bash
+    r = windows_job("""\
+        - uses: actions/checkout@v4
+        - run: Get-ChildItem
+          shell: pwsh
+        - run: make
+          shell: bash
         """)
     assert "Get-ChildItem" not in code(r)
     assert "workflow: non-bash shell" in constructs(r)
@@ -241,21 +243,141 @@ def test_a_powershell_step_is_a_finding_not_bash():
 def test_a_powershell_job_is_a_windows_build():
     """Issue 26: a Windows job of PowerShell steps becomes 'os windows' with its commands as
     written (PowerShell on both platforms), and a finding for GitHub's pwsh 7 default."""
-    r = run("""\
-        on: push
-        jobs:
-          win:
-            runs-on: windows-latest
-            steps:
-              - uses: actions/checkout@v4
-              - run: Get-ChildItem
-                shell: pwsh
-              - run: python -m pytest
+    r = windows_job("""\
+        - uses: actions/checkout@v4
+        - run: Get-ChildItem
+          shell: pwsh
+        - run: python -m pytest
         """)
     assert "os windows" in code(r)
     assert 'build "Get-ChildItem" "python -m pytest"' in code(r)
     assert "workflow: non-bash shell" not in constructs(r)
     assert "workflow: PowerShell version" in constructs(r)
+    builds(r)
+
+
+def test_a_windows_job_keeps_step_conditions_decided_at_import():
+    """A Windows job whose steps have conditions known at import (runner.os, success()), an explicit
+    continue-on-error: false or their own timeout is still an 'os windows' build: the step for
+    Linux is left out (it never runs on this runner), the others are commands as written."""
+    r = windows_job("""\
+        - uses: actions/checkout@v4
+        - run: Get-ChildItem
+          if: runner.os == 'Windows'
+        - run: ./configure
+          if: runner.os == 'Linux'
+        - run: python -m pytest
+          if: ${{ success() }}
+          continue-on-error: false
+          timeout-minutes: 20
+        """)
+    assert "os windows" in code(r)
+    assert 'build "Get-ChildItem" "python -m pytest"' in code(r)
+    assert "./configure" not in code(r)
+    assert "workflow: non-bash shell" not in constructs(r)
+    assert "workflow: step timeout" in constructs(r)
+    builds(r)
+
+
+def test_a_windows_job_with_a_runtime_the_windows_image_has_is_a_windows_build():
+    """setup-python 3.12 and setup-java 17 (Corretto) are versions CodeBuild's Windows image selects
+    in runtime-versions (docs/language.md, "Runtimes on Windows"): the job is an 'os windows'
+    build that sets them up."""
+    r = windows_job("""\
+        - uses: actions/checkout@v4
+        - uses: actions/setup-python@v5
+          with: {python-version: '3.12'}
+        - uses: actions/setup-java@v4
+          with: {distribution: corretto, java-version: '17.x'}
+        - run: python -m pytest
+        """)
+    assert "os windows" in code(r)
+    assert "runtime python 3.12" in code(r) and "runtime java corretto17" in code(r)
+    assert 'build "python -m pytest"' in code(r)
+    files = builds(r)
+    spec = next(v for k, v in files.items() if str(k).endswith(".yml") and "buildspec" in str(k))
+    assert "python: '3.12'" in spec and "shell: powershell.exe" in spec
+
+
+@pytest.mark.parametrize("version", ["20", "'>=20'", "'${{ env.NODE }}'"])
+def test_a_windows_job_with_a_runtime_the_windows_image_lacks_stays_a_finding(version):
+    """node-version 20 is not one of the Windows image's versions (20.18, 22.13), a range or an
+    expression is not one version: the job keeps the default image and its findings."""
+    r = windows_job(f"""\
+        - uses: actions/setup-node@v4
+          with:
+            node-version: {version}
+        - run: npm test
+        """)
+    assert "os windows" not in code(r)
+    assert "workflow: non-bash shell" in constructs(r)
+    builds(r)
+
+
+def test_a_windows_step_env_is_set_around_its_script_and_put_back():
+    """A PowerShell step's own env of plain values: set in the process environment before its
+    script, which runs in try, and put back in finally (no later command sees it, whether or
+    not the platform runs the commands in one session); values are PowerShell single-quoted
+    strings, with every character PowerShell reads as a single quote doubled."""
+    r = windows_job("""\
+        - run: python -m pytest
+          env:
+            GREETING: "it's \u2019x\u2019 $HOME"
+            N: 3.10
+        - run: Get-ChildItem
+        """)
+    script = code(r)  # the .pipe's lines, stripped
+    assert "os windows" in script
+    assert ("$pipec_env_GREETING = $env:GREETING\n$pipec_env_N = $env:N\n"
+            "$env:GREETING = 'it''s \u2019\u2019x\u2019\u2019 $HOME'\n$env:N = '3.10'\n"
+            "try {\npython -m pytest\n} finally {\n"
+            "$env:GREETING = $pipec_env_GREETING\n$env:N = $pipec_env_N\n}\n") in script
+    assert 'run "Get-ChildItem"' in script  # the next step: no env of its own, no wrapper
+    assert any("$pipec_env_GREETING" in text for text in builds(r).values())
+
+
+@pytest.mark.parametrize("step", [
+    "- run: python -m pytest\n  env: {TOKEN: '${{ secrets.TOKEN }}'}",  # GitHub computes it
+    "- run: |\n    param([string]$Name)\n    Write-Output $Name\n  env: {N: '1'}",  # must start the script
+    "- uses: actions/setup-python@v5\n  with: {python-version: '3.12'}\n  env: {N: '1'}",  # an action's env
+])
+def test_a_windows_step_env_that_cannot_be_kept_stays_a_finding(step):
+    r = windows_job(step + "\n- run: Get-ChildItem\n")
+    assert "os windows" not in code(r)
+    builds(r)
+
+
+def test_a_windows_build_guard_is_powershell():
+    """A job condition GitHub decides puts a failing first command before the job's commands: in
+    an 'os windows' build it is PowerShell (bash's '>&2 && exit 1' does not parse there, so the
+    command failed without its message)."""
+    r = run("""\
+        on: [push, pull_request]
+        jobs:
+          win:
+            if: github.event.pull_request.draft == false
+            runs-on: windows-latest
+            steps:
+              - run: Get-ChildItem
+        """)
+    assert "os windows" in code(r)
+    first = next(x for x in code(r).splitlines() if x.startswith("run "))
+    assert first.startswith('run "[Console]::Error.WriteLine(\'pipec import: on GitHub job win ran only if')
+    assert first.endswith('); exit 1"') and ">&2" not in first
+    builds(r)
+
+
+@pytest.mark.parametrize("cond", ["always()", "failure()", "github.event.pull_request.draft == false"])
+def test_a_windows_step_condition_github_decides_stays_a_finding(cond):
+    """always(), failure() and conditions GitHub decides during the run are carried on Linux by bash
+    (the finally commands, a guard command): a Windows job with one stays on the default image."""
+    r = windows_job(f"""\
+        - run: Get-ChildItem
+        - run: python -m pytest
+          if: {cond}
+        """, on="pull_request")
+    assert "os windows" not in code(r)
+    assert "workflow: non-bash shell" in constructs(r)
     builds(r)
 
 

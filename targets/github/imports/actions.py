@@ -64,6 +64,18 @@ def _setup_default(action: str, uses: str, with_) -> str | None:
     return None
 
 
+def setup_version(runtime: str, text: str | None) -> str | None:
+    """The ``runtime`` version a setup action's version input ``text`` sets up, as a ``.pipe``
+    writes it (``12.x`` and ``v12`` are ``12``, Java's is ``corretto17``), or None when ``text`` is
+    not one version number (a range, an expression, several lines)."""
+    if not text or "${{" in text or "\n" in text.strip() or not re.fullmatch(r"v?[0-9]+(\.[0-9x]+)*", text):
+        return None
+    text = text.lstrip("v")
+    while text.endswith(".x"):
+        text = text[:-2]
+    return "corretto" + text if runtime == "java" else text
+
+
 def _lca(paths: list[str]) -> str:
     parts = [p.split("/") for p in paths]
     out = []
@@ -173,17 +185,14 @@ class Actions:
             return
         if text and "${{" in text:
             text = self.literal(a, step, text) or text   # ${{ env.X }} of a literal job env
-        if not text or "${{" in text or "\n" in text.strip() or not re.fullmatch(r"v?[0-9]+(\.[0-9x]+)*", text):
+        text = setup_version(runtime, text)
+        if text is None:
             raise _Skip("workflow: runtime version", f"{action} version {version!r} is not one version number")
-        text = text.lstrip("v")
-        while text.endswith(".x"):
-            text = text[:-2]
         if runtime == "java":
             dist = with_.get("distribution")
             if dist != "corretto":
                 ctx.skip(a.phase, "workflow: Java distribution", f"Java distribution {dist!r}: CodeBuild's Java "
                          "runtimes are Amazon Corretto", with_, "distribution" if "distribution" in with_ else key)
-            text = "corretto" + text
         if runtime in a.runtimes and a.runtimes[runtime] != text:
             raise _Skip("workflow: runtime version", f"a second {runtime} version ({text}); one per action")
         a.runtimes[runtime] = text

@@ -175,6 +175,9 @@ class Commands:
         shell = step.get("shell", job_def.get("shell", wf_def.get("shell")))
         if a.image == ["os windows"]:  # jobs.windows_build: the PowerShell as written
             body = _scalar(step["run"]).replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+            env = shells.windows_step_env(step)  # checked by jobs.windows_build
+            if body.strip() and env:
+                body = shells.powershell_env(env, body)
             if body.strip():
                 src = '"""\n' + body + '\n"""' if "\n" in body else q(body)
                 a.phase.stmt("run", src)

@@ -15,6 +15,7 @@ from pipec.runner_labels import runner_platform
 from pipec.targets.github.imports.grants import display_name, report_environment_url, report_permissions
 from pipec.importer import Doc, q, v
 from pipec.targets.github.imports.common import _Action, _scalar
+from pipec.targets.github.imports import shells
 
 
 GITHUB_TIMEOUT = 360
@@ -23,6 +24,7 @@ _TESTISH = re.compile(r"test|lint|check", re.I)
 
 #: characters a .pipe file cannot hold (E100)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
 
 
 class Jobs:
@@ -297,21 +299,17 @@ class Jobs:
             ctx.skip(a.notes, "workflow: job condition", f"job '{key}' runs only if {cond!r}, which GitHub decides "
                      "during the run: its first command fails until you decide when this action should run "
                      "(a stage via one platform, a separate pipeline, or delete the line)", job, "if")
-            guard = (f"echo 'pipec import: on GitHub job {key} ran only if a condition held; decide when it runs "
-                     "here (see the comment above), then delete this command' >&2 && exit 1")
-            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            self.guard(a, f"pipec import: on GitHub job {key} ran only if a condition held; decide when it runs "
+                       "here (see the comment above), then delete this command")
             self.ctx.mapping.setdefault("guards", []).append(a.name)
         if a.commands and a.step_conditions and self.job_guard is None:
             nums = ", ".join(str(n) for n in a.step_conditions)
-            guard = (f"echo 'pipec import: on GitHub step(s) {nums} of job {key} ran only if a condition held; "
-                     "decide when they run here (see the comments above), then delete this command' >&2 && exit 1")
-            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            self.guard(a, f"pipec import: on GitHub step(s) {nums} of job {key} ran only if a condition held; "
+                       "decide when they run here (see the comments above), then delete this command")
             self.ctx.mapping.setdefault("guards", []).append(a.name)
         if a.commands and self.matrix_unknown:
-            guard = (f"echo 'pipec import: on GitHub job {key} ran once per combination of a matrix that is not "
-                     "imported; write the combinations out (see the comment above), then delete this command' "
-                     ">&2 && exit 1")
-            a.phase.items.insert(0, ("stmt", f"run {q(guard)}"))
+            self.guard(a, f"pipec import: on GitHub job {key} ran once per combination of a matrix that is not "
+                       "imported; write the combinations out (see the comment above), then delete this command")
             ctx.task("resource", f"{a.name}: write out the matrix combinations of job '{key}' (one action each) "
                      "and delete its first command")
         if not a.commands:
@@ -328,6 +326,20 @@ class Jobs:
             ctx.skip(a.notes, "workflow: job without checkout", "the job does not check the repository out "
                      "on GitHub; here it starts in a copy of the source", job, "steps")
         return a
+
+    @staticmethod
+    def guard(a: _Action, message: str) -> None:
+        """Put before the action's commands one that prints ``message`` to standard error and fails,
+        until a person decides what the message asks. In the shell the commands run in: bash, or
+        Windows PowerShell for an ``os windows`` build (where bash's ``>&2`` and ``&&`` do not
+        parse, so the command failed without saying why)."""
+        if a.image == ["os windows"]:
+            from pipec.targets.escape import powershell_string
+
+            command = f"[Console]::Error.WriteLine({powershell_string(message)}); exit 1"
+        else:
+            command = f"echo '{message}' >&2 && exit 1"
+        a.phase.items.insert(0, ("stmt", f"run {q(command)}"))
 
     def placeholder_action(self, key: str, construct: str, message: str, where, wkey) -> _Action:
         """A job that cannot be converted at all keeps its place as an action whose one command
@@ -408,10 +420,12 @@ class Jobs:
 
     def windows_build(self, job) -> bool:
         """Whether a Windows job can be an ``os windows`` build whose PowerShell steps are its
-        commands as written: only checkout, artifact steps (one input: the checkout or one download) and ``run``
-        steps in PowerShell (the default, ``pwsh`` or ``powershell``) without their own env,
-        working directory, condition or expression; no container or services. Anything else keeps
-        the job on pipec's default image with a finding per PowerShell step."""
+        commands as written: only checkout, artifact steps (one input: the checkout or one download), setup
+        actions of a runtime CodeBuild's Windows image has (:meth:`windows_setup`) and ``run``
+        steps in PowerShell (the default, ``pwsh`` or ``powershell``) without their own working
+        directory or an expression; no container or services. A step's condition decided at
+        import and its own env of plain values are allowed (:meth:`windows_step_ok`). Anything else
+        keeps the job on pipec's default image with a finding per PowerShell step."""
         steps = job.get("steps")
         if not isinstance(steps, list) or "container" in job or "services" in job:
             return False
@@ -419,13 +433,15 @@ class Jobs:
         downloads = 0
         runs = 0
         for st in steps:
-            if not isinstance(st, dict) or set(st) - {"name", "id", "uses", "with", "run", "shell"}:
+            if not self.windows_step_ok(st):
                 return False
+            if self.when(st, None) == "never":  # decided false at import: left out (Steps.steps), not a command
+                continue
             uses = str(st.get("uses", "")).split("@")[0].strip().lower()
             if "uses" in st:
                 if uses == "actions/download-artifact":
                     downloads += 1
-                elif uses not in ("actions/checkout", "actions/upload-artifact"):
+                elif uses not in ("actions/checkout", "actions/upload-artifact") and not self.windows_setup(st):
                     return False
                 continue
             body = st.get("run")
@@ -437,6 +453,53 @@ class Jobs:
         checkouts = sum(1 for st in steps if str(st.get("uses", "")).split("@")[0].strip().lower() == "actions/checkout")
         # a Windows build reads one input artifact (E316): the repository or one download, not both
         return runs > 0 and downloads + min(checkouts, 1) <= 1
+
+    @staticmethod
+    def windows_setup(st) -> bool:
+        """Whether ``st`` is a setup action (setup-node, setup-python...) whose literal version is
+        one an ``os windows`` build may take (semantic_tables.WINDOWS_RUNTIMES, E316): the version
+        CodeBuild's Windows image selects in runtime-versions and the action installs on GitHub.
+        Not a version the image lacks (``node-version: 20``: it has 20.18), a range, an expression
+        or no version (the runner's own, which the two platforms' Windows images do not share)."""
+        from pipec.semantic_tables import WINDOWS_RUNTIMES
+        from pipec.targets.github.imports.actions import setup_version
+        from pipec.targets.github.read import SETUP_ACTIONS
+
+        spec = SETUP_ACTIONS.get(str(st.get("uses", "")).split("@")[0].strip().lower())
+        with_ = st.get("with")
+        if spec is None or not isinstance(with_, dict):
+            return False
+        runtime, key = spec
+        version = with_.get(key)
+        text = setup_version(runtime, _scalar(version) if not isinstance(version, (dict, list)) else None)
+        return text in WINDOWS_RUNTIMES.get(runtime, ())
+
+    def windows_step_ok(self, st) -> bool:
+        """Whether a step's settings can be kept by an ``os windows`` build. Besides its name, id,
+        action and inputs, script and shell: a ``run`` step's own ``env`` of plain values
+        (:func:`.shells.windows_step_env`, set around its script by :func:`.shells.powershell_env`); a
+        condition that is decided at import, true (``success()``,
+        ``runner.os == 'Windows'``: the step runs as if it had none) or false (it never runs on this
+        runner: left out, as on Linux); ``continue-on-error: false`` (the default written out); and
+        its own ``timeout-minutes`` (a finding says that only the action's timeout applies, as on
+        Linux). Not a condition GitHub decides during the run, nor ``always()`` or ``failure()``:
+        the guard command and the finally commands that carry them on Linux are bash, and a
+        Windows build has no finally (E316)."""
+        if not isinstance(st, dict) or set(st) - {"name", "id", "uses", "with", "run", "shell", "if",
+                                                  "continue-on-error", "timeout-minutes", "env"}:
+            return False
+        if shells.continue_on_error(st) is not False:
+            return False
+        if "env" in st and (shells.windows_step_env(st) is None or "uses" in st
+                            or not shells.powershell_wrappable(_scalar(st.get("run")) or "")):
+            return False
+        if "if" in st:
+            # self.os is 'windows' here (runner), so runner.os is known; a matrix that is not
+            # imported leaves matrix.* undecided, as in Steps.steps
+            if getattr(self, "matrix_unknown", False) and "matrix." in str(st.get("if")):
+                return False
+            return self.when(st, None) in ("normal", "never")
+        return True
 
     def container(self, a: _Action, job):
         ctx = self.ctx

@@ -22,11 +22,24 @@ true``, under which bash ignores the inner -e and would run the step's commands 
 A ``uses`` step that becomes one command (``actions-rs/cargo``) is that command ``|| true``; the
 other actions' mappings are not commands that may fail alone: their ``continue-on-error`` is a
 finding (:meth:`.actions.Actions.uses`).
+
+A PowerShell step's own ``env`` in an ``os windows`` build (:func:`powershell_env`): GitHub sets
+the variables in the environment of that step's process only. The step's script runs after
+lines that set each one (``$env:NAME``, the process environment its programs inherit) and inside
+``try`` ... ``finally``, whose ``finally`` puts back what each held before (``$null`` removes a
+variable that was unset), so no later command sees them whether or not the platform runs the
+build's commands in one PowerShell session. ``try`` and ``finally`` change neither the script's
+errors (a terminating error still ends it, after ``finally``) nor its exit code; a script that
+must start with ``param``, ``using``, ``#requires`` or ``[CmdletBinding()]`` cannot be wrapped
+and stays a finding (:func:`powershell_wrappable`).
 """
 
 from __future__ import annotations
 
+import re
 import shlex
+
+from pipec.targets.github.imports.common import _SHELL_NAME, _scalar
 
 #: one-letter options whose effect a ``set`` line inside the subshell has the same way
 _SET_LETTERS = {"e", "u", "x"}
@@ -114,3 +127,46 @@ def continue_on_error(step: dict) -> bool | None:
 def tolerate(script: str) -> str:
     """The subshell ``script`` (``(`` ... ``)``) run so that its failure does not fail the build."""
     return "\n".join(["(", "set +e", script, "exit 0", ")"])
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: what must be at the start of a PowerShell script, which a ``try`` around it would move
+_PS_SCRIPT_START = re.compile(r"(?im)^\s*(param\s*\(|using\s+(namespace|module|assembly)\b|#requires\b|\[CmdletBinding\b)")
+
+
+def powershell_wrappable(script: str) -> bool:
+    """Whether ``script`` may run inside ``try { }`` (:func:`powershell_env`)."""
+    return _PS_SCRIPT_START.search(script) is None
+
+
+def powershell_env(env: dict[str, str], script: str) -> str:
+    """``script`` run with the variables ``env`` in its process environment, each put back as it
+    was when it ends (see the module's docstring)."""
+    from pipec.targets.escape import powershell_string
+
+    names = list(env)
+    lines = [f"$pipec_env_{n} = $env:{n}" for n in names]
+    lines += [f"$env:{n} = {powershell_string(env[n])}" for n in names]
+    lines += ["try {", script, "} finally {"]
+    lines += [f"  $env:{n} = $pipec_env_{n}" for n in names]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def windows_step_env(step) -> dict[str, str] | None:
+    """A PowerShell step's own ``env`` as names and plain values (``{}`` without one), or None
+    when a name is not a variable name or a value is an expression, a mapping or holds a control
+    character or three double quotes, which would end the ``.pipe`` script block."""
+    env = step.get("env")
+    if env is None:
+        return {}
+    if not isinstance(env, dict):
+        return None
+    out = {}
+    for name, value in env.items():
+        text = _scalar(value) if not isinstance(value, (dict, list)) else None
+        if not _SHELL_NAME.fullmatch(str(name)) or text is None or "${{" in text or '"""' in text \
+                or _CONTROL_CHARS.search(text):
+            return None
+        out[str(name)] = text
+    return out
