@@ -692,3 +692,66 @@ def test_every_placeholder_the_importers_write_draws_w601():
     for r in cases:
         _pipeline, diags = compile_text(r.source, "imported.pipe")
         assert any(d.code == "W601" for d in diags), r.source
+
+
+# ----------------------------------------------------------------------------- placeholder commands
+
+
+def _placeholder_commands(r: importer.Result) -> list[str]:
+    """The commands of ``r`` that print 'pipec import: ...' and fail, as the compiled pipeline has them."""
+    pipeline, _ = compile_text(r.source, "imported.pipe")
+    return [c.text for s in pipeline.stages for a in s.actions for ph in getattr(a, "phases", ())
+            for c in ph.commands if "pipec import:" in c.text]
+
+
+HOSTILE = "a'b; touch PWNED; echo '"
+
+
+@pytest.mark.parametrize("make", [
+    # a job GitHub decides to run during the run: the guard names the job key
+    lambda: run(f"""\
+        on: push
+        jobs:
+          "{HOSTILE}":
+            if: contains(github.event.head_commit.message, 'x')
+            runs-on: ubuntu-latest
+            steps:
+              - run: make test
+        """),
+    # a job with nothing pipec can convert: the placeholder names the job key
+    lambda: run(f"""\
+        on: push
+        jobs:
+          "{HOSTILE}":
+            runs-on: ubuntu-latest
+            steps:
+              - uses: someone/else@v1
+        """),
+    # a CodePipeline template none of whose actions imports: its text has an apostrophe
+    lambda: run(template(stage("Src", "S3", {"S3Bucket": "my-bucket", "S3ObjectKey": "k.zip"}, outputs=["A"]),
+                         stage("Other", "CodeBuild", {"ProjectName": "p"}, ["A"], category="Build", owner="Custom")),
+                "/nonexistent/pipeline.json"),
+    # a GitLab job with no script: the placeholder names the job key
+    lambda: run(f"""\
+        stages: [test]
+        "{HOSTILE}":
+          stage: test
+          image: alpine
+        ok:
+          stage: test
+          script: [make]
+        """, ".gitlab-ci.yml"),
+], ids=["github-guard", "github-placeholder", "codepipeline-placeholder", "gitlab-placeholder"])
+def test_a_placeholder_command_prints_its_message_and_fails_whatever_the_names(make, tmp_path):
+    """The commands an import leaves to fail until a person replaces them quote the imported
+    file's text as one shell word: a job key with a quote in it does not run what follows it, and
+    "the pipeline's actions" does not leave a quote open (bash refused the whole command)."""
+    import subprocess
+
+    commands = _placeholder_commands(make())
+    assert commands
+    for command in commands:
+        done = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 1, (command, done.stderr)
+        assert done.stderr.startswith("pipec import: "), (command, done.stderr)
+        assert not (tmp_path / "PWNED").exists(), command

@@ -73,8 +73,8 @@ class Builds:
                          f"the buildspec of action {raw} gives no command pipec could import", a, "Name")
             path = spec_path or "buildspec.yml"
             b.comment("Placeholder: this build fails until its buildspec is imported.")
-            b.stmt("build", q(f'echo "pipec import: buildspec {path} was not imported: run pipec import '
-                              f'{self.file.name} {path}" >&2 && exit 1'))
+            b.stmt("build", q(importer.failing_command(f"buildspec {path} was not imported: run pipec import "
+                                                       f"{self.file.name} {path}")))
         made = []
         for cp_name, pipe in outs.items():
             if pipe in written:

@@ -154,8 +154,8 @@ class TemplateImporter(Stages, Sources, Triggers, Builds, Specs, DeploymentGroup
                      "one placeholder action stands for them", props, "Stages")
             st = p.block("stage placeholder")
             b = st.block("build placeholder")
-            b.stmt("build", q(f"echo 'pipec import: no action of {Path(ctx.file).name} was imported; write the "
-                              "pipeline's actions' >&2 && exit 1"))
+            b.stmt("build", q(importer.failing_command(f"no action of {Path(ctx.file).name} was imported; write "
+                                                       "the pipeline's actions")))
             ctx.task("resource", "write the pipeline's actions (no action of the template could be imported)")
         bind_stages(ctx, p, self.sources, props)
         return p

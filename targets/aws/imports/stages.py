@@ -260,7 +260,7 @@ class Stages:
             b.stmt("build", q(f"echo Packaging source {source} as artifact {pipe}"))
         else:
             b.comment(f"Placeholder: artifact {name} is read by action {raw}, but no imported action makes it.")
-            b.stmt("build", q(f"echo 'pipec import: write the build that makes artifact {name}' >&2 && exit 1"))
+            b.stmt("build", q(importer.failing_command(f"write the build that makes artifact {name}")))
             self.ctx.task("resource", f"write the build that makes artifact {name} (read by action {raw}), in "
                           f"place of the placeholder stage {sname}")
         b.stmt("artifact", pipe, "files", q("**/*"))

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import re
 
-from pipec.importer import Doc, name, q, unique, v
+from pipec.importer import Doc, failing_command, name, q, unique, v
 from pipec.targets.aws.spec_imports.common import as_list, header_name, scalar, yes
 
 #: runtimes .pipe knows (compiler/semantic.py RUNTIMES)
@@ -573,8 +573,8 @@ def build_body(ctx, block: Doc, data, artifact_names: list[str] | None = None) -
         # never a build that passes while doing nothing (issue 25): the builds of a batch-only
         # buildspec are elsewhere, so this one fails with a message until a person writes them
         block.comment("The buildspec's builds are a batch (see above): this command fails until you replace it.")
-        block.stmt("build", q(f"echo 'pipec import: {action}: the buildspec is a batch of builds; write their "
-                              "commands' >&2 && exit 1"))
+        block.stmt("build", q(failing_command(f"{action}: the buildspec is a batch of builds; write "
+                                              "their commands")))
         ctx.task("resource", f"{action}: write the build's commands (the buildspec was a batch of builds)")
     elif not rec["phases"]:
         block.comment("The buildspec runs no commands: 'true' does nothing (a .pipe build needs a command).")

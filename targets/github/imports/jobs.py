@@ -318,8 +318,8 @@ class Jobs:
             # without doing anything).
             ctx.skip(a.notes, "workflow: job with nothing to run", f"job '{key}' has no step that could be "
                      "converted; its one command fails until you replace it", jobs, key)
-            a.phase.stmt("run", q(f"echo 'pipec import: job {key} of {Path(ctx.file).name} was not converted; "
-                                  "see the comments above' >&2 && exit 1"))
+            a.phase.stmt("run", q(importer.failing_command(f"job {key} of {Path(ctx.file).name} was not "
+                                                           "converted; see the comments above")))
             a.placeholder = True
             self.placeholders.add(a.name)
         if a.no_checkout:
@@ -338,7 +338,7 @@ class Jobs:
 
             command = f"[Console]::Error.WriteLine({powershell_string(message)}); exit 1"
         else:
-            command = f"echo '{message}' >&2 && exit 1"
+            command = importer.failing_command(message.removeprefix("pipec import: "))
         a.phase.items.insert(0, ("stmt", f"run {q(command)}"))
 
     def placeholder_action(self, key: str, construct: str, message: str, where, wkey) -> _Action:
@@ -346,8 +346,8 @@ class Jobs:
         fails with a message until a person replaces it (never a job dropped, never one that passes)."""
         a = _Action(importer.unique(importer.name(key, "job"), self.taken), "build")
         self.ctx.skip(a.notes, construct, message, where, wkey)
-        a.phase.stmt("run", q(f"echo 'pipec import: job {key} of {Path(self.ctx.file).name} was not converted; "
-                              "see the comments above' >&2 && exit 1"))
+        a.phase.stmt("run", q(importer.failing_command(f"job {key} of {Path(self.ctx.file).name} was not "
+                                                       "converted; see the comments above")))
         a.placeholder = True
         self.placeholders.add(a.name)
         return a

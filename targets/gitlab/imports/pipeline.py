@@ -195,13 +195,12 @@ class _Pipeline(Config, Conditions, Jobs):
             elif "script" not in job:
                 ctx.skip(a.notes, "gitlab: job without script", f"job '{key}' has no script", job, None)
             if a.placeholder:   # its commands are for another shell (see the finding); its variables stay
-                a.commands = a.commands + [f"echo 'pipec import: job {key} was not converted; see the comments "
-                                           "above' >&2 && exit 1"]
+                a.commands = a.commands + [importer.failing_command(f"job {key} was not converted; see the "
+                                                                    "comments above")]
             elif not a.commands:
                 ctx.skip(a.notes, "gitlab: job with nothing to run", f"job '{key}' has no command that could be "
                          "converted; its one command fails until you replace it", cfg, key)
-                a.commands = [f"echo 'pipec import: job {key} was not converted; see the comments above' >&2 "
-                              "&& exit 1"]
+                a.commands = [importer.failing_command(f"job {key} was not converted; see the comments above")]
                 a.placeholder = True
             self.environment(a, key, job, manual)
             actions.append(a)
@@ -362,8 +361,8 @@ class _Pipeline(Config, Conditions, Jobs):
             ctx.skip(a.notes, "gitlab: jobs in includes", "every job of this pipeline is in included files pipec "
                      "could not read (see the include findings); import them with their files, then replace this "
                      "action", self.ctx.data, "include")
-            a.commands = ["echo 'pipec import: the jobs of this pipeline are in included files that were not "
-                          "imported' >&2 && exit 1"]
+            a.commands = [importer.failing_command("the jobs of this pipeline are in included files that were "
+                                                   "not imported")]
             a.placeholder = True
             ctx.mapping["placeholders"] = [a.name]
             doc = Doc("stage build")
