@@ -198,8 +198,9 @@ def load(text: str):
 #
 # libyaml's emitter, for the shapes pipec writes, in a few lines of Python: block mappings,
 # block sequences (indentless inside mappings, as PyYAML writes them), and scalars that are plain,
-# single-quoted on one line, or literal blocks. Every style decision is PyYAML's own: its emitter's
-# scalar analysis and its resolver decide, per distinct string, as in Emitter.choose_scalar_style.
+# single-quoted on one line, or literal blocks. Every style decision is PyYAML's: its emitter's
+# scalar analysis (restated as regular expressions in _analysis) and its resolver decide, per
+# distinct string, as in Emitter.choose_scalar_style.
 # A string it does not write itself (a multi-line quoted string, an escape) is written by PyYAML
 # alone and put in place (_pyyaml_value). Anything else (another type, such a key) raises _Slow
 # and the whole document goes through PyYAML. tests/test_yamlout.py compares both on random data.
@@ -209,11 +210,41 @@ class _Slow(Exception):
     """The document has something the fast path does not write."""
 
 
-_ANALYZER = yaml.emitter.Emitter(None, allow_unicode=True)
 _RESOLVER = yaml.resolver.Resolver()
 _SCALARS: dict = {}   # (value, is_key) -> (kind, text): kind "inline" or "literal" (text = header)
 _BREAKS = "\n\x85\u2028\u2029"
 _SIMPLE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+
+# PyYAML's Emitter.analyze_scalar (allow_unicode=True) as a few regular expressions: the same
+# decisions, without a Python loop over every character of every script (tests/test_yamlout.py
+# compares the two on arbitrary text)
+_WS = "\0 \t\r\n\x85\u2028\u2029"   # what the analysis counts as whitespace around an indicator
+#: a character only a double-quoted scalar can hold: not printable ASCII, a line feed, NEL or
+#: printable Unicode (the byte order mark is not)
+_SPECIAL = re.compile("[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010fffe]|\ufeff")
+_LEADING_INDICATOR = re.compile(f"---|\\.\\.\\.|[#,\\[\\]{{}}&*!|>'\"%@`]|[?:-](?:[{_WS}]|\\Z)")
+_INNER_INDICATOR = re.compile(f":(?:[{_WS}]|\\Z)|(?<=[{_WS}])#")   # searched from the second character
+_BREAK = re.compile(f"[{_BREAKS}]")
+_BREAK_SPACE = re.compile(f"[{_BREAKS}] ")
+_SPACE_BREAK = re.compile(f" [{_BREAKS}]")
+
+
+def _analysis(value: str) -> tuple[bool, bool, bool, bool]:
+    """(multiline, allow_block_plain, allow_single_quoted, allow_block) of PyYAML's emitter for
+    ``value``, the fields of its ``ScalarAnalysis`` that the fast path reads."""
+    if not value:
+        return False, True, True, False
+    multiline = _BREAK.search(value) is not None
+    special = _SPECIAL.search(value) is not None
+    spaced = multiline and " " in value
+    break_space = spaced and _BREAK_SPACE.search(value) is not None
+    space_break = spaced and _SPACE_BREAK.search(value) is not None
+    edges = " " + _BREAKS
+    plain = not (value[0] in edges or value[-1] in edges or multiline
+                 or _LEADING_INDICATOR.match(value) or _INNER_INDICATOR.search(value, 1))
+    single = not (break_space or space_break or special)
+    block = not (value[-1] == " " or space_break or special)
+    return multiline, plain and single, single, block
 
 
 def _scalar(value: str, key: bool):
@@ -231,11 +262,11 @@ def _scalar(value: str, key: bool):
         return got
     if not value.isascii() and any(ord(c) > 0xFFFF for c in value):
         raise _Slow  # libyaml and PyYAML's Python analyser disagree on characters beyond the BMP
-    a = _ANALYZER.analyze_scalar(value)
+    multiline, allow_block_plain, allow_single_quoted, allow_block = _analysis(value)
     literal = _str_style(value) == "|" and not key
-    if implicit and not (key and (a.empty or a.multiline)) and a.allow_block_plain and not literal:
+    if implicit and not (key and (not value or multiline)) and allow_block_plain and not literal:
         got = ("inline", value)
-    elif literal and a.allow_block:
+    elif literal and allow_block:
         hints = ""
         if value[0] in " " + _BREAKS:
             hints += "2"
@@ -244,7 +275,7 @@ def _scalar(value: str, key: bool):
         elif len(value) == 1 or value[-2] in _BREAKS:
             hints += "+"
         got = ("literal", "|" + hints)
-    elif a.allow_single_quoted and not a.multiline and "\n" not in value:
+    elif allow_single_quoted and not multiline and "\n" not in value:
         got = ("inline", "'" + value.replace("'", "''") + "'")
     else:
         raise _Slow

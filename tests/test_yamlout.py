@@ -104,3 +104,32 @@ def test_comments_are_written_beside_their_value_only():
     assert yaml.safe_load(text) == {"steps": [{"uses": "actions/checkout@0123"},
                                               {"run": "cat <<EOF\n  contents: read\nEOF\n"}],
                                     "permissions": {"contents": "read"}}
+
+
+_EMITTER = yaml.emitter.Emitter(None, allow_unicode=True)
+
+
+def _pyyaml_analysis(value: str):
+    a = _EMITTER.analyze_scalar(value)
+    return a.multiline, a.allow_block_plain, a.allow_single_quoted, a.allow_block
+
+
+# the characters the analysis looks at: indicators, whitespace it counts around them, breaks,
+# characters on both sides of each printable range, the byte order mark and a lone surrogate
+ANALYSED = " \t\r\n\0#:-?,[]{}&*!|>'\"%@`.ab\x1f\x7f\x85\x9f\xa0\u2028\u2029\ud7ff\ud800\ue000\ufeff\ufffd\ufffe"
+
+
+@given(st.one_of(st.sampled_from(TRICKY + LINES), multiline,
+                 st.text(alphabet=st.sampled_from(ANALYSED), max_size=12), st.text(max_size=20)))
+def test_scalar_analysis_decides_as_pyyaml_does(value):
+    """yamlout's regular expressions decide what PyYAML's emitter decides, character loop and all."""
+    assert yamlout._analysis(value) == _pyyaml_analysis(value)
+
+
+def test_scalar_analysis_on_every_short_string_of_the_analysed_characters():
+    import itertools
+
+    for n in (1, 2, 3):
+        for chars in itertools.product(ANALYSED, repeat=n):
+            value = "".join(chars)
+            assert yamlout._analysis(value) == _pyyaml_analysis(value), repr(value)
