@@ -286,6 +286,24 @@ def _scalar(value: str, key: bool):
 
 
 _PLAIN = {True: "true", False: "false", None: "null"}
+_FLOAT = "tag:yaml.org,2002:float"
+
+
+def _float_text(value: float) -> str:
+    """A float as PyYAML's SafeRepresenter.represent_float writes it (buildspec's ``version:
+    0.2``, appspec's ``version: 0.0``); _Slow for a text its resolver would not read back as a
+    float, which PyYAML writes with an explicit tag."""
+    if value != value:
+        text = ".nan"
+    elif value in (float("inf"), float("-inf")):
+        text = ".inf" if value > 0 else "-.inf"
+    else:
+        text = repr(value).lower()
+        if "." not in text and "e" in text:  # 1e17: !!float needs the '.0'
+            text = text.replace("e", ".0e", 1)
+    if _RESOLVER.resolve(_ScalarNode, text, (True, False)) != _FLOAT:
+        raise _Slow
+    return text
 
 
 class _Fast:
@@ -330,6 +348,8 @@ class _Fast:
             return " " + _PLAIN[value]
         if t is int:
             return " " + str(value)
+        if t is float:
+            return " " + _float_text(value)
         if t is dict:
             return " {}" if not value else None
         if t is list:

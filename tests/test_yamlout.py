@@ -40,6 +40,7 @@ LINES = ["", " ", "x", " x", "  indented", "x ", "# note", "- item", "key: value
          "echo \"$A\" | tr a b", "...", "---", "|", ">"]
 multiline = st.lists(st.sampled_from(LINES), min_size=2, max_size=6).map("\n".join)
 scalars = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12), multiline, st.integers(-10**6, 10**6),
+                    st.floats(), st.sampled_from([0.2, 0.0, -1.5, 1e17, 1e-7, 12345678901234567890.0]),
                     st.booleans(), st.none())
 data = st.recursive(scalars, lambda kids: st.one_of(
     st.lists(kids, max_size=4),
@@ -57,6 +58,10 @@ def test_pipec_shapes_take_the_fast_path():
         {"name": "Build", "run": "set -e\nmake\n"}, {"uses": "actions/checkout@0123", "with": {"fetch-depth": 0}}],
         "needs": [], "env": {}}}, "version": "0.2", "yes": "on", "x": None, "y": True, "n": 7}
     assert yamlout._Fast().document(doc) == reference(doc)
+    buildspec = {"version": 0.2, "phases": {"build": {"commands": ["make"]}}}  # a float, not a string
+    appspec = {"version": 0.0, "os": "linux", "files": [{"source": "/", "destination": "/srv"}]}
+    for doc in (buildspec, appspec):
+        assert yamlout._Fast().document(doc) == reference(doc)
 
 
 def test_shared_objects_are_written_out_again():
