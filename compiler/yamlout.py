@@ -83,6 +83,7 @@ class Alias:
 
 #: the longest flow list (its text after the key) written on one line
 FLOW_WIDTH = 80
+_FLOW_INDICATOR = re.compile(r"[,\[\]{}:#]")
 
 
 def _flow_text(items) -> str | None:
@@ -97,7 +98,7 @@ def _flow_text(items) -> str | None:
             return None
         if kind != "inline":
             return None
-        if text == v and re.search(r"[,\[\]{}:#]", v):  # flow indicators, plain in a block only
+        if text == v and _FLOW_INDICATOR.search(v):  # plain in a block only
             if any(ord(c) < 32 or ord(c) == 127 for c in v):
                 return None
             text = "'" + v.replace("'", "''") + "'"
@@ -306,6 +307,19 @@ def _float_text(value: float) -> str:
     return text
 
 
+#: the fast path's most frequent questions, answered once per distinct string: a mapping key's
+#: text, and the text after ``key:`` of a string written on one line (bounded like _SCALARS)
+_KEY_TEXT: dict[str, str] = {}
+_INLINE_TAIL: dict[str, str] = {}
+
+
+def _remember(memo: dict, key: str, text: str) -> str:
+    if len(memo) > 200_000:
+        memo.clear()
+    memo[key] = text
+    return text
+
+
 class _Fast:
     def __init__(self):
         self.out: list[str] = []
@@ -336,7 +350,7 @@ class _Fast:
             except _Slow:
                 return _pyyaml_value(value, indent)
             if kind == "inline":
-                return " " + text
+                return _remember(_INLINE_TAIL, value, " " + text)
             self.kept = text.endswith("+")  # each literal block sets or clears it (libyaml)
             lines = value.split("\n")
             if value.endswith("\n"):
@@ -367,16 +381,20 @@ class _Fast:
         kind, text = _scalar(k, True)
         if kind != "inline":
             raise _Slow
-        return text
+        return _remember(_KEY_TEXT, k, text)
 
     def mapping(self, data: dict, indent: int, first_inline: bool):
         out = self.out
         pad = " " * indent
-        first = True
+        head_pad = "" if first_inline else pad
         for k, v in data.items():
-            head = ("" if first and first_inline else pad) + self.key(k) + ":"
-            first = False
-            tail = self.leaf(v, indent)
+            # the memos first (a dict lookup each): most keys and values are strings seen before
+            text = _KEY_TEXT.get(k) if type(k) is str else None
+            head = head_pad + (text if text is not None else self.key(k)) + ":"
+            head_pad = pad
+            tail = _INLINE_TAIL.get(v) if type(v) is str else None
+            if tail is None:
+                tail = self.leaf(v, indent)
             if tail is not None:
                 out.append(head + tail + "\n")
             elif type(v) is dict:
@@ -397,7 +415,9 @@ class _Fast:
                 out.append(f"{head} &{v.name}\n")
                 self.mapping(v.value, indent + 2, first_inline=False)
                 continue
-            tail = self.leaf(v, indent)
+            tail = _INLINE_TAIL.get(v) if type(v) is str else None
+            if tail is None:
+                tail = self.leaf(v, indent)
             if tail is not None:
                 out.append(head + tail + "\n")
             elif type(v) is dict:
