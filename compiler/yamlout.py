@@ -17,6 +17,7 @@ with troposphere objects, turned into plain data with ``to_dict()``, and dumped 
 
 from __future__ import annotations
 
+import functools
 import re
 
 import yaml
@@ -221,13 +222,18 @@ _SIMPLE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 # compares the two on arbitrary text)
 _WS = "\0 \t\r\n\x85\u2028\u2029"   # what the analysis counts as whitespace around an indicator
 #: a character only a double-quoted scalar can hold: not printable ASCII, a line feed, NEL or
-#: printable Unicode (the byte order mark is not)
-_SPECIAL = re.compile("[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010fffe]|\ufeff")
+#: printable Unicode (the byte order mark is not); in ASCII, the control characters but the line feed
+_SPECIAL_ASCII = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
 _LEADING_INDICATOR = re.compile(f"---|\\.\\.\\.|[#,\\[\\]{{}}&*!|>'\"%@`]|[?:-](?:[{_WS}]|\\Z)")
 _INNER_INDICATOR = re.compile(f":(?:[{_WS}]|\\Z)|(?<=[{_WS}])#")   # searched from the second character
-_BREAK = re.compile(f"[{_BREAKS}]")
-_BREAK_SPACE = re.compile(f"[{_BREAKS}] ")
-_SPACE_BREAK = re.compile(f" [{_BREAKS}]")
+
+
+@functools.cache
+def _unicode_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """(special character, line break, break and space, space and break) for text that is not
+    ASCII; compiled on first use, as the first takes 1.5 ms (its ranges span the code points)."""
+    return (re.compile("[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010fffe]|\ufeff"),
+            re.compile(f"[{_BREAKS}]"), re.compile(f"[{_BREAKS}] "), re.compile(f" [{_BREAKS}]"))
 
 
 def _analysis(value: str) -> tuple[bool, bool, bool, bool]:
@@ -235,11 +241,17 @@ def _analysis(value: str) -> tuple[bool, bool, bool, bool]:
     ``value``, the fields of its ``ScalarAnalysis`` that the fast path reads."""
     if not value:
         return False, True, True, False
-    multiline = _BREAK.search(value) is not None
-    special = _SPECIAL.search(value) is not None
-    spaced = multiline and " " in value
-    break_space = spaced and _BREAK_SPACE.search(value) is not None
-    space_break = spaced and _SPACE_BREAK.search(value) is not None
+    if value.isascii():  # the only line break is '\n'
+        multiline = "\n" in value
+        special = _SPECIAL_ASCII.search(value) is not None
+        break_space = multiline and "\n " in value
+        space_break = multiline and " \n" in value
+    else:
+        special_char, line_break, break_then_space, space_then_break = _unicode_patterns()
+        multiline = line_break.search(value) is not None
+        special = special_char.search(value) is not None
+        break_space = multiline and break_then_space.search(value) is not None
+        space_break = multiline and space_then_break.search(value) is not None
     edges = " " + _BREAKS
     plain = not (value[0] in edges or value[-1] in edges or multiline
                  or _LEADING_INDICATOR.match(value) or _INNER_INDICATOR.search(value, 1))
