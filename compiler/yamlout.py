@@ -213,7 +213,12 @@ class _Slow(Exception):
 
 
 _RESOLVER = yaml.resolver.Resolver()
-_SCALARS: dict = {}   # (value, is_key) -> (kind, text): kind "inline" or "literal" (text = header)
+#: the text of every string seen, as a mapping key and as a value: the string on one line (plain
+#: or quoted) or a literal block's header ('|', '|-', '|2+'); a one-line text never starts with
+#: '|', an indicator, so the header tells the kind. Strings only, none of the tuples the garbage
+#: collector walks (tens of thousands of them after a large build). Bounded: see _remember.
+_KEY_SCALARS: dict[str, str] = {}
+_VALUE_SCALARS: dict[str, str] = {}
 _BREAKS = "\n\x85\u2028\u2029"
 _SIMPLE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 
@@ -260,26 +265,36 @@ def _analysis(value: str) -> tuple[bool, bool, bool, bool]:
     return multiline, plain and single, single, block
 
 
-def _scalar(value: str, key: bool):
-    got = _SCALARS.get((value, key))
-    if got is not None:
-        return got
+def _remember(memo: dict, key: str, text: str) -> str:
+    if len(memo) > 200_000:  # bounded, for long-lived processes (the language server)
+        memo.clear()
+    memo[key] = text
+    return text
+
+
+def _scalar(value: str, key: bool) -> tuple[str, str]:
+    """("inline", text) or ("literal", header) for ``value`` as a key or a value; _Slow for a
+    string the fast path does not write."""
+    memo = _KEY_SCALARS if key else _VALUE_SCALARS
+    text = memo.get(value)
+    if text is None:
+        text = _remember(memo, value, _scalar_text(value, key))
+    return ("literal" if text[0] == "|" else "inline"), text
+
+
+def _scalar_text(value: str, key: bool) -> str:
     implicit = _RESOLVER.resolve(_ScalarNode, value, (True, False)) == _STR
     if _SIMPLE.fullmatch(value):
         # a word such as actions/checkout or my-app.v2: PyYAML's analysis allows every style for
         # it (no indicator, space, break or special character), so only the resolver decides
-        got = ("inline", value) if implicit else ("inline", "'" + value + "'")
-        if len(_SCALARS) > 200_000:
-            _SCALARS.clear()
-        _SCALARS[(value, key)] = got
-        return got
+        return value if implicit else "'" + value + "'"
     if not value.isascii() and any(ord(c) > 0xFFFF for c in value):
         raise _Slow  # libyaml and PyYAML's Python analyser disagree on characters beyond the BMP
     multiline, allow_block_plain, allow_single_quoted, allow_block = _analysis(value)
     literal = _str_style(value) == "|" and not key
     if implicit and not (key and (not value or multiline)) and allow_block_plain and not literal:
-        got = ("inline", value)
-    elif literal and allow_block:
+        return value
+    if literal and allow_block:
         hints = ""
         if value[0] in " " + _BREAKS:
             hints += "2"
@@ -287,15 +302,10 @@ def _scalar(value: str, key: bool):
             hints += "-"
         elif len(value) == 1 or value[-2] in _BREAKS:
             hints += "+"
-        got = ("literal", "|" + hints)
-    elif allow_single_quoted and not multiline and "\n" not in value:
-        got = ("inline", "'" + value.replace("'", "''") + "'")
-    else:
-        raise _Slow
-    if len(_SCALARS) > 200_000:
-        _SCALARS.clear()
-    _SCALARS[(value, key)] = got
-    return got
+        return "|" + hints
+    if allow_single_quoted and not multiline and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise _Slow
 
 
 _PLAIN = {True: "true", False: "false", None: "null"}
@@ -319,17 +329,9 @@ def _float_text(value: float) -> str:
     return text
 
 
-#: the fast path's most frequent questions, answered once per distinct string: a mapping key's
-#: text, and the text after ``key:`` of a string written on one line (bounded like _SCALARS)
-_KEY_TEXT: dict[str, str] = {}
+#: the fast path's commonest question, answered once per distinct string: the text after
+#: ``key:`` of a string written on one line (a key's text is in _KEY_SCALARS)
 _INLINE_TAIL: dict[str, str] = {}
-
-
-def _remember(memo: dict, key: str, text: str) -> str:
-    if len(memo) > 200_000:
-        memo.clear()
-    memo[key] = text
-    return text
 
 
 class _Fast:
@@ -391,9 +393,9 @@ class _Fast:
         if type(k) is not str:
             raise _Slow
         kind, text = _scalar(k, True)
-        if kind != "inline":
+        if kind != "inline":  # never: a key is not written as a block
             raise _Slow
-        return _remember(_KEY_TEXT, k, text)
+        return text
 
     def mapping(self, data: dict, indent: int, first_inline: bool):
         out = self.out
@@ -401,7 +403,7 @@ class _Fast:
         head_pad = "" if first_inline else pad
         for k, v in data.items():
             # the memos first (a dict lookup each): most keys and values are strings seen before
-            text = _KEY_TEXT.get(k) if type(k) is str else None
+            text = _KEY_SCALARS.get(k) if type(k) is str else None
             head = head_pad + (text if text is not None else self.key(k)) + ":"
             head_pad = pad
             tail = _INLINE_TAIL.get(v) if type(v) is str else None
