@@ -42,3 +42,20 @@ def test_a_process_ends_with_the_commands_status_and_files(tmp_path):
     failed = subprocess.run([sys.executable, "-m", "pipec", "check", str(bad)], capture_output=True, text=True,
                             cwd=tmp_path)
     assert failed.returncode == 1 and "error[E" in failed.stderr
+
+
+def test_a_build_runs_with_the_collector_off_and_gives_it_back(monkeypatch):
+    """``pipec build`` (pipec.__main__.PAUSED) runs with the cyclic collector off from the start,
+    so that no collection walks what it imported and built; other commands run with it on."""
+    import pipec.cli
+    from pipec.__main__ import main
+
+    seen = []
+    monkeypatch.setattr(pipec.cli, "main", lambda argv=None: seen.append(gc.isenabled()) or 0)
+    try:
+        assert main(["build", "app.pipe", "-o", "out"]) == 0
+        assert main(["check", "app.pipe"]) == 0
+    finally:
+        gc.unfreeze()
+    assert seen == [False, True]
+    assert gc.isenabled()
