@@ -252,9 +252,16 @@ def plan(out_dir: str, by_source: dict[str, tuple[str, dict[str, dict[str, str]]
     owner = {rel: key for key, targets in old.items() for entries in targets.values() for rel in entries}
     recorded_digest = {rel: was for targets in old.values() for entries in targets.values()
                        for rel, was in entries.items()}
+    digests: dict[str, str] = {}  # text -> its digest: each file is hashed once, not twice
+
+    def digest_of(text: str) -> str:
+        if text not in digests:
+            digests[text] = digest(text.encode("utf-8"))
+        return digests[text]
+
     for key, (_header, by_target) in by_source.items():
         for rel, text in sorted((rel, text) for generated in by_target.values() for rel, text in generated.items()):
-            if recorded_digest.get(rel) == digest(text.encode("utf-8")):
+            if recorded_digest.get(rel) == digest_of(text):
                 continue  # the same text as the other pipeline wrote (.github/pipec/phases.sh): nothing is lost
             if owner.get(rel, key) != key and owner[rel] not in by_source:
                 raise BuildError(f"{rel} in {out_dir} was generated from {owner[rel]}, and {key} would overwrite "
@@ -265,7 +272,7 @@ def plan(out_dir: str, by_source: dict[str, tuple[str, dict[str, dict[str, str]]
     for key, (_header, by_target) in by_source.items():
         entry = manifest.setdefault(key, {})
         for target, generated in by_target.items():
-            entry[target] = {rel: digest(text.encode("utf-8")) for rel, text in generated.items()}
+            entry[target] = {rel: digest_of(text) for rel, text in generated.items()}
             files.update(generated)
     recorded = {rel for targets in manifest.values() for entries in targets.values() for rel in entries}
     stale, edited = [], []

@@ -63,6 +63,16 @@ class _Report:
 
 
 def cmd_build(args) -> int:
+    """``pipec build``, with Python's cyclic collector paused for all of it (pipec.gc_pause): run
+    by stage, the collector walked everything the previous stage left each time it came back on
+    (a 21 ms collection between the two targets and 8 ms after the checker, for 2,500 actions)."""
+    from pipec.gc_pause import paused
+
+    with paused():
+        return _build(args)
+
+
+def _build(args) -> int:
     from pipec import compile_text
     from pipec.build import BuildError, context_for, generate_by_target, source_key
     from pipec.diagnostics import ERROR, Diagnostics

@@ -3,10 +3,14 @@
 Everything happens inside the output folder ``DIR``, in one hidden folder::
 
     DIR/.pipec-transaction/
-        new/<path>      every new file, complete, before anything in DIR changes
+        new/<n>         every new file, complete, before anything in DIR changes
         journal.json    what the transaction changes: written (then renamed into place) after
                         new/ is complete and before the first change to DIR
-        old/<path>      each file the transaction replaced or removed, kept until it commits
+        old/<n>         each file the transaction replaced or removed, kept until it commits
+
+``<n>`` is the number of the file's entry in the journal: the staged files lie side by side, so
+staging makes two folders however deep the outputs are (folders cost more than files to make
+and delete, and a build writes dozens of them).
 
 1. **Recover** (:func:`recover`): a transaction that a killed run left behind is undone (or, if
    it had committed, its backups deleted), and pipec 0.1's temporary files beside the outputs
@@ -90,11 +94,18 @@ def _checkpoint(pending: list[int]):
 # ----------------------------------------------------------------------------- recovery
 
 
+def _staged_name(journal: dict, index: int, rel: str) -> str:
+    """The name of entry ``index``'s file under new/ and old/: its number (format 2), or its path
+    (format 1, written by the development versions of 0.2.0 before the files lay side by side)."""
+    return str(index) if journal.get("format", 1) >= 2 else rel
+
+
 def _rollback(base: Path, folder: Path, journal: dict) -> None:
     """Undo what ``journal`` did, from the state of the file system (see the module docstring)."""
-    for entry in reversed(journal["entries"]):
+    for index, entry in reversed(list(enumerate(journal["entries"]))):
         rel, action = entry["path"], entry["action"]
-        dest, old, new = base / rel, folder / "old" / rel, folder / "new" / rel
+        name = _staged_name(journal, index, rel)
+        dest, old, new = base / rel, folder / "old" / name, folder / "new" / name
         if os.path.lexists(old):
             os.replace(old, dest)
         elif action == "create" and not os.path.lexists(new) and os.path.lexists(dest):
@@ -151,7 +162,6 @@ def _missing_dirs(base: Path, paths) -> list[str]:
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
         fh.write(data)
 
@@ -173,26 +183,28 @@ def apply(out_dir: str | os.PathLike, writes: dict[str, bytes], removes: list[st
             for d in made_base:
                 d.mkdir()
             folder.mkdir()
-            for rel, data in writes.items():
-                _write_new(folder / "new" / rel, data)
+            if writes:
+                (folder / "new").mkdir()
+            for index, data in enumerate(writes.values()):
+                _write_new(folder / "new" / str(index), data)
                 _checkpoint(pending)
             entries = [{"path": rel, "action": "replace" if (base / rel).exists() else "create"} for rel in writes]
             entries += [{"path": rel, "action": "remove"} for rel in removes]
-            journal = {"format": 1, "entries": entries, "made_dirs": _missing_dirs(base, writes)}
+            journal = {"format": 2, "entries": entries, "made_dirs": _missing_dirs(base, writes)}
             tmp = folder / (JOURNAL + ".tmp")
             tmp.write_text(json.dumps(journal, indent=1), encoding="utf-8")
             os.replace(tmp, folder / JOURNAL)
             _checkpoint(pending)
             for rel in journal["made_dirs"]:
                 (base / rel).mkdir()
-            for entry in entries:
-                rel = entry["path"]
-                dest, old = base / rel, folder / "old" / rel
+            if any(entry["action"] != "create" for entry in entries):
+                (folder / "old").mkdir()
+            for index, entry in enumerate(entries):
+                dest = base / entry["path"]
                 if entry["action"] != "create":
-                    old.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(dest, old)
+                    os.replace(dest, folder / "old" / str(index))
                 if entry["action"] != "remove":
-                    os.replace(folder / "new" / rel, dest)
+                    os.replace(folder / "new" / str(index), dest)
                 _checkpoint(pending)
             os.replace(folder, base / DONE)  # the commit point
         except BaseException as exc:

@@ -17,6 +17,7 @@ with troposphere objects, turned into plain data with ``to_dict()``, and dumped 
 
 from __future__ import annotations
 
+import functools
 import re
 
 import yaml
@@ -83,6 +84,7 @@ class Alias:
 
 #: the longest flow list (its text after the key) written on one line
 FLOW_WIDTH = 80
+_FLOW_INDICATOR = re.compile(r"[,\[\]{}:#]")
 
 
 def _flow_text(items) -> str | None:
@@ -97,7 +99,7 @@ def _flow_text(items) -> str | None:
             return None
         if kind != "inline":
             return None
-        if text == v and re.search(r"[,\[\]{}:#]", v):  # flow indicators, plain in a block only
+        if text == v and _FLOW_INDICATOR.search(v):  # plain in a block only
             if any(ord(c) < 32 or ord(c) == 127 for c in v):
                 return None
             text = "'" + v.replace("'", "''") + "'"
@@ -198,8 +200,9 @@ def load(text: str):
 #
 # libyaml's emitter, for the shapes pipec writes, in a few lines of Python: block mappings,
 # block sequences (indentless inside mappings, as PyYAML writes them), and scalars that are plain,
-# single-quoted on one line, or literal blocks. Every style decision is PyYAML's own: its emitter's
-# scalar analysis and its resolver decide, per distinct string, as in Emitter.choose_scalar_style.
+# single-quoted on one line, or literal blocks. Every style decision is PyYAML's: its emitter's
+# scalar analysis (restated as regular expressions in _analysis) and its resolver decide, per
+# distinct string, as in Emitter.choose_scalar_style.
 # A string it does not write itself (a multi-line quoted string, an escape) is written by PyYAML
 # alone and put in place (_pyyaml_value). Anything else (another type, such a key) raises _Slow
 # and the whole document goes through PyYAML. tests/test_yamlout.py compares both on random data.
@@ -209,33 +212,89 @@ class _Slow(Exception):
     """The document has something the fast path does not write."""
 
 
-_ANALYZER = yaml.emitter.Emitter(None, allow_unicode=True)
 _RESOLVER = yaml.resolver.Resolver()
-_SCALARS: dict = {}   # (value, is_key) -> (kind, text): kind "inline" or "literal" (text = header)
+#: the text of every string seen, as a mapping key and as a value: the string on one line (plain
+#: or quoted) or a literal block's header ('|', '|-', '|2+'); a one-line text never starts with
+#: '|', an indicator, so the header tells the kind. Strings only, none of the tuples the garbage
+#: collector walks (tens of thousands of them after a large build). Bounded: see _remember.
+_KEY_SCALARS: dict[str, str] = {}
+_VALUE_SCALARS: dict[str, str] = {}
 _BREAKS = "\n\x85\u2028\u2029"
 _SIMPLE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 
+# PyYAML's Emitter.analyze_scalar (allow_unicode=True) as a few regular expressions: the same
+# decisions, without a Python loop over every character of every script (tests/test_yamlout.py
+# compares the two on arbitrary text)
+_WS = "\0 \t\r\n\x85\u2028\u2029"   # what the analysis counts as whitespace around an indicator
+#: a character only a double-quoted scalar can hold: not printable ASCII, a line feed, NEL or
+#: printable Unicode (the byte order mark is not); in ASCII, the control characters but the line feed
+_SPECIAL_ASCII = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+_LEADING_INDICATOR = re.compile(f"---|\\.\\.\\.|[#,\\[\\]{{}}&*!|>'\"%@`]|[?:-](?:[{_WS}]|\\Z)")
+_INNER_INDICATOR = re.compile(f":(?:[{_WS}]|\\Z)|(?<=[{_WS}])#")   # searched from the second character
 
-def _scalar(value: str, key: bool):
-    got = _SCALARS.get((value, key))
-    if got is not None:
-        return got
+
+@functools.cache
+def _unicode_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """(special character, line break, break and space, space and break) for text that is not
+    ASCII; compiled on first use, as the first takes 1.5 ms (its ranges span the code points)."""
+    return (re.compile("[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010fffe]|\ufeff"),
+            re.compile(f"[{_BREAKS}]"), re.compile(f"[{_BREAKS}] "), re.compile(f" [{_BREAKS}]"))
+
+
+def _analysis(value: str) -> tuple[bool, bool, bool, bool]:
+    """(multiline, allow_block_plain, allow_single_quoted, allow_block) of PyYAML's emitter for
+    ``value``, the fields of its ``ScalarAnalysis`` that the fast path reads."""
+    if not value:
+        return False, True, True, False
+    if value.isascii():  # the only line break is '\n'
+        multiline = "\n" in value
+        special = _SPECIAL_ASCII.search(value) is not None
+        break_space = multiline and "\n " in value
+        space_break = multiline and " \n" in value
+    else:
+        special_char, line_break, break_then_space, space_then_break = _unicode_patterns()
+        multiline = line_break.search(value) is not None
+        special = special_char.search(value) is not None
+        break_space = multiline and break_then_space.search(value) is not None
+        space_break = multiline and space_then_break.search(value) is not None
+    edges = " " + _BREAKS
+    plain = not (value[0] in edges or value[-1] in edges or multiline
+                 or _LEADING_INDICATOR.match(value) or _INNER_INDICATOR.search(value, 1))
+    single = not (break_space or space_break or special)
+    block = not (value[-1] == " " or space_break or special)
+    return multiline, plain and single, single, block
+
+
+def _remember(memo: dict, key: str, text: str) -> str:
+    if len(memo) > 200_000:  # bounded, for long-lived processes (the language server)
+        memo.clear()
+    memo[key] = text
+    return text
+
+
+def _scalar(value: str, key: bool) -> tuple[str, str]:
+    """("inline", text) or ("literal", header) for ``value`` as a key or a value; _Slow for a
+    string the fast path does not write."""
+    memo = _KEY_SCALARS if key else _VALUE_SCALARS
+    text = memo.get(value)
+    if text is None:
+        text = _remember(memo, value, _scalar_text(value, key))
+    return ("literal" if text[0] == "|" else "inline"), text
+
+
+def _scalar_text(value: str, key: bool) -> str:
     implicit = _RESOLVER.resolve(_ScalarNode, value, (True, False)) == _STR
     if _SIMPLE.fullmatch(value):
         # a word such as actions/checkout or my-app.v2: PyYAML's analysis allows every style for
         # it (no indicator, space, break or special character), so only the resolver decides
-        got = ("inline", value) if implicit else ("inline", "'" + value + "'")
-        if len(_SCALARS) > 200_000:
-            _SCALARS.clear()
-        _SCALARS[(value, key)] = got
-        return got
+        return value if implicit else "'" + value + "'"
     if not value.isascii() and any(ord(c) > 0xFFFF for c in value):
         raise _Slow  # libyaml and PyYAML's Python analyser disagree on characters beyond the BMP
-    a = _ANALYZER.analyze_scalar(value)
+    multiline, allow_block_plain, allow_single_quoted, allow_block = _analysis(value)
     literal = _str_style(value) == "|" and not key
-    if implicit and not (key and (a.empty or a.multiline)) and a.allow_block_plain and not literal:
-        got = ("inline", value)
-    elif literal and a.allow_block:
+    if implicit and not (key and (not value or multiline)) and allow_block_plain and not literal:
+        return value
+    if literal and allow_block:
         hints = ""
         if value[0] in " " + _BREAKS:
             hints += "2"
@@ -243,18 +302,36 @@ def _scalar(value: str, key: bool):
             hints += "-"
         elif len(value) == 1 or value[-2] in _BREAKS:
             hints += "+"
-        got = ("literal", "|" + hints)
-    elif a.allow_single_quoted and not a.multiline and "\n" not in value:
-        got = ("inline", "'" + value.replace("'", "''") + "'")
-    else:
-        raise _Slow
-    if len(_SCALARS) > 200_000:
-        _SCALARS.clear()
-    _SCALARS[(value, key)] = got
-    return got
+        return "|" + hints
+    if allow_single_quoted and not multiline and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise _Slow
 
 
 _PLAIN = {True: "true", False: "false", None: "null"}
+_FLOAT = "tag:yaml.org,2002:float"
+
+
+def _float_text(value: float) -> str:
+    """A float as PyYAML's SafeRepresenter.represent_float writes it (buildspec's ``version:
+    0.2``, appspec's ``version: 0.0``); _Slow for a text its resolver would not read back as a
+    float, which PyYAML writes with an explicit tag."""
+    if value != value:
+        text = ".nan"
+    elif value in (float("inf"), float("-inf")):
+        text = ".inf" if value > 0 else "-.inf"
+    else:
+        text = repr(value).lower()
+        if "." not in text and "e" in text:  # 1e17: !!float needs the '.0'
+            text = text.replace("e", ".0e", 1)
+    if _RESOLVER.resolve(_ScalarNode, text, (True, False)) != _FLOAT:
+        raise _Slow
+    return text
+
+
+#: the fast path's commonest question, answered once per distinct string: the text after
+#: ``key:`` of a string written on one line (a key's text is in _KEY_SCALARS)
+_INLINE_TAIL: dict[str, str] = {}
 
 
 class _Fast:
@@ -287,7 +364,7 @@ class _Fast:
             except _Slow:
                 return _pyyaml_value(value, indent)
             if kind == "inline":
-                return " " + text
+                return _remember(_INLINE_TAIL, value, " " + text)
             self.kept = text.endswith("+")  # each literal block sets or clears it (libyaml)
             lines = value.split("\n")
             if value.endswith("\n"):
@@ -299,6 +376,8 @@ class _Fast:
             return " " + _PLAIN[value]
         if t is int:
             return " " + str(value)
+        if t is float:
+            return " " + _float_text(value)
         if t is dict:
             return " {}" if not value else None
         if t is list:
@@ -314,18 +393,22 @@ class _Fast:
         if type(k) is not str:
             raise _Slow
         kind, text = _scalar(k, True)
-        if kind != "inline":
+        if kind != "inline":  # never: a key is not written as a block
             raise _Slow
         return text
 
     def mapping(self, data: dict, indent: int, first_inline: bool):
         out = self.out
         pad = " " * indent
-        first = True
+        head_pad = "" if first_inline else pad
         for k, v in data.items():
-            head = ("" if first and first_inline else pad) + self.key(k) + ":"
-            first = False
-            tail = self.leaf(v, indent)
+            # the memos first (a dict lookup each): most keys and values are strings seen before
+            text = _KEY_SCALARS.get(k) if type(k) is str else None
+            head = head_pad + (text if text is not None else self.key(k)) + ":"
+            head_pad = pad
+            tail = _INLINE_TAIL.get(v) if type(v) is str else None
+            if tail is None:
+                tail = self.leaf(v, indent)
             if tail is not None:
                 out.append(head + tail + "\n")
             elif type(v) is dict:
@@ -346,7 +429,9 @@ class _Fast:
                 out.append(f"{head} &{v.name}\n")
                 self.mapping(v.value, indent + 2, first_inline=False)
                 continue
-            tail = self.leaf(v, indent)
+            tail = _INLINE_TAIL.get(v) if type(v) is str else None
+            if tail is None:
+                tail = self.leaf(v, indent)
             if tail is not None:
                 out.append(head + tail + "\n")
             elif type(v) is dict:

@@ -134,6 +134,22 @@ def test_comment_inside_a_script_or_string_is_not_an_ignore():
     assert sorted(f.comments) == [5]
 
 
+def test_a_file_without_an_ignore_comment_is_not_lexed_again(monkeypatch):
+    """Finding the comments lexes the whole file; without the words '# pipec: ignore' (in any
+    case, any spacing) anywhere, there is nothing to find."""
+    import pipec.lexer
+
+    def lex(text):
+        raise AssertionError("lexed")
+
+    monkeypatch.setattr(pipec.lexer, "comments", lex)
+    text = 'pipeline p {\n  # a comment\n  x "# pipec ignores nothing here"\n}\n'
+    assert FileFilter(text, "p.pipe").comments == {}
+    monkeypatch.undo()
+    for spelled in ("# pipec: ignore[W508]", "#PIPEC:IGNORE[W508]", "#  Pipec:\tIgnore [W508]"):
+        assert sorted(FileFilter(text.replace("# a comment", spelled), "p.pipe").comments) == [2], spelled
+
+
 def test_error_code_in_comment_is_reported(capsys, tmp_path):
     path = _copy(tmp_path, {41: "# pipec: ignore[E201, W508]"})
     assert main(["check", "--format", "json", str(path)]) == 0

@@ -193,6 +193,44 @@ def test_a_fresh_output_folder_interrupted_is_removed_again(tmp_path, monkeypatc
     assert sorted(p.name for p in repo.iterdir()) == ["app.pipe"]
 
 
+def test_staging_makes_two_folders_however_deep_the_outputs_are(tmp_path, monkeypatch, capsys):
+    """The new files and the backups lie side by side under new/ and old/: a build does not copy
+    the output folder's tree into the transaction (each folder made and deleted costs time)."""
+    pipe, out = prepared(tmp_path)
+    made = []
+    real = os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        made.append(Path(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    assert run(capsys, "build", pipe, "-o", out)[0] == 0
+    monkeypatch.undo()
+    staged = [p.relative_to(out).as_posix() for p in made if transaction.FOLDER in p.parts]
+    assert staged == [transaction.FOLDER, f"{transaction.FOLDER}/new", f"{transaction.FOLDER}/old"]
+
+
+def test_a_journal_of_format_1_with_files_staged_by_path_is_still_undone(tmp_path, capsys):
+    """Development versions of 0.2.0 staged each file under its own path (new/aws/x.yml); a
+    build they left half done is undone the same way."""
+    pipe, out = prepared(tmp_path)
+    before = snapshot(out)
+    folder = out / transaction.FOLDER
+    rel = "aws/my-app/buildspec/docs.yml"
+    (folder / "old" / "aws/my-app/buildspec").mkdir(parents=True)
+    os.replace(out / rel, folder / "old" / rel)  # moved aside, then killed
+    (out / rel).write_text("the new text, moved into place")
+    (out / "aws/new-folder").mkdir()
+    (out / "aws/new-folder/x.yml").write_text("created")
+    journal = {"format": 1, "entries": [{"path": rel, "action": "replace"},
+                                        {"path": "aws/new-folder/x.yml", "action": "create"}],
+               "made_dirs": ["aws/new-folder"]}
+    (folder / transaction.JOURNAL).write_text(json.dumps(journal))
+    transaction.recover(out)
+    assert snapshot(out) == before
+
+
 # ----------------------------------------------------------------------------- stale files
 
 

@@ -40,6 +40,7 @@ LINES = ["", " ", "x", " x", "  indented", "x ", "# note", "- item", "key: value
          "echo \"$A\" | tr a b", "...", "---", "|", ">"]
 multiline = st.lists(st.sampled_from(LINES), min_size=2, max_size=6).map("\n".join)
 scalars = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12), multiline, st.integers(-10**6, 10**6),
+                    st.floats(), st.sampled_from([0.2, 0.0, -1.5, 1e17, 1e-7, 12345678901234567890.0]),
                     st.booleans(), st.none())
 data = st.recursive(scalars, lambda kids: st.one_of(
     st.lists(kids, max_size=4),
@@ -57,6 +58,10 @@ def test_pipec_shapes_take_the_fast_path():
         {"name": "Build", "run": "set -e\nmake\n"}, {"uses": "actions/checkout@0123", "with": {"fetch-depth": 0}}],
         "needs": [], "env": {}}}, "version": "0.2", "yes": "on", "x": None, "y": True, "n": 7}
     assert yamlout._Fast().document(doc) == reference(doc)
+    buildspec = {"version": 0.2, "phases": {"build": {"commands": ["make"]}}}  # a float, not a string
+    appspec = {"version": 0.0, "os": "linux", "files": [{"source": "/", "destination": "/srv"}]}
+    for doc in (buildspec, appspec):
+        assert yamlout._Fast().document(doc) == reference(doc)
 
 
 def test_shared_objects_are_written_out_again():
@@ -104,3 +109,32 @@ def test_comments_are_written_beside_their_value_only():
     assert yaml.safe_load(text) == {"steps": [{"uses": "actions/checkout@0123"},
                                               {"run": "cat <<EOF\n  contents: read\nEOF\n"}],
                                     "permissions": {"contents": "read"}}
+
+
+_EMITTER = yaml.emitter.Emitter(None, allow_unicode=True)
+
+
+def _pyyaml_analysis(value: str):
+    a = _EMITTER.analyze_scalar(value)
+    return a.multiline, a.allow_block_plain, a.allow_single_quoted, a.allow_block
+
+
+# the characters the analysis looks at: indicators, whitespace it counts around them, breaks,
+# characters on both sides of each printable range, the byte order mark and a lone surrogate
+ANALYSED = " \t\r\n\0#:-?,[]{}&*!|>'\"%@`.ab\x1f\x7f\x85\x9f\xa0\u2028\u2029\ud7ff\ud800\ue000\ufeff\ufffd\ufffe"
+
+
+@given(st.one_of(st.sampled_from(TRICKY + LINES), multiline,
+                 st.text(alphabet=st.sampled_from(ANALYSED), max_size=12), st.text(max_size=20)))
+def test_scalar_analysis_decides_as_pyyaml_does(value):
+    """yamlout's regular expressions decide what PyYAML's emitter decides, character loop and all."""
+    assert yamlout._analysis(value) == _pyyaml_analysis(value)
+
+
+def test_scalar_analysis_on_every_short_string_of_the_analysed_characters():
+    import itertools
+
+    for n in (1, 2, 3):
+        for chars in itertools.product(ANALYSED, repeat=n):
+            value = "".join(chars)
+            assert yamlout._analysis(value) == _pyyaml_analysis(value), repr(value)

@@ -49,7 +49,7 @@ from pipec.targets.aws import iam as aws_iam
 from pipec.targets.aws.checks import place_of
 from pipec.targets.aws import security as aws_security
 from pipec.targets.aws.artifacts import artifact_bucket
-from pipec.targets.aws.template import logical_id, reading_order
+from pipec.targets.aws.template import logical_id, template_data
 from pipec.targets.escape import sub_text
 
 #: IAM role names are at most 64 characters, S3 bucket names at most 63 (lowercase letters,
@@ -370,7 +370,7 @@ class _Side:
         return Tags(**{"pipec:pipeline": self.p.name, **extra})
 
     def text(self, title: str) -> str:
-        return yamlout.header(self.source, title) + yamlout.dump(reading_order(self.t.to_dict()))
+        return yamlout.header(self.source, title) + yamlout.dump(template_data(self.t))
 
 
 def _target_builder_class():
@@ -464,5 +464,5 @@ class TargetBuilder:
         text = yamlout.header(b.ctx.source, f"CloudFormation template for pipeline {p.name}: account "
                               f"{self.account}, Region {self.region}")
         files[f"aws/{p.name}/targets/{self.account}-{self.region}.template.yaml"] = \
-            text + yamlout.dump(reading_order(b.t.to_dict()))
+            text + yamlout.dump(template_data(b.t))
         return files

@@ -28,7 +28,7 @@ from pipec.targets.aws.artifacts import ArtifactStoreMixin
 from pipec.targets.aws.codebuild import CodeBuildMixin
 from pipec.targets.aws.codedeploy import CodeDeployMixin
 from pipec.targets.aws.sources import SourcesMixin
-from pipec.targets.aws.template import TemplateBuilder, reading_order
+from pipec.targets.aws.template import TemplateBuilder, template_data
 
 CAPABILITIES = {"iam": "CAPABILITY_IAM", "named-iam": "CAPABILITY_NAMED_IAM",
                 "auto-expand": "CAPABILITY_AUTO_EXPAND"}
@@ -121,7 +121,7 @@ class PipelineBuilder(SourcesMixin, CodeDeployMixin, CodeBuildMixin, ArtifactSto
                                  Value=Sub("https://${AWS::Region}.console.aws.amazon.com/codesuite/codepipeline/"
                                            "pipelines/${Pipeline}/view?region=${AWS::Region}")))
         text = yamlout.header(self.ctx.source, f"CloudFormation template for pipeline {self.p.name}")
-        data = aws_patch.template(self.p, reading_order(self.t.to_dict()), self.stages, patch_errors)
+        data = aws_patch.template(self.p, template_data(self.t), self.stages, patch_errors)
         if patch_errors:
             raise Diagnostics(sorted(patch_errors, key=lambda d: d.sort_key()))
         text += yamlout.dump(data)

@@ -15,6 +15,7 @@ from troposphere import GetAtt, Output, Sub, iam
 
 from pipec import model, yamlout
 from pipec.targets.aws import emit as aws
+from pipec.targets.aws.template import template_data
 from pipec.targets.github import account as github_shared
 from pipec.targets.escape import sub_text
 from pipec.targets.github.pins import uses
@@ -111,7 +112,7 @@ class Companion(PlacesMixin):
         self.job_roles(side, sorted(j for j in self.roles if self.placed_job(j) is None), self.region)
         self.files.update(self.place_templates(self.job_roles))
         head = yamlout.header(self.ctx.source, f"AWS resources for GitHub workflow {self.workflow}")
-        return head + yamlout.dump(aws._ordered(t.to_dict()))
+        return head + yamlout.dump(template_data(t))
 
     def job_roles(self, side, jids, region: str) -> None:
         """The OIDC provider (or the parameter naming it), the revision bucket when a job uses it,

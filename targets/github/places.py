@@ -77,7 +77,7 @@ class PlacesMixin:
         """``github/<pipeline>/accounts/<account>-<region>.template.yaml`` for every place;
         ``make_roles(side, jids, region)`` adds the OIDC provider and the roles of ``jids``."""
         from pipec import yamlout
-        from pipec.targets.aws import emit as aws
+        from pipec.targets.aws.template import template_data
 
         out = {}
         for (account, region), side in sorted(getattr(self, "place_sides", {}).items()):
@@ -87,5 +87,5 @@ class PlacesMixin:
             head = yamlout.header(self.ctx.source, f"AWS resources for GitHub workflow {self.workflow}: account "
                                   f"{account}, Region {region}")
             out[f"github/{self.p.name}/accounts/{label}-{region}.template.yaml"] = \
-                head + yamlout.dump(aws._ordered(side.t.to_dict()))
+                head + yamlout.dump(template_data(side.t))
         return out

@@ -43,12 +43,13 @@ _SCRIPTS = (
 )
 
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_NOT_IN_ID = re.compile(r"[^a-z0-9_]+")
 
 
 def slug(text: str, limit: int = 40) -> str:
     """``text`` as an id: lower case, runs of other characters as one ``-``, at most ``limit``
     characters (cut at a ``-``), starting with a letter or ``_``."""
-    out = re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-")
+    out = _NOT_IN_ID.sub("-", text.lower()).strip("-")
     if len(out) > limit:
         out = out[:limit].rsplit("-", 1)[0] or out[:limit]
     if not out or not _ID.fullmatch(out):
@@ -73,8 +74,8 @@ def base(step: dict) -> str:
     name = str(step.get("name", ""))
     for pattern, made in _SCRIPTS:
         m = pattern.fullmatch(name)
-        if m:
-            return slug(m.expand(made))
+        if m:  # made holds at most the name (\1): Match.expand would parse it again each time
+            return slug(made.replace("\\1", m.group(1)) if "\\1" in made else made)
     return slug(name) if name else "run"
 
 
