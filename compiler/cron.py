@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-import attrs
+from pipec.node import Node, node
 
 #: (name, first value, last value) of each POSIX field
 FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of the month", 1, 31), ("month", 1, 12),
@@ -55,8 +55,8 @@ class CronError(ValueError):
         self.hint = hint
 
 
-@attrs.frozen
-class Schedule:
+@node
+class Schedule(Node):
     """A parsed schedule: the set of values of each of the five fields, and ``text``, the
     expression as written with single spaces and names in capitals."""
 

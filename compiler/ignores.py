@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import re
 
-import attrs
-
 from pipec.diagnostics import CODES, WARNING, Diagnostic, Span
+from pipec.node import Node, field, node
 
 #: the inline comment: ``# pipec: ignore[W508]`` or ``# pipec: ignore[W508, W509]``
 _COMMENT = re.compile(r"#\s*pipec:\s*ignore\b(?P<rest>.*)", re.I)
@@ -55,8 +54,8 @@ def parse_selectors(value, option: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@attrs.frozen
-class Selection:
+@node
+class Selection(Node):
     """Which warnings are reported: ``select`` (None for every code) and ``ignore`` prefixes."""
 
     select: tuple[str, ...] | None = None
@@ -86,13 +85,15 @@ class Selection:
         return chosen >= 0 and chosen > dropped
 
 
-@attrs.define
-class _Comment:
+@node
+class _Comment(Node):
+    """An inline ignore comment; ``used`` collects the codes it silenced."""
+
     line: int
     column: int
     text: str
     codes: tuple[str, ...] | None  # None: no [CODES] list
-    used: set = attrs.field(factory=set)
+    used: set = field(factory=set)
 
 
 class FileFilter:

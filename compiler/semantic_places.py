@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import re
 
-import attrs
-
 from pipec import ast, model, placeholders, regions
 from pipec.diagnostics import did_you_mean
+from pipec.node import evolve
 
 PLACE_KEYS = ("account", "region")
 #: the actions that may run in another account or Region
@@ -162,7 +161,7 @@ def _split(settings: model.PlatformSettings) -> tuple[model.PlatformSettings, st
     kept = tuple((k, v) for k, v in settings.items if k not in PLACE_KEYS)
     if kept == settings.items:
         return settings, None, None
-    return (attrs.evolve(settings, items=kept), settings.first("account"), settings.first("region"))
+    return (evolve(settings, items=kept), settings.first("account"), settings.first("region"))
 
 
 def place(p: model.Pipeline) -> model.Pipeline:
@@ -176,7 +175,7 @@ def place(p: model.Pipeline) -> model.Pipeline:
         for a in st.actions:
             if hasattr(a, "account"):
                 a_aws, a_account, a_region = _split(a.aws)
-                a = attrs.evolve(a, aws=a_aws, account=a_account, region=a_region)
+                a = evolve(a, aws=a_aws, account=a_account, region=a_region)
             actions.append(a)
-        stages.append(attrs.evolve(st, actions=tuple(actions)))
-    return attrs.evolve(p, aws=aws, account=account, region=region, stages=tuple(stages))
+        stages.append(evolve(st, actions=tuple(actions)))
+    return evolve(p, aws=aws, account=account, region=region, stages=tuple(stages))

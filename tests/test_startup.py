@@ -72,6 +72,13 @@ def test_check_asks_the_targets_without_their_emitters(tmp_path):
     assert {"pipec.targets.aws.diagnose", "pipec.targets.github.diagnose"} <= names
 
 
+def test_check_makes_its_classes_without_attrs(tmp_path):
+    """The syntax tree, the model and the diagnostics are pipec.node classes: importing attrs and
+    creating its classes was a quarter of ``pipec check``'s start-up (compiler/node.py)."""
+    names = _imported("check", str(REFERENCE), cwd=tmp_path)
+    assert _under(names, "attr", "attrs") == []
+
+
 def test_check_of_every_example_loads_no_emitter(tmp_path):
     """No example needs its files to be checked (no 'patch' lines, no pipec.lock beside it here)."""
     examples = sorted(p for p in (ROOT / "examples").glob("*.pipe"))
