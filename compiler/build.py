@@ -27,7 +27,6 @@ is recorded for each, and removed only when none of them generates it any more.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -198,6 +197,8 @@ def read_manifest(out_dir: str) -> dict[str, dict[str, dict[str, str]]]:
     """The manifest's sources: {source key: {target: {relative path: digest}}}; {} when there is
     none or it cannot be read (then nothing is removed). Entries naming a path outside the
     output folder are ignored: the manifest is never a way to delete other files."""
+    import json  # here, as in render_manifest: `pipec check` needs no JSON (issue 18: start-up)
+
     try:
         data = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
@@ -215,6 +216,8 @@ def read_manifest(out_dir: str) -> dict[str, dict[str, dict[str, str]]]:
 
 
 def render_manifest(sources: dict[str, dict[str, dict[str, str]]]) -> str:
+    import json
+
     return json.dumps({
         "about": "Written by pipec build: the files each .pipe source generated in this folder, per target, "
                  "with their SHA-256. pipec removes a file that a source no longer generates only when it is listed here "

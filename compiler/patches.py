@@ -30,7 +30,6 @@ The platform parts live in each target package: :mod:`pipec.targets.github.patch
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -214,6 +213,8 @@ def _write(root: Path, files: dict[str, str], prefix: str) -> Path:
 
 
 def _plan(read: Callable, files: dict[str, str], prefix: str):
+    import tempfile  # here: only a file with 'patch' lines needs it, and `pipec check` starts faster (issue 18)
+
     with tempfile.TemporaryDirectory(prefix="pipec-patch-") as d:
         out = _write(Path(d), files, prefix)
         return read(str(out), str(Path(d)))

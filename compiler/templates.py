@@ -25,6 +25,7 @@ import stat
 
 from pipec import ast
 from pipec.diagnostics import ERROR, Diagnostic, Diagnostics, Span, did_you_mean, shown
+from pipec.lazy_regex import lazy
 from pipec.node import Node, evolve, fields, node
 
 #: (class, field) that hold a word of the language (a keyword or an enumerated value): never
@@ -51,8 +52,8 @@ _FIXED_FIELDS = frozenset({("Arg", "name"), ("UseTemplate", "name"), ("Param", "
 #: (class, field) that hold free text (commands, messages): only ``{param}`` is replaced there
 _TEXT_FIELDS = frozenset({("Command", "text"), ("Field", "value"), ("TransitionStmt", "reason"),
                           ("VariableStmt", "description")})
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_\-]*)\}")
+_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
+_PLACEHOLDER = lazy(r"\{([A-Za-z_][A-Za-z0-9_\-]*)\}")
 #: what a stage template and an action template may hold, and where each may be used
 _STAGE_ITEMS = (ast.Stage, ast.UseTemplate)
 _ACTION_ITEMS = (ast.BuildAction, ast.DeployAction, ast.ApproveAction, ast.InvokeAction, ast.Parallel,
@@ -622,8 +623,8 @@ def library_diagnostics(diags) -> list | None:
 
 #: a line that starts a pipeline, and one that starts a use line or a template: what tells a
 #: library file from a pipeline file before parsing it
-_PIPELINE_LINE = re.compile(r"^[ \t]*pipeline[ \t]", re.M)
-_HEAD_LINE = re.compile(r'^[ \t]*(?:use[ \t]+"|template[ \t])', re.M)
+_PIPELINE_LINE = lazy(r"^[ \t]*pipeline[ \t]", re.M)
+_HEAD_LINE = lazy(r'^[ \t]*(?:use[ \t]+"|template[ \t])', re.M)
 
 
 def _uses_of(path: str, root: str) -> tuple[bool, list[str]]:
