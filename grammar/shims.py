@@ -1,5 +1,6 @@
 """What lark's generated runtime (``pipe_parser.py``) takes from ``logging``, ``pickle``,
-``dataclasses`` and ``inspect``, without importing those modules when pipec starts (issue 18).
+``dataclasses`` and ``inspect``, without importing those modules when pipec starts, and a cache
+that makes loading the parse tables faster (issue 18).
 
 Those four imports cost about 9 ms of ``pipec check``'s start-up (``python -X importtime``:
 logging 3.5 ms with traceback and threading, dataclasses 3.5 ms with inspect, pickle with base64
@@ -60,6 +61,20 @@ def getmembers(cls) -> list:
         results.append((name, value))
     results.sort(key=lambda pair: pair[0])
     return results
+
+
+_SERIALIZE_INFO: dict = {}
+
+
+def serialize_info(cls) -> tuple[dict, tuple]:
+    """``(namespace, fields)`` of one of lark's ``Serialize`` classes, as its ``deserialize``
+    computes them: the classes of ``__serialize_namespace__`` by name, and
+    ``__serialize_fields__``. Made once per class (they are class attributes, never changed)."""
+    info = _SERIALIZE_INFO.get(cls)
+    if info is None:
+        namespace = {c.__name__: c for c in getattr(cls, "__serialize_namespace__", [])}
+        info = _SERIALIZE_INFO[cls] = (namespace, getattr(cls, "__serialize_fields__"))
+    return info
 
 
 class FrozenInstanceError(AttributeError):

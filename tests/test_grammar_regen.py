@@ -98,7 +98,7 @@ def test_the_check_fails_when_the_substitutions_change(monkeypatch):
 def test_the_runtime_imports_its_heavy_modules_through_the_shims():
     text = Path(pipe_parser.__file__).read_text(encoding="utf-8")
     for written, instead in regen.SUBSTITUTIONS:
-        assert written not in text and text.count(instead) == 1
+        assert text.count(instead) == 1 and (written in instead or written not in text)
     assert not re.search(r"^\s*(import|from) (logging|dataclasses|inspect|pickle|regex)\b", text, re.M)
 
 
