@@ -400,15 +400,25 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     function); the others are listed by name and help, as ``pipec --help`` and an unknown command's
     error show them. Adding the 110 options of all sub-commands took 2 ms of every start (issue 18)."""
     import argparse  # here, not at the top: ``pipec --version`` is answered without it
+    import functools
+
+    class HelpFormatter(argparse.HelpFormatter):
+        """argparse's, as wide as the terminal (:func:`_terminal_columns`)."""
+
+        def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+            width = _terminal_columns() - 2 if width is None else width
+            super().__init__(prog, indent_increment, max_help_position, width)
 
     parser = argparse.ArgumentParser(
+        formatter_class=HelpFormatter,
         prog="pipec",
         description="Compile a .pipe pipeline into AWS CodePipeline (CloudFormation, buildspec.yml, "
         "appspec.yml) and GitHub Actions (workflows), or import existing files into .pipe.",
         epilog="Exit status: 0 clean, 1 errors in the input, 2 usage error, 3 internal error.",
     )
     parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                parser_class=functools.partial(argparse.ArgumentParser, formatter_class=HelpFormatter))
     sub.required = True
 
     check = sub.add_parser("check", help="parse and check .pipe files, reporting every problem",
@@ -631,6 +641,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         comp.set_defaults(func=cmd_completion)
     _add_output_options(sub, command, quiet=(check, build, fmt))
     return parser
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: ``COLUMNS``, else the width of the terminal on
+    standard output, else 80. Without importing shutil, which argparse does for each help formatter
+    it makes (one per option added) when not given a width: with the compression modules shutil
+    imports, 1.6 ms of every start (issue 18)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 def _command_in(argv: list[str]) -> str | None:

@@ -506,3 +506,18 @@ def test_the_parser_of_one_command_is_the_full_parsers_part():
         assert all(len(p._actions) == 1 for p in others), name  # -h only
     assert vars(build_parser("check").parse_args(["check", "a.pipe", "--no-targets"])) == \
         vars(full.parse_args(["check", "a.pipe", "--no-targets"]))
+
+
+@pytest.mark.parametrize("columns", [None, "0", "x", "57", "203"])
+def test_help_is_as_wide_as_shutil_says(monkeypatch, columns):
+    """The help formatter's width is shutil.get_terminal_size's, without importing shutil."""
+    import shutil
+
+    from pipec.cli import _terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert _terminal_columns() == shutil.get_terminal_size().columns
+    assert build_parser()._get_formatter()._width == shutil.get_terminal_size().columns - 2

@@ -75,9 +75,10 @@ def test_check_asks_the_targets_without_their_emitters(tmp_path):
 def test_check_makes_its_classes_without_attrs(tmp_path):
     """The syntax tree, the model and the diagnostics are pipec.node classes: importing attrs and
     creating its classes was a quarter of ``pipec check``'s start-up (compiler/node.py). Nor does
-    the parser's runtime import logging, dataclasses, inspect or pickle (grammar/shims.py)."""
+    the parser's runtime import logging, dataclasses, inspect or pickle (grammar/shims.py), nor
+    argparse's help formatters or the bash syntax check (E210) shutil."""
     names = _imported("check", str(REFERENCE), cwd=tmp_path)
-    assert _under(names, "attr", "attrs", "inspect", "dataclasses", "logging", "pickle") == []
+    assert _under(names, "attr", "attrs", "inspect", "dataclasses", "logging", "pickle", "shutil") == []
 
 
 def test_check_of_every_example_loads_no_emitter(tmp_path):
