@@ -22,10 +22,11 @@ Two things are added to what the generator prints, both checked by ``--check``:
   measure terminal widths while analysing a grammar, which the generated parser never does; the
   import is replaced with ``_has_regex = False`` so that start-up does not depend on what else is
   installed (``regex`` costs about 5 ms to import). ``Lark(regex=True)`` is not used by pipec.
-- the runtime's imports of ``logging``, ``dataclasses``, ``inspect`` and ``pickle``/``zlib``/
-  ``base64`` (about 9 ms of ``pipec check``'s start-up) are pointed at
+- the runtime's imports of ``logging``, ``dataclasses``, ``inspect``, ``pickle``/``zlib``/
+  ``base64`` and ``copy`` (about 10 ms of ``pipec check``'s start-up) are pointed at
   :mod:`pipec.grammar.shims`, which makes lark's logger when it is first used, imports pickle
-  when the cache code first uses it, and has the few lines of ``dataclass(frozen=True)`` and
+  and copy when the code that needs them first runs (the cache; the interactive parser of error
+  recovery), and has the few lines of ``dataclass(frozen=True)`` and
   ``getmembers``/``getmro`` the runtime needs (``SUBSTITUTIONS``);
 - ``from __future__ import annotations`` at the top: the runtime's annotations (``Dict[str, Any]``,
   ``Optional[...]`` on every function) are kept as text instead of being built at import, 1.5 ms
@@ -67,6 +68,8 @@ SUBSTITUTIONS = (
      "##\n\n##\n\nlogger.setLevel(logging.CRITICAL)\n",
      "import sys, re\nfrom typing import Generic, AnyStr\n\n" + _SHIMS +
      "from pipec.grammar.shims import LarkLogger, dataclass\n\nlogger = LarkLogger()\n"),
+    ("\nfrom copy import deepcopy\n", "\n" + _SHIMS + "from pipec.grammar.shims import deepcopy\n"),
+    ("\nfrom copy import copy\n", "\n" + _SHIMS + "from pipec.grammar.shims import copy\n"),
     ("from inspect import getmembers, getmro\n",
      _SHIMS + "from pipec.grammar.shims import getmembers, getmro\n"),
     ("import pickle, zlib, base64\n",

@@ -1,11 +1,12 @@
-"""What lark's generated runtime (``pipe_parser.py``) takes from ``logging``, ``pickle``,
+"""What lark's generated runtime (``pipe_parser.py``) takes from ``logging``, ``pickle``, ``copy``,
 ``dataclasses`` and ``inspect``, without importing those modules when pipec starts, and a cache
 that makes loading the parse tables faster (issue 18).
 
-Those four imports cost about 9 ms of ``pipec check``'s start-up (``python -X importtime``:
+Those imports cost about 10 ms of ``pipec check``'s start-up (``python -X importtime``:
 logging 3.5 ms with traceback and threading, dataclasses 3.5 ms with inspect, pickle with base64
-1.9 ms), for code that a parse never runs (lark's logger is set to CRITICAL, its cache and
-``save``/``load`` are not used) or that needs a few lines only (one frozen dataclass,
+1.9 ms, copy with weakref 0.6 ms), for code that a parse of a valid file never runs (lark's
+logger is set to CRITICAL, its cache and ``save``/``load`` are not used, copies are made by the
+interactive parser of error recovery) or that needs a few lines only (one frozen dataclass,
 ``getmembers``/``getmro`` for ``v_args``). ``python -m pipec.grammar.regen`` points the generated
 file here (see ``SUBSTITUTIONS`` there); tests/test_grammar_regen.py holds each stand-in to the
 module it replaces.
@@ -25,6 +26,20 @@ class LazyModule:
     def __getattr__(self, attr):
         module = importlib.import_module(self._name)
         return getattr(module, attr)
+
+
+def copy(x):
+    """``copy.copy``, importing copy (with weakref, 0.6 ms) when first called."""
+    import copy as module
+
+    return module.copy(x)
+
+
+def deepcopy(x, memo=None):
+    """``copy.deepcopy``, importing copy when first called."""
+    import copy as module
+
+    return module.deepcopy(x, memo)
 
 
 class LarkLogger:

@@ -129,6 +129,9 @@ def test_the_shims_do_what_the_modules_they_stand_for_do():
             action(theirs)
     with pytest.raises(TypeError):  # __post_init__ runs
         pipe_parser.TextSlice(1, 0, 1)
-    # lark's logger is made as lark makes it, on first use; pickle is the module
+    # lark's logger is made as lark makes it, on first use; pickle is the module; copies are copies
     assert pipe_parser.logger.name == "lark" and pipe_parser.logger.level == logging.CRITICAL
     assert pipe_parser.pickle.dumps is real_pickle.dumps
+    nested = {"a": [1, {"b": 2}]}
+    assert pipe_parser.copy(nested) == nested and pipe_parser.copy(nested)["a"] is nested["a"]
+    assert pipe_parser.deepcopy(nested) == nested and pipe_parser.deepcopy(nested)["a"] is not nested["a"]

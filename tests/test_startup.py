@@ -78,7 +78,7 @@ def test_check_makes_its_classes_without_attrs(tmp_path):
     the parser's runtime import logging, dataclasses, inspect or pickle (grammar/shims.py), nor
     argparse's help formatters or the bash syntax check (E210) shutil."""
     names = _imported("check", str(REFERENCE), cwd=tmp_path)
-    assert _under(names, "attr", "attrs", "inspect", "dataclasses", "logging", "pickle", "shutil") == []
+    assert _under(names, "attr", "attrs", "inspect", "dataclasses", "logging", "pickle", "copy", "shutil") == []
 
 
 def test_check_of_every_example_loads_no_emitter(tmp_path):
