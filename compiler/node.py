@@ -14,8 +14,10 @@ Measured with ``python -X importtime`` at 004a4a3 (editable install, 2 cores), i
 cost 15.5 ms (``attr.converters`` pulls in ``inspect``), and creating the ~110 attrs classes of
 ``pipec.ast``, ``pipec.model`` and the diagnostics cost another 15 ms (8.5 and 6.6 ms self for the
 first two): attrs compiles an ``__init__`` from source for each class when it is created. Here a
-class is made in a few microseconds and its ``__init__`` is compiled the first time it is needed
-(first instance, or ``cls.__init__`` looked up), so a command pays only for the classes it uses.
+class is made in about 17 microseconds; its first instances are made by a generic ``__init__``
+that reads the field list, and its own is compiled after :data:`GENERIC_INSTANCES` of them (or
+when ``cls.__init__`` is looked up), so a command pays for compiling only where it makes many
+instances (see :class:`_LazyInit`).
 ``pipec check examples/02-reference.pipe`` went from 124 to 97 ms wall (median of 15 runs; CPU
 time 120 to 95 ms) with this alone. attrs stays where it earns its place off that path: the
 mutable ``attrs.define`` classes of the importers (pipec.importer, pipec.targets.import_inventory)
