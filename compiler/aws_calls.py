@@ -45,6 +45,7 @@ import re
 
 from pipec import model
 from pipec.diagnostics import WARNING, Diagnostic, Span
+from pipec.lazy_regex import lazy
 from pipec.node import Node, field, node
 from pipec.shell_parse import command_span, node_text, parse
 
@@ -116,7 +117,7 @@ WRAPPERS = {"sudo": {"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T"}
 #: push page above grants GetAuthorizationToken on "*"; S3's ListAllMyBuckets lists the account).
 NO_RESOURCE = {"ecr:GetAuthorizationToken", "ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken",
                "s3:ListAllMyBuckets"}
-_ECR_HOST = re.compile(r"([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?")
+_ECR_HOST = lazy(r"([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?")
 
 
 @node

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 
+from pipec.lazy_regex import lazy
 from pipec.node import Node, node
 
 #: (name, first value, last value) of each POSIX field
@@ -125,7 +126,7 @@ def _field(text: str, field: int, lo: int, hi: int, names: dict | None, what: st
     return frozenset(out)
 
 
-_LAST_OR_WEEKDAY = re.compile(r"\d*L|\d+W|LW", re.IGNORECASE)
+_LAST_OR_WEEKDAY = lazy(r"\d*L|\d+W|LW", re.IGNORECASE)
 
 
 def _unsupported(word: str) -> str | None:

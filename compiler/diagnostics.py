@@ -18,10 +18,9 @@ Rendering::
 
 from __future__ import annotations
 
-import re
-
 from typing import Iterable
 
+from pipec.lazy_regex import lazy
 from pipec.node import Node, evolve, field, node
 
 ERROR = "error"
@@ -265,7 +264,7 @@ def invalid_value(value: str, what: str) -> str:
 
 
 #: matches :func:`invalid_value` messages
-INVALID_VALUE = re.compile(r"'(?P<value>.*)' is not a valid (?P<what>.*)")
+INVALID_VALUE = lazy(r"'(?P<value>.*)' is not a valid (?P<what>.*)")
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

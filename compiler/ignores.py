@@ -22,13 +22,14 @@ from __future__ import annotations
 import re
 
 from pipec.diagnostics import CODES, WARNING, Diagnostic, Span
+from pipec.lazy_regex import lazy
 from pipec.node import Node, field, node
 
 #: the inline comment: ``# pipec: ignore[W508]`` or ``# pipec: ignore[W508, W509]``
 _COMMENT = re.compile(r"#\s*pipec:\s*ignore\b(?P<rest>.*)", re.I)
 #: ShellCheck's codes (``pipec check --lint-scripts``, :mod:`pipec.script_lint`), or a prefix of them
-SHELLCHECK_CODE = re.compile(r"SC\d{0,4}")
-_CODES = re.compile(r"\[(?P<codes>[^\]]*)\]")
+SHELLCHECK_CODE = lazy(r"SC\d{0,4}")
+_CODES = lazy(r"\[(?P<codes>[^\]]*)\]")
 
 
 class BadSelection(ValueError):

@@ -29,16 +29,16 @@ The platform parts live in each target package: :mod:`pipec.targets.github.patch
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Callable, Iterable
 
 from pipec import model
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, did_you_mean
+from pipec.lazy_regex import lazy
 
 #: what a bare word means as a patch value: a whole number, a decimal number, or true/false
-_INT = re.compile(r"-?[0-9]+")
-_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+")
+_INT = lazy(r"-?[0-9]+")
+_FLOAT = lazy(r"-?[0-9]+\.[0-9]+")
 
 #: the first key of a path in each kind of block (None: any key)
 TEMPLATE_SECTIONS = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Mappings",

@@ -22,10 +22,9 @@ both targets and the plan (docs/language.md, "Accounts and Regions").
 
 from __future__ import annotations
 
-import re
-
 from pipec import ast, model, placeholders, regions
 from pipec.diagnostics import did_you_mean
+from pipec.lazy_regex import lazy
 from pipec.node import evolve
 
 PLACE_KEYS = ("account", "region")
@@ -154,7 +153,7 @@ def _role_elsewhere(node, what: str, account: str | None, err, movable: bool = F
 
 
 #: the account of an IAM role ARN
-ROLE_ACCOUNT = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):role/")
+ROLE_ACCOUNT = lazy(r"arn:aws[a-z-]*:iam::([0-9]{12}):role/")
 
 
 def _split(settings: model.PlatformSettings) -> tuple[model.PlatformSettings, str | None, str | None]:
