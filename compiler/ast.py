@@ -1,7 +1,7 @@
 """The syntax tree of a ``.pipe`` file: what was written, in the order it was written.
 
-Every node is a frozen attrs class. Every node carries a ``span`` (:class:`~pipec.diagnostics.Span`)
-that is excluded from equality and ``repr``, so two trees that say the same thing compare equal
+Every node is a frozen :func:`pipec.node.node` class. Every node carries a ``span``
+(:class:`~pipec.diagnostics.Span`) that is excluded from equality and ``repr``, so two trees that say the same thing compare equal
 wherever they came from (the parser, the formatter's round trip, a test strategy).
 
 The tree keeps statements as ordered ``body`` tuples rather than interpreting them: duplicate or
@@ -18,14 +18,12 @@ from __future__ import annotations
 
 from typing import Union
 
-import attrs
-
 from pipec.diagnostics import Span
-from pipec.node import Node, node
+from pipec.node import Node, field, node
 
 
 def _span():
-    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
+    return field(default=None, eq=False, repr=False, kw_only=True)
 
 
 # ----------------------------------------------------------------------------- values
@@ -149,7 +147,7 @@ class Filter(Node):
     (pull-request target branches), with its patterns in written order."""
 
     kind: str
-    patterns: tuple[Pattern, ...] = attrs.field()
+    patterns: tuple[Pattern, ...] = field()
     span: Span | None = _span()
 
 
@@ -161,8 +159,8 @@ class Trigger(Node):
     schedule's expression as written (``kind`` schedule only)."""
 
     kind: str
-    events: tuple[str, ...] = attrs.field(default=())
-    filters: tuple[Filter, ...] = attrs.field(default=())
+    events: tuple[str, ...] = field(default=())
+    filters: tuple[Filter, ...] = field(default=())
     via: str | None = None
     cron: str | None = None
     span: Span | None = _span()
@@ -177,7 +175,7 @@ class Source(Node):
     name: str
     provider: str
     location: str
-    body: tuple["SourceItem", ...] = attrs.field(default=())
+    body: tuple["SourceItem", ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -240,7 +238,7 @@ class SecretStmt(Node):
 class FromStmt(Node):
     """``from ARTIFACT...``: the input artifacts of an action (the first is the primary one)."""
 
-    names: tuple[str, ...] = attrs.field()
+    names: tuple[str, ...] = field()
     span: Span | None = _span()
 
 
@@ -252,8 +250,8 @@ class Phase(Node):
     both give the same node."""
 
     name: str
-    commands: tuple[Command, ...] = attrs.field(default=())
-    finally_commands: tuple[Command, ...] = attrs.field(default=())
+    commands: tuple[Command, ...] = field(default=())
+    finally_commands: tuple[Command, ...] = field(default=())
     on_failure: str | None = None
     span: Span | None = _span()
     #: where the ``on_failure`` line is (for the formatter's comments); not part of equality
@@ -265,7 +263,7 @@ class ArtifactStmt(Node):
     """``artifact NAME files "glob"... [base "dir"] [discard_paths]``: an output artifact."""
 
     name: str
-    files: tuple[str, ...] = attrs.field()
+    files: tuple[str, ...] = field()
     base: str | None = None
     discard_paths: bool = False
     span: Span | None = _span()
@@ -275,7 +273,7 @@ class ArtifactStmt(Node):
 class CacheStmt(Node):
     """``cache "path"...``: paths kept between builds."""
 
-    paths: tuple[str, ...] = attrs.field()
+    paths: tuple[str, ...] = field()
     span: Span | None = _span()
 
 
@@ -285,7 +283,7 @@ class ReportStmt(Node):
 
     name: str
     format: str
-    files: tuple[str, ...] = attrs.field()
+    files: tuple[str, ...] = field()
     base: str | None = None
     span: Span | None = _span()
 
@@ -322,7 +320,7 @@ class RollbackStmt(Node):
     """``rollback none`` or ``rollback on [failure] [alarm "NAME"...]``."""
 
     on_failure: bool = False
-    alarms: tuple[str, ...] = attrs.field(default=())
+    alarms: tuple[str, ...] = field(default=())
     none: bool = False
     span: Span | None = _span()
 
@@ -355,7 +353,7 @@ class ListStmt(Node):
     ``notify email "a@x"...``, ``capabilities iam auto-expand``, ``alarm`` lists."""
 
     keyword: str
-    values: tuple[str, ...] = attrs.field()
+    values: tuple[str, ...] = field()
     span: Span | None = _span()
 
 
@@ -393,8 +391,8 @@ class NetworkStmt(Node):
     """``network subnets S... security_groups G... [public_ip]``: awsvpc networking of the ECS
     task set."""
 
-    subnets: tuple[str, ...] = attrs.field()
-    security_groups: tuple[str, ...] = attrs.field()
+    subnets: tuple[str, ...] = field()
+    security_groups: tuple[str, ...] = field()
     public_ip: bool = False
     span: Span | None = _span()
 
@@ -432,7 +430,7 @@ class NotifyStmt(Node):
     ``notify topic "arn:aws:sns:..."`` (an existing topic)."""
 
     kind: str
-    values: tuple[str, ...] = attrs.field()
+    values: tuple[str, ...] = field()
     span: Span | None = _span()
 
 
@@ -451,7 +449,7 @@ class Setting(Node):
     docs/language.md."""
 
     key: str
-    values: tuple[str, ...] = attrs.field(default=())
+    values: tuple[str, ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -486,7 +484,7 @@ class AxisStmt(Node):
     """``axis NAME VALUE...``: one axis of a build's matrix, its name an environment variable."""
 
     name: str
-    values: tuple[str, ...] = attrs.field()
+    values: tuple[str, ...] = field()
     span: Span | None = _span()
 
 
@@ -496,7 +494,7 @@ class CellStmt(Node):
     added, or the cells left out."""
 
     keyword: str
-    values: tuple[tuple[str, str], ...] = attrs.field()
+    values: tuple[tuple[str, str], ...] = field()
     span: Span | None = _span()
 
 
@@ -505,7 +503,7 @@ class MatrixBlock(Node):
     """``matrix { ... }`` in a build or test: its axes, includes and excludes, and ``fail_fast``
     and ``max_parallel`` (as :class:`Field`)."""
 
-    body: tuple[Union[AxisStmt, CellStmt, Field], ...] = attrs.field(default=())
+    body: tuple[Union[AxisStmt, CellStmt, Field], ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -514,7 +512,7 @@ class PlatformBlock(Node):
     """``aws { ... }`` or ``github { ... }``: settings that only one platform understands."""
 
     platform: str
-    body: tuple[Union[Setting, SecretStmt, AllowStmt, PatchStmt], ...] = attrs.field(default=())
+    body: tuple[Union[Setting, SecretStmt, AllowStmt, PatchStmt], ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -528,7 +526,7 @@ class BuildAction(Node):
 
     kind: str
     name: str
-    body: tuple["BuildItem", ...] = attrs.field(default=())
+    body: tuple["BuildItem", ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -538,7 +536,7 @@ class DeployAction(Node):
 
     name: str
     platform: str
-    body: tuple["DeployItem", ...] = attrs.field(default=())
+    body: tuple["DeployItem", ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -547,7 +545,7 @@ class ApproveAction(Node):
     """``approve NAME { ... }``: a manual approval gate."""
 
     name: str
-    body: tuple["ApproveItem", ...] = attrs.field(default=())
+    body: tuple["ApproveItem", ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -556,7 +554,7 @@ class InvokeAction(Node):
     """``invoke NAME { ... }``: call a Lambda function with user parameters."""
 
     name: str
-    body: tuple["InvokeItem", ...] = attrs.field(default=())
+    body: tuple["InvokeItem", ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -568,7 +566,7 @@ class Parallel(Node):
     """``parallel { ... }``: actions that run at the same time. Actions outside a parallel block
     run one after another, in written order."""
 
-    body: tuple[Union[Action, Source], ...] = attrs.field(default=())
+    body: tuple[Union[Action, Source], ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -578,7 +576,7 @@ class Stage(Node):
 
     name: str
     via: str | None = None
-    body: tuple[Union[Action, Parallel, TransitionStmt, Source], ...] = attrs.field(default=())
+    body: tuple[Union[Action, Parallel, TransitionStmt, Source], ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -588,7 +586,7 @@ class Pipeline(Node):
     sources, stages and platform blocks, in written order."""
 
     name: str
-    body: tuple = attrs.field(default=())
+    body: tuple = field(default=())
     span: Span | None = _span()
 
 
@@ -621,8 +619,8 @@ class Template(Node):
 
     kind: str
     name: str
-    params: tuple[Param, ...] = attrs.field(default=())
-    body: tuple = attrs.field(default=())
+    params: tuple[Param, ...] = field(default=())
+    body: tuple = field(default=())
     span: Span | None = _span()
 
 
@@ -641,7 +639,7 @@ class UseTemplate(Node):
     the template's stages or actions, its parameters replaced by the arguments."""
 
     name: str
-    args: tuple[Arg, ...] = attrs.field(default=())
+    args: tuple[Arg, ...] = field(default=())
     span: Span | None = _span()
 
 
@@ -660,15 +658,15 @@ class Module(Node):
     its comments, the file name and the source text."""
 
     pipeline: Pipeline | None
-    uses: tuple[UseFile, ...] = attrs.field(default=())
-    templates: tuple[Template, ...] = attrs.field(default=())
-    comments: tuple[Comment, ...] = attrs.field(default=(), eq=False)
-    filename: str = attrs.field(default="<input>", eq=False)
-    source: str = attrs.field(default="", eq=False, repr=False)
+    uses: tuple[UseFile, ...] = field(default=())
+    templates: tuple[Template, ...] = field(default=())
+    comments: tuple[Comment, ...] = field(default=(), eq=False)
+    filename: str = field(default="<input>", eq=False)
+    source: str = field(default="", eq=False, repr=False)
     #: the text of each library file whose templates were expanded here, by file name
-    libraries: dict = attrs.field(factory=dict, eq=False, repr=False)
+    libraries: dict = field(factory=dict, eq=False, repr=False)
     #: warnings found while the templates were expanded (W816, W817), for the checks to report
-    warnings: tuple = attrs.field(default=(), eq=False, repr=False)
+    warnings: tuple = field(default=(), eq=False, repr=False)
 
 
 SourceItem = Union[Field, ConnectionStmt, Trigger]

@@ -42,10 +42,11 @@ The IAM facts, checked against AWS documentation:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from pipec import model
 from pipec.diagnostics import WARNING, Diagnostic, Span
+from pipec.lazy_regex import lazy
+from pipec.node import Node, field, node
 from pipec.shell_parse import command_span, node_text, parse
 
 #: Program names whose presence in a command's text makes it worth parsing.
@@ -116,26 +117,26 @@ WRAPPERS = {"sudo": {"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T"}
 #: push page above grants GetAuthorizationToken on "*"; S3's ListAllMyBuckets lists the account).
 NO_RESOURCE = {"ecr:GetAuthorizationToken", "ecr-public:GetAuthorizationToken", "sts:GetServiceBearerToken",
                "s3:ListAllMyBuckets"}
-_ECR_HOST = re.compile(r"([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?")
+_ECR_HOST = lazy(r"([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?")
 
 
-@dataclass(frozen=True)
-class Need:
+@node
+class Need(Node):
     """IAM actions one call needs; ``resource`` None when the call does not say on what."""
 
     actions: tuple[str, ...]
     resource: str | None = None
 
 
-@dataclass
-class Call:
+@node
+class Call(Node):
     """One command line that calls AWS: what it is (for messages), where it is in the command's
     text (0-based line, and the text of the call) and the permissions it needs."""
 
     what: str
     line: int
     text: str
-    needs: list[Need] = field(default_factory=list)
+    needs: list[Need] = field(factory=list)
 
 
 def mentions_tool(text: str) -> bool:

@@ -10,12 +10,15 @@ import sys
 from pipec.cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE
 
 
-def add_parser(sub) -> None:
+def add_parser(sub, full: bool = True) -> None:
+    """The ``playground`` sub-command; its options only when ``full`` (pipec.cli.build_parser)."""
     pg = sub.add_parser(
         "playground", help="try .pipe in the browser: editor, diagnostics, generated files, graph, import",
         description="Serve a page on this machine (a loopback address only) with an editor for .pipe, its "
         "diagnostics as you type, every generated file of both targets, the graph and the narration, the "
         "examples and the tutorial's lessons, and an import pane. Stop it with Ctrl-C. See docs/playground.md.")
+    if not full:
+        return
     pg.add_argument("--port", type=int, default=8765, metavar="N", help="the port (default 8765; 0: any free port)")
     pg.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
                     help="a loopback address to listen on (default 127.0.0.1; another 127.x.y.z or ::1)")

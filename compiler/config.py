@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import os
 
-import attrs
-
 from pipec.ignores import BadSelection, Selection
+from pipec.node import Node, node
 
 PIPEC_TOML, PYPROJECT = "pipec.toml", "pyproject.toml"
 KEYS = ("output", "source-root", "targets", "strict", "ignore", "select")
@@ -34,8 +33,8 @@ class ConfigError(ValueError):
     """A configuration file pipec cannot use; the message names the file and the key."""
 
 
-@attrs.frozen
-class Config:
+@node
+class Config(Node):
     """The settings of one configuration file (None: the key is not given). ``path`` is the file,
     None when no file applies."""
 
@@ -159,8 +158,8 @@ def _toml_type(value) -> str:
     return names.get(type(value), f"a {type(value).__name__}")
 
 
-@attrs.frozen
-class Options:
+@node
+class Options(Node):
     """What one command does for one file: the command line's options over the configuration's."""
 
     config: Config

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import re
 
-import attrs
+from pipec.lazy_regex import lazy
+from pipec.node import Node, node
 
 #: (name, first value, last value) of each POSIX field
 FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of the month", 1, 31), ("month", 1, 12),
@@ -55,8 +56,8 @@ class CronError(ValueError):
         self.hint = hint
 
 
-@attrs.frozen
-class Schedule:
+@node
+class Schedule(Node):
     """A parsed schedule: the set of values of each of the five fields, and ``text``, the
     expression as written with single spaces and names in capitals."""
 
@@ -125,7 +126,7 @@ def _field(text: str, field: int, lo: int, hi: int, names: dict | None, what: st
     return frozenset(out)
 
 
-_LAST_OR_WEEKDAY = re.compile(r"\d*L|\d+W|LW", re.IGNORECASE)
+_LAST_OR_WEEKDAY = lazy(r"\d*L|\d+W|LW", re.IGNORECASE)
 
 
 def _unsupported(word: str) -> str | None:

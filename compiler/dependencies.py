@@ -24,6 +24,7 @@ import re
 
 from pipec import model
 from pipec.diagnostics import WARNING, Diagnostic
+from pipec.lazy_regex import lazy
 
 #: where a command line splits into simple commands
 _SPLIT = re.compile(r"&&|\|\||[;|\n]")
@@ -33,12 +34,12 @@ _PREFIX = re.compile(r"^(?:(?:[A-Za-z_][A-Za-z0-9_]*=\S*|sudo|env|time|command)\
 _INSTALLS = re.compile(r"^(?:npm\s+(?:ci|clean-install|install|i|add|isntall)\b|yarn(?:\s+install\b|\s*$|\s+--)"
                        r"|pnpm\s+(?:install|i|add)\b|bun\s+install\b)")
 #: may install in a way this check cannot see
-_OPAQUE = re.compile(r"^(?:\.{0,2}/\S+|bash\s|sh\s|zsh\s|make\b|source\s|\.\s|npx\s|corepack\s)")
+_OPAQUE = lazy(r"^(?:\.{0,2}/\S+|bash\s|sh\s|zsh\s|make\b|source\s|\.\s|npx\s|corepack\s)")
 #: runs one of the project's package.json scripts (which use its dependencies)
-_RUNS = re.compile(r"^(?:npm\s+(?:run|run-script|test|t|start|stop|restart|exec)\b"
-                   r"|pnpm\s+(?:run|test|t|start|exec)\b"
-                   r"|yarn\s+(?!(?:install|add|remove|global|init|create|dlx|config|cache|set|policies|info|"
-                   r"--version|-v|version|upgrade|up|import|workspaces?)\b)[A-Za-z@][\w:.@/-]*)")
+_RUNS = lazy(r"^(?:npm\s+(?:run|run-script|test|t|start|stop|restart|exec)\b"
+             r"|pnpm\s+(?:run|test|t|start|exec)\b"
+             r"|yarn\s+(?!(?:install|add|remove|global|init|create|dlx|config|cache|set|policies|info|"
+             r"--version|-v|version|upgrade|up|import|workspaces?)\b)[A-Za-z@][\w:.@/-]*)")
 
 
 def check(b: model.Build, filename: str, source: str) -> list[Diagnostic]:

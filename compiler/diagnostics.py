@@ -18,18 +18,17 @@ Rendering::
 
 from __future__ import annotations
 
-import re
-
 from typing import Iterable
 
-import attrs
+from pipec.lazy_regex import lazy
+from pipec.node import Node, evolve, field, node
 
 ERROR = "error"
 WARNING = "warning"
 
 
-@attrs.frozen
-class Span:
+@node
+class Span(Node):
     """A region of a source file: 1-based line and column of its first and last character,
     plus 0-based character offsets (``end_pos`` exclusive). A span inside an expanded template
     (:mod:`pipec.templates`) also knows its ``file`` and the ``origin`` of its expansion: for
@@ -42,18 +41,18 @@ class Span:
     end_column: int
     start_pos: int = 0
     end_pos: int = 0
-    file: str | None = attrs.field(default=None, eq=False, repr=False)
-    origin: tuple[tuple[str, str], ...] = attrs.field(default=(), eq=False, repr=False)
+    file: str | None = field(default=None, eq=False, repr=False)
+    origin: tuple[tuple[str, str], ...] = field(default=(), eq=False, repr=False)
     #: the arguments substituted inside this span: (parameter, value, where the value is written)
-    args: tuple[tuple[str, str, str], ...] = attrs.field(default=(), eq=False, repr=False)
+    args: tuple[tuple[str, str, str], ...] = field(default=(), eq=False, repr=False)
 
     @classmethod
     def point(cls, line: int, column: int, pos: int = 0) -> "Span":
         return cls(line, column, line, column, pos, pos + 1)
 
 
-@attrs.frozen
-class Diagnostic:
+@node
+class Diagnostic(Node):
     """One finding: ``code`` (for example ``E201``), ``severity`` (error or warning), a one-line
     ``message``, the ``span`` it points at (None for whole-file problems), a ``help`` hint in full
     sentences, and optional ``notes`` (extra lines, such as where a name was first defined)."""
@@ -78,7 +77,7 @@ class Diagnostic:
         notes += [f"'{shown(value)}' is the value of the parameter '{param}', given at {where}"
                   for param, value, where in s.args if value and f"'{shown(value)}'" in self.message]
         new = tuple(n for n in dict.fromkeys(notes) if n not in self.notes)  # once, however often called
-        return attrs.evolve(self, file=s.file, notes=(*self.notes, *new)) if new or s.file != self.file else self
+        return evolve(self, file=s.file, notes=(*self.notes, *new)) if new or s.file != self.file else self
 
     def sort_key(self) -> tuple:
         s = self.span
@@ -267,7 +266,7 @@ def invalid_value(value: str, what: str) -> str:
 
 
 #: matches :func:`invalid_value` messages
-INVALID_VALUE = re.compile(r"'(?P<value>.*)' is not a valid (?P<what>.*)")
+INVALID_VALUE = lazy(r"'(?P<value>.*)' is not a valid (?P<what>.*)")
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

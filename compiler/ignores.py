@@ -21,17 +21,17 @@ from __future__ import annotations
 
 import re
 
-import attrs
-
 from pipec.diagnostics import CODES, WARNING, Diagnostic, Span
+from pipec.lazy_regex import lazy
+from pipec.node import Node, field, node
 
 #: the inline comment: ``# pipec: ignore[W508]`` or ``# pipec: ignore[W508, W509]``
 _COMMENT = re.compile(r"#\s*pipec:\s*ignore\b(?P<rest>.*)", re.I)
 #: the same words anywhere in a file: a file without them has no inline ignore, and is not lexed
 _ANY_COMMENT = re.compile(r"#\s*pipec:\s*ignore\b", re.I)
 #: ShellCheck's codes (``pipec check --lint-scripts``, :mod:`pipec.script_lint`), or a prefix of them
-SHELLCHECK_CODE = re.compile(r"SC\d{0,4}")
-_CODES = re.compile(r"\[(?P<codes>[^\]]*)\]")
+SHELLCHECK_CODE = lazy(r"SC\d{0,4}")
+_CODES = lazy(r"\[(?P<codes>[^\]]*)\]")
 
 
 class BadSelection(ValueError):
@@ -57,8 +57,8 @@ def parse_selectors(value, option: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@attrs.frozen
-class Selection:
+@node
+class Selection(Node):
     """Which warnings are reported: ``select`` (None for every code) and ``ignore`` prefixes."""
 
     select: tuple[str, ...] | None = None
@@ -88,13 +88,15 @@ class Selection:
         return chosen >= 0 and chosen > dropped
 
 
-@attrs.define
-class _Comment:
+@node
+class _Comment(Node):
+    """An inline ignore comment; ``used`` collects the codes it silenced."""
+
     line: int
     column: int
     text: str
     codes: tuple[str, ...] | None  # None: no [CODES] list
-    used: set = attrs.field(factory=set)
+    used: set = field(factory=set)
 
 
 class FileFilter:

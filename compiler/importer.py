@@ -31,6 +31,7 @@ from pathlib import Path
 import attrs
 
 from pipec.diagnostics import ERROR, INVALID_VALUE, WARNING, Diagnostic, Diagnostics, Span
+from pipec.node import Node, node
 from pipec.files import InputError, read_text  # noqa: F401 - InputError is part of this module's interface
 from pipec.import_yaml import (  # noqa: F401 - YInt, YFloat and yaml12 are part of this module's interface
     YDict, YFloat, YInt, YList, _span, load, pos_of, yaml12,
@@ -173,8 +174,8 @@ class Doc:
 # ----------------------------------------------------------------------------- findings
 
 
-@attrs.frozen
-class Unconverted:
+@node
+class Unconverted(Node):
     """Something in the input that the output does not carry: ``construct`` is a short stable
     name (``workflow: matrix include``) used to count across files; ``message`` says what and why;
     ``line``/``column`` point into the input."""
@@ -191,8 +192,8 @@ class Unconverted:
                 "column": self.column, "hint": self.hint}
 
 
-@attrs.frozen
-class Task:
+@node
+class Task(Node):
     """Something a person must do before the imported pipeline runs: ``kind`` is one of
     ``secret``, ``connection``, ``reviewers``, ``repository``, ``resource``, ``variable``."""
 

@@ -106,7 +106,7 @@ def _at_use(d, doc):
     """A diagnostic in a library file (inside a template this file uses, or about the library
     itself), moved onto the line of this file that leads there: the outermost use of the
     template, or the 'use "PATH"' line; its own place is named in the message."""
-    import attrs
+    from pipec.node import evolve
 
     from pipec.diagnostics import Span
 
@@ -126,8 +126,8 @@ def _at_use(d, doc):
     where = os.path.relpath(d.file, os.path.dirname(doc.path) or ".")
     if d.span is not None:
         where += f":{d.span.line}:{d.span.column}"
-    return attrs.evolve(d, file=doc.path, span=Span(*place, place[0], place[1]),
-                        message=f"{d.message} (in {where})")
+    return evolve(d, file=doc.path, span=Span(*place, place[0], place[1]),
+                  message=f"{d.message} (in {where})")
 
 
 def _read_library(path: str) -> str:

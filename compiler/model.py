@@ -9,26 +9,24 @@
   ``parallel`` block share one run order; sequential actions get increasing ones);
 - every value is checked against both platforms' limits.
 
-Nodes are frozen attrs classes; spans are kept for later diagnostics (targets report what a
-platform cannot express at the place it was written) but excluded from equality.
+Nodes are frozen :func:`pipec.node.node` classes; spans are kept for later diagnostics (targets
+report what a platform cannot express at the place it was written) but excluded from equality.
 """
 
 from __future__ import annotations
 
 from typing import Union
 
-import attrs
-
 from pipec.diagnostics import Span
-from pipec.node import Node, node
+from pipec.node import Node, field, node
 
 
 def _span():
-    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
+    return field(default=None, eq=False, repr=False, kw_only=True)
 
 
 def _tuple():
-    return attrs.field(default=())
+    return field(default=())
 
 
 # ----------------------------------------------------------------------------- pipeline level
@@ -679,7 +677,7 @@ class Pipeline(Node):
     #: region }``; None: wherever its template is deployed)
     account: str | None = None
     region: str | None = None
-    filename: str = attrs.field(default="<input>", eq=False)
+    filename: str = field(default="<input>", eq=False)
     #: where ``mode`` was written (None: the default), for diagnostics about it
     mode_span: Span | None = _span()
 

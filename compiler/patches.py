@@ -29,17 +29,16 @@ The platform parts live in each target package: :mod:`pipec.targets.github.patch
 
 from __future__ import annotations
 
-import re
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
 from pipec import model
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, did_you_mean
+from pipec.lazy_regex import lazy
 
 #: what a bare word means as a patch value: a whole number, a decimal number, or true/false
-_INT = re.compile(r"-?[0-9]+")
-_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+")
+_INT = lazy(r"-?[0-9]+")
+_FLOAT = lazy(r"-?[0-9]+\.[0-9]+")
 
 #: the first key of a path in each kind of block (None: any key)
 TEMPLATE_SECTIONS = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Mappings",
@@ -214,6 +213,8 @@ def _write(root: Path, files: dict[str, str], prefix: str) -> Path:
 
 
 def _plan(read: Callable, files: dict[str, str], prefix: str):
+    import tempfile  # here: only a file with 'patch' lines needs it, and `pipec check` starts faster (issue 18)
+
     with tempfile.TemporaryDirectory(prefix="pipec-patch-") as d:
         out = _write(Path(d), files, prefix)
         return read(str(out), str(Path(d)))
@@ -248,10 +249,10 @@ def differences(before, after) -> list[str]:
 def _delta(label: str, before, after) -> str:
     """``label before becomes after``, narrowed to the part that differs: the first differing
     element of two tuples of one length, the first differing field of two nodes of one kind."""
-    import attrs
+    from pipec.node import fields, has
 
-    if type(before) is type(after) and attrs.has(type(before)):
-        for f in attrs.fields(type(before)):
+    if type(before) is type(after) and has(type(before)):
+        for f in fields(type(before)):
             if f.eq and getattr(before, f.name) != getattr(after, f.name):
                 name = getattr(before, "name", None)
                 inner = f"{label} {name}" if isinstance(name, str) and f.name != "name" else label
@@ -338,15 +339,15 @@ def all_patches(pipeline: model.Pipeline, platform: str) -> list[model.Patch]:
 def keeping(pipeline: model.Pipeline, platform: str, keep: model.Patch | None = None) -> model.Pipeline:
     """``pipeline`` without its ``platform`` patches (but ``keep``, when given): the model the
     unpatched files, or the files with one patch, are generated from."""
-    import attrs
+    from pipec.node import evolve
 
     def strip(settings: model.PlatformSettings) -> model.PlatformSettings:
         kept = tuple(p for p in settings.patches if keep is not None and p is keep)
-        return attrs.evolve(settings, patches=kept) if kept != settings.patches else settings
+        return evolve(settings, patches=kept) if kept != settings.patches else settings
 
     stages = []
     for st in pipeline.stages:
-        actions = tuple(attrs.evolve(a, **{platform: strip(getattr(a, platform))})
-                        if hasattr(a, platform) else a for a in st.actions)
-        stages.append(attrs.evolve(st, actions=actions))
-    return attrs.evolve(pipeline, stages=tuple(stages), **{platform: strip(getattr(pipeline, platform))})
+        actions = tuple(evolve(a, **{platform: strip(getattr(a, platform))})
+                  if hasattr(a, platform) else a for a in st.actions)
+        stages.append(evolve(st, actions=actions))
+    return evolve(pipeline, stages=tuple(stages), **{platform: strip(getattr(pipeline, platform))})

@@ -36,6 +36,8 @@ import functools
 import itertools
 import math
 import re
+
+from pipec.lazy_regex import lazy
 from typing import Iterable, NamedTuple
 
 #: The longest pattern (characters), CodePipeline's limit.
@@ -44,7 +46,7 @@ MAX_LENGTH = 255
 MAX_ALTERNATIVES = 1024
 
 _PATTERN_CHARS = re.compile(r"[A-Za-z0-9_.\-/*?\[\]{},@+=~#%:]+")
-_SET_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
+_SET_CHARS = lazy(r"[A-Za-z0-9_.\-]+")
 _GROUPS = ("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789")
 _ALNUM = frozenset("".join(_GROUPS))
 

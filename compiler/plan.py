@@ -47,14 +47,12 @@ list is repeated with reasons in docs/equivalence.md):
 
 from __future__ import annotations
 
-import attrs
-
 from pipec import model
-from pipec.node import Node, node
+from pipec.node import Node, evolve, field, node
 
 
 def _t():
-    return attrs.field(default=())
+    return field(default=())
 
 
 # ----------------------------------------------------------------------------- filters
@@ -485,12 +483,12 @@ def normal_triggers(items) -> frozenset:
                 old = merged[key]
                 of = old.branches if t.kind == "push" else old.tags
                 union = Filter(tuple(sorted(set(of.includes) | set(f.includes))), f.excludes)
-                t = attrs.evolve(old, **{"branches" if t.kind == "push" else "tags": union})
+                t = evolve(old, **{"branches" if t.kind == "push" else "tags": union})
             merged[key] = t
         elif t.kind == "pull_request":
             key = (t.kind, t.source, t.branches, t.paths)
             if key in merged:
-                t = attrs.evolve(t, events=tuple(sorted(set(t.events) | set(merged[key].events))))
+                t = evolve(t, events=tuple(sorted(set(t.events) | set(merged[key].events))))
             merged[key] = t
         else:
             merged[(t.kind, t.source, t.cron)] = t

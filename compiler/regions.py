@@ -12,7 +12,7 @@ plain data so that the check never needs the network; a newer Region is added he
 
 from __future__ import annotations
 
-import re
+from pipec.lazy_regex import lazy
 
 #: CodePipeline, CodeBuild and CodeDeploy all have endpoints in these Regions (see above)
 REGIONS = (
@@ -25,7 +25,7 @@ REGIONS = (
 
 #: an AWS account ID: 12 digits ("Your AWS account ID is a 12-digit number", AWS Account Management
 #: reference guide, "View AWS account identifiers")
-ACCOUNT_ID = re.compile(r"[0-9]{12}")
+ACCOUNT_ID = lazy(r"[0-9]{12}")
 
 
 def known_region(name: str) -> bool:

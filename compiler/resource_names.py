@@ -22,65 +22,66 @@ import re
 from typing import Iterator
 
 from pipec import model
+from pipec.lazy_regex import LazyRegex, lazy
 
 #: the pieces every ARN and Region rule is made of (compiler/setting_values.py uses them too)
 ACCOUNT = r"[0-9]{12}"
 PARTITION = r"arn:aws(?:-[a-z]+)*"
 REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}"
 
-BUCKET = (re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"),
+BUCKET = (lazy(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"),
           "an S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-'")
-OBJECT_KEY = (re.compile(r"(?!/)(?:(?!\$\{)[^\x00-\x1f\x7f])+"),
+OBJECT_KEY = (lazy(r"(?!/)(?:(?!\$\{)[^\x00-\x1f\x7f])+"),
               "an S3 object key: printable characters, not starting with '/', without '${'")
-SSM = (re.compile(r"/?[A-Za-z0-9_.\-/]{1,2048}"), "an SSM parameter name: letters, digits and _ . - /")
-SECRET = (re.compile(rf"(?:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:)?[A-Za-z0-9/_+=.@-]{{1,512}}"
-                     r"(?::[A-Za-z0-9/_+=.@ -]*){0,3}"),
+SSM = (lazy(r"/?[A-Za-z0-9_.\-/]{1,2048}"), "an SSM parameter name: letters, digits and _ . - /")
+SECRET = (lazy(rf"(?:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:)?[A-Za-z0-9/_+=.@-]{{1,512}}"
+               r"(?::[A-Za-z0-9/_+=.@ -]*){0,3}"),
           "a Secrets Manager secret name or ARN (letters, digits and / _ + = . @ -), then optionally "
           ":JSON-KEY:VERSION-STAGE:VERSION-ID")
-FUNCTION = (re.compile(rf"(?:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:)?[A-Za-z0-9_-]{{1,64}}"
-                       r"(?::[A-Za-z0-9_-]{1,128})?"),
+FUNCTION = (lazy(rf"(?:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:)?[A-Za-z0-9_-]{{1,64}}"
+                 r"(?::[A-Za-z0-9_-]{1,128})?"),
             "a Lambda function name (1 to 64 letters, digits, '-' and '_') or its ARN")
-ALIAS = (re.compile(r"[A-Za-z0-9_-]{1,128}"), "a Lambda alias name: letters, digits, '-' and '_'")
-ECS_NAME = (re.compile(r"[A-Za-z0-9_-]{1,255}"), "an ECS name: up to 255 letters, digits, '-' and '_'")
-STACK = (re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}"),
+ALIAS = (lazy(r"[A-Za-z0-9_-]{1,128}"), "a Lambda alias name: letters, digits, '-' and '_'")
+ECS_NAME = (lazy(r"[A-Za-z0-9_-]{1,255}"), "an ECS name: up to 255 letters, digits, '-' and '_'")
+STACK = (lazy(r"[A-Za-z][A-Za-z0-9-]{0,127}"),
          "a CloudFormation stack name: a letter, then letters, digits and '-', up to 128")
-CODECOMMIT = (re.compile(r"[A-Za-z0-9_.-]{1,100}"), "a CodeCommit repository name: letters, digits and . _ -")
-DOMAIN = (re.compile(r"[a-z][a-z0-9-]{1,49}"), "a CodeArtifact domain: lower-case letters, digits and '-'")
-REPOSITORY = (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,99}"),
+CODECOMMIT = (lazy(r"[A-Za-z0-9_.-]{1,100}"), "a CodeCommit repository name: letters, digits and . _ -")
+DOMAIN = (lazy(r"[a-z][a-z0-9-]{1,49}"), "a CodeArtifact domain: lower-case letters, digits and '-'")
+REPOSITORY = (lazy(r"[A-Za-z0-9][A-Za-z0-9._-]{1,99}"),
               "a CodeArtifact repository: letters, digits and . _ -")
-SNS_TOPIC_ARN = re.compile(rf"{PARTITION}:sns:{REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,256}}")
-OWNER = (re.compile(ACCOUNT), "an AWS account id: 12 digits")
-KMS_KEY = (re.compile(rf"(?:{PARTITION}:kms:{REGION}:{ACCOUNT}:(?:key|alias)/)?[A-Za-z0-9:/_-]{{1,256}}"),
+SNS_TOPIC_ARN = lazy(rf"{PARTITION}:sns:{REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,256}}")
+OWNER = (lazy(ACCOUNT), "an AWS account id: 12 digits")
+KMS_KEY = (lazy(rf"(?:{PARTITION}:kms:{REGION}:{ACCOUNT}:(?:key|alias)/)?[A-Za-z0-9:/_-]{{1,256}}"),
            "a KMS key id, alias or ARN")
-GITHUB_SECRET = (re.compile(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]{0,99}"),
+GITHUB_SECRET = (lazy(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]{0,99}"),
                  "a GitHub secret name: letters, digits and '_', not starting with a digit or GITHUB_")
-CONNECTION = (re.compile(r"[A-Za-z0-9_-]{1,32}"), "a CodeConnections name: 1 to 32 letters, digits, '-' and '_'")
-LISTENER = (re.compile(rf"{PARTITION}:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/[A-Za-z0-9/._-]{{1,512}}"),
+CONNECTION = (lazy(r"[A-Za-z0-9_-]{1,32}"), "a CodeConnections name: 1 to 32 letters, digits, '-' and '_'")
+LISTENER = (lazy(rf"{PARTITION}:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/[A-Za-z0-9/._-]{{1,512}}"),
             "an Elastic Load Balancing listener ARN")
-TARGET_GROUP = (re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?"),
+TARGET_GROUP = (lazy(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?"),
                 "a target group name: 1 to 32 letters, digits and '-', not starting or ending with '-'")
-ALARM = (re.compile(r"(?!.*\$\{)[^\x00-\x1f\x7f]{1,255}"), "a CloudWatch alarm name: 1 to 255 characters, without '${'")
-AUTOSCALING = (re.compile(r"(?!.*\$\{)[^\x00-\x1f\x7f:]{1,255}"), "an Auto Scaling group name: 1 to 255 characters, "
+ALARM = (lazy(r"(?!.*\$\{)[^\x00-\x1f\x7f]{1,255}"), "a CloudWatch alarm name: 1 to 255 characters, without '${'")
+AUTOSCALING = (lazy(r"(?!.*\$\{)[^\x00-\x1f\x7f:]{1,255}"), "an Auto Scaling group name: 1 to 255 characters, "
                "without ':' or '${'")
-CONTAINER = (re.compile(r"[A-Za-z0-9_-]{1,255}"), "a container name: letters, digits, '-' and '_'")
-SUBNET = (re.compile(r"subnet-[0-9a-f]{1,17}"), "a subnet id such as subnet-0123456789abcdef0")
-SECURITY_GROUP = (re.compile(r"sg-[0-9a-f]{1,17}"), "a security group id such as sg-0123456789abcdef0")
-PLATFORM_VERSION = (re.compile(r"LATEST|[0-9]+\.[0-9]+\.[0-9]+"), "a Fargate platform version: LATEST or such as 1.4.0")
-POLICY = (re.compile(rf"{PARTITION}:iam::(?:[0-9]{{12}}|aws):policy/[A-Za-z0-9+=,.@_/-]{{1,512}}"),
+CONTAINER = (lazy(r"[A-Za-z0-9_-]{1,255}"), "a container name: letters, digits, '-' and '_'")
+SUBNET = (lazy(r"subnet-[0-9a-f]{1,17}"), "a subnet id such as subnet-0123456789abcdef0")
+SECURITY_GROUP = (lazy(r"sg-[0-9a-f]{1,17}"), "a security group id such as sg-0123456789abcdef0")
+PLATFORM_VERSION = (lazy(r"LATEST|[0-9]+\.[0-9]+\.[0-9]+"), "a Fargate platform version: LATEST or such as 1.4.0")
+POLICY = (lazy(rf"{PARTITION}:iam::(?:[0-9]{{12}}|aws):policy/[A-Za-z0-9+=,.@_/-]{{1,512}}"),
           "an IAM policy ARN such as arn:aws:iam::123456789012:policy/boundary")
-BRANCH = (re.compile(r"(?!-)(?!.*(?:\.\.|//|@\{|\.lock$|[./]$))[A-Za-z0-9._/+@-]{1,255}"),
+BRANCH = (lazy(r"(?!-)(?!.*(?:\.\.|//|@\{|\.lock$|[./]$))[A-Za-z0-9._/+@-]{1,255}"),
           "a branch name: up to 255 letters, digits and . _ / + @ -, not starting with '-' and "
           "without '..', '//' or '@{'")
-PATH = (re.compile(r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9._/+@=,-]{1,1024}"),
+PATH = (lazy(r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9._/+@=,-]{1,1024}"),
         "a relative path of letters, digits and . _ / + @ = , -, with no '..' segment")
 
 
-def _path_rule(may_start: str) -> re.Pattern:
+def _path_rule(may_start: str) -> LazyRegex:
     """A path without a '..' segment, '${' or control characters; not starting with a drive
     letter, '\\', or any character of '/~-' except those in ``may_start``."""
     first = "".join(c for c in "/~-" if c not in may_start)
-    return re.compile(rf"(?![\\{first}])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{{)"
-                      r"[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}")
+    return lazy(rf"(?![\\{first}])(?![A-Za-z]:)(?!(?:.*/)?\.\.(?:/|$))(?!.*\$\{{)"
+                r"[^\x00-\x1f\x7f\u0085\u2028\u2029]{1,1024}")
 
 
 #: a file or glob inside the build's working directory (artifacts, reports, cache); not starting
@@ -172,9 +173,9 @@ def _values(p: model.Pipeline) -> Iterator[tuple[object, str, str | None, tuple]
 #: what CodePipeline accepts as the reason of a disabled transition: 1 to 300 of these characters
 #: (CodePipeline API reference, DisableStageTransition ``reason``, and AWS::CodePipeline::Pipeline
 #: StageTransition ``Reason``: pattern ``[a-zA-Z0-9!@ \(\)\.\*\?\-]+``, length 1 to 300)
-TRANSITION_REASON = re.compile(r"[a-zA-Z0-9!@ ().*?-]{1,300}")
+TRANSITION_REASON = lazy(r"[a-zA-Z0-9!@ ().*?-]{1,300}")
 #: characters that separate parts of a sentence: each run of them becomes " - "
-_SEPARATORS = re.compile(r"\s*[;:,/|\\\n\t]+\s*")
+_SEPARATORS = lazy(r"\s*[;:,/|\\\n\t]+\s*")
 
 
 def transition_reason(text: str) -> str | None:
@@ -196,7 +197,7 @@ def transition_reason(text: str) -> str | None:
 
 #: the placeholders ``pipec import`` writes where the input does not say (each with a manual
 #: task): plain words, harmless in every sink, so every rule lets them through
-PLACEHOLDER = re.compile(r"REPLACE-ME-[A-Za-z0-9-]*")
+PLACEHOLDER = lazy(r"REPLACE-ME-[A-Za-z0-9-]*")
 
 
 def check(p: model.Pipeline, report) -> None:

@@ -51,10 +51,9 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Iterator, NamedTuple
 
-import attrs
-
 from pipec import ast
 from pipec.diagnostics import WARNING, Diagnostic, Span
+from pipec.node import fields, has
 
 #: The enabled detect-secrets plugins: class name -> (module, what a match looks like). The
 #: module docstring says why the others are off.
@@ -367,7 +366,7 @@ def scanned_items(module: ast.Module) -> Iterator[Item]:
     stack: list[object] = [module.pipeline]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.SecretStmt) or not attrs.has(type(node)):
+        if isinstance(node, ast.SecretStmt) or not has(type(node)):
             continue
         if isinstance(node, ast.EnvStmt):
             yield Item(node, "env", node.name, node.value)
@@ -384,7 +383,7 @@ def scanned_items(module: ast.Module) -> Iterator[Item]:
             yield Item(node, "command", None, node.text)
             continue
         children: list[object] = []
-        for field in attrs.fields(type(node)):
+        for field in fields(type(node)):
             if field.name == "span" or field.name.endswith("_span"):
                 continue
             value = getattr(node, field.name)

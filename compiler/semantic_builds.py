@@ -11,13 +11,14 @@ import re
 
 from pipec import ast, aws_calls, builtins, dependencies, model, shell_state
 from pipec.diagnostics import did_you_mean
+from pipec.lazy_regex import lazy
 from pipec.semantic_matrix import MatrixChecks
 from pipec.semantic_tables import RUNTIMES, SECRETISH
 from pipec.templates import carried, source_of
 
 #: an ECR image URI as the AWS target takes it apart: the account before the first dot, the Region
 #: after ``.dkr.ecr.``, the repository after the first slash (``ci/builder`` in ``...com/ci/builder:1``)
-_ECR_IMAGE = re.compile(r"[^./]+\.dkr\.ecr\.[^./]+\.[^/]+/[^/:@][^:@]*(?:[:@].*)?")
+_ECR_IMAGE = lazy(r"[^./]+\.dkr\.ecr\.[^./]+\.[^/]+/[^/:@][^:@]*(?:[:@].*)?")
 
 
 class BuildChecks(MatrixChecks):

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 
-import attrs
-
 from pipec import ast, model
 from pipec.diagnostics import did_you_mean
+from pipec.node import evolve
 from pipec.semantic_base import Checker
 from pipec.semantic_tables import HOOKS, STRATEGIES
 
@@ -25,7 +24,7 @@ class DeployChecks(Checker):
             default = {"ec2": model.Strategy("rolling", "one-at-a-time"),
                        "ecs": model.Strategy("rolling"),
                        "lambda": model.Strategy("all-at-once")}[platform]
-            return attrs.evolve(default, span=span)
+            return evolve(default, span=span)
         allowed = STRATEGIES[platform]
         if node.kind not in allowed:
             helps = {

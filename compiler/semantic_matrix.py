@@ -13,6 +13,7 @@ import re
 
 from pipec import ast, model
 from pipec.diagnostics import did_you_mean
+from pipec.lazy_regex import lazy
 from pipec.semantic_base import Checker
 
 #: GitHub Actions runs at most 256 jobs for one matrix ("A matrix will generate a maximum of 256
@@ -21,7 +22,7 @@ MAX_CELLS = 256
 #: a runtime version that names a matrix axis: ``$NAME`` or ``${NAME}`` (CodeBuild reads an
 #: environment variable there: "ruby: "$MY_RUBY_VAR"", build-spec-ref, runtime-versions)
 AXIS_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
-_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_VAR = lazy(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def axis_reference(text: str) -> str | None:

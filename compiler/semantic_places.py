@@ -22,12 +22,10 @@ both targets and the plan (docs/language.md, "Accounts and Regions").
 
 from __future__ import annotations
 
-import re
-
-import attrs
-
 from pipec import ast, model, placeholders, regions
 from pipec.diagnostics import did_you_mean
+from pipec.lazy_regex import lazy
+from pipec.node import evolve
 
 PLACE_KEYS = ("account", "region")
 #: the actions that may run in another account or Region
@@ -155,14 +153,14 @@ def _role_elsewhere(node, what: str, account: str | None, err, movable: bool = F
 
 
 #: the account of an IAM role ARN
-ROLE_ACCOUNT = re.compile(r"arn:aws[a-z-]*:iam::([0-9]{12}):role/")
+ROLE_ACCOUNT = lazy(r"arn:aws[a-z-]*:iam::([0-9]{12}):role/")
 
 
 def _split(settings: model.PlatformSettings) -> tuple[model.PlatformSettings, str | None, str | None]:
     kept = tuple((k, v) for k, v in settings.items if k not in PLACE_KEYS)
     if kept == settings.items:
         return settings, None, None
-    return (attrs.evolve(settings, items=kept), settings.first("account"), settings.first("region"))
+    return (evolve(settings, items=kept), settings.first("account"), settings.first("region"))
 
 
 def place(p: model.Pipeline) -> model.Pipeline:
@@ -176,7 +174,7 @@ def place(p: model.Pipeline) -> model.Pipeline:
         for a in st.actions:
             if hasattr(a, "account"):
                 a_aws, a_account, a_region = _split(a.aws)
-                a = attrs.evolve(a, aws=a_aws, account=a_account, region=a_region)
+                a = evolve(a, aws=a_aws, account=a_account, region=a_region)
             actions.append(a)
-        stages.append(attrs.evolve(st, actions=tuple(actions)))
-    return attrs.evolve(p, aws=aws, account=account, region=region, stages=tuple(stages))
+        stages.append(evolve(st, actions=tuple(actions)))
+    return evolve(p, aws=aws, account=account, region=region, stages=tuple(stages))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from pipec.lazy_regex import lazy
+
 #: Settings accepted in ``aws { }`` and ``github { }`` blocks, by where the block is.
 #: Each entry: key -> (minimum values, maximum values or None for any, description).
 PLATFORM_SETTINGS: dict[tuple[str, str], dict[str, tuple[int, int | None, str]]] = {
@@ -117,7 +119,7 @@ NAME_MAX = 100
 SECRETISH = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)",
                        re.I)
 #: An IAM action in 'allow': a service prefix and an action name, wildcards allowed in the name.
-IAM_ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9*?]+")
+IAM_ACTION = lazy(r"[a-z0-9-]+:[A-Za-z0-9*?]+")
 #: Commands that run tests, for W502 (a heuristic: a 'test' action always counts).
 TESTISH = re.compile(r"test|verify|jest|mocha|rspec|vitest|phpunit|\bspec\b|\bcheck\b", re.I)
 

@@ -21,46 +21,45 @@ path (``/``, ``..``):
 
 from __future__ import annotations
 
-import re
-
+from pipec.lazy_regex import LazyRegex, lazy
 from pipec.resource_names import ACCOUNT, PARTITION, REGION
 
 _ARN = rf"{PARTITION}:iam::{ACCOUNT}:"
 
 #: key -> (pattern the whole value must match, what a valid value is, in words)
-RULES: dict[str, tuple[re.Pattern, str]] = {
-    "project_name": (re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,254}"),
+RULES: dict[str, tuple[LazyRegex, str]] = {
+    "project_name": (lazy(r"[A-Za-z0-9][A-Za-z0-9_-]{1,254}"),
                      "2 to 255 letters, digits, '-' and '_', starting with a letter or digit "
                      "(CodeBuild's rule for project names)"),
-    "application": (re.compile(r"[A-Za-z0-9._+=,@-]{1,100}"),
+    "application": (lazy(r"[A-Za-z0-9._+=,@-]{1,100}"),
                     "1 to 100 letters, digits and . _ + = , @ - (a CodeDeploy application name)"),
-    "deployment_group": (re.compile(r"[A-Za-z0-9._+=,@-]{1,100}"),
+    "deployment_group": (lazy(r"[A-Za-z0-9._+=,@-]{1,100}"),
                          "1 to 100 letters, digits and . _ + = , @ - (a CodeDeploy deployment group name)"),
-    "topic_name": (re.compile(r"[A-Za-z0-9_-]{1,256}"),
+    "topic_name": (lazy(r"[A-Za-z0-9_-]{1,256}"),
                    "1 to 256 ASCII letters, digits, '-' and '_' (SNS's rule for topic names)"),
-    "environment": (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}"),
+    "environment": (lazy(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}"),
                     "up to 255 letters, digits, '.', '_' and '-', starting with a letter or digit "
                     "(it names a GitHub environment, a file and a URL path segment)"),
-    "workflow": (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"),
+    "workflow": (lazy(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"),
                  "up to 100 letters, digits, '.', '_' and '-', starting with a letter or digit "
                  "(it is the workflow's file name)"),
-    "runs_on": (re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"),
+    "runs_on": (lazy(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"),
                 "a runner label: letters, digits, '.', '_' and '-'"),
-    "reviewers": (re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?"),
+    "reviewers": (lazy(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?"),
                   "a GitHub login (letters, digits and '-', at most 39) or an org/team slug"),
-    "repository": (re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}"),
+    "repository": (lazy(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}"),
                    "a GitHub repository written OWNER/NAME"),
-    "aws_region": (re.compile(REGION), "an AWS Region code such as eu-west-1"),
-    "role": (re.compile(_ARN + r"role/[A-Za-z0-9+=,.@_/-]{1,512}"),
+    "aws_region": (lazy(REGION), "an AWS Region code such as eu-west-1"),
+    "role": (lazy(_ARN + r"role/[A-Za-z0-9+=,.@_/-]{1,512}"),
              "an IAM role ARN such as arn:aws:iam::123456789012:role/deploy"),
-    "access_logs": (re.compile(r"on|off"), "on (the default: pipec creates an access-log bucket) or off"),
-    "oidc_provider": (re.compile(_ARN + r"oidc-provider/[A-Za-z0-9._/-]{1,255}"),
+    "access_logs": (lazy(r"on|off"), "on (the default: pipec creates an access-log bucket) or off"),
+    "oidc_provider": (lazy(_ARN + r"oidc-provider/[A-Za-z0-9._/-]{1,255}"),
                       "an IAM OIDC provider ARN such as "
                       "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"),
 }
 
-_TAG_KEY = re.compile(r"[\w .:/=+@-]{1,128}")
-_TAG_VALUE = re.compile(r"[\w .:/=+@-]{0,256}")
+_TAG_KEY = lazy(r"[\w .:/=+@-]{1,128}")
+_TAG_VALUE = lazy(r"[\w .:/=+@-]{0,256}")
 
 
 def problem(key: str, values: tuple[str, ...]) -> tuple[str, str] | None:

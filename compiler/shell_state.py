@@ -24,6 +24,7 @@ import re
 
 from pipec import model
 from pipec.diagnostics import ERROR, WARNING, Diagnostic
+from pipec.lazy_regex import lazy
 from pipec.shell_parse import only_comments
 
 #: a command is parsed only when its text holds one of these
@@ -34,7 +35,7 @@ _STATE = {"shopt": "shell options ('shopt')", "trap": "a trap", "alias": "an ali
 #: nodes whose commands run in another process, or later: not at the top level of the shell
 _ELSEWHERE = {"subshell", "command_substitution", "process_substitution", "function_definition", "pipeline"}
 #: image names that have no bash (the name's last path part, before the tag or digest)
-_NO_BASH = re.compile(r"(^|[-_.])(alpine|busybox|distroless|scratch)([-_.]|$)", re.I)
+_NO_BASH = lazy(r"(^|[-_.])(alpine|busybox|distroless|scratch)([-_.]|$)", re.I)
 
 
 def check(b: model.Build, filename: str, source: str) -> list[Diagnostic]:
@@ -174,13 +175,14 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
     would run there. Both platforms run bash (the buildspec's ``env: shell: bash``), so bash's
     own parser decides: every command goes into one ``bash -n`` run as the body of a function
     of its own (one process for the whole pipeline; another only after a syntax error), and the
-    line bash reports names the command. Without bash on this machine the check is skipped."""
-    import shutil
+    line bash reports names the command. Without bash on this machine the check is skipped: bash
+    is run by name, found on the PATH as shutil.which would find it, and a FileNotFoundError is
+    caught below (not shutil.which first: shutil, with the compression modules it imports, was
+    1.6 ms of `pipec check`'s start-up, issue 18)."""
     import subprocess
 
     commands = [c for b in builds for ph in b.phases for c in (*ph.commands, *ph.finally_commands)]
-    bash = shutil.which("bash") if commands else None
-    if bash is None:
+    if not commands:
         return []
     diags: list[Diagnostic] = []
     todo = list(commands)
@@ -193,7 +195,7 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
             lines += chunk
             owner += [i] * len(chunk)
         try:
-            proc = subprocess.run([bash, "--norc", "--noprofile", "-n"], input="\n".join(lines) + "\n",
+            proc = subprocess.run(["bash", "--norc", "--noprofile", "-n"], input="\n".join(lines) + "\n",
                                   capture_output=True, text=True, timeout=20)
         except (OSError, subprocess.SubprocessError):
             return diags
@@ -231,7 +233,7 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
 
 #: words that make a command worth parsing for :func:`independent` (anything else cannot change
 #: what a later command sees)
-_MAYBE = re.compile(
+_MAYBE = lazy(
     r"=|&|\(\(|\(\s*\)|\$\$|\$_|\$\{_|\b(cd|pushd|popd|export|declare|typeset|local|readonly|unset|read|mapfile|"
     r"readarray|source|eval|set|shopt|alias|unalias|trap|umask|ulimit|exec|exit|return|logout|wait|hash|enable|"
     r"builtin|command|let|getopts|shift|bg|fg|disown|jobs|suspend|coproc|printf|for|select|function|SECONDS|"
@@ -243,7 +245,7 @@ _CARRIES = {"cd", "pushd", "popd", "export", "declare", "typeset", "local", "rea
             "ulimit", "exec", "exit", "return", "logout", "wait", "hash", "enable", "builtin", "command", "let",
             "getopts", "shift", "bg", "fg", "disown", "jobs", "suspend", "coproc"}
 #: what a command can read of the shell that ran the commands before it
-_SHELL_OWN = re.compile(r"\$\$|\$\{?_\b|\b(SECONDS|BASHPID|PIPESTATUS|BASH_REMATCH|DIRSTACK|OLDPWD|RANDOM)\b")
+_SHELL_OWN = lazy(r"\$\$|\$\{?_\b|\b(SECONDS|BASHPID|PIPESTATUS|BASH_REMATCH|DIRSTACK|OLDPWD|RANDOM)\b")
 
 
 def independent(texts: list[str]) -> bool:
@@ -317,8 +319,8 @@ _ERREXIT_SENSITIVE = {"subshell", "compound_statement", "if_statement", "while_s
                       "c_style_for_statement", "case_statement", "function_definition", "select_statement",
                       ";", "&", "heredoc_redirect"}
 _NO_ERREXIT_INSIDE = {"command_substitution", "process_substitution"}
-_COMPOUND_WORD = re.compile(r"(^|\s)(if|then|else|elif|fi|for|while|until|do|done|case|esac|select|function|coproc|"
-                            r"time|\[\[)(\s|$)")
+_COMPOUND_WORD = lazy(r"(^|\s)(if|then|else|elif|fi|for|while|until|do|done|case|esac|select|function|coproc|"
+                      r"time|\[\[)(\s|$)")
 
 
 #: commands that run other text in the current shell, where bash -e applies to every command of it

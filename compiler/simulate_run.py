@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import re
 
-import attrs
-
 from pipec import model, patterns, plan
 from pipec.diagnostics import Span
+from pipec.node import Node, node
 
 PLATFORMS = ("aws", "github")
 PLATFORM_NAMES = {"aws": "CodePipeline", "github": "GitHub Actions"}
@@ -40,8 +39,8 @@ class SimulateError(ValueError):
 # ----------------------------------------------------------------------------- events
 
 
-@attrs.frozen
-class Event:
+@node
+class Event(Node):
     """What happened: ``kind`` push, tag, pull_request, manual, schedule or object; ``ref`` the
     branch (push), tag (tag) or target branch (pull_request); ``files`` the changed files (None:
     not given, path filters are then taken to match); ``action`` of a pull request; ``source``
@@ -116,8 +115,8 @@ def parse_event(text: str | None, pipeline: model.Pipeline, source: str | None =
     raise SimulateError(f"--event {text!r} is not an event pipec can simulate", f"Write {EVENT_SYNTAX}.")
 
 
-@attrs.frozen
-class Decision:
+@node
+class Decision(Node):
     """One ``.pipe`` trigger on one platform: its text, where it is written, and whether it fires."""
 
     text: str
@@ -201,8 +200,8 @@ def decide(pipeline: model.Pipeline, platform: str, ev: Event) -> tuple[list[Dec
 # ----------------------------------------------------------------------------- failure points
 
 
-@attrs.frozen
-class Failure:
+@node
+class Failure(Node):
     """One ``--fail``: ``point`` the :mod:`pipec.simulate` failure point; ``hook`` the AppSpec
     lifecycle event of a failing hook; ``minute`` when an alarm fires; ``text`` as written."""
 
@@ -351,8 +350,8 @@ def parse_failure(text: str, pipeline: model.Pipeline) -> Failure:
 # ----------------------------------------------------------------------------- the run
 
 
-@attrs.frozen
-class Run:
+@node
+class Run(Node):
     """The run on one platform: the trigger decisions, whether it started, the plan, the
     :func:`pipec.simulate.simulate` trace and the failures that apply to this platform."""
 

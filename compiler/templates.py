@@ -23,10 +23,10 @@ import os
 import re
 import stat
 
-import attrs
-
 from pipec import ast
 from pipec.diagnostics import ERROR, WARNING, Diagnostic, Diagnostics, Span, did_you_mean, shown
+from pipec.lazy_regex import lazy
+from pipec.node import Node, evolve, fields, node
 
 #: (class, field) that hold a word of the language (a keyword or an enumerated value): never
 #: replaced, so a parameter named like one (`build`, `small`) does not change the statement
@@ -52,8 +52,8 @@ _FIXED_FIELDS = frozenset({("Arg", "name"), ("UseTemplate", "name"), ("Param", "
 #: (class, field) that hold free text (commands, messages): only ``{param}`` is replaced there
 _TEXT_FIELDS = frozenset({("Command", "text"), ("Field", "value"), ("TransitionStmt", "reason"),
                           ("VariableStmt", "description")})
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_\-]*)\}")
+_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_\-]*\Z")
+_PLACEHOLDER = lazy(r"\{([A-Za-z_][A-Za-z0-9_\-]*)\}")
 #: what a stage template and an action template may hold, and where each may be used
 _STAGE_ITEMS = (ast.Stage, ast.UseTemplate)
 _ACTION_ITEMS = (ast.BuildAction, ast.DeployAction, ast.ApproveAction, ast.InvokeAction, ast.Parallel,
@@ -70,8 +70,8 @@ MAX_EXPANDED = 10_000
 MAX_EXPANDED_TEXT = 2 * 1024 * 1024
 
 
-@attrs.frozen
-class Defined:
+@node
+class Defined(Node):
     """A template and where it was read: the file's name as diagnostics show it."""
 
     template: ast.Template
@@ -161,7 +161,7 @@ class _Library:
             lib = parse(text, path)
         except Diagnostics as exc:
             note = f"used from {_where(file, use.span)}"
-            self.diags.extend(attrs.evolve(d, notes=(*d.notes, note)) for d in exc.diagnostics)
+            self.diags.extend(evolve(d, notes=(*d.notes, note)) for d in exc.diagnostics)
             return
         if lib.pipeline is not None:
             self.err("E803", f"used file '{shown(use.path)}' holds a pipeline", use.span, file,
@@ -208,7 +208,7 @@ def _where(file: str, span: Span | None) -> str:
 def _in_file(module: ast.Module, file: str) -> ast.Module:
     """``module`` with every span of its templates marked as being in ``file``."""
     templates = tuple(_map(t, _Sub({}, file, ())) for t in module.templates)
-    return attrs.evolve(module, templates=templates)
+    return evolve(module, templates=templates)
 
 
 class _Sub:
@@ -234,9 +234,9 @@ class _Sub:
         if span is None:
             return None
         args = tuple((p, self.values[p], self.given_at.get(p, "")) for p in dict.fromkeys(hits))
-        return attrs.evolve(span, file=self.file if span.file is None else span.file,
-                            origin=(*span.origin, *self.origin) if self.origin else span.origin,
-                            args=(*span.args, *args))
+        return evolve(span, file=self.file if span.file is None else span.file,
+                      origin=(*span.origin, *self.origin) if self.origin else span.origin,
+                      args=(*span.args, *args))
 
     def text(self, owner: str, field: str, value: str, span: Span | None) -> str:
         if not self.values or (owner, field) in _KEYWORD_FIELDS or (owner, field) in _FIXED_FIELDS:
@@ -287,7 +287,7 @@ def _map(node, sub: _Sub):
     changes = {}
     span = getattr(node, "span", None)
     first_hit = len(sub.hits)
-    for a in attrs.fields(type(node)):
+    for a in fields(type(node)):
         value = getattr(node, a.name)
         if isinstance(value, Span):  # after the other fields (spans are declared last)
             new = sub.span(value, sub.hits[first_hit:])
@@ -304,7 +304,7 @@ def _map(node, sub: _Sub):
             continue
         if new is not value:
             changes[a.name] = new
-    return attrs.evolve(node, **changes) if changes else node
+    return evolve(node, **changes) if changes else node
 
 
 def _item(owner: str, field: str, value, sub: _Sub, span):
@@ -330,12 +330,9 @@ class _Expander:
         file = span.file if span is not None and span.file else self.file
         self.diags.append(Diagnostic(code, ERROR, message, span, help, tuple(notes), file).relocated())
 
-    def errors(self) -> bool:
-        return any(d.severity == ERROR for d in self.diags)
-
     def pipeline(self, pipeline: ast.Pipeline) -> ast.Pipeline:
         body = self.items(pipeline.body, "stage", ())
-        return attrs.evolve(pipeline, body=body)
+        return evolve(pipeline, body=body)
 
     def items(self, body, place: str, stack: tuple[str, ...]) -> tuple:
         """``body`` with each use replaced; ``place`` is what may stand there (``stage`` at the
@@ -345,9 +342,9 @@ class _Expander:
             if isinstance(item, ast.UseTemplate):
                 out.extend(self.use(item, place, stack))
             elif isinstance(item, ast.Stage):
-                out.append(attrs.evolve(item, body=self.items(item.body, "action", stack)))
+                out.append(evolve(item, body=self.items(item.body, "action", stack)))
             elif isinstance(item, ast.Parallel):
-                out.append(attrs.evolve(item, body=self.items(item.body, "parallel", stack)))
+                out.append(evolve(item, body=self.items(item.body, "parallel", stack)))
             else:
                 out.append(item)
         return tuple(out)
@@ -445,7 +442,7 @@ class _Expander:
         """The default of ``p`` with ``{NAME}`` of each parameter declared above it replaced by
         that parameter's value; None (and E814 or E815) for ``${NAME}`` or ``{NAME}`` of a
         parameter declared at or below it."""
-        span = p.span and attrs.evolve(p.span, file=self.lib_file(tpl), origin=origin)
+        span = p.span and evolve(p.span, file=self.lib_file(tpl), origin=origin)
         ok = True
         for m in _PLACEHOLDER.finditer(p.default):
             name = m.group(1)
@@ -587,8 +584,8 @@ def expand(module: ast.Module, allow_outside: bool = False, read_files: bool = T
     pipeline = _Expander(lib, module.filename).pipeline(module.pipeline)
     if any(d.severity == ERROR for d in lib.diags):
         raise Diagnostics(lib.diags)
-    return attrs.evolve(module, pipeline=pipeline, uses=(), templates=(), libraries=lib.sources,
-                        warnings=tuple(lib.diags))
+    return evolve(module, pipeline=pipeline, uses=(), templates=(), libraries=lib.sources,
+                  warnings=tuple(lib.diags))
 
 
 def lint(defined: Defined) -> list[Diagnostic]:
@@ -636,7 +633,7 @@ def carried(diags, span: Span | None) -> list:
     the file and the chain of uses of ``span`` put on their spans."""
     if span is None or span.file is None:
         return list(diags)
-    return [attrs.evolve(d, span=attrs.evolve(d.span, file=span.file, origin=span.origin))
+    return [evolve(d, span=evolve(d.span, file=span.file, origin=span.origin))
             if d.span is not None and d.span.file is None else d for d in diags]
 
 
@@ -673,8 +670,8 @@ def library_diagnostics(diags) -> list | None:
 
 #: a line that starts a pipeline, and one that starts a use line or a template: what tells a
 #: library file from a pipeline file before parsing it
-_PIPELINE_LINE = re.compile(r"^[ \t]*pipeline[ \t]", re.M)
-_HEAD_LINE = re.compile(r'^[ \t]*(?:use[ \t]+"|template[ \t])', re.M)
+_PIPELINE_LINE = lazy(r"^[ \t]*pipeline[ \t]", re.M)
+_HEAD_LINE = lazy(r'^[ \t]*(?:use[ \t]+"|template[ \t])', re.M)
 
 
 def _uses_of(path: str, root: str) -> tuple[bool, list[str]]:

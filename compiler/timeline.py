@@ -39,16 +39,15 @@ from __future__ import annotations
 
 import math
 
-import attrs
-
 from pipec import model
+from pipec.node import Node, evolve, node
 
 FLEET = 4
 STEP = 2
 
 
-@attrs.frozen
-class Minute:
+@node
+class Minute(Node):
     minute: int
     old: int            # % of traffic on the old version
     new: int            # % of traffic on the new version
@@ -58,8 +57,8 @@ class Minute:
     note: str = ""
 
 
-@attrs.frozen
-class Summary:
+@node
+class Summary(Node):
     strategy: str
     downtime: int           # minutes with unserved traffic
     peak_exposure: int      # highest % of traffic on the bad version
@@ -196,7 +195,7 @@ def play(s: model.Strategy, platform: str, fleet: int = FLEET, step: int = STEP,
     if horizon is None:
         horizon = detect + AFTER if detect is not None else len(rows)
     last = rows[-1]
-    rows = rows[:horizon] + [attrs.evolve(last, minute=t, note="") for t in range(len(rows), horizon)]
+    rows = rows[:horizon] + [evolve(last, minute=t, note="") for t in range(len(rows), horizon)]
     running = [r.running for r in rows if r.running is not None]
     problem = None
     if platform == "ec2" and s.kind == "rolling" and _batch(s, fleet) == 0:
@@ -317,7 +316,7 @@ def alternatives(d: model.Deploy) -> list[model.Strategy]:
         "lambda": [S("all-at-once"), S("canary", percent=10, interval_minutes=5),
                    S("linear", percent=10, interval_minutes=1)],
     }[d.platform]
-    own = attrs.evolve(d.strategy, span=None)
+    own = evolve(d.strategy, span=None)
     return [own] + [s for s in usual if strategy_text(s, d.platform) != strategy_text(own, d.platform)]
 
 

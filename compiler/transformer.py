@@ -8,7 +8,6 @@ command or a number too large to be a port; they raise :class:`TransformError`.
 from __future__ import annotations
 
 import re
-import textwrap
 
 from pipec.grammar.pipe_parser import Token, Transformer, v_args
 
@@ -52,6 +51,8 @@ def unescape(body: str) -> str:
 def script_text(raw: str) -> str:
     """The text of a triple-quoted block: without the first newline and the closing line's
     indentation, and dedented."""
+    import textwrap  # here: a file without a script does not need it (issue 18: start-up)
+
     lines = raw[3:-3].replace("\r\n", "\n").split("\n")
     if len(lines) > 1 and not lines[0].strip():  # the rest of the opening line
         lines.pop(0)

@@ -37,14 +37,13 @@ from __future__ import annotations
 import json
 import re
 
-import attrs
-
 from pipec import github_log, model, why_codes, why_files
+from pipec.node import Node, node
 from pipec.templates import pipeline_line
 
 
-@attrs.frozen
-class Finding:
+@node
+class Finding(Node):
     line: int | None
     action: str | None
     what: str

@@ -22,6 +22,21 @@ Two things are added to what the generator prints, both checked by ``--check``:
   measure terminal widths while analysing a grammar, which the generated parser never does; the
   import is replaced with ``_has_regex = False`` so that start-up does not depend on what else is
   installed (``regex`` costs about 5 ms to import). ``Lark(regex=True)`` is not used by pipec.
+- the runtime's imports of ``logging``, ``dataclasses``, ``inspect``, ``pickle``/``zlib``/
+  ``base64`` and ``copy`` (about 10 ms of ``pipec check``'s start-up) are pointed at
+  :mod:`pipec.grammar.shims`, which makes lark's logger when it is first used, imports pickle
+  and copy when the code that needs them first runs (the cache; the interactive parser of error
+  recovery), and has the few lines of ``dataclass(frozen=True)`` and
+  ``getmembers``/``getmro`` the runtime needs (``SUBSTITUTIONS``);
+- ``from __future__ import annotations`` at the top: the runtime's annotations (``Dict[str, Any]``,
+  ``Optional[...]`` on every function) are kept as text instead of being built at import, 1.5 ms
+  of it; nothing in the runtime reads them (``shims.dataclass`` reads their names only);
+- ``Serialize.deserialize``, called for each of the 3,200 objects of the tables when the parser is
+  loaded, computes its class's namespace and field list once per class instead of once per
+  object (``shims.serialize_info``): loading takes 4.9 ms instead of 6.5.
+
+Each replaced text must occur exactly once in the generator's output, or regen stops: a new lark
+version that writes them differently is looked at, not patched blindly.
 """
 
 from __future__ import annotations
@@ -38,9 +53,39 @@ OUTPUT = os.path.join(HERE, "pipe_parser.py")
 #: the generator's options: the tables do not depend on the lexer, which pipec replaces
 OPTIONS = ["-l", "basic", "--propagate_positions", "--maybe_placeholders"]
 
-_REGEX_IMPORT = "try:\n    import regex\n    _has_regex = True\nexcept ImportError:\n    _has_regex = False\n"
-_NO_REGEX = ("_has_regex = False  ## pipec.grammar.regen: the optional 'regex' import is left out; only grammar\n"
-             "##   analysis (terminal widths) uses it, and this parser is never analysed again\n")
+_SHIMS = "## pipec.grammar.regen: replaced, or imported when first used, by pipec.grammar.shims\n"
+
+#: (what lark's standalone generator writes, what pipe_parser.py has instead); see the docstring
+SUBSTITUTIONS = (
+    ('\n__version__ = "',
+     "\nfrom __future__ import annotations  ## pipec.grammar.regen: annotations are not evaluated at import\n"
+     '__version__ = "'),
+    ("try:\n    import regex\n    _has_regex = True\nexcept ImportError:\n    _has_regex = False\n",
+     "_has_regex = False  ## pipec.grammar.regen: the optional 'regex' import is left out; only grammar\n"
+     "##   analysis (terminal widths) uses it, and this parser is never analysed again\n"),
+    ("import sys, re\nimport logging\nfrom dataclasses import dataclass\nfrom typing import Generic, AnyStr\n\n"
+     'logger: logging.Logger = logging.getLogger("lark")\nlogger.addHandler(logging.StreamHandler())\n'
+     "##\n\n##\n\nlogger.setLevel(logging.CRITICAL)\n",
+     "import sys, re\nfrom typing import Generic, AnyStr\n\n" + _SHIMS +
+     "from pipec.grammar.shims import LarkLogger, dataclass\n\nlogger = LarkLogger()\n"),
+    ("\nfrom copy import deepcopy\n", "\n" + _SHIMS + "from pipec.grammar.shims import deepcopy\n"),
+    ("\nfrom copy import copy\n", "\n" + _SHIMS + "from pipec.grammar.shims import copy\n"),
+    ("from inspect import getmembers, getmro\n",
+     _SHIMS + "from pipec.grammar.shims import getmembers, getmro\n"),
+    ("import pickle, zlib, base64\n",
+     _SHIMS + "from pipec.grammar.shims import LazyModule\n"
+     'pickle, zlib, base64 = LazyModule("pickle"), LazyModule("zlib"), LazyModule("base64")\n'),
+    ("        namespace = getattr(cls, '__serialize_namespace__', [])\n"
+     "        namespace = {c.__name__:c for c in namespace}\n\n"
+     "        fields = getattr(cls, '__serialize_fields__')\n\n"
+     "        if '@' in data:\n            return memo[data['@']]\n",
+     "        if '@' in data:\n            return memo[data['@']]\n"
+     "        ## pipec.grammar.regen: the class's namespace and fields once per class, not once per object\n"
+     "        namespace, fields = _serialize_info(cls)\n"),
+    ("_T = TypeVar(\"_T\", bound=\"Serialize\")\n",
+     "_T = TypeVar(\"_T\", bound=\"Serialize\")\n## pipec.grammar.regen: used by Serialize.deserialize below\n"
+     "from pipec.grammar.shims import serialize_info as _serialize_info\n"),
+)
 
 
 def grammar_digest(text: str) -> str:
@@ -48,9 +93,11 @@ def grammar_digest(text: str) -> str:
 
 
 def header(text: str, lark_version: str) -> str:
-    """The first line of ``pipe_parser.py`` for grammar ``text``."""
-    return f"# pipec: generated from pipe.lark sha256={grammar_digest(text)} by lark {lark_version}; " \
-           "do not edit, run python -m pipec.grammar.regen\n"
+    """The first line of ``pipe_parser.py`` for grammar ``text``; it names the :data:`SUBSTITUTIONS`
+    too (``post=``), so that changing them also makes the file stale."""
+    post = hashlib.sha256(repr(SUBSTITUTIONS).encode("utf-8")).hexdigest()[:12]
+    return f"# pipec: generated from pipe.lark sha256={grammar_digest(text)} by lark {lark_version} " \
+           f"post={post}; do not edit, run python -m pipec.grammar.regen\n"
 
 
 def generate() -> str:
@@ -60,9 +107,11 @@ def generate() -> str:
     run = subprocess.run([sys.executable, "-m", "lark.tools.standalone", *OPTIONS, GRAMMAR],
                          capture_output=True, text=True, check=True)
     code = run.stdout
-    if code.count(_REGEX_IMPORT) != 1:
-        raise SystemExit("regen: lark's optional regex import was not found once; look at the generated file")
-    code = code.replace(_REGEX_IMPORT, _NO_REGEX)
+    for written, instead in SUBSTITUTIONS:
+        if code.count(written) != 1:
+            raise SystemExit(f"regen: {written.splitlines()[0]!r}... was not found once in lark's output; "
+                             "look at the generated file and grammar/regen.py SUBSTITUTIONS")
+        code = code.replace(written, instead)
     with open(GRAMMAR, encoding="utf-8") as fh:
         return header(fh.read(), lark.__version__) + code
 

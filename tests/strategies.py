@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-import attrs
+from pipec.node import fields, has
 from hypothesis import strategies as st
 
 from pipec import ast
@@ -499,11 +499,11 @@ pipelines: st.SearchStrategy[ast.Pipeline] = _pipelines()
 #: the nodes of a file's head (use lines, templates), drawn by :data:`modules`, not in a pipeline
 MODULE_CLASSES = frozenset({ast.UseFile, ast.Template, ast.Param})
 
-#: Node classes the strategies above generate: every attrs node class of pipec.ast except the
+#: Node classes the strategies above generate: every node class of pipec.ast except the
 #: ones kept beside the tree (Comment, Module) and those of a file's head (MODULE_CLASSES).
 NODE_CLASSES: frozenset[type] = frozenset(
     cls for cls in vars(ast).values()
-    if isinstance(cls, type) and attrs.has(cls) and cls.__module__ == ast.__name__
+    if isinstance(cls, type) and has(cls) and cls.__module__ == ast.__name__
     and cls not in (ast.Comment, ast.Module) and cls not in MODULE_CLASSES
 )
 
@@ -532,11 +532,11 @@ modules: st.SearchStrategy[ast.Module] = _modules()
 def walk(node):
     """Every node of a tree, depth first (values inside tuples included)."""
     yield node
-    for field in attrs.fields(type(node)):
+    for field in fields(type(node)):
         v = getattr(node, field.name)
         items = v if isinstance(v, tuple) else (v,)
         for item in items:
-            if attrs.has(type(item)):
+            if has(type(item)):
                 yield from walk(item)
 
 

@@ -12,6 +12,7 @@ from support import example_pipes, example_stem
 
 from pipec import builtins, compile_file, plan
 from pipec.build import EmitContext, generate, write
+from pipec.node import fields, has
 from pipec.targets.aws import read as aws_read
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +36,7 @@ def _pairs(label: str, want, got) -> list[str]:
     """Lines describing how ``got`` differs from ``want``, element by element for tuples."""
     if want == got:
         return []
-    if isinstance(want, tuple) and isinstance(got, tuple) and not hasattr(want, "__attrs_attrs__"):
+    if isinstance(want, tuple) and isinstance(got, tuple) and not has(type(want)):
         lines = []
         if len(want) != len(got):
             lines.append(f"{label}: {len(want)} item(s) expected, {len(got)} read")
@@ -46,9 +47,9 @@ def _pairs(label: str, want, got) -> list[str]:
         for i in range(len(want), len(got)):
             lines.append(f"{label}[{i}]: extra {got[i]!r}")
         return lines or [f"{label}: expected {want!r}\n    read {got!r}"]
-    if hasattr(want, "__attrs_attrs__") and type(want) is type(got):
+    if has(type(want)) and type(want) is type(got):
         lines = []
-        for a in want.__attrs_attrs__:
+        for a in fields(type(want)):
             lines += _pairs(f"{label}.{a.name}", getattr(want, a.name), getattr(got, a.name))
         return lines
     return [f"{label}: expected {want!r}\n    read {got!r}"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import pipec
-from pipec.cli import main
+from pipec.cli import build_parser, main
 from pipec.diagnostics import CODES
 
 REFERENCE = Path(__file__).parent.parent / "examples" / "02-reference.pipe"
@@ -487,3 +487,37 @@ def test_explain_unknown_code_is_a_usage_error(capsys):
 def test_graph_output_that_cannot_be_written_is_a_usage_error(tmp_path, capsys):
     assert main(["graph", str(REFERENCE), "-o", str(tmp_path)]) == 2
     assert "cannot write" in capsys.readouterr().err
+
+
+def _subparsers(parser):
+    return next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction").choices
+
+
+def test_the_parser_of_one_command_is_the_full_parsers_part():
+    """main builds only the named sub-command's options (issue 18: 2 ms of every start); its help,
+    the top-level help and what it parses are those of the full parser."""
+    full = build_parser()
+    assert set(_subparsers(full)) >= {"check", "build", "init", "playground", "lsp", "completion"}
+    for name, whole in _subparsers(full).items():
+        alone = build_parser(name)
+        assert alone.format_help() == full.format_help()
+        assert _subparsers(alone)[name].format_help() == whole.format_help(), name
+        others = [p for n, p in _subparsers(alone).items() if n != name]
+        assert all(len(p._actions) == 1 for p in others), name  # -h only
+    assert vars(build_parser("check").parse_args(["check", "a.pipe", "--no-targets"])) == \
+        vars(full.parse_args(["check", "a.pipe", "--no-targets"]))
+
+
+@pytest.mark.parametrize("columns", [None, "0", "x", "57", "203"])
+def test_help_is_as_wide_as_shutil_says(monkeypatch, columns):
+    """The help formatter's width is shutil.get_terminal_size's, without importing shutil."""
+    import shutil
+
+    from pipec.cli import _terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert _terminal_columns() == shutil.get_terminal_size().columns
+    assert build_parser()._get_formatter()._width == shutil.get_terminal_size().columns - 2

@@ -19,7 +19,6 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-import attrs
 import yaml
 import pytest
 from hypothesis import event, given
@@ -31,6 +30,7 @@ from pipelines import FLOW_PIPELINES, pipelines
 from pipec import deploy_time, plan
 from pipec.build import EmitContext, generate, write
 from pipec.diagnostics import Diagnostics
+from pipec.node import evolve
 from pipec.simulate import failure_points, simulate
 from pipec.targets.aws import emit as aws
 from pipec.targets.github import emit as github
@@ -72,8 +72,8 @@ def across_platforms(p: plan.Plan) -> plan.Plan:
             sp["wait"] = min(sp["wait"], deploy_time.GITHUB_HOSTED_JOB_MINUTES)
         if "secrets" in sp:  # GitHub secrets the .pipe maps explicitly
             sp["secrets"] = tuple(s[0] for s in sp["secrets"])
-        jobs.append(attrs.evolve(j, spec=tuple(sorted(sp.items()))))
-    return attrs.evolve(
+        jobs.append(evolve(j, spec=tuple(sorted(sp.items()))))
+    return evolve(
         p, platform="*", concurrency=p.concurrency,
         triggers=frozenset(t for t in p.triggers if t.kind != "manual"),  # always possible on AWS
         variables=(),  # compared on their own in check_plans
@@ -112,9 +112,9 @@ def check_plans(pipeline, out: Path) -> tuple[plan.Plan, plan.Plan | None]:
             a, g = across_platforms(pa), across_platforms(pg)
             if not manual and pa.variables:
                 fixed = set(pa.variables)
-                g = attrs.evolve(g, jobs=tuple(
-                    attrs.evolve(j, spec=tuple((k, tuple(e for e in v if e not in fixed)) if k == "env" else (k, v)
-                                               for k, v in j.spec)) if j.kind == "build" else j for j in g.jobs))
+                g = evolve(g, jobs=tuple(
+                    evolve(j, spec=tuple((k, tuple(e for e in v if e not in fixed)) if k == "env" else (k, v)
+                                         for k, v in j.spec)) if j.kind == "build" else j for j in g.jobs))
             assert a == g, "the platforms differ beyond the documented differences:\n" + explain(a, g)
     return pa, pg
 

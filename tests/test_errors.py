@@ -221,3 +221,12 @@ def test_lone_carriage_return_does_not_start_a_line():
     (d,) = diagnose("#\r2xlarge ", "cr.pipe")
     assert (d.code, d.span.line, d.span.column) == ("E100", 1, 2)  # a lone CR is E100 since 0.2
     assert "1 | #\ufffd2xlarge" in render(d, "#\r2xlarge ")  # shown, not obeyed by the terminal
+
+
+def test_without_bash_on_the_path_the_bash_syntax_check_is_skipped(monkeypatch, tmp_path):
+    """E210 runs bash by name (pipec.shell_state.syntax); with none on the PATH the check is
+    skipped: no E210 and no error of pipec's own."""
+    text = (ERRORS_DIR / "e210_unclosed_heredoc.pipe").read_text(encoding="utf-8")
+    assert "E210" in [d.code for d in diagnose(text, "e210.pipe")]
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    assert "E210" not in [d.code for d in diagnose(text, "e210.pipe")]

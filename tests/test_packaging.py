@@ -44,7 +44,7 @@ def test_wheel_contains_grammar_and_packages_and_runs(tmp_path):
         assert required in names, f"{required} missing from {wheel.name}"
     assert not any(n.startswith(("compiler/", "grammar/", "targets/", "tests/")) for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "pipec = pipec.__main__:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "pipec = pipec.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
     # install the wheel's files into a plain folder and run the command from there, away from
     # the source tree, so that only the wheel's contents can be used

@@ -1,33 +1,50 @@
-"""The end of a ``pipec`` process (pipec/__main__.py, which ``python -m pipec`` and the ``pipec``
-command both run): the objects left are frozen so that the interpreter's exit does not walk them
-with the garbage collector (25 to 40 ms of a build of examples/02-reference.pipe), and nothing else
-about the exit changes: the status, the output and the files written."""
+"""The end of a ``pipec`` process: a one-shot command run as the program (the ``pipec`` command,
+``python -m pipec``) keeps the cyclic collector paused from start-up to its end and freezes what
+it leaves (:data:`pipec.cli._ONE_SHOT`, :mod:`pipec.gc_pause`), so that the interpreter's exit does
+not walk it (25 to 40 ms of a build of examples/02-reference.pipe); nothing else about the exit
+changes: the status, the output and the files written. tests/test_startup.py checks the same for
+``check``."""
 
 from __future__ import annotations
 
-import gc
 import subprocess
 import sys
 from pathlib import Path
+
+from test_startup import _GC
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "examples" / "02-reference.pipe"
 
 
-def test_the_entry_point_freezes_what_the_command_leaves(capsys):
-    from pipec.__main__ import main
-
-    try:
-        assert main(["--version"]) == 0
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()  # this process goes on: give the objects back to the collector
-    assert capsys.readouterr().out.strip()
-
-
-def test_the_entry_point_is_the_command_of_the_package():
+def test_the_entry_point_is_the_command_line():
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert '\npipec = "pipec.__main__:main"\n' in text
+    assert '\npipec = "pipec.cli:main"\n' in text
+
+
+def test_a_build_leaves_its_objects_to_the_exit(tmp_path):
+    out, pipe = tmp_path / "gc.txt", tmp_path / "app.pipe"
+    pipe.write_text(REFERENCE.read_text(encoding="utf-8"), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", _GC, str(out), "build", str(pipe), "-o", str(tmp_path / "gen"),
+                          "-q"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    enabled, frozen = out.read_text().split()
+    assert enabled == "True" and int(frozen) > 10_000
+
+
+def test_a_build_runs_with_the_collector_off_from_the_start(monkeypatch):
+    """``pipec build`` imports and builds with the collector off (no collection walks what it
+    imported); in a process that goes on, main gives the collector back as it found it."""
+    import gc
+
+    import pipec.cli
+
+    seen = []
+    monkeypatch.setattr(pipec.cli, "_run", lambda args: seen.append((args.command, gc.isenabled())) or 0)
+    assert pipec.cli.main(["build", str(REFERENCE), "-o", "out"]) == 0
+    assert pipec.cli.main(["import", "ci.yml"]) == 0
+    assert seen == [("build", False), ("import", True)]
+    assert gc.isenabled()
 
 
 def test_a_process_ends_with_the_commands_status_and_files(tmp_path):
@@ -42,20 +59,3 @@ def test_a_process_ends_with_the_commands_status_and_files(tmp_path):
     failed = subprocess.run([sys.executable, "-m", "pipec", "check", str(bad)], capture_output=True, text=True,
                             cwd=tmp_path)
     assert failed.returncode == 1 and "error[E" in failed.stderr
-
-
-def test_a_build_runs_with_the_collector_off_and_gives_it_back(monkeypatch):
-    """``pipec build`` (pipec.__main__.PAUSED) runs with the cyclic collector off from the start,
-    so that no collection walks what it imported and built; other commands run with it on."""
-    import pipec.cli
-    from pipec.__main__ import main
-
-    seen = []
-    monkeypatch.setattr(pipec.cli, "main", lambda argv=None: seen.append(gc.isenabled()) or 0)
-    try:
-        assert main(["build", "app.pipe", "-o", "out"]) == 0
-        assert main(["check", "app.pipe"]) == 0
-    finally:
-        gc.unfreeze()
-    assert seen == [False, True]
-    assert gc.isenabled()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import attrs
+from pipec.node import evolve
 import pytest
 
 import pipec
@@ -176,7 +176,7 @@ def test_approval_and_other_actions():
 
 def test_held_and_released():
     p = mk(build("a", Phase("build", ("x",))), deploy("b", after={"a"}), deploy("c", after={"a", "b"}))
-    held = mk(*(attrs.evolve(j, held=j.id == "b") for j in p.jobs))
+    held = mk(*(evolve(j, held=j.id == "b") for j in p.jobs))
     assert simulate(held, frozenset()) == ("a build #0", "a ok", "held b", "skip c")
     assert simulate(held, frozenset(), released=frozenset({"b"})) == simulate(p, frozenset())
     # a held job that the execution never reaches is skipped, not held

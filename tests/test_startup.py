@@ -72,6 +72,15 @@ def test_check_asks_the_targets_without_their_emitters(tmp_path):
     assert {"pipec.targets.aws.diagnose", "pipec.targets.github.diagnose"} <= names
 
 
+def test_check_makes_its_classes_without_attrs(tmp_path):
+    """The syntax tree, the model and the diagnostics are pipec.node classes: importing attrs and
+    creating its classes was a quarter of ``pipec check``'s start-up (compiler/node.py). Nor does
+    the parser's runtime import logging, dataclasses, inspect or pickle (grammar/shims.py), nor
+    argparse's help formatters or the bash syntax check (E210) shutil."""
+    names = _imported("check", str(REFERENCE), cwd=tmp_path)
+    assert _under(names, "attr", "attrs", "inspect", "dataclasses", "logging", "pickle", "copy", "shutil") == []
+
+
 def test_check_of_every_example_loads_no_emitter(tmp_path):
     """No example needs its files to be checked (no 'patch' lines, no pipec.lock beside it here)."""
     examples = sorted(p for p in (ROOT / "examples").glob("*.pipe"))
@@ -88,9 +97,10 @@ def test_version_and_explain_code_load_almost_nothing(tmp_path):
                       "pipec.model", "pipec.targets.aws", "pipec.targets.github") == [], argv
         pipec_modules = _under(names, "pipec")
         # the argument parser's choices come from cli_color, cli_init and cli_playground (standard
-        # library only: the playground's server and API are imported by the command alone)
+        # library only: the playground's server and API are imported by the command alone);
+        # gc_pause (gc and contextlib) pauses the collector for a one-shot command
         light = {"pipec", "pipec.cli", "pipec.cli_color", "pipec.cli_init", "pipec.cli_playground", "pipec.targets",
-                 "pipec.code_docs"}
+                 "pipec.code_docs", "pipec.gc_pause"}
         assert pipec_modules == sorted(light & set(pipec_modules)), argv
 
 
@@ -99,3 +109,31 @@ def test_version_is_answered_before_the_argument_parser_is_made(tmp_path):
     of the 30 ms goal of issue 18); ``test_version`` in test_cli.py checks its output."""
     names = _imported("--version", cwd=tmp_path)
     assert _under(names, "argparse", "shutil", "textwrap") == []
+
+
+_GC = """
+import atexit, gc, runpy, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(f"{gc.isenabled()} {gc.get_freeze_count()}"))
+sys.argv[0] = "pipec"
+runpy.run_module("pipec", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_check_leaves_its_objects_to_the_exit(tmp_path):
+    """Run as the program, ``pipec check`` keeps the collector paused and freezes what it leaves
+    (pipec.gc_pause.freeze_for_exit): no collection over it on the way out. Called in a process
+    that goes on (a test, an editor), main leaves the collector as it found it."""
+    import gc
+
+    from pipec.cli import main
+
+    out = tmp_path / "gc.txt"
+    run = subprocess.run([sys.executable, "-c", _GC, str(out), "check", str(REFERENCE)], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    enabled, frozen = out.read_text().split()
+    assert enabled == "True" and int(frozen) > 10_000
+    before = gc.get_freeze_count()
+    assert main(["check", "--no-targets", str(REFERENCE)]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == before

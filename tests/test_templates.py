@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import attrs
+from pipec.node import evolve
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -363,7 +363,7 @@ def _templatized(text: str, data) -> str | None:
     args = [ast.Arg(f"{_P}-stage", stage.name)]
     if data.draw(st.booleans(), label="action name given"):
         args.append(ast.Arg(f"{_P}-action", action.name))
-    new_action = attrs.evolve(action, name=f"{_P}-action")
+    new_action = evolve(action, name=f"{_P}-action")
     phases = [k for k, item in enumerate(getattr(action, "body", ())) if isinstance(item, ast.Phase)
               and any(not c.script and c.text for c in item.commands)]
     if phases:  # a piece of a command: a {placeholder} with a default that differs from the argument
@@ -373,19 +373,19 @@ def _templatized(text: str, data) -> str | None:
         command = phase.commands[n].text
         a = data.draw(st.integers(0, len(command) - 1), label="start")
         b = data.draw(st.integers(a + 1, len(command)), label="end")
-        placeholder = attrs.evolve(phase.commands[n], text=f"{command[:a]}{{{_P}-text}}{command[b:]}")
-        phase = attrs.evolve(phase, commands=(*phase.commands[:n], placeholder, *phase.commands[n + 1:]))
+        placeholder = evolve(phase.commands[n], text=f"{command[:a]}{{{_P}-text}}{command[b:]}")
+        phase = evolve(phase, commands=(*phase.commands[:n], placeholder, *phase.commands[n + 1:]))
         items = list(new_action.body)
         items[k] = phase
-        new_action = attrs.evolve(new_action, body=tuple(items))
+        new_action = evolve(new_action, body=tuple(items))
         params.append(ast.Param(f"{_P}-text", "zz-default"))
         args.append(ast.Arg(f"{_P}-text", command[a:b]))
     inner = list(stage.body)
     inner[j] = new_action
     template = ast.Template("stage", f"{_P}-stage", tuple(params),
-                            (attrs.evolve(stage, name=f"{_P}-stage", body=tuple(inner)),))
+                            (evolve(stage, name=f"{_P}-stage", body=tuple(inner)),))
     body[at] = ast.UseTemplate(f"{_P}-stage", tuple(args))
-    pipeline = attrs.evolve(module.pipeline, body=tuple(body))
+    pipeline = evolve(module.pipeline, body=tuple(body))
     return format_module(ast.Module(pipeline=pipeline, templates=(template,)))
 
 

@@ -359,9 +359,9 @@ class CodeDeployMixin:
 
     def with_appspec_file(self, b: model.Build, owners: dict[str, model.Deploy]) -> model.Build:
         """``b`` with appspec.yml in the file list of each output that is an EC2 revision."""
-        import attrs
+        from pipec.node import evolve
 
-        outs = tuple(attrs.evolve(o, files=o.files + ("appspec.yml",))
+        outs = tuple(evolve(o, files=o.files + ("appspec.yml",))
                      if o.name in owners and not covers_appspec(o.files) else o for o in b.outputs)
-        return attrs.evolve(b, outputs=outs) if outs != b.outputs else b
+        return evolve(b, outputs=outs) if outs != b.outputs else b
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 
-import attrs
 from troposphere import GetAtt, Output, Sub, iam
 
 from pipec import model, yamlout
+from pipec.node import evolve
 from pipec.targets.aws import emit as aws
 from pipec.targets.aws.template import template_data
 from pipec.targets.github import account as github_shared
@@ -37,7 +37,7 @@ class Companion(PlacesMixin):
 
 
             # the revision bucket is the workflow's own, whatever the pipeline's artifact store is
-            gh = attrs.evolve(self.p, name=f"{self.p.name}-github", artifact_store=model.ArtifactStore())
+            gh = evolve(self.p, name=f"{self.p.name}-github", artifact_store=model.ArtifactStore())
             b = aws._Builder(gh, self.ctx)
             # names written in the .pipe file get "-github", as the names pipec makes get it from
             # the pipeline's name: the AWS target's template may live in the same account

@@ -7,9 +7,8 @@ triggers in :mod:`.companion`.
 from __future__ import annotations
 
 
-import attrs
-
 from pipec import model
+from pipec.node import evolve
 from pipec.targets.github import patterns as gp
 
 
@@ -47,7 +46,7 @@ class Triggers:
                     if t.tags is None and t.branches is None:  # the source's own branch
 
 
-                        t = attrs.evolve(t, branches=model.Filter(includes=(src.branch,)))
+                        t = evolve(t, branches=model.Filter(includes=(src.branch,)))
                     (push_tag if t.tags is not None else push_branch).append(t)
                 else:
                     prs.append(t)
@@ -85,11 +84,11 @@ class Triggers:
 
 
             if kind == "pr":
-                return attrs.evolve(first, events=tuple(sorted({e for t in items for e in t.events})))
+                return evolve(first, events=tuple(sorted({e for t in items for e in t.events})))
             field = "tags" if first.tags is not None else "branches"
             includes = tuple(dict.fromkeys(p for t in items for p in getattr(t, field).includes))
-            merged = attrs.evolve(getattr(first, field), includes=includes)
-            return attrs.evolve(first, **{field: merged})
+            merged = evolve(getattr(first, field), includes=includes)
+            return evolve(first, **{field: merged})
 
         branch = merge(push_branch, "push")
         tag = merge(push_tag, "push")

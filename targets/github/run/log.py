@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-import attrs
+from pipec.node import Node, node
 
 #: act's warnings that say nothing about the pipeline (a repository without commits or remote,
 #: no Docker in host mode)
@@ -20,8 +20,8 @@ NOISE = ("unable to get git", "Couldn't get a valid docker connection", "Unable 
          "unable to get default branch")
 
 
-@attrs.frozen
-class Event:
+@node
+class Event(Node):
     """``kind`` is one of: ``step`` (a job's step started; ``text`` its name), ``phase`` (a
     ``::group::`` started inside a step; ``text`` its title), ``output`` (a line a step printed),
     ``step-result`` (``text`` is success/failure/skipped; ``detail`` the step's name),
