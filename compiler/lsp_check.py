@@ -42,8 +42,9 @@ def _options(path: str):
         return None, str(exc)
 
 
-def check(text: str, path: str) -> Checked:
-    """``pipec check``'s diagnostics for ``text`` read from ``path``."""
+def check(text: str, path: str, parser=None) -> Checked:
+    """``pipec check``'s diagnostics for ``text`` read from ``path``; ``parser`` parses it
+    (:func:`pipec.compile_text`)."""
     from pipec import compile_text
     from pipec.cli import _Usage, _apply_ignores, _target_diagnostics
     from pipec.diagnostics import Diagnostics
@@ -57,7 +58,7 @@ def check(text: str, path: str) -> Checked:
     else:
         names, selection = list(opts.targets), opts.selection
     try:
-        pipeline, diags = compile_text(text, path)
+        pipeline, diags = compile_text(text, path, parser=parser)
     except Diagnostics as exc:
         diags, pipeline = exc.diagnostics, None
     if pipeline is None:  # a library of templates: its own problems only (pipec.templates)
