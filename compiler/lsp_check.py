@@ -10,6 +10,7 @@ diagnostics ``pipec check --format json`` prints. Nothing here imports pygls.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import os
 import re
@@ -80,6 +81,7 @@ def check(text: str, path: str, parser=None) -> Checked:
     return Checked(text, path, pipeline, diags, names, target_diags, problem)
 
 
+@functools.lru_cache(maxsize=None)  # one entry per code: the package's metadata is read once
 def docs_href(code: str) -> str | None:
     """Where ``code`` is explained: its entry of docs/diagnostics.md on the project's repository
     when the package names one (as SARIF's ``helpUri``, pipec.report_formats), else in the local
