@@ -38,7 +38,7 @@ from pipec.diagnostics import Diagnostics, Span
 #: and comments; and the braces and line feeds themselves
 _SCAN = re.compile(r'"""[^"]*(?:"(?!"")[^"]*)*+"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*+"|#[^\n]*|[{}]')
 #: what may follow a block's closing brace on its line for the chunk to end there
-_LINE_REST = re.compile(r"[\t ]*(?:#[^\n]*)?\n")
+_LINE_REST = re.compile(r"[\t ]*(?:#[^\n]*)?\r?\n")
 _PIPELINE_LINE = re.compile(r"[\t ]*pipeline[\t ]")
 
 
@@ -93,11 +93,11 @@ def _blank(text: str) -> str:
 
 
 class _Shift:
-    """Moves the spans of a subtree by ``lines`` and ``chars`` (offsets); columns stay."""
+    """Moves the spans of a subtree by ``lines`` and ``chars`` (offsets); columns stay. A copy of
+    each node is made field by field (every field of a node class is a slot)."""
 
     def __init__(self, lines: int, chars: int):
         self.lines, self.chars = lines, chars
-        self.fields: dict[type, tuple[str, ...]] = {}
 
     def span(self, s: Span) -> Span:
         if s.file is not None or s.origin or s.args:
@@ -106,26 +106,34 @@ class _Shift:
         return Span(s.line + d, s.column, s.end_line + d, s.end_column, s.start_pos + c, s.end_pos + c)
 
     def value(self, v):
-        if v is None or isinstance(v, (str, int, float)):
+        t = type(v)
+        if t is str or v is None or t is int or t is bool:
             return v
-        if isinstance(v, Span):
+        if t is Span:
             return self.span(v)
-        if isinstance(v, tuple):
-            return tuple(self.value(x) for x in v)
+        if t is tuple:
+            return tuple([self.value(x) for x in v])
         if isinstance(v, ast.Node):
             return self.node(v)
+        if isinstance(v, (str, int, float)):
+            return v
         raise _NoChunks
 
     def node(self, n):
         cls = type(n)
-        names = self.fields.get(cls)
+        names = _SLOTS.get(cls)
         if names is None:
-            names = self.fields[cls] = tuple(
+            names = _SLOTS[cls] = tuple(
                 s for k in cls.__mro__ for s in getattr(k, "__slots__", ()) if not s.startswith("__"))
         new = object.__new__(cls)
+        value, put = self.value, object.__setattr__
         for name in names:
-            object.__setattr__(new, name, self.value(getattr(n, name)))
+            put(new, name, value(getattr(n, name)))
         return new
+
+
+#: each node class's fields (its slots and its bases')
+_SLOTS: dict[type, tuple[str, ...]] = {}
 
 
 class _Chunk:

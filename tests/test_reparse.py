@@ -100,6 +100,14 @@ def test_random_edits_of_each_example_parse_as_from_scratch(path):
     assert reused >= 5  # the replay exercised the reuse, not only the fallback
 
 
+def test_random_edits_of_a_file_with_crlf_line_ends_parse_as_from_scratch():
+    text = EXAMPLES[1].read_text(encoding="utf-8").replace("\n", "\r\n")
+    assert chunks(text) is not None
+    reused, bad = replay(text, seed=4, n=60)
+    assert bad == 0
+    assert reused >= 5
+
+
 def test_random_edits_of_a_large_pipeline_parse_as_from_scratch():
     reused, bad = replay(generate_pipe(300), seed=15, n=60)
     assert bad == 0
