@@ -52,9 +52,25 @@ class EmitContext:
     root: str = ""
     #: warnings the targets give while emitting (platform differences), for the caller to print
     warnings: list = attrs.field(factory=list, eq=False)
+    #: True when only the diagnostics are wanted (a target's diagnose module emits to know them,
+    #: :func:`diagnosing`): an emitter may then leave out the text no check reads, the serialised
+    #: template or workflow; never set for a pipeline with patches (they are checked on the text)
+    diagnose_only: bool = attrs.field(default=False, eq=False)
 
     def path(self, *parts: str) -> str:
         return "/".join(p for p in (self.prefix, *parts) if p)
+
+
+def diagnosing(ctx, pipeline, target: str):
+    """``ctx`` for ``target``'s diagnose module when it emits ``pipeline`` to know the diagnostics:
+    with :attr:`EmitContext.diagnose_only` unless the pipeline has ``patch`` lines for the target
+    (checking them emits the unpatched pipeline too and compares the texts); the warnings go to
+    the same list."""
+    from pipec import patches
+
+    if not isinstance(ctx, EmitContext) or patches.all_patches(pipeline, target):
+        return ctx
+    return attrs.evolve(ctx, diagnose_only=True)
 
 
 class BuildError(Exception):
