@@ -7,15 +7,18 @@ every change is checked at once, and drives it with pygls's LanguageClient over 
 editor does:
 
 1. **re-check after one edit**: one incremental change (a one-character edit that keeps the
-   document valid: ``compute medium`` <-> ``compute large``, or a digit of a command in the
-   generated pipeline) and the time until the server publishes the document's diagnostics; the
+   document valid: ``compute medium`` <-> ``compute large``, or a character of a command in the
+   generated pipeline; and on that pipeline, a character typed into that command and deleted
+   again, which moves every later block: "2,500 actions, typing") and the time until the
+   server publishes the document's diagnostics; the
    median, min and max over ``--edits`` edits after two warm-up edits, and the server's own CPU
    time per edit (user + system from /proc/PID/stat over those edits, divided by their number: the
    clock ticks are usually 10 ms; on a shared machine it says what the check costs when the wall
    time does not). On
    examples/02-reference.pipe and on a pipeline of 2,500 actions made by bench/perf.py's
-   ``generate_pipe``. The time is the editor's: the check itself (parser, checker, the targets'
-   diagnose modules, ignore comments) plus JSON-RPC on both sides;
+   ``generate_pipe``. The time is the editor's: the check itself (the parse of the blocks that
+   changed, pipec.reparse; the checker, the targets' diagnose modules, ignore comments) plus
+   JSON-RPC on both sides;
 2. **memory**: the server's resident set (VmRSS of /proc/PID/status) after the document is opened,
    after 500 and after ``--memory-edits`` edits of examples/02.
 """
@@ -143,6 +146,9 @@ async def main_async(args) -> dict:
             out["2500"] = await latency(bench, "file:///bench/scale-2500.pipe", big, needle,
                                         first[len(needle)], "x", max(5, args.edits // 4))
             out["2500"]["lines"] = big.count("\n") + 1
+            # typing: one character in, then out again; every block after it moves
+            uri = "file:///bench/scale-2500-typing.pipe"
+            out["2500-typing"] = await latency(bench, uri, big, needle, "", "x", max(5, args.edits // 4))
         # memory over many edits of one document
         uri = "file:///bench/memory.pipe"
         await bench.open(uri, ref)
@@ -175,7 +181,8 @@ def main(argv=None) -> int:
           f"{load[0]:.2f} before, {out['machine']['load_after'][0]:.2f} after")
     print("pipec lsp: re-check after one edit (didChange -> publishDiagnostics, debounce 0)")
     print(f"{'document':<28} {'median':>10} {'min':>10} {'max':>10} {'edits':>6} {'server CPU/edit':>16}")
-    for key, label in (("02", "examples/02-reference.pipe"), ("2500", "2,500 actions")):
+    for key, label in (("02", "examples/02-reference.pipe"), ("2500", "2,500 actions"),
+                       ("2500-typing", "2,500 actions, typing")):
         if key in out:
             r = out[key]
             print(f"{label:<28} {r['median_ms']:>8.1f}ms {r['min_ms']:>8.1f}ms {r['max_ms']:>8.1f}ms {r['edits']:>6} "

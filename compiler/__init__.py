@@ -27,18 +27,20 @@ __version__ = "0.1.0"
 
 
 def compile_text(text: str, filename: str = "<input>", allow_outside_uses: bool = False,
-                 read_uses: bool = True):
+                 read_uses: bool = True, parser=None):
     """Parse, expand the templates of, and check ``text``; return ``(model.Pipeline, warnings)``
     or raise :class:`pipec.diagnostics.Diagnostics` listing every error (and the warnings).
     ``allow_outside_uses``: ``use`` lines may name files outside the project; ``read_uses``
-    False: they read no file at all, each is an error (the playground: pipec.templates)."""
+    False: they read no file at all, each is an error (the playground: pipec.templates). ``parser``:
+    what parses ``text`` instead of :func:`pipec.parser.parse` (the language server's
+    :meth:`pipec.reparse.Reparser.parse`, which returns the same tree)."""
     from pipec.gc_pause import paused
     from pipec.parser import parse
     from pipec.semantic import analyze
     from pipec.templates import expand
 
     with paused():  # many objects, few cycles (pipec.gc_pause)
-        return analyze(expand(parse(text, filename), allow_outside_uses, read_uses))
+        return analyze(expand((parser or parse)(text, filename), allow_outside_uses, read_uses))
 
 
 def compile_file(path: str):

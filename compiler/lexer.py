@@ -139,24 +139,25 @@ class PipeLexer(Lexer):
         return best
 
 
+#: the tokens a ``#`` can be in, with the lexer's own patterns: no other token holds a ``#`` or a
+#: quote, so searching for these finds what :meth:`PipeLexer.lex` would meet token by token
+_HIDING = re.compile(r"""(?P<COMMENT>\#[^\n]*)|(?P<SCRIPT>\"\"\"[^"]*(?:"(?!"")[^"]*)*+\"\"\")|(?P<OPEN_SCRIPT>\"\"\")|(?P<STRING>"[^"\\\n]*(?:\\.[^"\\\n]*)*+")""")
+
+
 def comments(text: str):
     """(line, column, text) of every comment in ``text``, found with the lexer's own pattern, so a
     ``#`` inside a string or a script is never taken for one. Works on any text, valid or not: a
     character no token starts with is stepped over, and an unclosed script ends the scan."""
-    pos, line, col, length = 0, 1, 1, len(text)
-    while pos < length:
-        m = _MASTER.match(text, pos)
-        if m is None:
-            value, end = text[pos], pos + 1
-        elif m.lastgroup == "OPEN_SCRIPT":
+    line, line_start, counted = 1, 0, 0
+    for m in _HIDING.finditer(text):
+        kind = m.lastgroup
+        if kind == "OPEN_SCRIPT":
             return
-        else:
-            value, end = m.group(), m.end()
-            if m.lastgroup == "COMMENT":
-                yield line, col, value
-        nl = value.count("\n")
-        if nl:
-            line, col = line + nl, len(value) - value.rfind("\n")
-        else:
-            col += len(value)
-        pos = end
+        if kind == "COMMENT":
+            pos = m.start()
+            nl = text.count("\n", counted, pos)
+            if nl:
+                line += nl
+                line_start = text.rfind("\n", counted, pos) + 1
+            counted = pos
+            yield line, pos - line_start + 1, m.group()

@@ -10,6 +10,7 @@ diagnostics ``pipec check --format json`` prints. Nothing here imports pygls.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import os
 import re
@@ -42,8 +43,9 @@ def _options(path: str):
         return None, str(exc)
 
 
-def check(text: str, path: str) -> Checked:
-    """``pipec check``'s diagnostics for ``text`` read from ``path``."""
+def check(text: str, path: str, parser=None) -> Checked:
+    """``pipec check``'s diagnostics for ``text`` read from ``path``; ``parser`` parses it
+    (:func:`pipec.compile_text`)."""
     from pipec import compile_text
     from pipec.cli import _Usage, _apply_ignores, _target_diagnostics
     from pipec.diagnostics import Diagnostics
@@ -57,7 +59,7 @@ def check(text: str, path: str) -> Checked:
     else:
         names, selection = list(opts.targets), opts.selection
     try:
-        pipeline, diags = compile_text(text, path)
+        pipeline, diags = compile_text(text, path, parser=parser)
     except Diagnostics as exc:
         diags, pipeline = exc.diagnostics, None
     if pipeline is None:  # a library of templates: its own problems only (pipec.templates)
@@ -79,6 +81,7 @@ def check(text: str, path: str) -> Checked:
     return Checked(text, path, pipeline, diags, names, target_diags, problem)
 
 
+@functools.lru_cache(maxsize=None)  # one entry per code: the package's metadata is read once
 def docs_href(code: str) -> str | None:
     """Where ``code`` is explained: its entry of docs/diagnostics.md on the project's repository
     when the package names one (as SARIF's ``helpUri``, pipec.report_formats), else in the local

@@ -11,8 +11,10 @@ errors has none.
 
 Diagnostics are published on open and save at once, and after a change when the document has
 been still for ``debounce`` seconds (initialization option, default 0.1; 0 checks after every
-change). Every handler is guarded: an exception in pipec is logged (window/logMessage) and the
-request answered with an empty result, so a half-typed document never stops the server.
+change); each open document keeps a :class:`~pipec.reparse.Reparser`, so that a check parses
+again only the blocks of the pipeline whose text changed. Every handler is guarded: an exception
+in pipec is logged (window/logMessage) and the request answered with an empty result, so a
+half-typed document never stops the server.
 
 This module imports pygls; only ``pipec lsp`` imports it (pipec.cli_lsp).
 """
@@ -34,6 +36,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from pipec import lsp_check, lsp_docs
 from pipec.lsp_complete import TOKEN_TYPES, complete, semantic_tokens
 from pipec.lsp_index import Index, folding, outline
+from pipec.reparse import Reparser
 
 GENERATED_FILES = "pipec/generatedFiles"
 _SYMBOL_KIND = {"pipeline": T.SymbolKind.Module, "source": T.SymbolKind.Package, "stage": T.SymbolKind.Namespace,
@@ -140,10 +143,11 @@ def _read_library(path: str) -> str:
 
 
 class Document:
-    """A document's last text with its index and (lazily) its check."""
+    """A document's last text with its index and (lazily) its check; ``parser`` is the
+    document's :class:`~pipec.reparse.Reparser`, which parses again only what changed."""
 
-    def __init__(self, uri: str, text: str):
-        self.uri, self.text = uri, text
+    def __init__(self, uri: str, text: str, parser: Reparser | None = None):
+        self.uri, self.text, self.parser = uri, text, parser
         self.path = to_fs_path(uri) or uri
         self.lines = text.split("\n")  # as pipec counts lines
         self._index: Index | None = None
@@ -159,7 +163,8 @@ class Document:
     @property
     def checked(self) -> lsp_check.Checked:
         if self._checked is None:
-            self._checked = lsp_check.check(self.text, self.path)
+            self._checked = lsp_check.check(self.text, self.path,
+                                            self.parser.parse if self.parser is not None else None)
         return self._checked
 
     @property
@@ -173,6 +178,7 @@ class PipeServer(LanguageServer):
     def __init__(self):
         super().__init__("pipec", _version(), text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
         self.docs: dict[str, Document] = {}
+        self.parsers: dict[str, Reparser] = {}  # one per open document: the trees of its blocks
         self.debounce = 0.1
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._reporting = False
@@ -195,7 +201,7 @@ class PipeServer(LanguageServer):
         text = self.workspace.get_text_document(uri).source
         cached = self.docs.get(uri)
         if cached is None or cached.text != text:
-            cached = self.docs[uri] = Document(uri, text)
+            cached = self.docs[uri] = Document(uri, text, self.parsers.setdefault(uri, Reparser()))
         return cached
 
     def log(self, message: str, kind=T.MessageType.Log) -> None:
@@ -334,6 +340,7 @@ def make_server() -> PipeServer:
         if pending is not None:
             pending.cancel()
         ls.docs.pop(uri, None)
+        ls.parsers.pop(uri, None)
         ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @feature(T.TEXT_DOCUMENT_FORMATTING)

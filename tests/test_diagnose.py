@@ -147,3 +147,37 @@ def test_check_and_lsp_use_the_diagnose_path():
     finally:
         registry.TARGETS.update(saved)
     assert [d.code for d in found] and all(d.code.startswith("W5") for d in found)
+
+
+def _aws_builds(n: int, patch: str = "") -> str:
+    """A pipeline of ``n`` CodeBuild builds on CodePipeline, in stages of 50: past about 160 the
+    template passes CloudFormation's 500 resources (E412)."""
+    lines = ["pipeline many {", '  source app github "my-org/app" {', "    on push branches main", "  }"]
+    for s in range(0, n, 50):
+        lines.append(f"  stage s{s} via aws {{")
+        for i in range(s, min(n, s + 50)):
+            lines += [f"    build b{i} {{", f'      build "make part-{i}"', *([patch] if i == 0 and patch else []),
+                      "    }"]
+        lines.append("  }")
+    return "\n".join(lines + ["}", ""])
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param(_aws_builds(40), id="40-aws-builds"),
+    pytest.param(_aws_builds(200), id="200-aws-builds-E412"),
+    pytest.param(_aws_builds(40, '      aws {\n        patch set Resources.B0Project.Properties.Description = "x"\n      }'),
+                 id="40-aws-builds-patched"),
+    pytest.param(_aws_builds(40, '      aws {\n        patch set Resources.Nothing.Properties.Description = "x"\n      }'),
+                 id="40-aws-builds-patch-E413"),
+])
+def test_large_pipelines_diagnose_as_they_emit(text):
+    """Above EMIT_ABOVE the diagnose modules emit, without the template's and the workflow's text
+    (EmitContext.diagnose_only) unless the pipeline patches them: the same diagnostics, E412 and
+    the patches' E413/W540/W541 included."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from perf import generate_pipe
+
+    assert assert_same(text)
+    assert assert_same(generate_pipe(120))

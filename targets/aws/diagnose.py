@@ -8,7 +8,8 @@ Two things are known only by making the files, and for them this module emits, a
 does: ``patch`` lines (E413 for a path that is not there, W540/W541 for what a patch changes,
 found by reading the patched files back). So does a pipeline large enough to come near
 CloudFormation's quotas (E412, which troposphere reports while the template is made): see
-:data:`EMIT_ABOVE`.
+:data:`EMIT_ABOVE`. Without patches it emits with :attr:`pipec.build.EmitContext.diagnose_only`,
+which leaves out the template's text (to_dict and the YAML: nothing there is checked).
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ def diagnose(pipeline: model.Pipeline, ctx) -> None:
     """Raise :class:`Diagnostics` with the errors :func:`~pipec.targets.aws.emit.emit` raises for
     ``pipeline``, or add the warnings it adds to ``ctx.warnings``; write nothing."""
     if needs_files(pipeline):
+        from pipec.build import diagnosing
         from pipec.targets import load
 
-        load("aws").emit(pipeline, ctx)
+        load("aws").emit(pipeline, diagnosing(ctx, pipeline, "aws"))
         return
     p = pipeline
     repo_source = checks.repository_source(p)

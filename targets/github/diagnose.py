@@ -9,7 +9,9 @@ What is known only by making the files makes this module emit, as ``pipec build`
 (:func:`needs_files`): ``patch`` lines (E413, W540, W541), the source root's ``pipec.lock`` (E003),
 a container build (W524 names the steps of the job that run the image's AWS CLI), two actions
 whose job ids could be the same (E408), and a pipeline large enough to come near CloudFormation's
-quotas in the companion template (E412; :data:`pipec.targets.aws.diagnose.EMIT_ABOVE`).
+quotas in the companion template (E412; :data:`pipec.targets.aws.diagnose.EMIT_ABOVE`). Without
+``patch`` lines it emits with :attr:`pipec.build.EmitContext.diagnose_only`, which leaves out the
+workflow's text (its YAML and the steps it shares by anchors: nothing there is checked).
 """
 
 from __future__ import annotations
@@ -90,9 +92,10 @@ def diagnose(pipeline: model.Pipeline, ctx) -> None:
     """Raise :class:`Diagnostics` with the errors :func:`~pipec.targets.github.emit.emit` raises for
     ``pipeline``, or add the warnings it adds to ``ctx.warnings``; write nothing."""
     if needs_files(pipeline, ctx):
+        from pipec.build import diagnosing
         from pipec.targets import load
 
-        load("github").emit(pipeline, ctx)
+        load("github").emit(pipeline, diagnosing(ctx, pipeline, "github"))
         return
     walk = _Diagnosis(pipeline)
     try:

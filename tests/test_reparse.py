@@ -1,0 +1,183 @@
+"""The language server's incremental parse (pipec.reparse) against a parse from scratch: random
+edits of every example and of a generated pipeline of 150 actions, replayed one after another on
+one :class:`Reparser`; after each, the tree (every span included), the comments and the syntax
+error are those of :func:`pipec.parser.parse`, and the diagnostics are ``pipec check --format
+json``'s. The replay is shown to catch a stale chunk and an unshifted span (monkeypatched bugs)."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from pipec import ast, cli, lsp_check, reparse
+from pipec.diagnostics import Diagnostics, Span
+from pipec.parser import parse
+from pipec.reparse import Reparser, chunks
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.pipe"))
+sys.path.insert(0, str(ROOT / "bench"))
+from perf import generate_pipe  # noqa: E402
+
+
+_FIELDS: dict[type, list[str]] = {}
+
+
+def tree(v):
+    """A node as nested tuples of every field, spans included (node equality leaves spans out)."""
+    if isinstance(v, tuple):
+        return tuple(tree(x) for x in v)
+    if isinstance(v, Span):
+        return ("Span", v.line, v.column, v.end_line, v.end_column, v.start_pos, v.end_pos)
+    if isinstance(v, ast.Node):
+        cls = type(v)
+        if cls not in _FIELDS:
+            _FIELDS[cls] = [s for k in cls.__mro__ for s in getattr(k, "__slots__", ()) if not s.startswith("__")]
+        return (cls.__name__, *((n, tree(getattr(v, n))) for n in _FIELDS[cls]))
+    return v
+
+
+def outcome(parser, text: str):
+    try:
+        m = parser(text, "doc.pipe")
+    except Diagnostics as exc:
+        return ("error", [d.to_dict() for d in exc.diagnostics])
+    return ("ok", tree(m.pipeline), tree(m.uses), tree(m.templates), tree(m.comments), m.source == text)
+
+
+_INSERTS = ["x", " ", "\n", "{", "}", '"', "#", '"""', "  env A = 1\n", "  # note\n", "}\n", "stage s {\n",
+            "build b {\n", "-", "7", "\r\n"]
+
+
+def edits(text: str, rng: random.Random, n: int):
+    """``n`` successive texts: letters typed in strings, blank and comment lines, insertions,
+    deletions and replacements at random places (a line start half the time), going back to the
+    original now and then so that valid texts recur."""
+    base = text
+    for _ in range(n):
+        if rng.random() < 0.3:
+            text = base
+        lines = text.split("\n")
+        if rng.random() < 0.5:
+            i = sum(len(x) + 1 for x in lines[:rng.randrange(len(lines))])
+        else:
+            i = rng.randrange(len(text) + 1)
+        op = rng.random()
+        strings = [m.start() + 1 for m in re.finditer(r'"[^"\n]*"', text)]
+        if op < 0.3 and strings:  # a letter typed in a string: the text stays valid
+            k = rng.choice(strings)
+            text = text[:k] + rng.choice("abz") + text[k:]
+        elif op < 0.35:  # a blank line or a comment line: nothing but lines and offsets move
+            text = text[:i] + rng.choice(["\n", "  # note\n"]) + text[i:]
+        elif op < 0.6:
+            text = text[:i] + rng.choice(_INSERTS) + text[i:]
+        elif op < 0.8:
+            text = text[:i] + text[i + rng.randint(1, 12):]
+        else:
+            text = text[:i] + rng.choice("abz019_ ") + text[i + 1:]
+        yield text
+
+
+def replay(text: str, seed: int, n: int) -> tuple[int, int]:
+    """Replays ``n`` edits; returns (edits where chunks were reused, mismatches)."""
+    r = Reparser()
+    assert outcome(r.parse, text) == outcome(parse, text)
+    reused = bad = 0
+    for new in edits(text, random.Random(seed), n):
+        got = outcome(r.parse, new)
+        reused += r.reused > 0
+        if got != outcome(parse, new):
+            bad += 1
+    return reused, bad
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_random_edits_of_each_example_parse_as_from_scratch(path):
+    reused, bad = replay(path.read_text(encoding="utf-8"), seed=int(path.name[:2]), n=60)
+    assert bad == 0
+    assert reused >= 5  # the replay exercised the reuse, not only the fallback
+
+
+def test_random_edits_of_a_file_with_crlf_line_ends_parse_as_from_scratch():
+    text = EXAMPLES[1].read_text(encoding="utf-8").replace("\n", "\r\n")
+    assert chunks(text) is not None
+    reused, bad = replay(text, seed=4, n=60)
+    assert bad == 0
+    assert reused >= 5
+
+
+def test_random_edits_of_a_large_pipeline_parse_as_from_scratch():
+    reused, bad = replay(generate_pipe(150), seed=15, n=60)
+    assert bad == 0
+    assert reused >= 5
+
+
+def test_an_edit_inside_one_stage_parses_that_stage_only():
+    text = generate_pipe(300)
+    r = Reparser()
+    r.parse(text, "doc.pipe")
+    i = text.index("      install")
+    edited = text[:i] + "      env EXTRA = 1\n" + text[i:]  # every later stage moves (lines, offsets)
+    got = r.parse(edited, "doc.pipe")
+    assert (r.parsed, r.reused) == (1, len(chunks(edited)[1]) - 1)
+    assert tree(got.pipeline) == tree(parse(edited, "doc.pipe").pipeline)
+
+
+def test_unsure_texts_are_parsed_whole():
+    assert chunks("pipeline p { }\n") is None  # the body's brace shares a line
+    assert chunks("\ufeffpipeline p {\n}\n") is None
+    assert chunks("stage s {\n}\n") is None  # no pipeline
+    assert chunks('pipeline p {\n  stage s {\n  } mode queued\n}\n') is None  # not alone on its line
+
+
+@pytest.mark.parametrize("bug", ["stale", "unshifted"])
+def test_the_replay_catches_a_wrong_cache(monkeypatch, bug):
+    """The comparison has teeth: a chunk reused whatever its text (keyed by its line instead), or
+    reused without moving its spans, makes the replay report mismatches."""
+    if bug == "unshifted":
+        monkeypatch.setattr(reparse._Chunk, "moved", lambda self, pos, line: self)
+    else:
+        real = Reparser._parse
+
+        def by_line(self, text, filename, body, spans, tail):
+            # the bug: a chunk whose line has a cached chunk is taken for unchanged
+            lines = {c.line: c for c in self._cache.values()}
+            line = text.count("\n", 0, body) + 1
+            for start, end in spans:
+                old = lines.get(line)
+                if old is not None and old.text != text[start:end]:
+                    self._cache[text[start:end]] = old
+                line += text.count("\n", start, end)
+            return real(self, text, filename, body, spans, tail)
+
+        monkeypatch.setattr(Reparser, "_parse", by_line)
+    for text in (EXAMPLES[1].read_text(encoding="utf-8"), generate_pipe(60)):
+        _, bad = replay(text, seed=3, n=60)
+        assert bad > 0
+
+
+def check_json(text: str, tmp: Path) -> list[dict]:
+    path = tmp / "doc.pipe"
+    path.write_text(text, encoding="utf-8")
+    out = io.StringIO()
+    with redirect_stdout(out):
+        cli.main(["check", "--format", "json", str(path)])
+    return json.loads(out.getvalue())
+
+
+@pytest.mark.parametrize("path", [EXAMPLES[1], EXAMPLES[7], EXAMPLES[-1]], ids=lambda p: p.stem)
+def test_the_servers_check_after_each_edit_is_pipec_checks(path, tmp_path):
+    """End to end: lsp_check.check with the document's Reparser gives ``pipec check --format
+    json``'s diagnostics after every edit."""
+    r = Reparser()
+    doc = str(tmp_path / "doc.pipe")
+    for text in edits(path.read_text(encoding="utf-8"), random.Random(7), 25):
+        got = [d.to_dict() for d in lsp_check.check(text, doc, r.parse).diagnostics]
+        assert got == check_json(text, tmp_path)
