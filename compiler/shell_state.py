@@ -186,17 +186,21 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
         return []
     diags: list[Diagnostic] = []
     todo = list(commands)
-    while todo:
+
+    def bash_n(cmds):
         lines, owner = [], []
-        for i, c in enumerate(todo):
+        for i, c in enumerate(cmds):
             body = c.text.rstrip("\n")
             chunk = [f"pipec_syntax_{i}() {{", *body.split("\n"), *([""] if body.endswith("\\") else []),
                      *([":"] if only_comments(body) else []), "}"]
             lines += chunk
             owner += [i] * len(chunk)
+        return subprocess.run(["bash", "--norc", "--noprofile", "-n"], input="\n".join(lines) + "\n",
+                              capture_output=True, text=True, timeout=20), owner
+
+    while todo:
         try:
-            proc = subprocess.run(["bash", "--norc", "--noprofile", "-n"], input="\n".join(lines) + "\n",
-                                  capture_output=True, text=True, timeout=20)
+            proc, owner = bash_n(todo)
         except (OSError, subprocess.SubprocessError):
             return diags
         # an unclosed here-document is only a warning to bash -n, but in one script it swallows
@@ -204,17 +208,26 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
         heredoc = re.search(r"warning: here-document at line (\d+) delimited by end-of-file \(wanted `([^']*)'\)",
                             proc.stderr)
         m = re.search(r"line (\d+): (syntax error[^\n]*)", proc.stderr)
+        # a quote left open reads to the end of the input, and bash names no line for it
+        quote = re.search(r"unexpected EOF while looking for matching `(.)'", proc.stderr)
+        i = None
         if heredoc:
             line, what = int(heredoc.group(1)), f"the here-document is not closed (no line '{heredoc.group(2)}')"
         elif proc.returncode == 0:
             break
         elif m:
             line, what = int(m.group(1)), m.group(2).strip()
+        elif quote:
+            try:
+                i = _first_open(todo, bash_n)
+            except (OSError, subprocess.SubprocessError):
+                return diags
+            line, what = 1, f"the quote {quote.group(1)} is not closed"
         else:
             break  # a report pipec cannot place: nothing said rather than a wrong place
-        if not 1 <= line <= len(owner):
+        if i is None and not 1 <= line <= len(owner):
             break
-        i = owner[line - 1]
+        i = owner[line - 1] if i is None else i
         c = todo[i]
         diags.append(Diagnostic(
             "E210", ERROR, f"this command is not valid bash: {what}", c.span,
@@ -227,6 +240,21 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
             (), filename))
         todo.pop(i)
     return diags
+
+
+def _first_open(cmds: list, bash_n) -> int:
+    """The index of the command whose quote is left open, when ``bash -n`` of ``cmds`` reports
+    only an unexpected end of the input: the shortest run of commands from the first that bash
+    refuses ends with it (a quote opened earlier swallows every later line; a syntax error before
+    it would have been reported with its line). A binary search: about log2(len) more runs."""
+    lo, hi = 1, len(cmds)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if bash_n(cmds[:mid])[0].returncode != 0:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo - 1
 
 
 # ----------------------------------------------------------------------------- one process or one each
