@@ -113,17 +113,6 @@ def q(text) -> str:
     return quote(str(text))
 
 
-def failing_command(message: str) -> str:
-    """The bash command of a placeholder that fails until a person replaces it: it prints
-    ``pipec import: MESSAGE`` to standard error and exits 1. ``message`` holds text of the imported
-    file (job keys, artifact and file names), so it is one single-quoted word
-    (:func:`pipec.targets.escape.shell_word`): a quote in it neither breaks the command nor runs
-    what follows."""
-    from pipec.targets.escape import shell_word
-
-    return f"echo {shell_word('pipec import: ' + message)} >&2 && exit 1"
-
-
 class Doc:
     """A block of ``.pipe`` source: a header line (``stage build``) and its items, each a
     statement line, a comment or a nested block. The importers build one for the pipeline."""

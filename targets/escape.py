@@ -74,6 +74,14 @@ def powershell_string(text: str) -> str:
     return "'" + _PS_QUOTES.sub(lambda m: m.group(0) * 2, text) + "'"
 
 
+def failing_command(message: str) -> str:
+    """The bash command of a placeholder ``pipec import`` leaves, which fails until a person
+    replaces it: it prints ``pipec import: MESSAGE`` to standard error and exits 1. ``message``
+    holds text of the imported file (job keys, artifact and file names), so it is one
+    :func:`shell_word`: a quote in it neither breaks the command nor runs what follows."""
+    return f"echo {shell_word('pipec import: ' + message)} >&2 && exit 1"
+
+
 def sub_text(text: str) -> str:
     """``text`` inside a CloudFormation ``Fn::Sub`` string: ``${`` would start a substitution,
     ``${!`` is Fn::Sub's own escape for a literal ``${``."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import json
 import re
 
+from pipec.targets.escape import failing_command
 from pipec import importer
 from pipec.importer import Doc, q, v
 
@@ -73,7 +74,7 @@ class Builds:
                          f"the buildspec of action {raw} gives no command pipec could import", a, "Name")
             path = spec_path or "buildspec.yml"
             b.comment("Placeholder: this build fails until its buildspec is imported.")
-            b.stmt("build", q(importer.failing_command(f"buildspec {path} was not imported: run pipec import "
+            b.stmt("build", q(failing_command(f"buildspec {path} was not imported: run pipec import "
                                                        f"{self.file.name} {path}")))
         made = []
         for cp_name, pipe in outs.items():

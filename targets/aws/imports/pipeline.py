@@ -15,6 +15,7 @@ import json
 import re
 from pathlib import Path
 
+from pipec.targets.escape import failing_command
 from pipec import importer
 from pipec.targets.aws.imports.bindings import bind_stages
 from pipec.importer import Doc, q, v
@@ -154,7 +155,7 @@ class TemplateImporter(Stages, Sources, Triggers, Builds, Specs, DeploymentGroup
                      "one placeholder action stands for them", props, "Stages")
             st = p.block("stage placeholder")
             b = st.block("build placeholder")
-            b.stmt("build", q(importer.failing_command(f"no action of {Path(ctx.file).name} was imported; write "
+            b.stmt("build", q(failing_command(f"no action of {Path(ctx.file).name} was imported; write "
                                                        "the pipeline's actions")))
             ctx.task("resource", "write the pipeline's actions (no action of the template could be imported)")
         bind_stages(ctx, p, self.sources, props)

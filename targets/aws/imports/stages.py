@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+from pipec.targets.escape import failing_command
 from pipec import importer
 from pipec.importer import Doc, q
 
@@ -260,7 +261,7 @@ class Stages:
             b.stmt("build", q(f"echo Packaging source {source} as artifact {pipe}"))
         else:
             b.comment(f"Placeholder: artifact {name} is read by action {raw}, but no imported action makes it.")
-            b.stmt("build", q(importer.failing_command(f"write the build that makes artifact {name}")))
+            b.stmt("build", q(failing_command(f"write the build that makes artifact {name}")))
             self.ctx.task("resource", f"write the build that makes artifact {name} (read by action {raw}), in "
                           f"place of the placeholder stage {sname}")
         b.stmt("artifact", pipe, "files", q("**/*"))

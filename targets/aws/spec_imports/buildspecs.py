@@ -54,7 +54,8 @@ from __future__ import annotations
 
 import re
 
-from pipec.importer import Doc, failing_command, name, q, unique, v
+from pipec.importer import Doc, name, q, unique, v
+from pipec.targets.escape import failing_command
 from pipec.targets.aws.spec_imports.common import as_list, header_name, scalar, yes
 
 #: runtimes .pipe knows (compiler/semantic.py RUNTIMES)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipec.targets.escape import failing_command
 from pipec import importer
 from pipec.runner_labels import runner_platform
 from pipec.targets.github.imports.grants import display_name, report_environment_url, report_permissions
@@ -318,7 +319,7 @@ class Jobs:
             # without doing anything).
             ctx.skip(a.notes, "workflow: job with nothing to run", f"job '{key}' has no step that could be "
                      "converted; its one command fails until you replace it", jobs, key)
-            a.phase.stmt("run", q(importer.failing_command(f"job {key} of {Path(ctx.file).name} was not "
+            a.phase.stmt("run", q(failing_command(f"job {key} of {Path(ctx.file).name} was not "
                                                            "converted; see the comments above")))
             a.placeholder = True
             self.placeholders.add(a.name)
@@ -338,7 +339,7 @@ class Jobs:
 
             command = f"[Console]::Error.WriteLine({powershell_string(message)}); exit 1"
         else:
-            command = importer.failing_command(message.removeprefix("pipec import: "))
+            command = failing_command(message.removeprefix("pipec import: "))
         a.phase.items.insert(0, ("stmt", f"run {q(command)}"))
 
     def placeholder_action(self, key: str, construct: str, message: str, where, wkey) -> _Action:
@@ -346,7 +347,7 @@ class Jobs:
         fails with a message until a person replaces it (never a job dropped, never one that passes)."""
         a = _Action(importer.unique(importer.name(key, "job"), self.taken), "build")
         self.ctx.skip(a.notes, construct, message, where, wkey)
-        a.phase.stmt("run", q(importer.failing_command(f"job {key} of {Path(self.ctx.file).name} was not "
+        a.phase.stmt("run", q(failing_command(f"job {key} of {Path(self.ctx.file).name} was not "
                                                        "converted; see the comments above")))
         a.placeholder = True
         self.placeholders.add(a.name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipec.targets.escape import failing_command
 from pipec import importer
 from pipec.importer import Doc, q, v
 from pipec.targets.gitlab.imports.common import PLACEHOLDER_REPO, SOURCE, Action, scalar
@@ -195,12 +196,12 @@ class _Pipeline(Config, Conditions, Jobs):
             elif "script" not in job:
                 ctx.skip(a.notes, "gitlab: job without script", f"job '{key}' has no script", job, None)
             if a.placeholder:   # its commands are for another shell (see the finding); its variables stay
-                a.commands = a.commands + [importer.failing_command(f"job {key} was not converted; see the "
+                a.commands = a.commands + [failing_command(f"job {key} was not converted; see the "
                                                                     "comments above")]
             elif not a.commands:
                 ctx.skip(a.notes, "gitlab: job with nothing to run", f"job '{key}' has no command that could be "
                          "converted; its one command fails until you replace it", cfg, key)
-                a.commands = [importer.failing_command(f"job {key} was not converted; see the comments above")]
+                a.commands = [failing_command(f"job {key} was not converted; see the comments above")]
                 a.placeholder = True
             self.environment(a, key, job, manual)
             actions.append(a)
@@ -361,7 +362,7 @@ class _Pipeline(Config, Conditions, Jobs):
             ctx.skip(a.notes, "gitlab: jobs in includes", "every job of this pipeline is in included files pipec "
                      "could not read (see the include findings); import them with their files, then replace this "
                      "action", self.ctx.data, "include")
-            a.commands = [importer.failing_command("the jobs of this pipeline are in included files that were "
+            a.commands = [failing_command("the jobs of this pipeline are in included files that were "
                                                    "not imported")]
             a.placeholder = True
             ctx.mapping["placeholders"] = [a.name]
