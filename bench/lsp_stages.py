@@ -6,16 +6,19 @@ In process, the calls the server makes for one ``didChange`` (pipec.lsp_check.ch
 PipeServer.publish, taken apart): the parse (the document's pipec.reparse.Reparser; a whole
 parse in a checkout without it), template expansion, the checker, each target's diagnostics, the
 ignore comments and the conversion to LSP diagnostics. The document is bench/perf.py's pipeline
-of ``--actions`` actions, and each edit changes one character of its first command, back and
-forth; medians over ``--edits`` edits, in ms. To compare with another checkout, run this file
+of ``--actions`` actions, and each edit changes one character of its first command,
+each edit a letter no earlier edit wrote there (so no verdict kept from an earlier edit serves the
+changed command); medians over ``--edits`` edits, in ms. To compare with another checkout, run this file
 with that checkout's package first on the path.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
+import string
 import sys
 import time
 from pathlib import Path
@@ -28,7 +31,7 @@ from perf import generate_pipe  # noqa: E402
 from pygls.workspace import Workspace  # noqa: E402
 
 import pipec  # noqa: E402
-from pipec import lsp_check  # noqa: E402
+from pipec import lsp_check, shell_state  # noqa: E402
 from pipec.cli import _apply_ignores, _target_diagnostics  # noqa: E402
 from pipec.gc_pause import paused  # noqa: E402
 from pipec.lsp_server import make_server  # noqa: E402
@@ -51,7 +54,9 @@ def main(argv=None) -> int:
     path = str(HERE / f"scale-{args.actions}.pipe")  # never written: the name the diagnostics carry
     uri = Path(path).as_uri()
     i = big.index('"npm run build') + 1
-    texts = [big[:i] + c + big[i + 1:] for c in "xn"]
+    # a new text each edit (no command text comes back, so no cached verdict serves it)
+    letters = string.ascii_letters.replace("n", "") * (args.edits // 51 + 1)
+    texts = [big[:i] + c + big[i + 1:] for c in letters[:args.edits]]
     parser(big, path)
     opts, _ = lsp_check._options(path)
     names = list(opts.targets)
@@ -65,10 +70,12 @@ def main(argv=None) -> int:
         times.setdefault(stage, []).append((time.perf_counter() - start) * 1000)
         return out
 
+    verdicts = shell_state.Verdicts() if hasattr(shell_state, "Verdicts") else None
+    remembering = shell_state.remembering if verdicts is not None else (lambda v: contextlib.nullcontext())
     for n in range(args.edits):
-        text = texts[n % 2]
+        text = texts[n]
         start = time.perf_counter()
-        with paused():  # as pipec.compile_text
+        with paused(), remembering(verdicts):  # as pipec.compile_text; lsp_check.check
             module = timed("parse", lambda: parser(text, path))
             expanded = timed("templates (expand)", lambda: expand(module, False, True))
             pipeline, warnings = timed("analysis (checker, secretscan, bash -n)", lambda: analyze(expanded))

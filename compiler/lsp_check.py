@@ -43,10 +43,11 @@ def _options(path: str):
         return None, str(exc)
 
 
-def check(text: str, path: str, parser=None) -> Checked:
+def check(text: str, path: str, parser=None, verdicts=None) -> Checked:
     """``pipec check``'s diagnostics for ``text`` read from ``path``; ``parser`` parses it
-    (:func:`pipec.compile_text`)."""
-    from pipec import compile_text
+    (:func:`pipec.compile_text`), and E210 reuses the ``bash -n`` verdicts of ``verdicts`` (a
+    :class:`pipec.shell_state.Verdicts` kept across checks) when given."""
+    from pipec import compile_text, shell_state
     from pipec.cli import _Usage, _apply_ignores, _target_diagnostics
     from pipec.diagnostics import Diagnostics
     from pipec.ignores import Selection
@@ -59,7 +60,8 @@ def check(text: str, path: str, parser=None) -> Checked:
     else:
         names, selection = list(opts.targets), opts.selection
     try:
-        pipeline, diags = compile_text(text, path, parser=parser)
+        with shell_state.remembering(verdicts):
+            pipeline, diags = compile_text(text, path, parser=parser)
     except Diagnostics as exc:
         diags, pipeline = exc.diagnostics, None
     if pipeline is None:  # a library of templates: its own problems only (pipec.templates)
