@@ -31,7 +31,7 @@ from perf import generate_pipe  # noqa: E402
 from pygls.workspace import Workspace  # noqa: E402
 
 import pipec  # noqa: E402
-from pipec import lsp_check, shell_state  # noqa: E402
+from pipec import lsp_check, secretscan, shell_state  # noqa: E402
 from pipec.cli import _apply_ignores, _target_diagnostics  # noqa: E402
 from pipec.gc_pause import paused  # noqa: E402
 from pipec.lsp_server import make_server  # noqa: E402
@@ -70,12 +70,14 @@ def main(argv=None) -> int:
         times.setdefault(stage, []).append((time.perf_counter() - start) * 1000)
         return out
 
+    # what the server keeps across checks (bash -n's verdicts, W503 by statement), when it does
     verdicts = shell_state.Verdicts() if hasattr(shell_state, "Verdicts") else None
-    remembering = shell_state.remembering if verdicts is not None else (lambda v: contextlib.nullcontext())
+    kept = secretscan.Kept() if hasattr(secretscan, "Kept") else None
+    keeping = getattr(lsp_check, "keeping", lambda v, k: contextlib.nullcontext())
     for n in range(args.edits):
         text = texts[n]
         start = time.perf_counter()
-        with paused(), remembering(verdicts):  # as pipec.compile_text; lsp_check.check
+        with paused(), keeping(verdicts, kept):  # as pipec.compile_text; lsp_check.check
             module = timed("parse", lambda: parser(text, path))
             expanded = timed("templates (expand)", lambda: expand(module, False, True))
             pipeline, warnings = timed("analysis (checker, secretscan, bash -n)", lambda: analyze(expanded))

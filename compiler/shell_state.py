@@ -193,25 +193,9 @@ class Verdicts:
             self.held += len(text)
 
 
-#: the verdicts :func:`syntax` reads and adds to (:func:`remembering`); None: ask bash for every command
-_VERDICTS: Verdicts | None = None
-
-
-class remembering:
-    """``with remembering(verdicts):`` lets :func:`syntax` reuse and record ``bash -n`` verdicts
-    (:class:`Verdicts`) for the duration; ``pipec check`` never does."""
-
-    def __init__(self, verdicts: Verdicts | None):
-        self.verdicts, self.before = verdicts, None
-
-    def __enter__(self):
-        global _VERDICTS
-        self.before, _VERDICTS = _VERDICTS, self.verdicts
-        return self.verdicts
-
-    def __exit__(self, *exc):
-        global _VERDICTS
-        _VERDICTS = self.before
+#: the verdicts :func:`syntax` reads and adds to (set by :func:`pipec.lsp_check.keeping`); None:
+#: ask bash about every command
+kept_verdicts: Verdicts | None = None
 
 
 def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
@@ -224,12 +208,12 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
     line bash reports names the command. Without bash on this machine the check is skipped: bash
     is run by name, found on the PATH as shutil.which would find it, and a FileNotFoundError is
     caught below (not shutil.which first: shutil, with the compression modules it imports, was
-    1.6 ms of `pipec check`'s start-up, issue 18). Inside :class:`remembering`, a command whose
-    text bash has judged before is not sent again."""
+    1.6 ms of `pipec check`'s start-up, issue 18). In the language server, a command whose
+    text bash has judged before is not sent again (:data:`kept_verdicts`)."""
     commands = [c for b in builds for ph in b.phases for c in (*ph.commands, *ph.finally_commands)]
     if not commands:
         return []
-    memo = _VERDICTS
+    memo = kept_verdicts
     found: list | None = None
     if memo is not None:
         before = {c.text: memo.known[c.text] for c in commands if c.text in memo.known}
