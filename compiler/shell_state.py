@@ -171,9 +171,10 @@ def _span(c: model.Command, line: int, what: str, source: str):
 class Verdicts:
     """What ``bash -n`` said of each command text, kept across checks of successive texts of one
     document (the language server's: a keystroke changes one command of thousands). A command's
-    verdict depends on its text alone: :func:`syntax` gives every command a function of its own,
-    and bash reads a complete function definition the same way whatever came before it; the
-    verdict is None (bash read it) or what bash found wrong. At most ``limit`` texts of at most
+    verdict depends on its text alone: :func:`_bash_syntax` gives every command a function of its
+    own, bash reads a complete function definition the same way whatever came before it, and a
+    command that leaves something open is read again alone; the verdict is None (bash read it) or
+    what bash found wrong. At most ``limit`` texts of at most
     ``chars`` characters in all are kept: a full table starts again empty. ``asked`` counts the
     commands the last :func:`syntax` sent to bash (for tests and measurements)."""
 
