@@ -8,7 +8,7 @@ editor does:
 
 1. **re-check after one edit**: one incremental change (a one-character edit that keeps the
    document valid: ``compute medium`` <-> ``compute large``, or a character of a command in the
-   generated pipeline; and on that pipeline, a character typed into that command and deleted
+   generated pipeline, a new letter each time; and on that pipeline, a character typed into that command and deleted
    again, which moves every later block: "2,500 actions, typing") and the time until the
    server publishes the document's diagnostics; the
    median, min and max over ``--edits`` edits after two warm-up edits, and the server's own CPU
@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
 import statistics
+import string
 import sys
 import time
 from pathlib import Path
@@ -105,14 +107,17 @@ class Bench:
         return wall
 
 
-def toggles(text: str, needle: str, a: str, b: str):
-    """(line, column, old, new) edits that swap ``a`` and ``b`` after ``needle``'s first line."""
+def toggles(text: str, needle: str, a: str, b: str | None):
+    """(line, column, old, new) edits that swap ``a`` and ``b`` after ``needle``'s first line; with
+    ``b`` None, that replace ``a`` with a letter each time, none twice in a row of 51 (so that no
+    command text comes back, and the server's kept bash -n verdicts cannot serve it)."""
     lines = text.split("\n")
     line = next(i for i, s in enumerate(lines) if needle in s)
     col = lines[line].index(needle) + len(needle)
     state = a
+    letters = itertools.cycle(c for c in string.ascii_letters if c != a)
     while True:
-        other = b if state == a else a
+        other = next(letters) if b is None else b if state == a else a
         yield line, col, state, other
         state = other
 
@@ -144,7 +149,7 @@ async def main_async(args) -> dict:
             first = next(s for s in big.split("\n") if '"' in s and "build" in s)
             needle = first[:first.index('"') + 1]
             out["2500"] = await latency(bench, "file:///bench/scale-2500.pipe", big, needle,
-                                        first[len(needle)], "x", max(5, args.edits // 4))
+                                        first[len(needle)], None, max(5, args.edits // 4))
             out["2500"]["lines"] = big.count("\n") + 1
             # typing: one character in, then out again; every block after it moves
             uri = "file:///bench/scale-2500-typing.pipe"

@@ -6,16 +6,19 @@ In process, the calls the server makes for one ``didChange`` (pipec.lsp_check.ch
 PipeServer.publish, taken apart): the parse (the document's pipec.reparse.Reparser; a whole
 parse in a checkout without it), template expansion, the checker, each target's diagnostics, the
 ignore comments and the conversion to LSP diagnostics. The document is bench/perf.py's pipeline
-of ``--actions`` actions, and each edit changes one character of its first command, back and
-forth; medians over ``--edits`` edits, in ms. To compare with another checkout, run this file
+of ``--actions`` actions, and each edit changes one character of its first command,
+each edit a letter no earlier edit wrote there (so no verdict kept from an earlier edit serves the
+changed command); medians over ``--edits`` edits, in ms of wall and of this process's CPU time. To compare with another checkout, run this file
 with that checkout's package first on the path.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
+import string
 import sys
 import time
 from pathlib import Path
@@ -28,7 +31,7 @@ from perf import generate_pipe  # noqa: E402
 from pygls.workspace import Workspace  # noqa: E402
 
 import pipec  # noqa: E402
-from pipec import lsp_check  # noqa: E402
+from pipec import lsp_check, secretscan, shell_state  # noqa: E402
 from pipec.cli import _apply_ignores, _target_diagnostics  # noqa: E402
 from pipec.gc_pause import paused  # noqa: E402
 from pipec.lsp_server import make_server  # noqa: E402
@@ -51,7 +54,9 @@ def main(argv=None) -> int:
     path = str(HERE / f"scale-{args.actions}.pipe")  # never written: the name the diagnostics carry
     uri = Path(path).as_uri()
     i = big.index('"npm run build') + 1
-    texts = [big[:i] + c + big[i + 1:] for c in "xn"]
+    # a new text each edit (no command text comes back, so no cached verdict serves it)
+    letters = string.ascii_letters.replace("n", "") * (args.edits // 51 + 1)
+    texts = [big[:i] + c + big[i + 1:] for c in letters[:args.edits]]
     parser(big, path)
     opts, _ = lsp_check._options(path)
     names = list(opts.targets)
@@ -59,16 +64,23 @@ def main(argv=None) -> int:
     server.protocol._workspace = Workspace(None, T.TextDocumentSyncKind.Incremental, [], T.PositionEncodingKind.Utf16)
     times: dict[str, list[float]] = {}
 
+    cpu: dict[str, list[float]] = {}
+
     def timed(stage, fn):
-        start = time.perf_counter()
+        start, used = time.perf_counter(), time.process_time()
         out = fn()
         times.setdefault(stage, []).append((time.perf_counter() - start) * 1000)
+        cpu.setdefault(stage, []).append((time.process_time() - used) * 1000)
         return out
 
+    # what the server keeps across checks (bash -n's verdicts, W503 by statement), when it does
+    verdicts = shell_state.Verdicts() if hasattr(shell_state, "Verdicts") else None
+    kept = secretscan.Kept() if hasattr(secretscan, "Kept") else None
+    keeping = getattr(lsp_check, "keeping", lambda v, k: contextlib.nullcontext())
     for n in range(args.edits):
-        text = texts[n % 2]
-        start = time.perf_counter()
-        with paused():  # as pipec.compile_text
+        text = texts[n]
+        start, used = time.perf_counter(), time.process_time()
+        with paused(), keeping(verdicts, kept):  # as pipec.compile_text; lsp_check.check
             module = timed("parse", lambda: parser(text, path))
             expanded = timed("templates (expand)", lambda: expand(module, False, True))
             pipeline, warnings = timed("analysis (checker, secretscan, bash -n)", lambda: analyze(expanded))
@@ -80,9 +92,11 @@ def main(argv=None) -> int:
         doc = server.doc(uri)
         timed("diagnostics to LSP", lambda: [server.diagnostic(uri, d, doc.lines) for d in diags])
         times.setdefault("total", []).append((time.perf_counter() - start) * 1000)
-    print(f"{args.actions} actions, {args.edits} edits, load average {os.getloadavg()[0]:.2f}; median ms per stage:")
+        cpu.setdefault("total", []).append((time.process_time() - used) * 1000)
+    print(f"{args.actions} actions, {args.edits} edits, load average {os.getloadavg()[0]:.2f}; median ms per stage "
+          "(wall; CPU of this process, without the bash child):")
     for stage, ts in times.items():
-        print(f"  {stage:42} {statistics.median(ts):8.1f}")
+        print(f"  {stage:42} {statistics.median(ts):8.1f} {statistics.median(cpu[stage]):8.1f}")
     return 0
 
 

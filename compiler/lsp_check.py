@@ -14,7 +14,7 @@ import functools
 import io
 import os
 import re
-from contextlib import redirect_stderr
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
 
 
@@ -43,9 +43,12 @@ def _options(path: str):
         return None, str(exc)
 
 
-def check(text: str, path: str, parser=None) -> Checked:
+def check(text: str, path: str, parser=None, verdicts=None, kept=None) -> Checked:
     """``pipec check``'s diagnostics for ``text`` read from ``path``; ``parser`` parses it
-    (:func:`pipec.compile_text`)."""
+    (:func:`pipec.compile_text`). When given, E210 reuses the ``bash -n`` verdicts of
+    ``verdicts`` (a :class:`pipec.shell_state.Verdicts` kept across checks), and W503 the findings
+    of ``kept`` (a :class:`pipec.secretscan.Kept`, one per document, with ``parser`` its
+    Reparser)."""
     from pipec import compile_text
     from pipec.cli import _Usage, _apply_ignores, _target_diagnostics
     from pipec.diagnostics import Diagnostics
@@ -59,7 +62,8 @@ def check(text: str, path: str, parser=None) -> Checked:
     else:
         names, selection = list(opts.targets), opts.selection
     try:
-        pipeline, diags = compile_text(text, path, parser=parser)
+        with keeping(verdicts, kept):
+            pipeline, diags = compile_text(text, path, parser=parser)
     except Diagnostics as exc:
         diags, pipeline = exc.diagnostics, None
     if pipeline is None:  # a library of templates: its own problems only (pipec.templates)
@@ -79,6 +83,21 @@ def check(text: str, path: str, parser=None) -> Checked:
         diags = [*diags, *target_diags]
     diags = _apply_ignores(list(diags), text, path, selection, names)
     return Checked(text, path, pipeline, diags, names, target_diags, problem)
+
+
+@contextmanager
+def keeping(verdicts=None, kept=None):
+    """Inside the block, the checks reuse and add to what is kept across checks: E210's ``bash
+    -n`` verdicts (``verdicts``, :data:`pipec.shell_state.kept_verdicts`) and W503's findings by
+    statement (``kept``, :data:`pipec.secretscan.kept_findings`); None keeps nothing."""
+    from pipec import secretscan, shell_state
+
+    before = shell_state.kept_verdicts, secretscan.kept_findings
+    shell_state.kept_verdicts, secretscan.kept_findings = verdicts, kept
+    try:
+        yield
+    finally:
+        shell_state.kept_verdicts, secretscan.kept_findings = before
 
 
 @functools.lru_cache(maxsize=None)  # one entry per code: the package's metadata is read once

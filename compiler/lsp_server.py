@@ -37,6 +37,8 @@ from pipec import lsp_check, lsp_docs
 from pipec.lsp_complete import TOKEN_TYPES, complete, semantic_tokens
 from pipec.lsp_index import Index, folding, outline
 from pipec.reparse import Reparser
+from pipec.secretscan import Kept
+from pipec.shell_state import Verdicts
 
 GENERATED_FILES = "pipec/generatedFiles"
 _SYMBOL_KIND = {"pipeline": T.SymbolKind.Module, "source": T.SymbolKind.Package, "stage": T.SymbolKind.Namespace,
@@ -144,10 +146,14 @@ def _read_library(path: str) -> str:
 
 class Document:
     """A document's last text with its index and (lazily) its check; ``parser`` is the
-    document's :class:`~pipec.reparse.Reparser`, which parses again only what changed."""
+    document's :class:`~pipec.reparse.Reparser`, which parses again only what changed, and
+    ``verdicts`` the server's ``bash -n`` verdicts by command text (E210 asks bash only about
+    commands it has not seen), ``kept`` the document's W503 findings by statement (the secret scan
+    reads only the statements the Reparser parsed again)."""
 
-    def __init__(self, uri: str, text: str, parser: Reparser | None = None):
-        self.uri, self.text, self.parser = uri, text, parser
+    def __init__(self, uri: str, text: str, parser: Reparser | None = None, verdicts: Verdicts | None = None,
+                 kept: Kept | None = None):
+        self.uri, self.text, self.parser, self.verdicts, self.kept = uri, text, parser, verdicts, kept
         self.path = to_fs_path(uri) or uri
         self.lines = text.split("\n")  # as pipec counts lines
         self._index: Index | None = None
@@ -164,7 +170,8 @@ class Document:
     def checked(self) -> lsp_check.Checked:
         if self._checked is None:
             self._checked = lsp_check.check(self.text, self.path,
-                                            self.parser.parse if self.parser is not None else None)
+                                            self.parser.parse if self.parser is not None else None,
+                                            self.verdicts, self.kept)
         return self._checked
 
     @property
@@ -179,6 +186,8 @@ class PipeServer(LanguageServer):
         super().__init__("pipec", _version(), text_document_sync_kind=T.TextDocumentSyncKind.Incremental)
         self.docs: dict[str, Document] = {}
         self.parsers: dict[str, Reparser] = {}  # one per open document: the trees of its blocks
+        self.verdicts = Verdicts()  # bash -n's, by command text, for every document (bounded)
+        self.kept: dict[str, Kept] = {}  # one per open document: W503 by statement, of its last check
         self.debounce = 0.1
         self._pending: dict[str, asyncio.TimerHandle] = {}
         self._reporting = False
@@ -201,7 +210,8 @@ class PipeServer(LanguageServer):
         text = self.workspace.get_text_document(uri).source
         cached = self.docs.get(uri)
         if cached is None or cached.text != text:
-            cached = self.docs[uri] = Document(uri, text, self.parsers.setdefault(uri, Reparser()))
+            cached = self.docs[uri] = Document(uri, text, self.parsers.setdefault(uri, Reparser()), self.verdicts,
+                                                 self.kept.setdefault(uri, Kept()))
         return cached
 
     def log(self, message: str, kind=T.MessageType.Log) -> None:
@@ -341,6 +351,7 @@ def make_server() -> PipeServer:
             pending.cancel()
         ls.docs.pop(uri, None)
         ls.parsers.pop(uri, None)
+        ls.kept.pop(uri, None)
         ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @feature(T.TEXT_DOCUMENT_FORMATTING)

@@ -363,7 +363,12 @@ class Item(NamedTuple):
 def scanned_items(module: ast.Module) -> Iterator[Item]:
     """Every string of the file that reaches a generated file: all string fields of every
     statement, except ``secret`` statements (a reference, never a value) and comments."""
-    stack: list[object] = [module.pipeline]
+    return _items(module.pipeline)
+
+
+def _items(root, descend: bool = True) -> Iterator[Item]:
+    """:func:`scanned_items` from ``root`` down (``descend`` False: ``root``'s own strings)."""
+    stack: list[object] = [root]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.SecretStmt) or not has(type(node)):
@@ -399,7 +404,8 @@ def scanned_items(module: ast.Module) -> Iterator[Item]:
                         children.append(v)
             elif value is not None:
                 children.append(value)
-        stack.extend(reversed(children))
+        if descend:
+            stack.extend(reversed(children))
 
 
 def _span_at(source: str, pos: int, length: int) -> Span:
@@ -492,14 +498,66 @@ def _occurrences(text: str, part: str, start: int, end: int) -> int:
     return n
 
 
+class Kept:
+    """The findings of each statement of a pipeline's body at the last check of one document (the
+    language server's, :data:`kept_findings`). The document's :class:`pipec.reparse.Reparser` gives
+    a statement whose block kept its text and its place the same object as before, so the same
+    object means the same strings at the same offsets of the same text, and the same findings; a
+    pipeline that uses templates is scanned whole. Only the last check's statements are kept.
+    ``scanned`` counts the statements the last check scanned (for tests and measurements)."""
+
+    __slots__ = ("by_item", "scanned")
+
+    def __init__(self):
+        self.by_item: dict[object, tuple] = {}  # _key -> (statement, file name, findings)
+        self.scanned = 0
+
+
+#: the findings :func:`check` reuses and keeps (set by :func:`pipec.lsp_check.keeping`); None:
+#: scan every statement
+kept_findings: Kept | None = None
+
+
 def check(module: ast.Module) -> list[tuple[Span | None, Diagnostic]]:
     """W503 for every secret found in ``module``: (the statement's span, the diagnostic pointing at
     the secret itself). The statement's span lets :mod:`pipec.semantic` drop its name-based W503
-    for the same ``env`` line."""
+    for the same ``env`` line. With :data:`kept_findings`, a statement of the pipeline's body
+    scanned at the last check (the same object) is not scanned again."""
+    from pipec.templates import uses_templates
+
+    kept = kept_findings
+    if kept is None or module.pipeline is None or uses_templates(module):
+        return _check(module, scanned_items(module))
+    out = _check(module, _items(module.pipeline, descend=False))
+    now: dict[object, tuple] = {}
+    kept.scanned = 0
+    for item in module.pipeline.body:
+        key = _key(item)
+        hit = kept.by_item.get(key)
+        if not _same(hit, item, module.filename):
+            hit = (item, module.filename, _check(module, _items(item)))
+            kept.scanned += 1
+        now[key] = hit
+        out += hit[2]
+    kept.by_item = now
+    return out
+
+
+def _key(item) -> object:
+    """Where :class:`Kept` files a statement's findings: the object itself (its id)."""
+    return id(item)
+
+
+def _same(hit: tuple | None, item, filename: str) -> bool:
+    """Whether the kept ``hit`` holds the findings of ``item`` in ``filename``."""
+    return hit is not None and hit[0] is item and hit[1] == filename
+
+
+def _check(module: ast.Module, items) -> list[tuple[Span | None, Diagnostic]]:
     from pipec.templates import carried, source_of
 
     out: list[tuple[Span | None, Diagnostic]] = []
-    for item in scanned_items(module):
+    for item in items:
         text = item.text
         if item.key is not None:
             # 'NAME=value' as the build sees it, so that the keyword rules see the name.

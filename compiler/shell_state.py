@@ -168,6 +168,37 @@ def _span(c: model.Command, line: int, what: str, source: str):
 # ----------------------------------------------------------------------------- E210: bash syntax
 
 
+class Verdicts:
+    """What ``bash -n`` said of each command text, kept across checks of successive texts of one
+    document (the language server's: a keystroke changes one command of thousands). A command's
+    verdict depends on its text alone: :func:`_bash_syntax` gives every command a function of its
+    own, bash reads a complete function definition the same way whatever came before it, and a
+    command that leaves something open is read again alone; the verdict is None (bash read it) or
+    what bash found wrong. At most ``limit`` texts of at most
+    ``chars`` characters in all are kept: a full table starts again empty. ``asked`` counts the
+    commands the last :func:`syntax` sent to bash (for tests and measurements)."""
+
+    __slots__ = ("known", "limit", "chars", "held", "asked")
+
+    def __init__(self, limit: int = 20_000, chars: int = 4_000_000):
+        self.known: dict[str, str | None] = {}
+        self.limit, self.chars = limit, chars
+        self.held = self.asked = 0
+
+    def learn(self, text: str, verdict: str | None) -> None:
+        if len(self.known) >= self.limit or self.held + len(text) > self.chars:
+            self.known.clear()
+            self.held = 0
+        if len(text) <= self.chars and text not in self.known:
+            self.known[text] = verdict
+            self.held += len(text)
+
+
+#: the verdicts :func:`syntax` reads and adds to (set by :func:`pipec.lsp_check.keeping`); None:
+#: ask bash about every command
+kept_verdicts: Verdicts | None = None
+
+
 def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
     """E210 for each command of ``builds`` that bash cannot parse. CodeBuild fails such a command
     alone; the GitHub phases step is one bash script, which bash reads a compound command at a
@@ -178,83 +209,125 @@ def syntax(builds, filename: str, source: str) -> list[Diagnostic]:
     line bash reports names the command. Without bash on this machine the check is skipped: bash
     is run by name, found on the PATH as shutil.which would find it, and a FileNotFoundError is
     caught below (not shutil.which first: shutil, with the compression modules it imports, was
-    1.6 ms of `pipec check`'s start-up, issue 18)."""
-    import subprocess
-
+    1.6 ms of `pipec check`'s start-up, issue 18). In the language server, a command whose
+    text bash has judged before is not sent again (:data:`kept_verdicts`)."""
     commands = [c for b in builds for ph in b.phases for c in (*ph.commands, *ph.finally_commands)]
     if not commands:
         return []
-    diags: list[Diagnostic] = []
+    memo = kept_verdicts
+    found: list | None = None
+    if memo is not None:
+        before = {c.text: memo.known[c.text] for c in commands if c.text in memo.known}
+        todo = [c for c in commands if c.text not in before]
+        memo.asked = len(todo)
+        new, complete = _bash_syntax(todo, memo) if todo else ([], True)
+        if complete:  # else bash said what pipec cannot place: ask about every command, as without
+            bad = {id(c): what for c, what in new}
+            found = [(c, bad.get(id(c)) or before.get(c.text)) for c in commands]
+            found = [(c, what) for c, what in found if what]
+    if found is None:
+        if memo is not None:
+            memo.asked = len(commands)
+        found = _bash_syntax(commands, None)[0]
+    return [Diagnostic(
+        "E210", ERROR, f"this command is not valid bash: {what}", c.span,
+        "Both platforms run the commands in bash, and bash cannot read this one on its own (bash -n). On "
+        "GitHub such a command keeps the build's phases in one bash script, which bash reads a block at a "
+        "time before running it: nothing after this command would run (and options that change how bash reads, such as "
+        "'shopt -s extglob', come too late for it). Quote what bash reads as syntax (\"file(s)\"), close "
+        "what is left open (a quote, an 'if', a here-document), or put code that needs extglob in a "
+        "script file.",
+        (), filename) for c, what in found]
+
+
+def _bash_syntax(commands: list, memo: Verdicts | None) -> tuple[list[tuple[object, str]], bool]:
+    """(command, what bash found wrong) for each of ``commands`` that ``bash -n`` refuses, and
+    whether every command got a verdict (False when bash's report cannot be placed or bash cannot
+    be run: the commands after the last placed error are then unknown). With ``memo``, each
+    verdict is recorded there.
+
+    The commands go to one bash as functions, each followed by a marker line ``: $"..."`` that
+    ``--dump-strings`` prints when bash reads it as code. A command that leaves a quote or a
+    here-document open makes bash read what follows, its marker included, as text, up to a
+    quote or a delimiter in a later command, which may well close it: the whole can be valid
+    bash while neither command is. So the first command whose marker is missing, or that holds
+    the line bash reports first, whichever comes first, is the one in question, and its verdict
+    comes from bash reading it alone: every verdict is the command's own, whatever its
+    neighbours."""
+    import subprocess
+
+    found: list[tuple[object, str]] = []
     todo = list(commands)
-
-    def bash_n(cmds):
-        lines, owner = [], []
-        for i, c in enumerate(cmds):
-            body = c.text.rstrip("\n")
-            chunk = [f"pipec_syntax_{i}() {{", *body.split("\n"), *([""] if body.endswith("\\") else []),
-                     *([":"] if only_comments(body) else []), "}"]
-            lines += chunk
-            owner += [i] * len(chunk)
-        return subprocess.run(["bash", "--norc", "--noprofile", "-n"], input="\n".join(lines) + "\n",
-                              capture_output=True, text=True, timeout=20), owner
-
     while todo:
         try:
-            proc, owner = bash_n(todo)
+            proc, owner = _bash_n(todo)
         except (OSError, subprocess.SubprocessError):
-            return diags
-        # an unclosed here-document is only a warning to bash -n, but in one script it swallows
-        # every later line (the closing brace included)
-        heredoc = re.search(r"warning: here-document at line (\d+) delimited by end-of-file \(wanted `([^']*)'\)",
-                            proc.stderr)
-        m = re.search(r"line (\d+): (syntax error[^\n]*)", proc.stderr)
-        # a quote left open reads to the end of the input, and bash names no line for it
-        quote = re.search(r"unexpected EOF while looking for matching `(.)'", proc.stderr)
-        i = None
-        if heredoc:
-            line, what = int(heredoc.group(1)), f"the here-document is not closed (no line '{heredoc.group(2)}')"
-        elif proc.returncode == 0:
+            return found, False
+        read = {int(n) for n in _MARKER.findall(proc.stdout)}
+        first = next((i for i in range(len(todo)) if i not in read), None)
+        report = _report(proc.stderr)
+        if report is None and proc.returncode == 0 and first is None:
+            if memo is not None:
+                for c in todo:
+                    memo.learn(c.text, None)
             break
-        elif m:
-            line, what = int(m.group(1)), m.group(2).strip()
-        elif quote:
-            try:
-                i = _first_open(todo, bash_n)
-            except (OSError, subprocess.SubprocessError):
-                return diags
-            line, what = 1, f"the quote {quote.group(1)} is not closed"
-        else:
-            break  # a report pipec cannot place: nothing said rather than a wrong place
-        if i is None and not 1 <= line <= len(owner):
-            break
-        i = owner[line - 1] if i is None else i
-        c = todo[i]
-        diags.append(Diagnostic(
-            "E210", ERROR, f"this command is not valid bash: {what}", c.span,
-            "Both platforms run the commands in bash, and bash cannot read this one on its own (bash -n). On "
-            "GitHub such a command keeps the build's phases in one bash script, which bash reads a block at a "
-            "time before running it: nothing after this command would run (and options that change how bash reads, such as "
-            "'shopt -s extglob', come too late for it). Quote what bash reads as syntax (\"file(s)\"), close "
-            "what is left open (a quote, an 'if', a here-document), or put code that needs extglob in a "
-            "script file.",
-            (), filename))
-        todo.pop(i)
-    return diags
+        if report is not None and report[0] is not None:
+            if not 1 <= report[0] <= len(owner):
+                return found, False
+            first = owner[report[0] - 1] if first is None else min(first, owner[report[0] - 1])
+        if first is None:
+            return found, False  # a report pipec cannot place: nothing said rather than a wrong place
+        try:
+            alone, _ = _bash_n([todo[first]])
+        except (OSError, subprocess.SubprocessError):
+            return found, False
+        own = _report(alone.stderr)
+        if own is None:
+            return found, False  # bash reads it alone: the report above cannot be placed
+        c = todo.pop(first)
+        found.append((c, own[1]))
+        if memo is not None:
+            memo.learn(c.text, own[1])
+    return found, True
 
 
-def _first_open(cmds: list, bash_n) -> int:
-    """The index of the command whose quote is left open, when ``bash -n`` of ``cmds`` reports
-    only an unexpected end of the input: the shortest run of commands from the first that bash
-    refuses ends with it (a quote opened earlier swallows every later line; a syntax error before
-    it would have been reported with its line). A binary search: about log2(len) more runs."""
-    lo, hi = 1, len(cmds)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if bash_n(cmds[:mid])[0].returncode != 0:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo - 1
+#: the marker after the ``n``th function, as ``bash --dump-strings`` prints it when it reads it
+_MARKER = re.compile(r'^"pipec_syntax_end_(\d+)"$', re.M)
+
+
+def _bash_n(cmds: list):
+    """bash's ``-n`` of ``cmds``, each the body of a function followed by its marker line
+    (:data:`_MARKER`); (the finished process, the index of the command of each line)."""
+    import subprocess
+
+    lines, owner = [], []
+    for i, c in enumerate(cmds):
+        body = c.text.rstrip("\n")
+        chunk = [f"pipec_syntax_{i}() {{", *body.split("\n"), *([""] if body.endswith("\\") else []),
+                 *([":"] if only_comments(body) else []), "}", f': $"pipec_syntax_end_{i}"']
+        lines += chunk
+        owner += [i] * len(chunk)
+    # --dump-strings prints the $"..." strings bash reads and implies -n: nothing is run
+    return subprocess.run(["bash", "--norc", "--noprofile", "--dump-strings", "-n"], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, timeout=20), owner
+
+
+def _report(stderr: str) -> tuple[int | None, str] | None:
+    """(the line, what is wrong) of the first problem ``bash -n`` reports, the line None when bash
+    names none (a quote left open reads to the end of the input); None when it reports nothing
+    pipec knows."""
+    # an unclosed here-document is only a warning to bash -n, but in one script it swallows
+    # every later line (the closing brace included)
+    heredoc = re.search(r"warning: here-document at line (\d+) delimited by end-of-file \(wanted `([^']*)'\)", stderr)
+    if heredoc:
+        return int(heredoc.group(1)), f"the here-document is not closed (no line '{heredoc.group(2)}')"
+    m = re.search(r"line (\d+): (syntax error[^\n]*)", stderr)
+    if m:
+        return int(m.group(1)), m.group(2).strip()
+    quote = re.search(r"unexpected EOF while looking for matching `(.)'", stderr)
+    if quote:
+        return None, f"the quote {quote.group(1)} is not closed"
+    return None
 
 
 # ----------------------------------------------------------------------------- one process or one each

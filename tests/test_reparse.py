@@ -2,7 +2,9 @@
 edits of every example and of a generated pipeline of 150 actions, replayed one after another on
 one :class:`Reparser`; after each, the tree (every span included), the comments and the syntax
 error are those of :func:`pipec.parser.parse`, and the diagnostics are ``pipec check --format
-json``'s. The replay is shown to catch a stale chunk and an unshifted span (monkeypatched bugs)."""
+json``'s, with the server's ``bash -n`` verdicts (pipec.shell_state.Verdicts) kept across the
+edits. The replay is shown to catch a stale chunk, an unshifted span and a stale verdict
+(monkeypatched bugs)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pipec import ast, cli, lsp_check, reparse
+from pipec import ast, cli, lsp_check, reparse, secretscan, shell_state
 from pipec.diagnostics import Diagnostics, Span
 from pipec.parser import parse
 from pipec.reparse import Reparser, chunks
@@ -176,8 +178,102 @@ def check_json(text: str, tmp: Path) -> list[dict]:
 def test_the_servers_check_after_each_edit_is_pipec_checks(path, tmp_path):
     """End to end: lsp_check.check with the document's Reparser gives ``pipec check --format
     json``'s diagnostics after every edit."""
-    r = Reparser()
+    r, verdicts, kept = Reparser(), shell_state.Verdicts(), secretscan.Kept()
     doc = str(tmp_path / "doc.pipe")
     for text in edits(path.read_text(encoding="utf-8"), random.Random(7), 25):
-        got = [d.to_dict() for d in lsp_check.check(text, doc, r.parse).diagnostics]
+        got = [d.to_dict() for d in lsp_check.check(text, doc, r.parse, verdicts, kept).diagnostics]
         assert got == check_json(text, tmp_path)
+
+
+#: what typing in a command can leave for bash to refuse (E210) or read again
+_BASH_EDITS = ["'", "(", ")", ";;", "|", "&&", "if ", "fi", "<<EOF ", "$(", "`", "x", "\\n", "{ ",
+               " --password=hunter2x", " AKIAZ7QW4RT5YU6IO8PX"]  # and secrets (W503)
+
+
+_PHASE_LINE = re.compile(r"^[\t ]*(install|pre_build|build|post_build)[\t ]+\"[^\n]*", re.M)
+_COMMAND = re.compile(r'"([^"\\\n]*)"')
+
+
+def command_edits(text: str, rng: random.Random, n: int):
+    """``n`` successive texts, each with something typed into a random command (or one character
+    of it removed), going back to the original now and then: E210 comes and goes, and most
+    commands keep their text."""
+    base = text
+    for _ in range(n):
+        if rng.random() < 0.2:
+            text = base
+        found = [c for line in _PHASE_LINE.finditer(text)
+                 for c in _COMMAND.finditer(text, line.end(1), line.end())]
+        m = rng.choice(found)
+        k = rng.randrange(m.start(1), m.end(1) + 1)
+        if rng.random() < 0.25 and k < m.end(1):
+            text = text[:k] + text[k + 1:]
+        else:
+            text = text[:k] + rng.choice(_BASH_EDITS) + text[k:]
+        yield text
+
+
+def verdict_replay(text: str, tmp_path: Path, n: int, verdicts, kept=None) -> tuple[int, int, int, int]:
+    """(edits whose diagnostics differ from ``pipec check --format json``'s, edits with an E210,
+    edits where bash was asked about at most one command, edits with a W503 where the secret scan
+    reused a statement's findings) over ``n`` command edits."""
+    r, kept = Reparser(), kept or secretscan.Kept()
+    doc = str(tmp_path / "doc.pipe")
+    bad = with_e210 = saved = secrets = 0
+    for text in command_edits(text, random.Random(11), n):
+        got = [d.to_dict() for d in lsp_check.check(text, doc, r.parse, verdicts, kept).diagnostics]
+        want = check_json(text, tmp_path)
+        bad += got != want
+        with_e210 += any(d["code"] == "E210" for d in want)
+        saved += verdicts.asked <= 1
+        secrets += any(d["code"] == "W503" for d in want) and kept.scanned < len(kept.by_item)
+    return bad, with_e210, saved, secrets
+
+
+@pytest.mark.parametrize("text", [EXAMPLES[1].read_text(encoding="utf-8"), generate_pipe(60)],
+                         ids=["02-reference", "60-actions"])
+def test_kept_bash_verdicts_give_pipec_checks_e210(text, tmp_path):
+    """Commands typed into, E210 coming and going: the server's check with its kept verdicts (a
+    small table, so that it also fills up and starts again) is ``pipec check``'s after every edit,
+    and most edits ask bash about one command at most."""
+    bad, with_e210, saved, secrets = verdict_replay(text, tmp_path, 30, shell_state.Verdicts(limit=400))
+    assert bad == 0
+    assert with_e210 >= 5  # the edits made bash refuse commands, not only read them
+    assert saved >= 10
+    assert secrets >= 3  # W503 found, findings kept
+
+
+class _FirstWord(dict):
+    """The bug: verdicts looked up by a command's first word, so an edited command gets the
+    verdict of its old text."""
+
+    def _key(self, text):
+        return text.split(" ", 1)[0]
+
+    def __contains__(self, text):
+        return super().__contains__(self._key(text))
+
+    def __getitem__(self, text):
+        return super().__getitem__(self._key(text))
+
+    def get(self, text, default=None):
+        return super().get(self._key(text), default)
+
+    def __setitem__(self, text, verdict):
+        super().__setitem__(self._key(text), verdict)
+
+
+def test_the_replay_catches_a_stale_verdict(tmp_path):
+    verdicts = shell_state.Verdicts()
+    verdicts.known = _FirstWord()
+    bad, *_ = verdict_replay(EXAMPLES[1].read_text(encoding="utf-8"), tmp_path, 30, verdicts)
+    assert bad > 0
+
+
+def test_the_replay_catches_stale_findings(monkeypatch, tmp_path):
+    """The bug: a statement's findings filed by its kind and name, so a statement whose text
+    changed gets the findings of its old text."""
+    monkeypatch.setattr(secretscan, "_key", lambda item: (type(item).__name__, getattr(item, "name", None)))
+    monkeypatch.setattr(secretscan, "_same", lambda hit, item, filename: hit is not None)
+    bad, *_ = verdict_replay(generate_pipe(60), tmp_path, 30, shell_state.Verdicts())
+    assert bad > 0
