@@ -175,6 +175,13 @@ class _Reduction:
         return res
 
 
+@functools.lru_cache(maxsize=1)
+def keywords() -> frozenset[str]:
+    """Every word the grammar uses as a keyword or enumerated value, anywhere."""
+    text = "\n".join(line for line in _grammar_text().splitlines() if not line.lstrip().startswith("//"))
+    return frozenset(re.findall(r'"([a-z0-9][a-z0-9_\-]*)"', text))
+
+
 # ----------------------------------------------------------------------------- error translation
 
 _TERMINAL_WORDS = {
