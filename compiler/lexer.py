@@ -91,6 +91,7 @@ class PipeLexer(Lexer):
         pos, line, col = 0, 1, 1
         length = len(text)
         new_token = Token._future_new  # what Token(...) calls, one call fewer per token
+        make = str.__new__
         match = _NEXT.match
         while pos < length:
             m = match(text, pos)
@@ -119,7 +120,9 @@ class PipeLexer(Lexer):
             else:
                 accepts = states[parser_state.position]
                 ttype = "_NL" if kind == "NL" else self._type(kind, value, accepts)
-                tok = new_token(ttype, value, start, line, col, end_line, end_col, end)
+                tok = make(Token, value)  # Token._future_new's steps, without its call
+                tok.type, tok.start_pos, tok.value, tok.line, tok.column = ttype, start, value, line, col
+                tok.end_line, tok.end_column, tok.end_pos = end_line, end_col, end
                 if ttype is None:
                     keyword = self._keyword_prefix(value, accepts)
                     if keyword is not None:

@@ -48,3 +48,26 @@ def test_the_tree_and_its_positions_are_lark_s(text):
     theirs = lark.parse(text)
     assert mine == theirs
     assert _shape(mine) == _shape(theirs)
+
+
+def test_the_lexer_s_tokens_are_lark_s():
+    """PipeLexer makes its tokens without Token(...) (issue 18): each has every field of lark's
+    Token, with the value Token(...) would give it."""
+    from pipec.grammar.pipe_parser import Token
+
+    lark, post = _parser()
+    post.reset()
+    text = generate_pipe(10) + "# a comment\n"
+    stack, tokens = [lark.parse(text)], []
+    while stack:
+        t = stack.pop()
+        if isinstance(t, Tree):
+            stack.extend(t.children)
+        elif isinstance(t, Token):
+            tokens.append(t)
+    assert len(tokens) > 50 and post.comments
+    for tok in [*tokens, *post.comments]:
+        same = Token(tok.type, tok.value, tok.start_pos, tok.line, tok.column, tok.end_line, tok.end_column,
+                     tok.end_pos)
+        assert [getattr(tok, f) for f in Token.__slots__] == [getattr(same, f) for f in Token.__slots__]
+        assert type(tok) is Token and str(tok) == tok.value == text[tok.start_pos:tok.end_pos]
