@@ -21,20 +21,33 @@ from __future__ import annotations
 import re
 
 from pipec.grammar.pipe_parser import Lexer, Token
+from pipec.lazy_regex import lazy
 
-_MASTER = re.compile(
-    r"""
+#: the tokens, by kind; a blank between tokens is a WS token of :data:`_MASTER` (which
+#: pipec.lsp_index reads too) and the blanks before a token in :data:`_NEXT` (the lexer's)
+_TOKENS = r"""
     (?P<NL>\r?\n[\t \n]*(?:\r\n[\t \n]*)*+)
-  | (?P<WS>[\t ]+)
   | (?P<COMMENT>\#[^\n]*)
   | (?P<SCRIPT>\"\"\"[^"]*(?:"(?!"")[^"]*)*+\"\"\")
   | (?P<OPEN_SCRIPT>\"\"\")
   | (?P<STRING>"[^"\\\n]*(?:\\.[^"\\\n]*)*+")
   | (?P<WORD>[A-Za-z0-9_][A-Za-z0-9_.\-]*%?)
   | (?P<PUNCT>[{}=!])
-    """,
-    re.VERBOSE,
-)
+"""
+#: a token and the blanks before it, in one match (one call per token, not two: issue 18); the
+#: blanks' width is the match's less the token's, and they hold no newline. Blanks at the end of
+#: the text, or before a character no token starts with, match none of the groups.
+_NEXT = re.compile(r"[\t ]*+(?:" + _TOKENS + ")", re.VERBOSE)
+_BLANKS = lazy(r"[\t ]*")
+
+
+def __getattr__(name: str):
+    """``_MASTER``, compiled when first imported (by pipec.lsp_index, not by a check: 0.35 ms):
+    every token and every run of blanks (a ``WS`` token), one per match."""
+    if name == "_MASTER":
+        pattern = globals()["_MASTER"] = re.compile(r"(?P<WS>[\t ]+)|" + _TOKENS, re.VERBOSE)
+        return pattern
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Regex terminals a word may be, most specific first.
 _WORD_TERMINALS = ("DURATION", "PERCENT", "NUMBER", "NAME", "SETTING_KEY", "VALUE")
@@ -77,32 +90,39 @@ class PipeLexer(Lexer):
         states = parser_state.parse_conf.parse_table.states
         pos, line, col = 0, 1, 1
         length = len(text)
+        new_token = Token._future_new  # what Token(...) calls, one call fewer per token
+        make = str.__new__
+        match = _NEXT.match
         while pos < length:
-            m = _MASTER.match(text, pos)
-            if m is None:
-                allowed = set(states[parser_state.position])
-                raise BadCharacter(pos, line, col, allowed)
+            m = match(text, pos)
+            if m is None:  # blanks up to the end, or up to a character no token starts with
+                start = _BLANKS.match(text, pos).end()
+                if start == length:
+                    break
+                raise BadCharacter(start, line, col + start - pos, set(states[parser_state.position]))
             kind = m.lastgroup
-            if kind == "OPEN_SCRIPT":  # a script block that is never closed
-                raise BadCharacter(pos, line, col, set(states[parser_state.position]))
-            value = m.group()
+            value = m.group(kind)
             end = m.end()
+            start = end - len(value)
+            col += start - pos
+            if kind == "OPEN_SCRIPT":  # a script block that is never closed
+                raise BadCharacter(start, line, col, set(states[parser_state.position]))
             nl = value.count("\n")
             if nl:
                 end_line = line + nl
                 end_col = len(value) - value.rfind("\n")
             else:
                 end_line, end_col = line, col + len(value)
-            if kind == "WS":
-                pass
-            elif kind == "COMMENT":
+            if kind == "COMMENT":
                 cb = self.callbacks.get("COMMENT")
                 if cb is not None:
-                    cb(Token("COMMENT", value, pos, line, col, end_line, end_col, end))
+                    cb(new_token("COMMENT", value, start, line, col, end_line, end_col, end))
             else:
                 accepts = states[parser_state.position]
-                ttype = self._type(kind, value, accepts)
-                tok = Token(ttype, value, pos, line, col, end_line, end_col, end)
+                ttype = "_NL" if kind == "NL" else self._type(kind, value, accepts)
+                tok = make(Token, value)  # Token._future_new's steps, without its call
+                tok.type, tok.start_pos, tok.value, tok.line, tok.column = ttype, start, value, line, col
+                tok.end_line, tok.end_column, tok.end_pos = end_line, end_col, end
                 if ttype is None:
                     keyword = self._keyword_prefix(value, accepts)
                     if keyword is not None:

@@ -16,11 +16,15 @@ from pipec.diagnostics import WARNING, Diagnostic, Span
 
 #: what the importers write (compiler/importer.py, targets/*/imports): one pattern
 PLACEHOLDER = re.compile(r"REPLACE-ME[A-Za-z0-9-]*|\bOWNER/REPO\b|pipec import: [^'\"]*")
+#: the text each of PLACEHOLDER's alternatives starts with: a file without any has no placeholder
+_WORDS = ("REPLACE-ME", "OWNER/REPO", "pipec import: ")
 
 
 def check(source: str, filename: str) -> list[Diagnostic]:
     """One W601 per source line that holds a placeholder (comment lines aside)."""
-    out = []
+    out: list[Diagnostic] = []
+    if not any(word in source for word in _WORDS):  # issue 18: 10 ms of regex search on 2,500 actions
+        return out
     for number, line in enumerate(source.splitlines(), 1):
         if line.lstrip().startswith("#"):
             continue

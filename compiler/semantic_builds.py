@@ -7,6 +7,7 @@ for CodeBuild built-in variables the platforms do not give alike (W521, W522, :m
 
 from __future__ import annotations
 
+import functools
 import re
 
 from pipec import ast, aws_calls, builtins, dependencies, model, shell_state
@@ -23,6 +24,12 @@ _ECR_IMAGE = lazy(r"[^./]+\.dkr\.ecr\.[^./]+\.[^/]+/[^/:@][^:@]*(?:[:@].*)?")
 
 class BuildChecks(MatrixChecks):
     """Build and test actions into :class:`pipec.model.Build`."""
+
+    @functools.cached_property
+    def pipeline_variables(self) -> tuple[str, ...]:
+        """The names of the pipeline's variables, found once per analysis, not once per build
+        (issue 18: the pipeline's body was scanned for each of 1,300 builds)."""
+        return tuple(v.name for v in self.module.pipeline.body if isinstance(v, ast.VariableStmt))
 
     def build(self, a: ast.BuildAction, st, index, order, sources) -> model.Build:
         seen: dict = {}
@@ -202,7 +209,7 @@ class BuildChecks(MatrixChecks):
             outputs=tuple(outputs), cache=tuple(cache), reports=tuple(reports),
             codeartifact=tuple(ca), aws=aws, github=github, platform_binding=st.via,
             grants=tuple(grants), os=platform["os"], arch=platform["arch"], matrix=matrix, span=a.span)
-        self.matrix_uses(a, build, [v.name for v in self.module.pipeline.body if isinstance(v, ast.VariableStmt)])
+        self.matrix_uses(a, build, self.pipeline_variables)
         self.platform_checks(a, build, seen)
         if build.os == "windows":  # PowerShell commands: the bash readings below do not apply
             return build

@@ -69,17 +69,19 @@ class PipelineChecks(Checker):
                                   "approval. Or keep pull-request pipelines free of deployments.")
         approved = tested = False
         for st in p.stages:
-            orders = sorted({a.run_order for a in st.actions})
-            for order in orders:
-                group = [a for a in st.actions if a.run_order == order]
+            groups: dict[int, list] = {}  # run order -> its actions, in the stage's order
+            for a in st.actions:
+                groups.setdefault(a.run_order, []).append(a)
+            for order in sorted(groups):
+                group = groups[order]
                 for act in group:
                     self.check_deploy(st, act, approved, tested)
                 for act in group:
                     if isinstance(act, model.Approval):
                         approved = True
-                    if isinstance(act, model.Build) and (act.kind == "test" or any(
+                    if not tested and isinstance(act, model.Build) and (act.kind == "test" or any(
                             TESTISH.search(c.text) for ph in act.phases for c in ph.commands)):
-                        tested = True
+                        tested = True  # (once tested, no later command is searched: issue 18)
 
     #: W517 when a minimum healthy percentage keeps every instance of a fleet this small in service
     SMALL_FLEET = 10

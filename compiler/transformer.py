@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pipec.grammar.pipe_parser import Token, Transformer, v_args
+from pipec.grammar.pipe_parser import Discard, GrammarError, Token, Transformer, Tree, VisitError, _vargs_meta, v_args
 
 from pipec import ast
 from pipec.diagnostics import Span
@@ -548,22 +548,87 @@ class ToAst(Transformer):
     def setting(self, meta, c):
         return ast.Setting(str(c[0]), tuple(_val(v) for v in c[1:]), span=span_of(meta))
 
+    # ------------------------------------------------------------------ the walk
+    def transform(self, tree):
+        """lark's ``Transformer.transform``: the same methods called in the same order (children
+        left to right, then the rule; tokens through ``NAME``, ``VALUE``... or kept), the same
+        :class:`VisitError` around an exception a method raises. Without lark's per-node cost
+        (issue 18: a third of transforming a large file): its walk makes a generator per node and
+        looks each method up with ``getattr`` and calls it through the ``v_args`` wrapper
+        (``_call_userfunc`` -> ``_vargs_meta`` -> ``_VArgsWrapper.__call__``); here each rule's
+        and terminal's method is looked up once per transformer and called directly."""
+        rules = self.__dict__.setdefault("_rules_found", {})
+        tokens = self.__dict__.setdefault("_tokens_found", {})
+        visit_tokens = self.__visit_tokens__
+
+        def walk(tree):
+            children = []
+            for c in tree.children:
+                if isinstance(c, Tree):
+                    res = walk(c)
+                elif visit_tokens and isinstance(c, Token):
+                    call = tokens.get(c.type, _UNKNOWN)
+                    if call is _UNKNOWN:
+                        call = tokens[c.type] = self._token_method(c.type)
+                    if call is None:
+                        res = c
+                    else:
+                        try:
+                            res = call(c)
+                        except GrammarError:
+                            raise
+                        except Exception as e:
+                            raise VisitError(c.type, c, e)
+                else:
+                    res = c
+                if res is not Discard:
+                    children.append(res)
+            call = rules.get(tree.data, _UNKNOWN)
+            if call is _UNKNOWN:
+                call = rules[tree.data] = self._rule_method(tree.data)
+            if call is None:
+                return self.__default__(tree.data, children, tree.meta)
+            try:
+                return call(tree.meta, children)
+            except GrammarError:
+                raise
+            except Exception as e:
+                raise VisitError(tree.data, tree, e)
+
+        res = walk(tree) if isinstance(tree, Tree) else tree
+        return None if res is Discard else res
+
+    def _rule_method(self, data: str):
+        """What lark's ``_call_userfunc`` calls for rule ``data``, as ``call(meta, children)``; None
+        for ``__default__``."""
+        try:
+            f = getattr(self, data)
+        except AttributeError:
+            return None
+        wrapper = getattr(f, "visit_wrapper", None)
+        if wrapper is None:
+            return lambda meta, children: f(children)
+        if wrapper is _vargs_meta:  # @v_args(meta=True): f(meta, children), unwrapped
+            return f.base_func
+        return lambda meta, children: wrapper(f, data, children, meta)
+
+    def _token_method(self, type_: str):
+        """What lark's ``_call_userfunc_token`` calls for a token of ``type_``; None to keep it."""
+        try:
+            f = getattr(self, type_)
+        except AttributeError:
+            return None
+        return getattr(f, "base_func", f)  # a v_args wrapper's call is its function's
+
+
+_UNKNOWN = object()
 
 _SHARED: list = []
 
 
 def shared() -> ToAst:
-    """One :class:`ToAst` with every rule method bound once. ``v_args`` wraps the methods in
-    descriptors that build a new wrapper (``functools.update_wrapper``) on every attribute access,
-    that is for every node; binding them in the instance's dict makes each lookup a dict hit
-    (about 10% of parsing a large file). ToAst keeps no state, so one instance serves every parse."""
+    """One :class:`ToAst`, whose methods are looked up once (:meth:`ToAst.transform`). ToAst keeps
+    no state but that, so one instance serves every parse."""
     if not _SHARED:
-        t = ToAst()
-        for name in dir(ToAst):
-            if not name.startswith("__") and callable(getattr(ToAst, name, None)):
-                try:
-                    t.__dict__[name] = getattr(t, name)
-                except (AttributeError, TypeError):
-                    pass
-        _SHARED.append(t)
+        _SHARED.append(ToAst())
     return _SHARED[0]
