@@ -396,6 +396,15 @@ def _add_selection_options(command) -> None:
                          "W508,W509); they do not fail --strict. Errors cannot be ignored")
 
 
+def _add_uses_and_strict(command, strict: str) -> None:
+    """The options ``check`` and ``build`` share."""
+    import argparse  # already imported by build_parser
+    command.add_argument("--allow-outside-uses", action="store_true",
+                         help="let 'use' lines read library files outside the project (E801)")
+    command.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                         help=f"{strict}; --no-strict overrides 'strict = true' of [tool.pipec]")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser. Given ``command``, only that sub-command gets its options (and its
     function); the others are listed by name and help, as ``pipec --help`` and an unknown command's
@@ -431,10 +440,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                            help="diagnostics as text (default, on stderr), or on stdout as a JSON array, a SARIF "
                            "2.1.0 log (code scanning) or GitHub Actions annotations (::error file=...::...)")
-        check.add_argument("--allow-outside-uses", action="store_true",
-                           help="let 'use' lines read library files outside the project (E801)")
-        check.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
-                           help="treat warnings as errors (exit 1); --no-strict overrides 'strict = true' of [tool.pipec]")
+        _add_uses_and_strict(check, "treat warnings as errors (exit 1)")
         _add_selection_options(check)
         from pipec.targets import TARGETS as _TARGETS  # the registry only: no target module is imported here
 
@@ -468,10 +474,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         build.add_argument("--source-root", metavar="DIR",
                            help="the repository root as CodeBuild sees it (default: the .pipe file's directory); "
                            "generated paths in the template are relative to it")
-        build.add_argument("--allow-outside-uses", action="store_true",
-                           help="let 'use' lines read library files outside the project (E801)")
-        build.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
-                           help="treat warnings as errors; --no-strict overrides 'strict = true' of [tool.pipec]")
+        _add_uses_and_strict(build, "treat warnings as errors")
         build.add_argument("--format", choices=("text", "json"), default="text",
                            help="json: one object on standard output saying what was written, unchanged and removed "
                            "(or, with --check, missing, different and stale), with the diagnostics (README.md, "
@@ -724,11 +727,9 @@ def cmd_completion(args) -> int:
     return EXIT_OK
 
 
-#: commands that do one piece of work and exit: the garbage collector stays paused from start-up
-#: to the end (pipec.gc_pause; a check of 173 files leaves 3,096 unreachable objects; for a build,
-#: the exit's collection over troposphere's classes, PyYAML and the model was 25 to 40 ms of a
-#: 0.2 s build of the reference). The others serve (lsp, playground), run act (run) or read
-#: folders of files (import, init) with it on.
+#: commands that do one piece of work and exit: the collector stays paused from start-up to the end
+#: (pipec.gc_pause; the exit's collection was 25-40 ms of a 0.2 s build). The others serve (lsp,
+#: playground), run act (run) or read folders of files (import, init) with it on.
 _ONE_SHOT = frozenset({"check", "build", "fmt", "explain", "graph", "why", "simulate", "pins", "completion"})
 
 
