@@ -35,14 +35,24 @@ def bundled() -> dict[str, dict]:
 
 def pins() -> dict[str, dict]:
     """The pins in effect: the shipped table, with the repository's locked pins over it."""
+    return _table(LOCKED.get())
+
+
+@functools.lru_cache(maxsize=8)
+def _table(locked: tuple) -> dict[str, dict]:
     table = bundled()
-    locked = LOCKED.get()
     if not locked:
         return table
     table = dict(table)
     for action, version, sha in locked:
         table[action] = {**table[action], "version": version, "sha": sha}
     return table
+
+
+@functools.lru_cache(maxsize=8)
+def _versions(locked: tuple) -> dict[str, str]:
+    """SHA -> release tag, for the pins in effect with ``locked``."""
+    return {row["sha"]: row["version"] for row in _table(locked).values()}
 
 
 @contextlib.contextmanager
@@ -68,8 +78,7 @@ def commented_pin(step: dict) -> dict:
     data :mod:`pipec.yamlout` writes, never added to the text."""
     action = step.get("uses")
     if isinstance(action, str) and "@" in action:
-        by_sha = {row["sha"]: row["version"] for row in pins().values()}
-        version = by_sha.get(action.rsplit("@", 1)[1])
+        version = _versions(LOCKED.get()).get(action.rsplit("@", 1)[1])
         if version:
             step = {**step, "uses": yamlout.Commented(action, version)}
     return step
