@@ -247,8 +247,21 @@ def _generic_init(cls):
     return __init__
 
 
+def slot_setter(cls, name: str):
+    """What ``object.__setattr__(obj, name, value)`` calls for an instance of ``cls``: the
+    ``__set__`` of the slot's descriptor (the first in the class's order that defines ``name``),
+    called without the lookup by name; None when that is not a slot (an ordinary setattr then)."""
+    for k in cls.__mro__:
+        if name in k.__dict__:
+            found = k.__dict__[name]
+            return found.__set__ if type(found).__name__ == "member_descriptor" else None
+    return None
+
+
 def _make_init(cls):
-    """``def __init__(self, a, b=<default>, *, span=None)``, each argument stored in its slot."""
+    """``def __init__(self, a, b=<default>, *, span=None)``, each argument stored in its slot
+    (through the slot's descriptor, :func:`slot_setter`: nearly twice as fast as
+    ``object.__setattr__``, which looks the slot up by name on every call)."""
     names = {"NOTHING": NOTHING, "_setattr": object.__setattr__}
     positional, keyword, lines = [], [], []
     annotations = {}
@@ -264,7 +277,12 @@ def _make_init(cls):
         else:
             param = arg
         (keyword if f.kw_only else positional).append(param)
-        lines.append(f"    _setattr(self, {arg!r}, {arg})")
+        setter = slot_setter(cls, arg)
+        if setter is None:
+            lines.append(f"    _setattr(self, {arg!r}, {arg})")
+        else:
+            names[f"_set_{arg}"] = setter
+            lines.append(f"    _set_{arg}(self, {arg})")
         if f.type is not None:
             annotations[arg] = f.type
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
