@@ -8,7 +8,7 @@ parse in a checkout without it), template expansion, the checker, each target's 
 ignore comments and the conversion to LSP diagnostics. The document is bench/perf.py's pipeline
 of ``--actions`` actions, and each edit changes one character of its first command,
 each edit a letter no earlier edit wrote there (so no verdict kept from an earlier edit serves the
-changed command); medians over ``--edits`` edits, in ms of wall and of this process's CPU time. To compare with another checkout, run this file
+changed command), or with ``--typing`` types a character there and deletes it again; medians over ``--edits`` edits, in ms of wall and of this process's CPU time. To compare with another checkout, run this file
 with that checkout's package first on the path.
 """
 
@@ -43,6 +43,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--edits", type=int, default=7)
     ap.add_argument("--actions", type=int, default=2500)
+    ap.add_argument("--typing", action="store_true",
+                    help="each edit types a character into the first command or deletes it again, which "
+                         "moves every later block (bench/lsp.py's '2,500 actions, typing')")
     args = ap.parse_args(argv)
     if (Path(pipec.__file__).parent / "reparse.py").exists():
         from pipec.reparse import Reparser
@@ -57,6 +60,8 @@ def main(argv=None) -> int:
     # a new text each edit (no command text comes back, so no cached verdict serves it)
     letters = string.ascii_letters.replace("n", "") * (args.edits // 51 + 1)
     texts = [big[:i] + c + big[i + 1:] for c in letters[:args.edits]]
+    if args.typing:
+        texts = [big[:i] + "x" + big[i:] if n % 2 == 0 else big for n in range(args.edits)]
     parser(big, path)
     opts, _ = lsp_check._options(path)
     names = list(opts.targets)
@@ -75,7 +80,10 @@ def main(argv=None) -> int:
 
     # what the server keeps across checks (bash -n's verdicts, W503 by statement), when it does
     verdicts = shell_state.Verdicts() if hasattr(shell_state, "Verdicts") else None
-    kept = secretscan.Kept() if hasattr(secretscan, "Kept") else None
+    kept = None
+    if hasattr(secretscan, "Kept"):
+        origin = getattr(getattr(parser, "__self__", None), "origin", None)  # the Reparser's, when it has one
+        kept = secretscan.Kept(origin) if origin is not None else secretscan.Kept()
     keeping = getattr(lsp_check, "keeping", lambda v, k: contextlib.nullcontext())
     for n in range(args.edits):
         text = texts[n]

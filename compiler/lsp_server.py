@@ -210,8 +210,9 @@ class PipeServer(LanguageServer):
         text = self.workspace.get_text_document(uri).source
         cached = self.docs.get(uri)
         if cached is None or cached.text != text:
-            cached = self.docs[uri] = Document(uri, text, self.parsers.setdefault(uri, Reparser()), self.verdicts,
-                                                 self.kept.setdefault(uri, Kept()))
+            parser = self.parsers.setdefault(uri, Reparser())
+            cached = self.docs[uri] = Document(uri, text, parser, self.verdicts,
+                                                 self.kept.setdefault(uri, Kept(parser.origin)))
         return cached
 
     def log(self, message: str, kind=T.MessageType.Log) -> None:

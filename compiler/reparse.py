@@ -17,7 +17,8 @@ changed:
    ``(_pipeline_item _NL+)*``), so the text's tokens, parser states and trees are those of the
    whole document; spans need no correction.
 3. A chunk whose text is unchanged reuses its items, their spans shifted by the lines and
-   characters inserted or removed before it (columns do not move: a chunk starts a line).
+   characters inserted or removed before it (columns do not move: a chunk starts a line);
+   :meth:`Reparser.origin` tells what a moved item was moved from, and by how much.
 4. The pipeline is the items of every chunk in order, with the name and span of the fresh parse;
    the comments are those of the header, of each chunk and of the tail.
 
@@ -94,7 +95,9 @@ def _blank(text: str) -> str:
 
 class _Shift:
     """Moves the spans of a subtree by ``lines`` and ``chars`` (offsets); columns stay. A copy of
-    each node is made field by field (every field of a node class is a slot)."""
+    each node is made field by field (every field of a node class is a slot), by a function
+    compiled once per class (:func:`_mover`): typing a character moves every later block, tens of
+    thousands of nodes in a large pipeline."""
 
     def __init__(self, lines: int, chars: int):
         self.lines, self.chars = lines, chars
@@ -107,33 +110,44 @@ class _Shift:
 
     def value(self, v):
         t = type(v)
-        if t is str or v is None or t is int or t is bool:
+        if t in _PLAIN:
             return v
         if t is Span:
             return self.span(v)
         if t is tuple:
-            return tuple([self.value(x) for x in v])
+            return tuple([x if type(x) in _PLAIN else self.value(x) for x in v])
         if isinstance(v, ast.Node):
-            return self.node(v)
+            move = _MOVERS.get(t) or _mover(t)
+            return move(v, self.value)
         if isinstance(v, (str, int, float)):
             return v
         raise _NoChunks
 
-    def node(self, n):
-        cls = type(n)
-        names = _SLOTS.get(cls)
-        if names is None:
-            names = _SLOTS[cls] = tuple(
-                s for k in cls.__mro__ for s in getattr(k, "__slots__", ()) if not s.startswith("__"))
-        new = object.__new__(cls)
-        value, put = self.value, object.__setattr__
-        for name in names:
-            put(new, name, value(getattr(n, name)))
-        return new
+
+#: the types a field's value is kept as it is without a look
+_PLAIN = frozenset({str, int, bool, type(None)})
+#: each node class's copier (:func:`_mover`)
+_MOVERS: dict[type, object] = {}
 
 
-#: each node class's fields (its slots and its bases')
-_SLOTS: dict[type, tuple[str, ...]] = {}
+def _mover(cls):
+    """``move(node, value)``: a copy of ``node`` with each field's value ``value(v)``, or ``v``
+    itself for a plain value (:data:`_PLAIN`), compiled for the fields of ``cls`` (its slots and its
+    bases')."""
+    from pipec.node import slot_setter
+
+    names = tuple(s for k in cls.__mro__ for s in getattr(k, "__slots__", ()) if not s.startswith("__"))
+    lines = ["def move(n, value):", "    o = _new(_cls)"]
+    scope = {"_new": object.__new__, "_put": object.__setattr__, "_cls": cls, "_plain": _PLAIN}
+    for i, name in enumerate(names):
+        setter = slot_setter(cls, name)
+        scope[f"_set{i}"] = setter
+        put = f"_set{i}(o, " if setter is not None else f"_put(o, {name!r}, "
+        lines += [f"    v = n.{name}", f"    {put}v if v.__class__ in _plain else value(v))"]
+    lines.append("    return o")
+    exec(compile("\n".join(lines) + "\n", f"<pipec.reparse mover of {cls.__qualname__}>", "exec"), scope)
+    _MOVERS[cls] = scope["move"]
+    return scope["move"]
 
 
 class _Chunk:
@@ -144,12 +158,17 @@ class _Chunk:
     def __init__(self, text: str, pos: int, line: int, items: tuple, comments: tuple):
         self.text, self.pos, self.line, self.items, self.comments = text, pos, line, items, comments
 
-    def moved(self, pos: int, line: int) -> "_Chunk":
+    def moved(self, pos: int, line: int, origins: dict) -> "_Chunk":
+        """This chunk at ``pos`` and ``line``; each item made for it is filed in ``origins`` (its
+        id -> (the item, the item it was moved from, the :class:`_Shift`))."""
         if pos == self.pos and line == self.line:
             return self
         shift = _Shift(line - self.line, pos - self.pos)
         comments = tuple(ast.Comment(c.text, c.line + shift.lines, c.column) for c in self.comments)
-        return _Chunk(self.text, pos, line, shift.value(self.items), comments)
+        items = shift.value(self.items)
+        for new, old in zip(items, self.items):
+            origins[id(new)] = (new, old, shift)
+        return _Chunk(self.text, pos, line, items, comments)
 
 
 class Reparser:
@@ -158,13 +177,23 @@ class Reparser:
 
     def __init__(self):
         self._cache: dict[str, _Chunk] = {}
+        self._origins: dict[int, tuple] = {}  # see _Chunk.moved: the last parse's moved items
         self.reused = self.parsed = 0
+
+    def origin(self, item) -> tuple | None:
+        """(the statement ``item`` of the last parse was moved from, the :class:`_Shift` that
+        moved it: its ``span``) when ``item`` is a statement of a block whose text did not change
+        but whose place did; else None. What was found in the old statement, moved by the shift,
+        is what would be found in the new one (:class:`pipec.secretscan.Kept`)."""
+        hit = self._origins.get(id(item))
+        return (hit[1], hit[2]) if hit is not None and hit[0] is item else None
 
     def parse(self, text: str, filename: str = "<input>") -> ast.Module:
         """What :func:`pipec.parser.parse` returns for ``text``; raises the same diagnostics."""
         from pipec.parser import parse
 
         self.reused = self.parsed = 0
+        self._origins = {}
         cut = chunks(text)
         if cut is not None:
             try:
@@ -193,16 +222,17 @@ class Reparser:
             raise _NoChunks
         found = self._attribute(fresh, dirty)
         cache: dict[str, _Chunk] = {}
+        origins: dict[int, tuple] = {}
         items: list = []
         comments = [c for c in fresh.comments if c.line < placed[0][2]] if placed else list(fresh.comments)
         for start, _end, line, chunk in placed:
-            got = found.get(start) or self._cache[chunk].moved(start, line)
+            got = found.get(start) or self._cache[chunk].moved(start, line, origins)
             cache[chunk] = got
             items += got.items
             comments += got.comments
         last = placed[-1][2] + placed[-1][3].count("\n") if placed else 0
         comments += [c for c in fresh.comments if c.line >= last] if placed else []
-        self._cache = cache
+        self._cache, self._origins = cache, origins
         self.parsed, self.reused = len(found), len(placed) - len(found)
         p = fresh.pipeline
         pipeline = ast.Pipeline(p.name, tuple(items), span=p.span)

@@ -53,7 +53,7 @@ from typing import Iterator, NamedTuple
 
 from pipec import ast
 from pipec.diagnostics import WARNING, Diagnostic, Span
-from pipec.node import fields, has
+from pipec.node import evolve, fields, has
 
 #: The enabled detect-secrets plugins: class name -> (module, what a match looks like). The
 #: module docstring says why the others are off.
@@ -524,11 +524,14 @@ class Kept:
     pipeline that uses templates is scanned whole. Only the last check's statements are kept.
     ``scanned`` counts the statements the last check scanned (for tests and measurements)."""
 
-    __slots__ = ("by_item", "scanned")
+    __slots__ = ("by_item", "scanned", "origin")
 
-    def __init__(self):
+    def __init__(self, origin=None):
         self.by_item: dict[object, tuple] = {}  # _key -> (statement, file name, findings)
         self.scanned = 0
+        #: the Reparser's :meth:`~pipec.reparse.Reparser.origin`: a statement moved by an edit
+        #: before it (typing a character moves every later block) takes its old findings, moved
+        self.origin = origin
 
 
 #: the findings :func:`check` reuses and keeps (set by :func:`pipec.lsp_check.keeping`); None:
@@ -553,12 +556,29 @@ def check(module: ast.Module) -> list[tuple[Span | None, Diagnostic]]:
         key = _key(item)
         hit = kept.by_item.get(key)
         if not _same(hit, item, module.filename):
-            hit = (item, module.filename, _check(module, _items(item)))
-            kept.scanned += 1
+            hit = _moved(kept, item, module.filename)
+            if hit is None:
+                hit = (item, module.filename, _check(module, _items(item)))
+                kept.scanned += 1
         now[key] = hit
         out += hit[2]
     kept.by_item = now
     return out
+
+
+def _moved(kept: Kept, item, filename: str) -> tuple | None:
+    """The kept findings of the statement ``item`` was moved from, moved as it was; None when it
+    was not moved or they are not kept."""
+    origin = kept.origin(item) if kept.origin is not None else None
+    if origin is None:
+        return None
+    old, shift = origin
+    hit = kept.by_item.get(_key(old))
+    if not _same(hit, old, filename):
+        return None
+    moved = shift.span
+    return (item, filename, [(None if at is None else moved(at), d if d.span is None else evolve(d, span=moved(d.span)))
+                             for at, d in hit[2]])
 
 
 def _key(item) -> object:

@@ -147,7 +147,7 @@ def test_the_replay_catches_a_wrong_cache(monkeypatch, bug):
     """The comparison has teeth: a chunk reused whatever its text (keyed by its line instead), or
     reused without moving its spans, makes the replay report mismatches."""
     if bug == "unshifted":
-        monkeypatch.setattr(reparse._Chunk, "moved", lambda self, pos, line: self)
+        monkeypatch.setattr(reparse._Chunk, "moved", lambda self, pos, line, origins: self)
     else:
         real = Reparser._parse
 
@@ -181,7 +181,8 @@ def check_json(text: str, tmp: Path) -> list[dict]:
 def test_the_servers_check_after_each_edit_is_pipec_checks(path, tmp_path):
     """End to end: lsp_check.check with the document's Reparser gives ``pipec check --format
     json``'s diagnostics after every edit."""
-    r, verdicts, kept = Reparser(), shell_state.Verdicts(), secretscan.Kept()
+    r, verdicts = Reparser(), shell_state.Verdicts()
+    kept = secretscan.Kept(r.origin)  # as the server makes it: moved statements keep their findings
     doc = str(tmp_path / "doc.pipe")
     for text in edits(path.read_text(encoding="utf-8"), random.Random(7), 25):
         got = [d.to_dict() for d in lsp_check.check(text, doc, r.parse, verdicts, kept).diagnostics]
@@ -220,7 +221,8 @@ def verdict_replay(text: str, tmp_path: Path, n: int, verdicts, kept=None) -> tu
     """(edits whose diagnostics differ from ``pipec check --format json``'s, edits with an E210,
     edits where bash was asked about at most one command, edits with a W503 where the secret scan
     reused a statement's findings) over ``n`` command edits."""
-    r, kept = Reparser(), kept or secretscan.Kept()
+    r = Reparser()
+    kept = kept or secretscan.Kept(r.origin)
     doc = str(tmp_path / "doc.pipe")
     bad = with_e210 = saved = secrets = 0
     for text in command_edits(text, random.Random(11), n):
@@ -280,3 +282,32 @@ def test_the_replay_catches_stale_findings(monkeypatch, tmp_path):
     monkeypatch.setattr(secretscan, "_same", lambda hit, item, filename: hit is not None)
     bad, *_ = verdict_replay(generate_pipe(60), tmp_path, 30, shell_state.Verdicts())
     assert bad > 0
+
+
+def test_moved_statements_keep_their_secret_findings_moved(tmp_path):
+    """Typing in the first stage moves every later block: the W503 of a later stage is taken from
+    the last check, moved by the shift (not scanned again), and is ``pipec check``'s; a Kept that
+    took them unmoved (the bug) points at the old place."""
+    from pipec.reparse import _Shift
+
+    text = generate_pipe(120)
+    k = text.rindex("env PART = ")  # in the last stage: a secret written as a plain value
+    text = text[:k] + 'env TOKEN = "ghp_' + "a1B2" * 9 + '"\n        ' + text[k:]
+    i = text.index('"npm run build') + 1
+    typed = text[:i] + "x" + text[i:]
+    doc = str(tmp_path / "doc.pipe")
+    for broken in (False, True):
+        r = Reparser()
+
+        def origin(item, r=r):
+            hit = r.origin(item)
+            return hit if hit is None or not broken else (hit[0], _Shift(0, 0))
+
+        kept = secretscan.Kept(origin)
+        lsp_check.check(text, doc, r.parse, None, kept)
+        got = [d.to_dict() for d in lsp_check.check(typed, doc, r.parse, None, kept).diagnostics]
+        want = check_json(typed, tmp_path)
+        assert any(d["code"] == "W503" for d in want)
+        assert kept.scanned <= 2  # the stage typed in, not the others
+        assert (got == want) is not broken
+
