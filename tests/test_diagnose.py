@@ -117,6 +117,135 @@ def test_templates_stay_far_below_the_quotas_the_diagnose_path_assumes(path):
                 assert per_unit * EMIT_ABOVE <= quota / 2, (rel, key, per_unit)
 
 
+def _counts(text: str) -> tuple[int, int, int]:
+    import yaml
+
+    data = yaml.load(text, Loader=_CfnLoader)
+    return tuple(len(data.get(key) or {}) for key in ("Resources", "Outputs", "Parameters"))
+
+
+def _with_copies(pipeline, copies: int):
+    """``pipeline`` with ``copies`` more of each action in its stage, renamed (and their outputs
+    renamed), reading what the original reads."""
+    from pipec.node import evolve
+
+    def renamed(a, i: int):
+        outs = getattr(a, "outputs", ())
+        outs = tuple(o + f"c{i}" if isinstance(o, str) else evolve(o, name=o.name + f"c{i}") for o in outs)
+        return evolve(a, name=f"{a.name}c{i}", **({"outputs": outs} if hasattr(a, "outputs") else {}))
+
+    return evolve(pipeline, stages=tuple(
+        evolve(st, actions=(*st.actions, *(renamed(a, i) for i in range(copies) for a in st.actions)))
+        for st in pipeline.stages))
+
+
+def assert_bounded(text: str, path: str = "pipeline.pipe") -> bool:
+    """Whether ``text`` compiled to an unplaced pipeline that builds. If so, the AWS target's
+    template and the GitHub target's companion hold at most what the diagnose modules' bounds say
+    (resources, outputs, parameters); and so does the part of each bound that grows with the
+    actions: with two more of each action, each template gains at most what its bound gains (the
+    fixed part of a bound cannot hide an action that makes more than its bound says)."""
+    from pipec.targets.aws import diagnose as aws_diagnose
+    from pipec.targets.github import diagnose as github_diagnose
+
+    def made(p):
+        files = generate_by_target(p, EmitContext(source="pipeline.pipe", prefix=""), list(TARGETS))
+        return {rel: _counts(out) for f in files.values() for rel, out in f.items()
+                if rel in (f"aws/{p.name}.template.yaml", f"github/{p.name}.template.yaml")}
+
+    try:
+        pipeline, _ = pipec.compile_text(text, path)
+        if pipeline.placed:
+            return False
+        before = made(pipeline)
+    except Diagnostics:
+        return False
+    bigger = _with_copies(pipeline, 2)
+    try:
+        after = made(bigger)
+    except Diagnostics:  # the copies collide (a name made from the action's is too long...)
+        after = {}
+    for p, counts_of in ((pipeline, before), (bigger, after)):
+        for rel, counts in counts_of.items():
+            bound = (aws_diagnose if rel.startswith("aws/") else github_diagnose).bound(p)
+            assert all(c <= b for c, b in zip(counts, bound)), (rel, counts, bound)
+    for rel, counts in after.items():
+        module = aws_diagnose if rel.startswith("aws/") else github_diagnose
+        grown = [a - b for a, b in zip(counts, before.get(rel, (0, 0, 0)))]
+        allowed = [a - b for a, b in zip(module.bound(bigger), module.bound(pipeline))]
+        assert all(g <= a for g, a in zip(grown, allowed)), (rel, grown, allowed)
+    return True
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_templates_stay_within_the_diagnose_bounds(path):
+    """The bounds by which the diagnose modules trust a large pipeline's templates to be within
+    CloudFormation's quotas without making them (:func:`pipec.targets.aws.diagnose.bound`,
+    :func:`pipec.targets.github.diagnose.bound`) are never below what the templates hold, nor
+    below what more actions add."""
+    assert_bounded(path.read_text(encoding="utf-8"), str(path))
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(P.pipelines())
+def test_generated_pipelines_stay_within_the_diagnose_bounds(drawn):
+    text, _constructs = drawn
+    assert_bounded(text)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_mutated_examples_stay_within_the_diagnose_bounds(data):
+    path = data.draw(st.sampled_from(EXAMPLES))
+    assert_bounded(data.draw(S.mutations(path.read_text(encoding="utf-8"))), str(path))
+
+
+def test_the_bounds_are_used_and_can_fail():
+    """A large pipeline of invokes and a few builds is diagnosed without making its files, and one
+    of many builds is not; a quarter of each bound fails the check, and so does a bound that gives
+    a build one resource where the builder makes three, once the actions are copied (the checks
+    can fail)."""
+    import sys
+
+    from pipec.targets.aws import diagnose as aws_diagnose
+    from pipec.targets.github import diagnose as github_diagnose
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from perf import generate_pipe
+
+    big, _ = pipec.compile_text(generate_pipe(2500), "scale.pipe")
+    assert not aws_diagnose.needs_files(big) and not github_diagnose.needs_files(big, None)
+    many, _ = pipec.compile_text(_aws_builds(200), "many.pipe")
+    assert aws_diagnose.needs_files(many)
+    text = (ROOT / "examples" / "02-reference.pipe").read_text(encoding="utf-8")
+    for module in (aws_diagnose, github_diagnose):
+        real = module.bound
+        module.bound = lambda p, real=real: tuple(max(0, b // 4) for b in real(p))  # a bound too low
+        try:
+            with pytest.raises(AssertionError):
+                assert_bounded(text)
+        finally:
+            module.bound = real
+    assert assert_bounded(text)
+    from pipec import model
+
+    real = aws_diagnose.bound
+
+    def low(p):
+        r, o, n = real(p)
+        return r - 3 * sum(isinstance(a, model.Build) for st in p.stages if st.platform in (None, "aws")
+                           for a in st.actions), o, n
+
+    site = (ROOT / "examples" / "10-static-site-s3.pipe").read_text(encoding="utf-8")
+    aws_diagnose.bound = low
+    try:
+        with pytest.raises(AssertionError, match="aws/"):
+            assert_bounded(site)
+    finally:
+        aws_diagnose.bound = real
+    assert assert_bounded(site)
+
+
 def _cfn_loader():
     import yaml
 

@@ -6,9 +6,11 @@ build`` reports what emitting says.
 
 Two things are known only by making the files, and for them this module emits, as ``pipec build``
 does: ``patch`` lines (E413 for a path that is not there, W540/W541 for what a patch changes,
-found by reading the patched files back). So does a pipeline large enough to come near
-CloudFormation's quotas (E412, which troposphere reports while the template is made): see
-:data:`EMIT_ABOVE`. Without patches it emits with :attr:`pipec.build.EmitContext.diagnose_only`,
+found by reading the patched files back). So does a pipeline that may come near
+CloudFormation's quotas (E412, which troposphere reports while the template is made): one of
+more than :data:`EMIT_ABOVE` sources, triggers and actions whose template :func:`bound` cannot
+keep within them, or that places actions in other accounts or Regions (their templates are not
+bounded here). Without patches it emits with :attr:`pipec.build.EmitContext.diagnose_only`,
 which leaves out the template's text (to_dict and the YAML: nothing there is checked).
 """
 
@@ -18,8 +20,9 @@ from pipec import model, patches
 from pipec.diagnostics import Diagnostics
 from pipec.targets.aws import checks
 
-#: above this many sources, triggers and actions (:func:`size`), :func:`diagnose` makes the
-#: template, so that E412 is reported as emitting reports it. CloudFormation takes at most 500
+#: up to this many sources, triggers and actions (:func:`size`) a pipeline's templates are within
+#: the quotas, whatever it holds; above, :func:`diagnose` makes the template, so that E412 is
+#: reported as emitting reports it, unless :func:`bound` keeps it within them. CloudFormation takes at most 500
 #: resources, 200 outputs and 200 parameters in one template; the builder makes a fixed few
 #: resources for the pipeline and at most a dozen per source, trigger or action (a Lambda
 #: deployment through CodeDeploy: its deployer project, role, log group, application, group,
@@ -35,9 +38,55 @@ def size(pipeline: model.Pipeline) -> int:
     return sum(1 + len(src.triggers) for src in pipeline.sources) + sum(len(st.actions) for st in pipeline.stages)
 
 
+#: CloudFormation's quotas for one template: resources, outputs, parameters
+QUOTAS = (500, 200, 200)
+#: what the builder makes once per template whatever the pipeline holds (the artifact bucket, its
+#: policy and key, the log key, the access-log bucket, the pipeline and its role; their outputs
+#: and parameters), with room to spare: (resources, outputs, parameters)
+FIXED = (12, 6, 4)
+
+
+def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
+    """At least as many (resources, outputs, parameters) as the template of an unplaced
+    ``pipeline`` has: :data:`FIXED`, and for each source its connection, change rule and the
+    events role, for each trigger its rule, and for each action on CodePipeline what the builder
+    makes for it: a build's project, log group, role and batch role (two outputs), three for each
+    CodeArtifact login; a CodeDeploy deployment's application, group, configuration, roles, hook
+    policy and Lambda deployer project; a stack's role; an approval's topic and a subscription per
+    address. A bucket deployment and a Lambda invoke add statements to the pipeline's role only.
+    tests/test_diagnose.py holds every example and drawn pipeline to it."""
+    r, o, n = FIXED
+    for src in pipeline.sources:
+        r, o, n = r + 3 + 2 * len(src.triggers), o + 1 + len(src.triggers), n + 1
+    for st in pipeline.stages:
+        if st.platform not in (None, "aws"):
+            continue
+        for a in st.actions:
+            if isinstance(a, model.Build):
+                r, o = r + 4 + 3 * len(a.codeartifact), o + 2
+            elif isinstance(a, model.Deploy):
+                r, o, n = r + 10, o + 3, n + 2
+            elif isinstance(a, model.StackDeploy):
+                r, o, n = r + 2, o + 1, n + 2
+            elif isinstance(a, model.Approval):
+                r, n = r + 1 + len(a.notify_emails), n + 1
+            elif not isinstance(a, (model.BucketDeploy, model.Invoke)):
+                r, o, n = r + 12, o + 3, n + 2  # a kind this bound does not know: a dozen
+    return r, o, n
+
+
+def within_quotas(counts: tuple[int, int, int]) -> bool:
+    """Whether ``counts`` (resources, outputs, parameters) are within :data:`QUOTAS`."""
+    return all(c <= q for c, q in zip(counts, QUOTAS))
+
+
 def needs_files(pipeline: model.Pipeline) -> bool:
     """Whether the AWS target's diagnostics of ``pipeline`` need its files (see the module)."""
-    return bool(patches.all_patches(pipeline, "aws")) or size(pipeline) > EMIT_ABOVE
+    if patches.all_patches(pipeline, "aws"):
+        return True
+    if size(pipeline) <= EMIT_ABOVE:
+        return False
+    return pipeline.placed or not within_quotas(bound(pipeline))
 
 
 def diagnose(pipeline: model.Pipeline, ctx) -> None:
@@ -52,10 +101,11 @@ def diagnose(pipeline: model.Pipeline, ctx) -> None:
     p = pipeline
     repo_source = checks.repository_source(p)
     stages = [s for s in p.stages if s.platform in (None, "aws")]
+    placed = p.placed  # a walk over every action: once, not once per action
     # the builder's order: the stores of a pipeline with actions elsewhere, the sources' triggers
     # (each source's E411 together), the EC2 revisions' appspecs, then each deployment in stage
     # and run order; it stops at the first that fails
-    if p.placed:
+    if placed:
         problem = checks.placed_store_problem(p)
         if problem is not None:
             raise Diagnostics([problem])
@@ -74,7 +124,7 @@ def diagnose(pipeline: model.Pipeline, ctx) -> None:
     for st in stages:
         for act in (a for order in sorted({a.run_order for a in st.actions})
                     for a in st.actions if a.run_order == order):
-            if p.placed and checks.place_of(p, act):
+            if placed and checks.place_of(p, act):
                 problem = checks.placed_deploy_problem(p, act) or checks.placed_artifact_problem(p, act)
                 if problem is not None:
                     raise Diagnostics([problem])

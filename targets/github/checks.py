@@ -222,3 +222,17 @@ class Checks:
                   "[ci skip], [no ci], [skip actions] or [actions skip] or ends with 'skip-checks: true', nor for a "
                   "push made with a workflow's GITHUB_TOKEN: keep those words out of commit messages and push from "
                   "workflows with a GitHub App or personal access token.")
+
+
+def needs_aws_for_inputs(p: model.Pipeline, act) -> bool:
+    """Whether ``act``'s job fetches an input from AWS (an S3 or CodeCommit source)."""
+    return any(s.name in act.inputs and s.provider in ("s3", "codecommit") for s in p.sources)
+
+
+def takes_credentials(p: model.Pipeline, b: model.Build) -> bool:
+    """Whether the job of build ``b`` (not run in CodeBuild) takes AWS credentials, with a role of
+    its own in the companion template (:mod:`.build_credentials`): for CodeArtifact, secrets
+    fetched from AWS, inputs from S3 or CodeCommit, ``allow`` lines, or ``aws { role }`` (its
+    commands run as that role)."""
+    return bool(b.codeartifact) or any(s.github_secret is None for s in b.secrets) \
+        or needs_aws_for_inputs(p, b) or bool(b.grants) or b.aws.has("role")

@@ -8,8 +8,10 @@ emitting says.
 What is known only by making the files makes this module emit, as ``pipec build`` does
 (:func:`needs_files`): ``patch`` lines (E413, W540, W541), the source root's ``pipec.lock`` (E003),
 a container build (W524 names the steps of the job that run the image's AWS CLI), two actions
-whose job ids could be the same (E408), and a pipeline large enough to come near CloudFormation's
-quotas in the companion template (E412; :data:`pipec.targets.aws.diagnose.EMIT_ABOVE`). Without
+whose job ids could be the same (E408), and a pipeline that may come near CloudFormation's
+quotas in the companion template (E412): more than :data:`pipec.targets.aws.diagnose.EMIT_ABOVE`
+sources, triggers and actions, and a companion that :func:`bound` cannot keep within the
+quotas, or actions placed in other accounts or Regions. Without
 ``patch`` lines it emits with :attr:`pipec.build.EmitContext.diagnose_only`, which leaves out the
 workflow's text (its YAML and the steps it shares by anchors: nothing there is checked).
 """
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from pipec import model, patches
 from pipec.diagnostics import Diagnostics
-from pipec.targets.github.checks import Checks, job_id
+from pipec.targets.github.checks import Checks, job_id, takes_credentials
 from pipec.targets.github.matrix import Matrices
 from pipec.targets.github.triggers import Triggers
 
@@ -27,11 +29,50 @@ from pipec.targets.github.triggers import Triggers
 FETCHED_BY_JOBS = ("github", "s3", "codecommit")
 
 
+#: what the companion template holds whatever the workflow's jobs do (the OIDC provider or its
+#: parameter, the revision bucket with its policy and key, the log key; their outputs and
+#: parameters), with room to spare: (resources, outputs, parameters)
+FIXED = (12, 6, 5)
+
+
+def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
+    """At least as many (resources, outputs, parameters) as the companion template of an unplaced
+    ``pipeline`` has: :data:`FIXED`, a role and its output for each job that takes AWS
+    credentials (a build only when :func:`.checks.takes_credentials` says so or it runs in
+    CodeBuild; an approval's request job), and what the AWS target's builder makes for the
+    workflow: a CodeBuild project's resources for a build run in CodeBuild, three for each
+    CodeArtifact login, a CodeDeploy deployment's resources, a stack's role, an approval's topic
+    and subscriptions. tests/test_diagnose.py holds every example and drawn pipeline to it."""
+    r, o, n = FIXED
+    for st in pipeline.stages:
+        if st.platform not in (None, "github"):
+            continue
+        for a in st.actions:
+            if isinstance(a, model.Build):
+                in_codebuild = a.github.has("run_in_codebuild")
+                role = 1 if in_codebuild or takes_credentials(pipeline, a) else 0
+                r += role + 3 * len(a.codeartifact) + (4 if in_codebuild else 0)
+                o += role + (2 if in_codebuild else 0)
+            elif isinstance(a, model.Deploy):
+                r, o, n = r + 11, o + 4, n + 2
+            elif isinstance(a, model.StackDeploy):
+                r, o, n = r + 2, o + 2, n + 2
+            elif isinstance(a, model.Approval):
+                r, o, n = r + 3 + len(a.notify_emails), o + 2, n + 1
+            elif isinstance(a, (model.BucketDeploy, model.Invoke)):
+                r, o = r + 1, o + 1
+            else:
+                r, o, n = r + 12, o + 3, n + 2  # a kind this bound does not know: a dozen
+    return r, o, n
+
+
 def needs_files(pipeline: model.Pipeline, ctx) -> bool:
     """Whether the GitHub target's diagnostics of ``pipeline`` need its files (see the module)."""
-    from pipec.targets.aws.diagnose import EMIT_ABOVE, size
+    from pipec.targets.aws.diagnose import EMIT_ABOVE, size, within_quotas
 
-    if patches.all_patches(pipeline, "github") or getattr(ctx, "root", "") or size(pipeline) > EMIT_ABOVE:
+    if patches.all_patches(pipeline, "github") or getattr(ctx, "root", ""):
+        return True
+    if size(pipeline) > EMIT_ABOVE and (pipeline.placed or not within_quotas(bound(pipeline))):
         return True
     stages = [s for s in pipeline.stages if s.platform in (None, "github")]
     acts = [a for st in stages for a in st.actions]

@@ -16,7 +16,7 @@ from pipec.targets.aws import emit as aws
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
 from pipec.targets.github.artifacts import download_steps
 from pipec.targets.github.builtins import values as builtin_values
-from pipec.targets.github.checks import RUNTIME_ACTIONS, env_name, job_id
+from pipec.targets.github.checks import RUNTIME_ACTIONS, env_name, job_id, needs_aws_for_inputs, takes_credentials
 
 __all__ = ["Jobs", "RUNTIME_ACTIONS", "env_name", "job_id"]  # env_name and job_id: imported from here too
 from pipec.targets.github.pins import uses
@@ -40,8 +40,6 @@ CONTAINER_SRC_DIR = "CodeBuild's source directory in the container"
 #: the commit a run builds: a pull request's head (its source branch, as on CodePipeline), else
 #: the pushed commit
 HEAD_COMMIT = "${{ github.event.pull_request.head.sha || github.sha }}"
-
-
 
 
 class Jobs:
@@ -127,7 +125,7 @@ class Jobs:
         return steps, env
 
     def needs_aws_for_inputs(self, act) -> bool:
-        return any(s.name in act.inputs and s.provider in ("s3", "codecommit") for s in self.p.sources)
+        return needs_aws_for_inputs(self.p, act)
 
     # ------------------------------------------------------------------ build and test
     def build_job(self, b: model.Build, job: dict) -> dict:
@@ -147,12 +145,10 @@ class Jobs:
         self.image_checks(b, job["runs-on"])
         input_steps, input_env = self.input_steps(b, jid, job)
         steps.extend(input_steps)
-        uses_aws = bool(b.codeartifact) or any(s.github_secret is None for s in b.secrets) \
-            or self.needs_aws_for_inputs(b) or bool(b.grants)
         if b.grants:  # kept as written: an IAM policy variable (${aws:username}) must not become a Sub
             self.grant(jid, [dict(st, Resource=[r.replace("${", "${!") for r in st["Resource"]])
                              for st in aws.grant_statements(b)])
-        if uses_aws or b.aws.has("role"):  # .build_credentials: aws { role } runs the commands as that role
+        if takes_credentials(self.p, b):  # .build_credentials
             steps[:0] = self.build_credentials(b, jid, job)
         for runtime, version in b.runtimes:
             if not self.runtime_available(b, runtime):
