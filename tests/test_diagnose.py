@@ -291,8 +291,35 @@ def _aws_builds(n: int, patch: str = "") -> str:
     return "\n".join(lines + ["}", ""])
 
 
+def _ecs_deploys(n: int, alarms: int, via: str | None = None) -> str:
+    """A pipeline of ``n`` ECS blue/green deployments through CodeDeploy, each rolled back on
+    ``alarms`` CloudWatch alarms: every alarm's name is a parameter of the template (CodeDeploy
+    takes ten per deployment group), so 30 deployments of 7 alarms pass CloudFormation's 200
+    parameters (E412) with few resources."""
+    names = " ".join(f"alarm-{k}" for k in range(alarms))
+    lines = ["pipeline alarmed {", '  source app github "my-org/app" {', "    on push branches main", "  }",
+             f"  stage release{f' via {via}' if via else ''} {{"]
+    for i in range(n):
+        lines += [f"    deploy d{i} to ecs {{", "      from app", "      cluster prod", f"      service svc-{i}",
+                  "      container web port 8080",
+                  '      listener "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb/'
+                  '0123456789abcdef/0123456789abcdef"',
+                  f"      target_groups blue-{i} green-{i}", "      strategy canary 10% then rest after 5m",
+                  f"      rollback on failure alarm {names}", "    }"]
+    return "\n".join(lines + ["  }", "}", ""])
+
+
+def test_the_bounds_count_each_rollback_alarm():
+    """Each rollback alarm is a parameter of the AWS template and of the companion: a deployment
+    of five alarms holds the bounds (which gave a deployment two parameters, whatever its alarms)."""
+    assert assert_bounded(_ecs_deploys(1, 5))
+    assert assert_bounded(_ecs_deploys(3, 10))
+
+
 @pytest.mark.parametrize("text", [
     pytest.param(_aws_builds(40), id="40-aws-builds"),
+    pytest.param(_ecs_deploys(30, 7, "aws"), id="30-ecs-deploys-7-alarms-E412"),
+    pytest.param(_ecs_deploys(30, 7, "github"), id="30-ecs-deploys-7-alarms-github-E412"),
     pytest.param(_aws_builds(200), id="200-aws-builds-E412"),
     pytest.param(_aws_builds(40, '      aws {\n        patch set Resources.B0Project.Properties.Description = "x"\n      }'),
                  id="40-aws-builds-patched"),

@@ -52,8 +52,10 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
     events role, for each trigger its rule, and for each action on CodePipeline what the builder
     makes for it: a build's project, log group, role and batch role (two outputs), three for each
     CodeArtifact login; a CodeDeploy deployment's application, group, configuration, roles, hook
-    policy and Lambda deployer project; a stack's role; an approval's topic and a subscription per
-    address. A bucket deployment and a Lambda invoke add statements to the pipeline's role only.
+    policy and Lambda deployer project, and a parameter per rollback alarm (each alarm's name is
+    one, :meth:`.codedeploy.CodeDeployMixin.deployment_group`); a stack's role; an approval's topic
+    and a subscription per address. A bucket deployment and a Lambda invoke add statements to the
+    pipeline's role only.
     tests/test_diagnose.py holds every example and drawn pipeline to it."""
     r, o, n = FIXED
     for src in pipeline.sources:
@@ -65,7 +67,7 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
             if isinstance(a, model.Build):
                 r, o = r + 4 + 3 * len(a.codeartifact), o + 2
             elif isinstance(a, model.Deploy):
-                r, o, n = r + 10, o + 3, n + 2
+                r, o, n = r + 10, o + 3, n + 2 + len(a.rollback.alarms)
             elif isinstance(a, model.StackDeploy):
                 r, o, n = r + 2, o + 1, n + 2
             elif isinstance(a, model.Approval):

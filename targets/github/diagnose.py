@@ -41,8 +41,8 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
     credentials (a build only when :func:`.checks.takes_credentials` says so or it runs in
     CodeBuild; an approval's request job), and what the AWS target's builder makes for the
     workflow: a CodeBuild project's resources for a build run in CodeBuild, three for each
-    CodeArtifact login, a CodeDeploy deployment's resources, a stack's role, an approval's topic
-    and subscriptions. tests/test_diagnose.py holds every example and drawn pipeline to it."""
+    CodeArtifact login, a CodeDeploy deployment's resources (a parameter per rollback alarm among
+    them), a stack's role, an approval's topic and subscriptions. tests/test_diagnose.py holds every example and drawn pipeline to it."""
     r, o, n = FIXED
     for st in pipeline.stages:
         if st.platform not in (None, "github"):
@@ -54,7 +54,7 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
                 r += role + 3 * len(a.codeartifact) + (4 if in_codebuild else 0)
                 o += role + (2 if in_codebuild else 0)
             elif isinstance(a, model.Deploy):
-                r, o, n = r + 11, o + 4, n + 2
+                r, o, n = r + 11, o + 4, n + 2 + len(a.rollback.alarms)
             elif isinstance(a, model.StackDeploy):
                 r, o, n = r + 2, o + 2, n + 2
             elif isinstance(a, model.Approval):
