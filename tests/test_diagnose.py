@@ -316,8 +316,28 @@ def test_the_bounds_count_each_rollback_alarm():
     assert assert_bounded(_ecs_deploys(3, 10))
 
 
+def _codeartifact_builds(n: int, via: str, emails: int = 0) -> str:
+    """A pipeline of ``n`` builds, each logged in to seven CodeArtifact repositories of domains of
+    their own (21 resources on each template), and an approval that e-mails ``emails`` addresses
+    when ``emails``: 22 such builds on CodePipeline pass 500 resources (E412) with 24 sources,
+    triggers and actions, fewer than EMIT_ABOVE."""
+    tools = ["npm", "pip", "twine", "maven", "dotnet", "nuget", "swift"]
+    lines = ["pipeline packages {", '  source app github "my-org/app" {', "    on push branches main", "  }",
+             f"  stage build via {via} {{"]
+    for i in range(n):
+        lines += [f"    build b{i} {{", *(f"      codeartifact {t} domain d{i}-{t} repository r{i}-{t}" for t in tools),
+                  '      build "make"', "    }"]
+    if emails:
+        addresses = " ".join(f'"team-{k}@example.com"' for k in range(emails))
+        lines += ["    approve release {", f"      notify email {addresses}",
+                  '      github {', '        reviewers "my-org/release"', "      }", "    }"]
+    return "\n".join(lines + ["  }", "}", ""])
+
+
 @pytest.mark.parametrize("text", [
     pytest.param(_aws_builds(40), id="40-aws-builds"),
+    pytest.param(_codeartifact_builds(22, "aws"), id="22-codeartifact-builds-E412"),
+    pytest.param(_codeartifact_builds(22, "github", emails=40), id="22-codeartifact-builds-github-E412"),
     pytest.param(_ecs_deploys(30, 7, "aws"), id="30-ecs-deploys-7-alarms-E412"),
     pytest.param(_ecs_deploys(30, 7, "github"), id="30-ecs-deploys-7-alarms-github-E412"),
     pytest.param(_aws_builds(200), id="200-aws-builds-E412"),
