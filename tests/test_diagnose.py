@@ -357,3 +357,76 @@ def test_large_pipelines_diagnose_as_they_emit(text):
 
     assert assert_same(text)
     assert assert_same(generate_pipe(120))
+
+
+_LISTENER = '"arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb/0123456789abcdef/0123456789abcdef"'
+_TOOLS = ("npm", "pip", "twine", "maven", "dotnet", "nuget", "swift")
+#: one action of each kind the bounds price, with what makes it cost most; N is its name, made
+#: unique per copy (so names written in it, domains and applications, are its own)
+_CONSTRUCTS = {
+    "build-codeartifact": ["build N {", *(f"  codeartifact {t} domain N-{t} repository N-{t}-repo" for t in _TOOLS),
+                           '  build "make"', "}"],
+    "build-secrets-allow": ["build N {", '  secret A from ssm "/app/N"', '  secret B from secrets-manager "N"',
+                            '  build "make"', "  aws {", '    allow "s3:GetObject" on "arn:aws:s3:::bucket/N"', "  }", "}"],
+    "build-role": ["build N {", '  build "make"', "  aws {", '    role "arn:aws:iam::123456789012:role/N"', "  }", "}"],
+    "build-matrix": ["build N {", "  matrix {", "    axis PY 3.11 3.12", "  }", '  runtime python "$PY"',
+                     '  build "make"', "}"],
+    "build-in-codebuild": ["build N {", '  build "make"', '  cache "deps/**/*"',
+                           *(f"  codeartifact {t} domain N-{t} repository N-{t}-repo" for t in _TOOLS[:6]),
+                           "  aws {", "    cache s3", "  }", "  github {", "    run_in_codebuild", "  }", "}"],
+    "build-s3-input": ["build N {", "  from app vendor", '  build "make"', "}"],
+    "ecs-codedeploy": ["deploy N to ecs {", "  from app", "  cluster prod", "  service N", "  container web port 8080",
+                       f"  listener {_LISTENER}", "  target_groups N-blue N-green", "  strategy canary 10% then rest after 5m",
+                       "  rollback on failure alarm N-1 N-2 N-3 N-4 N-5", "  hook after_allow_traffic N-check",
+                       "  aws {", "    application N-app", "  }", "}"],
+    "lambda-codedeploy": ["deploy N to lambda {", "  function N", "  alias live", "  strategy linear 10% every 1m",
+                          "  rollback on failure alarm N-1 N-2 N-3", "  hook before_allow_traffic N-check",
+                          "  aws {", "    application N-app", "  }", "}"],
+    "ec2-codedeploy": ["build N-make {", '  build "make"', '  artifact N-rev files "**/*"', "}",
+                       "deploy N to ec2 {", "  from N-rev", "  instances tag Environment = N",
+                       "  strategy rolling min_healthy 75%", "  rollback on failure alarm N-1 N-2 N-3",
+                       '  hook application_start "start.sh" timeout 60s', "  aws {", "    application N-app", "  }", "}"],
+    "stack": ["deploy N to cloudformation {", "  from app", "  stack N", "  template template.yaml",
+              "  capabilities iam auto-expand", "  parameter Stage = prod", "  change_set N-release", "}"],
+    "approval-emails": ["approve N {", '  message "Ship it?"',
+                        '  notify email "a@example.com" "b@example.com" "c@example.com" "d@example.com"',
+                        "  github {", '    reviewers "my-org/release"', "  }", "}"],
+    "approval-topic": ["approve N {", '  notify topic "arn:aws:sns:us-east-1:123456789012:N"',
+                       "  github {", '    reviewers "my-org/release"', "  }", "}"],
+    "bucket": ["deploy N to s3 {", "  from app", "  bucket N", "  extract", "}"],
+    "invoke": ["invoke N {", "  function N", '  parameters "{}"', "}"],
+}
+
+
+def _construct_copies(kind: str, copies: int) -> str:
+    lines = ["pipeline kinds {", '  source app github "my-org/app" {', "    on push branches main", "  }",
+             "  source vendor s3 vendor-drops {", '    key "drop.zip"', "    on push via aws", "  }", "  stage release {"]
+    for i in range(copies):
+        lines += ["    " + line.replace("N", f"{kind.replace('-', '')}{i}") for line in _CONSTRUCTS[kind]]
+    return "\n".join(lines + ["  }", "}", ""])
+
+
+@pytest.mark.parametrize("kind", _CONSTRUCTS)
+def test_each_kind_of_action_grows_the_templates_within_its_bound(kind):
+    """One kind of action at a time, at its costliest (CodeArtifact logins of domains of their own,
+    rollback alarms, hooks, e-mail addresses, run_in_codebuild...), so that no other action's
+    spare room hides it: one copy and four copies hold the bounds, and the three more copies add
+    at most what the bounds add. The drawn pipelines have no CodeArtifact, allow, role or
+    run_in_codebuild, and one alarm at most."""
+    from pipec.targets.aws import diagnose as aws_diagnose
+    from pipec.targets.github import diagnose as github_diagnose
+
+    made = {}
+    for copies in (1, 4):
+        pipeline, _ = pipec.compile_text(_construct_copies(kind, copies), "kinds.pipe")
+        files = generate_by_target(pipeline, EmitContext(source="kinds.pipe", prefix=""), list(TARGETS))
+        made[copies] = pipeline, {rel: _counts(out) for f in files.values() for rel, out in f.items()
+                                  if rel.endswith(".template.yaml")}
+    (one, before), (four, after) = made[1], made[4]
+    assert after  # the AWS template at least
+    for rel, counts in after.items():
+        module = aws_diagnose if rel.startswith("aws/") else github_diagnose
+        assert all(c <= b for c, b in zip(counts, module.bound(four))), (rel, counts, module.bound(four))
+        grown = [a - b for a, b in zip(counts, before.get(rel, (0, 0, 0)))]
+        allowed = [a - b for a, b in zip(module.bound(four), module.bound(one))]
+        assert all(g <= a for g, a in zip(grown, allowed)), (rel, grown, allowed)
