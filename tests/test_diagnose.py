@@ -398,21 +398,43 @@ _CONSTRUCTS = {
 }
 
 
+#: one source of each kind, with what makes it cost most (its own connection, change rule, events
+#: role and a schedule rule); N as above, M a minute of its own (a schedule is given once, E203)
+_SOURCES = {
+    "codecommit": ["source N codecommit N-repo {", "  on push via aws", '  on schedule "M 3 * * *" via aws', "}"],
+    "s3": ["source N s3 N-bucket {", '  key "drop.zip"', "  on push via aws", '  on schedule "M 4 * * *" via aws', "}"],
+    "github-connection": ['source N github "my-org/N" {', "  connection N-conn", "  on push via aws",
+                          '  on schedule "M 5 * * *" via aws', "}"],
+    "github-connection-arn": ['source N github "my-org/N" {',
+                              '  connection arn "arn:aws:codeconnections:us-east-1:123456789012:connection/N"',
+                              "  on push via aws", "}"],
+}
+
+
 def _construct_copies(kind: str, copies: int) -> str:
     lines = ["pipeline kinds {", '  source app github "my-org/app" {', "    on push branches main", "  }",
-             "  source vendor s3 vendor-drops {", '    key "drop.zip"', "    on push via aws", "  }", "  stage release {"]
+             "  source vendor s3 vendor-drops {", '    key "drop.zip"', "    on push via aws", "  }"]
+    if kind in _SOURCES:
+        for i in range(copies):
+            lines += ["  " + line.replace("N", f"{kind.replace('-', '')}{i}").replace("M", str(10 + i))
+                      for line in _SOURCES[kind]]
+        names = " ".join(f"{kind.replace('-', '')}{i}" for i in range(copies))
+        return "\n".join(lines + ["  stage build {", "    build all {", f"      from app {names}",
+                                  '      build "make"', "    }", "  }", "}", ""])
+    lines.append("  stage release {")
     for i in range(copies):
         lines += ["    " + line.replace("N", f"{kind.replace('-', '')}{i}") for line in _CONSTRUCTS[kind]]
     return "\n".join(lines + ["  }", "}", ""])
 
 
-@pytest.mark.parametrize("kind", _CONSTRUCTS)
+@pytest.mark.parametrize("kind", [*_CONSTRUCTS, *_SOURCES])
 def test_each_kind_of_action_grows_the_templates_within_its_bound(kind):
     """One kind of action at a time, at its costliest (CodeArtifact logins of domains of their own,
     rollback alarms, hooks, e-mail addresses, run_in_codebuild...), so that no other action's
     spare room hides it: one copy and four copies hold the bounds, and the three more copies add
     at most what the bounds add. The drawn pipelines have no CodeArtifact, allow, role or
-    run_in_codebuild, and one alarm at most."""
+    run_in_codebuild, and one alarm at most. The same for each kind of source with its triggers,
+    which assert_bounded does not copy."""
     from pipec.targets.aws import diagnose as aws_diagnose
     from pipec.targets.github import diagnose as github_diagnose
 
