@@ -96,7 +96,8 @@ def test_mutated_examples_diagnose_as_they_emit(data):
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_templates_stay_far_below_the_quotas_the_diagnose_path_assumes(path):
     """:data:`pipec.targets.aws.diagnose.EMIT_ABOVE`: a pipeline of at most that many sources,
-    triggers and actions is trusted to make templates within CloudFormation's quotas (500
+    triggers and actions that places actions in other accounts or Regions (whose templates the
+    bounds do not cover) is trusted to make templates within CloudFormation's quotas (500
     resources, 200 outputs, 200 parameters). Every example's templates must grow slowly enough
     per source, trigger and action for that bound to hold with room to spare (half of each
     quota)."""
