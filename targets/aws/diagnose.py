@@ -10,8 +10,9 @@ found by reading the patched files back). So does a pipeline that may come near
 CloudFormation's quotas (E412, which troposphere reports while the template is made): one whose
 template :func:`bound` cannot keep within them, whatever its size (22 builds of seven CodeArtifact
 logins pass 500 resources), or one of more than :data:`EMIT_ABOVE` sources, triggers and actions
-that places actions in other accounts or Regions (their templates are not bounded here). Without patches it emits with :attr:`pipec.build.EmitContext.diagnose_only`,
-which leaves out the template's text (to_dict and the YAML: nothing there is checked).
+that places actions in other accounts or Regions (their templates are not bounded here). Without
+patches it emits with :attr:`pipec.build.EmitContext.diagnose_only`, which leaves out the
+template's text (to_dict and the YAML: nothing there is checked).
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
     policy and Lambda deployer project, and a parameter per rollback alarm (each alarm's name is
     one, :meth:`.codedeploy.CodeDeployMixin.deployment_group`); a stack's role; an approval's topic
     and a subscription per address. A bucket deployment and a Lambda invoke add statements to the
-    pipeline's role only.
-    tests/test_diagnose.py holds every example and drawn pipeline to it."""
+    pipeline's role only. tests/test_diagnose.py holds every example and drawn pipeline to it,
+    and each kind of action and source at its costliest."""
     r, o, n = FIXED
     for src in pipeline.sources:
         r, o, n = r + 3 + 2 * len(src.triggers), o + 1 + len(src.triggers), n + 1

@@ -42,7 +42,8 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
     CodeBuild; an approval's request job), and what the AWS target's builder makes for the
     workflow: a CodeBuild project's resources for a build run in CodeBuild, three for each
     CodeArtifact login, a CodeDeploy deployment's resources (a parameter per rollback alarm among
-    them), a stack's role, an approval's topic and subscriptions. tests/test_diagnose.py holds every example and drawn pipeline to it."""
+    them), a stack's role, an approval's topic and subscriptions. tests/test_diagnose.py holds
+    every example and drawn pipeline to it, and each kind of action at its costliest."""
     r, o, n = FIXED
     for st in pipeline.stages:
         if st.platform not in (None, "github"):
