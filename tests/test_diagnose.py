@@ -96,7 +96,8 @@ def test_mutated_examples_diagnose_as_they_emit(data):
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_templates_stay_far_below_the_quotas_the_diagnose_path_assumes(path):
     """:data:`pipec.targets.aws.diagnose.EMIT_ABOVE`: a pipeline of at most that many sources,
-    triggers and actions is trusted to make templates within CloudFormation's quotas (500
+    triggers and actions that places actions in other accounts or Regions (whose templates the
+    bounds do not cover) is trusted to make templates within CloudFormation's quotas (500
     resources, 200 outputs, 200 parameters). Every example's templates must grow slowly enough
     per source, trigger and action for that bound to hold with room to spare (half of each
     quota)."""
@@ -291,8 +292,55 @@ def _aws_builds(n: int, patch: str = "") -> str:
     return "\n".join(lines + ["}", ""])
 
 
+def _ecs_deploys(n: int, alarms: int, via: str | None = None) -> str:
+    """A pipeline of ``n`` ECS blue/green deployments through CodeDeploy, each rolled back on
+    ``alarms`` CloudWatch alarms: every alarm's name is a parameter of the template (CodeDeploy
+    takes ten per deployment group), so 30 deployments of 7 alarms pass CloudFormation's 200
+    parameters (E412) with few resources."""
+    names = " ".join(f"alarm-{k}" for k in range(alarms))
+    lines = ["pipeline alarmed {", '  source app github "my-org/app" {', "    on push branches main", "  }",
+             f"  stage release{f' via {via}' if via else ''} {{"]
+    for i in range(n):
+        lines += [f"    deploy d{i} to ecs {{", "      from app", "      cluster prod", f"      service svc-{i}",
+                  "      container web port 8080",
+                  '      listener "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb/'
+                  '0123456789abcdef/0123456789abcdef"',
+                  f"      target_groups blue-{i} green-{i}", "      strategy canary 10% then rest after 5m",
+                  f"      rollback on failure alarm {names}", "    }"]
+    return "\n".join(lines + ["  }", "}", ""])
+
+
+def test_the_bounds_count_each_rollback_alarm():
+    """Each rollback alarm is a parameter of the AWS template and of the companion: a deployment
+    of five alarms holds the bounds (which gave a deployment two parameters, whatever its alarms)."""
+    assert assert_bounded(_ecs_deploys(1, 5))
+    assert assert_bounded(_ecs_deploys(3, 10))
+
+
+def _codeartifact_builds(n: int, via: str, emails: int = 0) -> str:
+    """A pipeline of ``n`` builds, each logged in to seven CodeArtifact repositories of domains of
+    their own (21 resources on each template), and an approval that e-mails ``emails`` addresses
+    when ``emails``: 22 such builds on CodePipeline pass 500 resources (E412) with 24 sources,
+    triggers and actions, fewer than EMIT_ABOVE."""
+    tools = ["npm", "pip", "twine", "maven", "dotnet", "nuget", "swift"]
+    lines = ["pipeline packages {", '  source app github "my-org/app" {', "    on push branches main", "  }",
+             f"  stage build via {via} {{"]
+    for i in range(n):
+        lines += [f"    build b{i} {{", *(f"      codeartifact {t} domain d{i}-{t} repository r{i}-{t}" for t in tools),
+                  '      build "make"', "    }"]
+    if emails:
+        addresses = " ".join(f'"team-{k}@example.com"' for k in range(emails))
+        lines += ["    approve release {", f"      notify email {addresses}",
+                  '      github {', '        reviewers "my-org/release"', "      }", "    }"]
+    return "\n".join(lines + ["  }", "}", ""])
+
+
 @pytest.mark.parametrize("text", [
     pytest.param(_aws_builds(40), id="40-aws-builds"),
+    pytest.param(_codeartifact_builds(22, "aws"), id="22-codeartifact-builds-E412"),
+    pytest.param(_codeartifact_builds(22, "github", emails=40), id="22-codeartifact-builds-github-E412"),
+    pytest.param(_ecs_deploys(30, 7, "aws"), id="30-ecs-deploys-7-alarms-E412"),
+    pytest.param(_ecs_deploys(30, 7, "github"), id="30-ecs-deploys-7-alarms-github-E412"),
     pytest.param(_aws_builds(200), id="200-aws-builds-E412"),
     pytest.param(_aws_builds(40, '      aws {\n        patch set Resources.B0Project.Properties.Description = "x"\n      }'),
                  id="40-aws-builds-patched"),
@@ -310,3 +358,98 @@ def test_large_pipelines_diagnose_as_they_emit(text):
 
     assert assert_same(text)
     assert assert_same(generate_pipe(120))
+
+
+_LISTENER = '"arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb/0123456789abcdef/0123456789abcdef"'
+_TOOLS = ("npm", "pip", "twine", "maven", "dotnet", "nuget", "swift")
+#: one action of each kind the bounds price, with what makes it cost most; N is its name, made
+#: unique per copy (so names written in it, domains and applications, are its own)
+_CONSTRUCTS = {
+    "build-codeartifact": ["build N {", *(f"  codeartifact {t} domain N-{t} repository N-{t}-repo" for t in _TOOLS),
+                           '  build "make"', "}"],
+    "build-secrets-allow": ["build N {", '  secret A from ssm "/app/N"', '  secret B from secrets-manager "N"',
+                            '  build "make"', "  aws {", '    allow "s3:GetObject" on "arn:aws:s3:::bucket/N"', "  }", "}"],
+    "build-role": ["build N {", '  build "make"', "  aws {", '    role "arn:aws:iam::123456789012:role/N"', "  }", "}"],
+    "build-matrix": ["build N {", "  matrix {", "    axis PY 3.11 3.12", "  }", '  runtime python "$PY"',
+                     '  build "make"', "}"],
+    "build-in-codebuild": ["build N {", '  build "make"', '  cache "deps/**/*"',
+                           *(f"  codeartifact {t} domain N-{t} repository N-{t}-repo" for t in _TOOLS[:6]),
+                           "  aws {", "    cache s3", "  }", "  github {", "    run_in_codebuild", "  }", "}"],
+    "build-s3-input": ["build N {", "  from app vendor", '  build "make"', "}"],
+    "ecs-codedeploy": ["deploy N to ecs {", "  from app", "  cluster prod", "  service N", "  container web port 8080",
+                       f"  listener {_LISTENER}", "  target_groups N-blue N-green", "  strategy canary 10% then rest after 5m",
+                       "  rollback on failure alarm N-1 N-2 N-3 N-4 N-5", "  hook after_allow_traffic N-check",
+                       "  aws {", "    application N-app", "  }", "}"],
+    "lambda-codedeploy": ["deploy N to lambda {", "  function N", "  alias live", "  strategy linear 10% every 1m",
+                          "  rollback on failure alarm N-1 N-2 N-3", "  hook before_allow_traffic N-check",
+                          "  aws {", "    application N-app", "  }", "}"],
+    "ec2-codedeploy": ["build N-make {", '  build "make"', '  artifact N-rev files "**/*"', "}",
+                       "deploy N to ec2 {", "  from N-rev", "  instances tag Environment = N",
+                       "  strategy rolling min_healthy 75%", "  rollback on failure alarm N-1 N-2 N-3",
+                       '  hook application_start "start.sh" timeout 60s', "  aws {", "    application N-app", "  }", "}"],
+    "stack": ["deploy N to cloudformation {", "  from app", "  stack N", "  template template.yaml",
+              "  capabilities iam auto-expand", "  parameter Stage = prod", "  change_set N-release", "}"],
+    "approval-emails": ["approve N {", '  message "Ship it?"',
+                        '  notify email "a@example.com" "b@example.com" "c@example.com" "d@example.com"',
+                        "  github {", '    reviewers "my-org/release"', "  }", "}"],
+    "approval-topic": ["approve N {", '  notify topic "arn:aws:sns:us-east-1:123456789012:N"',
+                       "  github {", '    reviewers "my-org/release"', "  }", "}"],
+    "bucket": ["deploy N to s3 {", "  from app", "  bucket N", "  extract", "}"],
+    "invoke": ["invoke N {", "  function N", '  parameters "{}"', "}"],
+}
+
+
+#: one source of each kind, with what makes it cost most (its own connection, change rule, events
+#: role and a schedule rule); N as above, M a minute of its own (a schedule is given once, E203)
+_SOURCES = {
+    "codecommit": ["source N codecommit N-repo {", "  on push via aws", '  on schedule "M 3 * * *" via aws', "}"],
+    "s3": ["source N s3 N-bucket {", '  key "drop.zip"', "  on push via aws", '  on schedule "M 4 * * *" via aws', "}"],
+    "github-connection": ['source N github "my-org/N" {', "  connection N-conn", "  on push via aws",
+                          '  on schedule "M 5 * * *" via aws', "}"],
+    "github-connection-arn": ['source N github "my-org/N" {',
+                              '  connection arn "arn:aws:codeconnections:us-east-1:123456789012:connection/N"',
+                              "  on push via aws", "}"],
+}
+
+
+def _construct_copies(kind: str, copies: int) -> str:
+    lines = ["pipeline kinds {", '  source app github "my-org/app" {', "    on push branches main", "  }",
+             "  source vendor s3 vendor-drops {", '    key "drop.zip"', "    on push via aws", "  }"]
+    if kind in _SOURCES:
+        for i in range(copies):
+            lines += ["  " + line.replace("N", f"{kind.replace('-', '')}{i}").replace("M", str(10 + i))
+                      for line in _SOURCES[kind]]
+        names = " ".join(f"{kind.replace('-', '')}{i}" for i in range(copies))
+        return "\n".join(lines + ["  stage build {", "    build all {", f"      from app {names}",
+                                  '      build "make"', "    }", "  }", "}", ""])
+    lines.append("  stage release {")
+    for i in range(copies):
+        lines += ["    " + line.replace("N", f"{kind.replace('-', '')}{i}") for line in _CONSTRUCTS[kind]]
+    return "\n".join(lines + ["  }", "}", ""])
+
+
+@pytest.mark.parametrize("kind", [*_CONSTRUCTS, *_SOURCES])
+def test_each_kind_of_action_grows_the_templates_within_its_bound(kind):
+    """One kind of action at a time, at its costliest (CodeArtifact logins of domains of their own,
+    rollback alarms, hooks, e-mail addresses, run_in_codebuild...), so that no other action's
+    spare room hides it: one copy and four copies hold the bounds, and the three more copies add
+    at most what the bounds add. The drawn pipelines have no CodeArtifact, allow, role or
+    run_in_codebuild, and one alarm at most. The same for each kind of source with its triggers,
+    which assert_bounded does not copy."""
+    from pipec.targets.aws import diagnose as aws_diagnose
+    from pipec.targets.github import diagnose as github_diagnose
+
+    made = {}
+    for copies in (1, 4):
+        pipeline, _ = pipec.compile_text(_construct_copies(kind, copies), "kinds.pipe")
+        files = generate_by_target(pipeline, EmitContext(source="kinds.pipe", prefix=""), list(TARGETS))
+        made[copies] = pipeline, {rel: _counts(out) for f in files.values() for rel, out in f.items()
+                                  if rel.endswith(".template.yaml")}
+    (one, before), (four, after) = made[1], made[4]
+    assert after  # the AWS template at least
+    for rel, counts in after.items():
+        module = aws_diagnose if rel.startswith("aws/") else github_diagnose
+        assert all(c <= b for c, b in zip(counts, module.bound(four))), (rel, counts, module.bound(four))
+        grown = [a - b for a, b in zip(counts, before.get(rel, (0, 0, 0)))]
+        allowed = [a - b for a, b in zip(module.bound(four), module.bound(one))]
+        assert all(g <= a for g, a in zip(grown, allowed)), (rel, grown, allowed)

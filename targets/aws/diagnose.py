@@ -7,11 +7,12 @@ build`` reports what emitting says.
 Two things are known only by making the files, and for them this module emits, as ``pipec build``
 does: ``patch`` lines (E413 for a path that is not there, W540/W541 for what a patch changes,
 found by reading the patched files back). So does a pipeline that may come near
-CloudFormation's quotas (E412, which troposphere reports while the template is made): one of
-more than :data:`EMIT_ABOVE` sources, triggers and actions whose template :func:`bound` cannot
-keep within them, or that places actions in other accounts or Regions (their templates are not
-bounded here). Without patches it emits with :attr:`pipec.build.EmitContext.diagnose_only`,
-which leaves out the template's text (to_dict and the YAML: nothing there is checked).
+CloudFormation's quotas (E412, which troposphere reports while the template is made): one whose
+template :func:`bound` cannot keep within them, whatever its size (22 builds of seven CodeArtifact
+logins pass 500 resources), or one of more than :data:`EMIT_ABOVE` sources, triggers and actions
+that places actions in other accounts or Regions (their templates are not bounded here). Without
+patches it emits with :attr:`pipec.build.EmitContext.diagnose_only`, which leaves out the
+template's text (to_dict and the YAML: nothing there is checked).
 """
 
 from __future__ import annotations
@@ -20,15 +21,14 @@ from pipec import model, patches
 from pipec.diagnostics import Diagnostics
 from pipec.targets.aws import checks
 
-#: up to this many sources, triggers and actions (:func:`size`) a pipeline's templates are within
-#: the quotas, whatever it holds; above, :func:`diagnose` makes the template, so that E412 is
-#: reported as emitting reports it, unless :func:`bound` keeps it within them. CloudFormation takes at most 500
-#: resources, 200 outputs and 200 parameters in one template; the builder makes a fixed few
-#: resources for the pipeline and at most a dozen per source, trigger or action (a Lambda
-#: deployment through CodeDeploy: its deployer project, role, log group, application, group,
-#: configuration, role...), and at most three outputs and two parameters per source, trigger or
-#: action. 25 keeps every such pipeline well below each quota; tests/test_diagnose.py checks on
-#: every example that the templates grow slowly enough for that.
+#: up to this many sources, triggers and actions (:func:`size`) the templates of a pipeline that
+#: places actions in other accounts or Regions, which :func:`bound` does not cover, are trusted to
+#: be within the quotas; above, :func:`diagnose` makes them, so that E412 is reported as emitting
+#: reports it. Any other pipeline is emitted when its bound may pass a quota, whatever its size:
+#: a pipeline of 25 actions is not small enough by itself (a build of seven CodeArtifact logins
+#: makes 25 resources, a deployment a parameter per rollback alarm). CloudFormation takes at most
+#: 500 resources, 200 outputs and 200 parameters in one template; tests/test_diagnose.py checks on
+#: every example that the templates grow slowly enough for 25.
 EMIT_ABOVE = 25
 
 
@@ -52,9 +52,11 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
     events role, for each trigger its rule, and for each action on CodePipeline what the builder
     makes for it: a build's project, log group, role and batch role (two outputs), three for each
     CodeArtifact login; a CodeDeploy deployment's application, group, configuration, roles, hook
-    policy and Lambda deployer project; a stack's role; an approval's topic and a subscription per
-    address. A bucket deployment and a Lambda invoke add statements to the pipeline's role only.
-    tests/test_diagnose.py holds every example and drawn pipeline to it."""
+    policy and Lambda deployer project, and a parameter per rollback alarm (each alarm's name is
+    one, :meth:`.codedeploy.CodeDeployMixin.deployment_group`); a stack's role; an approval's topic
+    and a subscription per address. A bucket deployment and a Lambda invoke add statements to the
+    pipeline's role only. tests/test_diagnose.py holds every example and drawn pipeline to it,
+    and each kind of action and source at its costliest."""
     r, o, n = FIXED
     for src in pipeline.sources:
         r, o, n = r + 3 + 2 * len(src.triggers), o + 1 + len(src.triggers), n + 1
@@ -65,7 +67,7 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
             if isinstance(a, model.Build):
                 r, o = r + 4 + 3 * len(a.codeartifact), o + 2
             elif isinstance(a, model.Deploy):
-                r, o, n = r + 10, o + 3, n + 2
+                r, o, n = r + 10, o + 3, n + 2 + len(a.rollback.alarms)
             elif isinstance(a, model.StackDeploy):
                 r, o, n = r + 2, o + 1, n + 2
             elif isinstance(a, model.Approval):
@@ -84,9 +86,9 @@ def needs_files(pipeline: model.Pipeline) -> bool:
     """Whether the AWS target's diagnostics of ``pipeline`` need its files (see the module)."""
     if patches.all_patches(pipeline, "aws"):
         return True
-    if size(pipeline) <= EMIT_ABOVE:
-        return False
-    return pipeline.placed or not within_quotas(bound(pipeline))
+    if size(pipeline) > EMIT_ABOVE and pipeline.placed:
+        return True
+    return not within_quotas(bound(pipeline))
 
 
 def diagnose(pipeline: model.Pipeline, ctx) -> None:

@@ -9,9 +9,9 @@ What is known only by making the files makes this module emit, as ``pipec build`
 (:func:`needs_files`): ``patch`` lines (E413, W540, W541), the source root's ``pipec.lock`` (E003),
 a container build (W524 names the steps of the job that run the image's AWS CLI), two actions
 whose job ids could be the same (E408), and a pipeline that may come near CloudFormation's
-quotas in the companion template (E412): more than :data:`pipec.targets.aws.diagnose.EMIT_ABOVE`
-sources, triggers and actions, and a companion that :func:`bound` cannot keep within the
-quotas, or actions placed in other accounts or Regions. Without
+quotas in the companion template (E412): a companion that :func:`bound` cannot keep within the
+quotas, whatever the pipeline's size, or more than :data:`pipec.targets.aws.diagnose.EMIT_ABOVE`
+sources, triggers and actions with actions placed in other accounts or Regions. Without
 ``patch`` lines it emits with :attr:`pipec.build.EmitContext.diagnose_only`, which leaves out the
 workflow's text (its YAML and the steps it shares by anchors: nothing there is checked).
 """
@@ -41,8 +41,9 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
     credentials (a build only when :func:`.checks.takes_credentials` says so or it runs in
     CodeBuild; an approval's request job), and what the AWS target's builder makes for the
     workflow: a CodeBuild project's resources for a build run in CodeBuild, three for each
-    CodeArtifact login, a CodeDeploy deployment's resources, a stack's role, an approval's topic
-    and subscriptions. tests/test_diagnose.py holds every example and drawn pipeline to it."""
+    CodeArtifact login, a CodeDeploy deployment's resources (a parameter per rollback alarm among
+    them), a stack's role, an approval's topic and subscriptions. tests/test_diagnose.py holds
+    every example and drawn pipeline to it, and each kind of action at its costliest."""
     r, o, n = FIXED
     for st in pipeline.stages:
         if st.platform not in (None, "github"):
@@ -54,7 +55,7 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
                 r += role + 3 * len(a.codeartifact) + (4 if in_codebuild else 0)
                 o += role + (2 if in_codebuild else 0)
             elif isinstance(a, model.Deploy):
-                r, o, n = r + 11, o + 4, n + 2
+                r, o, n = r + 11, o + 4, n + 2 + len(a.rollback.alarms)
             elif isinstance(a, model.StackDeploy):
                 r, o, n = r + 2, o + 2, n + 2
             elif isinstance(a, model.Approval):
@@ -72,7 +73,7 @@ def needs_files(pipeline: model.Pipeline, ctx) -> bool:
 
     if patches.all_patches(pipeline, "github") or getattr(ctx, "root", ""):
         return True
-    if size(pipeline) > EMIT_ABOVE and (pipeline.placed or not within_quotas(bound(pipeline))):
+    if (size(pipeline) > EMIT_ABOVE and pipeline.placed) or not within_quotas(bound(pipeline)):
         return True
     stages = [s for s in pipeline.stages if s.platform in (None, "github")]
     acts = [a for st in stages for a in st.actions]
