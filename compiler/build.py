@@ -171,7 +171,7 @@ def too_large(pipeline, target: str, what: str):
     template = "the CloudFormation template" if target == "aws" else "the companion CloudFormation template"
     return Diagnostic(
         "E412", ERROR, f"pipeline '{pipeline.name}' is too large for {template} of the {target} target "
-        f"({what.rstrip('.').lower()})", None, file=pipeline.filename,
+        f"({what.rstrip('.').lower()})", getattr(pipeline, "header_span", None), file=pipeline.filename,
         help=f"CloudFormation takes at most 500 resources, 200 outputs and 200 parameters in one template. This "
              f"pipeline has {total} actions, {builds} of them builds: on CodePipeline each build is a CodeBuild "
              "project with its own role and log group, and on GitHub Actions each job that uses AWS has its "

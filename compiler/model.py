@@ -680,6 +680,8 @@ class Pipeline(Node):
     filename: str = field(default="<input>", eq=False)
     #: where ``mode`` was written (None: the default), for diagnostics about it
     mode_span: Span | None = _span()
+    #: the words ``pipeline NAME``, for diagnostics about the whole pipeline (E412)
+    header_span: Span | None = _span()
 
     def actions(self):
         """Every action in execution order: by stage, then run order, then written order."""

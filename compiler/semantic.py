@@ -52,6 +52,17 @@ class _Analyzer(SettingsChecks, SourceChecks, StageChecks, BuildChecks, DeployCh
     """One analysis of one file: the pipeline's top level here, each construct in its mixin."""
 
     # ------------------------------------------------------------------ top level
+    def header_span(self, p: ast.Pipeline) -> Span | None:
+        """The words ``pipeline NAME`` of ``p`` (its span is the whole block)."""
+        s, text = p.span, self.module.source
+        if s is None or s.file is not None or not text:
+            return None
+        end = text.find(p.name, s.start_pos)
+        if end < 0 or "\n" in text[s.start_pos:end]:
+            return None
+        end += len(p.name)
+        return Span(s.line, s.column, s.line, s.column + end - s.start_pos - 1, s.start_pos, end)
+
     def run(self) -> model.Pipeline:
         p = self.module.pipeline
         self.check_name(p.name, p.span, "pipeline")
@@ -149,7 +160,7 @@ class _Analyzer(SettingsChecks, SourceChecks, StageChecks, BuildChecks, DeployCh
         pipeline = model.Pipeline(
             name=p.name, sources=tuple(sources), stages=tuple(stages), mode=mode,
             variables=tuple(variables), artifact_store=store, aws=aws, github=github,
-            filename=self.file, mode_span=mode_span,
+            filename=self.file, mode_span=mode_span, header_span=self.header_span(p),
         )
         from pipec import semantic_places  # accounts and Regions: E220-E222, then the model's fields
 

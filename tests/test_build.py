@@ -562,6 +562,9 @@ def test_cloudformation_quotas_are_a_diagnostic(builds, target):
     (d,) = exc.value.diagnostics
     assert d.code == "E412" and f"of the {target} target" in d.message and "Split the pipeline" in d.help
     assert d.file == "big.pipe"
+    # it points at the words 'pipeline big' (a caret under them, as every diagnostic has)
+    assert (d.span.line, d.span.column, d.span.end_line, d.span.end_column) == (1, 1, 1, 12)
+    assert text[d.span.start_pos:d.span.end_pos] == "pipeline big"
 
 
 _ONE_PROCESS = """pipeline {name} {{
