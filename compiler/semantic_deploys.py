@@ -19,6 +19,22 @@ from pipec.semantic_tables import HOOKS, STRATEGIES
 class DeployChecks(Checker):
     """Deploy actions and their strategies."""
 
+    def rollback_alarms(self, item: ast.RollbackStmt) -> None:
+        """E206 for more rollback alarms than a CodeDeploy deployment group takes, or one named
+        twice ("A maximum of 10 alarms can be added"; "Each alarm name can be used only once in a
+        list of alarms": AWS::CodeDeploy::DeploymentGroup AlarmConfiguration and Alarm, the
+        CloudFormation template reference). Both targets make that deployment group."""
+        twice = sorted({n for n in item.alarms if item.alarms.count(n) > 1})
+        if twice:
+            self.err("E206", f"rollback alarm '{twice[0]}' is named twice", item.span,
+                     "CodeDeploy takes each alarm name once in a deployment group's alarms: remove "
+                     "the second.")
+        elif len(item.alarms) > 10:
+            self.err("E206", f"{len(item.alarms)} rollback alarms: CodeDeploy takes at most 10", item.span,
+                     "A CodeDeploy deployment group watches at most 10 CloudWatch alarms. Combine "
+                     "several into one composite alarm (CloudWatch's AWS::CloudWatch::CompositeAlarm) "
+                     "and name that one here.")
+
     def strategy(self, node: ast.Strategy | None, platform: str, span) -> model.Strategy:
         if node is None:
             default = {"ec2": model.Strategy("rolling", "one-at-a-time"),
@@ -102,6 +118,7 @@ class DeployChecks(Checker):
             elif isinstance(item, ast.RollbackStmt):
                 if self.once(seen, "rollback", item, "the rollback setting"):
                     rollback = model.Rollback(item.on_failure, item.alarms)
+                    self.rollback_alarms(item)
             elif isinstance(item, ast.HookStmt):
                 hook_nodes.append(item)
             elif isinstance(item, ast.Field):
