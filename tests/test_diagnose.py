@@ -187,7 +187,7 @@ def test_templates_stay_within_the_diagnose_bounds(path):
     assert_bounded(path.read_text(encoding="utf-8"), str(path))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(P.pipelines())
 def test_generated_pipelines_stay_within_the_diagnose_bounds(drawn):
     text, _constructs = drawn
