@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 
 import contextlib
+import os
 import tempfile
 from pathlib import Path
 
 import yaml
 import pytest
-from hypothesis import event, given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import pipec
@@ -37,6 +38,10 @@ from pipec.targets.github import emit as github
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = example_pipes()  # folder examples (templates) included
+#: drawn pipelines per property over generated pipelines: 100 in the suite (it runs in CI under a
+#: 10-minute cap; each pipeline is built and its plans read back, about 0.09 s), the deep
+#: profile's 10,000 with PIPEC_DEEP=1 (tests/conftest.py)
+DRAWN = settings(max_examples=10_000 if os.environ.get("PIPEC_DEEP") == "1" else 100)
 
 
 def built(text: str, out: Path, filename: str = "gen.pipe"):
@@ -136,6 +141,7 @@ def test_examples_plans_agree(example):
         check_plans(pipeline, out)
 
 
+@DRAWN
 @given(pipelines())
 def test_generated_plans_agree(drawn):
     text, used = drawn
@@ -164,6 +170,7 @@ def both_plans(text: str):
     return pa, pg
 
 
+@DRAWN
 @given(pipelines(), st.data())
 def test_failure_traces_agree(drawn, data):
     text, _used = drawn
