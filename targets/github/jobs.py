@@ -16,7 +16,7 @@ from pipec.targets.aws import emit as aws
 from pipec.targets.escape import GITHUB_ENV_DELIMITER, expression_string, expression_text, shell_word
 from pipec.targets.github.artifacts import download_steps
 from pipec.targets.github.builtins import values as builtin_values
-from pipec.targets.github.checks import RUNTIME_ACTIONS, env_name, job_id, needs_aws_for_inputs, takes_credentials
+from pipec.targets.github.checks import RUNTIME_ACTIONS, env_name, job_id, takes_credentials
 
 __all__ = ["Jobs", "RUNTIME_ACTIONS", "env_name", "job_id"]  # env_name and job_id: imported from here too
 from pipec.targets.github.pins import uses
@@ -123,9 +123,6 @@ class Jobs:
             else:
                 self.unfetchable_source(act, name, src)
         return steps, env
-
-    def needs_aws_for_inputs(self, act) -> bool:
-        return needs_aws_for_inputs(self.p, act)
 
     # ------------------------------------------------------------------ build and test
     def build_job(self, b: model.Build, job: dict) -> dict:
