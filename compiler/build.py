@@ -166,17 +166,23 @@ def too_large(pipeline, target: str, what: str):
     from pipec import model
     from pipec.diagnostics import ERROR, Diagnostic
 
-    builds = sum(isinstance(a, model.Build) for a in pipeline.actions())
-    total = sum(1 for _ in pipeline.actions())
+    actions = list(pipeline.actions())
+    builds = sum(isinstance(a, model.Build) for a in actions)
     template = "the CloudFormation template" if target == "aws" else "the companion CloudFormation template"
+    if "parameter" in what.lower():  # what fills the parameters: rollback alarms, names given as values
+        alarms = sum(len(a.rollback.alarms) for a in actions if isinstance(a, model.Deploy))
+        why = (f"This pipeline's deployments name {alarms} rollback alarms, and each is a parameter of the "
+               "template, as are approvals' existing topics and stacks' policy ARNs. ")
+    else:
+        why = (f"This pipeline has {len(actions)} actions, {builds} of them builds: on CodePipeline each build is "
+               "a CodeBuild project with its own role and log group, and on GitHub Actions each job that uses "
+               "AWS has its own role. ")
     return Diagnostic(
         "E412", ERROR, f"pipeline '{pipeline.name}' is too large for {template} of the {target} target "
         f"({what.rstrip('.').lower()})", getattr(pipeline, "header_span", None), file=pipeline.filename,
-        help=f"CloudFormation takes at most 500 resources, 200 outputs and 200 parameters in one template. This "
-             f"pipeline has {total} actions, {builds} of them builds: on CodePipeline each build is a CodeBuild "
-             "project with its own role and log group, and on GitHub Actions each job that uses AWS has its "
-             "own role. Split the pipeline into several .pipe files (one pipeline each), or bind stages to one "
-             "platform with 'via'.")
+        help="CloudFormation takes at most 500 resources, 200 outputs and 200 parameters in one template. " + why
+             + "Split the pipeline into several .pipe files (one pipeline each), or bind stages to one platform "
+             "with 'via'.")
 
 
 def _owned_dirs(files) -> set[str]:

@@ -453,3 +453,15 @@ def test_each_kind_of_action_grows_the_templates_within_its_bound(kind):
         grown = [a - b for a, b in zip(counts, before.get(rel, (0, 0, 0)))]
         allowed = [a - b for a, b in zip(module.bound(four), module.bound(one))]
         assert all(g <= a for g, a in zip(grown, allowed)), (rel, grown, allowed)
+
+
+def test_e412_over_the_parameters_names_the_rollback_alarms():
+    """E412 for the 200 parameters says what fills them (a parameter per rollback alarm), not the
+    builds and roles that fill the resources; it points at 'pipeline NAME'."""
+    pipeline, _ = pipec.compile_text(_ecs_deploys(30, 7, "aws"), "alarmed.pipe")
+    found = _reported(diagnose_by_target, pipeline, ["aws"])
+    assert found[0] == "errors"
+    (d,) = found[1]
+    assert d["code"] == "E412" and "maximum parameters 200 reached" in d["message"]
+    assert "name 210 rollback alarms" in d["help"] and "Split the pipeline" in d["help"]
+    assert (d["line"], d["column"]) == (1, 1)
