@@ -34,6 +34,7 @@ import re
 
 from pipec import ast
 from pipec.diagnostics import Diagnostics, Span
+from pipec.node import slot_setter
 
 #: what can hide a brace from the scan, as :data:`pipec.lexer._MASTER` reads it: scripts, strings
 #: and comments; and the braces and line feeds themselves
@@ -134,8 +135,6 @@ def _mover(cls):
     """``move(node, value)``: a copy of ``node`` with each field's value ``value(v)``, or ``v``
     itself for a plain value (:data:`_PLAIN`), compiled for the fields of ``cls`` (its slots and its
     bases')."""
-    from pipec.node import slot_setter
-
     names = tuple(s for k in cls.__mro__ for s in getattr(k, "__slots__", ()) if not s.startswith("__"))
     lines = ["def move(n, value):", "    o = _new(_cls)"]
     scope = {"_new": object.__new__, "_put": object.__setattr__, "_cls": cls, "_plain": _PLAIN}

@@ -577,8 +577,9 @@ def _moved(kept: Kept, item, filename: str) -> tuple | None:
     if not _same(hit, old, filename):
         return None
     moved = shift.span
-    return (item, filename, [(None if at is None else moved(at), d if d.span is None else evolve(d, span=moved(d.span)))
-                             for at, d in hit[2]])
+    findings = [(None if at is None else moved(at), d if d.span is None else evolve(d, span=moved(d.span)))
+                for at, d in hit[2]]
+    return item, filename, findings
 
 
 def _key(item) -> object:

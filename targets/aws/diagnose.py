@@ -46,34 +46,42 @@ QUOTAS = (500, 200, 200)
 FIXED = (12, 6, 4)
 
 
+def made_for(a) -> tuple[int, int, int]:
+    """At least as many (resources, outputs, parameters) as the builder makes for action ``a``: a
+    build's project, log group, role and batch role (two outputs), three for each CodeArtifact
+    login; a CodeDeploy deployment's application, group, configuration, roles, hook policy and
+    Lambda deployer project, and a parameter per rollback alarm (each alarm's name is one,
+    :meth:`.codedeploy.CodeDeployMixin.deployment_group`); a stack's role and policy parameters;
+    an approval's topic and a subscription per address, or the parameter naming its topic. A
+    bucket deployment and a Lambda invoke add statements to the pipeline's role only. The GitHub
+    target's companion is made by the same builder (:func:`pipec.targets.github.diagnose.bound`)."""
+    if isinstance(a, model.Build):
+        return 4 + 3 * len(a.codeartifact), 2, 0
+    if isinstance(a, model.Deploy):
+        return 10, 3, 2 + len(a.rollback.alarms)
+    if isinstance(a, model.StackDeploy):
+        return 2, 1, 2
+    if isinstance(a, model.Approval):
+        return 1 + len(a.notify_emails), 0, 1
+    if isinstance(a, (model.BucketDeploy, model.Invoke)):
+        return 0, 0, 0
+    return 12, 3, 2  # a kind this bound does not know: a dozen
+
+
 def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
     """At least as many (resources, outputs, parameters) as the template of an unplaced
-    ``pipeline`` has: :data:`FIXED`, and for each source its connection, change rule and the
-    events role, for each trigger its rule, and for each action on CodePipeline what the builder
-    makes for it: a build's project, log group, role and batch role (two outputs), three for each
-    CodeArtifact login; a CodeDeploy deployment's application, group, configuration, roles, hook
-    policy and Lambda deployer project, and a parameter per rollback alarm (each alarm's name is
-    one, :meth:`.codedeploy.CodeDeployMixin.deployment_group`); a stack's role; an approval's topic
-    and a subscription per address. A bucket deployment and a Lambda invoke add statements to the
-    pipeline's role only. tests/test_diagnose.py holds every example and drawn pipeline to it,
-    and each kind of action and source at its costliest."""
+    ``pipeline`` has: :data:`FIXED`, for each source its connection, change rule and the events
+    role, for each trigger its rule, and :func:`made_for` each action on CodePipeline.
+    tests/test_diagnose.py holds every example and drawn pipeline to it, and each kind of action
+    and source at its costliest."""
     r, o, n = FIXED
     for src in pipeline.sources:
         r, o, n = r + 3 + 2 * len(src.triggers), o + 1 + len(src.triggers), n + 1
     for st in pipeline.stages:
-        if st.platform not in (None, "aws"):
-            continue
-        for a in st.actions:
-            if isinstance(a, model.Build):
-                r, o = r + 4 + 3 * len(a.codeartifact), o + 2
-            elif isinstance(a, model.Deploy):
-                r, o, n = r + 10, o + 3, n + 2 + len(a.rollback.alarms)
-            elif isinstance(a, model.StackDeploy):
-                r, o, n = r + 2, o + 1, n + 2
-            elif isinstance(a, model.Approval):
-                r, n = r + 1 + len(a.notify_emails), n + 1
-            elif not isinstance(a, (model.BucketDeploy, model.Invoke)):
-                r, o, n = r + 12, o + 3, n + 2  # a kind this bound does not know: a dozen
+        if st.platform in (None, "aws"):
+            for a in st.actions:
+                dr, do, dn = made_for(a)
+                r, o, n = r + dr, o + do, n + dn
     return r, o, n
 
 

@@ -38,12 +38,15 @@ FIXED = (12, 6, 5)
 def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
     """At least as many (resources, outputs, parameters) as the companion template of an unplaced
     ``pipeline`` has: :data:`FIXED`, a role and its output for each job that takes AWS
-    credentials (a build only when :func:`.checks.takes_credentials` says so or it runs in
-    CodeBuild; an approval's request job), and what the AWS target's builder makes for the
-    workflow: a CodeBuild project's resources for a build run in CodeBuild, three for each
-    CodeArtifact login, a CodeDeploy deployment's resources (a parameter per rollback alarm among
-    them), a stack's role, an approval's topic and subscriptions. tests/test_diagnose.py holds
-    every example and drawn pipeline to it, and each kind of action at its costliest."""
+    credentials, and what the AWS target's builder makes for the workflow
+    (:func:`pipec.targets.aws.diagnose.made_for`): for a build, its CodeArtifact logins, and a
+    CodeBuild project's resources when it runs in CodeBuild (its job has a role then, as when
+    :func:`.checks.takes_credentials` says so); for a deployment, a stack or an approval,
+    everything the AWS target makes for it (an approval's request job and its topic among them);
+    for a bucket deployment and an invoke, their job's role. tests/test_diagnose.py holds every
+    example and drawn pipeline to it, and each kind of action at its costliest."""
+    from pipec.targets.aws.diagnose import made_for
+
     r, o, n = FIXED
     for st in pipeline.stages:
         if st.platform not in (None, "github"):
@@ -52,18 +55,12 @@ def bound(pipeline: model.Pipeline) -> tuple[int, int, int]:
             if isinstance(a, model.Build):
                 in_codebuild = a.github.has("run_in_codebuild")
                 role = 1 if in_codebuild or takes_credentials(pipeline, a) else 0
-                r += role + 3 * len(a.codeartifact) + (4 if in_codebuild else 0)
-                o += role + (2 if in_codebuild else 0)
-            elif isinstance(a, model.Deploy):
-                r, o, n = r + 11, o + 4, n + 2 + len(a.rollback.alarms)
-            elif isinstance(a, model.StackDeploy):
-                r, o, n = r + 2, o + 2, n + 2
-            elif isinstance(a, model.Approval):
-                r, o, n = r + 3 + len(a.notify_emails), o + 2, n + 1
-            elif isinstance(a, (model.BucketDeploy, model.Invoke)):
-                r, o = r + 1, o + 1
+                ar, ao, _ = made_for(a) if in_codebuild else (3 * len(a.codeartifact), 0, 0)
+                r, o = r + role + ar, o + role + ao
             else:
-                r, o, n = r + 12, o + 3, n + 2  # a kind this bound does not know: a dozen
+                roles = 2 if isinstance(a, model.Approval) else 1  # an approval: its request job too
+                ar, ao, an = made_for(a)
+                r, o, n = r + roles + ar, o + roles + ao, n + an
     return r, o, n
 
 
